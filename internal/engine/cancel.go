@@ -1,0 +1,56 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/baton-sched/baton/internal/store"
+)
+
+// CancelRun cancels a run that has not finished: tasks not yet finished are
+// cancelled, and live attempts too, so their workers kill them at their next
+// heartbeat and their late reports are refused.
+func (e *Engine) CancelRun(ctx context.Context, runID int64, actor, reason string) error {
+	if reason == "" {
+		reason = "cancelled by " + actor
+	}
+	err := e.inTx(ctx, actor, func(o *op) error {
+		run, err := o.Runs().Get(o.ctx, runID)
+		if err != nil {
+			return notFound(err, "run %d", runID)
+		}
+		ok, err := o.Runs().Finish(o.ctx, runID, store.RunCancelled, reason)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("run %d is %s: %w", runID, run.State, ErrFinished)
+		}
+		o.record(store.NewEvent{Kind: "run.cancelled", RunID: runID, OldState: run.State,
+			NewState: store.RunCancelled, Reason: reason})
+		// Tasks first: a claim that raced us holds the task row, so by the
+		// time this update passes it, the claim's attempt is visible below.
+		tasks, err := o.Tasks().CancelRun(o.ctx, runID, reason)
+		if err != nil {
+			return err
+		}
+		attempts, err := o.Attempts().CancelRun(o.ctx, runID, reason)
+		if err != nil {
+			return err
+		}
+		for _, t := range tasks {
+			o.record(store.NewEvent{Kind: "task.cancelled", RunID: runID, TaskID: t.ID, Task: t.Name,
+				NewState: store.TaskCancelled, Reason: reason})
+		}
+		for _, a := range attempts {
+			o.record(store.NewEvent{Kind: "attempt.cancelled", RunID: runID, TaskID: a.TaskID, AttemptID: a.ID,
+				WorkerID: a.WorkerID, NewState: store.AttemptCancelled, Reason: reason})
+		}
+		_, err = o.Runs().AddProgress(o.ctx, runID, int64(len(tasks)), 0)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("cancel run %d: %w", runID, err)
+	}
+	return nil
+}

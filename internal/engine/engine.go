@@ -1,0 +1,130 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/baton-sched/baton/internal/store"
+)
+
+// Sentinel errors callers branch on.
+var (
+	// ErrNotFound: the workflow, run, task, attempt or worker does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrWorkerGone: the worker is not live (lost or stopped); it must kill
+	// its tasks and register again.
+	ErrWorkerGone = errors.New("worker is not live")
+	// ErrFinished: the run already reached a terminal state.
+	ErrFinished = errors.New("run already finished")
+)
+
+// InvalidError is bad input: a definition, parameters or a request field.
+// Nothing was stored.
+type InvalidError struct{ Err error }
+
+func (e *InvalidError) Error() string { return e.Err.Error() }
+func (e *InvalidError) Unwrap() error { return e.Err }
+
+func invalid(format string, args ...any) error {
+	return &InvalidError{Err: fmt.Errorf(format, args...)}
+}
+
+// Config tunes the engine. Zero fields take the defaults.
+type Config struct {
+	// LeaseTTL is how long a worker's lease lasts after a heartbeat.
+	LeaseTTL time.Duration
+	// DispatchTimeout is how long a dispatched attempt may go unstarted
+	// before it is considered lost (its claim response never arrived).
+	DispatchTimeout time.Duration
+	// MaxLost bounds the lost attempts of one task; the loss that reaches it
+	// fails the task with reason "lost".
+	MaxLost int
+	// SweepBatch bounds the expired attempts handled per transaction.
+	SweepBatch int
+	Logger     *slog.Logger
+}
+
+// Default timing: a heartbeat every second renews a 3 s lease, so a lost
+// worker's tasks are requeued about 3 s after its last heartbeat plus one
+// sweep.
+const (
+	DefaultLeaseTTL          = 3 * time.Second
+	DefaultHeartbeatInterval = time.Second
+	DefaultMaxLost           = 3
+)
+
+func (c Config) withDefaults() Config {
+	c.LeaseTTL = cmp.Or(c.LeaseTTL, DefaultLeaseTTL)
+	c.DispatchTimeout = cmp.Or(c.DispatchTimeout, 2*c.LeaseTTL)
+	c.MaxLost = cmp.Or(c.MaxLost, DefaultMaxLost)
+	c.SweepBatch = cmp.Or(c.SweepBatch, 200)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Engine makes every state transition of runs, tasks, attempts and workers,
+// each as one transaction of guarded updates. It holds no state that
+// matters: any number of engines on one database act correctly together.
+type Engine struct {
+	store store.Store
+	cfg   Config
+	log   *slog.Logger
+	plans *planCache
+}
+
+// New returns an engine on s.
+func New(s store.Store, cfg Config) *Engine {
+	cfg = cfg.withDefaults()
+	return &Engine{store: s, cfg: cfg, log: cfg.Logger, plans: newPlanCache(512)}
+}
+
+// Config returns the engine's effective configuration.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Store returns the engine's store, for reads.
+func (e *Engine) Store() store.Store { return e.store }
+
+// op is one transaction: the store's operations plus the events the
+// transition writes, inserted together before commit.
+type op struct {
+	store.Tx
+	ctx    context.Context
+	e      *Engine
+	actor  string
+	events []store.NewEvent
+}
+
+func (e *Engine) inTx(ctx context.Context, actor string, fn func(o *op) error) error {
+	return e.store.InTx(ctx, func(tx store.Tx) error {
+		o := &op{Tx: tx, ctx: ctx, e: e, actor: actor}
+		if err := fn(o); err != nil {
+			return err
+		}
+		if err := tx.Events().Insert(ctx, o.events); err != nil {
+			return fmt.Errorf("insert events: %w", err)
+		}
+		return nil
+	})
+}
+
+// record adds an audit event; its kind is "<entity>.<new state>".
+func (o *op) record(ev store.NewEvent) {
+	if ev.Actor == "" {
+		ev.Actor = o.actor
+	}
+	o.events = append(o.events, ev)
+}
+
+// notFound turns store.ErrNotFound into a message naming what is missing.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), err)
+}

@@ -1,0 +1,171 @@
+package engine_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/store"
+)
+
+// Short leases so that expiry happens within a test; the sweeper is driven
+// by the test.
+var fastLeases = engine.Config{LeaseTTL: 300 * time.Millisecond, DispatchTimeout: time.Minute}
+
+const loader = `
+name: loader
+tasks:
+  - name: copy
+    run: ./copy
+  - name: load
+    rerunnable: false
+    run: ./load
+`
+
+func TestLostRerunnableTaskRunsElsewhere(t *testing.T) {
+	eachStore(t, fastLeases, func(t *testing.T, x *env) {
+		x.apply(`
+name: copy
+tasks:
+  - name: copy
+    run: ./copy
+`)
+		run := x.start("copy", nil)
+		dead := x.worker("b", 1)
+		first := x.claimOne(dead)
+		x.report(dead, engine.Report{AttemptID: first.AttemptID, Kind: engine.ReportStart})
+		alive := x.worker("a", 1)
+		// The other worker keeps heartbeating; the dead one does not.
+		x.sweepUntil("the attempt to be lost", func() bool {
+			if _, err := x.e.Heartbeat(x.ctx, alive.ID, nil); err != nil {
+				t.Fatalf("heartbeat: %v", err)
+			}
+			return x.tasks(run.ID)["copy"].State == store.TaskQueued
+		})
+		task := x.tasks(run.ID)["copy"]
+		if task.Lost != 1 || task.AvoidZone != "b" || task.AvoidWorker != dead.ID {
+			t.Errorf("requeued task: lost %d avoid %q/%q", task.Lost, task.AvoidWorker, task.AvoidZone)
+		}
+		second := x.claimOne(alive)
+		if second.Number != 2 {
+			t.Errorf("second attempt number %d", second.Number)
+		}
+		if r := x.finish(alive, second, store.AttemptSucceeded, nil); r.Status != engine.Accepted {
+			t.Fatalf("finish on the live worker: %+v", r)
+		}
+		// The dead worker's late report is refused: it was superseded.
+		late := x.report(dead, engine.Report{AttemptID: first.AttemptID, Kind: engine.ReportFinish,
+			State: store.AttemptSucceeded})
+		if late[0].Status != engine.Fenced || late[0].State != store.AttemptLost {
+			t.Errorf("late report: %+v, want fenced (attempt lost)", late[0])
+		}
+		if n := len(x.events(run.ID, "attempt.report_refused")); n != 1 {
+			t.Errorf("refused-report events: %d, want 1", n)
+		}
+		wantState(t, "run", x.run(run.ID).State, store.RunSucceeded)
+		if _, err := x.e.Heartbeat(x.ctx, dead.ID, []int64{first.AttemptID}); !isGone(err) {
+			t.Errorf("heartbeat of a lost worker: %v, want ErrWorkerGone", err)
+		}
+	})
+}
+
+func TestLostNonRerunnableTaskFails(t *testing.T) {
+	eachStore(t, fastLeases, func(t *testing.T, x *env) {
+		x.apply(loader)
+		run := x.start("loader", nil)
+		dead := x.worker("b", 2)
+		as := x.claim(dead, 2)
+		if len(as) != 2 {
+			t.Fatalf("claimed %d, want 2", len(as))
+		}
+		x.sweepUntil("both attempts to be lost", func() bool {
+			ts := x.tasks(run.ID)
+			return ts["load"].State == store.TaskFailed && ts["copy"].State == store.TaskQueued
+		})
+		load := x.tasks(run.ID)["load"]
+		if load.Reason != "lost" || load.Attempts != 1 {
+			t.Errorf("load: reason %q attempts %d, want lost after 1", load.Reason, load.Attempts)
+		}
+		if n := len(x.events(run.ID, "alert.task_lost")); n != 1 {
+			t.Errorf("alert events: %d, want 1", n)
+		}
+		alive := x.worker("a", 2)
+		got := x.claim(alive, 2)
+		if len(got) != 1 || got[0].Task != "copy" {
+			t.Fatalf("after loss, claimable: %+v, want only copy (load must never restart)", got)
+		}
+		x.finish(alive, got[0], store.AttemptSucceeded, nil)
+		wantState(t, "run", x.run(run.ID).State, store.RunFailed)
+	})
+}
+
+func TestMaxLostBoundsLosses(t *testing.T) {
+	cfg := fastLeases
+	cfg.MaxLost = 2
+	eachStore(t, cfg, func(t *testing.T, x *env) {
+		x.apply(`
+name: poison
+tasks:
+  - {name: p, run: ./crash-the-machine}
+`)
+		run := x.start("poison", nil)
+		for i := 1; i <= 2; i++ {
+			w := x.worker("a", 1)
+			x.claimOne(w)
+			x.sweepUntil("attempt to be lost", func() bool { return x.tasks(run.ID)["p"].Lost == int64(i) || x.tasks(run.ID)["p"].State == store.TaskFailed })
+		}
+		p := x.tasks(run.ID)["p"]
+		wantState(t, "poison task", p.State, store.TaskFailed)
+		if p.Reason != "lost: 2 attempts lost (max_lost 2)" {
+			t.Errorf("reason %q", p.Reason)
+		}
+	})
+}
+
+func TestDispatchedButNeverStartedIsLost(t *testing.T) {
+	cfg := engine.Config{LeaseTTL: time.Minute, DispatchTimeout: 100 * time.Millisecond}
+	eachStore(t, cfg, func(t *testing.T, x *env) {
+		x.apply(`
+name: one
+tasks:
+  - {name: t, run: x}
+`)
+		run := x.start("one", nil)
+		w := x.worker("a", 1)
+		a := x.claimOne(w) // the response "never arrives": no start report
+		x.sweepUntil("the dispatch to time out", func() bool { return x.tasks(run.ID)["t"].State == store.TaskQueued })
+		beat, err := x.e.Heartbeat(x.ctx, w.ID, []int64{a.AttemptID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(beat.Kill, []int64{a.AttemptID}) {
+			t.Errorf("heartbeat kill list %v, want the lost attempt", beat.Kill)
+		}
+	})
+}
+
+func TestStoppedWorkerAttemptsAreLostAtOnce(t *testing.T) {
+	cfg := engine.Config{LeaseTTL: time.Hour}
+	eachStore(t, cfg, func(t *testing.T, x *env) {
+		x.apply(`
+name: one
+tasks:
+  - {name: t, run: x}
+`)
+		run := x.start("one", nil)
+		w := x.worker("a", 1)
+		x.claimOne(w)
+		if err := x.e.StopWorker(x.ctx, w.ID); err != nil {
+			t.Fatal(err)
+		}
+		res, err := x.e.Sweep(x.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.AttemptsLost != 1 {
+			t.Errorf("sweep lost %d attempts, want 1 (despite an hour-long lease)", res.AttemptsLost)
+		}
+		wantState(t, "task", x.tasks(run.ID)["t"].State, store.TaskQueued)
+	})
+}

@@ -1,0 +1,96 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/baton-sched/baton/internal/store"
+)
+
+// SweepResult counts what one sweep changed.
+type SweepResult struct {
+	WorkersLost  int
+	AttemptsLost int
+	TasksWoken   int
+}
+
+// Sweep is the failure detector. It marks workers whose lease ran out as
+// lost, turns their live attempts (and dispatched attempts never started)
+// into lost attempts that the tasks' policies then handle, and queues
+// retries whose wait is over. Every server runs it; concurrent sweeps skip
+// each other's rows, and every step is a guarded update.
+func (e *Engine) Sweep(ctx context.Context) (SweepResult, error) {
+	var res SweepResult
+	err := e.inTx(ctx, "server:sweeper", func(o *op) error {
+		lost, err := o.Workers().Expire(o.ctx)
+		if err != nil {
+			return err
+		}
+		for _, w := range lost {
+			o.record(store.NewEvent{Kind: "worker.lost", WorkerID: w.ID, NewState: store.WorkerLost,
+				Reason: fmt.Sprintf("lease expired (zone %s)", w.Zone)})
+		}
+		res.WorkersLost = len(lost)
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("sweep workers: %w", err)
+	}
+	for {
+		n, err := e.loseExpired(ctx)
+		res.AttemptsLost += n
+		if err != nil {
+			return res, fmt.Errorf("sweep attempts: %w", err)
+		}
+		if n < e.cfg.SweepBatch {
+			break
+		}
+	}
+	err = e.inTx(ctx, "server:sweeper", func(o *op) error {
+		woken, err := o.Tasks().WakeRetries(o.ctx)
+		if err != nil {
+			return err
+		}
+		for _, t := range woken {
+			o.record(store.NewEvent{Kind: "task.queued", RunID: t.RunID, TaskID: t.ID, Task: t.Name,
+				OldState: store.TaskRetryWait, NewState: store.TaskQueued, Reason: "retry delay over"})
+		}
+		if len(woken) > 0 {
+			o.NotifyWork()
+		}
+		res.TasksWoken = len(woken)
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("sweep retries: %w", err)
+	}
+	return res, nil
+}
+
+func (e *Engine) loseExpired(ctx context.Context) (int, error) {
+	var n int
+	err := e.inTx(ctx, "server:sweeper", func(o *op) error {
+		expired, err := o.Attempts().Expired(o.ctx, e.cfg.DispatchTimeout.Milliseconds(), int64(e.cfg.SweepBatch))
+		if err != nil {
+			return err
+		}
+		n = len(expired)
+		for _, x := range expired {
+			reason := "worker lease expired"
+			if x.State == store.AttemptDispatched {
+				reason = "dispatched but never started"
+			}
+			a, err := o.Attempts().Finish(o.ctx, store.AttemptFinish{State: store.AttemptLost, Reason: reason, ID: x.ID})
+			if err != nil {
+				return fmt.Errorf("attempt %d: %w", x.ID, err)
+			}
+			o.record(store.NewEvent{Kind: "attempt.lost", RunID: a.RunID, TaskID: a.TaskID, AttemptID: a.ID,
+				WorkerID: a.WorkerID, OldState: x.State, NewState: store.AttemptLost, Reason: reason})
+			if err := o.settle(a, nil); err != nil {
+				return fmt.Errorf("attempt %d: %w", x.ID, err)
+			}
+		}
+		return nil
+	})
+	return n, err
+}

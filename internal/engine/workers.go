@@ -1,0 +1,134 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/workflow"
+)
+
+// WorkerSpec is what a worker declares when it registers.
+type WorkerSpec struct {
+	Name     string
+	Zone     string
+	Group    string
+	Labels   map[string]string
+	Capacity float64 // CU
+	Version  string
+}
+
+// DefaultZone is the zone of workers that declare none.
+const DefaultZone = "default"
+
+// RegisterWorker admits a worker under a new ID with a fresh lease. A worker
+// that restarts registers again and gets a new ID: attempts of its former
+// self are lost when that one's lease runs out.
+func (e *Engine) RegisterWorker(ctx context.Context, spec WorkerSpec) (store.Worker, error) {
+	if spec.Capacity < 0 {
+		return store.Worker{}, invalid("capacity: must be positive, got %v", spec.Capacity)
+	}
+	if spec.Labels == nil {
+		spec.Labels = map[string]string{}
+	}
+	labels, err := json.Marshal(spec.Labels)
+	if err != nil {
+		return store.Worker{}, err
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	n := store.NewWorker{
+		ID: "w-" + hex.EncodeToString(b[:]), Name: spec.Name,
+		Zone: cmp.Or(spec.Zone, DefaultZone), Group: cmp.Or(spec.Group, workflow.DefaultGroup),
+		Labels: string(labels), Capacity: cmp.Or(spec.Capacity, 1), Version: spec.Version,
+		TTLMs: e.cfg.LeaseTTL.Milliseconds(),
+	}
+	n.Name = cmp.Or(n.Name, n.ID)
+	var w store.Worker
+	err = e.inTx(ctx, "worker:"+n.ID, func(o *op) error {
+		var err error
+		if w, err = o.Workers().Register(o.ctx, n); err != nil {
+			return err
+		}
+		o.record(store.NewEvent{Kind: "worker.active", WorkerID: w.ID, NewState: store.WorkerActive,
+			Reason: fmt.Sprintf("%s registered in zone %s, group %s, %g CU", w.Name, w.Zone, w.Group, w.Capacity)})
+		return nil
+	})
+	if err != nil {
+		return store.Worker{}, fmt.Errorf("register worker %s: %w", n.Name, err)
+	}
+	return w, nil
+}
+
+// Beat is the answer to a heartbeat.
+type Beat struct {
+	// Kill lists attempts the worker runs that are no longer live: cancelled,
+	// lost or superseded. The worker must kill them.
+	Kill     []int64
+	State    string        // the worker's state: active or draining
+	LeaseTTL time.Duration // how long the renewed lease lasts
+}
+
+// Heartbeat renews the worker's lease, which covers all its attempts, in
+// O(1) statements, and tells it which of the attempts it runs to kill.
+// ErrWorkerGone means the worker was declared lost: it must kill all its
+// tasks and register again.
+func (e *Engine) Heartbeat(ctx context.Context, workerID string, running []int64) (Beat, error) {
+	var beat Beat
+	err := e.store.InTx(ctx, func(tx store.Tx) error {
+		w, err := tx.Workers().Renew(ctx, workerID, e.cfg.LeaseTTL.Milliseconds())
+		if errors.Is(err, store.ErrNotFound) {
+			return ErrWorkerGone
+		}
+		if err != nil {
+			return err
+		}
+		live, err := tx.Attempts().Live(ctx, workerID)
+		if err != nil {
+			return err
+		}
+		beat = Beat{State: w.State, LeaseTTL: e.cfg.LeaseTTL}
+		for _, id := range running {
+			if !slices.Contains(live, id) {
+				beat.Kill = append(beat.Kill, id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Beat{}, fmt.Errorf("heartbeat of worker %s: %w", workerID, err)
+	}
+	return beat, nil
+}
+
+// StopWorker records that a worker shut down cleanly. Attempts it still
+// held are lost at the next sweep, without waiting for its lease to expire.
+func (e *Engine) StopWorker(ctx context.Context, workerID string) error {
+	err := e.inTx(ctx, "worker:"+workerID, func(o *op) error {
+		w, err := o.Workers().Get(o.ctx, workerID)
+		if err != nil {
+			return notFound(err, "worker %s", workerID)
+		}
+		if !live(w.State) {
+			return nil
+		}
+		ok, err := o.Workers().SetState(o.ctx, workerID, w.State, store.WorkerStopped)
+		if err != nil || !ok {
+			return err
+		}
+		o.record(store.NewEvent{Kind: "worker.stopped", WorkerID: workerID, OldState: w.State,
+			NewState: store.WorkerStopped, Reason: "worker shut down"})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("stop worker %s: %w", workerID, err)
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+package store
+
+// Arguments and narrow results of store operations. Like the row types,
+// each mirrors the generated query layer field for field.
+
+// NewVersion is a workflow version to insert.
+type NewVersion struct {
+	WorkflowID int64
+	Version    int64
+	Digest     string
+	Spec       string
+	Source     string
+	CreatedBy  string
+}
+
+// NewRun is a run to insert; TasksTotal also initializes TasksLeft.
+type NewRun struct {
+	WorkflowID     int64
+	Workflow       string
+	VersionID      int64
+	Version        int64
+	State          string
+	Params         string
+	IdempotencyKey string
+	Priority       int64
+	ScheduledAt    int64
+	CreatedBy      string
+	TasksTotal     int64
+}
+
+// RunFilter selects runs, newest first. Zero fields match everything.
+type RunFilter struct {
+	Workflow    string
+	State       string
+	CreatedFrom int64
+	CreatedTo   int64
+	BeforeID    int64
+	Limit       int64
+}
+
+// RunProgress is a run's counters after a change.
+type RunProgress struct {
+	ID          int64
+	State       string
+	TasksLeft   int64
+	TasksFailed int64
+}
+
+// NewTask is a task row created with its run.
+type NewTask struct {
+	RunID       int64
+	Idx         int64
+	Name        string
+	State       string
+	Group       string
+	CU          float64
+	Priority    int64
+	RunPriority int64
+	NeedsTotal  int64
+}
+
+// TaskRef names a task a bulk update touched, with its new state.
+type TaskRef struct {
+	ID    int64
+	RunID int64
+	Name  string
+	State string
+}
+
+// TaskOutputs is the stored outputs (JSON) of one task of a run.
+type TaskOutputs struct {
+	Name    string
+	Outputs string
+}
+
+// Candidate is a queued task offered to a claim.
+type Candidate struct {
+	ID          int64
+	RunID       int64
+	Idx         int64
+	Name        string
+	CU          float64
+	Attempts    int64
+	Lost        int64
+	AvoidWorker string
+	AvoidZone   string
+}
+
+// TaskFinish ends a running task together with its attempt AttemptID.
+type TaskFinish struct {
+	State     string
+	Reason    string
+	Outputs   string
+	ID        int64
+	AttemptID int64
+}
+
+// TaskRequeue sends a running task back to the queue after its attempt
+// AttemptID ended: State is queued (now) or retry_wait (after DelayMs).
+type TaskRequeue struct {
+	State       string
+	Reason      string
+	DelayMs     int64
+	Lost        int64
+	AvoidWorker string
+	AvoidZone   string
+	ID          int64
+	AttemptID   int64
+}
+
+// NewAttempt is an attempt dispatched to a worker.
+type NewAttempt struct {
+	TaskID   int64
+	RunID    int64
+	Number   int64
+	WorkerID string
+	Zone     string
+}
+
+// AttemptFinish ends a live attempt; a non-empty WorkerID must match.
+type AttemptFinish struct {
+	State    string
+	Reason   string
+	ExitCode int64
+	ID       int64
+	WorkerID string
+}
+
+// AttemptRef names an attempt a bulk update touched.
+type AttemptRef struct {
+	ID       int64
+	TaskID   int64
+	WorkerID string
+}
+
+// NewWorker registers a worker with a lease of TTLMs.
+type NewWorker struct {
+	ID       string
+	Name     string
+	Zone     string
+	Group    string
+	Labels   string
+	Capacity float64
+	Version  string
+	TTLMs    int64
+}
+
+// WorkerRef names a worker a bulk update touched.
+type WorkerRef struct {
+	ID   string
+	Zone string
+}
+
+// NewEvent is an audit event; its time is the database's.
+type NewEvent struct {
+	Kind      string
+	Actor     string
+	RunID     int64
+	TaskID    int64
+	Task      string
+	AttemptID int64
+	WorkerID  string
+	OldState  string
+	NewState  string
+	Reason    string
+}
+
+// EventFilter selects events in id order. Zero fields match everything.
+type EventFilter struct {
+	RunID   int64
+	Kind    string
+	AfterID int64
+	Limit   int64
+}
+
+// NewLogChunk is a log chunk to store; a repeated (AttemptID, Seq) is ignored.
+type NewLogChunk struct {
+	AttemptID int64
+	Seq       int64
+	Stream    string
+	Data      string
+}

@@ -1,0 +1,190 @@
+// Package postgres implements store.Store on PostgreSQL with pgx, for
+// clusters of servers sharing one database. Transactions run at READ
+// COMMITTED with guarded updates and SKIP LOCKED claims; wake-ups travel
+// between servers by LISTEN/NOTIFY.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/store/migrations"
+	db "github.com/baton-sched/baton/internal/store/pgdb"
+)
+
+// workChannel is the NOTIFY channel that announces claimable work.
+const workChannel = "baton_work"
+
+// Config configures a Store.
+type Config struct {
+	// DSN is a libpq connection string or URL.
+	DSN string
+	// MaxConns bounds the connection pool (default: pgxpool's default).
+	MaxConns int32
+	Logger   *slog.Logger
+}
+
+// Store is a store.Store on a PostgreSQL database.
+type Store struct {
+	pool   *pgxpool.Pool
+	dsn    string
+	log    *slog.Logger
+	signal store.Signal
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Open connects, migrates (under an advisory lock, so servers may start
+// together) and starts listening for wake-ups.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	pcfg, err := pgxpool.ParseConfig(cfg.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("parse postgres dsn: %w", err)
+	}
+	if cfg.MaxConns > 0 {
+		pcfg.MaxConns = cfg.MaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect postgres: %w", err)
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{pool: pool, dsn: cfg.DSN, log: log}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	lctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.wg.Add(1)
+	go s.listen(lctx)
+	return s, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	sqlDB := stdlib.OpenDBFromPool(s.pool)
+	defer sqlDB.Close()
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.Postgres(),
+		goose.WithSessionLocker(locker))
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Dialect implements store.Store.
+func (s *Store) Dialect() string { return "postgres" }
+
+// Pool exposes the connection pool to tests and benchmarks.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// WorkSignal implements store.Store.
+func (s *Store) WorkSignal() <-chan struct{} { return s.signal.C() }
+
+// Close implements store.Store.
+func (s *Store) Close() error {
+	if s.cancel != nil {
+		s.cancel()
+		s.wg.Wait()
+	}
+	s.pool.Close()
+	return nil
+}
+
+// maxTxTries bounds how often InTx reruns a transaction that hit a
+// transient conflict.
+const maxTxTries = 10
+
+// InTx implements store.Store. Deadlocks, serialization failures and errors
+// that provably happened before anything reached the server rerun fn.
+func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
+	for try := 1; ; try++ {
+		err := s.tryTx(ctx, fn)
+		if err == nil || try == maxTxTries || !transient(err) {
+			return err
+		}
+		wait := time.Duration(try*try)*5*time.Millisecond + time.Duration(rand.Int64N(int64(5*time.Millisecond)))
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (s *Store) tryTx(ctx context.Context, fn func(store.Tx) error) error {
+	pgTx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer pgTx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after commit
+	t := &tx{q: db.New(pgTx)}
+	if err := fn(t); err != nil {
+		return err
+	}
+	if t.notify {
+		if _, err := pgTx.Exec(ctx, "SELECT pg_notify($1, '')", workChannel); err != nil {
+			return fmt.Errorf("notify: %w", err)
+		}
+	}
+	if err := pgTx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if t.notify {
+		s.signal.Fire()
+	}
+	return nil
+}
+
+// Read implements store.Store. Reads use the pool directly: at READ
+// COMMITTED a transaction would not give them a common snapshot anyway.
+func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
+	return fn(&tx{q: db.New(s.pool)})
+}
+
+// transient reports whether rerunning the transaction may succeed.
+func transient(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	return pgconn.SafeToRetry(err)
+}
+
+// mapErr maps Postgres errors to the store's sentinel errors.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return fmt.Errorf("%w: %v", store.ErrConflict, err)
+	}
+	return err
+}

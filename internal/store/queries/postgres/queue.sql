@@ -1,0 +1,39 @@
+-- Queries whose text differs between dialects. Each has a twin of the same
+-- name in ../sqlite so both generated packages expose the same methods.
+
+-- name: ClaimCandidates :many
+-- Queued tasks of a group in placement order, locked for this claim;
+-- rows another server is claiming are skipped, not waited for.
+SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone
+FROM tasks
+WHERE state = 'queued' AND grp = sqlc.arg(grp)
+ORDER BY run_priority DESC, priority DESC, id
+LIMIT CAST(sqlc.arg(lim) AS BIGINT)
+FOR UPDATE SKIP LOCKED;
+
+-- name: ReleaseDownstream :many
+-- Counts one more finished upstream for each task and queues those whose
+-- upstream are all done. SET expressions all see the old row.
+UPDATE tasks
+SET needs_done = needs_done + 1,
+    state = CASE WHEN state = 'pending' AND needs_done + 1 >= needs_total THEN 'queued' ELSE state END,
+    ready_at = CASE WHEN state = 'pending' AND needs_done + 1 >= needs_total THEN baton_now() ELSE ready_at END
+WHERE run_id = sqlc.arg(run_id) AND idx = ANY(sqlc.arg(idxs)::bigint[])
+RETURNING id, run_id, name, state;
+
+-- name: MarkUpstreamFailed :many
+UPDATE tasks SET state = 'upstream_failed', reason = sqlc.arg(reason), finished_at = baton_now()
+WHERE run_id = sqlc.arg(run_id) AND idx = ANY(sqlc.arg(idxs)::bigint[]) AND state = 'pending'
+RETURNING id, run_id, name, state;
+
+-- name: ExpiredAttempts :many
+-- Live attempts whose worker lost its lease or stopped, or that were dispatched but
+-- never started within the timeout (the claim response never arrived).
+SELECT a.* FROM attempts a JOIN workers w ON w.id = a.worker_id
+WHERE a.state IN ('dispatched', 'running')
+  AND (w.state IN ('lost', 'stopped')
+       OR (a.state = 'dispatched'
+           AND a.dispatched_at < baton_now() - CAST(sqlc.arg(dispatch_timeout_ms) AS BIGINT)))
+ORDER BY a.id
+LIMIT CAST(sqlc.arg(lim) AS BIGINT)
+FOR UPDATE OF a SKIP LOCKED;

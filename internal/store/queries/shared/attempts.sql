@@ -1,0 +1,35 @@
+-- name: InsertAttempt :one
+INSERT INTO attempts (task_id, run_id, number, state, worker_id, zone, dispatched_at)
+VALUES (sqlc.arg(task_id), sqlc.arg(run_id), sqlc.arg(number), 'dispatched',
+        sqlc.arg(worker_id), sqlc.arg(zone), baton_now())
+RETURNING id;
+
+-- name: StartAttempt :one
+UPDATE attempts SET state = 'running', started_at = baton_now()
+WHERE id = sqlc.arg(id) AND worker_id = sqlc.arg(worker_id) AND state = 'dispatched'
+RETURNING *;
+
+-- name: FinishAttempt :one
+-- Ends a live attempt (of worker_id, unless empty). No row means the
+-- attempt was no longer live there: it is fenced.
+UPDATE attempts
+SET state = sqlc.arg(state), reason = sqlc.arg(reason), exit_code = sqlc.arg(exit_code),
+    finished_at = baton_now()
+WHERE id = sqlc.arg(id) AND state IN ('dispatched', 'running')
+  AND (CAST(sqlc.arg(worker_id) AS TEXT) = '' OR worker_id = sqlc.arg(worker_id))
+RETURNING *;
+
+-- name: GetAttempt :one
+SELECT * FROM attempts WHERE id = sqlc.arg(id);
+
+-- name: ListRunAttempts :many
+SELECT * FROM attempts WHERE run_id = sqlc.arg(run_id) ORDER BY task_id, number;
+
+-- name: ListLiveAttempts :many
+SELECT id FROM attempts
+WHERE worker_id = sqlc.arg(worker_id) AND state IN ('dispatched', 'running');
+
+-- name: CancelRunAttempts :many
+UPDATE attempts SET state = 'cancelled', reason = sqlc.arg(reason), finished_at = baton_now()
+WHERE run_id = sqlc.arg(run_id) AND state IN ('dispatched', 'running')
+RETURNING id, task_id, worker_id;

@@ -1,0 +1,43 @@
+-- name: InsertRun :one
+INSERT INTO runs (workflow_id, workflow, version_id, version, state, params, idempotency_key,
+                  priority, scheduled_at, created_by, tasks_total, tasks_left, created_at)
+VALUES (sqlc.arg(workflow_id), sqlc.arg(workflow), sqlc.arg(version_id), sqlc.arg(version),
+        sqlc.arg(state), sqlc.arg(params), sqlc.arg(idempotency_key), sqlc.arg(priority),
+        sqlc.arg(scheduled_at), sqlc.arg(created_by), sqlc.arg(tasks_total), sqlc.arg(tasks_total),
+        baton_now())
+RETURNING *;
+
+-- name: GetRun :one
+SELECT * FROM runs WHERE id = sqlc.arg(id);
+
+-- name: GetRunByKey :one
+SELECT * FROM runs
+WHERE workflow_id = sqlc.arg(workflow_id) AND idempotency_key = sqlc.arg(idempotency_key);
+
+-- name: ListRuns :many
+-- Newest first; before_id pages backwards. Empty filters match everything.
+SELECT * FROM runs
+WHERE (CAST(sqlc.arg(workflow) AS TEXT) = '' OR workflow = sqlc.arg(workflow))
+  AND (CAST(sqlc.arg(state) AS TEXT) = '' OR state = sqlc.arg(state))
+  AND created_at >= CAST(sqlc.arg(created_from) AS BIGINT)
+  AND (CAST(sqlc.arg(created_to) AS BIGINT) = 0 OR created_at < sqlc.arg(created_to))
+  AND (CAST(sqlc.arg(before_id) AS BIGINT) = 0 OR id < sqlc.arg(before_id))
+ORDER BY id DESC
+LIMIT CAST(sqlc.arg(lim) AS BIGINT);
+
+-- name: MarkRunRunning :execrows
+UPDATE runs SET state = 'running', started_at = baton_now()
+WHERE id = sqlc.arg(id) AND state = 'queued';
+
+-- name: AddRunProgress :one
+-- Counts tasks that reached a terminal state; the caller finishes the run
+-- when tasks_left reaches zero.
+UPDATE runs
+SET tasks_left = tasks_left - CAST(sqlc.arg(done) AS BIGINT),
+    tasks_failed = tasks_failed + CAST(sqlc.arg(failed) AS BIGINT)
+WHERE id = sqlc.arg(id)
+RETURNING id, state, tasks_left, tasks_failed;
+
+-- name: FinishRun :execrows
+UPDATE runs SET state = sqlc.arg(state), reason = sqlc.arg(reason), finished_at = baton_now()
+WHERE id = sqlc.arg(id) AND state IN ('queued', 'running', 'paused');

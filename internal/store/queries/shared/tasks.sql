@@ -1,0 +1,59 @@
+-- name: InsertTask :exec
+INSERT INTO tasks (run_id, idx, name, state, grp, cu, priority, run_priority, needs_total,
+                   ready_at, created_at)
+VALUES (sqlc.arg(run_id), sqlc.arg(idx), sqlc.arg(name), sqlc.arg(state), sqlc.arg(grp),
+        sqlc.arg(cu), sqlc.arg(priority), sqlc.arg(run_priority), sqlc.arg(needs_total),
+        baton_now(), baton_now());
+
+-- name: GetTask :one
+SELECT * FROM tasks WHERE id = sqlc.arg(id);
+
+-- name: GetTaskByName :one
+SELECT * FROM tasks WHERE run_id = sqlc.arg(run_id) AND name = sqlc.arg(name);
+
+-- name: ListRunTasks :many
+SELECT * FROM tasks WHERE run_id = sqlc.arg(run_id) ORDER BY idx;
+
+-- name: ListRunOutputs :many
+SELECT name, outputs FROM tasks WHERE run_id = sqlc.arg(run_id) AND outputs <> '';
+
+-- name: MarkTaskRunning :execrows
+UPDATE tasks
+SET state = 'running', attempt_id = sqlc.arg(attempt_id), attempts = attempts + 1,
+    started_at = CASE WHEN started_at = 0 THEN baton_now() ELSE started_at END
+WHERE id = sqlc.arg(id) AND state = 'queued';
+
+-- name: FinishTask :execrows
+-- Ends the task with its current attempt; a task that moved on (cancelled,
+-- another attempt) is left alone.
+UPDATE tasks
+SET state = sqlc.arg(state), reason = sqlc.arg(reason), outputs = sqlc.arg(outputs),
+    attempt_id = 0, finished_at = baton_now()
+WHERE id = sqlc.arg(id) AND attempt_id = sqlc.arg(attempt_id) AND state = 'running';
+
+-- name: FailTask :execrows
+-- Fails a task that never got an attempt (e.g. its command could not be rendered).
+UPDATE tasks SET state = 'failed', reason = sqlc.arg(reason), finished_at = baton_now()
+WHERE id = sqlc.arg(id) AND state = 'queued';
+
+-- name: RequeueTask :execrows
+-- Sends a task whose attempt failed or was lost back to the queue, at once
+-- (state queued) or after a delay (state retry_wait).
+UPDATE tasks
+SET state = sqlc.arg(state), reason = sqlc.arg(reason), attempt_id = 0,
+    ready_at = baton_now() + CAST(sqlc.arg(delay_ms) AS BIGINT),
+    lost = lost + CAST(sqlc.arg(lost) AS BIGINT),
+    avoid_worker = sqlc.arg(avoid_worker), avoid_zone = sqlc.arg(avoid_zone)
+WHERE id = sqlc.arg(id) AND attempt_id = sqlc.arg(attempt_id) AND state = 'running';
+
+-- name: WakeRetries :many
+UPDATE tasks SET state = 'queued'
+WHERE state = 'retry_wait' AND ready_at <= baton_now()
+RETURNING id, run_id, name, state;
+
+-- name: CancelRunTasks :many
+-- Cancels every task of a run that has not finished; running attempts are
+-- cancelled separately.
+UPDATE tasks SET state = 'cancelled', reason = sqlc.arg(reason), attempt_id = 0, finished_at = baton_now()
+WHERE run_id = sqlc.arg(run_id) AND state IN ('pending', 'queued', 'retry_wait', 'running')
+RETURNING id, run_id, name, state;

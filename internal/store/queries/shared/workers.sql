@@ -1,0 +1,31 @@
+-- name: RegisterWorker :one
+INSERT INTO workers (id, name, zone, grp, labels, capacity, state, version,
+                     lease_expires_at, registered_at, last_seen_at)
+VALUES (sqlc.arg(id), sqlc.arg(name), sqlc.arg(zone), sqlc.arg(grp), sqlc.arg(labels),
+        sqlc.arg(capacity), 'active', sqlc.arg(version),
+        baton_now() + CAST(sqlc.arg(ttl_ms) AS BIGINT), baton_now(), baton_now())
+RETURNING *;
+
+-- name: RenewWorker :one
+-- Renews the lease of a worker, which covers every attempt it holds.
+UPDATE workers
+SET lease_expires_at = baton_now() + CAST(sqlc.arg(ttl_ms) AS BIGINT), last_seen_at = baton_now()
+WHERE id = sqlc.arg(id) AND state IN ('active', 'draining')
+RETURNING *;
+
+-- name: GetWorker :one
+SELECT * FROM workers WHERE id = sqlc.arg(id);
+
+-- name: ListWorkers :many
+SELECT * FROM workers
+WHERE CAST(sqlc.arg(all_states) AS BOOLEAN) OR state IN ('active', 'draining')
+ORDER BY zone, name, id;
+
+-- name: ExpireWorkers :many
+UPDATE workers SET state = 'lost'
+WHERE state IN ('active', 'draining') AND lease_expires_at < baton_now()
+RETURNING id, zone;
+
+-- name: SetWorkerState :execrows
+UPDATE workers SET state = sqlc.arg(state), last_seen_at = baton_now()
+WHERE id = sqlc.arg(id) AND state = sqlc.arg(from_state);

@@ -1,0 +1,279 @@
+// This file is dialect-neutral: `make generate` copies it to
+// ../postgres/queries_gen.go with the other generated package imported as db.
+// Edit it here only.
+
+package sqlite
+
+import (
+	"context"
+
+	"github.com/baton-sched/baton/internal/store"
+	db "github.com/baton-sched/baton/internal/store/sqlitedb"
+)
+
+// tx implements store.Tx over the generated queries of one transaction.
+type tx struct {
+	q      *db.Queries
+	notify bool
+}
+
+func (t *tx) Workflows() store.Workflows { return workflows{t.q} }
+func (t *tx) Runs() store.Runs           { return runs{t.q} }
+func (t *tx) Tasks() store.Tasks         { return tasks{t.q} }
+func (t *tx) Attempts() store.Attempts   { return attempts{t.q} }
+func (t *tx) Workers() store.Workers     { return workers{t.q} }
+func (t *tx) Events() store.Events       { return events{t.q} }
+func (t *tx) Logs() store.Logs           { return logs{t.q} }
+func (t *tx) NotifyWork()                { t.notify = true }
+
+// one and many adapt a generated call's results: one(conv)(q.Get(ctx, id)).
+func one[S, D any](conv func(S) D) func(S, error) (D, error) {
+	return func(row S, err error) (D, error) {
+		if err != nil {
+			var zero D
+			return zero, mapErr(err)
+		}
+		return conv(row), nil
+	}
+}
+
+func many[S, D any](conv func(S) D) func([]S, error) ([]D, error) {
+	return func(rows []S, err error) ([]D, error) {
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out := make([]D, len(rows))
+		for i, r := range rows {
+			out[i] = conv(r)
+		}
+		return out, nil
+	}
+}
+
+func affected(n int64, err error) (bool, error) { return n > 0, mapErr(err) }
+
+func toWorkflow(r db.Workflow) store.Workflow                 { return store.Workflow(r) }
+func toVersion(r db.WorkflowVersion) store.Version            { return store.Version(r) }
+func toRun(r db.Run) store.Run                                { return store.Run(r) }
+func toProgress(r db.AddRunProgressRow) store.RunProgress     { return store.RunProgress(r) }
+func toTask(r db.Task) store.Task                             { return store.Task(r) }
+func toCandidate(r db.ClaimCandidatesRow) store.Candidate     { return store.Candidate(r) }
+func toOutputs(r db.ListRunOutputsRow) store.TaskOutputs      { return store.TaskOutputs(r) }
+func toAttempt(r db.Attempt) store.Attempt                    { return store.Attempt(r) }
+func toAttemptRef(r db.CancelRunAttemptsRow) store.AttemptRef { return store.AttemptRef(r) }
+func toWorker(r db.Worker) store.Worker                       { return store.Worker(r) }
+func toWorkerRef(r db.ExpireWorkersRow) store.WorkerRef       { return store.WorkerRef(r) }
+func toEvent(r db.Event) store.Event                          { return store.Event(r) }
+func toLog(r db.Log) store.LogChunk                           { return store.LogChunk(r) }
+func id[T any](v T) T                                         { return v }
+
+func toTaskRef[R ~struct {
+	ID    int64
+	RunID int64
+	Name  string
+	State string
+}](r R) store.TaskRef {
+	return store.TaskRef(r)
+}
+
+type workflows struct{ q *db.Queries }
+
+func (w workflows) Upsert(ctx context.Context, name string) (store.Workflow, error) {
+	return one(toWorkflow)(w.q.UpsertWorkflow(ctx, name))
+}
+
+func (w workflows) Get(ctx context.Context, name string) (store.Workflow, error) {
+	return one(toWorkflow)(w.q.GetWorkflow(ctx, name))
+}
+
+func (w workflows) List(ctx context.Context, after string, limit int64) ([]store.Workflow, error) {
+	return many(toWorkflow)(w.q.ListWorkflows(ctx, db.ListWorkflowsParams{After: after, Limit: limit}))
+}
+
+func (w workflows) InsertVersion(ctx context.Context, v store.NewVersion) (store.Version, error) {
+	return one(toVersion)(w.q.InsertVersion(ctx, db.InsertVersionParams(v)))
+}
+
+func (w workflows) SetLatest(ctx context.Context, workflowID, versionID, version int64, digest string) error {
+	return mapErr(w.q.SetLatestVersion(ctx, db.SetLatestVersionParams{
+		Version: version, VersionID: versionID, Digest: digest, ID: workflowID,
+	}))
+}
+
+func (w workflows) Version(ctx context.Context, id int64) (store.Version, error) {
+	return one(toVersion)(w.q.GetVersion(ctx, id))
+}
+
+func (w workflows) VersionByNumber(ctx context.Context, workflowID, version int64) (store.Version, error) {
+	return one(toVersion)(w.q.GetVersionByNumber(ctx, db.GetVersionByNumberParams{
+		WorkflowID: workflowID, Version: version,
+	}))
+}
+
+func (w workflows) Versions(ctx context.Context, workflowID int64) ([]store.Version, error) {
+	return many(toVersion)(w.q.ListVersions(ctx, workflowID))
+}
+
+type runs struct{ q *db.Queries }
+
+func (r runs) Insert(ctx context.Context, n store.NewRun) (store.Run, error) {
+	return one(toRun)(r.q.InsertRun(ctx, db.InsertRunParams(n)))
+}
+
+func (r runs) Get(ctx context.Context, id int64) (store.Run, error) {
+	return one(toRun)(r.q.GetRun(ctx, id))
+}
+
+func (r runs) ByKey(ctx context.Context, workflowID int64, key string) (store.Run, error) {
+	return one(toRun)(r.q.GetRunByKey(ctx, db.GetRunByKeyParams{WorkflowID: workflowID, IdempotencyKey: key}))
+}
+
+func (r runs) List(ctx context.Context, f store.RunFilter) ([]store.Run, error) {
+	return many(toRun)(r.q.ListRuns(ctx, db.ListRunsParams(f)))
+}
+
+func (r runs) MarkRunning(ctx context.Context, id int64) (bool, error) {
+	return affected(r.q.MarkRunRunning(ctx, id))
+}
+
+func (r runs) AddProgress(ctx context.Context, id, done, failed int64) (store.RunProgress, error) {
+	return one(toProgress)(r.q.AddRunProgress(ctx, db.AddRunProgressParams{Done: done, Failed: failed, ID: id}))
+}
+
+func (r runs) Finish(ctx context.Context, id int64, state, reason string) (bool, error) {
+	return affected(r.q.FinishRun(ctx, db.FinishRunParams{State: state, Reason: reason, ID: id}))
+}
+
+type tasks struct{ q *db.Queries }
+
+func (t tasks) Get(ctx context.Context, id int64) (store.Task, error) {
+	return one(toTask)(t.q.GetTask(ctx, id))
+}
+
+func (t tasks) ByName(ctx context.Context, runID int64, name string) (store.Task, error) {
+	return one(toTask)(t.q.GetTaskByName(ctx, db.GetTaskByNameParams{RunID: runID, Name: name}))
+}
+
+func (t tasks) ListRun(ctx context.Context, runID int64) ([]store.Task, error) {
+	return many(toTask)(t.q.ListRunTasks(ctx, runID))
+}
+
+func (t tasks) Outputs(ctx context.Context, runID int64) ([]store.TaskOutputs, error) {
+	return many(toOutputs)(t.q.ListRunOutputs(ctx, runID))
+}
+
+func (t tasks) Candidates(ctx context.Context, group string, limit int64) ([]store.Candidate, error) {
+	return many(toCandidate)(t.q.ClaimCandidates(ctx, db.ClaimCandidatesParams{Group: group, Limit: limit}))
+}
+
+func (t tasks) MarkRunning(ctx context.Context, id, attemptID int64) (bool, error) {
+	return affected(t.q.MarkTaskRunning(ctx, db.MarkTaskRunningParams{AttemptID: attemptID, ID: id}))
+}
+
+func (t tasks) Finish(ctx context.Context, f store.TaskFinish) (bool, error) {
+	return affected(t.q.FinishTask(ctx, db.FinishTaskParams(f)))
+}
+
+func (t tasks) Fail(ctx context.Context, id int64, reason string) (bool, error) {
+	return affected(t.q.FailTask(ctx, db.FailTaskParams{Reason: reason, ID: id}))
+}
+
+func (t tasks) Requeue(ctx context.Context, r store.TaskRequeue) (bool, error) {
+	return affected(t.q.RequeueTask(ctx, db.RequeueTaskParams(r)))
+}
+
+func (t tasks) Release(ctx context.Context, runID int64, idxs []int64) ([]store.TaskRef, error) {
+	return many(toTaskRef[db.ReleaseDownstreamRow])(t.q.ReleaseDownstream(ctx, db.ReleaseDownstreamParams{
+		RunID: runID, Idxs: idxs,
+	}))
+}
+
+func (t tasks) MarkUpstreamFailed(ctx context.Context, runID int64, idxs []int64, reason string) ([]store.TaskRef, error) {
+	return many(toTaskRef[db.MarkUpstreamFailedRow])(t.q.MarkUpstreamFailed(ctx, db.MarkUpstreamFailedParams{
+		Reason: reason, RunID: runID, Idxs: idxs,
+	}))
+}
+
+func (t tasks) WakeRetries(ctx context.Context) ([]store.TaskRef, error) {
+	return many(toTaskRef[db.WakeRetriesRow])(t.q.WakeRetries(ctx))
+}
+
+func (t tasks) CancelRun(ctx context.Context, runID int64, reason string) ([]store.TaskRef, error) {
+	return many(toTaskRef[db.CancelRunTasksRow])(t.q.CancelRunTasks(ctx, db.CancelRunTasksParams{
+		Reason: reason, RunID: runID,
+	}))
+}
+
+type attempts struct{ q *db.Queries }
+
+func (a attempts) Insert(ctx context.Context, n store.NewAttempt) (int64, error) {
+	return one(id[int64])(a.q.InsertAttempt(ctx, db.InsertAttemptParams(n)))
+}
+
+func (a attempts) Start(ctx context.Context, id int64, workerID string) (store.Attempt, error) {
+	return one(toAttempt)(a.q.StartAttempt(ctx, db.StartAttemptParams{ID: id, WorkerID: workerID}))
+}
+
+func (a attempts) Finish(ctx context.Context, f store.AttemptFinish) (store.Attempt, error) {
+	return one(toAttempt)(a.q.FinishAttempt(ctx, db.FinishAttemptParams(f)))
+}
+
+func (a attempts) Get(ctx context.Context, id int64) (store.Attempt, error) {
+	return one(toAttempt)(a.q.GetAttempt(ctx, id))
+}
+
+func (a attempts) ListRun(ctx context.Context, runID int64) ([]store.Attempt, error) {
+	return many(toAttempt)(a.q.ListRunAttempts(ctx, runID))
+}
+
+func (a attempts) Live(ctx context.Context, workerID string) ([]int64, error) {
+	return many(id[int64])(a.q.ListLiveAttempts(ctx, workerID))
+}
+
+func (a attempts) Expired(ctx context.Context, dispatchTimeoutMs, limit int64) ([]store.Attempt, error) {
+	return many(toAttempt)(a.q.ExpiredAttempts(ctx, db.ExpiredAttemptsParams{
+		DispatchTimeoutMs: dispatchTimeoutMs, Limit: limit,
+	}))
+}
+
+func (a attempts) CancelRun(ctx context.Context, runID int64, reason string) ([]store.AttemptRef, error) {
+	return many(toAttemptRef)(a.q.CancelRunAttempts(ctx, db.CancelRunAttemptsParams{Reason: reason, RunID: runID}))
+}
+
+type workers struct{ q *db.Queries }
+
+func (w workers) Register(ctx context.Context, n store.NewWorker) (store.Worker, error) {
+	return one(toWorker)(w.q.RegisterWorker(ctx, db.RegisterWorkerParams(n)))
+}
+
+func (w workers) Renew(ctx context.Context, id string, ttlMs int64) (store.Worker, error) {
+	return one(toWorker)(w.q.RenewWorker(ctx, db.RenewWorkerParams{TTLMs: ttlMs, ID: id}))
+}
+
+func (w workers) Get(ctx context.Context, id string) (store.Worker, error) {
+	return one(toWorker)(w.q.GetWorker(ctx, id))
+}
+
+func (w workers) List(ctx context.Context, all bool) ([]store.Worker, error) {
+	return many(toWorker)(w.q.ListWorkers(ctx, all))
+}
+
+func (w workers) Expire(ctx context.Context) ([]store.WorkerRef, error) {
+	return many(toWorkerRef)(w.q.ExpireWorkers(ctx))
+}
+
+func (w workers) SetState(ctx context.Context, id, from, to string) (bool, error) {
+	return affected(w.q.SetWorkerState(ctx, db.SetWorkerStateParams{State: to, ID: id, FromState: from}))
+}
+
+type events struct{ q *db.Queries }
+
+func (e events) List(ctx context.Context, f store.EventFilter) ([]store.Event, error) {
+	return many(toEvent)(e.q.ListEvents(ctx, db.ListEventsParams(f)))
+}
+
+type logs struct{ q *db.Queries }
+
+func (l logs) List(ctx context.Context, attemptID, afterSeq, limit int64) ([]store.LogChunk, error) {
+	return many(toLog)(l.q.ListLogs(ctx, db.ListLogsParams{AttemptID: attemptID, AfterSeq: afterSeq, Limit: limit}))
+}

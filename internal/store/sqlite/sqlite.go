@@ -1,0 +1,146 @@
+// Package sqlite implements store.Store on an embedded SQLite database
+// (modernc.org/sqlite, pure Go) for single-node use. Writes go through one
+// connection with BEGIN IMMEDIATE, so transactions never interleave; reads use
+// a separate pool and see committed data through WAL.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	sqlite3 "modernc.org/sqlite"
+	sqlite3lib "modernc.org/sqlite/lib"
+
+	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/store/migrations"
+	db "github.com/baton-sched/baton/internal/store/sqlitedb"
+)
+
+// Store is a store.Store on one SQLite file.
+type Store struct {
+	write  *sql.DB
+	read   *sql.DB
+	signal store.Signal
+}
+
+var registerOnce sync.Once
+
+// registerClock installs baton_now(): the embedded database shares the
+// process clock, so the database time is this process's wall clock.
+func registerClock() {
+	registerOnce.Do(func() {
+		err := sqlite3.RegisterScalarFunction("baton_now", 0,
+			func(*sqlite3.FunctionContext, []driver.Value) (driver.Value, error) {
+				return time.Now().UnixMilli(), nil
+			})
+		if err != nil {
+			panic(fmt.Sprintf("register baton_now: %v", err)) // only fails on a bad name
+		}
+	})
+}
+
+// Open opens (creating if needed) the database file at path and migrates it.
+func Open(ctx context.Context, path string) (*Store, error) {
+	registerClock()
+	dsn := func(extra string) string {
+		return "file:" + url.PathEscape(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+			"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)" + extra
+	}
+	write, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	read, err := sql.Open("sqlite", dsn(""))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(4)
+	s := &Store{write: write, read: read}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.write, migrations.SQLite())
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Dialect implements store.Store.
+func (s *Store) Dialect() string { return "sqlite" }
+
+// WorkSignal implements store.Store.
+func (s *Store) WorkSignal() <-chan struct{} { return s.signal.C() }
+
+// Close implements store.Store.
+func (s *Store) Close() error {
+	return errors.Join(s.read.Close(), s.write.Close())
+}
+
+// InTx implements store.Store. The single write connection serializes
+// transactions, so fn runs once.
+func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
+	sqlTx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", mapErr(err))
+	}
+	t := &tx{q: db.New(sqlTx)}
+	if err := fn(t); err != nil {
+		return errors.Join(err, rollback(sqlTx))
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", mapErr(err))
+	}
+	if t.notify {
+		s.signal.Fire()
+	}
+	return nil
+}
+
+func rollback(t *sql.Tx) error {
+	if err := t.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		return fmt.Errorf("rollback: %w", err)
+	}
+	return nil
+}
+
+// Read implements store.Store.
+func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
+	return fn(&tx{q: db.New(s.read)})
+}
+
+// mapErr maps SQLite errors to the store's sentinel errors.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	var se *sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3lib.SQLITE_CONSTRAINT_UNIQUE, sqlite3lib.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %v", store.ErrConflict, err)
+		}
+	}
+	return err
+}

@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"errors"
+)
+
+// Sentinel errors the drivers map database errors to.
+var (
+	// ErrNotFound: the row asked for does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique constraint refused the write.
+	ErrConflict = errors.New("conflict")
+)
+
+// Store is Baton's system of record. Postgres and SQLite implement it with
+// the same behaviour, checked by one shared test suite (storetest).
+type Store interface {
+	// Dialect is "postgres" or "sqlite".
+	Dialect() string
+	// InTx runs fn in a read-write transaction and commits when fn returns
+	// nil. fn may run more than once: transient conflicts (deadlock,
+	// serialization failure, busy database) retry it, so it must not have
+	// side effects outside the transaction.
+	InTx(ctx context.Context, fn func(Tx) error) error
+	// Read runs fn for reads only; it may or may not be a transaction.
+	Read(ctx context.Context, fn func(Tx) error) error
+	// WorkSignal returns a channel that is closed when work may have become
+	// claimable after the call: a commit that called Tx.NotifyWork, here or
+	// (Postgres) on any server.
+	WorkSignal() <-chan struct{}
+	// Close releases the database.
+	Close() error
+}
+
+// Tx groups the operations of one transaction by table.
+type Tx interface {
+	Workflows() Workflows
+	Runs() Runs
+	Tasks() Tasks
+	Attempts() Attempts
+	Workers() Workers
+	Events() Events
+	Logs() Logs
+	// NotifyWork wakes waiting claims once the transaction commits.
+	NotifyWork()
+}
+
+// Workflows stores workflow definitions and their versions.
+type Workflows interface {
+	// Upsert returns the named workflow, creating it if missing; on Postgres
+	// the row stays locked until the transaction ends.
+	Upsert(ctx context.Context, name string) (Workflow, error)
+	Get(ctx context.Context, name string) (Workflow, error)
+	List(ctx context.Context, after string, limit int64) ([]Workflow, error)
+	InsertVersion(ctx context.Context, v NewVersion) (Version, error)
+	SetLatest(ctx context.Context, workflowID, versionID, version int64, digest string) error
+	Version(ctx context.Context, id int64) (Version, error)
+	VersionByNumber(ctx context.Context, workflowID, version int64) (Version, error)
+	Versions(ctx context.Context, workflowID int64) ([]Version, error)
+}
+
+// Runs stores runs and their progress counters.
+type Runs interface {
+	Insert(ctx context.Context, r NewRun) (Run, error)
+	Get(ctx context.Context, id int64) (Run, error)
+	ByKey(ctx context.Context, workflowID int64, key string) (Run, error)
+	List(ctx context.Context, f RunFilter) ([]Run, error)
+	// MarkRunning moves a queued run to running; false if it was not queued.
+	MarkRunning(ctx context.Context, id int64) (bool, error)
+	// AddProgress records done terminal tasks, failed of them failures.
+	AddProgress(ctx context.Context, id, done, failed int64) (RunProgress, error)
+	// Finish ends a run that is not yet terminal; false if it already was.
+	Finish(ctx context.Context, id int64, state, reason string) (bool, error)
+}
+
+// Tasks stores the tasks of runs; queued tasks form the work queue.
+type Tasks interface {
+	Insert(ctx context.Context, ts []NewTask) error
+	Get(ctx context.Context, id int64) (Task, error)
+	ByName(ctx context.Context, runID int64, name string) (Task, error)
+	ListRun(ctx context.Context, runID int64) ([]Task, error)
+	Outputs(ctx context.Context, runID int64) ([]TaskOutputs, error)
+	// Candidates returns up to limit queued tasks of group in placement
+	// order, locked against other claims (Postgres: rows locked by another
+	// transaction are skipped).
+	Candidates(ctx context.Context, group string, limit int64) ([]Candidate, error)
+	MarkRunning(ctx context.Context, id, attemptID int64) (bool, error)
+	Finish(ctx context.Context, f TaskFinish) (bool, error)
+	// Fail fails a queued task that could not be dispatched.
+	Fail(ctx context.Context, id int64, reason string) (bool, error)
+	Requeue(ctx context.Context, r TaskRequeue) (bool, error)
+	// Release counts a finished upstream for the tasks idxs of a run and
+	// returns them, queued where all their upstream are done.
+	Release(ctx context.Context, runID int64, idxs []int64) ([]TaskRef, error)
+	// MarkUpstreamFailed ends the pending tasks idxs of a run.
+	MarkUpstreamFailed(ctx context.Context, runID int64, idxs []int64, reason string) ([]TaskRef, error)
+	// WakeRetries queues the retry_wait tasks that are due.
+	WakeRetries(ctx context.Context) ([]TaskRef, error)
+	// CancelRun cancels every unfinished task of a run.
+	CancelRun(ctx context.Context, runID int64, reason string) ([]TaskRef, error)
+}
+
+// Attempts stores attempts; an attempt's ID is its fencing token.
+type Attempts interface {
+	// Insert dispatches a new attempt and returns its ID.
+	Insert(ctx context.Context, a NewAttempt) (int64, error)
+	// Start moves a dispatched attempt of workerID to running; ErrNotFound
+	// if it is not a dispatched attempt of that worker.
+	Start(ctx context.Context, id int64, workerID string) (Attempt, error)
+	// Finish ends a live attempt; ErrNotFound if it was not live (or not of
+	// the given worker).
+	Finish(ctx context.Context, f AttemptFinish) (Attempt, error)
+	Get(ctx context.Context, id int64) (Attempt, error)
+	ListRun(ctx context.Context, runID int64) ([]Attempt, error)
+	// Live returns the IDs of a worker's live attempts.
+	Live(ctx context.Context, workerID string) ([]int64, error)
+	// Expired returns live attempts whose worker is lost or stopped, or dispatched
+	// longer than dispatchTimeoutMs ago without starting, locked for the caller.
+	Expired(ctx context.Context, dispatchTimeoutMs, limit int64) ([]Attempt, error)
+	// CancelRun cancels every live attempt of a run.
+	CancelRun(ctx context.Context, runID int64, reason string) ([]AttemptRef, error)
+}
+
+// Workers stores registered workers and their leases.
+type Workers interface {
+	Register(ctx context.Context, w NewWorker) (Worker, error)
+	// Renew extends a worker's lease; ErrNotFound if it is not live.
+	Renew(ctx context.Context, id string, ttlMs int64) (Worker, error)
+	Get(ctx context.Context, id string) (Worker, error)
+	List(ctx context.Context, all bool) ([]Worker, error)
+	// Expire marks live workers whose lease ran out as lost.
+	Expire(ctx context.Context) ([]WorkerRef, error)
+	SetState(ctx context.Context, id, from, to string) (bool, error)
+}
+
+// Events stores the audit trail.
+type Events interface {
+	Insert(ctx context.Context, es []NewEvent) error
+	List(ctx context.Context, f EventFilter) ([]Event, error)
+}
+
+// Logs stores attempt output.
+type Logs interface {
+	Insert(ctx context.Context, cs []NewLogChunk) error
+	List(ctx context.Context, attemptID, afterSeq, limit int64) ([]LogChunk, error)
+}

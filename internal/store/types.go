@@ -1,0 +1,136 @@
+package store
+
+// Rows of Baton's tables. Times are milliseconds since the Unix epoch by the
+// database clock; absent values are 0 or "". Each type has the exact field
+// set of the row the generated query layer returns, so the drivers convert
+// with a plain type conversion and the compiler checks that they agree.
+
+// Workflow is a named workflow and a pointer to its latest version.
+type Workflow struct {
+	ID              int64
+	Name            string
+	LatestVersion   int64
+	LatestVersionID int64
+	LatestDigest    string
+	CreatedAt       int64
+	UpdatedAt       int64
+}
+
+// Version is one immutable version of a workflow definition.
+type Version struct {
+	ID         int64
+	WorkflowID int64
+	Version    int64
+	Digest     string
+	Spec       string // canonical JSON of the definition
+	Source     string // the text the user applied (YAML or JSON)
+	CreatedBy  string
+	CreatedAt  int64
+}
+
+// Run is one execution of a workflow version.
+type Run struct {
+	ID             int64
+	WorkflowID     int64
+	Workflow       string
+	VersionID      int64
+	Version        int64
+	State          string
+	Reason         string
+	Params         string // JSON object of resolved parameters
+	IdempotencyKey string
+	Priority       int64
+	ScheduledAt    int64
+	CreatedBy      string
+	TasksTotal     int64
+	TasksLeft      int64 // tasks not yet in a terminal state
+	TasksFailed    int64
+	CreatedAt      int64
+	StartedAt      int64
+	FinishedAt     int64
+}
+
+// Task is one task of one run. Idx is the task's index in the version's
+// compiled graph.
+type Task struct {
+	ID          int64
+	RunID       int64
+	Idx         int64
+	Name        string
+	State       string
+	Reason      string
+	Group       string
+	CU          float64
+	Priority    int64
+	RunPriority int64
+	NeedsTotal  int64
+	NeedsDone   int64
+	Attempts    int64
+	Lost        int64
+	AttemptID   int64 // the live attempt, 0 when none
+	AvoidWorker string
+	AvoidZone   string
+	Outputs     string // JSON object of the succeeded attempt's outputs
+	ReadyAt     int64
+	CreatedAt   int64
+	StartedAt   int64
+	FinishedAt  int64
+}
+
+// Attempt is one execution of a task on a worker. Its ID is the fencing
+// token every worker report carries.
+type Attempt struct {
+	ID           int64
+	TaskID       int64
+	RunID        int64
+	Number       int64
+	State        string
+	Reason       string
+	WorkerID     string
+	Zone         string
+	ExitCode     int64
+	DispatchedAt int64
+	StartedAt    int64
+	FinishedAt   int64
+}
+
+// Worker is a registered worker process. Its lease covers all its attempts.
+type Worker struct {
+	ID             string
+	Name           string
+	Zone           string
+	Group          string
+	Labels         string // JSON object
+	Capacity       float64
+	State          string
+	Version        string
+	LeaseExpiresAt int64
+	RegisteredAt   int64
+	LastSeenAt     int64
+}
+
+// Event is one entry of the audit trail.
+type Event struct {
+	ID        int64
+	At        int64
+	Kind      string
+	Actor     string
+	RunID     int64
+	TaskID    int64
+	Task      string
+	AttemptID int64
+	WorkerID  string
+	OldState  string
+	NewState  string
+	Reason    string
+}
+
+// LogChunk is a piece of an attempt's output, numbered by the worker.
+type LogChunk struct {
+	ID        int64
+	AttemptID int64
+	Seq       int64
+	Stream    string
+	At        int64
+	Data      string
+}

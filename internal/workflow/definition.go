@@ -1,0 +1,80 @@
+package workflow
+
+import "time"
+
+// Definition is one version of a workflow as a user writes it (YAML or JSON).
+// It is validated whole by Parse before anything uses it; the engine stores it
+// as JSON and never mutates it. Graph compiles it into the form that runs.
+type Definition struct {
+	// Name identifies the workflow: lowercase letters, digits, "_" and "-",
+	// at most 100 characters.
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// Params are the run parameters, by name.
+	Params map[string]Param `json:"params,omitempty"`
+	// Defaults apply to every task that does not set the field itself.
+	Defaults Defaults `json:"defaults,omitzero"`
+	// Tasks are the nodes of the DAG, in definition order (which breaks ties
+	// in Graph's order). There is at least one.
+	Tasks []Task `json:"tasks"`
+}
+
+// Param declares a run parameter. A parameter without a default must be given
+// when a run starts.
+type Param struct {
+	// Default is the value used when a run does not give one; nil means the
+	// parameter is required. Numbers and booleans are kept as written.
+	Default     *string `json:"default,omitempty"`
+	Description string  `json:"description,omitempty"`
+}
+
+// Defaults apply to every task that does not set the field itself.
+type Defaults struct {
+	Timeout Duration          `json:"timeout,omitzero"`
+	Retry   *Retry            `json:"retry,omitempty"`
+	Group   string            `json:"group,omitempty"`
+	CU      float64           `json:"cu,omitempty"`
+	Env     map[string]string `json:"env,omitempty"`
+}
+
+// Task is one node of the workflow DAG.
+type Task struct {
+	// Name is unique in the workflow; same rules as Definition.Name.
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// Needs names the tasks that must succeed before this one starts
+	// (Airflow's upstream tasks).
+	Needs []string `json:"needs,omitempty"`
+	// Run is the command, a template (see Render).
+	Run string `json:"run,omitempty"`
+	// Env adds environment variables (values are templates) to
+	// Defaults.Env.
+	Env map[string]string `json:"env,omitempty"`
+	// Timeout limits each attempt; zero means Defaults.Timeout.
+	Timeout Duration `json:"timeout,omitzero"`
+	// CU is the capacity the task takes on a worker (> 0); zero means
+	// Defaults.CU, else 1.
+	CU float64 `json:"cu,omitempty"`
+	// Group is the worker group to run on; empty means Defaults.Group,
+	// else "default".
+	Group string `json:"group,omitempty"`
+	// Priority orders ready tasks: higher first.
+	Priority int `json:"priority,omitempty"`
+	// Rerunnable false forbids restarting the task automatically after its
+	// worker was lost; nil means true.
+	Rerunnable *bool `json:"rerunnable,omitempty"`
+	// Retry overrides Defaults.Retry.
+	Retry *Retry `json:"retry,omitempty"`
+}
+
+// Retry is a task's retry policy. Strategy "none" never retries; "fixed"
+// retries after Delay until MaxAttempts attempts (the first included) failed.
+type Retry struct {
+	Strategy    string   `json:"strategy"`
+	MaxAttempts int      `json:"max_attempts,omitempty"`
+	Delay       Duration `json:"delay,omitzero"`
+}
+
+// Duration is a time.Duration written as a string ("90s", "1h30m", "2d").
+// See ParseDuration and Duration.String.
+type Duration time.Duration
