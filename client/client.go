@@ -1,0 +1,221 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultURL is the address `baton dev` and `baton server` listen on by default.
+const DefaultURL = "http://127.0.0.1:8420"
+
+// Client calls a Baton server, failing over between several.
+type Client struct {
+	urls  []string
+	next  atomic.Uint32 // index of the server to try first
+	http  *http.Client
+	actor string
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithHTTPClient replaces the default HTTP client.
+func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
+
+// WithActor names who acts (recorded in the audit trail), e.g. "user:alice".
+func WithActor(actor string) Option { return func(c *Client) { c.actor = actor } }
+
+// New returns a client of the servers at urls (comma-separated lists are
+// split too); with none, DefaultURL.
+func New(urls []string, opts ...Option) (*Client, error) {
+	c := &Client{http: &http.Client{}}
+	for _, u := range urls {
+		for _, part := range strings.Split(u, ",") {
+			part = strings.TrimRight(strings.TrimSpace(part), "/")
+			if part == "" {
+				continue
+			}
+			if _, err := url.ParseRequestURI(part); err != nil {
+				return nil, fmt.Errorf("server url %q: %w", part, err)
+			}
+			c.urls = append(c.urls, part)
+		}
+	}
+	if len(c.urls) == 0 {
+		c.urls = []string{DefaultURL}
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+// URLs returns the servers the client uses.
+func (c *Client) URLs() []string { return c.urls }
+
+// Error is an error answer of the API: an RFC 9457 problem document.
+type Error struct {
+	Status int           `json:"status"`
+	Title  string        `json:"title"`
+	Detail string        `json:"detail"`
+	Errors []ErrorDetail `json:"errors,omitempty"`
+}
+
+// ErrorDetail locates one problem with a request.
+type ErrorDetail struct {
+	Message  string `json:"message"`
+	Location string `json:"location,omitempty"`
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(cmpOr(e.Detail, e.Title, http.StatusText(e.Status)))
+	for _, d := range e.Errors {
+		b.WriteString("\n  ")
+		if d.Location != "" && !strings.Contains(d.Message, d.Location) {
+			b.WriteString(d.Location + ": ")
+		}
+		b.WriteString(d.Message)
+	}
+	return b.String()
+}
+
+func cmpOr(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// StatusOf returns the HTTP status of an API error, or 0.
+func StatusOf(err error) int {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 0
+}
+
+// IsNotFound reports a 404 answer.
+func IsNotFound(err error) bool { return StatusOf(err) == http.StatusNotFound }
+
+// IsConflict reports a 409 answer: for a worker report, the attempt was
+// superseded (fenced).
+func IsConflict(err error) bool { return StatusOf(err) == http.StatusConflict }
+
+// IsGone reports a 410 answer: the worker was declared lost.
+func IsGone(err error) bool { return StatusOf(err) == http.StatusGone }
+
+// do sends a request with an optional JSON body and decodes a JSON answer
+// into out. Connection failures move on to the next server; a server that
+// answered, even with an error, is not retried elsewhere.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+	}
+	if len(query) > 0 {
+		path += "?" + query.Encode()
+	}
+	start := int(c.next.Load())
+	var lastErr error
+	for i := range c.urls {
+		idx := (start + i) % len(c.urls)
+		err := c.once(ctx, method, c.urls[idx]+path, body, out)
+		if err == nil || !unreachable(err) || ctx.Err() != nil {
+			if err == nil && idx != start {
+				c.next.Store(uint32(idx))
+			}
+			return err
+		}
+		lastErr = err
+		c.next.Store(uint32((idx + 1) % len(c.urls)))
+	}
+	return lastErr
+}
+
+func (c *Client) once(ctx context.Context, method, u string, body []byte, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.actor != "" {
+		req.Header.Set("X-Baton-Actor", c.actor)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return &unreachableError{err: err}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return &unreachableError{err: fmt.Errorf("read answer of %s %s: %w", method, u, err)}
+	}
+	if resp.StatusCode >= 300 {
+		e := &Error{Status: resp.StatusCode}
+		if json.Unmarshal(data, e) != nil || e.Status == 0 {
+			e.Status, e.Detail = resp.StatusCode, strings.TrimSpace(string(data))
+		}
+		if resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusServiceUnavailable {
+			return &unreachableError{err: e}
+		}
+		return e
+	}
+	if out == nil || len(data) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("decode answer of %s %s: %w", method, u, err)
+	}
+	return nil
+}
+
+// unreachableError: the server could not be reached or could not serve, so
+// the request may be tried on another server.
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string { return e.err.Error() }
+func (e *unreachableError) Unwrap() error { return e.err }
+
+func unreachable(err error) bool {
+	var u *unreachableError
+	return errors.As(err, &u)
+}
+
+// Unreachable reports whether err means no server could be reached (as
+// opposed to a server answering with an error).
+func Unreachable(err error) bool { return unreachable(err) }
+
+// Wait is a helper for polling loops: it waits d or until ctx ends.
+func Wait(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

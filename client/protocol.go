@@ -1,0 +1,110 @@
+package client
+
+import "time"
+
+// The worker protocol: how `baton worker` talks to servers. Every report
+// carries the attempt ID as its fencing token.
+
+// RegisterRequest declares a worker.
+type RegisterRequest struct {
+	Name     string            `json:"name,omitempty"`
+	Zone     string            `json:"zone,omitempty" doc:"Availability zone (default \"default\")"`
+	Group    string            `json:"group,omitempty" doc:"Resource group (default \"default\")"`
+	Labels   map[string]string `json:"labels,omitempty"`
+	Capacity float64           `json:"capacity,omitempty" doc:"Capacity in CU (default 1)"`
+	Version  string            `json:"version,omitempty"`
+}
+
+// Registration is the server's answer to a registration: the worker's ID
+// and the timing it must keep.
+type Registration struct {
+	Worker            Worker        `json:"worker"`
+	LeaseTTL          time.Duration `json:"lease_ttl" doc:"Nanoseconds a lease lasts after a heartbeat"`
+	HeartbeatInterval time.Duration `json:"heartbeat_interval" doc:"Nanoseconds between heartbeats"`
+}
+
+// HeartbeatRequest renews a worker's lease.
+type HeartbeatRequest struct {
+	Running []int64 `json:"running" doc:"IDs of the attempts the worker is running"`
+}
+
+// HeartbeatResponse tells the worker what to kill.
+type HeartbeatResponse struct {
+	Kill     []int64       `json:"kill" doc:"Attempts that are no longer live: kill them"`
+	State    string        `json:"state" enum:"active,draining"`
+	LeaseTTL time.Duration `json:"lease_ttl"`
+}
+
+// ClaimRequest long-polls for work.
+type ClaimRequest struct {
+	Max    int           `json:"max" minimum:"1" maximum:"1000"`
+	FreeCU float64       `json:"free_cu" minimum:"0"`
+	Wait   time.Duration `json:"wait,omitempty" doc:"Nanoseconds to wait for work (at most 30s)"`
+}
+
+// Assignment is an attempt for the worker to run.
+type Assignment struct {
+	AttemptID int64             `json:"attempt_id" doc:"Fencing token of every report about this attempt"`
+	Number    int64             `json:"number"`
+	RunID     int64             `json:"run_id"`
+	TaskID    int64             `json:"task_id"`
+	Task      string            `json:"task"`
+	Workflow  string            `json:"workflow"`
+	Command   string            `json:"command"`
+	Env       map[string]string `json:"env,omitempty"`
+	Timeout   time.Duration     `json:"timeout,omitempty" doc:"Nanoseconds; 0 for none"`
+	CU        float64           `json:"cu"`
+}
+
+// ClaimResponse carries the claimed attempts, possibly none.
+type ClaimResponse struct {
+	Assignments []Assignment `json:"assignments"`
+}
+
+// Report is one thing a worker says about one attempt.
+type Report struct {
+	AttemptID int64             `json:"attempt_id"`
+	Kind      string            `json:"kind" enum:"start,finish"`
+	State     string            `json:"state,omitempty" doc:"For finish: succeeded, failed, timed_out, lost (given up) or fenced (killed for lack of a lease)"`
+	ExitCode  int64             `json:"exit_code,omitempty"`
+	Reason    string            `json:"reason,omitempty"`
+	Outputs   map[string]string `json:"outputs,omitempty"`
+}
+
+// ReportBatch is several reports, applied in one transaction.
+type ReportBatch struct {
+	Reports []Report `json:"reports"`
+}
+
+// ReportResult answers one report: status 200 (accepted) or 409 (the
+// attempt was superseded; kill it).
+type ReportResult struct {
+	AttemptID int64  `json:"attempt_id"`
+	Status    int    `json:"status" enum:"200,409"`
+	State     string `json:"state,omitempty" doc:"The attempt's state now"`
+}
+
+// ReportBatchResult answers a batch, one result per report in order.
+type ReportBatchResult struct {
+	Results []ReportResult `json:"results"`
+}
+
+// LogBatch is output of one or more attempts.
+type LogBatch struct {
+	Chunks []NewLogChunk `json:"chunks"`
+}
+
+// NewLogChunk is output of an attempt, numbered by the worker from 1 so a
+// chunk sent twice is stored once.
+type NewLogChunk struct {
+	AttemptID int64  `json:"attempt_id"`
+	Seq       int64  `json:"seq" minimum:"1"`
+	Stream    string `json:"stream" enum:"stdout,stderr"`
+	Data      string `json:"data"`
+}
+
+// LogBatchResult lists the attempts whose chunks were refused because the
+// attempt was superseded (the worker must kill it).
+type LogBatchResult struct {
+	Fenced []int64 `json:"fenced"`
+}
