@@ -1,0 +1,233 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/store"
+)
+
+type startInput struct {
+	actorHeader
+	Name           string `path:"name" doc:"Workflow name"`
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Same as idempotency_key in the body"`
+	Body           client.StartRunRequest
+}
+
+type runOutput struct{ Body client.Run }
+
+type listRunsInput struct {
+	Workflow string    `query:"workflow"`
+	State    string    `query:"state" enum:"queued,running,paused,succeeded,failed,cancelled,"`
+	Since    time.Time `query:"since" doc:"Runs created at or after (RFC 3339)"`
+	Until    time.Time `query:"until" doc:"Runs created before (RFC 3339)"`
+	Limit    int64     `query:"limit" minimum:"1" maximum:"1000" default:"50"`
+	Cursor   string    `query:"cursor" doc:"The next cursor of the previous page"`
+}
+
+type runsOutput struct{ Body client.Page[client.Run] }
+
+type runInput struct {
+	ID int64 `path:"id"`
+}
+
+type runDetailOutput struct{ Body client.RunDetail }
+
+type attemptsOutput struct{ Body client.Page[client.Attempt] }
+
+type cancelInput struct {
+	actorHeader
+	ID   int64 `path:"id"`
+	Body struct {
+		Reason string `json:"reason,omitempty"`
+	}
+}
+
+type logsInput struct {
+	ID      int64  `path:"id"`
+	Task    string `path:"task"`
+	Attempt int64  `query:"attempt" doc:"Attempt number; 0 or absent for the latest"`
+	After   int64  `query:"after" doc:"Return chunks after this sequence number"`
+	Limit   int64  `query:"limit" minimum:"1" maximum:"10000" default:"1000"`
+}
+
+type logsOutput struct{ Body client.Logs }
+
+func (s *Server) registerRuns(api huma.API) {
+	huma.Register(api, huma.Operation{
+		OperationID: "start-run", Method: http.MethodPost, Path: "/api/v1/workflows/{name}/runs",
+		Summary: "Start a run", Tags: []string{"runs"}, DefaultStatus: http.StatusCreated,
+		Description: "Starts a run of the latest (or a given) version. With an idempotency key, " +
+			"a repeated request returns the run the first one created.",
+	}, func(ctx context.Context, in *startInput) (*runOutput, error) {
+		key := in.Body.IdempotencyKey
+		if key == "" {
+			key = in.IdempotencyKey
+		}
+		st, err := s.engine.StartRun(ctx, engine.StartRequest{
+			Workflow: in.Name, Version: in.Body.Version, Params: in.Body.Params,
+			IdempotencyKey: key, Priority: in.Body.Priority, Actor: in.actor(),
+		})
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &runOutput{Body: toRun(st.Run)}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "list-runs", Method: http.MethodGet, Path: "/api/v1/runs",
+		Summary: "List runs, newest first", Tags: []string{"runs"},
+	}, func(ctx context.Context, in *listRunsInput) (*runsOutput, error) {
+		f := store.RunFilter{Workflow: in.Workflow, State: in.State, Limit: in.Limit}
+		if !in.Since.IsZero() {
+			f.CreatedFrom = in.Since.UnixMilli()
+		}
+		if !in.Until.IsZero() {
+			f.CreatedTo = in.Until.UnixMilli()
+		}
+		if in.Cursor != "" {
+			before, err := strconv.ParseInt(in.Cursor, 10, 64)
+			if err != nil {
+				return nil, huma.Error422UnprocessableEntity("cursor: not a cursor this API returned")
+			}
+			f.BeforeID = before
+		}
+		out := &runsOutput{Body: client.Page[client.Run]{Items: []client.Run{}}}
+		err := s.read(ctx, func(tx store.Tx) error {
+			runs, err := tx.Runs().List(ctx, f)
+			for _, r := range runs {
+				out.Body.Items = append(out.Body.Items, toRun(r))
+			}
+			if int64(len(runs)) == f.Limit {
+				out.Body.Next = itoa(runs[len(runs)-1].ID)
+			}
+			return err
+		})
+		return out, err
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "get-run", Method: http.MethodGet, Path: "/api/v1/runs/{id}",
+		Summary: "Get a run with its tasks", Tags: []string{"runs"},
+	}, func(ctx context.Context, in *runInput) (*runDetailOutput, error) {
+		out := &runDetailOutput{}
+		err := s.read(ctx, func(tx store.Tx) error {
+			run, err := tx.Runs().Get(ctx, in.ID)
+			if err != nil {
+				return notFound(err, "run %d", in.ID)
+			}
+			tasks, err := tx.Tasks().ListRun(ctx, in.ID)
+			if err != nil {
+				return err
+			}
+			attempts, err := tx.Attempts().ListRun(ctx, in.ID)
+			if err != nil {
+				return err
+			}
+			last := map[int64]store.Attempt{}
+			for _, a := range attempts {
+				last[a.TaskID] = a // ordered by task, number
+			}
+			out.Body = client.RunDetail{Run: toRun(run), Tasks: make([]client.Task, len(tasks))}
+			for i, t := range tasks {
+				var la *client.Attempt
+				if a, ok := last[t.ID]; ok {
+					ca := toAttempt(a, t.Name)
+					la = &ca
+				}
+				out.Body.Tasks[i] = toTask(t, la)
+			}
+			return nil
+		})
+		return out, err
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "list-run-attempts", Method: http.MethodGet, Path: "/api/v1/runs/{id}/attempts",
+		Summary: "List every attempt of a run", Tags: []string{"runs"},
+	}, func(ctx context.Context, in *runInput) (*attemptsOutput, error) {
+		out := &attemptsOutput{Body: client.Page[client.Attempt]{Items: []client.Attempt{}}}
+		err := s.read(ctx, func(tx store.Tx) error {
+			tasks, err := tx.Tasks().ListRun(ctx, in.ID)
+			if err != nil {
+				return err
+			}
+			if len(tasks) == 0 {
+				if _, err := tx.Runs().Get(ctx, in.ID); err != nil {
+					return notFound(err, "run %d", in.ID)
+				}
+			}
+			names := map[int64]string{}
+			for _, t := range tasks {
+				names[t.ID] = t.Name
+			}
+			attempts, err := tx.Attempts().ListRun(ctx, in.ID)
+			for _, a := range attempts {
+				out.Body.Items = append(out.Body.Items, toAttempt(a, names[a.TaskID]))
+			}
+			return err
+		})
+		return out, err
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "cancel-run", Method: http.MethodPost, Path: "/api/v1/runs/{id}/cancel",
+		Summary: "Cancel a run", Tags: []string{"runs"},
+		Description: "Cancels unfinished tasks; running attempts are killed by their workers at the next heartbeat.",
+	}, func(ctx context.Context, in *cancelInput) (*runOutput, error) {
+		if err := s.engine.CancelRun(ctx, in.ID, in.actor(), in.Body.Reason); err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		out := &runOutput{}
+		err := s.read(ctx, func(tx store.Tx) error {
+			r, err := tx.Runs().Get(ctx, in.ID)
+			out.Body = toRun(r)
+			return err
+		})
+		return out, err
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "get-task-logs", Method: http.MethodGet, Path: "/api/v1/runs/{id}/tasks/{task}/logs",
+		Summary: "Read a task's output", Tags: []string{"runs"},
+		Description: "Output of one attempt (the latest by default), in chunks after a sequence number, for following.",
+	}, func(ctx context.Context, in *logsInput) (*logsOutput, error) {
+		out := &logsOutput{Body: client.Logs{Chunks: []client.LogChunk{}, NextSeq: in.After}}
+		err := s.read(ctx, func(tx store.Tx) error {
+			task, err := tx.Tasks().ByName(ctx, in.ID, in.Task)
+			if err != nil {
+				return notFound(err, "task %q of run %d", in.Task, in.ID)
+			}
+			attempts, err := tx.Attempts().ListRun(ctx, in.ID)
+			if err != nil {
+				return err
+			}
+			var pick *store.Attempt
+			for i, a := range attempts {
+				if a.TaskID == task.ID && (in.Attempt == 0 || a.Number == in.Attempt) {
+					pick = &attempts[i]
+				}
+			}
+			if pick == nil {
+				if in.Attempt != 0 {
+					return notFound(store.ErrNotFound, "attempt %d of task %q", in.Attempt, in.Task)
+				}
+				return nil // not started yet: no output
+			}
+			out.Body.AttemptID, out.Body.Attempt, out.Body.State = pick.ID, pick.Number, pick.State
+			chunks, err := tx.Logs().List(ctx, pick.ID, in.After, in.Limit)
+			for _, c := range chunks {
+				out.Body.Chunks = append(out.Body.Chunks, toLogChunk(c))
+				out.Body.NextSeq = c.Seq
+			}
+			return err
+		})
+		return out, err
+	})
+}

@@ -1,0 +1,220 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/store"
+)
+
+type registerInput struct{ Body client.RegisterRequest }
+
+type registerOutput struct{ Body client.Registration }
+
+type workerIDInput struct {
+	ID string `path:"id" doc:"Worker ID"`
+}
+
+type heartbeatInput struct {
+	ID   string `path:"id"`
+	Body client.HeartbeatRequest
+}
+
+type heartbeatOutput struct{ Body client.HeartbeatResponse }
+
+type claimInput struct {
+	ID   string `path:"id"`
+	Body client.ClaimRequest
+}
+
+type claimOutput struct{ Body client.ClaimResponse }
+
+type reportsInput struct {
+	ID   string `path:"id"`
+	Body client.ReportBatch
+}
+
+type reportsOutput struct{ Body client.ReportBatchResult }
+
+type reportOneInput struct {
+	AttemptID int64  `path:"id"`
+	Worker    string `query:"worker" required:"true" doc:"ID of the reporting worker"`
+	Body      client.Report
+}
+
+type logsBatchInput struct {
+	ID   string `path:"id"`
+	Body client.LogBatch
+}
+
+type logsBatchOutput struct{ Body client.LogBatchResult }
+
+const protocolTag = "worker protocol"
+
+func (s *Server) registerWorkerProtocol(api huma.API) {
+	huma.Register(api, huma.Operation{
+		OperationID: "register-worker", Method: http.MethodPost, Path: "/api/v1/workers",
+		Summary: "Register a worker", Tags: []string{protocolTag}, DefaultStatus: http.StatusCreated,
+	}, func(ctx context.Context, in *registerInput) (*registerOutput, error) {
+		w, err := s.engine.RegisterWorker(ctx, engine.WorkerSpec{
+			Name: in.Body.Name, Zone: in.Body.Zone, Group: in.Body.Group, Labels: in.Body.Labels,
+			Capacity: in.Body.Capacity, Version: in.Body.Version,
+		})
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &registerOutput{Body: client.Registration{Worker: toWorker(w),
+			LeaseTTL: s.engine.Config().LeaseTTL, HeartbeatInterval: s.cfg.HeartbeatInterval}}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "heartbeat", Method: http.MethodPost, Path: "/api/v1/workers/{id}/heartbeat",
+		Summary: "Renew a worker's lease", Tags: []string{protocolTag},
+		Description: "Renews the lease that covers all the worker's attempts and lists the attempts to kill. " +
+			"410 Gone: the worker was declared lost; it must kill its tasks and register again.",
+	}, func(ctx context.Context, in *heartbeatInput) (*heartbeatOutput, error) {
+		beat, err := s.engine.Heartbeat(ctx, in.ID, in.Body.Running)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		kill := beat.Kill
+		if kill == nil {
+			kill = []int64{}
+		}
+		return &heartbeatOutput{Body: client.HeartbeatResponse{Kill: kill, State: beat.State, LeaseTTL: beat.LeaseTTL}}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "claim", Method: http.MethodPost, Path: "/api/v1/workers/{id}/claim",
+		Summary: "Long-poll for work", Tags: []string{protocolTag},
+		Description: "Returns at once with claimable attempts, or waits up to `wait` for work to become ready.",
+	}, func(ctx context.Context, in *claimInput) (*claimOutput, error) {
+		as, err := s.claim(ctx, in.ID, in.Body)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		out := &claimOutput{Body: client.ClaimResponse{Assignments: make([]client.Assignment, len(as))}}
+		for i, a := range as {
+			out.Body.Assignments[i] = client.Assignment{
+				AttemptID: a.AttemptID, Number: a.Number, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
+				Workflow: a.Workflow, Command: a.Command, Env: a.Env, Timeout: a.Timeout, CU: a.CU,
+			}
+		}
+		return out, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "report-batch", Method: http.MethodPost, Path: "/api/v1/workers/{id}/reports",
+		Summary: "Report on attempts (batch)", Tags: []string{protocolTag},
+		Description: "Applies start and finish reports in one transaction. Each result is 200 (accepted, " +
+			"also for a resend) or 409 (the attempt was superseded: kill it, drop its result).",
+	}, func(ctx context.Context, in *reportsInput) (*reportsOutput, error) {
+		res, err := s.engine.Report(ctx, in.ID, toReports(in.Body.Reports))
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		out := &reportsOutput{Body: client.ReportBatchResult{Results: make([]client.ReportResult, len(res))}}
+		for i, r := range res {
+			out.Body.Results[i] = client.ReportResult{AttemptID: r.AttemptID, Status: statusOf(r.Status), State: r.State}
+		}
+		return out, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "report", Method: http.MethodPost, Path: "/api/v1/attempts/{id}/report",
+		Summary: "Report on one attempt", Tags: []string{protocolTag},
+		Description: "409 Conflict: the attempt was superseded (fenced); the worker must kill it.",
+	}, func(ctx context.Context, in *reportOneInput) (*struct{}, error) {
+		in.Body.AttemptID = in.AttemptID
+		res, err := s.engine.Report(ctx, in.Worker, toReports([]client.Report{in.Body}))
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		if res[0].Status == engine.Fenced {
+			return nil, huma.Error409Conflict("attempt is superseded: it is " + cmpState(res[0].State))
+		}
+		return nil, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "send-logs", Method: http.MethodPost, Path: "/api/v1/workers/{id}/logs",
+		Summary: "Send attempt output", Tags: []string{protocolTag},
+	}, func(ctx context.Context, in *logsBatchInput) (*logsBatchOutput, error) {
+		chunks := make([]store.NewLogChunk, len(in.Body.Chunks))
+		for i, c := range in.Body.Chunks {
+			chunks[i] = store.NewLogChunk{AttemptID: c.AttemptID, Seq: c.Seq, Stream: c.Stream, Data: c.Data}
+		}
+		fenced, err := s.engine.AppendLogs(ctx, in.ID, chunks)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		if fenced == nil {
+			fenced = []int64{}
+		}
+		return &logsBatchOutput{Body: client.LogBatchResult{Fenced: fenced}}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "stop-worker", Method: http.MethodPost, Path: "/api/v1/workers/{id}/stop",
+		Summary: "Record a worker's clean shutdown", Tags: []string{protocolTag},
+	}, func(ctx context.Context, in *workerIDInput) (*struct{}, error) {
+		if err := s.engine.StopWorker(ctx, in.ID); err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return nil, nil
+	})
+}
+
+func toReports(in []client.Report) []engine.Report {
+	out := make([]engine.Report, len(in))
+	for i, r := range in {
+		out[i] = engine.Report{AttemptID: r.AttemptID, Kind: r.Kind, State: r.State, ExitCode: r.ExitCode,
+			Reason: r.Reason, Outputs: r.Outputs}
+	}
+	return out
+}
+
+func statusOf(s engine.ReportStatus) int {
+	if s == engine.Fenced {
+		return http.StatusConflict
+	}
+	return http.StatusOK
+}
+
+func cmpState(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// claim long-polls: it claims at once if it can, else waits for a wake-up
+// (a commit that made work ready, here or on another server), re-checking
+// every second in case a wake-up was missed, until the wait is over.
+func (s *Server) claim(ctx context.Context, workerID string, req client.ClaimRequest) ([]engine.Assignment, error) {
+	wait := min(max(req.Wait, 0), s.cfg.MaxClaimWait)
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	for {
+		signal := s.engine.Store().WorkSignal()
+		as, err := s.engine.Claim(ctx, engine.ClaimRequest{WorkerID: workerID, Max: req.Max, FreeCU: req.FreeCU})
+		if err != nil || len(as) > 0 || wait == 0 {
+			return as, err
+		}
+		select {
+		case <-signal:
+		case <-time.After(time.Second):
+		case <-deadline.C:
+			return nil, nil
+		case <-ctx.Done():
+			return nil, nil
+		case <-s.stopping:
+			return nil, nil
+		}
+	}
+}

@@ -1,0 +1,133 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/store"
+)
+
+type applyInput struct {
+	actorHeader
+	Body client.ApplyRequest
+}
+
+type applyOutput struct {
+	Body struct {
+		Applied []client.Applied `json:"applied"`
+	}
+}
+
+type workflowsOutput struct{ Body client.Page[client.Workflow] }
+
+type workflowInput struct {
+	Name string `path:"name" doc:"Workflow name"`
+}
+
+type versionInput struct {
+	Name    string `path:"name"`
+	Version int64  `path:"version" minimum:"1"`
+}
+
+type versionOutput struct{ Body client.WorkflowVersion }
+
+type versionsOutput struct{ Body client.Page[client.WorkflowVersion] }
+
+func (s *Server) registerWorkflows(api huma.API) {
+	huma.Register(api, huma.Operation{
+		OperationID: "apply-workflows", Method: http.MethodPost, Path: "/api/v1/workflows",
+		Summary: "Apply workflow definitions",
+		Description: "Validates every file, then stores each changed definition as a new version, " +
+			"all in one transaction: one invalid file and nothing is stored. Problems name the file, line and field.",
+		Tags: []string{"workflows"},
+	}, func(ctx context.Context, in *applyInput) (*applyOutput, error) {
+		srcs := make([]engine.Source, len(in.Body.Files))
+		for i, f := range in.Body.Files {
+			srcs[i] = engine.Source{Filename: f.Filename, Text: []byte(f.Content)}
+		}
+		applied, err := s.engine.Apply(ctx, srcs, in.actor())
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		out := &applyOutput{}
+		out.Body.Applied = make([]client.Applied, len(applied))
+		for i, a := range applied {
+			out.Body.Applied[i] = client.Applied{Workflow: a.Workflow.Name, Version: a.Version.Version, Changed: a.Changed}
+		}
+		return out, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "list-workflows", Method: http.MethodGet, Path: "/api/v1/workflows",
+		Summary: "List workflows", Tags: []string{"workflows"},
+	}, func(ctx context.Context, _ *struct{}) (*workflowsOutput, error) {
+		out := &workflowsOutput{Body: client.Page[client.Workflow]{Items: []client.Workflow{}}}
+		err := s.read(ctx, func(tx store.Tx) error {
+			wfs, err := tx.Workflows().List(ctx, "", 10000)
+			for _, w := range wfs {
+				out.Body.Items = append(out.Body.Items, toWorkflow(w))
+			}
+			return err
+		})
+		return out, err
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "get-workflow", Method: http.MethodGet, Path: "/api/v1/workflows/{name}",
+		Summary: "Get a workflow's latest version", Tags: []string{"workflows"},
+	}, func(ctx context.Context, in *workflowInput) (*versionOutput, error) {
+		return s.version(ctx, in.Name, 0)
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "get-workflow-version", Method: http.MethodGet, Path: "/api/v1/workflows/{name}/versions/{version}",
+		Summary: "Get one version of a workflow", Tags: []string{"workflows"},
+	}, func(ctx context.Context, in *versionInput) (*versionOutput, error) {
+		return s.version(ctx, in.Name, in.Version)
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "list-workflow-versions", Method: http.MethodGet, Path: "/api/v1/workflows/{name}/versions",
+		Summary: "List the versions of a workflow, newest first", Tags: []string{"workflows"},
+	}, func(ctx context.Context, in *workflowInput) (*versionsOutput, error) {
+		out := &versionsOutput{Body: client.Page[client.WorkflowVersion]{Items: []client.WorkflowVersion{}}}
+		err := s.read(ctx, func(tx store.Tx) error {
+			wf, err := tx.Workflows().Get(ctx, in.Name)
+			if err != nil {
+				return notFound(err, "workflow %q", in.Name)
+			}
+			vs, err := tx.Workflows().Versions(ctx, wf.ID)
+			for _, v := range vs {
+				out.Body.Items = append(out.Body.Items, toVersion(wf.Name, v, false))
+			}
+			return err
+		})
+		return out, err
+	})
+}
+
+func (s *Server) version(ctx context.Context, name string, version int64) (*versionOutput, error) {
+	out := &versionOutput{}
+	err := s.read(ctx, func(tx store.Tx) error {
+		wf, err := tx.Workflows().Get(ctx, name)
+		if err != nil {
+			return notFound(err, "workflow %q", name)
+		}
+		var v store.Version
+		if version == 0 {
+			v, err = tx.Workflows().Version(ctx, wf.LatestVersionID)
+		} else {
+			v, err = tx.Workflows().VersionByNumber(ctx, wf.ID, version)
+		}
+		if err != nil {
+			return notFound(err, "workflow %s version %d", name, version)
+		}
+		out.Body = toVersion(wf.Name, v, true)
+		return nil
+	})
+	return out, err
+}

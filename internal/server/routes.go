@@ -1,0 +1,131 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/workflow"
+)
+
+// Version is the API version reported in the OpenAPI document.
+const Version = "0.1.0"
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	cfg := huma.DefaultConfig("Baton API", Version)
+	cfg.Info.Description = "Workflow scheduler API: workflows, runs, tasks, attempts, workers, events, " +
+		"and the worker protocol. Errors are RFC 9457 problem documents."
+	cfg.OpenAPIPath = "/api/v1/openapi"
+	cfg.DocsPath = "/api/v1/docs"
+	cfg.SchemasPath = "/api/v1/schemas"
+	api := humago.New(mux, cfg)
+	s.registerWorkflows(api)
+	s.registerRuns(api)
+	s.registerEvents(api)
+	s.registerWorkerProtocol(api)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.Handle("GET /metrics", promhttp.Handler())
+	return mux
+}
+
+// ready answers 200 when the database answers.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	err := s.engine.Store().Read(ctx, func(tx store.Tx) error {
+		_, err := tx.Workflows().List(ctx, "", 1)
+		return err
+	})
+	if err != nil {
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ok\n"))
+}
+
+// actorHeader names who acts, for the audit trail.
+type actorHeader struct {
+	Actor string `header:"X-Baton-Actor" doc:"Who acts, recorded in the audit trail (e.g. user:alice)"`
+}
+
+func (a actorHeader) actor() string {
+	if a.Actor == "" {
+		return "api"
+	}
+	return a.Actor
+}
+
+// apiError maps engine errors to problem documents; unexpected errors are
+// logged and answered 500 without internals.
+func (s *Server) apiError(ctx context.Context, err error) error {
+	var inv *engine.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		return huma.Error422UnprocessableEntity(invalidTitle(inv), invalidDetails(inv.Err)...)
+	case errors.Is(err, engine.ErrNotFound):
+		return huma.Error404NotFound(err.Error())
+	case errors.Is(err, engine.ErrFinished):
+		return huma.Error409Conflict(err.Error())
+	case errors.Is(err, engine.ErrWorkerGone):
+		return huma.Error410Gone(err.Error())
+	case errors.Is(err, context.Canceled):
+		return huma.NewError(499, "request cancelled")
+	}
+	s.log.ErrorContext(ctx, "request failed", "err", err)
+	return huma.Error500InternalServerError("internal error; see the server log")
+}
+
+func invalidTitle(inv *engine.InvalidError) string {
+	var ve *workflow.ValidationError
+	if errors.As(inv.Err, &ve) {
+		return "invalid definition: nothing was stored"
+	}
+	return "invalid request: nothing was changed"
+}
+
+// invalidDetails lists every problem, one detail each; definition problems
+// carry their file, line and field path as the location.
+func invalidDetails(err error) []error {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range joined.Unwrap() {
+			out = append(out, invalidDetails(e)...)
+		}
+		return out
+	}
+	var ve *workflow.ValidationError
+	if errors.As(err, &ve) {
+		out := make([]error, 0, len(ve.Problems))
+		for _, p := range ve.Problems {
+			out = append(out, &huma.ErrorDetail{Location: problemLocation(ve.Filename, p), Message: p.Message})
+		}
+		return out
+	}
+	return []error{&huma.ErrorDetail{Message: err.Error()}}
+}
+
+// problemLocation renders "file.yaml:12 tasks[2].needs[0]".
+func problemLocation(filename string, p workflow.Problem) string {
+	var b strings.Builder
+	if filename != "" {
+		b.WriteString(filename)
+		if p.Line > 0 {
+			b.WriteString(":" + itoa(int64(p.Line)))
+		}
+		b.WriteString(" ")
+	}
+	b.WriteString(p.Path)
+	return strings.TrimSpace(b.String())
+}

@@ -1,0 +1,128 @@
+package server
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/baton-sched/baton/internal/engine"
+)
+
+// Config configures a Server. Zero fields take the defaults.
+type Config struct {
+	// Addr is the listen address, e.g. "127.0.0.1:8420".
+	Addr string
+	// HeartbeatInterval is how often workers are told to heartbeat.
+	HeartbeatInterval time.Duration
+	// SweepInterval is how often the failure detector runs.
+	SweepInterval time.Duration
+	// MaxClaimWait bounds how long a claim long-polls.
+	MaxClaimWait time.Duration
+	Logger       *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	c.Addr = cmp.Or(c.Addr, "127.0.0.1:8420")
+	c.HeartbeatInterval = cmp.Or(c.HeartbeatInterval, engine.DefaultHeartbeatInterval)
+	c.SweepInterval = cmp.Or(c.SweepInterval, 500*time.Millisecond)
+	c.MaxClaimWait = cmp.Or(c.MaxClaimWait, 30*time.Second)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Server serves the HTTP API and runs the background loops. It holds no
+// state of its own: any number of servers may share one database.
+type Server struct {
+	cfg     Config
+	engine  *engine.Engine
+	log     *slog.Logger
+	handler http.Handler
+	sweeper *Sweeper
+
+	mu       sync.Mutex
+	http     *http.Server
+	listener net.Listener
+	stopping chan struct{} // closed by Stop: ends long polls
+	done     chan struct{}
+}
+
+// New returns a server on the engine.
+func New(e *engine.Engine, cfg Config) *Server {
+	cfg = cfg.withDefaults()
+	s := &Server{cfg: cfg, engine: e, log: cfg.Logger, stopping: make(chan struct{})}
+	s.handler = s.routes()
+	s.sweeper = NewSweeper(e, SweeperConfig{Interval: cfg.SweepInterval, Logger: cfg.Logger})
+	return s
+}
+
+// Handler returns the HTTP handler (API, health, metrics), for tests and
+// embedding.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Addr returns the address the server listens on once started.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listener == nil {
+		return s.cfg.Addr
+	}
+	return s.listener.Addr().String()
+}
+
+// Start listens and serves in the background and starts the loops. It
+// returns once the listener is open.
+func (s *Server) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.http != nil {
+		return errors.New("server already started")
+	}
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	s.listener = ln
+	s.http = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	s.done = make(chan struct{})
+	go func() {
+		defer close(s.done)
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("http server stopped", "err", err)
+		}
+	}()
+	s.sweeper.Start(ctx)
+	s.log.Info("server listening", "addr", ln.Addr().String())
+	return nil
+}
+
+// Stop ends long polls, stops the loops and shuts the HTTP server down,
+// letting in-flight requests finish. Safe to call twice or before Start.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	select {
+	case <-s.stopping:
+	default:
+		close(s.stopping)
+	}
+	h, done := s.http, s.done
+	s.mu.Unlock()
+	s.sweeper.Stop()
+	if h == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.Shutdown(ctx); err != nil {
+		s.log.Warn("http shutdown", "err", err)
+		h.Close()
+	}
+	<-done
+}

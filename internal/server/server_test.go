@@ -1,0 +1,188 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/server"
+	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/store/storetest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+type fixture struct {
+	t   *testing.T
+	ctx context.Context
+	c   *client.Client
+	url string
+}
+
+func newFixture(t *testing.T, s store.Store, cfg engine.Config) *fixture {
+	srv := server.New(engine.New(s, cfg), server.Config{})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { ts.Close(); srv.Stop() })
+	c, err := client.New([]string{ts.URL}, client.WithActor("user:test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{t: t, ctx: context.Background(), c: c, url: ts.URL}
+}
+
+const hello = `name: hello
+params:
+  who: world
+tasks:
+  - name: greet
+    run: echo hello ${{ params.who }}
+  - name: after
+    needs: [greet]
+    run: echo done
+`
+
+func TestRunThroughTheAPI(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s store.Store) {
+		f := newFixture(t, s, engine.Config{})
+		applied, err := f.c.Apply(f.ctx, []client.SourceFile{{Filename: "hello.yaml", Content: hello}})
+		if err != nil || len(applied) != 1 || !applied[0].Changed || applied[0].Version != 1 {
+			t.Fatalf("apply: %+v %v", applied, err)
+		}
+		run, err := f.c.StartRun(f.ctx, "hello", client.StartRunRequest{Params: map[string]string{"who": "baton"}})
+		if err != nil || run.State != "queued" {
+			t.Fatalf("start: %+v %v", run, err)
+		}
+		reg, err := f.c.Register(f.ctx, client.RegisterRequest{Name: "w1", Zone: "a", Capacity: 2})
+		if err != nil || reg.LeaseTTL <= 0 || reg.HeartbeatInterval <= 0 {
+			t.Fatalf("register: %+v %v", reg, err)
+		}
+		wid := reg.Worker.ID
+		for _, want := range []string{"echo hello baton", "echo done"} {
+			as, err := f.c.Claim(f.ctx, wid, client.ClaimRequest{Max: 2, FreeCU: 2, Wait: 5 * time.Second})
+			if err != nil || len(as) != 1 || as[0].Command != want {
+				t.Fatalf("claim: %+v %v, want one %q", as, err, want)
+			}
+			res, err := f.c.Report(f.ctx, wid, []client.Report{
+				{AttemptID: as[0].AttemptID, Kind: "start"},
+				{AttemptID: as[0].AttemptID, Kind: "finish", State: "succeeded"},
+			})
+			if err != nil || res[0].Status != 200 || res[1].Status != 200 {
+				t.Fatalf("report: %+v %v", res, err)
+			}
+			if _, err := f.c.SendLogs(f.ctx, wid, []client.NewLogChunk{
+				{AttemptID: as[0].AttemptID, Seq: 1, Stream: "stdout", Data: "out of " + as[0].Task + "\n"},
+			}); err != nil {
+				t.Fatalf("logs: %v", err)
+			}
+		}
+		detail, err := f.c.Run(f.ctx, run.ID)
+		if err != nil || detail.State != "succeeded" || len(detail.Tasks) != 2 {
+			t.Fatalf("run: %+v %v", detail, err)
+		}
+		if la := detail.Tasks[0].LastAttempt; la == nil || la.WorkerID != wid || la.Zone != "a" {
+			t.Errorf("last attempt %+v", la)
+		}
+		logs, err := f.c.Logs(f.ctx, run.ID, "greet", 0, 0)
+		if err != nil || len(logs.Chunks) != 1 || logs.Chunks[0].Data != "out of greet\n" {
+			t.Errorf("logs: %+v %v", logs, err)
+		}
+		page, err := f.c.Runs(f.ctx, client.RunFilter{Workflow: "hello", State: "succeeded"})
+		if err != nil || len(page.Items) != 1 {
+			t.Errorf("list runs: %+v %v", page, err)
+		}
+		evs, err := f.c.Events(f.ctx, client.EventFilter{RunID: run.ID, Kind: "run.succeeded"})
+		if err != nil || len(evs.Items) != 1 {
+			t.Errorf("events: %+v %v", evs, err)
+		}
+	})
+}
+
+func TestInvalidDefinitionIsRefusedWithLocations(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite(t), engine.Config{})
+	bad := "name: cyc\ntasks:\n  - {name: a, run: x, needs: [b]}\n  - {name: b, run: x, needs: [a]}\n  - {name: c, rn: x}\n"
+	_, err := f.c.Apply(f.ctx, []client.SourceFile{{Filename: "cyc.yaml", Content: bad}})
+	var apiErr *client.Error
+	if !errorsAs(err, &apiErr) || apiErr.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("apply: %v, want 422", err)
+	}
+	msg := apiErr.Error()
+	for _, want := range []string{"cycle: a -> b -> a", "cyc.yaml:5", `"rn"`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q lacks %q", msg, want)
+		}
+	}
+	wfs, err := f.c.Workflows(f.ctx)
+	if err != nil || len(wfs) != 0 {
+		t.Errorf("workflows after refused apply: %+v %v", wfs, err)
+	}
+}
+
+func TestFencedReportGets409AndLostWorker410(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite(t), engine.Config{})
+	if _, err := f.c.Apply(f.ctx, []client.SourceFile{{Filename: "h.yaml", Content: hello}}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := f.c.StartRun(f.ctx, "hello", client.StartRunRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, _ := f.c.Register(f.ctx, client.RegisterRequest{Zone: "a"})
+	as, err := f.c.Claim(f.ctx, reg.Worker.ID, client.ClaimRequest{Max: 1, FreeCU: 1})
+	if err != nil || len(as) != 1 {
+		t.Fatalf("claim: %v %v", as, err)
+	}
+	if _, err := f.c.CancelRun(f.ctx, run.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	err = f.c.ReportOne(f.ctx, reg.Worker.ID, client.Report{AttemptID: as[0].AttemptID, Kind: "finish", State: "succeeded"})
+	if !client.IsConflict(err) {
+		t.Errorf("report after cancel: %v, want 409", err)
+	}
+	if _, err := f.c.Heartbeat(f.ctx, "w-unknown", nil); !client.IsGone(err) {
+		t.Errorf("heartbeat of an unknown worker: %v, want 410", err)
+	}
+}
+
+func TestOpenAPIAndHealth(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite(t), engine.Config{})
+	for path, want := range map[string]string{
+		"/api/v1/openapi.json": `"openapi":"3.1`,
+		"/healthz":             "ok",
+		"/readyz":              "ok",
+	} {
+		resp, err := http.Get(f.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s: %d %.80s", path, resp.StatusCode, body)
+		}
+	}
+	resp, err := http.Get(f.url + "/api/v1/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Paths map[string]any `json:"paths"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/api/v1/workflows", "/api/v1/runs/{id}", "/api/v1/workers/{id}/claim", "/api/v1/events"} {
+		if doc.Paths[p] == nil {
+			t.Errorf("OpenAPI lacks %s", p)
+		}
+	}
+}
