@@ -1,0 +1,188 @@
+package workflow
+
+import (
+	"encoding/json"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// validator turns a schema-checked source into a Definition and checks what
+// the schema cannot. It tolerates values of the wrong type (the schema
+// reported them) by leaving them out, so that one mistake does not hide the
+// others.
+type validator struct {
+	src *source
+	ps  *problems
+}
+
+var (
+	pathParams   = path{}.key("params")
+	pathDefaults = path{}.key("defaults")
+	pathTasks    = path{}.key("tasks")
+)
+
+// Names of workflows, tasks and parameters, and of environment variables.
+// schema.json says the same ($defs name and env_name); a test keeps them
+// in step. Map keys are checked here rather than by the schema's
+// propertyNames, whose errors do not say reliably where the key is.
+var (
+	namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	envName     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// maxNameLen is the longest name allowed, in characters.
+const maxNameLen = 100
+
+func validName(s string) bool {
+	return namePattern.MatchString(s) && utf8.RuneCountInString(s) <= maxNameLen
+}
+
+// reservedEnvPrefix starts the names of variables the worker sets itself
+// (BATON_OUTPUT, BATON_CHECKPOINT, ...).
+const reservedEnvPrefix = "BATON_"
+
+// decode builds the Definition, checking single fields on the way.
+func (v *validator) decode() *Definition {
+	root, _ := v.src.root.(map[string]any)
+	d := &Definition{}
+	d.Name, _ = root["name"].(string)
+	d.Description, _ = root["description"].(string)
+	if params, ok := root["params"].(map[string]any); ok {
+		d.Params = make(map[string]Param, len(params))
+		for name, pv := range params {
+			if !validName(name) {
+				v.ps.add(pathParams.key(name), "%s", nameMessage(name))
+			}
+			d.Params[name] = decodeParam(pv)
+		}
+	}
+	if m, ok := root["defaults"].(map[string]any); ok {
+		p := pathDefaults
+		if s, ok := m["timeout"].(string); ok {
+			d.Defaults.Timeout = v.duration(s, p.key("timeout"))
+		}
+		d.Defaults.Retry = v.decodeRetry(m["retry"], p.key("retry"))
+		d.Defaults.Group, _ = m["group"].(string)
+		d.Defaults.CU, _ = number(m["cu"])
+		d.Defaults.Env = v.decodeEnv(m["env"], p.key("env"))
+	}
+	if tasks, ok := root["tasks"].([]any); ok {
+		// Every item gets a Task, even a malformed one, so indexes match
+		// the source.
+		d.Tasks = make([]Task, len(tasks))
+		for i, t := range tasks {
+			if m, ok := t.(map[string]any); ok {
+				d.Tasks[i] = v.decodeTask(m, pathTasks.index(i))
+			}
+		}
+	}
+	return d
+}
+
+func (v *validator) decodeTask(m map[string]any, p path) Task {
+	var t Task
+	t.Name, _ = m["name"].(string)
+	t.Description, _ = m["description"].(string)
+	if needs, ok := m["needs"].([]any); ok {
+		t.Needs = make([]string, len(needs))
+		for i, n := range needs {
+			t.Needs[i], _ = n.(string)
+		}
+	}
+	if run, ok := m["run"].(string); ok {
+		t.Run = run
+		if strings.TrimSpace(run) == "" {
+			v.ps.add(p.key("run"), "must not be empty")
+		}
+	}
+	t.Env = v.decodeEnv(m["env"], p.key("env"))
+	if s, ok := m["timeout"].(string); ok {
+		t.Timeout = v.duration(s, p.key("timeout"))
+	}
+	t.CU, _ = number(m["cu"])
+	t.Group, _ = m["group"].(string)
+	t.Priority, _ = integer(m["priority"])
+	if b, ok := m["rerunnable"].(bool); ok {
+		t.Rerunnable = &b
+	}
+	t.Retry = v.decodeRetry(m["retry"], p.key("retry"))
+	return t
+}
+
+// decodeParam reads a parameter: a scalar default, null (no default), or
+// {default, description}.
+func decodeParam(val any) Param {
+	var p Param
+	if m, ok := val.(map[string]any); ok {
+		p.Description, _ = m["description"].(string)
+		val = m["default"]
+	}
+	if s, ok := scalarString(val); ok {
+		p.Default = &s
+	}
+	return p
+}
+
+func (v *validator) decodeEnv(val any, p path) map[string]string {
+	m, ok := val.(map[string]any)
+	if !ok {
+		return nil
+	}
+	env := make(map[string]string, len(m))
+	for k, ev := range m {
+		if !envName.MatchString(k) {
+			v.ps.add(p.key(k), "invalid environment variable name %s: use letters, digits and \"_\", not starting with a digit", shorten(k))
+		}
+		if strings.HasPrefix(strings.ToUpper(k), reservedEnvPrefix) {
+			v.ps.add(p.key(k), "names starting with %s are reserved for Baton", reservedEnvPrefix)
+		}
+		if s, ok := scalarString(ev); ok {
+			env[k] = s
+		}
+	}
+	return env
+}
+
+// duration parses a duration field, reporting it at p if it is bad.
+func (v *validator) duration(s string, p path) Duration {
+	d, err := ParseDuration(s)
+	if err != nil {
+		v.ps.add(p, "%v", err)
+	}
+	return d
+}
+
+// scalarString renders a string, number or boolean as text.
+func scalarString(val any) (string, bool) {
+	switch val := val.(type) {
+	case string:
+		return val, true
+	case json.Number:
+		return val.String(), true
+	case bool:
+		return strconv.FormatBool(val), true
+	}
+	return "", false
+}
+
+func number(val any) (float64, bool) {
+	n, ok := val.(json.Number)
+	if !ok {
+		return 0, false
+	}
+	f, err := n.Float64()
+	return f, err == nil && !math.IsInf(f, 0)
+}
+
+// integer reads a whole number that fits in 32 bits (schema limits keep
+// valid values there); "3.0" counts, as JSON Schema says.
+func integer(val any) (int, bool) {
+	f, ok := number(val)
+	if !ok || f != math.Trunc(f) || f < math.MinInt32 || f > math.MaxInt32 {
+		return 0, false
+	}
+	return int(f), true
+}

@@ -1,0 +1,49 @@
+package workflow
+
+import (
+	"errors"
+	"testing"
+)
+
+// FuzzParse checks that Parse never panics, that it returns either a
+// definition or a *ValidationError, and that what it accepts compiles.
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{
+		etlYAML,
+		fanOut(3),
+		"name: x\ntasks: [{name: a, run: a}]\n",
+		`{"name": "x", "tasks": [{"name": "a", "run": "${{ run.id }}"}]}`,
+		"name: x\ntasks:\n  - {name: a, run: a, needs: [b]}\n  - {name: b, run: b, needs: [a]}\n",
+		"a: &a [*a]\n",
+		"x: &x {<<: *x}\n",
+		"name: x\ntasks:\n  - name: a\n    run: ${{ tasks.a.outputs.b }} $${{\n    timeout: 1.5d\n",
+		"",
+		"---\n...\n",
+		"[",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		d, err := Parse("fuzz.yaml", src)
+		if err != nil {
+			var verr *ValidationError
+			if !errors.As(err, &verr) || len(verr.Problems) == 0 || d != nil {
+				t.Fatalf("Parse = %v, %v; want nil and a *ValidationError with problems", d, err)
+			}
+			_ = err.Error()
+			return
+		}
+		g := d.Graph()
+		if len(g.Nodes) != len(d.Tasks) {
+			t.Fatalf("graph has %d nodes for %d tasks", len(g.Nodes), len(d.Tasks))
+		}
+		for i, n := range g.Nodes {
+			for _, u := range n.Upstream {
+				if u >= i {
+					t.Fatalf("node %d before its upstream %d", i, u)
+				}
+			}
+			_ = n.OutputRefs()
+		}
+	})
+}

@@ -1,0 +1,101 @@
+package workflow
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"go.yaml.in/yaml/v4"
+)
+
+// Parse reads a workflow definition written in YAML or JSON and validates it
+// whole: structure against the JSON Schema (see Schema), then names,
+// dependencies, durations, retry policies and templates.
+//
+// filename is used only in messages. If anything is wrong, Parse returns a
+// nil Definition and a *ValidationError listing every problem, ordered by
+// line, each with its field path. Any other error is an internal fault.
+//
+// The returned Definition holds what the user wrote, normalised: every
+// retry policy is a *Retry (the "none" shorthand expanded) and every
+// parameter default a string. Fields a task leaves unset stay unset; Graph
+// applies Defaults.
+func Parse(filename string, src []byte) (*Definition, error) {
+	ps := &problems{quiet: map[string]bool{}}
+	doc := readDocument(src, ps)
+	if doc == nil {
+		return nil, ps.err(filename)
+	}
+	tree := buildTree(doc, ps)
+	if tree == nil {
+		return nil, ps.err(filename)
+	}
+	if err := checkSchema(tree, ps); err != nil {
+		return nil, err
+	}
+	v := &validator{src: tree, ps: ps}
+	def := v.decode()
+	v.check(def)
+	if err := ps.err(filename); err != nil {
+		return nil, err
+	}
+	return def, nil
+}
+
+// readDocument parses src into a node tree, or records why it cannot.
+func readDocument(src []byte, ps *problems) *yaml.Node {
+	if looksLikeJSON(src) {
+		doc, err := jsonToNode(src)
+		if err != nil {
+			line := 0
+			var jerr *jsonError
+			if errors.As(err, &jerr) {
+				line = jerr.line
+			}
+			ps.addLine(nil, line, "invalid JSON: %v", err)
+			return nil
+		}
+		return doc
+	}
+	loader, err := yaml.NewLoader(bytes.NewReader(src))
+	if err != nil {
+		addYAMLError(ps, err)
+		return nil
+	}
+	var doc yaml.Node
+	if err := loader.Load(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			ps.addLine(nil, 0, "empty document: a workflow needs at least a name and tasks")
+		} else {
+			addYAMLError(ps, err)
+		}
+		return nil
+	}
+	var extra yaml.Node
+	switch err := loader.Load(&extra); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		addYAMLError(ps, err)
+		return nil
+	default:
+		ps.addLine(nil, extra.Line, "only one YAML document is allowed (found a second one after ---)")
+		return nil
+	}
+	return &doc
+}
+
+func addYAMLError(ps *problems, err error) {
+	var le *yaml.LoadError
+	if errors.As(err, &le) {
+		msg := le.Message
+		if le.ContextMsg != "" && le.ContextMark.Line > 0 && le.ContextMark.Line != le.Mark.Line {
+			msg = fmt.Sprintf("%s (%s started at line %d)", msg, le.ContextMsg, le.ContextMark.Line)
+		} else if le.ContextMsg != "" {
+			msg = fmt.Sprintf("%s (%s)", msg, le.ContextMsg)
+		}
+		ps.addLine(nil, le.Mark.Line, "invalid YAML: %s", msg)
+		return
+	}
+	ps.addLine(nil, 0, "invalid YAML: %v", err)
+}

@@ -1,0 +1,242 @@
+package workflow
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestParseRejects checks that every kind of mistake is reported with its
+// field path and line.
+func TestParseRejects(t *testing.T) {
+	long := strings.Repeat("a", 101)
+	tests := []struct {
+		name string
+		src  string
+		msg  string // substring of the problem's message
+		path string
+		line int
+	}{
+		// Syntax and document shape.
+		{"yaml syntax", "name: x\ntasks: [\n", "invalid YAML", "", 3},
+		{"empty", "", "empty document", "", 0},
+		{"comment only", "# nothing\n", "empty document", "", 0},
+		{"two documents", "name: x\n---\nname: y\n", "only one YAML document", "", 2},
+		{"not a mapping", "- a\n- b\n", "must be an object, got a list", "", 1},
+		{"duplicate key", "name: x\nname: y\ntasks: [{name: a, run: a}]\n", `duplicate field "name"`, "", 2},
+		{"recursive alias", "name: x\ntasks: &t [*t]\n", "refers to itself", "tasks[0][0]", 2},
+		{"alias bomb", aliasBomb, "document too large", "", 1},
+		{"json too deep", strings.Repeat("[", 100) + strings.Repeat("]", 100), "nested too deeply", "", 1},
+		{"yaml too deep", "name: x\ntasks: " + strings.Repeat("[", 100) + strings.Repeat("]", 100) + "\n", "nested too deeply", "tasks" + strings.Repeat("[0]", 64), 2},
+		{"infinite number", "name: x\ntasks:\n  - name: a\n    run: a\n    cu: .inf\n", "finite number", "tasks[0].cu", 5},
+
+		// Unknown fields, everywhere.
+		{"unknown top field", "name: x\nschedule: daily\ntasks: [{name: a, run: a}]\n", `unknown field "schedule"`, "", 2},
+		{"unknown task field", "name: x\ntasks:\n  - name: a\n    run: a\n    retires: 3\n", `unknown field "retires" (did you mean "retry"?)`, "tasks[0]", 5},
+		{"unknown defaults field", "name: x\ndefaults:\n  timeuot: 1h\ntasks: [{name: a, run: a}]\n", `unknown field "timeuot" (did you mean "timeout"?)`, "defaults", 3},
+		{"unknown retry field", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: fixed\n      max_attempts: 2\n      backoff: 2\n", `unknown field "backoff"`, "tasks[0].retry", 8},
+		{"unknown param field", "name: x\nparams:\n  day:\n    default: today\n    help: which day\ntasks: [{name: a, run: a}]\n", `unknown field "help"`, "params.day", 5},
+
+		// Missing and mistyped fields.
+		{"missing name", "tasks: [{name: a, run: a}]\n", `missing required field "name"`, "", 1},
+		{"missing tasks", "name: x\n", `missing required field "tasks"`, "", 1},
+		{"no tasks", "name: x\ntasks: []\n", "at least one task is required", "tasks", 2},
+		{"missing run", "name: x\ntasks:\n  - name: a\n", `missing required field "run"`, "tasks[0]", 3},
+		{"run not a string", "name: x\ntasks:\n  - name: a\n    run: [a]\n", "must be a string, got a list", "tasks[0].run", 4},
+		{"needs not a list", "name: x\ntasks:\n  - name: a\n    run: a\n  - name: b\n    run: b\n    needs: a\n", `must be a list, got "a"`, "tasks[1].needs", 7},
+		{"needs item not a string", "name: x\ntasks:\n  - name: a\n    run: a\n    needs: [{x: 1}]\n", "must be a string, got an object", "tasks[0].needs[0]", 5},
+		{"priority not integer", "name: x\ntasks:\n  - name: a\n    run: a\n    priority: 1.5\n", "must be an integer, got 1.5", "tasks[0].priority", 5},
+		{"priority string", "name: x\ntasks:\n  - name: a\n    run: a\n    priority: high\n", `must be an integer, got "high"`, "tasks[0].priority", 5},
+		{"rerunnable not bool", "name: x\ntasks:\n  - name: a\n    run: a\n    rerunnable: \"no\"\n", "must be a boolean", "tasks[0].rerunnable", 5},
+		{"cu string", "name: x\ntasks:\n  - name: a\n    run: a\n    cu: two\n", "must be a number", "tasks[0].cu", 5},
+		{"cu zero", "name: x\ntasks:\n  - name: a\n    run: a\n    cu: 0\n", "must be greater than 0", "tasks[0].cu", 5},
+		{"cu negative default", "name: x\ndefaults:\n  cu: -1\ntasks: [{name: a, run: a}]\n", "must be greater than 0", "defaults.cu", 3},
+		{"env value list", "name: x\ntasks:\n  - name: a\n    run: a\n    env:\n      A: [1]\n", "must be a boolean, a number or a string, got a list", "tasks[0].env.A", 6},
+		{"env bad name", "name: x\ntasks:\n  - name: a\n    run: a\n    env:\n      1A: x\n", `invalid environment variable name "1A"`, "tasks[0].env.1A", 6},
+		{"env reserved", "name: x\ndefaults:\n  env:\n    BATON_OUTPUT: /tmp/x\ntasks: [{name: a, run: a}]\n", "reserved for Baton", "defaults.env.BATON_OUTPUT", 4},
+		{"group empty", "name: x\ntasks:\n  - name: a\n    run: a\n    group: \"\"\n", "must not be empty", "tasks[0].group", 5},
+
+		// Names.
+		{"workflow name upper case", "name: Nightly\ntasks: [{name: a, run: a}]\n", `invalid name "Nightly"`, "name", 1},
+		{"workflow name too long", "name: " + long + "\ntasks: [{name: a, run: a}]\n", "longer than 100 characters", "name", 1},
+		{"workflow name empty", "name: \"\"\ntasks: [{name: a, run: a}]\n", "name must not be empty", "name", 1},
+		{"task name leading dash", "name: x\ntasks:\n  - name: -a\n    run: a\n", `invalid name "-a"`, "tasks[0].name", 3},
+		{"task name with dot", "name: x\ntasks:\n  - name: a\n    run: a\n  - name: b.c\n    run: a\n", `invalid name "b.c"`, "tasks[1].name", 5},
+		{"task name too long", "name: x\ntasks:\n  - name: " + long + "\n    run: a\n", "longer than 100 characters", "tasks[0].name", 3},
+		{"param name", "name: x\nparams:\n  Day: today\ntasks: [{name: a, run: a}]\n", `invalid name "Day"`, "params.Day", 3},
+		{"param name too long", "name: x\nparams:\n  " + long + ": 1\ntasks: [{name: a, run: a}]\n", "longer than 100 characters", "params." + long, 3},
+		{"duplicate task", "name: x\ntasks:\n  - name: a\n    run: a\n  - name: b\n    run: b\n  - name: a\n    run: c\n", `duplicate task name "a" (first used by tasks[0])`, "tasks[2].name", 7},
+
+		// Needs.
+		{"unknown need", "name: x\ntasks:\n  - name: extract\n    run: a\n  - name: load\n    run: b\n  - name: report\n    run: c\n    needs: [extrct]\n", `unknown task "extrct" (did you mean "extract"?)`, "tasks[2].needs[0]", 9},
+		{"self need", "name: x\ntasks:\n  - name: a\n    run: a\n    needs:\n      - a\n", `task "a" cannot need itself`, "tasks[0].needs[0]", 6},
+		{"need twice", "name: x\ntasks:\n  - name: a\n    run: a\n  - name: b\n    run: b\n    needs:\n      - a\n      - a\n", `task "a" is listed twice`, "tasks[1].needs[1]", 9},
+
+		// Cycles: reported once, in run order, at the needs entry that
+		// closes the cycle on its first task.
+		{"cycle of two", "name: x\ntasks:\n  - name: a\n    run: a\n    needs: [b]\n  - name: b\n    run: b\n    needs: [a]\n", "cycle: a -> b -> a", "tasks[0].needs[0]", 5},
+		{"cycle of three", "name: x\ntasks:\n  - name: a\n    run: a\n    needs: [c]\n  - name: b\n    run: b\n    needs: [a]\n  - name: c\n    run: c\n    needs: [b]\n", "cycle: a -> b -> c -> a", "tasks[0].needs[0]", 5},
+		{"cycle after a root", "name: x\ntasks:\n  - name: root\n    run: a\n  - name: p\n    run: b\n    needs: [root, q]\n  - name: q\n    run: c\n    needs: [p]\n", "cycle: p -> q -> p", "tasks[1].needs[1]", 7},
+
+		// Durations.
+		{"timeout unparsable", "name: x\ntasks:\n  - name: a\n    run: a\n    timeout: soon\n", `invalid duration "soon"`, "tasks[0].timeout", 5},
+		{"timeout negative", "name: x\ndefaults:\n  timeout: -1h\ntasks: [{name: a, run: a}]\n", "must not be negative", "defaults.timeout", 3},
+		{"timeout empty", "name: x\ntasks:\n  - name: a\n    run: a\n    timeout: \"\"\n", "must not be empty", "tasks[0].timeout", 5},
+		{"timeout no unit", "name: x\ntasks:\n  - name: a\n    run: a\n    timeout: 30\n", "must be a duration with a unit, such as \"90s\" or \"1h30m\", got 30", "tasks[0].timeout", 5},
+		{"timeout unknown unit", "name: x\ntasks:\n  - name: a\n    run: a\n    timeout: 2w\n", `unknown unit "w"`, "tasks[0].timeout", 5},
+		{"delay bad", "name: x\ndefaults:\n  retry:\n    strategy: fixed\n    max_attempts: 3\n    delay: 5 minutes\n" + "tasks: [{name: a, run: a}]\n", "invalid duration", "defaults.retry.delay", 6},
+
+		// Empty commands.
+		{"run empty", "name: x\ntasks:\n  - name: a\n    run: \"\"\n", "must not be empty", "tasks[0].run", 4},
+		{"run blank", "name: x\ntasks:\n  - name: a\n    run: \"  \\t\\n\"\n", "must not be empty", "tasks[0].run", 4},
+
+		// Retry.
+		{"retry unknown shorthand", "name: x\ntasks:\n  - name: a\n    run: a\n    retry: never\n", `invalid value "never": must be "none"`, "tasks[0].retry", 5},
+		{"retry number", "name: x\ntasks:\n  - name: a\n    run: a\n    retry: 3\n", "must be a string or an object, got 3", "tasks[0].retry", 5},
+		{"retry unknown strategy", "name: x\ndefaults:\n  retry:\n    strategy: fixd\n    max_attempts: 3\ntasks: [{name: a, run: a}]\n", `unknown retry strategy "fixd" (did you mean "fixed"?)`, "defaults.retry.strategy", 4},
+		{"retry missing strategy", "name: x\ndefaults:\n  retry:\n    max_attempts: 3\ntasks: [{name: a, run: a}]\n", `missing required field "strategy"`, "defaults.retry", 3},
+		{"fixed without attempts", "name: x\ntasks:\n  - name: a\n    run: a\n    retry: {strategy: fixed, delay: 10s}\n", `strategy "fixed" requires max_attempts`, "tasks[0].retry", 5},
+		{"attempts zero", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: fixed\n      max_attempts: 0\n", "must be at least 1", "tasks[0].retry.max_attempts", 7},
+		{"attempts not integer", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: fixed\n      max_attempts: lots\n", "must be an integer", "tasks[0].retry.max_attempts", 7},
+		{"none with attempts", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: none\n      max_attempts: 3\n", `not used by strategy "none"`, "tasks[0].retry.max_attempts", 7},
+
+		// Params.
+		{"param list", "name: x\nparams:\n  days: [1, 2]\ntasks: [{name: a, run: a}]\n", "must be a boolean, a number, a string or an object, got a list", "params.days", 3},
+		{"param default object", "name: x\nparams:\n  day:\n    default: {a: 1}\ntasks: [{name: a, run: a}]\n", "got an object", "params.day.default", 4},
+		{"param description number", "name: x\nparams:\n  day:\n    description: 5\ntasks: [{name: a, run: a}]\n", "must be a string", "params.day.description", 4},
+
+		// Templates.
+		{"unknown param ref", "name: x\nparams:\n  day: today\ntasks:\n  - name: a\n    run: ./a ${{ params.dya }}\n", `params.dya: parameter "dya" is not declared in params (did you mean params.day?)`, "tasks[0].run", 6},
+		{"unknown run field", "name: x\ntasks:\n  - name: a\n    run: ./a ${{run.date}}\n", "run.date: unknown reference (run has id, workflow, scheduled_time and scheduled_date)", "tasks[0].run", 4},
+		{"unknown task field", "name: x\ntasks:\n  - name: a\n    run: ./a ${{ task.retries }}\n", "task.retries: unknown reference", "tasks[0].run", 4},
+		{"unknown root", "name: x\ntasks:\n  - name: a\n    run: ./a ${{ param.day }}\n", "param.day: unknown reference (did you mean params.day?)", "tasks[0].run", 4},
+		{"bare word", "name: x\ntasks:\n  - name: a\n    run: ./a ${{ day }}\n", "day: unknown reference", "tasks[0].run", 4},
+		{"not a reference", "name: x\ntasks:\n  - name: a\n    run: ./a ${{ params.a + 1 }}\n", "invalid expression", "tasks[0].run", 4},
+		{"empty expression", "name: x\ntasks:\n  - name: a\n    run: ./a ${{ }}\n", "empty expression", "tasks[0].run", 4},
+		{"unterminated", "name: x\ntasks:\n  - name: a\n    run: ./a ${{ run.id\n", `unterminated "${{"`, "tasks[0].run", 4},
+		{"output short", "name: x\ntasks:\n  - name: a\n    run: ./a ${{ tasks.b.file }}\n", "write tasks.NAME.outputs.KEY", "tasks[0].run", 4},
+		{"output of unknown task", "name: x\ntasks:\n  - name: a\n    run: a\n  - name: b\n    run: ./b ${{ tasks.c.outputs.file }}\n    needs: [a]\n", `tasks.c.outputs.file: unknown task "c"`, "tasks[1].run", 6},
+		{"output not upstream", "name: x\ntasks:\n  - name: x\n    run: a\n  - name: z\n    run: ./z ${{ tasks.x.outputs.y }}\n", "tasks.x.outputs.y: task x is not upstream of task z", "tasks[1].run", 6},
+		{"output of downstream", "name: x\ntasks:\n  - name: a\n    run: ./a ${{ tasks.b.outputs.f }}\n  - name: b\n    run: b\n    needs: [a]\n", "task b is not upstream of task a", "tasks[0].run", 4},
+		{"output of itself", "name: x\ntasks:\n  - name: a\n    run: ./a ${{ tasks.a.outputs.f }}\n", "task a is not upstream of task a", "tasks[0].run", 4},
+		{"output in env", "name: x\ntasks:\n  - name: a\n    run: a\n  - name: b\n    run: b\n    env:\n      F: ${{ tasks.a.outputs.f }}\n", "task a is not upstream of task b", "tasks[1].env.F", 8},
+		{"output in defaults env", "name: x\ndefaults:\n  env:\n    F: ${{ tasks.a.outputs.f }}\ntasks:\n  - name: a\n    run: a\n", "task a is not upstream of task a", "defaults.env.F", 4},
+		{"param in defaults env", "name: x\ndefaults:\n  env:\n    DAY: ${{ params.day }}\ntasks:\n  - name: a\n    run: a\n", `parameter "day" is not declared`, "defaults.env.DAY", 4},
+		{"error inside a block", "name: x\ntasks:\n  - name: a\n    run: |\n      echo start\n      echo ${{ run.date }}\n      echo end\n", "run.date: unknown reference", "tasks[0].run", 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			def, err := Parse("etl.yaml", []byte(tt.src))
+			if def != nil {
+				t.Errorf("Parse returned a definition for bad input")
+			}
+			var verr *ValidationError
+			if !errors.As(err, &verr) {
+				t.Fatalf("Parse error = %v (%T), want *ValidationError", err, err)
+			}
+			for _, p := range verr.Problems {
+				if strings.Contains(p.Message, tt.msg) && p.Path == tt.path && p.Line == tt.line {
+					return
+				}
+			}
+			t.Errorf("no problem {path %q, line %d, message containing %q} in:\n%v", tt.path, tt.line, tt.msg, err)
+		})
+	}
+}
+
+// aliasBomb expands to 10^9 values ("billion laughs").
+var aliasBomb = func() string {
+	var b strings.Builder
+	b.WriteString("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 9; i++ {
+		prev := "*l" + strconv.Itoa(i-1)
+		fmt.Fprintf(&b, "l%d: &l%d [%s]\n", i, i, strings.Repeat(prev+", ", 9)+prev)
+	}
+	return b.String()
+}()
+
+// TestParseReportsEverything checks that one bad document yields all its
+// problems, not just the first.
+func TestParseReportsEverything(t *testing.T) {
+	src := `name: etl
+tasks:
+  - name: extract
+    run: ./extract.sh
+    retires: 3
+  - name: transform
+    run: ./transform.sh
+    needs: [extrct]
+    cu: 0
+  - name: load
+    run: ./load.sh ${{ tasks.transform.outputs.file }}
+    timeout: forever
+`
+	_, err := Parse("etl.yaml", []byte(src))
+	want := `etl.yaml:5: tasks[0]: unknown field "retires" (did you mean "retry"?)
+etl.yaml:8: tasks[1].needs[0]: unknown task "extrct" (did you mean "extract"?)
+etl.yaml:9: tasks[1].cu: must be greater than 0
+etl.yaml:11: tasks[2].run: tasks.transform.outputs.file: task transform is not upstream of task load
+etl.yaml:12: tasks[2].timeout: invalid duration "forever": expected a number at "forever"`
+	if err == nil || err.Error() != want {
+		t.Errorf("Parse error:\n%v\nwant:\n%s", err, want)
+	}
+}
+
+// TestCyclesReportedOnce checks that a cycle is reported once however many
+// of its tasks there are, and that separate cycles are each reported.
+func TestCyclesReportedOnce(t *testing.T) {
+	src := `name: x
+tasks:
+  - {name: a, run: a, needs: [c]}
+  - {name: b, run: b, needs: [a]}
+  - {name: c, run: c, needs: [b]}
+  - {name: d, run: d, needs: [e]}
+  - {name: e, run: e, needs: [d, a]}
+  - {name: f, run: f, needs: [b, e]}
+`
+	_, err := Parse("", []byte(src))
+	var verr *ValidationError
+	if !errors.As(err, &verr) {
+		t.Fatalf("Parse error = %v, want *ValidationError", err)
+	}
+	want := []Problem{
+		{Path: "tasks[0].needs[0]", Line: 3, Message: "cycle: a -> b -> c -> a"},
+		{Path: "tasks[3].needs[0]", Line: 6, Message: "cycle: d -> e -> d"},
+	}
+	if len(verr.Problems) != len(want) {
+		t.Fatalf("problems:\n%v\nwant %d", err, len(want))
+	}
+	for i := range want {
+		if verr.Problems[i] != want[i] {
+			t.Errorf("problem %d = %+v, want %+v", i, verr.Problems[i], want[i])
+		}
+	}
+}
+
+// TestManyCycles checks that a graph with very many cycles is reported
+// quickly and briefly.
+func TestManyCycles(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("name: x\ntasks:\n")
+	const n = 30
+	for i := range n {
+		b.WriteString("  - name: t" + strconv.Itoa(i) + "\n    run: x\n    needs: [")
+		var needs []string
+		for j := range n {
+			if j != i {
+				needs = append(needs, "t"+strconv.Itoa(j))
+			}
+		}
+		b.WriteString(strings.Join(needs, ", ") + "]\n")
+	}
+	_, err := Parse("", []byte(b.String()))
+	var verr *ValidationError
+	if !errors.As(err, &verr) {
+		t.Fatalf("Parse error = %v, want *ValidationError", err)
+	}
+	if got := len(verr.Problems); got != maxCyclesReported+1 {
+		t.Errorf("got %d problems, want %d:\n%v", got, maxCyclesReported+1, err)
+	}
+}

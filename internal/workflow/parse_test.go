@@ -1,0 +1,327 @@
+package workflow
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+const etlYAML = `# Nightly ETL.
+name: nightly-etl
+description: Load yesterday's orders.
+params:
+  day: ""            # required? no: empty default
+  region: eu
+  batch: 500
+  dry_run: false
+  ratio: 1.10
+  token:             # required: no default
+  target:
+    default: warehouse
+    description: Where to load.
+  mode:
+    description: Required, with a description.
+defaults:
+  timeout: 1h
+  retry: {strategy: fixed, max_attempts: 3, delay: 30s}
+  group: etl
+  cu: 2
+  env:
+    REGION: ${{ params.region }}
+tasks:
+  - name: extract
+    run: ./extract.sh --day ${{ run.scheduled_date }}
+    retry: none
+  - name: transform-a
+    needs: [extract]
+    run: |
+      ./transform.sh a ${{ tasks.extract.outputs.file }}
+    cu: 0.5
+    priority: -2
+  - name: transform-b
+    needs: [extract]
+    run: ./transform.sh b ${{ tasks.extract.outputs.file }}
+    env: {REGION: us, PART: 2}
+    timeout: 1d12h
+  - name: load
+    needs: [transform-a, transform-b]
+    rerunnable: false
+    group: db
+    priority: 10
+    run: >-
+      ./load.sh ${{ tasks.transform-a.outputs.file }}
+      ${{ tasks.extract.outputs.file }} $${{ not a template }}
+    retry:
+      strategy: none
+`
+
+func etlDefinition() *Definition {
+	return &Definition{
+		Name:        "nightly-etl",
+		Description: "Load yesterday's orders.",
+		Params: map[string]Param{
+			"day":     {Default: ptr("")},
+			"region":  {Default: ptr("eu")},
+			"batch":   {Default: ptr("500")},
+			"dry_run": {Default: ptr("false")},
+			"ratio":   {Default: ptr("1.10")},
+			"token":   {},
+			"target":  {Default: ptr("warehouse"), Description: "Where to load."},
+			"mode":    {Description: "Required, with a description."},
+		},
+		Defaults: Defaults{
+			Timeout: Duration(time.Hour),
+			Retry:   &Retry{Strategy: "fixed", MaxAttempts: 3, Delay: Duration(30 * time.Second)},
+			Group:   "etl",
+			CU:      2,
+			Env:     map[string]string{"REGION": "${{ params.region }}"},
+		},
+		Tasks: []Task{
+			{Name: "extract", Run: "./extract.sh --day ${{ run.scheduled_date }}", Retry: &Retry{Strategy: "none"}},
+			{Name: "transform-a", Needs: []string{"extract"}, Run: "./transform.sh a ${{ tasks.extract.outputs.file }}\n", CU: 0.5, Priority: -2},
+			{
+				Name: "transform-b", Needs: []string{"extract"}, Run: "./transform.sh b ${{ tasks.extract.outputs.file }}",
+				Env: map[string]string{"REGION": "us", "PART": "2"}, Timeout: Duration(36 * time.Hour),
+			},
+			{
+				Name: "load", Needs: []string{"transform-a", "transform-b"}, Rerunnable: ptr(false), Group: "db", Priority: 10,
+				Run:   "./load.sh ${{ tasks.transform-a.outputs.file }} ${{ tasks.extract.outputs.file }} $${{ not a template }}",
+				Retry: &Retry{Strategy: "none"},
+			},
+		},
+	}
+}
+
+func mustParse(t *testing.T, src string) *Definition {
+	t.Helper()
+	d, err := Parse("test.yaml", []byte(src))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return d
+}
+
+func TestParseAccepts(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want *Definition
+	}{
+		{"etl", etlYAML, etlDefinition()},
+		{
+			"minimal",
+			"name: x\ntasks:\n  - name: a\n    run: echo hi\n",
+			&Definition{Name: "x", Tasks: []Task{{Name: "a", Run: "echo hi"}}},
+		},
+		{
+			"flow style",
+			`{name: "0", tasks: [{name: a, run: a}, {name: b_2, run: b, needs: [a], rerunnable: true}]}`,
+			&Definition{Name: "0", Tasks: []Task{{Name: "a", Run: "a"}, {Name: "b_2", Run: "b", Needs: []string{"a"}, Rerunnable: ptr(true)}}},
+		},
+		{
+			"anchors and merge keys",
+			`name: x
+defaults:
+  retry: &r {strategy: fixed, max_attempts: 2}
+tasks:
+  - &base
+    name: a
+    run: a
+    group: g
+  - <<: *base
+    name: b
+    retry: *r
+`,
+			&Definition{
+				Name:     "x",
+				Defaults: Defaults{Retry: &Retry{Strategy: "fixed", MaxAttempts: 2}},
+				Tasks: []Task{
+					{Name: "a", Run: "a", Group: "g"},
+					{Name: "b", Run: "a", Group: "g", Retry: &Retry{Strategy: "fixed", MaxAttempts: 2}},
+				},
+			},
+		},
+		{
+			"scalars everywhere",
+			`name: x
+params:
+  big: 12345678901234567890
+  hex: 0x10
+  yes_word: yes
+  date: 2024-01-02
+tasks:
+  - name: a
+    run: a
+    priority: 3.0
+    cu: 1e-1
+    timeout: "0"
+    env: {A: 1, B: true, C: 1.5}
+`,
+			&Definition{
+				Name: "x",
+				Params: map[string]Param{
+					"big": {Default: ptr("12345678901234567890")}, "hex": {Default: ptr("16")},
+					"yes_word": {Default: ptr("yes")}, "date": {Default: ptr("2024-01-02")},
+				},
+				Tasks: []Task{{Name: "a", Run: "a", Priority: 3, CU: 0.1, Env: map[string]string{"A": "1", "B": "true", "C": "1.5"}}},
+			},
+		},
+		{
+			"task name of 100 characters",
+			"name: x\ntasks:\n  - name: " + strings.Repeat("a", 100) + "\n    run: a\n",
+			&Definition{Name: "x", Tasks: []Task{{Name: strings.Repeat("a", 100), Run: "a"}}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := mustParse(t, tt.src)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Parse mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// fanOut returns a workflow where one task fans out to n and back to one.
+func fanOut(n int) string {
+	var b strings.Builder
+	b.WriteString("name: fan\ntasks:\n  - name: start\n    run: ./start\n")
+	var mids []string
+	for i := range n {
+		name := fmt.Sprintf("mid-%02d", i)
+		mids = append(mids, name)
+		fmt.Fprintf(&b, "  - name: %s\n    needs: [start]\n    run: ./mid %d ${{ tasks.start.outputs.shard }}\n", name, i)
+	}
+	fmt.Fprintf(&b, "  - name: end\n    needs: [%s]\n    run: ./end\n", strings.Join(mids, ", "))
+	return b.String()
+}
+
+func TestParseFanOut(t *testing.T) {
+	d := mustParse(t, fanOut(50))
+	g := d.Graph()
+	if len(g.Nodes) != 52 {
+		t.Fatalf("got %d nodes, want 52", len(g.Nodes))
+	}
+	start, end := g.Nodes[0], g.Nodes[51]
+	if start.Name != "start" || end.Name != "end" {
+		t.Fatalf("first/last = %s/%s, want start/end", start.Name, end.Name)
+	}
+	var mids []int
+	for i := 1; i <= 50; i++ {
+		mids = append(mids, i)
+		n := g.Nodes[i]
+		if want := fmt.Sprintf("mid-%02d", i-1); n.Name != want {
+			t.Errorf("node %d = %s, want %s", i, n.Name, want)
+		}
+		if diff := cmp.Diff([]int{0}, n.Upstream); diff != "" {
+			t.Errorf("%s upstream (-want +got):\n%s", n.Name, diff)
+		}
+		if diff := cmp.Diff([]int{51}, n.Downstream); diff != "" {
+			t.Errorf("%s downstream (-want +got):\n%s", n.Name, diff)
+		}
+		if diff := cmp.Diff([]string{"start"}, n.OutputRefs()); diff != "" {
+			t.Errorf("%s output refs (-want +got):\n%s", n.Name, diff)
+		}
+	}
+	if diff := cmp.Diff(mids, start.Downstream); diff != "" {
+		t.Errorf("start downstream (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(mids, end.Upstream); diff != "" {
+		t.Errorf("end upstream (-want +got):\n%s", diff)
+	}
+}
+
+// TestParseJSON checks that JSON parses to the same definition as the
+// equivalent YAML, and that a parsed definition survives a JSON round trip
+// (the engine stores definitions as JSON).
+func TestParseJSON(t *testing.T) {
+	want := etlDefinition()
+	b, err := json.MarshalIndent(want, "", "\t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse("etl.json", b)
+	if err != nil {
+		t.Fatalf("Parse(JSON): %v\n%s", err, b)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("JSON parse mismatch (-want +got):\n%s", diff)
+	}
+
+	var viaStd Definition
+	if err := json.Unmarshal(b, &viaStd); err != nil {
+		t.Fatalf("json.Unmarshal: %v", err)
+	}
+	if diff := cmp.Diff(want, &viaStd); diff != "" {
+		t.Errorf("json.Unmarshal mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseJSONShorthands(t *testing.T) {
+	src := `{
+	"name": "x",
+	"params": {"day": "today", "n": 3, "flag": true, "req": null, "full": {"default": 2, "description": "d"}},
+	"defaults": {"retry": "none", "timeout": "2d"},
+	"tasks": [
+		{"name": "a", "run": "echo \ud83d\ude00 \u00e9", "retry": {"strategy": "fixed", "max_attempts": 2, "delay": "90s"}}
+	]
+}`
+	want := &Definition{
+		Name: "x",
+		Params: map[string]Param{
+			"day": {Default: ptr("today")}, "n": {Default: ptr("3")}, "flag": {Default: ptr("true")},
+			"req": {}, "full": {Default: ptr("2"), Description: "d"},
+		},
+		Defaults: Defaults{Retry: &Retry{Strategy: "none"}, Timeout: Duration(48 * time.Hour)},
+		Tasks: []Task{{
+			Name: "a", Run: "echo 😀 é",
+			Retry: &Retry{Strategy: "fixed", MaxAttempts: 2, Delay: Duration(90 * time.Second)},
+		}},
+	}
+	got, err := Parse("x.json", []byte(src))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Parse mismatch (-want +got):\n%s", diff)
+	}
+	var viaStd Definition
+	if err := json.Unmarshal([]byte(src), &viaStd); err != nil {
+		t.Fatalf("json.Unmarshal: %v", err)
+	}
+	if diff := cmp.Diff(want, &viaStd); diff != "" {
+		t.Errorf("json.Unmarshal mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseJSONLines(t *testing.T) {
+	src := "{\n  \"name\": \"x\",\n  \"tasks\": [\n    {\"name\": \"a\", \"run\": \"a\"},\n    {\"name\": \"b\",\n     \"run\": \"b\", \"needs\": [\"zz\"]}\n  ]\n}\n"
+	_, err := Parse("x.json", []byte(src))
+	want := `x.json:6: tasks[1].needs[0]: unknown task "zz"`
+	if err == nil || err.Error() != want {
+		t.Errorf("Parse error = %v, want %s", err, want)
+	}
+}
+
+func TestValidationErrorFormat(t *testing.T) {
+	e := &ValidationError{Filename: "etl.yaml", Problems: []Problem{
+		{Path: "tasks[2].needs[0]", Line: 12, Message: `unknown task "extrct"`},
+		{Path: "params.day", Message: "no line"},
+		{Line: 3, Message: "no path"},
+	}}
+	want := "etl.yaml:12: tasks[2].needs[0]: unknown task \"extrct\"\netl.yaml: params.day: no line\netl.yaml:3: no path"
+	if got := e.Error(); got != want {
+		t.Errorf("Error() =\n%s\nwant\n%s", got, want)
+	}
+	e.Filename = ""
+	want = "12: tasks[2].needs[0]: unknown task \"extrct\"\nparams.day: no line\n3: no path"
+	if got := e.Error(); got != want {
+		t.Errorf("Error() without filename =\n%s\nwant\n%s", got, want)
+	}
+}
