@@ -1,0 +1,54 @@
+# Baton's everyday commands. `make help` lists them.
+
+GO       ?= go
+BIN      := bin/baton
+TOOLS    := $(GO) tool -modfile=tools/go.mod
+PKGS     := ./...
+# Tests need PostgreSQL; override to point elsewhere.
+export BATON_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## Build the static binary into bin/baton
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/baton
+
+.PHONY: dev
+dev: build ## Run Baton on SQLite with three workers and the examples, and start the hello example
+	./$(BIN) dev --apply examples/ --run hello
+
+.PHONY: test
+test: ## Vet and run every test with the race detector, on PostgreSQL and SQLite
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+.PHONY: lint
+lint: ## Run golangci-lint with the curated linters of .golangci.yml
+	$(TOOLS) golangci-lint run $(PKGS)
+
+.PHONY: generate
+generate: ## Regenerate the query layer (sqlc) for both dialects
+	cd internal/store && $(TOOLS) sqlc generate
+	sed -e 's#^package sqlite$$#package postgres#' \
+	    -e 's#internal/store/sqlitedb"#internal/store/pgdb"#' \
+	    -e '1,3c\// Code generated from ../sqlite/queries.go by `make generate`. DO NOT EDIT.' \
+	    internal/store/sqlite/queries.go > internal/store/postgres/queries_gen.go
+	gofmt -w internal/store/postgres/queries_gen.go
+
+.PHONY: verify
+verify: generate ## Check that generated code and go.mod are up to date
+	$(GO) mod tidy
+	git diff --exit-code -- go.mod go.sum internal/store
+	gofmt -l . | (! grep .)
+
+.PHONY: bench
+bench: ## Run the benchmarks (see docs/performance.md)
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./internal/...
+
+.PHONY: clean
+clean: ## Remove build output and the dev data directory
+	rm -rf bin .baton
