@@ -14,7 +14,7 @@ import (
 )
 
 type startInput struct {
-	actorHeader
+	ActorHeader
 	Name           string `path:"name" doc:"Workflow name"`
 	IdempotencyKey string `header:"Idempotency-Key" doc:"Same as idempotency_key in the body"`
 	Body           client.StartRunRequest
@@ -42,7 +42,7 @@ type runDetailOutput struct{ Body client.RunDetail }
 type attemptsOutput struct{ Body client.Page[client.Attempt] }
 
 type cancelInput struct {
-	actorHeader
+	ActorHeader
 	ID   int64 `path:"id"`
 	Body struct {
 		Reason string `json:"reason,omitempty"`

@@ -12,7 +12,7 @@ import (
 )
 
 type applyInput struct {
-	actorHeader
+	ActorHeader
 	Body client.ApplyRequest
 }
 

@@ -27,6 +27,8 @@ func (s *Server) routes() http.Handler {
 	cfg.OpenAPIPath = "/api/v1/openapi"
 	cfg.DocsPath = "/api/v1/docs"
 	cfg.SchemasPath = "/api/v1/schemas"
+	// No "$schema" links in answers: they clutter every JSON body.
+	cfg.CreateHooks = nil
 	api := humago.New(mux, cfg)
 	s.registerWorkflows(api)
 	s.registerRuns(api)
@@ -55,12 +57,13 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ok\n"))
 }
 
-// actorHeader names who acts, for the audit trail.
-type actorHeader struct {
+// ActorHeader names who acts, for the audit trail. It is exported because
+// huma only reads parameters of exported embedded structs.
+type ActorHeader struct {
 	Actor string `header:"X-Baton-Actor" doc:"Who acts, recorded in the audit trail (e.g. user:alice)"`
 }
 
-func (a actorHeader) actor() string {
+func (a ActorHeader) actor() string {
 	if a.Actor == "" {
 		return "api"
 	}

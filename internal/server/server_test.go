@@ -103,6 +103,10 @@ func TestRunThroughTheAPI(t *testing.T) {
 		if err != nil || len(evs.Items) != 1 {
 			t.Errorf("events: %+v %v", evs, err)
 		}
+		queued, err := f.c.Events(f.ctx, client.EventFilter{RunID: run.ID, Kind: "run.queued"})
+		if err != nil || len(queued.Items) != 1 || queued.Items[0].Actor != "user:test" {
+			t.Errorf("run.queued event %+v %v, want actor user:test from X-Baton-Actor", queued, err)
+		}
 	})
 }
 
