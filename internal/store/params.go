@@ -28,7 +28,8 @@ type NewRun struct {
 	TasksTotal     int64
 }
 
-// RunFilter selects runs, newest first. Zero fields match everything.
+// RunFilter selects runs, newest first. Zero fields match everything,
+// except Limit, which must be positive.
 type RunFilter struct {
 	Workflow    string
 	State       string
@@ -165,7 +166,8 @@ type NewEvent struct {
 	Reason    string
 }
 
-// EventFilter selects events in id order. Zero fields match everything.
+// EventFilter selects events in id order. Zero fields match everything,
+// except Limit, which must be positive.
 type EventFilter struct {
 	RunID   int64
 	Kind    string
