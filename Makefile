@@ -2,7 +2,7 @@
 
 GO       ?= go
 BIN      := bin/baton
-TOOLS    := $(GO) tool -modfile=tools/go.mod
+TOOLS    := $(GO) tool -modfile=$(CURDIR)/tools/go.mod
 PKGS     := ./...
 # Tests need PostgreSQL; override to point elsewhere.
 export BATON_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable

@@ -43,7 +43,7 @@ func (e *Engine) CancelRun(ctx context.Context, runID int64, actor, reason strin
 				NewState: store.TaskCancelled, Reason: reason})
 		}
 		for _, a := range attempts {
-			o.record(store.NewEvent{Kind: "attempt.cancelled", RunID: runID, TaskID: a.TaskID, AttemptID: a.ID,
+			o.record(store.NewEvent{Kind: "attempt.cancelled", RunID: runID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,
 				WorkerID: a.WorkerID, NewState: store.AttemptCancelled, Reason: reason})
 		}
 		_, err = o.Runs().AddProgress(o.ctx, runID, int64(len(tasks)), 0)

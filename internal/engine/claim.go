@@ -203,7 +203,7 @@ func (o *op) dispatch(rs *runScope, c store.Candidate, w store.Worker) (*Assignm
 		return nil, err
 	}
 	aid, err := o.Attempts().Insert(o.ctx, store.NewAttempt{
-		TaskID: c.ID, RunID: c.RunID, Number: number, WorkerID: w.ID, Zone: w.Zone,
+		TaskID: c.ID, RunID: c.RunID, Task: c.Name, Number: number, WorkerID: w.ID, Zone: w.Zone,
 	})
 	if err != nil {
 		return nil, err

@@ -93,7 +93,7 @@ func (o *op) report(workerID string, r Report) (ReportResult, error) {
 		if err != nil {
 			return ReportResult{}, err
 		}
-		o.record(store.NewEvent{Kind: "attempt.running", RunID: a.RunID, TaskID: a.TaskID, AttemptID: a.ID,
+		o.record(store.NewEvent{Kind: "attempt.running", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,
 			WorkerID: workerID, OldState: store.AttemptDispatched, NewState: store.AttemptRunning})
 		return ReportResult{AttemptID: a.ID, Status: Accepted, State: a.State}, nil
 	}
@@ -105,7 +105,7 @@ func (o *op) report(workerID string, r Report) (ReportResult, error) {
 	if err != nil {
 		return ReportResult{}, err
 	}
-	o.record(store.NewEvent{Kind: "attempt." + a.State, RunID: a.RunID, TaskID: a.TaskID,
+	o.record(store.NewEvent{Kind: "attempt." + a.State, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
 		AttemptID: a.ID, WorkerID: workerID, NewState: a.State, Reason: r.Reason})
 	if err := o.settle(a, r.Outputs); err != nil {
 		return ReportResult{}, err
@@ -127,7 +127,7 @@ func (o *op) judgeResend(workerID string, r Report, want string) (ReportResult, 
 	if a.WorkerID == workerID && a.State == want {
 		return ReportResult{AttemptID: a.ID, Status: Accepted, State: a.State}, nil
 	}
-	o.record(store.NewEvent{Kind: "attempt.report_refused", RunID: a.RunID, TaskID: a.TaskID, AttemptID: a.ID,
+	o.record(store.NewEvent{Kind: "attempt.report_refused", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,
 		WorkerID: workerID, OldState: a.State,
 		Reason: fmt.Sprintf("%s report from worker %s for an attempt that is %s", r.Kind, workerID, a.State)})
 	return ReportResult{AttemptID: a.ID, Status: Fenced, State: a.State}, nil

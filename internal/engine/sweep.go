@@ -84,7 +84,7 @@ func (e *Engine) loseExpired(ctx context.Context) (int, error) {
 			if err != nil {
 				return fmt.Errorf("attempt %d: %w", x.ID, err)
 			}
-			o.record(store.NewEvent{Kind: "attempt.lost", RunID: a.RunID, TaskID: a.TaskID, AttemptID: a.ID,
+			o.record(store.NewEvent{Kind: "attempt.lost", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,
 				WorkerID: a.WorkerID, OldState: x.State, NewState: store.AttemptLost, Reason: reason})
 			if err := o.settle(a, nil); err != nil {
 				return fmt.Errorf("attempt %d: %w", x.ID, err)

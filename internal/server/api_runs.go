@@ -138,7 +138,7 @@ func (s *Server) registerRuns(api huma.API) {
 			for i, t := range tasks {
 				var la *client.Attempt
 				if a, ok := last[t.ID]; ok {
-					ca := toAttempt(a, t.Name)
+					ca := toAttempt(a)
 					la = &ca
 				}
 				out.Body.Tasks[i] = toTask(t, la)
@@ -154,22 +154,12 @@ func (s *Server) registerRuns(api huma.API) {
 	}, func(ctx context.Context, in *runInput) (*attemptsOutput, error) {
 		out := &attemptsOutput{Body: client.Page[client.Attempt]{Items: []client.Attempt{}}}
 		err := s.read(ctx, func(tx store.Tx) error {
-			tasks, err := tx.Tasks().ListRun(ctx, in.ID)
-			if err != nil {
-				return err
-			}
-			if len(tasks) == 0 {
-				if _, err := tx.Runs().Get(ctx, in.ID); err != nil {
-					return notFound(err, "run %d", in.ID)
-				}
-			}
-			names := map[int64]string{}
-			for _, t := range tasks {
-				names[t.ID] = t.Name
+			if _, err := tx.Runs().Get(ctx, in.ID); err != nil {
+				return notFound(err, "run %d", in.ID)
 			}
 			attempts, err := tx.Attempts().ListRun(ctx, in.ID)
 			for _, a := range attempts {
-				out.Body.Items = append(out.Body.Items, toAttempt(a, names[a.TaskID]))
+				out.Body.Items = append(out.Body.Items, toAttempt(a))
 			}
 			return err
 		})

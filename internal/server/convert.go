@@ -64,9 +64,9 @@ func toTask(t store.Task, last *client.Attempt) client.Task {
 	}
 }
 
-func toAttempt(a store.Attempt, task string) client.Attempt {
+func toAttempt(a store.Attempt) client.Attempt {
 	return client.Attempt{
-		ID: a.ID, TaskID: a.TaskID, Task: task, Number: a.Number, State: a.State, Reason: a.Reason,
+		ID: a.ID, TaskID: a.TaskID, Task: a.Task, Number: a.Number, State: a.State, Reason: a.Reason,
 		WorkerID: a.WorkerID, Zone: a.Zone, ExitCode: a.ExitCode, DispatchedAt: ms(a.DispatchedAt),
 		StartedAt: ms(a.StartedAt), FinishedAt: ms(a.FinishedAt),
 	}

@@ -113,6 +113,7 @@ type TaskRequeue struct {
 type NewAttempt struct {
 	TaskID   int64
 	RunID    int64
+	Task     string
 	Number   int64
 	WorkerID string
 	Zone     string
@@ -131,6 +132,7 @@ type AttemptFinish struct {
 type AttemptRef struct {
 	ID       int64
 	TaskID   int64
+	Task     string
 	WorkerID string
 }
 

@@ -83,6 +83,7 @@ type Attempt struct {
 	ID           int64
 	TaskID       int64
 	RunID        int64
+	Task         string // the task's name
 	Number       int64
 	State        string
 	Reason       string

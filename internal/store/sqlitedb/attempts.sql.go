@@ -12,7 +12,7 @@ import (
 const cancelRunAttempts = `-- name: CancelRunAttempts :many
 UPDATE attempts SET state = 'cancelled', reason = ?1, finished_at = baton_now()
 WHERE run_id = ?2 AND state IN ('dispatched', 'running')
-RETURNING id, task_id, worker_id
+RETURNING id, task_id, task, worker_id
 `
 
 type CancelRunAttemptsParams struct {
@@ -23,6 +23,7 @@ type CancelRunAttemptsParams struct {
 type CancelRunAttemptsRow struct {
 	ID       int64
 	TaskID   int64
+	Task     string
 	WorkerID string
 }
 
@@ -35,7 +36,12 @@ func (q *Queries) CancelRunAttempts(ctx context.Context, arg CancelRunAttemptsPa
 	var items []CancelRunAttemptsRow
 	for rows.Next() {
 		var i CancelRunAttemptsRow
-		if err := rows.Scan(&i.ID, &i.TaskID, &i.WorkerID); err != nil {
+		if err := rows.Scan(
+			&i.ID,
+			&i.TaskID,
+			&i.Task,
+			&i.WorkerID,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -55,7 +61,7 @@ SET state = ?1, reason = ?2, exit_code = ?3,
     finished_at = baton_now()
 WHERE id = ?4 AND state IN ('dispatched', 'running')
   AND (CAST(?5 AS TEXT) = '' OR worker_id = ?5)
-RETURNING id, task_id, run_id, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at
+RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at
 `
 
 type FinishAttemptParams struct {
@@ -81,6 +87,7 @@ func (q *Queries) FinishAttempt(ctx context.Context, arg FinishAttemptParams) (A
 		&i.ID,
 		&i.TaskID,
 		&i.RunID,
+		&i.Task,
 		&i.Number,
 		&i.State,
 		&i.Reason,
@@ -95,7 +102,7 @@ func (q *Queries) FinishAttempt(ctx context.Context, arg FinishAttemptParams) (A
 }
 
 const getAttempt = `-- name: GetAttempt :one
-SELECT id, task_id, run_id, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at FROM attempts WHERE id = ?1
+SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at FROM attempts WHERE id = ?1
 `
 
 func (q *Queries) GetAttempt(ctx context.Context, id int64) (Attempt, error) {
@@ -105,6 +112,7 @@ func (q *Queries) GetAttempt(ctx context.Context, id int64) (Attempt, error) {
 		&i.ID,
 		&i.TaskID,
 		&i.RunID,
+		&i.Task,
 		&i.Number,
 		&i.State,
 		&i.Reason,
@@ -119,15 +127,16 @@ func (q *Queries) GetAttempt(ctx context.Context, id int64) (Attempt, error) {
 }
 
 const insertAttempt = `-- name: InsertAttempt :one
-INSERT INTO attempts (task_id, run_id, number, state, worker_id, zone, dispatched_at)
-VALUES (?1, ?2, ?3, 'dispatched',
-        ?4, ?5, baton_now())
+INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at)
+VALUES (?1, ?2, ?3, ?4, 'dispatched',
+        ?5, ?6, baton_now())
 RETURNING id
 `
 
 type InsertAttemptParams struct {
 	TaskID   int64
 	RunID    int64
+	Task     string
 	Number   int64
 	WorkerID string
 	Zone     string
@@ -137,6 +146,7 @@ func (q *Queries) InsertAttempt(ctx context.Context, arg InsertAttemptParams) (i
 	row := q.db.QueryRowContext(ctx, insertAttempt,
 		arg.TaskID,
 		arg.RunID,
+		arg.Task,
 		arg.Number,
 		arg.WorkerID,
 		arg.Zone,
@@ -175,7 +185,7 @@ func (q *Queries) ListLiveAttempts(ctx context.Context, workerID string) ([]int6
 }
 
 const listRunAttempts = `-- name: ListRunAttempts :many
-SELECT id, task_id, run_id, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at FROM attempts WHERE run_id = ?1 ORDER BY task_id, number
+SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at FROM attempts WHERE run_id = ?1 ORDER BY task_id, number
 `
 
 func (q *Queries) ListRunAttempts(ctx context.Context, runID int64) ([]Attempt, error) {
@@ -191,6 +201,7 @@ func (q *Queries) ListRunAttempts(ctx context.Context, runID int64) ([]Attempt, 
 			&i.ID,
 			&i.TaskID,
 			&i.RunID,
+			&i.Task,
 			&i.Number,
 			&i.State,
 			&i.Reason,
@@ -217,7 +228,7 @@ func (q *Queries) ListRunAttempts(ctx context.Context, runID int64) ([]Attempt, 
 const startAttempt = `-- name: StartAttempt :one
 UPDATE attempts SET state = 'running', started_at = baton_now()
 WHERE id = ?1 AND worker_id = ?2 AND state = 'dispatched'
-RETURNING id, task_id, run_id, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at
+RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at
 `
 
 type StartAttemptParams struct {
@@ -232,6 +243,7 @@ func (q *Queries) StartAttempt(ctx context.Context, arg StartAttemptParams) (Att
 		&i.ID,
 		&i.TaskID,
 		&i.RunID,
+		&i.Task,
 		&i.Number,
 		&i.State,
 		&i.Reason,

@@ -8,6 +8,7 @@ type Attempt struct {
 	ID           int64
 	TaskID       int64
 	RunID        int64
+	Task         string
 	Number       int64
 	State        string
 	Reason       string

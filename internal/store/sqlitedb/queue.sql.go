@@ -74,7 +74,7 @@ func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams
 }
 
 const expiredAttempts = `-- name: ExpiredAttempts :many
-SELECT a.id, a.task_id, a.run_id, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at FROM attempts a JOIN workers w ON w.id = a.worker_id
+SELECT a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at FROM attempts a JOIN workers w ON w.id = a.worker_id
 WHERE a.state IN ('dispatched', 'running')
   AND (w.state IN ('lost', 'stopped')
        OR (a.state = 'dispatched'
@@ -103,6 +103,7 @@ func (q *Queries) ExpiredAttempts(ctx context.Context, arg ExpiredAttemptsParams
 			&i.ID,
 			&i.TaskID,
 			&i.RunID,
+			&i.Task,
 			&i.Number,
 			&i.State,
 			&i.Reason,

@@ -87,6 +87,7 @@ CREATE TABLE attempts (
   id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   task_id       BIGINT NOT NULL REFERENCES tasks (id),
   run_id        BIGINT NOT NULL,
+  task          TEXT NOT NULL,
   number        BIGINT NOT NULL,
   state         TEXT NOT NULL,
   reason        TEXT NOT NULL DEFAULT '',

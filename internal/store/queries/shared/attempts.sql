@@ -1,6 +1,6 @@
 -- name: InsertAttempt :one
-INSERT INTO attempts (task_id, run_id, number, state, worker_id, zone, dispatched_at)
-VALUES (sqlc.arg(task_id), sqlc.arg(run_id), sqlc.arg(number), 'dispatched',
+INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at)
+VALUES (sqlc.arg(task_id), sqlc.arg(run_id), sqlc.arg(task), sqlc.arg(number), 'dispatched',
         sqlc.arg(worker_id), sqlc.arg(zone), baton_now())
 RETURNING id;
 
@@ -32,4 +32,4 @@ WHERE worker_id = sqlc.arg(worker_id) AND state IN ('dispatched', 'running');
 -- name: CancelRunAttempts :many
 UPDATE attempts SET state = 'cancelled', reason = sqlc.arg(reason), finished_at = baton_now()
 WHERE run_id = sqlc.arg(run_id) AND state IN ('dispatched', 'running')
-RETURNING id, task_id, worker_id;
+RETURNING id, task_id, task, worker_id;

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/baton-sched/baton/client"
+)
+
+// definitionExts are the file extensions apply reads from a directory.
+var definitionExts = []string{".yaml", ".yml", ".json"}
+
+func newApplyCmd(g *globals) *cobra.Command {
+	var paths []string
+	cmd := &cobra.Command{
+		Use:   "apply -f FILE|DIR [-f FILE|DIR ...]",
+		Short: "Create or update workflows from definition files, all or none",
+		Long: "Reads workflow definitions (YAML or JSON, one workflow per file) and applies them in one\n" +
+			"request: the server validates every file first and stores nothing if any is invalid.\n" +
+			"A directory stands for its .yaml, .yml and .json files (not its subdirectories), in name\n" +
+			"order; \"-\" reads one definition from standard input. A changed definition becomes a new\n" +
+			"version; runs keep the version they started with.",
+		Example: "  baton apply -f examples/hello.yaml\n" +
+			"  baton apply -f examples/ -f more/etl.yaml\n" +
+			"  cat hello.yaml | baton apply -f -",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(paths) == 0 {
+				return fmt.Errorf("apply: name the definitions with -f FILE|DIR")
+			}
+			files, err := readDefinitions(paths, cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			applied, err := c.Apply(cmd.Context(), files)
+			if err != nil {
+				return err
+			}
+			if g.jsonOutput() {
+				return printJSON(cmd.OutOrStdout(), applied)
+			}
+			for _, a := range applied {
+				if a.Changed {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: created version %d\n", a.Workflow, a.Version)
+				} else {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s: unchanged (version %d)\n", a.Workflow, a.Version)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVarP(&paths, "filename", "f", nil, "definition file or directory (repeatable; - for stdin)")
+	return cmd
+}
+
+// readDefinitions reads the files named by paths, expanding directories.
+func readDefinitions(paths []string, stdin io.Reader) ([]client.SourceFile, error) {
+	var files []client.SourceFile
+	for _, p := range paths {
+		if p == "-" {
+			data, err := io.ReadAll(stdin)
+			if err != nil {
+				return nil, fmt.Errorf("read definition from stdin: %w", err)
+			}
+			files = append(files, client.SourceFile{Filename: "stdin", Content: string(data)})
+			continue
+		}
+		names, err := definitionFiles(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range names {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("read definition: %w", err)
+			}
+			files = append(files, client.SourceFile{Filename: name, Content: string(data)})
+		}
+	}
+	return files, nil
+}
+
+// definitionFiles returns path itself for a file, or a directory's
+// definition files in name order.
+func definitionFiles(path string) ([]string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("read definition: %w", err)
+	}
+	if !info.IsDir() {
+		return []string{path}, nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, fmt.Errorf("read definitions: %w", err)
+	}
+	var names []string // ReadDir sorts by name
+	for _, e := range entries {
+		name := filepath.Join(path, e.Name())
+		if !slices.Contains(definitionExts, strings.ToLower(filepath.Ext(name))) {
+			continue
+		}
+		if fi, err := os.Stat(name); err == nil && fi.Mode().IsRegular() { // symlinks followed
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("read definitions: no .yaml, .yml or .json files in %s", path)
+	}
+	return names, nil
+}

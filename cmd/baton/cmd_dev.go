@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/config"
+	"github.com/baton-sched/baton/internal/server"
+	"github.com/baton-sched/baton/internal/worker"
+)
+
+type devOptions struct {
+	dataDir string
+	apply   []string
+	runs    []string
+	workers int
+}
+
+func newDevCmd(g *globals) *cobra.Command {
+	var o devOptions
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run everything in one process: a server and workers in zones a, b, c on SQLite",
+		Long: "Runs a server and --workers workers (zones a, b, c, ...) in one process, on an embedded\n" +
+			"SQLite database in --data-dir. The workers speak the same HTTP protocol as remote ones.\n" +
+			"--apply loads workflow files or directories at start; --run starts runs of them.",
+		Example: "  baton dev --apply examples/ --run hello",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.config(cmd)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return runDev(ctx, cmd.OutOrStdout(), cfg, o)
+		},
+	}
+	f := cmd.Flags()
+	serverFlags(f)
+	f.Lookup("database").Usage = "database (default sqlite:DATA_DIR/baton.db)"
+	f.StringVar(&o.dataDir, "data-dir", ".baton", "directory for the database and task working directories")
+	f.StringSliceVar(&o.apply, "apply", nil, "workflow file or directory to apply at start (repeatable)")
+	f.StringSliceVar(&o.runs, "run", nil, "workflow to start once applied (repeatable)")
+	f.IntVar(&o.workers, "workers", 3, "number of workers, one per zone a, b, c, ...")
+	f.Float64("capacity", config.Defaults()["capacity"].(float64), "capacity of each worker in CU")
+	return cmd
+}
+
+func runDev(ctx context.Context, out io.Writer, cfg config.Config, o devOptions) error {
+	if o.workers < 1 || o.workers > 26 {
+		return fmt.Errorf("--workers: must be between 1 and 26, got %d", o.workers)
+	}
+	if cfg.Database == "" {
+		cfg.Database = "sqlite:" + filepath.Join(o.dataDir, "baton.db")
+	}
+	srv, closeStore, err := startServer(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	defer srv.Stop()
+	url := "http://" + srv.Addr()
+	var agents []*worker.Agent
+	defer func() {
+		for _, a := range agents {
+			a.Stop()
+		}
+	}()
+	for i := range o.workers {
+		zone := string(rune('a' + i))
+		a, err := worker.New(worker.Config{
+			Servers: []string{url}, Name: "dev-" + zone, Zone: zone, Group: cfg.Group,
+			Capacity: cfg.Capacity, Labels: cfg.Labels, WorkDir: filepath.Join(o.dataDir, "work", zone),
+			Version: server.Version, Logger: logger(cfg),
+		})
+		if err != nil {
+			return err
+		}
+		if err := a.Start(ctx); err != nil {
+			return err
+		}
+		agents = append(agents, a)
+	}
+	c, err := client.New([]string{url}, client.WithActor("user:dev"))
+	if err != nil {
+		return err
+	}
+	if err := devApply(ctx, out, c, o); err != nil {
+		return err
+	}
+	printBanner(out, url, o)
+	<-ctx.Done()
+	fmt.Fprintln(out, "\nstopping: workers finish their tasks, then the server stops")
+	return nil
+}
+
+// devApply applies --apply and starts --run through the HTTP API, like a user would.
+func devApply(ctx context.Context, out io.Writer, c *client.Client, o devOptions) error {
+	if len(o.apply) > 0 {
+		files, err := readDefinitions(o.apply, nil)
+		if err != nil {
+			return err
+		}
+		applied, err := c.Apply(ctx, files)
+		if err != nil {
+			return fmt.Errorf("apply %v: %w", o.apply, err)
+		}
+		for _, a := range applied {
+			fmt.Fprintf(out, "applied %s (version %d)\n", a.Workflow, a.Version)
+		}
+	}
+	for _, name := range o.runs {
+		run, err := c.StartRun(ctx, name, client.StartRunRequest{})
+		if client.IsNotFound(err) {
+			return fmt.Errorf("--run %s: no such workflow (apply it with --apply)", name)
+		}
+		if err != nil {
+			return fmt.Errorf("--run %s: %w", name, err)
+		}
+		fmt.Fprintf(out, "started run %d of %s\n", run.ID, name)
+	}
+	return nil
+}
+
+func printBanner(out io.Writer, url string, o devOptions) {
+	fmt.Fprintf(out, `
+Baton is running at %s (%d workers in zones a..%c, data in %s)
+  API docs:  %s/api/v1/docs
+Try, in another terminal:
+  baton runs                       # runs and their states
+  baton run hello --wait           # start a run and follow it
+  baton run show <run id>          # tasks, attempts, workers, zones
+  baton logs <run id> greet        # a task's output
+  baton workers                    # the workers and their zones
+Press Ctrl-C to stop.
+`, url, o.workers, 'a'+o.workers-1, o.dataDir, url)
+}
+

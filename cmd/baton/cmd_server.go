@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/baton-sched/baton/internal/config"
+	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/server"
+)
+
+// serverFlags declares the flags of config keys that servers read.
+func serverFlags(fs *pflag.FlagSet) {
+	d := config.Defaults()
+	fs.String("addr", d["addr"].(string), "listen address")
+	fs.String("database", "", "database: postgres://... or sqlite:PATH")
+	fs.Duration("lease-ttl", 3*time.Second, "how long a worker's lease lasts after a heartbeat")
+	fs.Duration("heartbeat-interval", time.Second, "how often workers heartbeat")
+	fs.Duration("sweep-interval", 500*time.Millisecond, "how often to look for expired leases")
+	fs.Int("max-lost", 3, "lost attempts after which a task fails")
+	logFlags(fs)
+}
+
+func logFlags(fs *pflag.FlagSet) {
+	fs.String("log-level", "info", "log level: debug, info, warn, error")
+	fs.String("log-format", "text", "log format: text or json")
+}
+
+func newServerCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run an API server and its background loops (stateless; run several)",
+		Long: "Runs the HTTP API, the worker protocol and the background loops on a database.\n" +
+			"Servers hold no state: run two or more on one PostgreSQL database, in different zones.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.config(cmd)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			srv, closeStore, err := startServer(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer closeStore()
+			<-ctx.Done()
+			srv.Stop()
+			return nil
+		},
+	}
+	serverFlags(cmd.Flags())
+	return cmd
+}
+
+// startServer opens the database and starts a server on it.
+func startServer(ctx context.Context, cfg config.Config) (*server.Server, func(), error) {
+	log := logger(cfg)
+	st, err := openStore(ctx, cfg.Database, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	e := engine.New(st, engine.Config{LeaseTTL: cfg.LeaseTTL, MaxLost: cfg.MaxLost, Logger: log})
+	srv := server.New(e, server.Config{Addr: cfg.Addr, HeartbeatInterval: cfg.HeartbeatInterval,
+		SweepInterval: cfg.SweepInterval, Logger: log})
+	if err := srv.Start(ctx); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return srv, func() { st.Close() }, nil
+}
+
+func newMigrateCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply database migrations (servers also do this at start)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.config(cmd)
+			if err != nil {
+				return err
+			}
+			st, err := openStore(cmd.Context(), cfg.Database, logger(cfg))
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			cmd.Println("database is up to date")
+			return nil
+		},
+	}
+	cmd.Flags().String("database", "", "database: postgres://... or sqlite:PATH")
+	logFlags(cmd.Flags())
+	return cmd
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/baton-sched/baton/internal/config"
+	"github.com/baton-sched/baton/internal/server"
+	"github.com/baton-sched/baton/internal/worker"
+)
+
+func workerFlags(fs *pflag.FlagSet) {
+	d := config.Defaults()
+	fs.String("name", "", "worker name (default: host name and process id)")
+	fs.String("zone", d["zone"].(string), "availability zone of this worker")
+	fs.String("group", d["group"].(string), "resource group this worker serves")
+	fs.Float64("capacity", d["capacity"].(float64), "capacity in CU")
+	fs.StringToString("labels", nil, "labels, e.g. gpu=true,disk=ssd")
+	fs.String("workdir", d["workdir"].(string), "directory for attempt working directories")
+	logFlags(fs)
+}
+
+func newWorkerCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run a worker that executes tasks (talks to servers over HTTP only)",
+		Long: "Registers with the servers, heartbeats, long-polls for work and runs tasks.\n" +
+			"Give several --server URLs to ride through the loss of a server.\n" +
+			"SIGTERM stops claiming and lets running tasks finish (up to a grace period).",
+		Example: "  baton worker --server http://s1:8420,http://s2:8420 --zone b --capacity 8",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.config(cmd)
+			if err != nil {
+				return err
+			}
+			servers := g.servers
+			if len(servers) == 0 {
+				servers = cfg.Servers
+			}
+			if env := os.Getenv("BATON_SERVER"); len(servers) == 0 && env != "" {
+				servers = []string{env}
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			a, err := worker.New(worker.Config{
+				Servers: servers, Name: cfg.Name, Zone: cfg.Zone, Group: cfg.Group, Capacity: cfg.Capacity,
+				Labels: cfg.Labels, WorkDir: cfg.WorkDir, Version: server.Version, Logger: logger(cfg),
+			})
+			if err != nil {
+				return err
+			}
+			if err := a.Start(ctx); err != nil {
+				return err
+			}
+			<-ctx.Done()
+			a.Stop()
+			return nil
+		},
+	}
+	workerFlags(cmd.Flags())
+	return cmd
+}
+
+// newShimCmd is the hidden process that runs each task: see worker.ShimMain.
+func newShimCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:                "task-shim",
+		Hidden:             true,
+		DisableFlagParsing: true,
+		RunE: func(_ *cobra.Command, args []string) error {
+			os.Exit(worker.ShimMain(args))
+			return nil
+		},
+	}
+}

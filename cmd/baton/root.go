@@ -1,0 +1,84 @@
+package main
+
+import (
+	"log/slog"
+	"os"
+	"os/user"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/config"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	configPath string
+	servers    []string
+	output     string
+}
+
+func newRoot() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "baton",
+		Short: "Baton: a highly available workflow scheduler",
+		Long: "Baton runs workflows (DAGs of tasks) on workers spread over availability zones, on\n" +
+			"schedules or on demand, and keeps them running through the loss of any worker, server or zone.\n\n" +
+			"Try it: baton dev --apply examples/",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.configPath, "config", os.Getenv("BATON_CONFIG"), "YAML config file (env BATON_CONFIG)")
+	pf.StringSliceVar(&g.servers, "server", nil,
+		"server URL(s), comma-separated (env BATON_SERVER; default "+client.DefaultURL+")")
+	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
+	root.AddCommand(newServerCmd(g), newWorkerCmd(g), newDevCmd(g), newMigrateCmd(g), newShimCmd())
+	root.AddCommand(clientCommands(g)...)
+	return root
+}
+
+// config loads the configuration with the command's flags on top.
+func (g *globals) config(cmd *cobra.Command) (config.Config, error) {
+	return config.Load(g.configPath, cmd.Flags())
+}
+
+// client returns an API client of --server, else BATON_SERVER, else the
+// servers of the config file, else the default address.
+func (g *globals) client() (*client.Client, error) {
+	urls := g.servers
+	if len(urls) == 0 {
+		if env := os.Getenv("BATON_SERVER"); env != "" {
+			urls = []string{env}
+		}
+	}
+	if len(urls) == 0 && g.configPath != "" {
+		if c, err := config.Load(g.configPath, nil); err == nil {
+			urls = c.Servers
+		}
+	}
+	return client.New(urls, client.WithActor(actor()))
+}
+
+// actor names the person using the CLI in the audit trail.
+func actor() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "user:" + u.Username
+	}
+	return "user:cli"
+}
+
+// logger builds the process logger from the configuration.
+func logger(c config.Config) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(strings.ToUpper(c.LogLevel))); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

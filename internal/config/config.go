@@ -1,0 +1,203 @@
+// Package config loads Baton's configuration: one flat YAML file meant to be
+// identical on every node, overridden by BATON_* environment variables and
+// then by command-line flags. Unknown keys are errors naming the line.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/knadh/koanf/v2"
+	"github.com/spf13/pflag"
+	"go.yaml.in/yaml/v4"
+)
+
+// Config is every setting of every role; each role reads what it needs.
+type Config struct {
+	// Addr is where `baton server` and `baton dev` listen.
+	Addr string `koanf:"addr"`
+	// Database is "postgres://..." (cluster) or "sqlite:PATH" (one node).
+	Database string `koanf:"database"`
+	// LeaseTTL is how long a worker's lease lasts after a heartbeat.
+	LeaseTTL time.Duration `koanf:"lease_ttl"`
+	// HeartbeatInterval is how often workers renew their lease.
+	HeartbeatInterval time.Duration `koanf:"heartbeat_interval"`
+	// SweepInterval is how often each server looks for expired leases.
+	SweepInterval time.Duration `koanf:"sweep_interval"`
+	// MaxLost bounds the lost attempts of one task.
+	MaxLost int `koanf:"max_lost"`
+
+	// Servers are the URLs a worker or the CLI talks to.
+	Servers []string `koanf:"servers"`
+	// Name, Zone, Group, Capacity, Labels and WorkDir describe a worker.
+	Name     string            `koanf:"name"`
+	Zone     string            `koanf:"zone"`
+	Group    string            `koanf:"group"`
+	Capacity float64           `koanf:"capacity"`
+	Labels   map[string]string `koanf:"labels"`
+	WorkDir  string            `koanf:"workdir"`
+
+	// LogLevel is debug, info, warn or error; LogFormat is text or json.
+	LogLevel  string `koanf:"log_level"`
+	LogFormat string `koanf:"log_format"`
+}
+
+// Keys are the configuration keys, as written in the file; flags use them
+// with dashes, environment variables upper-cased with a BATON_ prefix.
+var Keys = []string{
+	"addr", "database", "lease_ttl", "heartbeat_interval", "sweep_interval", "max_lost",
+	"servers", "name", "zone", "group", "capacity", "labels", "workdir", "log_level", "log_format",
+}
+
+// Defaults are the values of keys nobody set.
+func Defaults() map[string]any {
+	return map[string]any{
+		"addr": "127.0.0.1:8420", "lease_ttl": "3s", "heartbeat_interval": "1s",
+		"sweep_interval": "500ms", "max_lost": 3, "capacity": 4.0, "zone": "default",
+		"group": "default", "workdir": "./baton-work", "log_level": "info", "log_format": "text",
+	}
+}
+
+// Load merges defaults, the file at path (if not empty), the environment and
+// the flags that were set on fs.
+func Load(path string, fs *pflag.FlagSet) (Config, error) {
+	k := koanf.New(".")
+	if err := k.Load(mapProvider(Defaults()), nil); err != nil {
+		return Config{}, err
+	}
+	if path != "" {
+		m, err := readFile(path)
+		if err != nil {
+			return Config{}, err
+		}
+		if err := k.Load(mapProvider(m), nil); err != nil {
+			return Config{}, err
+		}
+	}
+	env := map[string]any{}
+	for _, key := range Keys {
+		if v, ok := os.LookupEnv("BATON_" + strings.ToUpper(key)); ok {
+			env[key] = listValue(key, v)
+		}
+	}
+	if err := k.Load(mapProvider(env), nil); err != nil {
+		return Config{}, err
+	}
+	if fs != nil {
+		flags := map[string]any{}
+		fs.Visit(func(f *pflag.Flag) {
+			key := strings.ReplaceAll(f.Name, "-", "_")
+			if slices.Contains(Keys, key) {
+				flags[key] = listValue(key, f.Value.String())
+			}
+		})
+		if err := k.Load(mapProvider(flags), nil); err != nil {
+			return Config{}, err
+		}
+	}
+	var c Config
+	err := k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
+		DecodeHook: mapstructure.ComposeDecodeHookFunc(
+			mapstructure.StringToTimeDurationHookFunc(), mapstructure.StringToSliceHookFunc(",")),
+		WeaklyTypedInput: true, Result: &c, TagName: "koanf",
+	}})
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	var errs []error
+	for key, d := range map[string]time.Duration{"lease_ttl": c.LeaseTTL, "heartbeat_interval": c.HeartbeatInterval,
+		"sweep_interval": c.SweepInterval} {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("config: %s: must be a positive duration, got %v", key, d))
+		}
+	}
+	if c.HeartbeatInterval >= c.LeaseTTL {
+		errs = append(errs, fmt.Errorf("config: heartbeat_interval (%v) must be shorter than lease_ttl (%v)",
+			c.HeartbeatInterval, c.LeaseTTL))
+	}
+	if c.Capacity <= 0 {
+		errs = append(errs, fmt.Errorf("config: capacity: must be positive, got %v", c.Capacity))
+	}
+	if c.MaxLost < 1 {
+		errs = append(errs, fmt.Errorf("config: max_lost: must be at least 1, got %d", c.MaxLost))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("config: log_format: must be text or json, got %q", c.LogFormat))
+	}
+	return errors.Join(errs...)
+}
+
+// readFile parses the YAML file and refuses unknown keys, naming their line.
+func readFile(path string) (map[string]any, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if len(doc.Content) == 0 {
+		return map[string]any{}, nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s:%d: config must be a mapping of keys to values", path, root.Line)
+	}
+	var errs []error
+	for i := 0; i < len(root.Content); i += 2 {
+		key := root.Content[i]
+		if !slices.Contains(Keys, key.Value) {
+			errs = append(errs, fmt.Errorf("%s:%d: unknown config key %q (known: %s)",
+				path, key.Line, key.Value, strings.Join(Keys, ", ")))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := root.Decode(&m); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// listValue splits list-valued keys given as one string ("a,b", "k=v,k2=v2").
+func listValue(key, v string) any {
+	switch key {
+	case "servers":
+		return strings.Split(v, ",")
+	case "labels":
+		return parseLabels(v)
+	}
+	return v
+}
+
+func parseLabels(v string) map[string]any {
+	out := map[string]any{}
+	for _, kv := range strings.Split(strings.Trim(v, "[]"), ",") {
+		if k, val, ok := strings.Cut(strings.TrimSpace(kv), "="); ok {
+			out[k] = val
+		}
+	}
+	return out
+}
+
+type mapProvider map[string]any
+
+func (m mapProvider) ReadBytes() ([]byte, error) { return nil, errors.New("not supported") }
+func (m mapProvider) Read() (map[string]any, error) {
+	return map[string]any(m), nil
+}

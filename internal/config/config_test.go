@@ -1,0 +1,66 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/pflag"
+)
+
+func write(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "baton.yaml")
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPrecedence(t *testing.T) {
+	path := write(t, "database: postgres://db/baton\nlease_ttl: 5s\nzone: file-zone\nlabels: {gpu: \"true\"}\nservers: [http://a:1, http://b:2]\n")
+	t.Setenv("BATON_ZONE", "env-zone")
+	t.Setenv("BATON_CAPACITY", "8")
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	fs.String("zone", "", "")
+	fs.Duration("heartbeat-interval", 0, "")
+	if err := fs.Parse([]string{"--heartbeat-interval=2s"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path, fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{
+		Addr: "127.0.0.1:8420", Database: "postgres://db/baton", LeaseTTL: 5 * time.Second,
+		HeartbeatInterval: 2 * time.Second, SweepInterval: 500 * time.Millisecond, MaxLost: 3,
+		Servers: []string{"http://a:1", "http://b:2"}, Zone: "env-zone", Group: "default", Capacity: 8,
+		Labels: map[string]string{"gpu": "true"}, WorkDir: "./baton-work", LogLevel: "info", LogFormat: "text",
+	}
+	if diff := cmp.Diff(want, c); diff != "" {
+		t.Errorf("config (-want +got):\n%s", diff)
+	}
+}
+
+func TestRejects(t *testing.T) {
+	tests := []struct {
+		name, file, want string
+	}{
+		{"unknown key names its line", "addr: x\n\nlease_tll: 3s\n", `baton.yaml:3: unknown config key "lease_tll"`},
+		{"bad duration", "lease_ttl: soon\n", "lease_ttl"},
+		{"heartbeat not shorter than lease", "lease_ttl: 1s\nheartbeat_interval: 2s\n", "heartbeat_interval (2s) must be shorter"},
+		{"not a mapping", "- a\n", "must be a mapping"},
+		{"bad log format", "log_format: xml\n", "log_format"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(write(t, tt.file), nil)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Load: %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,256 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/baton-sched/baton/client"
+)
+
+// ErrStopped is returned by Start on an agent that was stopped: an agent
+// runs once.
+var ErrStopped = errors.New("worker: agent was stopped")
+
+// Agent is the worker agent: it registers with the servers, keeps its
+// lease, claims attempts and runs them, and reports on them. Start it
+// once; Stop shuts it down gracefully.
+type Agent struct {
+	cfg       Config
+	log       *slog.Logger
+	client    *client.Client
+	transport *http.Transport // nil when the client was given
+	reports   *reporter
+	logs      *logShipper
+
+	mu        sync.Mutex
+	workerID  string // "" while not registered
+	ttl       time.Duration
+	interval  time.Duration
+	renewedAt time.Time // when the last successful heartbeat was sent
+	leaseOK   bool      // the local lease deadline has not passed
+	draining  bool
+	stopping  bool
+	attempts  map[int64]*attempt
+	changed   broadcast // notified on every change of the fields above
+
+	attemptWG  sync.WaitGroup // one per attempt goroutine
+	flushAbort chan struct{}  // closed when Stop stops waiting for logs
+
+	life     sync.Mutex
+	started  bool
+	stopped  bool
+	stopReq  chan struct{}
+	stopOnce sync.Once
+	done     chan struct{}
+}
+
+// New validates cfg and returns an agent ready to Start.
+func New(cfg Config) (*Agent, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	dir, err := filepath.Abs(cfg.WorkDir)
+	if err != nil {
+		return nil, fmt.Errorf("worker config: WorkDir: %w", err)
+	}
+	cfg.WorkDir = dir
+	a := &Agent{
+		cfg: cfg, log: cfg.Logger, client: cfg.Client,
+		attempts: map[int64]*attempt{}, flushAbort: make(chan struct{}),
+		stopReq: make(chan struct{}), done: make(chan struct{}),
+	}
+	if a.client == nil {
+		a.transport = http.DefaultTransport.(*http.Transport).Clone()
+		a.client, err = client.New(cfg.Servers,
+			client.WithHTTPClient(&http.Client{Transport: tryTimeoutTransport{base: a.transport}}))
+		if err != nil {
+			return nil, fmt.Errorf("worker config: Servers: %w", err)
+		}
+	}
+	a.reports = newReporter(a.client, a.cfg, a.log, a.superseded)
+	a.logs = newLogShipper(a.client, a.cfg, a.log, a.superseded)
+	return a, nil
+}
+
+// Start starts the agent in the background and returns: it registers (and
+// keeps trying while no server answers), then heartbeats, claims and runs
+// tasks until Stop is called or ctx ends. Start on a started agent does
+// nothing; on a stopped one it returns ErrStopped.
+func (a *Agent) Start(ctx context.Context) error {
+	a.life.Lock()
+	defer a.life.Unlock()
+	switch {
+	case a.stopped:
+		return ErrStopped
+	case a.started:
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Join(a.cfg.WorkDir, "attempts"), 0o755); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	a.started = true
+	go a.run(ctx)
+	return nil
+}
+
+// Stop shuts the agent down gracefully and returns when it is done: it
+// stops claiming, lets running tasks finish for up to ShutdownGrace, kills
+// the rest and reports them lost ("worker shut down"), delivers what logs
+// and reports it can within FlushTimeout and tells the servers it stopped.
+// Stop is safe to call twice, concurrently, and before Start.
+func (a *Agent) Stop() {
+	a.life.Lock()
+	a.stopped = true
+	started := a.started
+	a.life.Unlock()
+	if !started {
+		return
+	}
+	a.stopOnce.Do(func() { close(a.stopReq) })
+	<-a.done
+}
+
+// ID returns the worker ID the servers gave this agent, or "" while it is
+// not registered. It changes when the agent registers again after the
+// servers declared it lost.
+func (a *Agent) ID() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.workerID
+}
+
+// Running returns the IDs of the attempts the agent runs (claimed and not
+// yet ended), in order.
+func (a *Agent) Running() []int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.runningLocked("")
+}
+
+// runningLocked lists the attempts not yet ended, of session workerID or
+// of any session when workerID is "".
+func (a *Agent) runningLocked(workerID string) []int64 {
+	ids := []int64{}
+	for id, at := range a.attempts {
+		if !at.exited && (workerID == "" || at.workerID == workerID) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// run is the agent's life: the loops, then the shutdown.
+func (a *Agent) run(ctx context.Context) {
+	defer close(a.done)
+	bg, cancelBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBG()
+	sessionCtx, cancelSession := context.WithCancel(bg)
+	defer cancelSession()
+	claimCtx, cancelClaim := context.WithCancel(bg)
+	defer cancelClaim()
+
+	var loops, session, claiming sync.WaitGroup
+	loops.Go(func() { a.reports.run(bg) })
+	loops.Go(func() { a.logs.run(bg) })
+	loops.Go(func() { a.watchLease(bg) })
+	session.Go(func() { a.sessionLoop(sessionCtx) })
+	claiming.Go(func() { a.claimLoop(claimCtx) })
+
+	select {
+	case <-a.stopReq:
+	case <-ctx.Done():
+	}
+	a.log.Info("worker stopping", "worker_id", a.ID())
+	a.mu.Lock()
+	a.stopping = true
+	a.changed.notify()
+	a.mu.Unlock()
+	cancelClaim()
+	claiming.Wait()
+
+	a.drainTasks()
+	a.flush(bg)
+	cancelSession() // no heartbeat may follow the stop
+	session.Wait()
+	if id := a.ID(); id != "" {
+		sctx, cancel := context.WithTimeout(withTryTimeout(bg, a.cfg.RequestTimeout), a.cfg.RequestTimeout)
+		if err := a.client.StopWorker(sctx, id); err != nil {
+			a.log.Warn("tell the servers the worker stopped", "worker_id", id, "error", err)
+		}
+		cancel()
+	}
+	cancelBG()
+	loops.Wait()
+	if a.transport != nil {
+		a.transport.CloseIdleConnections()
+	}
+	a.log.Info("worker stopped")
+}
+
+// drainTasks waits for the running tasks to end, for up to ShutdownGrace,
+// then kills the rest and waits for them to exit.
+func (a *Agent) drainTasks() {
+	grace := time.NewTimer(a.cfg.ShutdownGrace)
+	defer grace.Stop()
+	var giveUp <-chan time.Time
+	for {
+		a.mu.Lock()
+		left := a.runningLocked("")
+		ch := a.changed.wait()
+		a.mu.Unlock()
+		if len(left) == 0 {
+			return
+		}
+		select {
+		case <-ch:
+		case <-grace.C:
+			a.log.Warn("shutdown grace over: killing tasks", "attempts", left)
+			a.mu.Lock()
+			for _, at := range a.attempts {
+				a.killLocked(at, causeShutdown, false)
+			}
+			a.mu.Unlock()
+			// SIGKILL follows after KillGrace; a process stuck in the
+			// kernel must not hold the shutdown forever.
+			giveUp = time.After(a.cfg.KillGrace + 5*time.Second)
+		case <-giveUp:
+			a.log.Error("tasks did not exit after SIGKILL; stopping anyway", "attempts", left)
+			return
+		}
+	}
+}
+
+// flush waits for the ended attempts to hand in their finish reports and
+// for the reports and logs to be delivered, for up to FlushTimeout.
+func (a *Agent) flush(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.FlushTimeout)
+	defer cancel()
+	attemptsDone := make(chan struct{})
+	go func() {
+		a.attemptWG.Wait()
+		close(attemptsDone)
+	}()
+	select {
+	case <-attemptsDone:
+	case <-ctx.Done():
+		close(a.flushAbort) // attempts stop waiting for their logs
+		<-attemptsDone
+	}
+	if err := a.logs.flush(ctx); err != nil {
+		a.log.Warn("logs not delivered before shutdown", "error", err)
+	}
+	if err := a.reports.flush(ctx); err != nil {
+		a.log.Error("reports not delivered before shutdown: the servers will count those attempts lost",
+			"error", err)
+	}
+}

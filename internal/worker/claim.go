@@ -1,0 +1,97 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/baton-sched/baton/client"
+)
+
+// claimLoop long-polls for work while the worker may take some, backing
+// off when the servers cannot be reached.
+func (a *Agent) claimLoop(ctx context.Context) {
+	bo := newBackoff(a.cfg.MinBackoff, a.cfg.MaxBackoff)
+	for ctx.Err() == nil {
+		_, err := a.claimOnce(ctx)
+		if err == nil {
+			bo.reset()
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		wait := bo.wait()
+		a.log.Warn("claim failed", "retry_in", wait.Round(time.Millisecond), "error", err)
+		_ = client.Wait(ctx, wait)
+	}
+}
+
+// claimOnce waits until the worker may claim (registered, lease valid, not
+// draining or stopping, room for more), then long-polls once and starts
+// what it got. It returns the number of attempts started.
+func (a *Agent) claimOnce(ctx context.Context) (int, error) {
+	id, req, wait := a.claimRequest()
+	if wait != nil {
+		select {
+		case <-ctx.Done():
+		case <-wait:
+		}
+		return 0, nil
+	}
+	asgs, err := a.client.Claim(withTryTimeout(ctx, a.cfg.ClaimWait+a.cfg.RequestTimeout), id, req)
+	if err != nil {
+		return 0, fmt.Errorf("claim as %s: %w", id, err)
+	}
+	return a.accept(id, asgs), nil
+}
+
+// claimRequest says what to claim now or, when the worker may not claim,
+// returns a channel that is closed when that may have changed.
+func (a *Agent) claimRequest() (string, client.ClaimRequest, <-chan struct{}) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.workerID == "" || !a.leaseOK || a.draining || a.stopping {
+		return "", client.ClaimRequest{}, a.changed.wait()
+	}
+	n, used := 0, 0.0
+	for _, at := range a.attempts {
+		if !at.exited {
+			n++
+			used += at.asg.CU
+		}
+	}
+	slots, free := a.cfg.MaxTasks-n, a.cfg.Capacity-used
+	if slots <= 0 || free <= 1e-9 {
+		return "", client.ClaimRequest{}, a.changed.wait()
+	}
+	return a.workerID, client.ClaimRequest{Max: slots, FreeCU: free, Wait: a.cfg.ClaimWait}, nil
+}
+
+// accept starts the attempts claimed as worker id. Assignments for a
+// session that ended meanwhile are left to the servers to sweep.
+func (a *Agent) accept(id string, asgs []client.Assignment) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, asg := range asgs {
+		switch {
+		case a.workerID != id:
+			a.log.Warn("assignment for a former worker ID ignored", "worker_id", id, "attempt_id", asg.AttemptID)
+			continue
+		case a.attempts[asg.AttemptID] != nil:
+			a.log.Warn("assignment received twice ignored", "attempt_id", asg.AttemptID)
+			continue
+		}
+		at := &attempt{asg: asg, workerID: id,
+			dir: filepath.Join(a.cfg.WorkDir, "attempts", strconv.FormatInt(asg.AttemptID, 10))}
+		a.attempts[asg.AttemptID] = at
+		a.attemptWG.Add(1)
+		go a.runAttempt(at)
+		n++
+	}
+	a.changed.notify()
+	return n
+}

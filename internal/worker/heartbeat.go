@@ -1,0 +1,158 @@
+package worker
+
+import (
+	"context"
+	"time"
+
+	"github.com/baton-sched/baton/client"
+)
+
+// sessionLoop registers the worker, then heartbeats every
+// HeartbeatInterval; when the servers say the worker is gone it registers
+// again under a new ID.
+func (a *Agent) sessionLoop(ctx context.Context) {
+	failing := 0
+	for ctx.Err() == nil {
+		if a.ID() == "" {
+			if !a.register(ctx) {
+				return
+			}
+			continue
+		}
+		res := a.heartbeatOnce(ctx)
+		switch {
+		case res.Err != nil && ctx.Err() == nil:
+			failing++
+			if failing == 1 || failing%10 == 0 {
+				a.log.Warn("heartbeat failed", "worker_id", res.WorkerID, "failures", failing, "error", res.Err)
+			}
+		case res.Err == nil && failing > 0:
+			a.log.Info("heartbeat succeeded again", "worker_id", res.WorkerID, "failures", failing)
+			failing = 0
+		}
+		_ = client.Wait(ctx, time.Until(res.Sent.Add(res.Interval)))
+	}
+}
+
+// register registers the worker, retrying with backoff until a server
+// answers. It returns false when ctx ended or the agent is stopping first.
+func (a *Agent) register(ctx context.Context) bool {
+	req := client.RegisterRequest{Name: a.cfg.Name, Zone: a.cfg.Zone, Group: a.cfg.Group,
+		Labels: a.cfg.Labels, Capacity: a.cfg.Capacity, Version: a.cfg.Version}
+	bo := newBackoff(a.cfg.MinBackoff, a.cfg.MaxBackoff)
+	for {
+		a.mu.Lock()
+		stopping := a.stopping
+		a.mu.Unlock()
+		if stopping {
+			return false
+		}
+		sent := time.Now()
+		reg, err := a.client.Register(withTryTimeout(ctx, a.cfg.RequestTimeout), req)
+		if err == nil {
+			a.mu.Lock()
+			a.beginSessionLocked(reg, sent)
+			ttl, interval := a.ttl, a.interval
+			a.mu.Unlock()
+			a.log.Info("worker registered", "worker_id", reg.Worker.ID, "zone", reg.Worker.Zone,
+				"group", reg.Worker.Group, "capacity", a.cfg.Capacity, "lease_ttl", ttl,
+				"heartbeat_interval", interval)
+			if ttl <= leaseMargin(ttl) {
+				a.log.Error("lease TTL too short: the worker can never trust its lease and will claim nothing",
+					"lease_ttl", ttl, "margin", leaseMargin(ttl))
+			} else if interval != reg.HeartbeatInterval {
+				a.log.Warn("heartbeat interval too long for the lease: using a shorter one",
+					"servers_interval", reg.HeartbeatInterval, "heartbeat_interval", interval)
+			}
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		wait := bo.wait()
+		a.log.Warn("register worker failed; retrying", "retry_in", wait.Round(time.Millisecond), "error", err)
+		if client.Wait(ctx, wait) != nil {
+			return false
+		}
+	}
+}
+
+// heartbeatResult says what one heartbeat did.
+type heartbeatResult struct {
+	WorkerID string
+	Sent     time.Time     // when the request was sent
+	Interval time.Duration // when to send the next one, from Sent
+	Left     time.Duration // how long the lease is valid after it
+	Gone     bool          // the servers declared the worker lost
+	Kill     []int64       // attempts the servers said to kill
+	Err      error
+}
+
+// heartbeatOnce renews the lease with the running attempts and applies the
+// answer: renew the lease (here and in the shims), kill what the servers
+// no longer want, follow the draining state; on 410 Gone kill everything
+// and forget the worker ID so that the session loop registers again.
+func (a *Agent) heartbeatOnce(ctx context.Context) heartbeatResult {
+	a.mu.Lock()
+	id, ttl := a.workerID, a.ttl
+	running := a.runningLocked(id)
+	res := heartbeatResult{WorkerID: id, Interval: a.interval}
+	a.mu.Unlock()
+
+	// Each try gets a third of the lease so that two more servers can be
+	// tried before it runs out.
+	hctx, cancel := context.WithTimeout(withTryTimeout(ctx, max(ttl/3, 100*time.Millisecond)), ttl)
+	defer cancel()
+	res.Sent = time.Now()
+	beat, err := a.client.Heartbeat(hctx, id, running)
+	switch {
+	case client.IsGone(err):
+		res.Gone = true
+		a.loseSession(id)
+		return res
+	case err != nil:
+		res.Err = err
+		return res
+	}
+
+	a.mu.Lock()
+	if a.workerID != id {
+		a.mu.Unlock()
+		return res
+	}
+	res.Left = a.renewLocked(res.Sent, beat.LeaseTTL)
+	if draining := beat.State == "draining"; draining != a.draining {
+		a.draining = draining
+		a.log.Info("worker draining state changed", "worker_id", id, "draining", draining)
+	}
+	for _, aid := range beat.Kill {
+		if at := a.attempts[aid]; at != nil && at.workerID == id {
+			a.log.Info("servers say the attempt is no longer live: killing it", "attempt_id", aid)
+			a.killLocked(at, causeSuperseded, false)
+			res.Kill = append(res.Kill, aid)
+		}
+	}
+	a.changed.notify()
+	a.mu.Unlock()
+	a.pushLease(res.Left)
+	return res
+}
+
+// loseSession handles the servers' 410 Gone for worker id: its attempts
+// were all handed on, so every task is killed and its result dropped, and
+// the worker registers again.
+func (a *Agent) loseSession(id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.workerID != id {
+		return
+	}
+	killed := a.runningLocked("")
+	a.log.Warn("servers declared the worker lost: killing its tasks and registering again",
+		"worker_id", id, "attempts", killed)
+	a.workerID, a.leaseOK, a.draining = "", false, false
+	for _, aid := range killed {
+		a.killLocked(a.attempts[aid], causeSuperseded, true)
+	}
+	a.changed.notify()
+}

@@ -1,0 +1,178 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/baton-sched/baton/client"
+)
+
+// maxReportBatch bounds the reports sent in one request.
+const maxReportBatch = 100
+
+// reporter delivers start and finish reports in batches, in the order they
+// were made. A batch that could not be delivered is kept and sent again
+// with backoff: a result is dropped only once a server accepted it (200)
+// or refused it for good (409, or the worker is gone). Sending a batch
+// twice is harmless: the servers accept a resent report again.
+type reporter struct {
+	client     *client.Client
+	cfg        Config
+	log        *slog.Logger
+	superseded func(attemptID int64) // a 409 answer: kill the attempt
+
+	mu      sync.Mutex
+	queue   []queuedReport // the batch being sent stays at its head
+	wake    chan struct{}
+	changed broadcast
+}
+
+// queuedReport is a report and the worker ID it is sent as: the one the
+// attempt was claimed by.
+type queuedReport struct {
+	workerID string
+	report   client.Report
+}
+
+func newReporter(c *client.Client, cfg Config, log *slog.Logger, superseded func(int64)) *reporter {
+	return &reporter{client: c, cfg: cfg, log: log, superseded: superseded, wake: make(chan struct{}, 1)}
+}
+
+// add queues a report for delivery.
+func (r *reporter) add(workerID string, rep client.Report) {
+	r.mu.Lock()
+	r.queue = append(r.queue, queuedReport{workerID: workerID, report: rep})
+	r.mu.Unlock()
+	poke(r.wake)
+}
+
+// pending is the number of reports not yet delivered.
+func (r *reporter) pending() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.queue)
+}
+
+// run delivers reports until ctx ends.
+func (r *reporter) run(ctx context.Context) {
+	bo := newBackoff(r.cfg.MinBackoff, r.cfg.MaxBackoff)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.wake:
+		}
+		for {
+			n, err := r.sendOnce(ctx)
+			if ctx.Err() != nil {
+				return
+			}
+			if err != nil {
+				wait := bo.wait()
+				r.log.Warn("send reports failed; will retry", "reports", r.pending(),
+					"retry_in", wait.Round(time.Millisecond), "error", err)
+				if client.Wait(ctx, wait) != nil {
+					return
+				}
+				continue
+			}
+			bo.reset()
+			if n == 0 {
+				break
+			}
+		}
+	}
+}
+
+// sendOnce sends the oldest reports of one worker ID as one batch and
+// applies the answer. It returns how many reports left the queue; an
+// error means the batch is kept to be sent again.
+func (r *reporter) sendOnce(ctx context.Context) (int, error) {
+	r.mu.Lock()
+	if len(r.queue) == 0 {
+		r.mu.Unlock()
+		return 0, nil
+	}
+	workerID := r.queue[0].workerID
+	var batch []client.Report
+	for _, q := range r.queue {
+		if q.workerID != workerID || len(batch) == maxReportBatch {
+			break
+		}
+		batch = append(batch, q.report)
+	}
+	r.mu.Unlock()
+
+	results, err := r.client.Report(withTryTimeout(ctx, r.cfg.RequestTimeout), workerID, batch)
+	if err != nil && retryable(err) {
+		r.done(0)
+		return 0, fmt.Errorf("send %d reports as %s: %w", len(batch), workerID, err)
+	}
+	if err != nil {
+		// Refused for good (410 the worker is gone, 409, or a bad request):
+		// sending it again cannot help.
+		r.log.Error("reports refused: dropped", "worker_id", workerID, "reports", len(batch), "error", err)
+		for _, rep := range batch {
+			if client.IsGone(err) || client.IsConflict(err) {
+				r.superseded(rep.AttemptID)
+			}
+		}
+		r.done(len(batch))
+		return len(batch), nil
+	}
+	for i, rep := range batch {
+		status := http.StatusOK
+		if i < len(results) && results[i].AttemptID == rep.AttemptID {
+			status = results[i].Status
+		} else if res, ok := findResult(results, rep.AttemptID); ok {
+			status = res.Status
+		}
+		if status == http.StatusConflict {
+			r.log.Warn("report refused: the attempt was superseded", "attempt_id", rep.AttemptID,
+				"kind", rep.Kind, "state", rep.State)
+			r.superseded(rep.AttemptID)
+		}
+	}
+	r.done(len(batch))
+	return len(batch), nil
+}
+
+// findResult looks up the result of an attempt when the answer's results
+// are not in the batch's order.
+func findResult(results []client.ReportResult, attemptID int64) (client.ReportResult, bool) {
+	for _, res := range results {
+		if res.AttemptID == attemptID {
+			return res, true
+		}
+	}
+	return client.ReportResult{}, false
+}
+
+// done removes the first n reports (the batch in flight) from the queue.
+func (r *reporter) done(n int) {
+	r.mu.Lock()
+	r.queue = r.queue[n:]
+	r.mu.Unlock()
+	r.changed.notify()
+}
+
+// flush waits until every queued report was delivered or ctx ends.
+func (r *reporter) flush(ctx context.Context) error {
+	poke(r.wake)
+	for {
+		ch := r.changed.wait()
+		if n := r.pending(); n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(fmt.Errorf("%d reports undelivered", r.pending()), ctx.Err())
+		case <-ch:
+		}
+	}
+}
