@@ -160,6 +160,6 @@ type Logs struct {
 
 // Page is one page of a listing; Next, when set, fetches the following one.
 type Page[T any] struct {
-	Items []T  `json:"items"`
+	Items []T    `json:"items"`
 	Next  string `json:"next,omitempty" doc:"Cursor for the next page"`
 }

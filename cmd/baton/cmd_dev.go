@@ -143,4 +143,3 @@ Try, in another terminal:
 Press Ctrl-C to stop.
 `, url, o.workers, 'a'+o.workers-1, o.dataDir, url)
 }
-

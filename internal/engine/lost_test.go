@@ -113,7 +113,9 @@ tasks:
 		for i := 1; i <= 2; i++ {
 			w := x.worker("a", 1)
 			x.claimOne(w)
-			x.sweepUntil("attempt to be lost", func() bool { return x.tasks(run.ID)["p"].Lost == int64(i) || x.tasks(run.ID)["p"].State == store.TaskFailed })
+			x.sweepUntil("attempt to be lost", func() bool {
+				return x.tasks(run.ID)["p"].Lost == int64(i) || x.tasks(run.ID)["p"].State == store.TaskFailed
+			})
 		}
 		p := x.tasks(run.ID)["p"]
 		wantState(t, "poison task", p.State, store.TaskFailed)

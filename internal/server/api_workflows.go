@@ -35,7 +35,9 @@ type versionInput struct {
 
 type versionOutput struct{ Body client.WorkflowVersion }
 
-type versionsOutput struct{ Body client.Page[client.WorkflowVersion] }
+type versionsOutput struct {
+	Body client.Page[client.WorkflowVersion]
+}
 
 func (s *Server) registerWorkflows(api huma.API) {
 	huma.Register(api, huma.Operation{

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -341,7 +342,7 @@ func TestAgentStop(t *testing.T) {
 		if len(got) != 2 || got[1].State != "lost" || got[1].Reason != "worker shut down" {
 			t.Errorf("reports %+v, want start and lost", got)
 		}
-		if err := x.a.Start(context.Background()); err != ErrStopped {
+		if err := x.a.Start(context.Background()); !errors.Is(err, ErrStopped) {
 			t.Errorf("Start after Stop: %v, want ErrStopped", err)
 		}
 	})

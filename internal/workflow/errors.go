@@ -157,12 +157,7 @@ func plainKey(k string) bool {
 	if k == "" {
 		return false
 	}
-	for _, r := range k {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
-			return false
-		}
-	}
-	return true
+	return strings.IndexFunc(k, notWordRune) < 0
 }
 
 // lineIndex maps the JSON pointer of every value in the source to the line
@@ -177,4 +172,9 @@ func (li lineIndex) line(p path) int {
 		}
 	}
 	return 0
+}
+
+// notWordRune reports a rune outside [A-Za-z0-9_-].
+func notWordRune(r rune) bool {
+	return (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '_' && r != '-'
 }

@@ -210,18 +210,6 @@ func (m schemaMapper) knownFields(schemaURL string) []string {
 	return names
 }
 
-// leaves returns the innermost errors under e.
-func leaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
-	if len(e.Causes) == 0 {
-		return []*jsonschema.ValidationError{e}
-	}
-	var out []*jsonschema.ValidationError
-	for _, c := range e.Causes {
-		out = append(out, leaves(c)...)
-	}
-	return out
-}
-
 // schemaDef names the $defs entry an error's keyword belongs to, e.g. "name".
 func schemaDef(schemaURL string) string {
 	_, frag, _ := strings.Cut(schemaURL, "#")

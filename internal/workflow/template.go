@@ -208,9 +208,7 @@ func parseRef(expr string) (*ref, error) {
 	}
 	segs := strings.Split(expr, ".")
 	for _, s := range segs {
-		if s == "" || strings.IndexFunc(s, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
-		}) >= 0 {
+		if s == "" || strings.IndexFunc(s, notWordRune) >= 0 {
 			return nil, fmt.Errorf("invalid expression %s: only references such as params.day or tasks.extract.outputs.file are allowed", shorten(expr))
 		}
 	}

@@ -184,7 +184,7 @@ func mapErr(err error) error {
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" {
-		return fmt.Errorf("%w: %v", store.ErrConflict, err)
+		return fmt.Errorf("%w: %w", store.ErrConflict, err)
 	}
 	return err
 }

@@ -197,7 +197,7 @@ func dispatch(t *testing.T, s store.Store, task store.Task, w store.Worker) int6
 			return 0, err
 		}
 		if ok, err := tx.Tasks().MarkRunning(ctx, task.ID, id); err != nil || !ok {
-			return 0, fmt.Errorf("mark task %d running: ok=%v err=%v", task.ID, ok, err)
+			return 0, fmt.Errorf("mark task %d running: ok=%v err=%w", task.ID, ok, err)
 		}
 		return id, nil
 	})

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/config"
+)
+
+// TestDevRunsTheExamples starts `baton dev` as the README's first command
+// does, with real workers running real shell tasks, and checks the examples
+// succeed: hello (started by --run), the 1 -> 50 -> 1 fan-out with outputs
+// passed downstream, and the flaky task carried by retries.
+func TestDevRunsTheExamples(t *testing.T) {
+	cfg, err := config.Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Addr = "127.0.0.1:0"
+	cfg.LogLevel = "error"
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- runDev(ctx, out, cfg, devOptions{dataDir: filepath.Join(t.TempDir(), "data"),
+			apply: []string{"../../examples"}, runs: []string{"hello"}, workers: 3})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("dev: %v", err)
+		}
+	}()
+	url := waitFor(t, out, regexp.MustCompile(`running at (http://\S+)`))
+	c, err := client.New([]string{url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "started run 1 of hello") {
+		t.Fatalf("dev output lacks the --run start:\n%s", out)
+	}
+	waitSucceeded(t, c, 1)
+	for _, name := range []string{"fanout", "retries"} {
+		run, err := c.StartRun(context.Background(), name, client.StartRunRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		detail := waitSucceeded(t, c, run.ID)
+		if name == "fanout" {
+			zones := map[string]bool{}
+			for _, task := range detail.Tasks {
+				zones[task.LastAttempt.Zone] = true
+			}
+			if len(detail.Tasks) != 52 || len(zones) < 2 {
+				t.Errorf("fanout: %d tasks over zones %v, want 52 over several zones", len(detail.Tasks), zones)
+			}
+			logs, err := c.Logs(context.Background(), run.ID, "gather", 0, 0)
+			if err != nil || len(logs.Chunks) == 0 || !strings.Contains(logs.Chunks[0].Data, "gathered batch-") {
+				t.Errorf("gather output %+v %v, want the batch output of split", logs, err)
+			}
+		}
+	}
+}
+
+func waitFor(t *testing.T, out *syncBuffer, re *regexp.Regexp) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m[1]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("dev never printed %v; output:\n%s", re, out)
+	return ""
+}
+
+func waitSucceeded(t *testing.T, c *client.Client, id int64) client.RunDetail {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		r, err := c.Run(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Terminal() {
+			if r.State != "succeeded" {
+				t.Fatalf("run %d of %s ended %s: %s", id, r.Workflow, r.State, r.Reason)
+			}
+			return r
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("run %d did not finish in time", id)
+	return client.RunDetail{}
+}

@@ -1,0 +1,55 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/store/storetest"
+)
+
+// BenchmarkLifecycle measures the engine's whole task lifecycle on each
+// store: start a one-task run, claim it (batches of 100), report its start
+// and finish in one batch. The metric tasks/s counts completed runs.
+func BenchmarkLifecycle(b *testing.B) {
+	for _, d := range storetest.Dialects {
+		b.Run(d.Name, func(b *testing.B) {
+			ctx := context.Background()
+			e := engine.New(d.Open(b), engine.Config{})
+			src := engine.Source{Filename: "one.yaml", Text: []byte("name: one\ntasks:\n  - {name: t, run: \"true\"}\n")}
+			if _, err := e.Apply(ctx, []engine.Source{src}, "bench"); err != nil {
+				b.Fatal(err)
+			}
+			w, err := e.RegisterWorker(ctx, engine.WorkerSpec{Zone: "a", Capacity: 1000})
+			if err != nil {
+				b.Fatal(err)
+			}
+			const batch = 100
+			b.ResetTimer()
+			done := 0
+			for b.Loop() {
+				for range batch {
+					if _, err := e.StartRun(ctx, engine.StartRequest{Workflow: "one", Actor: "bench"}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				as, err := e.Claim(ctx, engine.ClaimRequest{WorkerID: w.ID, Max: batch, FreeCU: 1000})
+				if err != nil {
+					b.Fatal(err)
+				}
+				reports := make([]engine.Report, 0, 2*len(as))
+				for _, a := range as {
+					reports = append(reports,
+						engine.Report{AttemptID: a.AttemptID, Kind: engine.ReportStart},
+						engine.Report{AttemptID: a.AttemptID, Kind: engine.ReportFinish, State: store.AttemptSucceeded})
+				}
+				if _, err := e.Report(ctx, w.ID, reports); err != nil {
+					b.Fatal(err)
+				}
+				done += len(as)
+			}
+			b.ReportMetric(float64(done)/b.Elapsed().Seconds(), "tasks/s")
+		})
+	}
+}
