@@ -1,6 +1,8 @@
 package worker
 
 import (
+	"context"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -26,6 +28,30 @@ func (b *backoff) wait() time.Duration {
 
 // reset starts over after a success.
 func (b *backoff) reset() { b.next = 0 }
+
+// drain calls sendOnce until it reports an empty queue (0 sent), backing
+// off after each failure. It returns false when ctx ended.
+func (b *backoff) drain(ctx context.Context, log *slog.Logger, what string,
+	sendOnce func(context.Context) (int, error)) bool {
+	for {
+		n, err := sendOnce(ctx)
+		if ctx.Err() != nil {
+			return false
+		}
+		if err != nil {
+			wait := b.wait()
+			log.Warn("send "+what+" failed; will retry", "retry_in", wait.Round(time.Millisecond), "error", err)
+			if client.Wait(ctx, wait) != nil {
+				return false
+			}
+			continue
+		}
+		b.reset()
+		if n == 0 {
+			return true
+		}
+	}
+}
 
 // retryable says whether a failed request may succeed if sent again: the
 // servers could not be reached or could not serve. A 4xx answer (bad

@@ -166,23 +166,8 @@ func (l *logShipper) run(ctx context.Context) {
 		case <-l.wake:
 		case <-tick.C:
 		}
-		for {
-			n, err := l.sendOnce(ctx)
-			if ctx.Err() != nil {
-				return
-			}
-			if err != nil {
-				wait := bo.wait()
-				l.log.Warn("send logs failed; will retry", "retry_in", wait.Round(time.Millisecond), "error", err)
-				if client.Wait(ctx, wait) != nil {
-					return
-				}
-				continue
-			}
-			bo.reset()
-			if n == 0 {
-				break
-			}
+		if !bo.drain(ctx, l.log, "logs", l.sendOnce) {
+			return
 		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/baton-sched/baton/client"
 )
@@ -67,24 +66,8 @@ func (r *reporter) run(ctx context.Context) {
 			return
 		case <-r.wake:
 		}
-		for {
-			n, err := r.sendOnce(ctx)
-			if ctx.Err() != nil {
-				return
-			}
-			if err != nil {
-				wait := bo.wait()
-				r.log.Warn("send reports failed; will retry", "reports", r.pending(),
-					"retry_in", wait.Round(time.Millisecond), "error", err)
-				if client.Wait(ctx, wait) != nil {
-					return
-				}
-				continue
-			}
-			bo.reset()
-			if n == 0 {
-				break
-			}
+		if !bo.drain(ctx, r.log, "reports", r.sendOnce) {
+			return
 		}
 	}
 }
