@@ -68,6 +68,8 @@ func (v *validator) decode() *Definition {
 		d.Defaults.Group, _ = m["group"].(string)
 		d.Defaults.CU, _ = number(m["cu"])
 		d.Defaults.Env = v.decodeEnv(m["env"], p.key("env"))
+		d.Defaults.Labels = v.decodeLabels(m["labels"], p.key("labels"))
+		d.Defaults.Zones = v.decodeZones(m["zones"], p.key("zones"))
 	}
 	if tasks, ok := root["tasks"].([]any); ok {
 		// Every item gets a Task, even a malformed one, so indexes match
@@ -104,6 +106,8 @@ func (v *validator) decodeTask(m map[string]any, p path) Task {
 	}
 	t.CU, _ = number(m["cu"])
 	t.Group, _ = m["group"].(string)
+	t.Labels = v.decodeLabels(m["labels"], p.key("labels"))
+	t.Zones = v.decodeZones(m["zones"], p.key("zones"))
 	t.Priority, _ = integer(m["priority"])
 	if b, ok := m["rerunnable"].(bool); ok {
 		t.Rerunnable = &b

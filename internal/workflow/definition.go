@@ -35,6 +35,11 @@ type Defaults struct {
 	Group   string            `json:"group,omitempty"`
 	CU      float64           `json:"cu,omitempty"`
 	Env     map[string]string `json:"env,omitempty"`
+	// Labels are worker labels every task requires; a task's Labels add
+	// to them, and win on the same name.
+	Labels map[string]string `json:"labels,omitempty"`
+	// Zones limits the zones of every task that sets no Zones itself.
+	Zones *Zones `json:"zones,omitempty"`
 }
 
 // Task is one node of the workflow DAG.
@@ -58,6 +63,14 @@ type Task struct {
 	// Group is the worker group to run on; empty means Defaults.Group,
 	// else "default".
 	Group string `json:"group,omitempty"`
+	// Labels are worker labels (name -> value) a worker must carry, every
+	// one with exactly that value, to run the task. They add to
+	// Defaults.Labels, and win on the same name. See CheckLabels for what
+	// names and values may look like.
+	Labels map[string]string `json:"labels,omitempty"`
+	// Zones limits the zones the task may run in; nil means
+	// Defaults.Zones. A task's Zones replaces Defaults.Zones whole.
+	Zones *Zones `json:"zones,omitempty"`
 	// Priority orders ready tasks: higher first.
 	Priority int `json:"priority,omitempty"`
 	// Rerunnable false forbids restarting the task automatically after its
@@ -73,6 +86,17 @@ type Retry struct {
 	Strategy    string   `json:"strategy"`
 	MaxAttempts int      `json:"max_attempts,omitempty"`
 	Delay       Duration `json:"delay,omitzero"`
+}
+
+// Zones limits where a task may run, by the zone its worker declares. At
+// least one list is set, neither is empty when set, and no zone is in
+// both; repeats are harmless. See CheckZone for what names may look like.
+type Zones struct {
+	// Allow lists the only zones the task may run in; empty means any
+	// zone not denied.
+	Allow []string `json:"allow,omitempty"`
+	// Deny lists zones the task never runs in.
+	Deny []string `json:"deny,omitempty"`
 }
 
 // Duration is a time.Duration written as a string ("90s", "1h30m", "2d").

@@ -10,7 +10,7 @@
 //	    │ checkSchema: schema.json (draft 2020-12); errors → path, line, words
 //	    ▼
 //	validator.decode: Definition, checking single fields (durations, retry
-//	    │ strategies, key names, empty commands)
+//	    │ strategies, key names, labels and zones, empty commands)
 //	    ▼
 //	validator.check: duplicate names, needs, cycles, template references
 //	    │ all problems collected → *ValidationError, or
@@ -29,6 +29,14 @@
 // parameters, outputs of upstream tasks only); Render fills them in when an
 // attempt starts, and Node.OutputRefs tells the engine which task outputs to
 // load first.
+//
+// # Placement
+//
+// Tasks may require worker labels and limit their zones (Task.Labels,
+// Task.Zones). CheckLabels and CheckZone hold the rules for label and zone
+// names; the engine applies them to what workers declare, and the schema
+// and the decoder word their failures the same way, so that a value both
+// reject is reported once.
 //
 // # Extending
 //

@@ -1,12 +1,18 @@
 package workflow
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // FuzzParse checks that Parse never panics, that it returns either a
-// definition or a *ValidationError, and that what it accepts compiles.
+// definition or a *ValidationError, that what it accepts compiles, and that
+// it reads back the same from its JSON (as the engine stores it; empty and
+// absent lists and maps count as the same).
 func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
 		etlYAML,
@@ -17,6 +23,8 @@ func FuzzParse(f *testing.F) {
 		"a: &a [*a]\n",
 		"x: &x {<<: *x}\n",
 		"name: x\ntasks:\n  - name: a\n    run: ${{ tasks.a.outputs.b }} $${{\n    timeout: 1.5d\n",
+		"name: x\ndefaults:\n  labels: {os: linux}\n  zones: {deny: [c]}\ntasks:\n  - {name: a, run: a, labels: {n: 1, b: true}, zones: {allow: [a, a]}}\n",
+		"name: x\ntasks:\n  - {name: a, run: a, zones: {allow: [a], deny: [a]}, labels: {\"a b\": \"c d\"}}\n",
 		"",
 		"---\n...\n",
 		"[",
@@ -32,6 +40,17 @@ func FuzzParse(f *testing.F) {
 			}
 			_ = err.Error()
 			return
+		}
+		b, err := json.Marshal(d)
+		if err != nil {
+			t.Fatalf("json.Marshal: %v", err)
+		}
+		back, err := Parse("stored.json", b)
+		if err != nil {
+			t.Fatalf("Parse(json.Marshal(def)): %v\n%s", err, b)
+		}
+		if diff := cmp.Diff(d, back, cmpopts.EquateEmpty()); diff != "" {
+			t.Fatalf("JSON round trip mismatch (-parsed +stored):\n%s", diff)
 		}
 		g := d.Graph()
 		if len(g.Nodes) != len(d.Tasks) {

@@ -40,6 +40,17 @@ type Node struct {
 	// Group is the worker group to run on: the task's, else the default,
 	// else "default".
 	Group string
+	// Labels are the worker labels a worker must carry, each with exactly
+	// this value, to run the task: defaults.labels merged with the task's
+	// labels (the task wins). Nil when empty.
+	Labels map[string]string
+	// ZonesAllow lists the only zones the task may run in, sorted and
+	// without repeats; nil means any zone. It comes from the task's zones
+	// if set, else from defaults.zones, as does ZonesDeny.
+	ZonesAllow []string
+	// ZonesDeny lists zones the task never runs in, sorted and without
+	// repeats; nil when none.
+	ZonesDeny []string
 	// Priority orders ready tasks; higher runs first.
 	Priority int
 	// Rerunnable is false if the task must not be restarted automatically
@@ -132,6 +143,19 @@ func (d *Definition) compileNode(t Task) Node {
 			n.Env = make(map[string]string, len(t.Env))
 		}
 		maps.Copy(n.Env, t.Env)
+	}
+	if len(d.Defaults.Labels)+len(t.Labels) > 0 {
+		n.Labels = make(map[string]string, len(d.Defaults.Labels)+len(t.Labels))
+		maps.Copy(n.Labels, d.Defaults.Labels)
+		maps.Copy(n.Labels, t.Labels)
+	}
+	zones := t.Zones
+	if zones == nil {
+		zones = d.Defaults.Zones
+	}
+	if zones != nil {
+		n.ZonesAllow = sortedSet(zones.Allow)
+		n.ZonesDeny = sortedSet(zones.Deny)
 	}
 	return n
 }

@@ -73,6 +73,51 @@ tasks:
 				},
 			}},
 		},
+		{
+			name: "labels merged, zones replaced",
+			src: `name: x
+defaults:
+  labels: {os: linux, disk: hdd}
+  zones: {allow: [b, a, b], deny: [c]}
+tasks:
+  - name: inherit
+    run: i
+  - name: override
+    run: o
+    labels: {disk: ssd, gpus: 2, spot: true, ratio: 0.50}
+    zones:
+      deny: [z, y, z]
+  - name: own-allow
+    run: a
+    labels: {}
+    zones: {allow: [c]}
+`,
+			want: &Graph{Nodes: []Node{
+				{
+					Index: 0, Name: "inherit", Run: "i", CU: 1, Group: "default", Rerunnable: true, Retry: none,
+					Labels:     map[string]string{"os": "linux", "disk": "hdd"},
+					ZonesAllow: []string{"a", "b"}, ZonesDeny: []string{"c"},
+				},
+				{
+					Index: 1, Name: "override", Run: "o", CU: 1, Group: "default", Rerunnable: true, Retry: none,
+					Labels:    map[string]string{"os": "linux", "disk": "ssd", "gpus": "2", "spot": "true", "ratio": "0.50"},
+					ZonesDeny: []string{"y", "z"},
+				},
+				{
+					Index: 2, Name: "own-allow", Run: "a", CU: 1, Group: "default", Rerunnable: true, Retry: none,
+					Labels:     map[string]string{"os": "linux", "disk": "hdd"},
+					ZonesAllow: []string{"c"},
+				},
+			}},
+		},
+		{
+			name: "task labels without defaults",
+			src:  "name: x\ntasks:\n  - name: a\n    run: a\n    labels: {gpu: \"\"}\n  - name: b\n    run: b\n    labels: {}\n",
+			want: &Graph{Nodes: []Node{
+				{Index: 0, Name: "a", Run: "a", CU: 1, Group: "default", Rerunnable: true, Retry: none, Labels: map[string]string{"gpu": ""}},
+				{Index: 1, Name: "b", Run: "b", CU: 1, Group: "default", Rerunnable: true, Retry: none},
+			}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

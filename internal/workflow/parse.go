@@ -18,8 +18,8 @@ import (
 // line, each with its field path. Any other error is an internal fault.
 //
 // The returned Definition holds what the user wrote, normalised: every
-// retry policy is a *Retry (the "none" shorthand expanded) and every
-// parameter default a string. Fields a task leaves unset stay unset; Graph
+// retry policy is a *Retry (the "none" shorthand expanded), and every
+// parameter default and label value a string. Fields a task leaves unset stay unset; Graph
 // applies Defaults.
 func Parse(filename string, src []byte) (*Definition, error) {
 	ps := &problems{quiet: map[string]bool{}}

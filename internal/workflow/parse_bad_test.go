@@ -107,6 +107,36 @@ func TestParseRejects(t *testing.T) {
 		{"param default object", "name: x\nparams:\n  day:\n    default: {a: 1}\ntasks: [{name: a, run: a}]\n", "got an object", "params.day.default", 4},
 		{"param description number", "name: x\nparams:\n  day:\n    description: 5\ntasks: [{name: a, run: a}]\n", "must be a string", "params.day.description", 4},
 
+		// Placement: labels.
+		{"label name with space", "name: x\ntasks:\n  - name: a\n    run: a\n    labels:\n      \"disk type\": ssd\n", `label name "disk type": must match ^[A-Za-z0-9]([A-Za-z0-9_./-]*[A-Za-z0-9])?$`, `tasks[0].labels["disk type"]`, 6},
+		{"label name leading dot", "name: x\ntasks:\n  - name: a\n    run: a\n    labels:\n      .hidden: x\n", `label name ".hidden": must match`, `tasks[0].labels[".hidden"]`, 6},
+		{"label name trailing slash", "name: x\ndefaults:\n  labels:\n    example.com/: x\ntasks: [{name: a, run: a}]\n", `label name "example.com/": must match`, `defaults.labels["example.com/"]`, 4},
+		{"label name empty", "name: x\ntasks:\n  - name: a\n    run: a\n    labels:\n      \"\": x\n", `label name "": must not be empty`, `tasks[0].labels[""]`, 6},
+		{"label name too long", "name: x\ntasks:\n  - name: a\n    run: a\n    labels:\n      " + label64 + ": x\n", "longer than 63 characters", "tasks[0].labels." + label64, 6},
+		{"label value with space", "name: x\ntasks:\n  - name: a\n    run: a\n    labels:\n      disk: ssd fast\n", `label "disk": value "ssd fast": must match ^[A-Za-z0-9_./-]*$`, "tasks[0].labels.disk", 6},
+		{"label value too long", "name: x\ndefaults:\n  labels:\n    disk: " + label64 + "\ntasks: [{name: a, run: a}]\n", `label "disk": value "` + label64[:40] + `...": longer than 63 characters`, "defaults.labels.disk", 4},
+		{"label value number with plus", "name: x\ntasks:\n  - name: a\n    run: a\n    labels:\n      scale: 1e+10\n", `label "scale": value "1e+10": must match`, "tasks[0].labels.scale", 6},
+		{"label value list", "name: x\ntasks:\n  - name: a\n    run: a\n    labels:\n      disk: [ssd]\n", "must be a boolean, a number or a string, got a list", "tasks[0].labels.disk", 6},
+		{"label value null", "name: x\ntasks:\n  - name: a\n    run: a\n    labels:\n      disk:\n", "got nothing (null)", "tasks[0].labels.disk", 6},
+		{"labels a list", "name: x\ntasks:\n  - name: a\n    run: a\n    labels: [ssd]\n", "must be an object, got a list", "tasks[0].labels", 5},
+
+		// Placement: zones.
+		{"zones unknown key", "name: x\ntasks:\n  - name: a\n    run: a\n    zones:\n      allow: [a]\n      alow: [b]\n", `unknown field "alow" (did you mean "allow"?)`, "tasks[0].zones", 7},
+		{"zones empty", "name: x\ntasks:\n  - name: a\n    run: a\n    zones: {}\n", "must have allow, deny or both", "tasks[0].zones", 5},
+		{"zones empty in defaults", "name: x\ndefaults:\n  zones: {}\ntasks: [{name: a, run: a}]\n", "must have allow, deny or both", "defaults.zones", 3},
+		{"zones a list", "name: x\ntasks:\n  - name: a\n    run: a\n    zones: [a]\n", "must be an object, got a list (write {allow: [...]} or {deny: [...]})", "tasks[0].zones", 5},
+		{"zones allow empty", "name: x\ntasks:\n  - name: a\n    run: a\n    zones:\n      allow: []\n", "must not be empty", "tasks[0].zones.allow", 6},
+		{"zones deny empty", "name: x\ndefaults:\n  zones:\n    deny: []\ntasks: [{name: a, run: a}]\n", "must not be empty", "defaults.zones.deny", 4},
+		{"zones allow a string", "name: x\ntasks:\n  - name: a\n    run: a\n    zones:\n      allow: eu-west-1\n", `must be a list, got "eu-west-1" (write [eu-west-1] for a list of one)`, "tasks[0].zones.allow", 6},
+		{"zone with space", "name: x\ntasks:\n  - name: a\n    run: a\n    zones:\n      deny:\n        - eu-west-1\n        - eu west 2\n", `zone "eu west 2": must match ^[A-Za-z0-9][A-Za-z0-9_.-]*$`, "tasks[0].zones.deny[1]", 8},
+		{"zone with slash", "name: x\ntasks:\n  - name: a\n    run: a\n    zones:\n      allow: [eu/west]\n", `zone "eu/west": must match`, "tasks[0].zones.allow[0]", 6},
+		{"zone leading dash", "name: x\ndefaults:\n  zones:\n    allow:\n      - -a\ntasks: [{name: a, run: a}]\n", `zone "-a": must match`, "defaults.zones.allow[0]", 5},
+		{"zone empty", "name: x\ntasks:\n  - name: a\n    run: a\n    zones:\n      allow: [\"\"]\n", `zone "": must not be empty`, "tasks[0].zones.allow[0]", 6},
+		{"zone too long", "name: x\ntasks:\n  - name: a\n    run: a\n    zones:\n      allow: [" + label64 + "]\n", "longer than 63 characters", "tasks[0].zones.allow[0]", 6},
+		{"zone number", "name: x\ntasks:\n  - name: a\n    run: a\n    zones:\n      allow: [1]\n", "must be a string, got 1", "tasks[0].zones.allow[0]", 6},
+		{"zone in allow and deny", "name: x\ntasks:\n  - name: a\n    run: a\n  - name: b\n    run: b\n  - name: c\n    run: c\n    zones:\n      allow: [a, b]\n      deny:\n        - a\n", `zone "a" is also in allow`, "tasks[2].zones.deny[0]", 12},
+		{"zone in both in defaults", "name: x\ndefaults:\n  zones:\n    allow: [b, a]\n    deny: [c, a]\ntasks: [{name: a, run: a}]\n", `zone "a" is also in allow`, "defaults.zones.deny[1]", 5},
+
 		// Templates.
 		{"unknown param ref", "name: x\nparams:\n  day: today\ntasks:\n  - name: a\n    run: ./a ${{ params.dya }}\n", `params.dya: parameter "dya" is not declared in params (did you mean params.day?)`, "tasks[0].run", 6},
 		{"unknown run field", "name: x\ntasks:\n  - name: a\n    run: ./a ${{run.date}}\n", "run.date: unknown reference (run has id, workflow, scheduled_time and scheduled_date)", "tasks[0].run", 4},
@@ -145,6 +175,9 @@ func TestParseRejects(t *testing.T) {
 		})
 	}
 }
+
+// label64 is one character too long for a label or zone.
+var label64 = strings.Repeat("a", 64)
 
 // aliasBomb expands to 10^9 values ("billion laughs").
 var aliasBomb = func() string {

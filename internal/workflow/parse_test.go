@@ -34,6 +34,8 @@ defaults:
   cu: 2
   env:
     REGION: ${{ params.region }}
+  labels: {os: linux}
+  zones: {deny: [eu-central-2]}
 tasks:
   - name: extract
     run: ./extract.sh --day ${{ run.scheduled_date }}
@@ -53,6 +55,9 @@ tasks:
     needs: [transform-a, transform-b]
     rerunnable: false
     group: db
+    labels: {disk: ssd, gpus: 2}
+    zones:
+      allow: [eu-west-1, eu-west-2]
     priority: 10
     run: >-
       ./load.sh ${{ tasks.transform-a.outputs.file }}
@@ -81,6 +86,8 @@ func etlDefinition() *Definition {
 			Group:   "etl",
 			CU:      2,
 			Env:     map[string]string{"REGION": "${{ params.region }}"},
+			Labels:  map[string]string{"os": "linux"},
+			Zones:   &Zones{Deny: []string{"eu-central-2"}},
 		},
 		Tasks: []Task{
 			{Name: "extract", Run: "./extract.sh --day ${{ run.scheduled_date }}", Retry: &Retry{Strategy: "none"}},
@@ -91,8 +98,10 @@ func etlDefinition() *Definition {
 			},
 			{
 				Name: "load", Needs: []string{"transform-a", "transform-b"}, Rerunnable: ptr(false), Group: "db", Priority: 10,
-				Run:   "./load.sh ${{ tasks.transform-a.outputs.file }} ${{ tasks.extract.outputs.file }} $${{ not a template }}",
-				Retry: &Retry{Strategy: "none"},
+				Labels: map[string]string{"disk": "ssd", "gpus": "2"},
+				Zones:  &Zones{Allow: []string{"eu-west-1", "eu-west-2"}},
+				Run:    "./load.sh ${{ tasks.transform-a.outputs.file }} ${{ tasks.extract.outputs.file }} $${{ not a template }}",
+				Retry:  &Retry{Strategy: "none"},
 			},
 		},
 	}
@@ -173,6 +182,57 @@ tasks:
 			},
 		},
 		{
+			"placement",
+			`name: x
+defaults:
+  labels:
+    os: linux
+    example.com/tier: "2"
+  zones:
+    allow: [eu-west-1, eu-west-1, EU_2.b]
+tasks:
+  - name: a
+    run: a
+    labels:
+      gpus: 2
+      ratio: 1.50
+      ssd: true
+      spot: false
+      empty: ""
+      os: ubuntu/22.04
+      L.a_b-c/D: x
+  - name: b
+    run: b
+    labels: {}
+    zones:
+      deny: [eu-west-1]
+  - name: c
+    run: c
+    zones: {allow: [a], deny: [b, b]}
+`,
+			&Definition{
+				Name: "x",
+				Defaults: Defaults{
+					Labels: map[string]string{"os": "linux", "example.com/tier": "2"},
+					Zones:  &Zones{Allow: []string{"eu-west-1", "eu-west-1", "EU_2.b"}},
+				},
+				Tasks: []Task{
+					{Name: "a", Run: "a", Labels: map[string]string{
+						"gpus": "2", "ratio": "1.50", "ssd": "true", "spot": "false", "empty": "", "os": "ubuntu/22.04", "L.a_b-c/D": "x",
+					}},
+					{Name: "b", Run: "b", Zones: &Zones{Deny: []string{"eu-west-1"}}},
+					{Name: "c", Run: "c", Zones: &Zones{Allow: []string{"a"}, Deny: []string{"b", "b"}}},
+				},
+			},
+		},
+		{
+			"longest label and zone",
+			"name: x\ntasks:\n  - name: a\n    run: a\n    labels: {" + label64[1:] + ": " + label64[1:] + "}\n    zones: {allow: [" + label64[1:] + "]}\n",
+			&Definition{Name: "x", Tasks: []Task{{
+				Name: "a", Run: "a", Labels: map[string]string{label64[1:]: label64[1:]}, Zones: &Zones{Allow: []string{label64[1:]}},
+			}}},
+		},
+		{
 			"task name of 100 characters",
 			"name: x\ntasks:\n  - name: " + strings.Repeat("a", 100) + "\n    run: a\n",
 			&Definition{Name: "x", Tasks: []Task{{Name: strings.Repeat("a", 100), Run: "a"}}},
@@ -183,6 +243,18 @@ tasks:
 			got := mustParse(t, tt.src)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Parse mismatch (-want +got):\n%s", diff)
+			}
+			// The engine stores definitions as JSON and reads them back.
+			b, err := json.Marshal(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := Parse("stored.json", b)
+			if err != nil {
+				t.Fatalf("Parse(json.Marshal(def)): %v\n%s", err, b)
+			}
+			if diff := cmp.Diff(got, back); diff != "" {
+				t.Errorf("JSON round trip mismatch (-parsed +stored):\n%s", diff)
 			}
 		})
 	}

@@ -113,8 +113,13 @@ func (m schemaMapper) walk(e *jsonschema.ValidationError) []schemaProblem {
 		return one("matches more than one form")
 	case *kind.Type:
 		msg := typeMessage(k.Want, val)
-		if schemaDef(e.SchemaURL) == "duration" {
+		switch schemaDef(e.SchemaURL) {
+		case "duration":
 			msg = fmt.Sprintf("must be a duration with a unit, such as \"90s\" or \"1h30m\", got %s", describe(val))
+		case "zones":
+			if _, isList := val.([]any); isList {
+				msg += " (write {allow: [...]} or {deny: [...]})"
+			}
 		}
 		return []schemaProblem{{at: at, lineAt: at, msg: msg, want: k.Want}}
 	case *kind.Required:
@@ -135,9 +140,13 @@ func (m schemaMapper) walk(e *jsonschema.ValidationError) []schemaProblem {
 		return out
 	case *kind.PropertyNames:
 		// The library reports these at a location it later overwrites, so
-		// the decoder checks those keys itself (validName, envName).
+		// the decoder checks those keys itself (validName, envName,
+		// checkLabelName).
 		return nil
 	default:
+		if msg, ok := placementMessage(schemaDef(e.SchemaURL), at, val); ok {
+			return one(msg)
+		}
 		return one(leafMessage(e, val))
 	}
 }
@@ -249,7 +258,15 @@ func leafMessage(e *jsonschema.ValidationError, val any) string {
 		if strings.HasSuffix(e.SchemaURL, "#/properties/tasks") {
 			return "at least one task is required"
 		}
+		if k.Want == 1 {
+			return "must not be empty"
+		}
 		return fmt.Sprintf("must have at least %d items", k.Want)
+	case *kind.MinProperties:
+		if def == "zones" {
+			return "must have allow, deny or both"
+		}
+		return fmt.Sprintf("must have at least %d fields", k.Want)
 	case *kind.Minimum:
 		return "must be at least " + k.Want.RatString()
 	case *kind.Maximum:

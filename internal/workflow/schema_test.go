@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"encoding/json"
+	"regexp"
 	"testing"
 )
 
@@ -28,6 +29,18 @@ func TestSchemaInStep(t *testing.T) {
 	}
 	if got := s.Defs["env_name"].Pattern; got != envName.String() {
 		t.Errorf("schema env_name pattern %q, Go %q", got, envName)
+	}
+	for def, re := range map[string]*regexp.Regexp{
+		"label_name":  labelNamePattern,
+		"label_value": labelValuePattern,
+		"zone":        zonePattern,
+	} {
+		if got := s.Defs[def].Pattern; got != re.String() {
+			t.Errorf("schema %s pattern %q, Go %q", def, got, re)
+		}
+		if got := s.Defs[def].MaxLength; got != maxPlacementLen {
+			t.Errorf("schema %s maxLength %d, Go %d", def, got, maxPlacementLen)
+		}
 	}
 }
 
