@@ -58,6 +58,9 @@ type NewTask struct {
 	Priority    int64
 	RunPriority int64
 	NeedsTotal  int64
+	Labels      string // JSON object of required worker labels, "" for none
+	ZonesAllow  string // see EncodeZones
+	ZonesDeny   string
 }
 
 // TaskRef names a task a bulk update touched, with its new state.
@@ -85,6 +88,17 @@ type Candidate struct {
 	Lost        int64
 	AvoidWorker string
 	AvoidZone   string
+	// WaitedMs is how long the task has been ready, by the database clock.
+	WaitedMs int64
+}
+
+// CandidateFilter selects the queued tasks a worker of Zone with the
+// labels WorkerLabels (a JSON object) may run, in Group.
+type CandidateFilter struct {
+	Group        string
+	Zone         string
+	WorkerLabels string
+	Limit        int64
 }
 
 // TaskFinish ends a running task together with its attempt AttemptID.
@@ -98,11 +112,13 @@ type TaskFinish struct {
 
 // TaskRequeue sends a running task back to the queue after its attempt
 // AttemptID ended: State is queued (now) or retry_wait (after DelayMs).
+// Lost and Preempted add to the task's counters.
 type TaskRequeue struct {
 	State       string
 	Reason      string
 	DelayMs     int64
 	Lost        int64
+	Preempted   int64
 	AvoidWorker string
 	AvoidZone   string
 	ID          int64
@@ -166,6 +182,7 @@ type NewEvent struct {
 	OldState  string
 	NewState  string
 	Reason    string
+	Zone      string
 }
 
 // EventFilter selects events in id order. Zero fields match everything,
@@ -183,4 +200,17 @@ type NewLogChunk struct {
 	Seq       int64
 	Stream    string
 	Data      string
+}
+
+// LiveAttempt is a worker's live attempt as its heartbeat sees it.
+type LiveAttempt struct {
+	ID            int64
+	StopRequested bool
+}
+
+// WorkerUsage is the live attempts of a worker and the CU they take.
+type WorkerUsage struct {
+	WorkerID string
+	Running  int64
+	UsedCU   float64
 }

@@ -42,6 +42,9 @@ type Tx interface {
 	Workers() Workers
 	Events() Events
 	Logs() Logs
+	Zones() Zones
+	Leaders() Leaders
+	Marks() Marks
 	// NotifyWork wakes waiting claims once the transaction commits.
 	NotifyWork()
 }
@@ -81,10 +84,11 @@ type Tasks interface {
 	ByName(ctx context.Context, runID int64, name string) (Task, error)
 	ListRun(ctx context.Context, runID int64) ([]Task, error)
 	Outputs(ctx context.Context, runID int64) ([]TaskOutputs, error)
-	// Candidates returns up to limit queued tasks of group in placement
-	// order, locked against other claims (Postgres: rows locked by another
-	// transaction are skipped).
-	Candidates(ctx context.Context, group string, limit int64) ([]Candidate, error)
+	// Candidates returns up to f.Limit queued tasks that a worker of f.Zone
+	// and f.WorkerLabels may run in f.Group, in placement order, locked
+	// against other claims (Postgres: rows locked by another transaction
+	// are skipped).
+	Candidates(ctx context.Context, f CandidateFilter) ([]Candidate, error)
 	MarkRunning(ctx context.Context, id, attemptID int64) (bool, error)
 	Finish(ctx context.Context, f TaskFinish) (bool, error)
 	// Fail fails a queued task that could not be dispatched.
@@ -113,8 +117,12 @@ type Attempts interface {
 	Finish(ctx context.Context, f AttemptFinish) (Attempt, error)
 	Get(ctx context.Context, id int64) (Attempt, error)
 	ListRun(ctx context.Context, runID int64) ([]Attempt, error)
-	// Live returns the IDs of a worker's live attempts.
-	Live(ctx context.Context, workerID string) ([]int64, error)
+	// Live returns a worker's live attempts.
+	Live(ctx context.Context, workerID string) ([]LiveAttempt, error)
+	// ListWorker returns a worker's live attempts in full.
+	ListWorker(ctx context.Context, workerID string) ([]Attempt, error)
+	// RequestStop asks the worker of a live attempt to stop it.
+	RequestStop(ctx context.Context, id int64) (bool, error)
 	// Expired returns live attempts whose worker is lost or stopped, or dispatched
 	// longer than dispatchTimeoutMs ago without starting, locked for the caller.
 	Expired(ctx context.Context, dispatchTimeoutMs, limit int64) ([]Attempt, error)
@@ -132,6 +140,44 @@ type Workers interface {
 	// Expire marks live workers whose lease ran out as lost.
 	Expire(ctx context.Context) ([]WorkerRef, error)
 	SetState(ctx context.Context, id, from, to string) (bool, error)
+	// Recent returns live workers and those last seen within windowMs.
+	Recent(ctx context.Context, windowMs int64) ([]Worker, error)
+	// DrainZone turns the active workers of a zone draining.
+	DrainZone(ctx context.Context, zone string) ([]WorkerRef, error)
+	// Usage returns, per worker with live attempts, their count and CU.
+	Usage(ctx context.Context) ([]WorkerUsage, error)
+	// ExtendLeases gives every live worker at least ttlMs more and returns
+	// how many it extended.
+	ExtendLeases(ctx context.Context, ttlMs int64) (int64, error)
+}
+
+// Zones stores zone health and cordons.
+type Zones interface {
+	// Ensure creates a zone row (healthy, not cordoned) if missing.
+	Ensure(ctx context.Context, name string) error
+	Get(ctx context.Context, name string) (Zone, error)
+	List(ctx context.Context) ([]Zone, error)
+	// SetState records a new health state; false if it was already so.
+	SetState(ctx context.Context, name, state string) (bool, error)
+	SetCordon(ctx context.Context, name string, cordoned bool, reason string) (Zone, error)
+}
+
+// Leaders stores leader leases, judged by the database clock.
+type Leaders interface {
+	// Acquire takes a free or expired lease for a new term; ErrNotFound if
+	// another holder has it.
+	Acquire(ctx context.Context, name, holder string, ttlMs int64) (LeaderLease, error)
+	// Renew extends the lease of holder's term; ErrNotFound if it was lost.
+	Renew(ctx context.Context, name, holder string, term, ttlMs int64) (LeaderLease, error)
+	Resign(ctx context.Context, name, holder string, term int64) error
+}
+
+// Marks records when background loops last ran, by the database clock.
+type Marks interface {
+	Get(ctx context.Context, name string) (LoopMark, error)
+	// Advance moves the mark to now; false if another server moved it
+	// since prev was read.
+	Advance(ctx context.Context, name string, prev int64) (bool, error)
 }
 
 // Events stores the audit trail.

@@ -75,6 +75,15 @@ type Task struct {
 	CreatedAt   int64
 	StartedAt   int64
 	FinishedAt  int64
+	// Labels is a JSON object of worker labels the task requires, "" for
+	// none; ZonesAllow and ZonesDeny are zone lists written ",a,b,", ""
+	// for none. See EncodeZones.
+	Labels     string
+	ZonesAllow string
+	ZonesDeny  string
+	// Preempted counts attempts an operator moved elsewhere (drain
+	// --reschedule): neither failures nor losses.
+	Preempted int64
 }
 
 // Attempt is one execution of a task on a worker. Its ID is the fencing
@@ -93,6 +102,9 @@ type Attempt struct {
 	DispatchedAt int64
 	StartedAt    int64
 	FinishedAt   int64
+	// StopRequested: an operator asked the worker to stop the attempt so
+	// its task moves elsewhere.
+	StopRequested bool
 }
 
 // Worker is a registered worker process. Its lease covers all its attempts.
@@ -124,6 +136,7 @@ type Event struct {
 	OldState  string
 	NewState  string
 	Reason    string
+	Zone      string
 }
 
 // LogChunk is a piece of an attempt's output, numbered by the worker.
@@ -134,4 +147,28 @@ type LogChunk struct {
 	Stream    string
 	At        int64
 	Data      string
+}
+
+// Zone is an availability zone's recorded health and cordon.
+type Zone struct {
+	Name      string
+	State     string
+	Cordoned  bool
+	Reason    string
+	ChangedAt int64
+}
+
+// LoopMark is when a background loop last ran, and the database's time
+// when the mark was read.
+type LoopMark struct {
+	At  int64
+	Now int64
+}
+
+// LeaderLease is a named lease held by one server for one term.
+type LeaderLease struct {
+	Name      string
+	Holder    string
+	Term      int64
+	ExpiresAt int64
 }

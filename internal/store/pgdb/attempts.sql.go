@@ -58,7 +58,7 @@ SET state = $1, reason = $2, exit_code = $3,
     finished_at = baton_now()
 WHERE id = $4 AND state IN ('dispatched', 'running')
   AND (CAST($5 AS TEXT) = '' OR worker_id = $5)
-RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at
+RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested
 `
 
 type FinishAttemptParams struct {
@@ -94,12 +94,13 @@ func (q *Queries) FinishAttempt(ctx context.Context, arg FinishAttemptParams) (A
 		&i.DispatchedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.StopRequested,
 	)
 	return i, err
 }
 
 const getAttempt = `-- name: GetAttempt :one
-SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at FROM attempts WHERE id = $1
+SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested FROM attempts WHERE id = $1
 `
 
 func (q *Queries) GetAttempt(ctx context.Context, id int64) (Attempt, error) {
@@ -119,6 +120,7 @@ func (q *Queries) GetAttempt(ctx context.Context, id int64) (Attempt, error) {
 		&i.DispatchedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.StopRequested,
 	)
 	return i, err
 }
@@ -154,23 +156,28 @@ func (q *Queries) InsertAttempt(ctx context.Context, arg InsertAttemptParams) (i
 }
 
 const listLiveAttempts = `-- name: ListLiveAttempts :many
-SELECT id FROM attempts
+SELECT id, stop_requested FROM attempts
 WHERE worker_id = $1 AND state IN ('dispatched', 'running')
 `
 
-func (q *Queries) ListLiveAttempts(ctx context.Context, workerID string) ([]int64, error) {
+type ListLiveAttemptsRow struct {
+	ID            int64
+	StopRequested bool
+}
+
+func (q *Queries) ListLiveAttempts(ctx context.Context, workerID string) ([]ListLiveAttemptsRow, error) {
 	rows, err := q.db.Query(ctx, listLiveAttempts, workerID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []int64
+	var items []ListLiveAttemptsRow
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var i ListLiveAttemptsRow
+		if err := rows.Scan(&i.ID, &i.StopRequested); err != nil {
 			return nil, err
 		}
-		items = append(items, id)
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -179,7 +186,7 @@ func (q *Queries) ListLiveAttempts(ctx context.Context, workerID string) ([]int6
 }
 
 const listRunAttempts = `-- name: ListRunAttempts :many
-SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at FROM attempts WHERE run_id = $1 ORDER BY task_id, number
+SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested FROM attempts WHERE run_id = $1 ORDER BY task_id, number
 `
 
 func (q *Queries) ListRunAttempts(ctx context.Context, runID int64) ([]Attempt, error) {
@@ -205,6 +212,7 @@ func (q *Queries) ListRunAttempts(ctx context.Context, runID int64) ([]Attempt, 
 			&i.DispatchedAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.StopRequested,
 		); err != nil {
 			return nil, err
 		}
@@ -216,10 +224,66 @@ func (q *Queries) ListRunAttempts(ctx context.Context, runID int64) ([]Attempt, 
 	return items, nil
 }
 
+const listWorkerAttempts = `-- name: ListWorkerAttempts :many
+SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested FROM attempts
+WHERE worker_id = $1 AND state IN ('dispatched', 'running')
+ORDER BY id
+`
+
+func (q *Queries) ListWorkerAttempts(ctx context.Context, workerID string) ([]Attempt, error) {
+	rows, err := q.db.Query(ctx, listWorkerAttempts, workerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Attempt
+	for rows.Next() {
+		var i Attempt
+		if err := rows.Scan(
+			&i.ID,
+			&i.TaskID,
+			&i.RunID,
+			&i.Task,
+			&i.Number,
+			&i.State,
+			&i.Reason,
+			&i.WorkerID,
+			&i.Zone,
+			&i.ExitCode,
+			&i.DispatchedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.StopRequested,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const requestStop = `-- name: RequestStop :execrows
+UPDATE attempts SET stop_requested = true
+WHERE id = $1 AND state IN ('dispatched', 'running')
+`
+
+// Asks the attempt's worker to stop it (preemption); it stays live until
+// the worker reports it ended, so it never overlaps its successor.
+func (q *Queries) RequestStop(ctx context.Context, id int64) (int64, error) {
+	result, err := q.db.Exec(ctx, requestStop, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const startAttempt = `-- name: StartAttempt :one
 UPDATE attempts SET state = 'running', started_at = baton_now()
 WHERE id = $1 AND worker_id = $2 AND state = 'dispatched'
-RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at
+RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested
 `
 
 type StartAttemptParams struct {
@@ -244,6 +308,7 @@ func (q *Queries) StartAttempt(ctx context.Context, arg StartAttemptParams) (Att
 		&i.DispatchedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.StopRequested,
 	)
 	return i, err
 }

@@ -18,10 +18,10 @@ var (
 
 const insertEvents = `-- name: InsertEvents :batchexec
 INSERT INTO events (at, kind, actor, run_id, task_id, task, attempt_id, worker_id,
-                    old_state, new_state, reason)
+                    old_state, new_state, reason, zone)
 VALUES (baton_now(), $1, $2, $3, $4,
         $5, $6, $7, $8,
-        $9, $10)
+        $9, $10, $11)
 `
 
 type InsertEventsBatchResults struct {
@@ -41,6 +41,7 @@ type InsertEventsParams struct {
 	OldState  string
 	NewState  string
 	Reason    string
+	Zone      string
 }
 
 func (q *Queries) InsertEvents(ctx context.Context, arg []InsertEventsParams) *InsertEventsBatchResults {
@@ -57,6 +58,7 @@ func (q *Queries) InsertEvents(ctx context.Context, arg []InsertEventsParams) *I
 			a.OldState,
 			a.NewState,
 			a.Reason,
+			a.Zone,
 		}
 		batch.Queue(insertEvents, vals...)
 	}
@@ -143,10 +145,10 @@ func (b *InsertLogsBatchResults) Close() error {
 const insertTasks = `-- name: InsertTasks :batchexec
 
 INSERT INTO tasks (run_id, idx, name, state, grp, cu, priority, run_priority, needs_total,
-                   ready_at, created_at)
+                   labels, zones_allow, zones_deny, ready_at, created_at)
 VALUES ($1, $2, $3, $4, $5,
         $6, $7, $8, $9,
-        baton_now(), baton_now())
+        $10, $11, $12, baton_now(), baton_now())
 `
 
 type InsertTasksBatchResults struct {
@@ -165,6 +167,9 @@ type InsertTasksParams struct {
 	Priority    int64
 	RunPriority int64
 	NeedsTotal  int64
+	Labels      string
+	ZonesAllow  string
+	ZonesDeny   string
 }
 
 // Batched forms of shared inserts: pgx sends a whole batch in one round trip.
@@ -181,6 +186,9 @@ func (q *Queries) InsertTasks(ctx context.Context, arg []InsertTasksParams) *Ins
 			a.Priority,
 			a.RunPriority,
 			a.NeedsTotal,
+			a.Labels,
+			a.ZonesAllow,
+			a.ZonesDeny,
 		}
 		batch.Queue(insertTasks, vals...)
 	}

@@ -11,10 +11,10 @@ import (
 
 const insertEvent = `-- name: InsertEvent :exec
 INSERT INTO events (at, kind, actor, run_id, task_id, task, attempt_id, worker_id,
-                    old_state, new_state, reason)
+                    old_state, new_state, reason, zone)
 VALUES (baton_now(), $1, $2, $3, $4,
         $5, $6, $7, $8,
-        $9, $10)
+        $9, $10, $11)
 `
 
 type InsertEventParams struct {
@@ -28,6 +28,7 @@ type InsertEventParams struct {
 	OldState  string
 	NewState  string
 	Reason    string
+	Zone      string
 }
 
 func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) error {
@@ -42,12 +43,13 @@ func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) error 
 		arg.OldState,
 		arg.NewState,
 		arg.Reason,
+		arg.Zone,
 	)
 	return err
 }
 
 const listEvents = `-- name: ListEvents :many
-SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason FROM events
+SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone FROM events
 WHERE (CAST($1 AS BIGINT) = 0 OR run_id = $1)
   AND (CAST($2 AS TEXT) = '' OR kind = $2)
   AND id > CAST($3 AS BIGINT)
@@ -89,6 +91,7 @@ func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event
 			&i.OldState,
 			&i.NewState,
 			&i.Reason,
+			&i.Zone,
 		); err != nil {
 			return nil, err
 		}

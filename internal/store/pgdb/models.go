@@ -5,19 +5,20 @@
 package pgdb
 
 type Attempt struct {
-	ID           int64
-	TaskID       int64
-	RunID        int64
-	Task         string
-	Number       int64
-	State        string
-	Reason       string
-	WorkerID     string
-	Zone         string
-	ExitCode     int64
-	DispatchedAt int64
-	StartedAt    int64
-	FinishedAt   int64
+	ID            int64
+	TaskID        int64
+	RunID         int64
+	Task          string
+	Number        int64
+	State         string
+	Reason        string
+	WorkerID      string
+	Zone          string
+	ExitCode      int64
+	DispatchedAt  int64
+	StartedAt     int64
+	FinishedAt    int64
+	StopRequested bool
 }
 
 type Event struct {
@@ -33,6 +34,14 @@ type Event struct {
 	OldState  string
 	NewState  string
 	Reason    string
+	Zone      string
+}
+
+type LeaderLease struct {
+	Name      string
+	Holder    string
+	Term      int64
+	ExpiresAt int64
 }
 
 type Log struct {
@@ -42,6 +51,11 @@ type Log struct {
 	Stream    string
 	At        int64
 	Data      string
+}
+
+type LoopMark struct {
+	Name string
+	At   int64
 }
 
 type Run struct {
@@ -88,6 +102,10 @@ type Task struct {
 	CreatedAt   int64
 	StartedAt   int64
 	FinishedAt  int64
+	Labels      string
+	ZonesAllow  string
+	ZonesDeny   string
+	Preempted   int64
 }
 
 type Worker struct {
@@ -123,4 +141,12 @@ type WorkflowVersion struct {
 	Source     string
 	CreatedBy  string
 	CreatedAt  int64
+}
+
+type Zone struct {
+	Name      string
+	State     string
+	Cordoned  bool
+	Reason    string
+	ChangedAt int64
 }

@@ -11,17 +11,23 @@ import (
 
 const claimCandidates = `-- name: ClaimCandidates :many
 
-SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone
+SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
+       CAST(baton_now() - ready_at AS BIGINT) AS waited_ms
 FROM tasks
 WHERE state = 'queued' AND grp = $1
+  AND (zones_allow = '' OR strpos(zones_allow, ',' || $2::text || ',') > 0)
+  AND strpos(zones_deny, ',' || $2::text || ',') = 0
+  AND (labels = '' OR labels::jsonb <@ CAST($3 AS TEXT)::jsonb)
 ORDER BY run_priority DESC, priority DESC, id
-LIMIT CAST($2 AS BIGINT)
+LIMIT CAST($4 AS BIGINT)
 FOR UPDATE SKIP LOCKED
 `
 
 type ClaimCandidatesParams struct {
-	Group string
-	Limit int64
+	Group        string
+	Zone         string
+	WorkerLabels string
+	Limit        int64
 }
 
 type ClaimCandidatesRow struct {
@@ -34,14 +40,21 @@ type ClaimCandidatesRow struct {
 	Lost        int64
 	AvoidWorker string
 	AvoidZone   string
+	WaitedMs    int64
 }
 
 // Queries whose text differs between dialects. Each has a twin of the same
 // name in ../sqlite so both generated packages expose the same methods.
-// Queued tasks of a group in placement order, locked for this claim;
-// rows another server is claiming are skipped, not waited for.
+// Queued tasks of a group that a worker of zone and worker_labels (a JSON
+// object) may run, in placement order, locked for this claim; rows another
+// server is claiming are skipped, not waited for.
 func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams) ([]ClaimCandidatesRow, error) {
-	rows, err := q.db.Query(ctx, claimCandidates, arg.Group, arg.Limit)
+	rows, err := q.db.Query(ctx, claimCandidates,
+		arg.Group,
+		arg.Zone,
+		arg.WorkerLabels,
+		arg.Limit,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -59,6 +72,7 @@ func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams
 			&i.Lost,
 			&i.AvoidWorker,
 			&i.AvoidZone,
+			&i.WaitedMs,
 		); err != nil {
 			return nil, err
 		}
@@ -71,7 +85,7 @@ func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams
 }
 
 const expiredAttempts = `-- name: ExpiredAttempts :many
-SELECT a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at FROM attempts a JOIN workers w ON w.id = a.worker_id
+SELECT a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested FROM attempts a JOIN workers w ON w.id = a.worker_id
 WHERE a.state IN ('dispatched', 'running')
   AND (w.state IN ('lost', 'stopped')
        OR (a.state = 'dispatched'
@@ -111,6 +125,7 @@ func (q *Queries) ExpiredAttempts(ctx context.Context, arg ExpiredAttemptsParams
 			&i.DispatchedAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.StopRequested,
 		); err != nil {
 			return nil, err
 		}

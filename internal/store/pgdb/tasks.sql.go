@@ -105,7 +105,7 @@ func (q *Queries) FinishTask(ctx context.Context, arg FinishTaskParams) (int64, 
 }
 
 const getTask = `-- name: GetTask :one
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at FROM tasks WHERE id = $1
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted FROM tasks WHERE id = $1
 `
 
 func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
@@ -134,12 +134,16 @@ func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
 		&i.CreatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.Labels,
+		&i.ZonesAllow,
+		&i.ZonesDeny,
+		&i.Preempted,
 	)
 	return i, err
 }
 
 const getTaskByName = `-- name: GetTaskByName :one
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at FROM tasks WHERE run_id = $1 AND name = $2
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted FROM tasks WHERE run_id = $1 AND name = $2
 `
 
 type GetTaskByNameParams struct {
@@ -173,16 +177,20 @@ func (q *Queries) GetTaskByName(ctx context.Context, arg GetTaskByNameParams) (T
 		&i.CreatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.Labels,
+		&i.ZonesAllow,
+		&i.ZonesDeny,
+		&i.Preempted,
 	)
 	return i, err
 }
 
 const insertTask = `-- name: InsertTask :exec
 INSERT INTO tasks (run_id, idx, name, state, grp, cu, priority, run_priority, needs_total,
-                   ready_at, created_at)
+                   labels, zones_allow, zones_deny, ready_at, created_at)
 VALUES ($1, $2, $3, $4, $5,
         $6, $7, $8, $9,
-        baton_now(), baton_now())
+        $10, $11, $12, baton_now(), baton_now())
 `
 
 type InsertTaskParams struct {
@@ -195,6 +203,9 @@ type InsertTaskParams struct {
 	Priority    int64
 	RunPriority int64
 	NeedsTotal  int64
+	Labels      string
+	ZonesAllow  string
+	ZonesDeny   string
 }
 
 func (q *Queries) InsertTask(ctx context.Context, arg InsertTaskParams) error {
@@ -208,6 +219,9 @@ func (q *Queries) InsertTask(ctx context.Context, arg InsertTaskParams) error {
 		arg.Priority,
 		arg.RunPriority,
 		arg.NeedsTotal,
+		arg.Labels,
+		arg.ZonesAllow,
+		arg.ZonesDeny,
 	)
 	return err
 }
@@ -242,7 +256,7 @@ func (q *Queries) ListRunOutputs(ctx context.Context, runID int64) ([]ListRunOut
 }
 
 const listRunTasks = `-- name: ListRunTasks :many
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at FROM tasks WHERE run_id = $1 ORDER BY idx
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted FROM tasks WHERE run_id = $1 ORDER BY idx
 `
 
 func (q *Queries) ListRunTasks(ctx context.Context, runID int64) ([]Task, error) {
@@ -277,6 +291,10 @@ func (q *Queries) ListRunTasks(ctx context.Context, runID int64) ([]Task, error)
 			&i.CreatedAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.Labels,
+			&i.ZonesAllow,
+			&i.ZonesDeny,
+			&i.Preempted,
 		); err != nil {
 			return nil, err
 		}
@@ -313,8 +331,9 @@ UPDATE tasks
 SET state = $1, reason = $2, attempt_id = 0,
     ready_at = baton_now() + CAST($3 AS BIGINT),
     lost = lost + CAST($4 AS BIGINT),
-    avoid_worker = $5, avoid_zone = $6
-WHERE id = $7 AND attempt_id = $8 AND state = 'running'
+    preempted = preempted + CAST($5 AS BIGINT),
+    avoid_worker = $6, avoid_zone = $7
+WHERE id = $8 AND attempt_id = $9 AND state = 'running'
 `
 
 type RequeueTaskParams struct {
@@ -322,20 +341,22 @@ type RequeueTaskParams struct {
 	Reason      string
 	DelayMs     int64
 	Lost        int64
+	Preempted   int64
 	AvoidWorker string
 	AvoidZone   string
 	ID          int64
 	AttemptID   int64
 }
 
-// Sends a task whose attempt failed or was lost back to the queue, at once
-// (state queued) or after a delay (state retry_wait).
+// Sends a task whose attempt failed, was lost or was preempted back to the
+// queue, at once (state queued) or after a delay (state retry_wait).
 func (q *Queries) RequeueTask(ctx context.Context, arg RequeueTaskParams) (int64, error) {
 	result, err := q.db.Exec(ctx, requeueTask,
 		arg.State,
 		arg.Reason,
 		arg.DelayMs,
 		arg.Lost,
+		arg.Preempted,
 		arg.AvoidWorker,
 		arg.AvoidZone,
 		arg.ID,

@@ -24,6 +24,9 @@ func (t *tx) Attempts() store.Attempts   { return attempts{t.q} }
 func (t *tx) Workers() store.Workers     { return workers{t.q} }
 func (t *tx) Events() store.Events       { return events{t.q} }
 func (t *tx) Logs() store.Logs           { return logs{t.q} }
+func (t *tx) Zones() store.Zones         { return zones{t.q} }
+func (t *tx) Leaders() store.Leaders     { return leaders{t.q} }
+func (t *tx) Marks() store.Marks         { return marks{t.q} }
 func (t *tx) NotifyWork()                { t.notify = true }
 
 // one and many adapt a generated call's results: one(conv)(q.Get(ctx, id)).
@@ -62,10 +65,20 @@ func toOutputs(r db.ListRunOutputsRow) store.TaskOutputs      { return store.Tas
 func toAttempt(r db.Attempt) store.Attempt                    { return store.Attempt(r) }
 func toAttemptRef(r db.CancelRunAttemptsRow) store.AttemptRef { return store.AttemptRef(r) }
 func toWorker(r db.Worker) store.Worker                       { return store.Worker(r) }
-func toWorkerRef(r db.ExpireWorkersRow) store.WorkerRef       { return store.WorkerRef(r) }
-func toEvent(r db.Event) store.Event                          { return store.Event(r) }
-func toLog(r db.Log) store.LogChunk                           { return store.LogChunk(r) }
-func id[T any](v T) T                                         { return v }
+func toWorkerRef[R ~struct {
+	ID   string
+	Zone string
+}](r R) store.WorkerRef {
+	return store.WorkerRef(r)
+}
+func toEvent(r db.Event) store.Event                    { return store.Event(r) }
+func toLog(r db.Log) store.LogChunk                     { return store.LogChunk(r) }
+func toZone(r db.Zone) store.Zone                       { return store.Zone(r) }
+func toLease(r db.LeaderLease) store.LeaderLease        { return store.LeaderLease(r) }
+func toLive(r db.ListLiveAttemptsRow) store.LiveAttempt { return store.LiveAttempt(r) }
+func toUsage(r db.WorkerUsageRow) store.WorkerUsage     { return store.WorkerUsage(r) }
+func toMark(r db.GetLoopMarkRow) store.LoopMark         { return store.LoopMark(r) }
+func id[T any](v T) T                                   { return v }
 
 func toTaskRef[R ~struct {
 	ID    int64
@@ -162,8 +175,8 @@ func (t tasks) Outputs(ctx context.Context, runID int64) ([]store.TaskOutputs, e
 	return many(toOutputs)(t.q.ListRunOutputs(ctx, runID))
 }
 
-func (t tasks) Candidates(ctx context.Context, group string, limit int64) ([]store.Candidate, error) {
-	return many(toCandidate)(t.q.ClaimCandidates(ctx, db.ClaimCandidatesParams{Group: group, Limit: limit}))
+func (t tasks) Candidates(ctx context.Context, f store.CandidateFilter) ([]store.Candidate, error) {
+	return many(toCandidate)(t.q.ClaimCandidates(ctx, db.ClaimCandidatesParams(f)))
 }
 
 func (t tasks) MarkRunning(ctx context.Context, id, attemptID int64) (bool, error) {
@@ -226,8 +239,16 @@ func (a attempts) ListRun(ctx context.Context, runID int64) ([]store.Attempt, er
 	return many(toAttempt)(a.q.ListRunAttempts(ctx, runID))
 }
 
-func (a attempts) Live(ctx context.Context, workerID string) ([]int64, error) {
-	return many(id[int64])(a.q.ListLiveAttempts(ctx, workerID))
+func (a attempts) Live(ctx context.Context, workerID string) ([]store.LiveAttempt, error) {
+	return many(toLive)(a.q.ListLiveAttempts(ctx, workerID))
+}
+
+func (a attempts) ListWorker(ctx context.Context, workerID string) ([]store.Attempt, error) {
+	return many(toAttempt)(a.q.ListWorkerAttempts(ctx, workerID))
+}
+
+func (a attempts) RequestStop(ctx context.Context, id int64) (bool, error) {
+	return affected(a.q.RequestStop(ctx, id))
 }
 
 func (a attempts) Expired(ctx context.Context, dispatchTimeoutMs, limit int64) ([]store.Attempt, error) {
@@ -259,11 +280,74 @@ func (w workers) List(ctx context.Context, all bool) ([]store.Worker, error) {
 }
 
 func (w workers) Expire(ctx context.Context) ([]store.WorkerRef, error) {
-	return many(toWorkerRef)(w.q.ExpireWorkers(ctx))
+	return many(toWorkerRef[db.ExpireWorkersRow])(w.q.ExpireWorkers(ctx))
 }
 
 func (w workers) SetState(ctx context.Context, id, from, to string) (bool, error) {
 	return affected(w.q.SetWorkerState(ctx, db.SetWorkerStateParams{State: to, ID: id, FromState: from}))
+}
+
+func (w workers) Recent(ctx context.Context, windowMs int64) ([]store.Worker, error) {
+	return many(toWorker)(w.q.ListRecentWorkers(ctx, windowMs))
+}
+
+func (w workers) DrainZone(ctx context.Context, zone string) ([]store.WorkerRef, error) {
+	return many(toWorkerRef[db.DrainZoneWorkersRow])(w.q.DrainZoneWorkers(ctx, zone))
+}
+
+func (w workers) Usage(ctx context.Context) ([]store.WorkerUsage, error) {
+	return many(toUsage)(w.q.WorkerUsage(ctx))
+}
+
+func (w workers) ExtendLeases(ctx context.Context, ttlMs int64) (int64, error) {
+	n, err := w.q.ExtendLeases(ctx, ttlMs)
+	return n, mapErr(err)
+}
+
+type zones struct{ q *db.Queries }
+
+func (z zones) Ensure(ctx context.Context, name string) error {
+	return mapErr(z.q.EnsureZone(ctx, name))
+}
+
+func (z zones) Get(ctx context.Context, name string) (store.Zone, error) {
+	return one(toZone)(z.q.GetZone(ctx, name))
+}
+
+func (z zones) List(ctx context.Context) ([]store.Zone, error) {
+	return many(toZone)(z.q.ListZones(ctx))
+}
+
+func (z zones) SetState(ctx context.Context, name, state string) (bool, error) {
+	return affected(z.q.SetZoneState(ctx, db.SetZoneStateParams{State: state, Name: name}))
+}
+
+func (z zones) SetCordon(ctx context.Context, name string, cordoned bool, reason string) (store.Zone, error) {
+	return one(toZone)(z.q.SetZoneCordon(ctx, db.SetZoneCordonParams{Cordoned: cordoned, Reason: reason, Name: name}))
+}
+
+type leaders struct{ q *db.Queries }
+
+func (l leaders) Acquire(ctx context.Context, name, holder string, ttlMs int64) (store.LeaderLease, error) {
+	return one(toLease)(l.q.AcquireLeader(ctx, db.AcquireLeaderParams{Name: name, Holder: holder, TTLMs: ttlMs}))
+}
+
+func (l leaders) Renew(ctx context.Context, name, holder string, term, ttlMs int64) (store.LeaderLease, error) {
+	return one(toLease)(l.q.RenewLeader(ctx, db.RenewLeaderParams{TTLMs: ttlMs, Name: name, Holder: holder, Term: term}))
+}
+
+func (l leaders) Resign(ctx context.Context, name, holder string, term int64) error {
+	return mapErr(l.q.ResignLeader(ctx, db.ResignLeaderParams{Name: name, Holder: holder, Term: term}))
+}
+
+type marks struct{ q *db.Queries }
+
+func (m marks) Get(ctx context.Context, name string) (store.LoopMark, error) {
+	return one(toMark)(m.q.GetLoopMark(ctx, name))
+}
+
+func (m marks) Advance(ctx context.Context, name string, prev int64) (bool, error) {
+	return affected(m.q.AdvanceLoopMark(ctx, db.AdvanceLoopMarkParams{Name: name, Prev: prev}))
 }
 
 type events struct{ q *db.Queries }

@@ -9,6 +9,40 @@ import (
 	"context"
 )
 
+const drainZoneWorkers = `-- name: DrainZoneWorkers :many
+UPDATE workers SET state = 'draining'
+WHERE zone = ?1 AND state = 'active'
+RETURNING id, zone
+`
+
+type DrainZoneWorkersRow struct {
+	ID   string
+	Zone string
+}
+
+func (q *Queries) DrainZoneWorkers(ctx context.Context, zone string) ([]DrainZoneWorkersRow, error) {
+	rows, err := q.db.QueryContext(ctx, drainZoneWorkers, zone)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []DrainZoneWorkersRow
+	for rows.Next() {
+		var i DrainZoneWorkersRow
+		if err := rows.Scan(&i.ID, &i.Zone); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const expireWorkers = `-- name: ExpireWorkers :many
 UPDATE workers SET state = 'lost'
 WHERE state IN ('active', 'draining') AND lease_expires_at < baton_now()
@@ -43,6 +77,22 @@ func (q *Queries) ExpireWorkers(ctx context.Context) ([]ExpireWorkersRow, error)
 	return items, nil
 }
 
+const extendLeases = `-- name: ExtendLeases :execrows
+UPDATE workers SET lease_expires_at = baton_now() + CAST(?1 AS BIGINT)
+WHERE state IN ('active', 'draining')
+  AND lease_expires_at < baton_now() + CAST(?1 AS BIGINT)
+`
+
+// Gives every live worker at least ttl_ms more, after an outage in which
+// none could renew.
+func (q *Queries) ExtendLeases(ctx context.Context, ttlMs int64) (int64, error) {
+	result, err := q.db.ExecContext(ctx, extendLeases, ttlMs)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const getWorker = `-- name: GetWorker :one
 SELECT id, name, zone, grp, labels, capacity, state, version, lease_expires_at, registered_at, last_seen_at FROM workers WHERE id = ?1
 `
@@ -64,6 +114,49 @@ func (q *Queries) GetWorker(ctx context.Context, id string) (Worker, error) {
 		&i.LastSeenAt,
 	)
 	return i, err
+}
+
+const listRecentWorkers = `-- name: ListRecentWorkers :many
+SELECT id, name, zone, grp, labels, capacity, state, version, lease_expires_at, registered_at, last_seen_at FROM workers
+WHERE state IN ('active', 'draining') OR last_seen_at > baton_now() - CAST(?1 AS BIGINT)
+ORDER BY zone, name, id
+`
+
+// Live workers, and the others seen within window_ms: zone health counts
+// recently lost workers that have not come back.
+func (q *Queries) ListRecentWorkers(ctx context.Context, windowMs int64) ([]Worker, error) {
+	rows, err := q.db.QueryContext(ctx, listRecentWorkers, windowMs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Worker
+	for rows.Next() {
+		var i Worker
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Zone,
+			&i.Group,
+			&i.Labels,
+			&i.Capacity,
+			&i.State,
+			&i.Version,
+			&i.LeaseExpiresAt,
+			&i.RegisteredAt,
+			&i.LastSeenAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listWorkers = `-- name: ListWorkers :many
@@ -204,4 +297,42 @@ func (q *Queries) SetWorkerState(ctx context.Context, arg SetWorkerStateParams) 
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+const workerUsage = `-- name: WorkerUsage :many
+SELECT a.worker_id, CAST(count(*) AS BIGINT) AS running,
+       CAST(coalesce(sum(t.cu), 0) AS DOUBLE PRECISION) AS used_cu
+FROM attempts a JOIN tasks t ON t.id = a.task_id
+WHERE a.state IN ('dispatched', 'running')
+GROUP BY a.worker_id
+`
+
+type WorkerUsageRow struct {
+	WorkerID string
+	Running  int64
+	UsedCU   float64
+}
+
+// Live attempts and the capacity they take, per worker.
+func (q *Queries) WorkerUsage(ctx context.Context) ([]WorkerUsageRow, error) {
+	rows, err := q.db.QueryContext(ctx, workerUsage)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []WorkerUsageRow
+	for rows.Next() {
+		var i WorkerUsageRow
+		if err := rows.Scan(&i.WorkerID, &i.Running, &i.UsedCU); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

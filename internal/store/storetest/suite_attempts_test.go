@@ -186,7 +186,12 @@ func TestAttemptsLive(t *testing.T) {
 		})
 		other := dispatch(t, s, f.tasks[3], f.w2)
 		live := func(worker string) []int64 {
-			return sorted(read(t, s, func(tx store.Tx) ([]int64, error) { return tx.Attempts().Live(ctx, worker) }))
+			live := read(t, s, func(tx store.Tx) ([]store.LiveAttempt, error) { return tx.Attempts().Live(ctx, worker) })
+			ids := make([]int64, len(live))
+			for i, l := range live {
+				ids[i] = l.ID
+			}
+			return sorted(ids)
 		}
 		if diff := cmp.Diff([]int64{dispatched, running}, live(f.w1.ID)); diff != "" {
 			t.Errorf("Live(w1) (-want +got):\n%s", diff)

@@ -21,7 +21,7 @@ func TestEventsInsertList(t *testing.T) {
 		}
 		do(t, s, func(tx store.Tx) error { return tx.Events().Insert(ctx, news) })
 		more := []store.NewEvent{
-			{Kind: "worker.lost", Actor: "sweeper", WorkerID: "w1", Reason: "e4"},
+			{Kind: "worker.lost", Actor: "sweeper", WorkerID: "w1", Reason: "e4", Zone: "z1"},
 			{Kind: "task.state", Actor: "worker:w1", RunID: 101, TaskID: 7, Task: "extract", Reason: "e5"},
 		}
 		do(t, s, func(tx store.Tx) error { return tx.Events().Insert(ctx, more) })
@@ -33,7 +33,7 @@ func TestEventsInsertList(t *testing.T) {
 		for _, n := range news {
 			want = append(want, store.Event{
 				Kind: n.Kind, Actor: n.Actor, RunID: n.RunID, TaskID: n.TaskID, Task: n.Task, AttemptID: n.AttemptID,
-				WorkerID: n.WorkerID, OldState: n.OldState, NewState: n.NewState, Reason: n.Reason,
+				WorkerID: n.WorkerID, OldState: n.OldState, NewState: n.NewState, Reason: n.Reason, Zone: n.Zone,
 			})
 		}
 		if diff := cmp.Diff(want, all, cmpopts.IgnoreFields(store.Event{}, "ID", "At")); diff != "" {

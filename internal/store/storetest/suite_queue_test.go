@@ -67,13 +67,69 @@ func TestTasksCandidates(t *testing.T) {
 			{"empty group", "nobody", 10, nil},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				got := get(t, s, func(tx store.Tx) ([]store.Candidate, error) {
-					return tx.Tasks().Candidates(t.Context(), tc.group, tc.limit)
-				})
-				if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
+				got := candidates(t, s, store.CandidateFilter{Group: tc.group, Zone: "z1", WorkerLabels: "{}", Limit: tc.limit})
+				if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty(), ignoreWaited); diff != "" {
 					t.Errorf("Candidates(%q, %d) (-want +got):\n%s", tc.group, tc.limit, diff)
 				}
+				for _, c := range got {
+					if c.WaitedMs < 0 || c.WaitedMs > 60_000 {
+						t.Errorf("candidate %s waited %d ms, want the time since it became ready", c.Name, c.WaitedMs)
+					}
+				}
 			})
+		}
+	})
+}
+
+// ignoreWaited leaves out the time a candidate waited, which depends on
+// the clock.
+var ignoreWaited = cmpopts.IgnoreFields(store.Candidate{}, "WaitedMs")
+
+// candidates runs a claim's candidate query in a transaction.
+func candidates(t *testing.T, s store.Store, f store.CandidateFilter) []store.Candidate {
+	t.Helper()
+	return get(t, s, func(tx store.Tx) ([]store.Candidate, error) { return tx.Tasks().Candidates(t.Context(), f) })
+}
+
+func TestTasksCandidatesPlacementConstraints(t *testing.T) {
+	t.Parallel()
+	ForEach(t, func(t *testing.T, s store.Store) {
+		run := newRun(t, s)
+		ts := insertTasks(t, s, run.ID,
+			store.NewTask{Idx: 0, Name: "anywhere"},
+			store.NewTask{Idx: 1, Name: "in-a-or-b", ZonesAllow: store.EncodeZones([]string{"a", "b"})},
+			store.NewTask{Idx: 2, Name: "not-in-b", ZonesDeny: store.EncodeZones([]string{"b"})},
+			store.NewTask{Idx: 3, Name: "gpu", Labels: `{"gpu":"true"}`},
+			store.NewTask{Idx: 4, Name: "gpu-ssd-in-a", Labels: `{"disk":"ssd","gpu":"true"}`,
+				ZonesAllow: store.EncodeZones([]string{"a"})},
+			// A zone name that another contains must not match it.
+			store.NewTask{Idx: 5, Name: "in-a1", ZonesAllow: store.EncodeZones([]string{"a1"})},
+		)
+		names := func(cs []store.Candidate) []string {
+			var out []string
+			for _, c := range cs {
+				out = append(out, c.Name)
+			}
+			return out
+		}
+		for _, tc := range []struct {
+			zone, labels string
+			want         []string
+		}{
+			{"a", `{}`, []string{"anywhere", "in-a-or-b", "not-in-b"}},
+			{"b", `{}`, []string{"anywhere", "in-a-or-b"}},
+			{"c", `{"gpu":"true"}`, []string{"anywhere", "not-in-b", "gpu"}},
+			{"a", `{"gpu":"true","disk":"ssd","rack":"r1"}`, []string{"anywhere", "in-a-or-b", "not-in-b", "gpu", "gpu-ssd-in-a"}},
+			{"a", `{"gpu":"false","disk":"ssd"}`, []string{"anywhere", "in-a-or-b", "not-in-b"}},
+			{"a1", `{}`, []string{"anywhere", "not-in-b", "in-a1"}},
+		} {
+			got := names(candidates(t, s, store.CandidateFilter{Group: "default", Zone: tc.zone, WorkerLabels: tc.labels, Limit: 10}))
+			if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Candidates(zone %s, labels %s) (-want +got):\n%s", tc.zone, tc.labels, diff)
+			}
+		}
+		if got := getTask(t, s, ts[4].ID); got.ZonesAllow != ",a," || got.Labels != `{"disk":"ssd","gpu":"true"}` {
+			t.Errorf("stored constraints: zones %q labels %q", got.ZonesAllow, got.Labels)
 		}
 	})
 }

@@ -18,7 +18,8 @@ func TestTasksInsertAndRead(t *testing.T) {
 		ctx := t.Context()
 		run := newRun(t, s, func(r *store.NewRun) { r.TasksTotal = 3 })
 		news := []store.NewTask{ // inserted out of Idx order on purpose
-			{RunID: run.ID, Idx: 2, Name: "load", State: store.TaskPending, Group: "db", CU: 0.5, Priority: 1, RunPriority: 7, NeedsTotal: 2},
+			{RunID: run.ID, Idx: 2, Name: "load", State: store.TaskPending, Group: "db", CU: 0.5, Priority: 1, RunPriority: 7, NeedsTotal: 2,
+				Labels: `{"gpu":"true"}`, ZonesAllow: ",a,b,", ZonesDeny: ",c,"},
 			{RunID: run.ID, Idx: 0, Name: "extract", State: store.TaskQueued, Group: "default", CU: 2, RunPriority: 7},
 			{RunID: run.ID, Idx: 1, Name: "transform", State: store.TaskPending, Group: "default", CU: 1.5, Priority: -3, RunPriority: 7, NeedsTotal: 1},
 		}
@@ -31,6 +32,7 @@ func TestTasksInsertAndRead(t *testing.T) {
 			want = append(want, store.Task{
 				RunID: n.RunID, Idx: n.Idx, Name: n.Name, State: n.State, Group: n.Group, CU: n.CU,
 				Priority: n.Priority, RunPriority: n.RunPriority, NeedsTotal: n.NeedsTotal,
+				Labels: n.Labels, ZonesAllow: n.ZonesAllow, ZonesDeny: n.ZonesDeny,
 			})
 		}
 		if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(store.Task{}, "ID", "CreatedAt", "ReadyAt")); diff != "" {
@@ -216,6 +218,19 @@ func TestTasksRequeue(t *testing.T) {
 				return tx.Tasks().Requeue(ctx, store.TaskRequeue{State: store.TaskQueued, ID: tk.ID})
 			})
 			wantOK(t, "Requeue(queued)", ok, false)
+		})
+
+		t.Run("preempted counts apart", func(t *testing.T) {
+			run := newRun(t, s)
+			tk := insertTasks(t, s, run.ID, store.NewTask{Idx: 0})[0]
+			markRunning(t, s, tk.ID, 21)
+			wantOK(t, "Requeue", get(t, s, func(tx store.Tx) (bool, error) {
+				return tx.Tasks().Requeue(ctx, store.TaskRequeue{State: store.TaskQueued, Preempted: 1, ID: tk.ID, AttemptID: 21})
+			}), true)
+			if got := getTask(t, s, tk.ID); got.Preempted != 1 || got.Lost != 0 || got.Attempts != 1 {
+				t.Errorf("after a preempted attempt: preempted %d lost %d attempts %d, want 1 0 1",
+					got.Preempted, got.Lost, got.Attempts)
+			}
 		})
 
 		t.Run("lost accumulates", func(t *testing.T) {

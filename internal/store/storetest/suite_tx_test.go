@@ -239,7 +239,7 @@ func TestPostgresConcurrentClaimsSkipLocked(t *testing.T) {
 			}
 			insertTasks(t, s, run.ID, news...)
 			got := claimTogether(t, s, func(tx store.Tx) ([]int64, error) {
-				cs, err := tx.Tasks().Candidates(ctx, "g", 3)
+				cs, err := tx.Tasks().Candidates(ctx, store.CandidateFilter{Group: "g", Zone: "z", WorkerLabels: "{}", Limit: 3})
 				ids := make([]int64, len(cs))
 				for i, c := range cs {
 					ids[i] = c.ID

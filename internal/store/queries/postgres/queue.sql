@@ -2,11 +2,16 @@
 -- name in ../sqlite so both generated packages expose the same methods.
 
 -- name: ClaimCandidates :many
--- Queued tasks of a group in placement order, locked for this claim;
--- rows another server is claiming are skipped, not waited for.
-SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone
+-- Queued tasks of a group that a worker of zone and worker_labels (a JSON
+-- object) may run, in placement order, locked for this claim; rows another
+-- server is claiming are skipped, not waited for.
+SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
+       CAST(baton_now() - ready_at AS BIGINT) AS waited_ms
 FROM tasks
 WHERE state = 'queued' AND grp = sqlc.arg(grp)
+  AND (zones_allow = '' OR strpos(zones_allow, ',' || sqlc.arg(zone)::text || ',') > 0)
+  AND strpos(zones_deny, ',' || sqlc.arg(zone)::text || ',') = 0
+  AND (labels = '' OR labels::jsonb <@ CAST(sqlc.arg(worker_labels) AS TEXT)::jsonb)
 ORDER BY run_priority DESC, priority DESC, id
 LIMIT CAST(sqlc.arg(lim) AS BIGINT)
 FOR UPDATE SKIP LOCKED;

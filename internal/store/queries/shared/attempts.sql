@@ -26,8 +26,19 @@ SELECT * FROM attempts WHERE id = sqlc.arg(id);
 SELECT * FROM attempts WHERE run_id = sqlc.arg(run_id) ORDER BY task_id, number;
 
 -- name: ListLiveAttempts :many
-SELECT id FROM attempts
+SELECT id, stop_requested FROM attempts
 WHERE worker_id = sqlc.arg(worker_id) AND state IN ('dispatched', 'running');
+
+-- name: ListWorkerAttempts :many
+SELECT * FROM attempts
+WHERE worker_id = sqlc.arg(worker_id) AND state IN ('dispatched', 'running')
+ORDER BY id;
+
+-- name: RequestStop :execrows
+-- Asks the attempt's worker to stop it (preemption); it stays live until
+-- the worker reports it ended, so it never overlaps its successor.
+UPDATE attempts SET stop_requested = true
+WHERE id = sqlc.arg(id) AND state IN ('dispatched', 'running');
 
 -- name: CancelRunAttempts :many
 UPDATE attempts SET state = 'cancelled', reason = sqlc.arg(reason), finished_at = baton_now()

@@ -1,9 +1,9 @@
 -- name: InsertTask :exec
 INSERT INTO tasks (run_id, idx, name, state, grp, cu, priority, run_priority, needs_total,
-                   ready_at, created_at)
+                   labels, zones_allow, zones_deny, ready_at, created_at)
 VALUES (sqlc.arg(run_id), sqlc.arg(idx), sqlc.arg(name), sqlc.arg(state), sqlc.arg(grp),
         sqlc.arg(cu), sqlc.arg(priority), sqlc.arg(run_priority), sqlc.arg(needs_total),
-        baton_now(), baton_now());
+        sqlc.arg(labels), sqlc.arg(zones_allow), sqlc.arg(zones_deny), baton_now(), baton_now());
 
 -- name: GetTask :one
 SELECT * FROM tasks WHERE id = sqlc.arg(id);
@@ -37,12 +37,13 @@ UPDATE tasks SET state = 'failed', reason = sqlc.arg(reason), finished_at = bato
 WHERE id = sqlc.arg(id) AND state = 'queued';
 
 -- name: RequeueTask :execrows
--- Sends a task whose attempt failed or was lost back to the queue, at once
--- (state queued) or after a delay (state retry_wait).
+-- Sends a task whose attempt failed, was lost or was preempted back to the
+-- queue, at once (state queued) or after a delay (state retry_wait).
 UPDATE tasks
 SET state = sqlc.arg(state), reason = sqlc.arg(reason), attempt_id = 0,
     ready_at = baton_now() + CAST(sqlc.arg(delay_ms) AS BIGINT),
     lost = lost + CAST(sqlc.arg(lost) AS BIGINT),
+    preempted = preempted + CAST(sqlc.arg(preempted) AS BIGINT),
     avoid_worker = sqlc.arg(avoid_worker), avoid_zone = sqlc.arg(avoid_zone)
 WHERE id = sqlc.arg(id) AND attempt_id = sqlc.arg(attempt_id) AND state = 'running';
 

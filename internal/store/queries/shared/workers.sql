@@ -29,3 +29,30 @@ RETURNING id, zone;
 -- name: SetWorkerState :execrows
 UPDATE workers SET state = sqlc.arg(state), last_seen_at = baton_now()
 WHERE id = sqlc.arg(id) AND state = sqlc.arg(from_state);
+
+-- name: ListRecentWorkers :many
+-- Live workers, and the others seen within window_ms: zone health counts
+-- recently lost workers that have not come back.
+SELECT * FROM workers
+WHERE state IN ('active', 'draining') OR last_seen_at > baton_now() - CAST(sqlc.arg(window_ms) AS BIGINT)
+ORDER BY zone, name, id;
+
+-- name: DrainZoneWorkers :many
+UPDATE workers SET state = 'draining'
+WHERE zone = sqlc.arg(zone) AND state = 'active'
+RETURNING id, zone;
+
+-- name: WorkerUsage :many
+-- Live attempts and the capacity they take, per worker.
+SELECT a.worker_id, CAST(count(*) AS BIGINT) AS running,
+       CAST(coalesce(sum(t.cu), 0) AS DOUBLE PRECISION) AS used_cu
+FROM attempts a JOIN tasks t ON t.id = a.task_id
+WHERE a.state IN ('dispatched', 'running')
+GROUP BY a.worker_id;
+
+-- name: ExtendLeases :execrows
+-- Gives every live worker at least ttl_ms more, after an outage in which
+-- none could renew.
+UPDATE workers SET lease_expires_at = baton_now() + CAST(sqlc.arg(ttl_ms) AS BIGINT)
+WHERE state IN ('active', 'draining')
+  AND lease_expires_at < baton_now() + CAST(sqlc.arg(ttl_ms) AS BIGINT);

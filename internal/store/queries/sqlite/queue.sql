@@ -2,11 +2,18 @@
 -- name in ../postgres so both generated packages expose the same methods.
 
 -- name: ClaimCandidates :many
--- Queued tasks of a group in placement order. SQLite has one writer, so no
--- row locks are needed.
-SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone
+-- Queued tasks of a group that a worker of zone and worker_labels (a JSON
+-- object) may run, in placement order. SQLite has one writer, so no row
+-- locks are needed.
+SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
+       CAST(baton_now() - ready_at AS BIGINT) AS waited_ms
 FROM tasks
 WHERE state = 'queued' AND grp = sqlc.arg(grp)
+  AND (zones_allow = '' OR instr(zones_allow, ',' || CAST(sqlc.arg(zone) AS TEXT) || ',') > 0)
+  AND instr(zones_deny, ',' || CAST(sqlc.arg(zone) AS TEXT) || ',') = 0
+  AND (labels = '' OR NOT EXISTS (
+        SELECT 1 FROM json_each(tasks.labels) AS need
+        WHERE json_extract(CAST(sqlc.arg(worker_labels) AS TEXT), '$."' || need.key || '"') IS NOT need.value))
 ORDER BY run_priority DESC, priority DESC, id
 LIMIT CAST(sqlc.arg(lim) AS BIGINT);
 

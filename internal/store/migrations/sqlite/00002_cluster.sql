@@ -1,0 +1,59 @@
+-- +goose Up
+-- Zones: the recorded health (computed from worker liveness by the zone
+-- monitor) and the operator's cordon.
+CREATE TABLE zones (
+  name       TEXT PRIMARY KEY,
+  state      TEXT NOT NULL DEFAULT 'healthy',
+  cordoned   BOOLEAN NOT NULL DEFAULT false,
+  reason     TEXT NOT NULL DEFAULT '',
+  changed_at BIGINT NOT NULL
+);
+
+-- Leader leases: a holder and a term, renewed against the database clock.
+-- They only spread loop work; correctness never depends on them.
+CREATE TABLE leader_leases (
+  name       TEXT PRIMARY KEY,
+  holder     TEXT NOT NULL,
+  term       BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+
+-- Marks of background loops: when the last sweep ran, so that a sweep after
+-- an outage of every server or of the database extends live leases instead
+-- of declaring every worker lost.
+CREATE TABLE loop_marks (
+  name TEXT PRIMARY KEY,
+  at   BIGINT NOT NULL
+);
+INSERT INTO loop_marks (name, at) VALUES ('sweep', 0);
+
+-- An operator asked the attempt's worker to stop it so that its task moves
+-- elsewhere (drain --reschedule). The attempt stays live until the worker
+-- reports it stopped, so it never overlaps its successor.
+ALTER TABLE attempts ADD COLUMN stop_requested BOOLEAN NOT NULL DEFAULT false;
+
+-- Placement constraints of a task: labels is a JSON object of worker labels
+-- it requires ('' for none); zones_allow and zones_deny are zone lists
+-- written ',a,b,' ('' for none). preempted counts attempts an operator
+-- moved elsewhere: they count neither as failures nor as losses.
+ALTER TABLE tasks ADD COLUMN labels TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN zones_allow TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN zones_deny TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN preempted BIGINT NOT NULL DEFAULT 0;
+
+-- Zone and worker events name their zone.
+ALTER TABLE events ADD COLUMN zone TEXT NOT NULL DEFAULT '';
+
+CREATE INDEX workers_zone ON workers (zone, state);
+
+-- +goose Down
+DROP INDEX workers_zone;
+ALTER TABLE events DROP COLUMN zone;
+ALTER TABLE tasks DROP COLUMN preempted;
+ALTER TABLE tasks DROP COLUMN zones_deny;
+ALTER TABLE tasks DROP COLUMN zones_allow;
+ALTER TABLE tasks DROP COLUMN labels;
+ALTER TABLE attempts DROP COLUMN stop_requested;
+DROP TABLE loop_marks;
+DROP TABLE leader_leases;
+DROP TABLE zones;
