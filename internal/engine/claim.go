@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/baton-sched/baton/internal/store"
@@ -38,9 +40,13 @@ type Assignment struct {
 // free capacity do not starve the claim.
 const claimOverfetch = 2
 
-// Claim dispatches queued tasks of the worker's group to it, in placement
-// order (run priority, task priority, age), within its free capacity. Each
-// gets a new attempt; the task turns running and its run too.
+// Claim dispatches queued tasks to a worker, in placement order (run
+// priority, task priority, age), within its free capacity: tasks of its
+// group whose zone and label constraints it meets, unless the worker is
+// draining or its zone cordoned. A task requeued after its attempt was
+// lost avoids that attempt's worker and zone for AvoidWindow while a live
+// worker elsewhere may serve it. Each task dispatched gets a new attempt;
+// the task turns running and its run too.
 func (e *Engine) Claim(ctx context.Context, req ClaimRequest) ([]Assignment, error) {
 	if req.Max <= 0 || req.FreeCU <= 0 {
 		return nil, nil
@@ -68,18 +74,32 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 	if w.State != store.WorkerActive {
 		return nil, nil // draining: no new work
 	}
-	cands, err := o.Tasks().Candidates(o.ctx, w.Group, int64(req.Max*claimOverfetch))
+	switch z, err := o.Zones().Get(o.ctx, w.Zone); {
+	case err == nil && z.Cordoned:
+		return nil, nil
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
+	cands, err := o.Tasks().Candidates(o.ctx, store.CandidateFilter{Group: w.Group, Zone: w.Zone,
+		WorkerLabels: cmp.Or(w.Labels, "{}"), Limit: int64(req.Max * claimOverfetch)})
 	if err != nil {
 		return nil, err
 	}
 	var out []Assignment
 	free := req.FreeCU
 	runs := map[int64]*runScope{}
+	elsewhere := map[string]bool{} // per avoided zone: can a live worker elsewhere serve?
 	for _, c := range cands {
 		if len(out) == req.Max {
 			break
 		}
 		if c.CU > free+1e-9 {
+			continue
+		}
+		if avoid, err := o.avoids(c, w, elsewhere); err != nil || avoid {
+			if err != nil {
+				return nil, err
+			}
 			continue
 		}
 		rs, err := o.runScope(runs, c.RunID)
@@ -97,6 +117,38 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 		out = append(out, *a)
 	}
 	return out, nil
+}
+
+// avoids says whether worker w should leave candidate c to others: c's last
+// attempt was lost on w or in w's zone, c became ready less than
+// AvoidWindow ago, and an active worker of the group in another uncordoned
+// zone is live. elsewhere caches that last answer per avoided zone.
+func (o *op) avoids(c store.Candidate, w store.Worker, elsewhere map[string]bool) (bool, error) {
+	if (c.AvoidWorker != w.ID && (c.AvoidZone == "" || c.AvoidZone != w.Zone)) ||
+		c.WaitedMs >= o.e.cfg.AvoidWindow.Milliseconds() {
+		return false, nil
+	}
+	other, seen := elsewhere[c.AvoidZone]
+	if !seen {
+		ws, err := o.Workers().List(o.ctx, false)
+		if err != nil {
+			return false, err
+		}
+		zones, err := o.Zones().List(o.ctx)
+		if err != nil {
+			return false, err
+		}
+		cordoned := map[string]bool{}
+		for _, z := range zones {
+			cordoned[z.Name] = z.Cordoned
+		}
+		other = slices.ContainsFunc(ws, func(x store.Worker) bool {
+			return x.State == store.WorkerActive && x.Group == w.Group && x.ID != w.ID &&
+				x.Zone != c.AvoidZone && !cordoned[x.Zone]
+		})
+		elsewhere[c.AvoidZone] = other
+	}
+	return other, nil
 }
 
 func live(workerState string) bool {

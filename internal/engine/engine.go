@@ -45,7 +45,22 @@ type Config struct {
 	MaxLost int
 	// SweepBatch bounds the expired attempts handled per transaction.
 	SweepBatch int
-	Logger     *slog.Logger
+	// ResumeAfter: a sweep that finds no sweep ran for this long assumes
+	// that every server, or the database, was down, so that no worker could
+	// renew its lease; it extends the live leases by LeaseTTL instead of
+	// declaring their workers lost (default LeaseTTL/2). Workers still
+	// fence themselves on their own clock, so this never lets two attempts
+	// of a task overlap; it spares the fleet a false mass loss.
+	ResumeAfter time.Duration
+	// AvoidWindow is how long a task requeued after a lost or preempted
+	// attempt is left to workers outside that attempt's zone, when any is
+	// live (default 5s); after it any worker may take it.
+	AvoidWindow time.Duration
+	// LostWorkerWindow is how long a lost worker that did not come back
+	// (no live worker of its name in its zone) counts against its zone's
+	// health and registered capacity (default 1h).
+	LostWorkerWindow time.Duration
+	Logger           *slog.Logger
 }
 
 // Default timing: a heartbeat every second renews a 3 s lease, so a lost
@@ -62,6 +77,9 @@ func (c Config) withDefaults() Config {
 	c.DispatchTimeout = cmp.Or(c.DispatchTimeout, 2*c.LeaseTTL)
 	c.MaxLost = cmp.Or(c.MaxLost, DefaultMaxLost)
 	c.SweepBatch = cmp.Or(c.SweepBatch, 200)
+	c.ResumeAfter = cmp.Or(c.ResumeAfter, c.LeaseTTL/2)
+	c.AvoidWindow = cmp.Or(c.AvoidWindow, 5*time.Second)
+	c.LostWorkerWindow = cmp.Or(c.LostWorkerWindow, time.Hour)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}

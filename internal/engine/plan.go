@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 	"sync"
 
@@ -16,6 +17,14 @@ type plan struct {
 	// downstream and descendants per node index, as int64 for the store.
 	downstream  [][]int64
 	descendants [][]int64
+	// placement per node index: the constraints as the tasks table keeps
+	// them.
+	placement []placement
+}
+
+// placement is a node's constraints in the store's encoding.
+type placement struct {
+	labels, zonesAllow, zonesDeny string
 }
 
 func compile(def *workflow.Definition) *plan {
@@ -23,10 +32,16 @@ func compile(def *workflow.Definition) *plan {
 	p := &plan{def: def, graph: g,
 		downstream:  make([][]int64, len(g.Nodes)),
 		descendants: make([][]int64, len(g.Nodes)),
+		placement:   make([]placement, len(g.Nodes)),
 	}
 	for i, n := range g.Nodes {
 		for _, d := range n.Downstream {
 			p.downstream[i] = append(p.downstream[i], int64(d))
+		}
+		p.placement[i] = placement{zonesAllow: store.EncodeZones(n.ZonesAllow), zonesDeny: store.EncodeZones(n.ZonesDeny)}
+		if len(n.Labels) > 0 {
+			b, _ := json.Marshal(n.Labels) // a map of strings always encodes
+			p.placement[i].labels = string(b)
 		}
 	}
 	// Nodes are in topological order: descendants of i are its downstream

@@ -20,7 +20,8 @@ type Report struct {
 	Kind      string // ReportStart or ReportFinish
 	// For ReportFinish: the attempt's end state (succeeded, failed,
 	// timed_out, lost when the worker gave the task up, fenced when it
-	// killed the task for lack of a lease), exit code, reason and outputs.
+	// killed the task for lack of a lease, cancelled when it stopped the
+	// task on a preempt order), exit code, reason and outputs.
 	State    string
 	ExitCode int64
 	Reason   string
@@ -47,7 +48,7 @@ type ReportResult struct {
 
 var finishStates = map[string]bool{
 	store.AttemptSucceeded: true, store.AttemptFailed: true, store.AttemptTimedOut: true,
-	store.AttemptLost: true, store.AttemptFenced: true,
+	store.AttemptLost: true, store.AttemptFenced: true, store.AttemptCancelled: true,
 }
 
 // Report applies a batch of a worker's reports in one transaction. Each

@@ -12,7 +12,9 @@ import (
 // settle applies an attempt that just ended to its task: success records
 // the outputs and releases the downstream tasks; failure retries or fails
 // the task; loss requeues it elsewhere or, for a task that is not
-// rerunnable, fails it with reason "lost". A task that already moved on
+// rerunnable, fails it with reason "lost"; an attempt its worker stopped
+// on an operator's order (drain --reschedule) requeues the task at once,
+// counted neither as a failure nor as a loss. A task that already moved on
 // (cancelled, say) is left alone.
 func (o *op) settle(a store.Attempt, outputs map[string]string) error {
 	task, err := o.Tasks().Get(o.ctx, a.TaskID)
@@ -45,16 +47,22 @@ func (o *op) settle(a store.Attempt, outputs map[string]string) error {
 			return o.failRunning(run, p, task, a,
 				fmt.Sprintf("lost: %d attempts lost (max_lost %d)", task.Lost+1, o.e.cfg.MaxLost))
 		}
-		return o.requeue(task, a, retry.Decision{Retry: true}, 1,
+		return o.requeue(task, a, retry.Decision{Retry: true}, requeueLost,
 			fmt.Sprintf("attempt %d %s: %s", a.Number, a.State, a.Reason))
+	case store.AttemptCancelled:
+		if a.StopRequested {
+			return o.requeue(task, a, retry.Decision{Retry: true}, requeuePreempted,
+				fmt.Sprintf("attempt %d stopped on %s to move the task: %s", a.Number, a.WorkerID, a.Reason))
+		}
+		fallthrough // a worker that cancels on its own failed the attempt
 	default: // failed, timed_out
-		d := policy(node.Retry).Next(int(task.Attempts - task.Lost))
+		d := policy(node.Retry).Next(int(task.Attempts - task.Lost - task.Preempted))
 		reason := fmt.Sprintf("attempt %d %s", a.Number, a.State)
 		if a.Reason != "" {
 			reason += ": " + a.Reason
 		}
 		if d.Retry {
-			return o.requeue(task, a, d, 0, reason)
+			return o.requeue(task, a, d, requeueFailed, reason)
 		}
 		return o.failRunning(run, p, task, a, reason)
 	}
@@ -95,16 +103,32 @@ func (o *op) succeed(run store.Run, p *plan, task store.Task, a store.Attempt, o
 	return o.progress(run.ID, 1, 0)
 }
 
+// requeueCause is why an attempt ended without finishing its task.
+type requeueCause int
+
+const (
+	requeueFailed    requeueCause = iota // failed or timed out: the retry policy allowed another
+	requeueLost                          // lost with its worker, or fenced
+	requeuePreempted                     // stopped on an operator's order
+)
+
 // requeue sends the task back to the queue for a new attempt, at once or
-// after the policy's delay. A lost attempt's worker and zone are avoided.
-func (o *op) requeue(task store.Task, a store.Attempt, d retry.Decision, lost int64, reason string) error {
+// after the policy's delay. The worker and zone of a lost or preempted
+// attempt are avoided.
+func (o *op) requeue(task store.Task, a store.Attempt, d retry.Decision, cause requeueCause, reason string) error {
 	state := store.TaskQueued
 	if d.Delay > 0 {
 		state = store.TaskRetryWait
 	}
-	r := store.TaskRequeue{State: state, Reason: reason, DelayMs: d.Delay.Milliseconds(), Lost: lost,
+	r := store.TaskRequeue{State: state, Reason: reason, DelayMs: d.Delay.Milliseconds(),
 		ID: task.ID, AttemptID: a.ID}
-	if lost > 0 {
+	switch cause {
+	case requeueLost:
+		r.Lost = 1
+	case requeuePreempted:
+		r.Preempted = 1
+	}
+	if cause != requeueFailed {
 		r.AvoidWorker, r.AvoidZone = a.WorkerID, a.Zone
 	}
 	ok, err := o.Tasks().Requeue(o.ctx, r)

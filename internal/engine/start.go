@@ -111,9 +111,11 @@ func (o *op) startRun(req StartRequest) (Started, error) {
 		if len(n.Upstream) == 0 {
 			state = store.TaskQueued
 		}
+		pl := p.placement[i]
 		tasks[i] = store.NewTask{
 			RunID: run.ID, Idx: int64(i), Name: n.Name, State: state, Group: n.Group, CU: n.CU,
 			Priority: int64(n.Priority), RunPriority: req.Priority, NeedsTotal: int64(len(n.Upstream)),
+			Labels: pl.labels, ZonesAllow: pl.zonesAllow, ZonesDeny: pl.zonesDeny,
 		}
 	}
 	if err := o.Tasks().Insert(o.ctx, tasks); err != nil {

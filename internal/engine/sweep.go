@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/baton-sched/baton/internal/store"
 )
@@ -12,6 +13,11 @@ type SweepResult struct {
 	WorkersLost  int
 	AttemptsLost int
 	TasksWoken   int
+	// Resumed is the time since the previous sweep when it exceeded
+	// ResumeAfter: the leases of LeasesExtended live workers were extended
+	// instead of expired.
+	Resumed        time.Duration
+	LeasesExtended int
 }
 
 // Sweep is the failure detector. It marks workers whose lease ran out as
@@ -19,15 +25,25 @@ type SweepResult struct {
 // into lost attempts that the tasks' policies then handle, and queues
 // retries whose wait is over. Every server runs it; concurrent sweeps skip
 // each other's rows, and every step is a guarded update.
+//
+// The first sweep after no sweep ran for ResumeAfter (every server or the
+// database was down, so no worker could renew) extends the live leases
+// instead: workers that are alive renew within the new lease, and the
+// others are found lost a lease later.
 func (e *Engine) Sweep(ctx context.Context) (SweepResult, error) {
 	var res SweepResult
 	err := e.inTx(ctx, "server:sweeper", func(o *op) error {
+		res = SweepResult{}
+		resumed, err := o.resumeAfterOutage(&res)
+		if err != nil || resumed {
+			return err
+		}
 		lost, err := o.Workers().Expire(o.ctx)
 		if err != nil {
 			return err
 		}
 		for _, w := range lost {
-			o.record(store.NewEvent{Kind: "worker.lost", WorkerID: w.ID, NewState: store.WorkerLost,
+			o.record(store.NewEvent{Kind: "worker.lost", WorkerID: w.ID, Zone: w.Zone, NewState: store.WorkerLost,
 				Reason: fmt.Sprintf("lease expired (zone %s)", w.Zone)})
 		}
 		res.WorkersLost = len(lost)
@@ -65,6 +81,36 @@ func (e *Engine) Sweep(ctx context.Context) (SweepResult, error) {
 		return res, fmt.Errorf("sweep retries: %w", err)
 	}
 	return res, nil
+}
+
+// sweepMark names the loop mark of the sweeper.
+const sweepMark = "sweep"
+
+// resumeAfterOutage advances the sweep mark and, when the previous sweep
+// is older than ResumeAfter, extends the live leases. Of concurrent
+// sweeps, the one that advanced the mark decides.
+func (o *op) resumeAfterOutage(res *SweepResult) (bool, error) {
+	m, err := o.Marks().Get(o.ctx, sweepMark)
+	if err != nil {
+		return false, err
+	}
+	advanced, err := o.Marks().Advance(o.ctx, sweepMark, m.At)
+	if err != nil {
+		return false, err
+	}
+	gap := time.Duration(m.Now-m.At) * time.Millisecond
+	if !advanced || m.At == 0 || gap < o.e.cfg.ResumeAfter {
+		return false, nil
+	}
+	n, err := o.Workers().ExtendLeases(o.ctx, o.e.cfg.LeaseTTL.Milliseconds())
+	if err != nil {
+		return false, err
+	}
+	res.Resumed, res.LeasesExtended = gap, int(n)
+	o.record(store.NewEvent{Kind: "sweeper.resumed",
+		Reason: fmt.Sprintf("no sweep for %v (servers or database down): leases of %d live workers extended by %v",
+			gap.Round(time.Millisecond), n, o.e.cfg.LeaseTTL)})
+	return true, nil
 }
 
 func (e *Engine) loseExpired(ctx context.Context) (int, error) {

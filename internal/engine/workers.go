@@ -35,6 +35,14 @@ func (e *Engine) RegisterWorker(ctx context.Context, spec WorkerSpec) (store.Wor
 	if spec.Capacity < 0 {
 		return store.Worker{}, invalid("capacity: must be positive, got %v", spec.Capacity)
 	}
+	if spec.Zone != "" {
+		if err := workflow.CheckZone(spec.Zone); err != nil {
+			return store.Worker{}, invalid("zone: %v", err)
+		}
+	}
+	if err := workflow.CheckLabels(spec.Labels); err != nil {
+		return store.Worker{}, invalid("labels: %v", err)
+	}
 	if spec.Labels == nil {
 		spec.Labels = map[string]string{}
 	}
@@ -57,7 +65,10 @@ func (e *Engine) RegisterWorker(ctx context.Context, spec WorkerSpec) (store.Wor
 		if w, err = o.Workers().Register(o.ctx, n); err != nil {
 			return err
 		}
-		o.record(store.NewEvent{Kind: "worker.active", WorkerID: w.ID, NewState: store.WorkerActive,
+		if err := o.Zones().Ensure(o.ctx, w.Zone); err != nil {
+			return err
+		}
+		o.record(store.NewEvent{Kind: "worker.active", WorkerID: w.ID, Zone: w.Zone, NewState: store.WorkerActive,
 			Reason: fmt.Sprintf("%s registered in zone %s, group %s, %g CU", w.Name, w.Zone, w.Group, w.Capacity)})
 		return nil
 	})
@@ -71,7 +82,10 @@ func (e *Engine) RegisterWorker(ctx context.Context, spec WorkerSpec) (store.Wor
 type Beat struct {
 	// Kill lists attempts the worker runs that are no longer live: cancelled,
 	// lost or superseded. The worker must kill them.
-	Kill     []int64
+	Kill []int64
+	// Preempt lists live attempts an operator moved elsewhere: the worker
+	// stops them and reports them cancelled, and the tasks are requeued.
+	Preempt  []int64
 	State    string        // the worker's state: active or draining
 	LeaseTTL time.Duration // how long the renewed lease lasts
 }
@@ -95,8 +109,13 @@ func (e *Engine) Heartbeat(ctx context.Context, workerID string, running []int64
 			return err
 		}
 		beat = Beat{State: w.State, LeaseTTL: e.cfg.LeaseTTL}
+		for _, l := range live {
+			if l.StopRequested {
+				beat.Preempt = append(beat.Preempt, l.ID)
+			}
+		}
 		for _, id := range running {
-			if !slices.Contains(live, id) {
+			if !slices.ContainsFunc(live, func(l store.LiveAttempt) bool { return l.ID == id }) {
 				beat.Kill = append(beat.Kill, id)
 			}
 		}
@@ -123,7 +142,7 @@ func (e *Engine) StopWorker(ctx context.Context, workerID string) error {
 		if err != nil || !ok {
 			return err
 		}
-		o.record(store.NewEvent{Kind: "worker.stopped", WorkerID: workerID, OldState: w.State,
+		o.record(store.NewEvent{Kind: "worker.stopped", WorkerID: workerID, Zone: w.Zone, OldState: w.State,
 			NewState: store.WorkerStopped, Reason: "worker shut down"})
 		return nil
 	})
