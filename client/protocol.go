@@ -30,7 +30,11 @@ type HeartbeatRequest struct {
 
 // HeartbeatResponse tells the worker what to kill.
 type HeartbeatResponse struct {
-	Kill     []int64       `json:"kill" doc:"Attempts that are no longer live: kill them"`
+	Kill []int64 `json:"kill" doc:"Attempts that are no longer live: kill them, drop their results"`
+	// Preempt lists live attempts an operator moved elsewhere (drain
+	// --reschedule): stop them and report finish state "cancelled"; the
+	// task is then handed on.
+	Preempt  []int64       `json:"preempt,omitempty"`
 	State    string        `json:"state" enum:"active,draining"`
 	LeaseTTL time.Duration `json:"lease_ttl"`
 }
@@ -65,7 +69,7 @@ type ClaimResponse struct {
 type Report struct {
 	AttemptID int64             `json:"attempt_id"`
 	Kind      string            `json:"kind" enum:"start,finish"`
-	State     string            `json:"state,omitempty" doc:"For finish: succeeded, failed, timed_out, lost (given up) or fenced (killed for lack of a lease)"`
+	State     string            `json:"state,omitempty" doc:"For finish: succeeded, failed, timed_out, lost (given up), fenced (killed for lack of a lease) or cancelled (stopped on a preempt order)"`
 	ExitCode  int64             `json:"exit_code,omitempty"`
 	Reason    string            `json:"reason,omitempty"`
 	Outputs   map[string]string `json:"outputs,omitempty"`

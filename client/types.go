@@ -123,6 +123,8 @@ type Worker struct {
 	LeaseExpiresAt time.Time         `json:"lease_expires_at"`
 	RegisteredAt   time.Time         `json:"registered_at"`
 	LastSeenAt     time.Time         `json:"last_seen_at"`
+	UsedCU         float64           `json:"used_cu" doc:"Capacity taken by its running attempts"`
+	Running        int               `json:"running" doc:"Its live attempts"`
 }
 
 // Event is one entry of the audit trail.
@@ -139,6 +141,7 @@ type Event struct {
 	OldState  string    `json:"old_state,omitempty"`
 	NewState  string    `json:"new_state,omitempty"`
 	Reason    string    `json:"reason,omitempty"`
+	Zone      string    `json:"zone,omitempty"`
 }
 
 // LogChunk is a piece of an attempt's output.

@@ -53,10 +53,19 @@ func (s *Server) registerEvents(api huma.API) {
 		out := &workersOutput{Body: client.Page[client.Worker]{Items: []client.Worker{}}}
 		err := s.read(ctx, func(tx store.Tx) error {
 			ws, err := tx.Workers().List(ctx, in.All)
-			for _, w := range ws {
-				out.Body.Items = append(out.Body.Items, toWorker(w))
+			if err != nil {
+				return err
 			}
-			return err
+			used, err := workerUsage(ctx, tx)
+			if err != nil {
+				return err
+			}
+			for _, w := range ws {
+				cw := toWorker(w)
+				cw.UsedCU, cw.Running = used[w.ID].UsedCU, int(used[w.ID].Running)
+				out.Body.Items = append(out.Body.Items, cw)
+			}
+			return nil
 		})
 		return out, err
 	})

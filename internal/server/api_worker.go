@@ -75,7 +75,8 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "heartbeat", Method: http.MethodPost, Path: "/api/v1/workers/{id}/heartbeat",
 		Summary: "Renew a worker's lease", Tags: []string{protocolTag},
-		Description: "Renews the lease that covers all the worker's attempts and lists the attempts to kill. " +
+		Description: "Renews the lease that covers all the worker's attempts, lists the attempts to kill and " +
+			"those to stop and report cancelled (preempted by an operator). " +
 			"410 Gone: the worker was declared lost; it must kill its tasks and register again.",
 	}, func(ctx context.Context, in *heartbeatInput) (*heartbeatOutput, error) {
 		beat, err := s.engine.Heartbeat(ctx, in.ID, in.Body.Running)
@@ -86,7 +87,8 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 		if kill == nil {
 			kill = []int64{}
 		}
-		return &heartbeatOutput{Body: client.HeartbeatResponse{Kill: kill, State: beat.State, LeaseTTL: beat.LeaseTTL}}, nil
+		return &heartbeatOutput{Body: client.HeartbeatResponse{Kill: kill, Preempt: beat.Preempt, State: beat.State,
+			LeaseTTL: beat.LeaseTTL}}, nil
 	})
 
 	huma.Register(api, huma.Operation{

@@ -88,7 +88,7 @@ func toEvent(e store.Event) client.Event {
 	return client.Event{
 		ID: e.ID, At: ms(e.At), Kind: e.Kind, Actor: e.Actor, RunID: e.RunID, TaskID: e.TaskID,
 		Task: e.Task, AttemptID: e.AttemptID, WorkerID: e.WorkerID, OldState: e.OldState,
-		NewState: e.NewState, Reason: e.Reason,
+		NewState: e.NewState, Reason: e.Reason, Zone: e.Zone,
 	}
 }
 

@@ -34,11 +34,12 @@ func (s *Server) routes() http.Handler {
 	s.registerRuns(api)
 	s.registerEvents(api)
 	s.registerWorkerProtocol(api)
+	s.registerZones(api)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", promhttp.Handler())
+	mux.Handle("GET /metrics", promhttp.HandlerFor(newRegistry(s.engine), promhttp.HandlerOpts{}))
 	return mux
 }
 

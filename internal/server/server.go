@@ -3,6 +3,8 @@ package server
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,7 +26,11 @@ type Config struct {
 	SweepInterval time.Duration
 	// MaxClaimWait bounds how long a claim long-polls.
 	MaxClaimWait time.Duration
-	Logger       *slog.Logger
+	// MonitorInterval is how often the leading server records zone health.
+	MonitorInterval time.Duration
+	// LeaderTTL is the term of the loops' leader lease.
+	LeaderTTL time.Duration
+	Logger    *slog.Logger
 }
 
 func (c Config) withDefaults() Config {
@@ -32,6 +38,8 @@ func (c Config) withDefaults() Config {
 	c.HeartbeatInterval = cmp.Or(c.HeartbeatInterval, engine.DefaultHeartbeatInterval)
 	c.SweepInterval = cmp.Or(c.SweepInterval, 500*time.Millisecond)
 	c.MaxClaimWait = cmp.Or(c.MaxClaimWait, 30*time.Second)
+	c.MonitorInterval = cmp.Or(c.MonitorInterval, time.Second)
+	c.LeaderTTL = cmp.Or(c.LeaderTTL, 10*time.Second)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -42,10 +50,13 @@ func (c Config) withDefaults() Config {
 // state of its own: any number of servers may share one database.
 type Server struct {
 	cfg     Config
+	id      string // this server's identity in leader leases
 	engine  *engine.Engine
 	log     *slog.Logger
 	handler http.Handler
 	sweeper *Sweeper
+	elector *Elector
+	monitor *zoneMonitor
 
 	mu       sync.Mutex
 	http     *http.Server
@@ -57,9 +68,15 @@ type Server struct {
 // New returns a server on the engine.
 func New(e *engine.Engine, cfg Config) *Server {
 	cfg = cfg.withDefaults()
-	s := &Server{cfg: cfg, engine: e, log: cfg.Logger, stopping: make(chan struct{})}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	s := &Server{cfg: cfg, id: "server-" + hex.EncodeToString(b[:]), engine: e, log: cfg.Logger,
+		stopping: make(chan struct{})}
 	s.handler = s.routes()
 	s.sweeper = NewSweeper(e, SweeperConfig{Interval: cfg.SweepInterval, Logger: cfg.Logger})
+	s.elector = NewElector(e, ElectorConfig{Name: "loops", Holder: s.id, TTL: cfg.LeaderTTL, Logger: cfg.Logger})
+	s.monitor = &zoneMonitor{engine: e, elector: s.elector, log: cfg.Logger}
+	s.monitor.loop = loop{interval: cfg.MonitorInterval, run: func(ctx context.Context) { s.monitor.runOnce(ctx) }}
 	return s
 }
 
@@ -99,7 +116,9 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 	}()
 	s.sweeper.Start(ctx)
-	s.log.Info("server listening", "addr", ln.Addr().String())
+	s.elector.Start(ctx)
+	s.monitor.Start(ctx)
+	s.log.Info("server listening", "addr", ln.Addr().String(), "server_id", s.id)
 	return nil
 }
 
@@ -114,7 +133,9 @@ func (s *Server) Stop() {
 	}
 	h, done := s.http, s.done
 	s.mu.Unlock()
+	s.monitor.Stop()
 	s.sweeper.Stop()
+	s.elector.Stop()
 	if h == nil {
 		return
 	}
