@@ -34,6 +34,8 @@ func clientCommands(g *globals) []*cobra.Command {
 		newCancelCmd(g),
 		newLogsCmd(g),
 		newWorkersCmd(g),
+		newZonesCmd(g),
+		newZoneCmd(g),
 		newEventsCmd(g),
 		newWorkflowsCmd(g),
 		newWorkflowCmd(g),

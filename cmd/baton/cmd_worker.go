@@ -15,7 +15,7 @@ import (
 
 func workerFlags(fs *pflag.FlagSet) {
 	d := config.Defaults()
-	fs.String("name", "", "worker name (default: host name and process id)")
+	fs.String("name", "", "worker name, stable across restarts (default: the host name)")
 	fs.String("zone", d["zone"].(string), "availability zone of this worker")
 	fs.String("group", d["group"].(string), "resource group this worker serves")
 	fs.Float64("capacity", d["capacity"].(float64), "capacity in CU")
@@ -31,7 +31,8 @@ func newWorkerCmd(g *globals) *cobra.Command {
 		Long: "Registers with the servers, heartbeats, long-polls for work and runs tasks.\n" +
 			"Give several --server URLs to ride through the loss of a server.\n" +
 			"SIGTERM stops claiming and lets running tasks finish (up to a grace period).",
-		Example: "  baton worker --server http://s1:8420,http://s2:8420 --zone b --capacity 8",
+		Example: "  baton worker --server http://s1:8420,http://s2:8420 --zone b --capacity 8\n" +
+			"  baton worker drain WORKER_ID --reschedule",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.config(cmd)
@@ -47,8 +48,12 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
+			name := cfg.Name
+			if name == "" {
+				name, _ = os.Hostname()
+			}
 			a, err := worker.New(worker.Config{
-				Servers: servers, Name: cfg.Name, Zone: cfg.Zone, Group: cfg.Group, Capacity: cfg.Capacity,
+				Servers: servers, Name: name, Zone: cfg.Zone, Group: cfg.Group, Capacity: cfg.Capacity,
 				Labels: cfg.Labels, WorkDir: cfg.WorkDir, Version: server.Version, Logger: logger(cfg),
 			})
 			if err != nil {
@@ -57,12 +62,16 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if err := a.Start(ctx); err != nil {
 				return err
 			}
-			<-ctx.Done()
+			select {
+			case <-ctx.Done():
+			case <-a.Done(): // drained
+			}
 			a.Stop()
 			return nil
 		},
 	}
 	workerFlags(cmd.Flags())
+	cmd.AddCommand(newWorkerDrainCmd(g))
 	return cmd
 }
 

@@ -119,6 +119,31 @@ func (a *Agent) Stop() {
 	<-a.done
 }
 
+// Done is closed once the agent stopped: after Stop, when its context
+// ended, or when the servers drained the worker and its last task ended.
+func (a *Agent) Done() <-chan struct{} { return a.done }
+
+// exitWhenDrained stops the agent once the servers drained the worker
+// and no task of it runs any more: a drained worker leaves.
+func (a *Agent) exitWhenDrained(ctx context.Context) {
+	for {
+		a.mu.Lock()
+		idle := a.draining && !a.stopping && len(a.runningLocked("")) == 0
+		ch := a.changed.wait()
+		a.mu.Unlock()
+		if idle {
+			a.log.Info("worker drained and idle: exiting", "worker_id", a.ID())
+			a.stopOnce.Do(func() { close(a.stopReq) })
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ch:
+		}
+	}
+}
+
 // ID returns the worker ID the servers gave this agent, or "" while it is
 // not registered. It changes when the agent registers again after the
 // servers declared it lost.
@@ -163,6 +188,7 @@ func (a *Agent) run(ctx context.Context) {
 	loops.Go(func() { a.reports.run(bg) })
 	loops.Go(func() { a.logs.run(bg) })
 	loops.Go(func() { a.watchLease(bg) })
+	loops.Go(func() { a.exitWhenDrained(bg) })
 	session.Go(func() { a.sessionLoop(sessionCtx) })
 	claiming.Go(func() { a.claimLoop(claimCtx) })
 

@@ -366,3 +366,38 @@ func TestAgentStop(t *testing.T) {
 		a.Stop()
 	})
 }
+
+func TestAgentStopsPreemptedAttempt(t *testing.T) {
+	x := newAgentTest(t, nil)
+	pids := x.sleeper(101)
+	x.fake.set(func(f *fakeServer) { f.preempt[101] = true })
+	waitDead(t, 10*time.Second, pids...)
+	fin := x.fake.waitReport(t, 101, "finish")
+	if fin.State != "cancelled" || !strings.Contains(fin.Reason, "preempted") {
+		t.Errorf("finish report %+v, want cancelled (preempted)", fin.Report)
+	}
+	if out := x.fake.output(101, "stderr"); !strings.Contains(out, "stopped to run elsewhere") {
+		t.Errorf("stderr %q lacks the note explaining the stop", out)
+	}
+}
+
+func TestAgentExitsWhenDrainedAndIdle(t *testing.T) {
+	x := newAgentTest(t, nil)
+	x.fake.enqueue(x.assignment(101, `sleep 0.5; echo done`))
+	x.fake.waitReport(t, 101, "start")
+	x.fake.set(func(f *fakeServer) { f.draining = true })
+	select {
+	case <-x.a.Done():
+	case <-time.After(15 * time.Second):
+		t.Fatal("a drained worker did not exit after its last task")
+	}
+	if got := x.fake.reportsOf(101); len(got) != 2 || got[1].State != "succeeded" {
+		t.Errorf("reports %+v, want the running task to finish and be reported before the exit", got)
+	}
+	if stops := get(x.fake, func(f *fakeServer) []string { return f.stops }); !slices.Equal(stops, []string{"w-1"}) {
+		t.Errorf("stops = %v, want the worker to tell the servers it left", stops)
+	}
+	if n := len(get(x.fake, func(f *fakeServer) []gotBeat { return f.beats })); n == 0 {
+		t.Error("no heartbeat carried the draining state")
+	}
+}

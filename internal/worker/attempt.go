@@ -20,6 +20,7 @@ const (
 	causeTimeout             // ran past its timeout: timed_out
 	causeShutdown            // the worker shut down: lost
 	causeFenced              // the worker's lease ran out: fenced
+	causePreempted           // the servers asked to move it (drain --reschedule): cancelled
 	causeSuperseded          // the servers say it is no longer live: no report
 )
 
@@ -190,7 +191,7 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 	a.mu.Lock()
 	at.proc = p
 	switch at.cause { // killed while it was starting
-	case causeTimeout, causeShutdown:
+	case causeTimeout, causeShutdown, causePreempted:
 		p.terminate(a.cfg.KillGrace)
 	case causeFenced, causeSuperseded:
 		p.kill()
@@ -253,6 +254,8 @@ func endNote(cause endCause, res exitResult, timeout time.Duration) []string {
 		return []string{"worker lost its lease: task killed (" + res.reason() + ")"}
 	case cause == causeShutdown:
 		return []string{"worker shut down: task killed (" + res.reason() + ")"}
+	case cause == causePreempted:
+		return []string{"task stopped to run elsewhere (worker drained with reschedule): " + res.reason()}
 	case res.ShimError != "":
 		return []string{res.ShimError}
 	}
@@ -270,6 +273,8 @@ func finishReport(at *attempt, cause endCause, res exitResult, outputs map[strin
 		r.State, r.Reason = "fenced", "worker lease expired"
 	case cause == causeShutdown:
 		r.State, r.Reason = "lost", "worker shut down"
+	case cause == causePreempted:
+		r.State, r.Reason = "cancelled", "preempted: stopped to run elsewhere ("+res.reason()+")"
 	case cause == causeTimeout:
 		r.State, r.Reason = "timed_out", fmt.Sprintf("timed out after %v", at.asg.Timeout)
 	case res.ShimError != "":
@@ -290,6 +295,8 @@ func notStartedReport(at *attempt, cause endCause) (client.Report, bool) {
 		r.State, r.Reason = "lost", "worker shut down"
 	case causeFenced:
 		r.State, r.Reason = "fenced", "not started: the worker had no valid lease"
+	case causePreempted:
+		r.State, r.Reason = "cancelled", "preempted before it started"
 	default:
 		return r, false
 	}

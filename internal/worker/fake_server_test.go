@@ -30,6 +30,7 @@ type fakeServer struct {
 	reportGate       chan struct{}   // when set, reports wait until it is closed
 	gone             map[string]bool // workers declared lost: heartbeats get 410
 	kill             map[int64]bool  // attempts in the heartbeat's Kill list
+	preempt          map[int64]bool  // attempts in the heartbeat's Preempt list
 	conflict         map[int64]bool  // attempts whose reports get 409
 	logsFenced       map[int64]bool  // attempts whose logs are refused
 	draining         bool
@@ -60,7 +61,7 @@ type gotReport struct {
 
 func newFakeServer(t *testing.T, ttl, interval time.Duration) *fakeServer {
 	f := &fakeServer{ttl: ttl, interval: interval, closing: make(chan struct{}), work: make(chan struct{}),
-		gone: map[string]bool{}, kill: map[int64]bool{}, conflict: map[int64]bool{},
+		gone: map[string]bool{}, kill: map[int64]bool{}, preempt: map[int64]bool{}, conflict: map[int64]bool{},
 		logsFenced: map[int64]bool{}, chunks: map[int64][]client.NewLogChunk{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/workers", f.register)
@@ -201,6 +202,9 @@ func (f *fakeServer) heartbeat(w http.ResponseWriter, r *http.Request) {
 	for _, a := range req.Running {
 		if f.kill[a] {
 			resp.Kill = append(resp.Kill, a)
+		}
+		if f.preempt[a] {
+			resp.Preempt = append(resp.Preempt, a)
 		}
 	}
 	f.mu.Unlock()

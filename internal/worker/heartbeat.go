@@ -132,6 +132,12 @@ func (a *Agent) heartbeatOnce(ctx context.Context) heartbeatResult {
 			res.Kill = append(res.Kill, aid)
 		}
 	}
+	for _, aid := range beat.Preempt {
+		if at := a.attempts[aid]; at != nil && at.workerID == id && at.cause == causeNone && !at.exited {
+			a.log.Info("servers moved the attempt elsewhere: stopping it", "attempt_id", aid)
+			a.killLocked(at, causePreempted, false)
+		}
+	}
 	a.changed.notify()
 	a.mu.Unlock()
 	a.pushLease(res.Left)
