@@ -33,7 +33,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			"SIGTERM stops claiming and lets running tasks finish (up to a grace period).",
 		Example: "  baton worker --server http://s1:8420,http://s2:8420 --zone b --capacity 8\n" +
 			"  baton worker drain WORKER_ID --reschedule",
-		Args:    cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.config(cmd)
 			if err != nil {
