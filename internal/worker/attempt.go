@@ -41,12 +41,14 @@ func (at *attempt) outputFile() string { return filepath.Join(at.dir, ".baton-ou
 
 // killLocked ends an attempt for cause: at once with SIGKILL when hard,
 // else SIGTERM and SIGKILL after KillGrace. The first cause is the one
-// reported, except that superseded (report nothing) overrides any.
+// reported: an attempt the worker fenced (or timed out, or stopped) is
+// reported so even when the servers later say it was superseded; they
+// refuse that report, which leaves its trace in the audit trail.
 func (a *Agent) killLocked(at *attempt, cause endCause, hard bool) {
 	if at == nil {
 		return
 	}
-	if cause == causeSuperseded || (at.cause == causeNone && !at.exited) {
+	if at.cause == causeNone && !at.exited {
 		at.cause = cause
 	}
 	if at.proc == nil || at.exited {
@@ -267,10 +269,10 @@ func endNote(cause endCause, res exitResult, timeout time.Duration) []string {
 func finishReport(at *attempt, cause endCause, res exitResult, outputs map[string]string) (client.Report, bool) {
 	r := client.Report{AttemptID: at.asg.AttemptID, Kind: "finish", ExitCode: int64(res.Code)}
 	switch {
-	case cause == causeSuperseded:
-		return r, false
 	case cause == causeFenced || res.LeaseExpired:
 		r.State, r.Reason = "fenced", "worker lease expired"
+	case cause == causeSuperseded:
+		return r, false
 	case cause == causeShutdown:
 		r.State, r.Reason = "lost", "worker shut down"
 	case cause == causePreempted:

@@ -38,8 +38,15 @@
 //	Assignment.Timeout passed         timed_out (SIGTERM, SIGKILL after KillGrace)
 //	the worker's lease ran out        fenced    (SIGKILL, by the agent or its shim)
 //	Stop after ShutdownGrace          lost      ("worker shut down": requeued at once)
+//	the heartbeat's Preempt list      cancelled (SIGTERM, SIGKILL after KillGrace;
+//	                                             the task is requeued elsewhere)
 //	the servers said it is not live   nothing   (409 on a report or logs, the
 //	                                             heartbeat's Kill list, 410 Gone)
+//
+// The first of these causes is the one reported: an attempt the worker
+// fenced is reported fenced when it reconnects even though the servers
+// have moved the task on meanwhile; they refuse the report (409), which
+// records the late report in the audit trail.
 //
 // A finish report is made after the attempt's last output chunk was
 // delivered, and kept until a server answered it (200 accepted or 409

@@ -1,0 +1,301 @@
+package chaos
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/baton-sched/baton/client"
+)
+
+// Timing is the failure-detection timing of a cluster; zero fields keep
+// Baton's defaults.
+type Timing struct {
+	LeaseTTL          time.Duration
+	HeartbeatInterval time.Duration
+	SweepInterval     time.Duration
+}
+
+func (t Timing) flags() []string {
+	var out []string
+	for _, f := range []struct {
+		flag string
+		d    time.Duration
+	}{{"--lease-ttl", t.LeaseTTL}, {"--heartbeat-interval", t.HeartbeatInterval}, {"--sweep-interval", t.SweepInterval}} {
+		if f.d > 0 {
+			out = append(out, f.flag, f.d.String())
+		}
+	}
+	return out
+}
+
+// Config describes a cluster to start.
+type Config struct {
+	// Binary is the baton binary every process runs.
+	Binary string
+	// Dir holds the process logs and the workers' working directories.
+	Dir string
+	// DSN is the PostgreSQL database the servers share.
+	DSN string
+	// Servers is how many servers to start (default 1).
+	Servers int
+	Timing  Timing
+}
+
+// Cluster is a running set of servers and workers. Its methods are safe
+// for concurrent use.
+type Cluster struct {
+	cfg     Config
+	proxies *proxies
+	servers []*Server
+	api     *client.Client
+
+	mu      sync.Mutex
+	workers []*Worker
+}
+
+// Server is a `baton server` process listening on a fixed address, so it
+// can be restarted where the workers' links point.
+type Server struct {
+	*Process
+	Addr string
+}
+
+// URL is the server's base URL.
+func (s *Server) URL() string { return "http://" + s.Addr }
+
+// WorkerSpec describes a worker to add.
+type WorkerSpec struct {
+	Name     string
+	Zone     string
+	Group    string
+	Capacity float64
+	Labels   map[string]string
+}
+
+// Worker is a `baton worker` process with one link to each server.
+type Worker struct {
+	*Process
+	Spec  WorkerSpec
+	Links []*Link
+}
+
+// Partition cuts the worker off from every server (packets dropped) until
+// Heal.
+func (w *Worker) Partition() error {
+	for _, l := range w.Links {
+		if err := l.Partition(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Heal ends a partition of the worker.
+func (w *Worker) Heal() error {
+	var errs []error
+	for _, l := range w.Links {
+		errs = append(errs, l.Heal())
+	}
+	return errors.Join(errs...)
+}
+
+// Start starts the servers of cfg, all at once as a cluster does on a
+// fresh database, and returns once each answers /readyz.
+func Start(ctx context.Context, cfg Config) (*Cluster, error) {
+	cfg.Servers = cmp.Or(cfg.Servers, 1)
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cluster dir: %w", err)
+	}
+	c := &Cluster{cfg: cfg, proxies: newProxies()}
+	var urls []string
+	for i := range cfg.Servers {
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		name := fmt.Sprintf("server-%d", i+1)
+		args := append([]string{"server", "--database", cfg.DSN, "--addr", addr, "--log-format", "json"},
+			cfg.Timing.flags()...)
+		s := &Server{Process: newProcess(name, cfg.Binary, filepath.Join(cfg.Dir, name+".log"), args, nil), Addr: addr}
+		c.servers = append(c.servers, s)
+		urls = append(urls, s.URL())
+	}
+	api, err := client.New(urls, client.WithActor("user:chaos"))
+	if err != nil {
+		return nil, err
+	}
+	c.api = api
+	for _, s := range c.servers {
+		if err := s.Start(); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	for _, s := range c.servers {
+		if err := c.WaitReady(ctx, s); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// freeAddr returns a loopback address with a port free right now.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// Servers returns the server processes.
+func (c *Cluster) Servers() []*Server { return c.servers }
+
+// Workers returns the worker processes added so far.
+func (c *Cluster) Workers() []*Worker {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.workers)
+}
+
+// Client is an API client of every server, failing over between them.
+func (c *Cluster) Client() *client.Client { return c.api }
+
+// WaitReady waits until server s answers /readyz.
+func (c *Cluster) WaitReady(ctx context.Context, s *Server) error {
+	return poll(ctx, 50*time.Millisecond, func() (bool, error) {
+		select {
+		case <-s.Exited():
+			return false, s.exitedWhile("starting")
+		default:
+		}
+		resp, err := http.Get(s.URL() + "/readyz")
+		if err != nil {
+			return false, nil
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
+	})
+}
+
+// AddWorker starts a worker and waits until it registered.
+func (c *Cluster) AddWorker(ctx context.Context, spec WorkerSpec) (*Worker, error) {
+	spec.Capacity = cmp.Or(spec.Capacity, 4)
+	w := &Worker{Spec: spec}
+	var urls []string
+	for _, s := range c.servers {
+		l, err := c.proxies.link(spec.Name+"->"+s.Name, s.Addr)
+		if err != nil {
+			return nil, err
+		}
+		w.Links = append(w.Links, l)
+		urls = append(urls, "http://"+l.Addr())
+	}
+	args := []string{"worker", "--server", strings.Join(urls, ","), "--name", spec.Name,
+		"--capacity", strconv.FormatFloat(spec.Capacity, 'g', -1, 64),
+		"--workdir", filepath.Join(c.cfg.Dir, "work", spec.Name), "--log-format", "json"}
+	if spec.Zone != "" {
+		args = append(args, "--zone", spec.Zone)
+	}
+	if spec.Group != "" {
+		args = append(args, "--group", spec.Group)
+	}
+	if len(spec.Labels) > 0 {
+		var kv []string
+		for _, k := range slices.Sorted(maps.Keys(spec.Labels)) {
+			kv = append(kv, k+"="+spec.Labels[k])
+		}
+		args = append(args, "--labels", strings.Join(kv, ","))
+	}
+	w.Process = newProcess(spec.Name, c.cfg.Binary, filepath.Join(c.cfg.Dir, spec.Name+".log"), args, nil)
+	c.mu.Lock()
+	c.workers = append(c.workers, w)
+	c.mu.Unlock()
+	if err := c.RestartWorker(ctx, w); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// RestartWorker starts a worker process that exited and waits until it
+// registered (under a new ID and its old name).
+func (c *Cluster) RestartWorker(ctx context.Context, w *Worker) error {
+	before, err := c.WorkerIDs(ctx, w.Name)
+	if err != nil {
+		return err
+	}
+	if err := w.Start(); err != nil {
+		return err
+	}
+	return poll(ctx, 50*time.Millisecond, func() (bool, error) {
+		select {
+		case <-w.Exited():
+			return false, w.exitedWhile("starting")
+		default:
+		}
+		ids, err := c.WorkerIDs(ctx, w.Name)
+		return err == nil && len(ids) > len(before), nil
+	})
+}
+
+// WorkerIDs returns the IDs of the live workers named name, oldest first.
+func (c *Cluster) WorkerIDs(ctx context.Context, name string) ([]string, error) {
+	ws, err := c.api.Workers(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(ws, func(a, b client.Worker) int { return a.RegisteredAt.Compare(b.RegisteredAt) })
+	var ids []string
+	for _, w := range ws {
+		if w.Name == name {
+			ids = append(ids, w.ID)
+		}
+	}
+	return ids, nil
+}
+
+// Close kills every process and closes the links.
+func (c *Cluster) Close() {
+	for _, w := range c.Workers() {
+		_ = w.Thaw()
+		_ = w.Kill()
+		for _, l := range w.Links {
+			l.close()
+		}
+	}
+	for _, s := range c.servers {
+		_ = s.Thaw()
+		_ = s.Kill()
+	}
+}
+
+// poll calls cond every interval until it holds, fails, or ctx ends.
+func poll(ctx context.Context, interval time.Duration, cond func() (bool, error)) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		ok, err := cond()
+		if err != nil || ok {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}

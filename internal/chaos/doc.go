@@ -1,0 +1,25 @@
+// Package chaos runs Baton clusters as real processes on loopback and
+// injects faults into them, so that tests (and, later, users' scenarios)
+// check the contract of DESIGN.md section 1 against the real thing.
+//
+// A Cluster is N `baton server` processes sharing one PostgreSQL database
+// and any number of `baton worker` processes in zones. Each worker talks to
+// each server through its own in-process TCP proxy (a Link, built on
+// toxiproxy), so one worker, or all the workers of a zone, can be cut off
+// from the servers while the rest of the cluster goes on:
+//
+//	worker a1 ──link──┐
+//	worker a1 ──link──┼──▶ server 1 ──┐
+//	worker b1 ──link──┤               ├──▶ PostgreSQL
+//	worker b1 ──link──┴──▶ server 2 ──┘
+//
+// Processes are killed (SIGKILL), frozen (SIGSTOP) and thawed (SIGCONT)
+// with real signals; Postgres can be a private instance the harness owns,
+// so it can be restarted without disturbing anything else on the machine.
+//
+// Tasks that should leave evidence use WitnessCommand: they append start,
+// tick and end lines with their attempt ID and the time to a witness file,
+// which ReadWitness turns into the spans each attempt really ran, so that
+// two attempts of one task running at once are visible however the
+// servers saw it.
+package chaos
