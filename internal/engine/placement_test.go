@@ -380,3 +380,41 @@ func TestSweepAfterOutageExtendsLeases(t *testing.T) {
 		})
 	})
 }
+
+func TestPriorityOrderWhenCapacityIsShort(t *testing.T) {
+	eachStore(t, engine.Config{}, func(t *testing.T, x *env) {
+		x.apply(`
+name: prio
+tasks:
+  - {name: low, run: x}
+  - {name: high, run: x, priority: 5}
+`)
+		start := func(priority int64) store.Run {
+			st, err := x.e.StartRun(x.ctx, engine.StartRequest{Workflow: "prio", Priority: priority, Actor: "user:test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st.Run
+		}
+		older, urgent, newer := start(0), start(10), start(0)
+		w := x.named("a1", "a", 1, nil)
+		type claimed struct {
+			run  int64
+			task string
+		}
+		var got []claimed
+		for range 6 { // one CU: one task at a time
+			a := x.claimOne(w)
+			got = append(got, claimed{a.RunID, a.Task})
+			x.finish(w, a, store.AttemptSucceeded, nil)
+		}
+		want := []claimed{
+			{urgent.ID, "high"}, {urgent.ID, "low"}, // run priority first
+			{older.ID, "high"}, {newer.ID, "high"}, // then task priority, then age
+			{older.ID, "low"}, {newer.ID, "low"},
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("placement order %v, want %v", got, want)
+		}
+	})
+}
