@@ -184,11 +184,11 @@ func (c *Cluster) WaitReady(ctx context.Context, s *Server) error {
 		default:
 		}
 		resp, err := http.Get(s.URL() + "/readyz")
-		if err != nil {
-			return false, nil
+		ready := err == nil && resp.StatusCode == http.StatusOK
+		if err == nil {
+			resp.Body.Close()
 		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, nil
+		return ready, nil // not listening yet is not an error
 	})
 }
 

@@ -66,7 +66,7 @@ func StartPostgres(ctx context.Context) (*Postgres, error) {
 	args := []string{"-D", data, "-p", portText, "-k", dir, "-c", "listen_addresses=127.0.0.1",
 		"-c", "fsync=off", "-c", "max_connections=200"}
 	p.Process = newProcess("postgres", filepath.Join(bin, "postgres"), filepath.Join(dir, "postgres.log"), args, nil)
-	p.Process.cred = cred
+	p.cred = cred
 	if err := p.start(ctx); err != nil {
 		return nil, err
 	}
@@ -166,11 +166,10 @@ func (p *Postgres) start(ctx context.Context) error {
 		default:
 		}
 		conn, err := pgx.Connect(ctx, p.DSN("postgres"))
-		if err != nil {
-			return false, nil
+		if err == nil {
+			conn.Close(ctx)
 		}
-		conn.Close(ctx)
-		return true, nil
+		return err == nil, nil // not accepting connections yet is not an error
 	})
 	if err != nil {
 		return fmt.Errorf("start postgres: %w", err)
