@@ -1,7 +1,6 @@
 package chaos_test
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,9 +12,7 @@ import (
 // once), and its workers exit once idle. Every step is in the audit trail
 // with the operator who asked.
 func TestDrainZoneWithReschedule(t *testing.T) {
-	c := newCluster(t, 1, testTiming, "")
-	witness := filepath.Join(t.TempDir(), "witness")
-	apply(t, c, sleepy("sleepy", witness, 40, ""))
+	c, witness := sleepyCluster(t, 1, 40, "")
 	b1 := addWorker(t, c, "b1", "b", 2)
 	runs := startRuns(t, c, "sleepy", 2)
 	for _, id := range runs {

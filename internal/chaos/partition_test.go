@@ -2,7 +2,6 @@ package chaos_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,13 +13,9 @@ import (
 // starts elsewhere; once the partition heals, its late report of the
 // fenced attempt is refused (409) and the replacement's result stands.
 func TestPartitionedWorkerFencesItself(t *testing.T) {
-	c := newCluster(t, 2, testTiming, "")
-	witness := filepath.Join(t.TempDir(), "witness")
-	apply(t, c, sleepy("sleepy", witness, 40, ""))
-	cut := addWorker(t, c, "cut", "a", 1)
-	runs := startRuns(t, c, "sleepy", 1)
-	old := runningOn(t, c, runs[0], "work", "cut")
-	addWorker(t, c, "other", "b", 1)
+	c, witness := sleepyCluster(t, 2, 40, "")
+	cut, run, old := stranded(t, c, "cut")
+	runs := []int64{run}
 	if err := cut.Partition(); err != nil {
 		t.Fatal(err)
 	}
@@ -45,13 +40,9 @@ func TestPartitionedWorkerFencesItself(t *testing.T) {
 // was killed by its shim when the lease ran out, so it does not run on
 // after SIGCONT, and the replacement's result stands.
 func TestFrozenWorkerDoesNotRunOn(t *testing.T) {
-	c := newCluster(t, 1, testTiming, "")
-	witness := filepath.Join(t.TempDir(), "witness")
-	apply(t, c, sleepy("sleepy", witness, 40, ""))
-	frozen := addWorker(t, c, "frozen", "a", 1)
-	runs := startRuns(t, c, "sleepy", 1)
-	old := runningOn(t, c, runs[0], "work", "frozen")
-	addWorker(t, c, "other", "b", 1)
+	c, witness := sleepyCluster(t, 1, 40, "")
+	frozen, run, old := stranded(t, c, "frozen")
+	runs := []int64{run}
 	if err := frozen.Freeze(); err != nil {
 		t.Fatal(err)
 	}

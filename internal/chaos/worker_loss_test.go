@@ -8,14 +8,32 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/chaos"
 )
 
-// sleepy is a workflow of one task that runs about steps/10 seconds and
-// leaves a witness.
-func sleepy(name, witness string, steps int, extra string) string {
-	return fmt.Sprintf("name: %s\ntasks:\n  - name: work\n    run: %q\n%s", name,
-		chaos.WitnessCommand(witness, steps, 100*time.Millisecond), extra)
+// sleepyCluster starts a cluster and applies the workflow "sleepy": one
+// task, "work", that runs about steps/10 seconds (extra is appended to its
+// definition) and leaves a witness in the file whose path it returns.
+func sleepyCluster(t *testing.T, servers, steps int, extra string) (*chaos.Cluster, string) {
+	t.Helper()
+	c := newCluster(t, servers, testTiming, "")
+	witness := filepath.Join(t.TempDir(), "witness")
+	apply(t, c, fmt.Sprintf("name: sleepy\ntasks:\n  - name: work\n    run: %q\n%s",
+		chaos.WitnessCommand(witness, steps, 100*time.Millisecond), extra))
+	return c, witness
+}
+
+// stranded starts a worker named name in zone a, a run of sleepy on it,
+// then a worker "other" in zone b to take the task over; it returns the
+// worker, the run and the first attempt.
+func stranded(t *testing.T, c *chaos.Cluster, name string) (*chaos.Worker, int64, client.Attempt) {
+	t.Helper()
+	w := addWorker(t, c, name, "a", 1)
+	run := startRuns(t, c, "sleepy", 1)[0]
+	first := runningOn(t, c, run, "work", name)
+	addWorker(t, c, "other", "b", 1)
+	return w, run, first
 }
 
 // TestKilledWorkersTasksRunElsewhere: SIGKILL of a worker running ten
@@ -23,9 +41,7 @@ func sleepy(name, witness string, steps int, extra string) string {
 // on other workers within the lease plus a sweep; every run succeeds; no
 // task succeeds twice; no two attempts of one task overlap.
 func TestKilledWorkersTasksRunElsewhere(t *testing.T) {
-	c := newCluster(t, 1, testTiming, "")
-	witness := filepath.Join(t.TempDir(), "witness")
-	apply(t, c, sleepy("sleepy", witness, 30, ""))
+	c, witness := sleepyCluster(t, 1, 30, "")
 	victim := addWorker(t, c, "victim", "a", 10)
 	runs := startRuns(t, c, "sleepy", 10)
 	for _, id := range runs {
@@ -72,9 +88,7 @@ func TestKilledWorkersTasksRunElsewhere(t *testing.T) {
 // Their tasks finish in a and c, zone b reads down and the availability
 // ratio drops by a third; when b's workers return it is whole again.
 func TestZoneOutageAndReturn(t *testing.T) {
-	c := newCluster(t, 2, testTiming, "")
-	witness := filepath.Join(t.TempDir(), "witness")
-	apply(t, c, sleepy("sleepy", witness, 25, ""))
+	c, witness := sleepyCluster(t, 2, 25, "")
 	var zoneB []*chaos.Worker
 	for _, zone := range []string{"a", "b", "c"} {
 		for i := range 2 {
@@ -152,13 +166,9 @@ func TestZoneOutageAndReturn(t *testing.T) {
 // worker is killed ends failed with reason lost, raises an alert, and
 // never starts again although another worker is free.
 func TestNonRerunnableTaskIsNeverRestarted(t *testing.T) {
-	c := newCluster(t, 1, testTiming, "")
-	witness := filepath.Join(t.TempDir(), "witness")
-	apply(t, c, sleepy("load", witness, 40, "    rerunnable: false\n"))
-	victim := addWorker(t, c, "victim", "a", 1)
-	runs := startRuns(t, c, "load", 1)
-	runningOn(t, c, runs[0], "work", "victim")
-	addWorker(t, c, "spare", "b", 1)
+	c, witness := sleepyCluster(t, 1, 40, "    rerunnable: false\n")
+	victim, run, _ := stranded(t, c, "victim")
+	runs := []int64{run}
 	if err := victim.Kill(); err != nil {
 		t.Fatal(err)
 	}
