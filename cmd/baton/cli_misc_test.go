@@ -94,6 +94,9 @@ func TestJSONOutputIsValid(t *testing.T) {
 		{"workflows"},
 		{"workflow", "show", "hello"},
 		{"events"},
+		{"zones"},
+		{"zone", "cordon", "zone-a"},
+		{"zone", "drain", "zone-a"},
 		{"cancel", "1"}, // fails: finished
 	} {
 		r := f.run(append(args, "-o", "json")...)

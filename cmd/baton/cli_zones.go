@@ -52,16 +52,18 @@ func newZonesCmd(g *globals) *cobra.Command {
 
 func newZoneCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "zone",
-		Short: "Cordon, uncordon or drain a zone",
+		Use:     "zone",
+		Short:   "Cordon, uncordon or drain a zone",
+		Example: "  baton zone cordon b --reason \"switch upgrade\"\n  baton zone drain b --reschedule",
 	}
 	action := func(name, short, long string) *cobra.Command {
 		var req client.DrainRequest
 		c := &cobra.Command{
-			Use:   name + " ZONE",
-			Short: short,
-			Long:  long,
-			Args:  cobra.ExactArgs(1),
+			Use:     name + " ZONE",
+			Short:   short,
+			Long:    long,
+			Example: "  baton zone " + name + " b --reason \"rack maintenance\"",
+			Args:    cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				c, err := g.client()
 				if err != nil {

@@ -47,8 +47,9 @@ type Config struct {
 	SweepBatch int
 	// ResumeAfter: a sweep that finds no sweep ran for this long assumes
 	// that every server, or the database, was down, so that no worker could
-	// renew its lease; it extends the live leases by LeaseTTL instead of
-	// declaring their workers lost (default LeaseTTL/2). Workers still
+	// renew its lease or report; it extends the live leases by LeaseTTL and
+	// restarts the dispatch timeouts instead of declaring workers and
+	// attempts lost (default LeaseTTL/2). Workers still
 	// fence themselves on their own clock, so this never lets two attempts
 	// of a task overlap; it spares the fleet a false mass loss.
 	ResumeAfter time.Duration

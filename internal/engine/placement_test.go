@@ -342,7 +342,10 @@ func zoneStatus(p engine.Placement, name string) engine.ZoneStatus {
 func TestSweepAfterOutageExtendsLeases(t *testing.T) {
 	cfg := engine.Config{LeaseTTL: 300 * time.Millisecond, ResumeAfter: 600 * time.Millisecond}
 	eachStore(t, cfg, func(t *testing.T, x *env) {
+		x.apply("name: one\ntasks:\n  - {name: t, run: x}\n")
+		run := x.start("one", nil)
 		w := x.named("a1", "a", 1, nil)
+		claimed := x.claimOne(w) // its start report is held up by the outage
 		if res, err := x.e.Sweep(x.ctx); err != nil || res.Resumed != 0 {
 			t.Fatalf("first sweep: %+v %v", res, err)
 		}
@@ -373,7 +376,16 @@ func TestSweepAfterOutageExtendsLeases(t *testing.T) {
 		if n := len(x.events(0, "sweeper.resumed")); n != 1 {
 			t.Errorf("sweeper.resumed events: %d, want 1", n)
 		}
-		x.beat(w) // the worker renews within its extended lease
+		// The attempt claimed before the outage gets its dispatch timeout
+		// (2 × the lease) again: the next sweep does not lose it.
+		if res, err := x.e.Sweep(x.ctx); err != nil || res.AttemptsLost != 0 || res.WorkersLost != 0 {
+			t.Errorf("sweep right after the outage: %+v %v, want nothing lost", res, err)
+		}
+		x.beat(w, claimed.AttemptID) // the worker renews within its extended lease
+		if r := x.finish(w, claimed, store.AttemptSucceeded, nil); r.Status != engine.Accepted {
+			t.Errorf("the held-up reports after the outage: %+v, want accepted", r)
+		}
+		wantState(t, "run", x.run(run.ID).State, store.RunSucceeded)
 		// Without heartbeats, regular sweeps find it lost a lease later.
 		x.sweepUntil("the silent worker to be lost", func() bool {
 			return len(x.events(0, "worker.lost")) == 1

@@ -106,6 +106,11 @@ func (o *op) resumeAfterOutage(res *SweepResult) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	// No start report could arrive either: attempts claimed just before
+	// the outage get their whole dispatch timeout again.
+	if _, err := o.Attempts().ResetDispatched(o.ctx); err != nil {
+		return false, err
+	}
 	res.Resumed, res.LeasesExtended = gap, int(n)
 	o.record(store.NewEvent{Kind: "sweeper.resumed",
 		Reason: fmt.Sprintf("no sweep for %v (servers or database down): leases of %d live workers extended by %v",

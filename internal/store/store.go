@@ -128,6 +128,9 @@ type Attempts interface {
 	Expired(ctx context.Context, dispatchTimeoutMs, limit int64) ([]Attempt, error)
 	// CancelRun cancels every live attempt of a run.
 	CancelRun(ctx context.Context, runID int64, reason string) ([]AttemptRef, error)
+	// ResetDispatched restarts the dispatch timeout of every attempt not
+	// yet started and returns how many there were.
+	ResetDispatched(ctx context.Context) (int64, error)
 }
 
 // Workers stores registered workers and their leases.

@@ -30,9 +30,10 @@ func (b *backoff) wait() time.Duration {
 func (b *backoff) reset() { b.next = 0 }
 
 // drain calls sendOnce until it reports an empty queue (0 sent), backing
-// off after each failure. It returns false when ctx ended.
+// off after each failure; a value on retry cuts a backoff short (the
+// servers answer again). It returns false when ctx ended.
 func (b *backoff) drain(ctx context.Context, log *slog.Logger, what string,
-	sendOnce func(context.Context) (int, error)) bool {
+	sendOnce func(context.Context) (int, error), retry <-chan struct{}) bool {
 	for {
 		n, err := sendOnce(ctx)
 		if ctx.Err() != nil {
@@ -41,8 +42,14 @@ func (b *backoff) drain(ctx context.Context, log *slog.Logger, what string,
 		if err != nil {
 			wait := b.wait()
 			log.Warn("send "+what+" failed; will retry", "retry_in", wait.Round(time.Millisecond), "error", err)
-			if client.Wait(ctx, wait) != nil {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
 				return false
+			case <-t.C:
+			case <-retry:
+				t.Stop()
 			}
 			continue
 		}

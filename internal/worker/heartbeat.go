@@ -29,6 +29,10 @@ func (a *Agent) sessionLoop(ctx context.Context) {
 		case res.Err == nil && failing > 0:
 			a.log.Info("heartbeat succeeded again", "worker_id", res.WorkerID, "failures", failing)
 			failing = 0
+			// Reports and logs held back by the outage go out now, not
+			// at the end of their backoff.
+			poke(a.reports.retry)
+			poke(a.logs.retry)
 		}
 		_ = client.Wait(ctx, time.Until(res.Sent.Add(res.Interval)))
 	}

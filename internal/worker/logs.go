@@ -39,6 +39,7 @@ type logShipper struct {
 	queue   []queuedChunk // numbered, in order; the batch being sent at its head
 	waiting int           // bytes written but not yet cut into chunks
 	wake    chan struct{}
+	retry   chan struct{} // the servers answer again: retry without waiting
 	changed broadcast
 }
 
@@ -68,7 +69,7 @@ type segment struct {
 
 func newLogShipper(c *client.Client, cfg Config, log *slog.Logger, superseded func(int64)) *logShipper {
 	return &logShipper{client: c, cfg: cfg, log: log, superseded: superseded,
-		streams: map[int64]*logStream{}, wake: make(chan struct{}, 1)}
+		streams: map[int64]*logStream{}, wake: make(chan struct{}, 1), retry: make(chan struct{}, 1)}
 }
 
 // open starts the output of an attempt claimed as workerID.
@@ -166,7 +167,7 @@ func (l *logShipper) run(ctx context.Context) {
 		case <-l.wake:
 		case <-tick.C:
 		}
-		if !bo.drain(ctx, l.log, "logs", l.sendOnce) {
+		if !bo.drain(ctx, l.log, "logs", l.sendOnce, l.retry) {
 			return
 		}
 	}

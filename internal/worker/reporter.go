@@ -28,6 +28,7 @@ type reporter struct {
 	mu      sync.Mutex
 	queue   []queuedReport // the batch being sent stays at its head
 	wake    chan struct{}
+	retry   chan struct{} // the servers answer again: retry without waiting
 	changed broadcast
 }
 
@@ -39,7 +40,8 @@ type queuedReport struct {
 }
 
 func newReporter(c *client.Client, cfg Config, log *slog.Logger, superseded func(int64)) *reporter {
-	return &reporter{client: c, cfg: cfg, log: log, superseded: superseded, wake: make(chan struct{}, 1)}
+	return &reporter{client: c, cfg: cfg, log: log, superseded: superseded,
+		wake: make(chan struct{}, 1), retry: make(chan struct{}, 1)}
 }
 
 // add queues a report for delivery.
@@ -66,7 +68,7 @@ func (r *reporter) run(ctx context.Context) {
 			return
 		case <-r.wake:
 		}
-		if !bo.drain(ctx, r.log, "reports", r.sendOnce) {
+		if !bo.drain(ctx, r.log, "reports", r.sendOnce, r.retry) {
 			return
 		}
 	}

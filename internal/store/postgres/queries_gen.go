@@ -255,6 +255,11 @@ func (a attempts) Expired(ctx context.Context, dispatchTimeoutMs, limit int64) (
 	}))
 }
 
+func (a attempts) ResetDispatched(ctx context.Context) (int64, error) {
+	n, err := a.q.ResetDispatched(ctx)
+	return n, mapErr(err)
+}
+
 func (a attempts) CancelRun(ctx context.Context, runID int64, reason string) ([]store.AttemptRef, error) {
 	return many(toAttemptRef)(a.q.CancelRunAttempts(ctx, db.CancelRunAttemptsParams{Reason: reason, RunID: runID}))
 }

@@ -292,6 +292,20 @@ func (q *Queries) RequestStop(ctx context.Context, id int64) (int64, error) {
 	return result.RowsAffected()
 }
 
+const resetDispatched = `-- name: ResetDispatched :execrows
+UPDATE attempts SET dispatched_at = baton_now() WHERE state = 'dispatched'
+`
+
+// Restarts the dispatch timeout of every attempt not yet started, after an
+// outage in which no start report could arrive.
+func (q *Queries) ResetDispatched(ctx context.Context) (int64, error) {
+	result, err := q.db.ExecContext(ctx, resetDispatched)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const startAttempt = `-- name: StartAttempt :one
 UPDATE attempts SET state = 'running', started_at = baton_now()
 WHERE id = ?1 AND worker_id = ?2 AND state = 'dispatched'

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -206,6 +207,32 @@ func TestWorkersExtendLeases(t *testing.T) {
 		expire := get(t, s, func(tx store.Tx) ([]store.WorkerRef, error) { return tx.Workers().Expire(ctx) })
 		if len(expire) != 0 {
 			t.Errorf("Expire after ExtendLeases = %v, want none", expire)
+		}
+	})
+}
+
+func TestAttemptsResetDispatched(t *testing.T) {
+	t.Parallel()
+	ForEach(t, func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		f := newAttemptFixture(t, s, 2)
+		dispatched := dispatch(t, s, f.tasks[0], f.w1)
+		running := dispatch(t, s, f.tasks[1], f.w1)
+		start(t, s, running, f.w1.ID)
+		before := getAttempt(t, s, dispatched)
+		// Wait for the database clock to move past the dispatch time.
+		for read(t, s, func(tx store.Tx) (store.LoopMark, error) { return tx.Marks().Get(ctx, "sweep") }).Now <= before.DispatchedAt {
+			time.Sleep(time.Millisecond) // poll interval
+		}
+		n := get(t, s, func(tx store.Tx) (int64, error) { return tx.Attempts().ResetDispatched(ctx) })
+		if n != 1 {
+			t.Errorf("ResetDispatched reset %d attempts, want 1", n)
+		}
+		if got := getAttempt(t, s, dispatched); got.DispatchedAt <= before.DispatchedAt {
+			t.Errorf("dispatched_at %d, want later than %d", got.DispatchedAt, before.DispatchedAt)
+		}
+		if got := getAttempt(t, s, running); got.State != store.AttemptRunning {
+			t.Errorf("a running attempt changed: %+v", got)
 		}
 	})
 }

@@ -44,3 +44,8 @@ WHERE id = sqlc.arg(id) AND state IN ('dispatched', 'running');
 UPDATE attempts SET state = 'cancelled', reason = sqlc.arg(reason), finished_at = baton_now()
 WHERE run_id = sqlc.arg(run_id) AND state IN ('dispatched', 'running')
 RETURNING id, task_id, task, worker_id;
+
+-- name: ResetDispatched :execrows
+-- Restarts the dispatch timeout of every attempt not yet started, after an
+-- outage in which no start report could arrive.
+UPDATE attempts SET dispatched_at = baton_now() WHERE state = 'dispatched';
