@@ -66,7 +66,9 @@ func startServer(ctx context.Context, cfg config.Config) (*server.Server, func()
 	if err != nil {
 		return nil, nil, err
 	}
-	e := engine.New(st, engine.Config{LeaseTTL: cfg.LeaseTTL, MaxLost: cfg.MaxLost, Logger: log})
+	e := engine.New(st, engine.Config{LeaseTTL: cfg.LeaseTTL, MaxLost: cfg.MaxLost, Logger: log,
+		// A gap of a few sweeps, not one slow sweep, means an outage.
+		ResumeAfter: max(cfg.LeaseTTL/2, 4*cfg.SweepInterval)})
 	srv := server.New(e, server.Config{Addr: cfg.Addr, HeartbeatInterval: cfg.HeartbeatInterval,
 		SweepInterval: cfg.SweepInterval, Logger: log})
 	if err := srv.Start(ctx); err != nil {
