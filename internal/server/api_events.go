@@ -70,3 +70,16 @@ func (s *Server) registerEvents(api huma.API) {
 		return out, err
 	})
 }
+
+// workerUsage returns the live attempts and used CU of every worker.
+func workerUsage(ctx context.Context, tx store.Tx) (map[string]store.WorkerUsage, error) {
+	usage, err := tx.Workers().Usage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	used := make(map[string]store.WorkerUsage, len(usage))
+	for _, u := range usage {
+		used[u.WorkerID] = u
+	}
+	return used, nil
+}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/engine"
-	"github.com/baton-sched/baton/internal/store"
 )
 
 type placementOutput struct{ Body client.Placement }
@@ -109,17 +108,4 @@ func toGroups(gs []engine.GroupCapacity) []client.GroupCapacity {
 
 func toCapacity(c engine.Capacity) client.Capacity {
 	return client.Capacity{LiveCU: c.LiveCU, RegisteredCU: c.RegisteredCU, UsedCU: c.UsedCU, Availability: c.Availability()}
-}
-
-// workerUsage returns the live attempts and used CU of every worker.
-func workerUsage(ctx context.Context, tx store.Tx) (map[string]store.WorkerUsage, error) {
-	usage, err := tx.Workers().Usage(ctx)
-	if err != nil {
-		return nil, err
-	}
-	used := make(map[string]store.WorkerUsage, len(usage))
-	for _, u := range usage {
-		used[u.WorkerID] = u
-	}
-	return used, nil
 }
