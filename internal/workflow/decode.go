@@ -94,7 +94,14 @@ func (v *validator) decodeTask(m map[string]any, p path) Task {
 			t.Needs[i], _ = n.(string)
 		}
 	}
-	if run, ok := m["run"].(string); ok {
+	t.Noop, _ = m["noop"].(bool)
+	run, hasRun := m["run"].(string)
+	switch _, setRun := m["run"]; {
+	case t.Noop && setRun:
+		v.ps.add(p.key("run"), "a noop task runs no command: remove run or noop")
+	case !t.Noop && !setRun:
+		v.ps.add(p, `missing required field "run" (the command; or noop: true for a task that runs nothing)`)
+	case hasRun:
 		t.Run = run
 		if strings.TrimSpace(run) == "" {
 			v.ps.add(p.key("run"), "must not be empty")

@@ -50,8 +50,14 @@ type Task struct {
 	// Needs names the tasks that must succeed before this one starts
 	// (Airflow's upstream tasks).
 	Needs []string `json:"needs,omitempty"`
-	// Run is the command, a template (see Render).
+	// Run is the command, a template (see Render). A task has a Run or is
+	// Noop.
 	Run string `json:"run,omitempty"`
+	// Noop tasks run no process: a worker claims the attempt and reports
+	// it succeeded at once, through the normal protocol (Airflow's
+	// EmptyOperator, but dispatched). For joins, placeholders and
+	// measuring Baton itself.
+	Noop bool `json:"noop,omitempty"`
 	// Env adds environment variables (values are templates) to
 	// Defaults.Env.
 	Env map[string]string `json:"env,omitempty"`

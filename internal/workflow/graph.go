@@ -26,6 +26,8 @@ type Node struct {
 	Upstream []int
 	// Downstream are the nodes that need this one, ascending.
 	Downstream []int
+	// Noop is true for a task that runs no process.
+	Noop bool
 	// Run is the raw command template; see Render.
 	Run string
 	// Env is defaults.env merged with the task's env (the task wins); values
@@ -108,6 +110,7 @@ func (d *Definition) Graph() *Graph {
 func (d *Definition) compileNode(t Task) Node {
 	n := Node{
 		Name:       t.Name,
+		Noop:       t.Noop,
 		Run:        t.Run,
 		Timeout:    time.Duration(t.Timeout),
 		CU:         t.CU,

@@ -44,6 +44,8 @@ func TestParseRejects(t *testing.T) {
 		{"missing tasks", "name: x\n", `missing required field "tasks"`, "", 1},
 		{"no tasks", "name: x\ntasks: []\n", "at least one task is required", "tasks", 2},
 		{"missing run", "name: x\ntasks:\n  - name: a\n", `missing required field "run"`, "tasks[0]", 3},
+		{"noop with run", "name: x\ntasks:\n  - name: a\n    noop: true\n    run: echo\n", "a noop task runs no command", "tasks[0].run", 5},
+		{"noop not a boolean", "name: x\ntasks:\n  - {name: a, noop: yes}\n", "boolean", "tasks[0].noop", 3},
 		{"run not a string", "name: x\ntasks:\n  - name: a\n    run: [a]\n", "must be a string, got a list", "tasks[0].run", 4},
 		{"needs not a list", "name: x\ntasks:\n  - name: a\n    run: a\n  - name: b\n    run: b\n    needs: a\n", `must be a list, got "a"`, "tasks[1].needs", 7},
 		{"needs item not a string", "name: x\ntasks:\n  - name: a\n    run: a\n    needs: [{x: 1}]\n", "must be a string, got an object", "tasks[0].needs[0]", 5},

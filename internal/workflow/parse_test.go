@@ -397,3 +397,22 @@ func TestValidationErrorFormat(t *testing.T) {
 		t.Errorf("Error() without filename =\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestParseNoopTask(t *testing.T) {
+	def, err := Parse("noop.yaml", []byte("name: x\ntasks:\n  - {name: join, noop: true}\n  - {name: after, needs: [join], run: echo done}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := def.Graph()
+	if !g.Nodes[0].Noop || g.Nodes[0].Run != "" || g.Nodes[1].Noop {
+		t.Errorf("nodes %+v, want the first a noop and the second a command", g.Nodes)
+	}
+	spec, err := json.Marshal(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Parse("noop.json", spec)
+	if err != nil || !again.Tasks[0].Noop {
+		t.Errorf("noop did not survive the JSON round trip: %s %v", spec, err)
+	}
+}
