@@ -86,12 +86,39 @@ type Task struct {
 	Retry *Retry `json:"retry,omitempty"`
 }
 
-// Retry is a task's retry policy. Strategy "none" never retries; "fixed"
-// retries after Delay until MaxAttempts attempts (the first included) failed.
+// Retry is a task's retry policy, as written: Parse checks that it sets
+// exactly the fields its strategy requires or uses (see the Strategy
+// constants), and the engine turns it into a retry.Policy. Zero fields are
+// unset.
 type Retry struct {
-	Strategy    string   `json:"strategy"`
-	MaxAttempts int      `json:"max_attempts,omitempty"`
-	Delay       Duration `json:"delay,omitzero"`
+	// Strategy is StrategyNone, StrategyFixed, StrategyExponential or
+	// StrategyFailureRate.
+	Strategy string `json:"strategy"`
+	// MaxAttempts (fixed, exponential) is how many attempts may fail, the
+	// first included, before the task fails; at least 1.
+	MaxAttempts int `json:"max_attempts,omitempty"`
+	// Delay is the wait before a new attempt (fixed, failure_rate), or the
+	// first wait (exponential, where it is more than 0).
+	Delay Duration `json:"delay,omitzero"`
+	// Factor (exponential) multiplies the wait after each further failure;
+	// more than 1, and 0 means 2.
+	Factor float64 `json:"factor,omitempty"`
+	// MaxDelay (exponential) caps the wait; 0 means no cap, else it is at
+	// least Delay.
+	MaxDelay Duration `json:"max_delay,omitzero"`
+	// Jitter (exponential), in [0, 1], is the fraction of each wait that
+	// is random: up to that fraction is taken off it.
+	Jitter float64 `json:"jitter,omitempty"`
+	// MaxFailures (failure_rate) is how many failures are tolerated within
+	// Interval; at least 1.
+	MaxFailures int `json:"max_failures,omitempty"`
+	// Interval (failure_rate) is the sliding window failures are counted
+	// in; more than 0.
+	Interval Duration `json:"interval,omitzero"`
+	// RetryOn (any strategy but none) lists the outcomes that may be
+	// retried: OutcomeFailed, OutcomeTimedOut, OutcomeLost, without
+	// repeats. Nil means all three.
+	RetryOn []string `json:"retry_on,omitempty"`
 }
 
 // Zones limits where a task may run, by the zone its worker declares. At

@@ -40,8 +40,10 @@
 //
 // # Extending
 //
-// A new retry strategy needs its fields in schema.json and Retry, and an
-// entry in the strategies table (retry.go) saying which fields it requires.
+// A new retry strategy needs its fields in schema.json and Retry, an entry
+// in the strategies table (retry.go) saying which fields it requires and
+// uses, and its decision in package retry; TestRetryInStep checks that they
+// agree.
 // User documentation of the format lives in docs/workflows.md; keep it in
 // step with schema.json.
 package workflow

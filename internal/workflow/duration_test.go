@@ -131,21 +131,3 @@ func TestDurationUnmarshalJSON(t *testing.T) {
 		}
 	}
 }
-
-func TestRetryJSON(t *testing.T) {
-	var r Retry
-	if err := json.Unmarshal([]byte(`"none"`), &r); err != nil || r != NoRetry() {
-		t.Errorf(`Unmarshal("none") = %+v, %v`, r, err)
-	}
-	if err := json.Unmarshal([]byte(`"always"`), &r); err == nil {
-		t.Error(`Unmarshal("always") succeeded, want error`)
-	}
-	if err := json.Unmarshal([]byte(`{"strategy":"fixed","max_attempts":3,"delay":"1m"}`), &r); err != nil ||
-		r != (Retry{Strategy: "fixed", MaxAttempts: 3, Delay: Duration(time.Minute)}) {
-		t.Errorf("Unmarshal(object) = %+v, %v", r, err)
-	}
-	b, err := json.Marshal(Retry{Strategy: "fixed", MaxAttempts: 3, Delay: Duration(90 * time.Second)})
-	if want := `{"strategy":"fixed","max_attempts":3,"delay":"1m30s"}`; err != nil || string(b) != want {
-		t.Errorf("Marshal = %s, %v; want %s", b, err, want)
-	}
-}

@@ -103,6 +103,51 @@ func TestParseRejects(t *testing.T) {
 		{"attempts zero", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: fixed\n      max_attempts: 0\n", "must be at least 1", "tasks[0].retry.max_attempts", 7},
 		{"attempts not integer", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: fixed\n      max_attempts: lots\n", "must be an integer", "tasks[0].retry.max_attempts", 7},
 		{"none with attempts", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: none\n      max_attempts: 3\n", `not used by strategy "none"`, "tasks[0].retry.max_attempts", 7},
+		{"none with retry_on", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: none\n      retry_on: [failed]\n", `not used by strategy "none" (it takes no other field)`, "tasks[0].retry.retry_on", 7},
+		{"unknown strategy lists them", "name: x\ndefaults:\n  retry: {strategy: backoff, max_attempts: 3}\ntasks: [{name: a, run: a}]\n", `unknown retry strategy "backoff" (use exponential, failure_rate, fixed or none)`, "defaults.retry.strategy", 3},
+		{"exponential misspelt", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: exponentail\n      max_attempts: 3\n      delay: 1s\n", `unknown retry strategy "exponentail" (did you mean "exponential"?)`, "tasks[0].retry.strategy", 6},
+		{"failure_rate with a dash", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: failure-rate\n", `unknown retry strategy "failure-rate" (did you mean "failure_rate"?)`, "tasks[0].retry.strategy", 6},
+
+		// Retry: fields each strategy requires.
+		{"exponential without delay", "name: x\ntasks:\n  - name: a\n    run: a\n    retry: {strategy: exponential, max_attempts: 5}\n", `strategy "exponential" requires delay`, "tasks[0].retry", 5},
+		{"exponential without attempts", "name: x\ntasks:\n  - name: a\n    run: a\n    retry: {strategy: exponential, delay: 1s, factor: 3}\n", `strategy "exponential" requires max_attempts`, "tasks[0].retry", 5},
+		{"failure_rate without max_failures", "name: x\ndefaults:\n  retry: {strategy: failure_rate, interval: 10m, delay: 30s}\ntasks: [{name: a, run: a}]\n", `strategy "failure_rate" requires max_failures`, "defaults.retry", 3},
+		{"failure_rate without interval", "name: x\ntasks:\n  - name: a\n    run: a\n    retry: {strategy: failure_rate, max_failures: 3, delay: 30s}\n", `strategy "failure_rate" requires interval`, "tasks[0].retry", 5},
+		{"failure_rate without delay", "name: x\ntasks:\n  - name: a\n    run: a\n    retry: {strategy: failure_rate, max_failures: 3, interval: 1h}\n", `strategy "failure_rate" requires delay`, "tasks[0].retry", 5},
+
+		// Retry: fields a strategy does not use.
+		{"fixed with factor", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: fixed\n      max_attempts: 3\n      factor: 2\n", `not used by strategy "fixed" (it uses max_attempts, delay and retry_on)`, "tasks[0].retry.factor", 8},
+		{"fixed with max_delay", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: fixed\n      max_attempts: 3\n      max_delay: 1m\n", `not used by strategy "fixed"`, "tasks[0].retry.max_delay", 8},
+		{"fixed with interval", "name: x\ndefaults:\n  retry:\n    strategy: fixed\n    max_attempts: 3\n    interval: 1h\ntasks: [{name: a, run: a}]\n", `not used by strategy "fixed"`, "defaults.retry.interval", 6},
+		{"exponential with max_failures", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: exponential\n      max_attempts: 3\n      delay: 1s\n      max_failures: 3\n", `not used by strategy "exponential" (it uses max_attempts, delay, factor, max_delay, jitter and retry_on)`, "tasks[0].retry.max_failures", 9},
+		{"failure_rate with max_attempts", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: failure_rate\n      max_failures: 3\n      interval: 1h\n      delay: 1m\n      max_attempts: 10\n", `not used by strategy "failure_rate" (it uses max_failures, interval, delay and retry_on)`, "tasks[0].retry.max_attempts", 10},
+		{"failure_rate with jitter", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: failure_rate\n      max_failures: 3\n      interval: 1h\n      delay: 1m\n      jitter: 0.1\n", `not used by strategy "failure_rate"`, "tasks[0].retry.jitter", 10},
+
+		// Retry: values.
+		{"factor one", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: exponential\n      max_attempts: 3\n      delay: 1s\n      factor: 1\n", "must be greater than 1", "tasks[0].retry.factor", 9},
+		{"factor below one", "name: x\ntasks:\n  - name: a\n    run: a\n    retry: {strategy: exponential, max_attempts: 3, delay: 1s, factor: 0.5}\n", "must be greater than 1", "tasks[0].retry.factor", 5},
+		{"factor string", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: exponential\n      max_attempts: 3\n      delay: 1s\n      factor: double\n", `must be a number, got "double"`, "tasks[0].retry.factor", 9},
+		{"jitter above one", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: exponential\n      max_attempts: 3\n      delay: 1s\n      jitter: 1.5\n", "must be at most 1", "tasks[0].retry.jitter", 9},
+		{"jitter negative", "name: x\ndefaults:\n  retry:\n    strategy: exponential\n    max_attempts: 3\n    delay: 1s\n    jitter: -0.1\ntasks: [{name: a, run: a}]\n", "must be at least 0", "defaults.retry.jitter", 7},
+		{"jitter percent", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: exponential\n      max_attempts: 3\n      delay: 1s\n      jitter: 20%\n", `must be a number, got "20%"`, "tasks[0].retry.jitter", 9},
+		{"exponential delay zero", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: exponential\n      max_attempts: 3\n      delay: \"0\"\n", "must be greater than 0: exponential waits grow from it", "tasks[0].retry.delay", 8},
+		{"max_delay shorter than delay", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: exponential\n      max_attempts: 3\n      delay: 10s\n      max_delay: 5s\n", "max_delay 5s is shorter than delay 10s", "tasks[0].retry.max_delay", 9},
+		{"max_delay zero", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: exponential\n      max_attempts: 3\n      delay: 1m30s\n      max_delay: \"0\"\n", "max_delay 0s is shorter than delay 1m30s", "tasks[0].retry.max_delay", 9},
+		{"max_delay bad", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: exponential\n      max_attempts: 3\n      delay: 10s\n      max_delay: 1 hour\n", `invalid duration "1 hour"`, "tasks[0].retry.max_delay", 9},
+		{"max_delay number", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: exponential\n      max_attempts: 3\n      delay: 10s\n      max_delay: 300\n", "must be a duration with a unit", "tasks[0].retry.max_delay", 9},
+		{"max_failures zero", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: failure_rate\n      max_failures: 0\n      interval: 1h\n      delay: 1m\n", "must be at least 1", "tasks[0].retry.max_failures", 7},
+		{"max_failures fraction", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: failure_rate\n      max_failures: 2.5\n      interval: 1h\n      delay: 1m\n", "must be an integer, got 2.5", "tasks[0].retry.max_failures", 7},
+		{"interval zero", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: failure_rate\n      max_failures: 3\n      interval: \"0\"\n      delay: 1m\n", "must be greater than 0", "tasks[0].retry.interval", 8},
+		{"interval bad", "name: x\ndefaults:\n  retry:\n    strategy: failure_rate\n    max_failures: 3\n    interval: hourly\n    delay: 1m\ntasks: [{name: a, run: a}]\n", `invalid duration "hourly"`, "defaults.retry.interval", 6},
+
+		// Retry: retry_on.
+		{"retry_on unknown outcome", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: fixed\n      max_attempts: 3\n      retry_on:\n        - failed\n        - crashed\n", `invalid value "crashed": must be one of "failed", "timed_out", "lost"`, "tasks[0].retry.retry_on[1]", 10},
+		{"retry_on misspelt", "name: x\ntasks:\n  - name: a\n    run: a\n    retry: {strategy: fixed, max_attempts: 3, retry_on: [timeout]}\n", `invalid value "timeout": must be one of "failed", "timed_out", "lost" (did you mean "timed_out"?)`, "tasks[0].retry.retry_on[0]", 5},
+		{"retry_on repeat", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: fixed\n      max_attempts: 3\n      retry_on:\n        - lost\n        - failed\n        - lost\n", `"lost" is listed twice`, "tasks[0].retry.retry_on[2]", 11},
+		{"retry_on empty", "name: x\ndefaults:\n  retry:\n    strategy: exponential\n    max_attempts: 3\n    delay: 1s\n    retry_on: []\ntasks: [{name: a, run: a}]\n", "must not be empty", "defaults.retry.retry_on", 7},
+		{"retry_on a string", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: failure_rate\n      max_failures: 3\n      interval: 1h\n      delay: 1m\n      retry_on: failed\n", `must be a list, got "failed" (write [failed] for a list of one)`, "tasks[0].retry.retry_on", 10},
+		{"retry_on number", "name: x\ntasks:\n  - name: a\n    run: a\n    retry: {strategy: fixed, max_attempts: 3, retry_on: [1]}\n", "must be a string, got 1", "tasks[0].retry.retry_on[0]", 5},
+		{"retry_on misspelt field", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: fixed\n      max_attempts: 3\n      retry_if: [failed]\n", `unknown field "retry_if" (did you mean "retry_on"?)`, "tasks[0].retry", 8},
 
 		// Params.
 		{"param list", "name: x\nparams:\n  days: [1, 2]\ntasks: [{name: a, run: a}]\n", "must be a boolean, a number, a string or an object, got a list", "params.days", 3},

@@ -233,6 +233,80 @@ tasks:
 			}}},
 		},
 		{
+			"retry strategies",
+			`name: x
+defaults:
+  retry:
+    strategy: exponential
+    max_attempts: 6
+    delay: 10s
+    factor: 1.5
+    max_delay: 5m
+    jitter: 0.2
+tasks:
+  - name: inherit
+    run: a
+  - name: exp-minimal
+    run: b
+    retry: {strategy: exponential, max_attempts: 3, delay: 1s}
+  - name: exp-full
+    run: c
+    retry:
+      strategy: exponential
+      max_attempts: 2
+      delay: 1m
+      max_delay: 1m
+      factor: 3
+      jitter: 1
+      retry_on: [lost, timed_out, failed]
+  - name: exp-no-jitter
+    run: d
+    retry: {strategy: exponential, max_attempts: 4, delay: 500ms, jitter: 0, factor: 1.0000001, max_delay: 2d}
+  - name: rate
+    run: e
+    retry:
+      strategy: failure_rate
+      max_failures: 4
+      interval: 10m
+      delay: 30s
+      retry_on: [failed, lost]
+  - name: rate-at-once
+    run: f
+    retry: {strategy: failure_rate, max_failures: 1, interval: 1d, delay: "0"}
+  - name: fixed-timeouts
+    run: g
+    retry: {strategy: fixed, max_attempts: 2, retry_on: [timed_out]}
+  - name: never
+    run: h
+    retry: {strategy: none}
+`,
+			&Definition{
+				Name: "x",
+				Defaults: Defaults{Retry: &Retry{
+					Strategy: "exponential", MaxAttempts: 6, Delay: Duration(10 * time.Second),
+					Factor: 1.5, MaxDelay: Duration(5 * time.Minute), Jitter: 0.2,
+				}},
+				Tasks: []Task{
+					{Name: "inherit", Run: "a"},
+					{Name: "exp-minimal", Run: "b", Retry: &Retry{Strategy: "exponential", MaxAttempts: 3, Delay: Duration(time.Second)}},
+					{Name: "exp-full", Run: "c", Retry: &Retry{
+						Strategy: "exponential", MaxAttempts: 2, Delay: Duration(time.Minute), MaxDelay: Duration(time.Minute),
+						Factor: 3, Jitter: 1, RetryOn: []string{"lost", "timed_out", "failed"},
+					}},
+					{Name: "exp-no-jitter", Run: "d", Retry: &Retry{
+						Strategy: "exponential", MaxAttempts: 4, Delay: Duration(500 * time.Millisecond), Factor: 1.0000001, MaxDelay: Duration(48 * time.Hour),
+					}},
+					{Name: "rate", Run: "e", Retry: &Retry{
+						Strategy: "failure_rate", MaxFailures: 4, Interval: Duration(10 * time.Minute), Delay: Duration(30 * time.Second),
+						RetryOn: []string{"failed", "lost"},
+					}},
+					{Name: "rate-at-once", Run: "f", Retry: &Retry{Strategy: "failure_rate", MaxFailures: 1, Interval: Duration(24 * time.Hour)}},
+					{Name: "fixed-timeouts", Run: "g", Retry: &Retry{Strategy: "fixed", MaxAttempts: 2, RetryOn: []string{"timed_out"}}},
+					{Name: "never", Run: "h", Retry: &Retry{Strategy: "none"}},
+				},
+			},
+		},
+		{
 			"task name of 100 characters",
 			"name: x\ntasks:\n  - name: " + strings.Repeat("a", 100) + "\n    run: a\n",
 			&Definition{Name: "x", Tasks: []Task{{Name: strings.Repeat("a", 100), Run: "a"}}},
@@ -341,7 +415,9 @@ func TestParseJSONShorthands(t *testing.T) {
 	"params": {"day": "today", "n": 3, "flag": true, "req": null, "full": {"default": 2, "description": "d"}},
 	"defaults": {"retry": "none", "timeout": "2d"},
 	"tasks": [
-		{"name": "a", "run": "echo \ud83d\ude00 \u00e9", "retry": {"strategy": "fixed", "max_attempts": 2, "delay": "90s"}}
+		{"name": "a", "run": "echo \ud83d\ude00 \u00e9", "retry": {"strategy": "fixed", "max_attempts": 2, "delay": "90s"}},
+		{"name": "b", "run": "b", "retry": {"strategy": "exponential", "max_attempts": 5, "delay": "1s", "factor": 2.5, "max_delay": "1h", "jitter": 0.25, "retry_on": ["failed"]}},
+		{"name": "c", "run": "c", "retry": {"strategy": "failure_rate", "max_failures": 3, "interval": "5m", "delay": "10s", "retry_on": ["timed_out", "lost"]}}
 	]
 }`
 	want := &Definition{
@@ -351,10 +427,26 @@ func TestParseJSONShorthands(t *testing.T) {
 			"req": {}, "full": {Default: ptr("2"), Description: "d"},
 		},
 		Defaults: Defaults{Retry: &Retry{Strategy: "none"}, Timeout: Duration(48 * time.Hour)},
-		Tasks: []Task{{
-			Name: "a", Run: "echo 😀 é",
-			Retry: &Retry{Strategy: "fixed", MaxAttempts: 2, Delay: Duration(90 * time.Second)},
-		}},
+		Tasks: []Task{
+			{
+				Name: "a", Run: "echo 😀 é",
+				Retry: &Retry{Strategy: "fixed", MaxAttempts: 2, Delay: Duration(90 * time.Second)},
+			},
+			{
+				Name: "b", Run: "b",
+				Retry: &Retry{
+					Strategy: "exponential", MaxAttempts: 5, Delay: Duration(time.Second), Factor: 2.5,
+					MaxDelay: Duration(time.Hour), Jitter: 0.25, RetryOn: []string{"failed"},
+				},
+			},
+			{
+				Name: "c", Run: "c",
+				Retry: &Retry{
+					Strategy: "failure_rate", MaxFailures: 3, Interval: Duration(5 * time.Minute),
+					Delay: Duration(10 * time.Second), RetryOn: []string{"timed_out", "lost"},
+				},
+			},
+		},
 	}
 	got, err := Parse("x.json", []byte(src))
 	if err != nil {

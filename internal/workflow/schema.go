@@ -138,6 +138,15 @@ func (m schemaMapper) walk(e *jsonschema.ValidationError) []schemaProblem {
 			out = append(out, schemaProblem{at: at, lineAt: at.key(f), msg: msg})
 		}
 		return out
+	case *kind.UniqueItems:
+		// Reported at the repeat, as a need listed twice is.
+		list, _ := val.([]any)
+		i := k.Duplicates[1]
+		if i < 0 || i >= len(list) {
+			return one("must not repeat an item")
+		}
+		p := at.index(i)
+		return []schemaProblem{{at: p, lineAt: p, msg: fmt.Sprintf("%s is listed twice", display(list[i]))}}
 	case *kind.PropertyNames:
 		// The library reports these at a location it later overwrites, so
 		// the decoder checks those keys itself (validName, envName,
@@ -203,11 +212,18 @@ func (m schemaMapper) knownFields(schemaURL string) []string {
 		if tok == "" {
 			continue
 		}
-		obj, ok := v.(map[string]any)
-		if !ok {
+		switch c := v.(type) {
+		case map[string]any:
+			v = c[strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)]
+		case []any: // inside anyOf, say
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil
+			}
+			v = c[i]
+		default:
 			return nil
 		}
-		v = obj[strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)]
 	}
 	obj, _ := v.(map[string]any)
 	props, _ := obj["properties"].(map[string]any)
@@ -276,7 +292,19 @@ func leafMessage(e *jsonschema.ValidationError, val any) string {
 	case *kind.ExclusiveMaximum:
 		return "must be less than " + k.Want.RatString()
 	case *kind.Enum:
-		return fmt.Sprintf("invalid value %s: must be %s", display(val), oneOf(k.Want))
+		msg := fmt.Sprintf("invalid value %s: must be %s", display(val), oneOf(k.Want))
+		if got, ok := val.(string); ok && len(k.Want) > 1 {
+			var want []string
+			for _, w := range k.Want {
+				if w, ok := w.(string); ok {
+					want = append(want, w)
+				}
+			}
+			if s := suggest(got, want); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+		}
+		return msg
 	case *kind.Const:
 		return fmt.Sprintf("invalid value %s: must be %s", display(val), display(k.Want))
 	default:
