@@ -39,6 +39,21 @@ type RunFilter struct {
 	Limit       int64
 }
 
+// RunDelta counts tasks of a run that reached a terminal state: Done in
+// all, Failed of them failures.
+type RunDelta struct {
+	ID     int64
+	Done   int64
+	Failed int64
+}
+
+// RunFinish ends a run in State (succeeded, failed or cancelled).
+type RunFinish struct {
+	ID     int64
+	State  string
+	Reason string
+}
+
 // RunProgress is a run's counters after a change.
 type RunProgress struct {
 	ID          int64
@@ -101,6 +116,20 @@ type CandidateFilter struct {
 	Limit        int64
 }
 
+// TaskAttempt names a task and the attempt it runs under.
+type TaskAttempt struct {
+	ID        int64
+	AttemptID int64
+}
+
+// TaskRelease counts N more finished upstream tasks for task Idx of run
+// RunID.
+type TaskRelease struct {
+	RunID int64
+	Idx   int64
+	N     int64
+}
+
 // TaskFinish ends a running task together with its attempt AttemptID.
 type TaskFinish struct {
 	State     string
@@ -135,13 +164,12 @@ type NewAttempt struct {
 	Zone     string
 }
 
-// AttemptFinish ends a live attempt; a non-empty WorkerID must match.
+// AttemptFinish ends a live attempt in State.
 type AttemptFinish struct {
 	State    string
 	Reason   string
 	ExitCode int64
 	ID       int64
-	WorkerID string
 }
 
 // AttemptRef names an attempt a bulk update touched.

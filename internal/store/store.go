@@ -63,18 +63,24 @@ type Workflows interface {
 	Versions(ctx context.Context, workflowID int64) ([]Version, error)
 }
 
-// Runs stores runs and their progress counters.
+// Runs stores runs and their progress counters. Operations on several
+// rows are one statement on Postgres; their results come in no particular
+// order unless said otherwise.
 type Runs interface {
-	Insert(ctx context.Context, r NewRun) (Run, error)
+	// InsertMany inserts runs and returns them in the order given.
+	InsertMany(ctx context.Context, rs []NewRun) ([]Run, error)
 	Get(ctx context.Context, id int64) (Run, error)
+	GetMany(ctx context.Context, ids []int64) ([]Run, error)
 	ByKey(ctx context.Context, workflowID int64, key string) (Run, error)
 	List(ctx context.Context, f RunFilter) ([]Run, error)
-	// MarkRunning moves a queued run to running; false if it was not queued.
-	MarkRunning(ctx context.Context, id int64) (bool, error)
-	// AddProgress records done terminal tasks, failed of them failures.
-	AddProgress(ctx context.Context, id, done, failed int64) (RunProgress, error)
-	// Finish ends a run that is not yet terminal; false if it already was.
-	Finish(ctx context.Context, id int64, state, reason string) (bool, error)
+	// MarkRunningMany moves queued runs to running and returns those it moved.
+	MarkRunningMany(ctx context.Context, ids []int64) ([]int64, error)
+	// AddProgressMany records, per run, done terminal tasks and failed of
+	// them failures, and returns the runs' counters after the change.
+	AddProgressMany(ctx context.Context, ds []RunDelta) ([]RunProgress, error)
+	// FinishMany ends runs that are not yet terminal and returns those it
+	// ended.
+	FinishMany(ctx context.Context, fs []RunFinish) ([]int64, error)
 }
 
 // Tasks stores the tasks of runs; queued tasks form the work queue.
@@ -89,14 +95,20 @@ type Tasks interface {
 	// against other claims (Postgres: rows locked by another transaction
 	// are skipped).
 	Candidates(ctx context.Context, f CandidateFilter) ([]Candidate, error)
-	MarkRunning(ctx context.Context, id, attemptID int64) (bool, error)
-	Finish(ctx context.Context, f TaskFinish) (bool, error)
+	GetMany(ctx context.Context, ids []int64) ([]Task, error)
+	// MarkRunningMany moves queued tasks to running under their new
+	// attempts and returns those it moved.
+	MarkRunningMany(ctx context.Context, ts []TaskAttempt) ([]int64, error)
+	// FinishMany ends running tasks with their current attempts and returns
+	// those it ended; a task that moved on is left alone.
+	FinishMany(ctx context.Context, fs []TaskFinish) ([]int64, error)
 	// Fail fails a queued task that could not be dispatched.
 	Fail(ctx context.Context, id int64, reason string) (bool, error)
 	Requeue(ctx context.Context, r TaskRequeue) (bool, error)
-	// Release counts a finished upstream for the tasks idxs of a run and
-	// returns them, queued where all their upstream are done.
-	Release(ctx context.Context, runID int64, idxs []int64) ([]TaskRef, error)
+	// ReleaseMany counts finished upstream tasks for tasks of runs (each
+	// (run, idx) once, with its count) and returns them, queued where all
+	// their upstream are done.
+	ReleaseMany(ctx context.Context, rs []TaskRelease) ([]TaskRef, error)
 	// MarkUpstreamFailed ends the pending tasks idxs of a run.
 	MarkUpstreamFailed(ctx context.Context, runID int64, idxs []int64, reason string) ([]TaskRef, error)
 	// WakeRetries queues the retry_wait tasks that are due.
@@ -107,14 +119,15 @@ type Tasks interface {
 
 // Attempts stores attempts; an attempt's ID is its fencing token.
 type Attempts interface {
-	// Insert dispatches a new attempt and returns its ID.
-	Insert(ctx context.Context, a NewAttempt) (int64, error)
-	// Start moves a dispatched attempt of workerID to running; ErrNotFound
-	// if it is not a dispatched attempt of that worker.
-	Start(ctx context.Context, id int64, workerID string) (Attempt, error)
-	// Finish ends a live attempt; ErrNotFound if it was not live (or not of
-	// the given worker).
-	Finish(ctx context.Context, f AttemptFinish) (Attempt, error)
+	// InsertMany dispatches new attempts and returns their IDs in the
+	// order given.
+	InsertMany(ctx context.Context, as []NewAttempt) ([]int64, error)
+	// StartMany moves dispatched attempts of workerID to running and
+	// returns those it moved.
+	StartMany(ctx context.Context, ids []int64, workerID string) ([]Attempt, error)
+	// FinishMany ends live attempts (of workerID, unless it is "") and
+	// returns those it ended; the others were not live: they are fenced.
+	FinishMany(ctx context.Context, workerID string, fs []AttemptFinish) ([]Attempt, error)
 	Get(ctx context.Context, id int64) (Attempt, error)
 	ListRun(ctx context.Context, runID int64) ([]Attempt, error)
 	// Live returns a worker's live attempts.

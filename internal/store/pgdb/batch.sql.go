@@ -4,3 +4,722 @@
 // source: batch.sql
 
 package pgdb
+
+import (
+	"context"
+)
+
+const addRunsProgress = `-- name: AddRunsProgress :many
+UPDATE runs r
+SET tasks_left = r.tasks_left - u.done, tasks_failed = r.tasks_failed + u.failed
+FROM (SELECT unnest($1::bigint[]) AS id,
+        unnest($2::bigint[]) AS done,
+        unnest($3::bigint[]) AS failed) AS u
+WHERE r.id = u.id
+RETURNING r.id, r.state, r.tasks_left, r.tasks_failed
+`
+
+type AddRunsProgressParams struct {
+	ID     []int64
+	Done   []int64
+	Failed []int64
+}
+
+type AddRunsProgressRow struct {
+	ID          int64
+	State       string
+	TasksLeft   int64
+	TasksFailed int64
+}
+
+func (q *Queries) AddRunsProgress(ctx context.Context, arg AddRunsProgressParams) ([]AddRunsProgressRow, error) {
+	rows, err := q.db.Query(ctx, addRunsProgress, arg.ID, arg.Done, arg.Failed)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AddRunsProgressRow
+	for rows.Next() {
+		var i AddRunsProgressRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.State,
+			&i.TasksLeft,
+			&i.TasksFailed,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const finishAttempts = `-- name: FinishAttempts :many
+UPDATE attempts a
+SET state = u.state, reason = u.reason, exit_code = u.exit_code, finished_at = baton_now()
+FROM (SELECT unnest($2::text[]) AS state,
+        unnest($3::text[]) AS reason,
+        unnest($4::bigint[]) AS exit_code,
+        unnest($5::bigint[]) AS id) AS u
+WHERE a.id = u.id AND a.state IN ('dispatched', 'running')
+  AND ($1::text = '' OR a.worker_id = $1::text)
+RETURNING a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested
+`
+
+type FinishAttemptsParams struct {
+	WorkerID string
+	State    []string
+	Reason   []string
+	ExitCode []int64
+	ID       []int64
+}
+
+func (q *Queries) FinishAttempts(ctx context.Context, arg FinishAttemptsParams) ([]Attempt, error) {
+	rows, err := q.db.Query(ctx, finishAttempts,
+		arg.WorkerID,
+		arg.State,
+		arg.Reason,
+		arg.ExitCode,
+		arg.ID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Attempt
+	for rows.Next() {
+		var i Attempt
+		if err := rows.Scan(
+			&i.ID,
+			&i.TaskID,
+			&i.RunID,
+			&i.Task,
+			&i.Number,
+			&i.State,
+			&i.Reason,
+			&i.WorkerID,
+			&i.Zone,
+			&i.ExitCode,
+			&i.DispatchedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.StopRequested,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const finishRuns = `-- name: FinishRuns :many
+UPDATE runs r SET state = u.state, reason = u.reason, finished_at = baton_now()
+FROM (SELECT unnest($1::bigint[]) AS id,
+        unnest($2::text[]) AS state,
+        unnest($3::text[]) AS reason) AS u
+WHERE r.id = u.id AND r.state IN ('queued', 'running', 'paused')
+RETURNING r.id
+`
+
+type FinishRunsParams struct {
+	ID     []int64
+	State  []string
+	Reason []string
+}
+
+func (q *Queries) FinishRuns(ctx context.Context, arg FinishRunsParams) ([]int64, error) {
+	rows, err := q.db.Query(ctx, finishRuns, arg.ID, arg.State, arg.Reason)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const finishTasks = `-- name: FinishTasks :many
+UPDATE tasks t
+SET state = u.state, reason = u.reason, outputs = u.outputs, attempt_id = 0, finished_at = baton_now()
+FROM (SELECT unnest($1::text[]) AS state,
+        unnest($2::text[]) AS reason,
+        unnest($3::text[]) AS outputs,
+        unnest($4::bigint[]) AS id,
+        unnest($5::bigint[]) AS attempt_id) AS u
+WHERE t.id = u.id AND t.attempt_id = u.attempt_id AND t.state = 'running'
+RETURNING t.id
+`
+
+type FinishTasksParams struct {
+	State     []string
+	Reason    []string
+	Outputs   []string
+	ID        []int64
+	AttemptID []int64
+}
+
+func (q *Queries) FinishTasks(ctx context.Context, arg FinishTasksParams) ([]int64, error) {
+	rows, err := q.db.Query(ctx, finishTasks,
+		arg.State,
+		arg.Reason,
+		arg.Outputs,
+		arg.ID,
+		arg.AttemptID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const getRuns = `-- name: GetRuns :many
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at FROM runs WHERE id = ANY($1::bigint[])
+`
+
+func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
+	rows, err := q.db.Query(ctx, getRuns, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Run
+	for rows.Next() {
+		var i Run
+		if err := rows.Scan(
+			&i.ID,
+			&i.WorkflowID,
+			&i.Workflow,
+			&i.VersionID,
+			&i.Version,
+			&i.State,
+			&i.Reason,
+			&i.Params,
+			&i.IdempotencyKey,
+			&i.Priority,
+			&i.ScheduledAt,
+			&i.CreatedBy,
+			&i.TasksTotal,
+			&i.TasksLeft,
+			&i.TasksFailed,
+			&i.CreatedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const getTasks = `-- name: GetTasks :many
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted FROM tasks WHERE id = ANY($1::bigint[])
+`
+
+func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
+	rows, err := q.db.Query(ctx, getTasks, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Task
+	for rows.Next() {
+		var i Task
+		if err := rows.Scan(
+			&i.ID,
+			&i.RunID,
+			&i.Idx,
+			&i.Name,
+			&i.State,
+			&i.Reason,
+			&i.Group,
+			&i.CU,
+			&i.Priority,
+			&i.RunPriority,
+			&i.NeedsTotal,
+			&i.NeedsDone,
+			&i.Attempts,
+			&i.Lost,
+			&i.AttemptID,
+			&i.AvoidWorker,
+			&i.AvoidZone,
+			&i.Outputs,
+			&i.ReadyAt,
+			&i.CreatedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.Labels,
+			&i.ZonesAllow,
+			&i.ZonesDeny,
+			&i.Preempted,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const insertAttempts = `-- name: InsertAttempts :many
+INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at)
+SELECT u.task_id, u.run_id, u.task, u.number, 'dispatched', u.worker_id, u.zone, baton_now()
+FROM (SELECT unnest($1::bigint[]) AS task_id,
+        unnest($2::bigint[]) AS run_id,
+        unnest($3::text[]) AS task,
+        unnest($4::bigint[]) AS number,
+        unnest($5::text[]) AS worker_id,
+        unnest($6::text[]) AS zone) AS u
+RETURNING id, task_id
+`
+
+type InsertAttemptsParams struct {
+	TaskID   []int64
+	RunID    []int64
+	Task     []string
+	Number   []int64
+	WorkerID []string
+	Zone     []string
+}
+
+type InsertAttemptsRow struct {
+	ID     int64
+	TaskID int64
+}
+
+func (q *Queries) InsertAttempts(ctx context.Context, arg InsertAttemptsParams) ([]InsertAttemptsRow, error) {
+	rows, err := q.db.Query(ctx, insertAttempts,
+		arg.TaskID,
+		arg.RunID,
+		arg.Task,
+		arg.Number,
+		arg.WorkerID,
+		arg.Zone,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []InsertAttemptsRow
+	for rows.Next() {
+		var i InsertAttemptsRow
+		if err := rows.Scan(&i.ID, &i.TaskID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const insertEvents = `-- name: InsertEvents :exec
+INSERT INTO events (at, kind, actor, run_id, task_id, task, attempt_id, worker_id,
+                    old_state, new_state, reason, zone)
+SELECT baton_now(), u.kind, u.actor, u.run_id, u.task_id, u.task, u.attempt_id, u.worker_id,
+       u.old_state, u.new_state, u.reason, u.zone
+FROM (SELECT unnest($1::text[]) AS kind,
+        unnest($2::text[]) AS actor,
+        unnest($3::bigint[]) AS run_id,
+        unnest($4::bigint[]) AS task_id,
+        unnest($5::text[]) AS task,
+        unnest($6::bigint[]) AS attempt_id,
+        unnest($7::text[]) AS worker_id,
+        unnest($8::text[]) AS old_state,
+        unnest($9::text[]) AS new_state,
+        unnest($10::text[]) AS reason,
+        unnest($11::text[]) AS zone) AS u
+`
+
+type InsertEventsParams struct {
+	Kind      []string
+	Actor     []string
+	RunID     []int64
+	TaskID    []int64
+	Task      []string
+	AttemptID []int64
+	WorkerID  []string
+	OldState  []string
+	NewState  []string
+	Reason    []string
+	Zone      []string
+}
+
+func (q *Queries) InsertEvents(ctx context.Context, arg InsertEventsParams) error {
+	_, err := q.db.Exec(ctx, insertEvents,
+		arg.Kind,
+		arg.Actor,
+		arg.RunID,
+		arg.TaskID,
+		arg.Task,
+		arg.AttemptID,
+		arg.WorkerID,
+		arg.OldState,
+		arg.NewState,
+		arg.Reason,
+		arg.Zone,
+	)
+	return err
+}
+
+const insertLogs = `-- name: InsertLogs :exec
+INSERT INTO logs (attempt_id, seq, stream, at, data)
+SELECT u.attempt_id, u.seq, u.stream, baton_now(), u.data
+FROM (SELECT unnest($1::bigint[]) AS attempt_id,
+        unnest($2::bigint[]) AS seq,
+        unnest($3::text[]) AS stream,
+        unnest($4::text[]) AS data) AS u
+ON CONFLICT (attempt_id, seq) DO NOTHING
+`
+
+type InsertLogsParams struct {
+	AttemptID []int64
+	Seq       []int64
+	Stream    []string
+	Data      []string
+}
+
+func (q *Queries) InsertLogs(ctx context.Context, arg InsertLogsParams) error {
+	_, err := q.db.Exec(ctx, insertLogs,
+		arg.AttemptID,
+		arg.Seq,
+		arg.Stream,
+		arg.Data,
+	)
+	return err
+}
+
+const insertRunsBulk = `-- name: InsertRunsBulk :many
+
+INSERT INTO runs (workflow_id, workflow, version_id, version, state, params, idempotency_key,
+                  priority, scheduled_at, created_by, tasks_total, tasks_left, created_at)
+SELECT u.workflow_id, u.workflow, u.version_id, u.version, u.state, u.params, u.idempotency_key,
+       u.priority, u.scheduled_at, u.created_by, u.tasks_total, u.tasks_total, baton_now()
+FROM (SELECT unnest($1::bigint[]) AS workflow_id,
+        unnest($2::text[]) AS workflow,
+        unnest($3::bigint[]) AS version_id,
+        unnest($4::bigint[]) AS version,
+        unnest($5::text[]) AS state,
+        unnest($6::text[]) AS params,
+        unnest($7::text[]) AS idempotency_key,
+        unnest($8::bigint[]) AS priority,
+        unnest($9::bigint[]) AS scheduled_at,
+        unnest($10::text[]) AS created_by,
+        unnest($11::bigint[]) AS tasks_total) AS u
+RETURNING id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at
+`
+
+type InsertRunsBulkParams struct {
+	WorkflowID     []int64
+	Workflow       []string
+	VersionID      []int64
+	Version        []int64
+	State          []string
+	Params         []string
+	IdempotencyKey []string
+	Priority       []int64
+	ScheduledAt    []int64
+	CreatedBy      []string
+	TasksTotal     []int64
+}
+
+// Multi-row forms of the hot-path statements: one statement for a whole
+// batch, its rows passed as arrays and expanded with unnest. RETURNING
+// gives the rows of INSERT ... SELECT in the order of the arrays; UPDATE
+// results come in no particular order, so they return the keys callers
+// match them by. An UPDATE ... FROM unnest updates a row once even if its
+// key appears twice: callers pass each key once.
+func (q *Queries) InsertRunsBulk(ctx context.Context, arg InsertRunsBulkParams) ([]Run, error) {
+	rows, err := q.db.Query(ctx, insertRunsBulk,
+		arg.WorkflowID,
+		arg.Workflow,
+		arg.VersionID,
+		arg.Version,
+		arg.State,
+		arg.Params,
+		arg.IdempotencyKey,
+		arg.Priority,
+		arg.ScheduledAt,
+		arg.CreatedBy,
+		arg.TasksTotal,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Run
+	for rows.Next() {
+		var i Run
+		if err := rows.Scan(
+			&i.ID,
+			&i.WorkflowID,
+			&i.Workflow,
+			&i.VersionID,
+			&i.Version,
+			&i.State,
+			&i.Reason,
+			&i.Params,
+			&i.IdempotencyKey,
+			&i.Priority,
+			&i.ScheduledAt,
+			&i.CreatedBy,
+			&i.TasksTotal,
+			&i.TasksLeft,
+			&i.TasksFailed,
+			&i.CreatedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const insertTasks = `-- name: InsertTasks :exec
+INSERT INTO tasks (run_id, idx, name, state, grp, cu, priority, run_priority, needs_total,
+                   labels, zones_allow, zones_deny, ready_at, created_at)
+SELECT u.run_id, u.idx, u.name, u.state, u.grp, u.cu, u.priority, u.run_priority, u.needs_total,
+       u.labels, u.zones_allow, u.zones_deny, baton_now(), baton_now()
+FROM (SELECT unnest($1::bigint[]) AS run_id,
+        unnest($2::bigint[]) AS idx,
+        unnest($3::text[]) AS name,
+        unnest($4::text[]) AS state,
+        unnest($5::text[]) AS grp,
+        unnest($6::float8[]) AS cu,
+        unnest($7::bigint[]) AS priority,
+        unnest($8::bigint[]) AS run_priority,
+        unnest($9::bigint[]) AS needs_total,
+        unnest($10::text[]) AS labels,
+        unnest($11::text[]) AS zones_allow,
+        unnest($12::text[]) AS zones_deny) AS u
+`
+
+type InsertTasksParams struct {
+	RunID       []int64
+	Idx         []int64
+	Name        []string
+	State       []string
+	Group       []string
+	CU          []float64
+	Priority    []int64
+	RunPriority []int64
+	NeedsTotal  []int64
+	Labels      []string
+	ZonesAllow  []string
+	ZonesDeny   []string
+}
+
+func (q *Queries) InsertTasks(ctx context.Context, arg InsertTasksParams) error {
+	_, err := q.db.Exec(ctx, insertTasks,
+		arg.RunID,
+		arg.Idx,
+		arg.Name,
+		arg.State,
+		arg.Group,
+		arg.CU,
+		arg.Priority,
+		arg.RunPriority,
+		arg.NeedsTotal,
+		arg.Labels,
+		arg.ZonesAllow,
+		arg.ZonesDeny,
+	)
+	return err
+}
+
+const markRunsRunning = `-- name: MarkRunsRunning :many
+UPDATE runs SET state = 'running', started_at = baton_now()
+WHERE id = ANY($1::bigint[]) AND state = 'queued'
+RETURNING id
+`
+
+func (q *Queries) MarkRunsRunning(ctx context.Context, ids []int64) ([]int64, error) {
+	rows, err := q.db.Query(ctx, markRunsRunning, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const markTasksRunning = `-- name: MarkTasksRunning :many
+UPDATE tasks t
+SET state = 'running', attempt_id = u.attempt_id, attempts = t.attempts + 1,
+    started_at = CASE WHEN t.started_at = 0 THEN baton_now() ELSE t.started_at END
+FROM (SELECT unnest($1::bigint[]) AS id,
+        unnest($2::bigint[]) AS attempt_id) AS u
+WHERE t.id = u.id AND t.state = 'queued'
+RETURNING t.id
+`
+
+type MarkTasksRunningParams struct {
+	ID        []int64
+	AttemptID []int64
+}
+
+func (q *Queries) MarkTasksRunning(ctx context.Context, arg MarkTasksRunningParams) ([]int64, error) {
+	rows, err := q.db.Query(ctx, markTasksRunning, arg.ID, arg.AttemptID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const releaseTasks = `-- name: ReleaseTasks :many
+UPDATE tasks t
+SET needs_done = t.needs_done + u.n,
+    state = CASE WHEN t.state = 'pending' AND t.needs_done + u.n >= t.needs_total THEN 'queued' ELSE t.state END,
+    ready_at = CASE WHEN t.state = 'pending' AND t.needs_done + u.n >= t.needs_total THEN baton_now() ELSE t.ready_at END
+FROM (SELECT unnest($1::bigint[]) AS run_id,
+        unnest($2::bigint[]) AS idx,
+        unnest($3::bigint[]) AS n) AS u
+WHERE t.run_id = u.run_id AND t.idx = u.idx
+RETURNING t.id, t.run_id, t.name, t.state
+`
+
+type ReleaseTasksParams struct {
+	RunID []int64
+	Idx   []int64
+	N     []int64
+}
+
+type ReleaseTasksRow struct {
+	ID    int64
+	RunID int64
+	Name  string
+	State string
+}
+
+// Counts n more finished upstream for each (run_id, idx) and queues the
+// tasks whose upstream are all done. SET expressions all see the old row.
+func (q *Queries) ReleaseTasks(ctx context.Context, arg ReleaseTasksParams) ([]ReleaseTasksRow, error) {
+	rows, err := q.db.Query(ctx, releaseTasks, arg.RunID, arg.Idx, arg.N)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ReleaseTasksRow
+	for rows.Next() {
+		var i ReleaseTasksRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.RunID,
+			&i.Name,
+			&i.State,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const startAttempts = `-- name: StartAttempts :many
+UPDATE attempts SET state = 'running', started_at = baton_now()
+WHERE id = ANY($1::bigint[]) AND worker_id = $2 AND state = 'dispatched'
+RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested
+`
+
+type StartAttemptsParams struct {
+	Ids      []int64
+	WorkerID string
+}
+
+func (q *Queries) StartAttempts(ctx context.Context, arg StartAttemptsParams) ([]Attempt, error) {
+	rows, err := q.db.Query(ctx, startAttempts, arg.Ids, arg.WorkerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Attempt
+	for rows.Next() {
+		var i Attempt
+		if err := rows.Scan(
+			&i.ID,
+			&i.TaskID,
+			&i.RunID,
+			&i.Task,
+			&i.Number,
+			&i.State,
+			&i.Reason,
+			&i.WorkerID,
+			&i.Zone,
+			&i.ExitCode,
+			&i.DispatchedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.StopRequested,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

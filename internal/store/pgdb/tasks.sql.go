@@ -326,6 +326,44 @@ func (q *Queries) MarkTaskRunning(ctx context.Context, arg MarkTaskRunningParams
 	return result.RowsAffected(), nil
 }
 
+const releaseTask = `-- name: ReleaseTask :one
+UPDATE tasks
+SET needs_done = needs_done + CAST($1 AS BIGINT),
+    state = CASE WHEN state = 'pending' AND needs_done + CAST($1 AS BIGINT) >= needs_total
+                 THEN 'queued' ELSE state END,
+    ready_at = CASE WHEN state = 'pending' AND needs_done + CAST($1 AS BIGINT) >= needs_total
+                    THEN baton_now() ELSE ready_at END
+WHERE run_id = $2 AND idx = $3
+RETURNING id, run_id, name, state
+`
+
+type ReleaseTaskParams struct {
+	N     int64
+	RunID int64
+	Idx   int64
+}
+
+type ReleaseTaskRow struct {
+	ID    int64
+	RunID int64
+	Name  string
+	State string
+}
+
+// Counts n more finished upstream for task idx of a run and queues it when
+// all its upstream are done. SET expressions all see the old row.
+func (q *Queries) ReleaseTask(ctx context.Context, arg ReleaseTaskParams) (ReleaseTaskRow, error) {
+	row := q.db.QueryRow(ctx, releaseTask, arg.N, arg.RunID, arg.Idx)
+	var i ReleaseTaskRow
+	err := row.Scan(
+		&i.ID,
+		&i.RunID,
+		&i.Name,
+		&i.State,
+	)
+	return i, err
+}
+
 const requeueTask = `-- name: RequeueTask :execrows
 UPDATE tasks
 SET state = $1, reason = $2, attempt_id = 0,

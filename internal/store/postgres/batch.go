@@ -2,29 +2,21 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/baton-sched/baton/internal/store"
 	db "github.com/baton-sched/baton/internal/store/pgdb"
 )
 
-// Bulk inserts go out as one pgx batch: one round trip for the lot.
+// Operations on several rows, each one statement whatever the number of
+// rows: the rows travel as one array per column and unnest turns them
+// back into rows (queries/postgres/batch.sql).
 
-type batchResults interface{ Exec(func(int, error)) }
-
-func execBatch(br batchResults) error {
-	var first error
-	br.Exec(func(_ int, err error) {
-		if err != nil && first == nil {
-			first = err
-		}
-	})
-	return mapErr(first)
-}
-
-func convertAll[S, D any](in []S, conv func(S) D) []D {
-	out := make([]D, len(in))
+// column gathers one field of every element of in.
+func column[S, C any](in []S, field func(S) C) []C {
+	out := make([]C, len(in))
 	for i, v := range in {
-		out[i] = conv(v)
+		out[i] = field(v)
 	}
 	return out
 }
@@ -33,25 +25,210 @@ func (t tasks) Insert(ctx context.Context, ts []store.NewTask) error {
 	if len(ts) == 0 {
 		return nil
 	}
-	return execBatch(t.q.InsertTasks(ctx, convertAll(ts, func(n store.NewTask) db.InsertTasksParams {
-		return db.InsertTasksParams(n)
-	})))
+	return mapErr(t.q.InsertTasks(ctx, db.InsertTasksParams{
+		RunID:       column(ts, func(n store.NewTask) int64 { return n.RunID }),
+		Idx:         column(ts, func(n store.NewTask) int64 { return n.Idx }),
+		Name:        column(ts, func(n store.NewTask) string { return n.Name }),
+		State:       column(ts, func(n store.NewTask) string { return n.State }),
+		Group:       column(ts, func(n store.NewTask) string { return n.Group }),
+		CU:          column(ts, func(n store.NewTask) float64 { return n.CU }),
+		Priority:    column(ts, func(n store.NewTask) int64 { return n.Priority }),
+		RunPriority: column(ts, func(n store.NewTask) int64 { return n.RunPriority }),
+		NeedsTotal:  column(ts, func(n store.NewTask) int64 { return n.NeedsTotal }),
+		Labels:      column(ts, func(n store.NewTask) string { return n.Labels }),
+		ZonesAllow:  column(ts, func(n store.NewTask) string { return n.ZonesAllow }),
+		ZonesDeny:   column(ts, func(n store.NewTask) string { return n.ZonesDeny }),
+	}))
 }
 
 func (e events) Insert(ctx context.Context, es []store.NewEvent) error {
 	if len(es) == 0 {
 		return nil
 	}
-	return execBatch(e.q.InsertEvents(ctx, convertAll(es, func(n store.NewEvent) db.InsertEventsParams {
-		return db.InsertEventsParams(n)
-	})))
+	return mapErr(e.q.InsertEvents(ctx, db.InsertEventsParams{
+		Kind:      column(es, func(n store.NewEvent) string { return n.Kind }),
+		Actor:     column(es, func(n store.NewEvent) string { return n.Actor }),
+		RunID:     column(es, func(n store.NewEvent) int64 { return n.RunID }),
+		TaskID:    column(es, func(n store.NewEvent) int64 { return n.TaskID }),
+		Task:      column(es, func(n store.NewEvent) string { return n.Task }),
+		AttemptID: column(es, func(n store.NewEvent) int64 { return n.AttemptID }),
+		WorkerID:  column(es, func(n store.NewEvent) string { return n.WorkerID }),
+		OldState:  column(es, func(n store.NewEvent) string { return n.OldState }),
+		NewState:  column(es, func(n store.NewEvent) string { return n.NewState }),
+		Reason:    column(es, func(n store.NewEvent) string { return n.Reason }),
+		Zone:      column(es, func(n store.NewEvent) string { return n.Zone }),
+	}))
 }
 
 func (l logs) Insert(ctx context.Context, cs []store.NewLogChunk) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	return execBatch(l.q.InsertLogs(ctx, convertAll(cs, func(n store.NewLogChunk) db.InsertLogsParams {
-		return db.InsertLogsParams(n)
-	})))
+	return mapErr(l.q.InsertLogs(ctx, db.InsertLogsParams{
+		AttemptID: column(cs, func(c store.NewLogChunk) int64 { return c.AttemptID }),
+		Seq:       column(cs, func(c store.NewLogChunk) int64 { return c.Seq }),
+		Stream:    column(cs, func(c store.NewLogChunk) string { return c.Stream }),
+		Data:      column(cs, func(c store.NewLogChunk) string { return c.Data }),
+	}))
+}
+
+func (r runs) InsertMany(ctx context.Context, ns []store.NewRun) ([]store.Run, error) {
+	if len(ns) == 0 {
+		return nil, nil
+	}
+	rows, err := r.q.InsertRunsBulk(ctx, db.InsertRunsBulkParams{
+		WorkflowID:     column(ns, func(n store.NewRun) int64 { return n.WorkflowID }),
+		Workflow:       column(ns, func(n store.NewRun) string { return n.Workflow }),
+		VersionID:      column(ns, func(n store.NewRun) int64 { return n.VersionID }),
+		Version:        column(ns, func(n store.NewRun) int64 { return n.Version }),
+		State:          column(ns, func(n store.NewRun) string { return n.State }),
+		Params:         column(ns, func(n store.NewRun) string { return n.Params }),
+		IdempotencyKey: column(ns, func(n store.NewRun) string { return n.IdempotencyKey }),
+		Priority:       column(ns, func(n store.NewRun) int64 { return n.Priority }),
+		ScheduledAt:    column(ns, func(n store.NewRun) int64 { return n.ScheduledAt }),
+		CreatedBy:      column(ns, func(n store.NewRun) string { return n.CreatedBy }),
+		TasksTotal:     column(ns, func(n store.NewRun) int64 { return n.TasksTotal }),
+	})
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	out := make([]store.Run, len(rows))
+	for i, row := range rows {
+		out[i] = store.Run(row)
+		// RETURNING follows the arrays' order; make sure of it.
+		if n := ns[i]; out[i].WorkflowID != n.WorkflowID || out[i].IdempotencyKey != n.IdempotencyKey || out[i].Params != n.Params {
+			return nil, fmt.Errorf("insert runs: row %d came back out of order", i)
+		}
+	}
+	return out, nil
+}
+
+func (r runs) GetMany(ctx context.Context, ids []int64) ([]store.Run, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return many(toRun)(r.q.GetRuns(ctx, ids))
+}
+
+func (r runs) MarkRunningMany(ctx context.Context, ids []int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out, err := r.q.MarkRunsRunning(ctx, ids)
+	return out, mapErr(err)
+}
+
+func (r runs) AddProgressMany(ctx context.Context, ds []store.RunDelta) ([]store.RunProgress, error) {
+	if len(ds) == 0 {
+		return nil, nil
+	}
+	return many(func(row db.AddRunsProgressRow) store.RunProgress { return store.RunProgress(row) })(
+		r.q.AddRunsProgress(ctx, db.AddRunsProgressParams{
+			ID:     column(ds, func(d store.RunDelta) int64 { return d.ID }),
+			Done:   column(ds, func(d store.RunDelta) int64 { return d.Done }),
+			Failed: column(ds, func(d store.RunDelta) int64 { return d.Failed }),
+		}))
+}
+
+func (r runs) FinishMany(ctx context.Context, fs []store.RunFinish) ([]int64, error) {
+	if len(fs) == 0 {
+		return nil, nil
+	}
+	out, err := r.q.FinishRuns(ctx, db.FinishRunsParams{
+		ID:     column(fs, func(f store.RunFinish) int64 { return f.ID }),
+		State:  column(fs, func(f store.RunFinish) string { return f.State }),
+		Reason: column(fs, func(f store.RunFinish) string { return f.Reason }),
+	})
+	return out, mapErr(err)
+}
+
+func (t tasks) GetMany(ctx context.Context, ids []int64) ([]store.Task, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return many(toTask)(t.q.GetTasks(ctx, ids))
+}
+
+func (t tasks) MarkRunningMany(ctx context.Context, ts []store.TaskAttempt) ([]int64, error) {
+	if len(ts) == 0 {
+		return nil, nil
+	}
+	out, err := t.q.MarkTasksRunning(ctx, db.MarkTasksRunningParams{
+		ID:        column(ts, func(ta store.TaskAttempt) int64 { return ta.ID }),
+		AttemptID: column(ts, func(ta store.TaskAttempt) int64 { return ta.AttemptID }),
+	})
+	return out, mapErr(err)
+}
+
+func (t tasks) FinishMany(ctx context.Context, fs []store.TaskFinish) ([]int64, error) {
+	if len(fs) == 0 {
+		return nil, nil
+	}
+	out, err := t.q.FinishTasks(ctx, db.FinishTasksParams{
+		State:     column(fs, func(f store.TaskFinish) string { return f.State }),
+		Reason:    column(fs, func(f store.TaskFinish) string { return f.Reason }),
+		Outputs:   column(fs, func(f store.TaskFinish) string { return f.Outputs }),
+		ID:        column(fs, func(f store.TaskFinish) int64 { return f.ID }),
+		AttemptID: column(fs, func(f store.TaskFinish) int64 { return f.AttemptID }),
+	})
+	return out, mapErr(err)
+}
+
+func (t tasks) ReleaseMany(ctx context.Context, rs []store.TaskRelease) ([]store.TaskRef, error) {
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	return many(toTaskRef[db.ReleaseTasksRow])(t.q.ReleaseTasks(ctx, db.ReleaseTasksParams{
+		RunID: column(rs, func(r store.TaskRelease) int64 { return r.RunID }),
+		Idx:   column(rs, func(r store.TaskRelease) int64 { return r.Idx }),
+		N:     column(rs, func(r store.TaskRelease) int64 { return r.N }),
+	}))
+}
+
+func (a attempts) InsertMany(ctx context.Context, ns []store.NewAttempt) ([]int64, error) {
+	if len(ns) == 0 {
+		return nil, nil
+	}
+	rows, err := a.q.InsertAttempts(ctx, db.InsertAttemptsParams{
+		TaskID:   column(ns, func(n store.NewAttempt) int64 { return n.TaskID }),
+		RunID:    column(ns, func(n store.NewAttempt) int64 { return n.RunID }),
+		Task:     column(ns, func(n store.NewAttempt) string { return n.Task }),
+		Number:   column(ns, func(n store.NewAttempt) int64 { return n.Number }),
+		WorkerID: column(ns, func(n store.NewAttempt) string { return n.WorkerID }),
+		Zone:     column(ns, func(n store.NewAttempt) string { return n.Zone }),
+	})
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	byTask := make(map[int64]int64, len(rows))
+	for _, row := range rows {
+		byTask[row.TaskID] = row.ID
+	}
+	out := make([]int64, len(ns))
+	for i, n := range ns {
+		if out[i] = byTask[n.TaskID]; out[i] == 0 || len(byTask) != len(ns) {
+			return nil, fmt.Errorf("insert attempts: %d rows for %d tasks (one attempt per task)", len(rows), len(ns))
+		}
+	}
+	return out, nil
+}
+
+func (a attempts) StartMany(ctx context.Context, ids []int64, workerID string) ([]store.Attempt, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return many(toAttempt)(a.q.StartAttempts(ctx, db.StartAttemptsParams{Ids: ids, WorkerID: workerID}))
+}
+
+func (a attempts) FinishMany(ctx context.Context, workerID string, fs []store.AttemptFinish) ([]store.Attempt, error) {
+	if len(fs) == 0 {
+		return nil, nil
+	}
+	return many(toAttempt)(a.q.FinishAttempts(ctx, db.FinishAttemptsParams{
+		WorkerID: workerID,
+		State:    column(fs, func(f store.AttemptFinish) string { return f.State }),
+		Reason:   column(fs, func(f store.AttemptFinish) string { return f.Reason }),
+		ExitCode: column(fs, func(f store.AttemptFinish) int64 { return f.ExitCode }),
+		ID:       column(fs, func(f store.AttemptFinish) int64 { return f.ID }),
+	}))
 }

@@ -127,10 +127,6 @@ func (w workflows) Versions(ctx context.Context, workflowID int64) ([]store.Vers
 
 type runs struct{ q *db.Queries }
 
-func (r runs) Insert(ctx context.Context, n store.NewRun) (store.Run, error) {
-	return one(toRun)(r.q.InsertRun(ctx, db.InsertRunParams(n)))
-}
-
 func (r runs) Get(ctx context.Context, id int64) (store.Run, error) {
 	return one(toRun)(r.q.GetRun(ctx, id))
 }
@@ -141,18 +137,6 @@ func (r runs) ByKey(ctx context.Context, workflowID int64, key string) (store.Ru
 
 func (r runs) List(ctx context.Context, f store.RunFilter) ([]store.Run, error) {
 	return many(toRun)(r.q.ListRuns(ctx, db.ListRunsParams(f)))
-}
-
-func (r runs) MarkRunning(ctx context.Context, id int64) (bool, error) {
-	return affected(r.q.MarkRunRunning(ctx, id))
-}
-
-func (r runs) AddProgress(ctx context.Context, id, done, failed int64) (store.RunProgress, error) {
-	return one(toProgress)(r.q.AddRunProgress(ctx, db.AddRunProgressParams{Done: done, Failed: failed, ID: id}))
-}
-
-func (r runs) Finish(ctx context.Context, id int64, state, reason string) (bool, error) {
-	return affected(r.q.FinishRun(ctx, db.FinishRunParams{State: state, Reason: reason, ID: id}))
 }
 
 type tasks struct{ q *db.Queries }
@@ -177,26 +161,12 @@ func (t tasks) Candidates(ctx context.Context, f store.CandidateFilter) ([]store
 	return many(toCandidate)(t.q.ClaimCandidates(ctx, db.ClaimCandidatesParams(f)))
 }
 
-func (t tasks) MarkRunning(ctx context.Context, id, attemptID int64) (bool, error) {
-	return affected(t.q.MarkTaskRunning(ctx, db.MarkTaskRunningParams{AttemptID: attemptID, ID: id}))
-}
-
-func (t tasks) Finish(ctx context.Context, f store.TaskFinish) (bool, error) {
-	return affected(t.q.FinishTask(ctx, db.FinishTaskParams(f)))
-}
-
 func (t tasks) Fail(ctx context.Context, id int64, reason string) (bool, error) {
 	return affected(t.q.FailTask(ctx, db.FailTaskParams{Reason: reason, ID: id}))
 }
 
 func (t tasks) Requeue(ctx context.Context, r store.TaskRequeue) (bool, error) {
 	return affected(t.q.RequeueTask(ctx, db.RequeueTaskParams(r)))
-}
-
-func (t tasks) Release(ctx context.Context, runID int64, idxs []int64) ([]store.TaskRef, error) {
-	return many(toTaskRef[db.ReleaseDownstreamRow])(t.q.ReleaseDownstream(ctx, db.ReleaseDownstreamParams{
-		RunID: runID, Idxs: idxs,
-	}))
 }
 
 func (t tasks) MarkUpstreamFailed(ctx context.Context, runID int64, idxs []int64, reason string) ([]store.TaskRef, error) {
@@ -216,18 +186,6 @@ func (t tasks) CancelRun(ctx context.Context, runID int64, reason string) ([]sto
 }
 
 type attempts struct{ q *db.Queries }
-
-func (a attempts) Insert(ctx context.Context, n store.NewAttempt) (int64, error) {
-	return one(id[int64])(a.q.InsertAttempt(ctx, db.InsertAttemptParams(n)))
-}
-
-func (a attempts) Start(ctx context.Context, id int64, workerID string) (store.Attempt, error) {
-	return one(toAttempt)(a.q.StartAttempt(ctx, db.StartAttemptParams{ID: id, WorkerID: workerID}))
-}
-
-func (a attempts) Finish(ctx context.Context, f store.AttemptFinish) (store.Attempt, error) {
-	return one(toAttempt)(a.q.FinishAttempt(ctx, db.FinishAttemptParams(f)))
-}
 
 func (a attempts) Get(ctx context.Context, id int64) (store.Attempt, error) {
 	return one(toAttempt)(a.q.GetAttempt(ctx, id))

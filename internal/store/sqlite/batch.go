@@ -2,13 +2,15 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"github.com/baton-sched/baton/internal/store"
 	db "github.com/baton-sched/baton/internal/store/sqlitedb"
 )
 
-// Bulk inserts: SQLite statements are cheap in-process calls, so a loop in
-// the transaction is as good as a batch.
+// Operations on several rows: SQLite statements are cheap in-process
+// calls, so a loop in the transaction is as good as one statement.
 
 func (t tasks) Insert(ctx context.Context, ts []store.NewTask) error {
 	for _, n := range ts {
@@ -35,4 +37,153 @@ func (l logs) Insert(ctx context.Context, cs []store.NewLogChunk) error {
 		}
 	}
 	return nil
+}
+
+func (r runs) InsertMany(ctx context.Context, ns []store.NewRun) ([]store.Run, error) {
+	out := make([]store.Run, 0, len(ns))
+	for _, n := range ns {
+		row, err := r.q.InsertRun(ctx, db.InsertRunParams(n))
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, store.Run(row))
+	}
+	return out, nil
+}
+
+func (r runs) GetMany(ctx context.Context, ids []int64) ([]store.Run, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return many(toRun)(r.q.GetRuns(ctx, ids))
+}
+
+func (r runs) MarkRunningMany(ctx context.Context, ids []int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out, err := r.q.MarkRunsRunning(ctx, ids)
+	return out, mapErr(err)
+}
+
+func (r runs) AddProgressMany(ctx context.Context, ds []store.RunDelta) ([]store.RunProgress, error) {
+	out := make([]store.RunProgress, 0, len(ds))
+	for _, d := range ds {
+		row, err := r.q.AddRunProgress(ctx, db.AddRunProgressParams{Done: d.Done, Failed: d.Failed, ID: d.ID})
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, store.RunProgress(row))
+	}
+	return out, nil
+}
+
+func (r runs) FinishMany(ctx context.Context, fs []store.RunFinish) ([]int64, error) {
+	var out []int64
+	for _, f := range fs {
+		n, err := r.q.FinishRun(ctx, db.FinishRunParams{State: f.State, Reason: f.Reason, ID: f.ID})
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		if n > 0 {
+			out = append(out, f.ID)
+		}
+	}
+	return out, nil
+}
+
+func (t tasks) GetMany(ctx context.Context, ids []int64) ([]store.Task, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return many(toTask)(t.q.GetTasks(ctx, ids))
+}
+
+func (t tasks) MarkRunningMany(ctx context.Context, ts []store.TaskAttempt) ([]int64, error) {
+	var out []int64
+	for _, ta := range ts {
+		n, err := t.q.MarkTaskRunning(ctx, db.MarkTaskRunningParams{AttemptID: ta.AttemptID, ID: ta.ID})
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		if n > 0 {
+			out = append(out, ta.ID)
+		}
+	}
+	return out, nil
+}
+
+func (t tasks) FinishMany(ctx context.Context, fs []store.TaskFinish) ([]int64, error) {
+	var out []int64
+	for _, f := range fs {
+		n, err := t.q.FinishTask(ctx, db.FinishTaskParams(f))
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		if n > 0 {
+			out = append(out, f.ID)
+		}
+	}
+	return out, nil
+}
+
+func (t tasks) ReleaseMany(ctx context.Context, rs []store.TaskRelease) ([]store.TaskRef, error) {
+	var out []store.TaskRef
+	for _, r := range rs {
+		row, err := t.q.ReleaseTask(ctx, db.ReleaseTaskParams{N: r.N, RunID: r.RunID, Idx: r.Idx})
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, store.TaskRef(row))
+	}
+	return out, nil
+}
+
+func (a attempts) InsertMany(ctx context.Context, ns []store.NewAttempt) ([]int64, error) {
+	out := make([]int64, 0, len(ns))
+	for _, n := range ns {
+		id, err := a.q.InsertAttempt(ctx, db.InsertAttemptParams(n))
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+func (a attempts) StartMany(ctx context.Context, ids []int64, workerID string) ([]store.Attempt, error) {
+	var out []store.Attempt
+	for _, id := range ids {
+		row, err := a.q.StartAttempt(ctx, db.StartAttemptParams{ID: id, WorkerID: workerID})
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, store.Attempt(row))
+	}
+	return out, nil
+}
+
+func (a attempts) FinishMany(ctx context.Context, workerID string, fs []store.AttemptFinish) ([]store.Attempt, error) {
+	var out []store.Attempt
+	for _, f := range fs {
+		row, err := a.q.FinishAttempt(ctx, db.FinishAttemptParams{State: f.State, Reason: f.Reason,
+			ExitCode: f.ExitCode, ID: f.ID, WorkerID: workerID})
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, store.Attempt(row))
+	}
+	return out, nil
 }

@@ -144,6 +144,165 @@ func (q *Queries) ExpiredAttempts(ctx context.Context, arg ExpiredAttemptsParams
 	return items, nil
 }
 
+const getRuns = `-- name: GetRuns :many
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at FROM runs WHERE id IN (/*SLICE:ids*/?)
+`
+
+func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
+	query := getRuns
+	var queryParams []interface{}
+	if len(ids) > 0 {
+		for _, v := range ids {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(ids))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
+	}
+	rows, err := q.db.QueryContext(ctx, query, queryParams...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Run
+	for rows.Next() {
+		var i Run
+		if err := rows.Scan(
+			&i.ID,
+			&i.WorkflowID,
+			&i.Workflow,
+			&i.VersionID,
+			&i.Version,
+			&i.State,
+			&i.Reason,
+			&i.Params,
+			&i.IdempotencyKey,
+			&i.Priority,
+			&i.ScheduledAt,
+			&i.CreatedBy,
+			&i.TasksTotal,
+			&i.TasksLeft,
+			&i.TasksFailed,
+			&i.CreatedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const getTasks = `-- name: GetTasks :many
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted FROM tasks WHERE id IN (/*SLICE:ids*/?)
+`
+
+func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
+	query := getTasks
+	var queryParams []interface{}
+	if len(ids) > 0 {
+		for _, v := range ids {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(ids))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
+	}
+	rows, err := q.db.QueryContext(ctx, query, queryParams...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Task
+	for rows.Next() {
+		var i Task
+		if err := rows.Scan(
+			&i.ID,
+			&i.RunID,
+			&i.Idx,
+			&i.Name,
+			&i.State,
+			&i.Reason,
+			&i.Group,
+			&i.CU,
+			&i.Priority,
+			&i.RunPriority,
+			&i.NeedsTotal,
+			&i.NeedsDone,
+			&i.Attempts,
+			&i.Lost,
+			&i.AttemptID,
+			&i.AvoidWorker,
+			&i.AvoidZone,
+			&i.Outputs,
+			&i.ReadyAt,
+			&i.CreatedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.Labels,
+			&i.ZonesAllow,
+			&i.ZonesDeny,
+			&i.Preempted,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const markRunsRunning = `-- name: MarkRunsRunning :many
+UPDATE runs SET state = 'running', started_at = baton_now()
+WHERE id IN (/*SLICE:ids*/?) AND state = 'queued'
+RETURNING id
+`
+
+func (q *Queries) MarkRunsRunning(ctx context.Context, ids []int64) ([]int64, error) {
+	query := markRunsRunning
+	var queryParams []interface{}
+	if len(ids) > 0 {
+		for _, v := range ids {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(ids))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
+	}
+	rows, err := q.db.QueryContext(ctx, query, queryParams...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const markUpstreamFailed = `-- name: MarkUpstreamFailed :many
 UPDATE tasks SET state = 'upstream_failed', reason = ?1, finished_at = baton_now()
 WHERE run_id = ?2 AND idx IN (/*SLICE:idxs*/?) AND state = 'pending'
@@ -184,68 +343,6 @@ func (q *Queries) MarkUpstreamFailed(ctx context.Context, arg MarkUpstreamFailed
 	var items []MarkUpstreamFailedRow
 	for rows.Next() {
 		var i MarkUpstreamFailedRow
-		if err := rows.Scan(
-			&i.ID,
-			&i.RunID,
-			&i.Name,
-			&i.State,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const releaseDownstream = `-- name: ReleaseDownstream :many
-UPDATE tasks
-SET needs_done = needs_done + 1,
-    state = CASE WHEN state = 'pending' AND needs_done + 1 >= needs_total THEN 'queued' ELSE state END,
-    ready_at = CASE WHEN state = 'pending' AND needs_done + 1 >= needs_total THEN baton_now() ELSE ready_at END
-WHERE run_id = ?1 AND idx IN (/*SLICE:idxs*/?)
-RETURNING id, run_id, name, state
-`
-
-type ReleaseDownstreamParams struct {
-	RunID int64
-	Idxs  []int64
-}
-
-type ReleaseDownstreamRow struct {
-	ID    int64
-	RunID int64
-	Name  string
-	State string
-}
-
-// Counts one more finished upstream for each task and queues those whose
-// upstream are all done. SET expressions all see the old row.
-func (q *Queries) ReleaseDownstream(ctx context.Context, arg ReleaseDownstreamParams) ([]ReleaseDownstreamRow, error) {
-	query := releaseDownstream
-	var queryParams []interface{}
-	queryParams = append(queryParams, arg.RunID)
-	if len(arg.Idxs) > 0 {
-		for _, v := range arg.Idxs {
-			queryParams = append(queryParams, v)
-		}
-		query = strings.Replace(query, "/*SLICE:idxs*/?", strings.Repeat(",?", len(arg.Idxs))[1:], 1)
-	} else {
-		query = strings.Replace(query, "/*SLICE:idxs*/?", "NULL", 1)
-	}
-	rows, err := q.db.QueryContext(ctx, query, queryParams...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []ReleaseDownstreamRow
-	for rows.Next() {
-		var i ReleaseDownstreamRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.RunID,

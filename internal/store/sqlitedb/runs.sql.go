@@ -260,16 +260,3 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 	}
 	return items, nil
 }
-
-const markRunRunning = `-- name: MarkRunRunning :execrows
-UPDATE runs SET state = 'running', started_at = baton_now()
-WHERE id = ?1 AND state = 'queued'
-`
-
-func (q *Queries) MarkRunRunning(ctx context.Context, id int64) (int64, error) {
-	result, err := q.db.ExecContext(ctx, markRunRunning, id)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected()
-}

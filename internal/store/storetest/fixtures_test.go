@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -132,7 +133,7 @@ func newRun(t *testing.T, s store.Store, opts ...func(*store.NewRun)) store.Run 
 	if nr.WorkflowID == 0 {
 		onVersion(newWorkflow(t, s, uniq("wf")))(&nr)
 	}
-	return get(t, s, func(tx store.Tx) (store.Run, error) { return tx.Runs().Insert(t.Context(), nr) })
+	return get(t, s, func(tx store.Tx) (store.Run, error) { return insertRun(t.Context(), tx, nr) })
 }
 
 // insertTasks inserts tasks into run runID and returns all the run's tasks
@@ -167,7 +168,7 @@ func getTask(t *testing.T, s store.Store, id int64) store.Task {
 // markRunning moves a queued task to running under attemptID.
 func markRunning(t *testing.T, s store.Store, taskID, attemptID int64) {
 	t.Helper()
-	ok := get(t, s, func(tx store.Tx) (bool, error) { return tx.Tasks().MarkRunning(t.Context(), taskID, attemptID) })
+	ok := get(t, s, func(tx store.Tx) (bool, error) { return markTaskRunning(t.Context(), tx, taskID, attemptID) })
 	if !ok {
 		t.Fatalf("mark task %d running: guard refused", taskID)
 	}
@@ -190,13 +191,13 @@ func dispatch(t *testing.T, s store.Store, task store.Task, w store.Worker) int6
 	t.Helper()
 	return get(t, s, func(tx store.Tx) (int64, error) {
 		ctx := t.Context()
-		id, err := tx.Attempts().Insert(ctx, store.NewAttempt{
+		id, err := insertAttempt(ctx, tx, store.NewAttempt{
 			TaskID: task.ID, RunID: task.RunID, Number: task.Attempts + 1, WorkerID: w.ID, Zone: w.Zone,
 		})
 		if err != nil {
 			return 0, err
 		}
-		if ok, err := tx.Tasks().MarkRunning(ctx, task.ID, id); err != nil || !ok {
+		if ok, err := markTaskRunning(ctx, tx, task.ID, id); err != nil || !ok {
 			return 0, fmt.Errorf("mark task %d running: ok=%v err=%w", task.ID, ok, err)
 		}
 		return id, nil
@@ -232,4 +233,78 @@ func sortRefs(refs []store.TaskRef) []store.TaskRef {
 // ref is the TaskRef of task tk in its new state.
 func ref(tk store.Task, state string) store.TaskRef {
 	return store.TaskRef{ID: tk.ID, RunID: tk.RunID, Name: tk.Name, State: state}
+}
+
+// One-row forms of the multi-row operations, for tests about one row. Like
+// the operations they stand for, they run in the transaction tx; the ones
+// that return a row return store.ErrNotFound when the guard matched none.
+
+func insertRun(ctx context.Context, tx store.Tx, nr store.NewRun) (store.Run, error) {
+	rs, err := tx.Runs().InsertMany(ctx, []store.NewRun{nr})
+	if err != nil {
+		return store.Run{}, err
+	}
+	return rs[0], nil
+}
+
+func markRunRunning(ctx context.Context, tx store.Tx, id int64) (bool, error) {
+	ids, err := tx.Runs().MarkRunningMany(ctx, []int64{id})
+	return len(ids) == 1, err
+}
+
+func addProgress(ctx context.Context, tx store.Tx, id, done, failed int64) (store.RunProgress, error) {
+	ps, err := tx.Runs().AddProgressMany(ctx, []store.RunDelta{{ID: id, Done: done, Failed: failed}})
+	if err != nil || len(ps) == 0 {
+		return store.RunProgress{}, cmp.Or(err, store.ErrNotFound)
+	}
+	return ps[0], nil
+}
+
+func finishRun(ctx context.Context, tx store.Tx, id int64, state, reason string) (bool, error) {
+	ids, err := tx.Runs().FinishMany(ctx, []store.RunFinish{{ID: id, State: state, Reason: reason}})
+	return len(ids) == 1, err
+}
+
+func markTaskRunning(ctx context.Context, tx store.Tx, id, attemptID int64) (bool, error) {
+	ids, err := tx.Tasks().MarkRunningMany(ctx, []store.TaskAttempt{{ID: id, AttemptID: attemptID}})
+	return len(ids) == 1, err
+}
+
+func finishTask(ctx context.Context, tx store.Tx, f store.TaskFinish) (bool, error) {
+	ids, err := tx.Tasks().FinishMany(ctx, []store.TaskFinish{f})
+	return len(ids) == 1, err
+}
+
+// release counts one finished upstream for each of the tasks idxs.
+func release(ctx context.Context, tx store.Tx, runID int64, idxs []int64) ([]store.TaskRef, error) {
+	rs := make([]store.TaskRelease, len(idxs))
+	for i, idx := range idxs {
+		rs[i] = store.TaskRelease{RunID: runID, Idx: idx, N: 1}
+	}
+	return tx.Tasks().ReleaseMany(ctx, rs)
+}
+
+func insertAttempt(ctx context.Context, tx store.Tx, na store.NewAttempt) (int64, error) {
+	ids, err := tx.Attempts().InsertMany(ctx, []store.NewAttempt{na})
+	if err != nil {
+		return 0, err
+	}
+	return ids[0], nil
+}
+
+func startAttempt(ctx context.Context, tx store.Tx, id int64, workerID string) (store.Attempt, error) {
+	as, err := tx.Attempts().StartMany(ctx, []int64{id}, workerID)
+	if err != nil || len(as) == 0 {
+		return store.Attempt{}, cmp.Or(err, store.ErrNotFound)
+	}
+	return as[0], nil
+}
+
+// finishAttempt ends a live attempt of workerID ("" for any worker).
+func finishAttempt(ctx context.Context, tx store.Tx, workerID string, af store.AttemptFinish) (store.Attempt, error) {
+	as, err := tx.Attempts().FinishMany(ctx, workerID, []store.AttemptFinish{af})
+	if err != nil || len(as) == 0 {
+		return store.Attempt{}, cmp.Or(err, store.ErrNotFound)
+	}
+	return as[0], nil
 }

@@ -30,7 +30,7 @@ func newAttemptFixture(t *testing.T, s store.Store, n int) attemptFixture {
 // start moves a dispatched attempt to running and fails the test if refused.
 func start(t *testing.T, s store.Store, id int64, workerID string) store.Attempt {
 	t.Helper()
-	return get(t, s, func(tx store.Tx) (store.Attempt, error) { return tx.Attempts().Start(t.Context(), id, workerID) })
+	return get(t, s, func(tx store.Tx) (store.Attempt, error) { return startAttempt(t.Context(), tx, id, workerID) })
 }
 
 func TestAttemptsInsertGet(t *testing.T) {
@@ -44,7 +44,7 @@ func TestAttemptsInsertGet(t *testing.T) {
 			{TaskID: f.tasks[0].ID, RunID: f.run.ID, Number: 1, WorkerID: f.w2.ID, Zone: "z2"},
 			{TaskID: f.tasks[0].ID, RunID: f.run.ID, Number: 2, WorkerID: f.w1.ID, Zone: "z1"},
 		} {
-			id := get(t, s, func(tx store.Tx) (int64, error) { return tx.Attempts().Insert(ctx, na) })
+			id := get(t, s, func(tx store.Tx) (int64, error) { return insertAttempt(ctx, tx, na) })
 			if len(ids) > 0 && id <= ids[len(ids)-1] {
 				t.Errorf("attempt IDs not increasing: %d after %d", id, ids[len(ids)-1])
 			}
@@ -84,7 +84,7 @@ func TestAttemptsStart(t *testing.T) {
 		a := dispatch(t, s, f.tasks[0], f.w1)
 		tryStart := func(id int64, worker string) error {
 			return txErr(t, s, func(tx store.Tx) error {
-				_, err := tx.Attempts().Start(ctx, id, worker)
+				_, err := startAttempt(ctx, tx, id, worker)
 				return err
 			})
 		}
@@ -103,7 +103,7 @@ func TestAttemptsStart(t *testing.T) {
 
 		finished := dispatch(t, s, f.tasks[1], f.w1)
 		do(t, s, func(tx store.Tx) error {
-			_, err := tx.Attempts().Finish(ctx, store.AttemptFinish{State: store.AttemptCancelled, ID: finished})
+			_, err := finishAttempt(ctx, tx, "", store.AttemptFinish{State: store.AttemptCancelled, ID: finished})
 			return err
 		})
 		wantErr(t, "Start of a finished attempt", tryStart(finished, f.w1.ID), store.ErrNotFound)
@@ -116,10 +116,10 @@ func TestAttemptsFinishFences(t *testing.T) {
 	ForEach(t, func(t *testing.T, s store.Store) {
 		ctx := t.Context()
 		f := newAttemptFixture(t, s, 3)
-		finish := func(af store.AttemptFinish) (store.Attempt, error) {
+		finish := func(worker string, af store.AttemptFinish) (store.Attempt, error) {
 			var a store.Attempt
 			err := txErr(t, s, func(tx store.Tx) (err error) {
-				a, err = tx.Attempts().Finish(ctx, af)
+				a, err = finishAttempt(ctx, tx, worker, af)
 				return err
 			})
 			return a, err
@@ -136,7 +136,7 @@ func TestAttemptsFinishFences(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				tk := f.tasks[i]
 				id := get(t, s, func(tx store.Tx) (int64, error) {
-					return tx.Attempts().Insert(ctx, store.NewAttempt{TaskID: tk.ID, RunID: tk.RunID, Number: 1, WorkerID: f.w1.ID})
+					return insertAttempt(ctx, tx, store.NewAttempt{TaskID: tk.ID, RunID: tk.RunID, Number: 1, WorkerID: f.w1.ID})
 				})
 				if tc.started {
 					start(t, s, id, f.w1.ID)
@@ -144,14 +144,14 @@ func TestAttemptsFinishFences(t *testing.T) {
 				worker := ""
 				if tc.nameOwner {
 					worker = f.w1.ID
-					_, err := finish(store.AttemptFinish{State: store.AttemptSucceeded, ID: id, WorkerID: f.w2.ID})
+					_, err := finish(f.w2.ID, store.AttemptFinish{State: store.AttemptSucceeded, ID: id})
 					wantErr(t, "Finish naming another worker", err, store.ErrNotFound)
 					if st := getAttempt(t, s, id).State; st != store.AttemptRunning {
 						t.Errorf("Finish naming another worker moved the attempt to %q", st)
 					}
 				}
-				af := store.AttemptFinish{State: store.AttemptFailed, Reason: "exit 3", ExitCode: 3, ID: id, WorkerID: worker}
-				got, err := finish(af)
+				af := store.AttemptFinish{State: store.AttemptFailed, Reason: "exit 3", ExitCode: 3, ID: id}
+				got, err := finish(worker, af)
 				if err != nil {
 					t.Fatalf("Finish of a live attempt: %v", err)
 				}
@@ -159,14 +159,14 @@ func TestAttemptsFinishFences(t *testing.T) {
 					t.Errorf("Finish = %+v, want failed, exit 3, with a finish time", got)
 				}
 				// Fencing: the attempt is no longer live, a second report is refused.
-				_, err = finish(store.AttemptFinish{State: store.AttemptSucceeded, ID: id, WorkerID: worker})
+				_, err = finish(worker, store.AttemptFinish{State: store.AttemptSucceeded, ID: id})
 				wantErr(t, "second Finish", err, store.ErrNotFound)
 				if diff := cmp.Diff(got, getAttempt(t, s, id)); diff != "" {
 					t.Errorf("second Finish changed the attempt (-first +stored):\n%s", diff)
 				}
 			})
 		}
-		_, err := finish(store.AttemptFinish{State: store.AttemptFailed, ID: 1_000_000})
+		_, err := finish("", store.AttemptFinish{State: store.AttemptFailed, ID: 1_000_000})
 		wantErr(t, "Finish of a missing attempt", err, store.ErrNotFound)
 	})
 }
@@ -181,7 +181,7 @@ func TestAttemptsLive(t *testing.T) {
 		start(t, s, running, f.w1.ID)
 		ended := dispatch(t, s, f.tasks[2], f.w1)
 		do(t, s, func(tx store.Tx) error {
-			_, err := tx.Attempts().Finish(ctx, store.AttemptFinish{State: store.AttemptLost, ID: ended})
+			_, err := finishAttempt(ctx, tx, "", store.AttemptFinish{State: store.AttemptLost, ID: ended})
 			return err
 		})
 		other := dispatch(t, s, f.tasks[3], f.w2)
@@ -221,7 +221,7 @@ func TestAttemptsExpired(t *testing.T) {
 		lostDispatched := dispatch(t, s, f.tasks[3], lost)
 		lostEnded := dispatch(t, s, f.tasks[4], lost)
 		do(t, s, func(tx store.Tx) error {
-			_, err := tx.Attempts().Finish(ctx, store.AttemptFinish{State: store.AttemptFailed, ID: lostEnded})
+			_, err := finishAttempt(ctx, tx, "", store.AttemptFinish{State: store.AttemptFailed, ID: lostEnded})
 			return err
 		})
 		stoppedRunning := dispatch(t, s, f.tasks[5], stopped)
@@ -278,7 +278,7 @@ func TestAttemptsCancelRun(t *testing.T) {
 		start(t, s, running, f.w2.ID)
 		ended := dispatch(t, s, f.tasks[2], f.w1)
 		endedRow := get(t, s, func(tx store.Tx) (store.Attempt, error) {
-			return tx.Attempts().Finish(ctx, store.AttemptFinish{State: store.AttemptSucceeded, ID: ended})
+			return finishAttempt(ctx, tx, "", store.AttemptFinish{State: store.AttemptSucceeded, ID: ended})
 		})
 		otherRun := dispatch(t, s, g.tasks[0], g.w1)
 

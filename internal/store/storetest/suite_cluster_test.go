@@ -164,7 +164,7 @@ func TestWorkersFleetView(t *testing.T) {
 		start(t, s, started, a1.ID)
 		ended := dispatch(t, s, ts[2], b1)
 		do(t, s, func(tx store.Tx) error {
-			_, err := tx.Attempts().Finish(ctx, store.AttemptFinish{State: store.AttemptSucceeded, ID: ended})
+			_, err := finishAttempt(ctx, tx, "", store.AttemptFinish{State: store.AttemptSucceeded, ID: ended})
 			return err
 		})
 		usage := read(t, s, func(tx store.Tx) ([]store.WorkerUsage, error) { return tx.Workers().Usage(ctx) })
@@ -247,7 +247,7 @@ func TestAttemptsStopRequests(t *testing.T) {
 		start(t, s, move, f.w1.ID)
 		ended := dispatch(t, s, f.tasks[2], f.w1)
 		do(t, s, func(tx store.Tx) error {
-			_, err := tx.Attempts().Finish(ctx, store.AttemptFinish{State: store.AttemptFailed, ID: ended})
+			_, err := finishAttempt(ctx, tx, "", store.AttemptFinish{State: store.AttemptFailed, ID: ended})
 			return err
 		})
 		stop := func(id int64) bool {

@@ -147,7 +147,7 @@ func TestTasksRelease(t *testing.T) {
 		)
 		otherTask := insertTasks(t, s, other.ID, store.NewTask{Idx: 1, State: store.TaskPending, NeedsTotal: 1})[0]
 		release := func(idxs ...int64) []store.TaskRef {
-			return get(t, s, func(tx store.Tx) ([]store.TaskRef, error) { return tx.Tasks().Release(ctx, run.ID, idxs) })
+			return get(t, s, func(tx store.Tx) ([]store.TaskRef, error) { return release(ctx, tx, run.ID, idxs) })
 		}
 
 		got := release(1, 2)
@@ -316,7 +316,7 @@ func TestTasksOutputs(t *testing.T) {
 		}{{ts[0], `{"x":"1"}`}, {ts[1], `{"y":"2"}`}, {ts[2], ""}, {ts[4], `{"z":"3"}`}} {
 			markRunning(t, s, r.tk.ID, r.tk.ID+100)
 			do(t, s, func(tx store.Tx) error {
-				_, err := tx.Tasks().Finish(ctx, store.TaskFinish{
+				_, err := finishTask(ctx, tx, store.TaskFinish{
 					State: store.TaskSucceeded, Outputs: r.out, ID: r.tk.ID, AttemptID: r.tk.ID + 100,
 				})
 				return err

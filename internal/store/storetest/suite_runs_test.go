@@ -19,7 +19,7 @@ func TestRunsInsertGetByKey(t *testing.T) {
 			State: store.RunQueued, Params: `{"day":"2026-01-01"}`, IdempotencyKey: "k1",
 			Priority: 5, ScheduledAt: 1_700_000_000_000, CreatedBy: "alice", TasksTotal: 3,
 		}
-		run := get(t, s, func(tx store.Tx) (store.Run, error) { return tx.Runs().Insert(ctx, nr) })
+		run := get(t, s, func(tx store.Tx) (store.Run, error) { return insertRun(ctx, tx, nr) })
 		want := store.Run{
 			WorkflowID: nr.WorkflowID, Workflow: nr.Workflow, VersionID: nr.VersionID, Version: nr.Version,
 			State: nr.State, Params: nr.Params, IdempotencyKey: nr.IdempotencyKey, Priority: nr.Priority,
@@ -72,7 +72,7 @@ func TestRunsIdempotencyKey(t *testing.T) {
 					wf, v = newWorkflow(t, s, uniq("wf"))
 				}
 				err := txErr(t, s, func(tx store.Tx) error {
-					_, err := tx.Runs().Insert(t.Context(), store.NewRun{
+					_, err := insertRun(t.Context(), tx, store.NewRun{
 						WorkflowID: wf.ID, Workflow: wf.Name, VersionID: v.ID, Version: v.Version,
 						State: store.RunQueued, Params: "{}", IdempotencyKey: tc.key2, TasksTotal: 1,
 					})
@@ -157,7 +157,7 @@ func TestRunsMarkRunning(t *testing.T) {
 	ForEach(t, func(t *testing.T, s store.Store) {
 		ctx := t.Context()
 		mark := func(id int64) bool {
-			return get(t, s, func(tx store.Tx) (bool, error) { return tx.Runs().MarkRunning(ctx, id) })
+			return get(t, s, func(tx store.Tx) (bool, error) { return markRunRunning(ctx, tx, id) })
 		}
 		run := newRun(t, s)
 		wantOK(t, "MarkRunning(queued)", mark(run.ID), true)
@@ -190,7 +190,7 @@ func TestRunsAddProgress(t *testing.T) {
 			{2, 1, 0, 2},
 		} {
 			got := get(t, s, func(tx store.Tx) (store.RunProgress, error) {
-				return tx.Runs().AddProgress(ctx, run.ID, step.done, step.failed)
+				return addProgress(ctx, tx, run.ID, step.done, step.failed)
 			})
 			want := store.RunProgress{ID: run.ID, State: store.RunQueued, TasksLeft: step.wantLeft, TasksFailed: step.wantFailed}
 			if diff := cmp.Diff(want, got); diff != "" {
@@ -202,7 +202,7 @@ func TestRunsAddProgress(t *testing.T) {
 			t.Errorf("stored counters left=%d failed=%d total=%d, want 0, 2, 5", stored.TasksLeft, stored.TasksFailed, stored.TasksTotal)
 		}
 		wantErr(t, "AddProgress(missing run)", txErr(t, s, func(tx store.Tx) error {
-			_, err := tx.Runs().AddProgress(ctx, run.ID+1000, 1, 0)
+			_, err := addProgress(ctx, tx, run.ID+1000, 1, 0)
 			return err
 		}), store.ErrNotFound)
 	})
@@ -213,7 +213,7 @@ func TestRunsFinish(t *testing.T) {
 	ForEach(t, func(t *testing.T, s store.Store) {
 		ctx := t.Context()
 		finish := func(id int64, state, reason string) bool {
-			return get(t, s, func(tx store.Tx) (bool, error) { return tx.Runs().Finish(ctx, id, state, reason) })
+			return get(t, s, func(tx store.Tx) (bool, error) { return finishRun(ctx, tx, id, state, reason) })
 		}
 		getRun := func(id int64) store.Run {
 			return read(t, s, func(tx store.Tx) (store.Run, error) { return tx.Runs().Get(ctx, id) })

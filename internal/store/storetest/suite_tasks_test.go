@@ -76,7 +76,7 @@ func TestTasksMarkRunning(t *testing.T) {
 		run := newRun(t, s)
 		ts := insertTasks(t, s, run.ID, store.NewTask{Idx: 0}, store.NewTask{Idx: 1, State: store.TaskPending, NeedsTotal: 1})
 		mark := func(id, attemptID int64) bool {
-			return get(t, s, func(tx store.Tx) (bool, error) { return tx.Tasks().MarkRunning(ctx, id, attemptID) })
+			return get(t, s, func(tx store.Tx) (bool, error) { return markTaskRunning(ctx, tx, id, attemptID) })
 		}
 		wantOK(t, "MarkRunning(queued)", mark(ts[0].ID, 77), true)
 		first := getTask(t, s, ts[0].ID)
@@ -111,7 +111,7 @@ func TestTasksFinish(t *testing.T) {
 		ts := insertTasks(t, s, run.ID, store.NewTask{Idx: 0}, store.NewTask{Idx: 1})
 		markRunning(t, s, ts[0].ID, 7)
 		finish := func(f store.TaskFinish) bool {
-			return get(t, s, func(tx store.Tx) (bool, error) { return tx.Tasks().Finish(ctx, f) })
+			return get(t, s, func(tx store.Tx) (bool, error) { return finishTask(ctx, tx, f) })
 		}
 		ok := store.TaskFinish{State: store.TaskSucceeded, Outputs: `{"file":"/tmp/x"}`, ID: ts[0].ID, AttemptID: 7}
 

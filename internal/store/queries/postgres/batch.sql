@@ -1,20 +1,156 @@
--- Batched forms of shared inserts: pgx sends a whole batch in one round trip.
+-- Multi-row forms of the hot-path statements: one statement for a whole
+-- batch, its rows passed as arrays and expanded with unnest. RETURNING
+-- gives the rows of INSERT ... SELECT in the order of the arrays; UPDATE
+-- results come in no particular order, so they return the keys callers
+-- match them by. An UPDATE ... FROM unnest updates a row once even if its
+-- key appears twice: callers pass each key once.
 
--- name: InsertTasks :batchexec
+-- name: InsertRunsBulk :many
+INSERT INTO runs (workflow_id, workflow, version_id, version, state, params, idempotency_key,
+                  priority, scheduled_at, created_by, tasks_total, tasks_left, created_at)
+SELECT u.workflow_id, u.workflow, u.version_id, u.version, u.state, u.params, u.idempotency_key,
+       u.priority, u.scheduled_at, u.created_by, u.tasks_total, u.tasks_total, baton_now()
+FROM (SELECT unnest(sqlc.arg(workflow_id)::bigint[]) AS workflow_id,
+        unnest(sqlc.arg(workflow)::text[]) AS workflow,
+        unnest(sqlc.arg(version_id)::bigint[]) AS version_id,
+        unnest(sqlc.arg(version)::bigint[]) AS version,
+        unnest(sqlc.arg(state)::text[]) AS state,
+        unnest(sqlc.arg(params)::text[]) AS params,
+        unnest(sqlc.arg(idempotency_key)::text[]) AS idempotency_key,
+        unnest(sqlc.arg(priority)::bigint[]) AS priority,
+        unnest(sqlc.arg(scheduled_at)::bigint[]) AS scheduled_at,
+        unnest(sqlc.arg(created_by)::text[]) AS created_by,
+        unnest(sqlc.arg(tasks_total)::bigint[]) AS tasks_total) AS u
+RETURNING *;
+
+-- name: GetRuns :many
+SELECT * FROM runs WHERE id = ANY(sqlc.arg(ids)::bigint[]);
+
+-- name: MarkRunsRunning :many
+UPDATE runs SET state = 'running', started_at = baton_now()
+WHERE id = ANY(sqlc.arg(ids)::bigint[]) AND state = 'queued'
+RETURNING id;
+
+-- name: AddRunsProgress :many
+UPDATE runs r
+SET tasks_left = r.tasks_left - u.done, tasks_failed = r.tasks_failed + u.failed
+FROM (SELECT unnest(sqlc.arg(id)::bigint[]) AS id,
+        unnest(sqlc.arg(done)::bigint[]) AS done,
+        unnest(sqlc.arg(failed)::bigint[]) AS failed) AS u
+WHERE r.id = u.id
+RETURNING r.id, r.state, r.tasks_left, r.tasks_failed;
+
+-- name: FinishRuns :many
+UPDATE runs r SET state = u.state, reason = u.reason, finished_at = baton_now()
+FROM (SELECT unnest(sqlc.arg(id)::bigint[]) AS id,
+        unnest(sqlc.arg(state)::text[]) AS state,
+        unnest(sqlc.arg(reason)::text[]) AS reason) AS u
+WHERE r.id = u.id AND r.state IN ('queued', 'running', 'paused')
+RETURNING r.id;
+
+-- name: InsertTasks :exec
 INSERT INTO tasks (run_id, idx, name, state, grp, cu, priority, run_priority, needs_total,
                    labels, zones_allow, zones_deny, ready_at, created_at)
-VALUES (sqlc.arg(run_id), sqlc.arg(idx), sqlc.arg(name), sqlc.arg(state), sqlc.arg(grp),
-        sqlc.arg(cu), sqlc.arg(priority), sqlc.arg(run_priority), sqlc.arg(needs_total),
-        sqlc.arg(labels), sqlc.arg(zones_allow), sqlc.arg(zones_deny), baton_now(), baton_now());
+SELECT u.run_id, u.idx, u.name, u.state, u.grp, u.cu, u.priority, u.run_priority, u.needs_total,
+       u.labels, u.zones_allow, u.zones_deny, baton_now(), baton_now()
+FROM (SELECT unnest(sqlc.arg(run_id)::bigint[]) AS run_id,
+        unnest(sqlc.arg(idx)::bigint[]) AS idx,
+        unnest(sqlc.arg(name)::text[]) AS name,
+        unnest(sqlc.arg(state)::text[]) AS state,
+        unnest(sqlc.arg(grp)::text[]) AS grp,
+        unnest(sqlc.arg(cu)::float8[]) AS cu,
+        unnest(sqlc.arg(priority)::bigint[]) AS priority,
+        unnest(sqlc.arg(run_priority)::bigint[]) AS run_priority,
+        unnest(sqlc.arg(needs_total)::bigint[]) AS needs_total,
+        unnest(sqlc.arg(labels)::text[]) AS labels,
+        unnest(sqlc.arg(zones_allow)::text[]) AS zones_allow,
+        unnest(sqlc.arg(zones_deny)::text[]) AS zones_deny) AS u;
 
--- name: InsertEvents :batchexec
+-- name: GetTasks :many
+SELECT * FROM tasks WHERE id = ANY(sqlc.arg(ids)::bigint[]);
+
+-- name: MarkTasksRunning :many
+UPDATE tasks t
+SET state = 'running', attempt_id = u.attempt_id, attempts = t.attempts + 1,
+    started_at = CASE WHEN t.started_at = 0 THEN baton_now() ELSE t.started_at END
+FROM (SELECT unnest(sqlc.arg(id)::bigint[]) AS id,
+        unnest(sqlc.arg(attempt_id)::bigint[]) AS attempt_id) AS u
+WHERE t.id = u.id AND t.state = 'queued'
+RETURNING t.id;
+
+-- name: FinishTasks :many
+UPDATE tasks t
+SET state = u.state, reason = u.reason, outputs = u.outputs, attempt_id = 0, finished_at = baton_now()
+FROM (SELECT unnest(sqlc.arg(state)::text[]) AS state,
+        unnest(sqlc.arg(reason)::text[]) AS reason,
+        unnest(sqlc.arg(outputs)::text[]) AS outputs,
+        unnest(sqlc.arg(id)::bigint[]) AS id,
+        unnest(sqlc.arg(attempt_id)::bigint[]) AS attempt_id) AS u
+WHERE t.id = u.id AND t.attempt_id = u.attempt_id AND t.state = 'running'
+RETURNING t.id;
+
+-- name: ReleaseTasks :many
+-- Counts n more finished upstream for each (run_id, idx) and queues the
+-- tasks whose upstream are all done. SET expressions all see the old row.
+UPDATE tasks t
+SET needs_done = t.needs_done + u.n,
+    state = CASE WHEN t.state = 'pending' AND t.needs_done + u.n >= t.needs_total THEN 'queued' ELSE t.state END,
+    ready_at = CASE WHEN t.state = 'pending' AND t.needs_done + u.n >= t.needs_total THEN baton_now() ELSE t.ready_at END
+FROM (SELECT unnest(sqlc.arg(run_id)::bigint[]) AS run_id,
+        unnest(sqlc.arg(idx)::bigint[]) AS idx,
+        unnest(sqlc.arg(n)::bigint[]) AS n) AS u
+WHERE t.run_id = u.run_id AND t.idx = u.idx
+RETURNING t.id, t.run_id, t.name, t.state;
+
+-- name: InsertAttempts :many
+INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at)
+SELECT u.task_id, u.run_id, u.task, u.number, 'dispatched', u.worker_id, u.zone, baton_now()
+FROM (SELECT unnest(sqlc.arg(task_id)::bigint[]) AS task_id,
+        unnest(sqlc.arg(run_id)::bigint[]) AS run_id,
+        unnest(sqlc.arg(task)::text[]) AS task,
+        unnest(sqlc.arg(number)::bigint[]) AS number,
+        unnest(sqlc.arg(worker_id)::text[]) AS worker_id,
+        unnest(sqlc.arg(zone)::text[]) AS zone) AS u
+RETURNING id, task_id;
+
+-- name: StartAttempts :many
+UPDATE attempts SET state = 'running', started_at = baton_now()
+WHERE id = ANY(sqlc.arg(ids)::bigint[]) AND worker_id = sqlc.arg(worker_id) AND state = 'dispatched'
+RETURNING *;
+
+-- name: FinishAttempts :many
+UPDATE attempts a
+SET state = u.state, reason = u.reason, exit_code = u.exit_code, finished_at = baton_now()
+FROM (SELECT unnest(sqlc.arg(state)::text[]) AS state,
+        unnest(sqlc.arg(reason)::text[]) AS reason,
+        unnest(sqlc.arg(exit_code)::bigint[]) AS exit_code,
+        unnest(sqlc.arg(id)::bigint[]) AS id) AS u
+WHERE a.id = u.id AND a.state IN ('dispatched', 'running')
+  AND (sqlc.arg(worker_id)::text = '' OR a.worker_id = sqlc.arg(worker_id)::text)
+RETURNING a.*;
+
+-- name: InsertEvents :exec
 INSERT INTO events (at, kind, actor, run_id, task_id, task, attempt_id, worker_id,
                     old_state, new_state, reason, zone)
-VALUES (baton_now(), sqlc.arg(kind), sqlc.arg(actor), sqlc.arg(run_id), sqlc.arg(task_id),
-        sqlc.arg(task), sqlc.arg(attempt_id), sqlc.arg(worker_id), sqlc.arg(old_state),
-        sqlc.arg(new_state), sqlc.arg(reason), sqlc.arg(zone));
+SELECT baton_now(), u.kind, u.actor, u.run_id, u.task_id, u.task, u.attempt_id, u.worker_id,
+       u.old_state, u.new_state, u.reason, u.zone
+FROM (SELECT unnest(sqlc.arg(kind)::text[]) AS kind,
+        unnest(sqlc.arg(actor)::text[]) AS actor,
+        unnest(sqlc.arg(run_id)::bigint[]) AS run_id,
+        unnest(sqlc.arg(task_id)::bigint[]) AS task_id,
+        unnest(sqlc.arg(task)::text[]) AS task,
+        unnest(sqlc.arg(attempt_id)::bigint[]) AS attempt_id,
+        unnest(sqlc.arg(worker_id)::text[]) AS worker_id,
+        unnest(sqlc.arg(old_state)::text[]) AS old_state,
+        unnest(sqlc.arg(new_state)::text[]) AS new_state,
+        unnest(sqlc.arg(reason)::text[]) AS reason,
+        unnest(sqlc.arg(zone)::text[]) AS zone) AS u;
 
--- name: InsertLogs :batchexec
+-- name: InsertLogs :exec
 INSERT INTO logs (attempt_id, seq, stream, at, data)
-VALUES (sqlc.arg(attempt_id), sqlc.arg(seq), sqlc.arg(stream), baton_now(), sqlc.arg(data))
+SELECT u.attempt_id, u.seq, u.stream, baton_now(), u.data
+FROM (SELECT unnest(sqlc.arg(attempt_id)::bigint[]) AS attempt_id,
+        unnest(sqlc.arg(seq)::bigint[]) AS seq,
+        unnest(sqlc.arg(stream)::text[]) AS stream,
+        unnest(sqlc.arg(data)::text[]) AS data) AS u
 ON CONFLICT (attempt_id, seq) DO NOTHING;

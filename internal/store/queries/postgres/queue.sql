@@ -16,16 +16,6 @@ ORDER BY run_priority DESC, priority DESC, id
 LIMIT CAST(sqlc.arg(lim) AS BIGINT)
 FOR UPDATE SKIP LOCKED;
 
--- name: ReleaseDownstream :many
--- Counts one more finished upstream for each task and queues those whose
--- upstream are all done. SET expressions all see the old row.
-UPDATE tasks
-SET needs_done = needs_done + 1,
-    state = CASE WHEN state = 'pending' AND needs_done + 1 >= needs_total THEN 'queued' ELSE state END,
-    ready_at = CASE WHEN state = 'pending' AND needs_done + 1 >= needs_total THEN baton_now() ELSE ready_at END
-WHERE run_id = sqlc.arg(run_id) AND idx = ANY(sqlc.arg(idxs)::bigint[])
-RETURNING id, run_id, name, state;
-
 -- name: MarkUpstreamFailed :many
 UPDATE tasks SET state = 'upstream_failed', reason = sqlc.arg(reason), finished_at = baton_now()
 WHERE run_id = sqlc.arg(run_id) AND idx = ANY(sqlc.arg(idxs)::bigint[]) AND state = 'pending'

@@ -25,10 +25,6 @@ WHERE (CAST(sqlc.arg(workflow) AS TEXT) = '' OR workflow = sqlc.arg(workflow))
 ORDER BY id DESC
 LIMIT CAST(sqlc.arg(lim) AS BIGINT);
 
--- name: MarkRunRunning :execrows
-UPDATE runs SET state = 'running', started_at = baton_now()
-WHERE id = sqlc.arg(id) AND state = 'queued';
-
 -- name: AddRunProgress :one
 -- Counts tasks that reached a terminal state; the caller finishes the run
 -- when tasks_left reaches zero.

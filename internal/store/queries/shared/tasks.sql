@@ -58,3 +58,15 @@ RETURNING id, run_id, name, state;
 UPDATE tasks SET state = 'cancelled', reason = sqlc.arg(reason), attempt_id = 0, finished_at = baton_now()
 WHERE run_id = sqlc.arg(run_id) AND state IN ('pending', 'queued', 'retry_wait', 'running')
 RETURNING id, run_id, name, state;
+
+-- name: ReleaseTask :one
+-- Counts n more finished upstream for task idx of a run and queues it when
+-- all its upstream are done. SET expressions all see the old row.
+UPDATE tasks
+SET needs_done = needs_done + CAST(sqlc.arg(n) AS BIGINT),
+    state = CASE WHEN state = 'pending' AND needs_done + CAST(sqlc.arg(n) AS BIGINT) >= needs_total
+                 THEN 'queued' ELSE state END,
+    ready_at = CASE WHEN state = 'pending' AND needs_done + CAST(sqlc.arg(n) AS BIGINT) >= needs_total
+                    THEN baton_now() ELSE ready_at END
+WHERE run_id = sqlc.arg(run_id) AND idx = sqlc.arg(idx)
+RETURNING id, run_id, name, state;

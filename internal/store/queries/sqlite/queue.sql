@@ -17,16 +17,6 @@ WHERE state = 'queued' AND grp = sqlc.arg(grp)
 ORDER BY run_priority DESC, priority DESC, id
 LIMIT CAST(sqlc.arg(lim) AS BIGINT);
 
--- name: ReleaseDownstream :many
--- Counts one more finished upstream for each task and queues those whose
--- upstream are all done. SET expressions all see the old row.
-UPDATE tasks
-SET needs_done = needs_done + 1,
-    state = CASE WHEN state = 'pending' AND needs_done + 1 >= needs_total THEN 'queued' ELSE state END,
-    ready_at = CASE WHEN state = 'pending' AND needs_done + 1 >= needs_total THEN baton_now() ELSE ready_at END
-WHERE run_id = sqlc.arg(run_id) AND idx IN (sqlc.slice(idxs))
-RETURNING id, run_id, name, state;
-
 -- name: MarkUpstreamFailed :many
 UPDATE tasks SET state = 'upstream_failed', reason = sqlc.arg(reason), finished_at = baton_now()
 WHERE run_id = sqlc.arg(run_id) AND idx IN (sqlc.slice(idxs)) AND state = 'pending'
@@ -42,3 +32,14 @@ WHERE a.state IN ('dispatched', 'running')
            AND a.dispatched_at < baton_now() - CAST(sqlc.arg(dispatch_timeout_ms) AS BIGINT)))
 ORDER BY a.id
 LIMIT CAST(sqlc.arg(lim) AS BIGINT);
+
+-- name: GetRuns :many
+SELECT * FROM runs WHERE id IN (sqlc.slice(ids));
+
+-- name: GetTasks :many
+SELECT * FROM tasks WHERE id IN (sqlc.slice(ids));
+
+-- name: MarkRunsRunning :many
+UPDATE runs SET state = 'running', started_at = baton_now()
+WHERE id IN (sqlc.slice(ids)) AND state = 'queued'
+RETURNING id;

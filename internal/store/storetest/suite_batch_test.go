@@ -1,0 +1,158 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/baton-sched/baton/internal/store"
+)
+
+// The multi-row operations on several rows at once: order, partial guards
+// and counts, which the one-row tests cannot show.
+
+func TestRunsManyRows(t *testing.T) {
+	t.Parallel()
+	ForEach(t, func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		wf, v := newWorkflow(t, s, uniq("wf"))
+		var news []store.NewRun
+		for i, key := range []string{"k1", "", "k3"} {
+			news = append(news, store.NewRun{WorkflowID: wf.ID, Workflow: wf.Name, VersionID: v.ID, Version: 1,
+				State: store.RunQueued, Params: `{"i":"` + string(rune('a'+i)) + `"}`, IdempotencyKey: key, TasksTotal: int64(i + 1)})
+		}
+		runs := get(t, s, func(tx store.Tx) ([]store.Run, error) { return tx.Runs().InsertMany(ctx, news) })
+		for i, r := range runs {
+			if r.Params != news[i].Params || r.IdempotencyKey != news[i].IdempotencyKey || r.TasksLeft != int64(i+1) {
+				t.Errorf("InsertMany row %d = %+v, want it in the order given", i, r)
+			}
+		}
+		ids := []int64{runs[2].ID, runs[0].ID, runs[1].ID}
+		got := read(t, s, func(tx store.Tx) ([]store.Run, error) { return tx.Runs().GetMany(ctx, append(ids, 1_000_000)) })
+		if diff := cmp.Diff(runs, sortByID(got, func(r store.Run) int64 { return r.ID })); diff != "" {
+			t.Errorf("GetMany (-want +got):\n%s", diff)
+		}
+
+		wantOK(t, "mark the first running", get(t, s, func(tx store.Tx) (bool, error) { return markRunRunning(ctx, tx, runs[0].ID) }), true)
+		moved := get(t, s, func(tx store.Tx) ([]int64, error) { return tx.Runs().MarkRunningMany(ctx, ids) })
+		if diff := cmp.Diff([]int64{runs[1].ID, runs[2].ID}, sorted(moved)); diff != "" {
+			t.Errorf("MarkRunningMany moved (-want +got):\n%s", diff)
+		}
+
+		progress := get(t, s, func(tx store.Tx) ([]store.RunProgress, error) {
+			return tx.Runs().AddProgressMany(ctx, []store.RunDelta{{ID: runs[1].ID, Done: 2, Failed: 1}, {ID: runs[2].ID, Done: 1}})
+		})
+		want := []store.RunProgress{
+			{ID: runs[1].ID, State: store.RunRunning, TasksLeft: 0, TasksFailed: 1},
+			{ID: runs[2].ID, State: store.RunRunning, TasksLeft: 2, TasksFailed: 0},
+		}
+		if diff := cmp.Diff(want, sortByID(progress, func(p store.RunProgress) int64 { return p.ID })); diff != "" {
+			t.Errorf("AddProgressMany (-want +got):\n%s", diff)
+		}
+		wantOK(t, "finish the first", get(t, s, func(tx store.Tx) (bool, error) {
+			return finishRun(ctx, tx, runs[0].ID, store.RunCancelled, "")
+		}), true)
+		ended := get(t, s, func(tx store.Tx) ([]int64, error) {
+			return tx.Runs().FinishMany(ctx, []store.RunFinish{
+				{ID: runs[0].ID, State: store.RunSucceeded}, {ID: runs[1].ID, State: store.RunFailed, Reason: "1 task(s) failed"},
+			})
+		})
+		if diff := cmp.Diff([]int64{runs[1].ID}, ended); diff != "" {
+			t.Errorf("FinishMany ended (-want +got), a finished run stays finished:\n%s", diff)
+		}
+		if r := read(t, s, func(tx store.Tx) (store.Run, error) { return tx.Runs().Get(ctx, runs[1].ID) }); r.State != store.RunFailed ||
+			r.Reason != "1 task(s) failed" || r.FinishedAt == 0 {
+			t.Errorf("finished run %+v", r)
+		}
+	})
+}
+
+func TestTasksManyRows(t *testing.T) {
+	t.Parallel()
+	ForEach(t, func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		run := newRun(t, s)
+		ts := insertTasks(t, s, run.ID,
+			store.NewTask{Idx: 0}, store.NewTask{Idx: 1},
+			store.NewTask{Idx: 2, State: store.TaskPending, NeedsTotal: 2},
+			store.NewTask{Idx: 3, State: store.TaskPending, NeedsTotal: 3},
+		)
+		got := read(t, s, func(tx store.Tx) ([]store.Task, error) {
+			return tx.Tasks().GetMany(ctx, []int64{ts[3].ID, ts[0].ID})
+		})
+		if diff := cmp.Diff([]store.Task{ts[0], ts[3]}, sortByID(got, func(x store.Task) int64 { return x.ID })); diff != "" {
+			t.Errorf("GetMany (-want +got):\n%s", diff)
+		}
+		markRunning(t, s, ts[0].ID, 10)
+		moved := get(t, s, func(tx store.Tx) ([]int64, error) {
+			return tx.Tasks().MarkRunningMany(ctx, []store.TaskAttempt{{ID: ts[0].ID, AttemptID: 11}, {ID: ts[1].ID, AttemptID: 12}})
+		})
+		if diff := cmp.Diff([]int64{ts[1].ID}, moved); diff != "" {
+			t.Errorf("MarkRunningMany moved (-want +got), a running task is not claimed twice:\n%s", diff)
+		}
+		done := get(t, s, func(tx store.Tx) ([]int64, error) {
+			return tx.Tasks().FinishMany(ctx, []store.TaskFinish{
+				{State: store.TaskSucceeded, Outputs: `{"k":"v"}`, ID: ts[0].ID, AttemptID: 10},
+				{State: store.TaskSucceeded, ID: ts[1].ID, AttemptID: 99}, // a superseded attempt
+			})
+		})
+		if diff := cmp.Diff([]int64{ts[0].ID}, done); diff != "" {
+			t.Errorf("FinishMany finished (-want +got):\n%s", diff)
+		}
+		if tk := getTask(t, s, ts[0].ID); tk.State != store.TaskSucceeded || tk.Outputs != `{"k":"v"}` || tk.AttemptID != 0 {
+			t.Errorf("finished task %+v", tk)
+		}
+		// Two upstream tasks finishing in one batch count twice.
+		refs := get(t, s, func(tx store.Tx) ([]store.TaskRef, error) {
+			return tx.Tasks().ReleaseMany(ctx, []store.TaskRelease{{RunID: run.ID, Idx: 2, N: 2}, {RunID: run.ID, Idx: 3, N: 2}})
+		})
+		want := []store.TaskRef{ref(ts[2], store.TaskQueued), ref(ts[3], store.TaskPending)}
+		if diff := cmp.Diff(want, sortRefs(refs)); diff != "" {
+			t.Errorf("ReleaseMany (-want +got):\n%s", diff)
+		}
+		if tk := getTask(t, s, ts[3].ID); tk.NeedsDone != 2 {
+			t.Errorf("needs_done %d, want 2", tk.NeedsDone)
+		}
+	})
+}
+
+func TestAttemptsManyRows(t *testing.T) {
+	t.Parallel()
+	ForEach(t, func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		f := newAttemptFixture(t, s, 3)
+		var news []store.NewAttempt
+		for i, tk := range f.tasks {
+			news = append(news, store.NewAttempt{TaskID: tk.ID, RunID: tk.RunID, Task: tk.Name, Number: int64(i + 1),
+				WorkerID: f.w1.ID, Zone: "z1"})
+		}
+		ids := get(t, s, func(tx store.Tx) ([]int64, error) { return tx.Attempts().InsertMany(ctx, news) })
+		for i, id := range ids {
+			if a := getAttempt(t, s, id); a.TaskID != news[i].TaskID || a.Number != news[i].Number || a.State != store.AttemptDispatched {
+				t.Errorf("InsertMany id %d is %+v, want the attempt of %+v", i, a, news[i])
+			}
+		}
+		start(t, s, ids[0], f.w1.ID)
+		started := get(t, s, func(tx store.Tx) ([]store.Attempt, error) {
+			return tx.Attempts().StartMany(ctx, ids, f.w1.ID)
+		})
+		if len(started) != 2 || started[0].State != store.AttemptRunning {
+			t.Errorf("StartMany = %+v, want the two not yet started", started)
+		}
+		if got := get(t, s, func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().StartMany(ctx, ids, f.w2.ID) }); len(got) != 0 {
+			t.Errorf("StartMany by another worker = %+v, want none", got)
+		}
+		fins := []store.AttemptFinish{{State: store.AttemptSucceeded, ID: ids[0]}, {State: store.AttemptFailed, Reason: "exit 1", ExitCode: 1, ID: ids[1]}}
+		if got := get(t, s, func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().FinishMany(ctx, f.w2.ID, fins) }); len(got) != 0 {
+			t.Errorf("FinishMany naming another worker = %+v, want none", got)
+		}
+		ended := get(t, s, func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().FinishMany(ctx, f.w1.ID, fins) })
+		ended = sortByID(ended, func(a store.Attempt) int64 { return a.ID })
+		if len(ended) != 2 || ended[0].State != store.AttemptSucceeded || ended[1].ExitCode != 1 || ended[1].Reason != "exit 1" {
+			t.Errorf("FinishMany = %+v", ended)
+		}
+		if again := get(t, s, func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().FinishMany(ctx, "", fins) }); len(again) != 0 {
+			t.Errorf("FinishMany of ended attempts = %+v, want none: they are fenced", again)
+		}
+	})
+}
