@@ -49,6 +49,7 @@ type ClaimRequest struct {
 // Assignment is an attempt for the worker to run.
 type Assignment struct {
 	AttemptID int64             `json:"attempt_id" doc:"Fencing token of every report about this attempt"`
+	Kind      string            `json:"kind" enum:"shell,noop" doc:"shell: run command with /bin/sh; noop: run nothing, report the attempt succeeded"`
 	Number    int64             `json:"number"`
 	RunID     int64             `json:"run_id"`
 	TaskID    int64             `json:"task_id"`

@@ -19,11 +19,11 @@ func (e *Engine) CancelRun(ctx context.Context, runID int64, actor, reason strin
 		if err != nil {
 			return notFound(err, "run %d", runID)
 		}
-		ok, err := o.Runs().Finish(o.ctx, runID, store.RunCancelled, reason)
+		ended, err := o.Runs().FinishMany(o.ctx, []store.RunFinish{{ID: runID, State: store.RunCancelled, Reason: reason}})
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if len(ended) == 0 {
 			return fmt.Errorf("run %d is %s: %w", runID, run.State, ErrFinished)
 		}
 		o.record(store.NewEvent{Kind: "run.cancelled", RunID: runID, OldState: run.State,
@@ -46,7 +46,7 @@ func (e *Engine) CancelRun(ctx context.Context, runID int64, actor, reason strin
 			o.record(store.NewEvent{Kind: "attempt.cancelled", RunID: runID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,
 				WorkerID: a.WorkerID, NewState: store.AttemptCancelled, Reason: reason})
 		}
-		_, err = o.Runs().AddProgress(o.ctx, runID, int64(len(tasks)), 0)
+		_, err = o.Runs().AddProgressMany(o.ctx, []store.RunDelta{{ID: runID, Done: int64(len(tasks))}})
 		return err
 	})
 	if err != nil {

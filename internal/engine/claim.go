@@ -3,15 +3,12 @@ package engine
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
 	"github.com/baton-sched/baton/internal/store"
-	"github.com/baton-sched/baton/internal/workflow"
 )
 
 // ClaimRequest asks for work for one worker.
@@ -21,10 +18,17 @@ type ClaimRequest struct {
 	FreeCU   float64 // capacity the worker has free
 }
 
+// Task kinds: what a worker does with an assignment.
+const (
+	KindShell = "shell" // run Command with /bin/sh
+	KindNoop  = "noop"  // run nothing; report the attempt succeeded
+)
+
 // Assignment is an attempt dispatched to a worker: everything it needs to
 // run the task. AttemptID is the fencing token of every later report.
 type Assignment struct {
 	AttemptID int64
+	Kind      string
 	Number    int64
 	RunID     int64
 	TaskID    int64
@@ -85,12 +89,19 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Assignment
+	runIDs := make([]int64, len(cands))
+	for i, c := range cands {
+		runIDs[i] = c.RunID
+	}
+	scopes, err := o.runScopes(runIDs)
+	if err != nil {
+		return nil, err
+	}
+	var picks []pick
 	free := req.FreeCU
-	runs := map[int64]*runScope{}
 	elsewhere := map[string]bool{} // per avoided zone: can a live worker elsewhere serve?
 	for _, c := range cands {
-		if len(out) == req.Max {
+		if len(picks) == req.Max {
 			break
 		}
 		if c.CU > free+1e-9 {
@@ -102,21 +113,16 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 			}
 			continue
 		}
-		rs, err := o.runScope(runs, c.RunID)
+		p, ok, err := o.prepare(scopes[c.RunID], c)
 		if err != nil {
 			return nil, err
 		}
-		a, err := o.dispatch(rs, c, w)
-		if err != nil {
-			return nil, err
+		if ok {
+			picks = append(picks, p)
+			free -= c.CU
 		}
-		if a == nil {
-			continue // failed before dispatch
-		}
-		free -= c.CU
-		out = append(out, *a)
 	}
-	return out, nil
+	return o.dispatch(picks, scopes, w)
 }
 
 // avoids says whether worker w should leave candidate c to others: c's last
@@ -155,130 +161,92 @@ func live(workerState string) bool {
 	return workerState == store.WorkerActive || workerState == store.WorkerDraining
 }
 
-// runScope is what rendering a run's tasks needs, loaded once per claim.
-type runScope struct {
-	run     store.Run
-	plan    *plan
-	params  map[string]string
-	outputs map[string]map[string]string // loaded on first need
-}
-
-func (o *op) runScope(cache map[int64]*runScope, runID int64) (*runScope, error) {
-	if rs := cache[runID]; rs != nil {
-		return rs, nil
+// dispatch creates the attempts of the tasks picked for worker w, in one
+// statement per table: the attempts, the tasks turned running, their runs
+// turned running.
+func (o *op) dispatch(picks []pick, scopes map[int64]*runScope, w store.Worker) ([]Assignment, error) {
+	if len(picks) == 0 {
+		return nil, nil
 	}
-	run, err := o.Runs().Get(o.ctx, runID)
-	if err != nil {
-		return nil, notFound(err, "run %d", runID)
+	news := make([]store.NewAttempt, len(picks))
+	for i, p := range picks {
+		c := p.cand
+		news[i] = store.NewAttempt{TaskID: c.ID, RunID: c.RunID, Task: c.Name, Number: c.Attempts + 1,
+			WorkerID: w.ID, Zone: w.Zone}
 	}
-	p, err := o.plan(run.VersionID)
+	ids, err := o.Attempts().InsertMany(o.ctx, news)
 	if err != nil {
 		return nil, err
 	}
-	rs := &runScope{run: run, plan: p}
-	if err := json.Unmarshal([]byte(run.Params), &rs.params); err != nil {
-		return nil, fmt.Errorf("run %d params: %w", runID, err)
+	pairs := make([]store.TaskAttempt, len(picks))
+	for i, p := range picks {
+		pairs[i] = store.TaskAttempt{ID: p.cand.ID, AttemptID: ids[i]}
 	}
-	cache[runID] = rs
-	return rs, nil
-}
-
-func (o *op) loadOutputs(rs *runScope) error {
-	if rs.outputs != nil {
-		return nil
-	}
-	rows, err := o.Tasks().Outputs(o.ctx, rs.run.ID)
+	moved, err := o.Tasks().MarkRunningMany(o.ctx, pairs)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rs.outputs = map[string]map[string]string{}
-	for _, r := range rows {
-		var kv map[string]string
-		if err := json.Unmarshal([]byte(r.Outputs), &kv); err != nil {
-			return fmt.Errorf("outputs of task %s: %w", r.Name, err)
-		}
-		rs.outputs[r.Name] = kv
+	if len(moved) != len(picks) {
+		return nil, fmt.Errorf("%d of %d tasks left the queue during their claim", len(picks)-len(moved), len(picks))
 	}
-	return nil
-}
-
-// render expands the node's command and environment for attempt number.
-func (o *op) render(rs *runScope, n workflow.Node, number int64) (string, map[string]string, error) {
-	if len(n.OutputRefs()) > 0 {
-		if err := o.loadOutputs(rs); err != nil {
-			return "", nil, err
+	var queued []int64
+	for _, p := range picks {
+		if rs := scopes[p.cand.RunID]; rs.run.State == store.RunQueued && !slices.Contains(queued, rs.run.ID) {
+			queued = append(queued, rs.run.ID)
 		}
 	}
-	sched := rs.run.ScheduledAt
-	if sched == 0 {
-		sched = rs.run.CreatedAt
-	}
-	scope := workflow.Scope{
-		Params: rs.params, RunID: rs.run.ID, Workflow: rs.run.Workflow,
-		ScheduledTime: time.UnixMilli(sched).UTC(), Task: n.Name, Attempt: int(number),
-		Outputs: rs.outputs,
-	}
-	cmd, err := workflow.Render(n.Run, scope)
+	started, err := o.Runs().MarkRunningMany(o.ctx, queued)
 	if err != nil {
-		return "", nil, &renderError{fmt.Errorf("run: %w", err)}
+		return nil, err
 	}
-	env := maps.Clone(n.Env)
-	for k, v := range env {
-		if env[k], err = workflow.Render(v, scope); err != nil {
-			return "", nil, &renderError{fmt.Errorf("env %s: %w", k, err)}
-		}
+	for _, id := range started {
+		o.record(store.NewEvent{Kind: "run.running", RunID: id, OldState: store.RunQueued, NewState: store.RunRunning})
 	}
-	return cmd, env, nil
+	for _, id := range queued {
+		scopes[id].run.State = store.RunRunning
+	}
+	out := make([]Assignment, len(picks))
+	for i, p := range picks {
+		c := p.cand
+		o.record(store.NewEvent{Kind: "task.running", RunID: c.RunID, TaskID: c.ID, Task: c.Name,
+			AttemptID: ids[i], WorkerID: w.ID, Zone: w.Zone, OldState: store.TaskQueued, NewState: store.TaskRunning,
+			Reason: fmt.Sprintf("attempt %d dispatched to %s in zone %s", news[i].Number, w.Name, w.Zone)})
+		p.asg.AttemptID = ids[i]
+		out[i] = p.asg
+	}
+	return out, nil
 }
 
-// renderError is a template that cannot be expanded: the task fails without
-// an attempt, since every retry would fail the same way.
-type renderError struct{ err error }
+// pick is a candidate chosen for a claim, with its assignment but for the
+// attempt ID.
+type pick struct {
+	cand store.Candidate
+	asg  Assignment
+}
 
-func (e *renderError) Error() string { return e.err.Error() }
-
-// dispatch creates the attempt of one candidate, or fails the task when its
-// command cannot be rendered (returning nil).
-func (o *op) dispatch(rs *runScope, c store.Candidate, w store.Worker) (*Assignment, error) {
+// prepare renders what the worker needs to run candidate c; ok is false
+// when the task failed instead (its command cannot be rendered).
+func (o *op) prepare(rs *runScope, c store.Candidate) (pick, bool, error) {
 	n := rs.plan.graph.Nodes[c.Idx]
 	number := c.Attempts + 1
+	asg := Assignment{Number: number, RunID: c.RunID, TaskID: c.ID, Task: c.Name, Workflow: rs.run.Workflow,
+		Timeout: n.Timeout, CU: c.CU, Kind: KindShell}
+	if n.Noop {
+		asg.Kind = KindNoop
+		return pick{cand: c, asg: asg}, true, nil
+	}
 	cmd, env, err := o.render(rs, n, number)
 	var re *renderError
 	if errors.As(err, &re) {
 		task, err := o.Tasks().Get(o.ctx, c.ID)
 		if err != nil {
-			return nil, err
+			return pick{}, false, err
 		}
-		return nil, o.failQueued(rs, task, "template: "+re.Error())
+		return pick{}, false, o.failQueued(rs, task, "template: "+re.Error())
 	}
 	if err != nil {
-		return nil, err
+		return pick{}, false, err
 	}
-	aid, err := o.Attempts().Insert(o.ctx, store.NewAttempt{
-		TaskID: c.ID, RunID: c.RunID, Task: c.Name, Number: number, WorkerID: w.ID, Zone: w.Zone,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if ok, err := o.Tasks().MarkRunning(o.ctx, c.ID, aid); err != nil || !ok {
-		return nil, errors.Join(err, fmt.Errorf("task %d left the queue during its claim", c.ID))
-	}
-	if rs.run.State == store.RunQueued {
-		ok, err := o.Runs().MarkRunning(o.ctx, rs.run.ID)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			o.record(store.NewEvent{Kind: "run.running", RunID: rs.run.ID,
-				OldState: store.RunQueued, NewState: store.RunRunning})
-		}
-		rs.run.State = store.RunRunning
-	}
-	o.record(store.NewEvent{Kind: "task.running", RunID: c.RunID, TaskID: c.ID, Task: c.Name,
-		AttemptID: aid, WorkerID: w.ID, OldState: store.TaskQueued, NewState: store.TaskRunning,
-		Reason: fmt.Sprintf("attempt %d dispatched to %s in zone %s", number, w.Name, w.Zone)})
-	return &Assignment{
-		AttemptID: aid, Number: number, RunID: c.RunID, TaskID: c.ID, Task: c.Name,
-		Workflow: rs.run.Workflow, Command: cmd, Env: env, Timeout: n.Timeout, CU: c.CU,
-	}, nil
+	asg.Command, asg.Env = cmd, env
+	return pick{cand: c, asg: asg}, true, nil
 }

@@ -136,15 +136,19 @@ func (o *op) preemptWorker(workerID, reason string) error {
 	if err != nil {
 		return err
 	}
-	runs := map[int64]*runScope{}
+	runIDs := make([]int64, len(as))
+	for i, a := range as {
+		runIDs[i] = a.RunID
+	}
+	scopes, err := o.runScopes(runIDs)
+	if err != nil {
+		return err
+	}
 	for _, a := range as {
 		if a.StopRequested {
 			continue
 		}
-		rs, err := o.runScope(runs, a.RunID)
-		if err != nil {
-			return err
-		}
+		rs := scopes[a.RunID]
 		task, err := o.Tasks().Get(o.ctx, a.TaskID)
 		if err != nil {
 			return err

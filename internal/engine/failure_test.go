@@ -94,3 +94,47 @@ func TestReportValidation(t *testing.T) {
 		}
 	})
 }
+
+func TestRetryStrategiesInTheEngine(t *testing.T) {
+	eachStore(t, fastLeases, func(t *testing.T, x *env) {
+		x.apply(`
+name: strategies
+tasks:
+  - name: backoff
+    run: ./backoff
+    retry: {strategy: exponential, max_attempts: 3, delay: 1h, factor: 2}
+  - name: no-timeouts
+    run: ./slow
+    retry: {strategy: fixed, max_attempts: 5, retry_on: [failed]}
+  - name: not-after-loss
+    run: ./load
+    retry: {strategy: fixed, max_attempts: 5, retry_on: [failed, timed_out]}
+`)
+		run := x.start("strategies", nil)
+		w := x.worker("a", 3)
+		byTask := map[string]engine.Assignment{}
+		for _, a := range x.claim(w, 3) {
+			byTask[a.Task] = a
+		}
+		x.finish(w, byTask["backoff"], store.AttemptFailed, nil)
+		backoff := x.tasks(run.ID)["backoff"]
+		if backoff.State != store.TaskRetryWait || backoff.ReadyAt-backoff.StartedAt < 3_500_000 {
+			t.Errorf("backoff after one failure: %s, ready %d ms after its start; want a wait of about an hour",
+				backoff.State, backoff.ReadyAt-backoff.StartedAt)
+		}
+		x.finish(w, byTask["no-timeouts"], store.AttemptTimedOut, nil)
+		slow := x.tasks(run.ID)["no-timeouts"]
+		if slow.State != store.TaskFailed || !strings.Contains(slow.Reason, "timed_out is not in retry_on") {
+			t.Errorf("timed-out task: %s %q, want failed because retry_on excludes timed_out", slow.State, slow.Reason)
+		}
+		// The worker dies with not-after-loss running: rerunnable, but its
+		// policy does not retry lost attempts.
+		x.report(w, engine.Report{AttemptID: byTask["not-after-loss"].AttemptID, Kind: engine.ReportStart})
+		x.sweepUntil("the attempt to be lost", func() bool {
+			return x.tasks(run.ID)["not-after-loss"].State == store.TaskFailed
+		})
+		if r := x.tasks(run.ID)["not-after-loss"].Reason; r != "lost: lost is not in retry_on" {
+			t.Errorf("lost task reason %q", r)
+		}
+	})
+}

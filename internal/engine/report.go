@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/baton-sched/baton/internal/store"
 )
@@ -69,15 +71,9 @@ func (e *Engine) Report(ctx context.Context, workerID string, reports []Report) 
 	}
 	var out []ReportResult
 	err := e.inTx(ctx, "worker:"+workerID, func(o *op) error {
-		out = make([]ReportResult, len(reports))
-		for i, r := range reports {
-			res, err := o.report(workerID, r)
-			if err != nil {
-				return fmt.Errorf("attempt %d: %w", r.AttemptID, err)
-			}
-			out[i] = res
-		}
-		return nil
+		var err error
+		out, err = o.report(workerID, reports)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("report for worker %s: %w", workerID, err)
@@ -85,33 +81,72 @@ func (e *Engine) Report(ctx context.Context, workerID string, reports []Report) 
 	return out, nil
 }
 
-func (o *op) report(workerID string, r Report) (ReportResult, error) {
-	if r.Kind == ReportStart {
-		a, err := o.Attempts().Start(o.ctx, r.AttemptID, workerID)
-		if errors.Is(err, store.ErrNotFound) {
-			return o.judgeResend(workerID, r, store.AttemptRunning)
+// report applies a batch: the starts in one statement, then the finishes
+// in one statement, then the tasks of the finished attempts. A report
+// that changed nothing is judged on its own: a resend, or fenced.
+func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
+	out := make([]ReportResult, len(reports))
+	applied := make([]bool, len(reports))
+	var starts []int64
+	var finishes []store.AttemptFinish
+	first := map[[2]int64]int{} // (kind, attempt) -> the report applied for it
+	for i, r := range reports {
+		k := [2]int64{0, r.AttemptID}
+		if r.Kind == ReportFinish {
+			k[0] = 1
 		}
-		if err != nil {
-			return ReportResult{}, err
+		if _, dup := first[k]; dup {
+			continue
 		}
-		o.record(store.NewEvent{Kind: "attempt.running", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,
-			WorkerID: workerID, OldState: store.AttemptDispatched, NewState: store.AttemptRunning})
-		return ReportResult{AttemptID: a.ID, Status: Accepted, State: a.State}, nil
+		first[k] = i
+		if r.Kind == ReportStart {
+			starts = append(starts, r.AttemptID)
+		} else {
+			finishes = append(finishes, store.AttemptFinish{State: r.State, Reason: r.Reason, ExitCode: r.ExitCode,
+				ID: r.AttemptID})
+		}
 	}
-	a, err := o.Attempts().Finish(o.ctx, store.AttemptFinish{State: r.State, Reason: r.Reason,
-		ExitCode: r.ExitCode, ID: r.AttemptID, WorkerID: workerID})
-	if errors.Is(err, store.ErrNotFound) {
-		return o.judgeResend(workerID, r, r.State)
-	}
+	started, err := o.Attempts().StartMany(o.ctx, starts, workerID)
 	if err != nil {
-		return ReportResult{}, err
+		return nil, err
 	}
-	o.record(store.NewEvent{Kind: "attempt." + a.State, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
-		AttemptID: a.ID, WorkerID: workerID, NewState: a.State, Reason: r.Reason})
-	if err := o.settle(a, r.Outputs); err != nil {
-		return ReportResult{}, err
+	for _, a := range started {
+		i := first[[2]int64{0, a.ID}]
+		applied[i], out[i] = true, ReportResult{AttemptID: a.ID, Status: Accepted, State: a.State}
+		o.record(store.NewEvent{Kind: "attempt.running", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,
+			WorkerID: workerID, Zone: a.Zone, OldState: store.AttemptDispatched, NewState: store.AttemptRunning})
 	}
-	return ReportResult{AttemptID: a.ID, Status: Accepted, State: a.State}, nil
+	finished, err := o.Attempts().FinishMany(o.ctx, workerID, finishes)
+	if err != nil {
+		return nil, err
+	}
+	outputs := map[int64]map[string]string{}
+	slices.SortFunc(finished, func(a, b store.Attempt) int { return cmp.Compare(first[[2]int64{1, a.ID}], first[[2]int64{1, b.ID}]) })
+	for _, a := range finished {
+		i := first[[2]int64{1, a.ID}]
+		applied[i], out[i] = true, ReportResult{AttemptID: a.ID, Status: Accepted, State: a.State}
+		outputs[a.ID] = reports[i].Outputs
+		o.record(store.NewEvent{Kind: "attempt." + a.State, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
+			AttemptID: a.ID, WorkerID: workerID, Zone: a.Zone, NewState: a.State, Reason: a.Reason})
+	}
+	for i, r := range reports {
+		if applied[i] {
+			continue
+		}
+		want := r.State
+		if r.Kind == ReportStart {
+			want = store.AttemptRunning
+		}
+		res, err := o.judgeResend(workerID, r, want)
+		if err != nil {
+			return nil, fmt.Errorf("attempt %d: %w", r.AttemptID, err)
+		}
+		out[i] = res
+	}
+	if err := o.settle(finished, outputs); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // judgeResend answers a report that changed nothing. A resend of what is
@@ -125,7 +160,11 @@ func (o *op) judgeResend(workerID string, r Report, want string) (ReportResult, 
 	if err != nil {
 		return ReportResult{}, err
 	}
-	if a.WorkerID == workerID && a.State == want {
+	resent := a.State == want
+	if r.Kind == ReportStart { // a start resent after the attempt went on
+		resent = a.StartedAt > 0 && !superseded(a.State)
+	}
+	if a.WorkerID == workerID && resent {
 		return ReportResult{AttemptID: a.ID, Status: Accepted, State: a.State}, nil
 	}
 	o.record(store.NewEvent{Kind: "attempt.report_refused", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,

@@ -1,51 +1,91 @@
 package engine
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/baton-sched/baton/internal/retry"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/workflow"
 )
 
-// settle applies an attempt that just ended to its task: success records
+// settle applies attempts that just ended to their tasks: success records
 // the outputs and releases the downstream tasks; failure retries or fails
 // the task; loss requeues it elsewhere or, for a task that is not
 // rerunnable, fails it with reason "lost"; an attempt its worker stopped
 // on an operator's order (drain --reschedule) requeues the task at once,
 // counted neither as a failure nor as a loss. A task that already moved on
-// (cancelled, say) is left alone.
-func (o *op) settle(a store.Attempt, outputs map[string]string) error {
-	task, err := o.Tasks().Get(o.ctx, a.TaskID)
-	if err != nil {
-		return notFound(err, "task %d", a.TaskID)
-	}
-	if task.State != store.TaskRunning || task.AttemptID != a.ID {
+// (cancelled, say) is left alone. Successes, the common case, are applied
+// together: one statement per table for the whole batch.
+func (o *op) settle(as []store.Attempt, outputs map[int64]map[string]string) error {
+	if len(as) == 0 {
 		return nil
 	}
-	run, err := o.Runs().Get(o.ctx, a.RunID)
-	if err != nil {
-		return notFound(err, "run %d", a.RunID)
+	taskIDs, runIDs := make([]int64, len(as)), make([]int64, len(as))
+	for i, a := range as {
+		taskIDs[i], runIDs[i] = a.TaskID, a.RunID
 	}
-	p, err := o.plan(run.VersionID)
+	tasks, err := o.Tasks().GetMany(o.ctx, taskIDs)
 	if err != nil {
 		return err
 	}
-	node := p.graph.Nodes[task.Idx]
+	byID := make(map[int64]store.Task, len(tasks))
+	for _, t := range tasks {
+		byID[t.ID] = t
+	}
+	scopes, err := o.runScopes(runIDs)
+	if err != nil {
+		return err
+	}
+	var wins []win
+	for _, a := range as {
+		task, ok := byID[a.TaskID]
+		if !ok {
+			return notFound(store.ErrNotFound, "task %d", a.TaskID)
+		}
+		if task.State != store.TaskRunning || task.AttemptID != a.ID {
+			continue
+		}
+		rs := scopes[a.RunID]
+		if a.State == store.AttemptSucceeded {
+			wins = append(wins, win{task: task, attempt: a, scope: rs, outputs: outputs[a.ID]})
+			continue
+		}
+		if err := o.settleUnsuccessful(rs, task, a); err != nil {
+			return err
+		}
+	}
+	return o.succeed(wins)
+}
+
+// win is a task whose attempt succeeded.
+type win struct {
+	task    store.Task
+	attempt store.Attempt
+	scope   *runScope
+	outputs map[string]string
+}
+
+// settleUnsuccessful applies an attempt that ended without success.
+func (o *op) settleUnsuccessful(rs *runScope, task store.Task, a store.Attempt) error {
+	node := rs.plan.graph.Nodes[task.Idx]
 	switch a.State {
-	case store.AttemptSucceeded:
-		return o.succeed(run, p, task, a, outputs)
 	case store.AttemptLost, store.AttemptFenced:
 		if !node.Rerunnable {
-			o.record(store.NewEvent{Kind: "alert.task_lost", RunID: run.ID, TaskID: task.ID, Task: task.Name,
-				AttemptID: a.ID, WorkerID: a.WorkerID,
+			o.record(store.NewEvent{Kind: "alert.task_lost", RunID: task.RunID, TaskID: task.ID, Task: task.Name,
+				AttemptID: a.ID, WorkerID: a.WorkerID, Zone: a.Zone,
 				Reason: "attempt lost and task is not rerunnable: it will not be started again automatically"})
-			return o.failRunning(run, p, task, a, "lost")
+			return o.failRunning(rs, task, a, "lost")
 		}
 		if task.Lost+1 >= int64(o.e.cfg.MaxLost) {
-			return o.failRunning(run, p, task, a,
+			return o.failRunning(rs, task, a,
 				fmt.Sprintf("lost: %d attempts lost (max_lost %d)", task.Lost+1, o.e.cfg.MaxLost))
+		}
+		if d := policy(node.Retry).Next(retry.History{Outcome: retry.Lost}); !d.Retry {
+			return o.failRunning(rs, task, a, "lost: "+d.Reason)
 		}
 		return o.requeue(task, a, retry.Decision{Retry: true}, requeueLost,
 			fmt.Sprintf("attempt %d %s: %s", a.Number, a.State, a.Reason))
@@ -56,7 +96,11 @@ func (o *op) settle(a store.Attempt, outputs map[string]string) error {
 		}
 		fallthrough // a worker that cancels on its own failed the attempt
 	default: // failed, timed_out
-		d := policy(node.Retry).Next(int(task.Attempts - task.Lost - task.Preempted))
+		h, err := o.history(node.Retry, task, a)
+		if err != nil {
+			return err
+		}
+		d := policy(node.Retry).Next(h)
 		reason := fmt.Sprintf("attempt %d %s", a.Number, a.State)
 		if a.Reason != "" {
 			reason += ": " + a.Reason
@@ -64,43 +108,101 @@ func (o *op) settle(a store.Attempt, outputs map[string]string) error {
 		if d.Retry {
 			return o.requeue(task, a, d, requeueFailed, reason)
 		}
-		return o.failRunning(run, p, task, a, reason)
+		return o.failRunning(rs, task, a, reason+"; no retry: "+d.Reason)
 	}
+}
+
+// history is what the retry policy needs to decide after attempt a of
+// task failed or timed out. Times are the database's; the failure-rate
+// strategy alone needs the times of earlier failures.
+func (o *op) history(r workflow.Retry, task store.Task, a store.Attempt) (retry.History, error) {
+	h := retry.History{Outcome: retry.Failed, Failures: int(task.Attempts - task.Lost - task.Preempted),
+		Now: time.UnixMilli(a.FinishedAt), Seed: uint64(task.ID)}
+	if a.State == store.AttemptTimedOut {
+		h.Outcome = retry.TimedOut
+	}
+	if r.Strategy != retry.FailureRate {
+		return h, nil
+	}
+	as, err := o.Attempts().ListRun(o.ctx, task.RunID)
+	if err != nil {
+		return retry.History{}, err
+	}
+	for _, x := range as {
+		if x.TaskID == task.ID && (x.State == store.AttemptFailed || x.State == store.AttemptTimedOut ||
+			x.ID == a.ID) {
+			h.FailureTimes = append(h.FailureTimes, time.UnixMilli(x.FinishedAt))
+		}
+	}
+	return h, nil
 }
 
 func policy(r workflow.Retry) retry.Policy {
-	return retry.Policy{Strategy: r.Strategy, MaxAttempts: r.MaxAttempts, Delay: r.Delay.Std()}
+	return retry.Policy{Strategy: r.Strategy, MaxAttempts: r.MaxAttempts, Delay: r.Delay.Std(),
+		Factor: r.Factor, MaxDelay: r.MaxDelay.Std(), Jitter: r.Jitter, MaxFailures: r.MaxFailures,
+		Interval: r.Interval.Std(), RetryOn: r.RetryOn}
 }
 
-func (o *op) succeed(run store.Run, p *plan, task store.Task, a store.Attempt, outputs map[string]string) error {
-	var outJSON string
-	if len(outputs) > 0 {
-		b, err := json.Marshal(outputs)
-		if err != nil {
-			return err
-		}
-		outJSON = string(b)
+// succeed records the successes: tasks succeeded with their outputs,
+// downstream tasks released (queued once all their upstream are done),
+// runs counted and finished when nothing is left.
+func (o *op) succeed(wins []win) error {
+	if len(wins) == 0 {
+		return nil
 	}
-	ok, err := o.Tasks().Finish(o.ctx, store.TaskFinish{State: store.TaskSucceeded, Outputs: outJSON,
-		ID: task.ID, AttemptID: a.ID})
-	if err != nil || !ok {
+	fins := make([]store.TaskFinish, len(wins))
+	for i, w := range wins {
+		var outJSON string
+		if len(w.outputs) > 0 {
+			b, err := json.Marshal(w.outputs)
+			if err != nil {
+				return err
+			}
+			outJSON = string(b)
+		}
+		fins[i] = store.TaskFinish{State: store.TaskSucceeded, Outputs: outJSON, ID: w.task.ID, AttemptID: w.attempt.ID}
+	}
+	done, err := o.Tasks().FinishMany(o.ctx, fins)
+	if err != nil {
 		return err
 	}
-	o.record(taskEvent(task, a, store.TaskSucceeded, ""))
-	if down := p.downstream[task.Idx]; len(down) > 0 {
-		refs, err := o.Tasks().Release(o.ctx, run.ID, down)
-		if err != nil {
-			return err
+	finished := set(done)
+	type key struct{ run, idx int64 }
+	releases := map[key]int64{}
+	progress := map[int64]int64{}
+	for _, w := range wins {
+		if !finished[w.task.ID] {
+			continue
 		}
-		for _, r := range refs {
-			if r.State == store.TaskQueued {
-				o.record(store.NewEvent{Kind: "task.queued", RunID: run.ID, TaskID: r.ID, Task: r.Name,
-					OldState: store.TaskPending, NewState: store.TaskQueued, Reason: "upstream succeeded"})
-				o.NotifyWork()
-			}
+		o.record(taskEvent(w.task, w.attempt, store.TaskSucceeded, ""))
+		for _, d := range w.scope.plan.downstream[w.task.Idx] {
+			releases[key{w.task.RunID, d}]++
+		}
+		progress[w.task.RunID]++
+	}
+	rels := make([]store.TaskRelease, 0, len(releases))
+	for k, n := range releases {
+		rels = append(rels, store.TaskRelease{RunID: k.run, Idx: k.idx, N: n})
+	}
+	slices.SortFunc(rels, func(a, b store.TaskRelease) int {
+		return cmp.Or(cmp.Compare(a.RunID, b.RunID), cmp.Compare(a.Idx, b.Idx))
+	})
+	refs, err := o.Tasks().ReleaseMany(o.ctx, rels)
+	if err != nil {
+		return err
+	}
+	for _, r := range refs {
+		if r.State == store.TaskQueued {
+			o.record(store.NewEvent{Kind: "task.queued", RunID: r.RunID, TaskID: r.ID, Task: r.Name,
+				OldState: store.TaskPending, NewState: store.TaskQueued, Reason: "upstream succeeded"})
+			o.NotifyWork()
 		}
 	}
-	return o.progress(run.ID, 1, 0)
+	deltas := make([]store.RunDelta, 0, len(progress))
+	for run, n := range progress {
+		deltas = append(deltas, store.RunDelta{ID: run, Done: n})
+	}
+	return o.progress(deltas...)
 }
 
 // requeueCause is why an attempt ended without finishing its task.
@@ -143,14 +245,14 @@ func (o *op) requeue(task store.Task, a store.Attempt, d retry.Decision, cause r
 }
 
 // failRunning fails a running task whose attempt a ended for good.
-func (o *op) failRunning(run store.Run, p *plan, task store.Task, a store.Attempt, reason string) error {
-	ok, err := o.Tasks().Finish(o.ctx, store.TaskFinish{State: store.TaskFailed, Reason: reason,
-		ID: task.ID, AttemptID: a.ID})
-	if err != nil || !ok {
+func (o *op) failRunning(rs *runScope, task store.Task, a store.Attempt, reason string) error {
+	done, err := o.Tasks().FinishMany(o.ctx, []store.TaskFinish{{State: store.TaskFailed, Reason: reason,
+		ID: task.ID, AttemptID: a.ID}})
+	if err != nil || len(done) == 0 {
 		return err
 	}
 	o.record(taskEvent(task, a, store.TaskFailed, reason))
-	return o.cascadeFailure(run.ID, p, task)
+	return o.cascadeFailure(rs, task)
 }
 
 // failQueued fails a queued task that could not be dispatched.
@@ -161,51 +263,73 @@ func (o *op) failQueued(rs *runScope, task store.Task, reason string) error {
 	}
 	o.record(store.NewEvent{Kind: "task.failed", RunID: task.RunID, TaskID: task.ID, Task: task.Name,
 		OldState: store.TaskQueued, NewState: store.TaskFailed, Reason: reason})
-	return o.cascadeFailure(rs.run.ID, rs.plan, task)
+	return o.cascadeFailure(rs, task)
 }
 
 // cascadeFailure marks everything downstream of a failed task
 // upstream_failed and counts them all as done.
-func (o *op) cascadeFailure(runID int64, p *plan, task store.Task) error {
+func (o *op) cascadeFailure(rs *runScope, task store.Task) error {
 	var n int64
-	if desc := p.descendants[task.Idx]; len(desc) > 0 {
-		refs, err := o.Tasks().MarkUpstreamFailed(o.ctx, runID, desc, "upstream task "+task.Name+" failed")
+	if desc := rs.plan.descendants[task.Idx]; len(desc) > 0 {
+		refs, err := o.Tasks().MarkUpstreamFailed(o.ctx, rs.run.ID, desc, "upstream task "+task.Name+" failed")
 		if err != nil {
 			return err
 		}
 		for _, r := range refs {
-			o.record(store.NewEvent{Kind: "task.upstream_failed", RunID: runID, TaskID: r.ID, Task: r.Name,
+			o.record(store.NewEvent{Kind: "task.upstream_failed", RunID: rs.run.ID, TaskID: r.ID, Task: r.Name,
 				OldState: store.TaskPending, NewState: store.TaskUpstreamFailed,
 				Reason: "upstream task " + task.Name + " failed"})
 		}
 		n = int64(len(refs))
 	}
-	return o.progress(runID, 1+n, 1)
+	return o.progress(store.RunDelta{ID: rs.run.ID, Done: 1 + n, Failed: 1})
 }
 
-// progress counts tasks that reached a terminal state and finishes the run
-// when none is left: succeeded if no task failed, else failed.
-func (o *op) progress(runID, done, failed int64) error {
-	pr, err := o.Runs().AddProgress(o.ctx, runID, done, failed)
+// progress counts tasks of runs that reached a terminal state and
+// finishes the runs with none left: succeeded if no task failed, else
+// failed.
+func (o *op) progress(deltas ...store.RunDelta) error {
+	rows, err := o.Runs().AddProgressMany(o.ctx, deltas)
 	if err != nil {
 		return err
 	}
-	if pr.TasksLeft > 0 {
-		return nil
+	var fins []store.RunFinish
+	old := map[int64]string{}
+	for _, pr := range rows {
+		if pr.TasksLeft > 0 {
+			continue
+		}
+		f := store.RunFinish{ID: pr.ID, State: store.RunSucceeded}
+		if pr.TasksFailed > 0 {
+			f.State, f.Reason = store.RunFailed, fmt.Sprintf("%d task(s) failed", pr.TasksFailed)
+		}
+		fins = append(fins, f)
+		old[pr.ID] = pr.State
 	}
-	state, reason := store.RunSucceeded, ""
-	if pr.TasksFailed > 0 {
-		state, reason = store.RunFailed, fmt.Sprintf("%d task(s) failed", pr.TasksFailed)
-	}
-	ok, err := o.Runs().Finish(o.ctx, runID, state, reason)
-	if err != nil || !ok {
+	ended, err := o.Runs().FinishMany(o.ctx, fins)
+	if err != nil {
 		return err
 	}
-	o.record(store.NewEvent{Kind: "run." + state, RunID: runID, OldState: pr.State, NewState: state, Reason: reason})
+	endedSet := set(ended)
+	for _, f := range fins {
+		if endedSet[f.ID] {
+			o.record(store.NewEvent{Kind: "run." + f.State, RunID: f.ID, OldState: old[f.ID], NewState: f.State,
+				Reason: f.Reason})
+		}
+	}
 	return nil
 }
 
 func taskEvent(t store.Task, a store.Attempt, state, reason string) store.NewEvent {
 	return store.NewEvent{Kind: "task." + state, RunID: t.RunID, TaskID: t.ID, Task: t.Name,
 		AttemptID: a.ID, WorkerID: a.WorkerID, OldState: store.TaskRunning, NewState: state, Reason: reason}
+}
+
+// set makes a lookup set of ids.
+func set(ids []int64) map[int64]bool {
+	m := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
 }

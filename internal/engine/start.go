@@ -34,95 +34,180 @@ type Started struct {
 // StartRun creates a run with all its tasks: those without upstream are
 // queued at once, the others wait pending.
 func (e *Engine) StartRun(ctx context.Context, req StartRequest) (Started, error) {
-	var out Started
-	err := e.inTx(ctx, req.Actor, func(o *op) error {
-		var err error
-		out, err = o.startRun(req)
-		return err
-	})
-	if errors.Is(err, store.ErrConflict) && req.IdempotencyKey != "" {
-		// A concurrent start with the same key won.
-		err = e.store.Read(ctx, func(tx store.Tx) error {
-			wf, err := tx.Workflows().Get(ctx, req.Workflow)
-			if err != nil {
-				return err
-			}
-			out.Run, err = tx.Runs().ByKey(ctx, wf.ID, req.IdempotencyKey)
-			out.Created = false
+	out, err := e.StartRuns(ctx, []StartRequest{req})
+	if err != nil {
+		return Started{}, err
+	}
+	return out[0], nil
+}
+
+// MaxStartBatch bounds the runs one StartRuns call creates.
+const MaxStartBatch = 1000
+
+// StartRuns creates runs, all in one transaction: every run is created (or,
+// for a repeated idempotency key, found) or none is. Invalid requests are
+// reported by index.
+func (e *Engine) StartRuns(ctx context.Context, reqs []StartRequest) ([]Started, error) {
+	if len(reqs) == 0 || len(reqs) > MaxStartBatch {
+		return nil, invalid("runs: want 1 to %d runs, got %d", MaxStartBatch, len(reqs))
+	}
+	var out []Started
+	var err error
+	// A concurrent start with the same idempotency key may win the race to
+	// insert; the second try finds its run.
+	for try := 0; try < 2; try++ {
+		err = e.inTx(ctx, reqs[0].Actor, func(o *op) error {
+			var err error
+			out, err = o.startRuns(reqs)
 			return err
 		})
+		if !errors.Is(err, store.ErrConflict) {
+			break
+		}
 	}
 	if err != nil {
-		return Started{}, fmt.Errorf("start run of %s: %w", req.Workflow, err)
+		if len(reqs) == 1 {
+			return nil, fmt.Errorf("start run of %s: %w", reqs[0].Workflow, err)
+		}
+		return nil, fmt.Errorf("start %d runs: %w", len(reqs), err)
 	}
 	return out, nil
 }
 
-func (o *op) startRun(req StartRequest) (Started, error) {
-	wf, err := o.Workflows().Get(o.ctx, req.Workflow)
-	if err != nil {
-		return Started{}, notFound(err, "workflow %q", req.Workflow)
-	}
-	if req.IdempotencyKey != "" {
-		r, err := o.Runs().ByKey(o.ctx, wf.ID, req.IdempotencyKey)
-		if err == nil {
-			return Started{Run: r}, nil
+// newRun is a run about to be inserted, with its plan.
+type newRun struct {
+	i    int // its request
+	plan *plan
+	wf   store.Workflow
+	row  store.NewRun
+}
+
+func (o *op) startRuns(reqs []StartRequest) ([]Started, error) {
+	out := make([]Started, len(reqs))
+	wfs := map[string]store.Workflow{}
+	keys := map[string]int{} // workflow and idempotency key -> the request that creates it
+	dups := map[int]int{}    // a request repeating a key -> the first with it
+	var news []newRun
+	var errs []error
+	for i, req := range reqs {
+		wf, ok := wfs[req.Workflow]
+		if !ok {
+			var err error
+			if wf, err = o.Workflows().Get(o.ctx, req.Workflow); err != nil {
+				return nil, notFound(err, "workflow %q", req.Workflow)
+			}
+			wfs[req.Workflow] = wf
 		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return Started{}, err
+		if req.IdempotencyKey != "" {
+			k := wf.Name + "\x00" + req.IdempotencyKey
+			if first, seen := keys[k]; seen {
+				dups[i] = first
+				continue
+			}
+			keys[k] = i
+			r, err := o.Runs().ByKey(o.ctx, wf.ID, req.IdempotencyKey)
+			if err == nil {
+				out[i] = Started{Run: r}
+				continue
+			}
+			if !errors.Is(err, store.ErrNotFound) {
+				return nil, err
+			}
 		}
+		n, err := o.newRun(wf, req)
+		var inv *InvalidError
+		if errors.As(err, &inv) && len(reqs) > 1 {
+			errs = append(errs, fmt.Errorf("runs[%d]: %w", i, inv.Err))
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		n.i = i
+		news = append(news, n)
 	}
+	if len(errs) > 0 {
+		return nil, &InvalidError{Err: errors.Join(errs...)}
+	}
+	if err := o.insertRuns(news, out); err != nil {
+		return nil, err
+	}
+	for i, first := range dups {
+		out[i] = Started{Run: out[first].Run}
+	}
+	return out, nil
+}
+
+// newRun resolves a request into the run to insert.
+func (o *op) newRun(wf store.Workflow, req StartRequest) (newRun, error) {
 	versionID, version := wf.LatestVersionID, wf.LatestVersion
 	if req.Version != 0 && req.Version != version {
 		v, err := o.Workflows().VersionByNumber(o.ctx, wf.ID, req.Version)
 		if err != nil {
-			return Started{}, notFound(err, "workflow %s version %d", wf.Name, req.Version)
+			return newRun{}, notFound(err, "workflow %s version %d", wf.Name, req.Version)
 		}
 		versionID, version = v.ID, v.Version
 	}
 	p, err := o.plan(versionID)
 	if err != nil {
-		return Started{}, err
+		return newRun{}, err
 	}
 	params, err := workflow.ResolveParams(p.def, req.Params)
 	if err != nil {
-		return Started{}, &InvalidError{Err: err}
+		return newRun{}, &InvalidError{Err: err}
 	}
 	paramsJSON, err := json.Marshal(params)
 	if err != nil {
-		return Started{}, err
+		return newRun{}, err
 	}
 	var scheduledAt int64
 	if !req.ScheduledAt.IsZero() {
 		scheduledAt = req.ScheduledAt.UnixMilli()
 	}
-	run, err := o.Runs().Insert(o.ctx, store.NewRun{
+	return newRun{plan: p, wf: wf, row: store.NewRun{
 		WorkflowID: wf.ID, Workflow: wf.Name, VersionID: versionID, Version: version,
 		State: store.RunQueued, Params: string(paramsJSON), IdempotencyKey: req.IdempotencyKey,
-		Priority: req.Priority, ScheduledAt: scheduledAt, CreatedBy: o.actor,
+		Priority: req.Priority, ScheduledAt: scheduledAt, CreatedBy: req.Actor,
 		TasksTotal: int64(len(p.graph.Nodes)),
-	})
-	if err != nil {
-		return Started{}, err
+	}}, nil
+}
+
+// insertRuns inserts the runs, then all their tasks: those without
+// upstream queued, the others pending.
+func (o *op) insertRuns(news []newRun, out []Started) error {
+	if len(news) == 0 {
+		return nil
 	}
-	tasks := make([]store.NewTask, len(p.graph.Nodes))
-	for i, n := range p.graph.Nodes {
-		state := store.TaskPending
-		if len(n.Upstream) == 0 {
-			state = store.TaskQueued
+	rows := make([]store.NewRun, len(news))
+	for i, n := range news {
+		rows[i] = n.row
+	}
+	runs, err := o.Runs().InsertMany(o.ctx, rows)
+	if err != nil {
+		return err
+	}
+	var tasks []store.NewTask
+	for i, n := range news {
+		run := runs[i]
+		out[n.i] = Started{Run: run, Created: true}
+		for idx, node := range n.plan.graph.Nodes {
+			state := store.TaskPending
+			if len(node.Upstream) == 0 {
+				state = store.TaskQueued
+			}
+			pl := n.plan.placement[idx]
+			tasks = append(tasks, store.NewTask{
+				RunID: run.ID, Idx: int64(idx), Name: node.Name, State: state, Group: node.Group, CU: node.CU,
+				Priority: int64(node.Priority), RunPriority: run.Priority, NeedsTotal: int64(len(node.Upstream)),
+				Labels: pl.labels, ZonesAllow: pl.zonesAllow, ZonesDeny: pl.zonesDeny,
+			})
 		}
-		pl := p.placement[i]
-		tasks[i] = store.NewTask{
-			RunID: run.ID, Idx: int64(i), Name: n.Name, State: state, Group: n.Group, CU: n.CU,
-			Priority: int64(n.Priority), RunPriority: req.Priority, NeedsTotal: int64(len(n.Upstream)),
-			Labels: pl.labels, ZonesAllow: pl.zonesAllow, ZonesDeny: pl.zonesDeny,
-		}
+		o.record(store.NewEvent{Kind: "run.queued", Actor: run.CreatedBy, RunID: run.ID, NewState: store.RunQueued,
+			Reason: fmt.Sprintf("%s v%d started by %s", n.wf.Name, run.Version, run.CreatedBy)})
 	}
 	if err := o.Tasks().Insert(o.ctx, tasks); err != nil {
-		return Started{}, err
+		return err
 	}
-	o.record(store.NewEvent{Kind: "run.queued", RunID: run.ID, NewState: store.RunQueued,
-		Reason: fmt.Sprintf("%s v%d started by %s", wf.Name, version, o.actor)})
 	o.NotifyWork()
-	return Started{Run: run, Created: true}, nil
+	return nil
 }

@@ -126,22 +126,25 @@ func (e *Engine) loseExpired(ctx context.Context) (int, error) {
 			return err
 		}
 		n = len(expired)
-		for _, x := range expired {
+		fins := make([]store.AttemptFinish, len(expired))
+		was := make(map[int64]string, len(expired))
+		for i, x := range expired {
 			reason := "worker lease expired"
 			if x.State == store.AttemptDispatched {
 				reason = "dispatched but never started"
 			}
-			a, err := o.Attempts().Finish(o.ctx, store.AttemptFinish{State: store.AttemptLost, Reason: reason, ID: x.ID})
-			if err != nil {
-				return fmt.Errorf("attempt %d: %w", x.ID, err)
-			}
-			o.record(store.NewEvent{Kind: "attempt.lost", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,
-				WorkerID: a.WorkerID, OldState: x.State, NewState: store.AttemptLost, Reason: reason})
-			if err := o.settle(a, nil); err != nil {
-				return fmt.Errorf("attempt %d: %w", x.ID, err)
-			}
+			fins[i] = store.AttemptFinish{State: store.AttemptLost, Reason: reason, ID: x.ID}
+			was[x.ID] = x.State
 		}
-		return nil
+		lost, err := o.Attempts().FinishMany(o.ctx, "", fins)
+		if err != nil {
+			return err
+		}
+		for _, a := range lost {
+			o.record(store.NewEvent{Kind: "attempt.lost", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,
+				WorkerID: a.WorkerID, Zone: a.Zone, OldState: was[a.ID], NewState: store.AttemptLost, Reason: a.Reason})
+		}
+		return o.settle(lost, nil)
 	})
 	return n, err
 }

@@ -103,7 +103,7 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 		out := &claimOutput{Body: client.ClaimResponse{Assignments: make([]client.Assignment, len(as))}}
 		for i, a := range as {
 			out.Body.Assignments[i] = client.Assignment{
-				AttemptID: a.AttemptID, Number: a.Number, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
+				AttemptID: a.AttemptID, Kind: a.Kind, Number: a.Number, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
 				Workflow: a.Workflow, Command: a.Command, Env: a.Env, Timeout: a.Timeout, CU: a.CU,
 			}
 		}
