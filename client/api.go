@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -38,13 +39,34 @@ func (c *Client) Workflow(ctx context.Context, name string) (WorkflowVersion, er
 // so that retrying the request on another server cannot start two runs.
 func (c *Client) StartRun(ctx context.Context, workflow string, req StartRunRequest) (Run, error) {
 	if req.IdempotencyKey == "" {
-		var b [12]byte
-		_, _ = rand.Read(b[:])
-		req.IdempotencyKey = "auto-" + hex.EncodeToString(b[:])
+		req.IdempotencyKey = autoKey()
 	}
 	var out Run
 	err := c.do(ctx, http.MethodPost, "/api/v1/workflows/"+url.PathEscape(workflow)+"/runs", nil, req, &out)
 	return out, err
+}
+
+// StartRuns starts up to 1000 runs of a workflow in one request and one
+// transaction: all or none. Runs without an idempotency key get one, as
+// with StartRun, so that a retried request starts each run once.
+func (c *Client) StartRuns(ctx context.Context, workflow string, reqs []StartRunRequest) ([]Run, error) {
+	reqs = slices.Clone(reqs)
+	for i := range reqs {
+		if reqs[i].IdempotencyKey == "" {
+			reqs[i].IdempotencyKey = autoKey()
+		}
+	}
+	var out StartRunsResponse
+	err := c.do(ctx, http.MethodPost, "/api/v1/workflows/"+url.PathEscape(workflow)+"/runs/batch", nil,
+		StartRunsRequest{Runs: reqs}, &out)
+	return out.Runs, err
+}
+
+// autoKey is an idempotency key for a request that came without one.
+func autoKey() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "auto-" + hex.EncodeToString(b[:])
 }
 
 // RunFilter selects runs; zero fields match everything.

@@ -47,6 +47,17 @@ type StartRunRequest struct {
 	Version        int64             `json:"version,omitempty" doc:"Workflow version; 0 or absent for the latest"`
 }
 
+// StartRunsRequest starts several runs of a workflow at once.
+type StartRunsRequest struct {
+	Runs []StartRunRequest `json:"runs" minItems:"1" maxItems:"1000"`
+}
+
+// StartRunsResponse lists the runs a batch start created or, for repeated
+// idempotency keys, found, in the order asked.
+type StartRunsResponse struct {
+	Runs []Run `json:"runs"`
+}
+
 // Run is one execution of a workflow version.
 type Run struct {
 	ID          int64             `json:"id"`

@@ -101,3 +101,39 @@ tasks:
 }
 
 func isGone(err error) bool { return errors.Is(err, engine.ErrWorkerGone) }
+
+func TestStartRunsInOneBatch(t *testing.T) {
+	eachStore(t, engine.Config{}, func(t *testing.T, x *env) {
+		x.apply("name: p\nparams:\n  n: {}\ntasks:\n  - name: t\n    run: echo ${{ params.n }}\n")
+		req := func(key, n string) engine.StartRequest {
+			return engine.StartRequest{Workflow: "p", IdempotencyKey: key, Params: map[string]string{"n": n}, Actor: "user:test"}
+		}
+		if _, err := x.e.StartRun(x.ctx, req("k1", "1")); err != nil {
+			t.Fatal(err)
+		}
+		out, err := x.e.StartRuns(x.ctx, []engine.StartRequest{req("k1", "1"), req("", "2"), req("k3", "3"), req("k3", "3")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out[0].Created || !out[1].Created || !out[2].Created || out[3].Created || out[3].Run.ID != out[2].Run.ID {
+			t.Errorf("created flags %v %v %v %v, want an existing key found, new runs made once", out[0].Created,
+				out[1].Created, out[2].Created, out[3].Created)
+		}
+		if out[1].Run.Params != `{"n":"2"}` || out[2].Run.IdempotencyKey != "k3" {
+			t.Errorf("runs %+v %+v", out[1].Run, out[2].Run)
+		}
+		// One bad request refuses the whole batch, naming it; nothing is stored.
+		_, err = x.e.StartRuns(x.ctx, []engine.StartRequest{req("k4", "4"), {Workflow: "p", Actor: "user:test"}})
+		if !isInvalid(err) || !strings.Contains(err.Error(), "runs[1]") {
+			t.Errorf("batch with a missing parameter: %v, want invalid naming runs[1]", err)
+		}
+		var runs []store.Run
+		err = x.s.Read(x.ctx, func(tx store.Tx) (err error) {
+			runs, err = tx.Runs().List(x.ctx, store.RunFilter{Limit: 100})
+			return err
+		})
+		if err != nil || len(runs) != 3 {
+			t.Errorf("%d runs stored (%v), want 3: the refused batch stored nothing", len(runs), err)
+		}
+	})
+}

@@ -91,10 +91,11 @@ func (c Config) withDefaults() Config {
 // each as one transaction of guarded updates. It holds no state that
 // matters: any number of engines on one database act correctly together.
 type Engine struct {
-	store store.Store
-	cfg   Config
-	log   *slog.Logger
-	plans *planCache
+	store  store.Store
+	cfg    Config
+	log    *slog.Logger
+	plans  *planCache
+	counts counts
 }
 
 // New returns an engine on s.
@@ -120,7 +121,8 @@ type op struct {
 }
 
 func (e *Engine) inTx(ctx context.Context, actor string, fn func(o *op) error) error {
-	return e.store.InTx(ctx, func(tx store.Tx) error {
+	var committed []store.NewEvent
+	err := e.store.InTx(ctx, func(tx store.Tx) error {
 		o := &op{Tx: tx, ctx: ctx, e: e, actor: actor}
 		if err := fn(o); err != nil {
 			return err
@@ -128,8 +130,13 @@ func (e *Engine) inTx(ctx context.Context, actor string, fn func(o *op) error) e
 		if err := tx.Events().Insert(ctx, o.events); err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}
+		committed = o.events
 		return nil
 	})
+	if err == nil {
+		e.counts.add(committed)
+	}
+	return err
 }
 
 // record adds an audit event; its kind is "<entity>.<new state>".

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/baton-sched/baton/internal/store"
@@ -84,40 +86,37 @@ type newRun struct {
 
 func (o *op) startRuns(reqs []StartRequest) ([]Started, error) {
 	out := make([]Started, len(reqs))
-	wfs := map[string]store.Workflow{}
-	keys := map[string]int{} // workflow and idempotency key -> the request that creates it
-	dups := map[int]int{}    // a request repeating a key -> the first with it
+	wfs, err := o.workflowsOf(reqs)
+	if err != nil {
+		return nil, err
+	}
+	existing, err := o.runsByKey(reqs, wfs)
+	if err != nil {
+		return nil, err
+	}
+	type wfKey struct{ wf, key string }
+	keys := map[wfKey]int{} // the request that creates the run of a key
+	dups := map[int]int{}   // a request repeating a key -> the first with it
 	var news []newRun
 	var errs []error
 	for i, req := range reqs {
-		wf, ok := wfs[req.Workflow]
-		if !ok {
-			var err error
-			if wf, err = o.Workflows().Get(o.ctx, req.Workflow); err != nil {
-				return nil, notFound(err, "workflow %q", req.Workflow)
-			}
-			wfs[req.Workflow] = wf
-		}
+		wf := wfs[req.Workflow]
 		if req.IdempotencyKey != "" {
-			k := wf.Name + "\x00" + req.IdempotencyKey
+			k := wfKey{wf.Name, req.IdempotencyKey}
 			if first, seen := keys[k]; seen {
 				dups[i] = first
 				continue
 			}
 			keys[k] = i
-			r, err := o.Runs().ByKey(o.ctx, wf.ID, req.IdempotencyKey)
-			if err == nil {
+			if r, ok := existing[k.wf+"\x00"+k.key]; ok {
 				out[i] = Started{Run: r}
 				continue
-			}
-			if !errors.Is(err, store.ErrNotFound) {
-				return nil, err
 			}
 		}
 		n, err := o.newRun(wf, req)
 		var inv *InvalidError
 		if errors.As(err, &inv) && len(reqs) > 1 {
-			errs = append(errs, fmt.Errorf("runs[%d]: %w", i, inv.Err))
+			errs = append(errs, inBatch(i, inv.Err))
 			continue
 		}
 		if err != nil {
@@ -134,6 +133,57 @@ func (o *op) startRuns(reqs []StartRequest) ([]Started, error) {
 	}
 	for i, first := range dups {
 		out[i] = Started{Run: out[first].Run}
+	}
+	return out, nil
+}
+
+// inBatch places the problems of request i of a batch under runs[i].
+func inBatch(i int, err error) error {
+	var ve *workflow.ValidationError
+	if !errors.As(err, &ve) {
+		return fmt.Errorf("runs[%d]: %w", i, err)
+	}
+	out := &workflow.ValidationError{Filename: ve.Filename, Problems: slices.Clone(ve.Problems)}
+	for j, p := range out.Problems {
+		out.Problems[j].Path = strings.TrimSuffix(fmt.Sprintf("runs[%d].%s", i, p.Path), ".")
+	}
+	return out
+}
+
+// workflowsOf reads the workflows the requests name.
+func (o *op) workflowsOf(reqs []StartRequest) (map[string]store.Workflow, error) {
+	wfs := map[string]store.Workflow{}
+	for _, req := range reqs {
+		if _, ok := wfs[req.Workflow]; ok {
+			continue
+		}
+		wf, err := o.Workflows().Get(o.ctx, req.Workflow)
+		if err != nil {
+			return nil, notFound(err, "workflow %q", req.Workflow)
+		}
+		wfs[req.Workflow] = wf
+	}
+	return wfs, nil
+}
+
+// runsByKey finds the runs the requests' idempotency keys already
+// started, by workflow name and key joined with a NUL.
+func (o *op) runsByKey(reqs []StartRequest, wfs map[string]store.Workflow) (map[string]store.Run, error) {
+	keys := map[string][]string{}
+	for _, req := range reqs {
+		if req.IdempotencyKey != "" {
+			keys[req.Workflow] = append(keys[req.Workflow], req.IdempotencyKey)
+		}
+	}
+	out := map[string]store.Run{}
+	for name, ks := range keys {
+		runs, err := o.Runs().ByKeys(o.ctx, wfs[name].ID, ks)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range runs {
+			out[name+"\x00"+r.IdempotencyKey] = r
+		}
 	}
 	return out, nil
 }

@@ -22,6 +22,14 @@ type startInput struct {
 
 type runOutput struct{ Body client.Run }
 
+type startBatchInput struct {
+	ActorHeader
+	Name string `path:"name" doc:"Workflow name"`
+	Body client.StartRunsRequest
+}
+
+type startBatchOutput struct{ Body client.StartRunsResponse }
+
 type listRunsInput struct {
 	Workflow string    `query:"workflow"`
 	State    string    `query:"state" enum:"queued,running,paused,succeeded,failed,cancelled,"`
@@ -78,6 +86,28 @@ func (s *Server) registerRuns(api huma.API) {
 			return nil, s.apiError(ctx, err)
 		}
 		return &runOutput{Body: toRun(st.Run)}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "start-runs", Method: http.MethodPost, Path: "/api/v1/workflows/{name}/runs/batch",
+		Summary: "Start several runs", Tags: []string{"runs"}, DefaultStatus: http.StatusCreated,
+		Description: "Starts up to 1000 runs of a workflow in one transaction: all or none; a bad request is " +
+			"refused naming it (runs[i]). Runs with an idempotency key already used are returned, not started again.",
+	}, func(ctx context.Context, in *startBatchInput) (*startBatchOutput, error) {
+		reqs := make([]engine.StartRequest, len(in.Body.Runs))
+		for i, r := range in.Body.Runs {
+			reqs[i] = engine.StartRequest{Workflow: in.Name, Version: r.Version, Params: r.Params,
+				IdempotencyKey: r.IdempotencyKey, Priority: r.Priority, Actor: in.actor()}
+		}
+		started, err := s.engine.StartRuns(ctx, reqs)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		out := &startBatchOutput{Body: client.StartRunsResponse{Runs: make([]client.Run, len(started))}}
+		for i, st := range started {
+			out.Body.Runs[i] = toRun(st.Run)
+		}
+		return out, nil
 	})
 
 	huma.Register(api, huma.Operation{

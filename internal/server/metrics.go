@@ -31,16 +31,21 @@ var (
 		"Resource availability ratio, live CU / registered CU, per group over all zones.", []string{"group"}, nil)
 	zoneAvailabilityDesc = prometheus.NewDesc("baton_zone_availability_ratio",
 		"Resource availability ratio, live CU / registered CU, per zone.", []string{"zone"}, nil)
+	eventsDesc = prometheus.NewDesc("baton_events_total",
+		"Transitions this server committed, by event kind (task.succeeded, attempt.lost, ...).", []string{"kind"}, nil)
 )
 
 func (c placementCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{zoneStateDesc, zoneWorkersDesc, zoneCordonedDesc, capacityDesc,
-		availabilityDesc, zoneAvailabilityDesc} {
+		availabilityDesc, zoneAvailabilityDesc, eventsDesc} {
 		ch <- d
 	}
 }
 
 func (c placementCollector) Collect(ch chan<- prometheus.Metric) {
+	for kind, n := range c.engine.Counts() {
+		ch <- prometheus.MustNewConstMetric(eventsDesc, prometheus.CounterValue, float64(n), kind)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	p, err := c.engine.Placement(ctx)

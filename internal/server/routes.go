@@ -93,7 +93,7 @@ func (s *Server) apiError(ctx context.Context, err error) error {
 
 func invalidTitle(inv *engine.InvalidError) string {
 	var ve *workflow.ValidationError
-	if errors.As(inv.Err, &ve) {
+	if errors.As(inv.Err, &ve) && ve.Filename != "" { // a definition, as applied from a file
 		return "invalid definition: nothing was stored"
 	}
 	return "invalid request: nothing was changed"

@@ -190,3 +190,28 @@ func TestOpenAPIAndHealth(t *testing.T) {
 		}
 	}
 }
+
+func TestStartRunsInABatch(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite(t), engine.Config{})
+	if _, err := f.c.Apply(f.ctx, []client.SourceFile{{Filename: "hello.yaml", Content: hello}}); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := f.c.StartRuns(f.ctx, "hello", []client.StartRunRequest{
+		{Params: map[string]string{"who": "a"}, IdempotencyKey: "same"}, {}, {IdempotencyKey: "same"},
+	})
+	if err != nil || len(runs) != 3 {
+		t.Fatalf("start batch: %+v %v", runs, err)
+	}
+	if runs[0].ID != runs[2].ID || runs[1].ID == runs[0].ID || runs[0].Params["who"] != "a" || runs[1].Params["who"] != "world" {
+		t.Errorf("runs %+v, want the repeated key to return the first run", runs)
+	}
+	_, err = f.c.StartRuns(f.ctx, "hello", []client.StartRunRequest{{}, {Params: map[string]string{"nope": "x"}}})
+	var apiErr *client.Error
+	if !errorsAs(err, &apiErr) || apiErr.Status != http.StatusUnprocessableEntity || !strings.Contains(apiErr.Error(), "runs[1]") {
+		t.Errorf("batch with an unknown parameter: %v, want 422 naming runs[1]", err)
+	}
+	page, err := f.c.Runs(f.ctx, client.RunFilter{})
+	if err != nil || len(page.Items) != 2 {
+		t.Errorf("%d runs stored (%v), want 2: the refused batch stored nothing", len(page.Items), err)
+	}
+}

@@ -114,6 +114,7 @@ func TestMetricsShowZonesAndAvailability(t *testing.T) {
 		`baton_zone_state{state="down",zone="b"} 0`,
 		`baton_capacity_cu{group="default",kind="live",zone="b"} 3`,
 		`baton_zone_workers{status="live",zone="a"} 1`,
+		`baton_events_total{kind="worker.active"} 2`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(string(body), want) {

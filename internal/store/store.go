@@ -45,6 +45,7 @@ type Tx interface {
 	Zones() Zones
 	Leaders() Leaders
 	Marks() Marks
+	Stats() Stats
 	// NotifyWork wakes waiting claims once the transaction commits.
 	NotifyWork()
 }
@@ -72,6 +73,8 @@ type Runs interface {
 	Get(ctx context.Context, id int64) (Run, error)
 	GetMany(ctx context.Context, ids []int64) ([]Run, error)
 	ByKey(ctx context.Context, workflowID int64, key string) (Run, error)
+	// ByKeys returns the runs of a workflow with any of the idempotency keys.
+	ByKeys(ctx context.Context, workflowID int64, keys []string) ([]Run, error)
 	List(ctx context.Context, f RunFilter) ([]Run, error)
 	// MarkRunningMany moves queued runs to running and returns those it moved.
 	MarkRunningMany(ctx context.Context, ids []int64) ([]int64, error)
@@ -194,6 +197,14 @@ type Marks interface {
 	// Advance moves the mark to now; false if another server moved it
 	// since prev was read.
 	Advance(ctx context.Context, name string, prev int64) (bool, error)
+}
+
+// Stats reads figures about work done, for benchmarks and reports.
+type Stats interface {
+	// DispatchLatencies returns, for the first attempt of each run with an
+	// ID in [fromRun, toRun], the milliseconds from its task becoming ready
+	// to the attempt running.
+	DispatchLatencies(ctx context.Context, fromRun, toRun int64) ([]int64, error)
 }
 
 // Events stores the audit trail.

@@ -187,3 +187,10 @@ func (a attempts) FinishMany(ctx context.Context, workerID string, fs []store.At
 	}
 	return out, nil
 }
+
+func (r runs) ByKeys(ctx context.Context, workflowID int64, keys []string) ([]store.Run, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	return many(toRun)(r.q.GetRunsByKeys(ctx, db.GetRunsByKeysParams{WorkflowID: workflowID, Keys: keys}))
+}

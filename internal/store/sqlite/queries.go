@@ -27,6 +27,7 @@ func (t *tx) Logs() store.Logs           { return logs{t.q} }
 func (t *tx) Zones() store.Zones         { return zones{t.q} }
 func (t *tx) Leaders() store.Leaders     { return leaders{t.q} }
 func (t *tx) Marks() store.Marks         { return marks{t.q} }
+func (t *tx) Stats() store.Stats         { return stats{t.q} }
 func (t *tx) NotifyWork()                { t.notify = true }
 
 // one and many adapt a generated call's results: one(conv)(q.Get(ctx, id)).
@@ -311,6 +312,13 @@ func (m marks) Get(ctx context.Context, name string) (store.LoopMark, error) {
 
 func (m marks) Advance(ctx context.Context, name string, prev int64) (bool, error) {
 	return affected(m.q.AdvanceLoopMark(ctx, db.AdvanceLoopMarkParams{Name: name, Prev: prev}))
+}
+
+type stats struct{ q *db.Queries }
+
+func (s stats) DispatchLatencies(ctx context.Context, fromRun, toRun int64) ([]int64, error) {
+	ms, err := s.q.DispatchLatencies(ctx, db.DispatchLatenciesParams{FromRun: fromRun, ToRun: toRun})
+	return ms, mapErr(err)
 }
 
 type events struct{ q *db.Queries }

@@ -200,6 +200,69 @@ func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
 	return items, nil
 }
 
+const getRunsByKeys = `-- name: GetRunsByKeys :many
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at FROM runs
+WHERE workflow_id = ?1 AND idempotency_key IN (/*SLICE:keys*/?)
+`
+
+type GetRunsByKeysParams struct {
+	WorkflowID int64
+	Keys       []string
+}
+
+func (q *Queries) GetRunsByKeys(ctx context.Context, arg GetRunsByKeysParams) ([]Run, error) {
+	query := getRunsByKeys
+	var queryParams []interface{}
+	queryParams = append(queryParams, arg.WorkflowID)
+	if len(arg.Keys) > 0 {
+		for _, v := range arg.Keys {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:keys*/?", strings.Repeat(",?", len(arg.Keys))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:keys*/?", "NULL", 1)
+	}
+	rows, err := q.db.QueryContext(ctx, query, queryParams...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Run
+	for rows.Next() {
+		var i Run
+		if err := rows.Scan(
+			&i.ID,
+			&i.WorkflowID,
+			&i.Workflow,
+			&i.VersionID,
+			&i.Version,
+			&i.State,
+			&i.Reason,
+			&i.Params,
+			&i.IdempotencyKey,
+			&i.Priority,
+			&i.ScheduledAt,
+			&i.CreatedBy,
+			&i.TasksTotal,
+			&i.TasksLeft,
+			&i.TasksFailed,
+			&i.CreatedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const getTasks = `-- name: GetTasks :many
 SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted FROM tasks WHERE id IN (/*SLICE:ids*/?)
 `

@@ -154,3 +154,7 @@ FROM (SELECT unnest(sqlc.arg(attempt_id)::bigint[]) AS attempt_id,
         unnest(sqlc.arg(stream)::text[]) AS stream,
         unnest(sqlc.arg(data)::text[]) AS data) AS u
 ON CONFLICT (attempt_id, seq) DO NOTHING;
+
+-- name: GetRunsByKeys :many
+SELECT * FROM runs
+WHERE workflow_id = sqlc.arg(workflow_id) AND idempotency_key = ANY(sqlc.arg(keys)::text[]);

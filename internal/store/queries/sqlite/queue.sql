@@ -43,3 +43,7 @@ SELECT * FROM tasks WHERE id IN (sqlc.slice(ids));
 UPDATE runs SET state = 'running', started_at = baton_now()
 WHERE id IN (sqlc.slice(ids)) AND state = 'queued'
 RETURNING id;
+
+-- name: GetRunsByKeys :many
+SELECT * FROM runs
+WHERE workflow_id = sqlc.arg(workflow_id) AND idempotency_key IN (sqlc.slice(keys));
