@@ -35,7 +35,7 @@ func newRoot() *cobra.Command {
 	pf.StringSliceVar(&g.servers, "server", nil,
 		"server URL(s), comma-separated (env BATON_SERVER; default "+client.DefaultURL+")")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
-	root.AddCommand(newServerCmd(g), newWorkerCmd(g), newDevCmd(g), newMigrateCmd(g), newShimCmd())
+	root.AddCommand(newServerCmd(g), newWorkerCmd(g), newDevCmd(g), newMigrateCmd(g), newShimCmd(), newBenchCmd(g))
 	root.AddCommand(clientCommands(g)...)
 	return root
 }

@@ -340,7 +340,7 @@ func zoneStatus(p engine.Placement, name string) engine.ZoneStatus {
 }
 
 func TestSweepAfterOutageExtendsLeases(t *testing.T) {
-	cfg := engine.Config{LeaseTTL: 300 * time.Millisecond, ResumeAfter: 600 * time.Millisecond}
+	cfg := engine.Config{LeaseTTL: time.Second, ResumeAfter: 1500 * time.Millisecond}
 	eachStore(t, cfg, func(t *testing.T, x *env) {
 		x.apply("name: one\ntasks:\n  - {name: t, run: x}\n")
 		run := x.start("one", nil)

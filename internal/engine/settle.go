@@ -285,36 +285,18 @@ func (o *op) cascadeFailure(rs *runScope, task store.Task) error {
 	return o.progress(store.RunDelta{ID: rs.run.ID, Done: 1 + n, Failed: 1})
 }
 
-// progress counts tasks of runs that reached a terminal state and
-// finishes the runs with none left: succeeded if no task failed, else
-// failed.
+// progress counts tasks of runs that reached a terminal state; the store
+// finishes, in the same statement, the runs with none left: succeeded if
+// no task failed, else failed.
 func (o *op) progress(deltas ...store.RunDelta) error {
 	rows, err := o.Runs().AddProgressMany(o.ctx, deltas)
 	if err != nil {
 		return err
 	}
-	var fins []store.RunFinish
-	old := map[int64]string{}
 	for _, pr := range rows {
-		if pr.TasksLeft > 0 {
-			continue
-		}
-		f := store.RunFinish{ID: pr.ID, State: store.RunSucceeded}
-		if pr.TasksFailed > 0 {
-			f.State, f.Reason = store.RunFailed, fmt.Sprintf("%d task(s) failed", pr.TasksFailed)
-		}
-		fins = append(fins, f)
-		old[pr.ID] = pr.State
-	}
-	ended, err := o.Runs().FinishMany(o.ctx, fins)
-	if err != nil {
-		return err
-	}
-	endedSet := set(ended)
-	for _, f := range fins {
-		if endedSet[f.ID] {
-			o.record(store.NewEvent{Kind: "run." + f.State, RunID: f.ID, OldState: old[f.ID], NewState: f.State,
-				Reason: f.Reason})
+		if pr.State != pr.OldState {
+			o.record(store.NewEvent{Kind: "run." + pr.State, RunID: pr.ID, OldState: pr.OldState, NewState: pr.State,
+				Reason: pr.Reason})
 		}
 	}
 	return nil

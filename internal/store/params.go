@@ -54,12 +54,15 @@ type RunFinish struct {
 	Reason string
 }
 
-// RunProgress is a run's counters after a change.
+// RunProgress is a run's counters after a change, and its state before
+// and after it: a run with no task left is finished by the same change.
 type RunProgress struct {
 	ID          int64
+	OldState    string
 	State       string
 	TasksLeft   int64
 	TasksFailed int64
+	Reason      string
 }
 
 // NewTask is a task row created with its run.

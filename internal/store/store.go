@@ -79,7 +79,9 @@ type Runs interface {
 	// MarkRunningMany moves queued runs to running and returns those it moved.
 	MarkRunningMany(ctx context.Context, ids []int64) ([]int64, error)
 	// AddProgressMany records, per run, done terminal tasks and failed of
-	// them failures, and returns the runs' counters after the change.
+	// them failures, ends the runs with no task left (succeeded if none
+	// failed, else failed with the number as reason) and returns the runs'
+	// counters and states.
 	AddProgressMany(ctx context.Context, ds []RunDelta) ([]RunProgress, error)
 	// FinishMany ends runs that are not yet terminal and returns those it
 	// ended.

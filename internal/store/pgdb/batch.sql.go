@@ -10,13 +10,23 @@ import (
 )
 
 const addRunsProgress = `-- name: AddRunsProgress :many
+WITH u AS (
+  SELECT unnest($1::bigint[]) AS id, unnest($2::bigint[]) AS done,
+         unnest($3::bigint[]) AS failed),
+old AS (SELECT r.id, r.state FROM runs r JOIN u ON u.id = r.id FOR UPDATE OF r)
 UPDATE runs r
-SET tasks_left = r.tasks_left - u.done, tasks_failed = r.tasks_failed + u.failed
-FROM (SELECT unnest($1::bigint[]) AS id,
-        unnest($2::bigint[]) AS done,
-        unnest($3::bigint[]) AS failed) AS u
-WHERE r.id = u.id
-RETURNING r.id, r.state, r.tasks_left, r.tasks_failed
+SET tasks_left = r.tasks_left - u.done,
+    tasks_failed = r.tasks_failed + u.failed,
+    state = CASE WHEN r.tasks_left - u.done > 0 OR r.state NOT IN ('queued', 'running', 'paused') THEN r.state
+                 WHEN r.tasks_failed + u.failed > 0 THEN 'failed' ELSE 'succeeded' END,
+    reason = CASE WHEN r.tasks_left - u.done > 0 OR r.state NOT IN ('queued', 'running', 'paused') THEN r.reason
+                  WHEN r.tasks_failed + u.failed > 0 THEN CAST(r.tasks_failed + u.failed AS TEXT) || ' task(s) failed'
+                  ELSE '' END,
+    finished_at = CASE WHEN r.tasks_left - u.done > 0 OR r.state NOT IN ('queued', 'running', 'paused')
+                       THEN r.finished_at ELSE baton_now() END
+FROM u, old
+WHERE r.id = u.id AND old.id = r.id
+RETURNING r.id, old.state AS old_state, r.state, r.tasks_left, r.tasks_failed, r.reason
 `
 
 type AddRunsProgressParams struct {
@@ -27,11 +37,16 @@ type AddRunsProgressParams struct {
 
 type AddRunsProgressRow struct {
 	ID          int64
+	OldState    string
 	State       string
 	TasksLeft   int64
 	TasksFailed int64
+	Reason      string
 }
 
+// Counts tasks of runs that reached a terminal state and ends each run
+// that has none left: succeeded if no task failed, else failed. Returns
+// each run's state before and after.
 func (q *Queries) AddRunsProgress(ctx context.Context, arg AddRunsProgressParams) ([]AddRunsProgressRow, error) {
 	rows, err := q.db.Query(ctx, addRunsProgress, arg.ID, arg.Done, arg.Failed)
 	if err != nil {
@@ -43,9 +58,11 @@ func (q *Queries) AddRunsProgress(ctx context.Context, arg AddRunsProgressParams
 		var i AddRunsProgressRow
 		if err := rows.Scan(
 			&i.ID,
+			&i.OldState,
 			&i.State,
 			&i.TasksLeft,
 			&i.TasksFailed,
+			&i.Reason,
 		); err != nil {
 			return nil, err
 		}

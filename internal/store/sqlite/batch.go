@@ -69,14 +69,19 @@ func (r runs) MarkRunningMany(ctx context.Context, ids []int64) ([]int64, error)
 func (r runs) AddProgressMany(ctx context.Context, ds []store.RunDelta) ([]store.RunProgress, error) {
 	out := make([]store.RunProgress, 0, len(ds))
 	for _, d := range ds {
-		row, err := r.q.AddRunProgress(ctx, db.AddRunProgressParams{Done: d.Done, Failed: d.Failed, ID: d.ID})
+		old, err := r.q.GetRun(ctx, d.ID)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
 		if err != nil {
 			return nil, mapErr(err)
 		}
-		out = append(out, store.RunProgress(row))
+		row, err := r.q.AddRunProgress(ctx, db.AddRunProgressParams{Done: d.Done, Failed: d.Failed, ID: d.ID})
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, store.RunProgress{ID: row.ID, OldState: old.State, State: row.State,
+			TasksLeft: row.TasksLeft, TasksFailed: row.TasksFailed, Reason: row.Reason})
 	}
 	return out, nil
 }

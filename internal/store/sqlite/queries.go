@@ -59,7 +59,6 @@ func affected(n int64, err error) (bool, error) { return n > 0, mapErr(err) }
 func toWorkflow(r db.Workflow) store.Workflow                 { return store.Workflow(r) }
 func toVersion(r db.WorkflowVersion) store.Version            { return store.Version(r) }
 func toRun(r db.Run) store.Run                                { return store.Run(r) }
-func toProgress(r db.AddRunProgressRow) store.RunProgress     { return store.RunProgress(r) }
 func toTask(r db.Task) store.Task                             { return store.Task(r) }
 func toCandidate(r db.ClaimCandidatesRow) store.Candidate     { return store.Candidate(r) }
 func toOutputs(r db.ListRunOutputsRow) store.TaskOutputs      { return store.TaskOutputs(r) }

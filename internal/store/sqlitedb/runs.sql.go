@@ -12,9 +12,19 @@ import (
 const addRunProgress = `-- name: AddRunProgress :one
 UPDATE runs
 SET tasks_left = tasks_left - CAST(?1 AS BIGINT),
-    tasks_failed = tasks_failed + CAST(?2 AS BIGINT)
+    tasks_failed = tasks_failed + CAST(?2 AS BIGINT),
+    state = CASE WHEN tasks_left - CAST(?1 AS BIGINT) > 0 OR state NOT IN ('queued', 'running', 'paused')
+                 THEN state
+                 WHEN tasks_failed + CAST(?2 AS BIGINT) > 0 THEN 'failed' ELSE 'succeeded' END,
+    reason = CASE WHEN tasks_left - CAST(?1 AS BIGINT) > 0 OR state NOT IN ('queued', 'running', 'paused')
+                  THEN reason
+                  WHEN tasks_failed + CAST(?2 AS BIGINT) > 0
+                  THEN CAST(tasks_failed + CAST(?2 AS BIGINT) AS TEXT) || ' task(s) failed'
+                  ELSE '' END,
+    finished_at = CASE WHEN tasks_left - CAST(?1 AS BIGINT) > 0 OR state NOT IN ('queued', 'running', 'paused')
+                       THEN finished_at ELSE baton_now() END
 WHERE id = ?3
-RETURNING id, state, tasks_left, tasks_failed
+RETURNING id, state, tasks_left, tasks_failed, reason
 `
 
 type AddRunProgressParams struct {
@@ -28,10 +38,11 @@ type AddRunProgressRow struct {
 	State       string
 	TasksLeft   int64
 	TasksFailed int64
+	Reason      string
 }
 
-// Counts tasks that reached a terminal state; the caller finishes the run
-// when tasks_left reaches zero.
+// AddRunsProgress for one run (SQLite runs it in a loop): counts tasks
+// that reached a terminal state and ends the run when none is left.
 func (q *Queries) AddRunProgress(ctx context.Context, arg AddRunProgressParams) (AddRunProgressRow, error) {
 	row := q.db.QueryRowContext(ctx, addRunProgress, arg.Done, arg.Failed, arg.ID)
 	var i AddRunProgressRow
@@ -40,6 +51,7 @@ func (q *Queries) AddRunProgress(ctx context.Context, arg AddRunProgressParams) 
 		&i.State,
 		&i.TasksLeft,
 		&i.TasksFailed,
+		&i.Reason,
 	)
 	return i, err
 }

@@ -183,23 +183,42 @@ func TestRunsAddProgress(t *testing.T) {
 	ForEach(t, func(t *testing.T, s store.Store) {
 		ctx := t.Context()
 		run := newRun(t, s, func(r *store.NewRun) { r.TasksTotal = 5 })
-		for _, step := range []struct{ done, failed, wantLeft, wantFailed int64 }{
-			{2, 0, 3, 0},
-			{1, 1, 2, 1},
-			{0, 0, 2, 1},
-			{2, 1, 0, 2},
+		for _, step := range []struct {
+			done, failed, wantLeft, wantFailed int64
+			wantState, wantReason              string
+		}{
+			{2, 0, 3, 0, store.RunQueued, ""},
+			{1, 1, 2, 1, store.RunQueued, ""},
+			{0, 0, 2, 1, store.RunQueued, ""},
+			{2, 1, 0, 2, store.RunFailed, "2 task(s) failed"}, // the last tasks end the run
 		} {
 			got := get(t, s, func(tx store.Tx) (store.RunProgress, error) {
 				return addProgress(ctx, tx, run.ID, step.done, step.failed)
 			})
-			want := store.RunProgress{ID: run.ID, State: store.RunQueued, TasksLeft: step.wantLeft, TasksFailed: step.wantFailed}
+			want := store.RunProgress{ID: run.ID, OldState: store.RunQueued, State: step.wantState,
+				TasksLeft: step.wantLeft, TasksFailed: step.wantFailed, Reason: step.wantReason}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("AddProgress(%d, %d) (-want +got):\n%s", step.done, step.failed, diff)
 			}
 		}
 		stored := read(t, s, func(tx store.Tx) (store.Run, error) { return tx.Runs().Get(ctx, run.ID) })
-		if stored.TasksLeft != 0 || stored.TasksFailed != 2 || stored.TasksTotal != 5 {
-			t.Errorf("stored counters left=%d failed=%d total=%d, want 0, 2, 5", stored.TasksLeft, stored.TasksFailed, stored.TasksTotal)
+		if stored.TasksLeft != 0 || stored.TasksFailed != 2 || stored.TasksTotal != 5 || stored.FinishedAt == 0 {
+			t.Errorf("stored counters left=%d failed=%d total=%d finished_at %d, want 0, 2, 5 and a finish time",
+				stored.TasksLeft, stored.TasksFailed, stored.TasksTotal, stored.FinishedAt)
+		}
+		// A run that already ended keeps its state (progress after a cancel).
+		cancelled := newRun(t, s, func(r *store.NewRun) { r.TasksTotal = 1 })
+		wantOK(t, "cancel", get(t, s, func(tx store.Tx) (bool, error) {
+			return finishRun(ctx, tx, cancelled.ID, store.RunCancelled, "by test")
+		}), true)
+		got := get(t, s, func(tx store.Tx) (store.RunProgress, error) { return addProgress(ctx, tx, cancelled.ID, 1, 0) })
+		if got.State != store.RunCancelled || got.OldState != store.RunCancelled || got.Reason != "by test" {
+			t.Errorf("progress of a cancelled run: %+v, want it to stay cancelled", got)
+		}
+		succeeded := newRun(t, s, func(r *store.NewRun) { r.TasksTotal = 1 })
+		got = get(t, s, func(tx store.Tx) (store.RunProgress, error) { return addProgress(ctx, tx, succeeded.ID, 1, 0) })
+		if got.State != store.RunSucceeded || got.Reason != "" {
+			t.Errorf("progress of the last task of a run: %+v, want it succeeded", got)
 		}
 		wantErr(t, "AddProgress(missing run)", txErr(t, s, func(tx store.Tx) error {
 			_, err := addProgress(ctx, tx, run.ID+1000, 1, 0)

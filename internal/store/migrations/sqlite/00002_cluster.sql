@@ -46,7 +46,11 @@ ALTER TABLE events ADD COLUMN zone TEXT NOT NULL DEFAULT '';
 
 CREATE INDEX workers_zone ON workers (zone, state);
 
+-- Nothing looks attempts up by task: the index only cost writes.
+DROP INDEX attempts_task;
+
 -- +goose Down
+CREATE INDEX attempts_task ON attempts (task_id, number);
 DROP INDEX workers_zone;
 ALTER TABLE events DROP COLUMN zone;
 ALTER TABLE tasks DROP COLUMN preempted;

@@ -32,13 +32,26 @@ WHERE id = ANY(sqlc.arg(ids)::bigint[]) AND state = 'queued'
 RETURNING id;
 
 -- name: AddRunsProgress :many
+-- Counts tasks of runs that reached a terminal state and ends each run
+-- that has none left: succeeded if no task failed, else failed. Returns
+-- each run's state before and after.
+WITH u AS (
+  SELECT unnest(sqlc.arg(id)::bigint[]) AS id, unnest(sqlc.arg(done)::bigint[]) AS done,
+         unnest(sqlc.arg(failed)::bigint[]) AS failed),
+old AS (SELECT r.id, r.state FROM runs r JOIN u ON u.id = r.id FOR UPDATE OF r)
 UPDATE runs r
-SET tasks_left = r.tasks_left - u.done, tasks_failed = r.tasks_failed + u.failed
-FROM (SELECT unnest(sqlc.arg(id)::bigint[]) AS id,
-        unnest(sqlc.arg(done)::bigint[]) AS done,
-        unnest(sqlc.arg(failed)::bigint[]) AS failed) AS u
-WHERE r.id = u.id
-RETURNING r.id, r.state, r.tasks_left, r.tasks_failed;
+SET tasks_left = r.tasks_left - u.done,
+    tasks_failed = r.tasks_failed + u.failed,
+    state = CASE WHEN r.tasks_left - u.done > 0 OR r.state NOT IN ('queued', 'running', 'paused') THEN r.state
+                 WHEN r.tasks_failed + u.failed > 0 THEN 'failed' ELSE 'succeeded' END,
+    reason = CASE WHEN r.tasks_left - u.done > 0 OR r.state NOT IN ('queued', 'running', 'paused') THEN r.reason
+                  WHEN r.tasks_failed + u.failed > 0 THEN CAST(r.tasks_failed + u.failed AS TEXT) || ' task(s) failed'
+                  ELSE '' END,
+    finished_at = CASE WHEN r.tasks_left - u.done > 0 OR r.state NOT IN ('queued', 'running', 'paused')
+                       THEN r.finished_at ELSE baton_now() END
+FROM u, old
+WHERE r.id = u.id AND old.id = r.id
+RETURNING r.id, old.state AS old_state, r.state, r.tasks_left, r.tasks_failed, r.reason;
 
 -- name: FinishRuns :many
 UPDATE runs r SET state = u.state, reason = u.reason, finished_at = baton_now()

@@ -26,13 +26,23 @@ ORDER BY id DESC
 LIMIT CAST(sqlc.arg(lim) AS BIGINT);
 
 -- name: AddRunProgress :one
--- Counts tasks that reached a terminal state; the caller finishes the run
--- when tasks_left reaches zero.
+-- AddRunsProgress for one run (SQLite runs it in a loop): counts tasks
+-- that reached a terminal state and ends the run when none is left.
 UPDATE runs
 SET tasks_left = tasks_left - CAST(sqlc.arg(done) AS BIGINT),
-    tasks_failed = tasks_failed + CAST(sqlc.arg(failed) AS BIGINT)
+    tasks_failed = tasks_failed + CAST(sqlc.arg(failed) AS BIGINT),
+    state = CASE WHEN tasks_left - CAST(sqlc.arg(done) AS BIGINT) > 0 OR state NOT IN ('queued', 'running', 'paused')
+                 THEN state
+                 WHEN tasks_failed + CAST(sqlc.arg(failed) AS BIGINT) > 0 THEN 'failed' ELSE 'succeeded' END,
+    reason = CASE WHEN tasks_left - CAST(sqlc.arg(done) AS BIGINT) > 0 OR state NOT IN ('queued', 'running', 'paused')
+                  THEN reason
+                  WHEN tasks_failed + CAST(sqlc.arg(failed) AS BIGINT) > 0
+                  THEN CAST(tasks_failed + CAST(sqlc.arg(failed) AS BIGINT) AS TEXT) || ' task(s) failed'
+                  ELSE '' END,
+    finished_at = CASE WHEN tasks_left - CAST(sqlc.arg(done) AS BIGINT) > 0 OR state NOT IN ('queued', 'running', 'paused')
+                       THEN finished_at ELSE baton_now() END
 WHERE id = sqlc.arg(id)
-RETURNING id, state, tasks_left, tasks_failed;
+RETURNING id, state, tasks_left, tasks_failed, reason;
 
 -- name: FinishRun :execrows
 UPDATE runs SET state = sqlc.arg(state), reason = sqlc.arg(reason), finished_at = baton_now()

@@ -1,0 +1,154 @@
+package bench
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"slices"
+	"time"
+)
+
+// Config says what to measure and where.
+type Config struct {
+	// Store is "postgres" or "sqlite".
+	Store string
+	// AdminDSN is the Postgres server the bench creates its database on
+	// (and drops it from afterwards).
+	AdminDSN string
+	// Dir holds the SQLite file and the workers' directories.
+	Dir string
+	// Duration of each sustained throughput measurement (default 60s);
+	// Window the period throughput is reported per (default 5s).
+	Duration time.Duration
+	Window   time.Duration
+	// Workers and their capacity in CU (defaults 4 and 500).
+	Workers  int
+	Capacity float64
+	// PoolSize bounds the Postgres connection pool (default pgxpool's).
+	PoolSize int32
+	// Shim runs the task shim for shell tasks (see worker.Config.Shim).
+	Shim []string
+	// Only lists the scenarios to run (default: all). See Scenarios.
+	Only []string
+	// FailoverTrials is how many worker kills the failover scenario times
+	// (default 20; Postgres only). Binary is the baton binary it runs.
+	FailoverTrials int
+	Binary         string
+	Logger         *slog.Logger
+	// Progress receives a line as each scenario starts and ends.
+	Progress func(format string, args ...any)
+}
+
+// Scenarios are the measurements, in the order they run.
+var Scenarios = []string{"baseline", "noop", "shell", "dag", "latency", "failover"}
+
+func (c Config) withDefaults() Config {
+	c.Duration = cmp.Or(c.Duration, 60*time.Second)
+	c.Window = cmp.Or(c.Window, 5*time.Second)
+	c.Workers = cmp.Or(c.Workers, 4)
+	c.Capacity = cmp.Or(c.Capacity, 500)
+	c.FailoverTrials = cmp.Or(c.FailoverTrials, 20)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Progress == nil {
+		c.Progress = func(string, ...any) {}
+	}
+	if len(c.Only) == 0 {
+		c.Only = Scenarios
+	}
+	return c
+}
+
+func (c Config) wants(scenario string) bool { return slices.Contains(c.Only, scenario) }
+
+// Report is what one run of the bench measured on one store.
+type Report struct {
+	Store    string    `json:"store"`
+	Machine  Machine   `json:"machine"`
+	Started  time.Time `json:"started"`
+	Duration string    `json:"duration"`
+
+	Baseline *Throughput `json:"baseline,omitempty"`
+	Noop     *Throughput `json:"noop,omitempty"`
+	Shell    *Throughput `json:"shell,omitempty"`
+	FanOut   *DAG        `json:"fan_out,omitempty"`
+	Chain    *DAG        `json:"chain,omitempty"`
+	// LatencyLow and LatencyHalfPeak: task ready → attempt running.
+	LatencyLow      *Summary `json:"latency_low,omitempty"`
+	LatencyHalfPeak *Summary `json:"latency_half_peak,omitempty"`
+	HalfPeakRate    float64  `json:"half_peak_rate,omitempty"`
+	// Failover: SIGKILL of a worker → its task running elsewhere.
+	Failover *Summary `json:"failover,omitempty"`
+}
+
+// Machine describes where the figures were taken.
+type Machine struct {
+	CPUs int    `json:"cpus"`
+	OS   string `json:"os"`
+	Go   string `json:"go"`
+	Host string `json:"host"`
+}
+
+// Run runs the scenarios of cfg on a fresh database and reports.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	cfg = cfg.withDefaults()
+	host, _ := os.Hostname()
+	r := &Report{Store: cfg.Store, Started: time.Now(),
+		Machine: Machine{CPUs: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH, Go: runtime.Version(), Host: host}}
+	db, err := newDatabase(ctx, cfg.Store, cfg.AdminDSN, cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer db.drop()
+	step := func(name string, f func() error) error {
+		if !cfg.wants(name) {
+			return nil
+		}
+		cfg.Progress("%s: %s...", cfg.Store, name)
+		start := time.Now()
+		if err := f(); err != nil {
+			return fmt.Errorf("%s on %s: %w", name, cfg.Store, err)
+		}
+		cfg.Progress("%s: %s done in %v", cfg.Store, name, time.Since(start).Round(time.Second))
+		return nil
+	}
+	err = step("baseline", func() error {
+		b, err := baseline(ctx, db, cfg.Duration/3)
+		r.Baseline = &b
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	e, err := startEnv(ctx, db, cfg, cfg.Workers, cfg.Capacity)
+	if err != nil {
+		return nil, err
+	}
+	defer e.stop()
+	for _, s := range []struct {
+		name string
+		f    func() error
+	}{
+		{"noop", func() (err error) { r.Noop, err = e.sustained(ctx, cfg, "bench-noop", r.Baseline); return err }},
+		{"shell", func() (err error) { r.Shell, err = e.sustained(ctx, cfg, "bench-shell", r.Baseline); return err }},
+		{"dag", func() (err error) { r.FanOut, r.Chain, err = e.dags(ctx); return err }},
+		{"latency", func() error { return e.latencies(ctx, r) }},
+	} {
+		if err := step(s.name, s.f); err != nil {
+			return nil, err
+		}
+	}
+	e.stop()
+	if cfg.Store == "postgres" {
+		err = step("failover", func() (err error) { r.Failover, err = failover(ctx, cfg); return err })
+		if err != nil {
+			return nil, err
+		}
+	}
+	r.Duration = time.Since(r.Started).Round(time.Second).String()
+	return r, nil
+}

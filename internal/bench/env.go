@@ -1,0 +1,188 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/server"
+	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/store/postgres"
+	"github.com/baton-sched/baton/internal/store/sqlite"
+	"github.com/baton-sched/baton/internal/worker"
+)
+
+// database is a fresh database the bench owns and removes.
+type database struct {
+	dialect string
+	dsn     string // postgres: the database's DSN; sqlite: the file
+	drop    func()
+}
+
+// newDatabase creates a fresh database: on Postgres a new database on the
+// admin DSN's server, on SQLite a new file in dir.
+func newDatabase(ctx context.Context, dialect, adminDSN, dir string) (*database, error) {
+	if dialect == "sqlite" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+		return &database{dialect: dialect, dsn: filepath.Join(dir, "bench.db"), drop: func() {}}, nil
+	}
+	conn, err := pgx.Connect(ctx, adminDSN)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", redact(adminDSN), err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	name := "baton_bench_" + hex.EncodeToString(b[:])
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return nil, fmt.Errorf("create database %s: %w", name, err)
+	}
+	cfg, err := pgx.ParseConfig(adminDSN)
+	if err != nil {
+		return nil, err
+	}
+	dsn := fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
+	if cfg.Password != "" {
+		dsn = fmt.Sprintf("postgres://%s:%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Password, cfg.Host, cfg.Port, name)
+	}
+	drop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if c, err := pgx.Connect(ctx, adminDSN); err == nil {
+			_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			c.Close(ctx)
+		}
+	}
+	return &database{dialect: dialect, dsn: dsn, drop: drop}, nil
+}
+
+// redact hides a password in a DSN for messages.
+func redact(dsn string) string {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return "the admin database"
+	}
+	return fmt.Sprintf("%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
+}
+
+// env is Baton running in this process on a database: a server on a
+// loopback port and worker agents speaking HTTP to it.
+type env struct {
+	stopOnce sync.Once
+	db       *database
+	store   store.Store
+	engine  *engine.Engine
+	server  *server.Server
+	api     *client.Client
+	workers []*worker.Agent
+}
+
+// startEnv opens the store and starts the server and n workers of
+// capacity cu each (noop tasks take 1 CU).
+func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) (*env, error) {
+	var st store.Store
+	var err error
+	if db.dialect == "sqlite" {
+		st, err = sqlite.Open(ctx, db.dsn)
+	} else {
+		st, err = postgres.Open(ctx, postgres.Config{DSN: db.dsn, MaxConns: cfg.PoolSize, Logger: cfg.Logger})
+	}
+	if err != nil {
+		return nil, err
+	}
+	e := &env{db: db, store: st}
+	e.engine = engine.New(st, engine.Config{Logger: cfg.Logger})
+	e.server = server.New(e.engine, server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger})
+	if err := e.server.Start(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	url := "http://" + e.server.Addr()
+	if e.api, err = client.New([]string{url}, client.WithActor("user:bench")); err != nil {
+		e.stop()
+		return nil, err
+	}
+	for i := range n {
+		a, err := worker.New(worker.Config{
+			Servers: []string{url}, Name: "bench-" + strconv.Itoa(i), Zone: string(rune('a' + i%3)),
+			Capacity: cu, MaxTasks: int(min(cu, 1000)), WorkDir: filepath.Join(cfg.Dir, "work", strconv.Itoa(i)),
+			Shim: cfg.Shim, Logger: quiet(cfg.Logger),
+		})
+		if err == nil {
+			err = a.Start(ctx)
+		}
+		if err != nil {
+			e.stop()
+			return nil, err
+		}
+		e.workers = append(e.workers, a)
+	}
+	if err := e.waitWorkers(ctx, n); err != nil {
+		e.stop()
+		return nil, err
+	}
+	if _, err := e.api.Apply(ctx, workflows()); err != nil {
+		e.stop()
+		return nil, fmt.Errorf("apply the bench workflows: %w", err)
+	}
+	return e, nil
+}
+
+// quiet keeps a logger's warnings, not its info lines: workers log every
+// attempt.
+func quiet(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(levelHandler{Handler: l.Handler(), min: slog.LevelWarn})
+}
+
+type levelHandler struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h levelHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+// waitWorkers waits until n workers registered.
+func (e *env) waitWorkers(ctx context.Context, n int) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		ws, err := e.api.Workers(ctx, false)
+		if err == nil && len(ws) >= n {
+			return nil
+		}
+		if err := client.Wait(ctx, 20*time.Millisecond); err != nil {
+			return fmt.Errorf("workers did not register: %w", err)
+		}
+	}
+}
+
+// stop stops the workers, the server and the store; safe twice.
+func (e *env) stop() {
+	e.stopOnce.Do(func() {
+		for _, w := range e.workers {
+			w.Stop()
+		}
+		if e.server != nil {
+			e.server.Stop()
+		}
+		e.store.Close()
+	})
+}

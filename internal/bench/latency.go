@@ -1,0 +1,73 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/store"
+)
+
+// latencies measures dispatch latency (task ready → attempt running) at a
+// low rate (20 runs/s) and at half the peak noop throughput.
+func (e *env) latencies(ctx context.Context, r *Report) error {
+	low, err := e.paced(ctx, 20, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	r.LatencyLow = low
+	if r.Noop == nil || r.Noop.PerSecond <= 0 {
+		return nil
+	}
+	r.HalfPeakRate = r.Noop.PerSecond / 2
+	r.LatencyHalfPeak, err = e.paced(ctx, r.HalfPeakRate, 20*time.Second)
+	return err
+}
+
+// paced starts noop runs at rate per second for d, waits for them and
+// returns their dispatch latencies.
+func (e *env) paced(ctx context.Context, rate float64, d time.Duration) (*Summary, error) {
+	const tick = 20 * time.Millisecond
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	began := time.Now()
+	var first, last, sent int64
+	for time.Since(began) < d {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		due := int64(rate*time.Since(began).Seconds()) - sent
+		if due <= 0 {
+			continue
+		}
+		runs, err := e.api.StartRuns(ctx, "bench-noop", make([]client.StartRunRequest, min(due, 1000)))
+		if err != nil {
+			return nil, fmt.Errorf("start runs: %w", err)
+		}
+		if first == 0 {
+			first = runs[0].ID
+		}
+		last = runs[len(runs)-1].ID
+		sent += int64(len(runs))
+	}
+	if _, err := e.wait(ctx, last); err != nil {
+		return nil, err
+	}
+	var ms []int64
+	err := e.store.Read(ctx, func(tx store.Tx) (err error) {
+		ms, err = tx.Stats().DispatchLatencies(ctx, first, last)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(ms)) < sent {
+		// The last run was done; others may lag a moment behind it.
+		return nil, fmt.Errorf("%d of %d runs had started when the last finished", len(ms), sent)
+	}
+	s := summarize(millis(ms))
+	return &s, nil
+}

@@ -1,0 +1,141 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteTable prints the reports side by side, one column per store, with
+// the targets Baton holds itself to.
+func WriteTable(w io.Writer, reports []*Report) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	header := []string{"FIGURE"}
+	for _, r := range reports {
+		header = append(header, strings.ToUpper(r.Store))
+	}
+	fmt.Fprintln(tw, strings.Join(append(header, "TARGET"), "\t"))
+	row := func(name, target string, cell func(r *Report) string) {
+		cells := []string{name}
+		any := false
+		for _, r := range reports {
+			c := cell(r)
+			any = any || c != ""
+			cells = append(cells, cmpOr(c, "-"))
+		}
+		if any {
+			fmt.Fprintln(tw, strings.Join(append(cells, target), "\t"))
+		}
+	}
+	rate := func(t *Throughput) string {
+		if t == nil {
+			return ""
+		}
+		return perSecond(t.PerSecond)
+	}
+	row("baseline: raw lifecycle, 100 per tx", "", func(r *Report) string { return rate(r.Baseline) })
+	for _, k := range []struct {
+		name string
+		get  func(r *Report) *Throughput
+	}{{"noop", func(r *Report) *Throughput { return r.Noop }}, {"shell true", func(r *Report) *Throughput { return r.Shell }}} {
+		target := ""
+		if k.name == "noop" {
+			target = ">= 5,000/s postgres, >= 2,000/s sqlite"
+		}
+		row(k.name+" throughput, sustained", target, func(r *Report) string { return rate(k.get(r)) })
+		row("  worst window / mean", ">= 0.5", func(r *Report) string {
+			if t := k.get(r); t != nil && t.MinWindowRatio > 0 {
+				return strconv.FormatFloat(t.MinWindowRatio, 'f', 2, 64)
+			}
+			return ""
+		})
+		row("  ratio to baseline", ">= 0.25 (noop)", func(r *Report) string {
+			if t := k.get(r); t != nil && t.RatioToBaseline > 0 {
+				return strconv.FormatFloat(t.RatioToBaseline, 'f', 2, 64)
+			}
+			return ""
+		})
+	}
+	row("1 -> 1000 -> 1 DAG, end to end", "< 2s", func(r *Report) string {
+		if r.FanOut == nil {
+			return ""
+		}
+		return short(r.FanOut.Total)
+	})
+	row("100-task chain, per hop", "", func(r *Report) string {
+		if r.Chain == nil {
+			return ""
+		}
+		return short(r.Chain.PerHop) + " (" + short(r.Chain.Total) + " in all)"
+	})
+	row("dispatch latency at 20 runs/s, p50/p99/max", "p50 <= 5ms, p99 <= 50ms", func(r *Report) string {
+		return triple(r.LatencyLow)
+	})
+	row("dispatch latency at half peak, p50/p99/max", "", func(r *Report) string {
+		if r.LatencyHalfPeak == nil {
+			return ""
+		}
+		return triple(r.LatencyHalfPeak) + " at " + perSecond(r.HalfPeakRate)
+	})
+	row("failover, SIGKILL -> running elsewhere, p50/p99/max", "p99 <= 5s", func(r *Report) string {
+		return triple(r.Failover)
+	})
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, r := range reports {
+		for _, t := range []struct {
+			name string
+			t    *Throughput
+		}{{"noop", r.Noop}, {"shell", r.Shell}} {
+			if t.t == nil || len(t.t.Windows) == 0 {
+				continue
+			}
+			ws := make([]string, len(t.t.Windows))
+			for i, v := range t.t.Windows {
+				ws[i] = strconv.FormatFloat(v, 'f', 0, 64)
+			}
+			fmt.Fprintf(w, "%s %s tasks/s per window: %s\n", r.Store, t.name, strings.Join(ws, " "))
+		}
+		if r.Failover != nil {
+			fmt.Fprintf(w, "%s failover over %d trials\n", r.Store, r.Failover.N)
+		}
+	}
+	return nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func perSecond(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 0, 64)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s + "/s"
+}
+
+func triple(s *Summary) string {
+	if s == nil || s.N == 0 {
+		return ""
+	}
+	return short(s.P50) + " / " + short(s.P99) + " / " + short(s.Max)
+}
+
+// short prints a duration with few digits: 3ms, 1.25s.
+func short(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	case d < time.Second:
+		return d.Round(100 * time.Microsecond).String()
+	}
+	return d.Round(10 * time.Millisecond).String()
+}

@@ -1,0 +1,105 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/baton-sched/baton/client"
+)
+
+// Throughput is a sustained completion rate.
+type Throughput struct {
+	Duration  string    `json:"duration"`
+	Tasks     int64     `json:"tasks"`
+	PerSecond float64   `json:"per_second"`
+	Windows   []float64 `json:"windows,omitempty"` // tasks/s per window
+	// MinWindow over PerSecond: how far the worst window fell.
+	MinWindowRatio float64 `json:"min_window_ratio,omitempty"`
+	// RatioToBaseline is PerSecond over the raw lifecycle's, same database.
+	RatioToBaseline float64 `json:"ratio_to_baseline,omitempty"`
+}
+
+// startBatch is the number of runs one API request starts.
+const startBatch = 500
+
+// sustained keeps workflow's single-task runs coming for cfg.Duration, as
+// fast as they complete (a backlog of queued runs is kept so the workers
+// never wait for work), and counts completions per window.
+func (e *env) sustained(ctx context.Context, cfg Config, workflow string, base *Throughput) (*Throughput, error) {
+	done := func() int64 { return e.engine.Count("run.succeeded") + e.engine.Count("run.failed") }
+	start := done()
+	var created atomic.Int64
+	backlog := int64(4 * cfg.Workers * startBatch)
+	prodCtx, stopProducer := context.WithCancel(ctx)
+	prodErr := make(chan error, 1)
+	go func() {
+		reqs := make([]client.StartRunRequest, startBatch)
+		for prodCtx.Err() == nil {
+			if created.Load()-(done()-start) > backlog {
+				_ = client.Wait(prodCtx, 2*time.Millisecond)
+				continue
+			}
+			runs, err := e.api.StartRuns(prodCtx, workflow, reqs)
+			if err != nil && prodCtx.Err() == nil {
+				prodErr <- fmt.Errorf("start runs: %w", err)
+				return
+			}
+			created.Add(int64(len(runs)))
+		}
+		prodErr <- nil
+	}()
+	t := &Throughput{Duration: cfg.Duration.String()}
+	began, last := time.Now(), start
+	tick := time.NewTicker(cfg.Window)
+	for time.Since(began) < cfg.Duration {
+		select {
+		case <-ctx.Done():
+			stopProducer()
+			return nil, ctx.Err()
+		case err := <-prodErr:
+			stopProducer()
+			return nil, err
+		case <-tick.C:
+		}
+		now := done()
+		t.Windows = append(t.Windows, float64(now-last)/cfg.Window.Seconds())
+		last = now
+	}
+	tick.Stop()
+	stopProducer()
+	if err := <-prodErr; err != nil {
+		return nil, err
+	}
+	t.Tasks = last - start
+	t.PerSecond = mean(t.Windows)
+	if t.PerSecond > 0 {
+		t.MinWindowRatio = minOf(t.Windows) / t.PerSecond
+	}
+	if base != nil && base.PerSecond > 0 {
+		t.RatioToBaseline = t.PerSecond / base.PerSecond
+	}
+	// Let the backlog drain so the next scenario starts on an empty queue.
+	return t, e.drain(ctx, created.Load(), start, done)
+}
+
+// drain waits until the runs started since the count was start are done.
+func (e *env) drain(ctx context.Context, created, start int64, done func() int64) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	for done()-start < created {
+		if err := client.Wait(ctx, 20*time.Millisecond); err != nil {
+			return fmt.Errorf("drain %d runs: %w", created-(done()-start), err)
+		}
+	}
+	return nil
+}
+
+func minOf(xs []float64) float64 {
+	m := xs[0]
+	for _, x := range xs[1:] {
+		m = min(m, x)
+	}
+	return m
+}
