@@ -83,11 +83,11 @@ func redact(dsn string) string {
 type env struct {
 	stopOnce sync.Once
 	db       *database
-	store   store.Store
-	engine  *engine.Engine
-	server  *server.Server
-	api     *client.Client
-	workers []*worker.Agent
+	store    store.Store
+	engine   *engine.Engine
+	server   *server.Server
+	api      *client.Client
+	workers  []*worker.Agent
 }
 
 // startEnv opens the store and starts the server and n workers of
