@@ -68,7 +68,7 @@ func (e *Engine) Claim(ctx context.Context, req ClaimRequest) ([]Assignment, err
 }
 
 func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
-	w, err := o.Workers().Get(o.ctx, req.WorkerID)
+	w, err := o.Workers().Lock(o.ctx, req.WorkerID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !live(w.State)) {
 		return nil, ErrWorkerGone
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/baton-sched/baton/internal/store"
@@ -57,6 +58,10 @@ type Config struct {
 	// attempt is left to workers outside that attempt's zone, when any is
 	// live (default 5s); after it any worker may take it.
 	AvoidWindow time.Duration
+	// OrphanCheck is how often a server's sweep also looks for live
+	// attempts of any lost or stopped worker, the safety net behind their
+	// hand-over at expiry and at stop (default 10s).
+	OrphanCheck time.Duration
 	// LostWorkerWindow is how long a lost worker that did not come back
 	// (no live worker of its name in its zone) counts against its zone's
 	// health and registered capacity (default 1h).
@@ -81,6 +86,7 @@ func (c Config) withDefaults() Config {
 	c.ResumeAfter = cmp.Or(c.ResumeAfter, c.LeaseTTL/2)
 	c.AvoidWindow = cmp.Or(c.AvoidWindow, 5*time.Second)
 	c.LostWorkerWindow = cmp.Or(c.LostWorkerWindow, time.Hour)
+	c.OrphanCheck = cmp.Or(c.OrphanCheck, 10*time.Second)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -96,6 +102,9 @@ type Engine struct {
 	log    *slog.Logger
 	plans  *planCache
 	counts counts
+	// orphanCheck is when this engine's sweep last looked for orphaned
+	// attempts (Unix nanoseconds): only saves work, holds no truth.
+	orphanCheck atomic.Int64
 }
 
 // New returns an engine on s.

@@ -161,12 +161,33 @@ tasks:
 		if err := x.e.StopWorker(x.ctx, w.ID); err != nil {
 			t.Fatal(err)
 		}
-		res, err := x.e.Sweep(x.ctx)
+		// No sweep: the stop itself hands the task on, despite an hour-long lease.
+		wantState(t, "task", x.tasks(run.ID)["t"].State, store.TaskQueued)
+		if evs := x.events(run.ID, "attempt.lost"); len(evs) != 1 || evs[0].Reason != "worker shut down" {
+			t.Errorf("attempt.lost events %+v", evs)
+		}
+	})
+}
+
+func TestOrphanCheckCatchesAttemptsOfGoneWorkers(t *testing.T) {
+	cfg := engine.Config{LeaseTTL: time.Hour, OrphanCheck: time.Nanosecond}
+	eachStore(t, cfg, func(t *testing.T, x *env) {
+		x.apply("name: one\ntasks:\n  - {name: t, run: x}\n")
+		run := x.start("one", nil)
+		w := x.worker("a", 1)
+		x.claimOne(w)
+		// A worker marked stopped behind the engine's back (an older
+		// server, say) still holds its attempt: the safety net finds it.
+		err := x.s.InTx(x.ctx, func(tx store.Tx) error {
+			_, err := tx.Workers().SetState(x.ctx, w.ID, store.WorkerActive, store.WorkerStopped)
+			return err
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.AttemptsLost != 1 {
-			t.Errorf("sweep lost %d attempts, want 1 (despite an hour-long lease)", res.AttemptsLost)
+		res, err := x.e.Sweep(x.ctx)
+		if err != nil || res.AttemptsLost != 1 {
+			t.Fatalf("sweep: %+v %v, want the orphaned attempt lost", res, err)
 		}
 		wantState(t, "task", x.tasks(run.ID)["t"].State, store.TaskQueued)
 	})

@@ -156,7 +156,7 @@ func (e *Engine) Placement(ctx context.Context) (Placement, error) {
 	var p Placement
 	err := e.store.Read(ctx, func(tx store.Tx) error {
 		var err error
-		p, err = readPlacement(ctx, tx, e.cfg.LostWorkerWindow)
+		p, err = readPlacement(ctx, tx, e.cfg.LostWorkerWindow, true)
 		return err
 	})
 	if err != nil {
@@ -165,14 +165,18 @@ func (e *Engine) Placement(ctx context.Context) (Placement, error) {
 	return p, nil
 }
 
-func readPlacement(ctx context.Context, tx store.Tx, window time.Duration) (Placement, error) {
+// readPlacement reads the fleet's figures; withUsage adds the CU taken by
+// running attempts, which health alone does not need.
+func readPlacement(ctx context.Context, tx store.Tx, window time.Duration, withUsage bool) (Placement, error) {
 	ws, err := tx.Workers().Recent(ctx, window.Milliseconds())
 	if err != nil {
 		return Placement{}, err
 	}
-	usage, err := tx.Workers().Usage(ctx)
-	if err != nil {
-		return Placement{}, err
+	var usage []store.WorkerUsage
+	if withUsage {
+		if usage, err = tx.Workers().Usage(ctx); err != nil {
+			return Placement{}, err
+		}
 	}
 	zones, err := tx.Zones().List(ctx)
 	if err != nil {
@@ -197,7 +201,7 @@ func (e *Engine) RecordZoneHealth(ctx context.Context) ([]ZoneChange, error) {
 	var changes []ZoneChange
 	err := e.inTx(ctx, "server:zone-monitor", func(o *op) error {
 		changes = changes[:0]
-		p, err := readPlacement(o.ctx, o.Tx, e.cfg.LostWorkerWindow)
+		p, err := readPlacement(o.ctx, o.Tx, e.cfg.LostWorkerWindow, false)
 		if err != nil {
 			return err
 		}

@@ -82,30 +82,38 @@ func (e *Engine) Report(ctx context.Context, workerID string, reports []Report) 
 }
 
 // report applies a batch: the starts in one statement, then the finishes
-// in one statement, then the tasks of the finished attempts. A report
-// that changed nothing is judged on its own: a resend, or fenced.
+// in one statement (an attempt whose start and finish come together is
+// updated once), then the tasks of the finished attempts. A report that
+// changed nothing is judged on its own: a resend, or fenced.
 func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 	out := make([]ReportResult, len(reports))
 	applied := make([]bool, len(reports))
-	var starts []int64
-	var finishes []store.AttemptFinish
 	first := map[[2]int64]int{} // (kind, attempt) -> the report applied for it
 	for i, r := range reports {
 		k := [2]int64{0, r.AttemptID}
 		if r.Kind == ReportFinish {
 			k[0] = 1
 		}
-		if _, dup := first[k]; dup {
-			continue
-		}
-		first[k] = i
-		if r.Kind == ReportStart {
-			starts = append(starts, r.AttemptID)
-		} else {
-			finishes = append(finishes, store.AttemptFinish{State: r.State, Reason: r.Reason, ExitCode: r.ExitCode,
-				ID: r.AttemptID})
+		if _, dup := first[k]; !dup {
+			first[k] = i
 		}
 	}
+	var starts []int64
+	var finishes []store.AttemptFinish
+	for k, i := range first {
+		r := reports[i]
+		_, finishing := first[[2]int64{1, k[1]}]
+		switch {
+		case k[0] == 1:
+			_, starting := first[[2]int64{0, k[1]}]
+			finishes = append(finishes, store.AttemptFinish{State: r.State, Reason: r.Reason, ExitCode: r.ExitCode,
+				ID: r.AttemptID, Start: starting})
+		case !finishing:
+			starts = append(starts, r.AttemptID)
+		}
+	}
+	slices.Sort(starts)
+	slices.SortFunc(finishes, func(a, b store.AttemptFinish) int { return cmp.Compare(a.ID, b.ID) })
 	started, err := o.Attempts().StartMany(o.ctx, starts, workerID)
 	if err != nil {
 		return nil, err
@@ -121,13 +129,25 @@ func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 		return nil, err
 	}
 	outputs := map[int64]map[string]string{}
-	slices.SortFunc(finished, func(a, b store.Attempt) int { return cmp.Compare(first[[2]int64{1, a.ID}], first[[2]int64{1, b.ID}]) })
-	for _, a := range finished {
+	slices.SortFunc(finished, func(a, b store.EndedAttempt) int {
+		return cmp.Compare(first[[2]int64{1, a.ID}], first[[2]int64{1, b.ID}])
+	})
+	ended := make([]store.Attempt, len(finished))
+	for n, a := range finished {
 		i := first[[2]int64{1, a.ID}]
 		applied[i], out[i] = true, ReportResult{AttemptID: a.ID, Status: Accepted, State: a.State}
+		if s, ok := first[[2]int64{0, a.ID}]; ok { // its start came with it
+			applied[s], out[s] = true, out[i]
+			if a.OldState == store.AttemptDispatched {
+				o.record(store.NewEvent{Kind: "attempt.running", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
+					AttemptID: a.ID, WorkerID: workerID, Zone: a.Zone, OldState: store.AttemptDispatched,
+					NewState: store.AttemptRunning})
+			}
+		}
 		outputs[a.ID] = reports[i].Outputs
 		o.record(store.NewEvent{Kind: "attempt." + a.State, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
-			AttemptID: a.ID, WorkerID: workerID, Zone: a.Zone, NewState: a.State, Reason: a.Reason})
+			AttemptID: a.ID, WorkerID: workerID, Zone: a.Zone, OldState: a.OldState, NewState: a.State, Reason: a.Reason})
+		ended[n] = a.Attempt
 	}
 	for i, r := range reports {
 		if applied[i] {
@@ -143,7 +163,7 @@ func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 		}
 		out[i] = res
 	}
-	if err := o.settle(finished, outputs); err != nil {
+	if err := o.settle(ended, outputs); err != nil {
 		return nil, err
 	}
 	return out, nil

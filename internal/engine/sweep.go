@@ -21,10 +21,13 @@ type SweepResult struct {
 }
 
 // Sweep is the failure detector. It marks workers whose lease ran out as
-// lost, turns their live attempts (and dispatched attempts never started)
-// into lost attempts that the tasks' policies then handle, and queues
-// retries whose wait is over. Every server runs it; concurrent sweeps skip
-// each other's rows, and every step is a guarded update.
+// lost and, in the same transaction, turns their live attempts into lost
+// attempts that the tasks' policies then handle; it does the same for
+// attempts dispatched but never started, and queues retries whose wait is
+// over. Every server runs it; concurrent sweeps skip each other's rows, and
+// every step is a guarded update. Now and then (OrphanCheck) it also looks
+// for live attempts of any lost or stopped worker, a safety net behind the
+// hand-over at expiry and at a worker's stop.
 //
 // The first sweep after no sweep ran for ResumeAfter (every server or the
 // database was down, so no worker could renew) extends the live leases
@@ -45,6 +48,11 @@ func (e *Engine) Sweep(ctx context.Context) (SweepResult, error) {
 		for _, w := range lost {
 			o.record(store.NewEvent{Kind: "worker.lost", WorkerID: w.ID, Zone: w.Zone, NewState: store.WorkerLost,
 				Reason: fmt.Sprintf("lease expired (zone %s)", w.Zone)})
+			n, err := o.loseWorkerAttempts(w.ID, "worker lease expired")
+			if err != nil {
+				return err
+			}
+			res.AttemptsLost += n
 		}
 		res.WorkersLost = len(lost)
 		return nil
@@ -52,14 +60,16 @@ func (e *Engine) Sweep(ctx context.Context) (SweepResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("sweep workers: %w", err)
 	}
-	for {
-		n, err := e.loseExpired(ctx)
-		res.AttemptsLost += n
-		if err != nil {
-			return res, fmt.Errorf("sweep attempts: %w", err)
-		}
-		if n < e.cfg.SweepBatch {
-			break
+	for _, find := range e.attemptSweeps() {
+		for {
+			n, err := e.loseFound(ctx, find)
+			res.AttemptsLost += n
+			if err != nil {
+				return res, fmt.Errorf("sweep attempts: %w", err)
+			}
+			if n < e.cfg.SweepBatch {
+				break
+			}
 		}
 	}
 	err = e.inTx(ctx, "server:sweeper", func(o *op) error {
@@ -118,33 +128,67 @@ func (o *op) resumeAfterOutage(res *SweepResult) (bool, error) {
 	return true, nil
 }
 
-func (e *Engine) loseExpired(ctx context.Context) (int, error) {
+// attemptFinder finds attempts a sweep loses, locked, and says why.
+type attemptFinder func(o *op) ([]store.Attempt, string, error)
+
+// attemptSweeps are this sweep's searches for attempts to lose: dispatch
+// timeouts always, orphans when OrphanCheck has passed since the last look.
+func (e *Engine) attemptSweeps() []attemptFinder {
+	finders := []attemptFinder{func(o *op) ([]store.Attempt, string, error) {
+		as, err := o.Attempts().DispatchTimedOut(o.ctx, e.cfg.DispatchTimeout.Milliseconds(), int64(e.cfg.SweepBatch))
+		return as, "dispatched but never started", err
+	}}
+	now := time.Now().UnixNano()
+	if last := e.orphanCheck.Load(); now-last >= int64(e.cfg.OrphanCheck) && e.orphanCheck.CompareAndSwap(last, now) {
+		finders = append(finders, func(o *op) ([]store.Attempt, string, error) {
+			as, err := o.Attempts().Orphaned(o.ctx, int64(e.cfg.SweepBatch))
+			return as, "its worker is lost or stopped", err
+		})
+	}
+	return finders
+}
+
+// loseFound loses, in one transaction, the attempts find returns.
+func (e *Engine) loseFound(ctx context.Context, find attemptFinder) (int, error) {
 	var n int
 	err := e.inTx(ctx, "server:sweeper", func(o *op) error {
-		expired, err := o.Attempts().Expired(o.ctx, e.cfg.DispatchTimeout.Milliseconds(), int64(e.cfg.SweepBatch))
+		as, reason, err := find(o)
 		if err != nil {
 			return err
 		}
-		n = len(expired)
-		fins := make([]store.AttemptFinish, len(expired))
-		was := make(map[int64]string, len(expired))
-		for i, x := range expired {
-			reason := "worker lease expired"
-			if x.State == store.AttemptDispatched {
-				reason = "dispatched but never started"
-			}
-			fins[i] = store.AttemptFinish{State: store.AttemptLost, Reason: reason, ID: x.ID}
-			was[x.ID] = x.State
-		}
-		lost, err := o.Attempts().FinishMany(o.ctx, "", fins)
-		if err != nil {
-			return err
-		}
-		for _, a := range lost {
-			o.record(store.NewEvent{Kind: "attempt.lost", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,
-				WorkerID: a.WorkerID, Zone: a.Zone, OldState: was[a.ID], NewState: store.AttemptLost, Reason: a.Reason})
-		}
-		return o.settle(lost, nil)
+		n = len(as)
+		return o.lose(as, reason)
 	})
 	return n, err
+}
+
+// loseWorkerAttempts loses every live attempt of a worker that is gone.
+func (o *op) loseWorkerAttempts(workerID, reason string) (int, error) {
+	as, err := o.Attempts().ListWorker(o.ctx, workerID)
+	if err != nil {
+		return 0, err
+	}
+	return len(as), o.lose(as, reason)
+}
+
+// lose ends live attempts as lost and applies that to their tasks.
+func (o *op) lose(as []store.Attempt, reason string) error {
+	if len(as) == 0 {
+		return nil
+	}
+	fins := make([]store.AttemptFinish, len(as))
+	for i, x := range as {
+		fins[i] = store.AttemptFinish{State: store.AttemptLost, Reason: reason, ID: x.ID}
+	}
+	lost, err := o.Attempts().FinishMany(o.ctx, "", fins)
+	if err != nil {
+		return err
+	}
+	ended := make([]store.Attempt, len(lost))
+	for i, a := range lost {
+		o.record(store.NewEvent{Kind: "attempt.lost", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,
+			WorkerID: a.WorkerID, Zone: a.Zone, OldState: a.OldState, NewState: store.AttemptLost, Reason: a.Reason})
+		ended[i] = a.Attempt
+	}
+	return o.settle(ended, nil)
 }

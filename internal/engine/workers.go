@@ -128,7 +128,7 @@ func (e *Engine) Heartbeat(ctx context.Context, workerID string, running []int64
 }
 
 // StopWorker records that a worker shut down cleanly. Attempts it still
-// held are lost at the next sweep, without waiting for its lease to expire.
+// held are lost at once, without waiting for its lease to expire.
 func (e *Engine) StopWorker(ctx context.Context, workerID string) error {
 	err := e.inTx(ctx, "worker:"+workerID, func(o *op) error {
 		w, err := o.Workers().Get(o.ctx, workerID)
@@ -144,7 +144,8 @@ func (e *Engine) StopWorker(ctx context.Context, workerID string) error {
 		}
 		o.record(store.NewEvent{Kind: "worker.stopped", WorkerID: workerID, Zone: w.Zone, OldState: w.State,
 			NewState: store.WorkerStopped, Reason: "worker shut down"})
-		return nil
+		_, err = o.loseWorkerAttempts(workerID, "worker shut down")
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("stop worker %s: %w", workerID, err)

@@ -7,31 +7,37 @@ import (
 	"github.com/baton-sched/baton/internal/engine"
 )
 
-// zoneMonitor records zone health changes (zone.down, zone.degraded,
-// zone.up events) on the server that holds the loops' leader lease. Any
-// server could do it safely; the lease only keeps the others from
-// computing the same thing.
-type zoneMonitor struct {
-	loop
-	engine  *engine.Engine
-	elector *Elector
-	log     *slog.Logger
+// Work of the server that holds the loops' leader lease. Any server could
+// do it safely; the lease only keeps the others from doing it too.
+
+// leaderOnly runs fn when this server leads.
+func leaderOnly(el *Elector, fn func(ctx context.Context)) func(ctx context.Context) {
+	return func(ctx context.Context) {
+		if el.Leading() {
+			fn(ctx)
+		}
+	}
 }
 
-func (m *zoneMonitor) runOnce(ctx context.Context) []engine.ZoneChange {
-	if !m.elector.Leading() {
-		return nil
-	}
-	changes, err := m.engine.RecordZoneHealth(ctx)
+// recordZoneHealth records zone health changes (zone.down, zone.degraded,
+// zone.up events) and logs them.
+func (s *Server) recordZoneHealth(ctx context.Context) {
+	changes, err := s.engine.RecordZoneHealth(ctx)
 	if err != nil && ctx.Err() == nil {
-		m.log.Warn("record zone health", "err", err)
+		s.log.Warn("record zone health", "err", err)
 	}
 	for _, c := range changes {
 		level := slog.LevelInfo
 		if c.NewState != engine.ZoneHealthy {
 			level = slog.LevelWarn
 		}
-		m.log.Log(ctx, level, "zone health changed", "zone", c.Zone, "from", c.OldState, "to", c.NewState)
+		s.log.Log(ctx, level, "zone health changed", "zone", c.Zone, "from", c.OldState, "to", c.NewState)
 	}
-	return changes
+}
+
+// vacuum reclaims the dead rows of the hot tables (see store.Store.Vacuum).
+func (s *Server) vacuum(ctx context.Context) {
+	if err := s.engine.Store().Vacuum(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("vacuum", "err", err)
+	}
 }

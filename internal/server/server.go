@@ -30,6 +30,9 @@ type Config struct {
 	MonitorInterval time.Duration
 	// LeaderTTL is the term of the loops' leader lease.
 	LeaderTTL time.Duration
+	// VacuumInterval is how often the leading server vacuums the hot
+	// tables (default 10s; negative: never, leaving it to autovacuum).
+	VacuumInterval time.Duration
 	Logger    *slog.Logger
 }
 
@@ -40,6 +43,7 @@ func (c Config) withDefaults() Config {
 	c.MaxClaimWait = cmp.Or(c.MaxClaimWait, 30*time.Second)
 	c.MonitorInterval = cmp.Or(c.MonitorInterval, time.Second)
 	c.LeaderTTL = cmp.Or(c.LeaderTTL, 10*time.Second)
+	c.VacuumInterval = cmp.Or(c.VacuumInterval, 10*time.Second)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -56,7 +60,7 @@ type Server struct {
 	handler http.Handler
 	sweeper *Sweeper
 	elector *Elector
-	monitor *zoneMonitor
+	leader  []*loop // work of the leading server
 
 	mu       sync.Mutex
 	http     *http.Server
@@ -75,8 +79,10 @@ func New(e *engine.Engine, cfg Config) *Server {
 	s.handler = s.routes()
 	s.sweeper = NewSweeper(e, SweeperConfig{Interval: cfg.SweepInterval, Logger: cfg.Logger})
 	s.elector = NewElector(e, ElectorConfig{Name: "loops", Holder: s.id, TTL: cfg.LeaderTTL, Logger: cfg.Logger})
-	s.monitor = &zoneMonitor{engine: e, elector: s.elector, log: cfg.Logger}
-	s.monitor.loop = loop{interval: cfg.MonitorInterval, run: func(ctx context.Context) { s.monitor.runOnce(ctx) }}
+	s.leader = []*loop{{interval: cfg.MonitorInterval, run: leaderOnly(s.elector, s.recordZoneHealth)}}
+	if cfg.VacuumInterval > 0 {
+		s.leader = append(s.leader, &loop{interval: cfg.VacuumInterval, run: leaderOnly(s.elector, s.vacuum)})
+	}
 	return s
 }
 
@@ -117,7 +123,9 @@ func (s *Server) Start(ctx context.Context) error {
 	}()
 	s.sweeper.Start(ctx)
 	s.elector.Start(ctx)
-	s.monitor.Start(ctx)
+	for _, l := range s.leader {
+		l.Start(ctx)
+	}
 	s.log.Info("server listening", "addr", ln.Addr().String(), "server_id", s.id)
 	return nil
 }
@@ -133,7 +141,9 @@ func (s *Server) Stop() {
 	}
 	h, done := s.http, s.done
 	s.mu.Unlock()
-	s.monitor.Stop()
+	for _, l := range s.leader {
+		l.Stop()
+	}
 	s.sweeper.Stop()
 	s.elector.Stop()
 	if h == nil {

@@ -167,12 +167,21 @@ type NewAttempt struct {
 	Zone     string
 }
 
-// AttemptFinish ends a live attempt in State.
+// AttemptFinish ends a live attempt in State. Start records its start as
+// well, if it had none: the worker reported both at once.
 type AttemptFinish struct {
 	State    string
 	Reason   string
 	ExitCode int64
 	ID       int64
+	Start    bool
+}
+
+// EndedAttempt is an attempt that an AttemptFinish ended, and the state
+// it was in before.
+type EndedAttempt struct {
+	Attempt
+	OldState string
 }
 
 // AttemptRef names an attempt a bulk update touched.

@@ -29,6 +29,11 @@ type Store interface {
 	// claimable after the call: a commit that called Tx.NotifyWork, here or
 	// (Postgres) on any server.
 	WorkSignal() <-chan struct{}
+	// Vacuum reclaims the dead rows of the tables whose rows change state
+	// all the time (Postgres: VACUUM, skipping tables another vacuum holds),
+	// so that the queue does not slow down as they pile up; nothing on
+	// SQLite, which has no dead rows to speak of.
+	Vacuum(ctx context.Context) error
 	// Close releases the database.
 	Close() error
 }
@@ -132,7 +137,7 @@ type Attempts interface {
 	StartMany(ctx context.Context, ids []int64, workerID string) ([]Attempt, error)
 	// FinishMany ends live attempts (of workerID, unless it is "") and
 	// returns those it ended; the others were not live: they are fenced.
-	FinishMany(ctx context.Context, workerID string, fs []AttemptFinish) ([]Attempt, error)
+	FinishMany(ctx context.Context, workerID string, fs []AttemptFinish) ([]EndedAttempt, error)
 	Get(ctx context.Context, id int64) (Attempt, error)
 	ListRun(ctx context.Context, runID int64) ([]Attempt, error)
 	// Live returns a worker's live attempts.
@@ -141,9 +146,12 @@ type Attempts interface {
 	ListWorker(ctx context.Context, workerID string) ([]Attempt, error)
 	// RequestStop asks the worker of a live attempt to stop it.
 	RequestStop(ctx context.Context, id int64) (bool, error)
-	// Expired returns live attempts whose worker is lost or stopped, or dispatched
-	// longer than dispatchTimeoutMs ago without starting, locked for the caller.
-	Expired(ctx context.Context, dispatchTimeoutMs, limit int64) ([]Attempt, error)
+	// Orphaned returns up to limit live attempts whose worker is lost or
+	// stopped, locked for the caller (Postgres: others' locked rows skipped).
+	Orphaned(ctx context.Context, limit int64) ([]Attempt, error)
+	// DispatchTimedOut returns up to limit attempts dispatched longer than
+	// timeoutMs ago and never started, locked like Orphaned.
+	DispatchTimedOut(ctx context.Context, timeoutMs, limit int64) ([]Attempt, error)
 	// CancelRun cancels every live attempt of a run.
 	CancelRun(ctx context.Context, runID int64, reason string) ([]AttemptRef, error)
 	// ResetDispatched restarts the dispatch timeout of every attempt not
@@ -157,6 +165,10 @@ type Workers interface {
 	// Renew extends a worker's lease; ErrNotFound if it is not live.
 	Renew(ctx context.Context, id string, ttlMs int64) (Worker, error)
 	Get(ctx context.Context, id string) (Worker, error)
+	// Lock returns the worker, locked until the transaction ends so that
+	// its state cannot change meanwhile (claims take it, so that an expiry
+	// sees the attempts they create).
+	Lock(ctx context.Context, id string) (Worker, error)
 	List(ctx context.Context, all bool) ([]Worker, error)
 	// Expire marks live workers whose lease ran out as lost.
 	Expire(ctx context.Context) ([]WorkerRef, error)

@@ -11,8 +11,9 @@ import (
 	"github.com/baton-sched/baton/client"
 )
 
-// maxReportBatch bounds the reports sent in one request.
-const maxReportBatch = 100
+// maxReportBatch bounds the reports sent in one request: the servers
+// apply a batch in one transaction, so bigger batches cost less each.
+const maxReportBatch = 1000
 
 // reporter delivers start and finish reports in batches, in the order they
 // were made. A batch that could not be delivered is kept and sent again

@@ -75,15 +75,18 @@ func (q *Queries) AddRunsProgress(ctx context.Context, arg AddRunsProgressParams
 }
 
 const finishAttempts = `-- name: FinishAttempts :many
+WITH u AS (
+  SELECT unnest($2::text[]) AS state, unnest($3::text[]) AS reason,
+         unnest($4::bigint[]) AS exit_code, unnest($5::boolean[]) AS start,
+         unnest($6::bigint[]) AS id),
+old AS (SELECT a.id, a.state FROM attempts a JOIN u ON u.id = a.id FOR UPDATE OF a)
 UPDATE attempts a
-SET state = u.state, reason = u.reason, exit_code = u.exit_code, finished_at = baton_now()
-FROM (SELECT unnest($2::text[]) AS state,
-        unnest($3::text[]) AS reason,
-        unnest($4::bigint[]) AS exit_code,
-        unnest($5::bigint[]) AS id) AS u
-WHERE a.id = u.id AND a.state IN ('dispatched', 'running')
+SET state = u.state, reason = u.reason, exit_code = u.exit_code, finished_at = baton_now(),
+    started_at = CASE WHEN u.start AND a.started_at = 0 THEN baton_now() ELSE a.started_at END
+FROM u, old
+WHERE a.id = u.id AND old.id = a.id AND a.state IN ('dispatched', 'running')
   AND ($1::text = '' OR a.worker_id = $1::text)
-RETURNING a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested
+RETURNING a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested, old.state AS old_state
 `
 
 type FinishAttemptsParams struct {
@@ -91,24 +94,47 @@ type FinishAttemptsParams struct {
 	State    []string
 	Reason   []string
 	ExitCode []int64
+	Start    []bool
 	ID       []int64
 }
 
-func (q *Queries) FinishAttempts(ctx context.Context, arg FinishAttemptsParams) ([]Attempt, error) {
+type FinishAttemptsRow struct {
+	ID            int64
+	TaskID        int64
+	RunID         int64
+	Task          string
+	Number        int64
+	State         string
+	Reason        string
+	WorkerID      string
+	Zone          string
+	ExitCode      int64
+	DispatchedAt  int64
+	StartedAt     int64
+	FinishedAt    int64
+	StopRequested bool
+	OldState      string
+}
+
+// Ends live attempts (of worker_id, unless empty), recording the start
+// too of those whose start is reported with their end; returns each with
+// its state before.
+func (q *Queries) FinishAttempts(ctx context.Context, arg FinishAttemptsParams) ([]FinishAttemptsRow, error) {
 	rows, err := q.db.Query(ctx, finishAttempts,
 		arg.WorkerID,
 		arg.State,
 		arg.Reason,
 		arg.ExitCode,
+		arg.Start,
 		arg.ID,
 	)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []Attempt
+	var items []FinishAttemptsRow
 	for rows.Next() {
-		var i Attempt
+		var i FinishAttemptsRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.TaskID,
@@ -124,6 +150,7 @@ func (q *Queries) FinishAttempts(ctx context.Context, arg FinishAttemptsParams) 
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.StopRequested,
+			&i.OldState,
 		); err != nil {
 			return nil, err
 		}
@@ -262,6 +289,7 @@ func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
 const getRunsByKeys = `-- name: GetRunsByKeys :many
 SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at FROM runs
 WHERE workflow_id = $1 AND idempotency_key = ANY($2::text[])
+  AND idempotency_key <> ''
 `
 
 type GetRunsByKeysParams struct {
@@ -269,6 +297,8 @@ type GetRunsByKeysParams struct {
 	Keys       []string
 }
 
+// The explicit idempotency_key <> ” lets the planner use the partial
+// unique index runs_idempotency.
 func (q *Queries) GetRunsByKeys(ctx context.Context, arg GetRunsByKeysParams) ([]Run, error) {
 	rows, err := q.db.Query(ctx, getRunsByKeys, arg.WorkflowID, arg.Keys)
 	if err != nil {

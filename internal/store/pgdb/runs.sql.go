@@ -108,6 +108,7 @@ func (q *Queries) GetRun(ctx context.Context, id int64) (Run, error) {
 const getRunByKey = `-- name: GetRunByKey :one
 SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at FROM runs
 WHERE workflow_id = $1 AND idempotency_key = $2
+  AND idempotency_key <> ''
 `
 
 type GetRunByKeyParams struct {
@@ -115,6 +116,8 @@ type GetRunByKeyParams struct {
 	IdempotencyKey string
 }
 
+// The explicit idempotency_key <> ” lets the planner use the partial
+// unique index runs_idempotency.
 func (q *Queries) GetRunByKey(ctx context.Context, arg GetRunByKeyParams) (Run, error) {
 	row := q.db.QueryRow(ctx, getRunByKey, arg.WorkflowID, arg.IdempotencyKey)
 	var i Run

@@ -220,15 +220,23 @@ func (a attempts) StartMany(ctx context.Context, ids []int64, workerID string) (
 	return many(toAttempt)(a.q.StartAttempts(ctx, db.StartAttemptsParams{Ids: ids, WorkerID: workerID}))
 }
 
-func (a attempts) FinishMany(ctx context.Context, workerID string, fs []store.AttemptFinish) ([]store.Attempt, error) {
+func (a attempts) FinishMany(ctx context.Context, workerID string, fs []store.AttemptFinish) ([]store.EndedAttempt, error) {
 	if len(fs) == 0 {
 		return nil, nil
 	}
-	return many(toAttempt)(a.q.FinishAttempts(ctx, db.FinishAttemptsParams{
+	return many(func(r db.FinishAttemptsRow) store.EndedAttempt {
+		return store.EndedAttempt{OldState: r.OldState, Attempt: store.Attempt{
+			ID: r.ID, TaskID: r.TaskID, RunID: r.RunID, Task: r.Task, Number: r.Number, State: r.State,
+			Reason: r.Reason, WorkerID: r.WorkerID, Zone: r.Zone, ExitCode: r.ExitCode,
+			DispatchedAt: r.DispatchedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
+			StopRequested: r.StopRequested,
+		}}
+	})(a.q.FinishAttempts(ctx, db.FinishAttemptsParams{
 		WorkerID: workerID,
 		State:    column(fs, func(f store.AttemptFinish) string { return f.State }),
 		Reason:   column(fs, func(f store.AttemptFinish) string { return f.Reason }),
 		ExitCode: column(fs, func(f store.AttemptFinish) int64 { return f.ExitCode }),
+		Start:    column(fs, func(f store.AttemptFinish) bool { return f.Start }),
 		ID:       column(fs, func(f store.AttemptFinish) int64 { return f.ID }),
 	}))
 }

@@ -177,18 +177,25 @@ func (a attempts) StartMany(ctx context.Context, ids []int64, workerID string) (
 	return out, nil
 }
 
-func (a attempts) FinishMany(ctx context.Context, workerID string, fs []store.AttemptFinish) ([]store.Attempt, error) {
-	var out []store.Attempt
+func (a attempts) FinishMany(ctx context.Context, workerID string, fs []store.AttemptFinish) ([]store.EndedAttempt, error) {
+	var out []store.EndedAttempt
 	for _, f := range fs {
-		row, err := a.q.FinishAttempt(ctx, db.FinishAttemptParams{State: f.State, Reason: f.Reason,
-			ExitCode: f.ExitCode, ID: f.ID, WorkerID: workerID})
+		old, err := a.q.GetAttempt(ctx, f.ID)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
 		if err != nil {
 			return nil, mapErr(err)
 		}
-		out = append(out, store.Attempt(row))
+		row, err := a.q.FinishAttempt(ctx, db.FinishAttemptParams{State: f.State, Reason: f.Reason,
+			ExitCode: f.ExitCode, Start: f.Start, ID: f.ID, WorkerID: workerID})
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, store.EndedAttempt{Attempt: store.Attempt(row), OldState: old.State})
 	}
 	return out, nil
 }

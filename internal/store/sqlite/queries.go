@@ -209,10 +209,12 @@ func (a attempts) RequestStop(ctx context.Context, id int64) (bool, error) {
 	return affected(a.q.RequestStop(ctx, id))
 }
 
-func (a attempts) Expired(ctx context.Context, dispatchTimeoutMs, limit int64) ([]store.Attempt, error) {
-	return many(toAttempt)(a.q.ExpiredAttempts(ctx, db.ExpiredAttemptsParams{
-		DispatchTimeoutMs: dispatchTimeoutMs, Limit: limit,
-	}))
+func (a attempts) Orphaned(ctx context.Context, limit int64) ([]store.Attempt, error) {
+	return many(toAttempt)(a.q.OrphanedAttempts(ctx, limit))
+}
+
+func (a attempts) DispatchTimedOut(ctx context.Context, timeoutMs, limit int64) ([]store.Attempt, error) {
+	return many(toAttempt)(a.q.DispatchTimedOut(ctx, db.DispatchTimedOutParams{DispatchTimeoutMs: timeoutMs, Limit: limit}))
 }
 
 func (a attempts) ResetDispatched(ctx context.Context) (int64, error) {
@@ -236,6 +238,10 @@ func (w workers) Renew(ctx context.Context, id string, ttlMs int64) (store.Worke
 
 func (w workers) Get(ctx context.Context, id string) (store.Worker, error) {
 	return one(toWorker)(w.q.GetWorker(ctx, id))
+}
+
+func (w workers) Lock(ctx context.Context, id string) (store.Worker, error) {
+	return one(toWorker)(w.q.LockWorker(ctx, id))
 }
 
 func (w workers) List(ctx context.Context, all bool) ([]store.Worker, error) {

@@ -87,6 +87,9 @@ func (s *Store) migrate(ctx context.Context) error {
 // Dialect implements store.Store.
 func (s *Store) Dialect() string { return "sqlite" }
 
+// Vacuum implements store.Store: SQLite reuses freed pages by itself.
+func (s *Store) Vacuum(context.Context) error { return nil }
+
 // WorkSignal implements store.Store.
 func (s *Store) WorkSignal() <-chan struct{} { return s.signal.C() }
 

@@ -58,9 +58,10 @@ func (q *Queries) CancelRunAttempts(ctx context.Context, arg CancelRunAttemptsPa
 const finishAttempt = `-- name: FinishAttempt :one
 UPDATE attempts
 SET state = ?1, reason = ?2, exit_code = ?3,
-    finished_at = baton_now()
-WHERE id = ?4 AND state IN ('dispatched', 'running')
-  AND (CAST(?5 AS TEXT) = '' OR worker_id = ?5)
+    finished_at = baton_now(),
+    started_at = CASE WHEN CAST(?4 AS BOOLEAN) AND started_at = 0 THEN baton_now() ELSE started_at END
+WHERE id = ?5 AND state IN ('dispatched', 'running')
+  AND (CAST(?6 AS TEXT) = '' OR worker_id = ?6)
 RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested
 `
 
@@ -68,17 +69,20 @@ type FinishAttemptParams struct {
 	State    string
 	Reason   string
 	ExitCode int64
+	Start    bool
 	ID       int64
 	WorkerID string
 }
 
-// Ends a live attempt (of worker_id, unless empty). No row means the
-// attempt was no longer live there: it is fenced.
+// Ends a live attempt (of worker_id, unless empty), and records its start
+// too when start is set and it had none (both reported at once). No row
+// means the attempt was no longer live there: it is fenced.
 func (q *Queries) FinishAttempt(ctx context.Context, arg FinishAttemptParams) (Attempt, error) {
 	row := q.db.QueryRowContext(ctx, finishAttempt,
 		arg.State,
 		arg.Reason,
 		arg.ExitCode,
+		arg.Start,
 		arg.ID,
 		arg.WorkerID,
 	)

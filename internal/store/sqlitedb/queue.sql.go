@@ -89,25 +89,22 @@ func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams
 	return items, nil
 }
 
-const expiredAttempts = `-- name: ExpiredAttempts :many
-SELECT a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested FROM attempts a JOIN workers w ON w.id = a.worker_id
-WHERE a.state IN ('dispatched', 'running')
-  AND (w.state IN ('lost', 'stopped')
-       OR (a.state = 'dispatched'
-           AND a.dispatched_at < baton_now() - CAST(?1 AS BIGINT)))
-ORDER BY a.id
+const dispatchTimedOut = `-- name: DispatchTimedOut :many
+SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested FROM attempts
+WHERE state = 'dispatched' AND dispatched_at < baton_now() - CAST(?1 AS BIGINT)
+ORDER BY id
 LIMIT CAST(?2 AS BIGINT)
 `
 
-type ExpiredAttemptsParams struct {
+type DispatchTimedOutParams struct {
 	DispatchTimeoutMs int64
 	Limit             int64
 }
 
-// Live attempts whose worker lost its lease or stopped, or that were dispatched but
-// never started within the timeout (the claim response never arrived).
-func (q *Queries) ExpiredAttempts(ctx context.Context, arg ExpiredAttemptsParams) ([]Attempt, error) {
-	rows, err := q.db.QueryContext(ctx, expiredAttempts, arg.DispatchTimeoutMs, arg.Limit)
+// Attempts dispatched but never started within the timeout: the claim's
+// answer never reached the worker.
+func (q *Queries) DispatchTimedOut(ctx context.Context, arg DispatchTimedOutParams) ([]Attempt, error) {
+	rows, err := q.db.QueryContext(ctx, dispatchTimedOut, arg.DispatchTimeoutMs, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -203,6 +200,7 @@ func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
 const getRunsByKeys = `-- name: GetRunsByKeys :many
 SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at FROM runs
 WHERE workflow_id = ?1 AND idempotency_key IN (/*SLICE:keys*/?)
+  AND idempotency_key <> ''
 `
 
 type GetRunsByKeysParams struct {
@@ -210,6 +208,8 @@ type GetRunsByKeysParams struct {
 	Keys       []string
 }
 
+// The explicit idempotency_key <> ” lets the planner use the partial
+// unique index runs_idempotency.
 func (q *Queries) GetRunsByKeys(ctx context.Context, arg GetRunsByKeysParams) ([]Run, error) {
 	query := getRunsByKeys
 	var queryParams []interface{}
@@ -327,6 +327,31 @@ func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
 	return items, nil
 }
 
+const lockWorker = `-- name: LockWorker :one
+SELECT id, name, zone, grp, labels, capacity, state, version, lease_expires_at, registered_at, last_seen_at FROM workers WHERE id = ?1
+`
+
+// The worker, locked until the transaction ends against an expiry or a
+// stop changing its state meanwhile: SQLite has one writer.
+func (q *Queries) LockWorker(ctx context.Context, id string) (Worker, error) {
+	row := q.db.QueryRowContext(ctx, lockWorker, id)
+	var i Worker
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Zone,
+		&i.Group,
+		&i.Labels,
+		&i.Capacity,
+		&i.State,
+		&i.Version,
+		&i.LeaseExpiresAt,
+		&i.RegisteredAt,
+		&i.LastSeenAt,
+	)
+	return i, err
+}
+
 const markRunsRunning = `-- name: MarkRunsRunning :many
 UPDATE runs SET state = 'running', started_at = baton_now()
 WHERE id IN (/*SLICE:ids*/?) AND state = 'queued'
@@ -411,6 +436,54 @@ func (q *Queries) MarkUpstreamFailed(ctx context.Context, arg MarkUpstreamFailed
 			&i.RunID,
 			&i.Name,
 			&i.State,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const orphanedAttempts = `-- name: OrphanedAttempts :many
+SELECT a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested FROM attempts a JOIN workers w ON w.id = a.worker_id
+WHERE a.state IN ('dispatched', 'running') AND w.state IN ('lost', 'stopped')
+ORDER BY a.id
+LIMIT CAST(?1 AS BIGINT)
+`
+
+// Live attempts whose worker is lost or stopped. The sweep hands those on
+// when it finds the worker lost, and a worker that stops hands its own
+// on: this is the safety net behind both, run now and then.
+func (q *Queries) OrphanedAttempts(ctx context.Context, lim int64) ([]Attempt, error) {
+	rows, err := q.db.QueryContext(ctx, orphanedAttempts, lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Attempt
+	for rows.Next() {
+		var i Attempt
+		if err := rows.Scan(
+			&i.ID,
+			&i.TaskID,
+			&i.RunID,
+			&i.Task,
+			&i.Number,
+			&i.State,
+			&i.Reason,
+			&i.WorkerID,
+			&i.Zone,
+			&i.ExitCode,
+			&i.DispatchedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.StopRequested,
 		); err != nil {
 			return nil, err
 		}

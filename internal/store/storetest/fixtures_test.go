@@ -306,5 +306,5 @@ func finishAttempt(ctx context.Context, tx store.Tx, workerID string, af store.A
 	if err != nil || len(as) == 0 {
 		return store.Attempt{}, cmp.Or(err, store.ErrNotFound)
 	}
-	return as[0], nil
+	return as[0].Attempt, nil
 }

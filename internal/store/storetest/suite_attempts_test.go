@@ -205,7 +205,7 @@ func TestAttemptsLive(t *testing.T) {
 	})
 }
 
-func TestAttemptsExpired(t *testing.T) {
+func TestAttemptsOrphanedAndTimedOut(t *testing.T) {
 	t.Parallel()
 	ForEach(t, func(t *testing.T, s store.Store) {
 		ctx := t.Context()
@@ -227,17 +227,24 @@ func TestAttemptsExpired(t *testing.T) {
 		stoppedRunning := dispatch(t, s, f.tasks[5], stopped)
 		start(t, s, stoppedRunning, stopped.ID)
 
-		expired := func(timeoutMs, limit int64) []int64 {
-			as := get(t, s, func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().Expired(ctx, timeoutMs, limit) })
-			ids := []int64{}
+		ids := func(as []store.Attempt) []int64 {
+			out := []int64{}
 			for _, a := range as {
-				ids = append(ids, a.ID)
+				out = append(out, a.ID)
 			}
-			return ids
+			return out
 		}
-		// Before the sweep marks the worker lost, only the dispatch timeout counts.
-		if diff := cmp.Diff([]int64{}, expired(3_600_000, 100)); diff != "" {
-			t.Errorf("Expired before any worker is lost (-want +got):\n%s", diff)
+		orphaned := func(limit int64) []int64 {
+			return ids(get(t, s, func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().Orphaned(ctx, limit) }))
+		}
+		timedOut := func(timeoutMs int64) []int64 {
+			return ids(get(t, s, func(tx store.Tx) ([]store.Attempt, error) {
+				return tx.Attempts().DispatchTimedOut(ctx, timeoutMs, 100)
+			}))
+		}
+		// Before the sweep marks the worker lost, nothing is orphaned.
+		if diff := cmp.Diff([]int64{}, orphaned(100)); diff != "" {
+			t.Errorf("Orphaned before any worker is lost (-want +got):\n%s", diff)
 		}
 		refs := get(t, s, func(tx store.Tx) ([]store.WorkerRef, error) { return tx.Workers().Expire(ctx) })
 		if diff := cmp.Diff([]store.WorkerRef{{ID: lost.ID, Zone: "z3"}}, refs); diff != "" {
@@ -246,23 +253,23 @@ func TestAttemptsExpired(t *testing.T) {
 		wantOK(t, "stop worker", get(t, s, func(tx store.Tx) (bool, error) {
 			return tx.Workers().SetState(ctx, stopped.ID, store.WorkerActive, store.WorkerStopped)
 		}), true)
-
-		for _, tc := range []struct {
-			name             string
-			timeoutMs, limit int64
-			want             []int64
-		}{
-			{"worker lost or stopped", 3_600_000, 100, []int64{lostRunning, lostDispatched, stoppedRunning}},
-			{"limit", 3_600_000, 2, []int64{lostRunning, lostDispatched}},
-			// A negative timeout makes every dispatched attempt overdue;
-			// a running attempt of a live worker is never expired.
-			{"dispatch timeout", -60_000, 100, []int64{liveDispatched, lostRunning, lostDispatched, stoppedRunning}},
-		} {
-			t.Run(tc.name, func(t *testing.T) {
-				if diff := cmp.Diff(tc.want, expired(tc.timeoutMs, tc.limit)); diff != "" {
-					t.Errorf("Expired(%d, %d) IDs in order (-want +got):\n%s", tc.timeoutMs, tc.limit, diff)
-				}
-			})
+		if diff := cmp.Diff([]int64{lostRunning, lostDispatched, stoppedRunning}, orphaned(100)); diff != "" {
+			t.Errorf("Orphaned, IDs in order (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]int64{lostRunning, lostDispatched}, orphaned(2)); diff != "" {
+			t.Errorf("Orphaned with a limit (-want +got):\n%s", diff)
+		}
+		// A negative timeout makes every dispatched attempt overdue; started
+		// ones never are.
+		if diff := cmp.Diff([]int64{liveDispatched, lostDispatched}, timedOut(-60_000)); diff != "" {
+			t.Errorf("DispatchTimedOut (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]int64{}, timedOut(3_600_000)); diff != "" {
+			t.Errorf("DispatchTimedOut within the timeout (-want +got):\n%s", diff)
+		}
+		w := get(t, s, func(tx store.Tx) (store.Worker, error) { return tx.Workers().Lock(ctx, f.w1.ID) })
+		if w.ID != f.w1.ID || w.State != store.WorkerActive {
+			t.Errorf("Lock = %+v", w)
 		}
 	})
 }

@@ -141,16 +141,27 @@ func TestAttemptsManyRows(t *testing.T) {
 			t.Errorf("StartMany by another worker = %+v, want none", got)
 		}
 		fins := []store.AttemptFinish{{State: store.AttemptSucceeded, ID: ids[0]}, {State: store.AttemptFailed, Reason: "exit 1", ExitCode: 1, ID: ids[1]}}
-		if got := get(t, s, func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().FinishMany(ctx, f.w2.ID, fins) }); len(got) != 0 {
+		if got := get(t, s, func(tx store.Tx) ([]store.EndedAttempt, error) { return tx.Attempts().FinishMany(ctx, f.w2.ID, fins) }); len(got) != 0 {
 			t.Errorf("FinishMany naming another worker = %+v, want none", got)
 		}
-		ended := get(t, s, func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().FinishMany(ctx, f.w1.ID, fins) })
-		ended = sortByID(ended, func(a store.Attempt) int64 { return a.ID })
-		if len(ended) != 2 || ended[0].State != store.AttemptSucceeded || ended[1].ExitCode != 1 || ended[1].Reason != "exit 1" {
+		ended := get(t, s, func(tx store.Tx) ([]store.EndedAttempt, error) { return tx.Attempts().FinishMany(ctx, f.w1.ID, fins) })
+		ended = sortByID(ended, func(a store.EndedAttempt) int64 { return a.ID })
+		if len(ended) != 2 || ended[0].State != store.AttemptSucceeded || ended[0].OldState != store.AttemptRunning ||
+			ended[1].ExitCode != 1 || ended[1].Reason != "exit 1" {
 			t.Errorf("FinishMany = %+v", ended)
 		}
-		if again := get(t, s, func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().FinishMany(ctx, "", fins) }); len(again) != 0 {
+		if again := get(t, s, func(tx store.Tx) ([]store.EndedAttempt, error) { return tx.Attempts().FinishMany(ctx, "", fins) }); len(again) != 0 {
 			t.Errorf("FinishMany of ended attempts = %+v, want none: they are fenced", again)
+		}
+		// A start reported with the finish is recorded by the same update.
+		f2 := newAttemptFixture(t, s, 1)
+		id := dispatch(t, s, f2.tasks[0], f2.w1)
+		both := get(t, s, func(tx store.Tx) ([]store.EndedAttempt, error) {
+			return tx.Attempts().FinishMany(ctx, f2.w1.ID, []store.AttemptFinish{{State: store.AttemptSucceeded, ID: id, Start: true}})
+		})
+		if len(both) != 1 || both[0].OldState != store.AttemptDispatched || both[0].StartedAt == 0 ||
+			both[0].StartedAt > both[0].FinishedAt {
+			t.Errorf("FinishMany with its start = %+v, want started and finished", both)
 		}
 	})
 }

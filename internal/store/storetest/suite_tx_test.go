@@ -248,7 +248,7 @@ func TestPostgresConcurrentClaimsSkipLocked(t *testing.T) {
 			})
 			assertDisjoint(t, got, 3)
 		})
-		t.Run("Expired", func(t *testing.T) {
+		t.Run("Orphaned and DispatchTimedOut", func(t *testing.T) {
 			f := newAttemptFixture(t, s, 4)
 			lost := newWorker(t, s, uniq("lost"), "z9", -1000)
 			for _, tk := range f.tasks {
@@ -258,15 +258,21 @@ func TestPostgresConcurrentClaimsSkipLocked(t *testing.T) {
 				_, err := tx.Workers().Expire(ctx)
 				return err
 			})
-			got := claimTogether(t, s, func(tx store.Tx) ([]int64, error) {
-				as, err := tx.Attempts().Expired(ctx, 3_600_000, 2)
-				ids := make([]int64, len(as))
-				for i, a := range as {
-					ids[i] = a.ID
-				}
-				return ids, err
-			})
-			assertDisjoint(t, got, 2)
+			for name, find := range map[string]func(tx store.Tx) ([]store.Attempt, error){
+				"orphaned":  func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().Orphaned(ctx, 2) },
+				"timed out": func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().DispatchTimedOut(ctx, -60_000, 2) },
+			} {
+				got := claimTogether(t, s, func(tx store.Tx) ([]int64, error) {
+					as, err := find(tx)
+					ids := make([]int64, len(as))
+					for i, a := range as {
+						ids[i] = a.ID
+					}
+					return ids, err
+				})
+				t.Log(name)
+				assertDisjoint(t, got, 2)
+			}
 		})
 	})
 }

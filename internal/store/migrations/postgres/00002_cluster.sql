@@ -49,7 +49,12 @@ CREATE INDEX workers_zone ON workers (zone, state);
 -- Nothing looks attempts up by task: the index only cost writes.
 DROP INDEX attempts_task;
 
+-- The sweep finds dispatched attempts that never started by this index, not
+-- by scanning every live attempt.
+CREATE INDEX attempts_dispatched ON attempts (dispatched_at) WHERE state = 'dispatched';
+
 -- +goose Down
+DROP INDEX attempts_dispatched;
 CREATE INDEX attempts_task ON attempts (task_id, number);
 DROP INDEX workers_zone;
 ALTER TABLE events DROP COLUMN zone;

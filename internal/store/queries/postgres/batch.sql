@@ -132,15 +132,21 @@ WHERE id = ANY(sqlc.arg(ids)::bigint[]) AND worker_id = sqlc.arg(worker_id) AND 
 RETURNING *;
 
 -- name: FinishAttempts :many
+-- Ends live attempts (of worker_id, unless empty), recording the start
+-- too of those whose start is reported with their end; returns each with
+-- its state before.
+WITH u AS (
+  SELECT unnest(sqlc.arg(state)::text[]) AS state, unnest(sqlc.arg(reason)::text[]) AS reason,
+         unnest(sqlc.arg(exit_code)::bigint[]) AS exit_code, unnest(sqlc.arg(start)::boolean[]) AS start,
+         unnest(sqlc.arg(id)::bigint[]) AS id),
+old AS (SELECT a.id, a.state FROM attempts a JOIN u ON u.id = a.id FOR UPDATE OF a)
 UPDATE attempts a
-SET state = u.state, reason = u.reason, exit_code = u.exit_code, finished_at = baton_now()
-FROM (SELECT unnest(sqlc.arg(state)::text[]) AS state,
-        unnest(sqlc.arg(reason)::text[]) AS reason,
-        unnest(sqlc.arg(exit_code)::bigint[]) AS exit_code,
-        unnest(sqlc.arg(id)::bigint[]) AS id) AS u
-WHERE a.id = u.id AND a.state IN ('dispatched', 'running')
+SET state = u.state, reason = u.reason, exit_code = u.exit_code, finished_at = baton_now(),
+    started_at = CASE WHEN u.start AND a.started_at = 0 THEN baton_now() ELSE a.started_at END
+FROM u, old
+WHERE a.id = u.id AND old.id = a.id AND a.state IN ('dispatched', 'running')
   AND (sqlc.arg(worker_id)::text = '' OR a.worker_id = sqlc.arg(worker_id)::text)
-RETURNING a.*;
+RETURNING a.*, old.state AS old_state;
 
 -- name: InsertEvents :exec
 INSERT INTO events (at, kind, actor, run_id, task_id, task, attempt_id, worker_id,
@@ -169,5 +175,8 @@ FROM (SELECT unnest(sqlc.arg(attempt_id)::bigint[]) AS attempt_id,
 ON CONFLICT (attempt_id, seq) DO NOTHING;
 
 -- name: GetRunsByKeys :many
+-- The explicit idempotency_key <> '' lets the planner use the partial
+-- unique index runs_idempotency.
 SELECT * FROM runs
-WHERE workflow_id = sqlc.arg(workflow_id) AND idempotency_key = ANY(sqlc.arg(keys)::text[]);
+WHERE workflow_id = sqlc.arg(workflow_id) AND idempotency_key = ANY(sqlc.arg(keys)::text[])
+  AND idempotency_key <> '';

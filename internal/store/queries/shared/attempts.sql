@@ -10,11 +10,13 @@ WHERE id = sqlc.arg(id) AND worker_id = sqlc.arg(worker_id) AND state = 'dispatc
 RETURNING *;
 
 -- name: FinishAttempt :one
--- Ends a live attempt (of worker_id, unless empty). No row means the
--- attempt was no longer live there: it is fenced.
+-- Ends a live attempt (of worker_id, unless empty), and records its start
+-- too when start is set and it had none (both reported at once). No row
+-- means the attempt was no longer live there: it is fenced.
 UPDATE attempts
 SET state = sqlc.arg(state), reason = sqlc.arg(reason), exit_code = sqlc.arg(exit_code),
-    finished_at = baton_now()
+    finished_at = baton_now(),
+    started_at = CASE WHEN CAST(sqlc.arg(start) AS BOOLEAN) AND started_at = 0 THEN baton_now() ELSE started_at END
 WHERE id = sqlc.arg(id) AND state IN ('dispatched', 'running')
   AND (CAST(sqlc.arg(worker_id) AS TEXT) = '' OR worker_id = sqlc.arg(worker_id))
 RETURNING *;

@@ -11,8 +11,11 @@ RETURNING *;
 SELECT * FROM runs WHERE id = sqlc.arg(id);
 
 -- name: GetRunByKey :one
+-- The explicit idempotency_key <> '' lets the planner use the partial
+-- unique index runs_idempotency.
 SELECT * FROM runs
-WHERE workflow_id = sqlc.arg(workflow_id) AND idempotency_key = sqlc.arg(idempotency_key);
+WHERE workflow_id = sqlc.arg(workflow_id) AND idempotency_key = sqlc.arg(idempotency_key)
+  AND idempotency_key <> '';
 
 -- name: ListRuns :many
 -- Newest first; before_id pages backwards. Empty filters match everything.

@@ -22,16 +22,27 @@ UPDATE tasks SET state = 'upstream_failed', reason = sqlc.arg(reason), finished_
 WHERE run_id = sqlc.arg(run_id) AND idx IN (sqlc.slice(idxs)) AND state = 'pending'
 RETURNING id, run_id, name, state;
 
--- name: ExpiredAttempts :many
--- Live attempts whose worker lost its lease or stopped, or that were dispatched but
--- never started within the timeout (the claim response never arrived).
+-- name: OrphanedAttempts :many
+-- Live attempts whose worker is lost or stopped. The sweep hands those on
+-- when it finds the worker lost, and a worker that stops hands its own
+-- on: this is the safety net behind both, run now and then.
 SELECT a.* FROM attempts a JOIN workers w ON w.id = a.worker_id
-WHERE a.state IN ('dispatched', 'running')
-  AND (w.state IN ('lost', 'stopped')
-       OR (a.state = 'dispatched'
-           AND a.dispatched_at < baton_now() - CAST(sqlc.arg(dispatch_timeout_ms) AS BIGINT)))
+WHERE a.state IN ('dispatched', 'running') AND w.state IN ('lost', 'stopped')
 ORDER BY a.id
 LIMIT CAST(sqlc.arg(lim) AS BIGINT);
+
+-- name: DispatchTimedOut :many
+-- Attempts dispatched but never started within the timeout: the claim's
+-- answer never reached the worker.
+SELECT * FROM attempts
+WHERE state = 'dispatched' AND dispatched_at < baton_now() - CAST(sqlc.arg(dispatch_timeout_ms) AS BIGINT)
+ORDER BY id
+LIMIT CAST(sqlc.arg(lim) AS BIGINT);
+
+-- name: LockWorker :one
+-- The worker, locked until the transaction ends against an expiry or a
+-- stop changing its state meanwhile: SQLite has one writer.
+SELECT * FROM workers WHERE id = sqlc.arg(id);
 
 -- name: GetRuns :many
 SELECT * FROM runs WHERE id IN (sqlc.slice(ids));
@@ -45,5 +56,8 @@ WHERE id IN (sqlc.slice(ids)) AND state = 'queued'
 RETURNING id;
 
 -- name: GetRunsByKeys :many
+-- The explicit idempotency_key <> '' lets the planner use the partial
+-- unique index runs_idempotency.
 SELECT * FROM runs
-WHERE workflow_id = sqlc.arg(workflow_id) AND idempotency_key IN (sqlc.slice(keys));
+WHERE workflow_id = sqlc.arg(workflow_id) AND idempotency_key IN (sqlc.slice(keys))
+  AND idempotency_key <> '';
