@@ -70,11 +70,11 @@ func TestEventsFollowPrintsNewEvents(t *testing.T) {
 		root := newRoot()
 		root.SetOut(out)
 		root.SetErr(out)
-		root.SetArgs([]string{"--server", f.url, "events", "-f", "--kind", "run.queued"})
+		root.SetArgs([]string{"--server", f.url, "events", "-f", "--kind", "run.running"})
 		done <- root.ExecuteContext(ctx)
 	}()
 	f.mustRun("run", "hello")
-	eventually(t, "events -f to print the new run", func() bool { return strings.Contains(out.String(), "run.queued") })
+	eventually(t, "events -f to print the new run", func() bool { return strings.Contains(out.String(), "run.running") })
 	cancel()
 	if err := <-done; err == nil || !strings.Contains(err.Error(), "context canceled") {
 		t.Errorf("events -f after cancel: %v", err)

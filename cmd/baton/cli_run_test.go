@@ -52,7 +52,7 @@ func TestRunStartsAndPrintsID(t *testing.T) {
 
 	r := f.mustRun("run", "hello")
 	m := startedLine.FindStringSubmatch(r.stdout)
-	if m == nil || m[2] != "hello" || m[3] != "queued" {
+	if m == nil || m[2] != "hello" || m[3] != "running" {
 		t.Fatalf("run printed %q", r.stdout)
 	}
 

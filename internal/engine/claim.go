@@ -40,17 +40,18 @@ type Assignment struct {
 	CU        float64
 }
 
-// claimOverfetch: candidates fetched per slot, so tasks too large for the
-// free capacity do not starve the claim.
-const claimOverfetch = 2
+// claimSlack: candidates fetched beyond the slots asked for, so that tasks
+// too large for the free capacity do not starve the claim. Every
+// candidate is locked until the claim commits, so no more than that.
+func claimSlack(slots int) int { return max(16, slots/8) }
 
 // Claim dispatches queued tasks to a worker, in placement order (run
 // priority, task priority, age), within its free capacity: tasks of its
 // group whose zone and label constraints it meets, unless the worker is
 // draining or its zone cordoned. A task requeued after its attempt was
 // lost avoids that attempt's worker and zone for AvoidWindow while a live
-// worker elsewhere may serve it. Each task dispatched gets a new attempt;
-// the task turns running and its run too.
+// worker elsewhere may serve it. Each task dispatched gets a new attempt
+// and turns running.
 func (e *Engine) Claim(ctx context.Context, req ClaimRequest) ([]Assignment, error) {
 	if req.Max <= 0 || req.FreeCU <= 0 {
 		return nil, nil
@@ -85,7 +86,7 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 		return nil, err
 	}
 	cands, err := o.Tasks().Candidates(o.ctx, store.CandidateFilter{Group: w.Group, Zone: w.Zone,
-		WorkerLabels: cmp.Or(w.Labels, "{}"), Limit: int64(req.Max * claimOverfetch)})
+		WorkerLabels: cmp.Or(w.Labels, "{}"), Limit: int64(req.Max + claimSlack(req.Max))})
 	if err != nil {
 		return nil, err
 	}
@@ -162,8 +163,7 @@ func live(workerState string) bool {
 }
 
 // dispatch creates the attempts of the tasks picked for worker w, in one
-// statement per table: the attempts, the tasks turned running, their runs
-// turned running.
+// statement per table: the attempts, and the tasks turned running.
 func (o *op) dispatch(picks []pick, scopes map[int64]*runScope, w store.Worker) ([]Assignment, error) {
 	if len(picks) == 0 {
 		return nil, nil
@@ -188,22 +188,6 @@ func (o *op) dispatch(picks []pick, scopes map[int64]*runScope, w store.Worker) 
 	}
 	if len(moved) != len(picks) {
 		return nil, fmt.Errorf("%d of %d tasks left the queue during their claim", len(picks)-len(moved), len(picks))
-	}
-	var queued []int64
-	for _, p := range picks {
-		if rs := scopes[p.cand.RunID]; rs.run.State == store.RunQueued && !slices.Contains(queued, rs.run.ID) {
-			queued = append(queued, rs.run.ID)
-		}
-	}
-	started, err := o.Runs().MarkRunningMany(o.ctx, queued)
-	if err != nil {
-		return nil, err
-	}
-	for _, id := range started {
-		o.record(store.NewEvent{Kind: "run.running", RunID: id, OldState: store.RunQueued, NewState: store.RunRunning})
-	}
-	for _, id := range queued {
-		scopes[id].run.State = store.RunRunning
 	}
 	out := make([]Assignment, len(picks))
 	for i, p := range picks {

@@ -1,7 +1,7 @@
 package engine_test
 
 import (
-	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -136,13 +136,22 @@ tasks:
 		run := x.start("one", nil)
 		w := x.worker("a", 1)
 		a := x.claimOne(w) // the response "never arrives": no start report
-		x.sweepUntil("the dispatch to time out", func() bool { return x.tasks(run.ID)["t"].State == store.TaskQueued })
-		beat, err := x.e.Heartbeat(x.ctx, w.ID, []int64{a.AttemptID})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(beat.Kill, []int64{a.AttemptID}) {
-			t.Errorf("heartbeat kill list %v, want the lost attempt", beat.Kill)
+		// While the worker lists it as its own, it is not lost, however late.
+		x.sweepUntil("the dispatch timeout to pass", func() bool {
+			beat := x.beat(w, a.AttemptID)
+			if len(beat.Kill) != 0 {
+				t.Fatalf("heartbeat kill list %v while the worker has the attempt", beat.Kill)
+			}
+			var ls []store.LiveAttempt
+			err := x.s.Read(x.ctx, func(tx store.Tx) (err error) { ls, err = tx.Attempts().Live(x.ctx, w.ID, 100); return err })
+			return err == nil && len(ls) == 1 && ls[0].Overdue
+		})
+		wantState(t, "task the worker has", x.tasks(run.ID)["t"].State, store.TaskRunning)
+		// A heartbeat that does not list it says it never arrived.
+		x.beat(w)
+		wantState(t, "task", x.tasks(run.ID)["t"].State, store.TaskQueued)
+		if evs := x.events(run.ID, "attempt.lost"); len(evs) != 1 || !strings.Contains(evs[0].Reason, "never received") {
+			t.Errorf("attempt.lost events %+v", evs)
 		}
 	})
 }

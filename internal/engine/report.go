@@ -129,16 +129,15 @@ func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 		return nil, err
 	}
 	outputs := map[int64]map[string]string{}
-	slices.SortFunc(finished, func(a, b store.EndedAttempt) int {
+	slices.SortFunc(finished, func(a, b store.Attempt) int {
 		return cmp.Compare(first[[2]int64{1, a.ID}], first[[2]int64{1, b.ID}])
 	})
-	ended := make([]store.Attempt, len(finished))
-	for n, a := range finished {
+	for _, a := range finished {
 		i := first[[2]int64{1, a.ID}]
 		applied[i], out[i] = true, ReportResult{AttemptID: a.ID, Status: Accepted, State: a.State}
 		if s, ok := first[[2]int64{0, a.ID}]; ok { // its start came with it
 			applied[s], out[s] = true, out[i]
-			if a.OldState == store.AttemptDispatched {
+			if startedNow(a) {
 				o.record(store.NewEvent{Kind: "attempt.running", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
 					AttemptID: a.ID, WorkerID: workerID, Zone: a.Zone, OldState: store.AttemptDispatched,
 					NewState: store.AttemptRunning})
@@ -146,8 +145,8 @@ func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 		}
 		outputs[a.ID] = reports[i].Outputs
 		o.record(store.NewEvent{Kind: "attempt." + a.State, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
-			AttemptID: a.ID, WorkerID: workerID, Zone: a.Zone, OldState: a.OldState, NewState: a.State, Reason: a.Reason})
-		ended[n] = a.Attempt
+			AttemptID: a.ID, WorkerID: workerID, Zone: a.Zone, OldState: endedFrom(a), NewState: a.State,
+			Reason: a.Reason})
 	}
 	for i, r := range reports {
 		if applied[i] {
@@ -163,10 +162,25 @@ func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 		}
 		out[i] = res
 	}
-	if err := o.settle(ended, outputs); err != nil {
+	if err := o.settle(finished, outputs); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// startedNow says whether an attempt that just ended was started by the
+// same update: start and end stamped with the transaction's one time.
+// (A start recorded earlier has an earlier time: its report was resent
+// only after the first try timed out.)
+func startedNow(a store.Attempt) bool { return a.StartedAt == a.FinishedAt }
+
+// endedFrom is the state an attempt that just ended was in before:
+// running if it ever started, else dispatched.
+func endedFrom(a store.Attempt) string {
+	if a.StartedAt == 0 {
+		return store.AttemptDispatched
+	}
+	return store.AttemptRunning
 }
 
 // judgeResend answers a report that changed nothing. A resend of what is

@@ -199,10 +199,14 @@ func (o *op) succeed(wins []win) error {
 		}
 	}
 	deltas := make([]store.RunDelta, 0, len(progress))
+	was := make(map[int64]string, len(progress))
+	for _, w := range wins {
+		was[w.task.RunID] = w.scope.run.State
+	}
 	for run, n := range progress {
 		deltas = append(deltas, store.RunDelta{ID: run, Done: n})
 	}
-	return o.progress(deltas...)
+	return o.progress(was, deltas...)
 }
 
 // requeueCause is why an attempt ended without finishing its task.
@@ -282,21 +286,23 @@ func (o *op) cascadeFailure(rs *runScope, task store.Task) error {
 		}
 		n = int64(len(refs))
 	}
-	return o.progress(store.RunDelta{ID: rs.run.ID, Done: 1 + n, Failed: 1})
+	return o.progress(map[int64]string{rs.run.ID: rs.run.State}, store.RunDelta{ID: rs.run.ID, Done: 1 + n, Failed: 1})
 }
 
 // progress counts tasks of runs that reached a terminal state; the store
 // finishes, in the same statement, the runs with none left: succeeded if
-// no task failed, else failed.
-func (o *op) progress(deltas ...store.RunDelta) error {
+// no task failed, else failed. A run this update ended has no task left
+// and one of those states (one that ended before, by a cancel, keeps its
+// state); was gives the state each run had before, for the event.
+func (o *op) progress(was map[int64]string, deltas ...store.RunDelta) error {
 	rows, err := o.Runs().AddProgressMany(o.ctx, deltas)
 	if err != nil {
 		return err
 	}
 	for _, pr := range rows {
-		if pr.State != pr.OldState {
-			o.record(store.NewEvent{Kind: "run." + pr.State, RunID: pr.ID, OldState: pr.OldState, NewState: pr.State,
-				Reason: pr.Reason})
+		if pr.TasksLeft == 0 && (pr.State == store.RunSucceeded || pr.State == store.RunFailed) {
+			o.record(store.NewEvent{Kind: "run." + pr.State, RunID: pr.ID, OldState: cmp.Or(was[pr.ID], store.RunRunning),
+				NewState: pr.State, Reason: pr.Reason})
 		}
 	}
 	return nil

@@ -33,8 +33,8 @@ type Started struct {
 	Created bool
 }
 
-// StartRun creates a run with all its tasks: those without upstream are
-// queued at once, the others wait pending.
+// StartRun creates a run with all its tasks: the run is running at once,
+// its tasks without upstream are queued, the others wait pending.
 func (e *Engine) StartRun(ctx context.Context, req StartRequest) (Started, error) {
 	out, err := e.StartRuns(ctx, []StartRequest{req})
 	if err != nil {
@@ -216,7 +216,7 @@ func (o *op) newRun(wf store.Workflow, req StartRequest) (newRun, error) {
 	}
 	return newRun{plan: p, wf: wf, row: store.NewRun{
 		WorkflowID: wf.ID, Workflow: wf.Name, VersionID: versionID, Version: version,
-		State: store.RunQueued, Params: string(paramsJSON), IdempotencyKey: req.IdempotencyKey,
+		State: store.RunRunning, Params: string(paramsJSON), IdempotencyKey: req.IdempotencyKey,
 		Priority: req.Priority, ScheduledAt: scheduledAt, CreatedBy: req.Actor,
 		TasksTotal: int64(len(p.graph.Nodes)),
 	}}, nil
@@ -252,7 +252,7 @@ func (o *op) insertRuns(news []newRun, out []Started) error {
 				Labels: pl.labels, ZonesAllow: pl.zonesAllow, ZonesDeny: pl.zonesDeny,
 			})
 		}
-		o.record(store.NewEvent{Kind: "run.queued", Actor: run.CreatedBy, RunID: run.ID, NewState: store.RunQueued,
+		o.record(store.NewEvent{Kind: "run.running", Actor: run.CreatedBy, RunID: run.ID, NewState: store.RunRunning,
 			Reason: fmt.Sprintf("%s v%d started by %s", n.wf.Name, run.Version, run.CreatedBy)})
 	}
 	if err := o.Tasks().Insert(o.ctx, tasks); err != nil {

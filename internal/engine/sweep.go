@@ -22,9 +22,9 @@ type SweepResult struct {
 
 // Sweep is the failure detector. It marks workers whose lease ran out as
 // lost and, in the same transaction, turns their live attempts into lost
-// attempts that the tasks' policies then handle; it does the same for
-// attempts dispatched but never started, and queues retries whose wait is
-// over. Every server runs it; concurrent sweeps skip each other's rows, and
+// attempts that the tasks' policies then handle, and it queues retries
+// whose wait is over. (Attempts dispatched to a live worker that never
+// received them are found by its heartbeat.) Every server runs it; concurrent sweeps skip each other's rows, and
 // every step is a guarded update. Now and then (OrphanCheck) it also looks
 // for live attempts of any lost or stopped worker, a safety net behind the
 // hand-over at expiry and at a worker's stop.
@@ -131,21 +131,17 @@ func (o *op) resumeAfterOutage(res *SweepResult) (bool, error) {
 // attemptFinder finds attempts a sweep loses, locked, and says why.
 type attemptFinder func(o *op) ([]store.Attempt, string, error)
 
-// attemptSweeps are this sweep's searches for attempts to lose: dispatch
-// timeouts always, orphans when OrphanCheck has passed since the last look.
+// attemptSweeps are this sweep's searches for attempts to lose: orphans,
+// when OrphanCheck has passed since the last look.
 func (e *Engine) attemptSweeps() []attemptFinder {
-	finders := []attemptFinder{func(o *op) ([]store.Attempt, string, error) {
-		as, err := o.Attempts().DispatchTimedOut(o.ctx, e.cfg.DispatchTimeout.Milliseconds(), int64(e.cfg.SweepBatch))
-		return as, "dispatched but never started", err
-	}}
 	now := time.Now().UnixNano()
-	if last := e.orphanCheck.Load(); now-last >= int64(e.cfg.OrphanCheck) && e.orphanCheck.CompareAndSwap(last, now) {
-		finders = append(finders, func(o *op) ([]store.Attempt, string, error) {
-			as, err := o.Attempts().Orphaned(o.ctx, int64(e.cfg.SweepBatch))
-			return as, "its worker is lost or stopped", err
-		})
+	if last := e.orphanCheck.Load(); now-last < int64(e.cfg.OrphanCheck) || !e.orphanCheck.CompareAndSwap(last, now) {
+		return nil
 	}
-	return finders
+	return []attemptFinder{func(o *op) ([]store.Attempt, string, error) {
+		as, err := o.Attempts().Orphaned(o.ctx, int64(e.cfg.SweepBatch))
+		return as, "its worker is lost or stopped", err
+	}}
 }
 
 // loseFound loses, in one transaction, the attempts find returns.
@@ -184,11 +180,9 @@ func (o *op) lose(as []store.Attempt, reason string) error {
 	if err != nil {
 		return err
 	}
-	ended := make([]store.Attempt, len(lost))
-	for i, a := range lost {
+	for _, a := range lost {
 		o.record(store.NewEvent{Kind: "attempt.lost", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,
-			WorkerID: a.WorkerID, Zone: a.Zone, OldState: a.OldState, NewState: store.AttemptLost, Reason: a.Reason})
-		ended[i] = a.Attempt
+			WorkerID: a.WorkerID, Zone: a.Zone, OldState: endedFrom(a), NewState: store.AttemptLost, Reason: a.Reason})
 	}
-	return o.settle(ended, nil)
+	return o.settle(lost, nil)
 }

@@ -92,26 +92,32 @@ type Beat struct {
 
 // Heartbeat renews the worker's lease, which covers all its attempts, in
 // O(1) statements, and tells it which of the attempts it runs to kill.
-// ErrWorkerGone means the worker was declared lost: it must kill all its
-// tasks and register again.
+// An attempt dispatched to the worker longer than DispatchTimeout ago that
+// the worker does not list never reached it (the claim's answer was lost):
+// it is lost, and its task handed on. ErrWorkerGone means the worker was
+// declared lost: it must kill all its tasks and register again.
 func (e *Engine) Heartbeat(ctx context.Context, workerID string, running []int64) (Beat, error) {
 	var beat Beat
-	err := e.store.InTx(ctx, func(tx store.Tx) error {
-		w, err := tx.Workers().Renew(ctx, workerID, e.cfg.LeaseTTL.Milliseconds())
+	err := e.inTx(ctx, "worker:"+workerID, func(o *op) error {
+		w, err := o.Workers().Renew(o.ctx, workerID, e.cfg.LeaseTTL.Milliseconds())
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrWorkerGone
 		}
 		if err != nil {
 			return err
 		}
-		live, err := tx.Attempts().Live(ctx, workerID)
+		live, err := o.Attempts().Live(o.ctx, workerID, e.cfg.DispatchTimeout.Milliseconds())
 		if err != nil {
 			return err
 		}
 		beat = Beat{State: w.State, LeaseTTL: e.cfg.LeaseTTL}
+		var missing []int64
 		for _, l := range live {
-			if l.StopRequested {
+			switch {
+			case l.StopRequested:
 				beat.Preempt = append(beat.Preempt, l.ID)
+			case l.Overdue && !slices.Contains(running, l.ID):
+				missing = append(missing, l.ID)
 			}
 		}
 		for _, id := range running {
@@ -119,7 +125,16 @@ func (e *Engine) Heartbeat(ctx context.Context, workerID string, running []int64
 				beat.Kill = append(beat.Kill, id)
 			}
 		}
-		return nil
+		if len(missing) == 0 {
+			return nil
+		}
+		as := make([]store.Attempt, len(missing))
+		for i, id := range missing { // rare: a claim's answer lost on the way
+			if as[i], err = o.Attempts().Get(o.ctx, id); err != nil {
+				return err
+			}
+		}
+		return o.lose(as, "dispatched but never received: the worker does not run it")
 	})
 	if err != nil {
 		return Beat{}, fmt.Errorf("heartbeat of worker %s: %w", workerID, err)

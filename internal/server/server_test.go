@@ -58,7 +58,7 @@ func TestRunThroughTheAPI(t *testing.T) {
 			t.Fatalf("apply: %+v %v", applied, err)
 		}
 		run, err := f.c.StartRun(f.ctx, "hello", client.StartRunRequest{Params: map[string]string{"who": "baton"}})
-		if err != nil || run.State != "queued" {
+		if err != nil || run.State != "running" {
 			t.Fatalf("start: %+v %v", run, err)
 		}
 		reg, err := f.c.Register(f.ctx, client.RegisterRequest{Name: "w1", Zone: "a", Capacity: 2})
@@ -103,9 +103,9 @@ func TestRunThroughTheAPI(t *testing.T) {
 		if err != nil || len(evs.Items) != 1 {
 			t.Errorf("events: %+v %v", evs, err)
 		}
-		queued, err := f.c.Events(f.ctx, client.EventFilter{RunID: run.ID, Kind: "run.queued"})
-		if err != nil || len(queued.Items) != 1 || queued.Items[0].Actor != "user:test" {
-			t.Errorf("run.queued event %+v %v, want actor user:test from X-Baton-Actor", queued, err)
+		started, err := f.c.Events(f.ctx, client.EventFilter{RunID: run.ID, Kind: "run.running"})
+		if err != nil || len(started.Items) != 1 || started.Items[0].Actor != "user:test" {
+			t.Errorf("run.running event %+v %v, want actor user:test from X-Baton-Actor", started, err)
 		}
 	})
 }

@@ -54,11 +54,10 @@ type RunFinish struct {
 	Reason string
 }
 
-// RunProgress is a run's counters after a change, and its state before
-// and after it: a run with no task left is finished by the same change.
+// RunProgress is a run's counters and state after a change: a run with no
+// task left is finished by the same change.
 type RunProgress struct {
 	ID          int64
-	OldState    string
 	State       string
 	TasksLeft   int64
 	TasksFailed int64
@@ -177,12 +176,6 @@ type AttemptFinish struct {
 	Start    bool
 }
 
-// EndedAttempt is an attempt that an AttemptFinish ended, and the state
-// it was in before.
-type EndedAttempt struct {
-	Attempt
-	OldState string
-}
 
 // AttemptRef names an attempt a bulk update touched.
 type AttemptRef struct {
@@ -243,9 +236,11 @@ type NewLogChunk struct {
 }
 
 // LiveAttempt is a worker's live attempt as its heartbeat sees it.
+// Overdue: dispatched longer than the dispatch timeout ago, not started.
 type LiveAttempt struct {
 	ID            int64
 	StopRequested bool
+	Overdue       bool
 }
 
 // WorkerUsage is the live attempts of a worker and the CU they take.

@@ -81,8 +81,6 @@ type Runs interface {
 	// ByKeys returns the runs of a workflow with any of the idempotency keys.
 	ByKeys(ctx context.Context, workflowID int64, keys []string) ([]Run, error)
 	List(ctx context.Context, f RunFilter) ([]Run, error)
-	// MarkRunningMany moves queued runs to running and returns those it moved.
-	MarkRunningMany(ctx context.Context, ids []int64) ([]int64, error)
 	// AddProgressMany records, per run, done terminal tasks and failed of
 	// them failures, ends the runs with no task left (succeeded if none
 	// failed, else failed with the number as reason) and returns the runs'
@@ -137,11 +135,12 @@ type Attempts interface {
 	StartMany(ctx context.Context, ids []int64, workerID string) ([]Attempt, error)
 	// FinishMany ends live attempts (of workerID, unless it is "") and
 	// returns those it ended; the others were not live: they are fenced.
-	FinishMany(ctx context.Context, workerID string, fs []AttemptFinish) ([]EndedAttempt, error)
+	FinishMany(ctx context.Context, workerID string, fs []AttemptFinish) ([]Attempt, error)
 	Get(ctx context.Context, id int64) (Attempt, error)
 	ListRun(ctx context.Context, runID int64) ([]Attempt, error)
-	// Live returns a worker's live attempts.
-	Live(ctx context.Context, workerID string) ([]LiveAttempt, error)
+	// Live returns a worker's live attempts, those dispatched more than
+	// dispatchTimeoutMs ago and not started marked overdue.
+	Live(ctx context.Context, workerID string, dispatchTimeoutMs int64) ([]LiveAttempt, error)
 	// ListWorker returns a worker's live attempts in full.
 	ListWorker(ctx context.Context, workerID string) ([]Attempt, error)
 	// RequestStop asks the worker of a live attempt to stop it.
@@ -149,9 +148,6 @@ type Attempts interface {
 	// Orphaned returns up to limit live attempts whose worker is lost or
 	// stopped, locked for the caller (Postgres: others' locked rows skipped).
 	Orphaned(ctx context.Context, limit int64) ([]Attempt, error)
-	// DispatchTimedOut returns up to limit attempts dispatched longer than
-	// timeoutMs ago and never started, locked like Orphaned.
-	DispatchTimedOut(ctx context.Context, timeoutMs, limit int64) ([]Attempt, error)
 	// CancelRun cancels every live attempt of a run.
 	CancelRun(ctx context.Context, runID int64, reason string) ([]AttemptRef, error)
 	// ResetDispatched restarts the dispatch timeout of every attempt not

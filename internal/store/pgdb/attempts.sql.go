@@ -160,17 +160,28 @@ func (q *Queries) InsertAttempt(ctx context.Context, arg InsertAttemptParams) (i
 }
 
 const listLiveAttempts = `-- name: ListLiveAttempts :many
-SELECT id, stop_requested FROM attempts
-WHERE worker_id = $1 AND state IN ('dispatched', 'running')
+SELECT id, stop_requested,
+       CAST(state = 'dispatched' AND dispatched_at < baton_now() - CAST($1 AS BIGINT)
+            AS BOOLEAN) AS overdue
+FROM attempts
+WHERE worker_id = $2 AND state IN ('dispatched', 'running')
 `
+
+type ListLiveAttemptsParams struct {
+	DispatchTimeoutMs int64
+	WorkerID          string
+}
 
 type ListLiveAttemptsRow struct {
 	ID            int64
 	StopRequested bool
+	Overdue       bool
 }
 
-func (q *Queries) ListLiveAttempts(ctx context.Context, workerID string) ([]ListLiveAttemptsRow, error) {
-	rows, err := q.db.Query(ctx, listLiveAttempts, workerID)
+// A worker's live attempts; overdue ones were dispatched longer than
+// dispatch_timeout_ms ago and not started.
+func (q *Queries) ListLiveAttempts(ctx context.Context, arg ListLiveAttemptsParams) ([]ListLiveAttemptsRow, error) {
+	rows, err := q.db.Query(ctx, listLiveAttempts, arg.DispatchTimeoutMs, arg.WorkerID)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +189,7 @@ func (q *Queries) ListLiveAttempts(ctx context.Context, workerID string) ([]List
 	var items []ListLiveAttemptsRow
 	for rows.Next() {
 		var i ListLiveAttemptsRow
-		if err := rows.Scan(&i.ID, &i.StopRequested); err != nil {
+		if err := rows.Scan(&i.ID, &i.StopRequested, &i.Overdue); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -10,10 +10,6 @@ import (
 )
 
 const addRunsProgress = `-- name: AddRunsProgress :many
-WITH u AS (
-  SELECT unnest($1::bigint[]) AS id, unnest($2::bigint[]) AS done,
-         unnest($3::bigint[]) AS failed),
-old AS (SELECT r.id, r.state FROM runs r JOIN u ON u.id = r.id FOR UPDATE OF r)
 UPDATE runs r
 SET tasks_left = r.tasks_left - u.done,
     tasks_failed = r.tasks_failed + u.failed,
@@ -24,9 +20,10 @@ SET tasks_left = r.tasks_left - u.done,
                   ELSE '' END,
     finished_at = CASE WHEN r.tasks_left - u.done > 0 OR r.state NOT IN ('queued', 'running', 'paused')
                        THEN r.finished_at ELSE baton_now() END
-FROM u, old
-WHERE r.id = u.id AND old.id = r.id
-RETURNING r.id, old.state AS old_state, r.state, r.tasks_left, r.tasks_failed, r.reason
+FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::bigint[]) AS done,
+             unnest($3::bigint[]) AS failed) AS u
+WHERE r.id = u.id
+RETURNING r.id, r.state, r.tasks_left, r.tasks_failed, r.reason
 `
 
 type AddRunsProgressParams struct {
@@ -37,7 +34,6 @@ type AddRunsProgressParams struct {
 
 type AddRunsProgressRow struct {
 	ID          int64
-	OldState    string
 	State       string
 	TasksLeft   int64
 	TasksFailed int64
@@ -45,8 +41,9 @@ type AddRunsProgressRow struct {
 }
 
 // Counts tasks of runs that reached a terminal state and ends each run
-// that has none left: succeeded if no task failed, else failed. Returns
-// each run's state before and after.
+// that has none left: succeeded if no task failed, else failed. A run
+// this update ended comes back ended with no task left; one that had
+// ended before keeps its state.
 func (q *Queries) AddRunsProgress(ctx context.Context, arg AddRunsProgressParams) ([]AddRunsProgressRow, error) {
 	rows, err := q.db.Query(ctx, addRunsProgress, arg.ID, arg.Done, arg.Failed)
 	if err != nil {
@@ -58,7 +55,6 @@ func (q *Queries) AddRunsProgress(ctx context.Context, arg AddRunsProgressParams
 		var i AddRunsProgressRow
 		if err := rows.Scan(
 			&i.ID,
-			&i.OldState,
 			&i.State,
 			&i.TasksLeft,
 			&i.TasksFailed,
@@ -75,18 +71,15 @@ func (q *Queries) AddRunsProgress(ctx context.Context, arg AddRunsProgressParams
 }
 
 const finishAttempts = `-- name: FinishAttempts :many
-WITH u AS (
-  SELECT unnest($2::text[]) AS state, unnest($3::text[]) AS reason,
-         unnest($4::bigint[]) AS exit_code, unnest($5::boolean[]) AS start,
-         unnest($6::bigint[]) AS id),
-old AS (SELECT a.id, a.state FROM attempts a JOIN u ON u.id = a.id FOR UPDATE OF a)
 UPDATE attempts a
 SET state = u.state, reason = u.reason, exit_code = u.exit_code, finished_at = baton_now(),
     started_at = CASE WHEN u.start AND a.started_at = 0 THEN baton_now() ELSE a.started_at END
-FROM u, old
-WHERE a.id = u.id AND old.id = a.id AND a.state IN ('dispatched', 'running')
+FROM (SELECT unnest($2::text[]) AS state, unnest($3::text[]) AS reason,
+             unnest($4::bigint[]) AS exit_code, unnest($5::boolean[]) AS start,
+             unnest($6::bigint[]) AS id) AS u
+WHERE a.id = u.id AND a.state IN ('dispatched', 'running')
   AND ($1::text = '' OR a.worker_id = $1::text)
-RETURNING a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested, old.state AS old_state
+RETURNING a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested
 `
 
 type FinishAttemptsParams struct {
@@ -98,28 +91,9 @@ type FinishAttemptsParams struct {
 	ID       []int64
 }
 
-type FinishAttemptsRow struct {
-	ID            int64
-	TaskID        int64
-	RunID         int64
-	Task          string
-	Number        int64
-	State         string
-	Reason        string
-	WorkerID      string
-	Zone          string
-	ExitCode      int64
-	DispatchedAt  int64
-	StartedAt     int64
-	FinishedAt    int64
-	StopRequested bool
-	OldState      string
-}
-
 // Ends live attempts (of worker_id, unless empty), recording the start
-// too of those whose start is reported with their end; returns each with
-// its state before.
-func (q *Queries) FinishAttempts(ctx context.Context, arg FinishAttemptsParams) ([]FinishAttemptsRow, error) {
+// too of those whose start is reported with their end.
+func (q *Queries) FinishAttempts(ctx context.Context, arg FinishAttemptsParams) ([]Attempt, error) {
 	rows, err := q.db.Query(ctx, finishAttempts,
 		arg.WorkerID,
 		arg.State,
@@ -132,9 +106,9 @@ func (q *Queries) FinishAttempts(ctx context.Context, arg FinishAttemptsParams) 
 		return nil, err
 	}
 	defer rows.Close()
-	var items []FinishAttemptsRow
+	var items []Attempt
 	for rows.Next() {
-		var i FinishAttemptsRow
+		var i Attempt
 		if err := rows.Scan(
 			&i.ID,
 			&i.TaskID,
@@ -150,7 +124,6 @@ func (q *Queries) FinishAttempts(ctx context.Context, arg FinishAttemptsParams) 
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.StopRequested,
-			&i.OldState,
 		); err != nil {
 			return nil, err
 		}
@@ -521,9 +494,10 @@ func (q *Queries) InsertLogs(ctx context.Context, arg InsertLogsParams) error {
 const insertRunsBulk = `-- name: InsertRunsBulk :many
 
 INSERT INTO runs (workflow_id, workflow, version_id, version, state, params, idempotency_key,
-                  priority, scheduled_at, created_by, tasks_total, tasks_left, created_at)
+                  priority, scheduled_at, created_by, tasks_total, tasks_left, created_at, started_at)
 SELECT u.workflow_id, u.workflow, u.version_id, u.version, u.state, u.params, u.idempotency_key,
-       u.priority, u.scheduled_at, u.created_by, u.tasks_total, u.tasks_total, baton_now()
+       u.priority, u.scheduled_at, u.created_by, u.tasks_total, u.tasks_total, baton_now(),
+       CASE WHEN u.state = 'running' THEN baton_now() ELSE 0 END
 FROM (SELECT unnest($1::bigint[]) AS workflow_id,
         unnest($2::text[]) AS workflow,
         unnest($3::bigint[]) AS version_id,
@@ -659,32 +633,6 @@ func (q *Queries) InsertTasks(ctx context.Context, arg InsertTasksParams) error 
 		arg.ZonesDeny,
 	)
 	return err
-}
-
-const markRunsRunning = `-- name: MarkRunsRunning :many
-UPDATE runs SET state = 'running', started_at = baton_now()
-WHERE id = ANY($1::bigint[]) AND state = 'queued'
-RETURNING id
-`
-
-func (q *Queries) MarkRunsRunning(ctx context.Context, ids []int64) ([]int64, error) {
-	rows, err := q.db.Query(ctx, markRunsRunning, ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		items = append(items, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }
 
 const markTasksRunning = `-- name: MarkTasksRunning :many

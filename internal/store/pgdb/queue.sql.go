@@ -84,56 +84,6 @@ func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams
 	return items, nil
 }
 
-const dispatchTimedOut = `-- name: DispatchTimedOut :many
-SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested FROM attempts
-WHERE state = 'dispatched' AND dispatched_at < baton_now() - CAST($1 AS BIGINT)
-ORDER BY id
-LIMIT CAST($2 AS BIGINT)
-FOR UPDATE SKIP LOCKED
-`
-
-type DispatchTimedOutParams struct {
-	DispatchTimeoutMs int64
-	Limit             int64
-}
-
-// Attempts dispatched but never started within the timeout: the claim's
-// answer never reached the worker.
-func (q *Queries) DispatchTimedOut(ctx context.Context, arg DispatchTimedOutParams) ([]Attempt, error) {
-	rows, err := q.db.Query(ctx, dispatchTimedOut, arg.DispatchTimeoutMs, arg.Limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []Attempt
-	for rows.Next() {
-		var i Attempt
-		if err := rows.Scan(
-			&i.ID,
-			&i.TaskID,
-			&i.RunID,
-			&i.Task,
-			&i.Number,
-			&i.State,
-			&i.Reason,
-			&i.WorkerID,
-			&i.Zone,
-			&i.ExitCode,
-			&i.DispatchedAt,
-			&i.StartedAt,
-			&i.FinishedAt,
-			&i.StopRequested,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const lockWorker = `-- name: LockWorker :one
 SELECT id, name, zone, grp, labels, capacity, state, version, lease_expires_at, registered_at, last_seen_at FROM workers WHERE id = $1 FOR SHARE
 `

@@ -146,11 +146,11 @@ func (q *Queries) GetRunByKey(ctx context.Context, arg GetRunByKeyParams) (Run, 
 
 const insertRun = `-- name: InsertRun :one
 INSERT INTO runs (workflow_id, workflow, version_id, version, state, params, idempotency_key,
-                  priority, scheduled_at, created_by, tasks_total, tasks_left, created_at)
+                  priority, scheduled_at, created_by, tasks_total, tasks_left, created_at, started_at)
 VALUES ($1, $2, $3, $4,
         $5, $6, $7, $8,
         $9, $10, $11, $11,
-        baton_now())
+        baton_now(), CASE WHEN $5 = 'running' THEN baton_now() ELSE 0 END)
 RETURNING id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at
 `
 

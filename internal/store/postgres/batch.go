@@ -110,14 +110,6 @@ func (r runs) GetMany(ctx context.Context, ids []int64) ([]store.Run, error) {
 	return many(toRun)(r.q.GetRuns(ctx, ids))
 }
 
-func (r runs) MarkRunningMany(ctx context.Context, ids []int64) ([]int64, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out, err := r.q.MarkRunsRunning(ctx, ids)
-	return out, mapErr(err)
-}
-
 func (r runs) AddProgressMany(ctx context.Context, ds []store.RunDelta) ([]store.RunProgress, error) {
 	if len(ds) == 0 {
 		return nil, nil
@@ -220,18 +212,11 @@ func (a attempts) StartMany(ctx context.Context, ids []int64, workerID string) (
 	return many(toAttempt)(a.q.StartAttempts(ctx, db.StartAttemptsParams{Ids: ids, WorkerID: workerID}))
 }
 
-func (a attempts) FinishMany(ctx context.Context, workerID string, fs []store.AttemptFinish) ([]store.EndedAttempt, error) {
+func (a attempts) FinishMany(ctx context.Context, workerID string, fs []store.AttemptFinish) ([]store.Attempt, error) {
 	if len(fs) == 0 {
 		return nil, nil
 	}
-	return many(func(r db.FinishAttemptsRow) store.EndedAttempt {
-		return store.EndedAttempt{OldState: r.OldState, Attempt: store.Attempt{
-			ID: r.ID, TaskID: r.TaskID, RunID: r.RunID, Task: r.Task, Number: r.Number, State: r.State,
-			Reason: r.Reason, WorkerID: r.WorkerID, Zone: r.Zone, ExitCode: r.ExitCode,
-			DispatchedAt: r.DispatchedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
-			StopRequested: r.StopRequested,
-		}}
-	})(a.q.FinishAttempts(ctx, db.FinishAttemptsParams{
+	return many(toAttempt)(a.q.FinishAttempts(ctx, db.FinishAttemptsParams{
 		WorkerID: workerID,
 		State:    column(fs, func(f store.AttemptFinish) string { return f.State }),
 		Reason:   column(fs, func(f store.AttemptFinish) string { return f.Reason }),

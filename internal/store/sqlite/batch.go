@@ -58,30 +58,17 @@ func (r runs) GetMany(ctx context.Context, ids []int64) ([]store.Run, error) {
 	return many(toRun)(r.q.GetRuns(ctx, ids))
 }
 
-func (r runs) MarkRunningMany(ctx context.Context, ids []int64) ([]int64, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out, err := r.q.MarkRunsRunning(ctx, ids)
-	return out, mapErr(err)
-}
-
 func (r runs) AddProgressMany(ctx context.Context, ds []store.RunDelta) ([]store.RunProgress, error) {
 	out := make([]store.RunProgress, 0, len(ds))
 	for _, d := range ds {
-		old, err := r.q.GetRun(ctx, d.ID)
+		row, err := r.q.AddRunProgress(ctx, db.AddRunProgressParams{Done: d.Done, Failed: d.Failed, ID: d.ID})
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		}
 		if err != nil {
 			return nil, mapErr(err)
 		}
-		row, err := r.q.AddRunProgress(ctx, db.AddRunProgressParams{Done: d.Done, Failed: d.Failed, ID: d.ID})
-		if err != nil {
-			return nil, mapErr(err)
-		}
-		out = append(out, store.RunProgress{ID: row.ID, OldState: old.State, State: row.State,
-			TasksLeft: row.TasksLeft, TasksFailed: row.TasksFailed, Reason: row.Reason})
+		out = append(out, store.RunProgress(row))
 	}
 	return out, nil
 }
@@ -177,16 +164,9 @@ func (a attempts) StartMany(ctx context.Context, ids []int64, workerID string) (
 	return out, nil
 }
 
-func (a attempts) FinishMany(ctx context.Context, workerID string, fs []store.AttemptFinish) ([]store.EndedAttempt, error) {
-	var out []store.EndedAttempt
+func (a attempts) FinishMany(ctx context.Context, workerID string, fs []store.AttemptFinish) ([]store.Attempt, error) {
+	var out []store.Attempt
 	for _, f := range fs {
-		old, err := a.q.GetAttempt(ctx, f.ID)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return nil, mapErr(err)
-		}
 		row, err := a.q.FinishAttempt(ctx, db.FinishAttemptParams{State: f.State, Reason: f.Reason,
 			ExitCode: f.ExitCode, Start: f.Start, ID: f.ID, WorkerID: workerID})
 		if errors.Is(err, sql.ErrNoRows) {
@@ -195,7 +175,7 @@ func (a attempts) FinishMany(ctx context.Context, workerID string, fs []store.At
 		if err != nil {
 			return nil, mapErr(err)
 		}
-		out = append(out, store.EndedAttempt{Attempt: store.Attempt(row), OldState: old.State})
+		out = append(out, store.Attempt(row))
 	}
 	return out, nil
 }

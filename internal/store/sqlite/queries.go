@@ -197,8 +197,10 @@ func (a attempts) ListRun(ctx context.Context, runID int64) ([]store.Attempt, er
 	return many(toAttempt)(a.q.ListRunAttempts(ctx, runID))
 }
 
-func (a attempts) Live(ctx context.Context, workerID string) ([]store.LiveAttempt, error) {
-	return many(toLive)(a.q.ListLiveAttempts(ctx, workerID))
+func (a attempts) Live(ctx context.Context, workerID string, dispatchTimeoutMs int64) ([]store.LiveAttempt, error) {
+	return many(toLive)(a.q.ListLiveAttempts(ctx, db.ListLiveAttemptsParams{
+		DispatchTimeoutMs: dispatchTimeoutMs, WorkerID: workerID,
+	}))
 }
 
 func (a attempts) ListWorker(ctx context.Context, workerID string) ([]store.Attempt, error) {
@@ -211,10 +213,6 @@ func (a attempts) RequestStop(ctx context.Context, id int64) (bool, error) {
 
 func (a attempts) Orphaned(ctx context.Context, limit int64) ([]store.Attempt, error) {
 	return many(toAttempt)(a.q.OrphanedAttempts(ctx, limit))
-}
-
-func (a attempts) DispatchTimedOut(ctx context.Context, timeoutMs, limit int64) ([]store.Attempt, error) {
-	return many(toAttempt)(a.q.DispatchTimedOut(ctx, db.DispatchTimedOutParams{DispatchTimeoutMs: timeoutMs, Limit: limit}))
 }
 
 func (a attempts) ResetDispatched(ctx context.Context) (int64, error) {

@@ -89,58 +89,6 @@ func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams
 	return items, nil
 }
 
-const dispatchTimedOut = `-- name: DispatchTimedOut :many
-SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested FROM attempts
-WHERE state = 'dispatched' AND dispatched_at < baton_now() - CAST(?1 AS BIGINT)
-ORDER BY id
-LIMIT CAST(?2 AS BIGINT)
-`
-
-type DispatchTimedOutParams struct {
-	DispatchTimeoutMs int64
-	Limit             int64
-}
-
-// Attempts dispatched but never started within the timeout: the claim's
-// answer never reached the worker.
-func (q *Queries) DispatchTimedOut(ctx context.Context, arg DispatchTimedOutParams) ([]Attempt, error) {
-	rows, err := q.db.QueryContext(ctx, dispatchTimedOut, arg.DispatchTimeoutMs, arg.Limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []Attempt
-	for rows.Next() {
-		var i Attempt
-		if err := rows.Scan(
-			&i.ID,
-			&i.TaskID,
-			&i.RunID,
-			&i.Task,
-			&i.Number,
-			&i.State,
-			&i.Reason,
-			&i.WorkerID,
-			&i.Zone,
-			&i.ExitCode,
-			&i.DispatchedAt,
-			&i.StartedAt,
-			&i.FinishedAt,
-			&i.StopRequested,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const getRuns = `-- name: GetRuns :many
 SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at FROM runs WHERE id IN (/*SLICE:ids*/?)
 `
@@ -350,45 +298,6 @@ func (q *Queries) LockWorker(ctx context.Context, id string) (Worker, error) {
 		&i.LastSeenAt,
 	)
 	return i, err
-}
-
-const markRunsRunning = `-- name: MarkRunsRunning :many
-UPDATE runs SET state = 'running', started_at = baton_now()
-WHERE id IN (/*SLICE:ids*/?) AND state = 'queued'
-RETURNING id
-`
-
-func (q *Queries) MarkRunsRunning(ctx context.Context, ids []int64) ([]int64, error) {
-	query := markRunsRunning
-	var queryParams []interface{}
-	if len(ids) > 0 {
-		for _, v := range ids {
-			queryParams = append(queryParams, v)
-		}
-		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(ids))[1:], 1)
-	} else {
-		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
-	}
-	rows, err := q.db.QueryContext(ctx, query, queryParams...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		items = append(items, id)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }
 
 const markUpstreamFailed = `-- name: MarkUpstreamFailed :many

@@ -247,11 +247,6 @@ func insertRun(ctx context.Context, tx store.Tx, nr store.NewRun) (store.Run, er
 	return rs[0], nil
 }
 
-func markRunRunning(ctx context.Context, tx store.Tx, id int64) (bool, error) {
-	ids, err := tx.Runs().MarkRunningMany(ctx, []int64{id})
-	return len(ids) == 1, err
-}
-
 func addProgress(ctx context.Context, tx store.Tx, id, done, failed int64) (store.RunProgress, error) {
 	ps, err := tx.Runs().AddProgressMany(ctx, []store.RunDelta{{ID: id, Done: done, Failed: failed}})
 	if err != nil || len(ps) == 0 {
@@ -306,5 +301,5 @@ func finishAttempt(ctx context.Context, tx store.Tx, workerID string, af store.A
 	if err != nil || len(as) == 0 {
 		return store.Attempt{}, cmp.Or(err, store.ErrNotFound)
 	}
-	return as[0].Attempt, nil
+	return as[0], nil
 }

@@ -186,7 +186,7 @@ func TestAttemptsLive(t *testing.T) {
 		})
 		other := dispatch(t, s, f.tasks[3], f.w2)
 		live := func(worker string) []int64 {
-			live := read(t, s, func(tx store.Tx) ([]store.LiveAttempt, error) { return tx.Attempts().Live(ctx, worker) })
+			live := read(t, s, func(tx store.Tx) ([]store.LiveAttempt, error) { return tx.Attempts().Live(ctx, worker, 3_600_000) })
 			ids := make([]int64, len(live))
 			for i, l := range live {
 				ids[i] = l.ID
@@ -202,10 +202,17 @@ func TestAttemptsLive(t *testing.T) {
 		if got := live("nobody"); len(got) != 0 {
 			t.Errorf("Live(unknown worker) = %v, want none", got)
 		}
+		// With a timeout already past, the dispatched attempt is overdue, the
+		// running one never.
+		overdue := read(t, s, func(tx store.Tx) ([]store.LiveAttempt, error) { return tx.Attempts().Live(ctx, f.w1.ID, -60_000) })
+		overdue = sortByID(overdue, func(l store.LiveAttempt) int64 { return l.ID })
+		if diff := cmp.Diff([]store.LiveAttempt{{ID: dispatched, Overdue: true}, {ID: running}}, overdue); diff != "" {
+			t.Errorf("Live with a past dispatch timeout (-want +got):\n%s", diff)
+		}
 	})
 }
 
-func TestAttemptsOrphanedAndTimedOut(t *testing.T) {
+func TestAttemptsOrphaned(t *testing.T) {
 	t.Parallel()
 	ForEach(t, func(t *testing.T, s store.Store) {
 		ctx := t.Context()
@@ -215,7 +222,7 @@ func TestAttemptsOrphanedAndTimedOut(t *testing.T) {
 
 		liveRunning := dispatch(t, s, f.tasks[0], f.w1)
 		start(t, s, liveRunning, f.w1.ID)
-		liveDispatched := dispatch(t, s, f.tasks[1], f.w1)
+		dispatch(t, s, f.tasks[1], f.w1) // live, not started: not orphaned
 		lostRunning := dispatch(t, s, f.tasks[2], lost)
 		start(t, s, lostRunning, lost.ID)
 		lostDispatched := dispatch(t, s, f.tasks[3], lost)
@@ -237,11 +244,6 @@ func TestAttemptsOrphanedAndTimedOut(t *testing.T) {
 		orphaned := func(limit int64) []int64 {
 			return ids(get(t, s, func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().Orphaned(ctx, limit) }))
 		}
-		timedOut := func(timeoutMs int64) []int64 {
-			return ids(get(t, s, func(tx store.Tx) ([]store.Attempt, error) {
-				return tx.Attempts().DispatchTimedOut(ctx, timeoutMs, 100)
-			}))
-		}
 		// Before the sweep marks the worker lost, nothing is orphaned.
 		if diff := cmp.Diff([]int64{}, orphaned(100)); diff != "" {
 			t.Errorf("Orphaned before any worker is lost (-want +got):\n%s", diff)
@@ -258,14 +260,6 @@ func TestAttemptsOrphanedAndTimedOut(t *testing.T) {
 		}
 		if diff := cmp.Diff([]int64{lostRunning, lostDispatched}, orphaned(2)); diff != "" {
 			t.Errorf("Orphaned with a limit (-want +got):\n%s", diff)
-		}
-		// A negative timeout makes every dispatched attempt overdue; started
-		// ones never are.
-		if diff := cmp.Diff([]int64{liveDispatched, lostDispatched}, timedOut(-60_000)); diff != "" {
-			t.Errorf("DispatchTimedOut (-want +got):\n%s", diff)
-		}
-		if diff := cmp.Diff([]int64{}, timedOut(3_600_000)); diff != "" {
-			t.Errorf("DispatchTimedOut within the timeout (-want +got):\n%s", diff)
 		}
 		w := get(t, s, func(tx store.Tx) (store.Worker, error) { return tx.Workers().Lock(ctx, f.w1.ID) })
 		if w.ID != f.w1.ID || w.State != store.WorkerActive {

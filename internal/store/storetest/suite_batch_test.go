@@ -33,19 +33,12 @@ func TestRunsManyRows(t *testing.T) {
 			t.Errorf("GetMany (-want +got):\n%s", diff)
 		}
 
-		wantOK(t, "mark the first running", get(t, s, func(tx store.Tx) (bool, error) { return markRunRunning(ctx, tx, runs[0].ID) }), true)
-		moved := get(t, s, func(tx store.Tx) ([]int64, error) { return tx.Runs().MarkRunningMany(ctx, ids) })
-		if diff := cmp.Diff([]int64{runs[1].ID, runs[2].ID}, sorted(moved)); diff != "" {
-			t.Errorf("MarkRunningMany moved (-want +got):\n%s", diff)
-		}
-
 		progress := get(t, s, func(tx store.Tx) ([]store.RunProgress, error) {
 			return tx.Runs().AddProgressMany(ctx, []store.RunDelta{{ID: runs[1].ID, Done: 2, Failed: 1}, {ID: runs[2].ID, Done: 1}})
 		})
 		want := []store.RunProgress{
-			{ID: runs[1].ID, OldState: store.RunRunning, State: store.RunFailed, TasksLeft: 0, TasksFailed: 1,
-				Reason: "1 task(s) failed"},
-			{ID: runs[2].ID, OldState: store.RunRunning, State: store.RunRunning, TasksLeft: 2, TasksFailed: 0},
+			{ID: runs[1].ID, State: store.RunFailed, TasksLeft: 0, TasksFailed: 1, Reason: "1 task(s) failed"},
+			{ID: runs[2].ID, State: store.RunQueued, TasksLeft: 2, TasksFailed: 0},
 		}
 		if diff := cmp.Diff(want, sortByID(progress, func(p store.RunProgress) int64 { return p.ID })); diff != "" {
 			t.Errorf("AddProgressMany (-want +got):\n%s", diff)
@@ -141,26 +134,24 @@ func TestAttemptsManyRows(t *testing.T) {
 			t.Errorf("StartMany by another worker = %+v, want none", got)
 		}
 		fins := []store.AttemptFinish{{State: store.AttemptSucceeded, ID: ids[0]}, {State: store.AttemptFailed, Reason: "exit 1", ExitCode: 1, ID: ids[1]}}
-		if got := get(t, s, func(tx store.Tx) ([]store.EndedAttempt, error) { return tx.Attempts().FinishMany(ctx, f.w2.ID, fins) }); len(got) != 0 {
+		if got := get(t, s, func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().FinishMany(ctx, f.w2.ID, fins) }); len(got) != 0 {
 			t.Errorf("FinishMany naming another worker = %+v, want none", got)
 		}
-		ended := get(t, s, func(tx store.Tx) ([]store.EndedAttempt, error) { return tx.Attempts().FinishMany(ctx, f.w1.ID, fins) })
-		ended = sortByID(ended, func(a store.EndedAttempt) int64 { return a.ID })
-		if len(ended) != 2 || ended[0].State != store.AttemptSucceeded || ended[0].OldState != store.AttemptRunning ||
-			ended[1].ExitCode != 1 || ended[1].Reason != "exit 1" {
+		ended := get(t, s, func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().FinishMany(ctx, f.w1.ID, fins) })
+		ended = sortByID(ended, func(a store.Attempt) int64 { return a.ID })
+		if len(ended) != 2 || ended[0].State != store.AttemptSucceeded || ended[1].ExitCode != 1 || ended[1].Reason != "exit 1" {
 			t.Errorf("FinishMany = %+v", ended)
 		}
-		if again := get(t, s, func(tx store.Tx) ([]store.EndedAttempt, error) { return tx.Attempts().FinishMany(ctx, "", fins) }); len(again) != 0 {
+		if again := get(t, s, func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().FinishMany(ctx, "", fins) }); len(again) != 0 {
 			t.Errorf("FinishMany of ended attempts = %+v, want none: they are fenced", again)
 		}
 		// A start reported with the finish is recorded by the same update.
 		f2 := newAttemptFixture(t, s, 1)
 		id := dispatch(t, s, f2.tasks[0], f2.w1)
-		both := get(t, s, func(tx store.Tx) ([]store.EndedAttempt, error) {
+		both := get(t, s, func(tx store.Tx) ([]store.Attempt, error) {
 			return tx.Attempts().FinishMany(ctx, f2.w1.ID, []store.AttemptFinish{{State: store.AttemptSucceeded, ID: id, Start: true}})
 		})
-		if len(both) != 1 || both[0].OldState != store.AttemptDispatched || both[0].StartedAt == 0 ||
-			both[0].StartedAt > both[0].FinishedAt {
+		if len(both) != 1 || both[0].StartedAt == 0 || both[0].StartedAt != both[0].FinishedAt {
 			t.Errorf("FinishMany with its start = %+v, want started and finished", both)
 		}
 	})

@@ -152,32 +152,6 @@ func TestRunsList(t *testing.T) {
 	})
 }
 
-func TestRunsMarkRunning(t *testing.T) {
-	t.Parallel()
-	ForEach(t, func(t *testing.T, s store.Store) {
-		ctx := t.Context()
-		mark := func(id int64) bool {
-			return get(t, s, func(tx store.Tx) (bool, error) { return markRunRunning(ctx, tx, id) })
-		}
-		run := newRun(t, s)
-		wantOK(t, "MarkRunning(queued)", mark(run.ID), true)
-		got := read(t, s, func(tx store.Tx) (store.Run, error) { return tx.Runs().Get(ctx, run.ID) })
-		if got.State != store.RunRunning || got.StartedAt <= 0 {
-			t.Errorf("after MarkRunning: state %q, started_at %d; want running with a start time", got.State, got.StartedAt)
-		}
-		wantOK(t, "second MarkRunning", mark(run.ID), false)
-		again := read(t, s, func(tx store.Tx) (store.Run, error) { return tx.Runs().Get(ctx, run.ID) })
-		if again.StartedAt != got.StartedAt {
-			t.Errorf("second MarkRunning moved started_at from %d to %d", got.StartedAt, again.StartedAt)
-		}
-		for _, state := range []string{store.RunPaused, store.RunSucceeded, store.RunFailed, store.RunCancelled} {
-			r := newRun(t, s, inState(state))
-			wantOK(t, "MarkRunning("+state+")", mark(r.ID), false)
-		}
-		wantOK(t, "MarkRunning(missing)", mark(run.ID+1000), false)
-	})
-}
-
 func TestRunsAddProgress(t *testing.T) {
 	t.Parallel()
 	ForEach(t, func(t *testing.T, s store.Store) {
@@ -195,7 +169,7 @@ func TestRunsAddProgress(t *testing.T) {
 			got := get(t, s, func(tx store.Tx) (store.RunProgress, error) {
 				return addProgress(ctx, tx, run.ID, step.done, step.failed)
 			})
-			want := store.RunProgress{ID: run.ID, OldState: store.RunQueued, State: step.wantState,
+			want := store.RunProgress{ID: run.ID, State: step.wantState,
 				TasksLeft: step.wantLeft, TasksFailed: step.wantFailed, Reason: step.wantReason}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("AddProgress(%d, %d) (-want +got):\n%s", step.done, step.failed, diff)
@@ -212,7 +186,7 @@ func TestRunsAddProgress(t *testing.T) {
 			return finishRun(ctx, tx, cancelled.ID, store.RunCancelled, "by test")
 		}), true)
 		got := get(t, s, func(tx store.Tx) (store.RunProgress, error) { return addProgress(ctx, tx, cancelled.ID, 1, 0) })
-		if got.State != store.RunCancelled || got.OldState != store.RunCancelled || got.Reason != "by test" {
+		if got.State != store.RunCancelled || got.TasksLeft != 0 || got.Reason != "by test" {
 			t.Errorf("progress of a cancelled run: %+v, want it to stay cancelled", got)
 		}
 		succeeded := newRun(t, s, func(r *store.NewRun) { r.TasksTotal = 1 })

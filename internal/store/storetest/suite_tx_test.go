@@ -248,7 +248,7 @@ func TestPostgresConcurrentClaimsSkipLocked(t *testing.T) {
 			})
 			assertDisjoint(t, got, 3)
 		})
-		t.Run("Orphaned and DispatchTimedOut", func(t *testing.T) {
+		t.Run("Orphaned", func(t *testing.T) {
 			f := newAttemptFixture(t, s, 4)
 			lost := newWorker(t, s, uniq("lost"), "z9", -1000)
 			for _, tk := range f.tasks {
@@ -260,7 +260,6 @@ func TestPostgresConcurrentClaimsSkipLocked(t *testing.T) {
 			})
 			for name, find := range map[string]func(tx store.Tx) ([]store.Attempt, error){
 				"orphaned":  func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().Orphaned(ctx, 2) },
-				"timed out": func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().DispatchTimedOut(ctx, -60_000, 2) },
 			} {
 				got := claimTogether(t, s, func(tx store.Tx) ([]int64, error) {
 					as, err := find(tx)

@@ -7,9 +7,10 @@
 
 -- name: InsertRunsBulk :many
 INSERT INTO runs (workflow_id, workflow, version_id, version, state, params, idempotency_key,
-                  priority, scheduled_at, created_by, tasks_total, tasks_left, created_at)
+                  priority, scheduled_at, created_by, tasks_total, tasks_left, created_at, started_at)
 SELECT u.workflow_id, u.workflow, u.version_id, u.version, u.state, u.params, u.idempotency_key,
-       u.priority, u.scheduled_at, u.created_by, u.tasks_total, u.tasks_total, baton_now()
+       u.priority, u.scheduled_at, u.created_by, u.tasks_total, u.tasks_total, baton_now(),
+       CASE WHEN u.state = 'running' THEN baton_now() ELSE 0 END
 FROM (SELECT unnest(sqlc.arg(workflow_id)::bigint[]) AS workflow_id,
         unnest(sqlc.arg(workflow)::text[]) AS workflow,
         unnest(sqlc.arg(version_id)::bigint[]) AS version_id,
@@ -26,19 +27,11 @@ RETURNING *;
 -- name: GetRuns :many
 SELECT * FROM runs WHERE id = ANY(sqlc.arg(ids)::bigint[]);
 
--- name: MarkRunsRunning :many
-UPDATE runs SET state = 'running', started_at = baton_now()
-WHERE id = ANY(sqlc.arg(ids)::bigint[]) AND state = 'queued'
-RETURNING id;
-
 -- name: AddRunsProgress :many
 -- Counts tasks of runs that reached a terminal state and ends each run
--- that has none left: succeeded if no task failed, else failed. Returns
--- each run's state before and after.
-WITH u AS (
-  SELECT unnest(sqlc.arg(id)::bigint[]) AS id, unnest(sqlc.arg(done)::bigint[]) AS done,
-         unnest(sqlc.arg(failed)::bigint[]) AS failed),
-old AS (SELECT r.id, r.state FROM runs r JOIN u ON u.id = r.id FOR UPDATE OF r)
+-- that has none left: succeeded if no task failed, else failed. A run
+-- this update ended comes back ended with no task left; one that had
+-- ended before keeps its state.
 UPDATE runs r
 SET tasks_left = r.tasks_left - u.done,
     tasks_failed = r.tasks_failed + u.failed,
@@ -49,9 +42,10 @@ SET tasks_left = r.tasks_left - u.done,
                   ELSE '' END,
     finished_at = CASE WHEN r.tasks_left - u.done > 0 OR r.state NOT IN ('queued', 'running', 'paused')
                        THEN r.finished_at ELSE baton_now() END
-FROM u, old
-WHERE r.id = u.id AND old.id = r.id
-RETURNING r.id, old.state AS old_state, r.state, r.tasks_left, r.tasks_failed, r.reason;
+FROM (SELECT unnest(sqlc.arg(id)::bigint[]) AS id, unnest(sqlc.arg(done)::bigint[]) AS done,
+             unnest(sqlc.arg(failed)::bigint[]) AS failed) AS u
+WHERE r.id = u.id
+RETURNING r.id, r.state, r.tasks_left, r.tasks_failed, r.reason;
 
 -- name: FinishRuns :many
 UPDATE runs r SET state = u.state, reason = u.reason, finished_at = baton_now()
@@ -133,20 +127,16 @@ RETURNING *;
 
 -- name: FinishAttempts :many
 -- Ends live attempts (of worker_id, unless empty), recording the start
--- too of those whose start is reported with their end; returns each with
--- its state before.
-WITH u AS (
-  SELECT unnest(sqlc.arg(state)::text[]) AS state, unnest(sqlc.arg(reason)::text[]) AS reason,
-         unnest(sqlc.arg(exit_code)::bigint[]) AS exit_code, unnest(sqlc.arg(start)::boolean[]) AS start,
-         unnest(sqlc.arg(id)::bigint[]) AS id),
-old AS (SELECT a.id, a.state FROM attempts a JOIN u ON u.id = a.id FOR UPDATE OF a)
+-- too of those whose start is reported with their end.
 UPDATE attempts a
 SET state = u.state, reason = u.reason, exit_code = u.exit_code, finished_at = baton_now(),
     started_at = CASE WHEN u.start AND a.started_at = 0 THEN baton_now() ELSE a.started_at END
-FROM u, old
-WHERE a.id = u.id AND old.id = a.id AND a.state IN ('dispatched', 'running')
+FROM (SELECT unnest(sqlc.arg(state)::text[]) AS state, unnest(sqlc.arg(reason)::text[]) AS reason,
+             unnest(sqlc.arg(exit_code)::bigint[]) AS exit_code, unnest(sqlc.arg(start)::boolean[]) AS start,
+             unnest(sqlc.arg(id)::bigint[]) AS id) AS u
+WHERE a.id = u.id AND a.state IN ('dispatched', 'running')
   AND (sqlc.arg(worker_id)::text = '' OR a.worker_id = sqlc.arg(worker_id)::text)
-RETURNING a.*, old.state AS old_state;
+RETURNING a.*;
 
 -- name: InsertEvents :exec
 INSERT INTO events (at, kind, actor, run_id, task_id, task, attempt_id, worker_id,

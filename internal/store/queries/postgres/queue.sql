@@ -31,15 +31,6 @@ ORDER BY a.id
 LIMIT CAST(sqlc.arg(lim) AS BIGINT)
 FOR UPDATE OF a SKIP LOCKED;
 
--- name: DispatchTimedOut :many
--- Attempts dispatched but never started within the timeout: the claim's
--- answer never reached the worker.
-SELECT * FROM attempts
-WHERE state = 'dispatched' AND dispatched_at < baton_now() - CAST(sqlc.arg(dispatch_timeout_ms) AS BIGINT)
-ORDER BY id
-LIMIT CAST(sqlc.arg(lim) AS BIGINT)
-FOR UPDATE SKIP LOCKED;
-
 -- name: LockWorker :one
 -- The worker, locked until the transaction ends against an expiry or a
 -- stop changing its state meanwhile (Postgres).

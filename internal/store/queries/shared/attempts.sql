@@ -28,7 +28,12 @@ SELECT * FROM attempts WHERE id = sqlc.arg(id);
 SELECT * FROM attempts WHERE run_id = sqlc.arg(run_id) ORDER BY task_id, number;
 
 -- name: ListLiveAttempts :many
-SELECT id, stop_requested FROM attempts
+-- A worker's live attempts; overdue ones were dispatched longer than
+-- dispatch_timeout_ms ago and not started.
+SELECT id, stop_requested,
+       CAST(state = 'dispatched' AND dispatched_at < baton_now() - CAST(sqlc.arg(dispatch_timeout_ms) AS BIGINT)
+            AS BOOLEAN) AS overdue
+FROM attempts
 WHERE worker_id = sqlc.arg(worker_id) AND state IN ('dispatched', 'running');
 
 -- name: ListWorkerAttempts :many

@@ -31,14 +31,6 @@ WHERE a.state IN ('dispatched', 'running') AND w.state IN ('lost', 'stopped')
 ORDER BY a.id
 LIMIT CAST(sqlc.arg(lim) AS BIGINT);
 
--- name: DispatchTimedOut :many
--- Attempts dispatched but never started within the timeout: the claim's
--- answer never reached the worker.
-SELECT * FROM attempts
-WHERE state = 'dispatched' AND dispatched_at < baton_now() - CAST(sqlc.arg(dispatch_timeout_ms) AS BIGINT)
-ORDER BY id
-LIMIT CAST(sqlc.arg(lim) AS BIGINT);
-
 -- name: LockWorker :one
 -- The worker, locked until the transaction ends against an expiry or a
 -- stop changing its state meanwhile: SQLite has one writer.
@@ -49,11 +41,6 @@ SELECT * FROM runs WHERE id IN (sqlc.slice(ids));
 
 -- name: GetTasks :many
 SELECT * FROM tasks WHERE id IN (sqlc.slice(ids));
-
--- name: MarkRunsRunning :many
-UPDATE runs SET state = 'running', started_at = baton_now()
-WHERE id IN (sqlc.slice(ids)) AND state = 'queued'
-RETURNING id;
 
 -- name: GetRunsByKeys :many
 -- The explicit idempotency_key <> '' lets the planner use the partial
