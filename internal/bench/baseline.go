@@ -19,18 +19,19 @@ import (
 
 const baselineBatch = 100
 
-// baseline measures the raw lifecycle for d.
-func baseline(ctx context.Context, db *database, d time.Duration) (Throughput, error) {
+// baseline measures the raw lifecycle for as long as Baton's sustained
+// runs, since a queue's rate decays as dead rows pile up.
+func baseline(ctx context.Context, db *database, cfg Config) (*Throughput, error) {
 	if db.dialect == "sqlite" {
-		return sqliteBaseline(ctx, db.dsn, d)
+		return sqliteBaseline(ctx, db.dsn, cfg)
 	}
-	return postgresBaseline(ctx, db.dsn, d)
+	return postgresBaseline(ctx, db.dsn, cfg)
 }
 
-func postgresBaseline(ctx context.Context, dsn string, d time.Duration) (Throughput, error) {
+func postgresBaseline(ctx context.Context, dsn string, cfg Config) (*Throughput, error) {
 	pool, err := pgxpool.New(ctx, dsn)
 	if err != nil {
-		return Throughput{}, err
+		return nil, err
 	}
 	defer pool.Close()
 	_, err = pool.Exec(ctx, `CREATE TABLE bench_queue (
@@ -38,7 +39,7 @@ func postgresBaseline(ctx context.Context, dsn string, d time.Duration) (Through
 		created_at BIGINT NOT NULL, finished_at BIGINT NOT NULL DEFAULT 0);
 		CREATE INDEX bench_queue_ready ON bench_queue (id) WHERE state = 'queued'`)
 	if err != nil {
-		return Throughput{}, fmt.Errorf("baseline table: %w", err)
+		return nil, fmt.Errorf("baseline table: %w", err)
 	}
 	defer pool.Exec(context.WithoutCancel(ctx), "DROP TABLE bench_queue") //nolint:errcheck // best effort
 	step := func(ctx context.Context) (int, error) {
@@ -69,21 +70,21 @@ func postgresBaseline(ctx context.Context, dsn string, d time.Duration) (Through
 			WHERE id = ANY($1)`, ids)
 		return int(tag.RowsAffected()), err
 	}
-	return runClients(ctx, 4, d, step)
+	return runClients(ctx, cfg, 4, step)
 }
 
-func sqliteBaseline(ctx context.Context, path string, d time.Duration) (Throughput, error) {
+func sqliteBaseline(ctx context.Context, path string, cfg Config) (*Throughput, error) {
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)"+
 		"&_pragma=synchronous(NORMAL)&_txlock=immediate")
 	if err != nil {
-		return Throughput{}, err
+		return nil, err
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	if _, err := db.ExecContext(ctx, `CREATE TABLE bench_queue (id INTEGER PRIMARY KEY AUTOINCREMENT,
 		state TEXT NOT NULL, created_at BIGINT NOT NULL, finished_at BIGINT NOT NULL DEFAULT 0);
 		CREATE INDEX bench_queue_ready ON bench_queue (id) WHERE state = 'queued'`); err != nil {
-		return Throughput{}, fmt.Errorf("baseline table: %w", err)
+		return nil, fmt.Errorf("baseline table: %w", err)
 	}
 	defer db.ExecContext(context.WithoutCancel(ctx), "DROP TABLE bench_queue") //nolint:errcheck // best effort
 	inTx := func(ctx context.Context, f func(tx *sql.Tx) error) error {
@@ -144,25 +145,24 @@ func sqliteBaseline(ctx context.Context, path string, d time.Duration) (Throughp
 		})
 		return n, err
 	}
-	return runClients(ctx, 1, d, step)
+	return runClients(ctx, cfg, 1, step)
 }
 
-// runClients runs step in a loop on n clients for d and reports the rate
-// of completions.
-func runClients(ctx context.Context, n int, d time.Duration, step func(context.Context) (int, error)) (Throughput, error) {
-	ctx, cancel := context.WithTimeout(ctx, d)
+// runClients runs step in a loop on n clients for cfg.Duration and
+// reports the rate of completions per window.
+func runClients(ctx context.Context, cfg Config, n int, step func(context.Context) (int, error)) (*Throughput, error) {
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var done atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
-	began := time.Now()
 	for range n {
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				k, err := step(ctx)
 				if err != nil {
 					if ctx.Err() == nil {
-						errs <- err
+						errs <- fmt.Errorf("baseline: %w", err)
 					}
 					return
 				}
@@ -170,12 +170,8 @@ func runClients(ctx context.Context, n int, d time.Duration, step func(context.C
 			}
 		})
 	}
+	t, err := measure(ctx, cfg, done.Load, errs)
+	cancel()
 	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return Throughput{}, fmt.Errorf("baseline: %w", err)
-	}
-	elapsed := time.Since(began)
-	return Throughput{Duration: elapsed.Round(time.Second).String(), Tasks: done.Load(),
-		PerSecond: float64(done.Load()) / elapsed.Seconds()}, nil
+	return t, err
 }

@@ -117,8 +117,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil
 	}
 	err = step("baseline", func() error {
-		b, err := baseline(ctx, db, cfg.Duration/3)
-		r.Baseline = &b
+		r.Baseline, err = baseline(ctx, db, cfg)
 		return err
 	})
 	if err != nil {

@@ -36,7 +36,7 @@ func WriteTable(w io.Writer, reports []*Report) error {
 		}
 		return perSecond(t.PerSecond)
 	}
-	row("baseline: raw lifecycle, 100 per tx", "", func(r *Report) string { return rate(r.Baseline) })
+	row("baseline: raw lifecycle, 100 per tx, sustained", "", func(r *Report) string { return rate(r.Baseline) })
 	for _, k := range []struct {
 		name string
 		get  func(r *Report) *Throughput
@@ -90,7 +90,7 @@ func WriteTable(w io.Writer, reports []*Report) error {
 		for _, t := range []struct {
 			name string
 			t    *Throughput
-		}{{"noop", r.Noop}, {"shell", r.Shell}} {
+		}{{"baseline", r.Baseline}, {"noop", r.Noop}, {"shell", r.Shell}} {
 			if t.t == nil || len(t.t.Windows) == 0 {
 				continue
 			}

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,65 +22,48 @@ type Throughput struct {
 	RatioToBaseline float64 `json:"ratio_to_baseline,omitempty"`
 }
 
-// startBatch is the number of runs one API request starts.
-const startBatch = 500
+// startBatch is the number of runs one API request starts; producers is
+// the number of clients starting them at once.
+const (
+	startBatch = 500
+	producers  = 4
+)
 
 // sustained keeps workflow's single-task runs coming for cfg.Duration, as
-// fast as they complete (a backlog of queued runs is kept so the workers
-// never wait for work), and counts completions per window.
+// fast as they complete (several clients keep a backlog of queued runs so
+// the workers never wait for work), and counts completions per window.
 func (e *env) sustained(ctx context.Context, cfg Config, workflow string, base *Throughput) (*Throughput, error) {
 	done := func() int64 { return e.engine.Count("run.succeeded") + e.engine.Count("run.failed") }
 	start := done()
 	var created atomic.Int64
 	backlog := int64(4 * cfg.Workers * startBatch)
-	prodCtx, stopProducer := context.WithCancel(ctx)
-	prodErr := make(chan error, 1)
-	go func() {
-		reqs := make([]client.StartRunRequest, startBatch)
-		for prodCtx.Err() == nil {
-			if created.Load()-(done()-start) > backlog {
-				_ = client.Wait(prodCtx, 2*time.Millisecond)
-				continue
+	prodCtx, stopProducers := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	failed := make(chan error, producers)
+	for range producers {
+		wg.Go(func() {
+			reqs := make([]client.StartRunRequest, startBatch)
+			for prodCtx.Err() == nil {
+				if created.Load()-(done()-start) > backlog {
+					_ = client.Wait(prodCtx, 2*time.Millisecond)
+					continue
+				}
+				runs, err := e.api.StartRuns(prodCtx, workflow, reqs)
+				if err != nil && prodCtx.Err() == nil {
+					failed <- fmt.Errorf("start runs: %w", err)
+					return
+				}
+				created.Add(int64(len(runs)))
 			}
-			runs, err := e.api.StartRuns(prodCtx, workflow, reqs)
-			if err != nil && prodCtx.Err() == nil {
-				prodErr <- fmt.Errorf("start runs: %w", err)
-				return
-			}
-			created.Add(int64(len(runs)))
-		}
-		prodErr <- nil
-	}()
-	t := &Throughput{Duration: cfg.Duration.String()}
-	began, last := time.Now(), start
-	tick := time.NewTicker(cfg.Window)
-	for time.Since(began) < cfg.Duration {
-		select {
-		case <-ctx.Done():
-			stopProducer()
-			return nil, ctx.Err()
-		case err := <-prodErr:
-			stopProducer()
-			return nil, err
-		case <-tick.C:
-		}
-		now := done()
-		t.Windows = append(t.Windows, float64(now-last)/cfg.Window.Seconds())
-		last = now
+		})
 	}
-	tick.Stop()
-	stopProducer()
-	if err := <-prodErr; err != nil {
+	t, err := measure(ctx, cfg, done, failed)
+	stopProducers()
+	wg.Wait()
+	if err != nil {
 		return nil, err
 	}
-	t.Tasks = last - start
-	t.PerSecond = mean(t.Windows)
-	if t.PerSecond > 0 {
-		t.MinWindowRatio = minOf(t.Windows) / t.PerSecond
-	}
-	if base != nil && base.PerSecond > 0 {
-		t.RatioToBaseline = t.PerSecond / base.PerSecond
-	}
+	t.ratioTo(base)
 	// Let the backlog drain so the next scenario starts on an empty queue.
 	return t, e.drain(ctx, created.Load(), start, done)
 }
@@ -94,6 +78,41 @@ func (e *env) drain(ctx context.Context, created, start int64, done func() int64
 		}
 	}
 	return nil
+}
+
+// measure samples done once per window for cfg.Duration and reports the
+// rate per window; it stops early with an error arriving on failed.
+func measure(ctx context.Context, cfg Config, done func() int64, failed <-chan error) (*Throughput, error) {
+	t := &Throughput{Duration: cfg.Duration.String()}
+	began, first := time.Now(), done()
+	last := first
+	tick := time.NewTicker(cfg.Window)
+	defer tick.Stop()
+	for time.Since(began) < cfg.Duration {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case err := <-failed:
+			return nil, err
+		case <-tick.C:
+		}
+		now := done()
+		t.Windows = append(t.Windows, float64(now-last)/cfg.Window.Seconds())
+		last = now
+	}
+	t.Tasks = last - first
+	t.PerSecond = mean(t.Windows)
+	if t.PerSecond > 0 {
+		t.MinWindowRatio = minOf(t.Windows) / t.PerSecond
+	}
+	return t, nil
+}
+
+// ratioTo sets the ratio of t's rate to base's.
+func (t *Throughput) ratioTo(base *Throughput) {
+	if base != nil && base.PerSecond > 0 {
+		t.RatioToBaseline = t.PerSecond / base.PerSecond
+	}
 }
 
 func minOf(xs []float64) float64 {

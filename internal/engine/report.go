@@ -137,11 +137,6 @@ func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 		applied[i], out[i] = true, ReportResult{AttemptID: a.ID, Status: Accepted, State: a.State}
 		if s, ok := first[[2]int64{0, a.ID}]; ok { // its start came with it
 			applied[s], out[s] = true, out[i]
-			if startedNow(a) {
-				o.record(store.NewEvent{Kind: "attempt.running", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
-					AttemptID: a.ID, WorkerID: workerID, Zone: a.Zone, OldState: store.AttemptDispatched,
-					NewState: store.AttemptRunning})
-			}
 		}
 		outputs[a.ID] = reports[i].Outputs
 		o.record(store.NewEvent{Kind: "attempt." + a.State, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
@@ -168,16 +163,14 @@ func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 	return out, nil
 }
 
-// startedNow says whether an attempt that just ended was started by the
-// same update: start and end stamped with the transaction's one time.
-// (A start recorded earlier has an earlier time: its report was resent
-// only after the first try timed out.)
-func startedNow(a store.Attempt) bool { return a.StartedAt == a.FinishedAt }
-
-// endedFrom is the state an attempt that just ended was in before:
-// running if it ever started, else dispatched.
+// endedFrom is the state an attempt that just ended was in before: running
+// if its start was recorded earlier, else dispatched. An attempt whose
+// start and end were recorded by the same update (start and end stamped
+// with the transaction's one time) went from dispatched to its end in one
+// transition. (A start recorded earlier has an earlier time: its report
+// was resent only after the first try timed out.)
 func endedFrom(a store.Attempt) string {
-	if a.StartedAt == 0 {
+	if a.StartedAt == 0 || a.StartedAt == a.FinishedAt {
 		return store.AttemptDispatched
 	}
 	return store.AttemptRunning

@@ -91,6 +91,7 @@ func (s *Server) registerRuns(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "start-runs", Method: http.MethodPost, Path: "/api/v1/workflows/{name}/runs/batch",
 		Summary: "Start several runs", Tags: []string{"runs"}, DefaultStatus: http.StatusCreated,
+		SkipValidateBody: true, // decoded once; the engine checks each run and names it
 		Description: "Starts up to 1000 runs of a workflow in one transaction: all or none; a bad request is " +
 			"refused naming it (runs[i]). Runs with an idempotency key already used are returned, not started again.",
 	}, func(ctx context.Context, in *startBatchInput) (*startBatchOutput, error) {

@@ -113,6 +113,7 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "report-batch", Method: http.MethodPost, Path: "/api/v1/workers/{id}/reports",
 		Summary: "Report on attempts (batch)", Tags: []string{protocolTag},
+		SkipValidateBody: true, // decoded once; the engine checks each report and names it
 		Description: "Applies start and finish reports in one transaction. Each result is 200 (accepted, " +
 			"also for a resend) or 409 (the attempt was superseded: kill it, drop its result).",
 	}, func(ctx context.Context, in *reportsInput) (*reportsOutput, error) {

@@ -25,8 +25,11 @@ import (
 
 // Store is a store.Store on one SQLite file.
 type Store struct {
-	write  *sql.DB
-	read   *sql.DB
+	write, read *sql.DB
+	// wq and rq hold every query prepared on write and read: the driver
+	// would otherwise parse the SQL on every call, which costs more than
+	// running it (batch operations run one small statement per row).
+	wq, rq *db.Queries
 	signal store.Signal
 }
 
@@ -70,6 +73,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.wq, err = db.Prepare(ctx, write); err == nil {
+		s.rq, err = db.Prepare(ctx, read)
+	}
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("prepare queries: %w", err)
+	}
 	return s, nil
 }
 
@@ -95,7 +105,13 @@ func (s *Store) WorkSignal() <-chan struct{} { return s.signal.C() }
 
 // Close implements store.Store.
 func (s *Store) Close() error {
-	return errors.Join(s.read.Close(), s.write.Close())
+	var errs []error
+	for _, q := range []*db.Queries{s.wq, s.rq} {
+		if q != nil {
+			errs = append(errs, q.Close())
+		}
+	}
+	return errors.Join(append(errs, s.read.Close(), s.write.Close())...)
 }
 
 // InTx implements store.Store. The single write connection serializes
@@ -105,7 +121,7 @@ func (s *Store) InTx(ctx context.Context, fn func(store.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", mapErr(err))
 	}
-	t := &tx{q: db.New(sqlTx)}
+	t := &tx{q: s.wq.WithTx(sqlTx)}
 	if err := fn(t); err != nil {
 		return errors.Join(err, rollback(sqlTx))
 	}
@@ -127,7 +143,7 @@ func rollback(t *sql.Tx) error {
 
 // Read implements store.Store.
 func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
-	return fn(&tx{q: db.New(s.read)})
+	return fn(&tx{q: s.rq})
 }
 
 // mapErr maps SQLite errors to the store's sentinel errors.

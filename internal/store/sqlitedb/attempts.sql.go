@@ -28,7 +28,7 @@ type CancelRunAttemptsRow struct {
 }
 
 func (q *Queries) CancelRunAttempts(ctx context.Context, arg CancelRunAttemptsParams) ([]CancelRunAttemptsRow, error) {
-	rows, err := q.db.QueryContext(ctx, cancelRunAttempts, arg.Reason, arg.RunID)
+	rows, err := q.query(ctx, q.cancelRunAttemptsStmt, cancelRunAttempts, arg.Reason, arg.RunID)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ type FinishAttemptParams struct {
 // too when start is set and it had none (both reported at once). No row
 // means the attempt was no longer live there: it is fenced.
 func (q *Queries) FinishAttempt(ctx context.Context, arg FinishAttemptParams) (Attempt, error) {
-	row := q.db.QueryRowContext(ctx, finishAttempt,
+	row := q.queryRow(ctx, q.finishAttemptStmt, finishAttempt,
 		arg.State,
 		arg.Reason,
 		arg.ExitCode,
@@ -111,7 +111,7 @@ SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_c
 `
 
 func (q *Queries) GetAttempt(ctx context.Context, id int64) (Attempt, error) {
-	row := q.db.QueryRowContext(ctx, getAttempt, id)
+	row := q.queryRow(ctx, q.getAttemptStmt, getAttempt, id)
 	var i Attempt
 	err := row.Scan(
 		&i.ID,
@@ -149,7 +149,7 @@ type InsertAttemptParams struct {
 }
 
 func (q *Queries) InsertAttempt(ctx context.Context, arg InsertAttemptParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, insertAttempt,
+	row := q.queryRow(ctx, q.insertAttemptStmt, insertAttempt,
 		arg.TaskID,
 		arg.RunID,
 		arg.Task,
@@ -184,7 +184,7 @@ type ListLiveAttemptsRow struct {
 // A worker's live attempts; overdue ones were dispatched longer than
 // dispatch_timeout_ms ago and not started.
 func (q *Queries) ListLiveAttempts(ctx context.Context, arg ListLiveAttemptsParams) ([]ListLiveAttemptsRow, error) {
-	rows, err := q.db.QueryContext(ctx, listLiveAttempts, arg.DispatchTimeoutMs, arg.WorkerID)
+	rows, err := q.query(ctx, q.listLiveAttemptsStmt, listLiveAttempts, arg.DispatchTimeoutMs, arg.WorkerID)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +211,7 @@ SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_c
 `
 
 func (q *Queries) ListRunAttempts(ctx context.Context, runID int64) ([]Attempt, error) {
-	rows, err := q.db.QueryContext(ctx, listRunAttempts, runID)
+	rows, err := q.query(ctx, q.listRunAttemptsStmt, listRunAttempts, runID)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +255,7 @@ ORDER BY id
 `
 
 func (q *Queries) ListWorkerAttempts(ctx context.Context, workerID string) ([]Attempt, error) {
-	rows, err := q.db.QueryContext(ctx, listWorkerAttempts, workerID)
+	rows, err := q.query(ctx, q.listWorkerAttemptsStmt, listWorkerAttempts, workerID)
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +300,7 @@ WHERE id = ?1 AND state IN ('dispatched', 'running')
 // Asks the attempt's worker to stop it (preemption); it stays live until
 // the worker reports it ended, so it never overlaps its successor.
 func (q *Queries) RequestStop(ctx context.Context, id int64) (int64, error) {
-	result, err := q.db.ExecContext(ctx, requestStop, id)
+	result, err := q.exec(ctx, q.requestStopStmt, requestStop, id)
 	if err != nil {
 		return 0, err
 	}
@@ -314,7 +314,7 @@ UPDATE attempts SET dispatched_at = baton_now() WHERE state = 'dispatched'
 // Restarts the dispatch timeout of every attempt not yet started, after an
 // outage in which no start report could arrive.
 func (q *Queries) ResetDispatched(ctx context.Context) (int64, error) {
-	result, err := q.db.ExecContext(ctx, resetDispatched)
+	result, err := q.exec(ctx, q.resetDispatchedStmt, resetDispatched)
 	if err != nil {
 		return 0, err
 	}
@@ -333,7 +333,7 @@ type StartAttemptParams struct {
 }
 
 func (q *Queries) StartAttempt(ctx context.Context, arg StartAttemptParams) (Attempt, error) {
-	row := q.db.QueryRowContext(ctx, startAttempt, arg.ID, arg.WorkerID)
+	row := q.queryRow(ctx, q.startAttemptStmt, startAttempt, arg.ID, arg.WorkerID)
 	var i Attempt
 	err := row.Scan(
 		&i.ID,

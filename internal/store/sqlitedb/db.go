@@ -7,6 +7,7 @@ package sqlitedb
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 type DBTX interface {
@@ -20,12 +21,738 @@ func New(db DBTX) *Queries {
 	return &Queries{db: db}
 }
 
+func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
+	q := Queries{db: db}
+	var err error
+	if q.acquireLeaderStmt, err = db.PrepareContext(ctx, acquireLeader); err != nil {
+		return nil, fmt.Errorf("error preparing query AcquireLeader: %w", err)
+	}
+	if q.addRunProgressStmt, err = db.PrepareContext(ctx, addRunProgress); err != nil {
+		return nil, fmt.Errorf("error preparing query AddRunProgress: %w", err)
+	}
+	if q.advanceLoopMarkStmt, err = db.PrepareContext(ctx, advanceLoopMark); err != nil {
+		return nil, fmt.Errorf("error preparing query AdvanceLoopMark: %w", err)
+	}
+	if q.cancelRunAttemptsStmt, err = db.PrepareContext(ctx, cancelRunAttempts); err != nil {
+		return nil, fmt.Errorf("error preparing query CancelRunAttempts: %w", err)
+	}
+	if q.cancelRunTasksStmt, err = db.PrepareContext(ctx, cancelRunTasks); err != nil {
+		return nil, fmt.Errorf("error preparing query CancelRunTasks: %w", err)
+	}
+	if q.claimCandidatesStmt, err = db.PrepareContext(ctx, claimCandidates); err != nil {
+		return nil, fmt.Errorf("error preparing query ClaimCandidates: %w", err)
+	}
+	if q.dispatchLatenciesStmt, err = db.PrepareContext(ctx, dispatchLatencies); err != nil {
+		return nil, fmt.Errorf("error preparing query DispatchLatencies: %w", err)
+	}
+	if q.drainZoneWorkersStmt, err = db.PrepareContext(ctx, drainZoneWorkers); err != nil {
+		return nil, fmt.Errorf("error preparing query DrainZoneWorkers: %w", err)
+	}
+	if q.ensureZoneStmt, err = db.PrepareContext(ctx, ensureZone); err != nil {
+		return nil, fmt.Errorf("error preparing query EnsureZone: %w", err)
+	}
+	if q.expireWorkersStmt, err = db.PrepareContext(ctx, expireWorkers); err != nil {
+		return nil, fmt.Errorf("error preparing query ExpireWorkers: %w", err)
+	}
+	if q.extendLeasesStmt, err = db.PrepareContext(ctx, extendLeases); err != nil {
+		return nil, fmt.Errorf("error preparing query ExtendLeases: %w", err)
+	}
+	if q.failTaskStmt, err = db.PrepareContext(ctx, failTask); err != nil {
+		return nil, fmt.Errorf("error preparing query FailTask: %w", err)
+	}
+	if q.finishAttemptStmt, err = db.PrepareContext(ctx, finishAttempt); err != nil {
+		return nil, fmt.Errorf("error preparing query FinishAttempt: %w", err)
+	}
+	if q.finishRunStmt, err = db.PrepareContext(ctx, finishRun); err != nil {
+		return nil, fmt.Errorf("error preparing query FinishRun: %w", err)
+	}
+	if q.finishTaskStmt, err = db.PrepareContext(ctx, finishTask); err != nil {
+		return nil, fmt.Errorf("error preparing query FinishTask: %w", err)
+	}
+	if q.getAttemptStmt, err = db.PrepareContext(ctx, getAttempt); err != nil {
+		return nil, fmt.Errorf("error preparing query GetAttempt: %w", err)
+	}
+	if q.getLoopMarkStmt, err = db.PrepareContext(ctx, getLoopMark); err != nil {
+		return nil, fmt.Errorf("error preparing query GetLoopMark: %w", err)
+	}
+	if q.getRunStmt, err = db.PrepareContext(ctx, getRun); err != nil {
+		return nil, fmt.Errorf("error preparing query GetRun: %w", err)
+	}
+	if q.getRunByKeyStmt, err = db.PrepareContext(ctx, getRunByKey); err != nil {
+		return nil, fmt.Errorf("error preparing query GetRunByKey: %w", err)
+	}
+	if q.getRunsStmt, err = db.PrepareContext(ctx, getRuns); err != nil {
+		return nil, fmt.Errorf("error preparing query GetRuns: %w", err)
+	}
+	if q.getRunsByKeysStmt, err = db.PrepareContext(ctx, getRunsByKeys); err != nil {
+		return nil, fmt.Errorf("error preparing query GetRunsByKeys: %w", err)
+	}
+	if q.getTaskStmt, err = db.PrepareContext(ctx, getTask); err != nil {
+		return nil, fmt.Errorf("error preparing query GetTask: %w", err)
+	}
+	if q.getTaskByNameStmt, err = db.PrepareContext(ctx, getTaskByName); err != nil {
+		return nil, fmt.Errorf("error preparing query GetTaskByName: %w", err)
+	}
+	if q.getTasksStmt, err = db.PrepareContext(ctx, getTasks); err != nil {
+		return nil, fmt.Errorf("error preparing query GetTasks: %w", err)
+	}
+	if q.getVersionStmt, err = db.PrepareContext(ctx, getVersion); err != nil {
+		return nil, fmt.Errorf("error preparing query GetVersion: %w", err)
+	}
+	if q.getVersionByNumberStmt, err = db.PrepareContext(ctx, getVersionByNumber); err != nil {
+		return nil, fmt.Errorf("error preparing query GetVersionByNumber: %w", err)
+	}
+	if q.getWorkerStmt, err = db.PrepareContext(ctx, getWorker); err != nil {
+		return nil, fmt.Errorf("error preparing query GetWorker: %w", err)
+	}
+	if q.getWorkflowStmt, err = db.PrepareContext(ctx, getWorkflow); err != nil {
+		return nil, fmt.Errorf("error preparing query GetWorkflow: %w", err)
+	}
+	if q.getZoneStmt, err = db.PrepareContext(ctx, getZone); err != nil {
+		return nil, fmt.Errorf("error preparing query GetZone: %w", err)
+	}
+	if q.insertAttemptStmt, err = db.PrepareContext(ctx, insertAttempt); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertAttempt: %w", err)
+	}
+	if q.insertEventStmt, err = db.PrepareContext(ctx, insertEvent); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertEvent: %w", err)
+	}
+	if q.insertLogStmt, err = db.PrepareContext(ctx, insertLog); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertLog: %w", err)
+	}
+	if q.insertRunStmt, err = db.PrepareContext(ctx, insertRun); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertRun: %w", err)
+	}
+	if q.insertTaskStmt, err = db.PrepareContext(ctx, insertTask); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertTask: %w", err)
+	}
+	if q.insertVersionStmt, err = db.PrepareContext(ctx, insertVersion); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertVersion: %w", err)
+	}
+	if q.listEventsStmt, err = db.PrepareContext(ctx, listEvents); err != nil {
+		return nil, fmt.Errorf("error preparing query ListEvents: %w", err)
+	}
+	if q.listLiveAttemptsStmt, err = db.PrepareContext(ctx, listLiveAttempts); err != nil {
+		return nil, fmt.Errorf("error preparing query ListLiveAttempts: %w", err)
+	}
+	if q.listLogsStmt, err = db.PrepareContext(ctx, listLogs); err != nil {
+		return nil, fmt.Errorf("error preparing query ListLogs: %w", err)
+	}
+	if q.listRecentWorkersStmt, err = db.PrepareContext(ctx, listRecentWorkers); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRecentWorkers: %w", err)
+	}
+	if q.listRunAttemptsStmt, err = db.PrepareContext(ctx, listRunAttempts); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRunAttempts: %w", err)
+	}
+	if q.listRunOutputsStmt, err = db.PrepareContext(ctx, listRunOutputs); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRunOutputs: %w", err)
+	}
+	if q.listRunTasksStmt, err = db.PrepareContext(ctx, listRunTasks); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRunTasks: %w", err)
+	}
+	if q.listRunsStmt, err = db.PrepareContext(ctx, listRuns); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRuns: %w", err)
+	}
+	if q.listVersionsStmt, err = db.PrepareContext(ctx, listVersions); err != nil {
+		return nil, fmt.Errorf("error preparing query ListVersions: %w", err)
+	}
+	if q.listWorkerAttemptsStmt, err = db.PrepareContext(ctx, listWorkerAttempts); err != nil {
+		return nil, fmt.Errorf("error preparing query ListWorkerAttempts: %w", err)
+	}
+	if q.listWorkersStmt, err = db.PrepareContext(ctx, listWorkers); err != nil {
+		return nil, fmt.Errorf("error preparing query ListWorkers: %w", err)
+	}
+	if q.listWorkflowsStmt, err = db.PrepareContext(ctx, listWorkflows); err != nil {
+		return nil, fmt.Errorf("error preparing query ListWorkflows: %w", err)
+	}
+	if q.listZonesStmt, err = db.PrepareContext(ctx, listZones); err != nil {
+		return nil, fmt.Errorf("error preparing query ListZones: %w", err)
+	}
+	if q.lockWorkerStmt, err = db.PrepareContext(ctx, lockWorker); err != nil {
+		return nil, fmt.Errorf("error preparing query LockWorker: %w", err)
+	}
+	if q.markTaskRunningStmt, err = db.PrepareContext(ctx, markTaskRunning); err != nil {
+		return nil, fmt.Errorf("error preparing query MarkTaskRunning: %w", err)
+	}
+	if q.markUpstreamFailedStmt, err = db.PrepareContext(ctx, markUpstreamFailed); err != nil {
+		return nil, fmt.Errorf("error preparing query MarkUpstreamFailed: %w", err)
+	}
+	if q.orphanedAttemptsStmt, err = db.PrepareContext(ctx, orphanedAttempts); err != nil {
+		return nil, fmt.Errorf("error preparing query OrphanedAttempts: %w", err)
+	}
+	if q.registerWorkerStmt, err = db.PrepareContext(ctx, registerWorker); err != nil {
+		return nil, fmt.Errorf("error preparing query RegisterWorker: %w", err)
+	}
+	if q.releaseTaskStmt, err = db.PrepareContext(ctx, releaseTask); err != nil {
+		return nil, fmt.Errorf("error preparing query ReleaseTask: %w", err)
+	}
+	if q.renewLeaderStmt, err = db.PrepareContext(ctx, renewLeader); err != nil {
+		return nil, fmt.Errorf("error preparing query RenewLeader: %w", err)
+	}
+	if q.renewWorkerStmt, err = db.PrepareContext(ctx, renewWorker); err != nil {
+		return nil, fmt.Errorf("error preparing query RenewWorker: %w", err)
+	}
+	if q.requestStopStmt, err = db.PrepareContext(ctx, requestStop); err != nil {
+		return nil, fmt.Errorf("error preparing query RequestStop: %w", err)
+	}
+	if q.requeueTaskStmt, err = db.PrepareContext(ctx, requeueTask); err != nil {
+		return nil, fmt.Errorf("error preparing query RequeueTask: %w", err)
+	}
+	if q.resetDispatchedStmt, err = db.PrepareContext(ctx, resetDispatched); err != nil {
+		return nil, fmt.Errorf("error preparing query ResetDispatched: %w", err)
+	}
+	if q.resignLeaderStmt, err = db.PrepareContext(ctx, resignLeader); err != nil {
+		return nil, fmt.Errorf("error preparing query ResignLeader: %w", err)
+	}
+	if q.setLatestVersionStmt, err = db.PrepareContext(ctx, setLatestVersion); err != nil {
+		return nil, fmt.Errorf("error preparing query SetLatestVersion: %w", err)
+	}
+	if q.setWorkerStateStmt, err = db.PrepareContext(ctx, setWorkerState); err != nil {
+		return nil, fmt.Errorf("error preparing query SetWorkerState: %w", err)
+	}
+	if q.setZoneCordonStmt, err = db.PrepareContext(ctx, setZoneCordon); err != nil {
+		return nil, fmt.Errorf("error preparing query SetZoneCordon: %w", err)
+	}
+	if q.setZoneStateStmt, err = db.PrepareContext(ctx, setZoneState); err != nil {
+		return nil, fmt.Errorf("error preparing query SetZoneState: %w", err)
+	}
+	if q.startAttemptStmt, err = db.PrepareContext(ctx, startAttempt); err != nil {
+		return nil, fmt.Errorf("error preparing query StartAttempt: %w", err)
+	}
+	if q.upsertWorkflowStmt, err = db.PrepareContext(ctx, upsertWorkflow); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertWorkflow: %w", err)
+	}
+	if q.wakeRetriesStmt, err = db.PrepareContext(ctx, wakeRetries); err != nil {
+		return nil, fmt.Errorf("error preparing query WakeRetries: %w", err)
+	}
+	if q.workerUsageStmt, err = db.PrepareContext(ctx, workerUsage); err != nil {
+		return nil, fmt.Errorf("error preparing query WorkerUsage: %w", err)
+	}
+	return &q, nil
+}
+
+func (q *Queries) Close() error {
+	var err error
+	if q.acquireLeaderStmt != nil {
+		if cerr := q.acquireLeaderStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing acquireLeaderStmt: %w", cerr)
+		}
+	}
+	if q.addRunProgressStmt != nil {
+		if cerr := q.addRunProgressStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing addRunProgressStmt: %w", cerr)
+		}
+	}
+	if q.advanceLoopMarkStmt != nil {
+		if cerr := q.advanceLoopMarkStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing advanceLoopMarkStmt: %w", cerr)
+		}
+	}
+	if q.cancelRunAttemptsStmt != nil {
+		if cerr := q.cancelRunAttemptsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing cancelRunAttemptsStmt: %w", cerr)
+		}
+	}
+	if q.cancelRunTasksStmt != nil {
+		if cerr := q.cancelRunTasksStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing cancelRunTasksStmt: %w", cerr)
+		}
+	}
+	if q.claimCandidatesStmt != nil {
+		if cerr := q.claimCandidatesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing claimCandidatesStmt: %w", cerr)
+		}
+	}
+	if q.dispatchLatenciesStmt != nil {
+		if cerr := q.dispatchLatenciesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing dispatchLatenciesStmt: %w", cerr)
+		}
+	}
+	if q.drainZoneWorkersStmt != nil {
+		if cerr := q.drainZoneWorkersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing drainZoneWorkersStmt: %w", cerr)
+		}
+	}
+	if q.ensureZoneStmt != nil {
+		if cerr := q.ensureZoneStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing ensureZoneStmt: %w", cerr)
+		}
+	}
+	if q.expireWorkersStmt != nil {
+		if cerr := q.expireWorkersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing expireWorkersStmt: %w", cerr)
+		}
+	}
+	if q.extendLeasesStmt != nil {
+		if cerr := q.extendLeasesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing extendLeasesStmt: %w", cerr)
+		}
+	}
+	if q.failTaskStmt != nil {
+		if cerr := q.failTaskStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing failTaskStmt: %w", cerr)
+		}
+	}
+	if q.finishAttemptStmt != nil {
+		if cerr := q.finishAttemptStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing finishAttemptStmt: %w", cerr)
+		}
+	}
+	if q.finishRunStmt != nil {
+		if cerr := q.finishRunStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing finishRunStmt: %w", cerr)
+		}
+	}
+	if q.finishTaskStmt != nil {
+		if cerr := q.finishTaskStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing finishTaskStmt: %w", cerr)
+		}
+	}
+	if q.getAttemptStmt != nil {
+		if cerr := q.getAttemptStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getAttemptStmt: %w", cerr)
+		}
+	}
+	if q.getLoopMarkStmt != nil {
+		if cerr := q.getLoopMarkStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getLoopMarkStmt: %w", cerr)
+		}
+	}
+	if q.getRunStmt != nil {
+		if cerr := q.getRunStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getRunStmt: %w", cerr)
+		}
+	}
+	if q.getRunByKeyStmt != nil {
+		if cerr := q.getRunByKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getRunByKeyStmt: %w", cerr)
+		}
+	}
+	if q.getRunsStmt != nil {
+		if cerr := q.getRunsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getRunsStmt: %w", cerr)
+		}
+	}
+	if q.getRunsByKeysStmt != nil {
+		if cerr := q.getRunsByKeysStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getRunsByKeysStmt: %w", cerr)
+		}
+	}
+	if q.getTaskStmt != nil {
+		if cerr := q.getTaskStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getTaskStmt: %w", cerr)
+		}
+	}
+	if q.getTaskByNameStmt != nil {
+		if cerr := q.getTaskByNameStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getTaskByNameStmt: %w", cerr)
+		}
+	}
+	if q.getTasksStmt != nil {
+		if cerr := q.getTasksStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getTasksStmt: %w", cerr)
+		}
+	}
+	if q.getVersionStmt != nil {
+		if cerr := q.getVersionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getVersionStmt: %w", cerr)
+		}
+	}
+	if q.getVersionByNumberStmt != nil {
+		if cerr := q.getVersionByNumberStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getVersionByNumberStmt: %w", cerr)
+		}
+	}
+	if q.getWorkerStmt != nil {
+		if cerr := q.getWorkerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getWorkerStmt: %w", cerr)
+		}
+	}
+	if q.getWorkflowStmt != nil {
+		if cerr := q.getWorkflowStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getWorkflowStmt: %w", cerr)
+		}
+	}
+	if q.getZoneStmt != nil {
+		if cerr := q.getZoneStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getZoneStmt: %w", cerr)
+		}
+	}
+	if q.insertAttemptStmt != nil {
+		if cerr := q.insertAttemptStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertAttemptStmt: %w", cerr)
+		}
+	}
+	if q.insertEventStmt != nil {
+		if cerr := q.insertEventStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertEventStmt: %w", cerr)
+		}
+	}
+	if q.insertLogStmt != nil {
+		if cerr := q.insertLogStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertLogStmt: %w", cerr)
+		}
+	}
+	if q.insertRunStmt != nil {
+		if cerr := q.insertRunStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertRunStmt: %w", cerr)
+		}
+	}
+	if q.insertTaskStmt != nil {
+		if cerr := q.insertTaskStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertTaskStmt: %w", cerr)
+		}
+	}
+	if q.insertVersionStmt != nil {
+		if cerr := q.insertVersionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertVersionStmt: %w", cerr)
+		}
+	}
+	if q.listEventsStmt != nil {
+		if cerr := q.listEventsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listEventsStmt: %w", cerr)
+		}
+	}
+	if q.listLiveAttemptsStmt != nil {
+		if cerr := q.listLiveAttemptsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listLiveAttemptsStmt: %w", cerr)
+		}
+	}
+	if q.listLogsStmt != nil {
+		if cerr := q.listLogsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listLogsStmt: %w", cerr)
+		}
+	}
+	if q.listRecentWorkersStmt != nil {
+		if cerr := q.listRecentWorkersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRecentWorkersStmt: %w", cerr)
+		}
+	}
+	if q.listRunAttemptsStmt != nil {
+		if cerr := q.listRunAttemptsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRunAttemptsStmt: %w", cerr)
+		}
+	}
+	if q.listRunOutputsStmt != nil {
+		if cerr := q.listRunOutputsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRunOutputsStmt: %w", cerr)
+		}
+	}
+	if q.listRunTasksStmt != nil {
+		if cerr := q.listRunTasksStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRunTasksStmt: %w", cerr)
+		}
+	}
+	if q.listRunsStmt != nil {
+		if cerr := q.listRunsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRunsStmt: %w", cerr)
+		}
+	}
+	if q.listVersionsStmt != nil {
+		if cerr := q.listVersionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listVersionsStmt: %w", cerr)
+		}
+	}
+	if q.listWorkerAttemptsStmt != nil {
+		if cerr := q.listWorkerAttemptsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listWorkerAttemptsStmt: %w", cerr)
+		}
+	}
+	if q.listWorkersStmt != nil {
+		if cerr := q.listWorkersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listWorkersStmt: %w", cerr)
+		}
+	}
+	if q.listWorkflowsStmt != nil {
+		if cerr := q.listWorkflowsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listWorkflowsStmt: %w", cerr)
+		}
+	}
+	if q.listZonesStmt != nil {
+		if cerr := q.listZonesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listZonesStmt: %w", cerr)
+		}
+	}
+	if q.lockWorkerStmt != nil {
+		if cerr := q.lockWorkerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lockWorkerStmt: %w", cerr)
+		}
+	}
+	if q.markTaskRunningStmt != nil {
+		if cerr := q.markTaskRunningStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing markTaskRunningStmt: %w", cerr)
+		}
+	}
+	if q.markUpstreamFailedStmt != nil {
+		if cerr := q.markUpstreamFailedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing markUpstreamFailedStmt: %w", cerr)
+		}
+	}
+	if q.orphanedAttemptsStmt != nil {
+		if cerr := q.orphanedAttemptsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing orphanedAttemptsStmt: %w", cerr)
+		}
+	}
+	if q.registerWorkerStmt != nil {
+		if cerr := q.registerWorkerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing registerWorkerStmt: %w", cerr)
+		}
+	}
+	if q.releaseTaskStmt != nil {
+		if cerr := q.releaseTaskStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing releaseTaskStmt: %w", cerr)
+		}
+	}
+	if q.renewLeaderStmt != nil {
+		if cerr := q.renewLeaderStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing renewLeaderStmt: %w", cerr)
+		}
+	}
+	if q.renewWorkerStmt != nil {
+		if cerr := q.renewWorkerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing renewWorkerStmt: %w", cerr)
+		}
+	}
+	if q.requestStopStmt != nil {
+		if cerr := q.requestStopStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing requestStopStmt: %w", cerr)
+		}
+	}
+	if q.requeueTaskStmt != nil {
+		if cerr := q.requeueTaskStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing requeueTaskStmt: %w", cerr)
+		}
+	}
+	if q.resetDispatchedStmt != nil {
+		if cerr := q.resetDispatchedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing resetDispatchedStmt: %w", cerr)
+		}
+	}
+	if q.resignLeaderStmt != nil {
+		if cerr := q.resignLeaderStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing resignLeaderStmt: %w", cerr)
+		}
+	}
+	if q.setLatestVersionStmt != nil {
+		if cerr := q.setLatestVersionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setLatestVersionStmt: %w", cerr)
+		}
+	}
+	if q.setWorkerStateStmt != nil {
+		if cerr := q.setWorkerStateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setWorkerStateStmt: %w", cerr)
+		}
+	}
+	if q.setZoneCordonStmt != nil {
+		if cerr := q.setZoneCordonStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setZoneCordonStmt: %w", cerr)
+		}
+	}
+	if q.setZoneStateStmt != nil {
+		if cerr := q.setZoneStateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setZoneStateStmt: %w", cerr)
+		}
+	}
+	if q.startAttemptStmt != nil {
+		if cerr := q.startAttemptStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing startAttemptStmt: %w", cerr)
+		}
+	}
+	if q.upsertWorkflowStmt != nil {
+		if cerr := q.upsertWorkflowStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertWorkflowStmt: %w", cerr)
+		}
+	}
+	if q.wakeRetriesStmt != nil {
+		if cerr := q.wakeRetriesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing wakeRetriesStmt: %w", cerr)
+		}
+	}
+	if q.workerUsageStmt != nil {
+		if cerr := q.workerUsageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing workerUsageStmt: %w", cerr)
+		}
+	}
+	return err
+}
+
+func (q *Queries) exec(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (sql.Result, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	case stmt != nil:
+		return stmt.ExecContext(ctx, args...)
+	default:
+		return q.db.ExecContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) query(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (*sql.Rows, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryContext(ctx, args...)
+	default:
+		return q.db.QueryContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) *sql.Row {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryRowContext(ctx, args...)
+	default:
+		return q.db.QueryRowContext(ctx, query, args...)
+	}
+}
+
 type Queries struct {
-	db DBTX
+	db                     DBTX
+	tx                     *sql.Tx
+	acquireLeaderStmt      *sql.Stmt
+	addRunProgressStmt     *sql.Stmt
+	advanceLoopMarkStmt    *sql.Stmt
+	cancelRunAttemptsStmt  *sql.Stmt
+	cancelRunTasksStmt     *sql.Stmt
+	claimCandidatesStmt    *sql.Stmt
+	dispatchLatenciesStmt  *sql.Stmt
+	drainZoneWorkersStmt   *sql.Stmt
+	ensureZoneStmt         *sql.Stmt
+	expireWorkersStmt      *sql.Stmt
+	extendLeasesStmt       *sql.Stmt
+	failTaskStmt           *sql.Stmt
+	finishAttemptStmt      *sql.Stmt
+	finishRunStmt          *sql.Stmt
+	finishTaskStmt         *sql.Stmt
+	getAttemptStmt         *sql.Stmt
+	getLoopMarkStmt        *sql.Stmt
+	getRunStmt             *sql.Stmt
+	getRunByKeyStmt        *sql.Stmt
+	getRunsStmt            *sql.Stmt
+	getRunsByKeysStmt      *sql.Stmt
+	getTaskStmt            *sql.Stmt
+	getTaskByNameStmt      *sql.Stmt
+	getTasksStmt           *sql.Stmt
+	getVersionStmt         *sql.Stmt
+	getVersionByNumberStmt *sql.Stmt
+	getWorkerStmt          *sql.Stmt
+	getWorkflowStmt        *sql.Stmt
+	getZoneStmt            *sql.Stmt
+	insertAttemptStmt      *sql.Stmt
+	insertEventStmt        *sql.Stmt
+	insertLogStmt          *sql.Stmt
+	insertRunStmt          *sql.Stmt
+	insertTaskStmt         *sql.Stmt
+	insertVersionStmt      *sql.Stmt
+	listEventsStmt         *sql.Stmt
+	listLiveAttemptsStmt   *sql.Stmt
+	listLogsStmt           *sql.Stmt
+	listRecentWorkersStmt  *sql.Stmt
+	listRunAttemptsStmt    *sql.Stmt
+	listRunOutputsStmt     *sql.Stmt
+	listRunTasksStmt       *sql.Stmt
+	listRunsStmt           *sql.Stmt
+	listVersionsStmt       *sql.Stmt
+	listWorkerAttemptsStmt *sql.Stmt
+	listWorkersStmt        *sql.Stmt
+	listWorkflowsStmt      *sql.Stmt
+	listZonesStmt          *sql.Stmt
+	lockWorkerStmt         *sql.Stmt
+	markTaskRunningStmt    *sql.Stmt
+	markUpstreamFailedStmt *sql.Stmt
+	orphanedAttemptsStmt   *sql.Stmt
+	registerWorkerStmt     *sql.Stmt
+	releaseTaskStmt        *sql.Stmt
+	renewLeaderStmt        *sql.Stmt
+	renewWorkerStmt        *sql.Stmt
+	requestStopStmt        *sql.Stmt
+	requeueTaskStmt        *sql.Stmt
+	resetDispatchedStmt    *sql.Stmt
+	resignLeaderStmt       *sql.Stmt
+	setLatestVersionStmt   *sql.Stmt
+	setWorkerStateStmt     *sql.Stmt
+	setZoneCordonStmt      *sql.Stmt
+	setZoneStateStmt       *sql.Stmt
+	startAttemptStmt       *sql.Stmt
+	upsertWorkflowStmt     *sql.Stmt
+	wakeRetriesStmt        *sql.Stmt
+	workerUsageStmt        *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db: tx,
+		db:                     tx,
+		tx:                     tx,
+		acquireLeaderStmt:      q.acquireLeaderStmt,
+		addRunProgressStmt:     q.addRunProgressStmt,
+		advanceLoopMarkStmt:    q.advanceLoopMarkStmt,
+		cancelRunAttemptsStmt:  q.cancelRunAttemptsStmt,
+		cancelRunTasksStmt:     q.cancelRunTasksStmt,
+		claimCandidatesStmt:    q.claimCandidatesStmt,
+		dispatchLatenciesStmt:  q.dispatchLatenciesStmt,
+		drainZoneWorkersStmt:   q.drainZoneWorkersStmt,
+		ensureZoneStmt:         q.ensureZoneStmt,
+		expireWorkersStmt:      q.expireWorkersStmt,
+		extendLeasesStmt:       q.extendLeasesStmt,
+		failTaskStmt:           q.failTaskStmt,
+		finishAttemptStmt:      q.finishAttemptStmt,
+		finishRunStmt:          q.finishRunStmt,
+		finishTaskStmt:         q.finishTaskStmt,
+		getAttemptStmt:         q.getAttemptStmt,
+		getLoopMarkStmt:        q.getLoopMarkStmt,
+		getRunStmt:             q.getRunStmt,
+		getRunByKeyStmt:        q.getRunByKeyStmt,
+		getRunsStmt:            q.getRunsStmt,
+		getRunsByKeysStmt:      q.getRunsByKeysStmt,
+		getTaskStmt:            q.getTaskStmt,
+		getTaskByNameStmt:      q.getTaskByNameStmt,
+		getTasksStmt:           q.getTasksStmt,
+		getVersionStmt:         q.getVersionStmt,
+		getVersionByNumberStmt: q.getVersionByNumberStmt,
+		getWorkerStmt:          q.getWorkerStmt,
+		getWorkflowStmt:        q.getWorkflowStmt,
+		getZoneStmt:            q.getZoneStmt,
+		insertAttemptStmt:      q.insertAttemptStmt,
+		insertEventStmt:        q.insertEventStmt,
+		insertLogStmt:          q.insertLogStmt,
+		insertRunStmt:          q.insertRunStmt,
+		insertTaskStmt:         q.insertTaskStmt,
+		insertVersionStmt:      q.insertVersionStmt,
+		listEventsStmt:         q.listEventsStmt,
+		listLiveAttemptsStmt:   q.listLiveAttemptsStmt,
+		listLogsStmt:           q.listLogsStmt,
+		listRecentWorkersStmt:  q.listRecentWorkersStmt,
+		listRunAttemptsStmt:    q.listRunAttemptsStmt,
+		listRunOutputsStmt:     q.listRunOutputsStmt,
+		listRunTasksStmt:       q.listRunTasksStmt,
+		listRunsStmt:           q.listRunsStmt,
+		listVersionsStmt:       q.listVersionsStmt,
+		listWorkerAttemptsStmt: q.listWorkerAttemptsStmt,
+		listWorkersStmt:        q.listWorkersStmt,
+		listWorkflowsStmt:      q.listWorkflowsStmt,
+		listZonesStmt:          q.listZonesStmt,
+		lockWorkerStmt:         q.lockWorkerStmt,
+		markTaskRunningStmt:    q.markTaskRunningStmt,
+		markUpstreamFailedStmt: q.markUpstreamFailedStmt,
+		orphanedAttemptsStmt:   q.orphanedAttemptsStmt,
+		registerWorkerStmt:     q.registerWorkerStmt,
+		releaseTaskStmt:        q.releaseTaskStmt,
+		renewLeaderStmt:        q.renewLeaderStmt,
+		renewWorkerStmt:        q.renewWorkerStmt,
+		requestStopStmt:        q.requestStopStmt,
+		requeueTaskStmt:        q.requeueTaskStmt,
+		resetDispatchedStmt:    q.resetDispatchedStmt,
+		resignLeaderStmt:       q.resignLeaderStmt,
+		setLatestVersionStmt:   q.setLatestVersionStmt,
+		setWorkerStateStmt:     q.setWorkerStateStmt,
+		setZoneCordonStmt:      q.setZoneCordonStmt,
+		setZoneStateStmt:       q.setZoneStateStmt,
+		startAttemptStmt:       q.startAttemptStmt,
+		upsertWorkflowStmt:     q.upsertWorkflowStmt,
+		wakeRetriesStmt:        q.wakeRetriesStmt,
+		workerUsageStmt:        q.workerUsageStmt,
 	}
 }

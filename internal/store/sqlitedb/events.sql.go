@@ -32,7 +32,7 @@ type InsertEventParams struct {
 }
 
 func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) error {
-	_, err := q.db.ExecContext(ctx, insertEvent,
+	_, err := q.exec(ctx, q.insertEventStmt, insertEvent,
 		arg.Kind,
 		arg.Actor,
 		arg.RunID,
@@ -65,7 +65,7 @@ type ListEventsParams struct {
 }
 
 func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event, error) {
-	rows, err := q.db.QueryContext(ctx, listEvents,
+	rows, err := q.query(ctx, q.listEventsStmt, listEvents,
 		arg.RunID,
 		arg.Kind,
 		arg.AfterID,

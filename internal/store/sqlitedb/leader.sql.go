@@ -27,7 +27,7 @@ type AcquireLeaderParams struct {
 // Takes the lease if it is free or expired, starting a new term; no row if
 // someone else holds it.
 func (q *Queries) AcquireLeader(ctx context.Context, arg AcquireLeaderParams) (LeaderLease, error) {
-	row := q.db.QueryRowContext(ctx, acquireLeader, arg.Name, arg.Holder, arg.TTLMs)
+	row := q.queryRow(ctx, q.acquireLeaderStmt, acquireLeader, arg.Name, arg.Holder, arg.TTLMs)
 	var i LeaderLease
 	err := row.Scan(
 		&i.Name,
@@ -53,7 +53,7 @@ type RenewLeaderParams struct {
 
 // Extends the lease of this holder and term only; no row if it was lost.
 func (q *Queries) RenewLeader(ctx context.Context, arg RenewLeaderParams) (LeaderLease, error) {
-	row := q.db.QueryRowContext(ctx, renewLeader,
+	row := q.queryRow(ctx, q.renewLeaderStmt, renewLeader,
 		arg.TTLMs,
 		arg.Name,
 		arg.Holder,
@@ -81,6 +81,6 @@ type ResignLeaderParams struct {
 }
 
 func (q *Queries) ResignLeader(ctx context.Context, arg ResignLeaderParams) error {
-	_, err := q.db.ExecContext(ctx, resignLeader, arg.Name, arg.Holder, arg.Term)
+	_, err := q.exec(ctx, q.resignLeaderStmt, resignLeader, arg.Name, arg.Holder, arg.Term)
 	return err
 }

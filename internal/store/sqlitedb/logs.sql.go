@@ -25,7 +25,7 @@ type InsertLogParams struct {
 // Chunks are numbered by the worker; a chunk sent twice (after a failover)
 // is stored once.
 func (q *Queries) InsertLog(ctx context.Context, arg InsertLogParams) error {
-	_, err := q.db.ExecContext(ctx, insertLog,
+	_, err := q.exec(ctx, q.insertLogStmt, insertLog,
 		arg.AttemptID,
 		arg.Seq,
 		arg.Stream,
@@ -48,7 +48,7 @@ type ListLogsParams struct {
 }
 
 func (q *Queries) ListLogs(ctx context.Context, arg ListLogsParams) ([]Log, error) {
-	rows, err := q.db.QueryContext(ctx, listLogs, arg.AttemptID, arg.AfterSeq, arg.Limit)
+	rows, err := q.query(ctx, q.listLogsStmt, listLogs, arg.AttemptID, arg.AfterSeq, arg.Limit)
 	if err != nil {
 		return nil, err
 	}

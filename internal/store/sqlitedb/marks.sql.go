@@ -20,7 +20,7 @@ type AdvanceLoopMarkParams struct {
 
 // Moves the mark to now, unless another server moved it since prev was read.
 func (q *Queries) AdvanceLoopMark(ctx context.Context, arg AdvanceLoopMarkParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, advanceLoopMark, arg.Name, arg.Prev)
+	result, err := q.exec(ctx, q.advanceLoopMarkStmt, advanceLoopMark, arg.Name, arg.Prev)
 	if err != nil {
 		return 0, err
 	}
@@ -38,7 +38,7 @@ type GetLoopMarkRow struct {
 
 // When a loop last ran, and the database's time now.
 func (q *Queries) GetLoopMark(ctx context.Context, name string) (GetLoopMarkRow, error) {
-	row := q.db.QueryRowContext(ctx, getLoopMark, name)
+	row := q.queryRow(ctx, q.getLoopMarkStmt, getLoopMark, name)
 	var i GetLoopMarkRow
 	err := row.Scan(&i.At, &i.Now)
 	return i, err

@@ -51,7 +51,7 @@ type ClaimCandidatesRow struct {
 // object) may run, in placement order. SQLite has one writer, so no row
 // locks are needed.
 func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams) ([]ClaimCandidatesRow, error) {
-	rows, err := q.db.QueryContext(ctx, claimCandidates,
+	rows, err := q.query(ctx, q.claimCandidatesStmt, claimCandidates,
 		arg.Group,
 		arg.Zone,
 		arg.WorkerLabels,
@@ -104,7 +104,7 @@ func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
 	} else {
 		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
 	}
-	rows, err := q.db.QueryContext(ctx, query, queryParams...)
+	rows, err := q.query(ctx, nil, query, queryParams...)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func (q *Queries) GetRunsByKeys(ctx context.Context, arg GetRunsByKeysParams) ([
 	} else {
 		query = strings.Replace(query, "/*SLICE:keys*/?", "NULL", 1)
 	}
-	rows, err := q.db.QueryContext(ctx, query, queryParams...)
+	rows, err := q.query(ctx, nil, query, queryParams...)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +226,7 @@ func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
 	} else {
 		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
 	}
-	rows, err := q.db.QueryContext(ctx, query, queryParams...)
+	rows, err := q.query(ctx, nil, query, queryParams...)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +282,7 @@ SELECT id, name, zone, grp, labels, capacity, state, version, lease_expires_at, 
 // The worker, locked until the transaction ends against an expiry or a
 // stop changing its state meanwhile: SQLite has one writer.
 func (q *Queries) LockWorker(ctx context.Context, id string) (Worker, error) {
-	row := q.db.QueryRowContext(ctx, lockWorker, id)
+	row := q.queryRow(ctx, q.lockWorkerStmt, lockWorker, id)
 	var i Worker
 	err := row.Scan(
 		&i.ID,
@@ -332,7 +332,7 @@ func (q *Queries) MarkUpstreamFailed(ctx context.Context, arg MarkUpstreamFailed
 	} else {
 		query = strings.Replace(query, "/*SLICE:idxs*/?", "NULL", 1)
 	}
-	rows, err := q.db.QueryContext(ctx, query, queryParams...)
+	rows, err := q.query(ctx, nil, query, queryParams...)
 	if err != nil {
 		return nil, err
 	}
@@ -370,7 +370,7 @@ LIMIT CAST(?1 AS BIGINT)
 // when it finds the worker lost, and a worker that stops hands its own
 // on: this is the safety net behind both, run now and then.
 func (q *Queries) OrphanedAttempts(ctx context.Context, lim int64) ([]Attempt, error) {
-	rows, err := q.db.QueryContext(ctx, orphanedAttempts, lim)
+	rows, err := q.query(ctx, q.orphanedAttemptsStmt, orphanedAttempts, lim)
 	if err != nil {
 		return nil, err
 	}

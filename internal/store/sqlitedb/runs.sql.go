@@ -44,7 +44,7 @@ type AddRunProgressRow struct {
 // AddRunsProgress for one run (SQLite runs it in a loop): counts tasks
 // that reached a terminal state and ends the run when none is left.
 func (q *Queries) AddRunProgress(ctx context.Context, arg AddRunProgressParams) (AddRunProgressRow, error) {
-	row := q.db.QueryRowContext(ctx, addRunProgress, arg.Done, arg.Failed, arg.ID)
+	row := q.queryRow(ctx, q.addRunProgressStmt, addRunProgress, arg.Done, arg.Failed, arg.ID)
 	var i AddRunProgressRow
 	err := row.Scan(
 		&i.ID,
@@ -68,7 +68,7 @@ type FinishRunParams struct {
 }
 
 func (q *Queries) FinishRun(ctx context.Context, arg FinishRunParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, finishRun, arg.State, arg.Reason, arg.ID)
+	result, err := q.exec(ctx, q.finishRunStmt, finishRun, arg.State, arg.Reason, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -80,7 +80,7 @@ SELECT id, workflow_id, workflow, version_id, version, state, reason, params, id
 `
 
 func (q *Queries) GetRun(ctx context.Context, id int64) (Run, error) {
-	row := q.db.QueryRowContext(ctx, getRun, id)
+	row := q.queryRow(ctx, q.getRunStmt, getRun, id)
 	var i Run
 	err := row.Scan(
 		&i.ID,
@@ -119,7 +119,7 @@ type GetRunByKeyParams struct {
 // The explicit idempotency_key <> ” lets the planner use the partial
 // unique index runs_idempotency.
 func (q *Queries) GetRunByKey(ctx context.Context, arg GetRunByKeyParams) (Run, error) {
-	row := q.db.QueryRowContext(ctx, getRunByKey, arg.WorkflowID, arg.IdempotencyKey)
+	row := q.queryRow(ctx, q.getRunByKeyStmt, getRunByKey, arg.WorkflowID, arg.IdempotencyKey)
 	var i Run
 	err := row.Scan(
 		&i.ID,
@@ -169,7 +169,7 @@ type InsertRunParams struct {
 }
 
 func (q *Queries) InsertRun(ctx context.Context, arg InsertRunParams) (Run, error) {
-	row := q.db.QueryRowContext(ctx, insertRun,
+	row := q.queryRow(ctx, q.insertRunStmt, insertRun,
 		arg.WorkflowID,
 		arg.Workflow,
 		arg.VersionID,
@@ -228,7 +228,7 @@ type ListRunsParams struct {
 
 // Newest first; before_id pages backwards. Empty filters match everything.
 func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, error) {
-	rows, err := q.db.QueryContext(ctx, listRuns,
+	rows, err := q.query(ctx, q.listRunsStmt, listRuns,
 		arg.Workflow,
 		arg.State,
 		arg.CreatedFrom,

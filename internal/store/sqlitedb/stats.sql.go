@@ -23,7 +23,7 @@ type DispatchLatenciesParams struct {
 // How long the first attempts of runs from_run..to_run took from their task
 // becoming ready to running, in milliseconds.
 func (q *Queries) DispatchLatencies(ctx context.Context, arg DispatchLatenciesParams) ([]int64, error) {
-	rows, err := q.db.QueryContext(ctx, dispatchLatencies,
+	rows, err := q.query(ctx, q.dispatchLatenciesStmt, dispatchLatencies,
 		arg.FromRun,
 		arg.FromRun,
 		arg.ToRun,

@@ -30,7 +30,7 @@ type CancelRunTasksRow struct {
 // Cancels every task of a run that has not finished; running attempts are
 // cancelled separately.
 func (q *Queries) CancelRunTasks(ctx context.Context, arg CancelRunTasksParams) ([]CancelRunTasksRow, error) {
-	rows, err := q.db.QueryContext(ctx, cancelRunTasks, arg.Reason, arg.RunID)
+	rows, err := q.query(ctx, q.cancelRunTasksStmt, cancelRunTasks, arg.Reason, arg.RunID)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ type FailTaskParams struct {
 
 // Fails a task that never got an attempt (e.g. its command could not be rendered).
 func (q *Queries) FailTask(ctx context.Context, arg FailTaskParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, failTask, arg.Reason, arg.ID)
+	result, err := q.exec(ctx, q.failTaskStmt, failTask, arg.Reason, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -94,7 +94,7 @@ type FinishTaskParams struct {
 // Ends the task with its current attempt; a task that moved on (cancelled,
 // another attempt) is left alone.
 func (q *Queries) FinishTask(ctx context.Context, arg FinishTaskParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, finishTask,
+	result, err := q.exec(ctx, q.finishTaskStmt, finishTask,
 		arg.State,
 		arg.Reason,
 		arg.Outputs,
@@ -112,7 +112,7 @@ SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, ne
 `
 
 func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
-	row := q.db.QueryRowContext(ctx, getTask, id)
+	row := q.queryRow(ctx, q.getTaskStmt, getTask, id)
 	var i Task
 	err := row.Scan(
 		&i.ID,
@@ -155,7 +155,7 @@ type GetTaskByNameParams struct {
 }
 
 func (q *Queries) GetTaskByName(ctx context.Context, arg GetTaskByNameParams) (Task, error) {
-	row := q.db.QueryRowContext(ctx, getTaskByName, arg.RunID, arg.Name)
+	row := q.queryRow(ctx, q.getTaskByNameStmt, getTaskByName, arg.RunID, arg.Name)
 	var i Task
 	err := row.Scan(
 		&i.ID,
@@ -212,7 +212,7 @@ type InsertTaskParams struct {
 }
 
 func (q *Queries) InsertTask(ctx context.Context, arg InsertTaskParams) error {
-	_, err := q.db.ExecContext(ctx, insertTask,
+	_, err := q.exec(ctx, q.insertTaskStmt, insertTask,
 		arg.RunID,
 		arg.Idx,
 		arg.Name,
@@ -239,7 +239,7 @@ type ListRunOutputsRow struct {
 }
 
 func (q *Queries) ListRunOutputs(ctx context.Context, runID int64) ([]ListRunOutputsRow, error) {
-	rows, err := q.db.QueryContext(ctx, listRunOutputs, runID)
+	rows, err := q.query(ctx, q.listRunOutputsStmt, listRunOutputs, runID)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +266,7 @@ SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, ne
 `
 
 func (q *Queries) ListRunTasks(ctx context.Context, runID int64) ([]Task, error) {
-	rows, err := q.db.QueryContext(ctx, listRunTasks, runID)
+	rows, err := q.query(ctx, q.listRunTasksStmt, listRunTasks, runID)
 	if err != nil {
 		return nil, err
 	}
@@ -328,7 +328,7 @@ type MarkTaskRunningParams struct {
 }
 
 func (q *Queries) MarkTaskRunning(ctx context.Context, arg MarkTaskRunningParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, markTaskRunning, arg.AttemptID, arg.ID)
+	result, err := q.exec(ctx, q.markTaskRunningStmt, markTaskRunning, arg.AttemptID, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -362,7 +362,7 @@ type ReleaseTaskRow struct {
 // Counts n more finished upstream for task idx of a run and queues it when
 // all its upstream are done. SET expressions all see the old row.
 func (q *Queries) ReleaseTask(ctx context.Context, arg ReleaseTaskParams) (ReleaseTaskRow, error) {
-	row := q.db.QueryRowContext(ctx, releaseTask, arg.N, arg.RunID, arg.Idx)
+	row := q.queryRow(ctx, q.releaseTaskStmt, releaseTask, arg.N, arg.RunID, arg.Idx)
 	var i ReleaseTaskRow
 	err := row.Scan(
 		&i.ID,
@@ -398,7 +398,7 @@ type RequeueTaskParams struct {
 // Sends a task whose attempt failed, was lost or was preempted back to the
 // queue, at once (state queued) or after a delay (state retry_wait).
 func (q *Queries) RequeueTask(ctx context.Context, arg RequeueTaskParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, requeueTask,
+	result, err := q.exec(ctx, q.requeueTaskStmt, requeueTask,
 		arg.State,
 		arg.Reason,
 		arg.DelayMs,
@@ -429,7 +429,7 @@ type WakeRetriesRow struct {
 }
 
 func (q *Queries) WakeRetries(ctx context.Context) ([]WakeRetriesRow, error) {
-	rows, err := q.db.QueryContext(ctx, wakeRetries)
+	rows, err := q.query(ctx, q.wakeRetriesStmt, wakeRetries)
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ type DrainZoneWorkersRow struct {
 }
 
 func (q *Queries) DrainZoneWorkers(ctx context.Context, zone string) ([]DrainZoneWorkersRow, error) {
-	rows, err := q.db.QueryContext(ctx, drainZoneWorkers, zone)
+	rows, err := q.query(ctx, q.drainZoneWorkersStmt, drainZoneWorkers, zone)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ type ExpireWorkersRow struct {
 }
 
 func (q *Queries) ExpireWorkers(ctx context.Context) ([]ExpireWorkersRow, error) {
-	rows, err := q.db.QueryContext(ctx, expireWorkers)
+	rows, err := q.query(ctx, q.expireWorkersStmt, expireWorkers)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ WHERE state IN ('active', 'draining')
 // Gives every live worker at least ttl_ms more, after an outage in which
 // none could renew.
 func (q *Queries) ExtendLeases(ctx context.Context, ttlMs int64) (int64, error) {
-	result, err := q.db.ExecContext(ctx, extendLeases, ttlMs)
+	result, err := q.exec(ctx, q.extendLeasesStmt, extendLeases, ttlMs)
 	if err != nil {
 		return 0, err
 	}
@@ -98,7 +98,7 @@ SELECT id, name, zone, grp, labels, capacity, state, version, lease_expires_at, 
 `
 
 func (q *Queries) GetWorker(ctx context.Context, id string) (Worker, error) {
-	row := q.db.QueryRowContext(ctx, getWorker, id)
+	row := q.queryRow(ctx, q.getWorkerStmt, getWorker, id)
 	var i Worker
 	err := row.Scan(
 		&i.ID,
@@ -125,7 +125,7 @@ ORDER BY zone, name, id
 // Live workers, and the others seen within window_ms: zone health counts
 // recently lost workers that have not come back.
 func (q *Queries) ListRecentWorkers(ctx context.Context, windowMs int64) ([]Worker, error) {
-	rows, err := q.db.QueryContext(ctx, listRecentWorkers, windowMs)
+	rows, err := q.query(ctx, q.listRecentWorkersStmt, listRecentWorkers, windowMs)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ ORDER BY zone, name, id
 `
 
 func (q *Queries) ListWorkers(ctx context.Context, allStates bool) ([]Worker, error) {
-	rows, err := q.db.QueryContext(ctx, listWorkers, allStates)
+	rows, err := q.query(ctx, q.listWorkersStmt, listWorkers, allStates)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +221,7 @@ type RegisterWorkerParams struct {
 }
 
 func (q *Queries) RegisterWorker(ctx context.Context, arg RegisterWorkerParams) (Worker, error) {
-	row := q.db.QueryRowContext(ctx, registerWorker,
+	row := q.queryRow(ctx, q.registerWorkerStmt, registerWorker,
 		arg.ID,
 		arg.Name,
 		arg.Zone,
@@ -262,7 +262,7 @@ type RenewWorkerParams struct {
 
 // Renews the lease of a worker, which covers every attempt it holds.
 func (q *Queries) RenewWorker(ctx context.Context, arg RenewWorkerParams) (Worker, error) {
-	row := q.db.QueryRowContext(ctx, renewWorker, arg.TTLMs, arg.ID)
+	row := q.queryRow(ctx, q.renewWorkerStmt, renewWorker, arg.TTLMs, arg.ID)
 	var i Worker
 	err := row.Scan(
 		&i.ID,
@@ -292,7 +292,7 @@ type SetWorkerStateParams struct {
 }
 
 func (q *Queries) SetWorkerState(ctx context.Context, arg SetWorkerStateParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, setWorkerState, arg.State, arg.ID, arg.FromState)
+	result, err := q.exec(ctx, q.setWorkerStateStmt, setWorkerState, arg.State, arg.ID, arg.FromState)
 	if err != nil {
 		return 0, err
 	}
@@ -315,7 +315,7 @@ type WorkerUsageRow struct {
 
 // Live attempts and the capacity they take, per worker.
 func (q *Queries) WorkerUsage(ctx context.Context) ([]WorkerUsageRow, error) {
-	rows, err := q.db.QueryContext(ctx, workerUsage)
+	rows, err := q.query(ctx, q.workerUsageStmt, workerUsage)
 	if err != nil {
 		return nil, err
 	}

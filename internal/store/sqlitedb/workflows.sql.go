@@ -14,7 +14,7 @@ SELECT id, workflow_id, version, digest, spec, source, created_by, created_at FR
 `
 
 func (q *Queries) GetVersion(ctx context.Context, id int64) (WorkflowVersion, error) {
-	row := q.db.QueryRowContext(ctx, getVersion, id)
+	row := q.queryRow(ctx, q.getVersionStmt, getVersion, id)
 	var i WorkflowVersion
 	err := row.Scan(
 		&i.ID,
@@ -40,7 +40,7 @@ type GetVersionByNumberParams struct {
 }
 
 func (q *Queries) GetVersionByNumber(ctx context.Context, arg GetVersionByNumberParams) (WorkflowVersion, error) {
-	row := q.db.QueryRowContext(ctx, getVersionByNumber, arg.WorkflowID, arg.Version)
+	row := q.queryRow(ctx, q.getVersionByNumberStmt, getVersionByNumber, arg.WorkflowID, arg.Version)
 	var i WorkflowVersion
 	err := row.Scan(
 		&i.ID,
@@ -60,7 +60,7 @@ SELECT id, name, latest_version, latest_version_id, latest_digest, created_at, u
 `
 
 func (q *Queries) GetWorkflow(ctx context.Context, name string) (Workflow, error) {
-	row := q.db.QueryRowContext(ctx, getWorkflow, name)
+	row := q.queryRow(ctx, q.getWorkflowStmt, getWorkflow, name)
 	var i Workflow
 	err := row.Scan(
 		&i.ID,
@@ -91,7 +91,7 @@ type InsertVersionParams struct {
 }
 
 func (q *Queries) InsertVersion(ctx context.Context, arg InsertVersionParams) (WorkflowVersion, error) {
-	row := q.db.QueryRowContext(ctx, insertVersion,
+	row := q.queryRow(ctx, q.insertVersionStmt, insertVersion,
 		arg.WorkflowID,
 		arg.Version,
 		arg.Digest,
@@ -120,7 +120,7 @@ ORDER BY version DESC
 `
 
 func (q *Queries) ListVersions(ctx context.Context, workflowID int64) ([]WorkflowVersion, error) {
-	rows, err := q.db.QueryContext(ctx, listVersions, workflowID)
+	rows, err := q.query(ctx, q.listVersionsStmt, listVersions, workflowID)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +164,7 @@ type ListWorkflowsParams struct {
 }
 
 func (q *Queries) ListWorkflows(ctx context.Context, arg ListWorkflowsParams) ([]Workflow, error) {
-	rows, err := q.db.QueryContext(ctx, listWorkflows, arg.After, arg.Limit)
+	rows, err := q.query(ctx, q.listWorkflowsStmt, listWorkflows, arg.After, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +209,7 @@ type SetLatestVersionParams struct {
 }
 
 func (q *Queries) SetLatestVersion(ctx context.Context, arg SetLatestVersionParams) error {
-	_, err := q.db.ExecContext(ctx, setLatestVersion,
+	_, err := q.exec(ctx, q.setLatestVersionStmt, setLatestVersion,
 		arg.Version,
 		arg.VersionID,
 		arg.Digest,
@@ -228,7 +228,7 @@ RETURNING id, name, latest_version, latest_version_id, latest_digest, created_at
 // Creates the workflow if missing. On Postgres the conflict update also locks
 // the row, which serializes concurrent applies of one workflow.
 func (q *Queries) UpsertWorkflow(ctx context.Context, name string) (Workflow, error) {
-	row := q.db.QueryRowContext(ctx, upsertWorkflow, name)
+	row := q.queryRow(ctx, q.upsertWorkflowStmt, upsertWorkflow, name)
 	var i Workflow
 	err := row.Scan(
 		&i.ID,

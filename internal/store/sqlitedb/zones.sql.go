@@ -15,7 +15,7 @@ ON CONFLICT (name) DO NOTHING
 `
 
 func (q *Queries) EnsureZone(ctx context.Context, name string) error {
-	_, err := q.db.ExecContext(ctx, ensureZone, name)
+	_, err := q.exec(ctx, q.ensureZoneStmt, ensureZone, name)
 	return err
 }
 
@@ -24,7 +24,7 @@ SELECT name, state, cordoned, reason, changed_at FROM zones WHERE name = ?1
 `
 
 func (q *Queries) GetZone(ctx context.Context, name string) (Zone, error) {
-	row := q.db.QueryRowContext(ctx, getZone, name)
+	row := q.queryRow(ctx, q.getZoneStmt, getZone, name)
 	var i Zone
 	err := row.Scan(
 		&i.Name,
@@ -41,7 +41,7 @@ SELECT name, state, cordoned, reason, changed_at FROM zones ORDER BY name
 `
 
 func (q *Queries) ListZones(ctx context.Context) ([]Zone, error) {
-	rows, err := q.db.QueryContext(ctx, listZones)
+	rows, err := q.query(ctx, q.listZonesStmt, listZones)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ type SetZoneCordonParams struct {
 }
 
 func (q *Queries) SetZoneCordon(ctx context.Context, arg SetZoneCordonParams) (Zone, error) {
-	row := q.db.QueryRowContext(ctx, setZoneCordon, arg.Cordoned, arg.Reason, arg.Name)
+	row := q.queryRow(ctx, q.setZoneCordonStmt, setZoneCordon, arg.Cordoned, arg.Reason, arg.Name)
 	var i Zone
 	err := row.Scan(
 		&i.Name,
@@ -107,7 +107,7 @@ type SetZoneStateParams struct {
 // Records a zone's new health; no row when it was already in that state, so
 // of several servers computing the same change only one records it.
 func (q *Queries) SetZoneState(ctx context.Context, arg SetZoneStateParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, setZoneState, arg.State, arg.Name)
+	result, err := q.exec(ctx, q.setZoneStateStmt, setZoneState, arg.State, arg.Name)
 	if err != nil {
 		return 0, err
 	}
