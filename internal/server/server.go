@@ -33,7 +33,7 @@ type Config struct {
 	// VacuumInterval is how often the leading server vacuums the hot
 	// tables (default 10s; negative: never, leaving it to autovacuum).
 	VacuumInterval time.Duration
-	Logger    *slog.Logger
+	Logger         *slog.Logger
 }
 
 func (c Config) withDefaults() Config {

@@ -176,7 +176,6 @@ type AttemptFinish struct {
 	Start    bool
 }
 
-
 // AttemptRef names an attempt a bulk update touched.
 type AttemptRef struct {
 	ID       int64
