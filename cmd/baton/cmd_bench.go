@@ -100,7 +100,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 	f.DurationVar(&cfg.Window, "window", 5*time.Second, "throughput is reported per window of this length")
 	f.IntVar(&cfg.Workers, "workers", 4, "worker agents")
 	f.Float64Var(&cfg.Capacity, "capacity", 500, "capacity of each worker in CU")
-	f.Int32Var(&cfg.PoolSize, "pool-size", 0, "PostgreSQL connections per server (default: pgxpool's)")
+	f.Int32Var(&cfg.PoolSize, "pool-size", 0, "PostgreSQL connections per server (default 16)")
 	f.StringSliceVar(&cfg.Only, "only", nil, "scenarios to run (default all)")
 	f.IntVar(&cfg.FailoverTrials, "failover-trials", 20, "worker kills timed by the failover scenario")
 	f.StringVar(&jsonPath, "json", "", "also write the figures as JSON to this file")

@@ -74,13 +74,11 @@ func postgresBaseline(ctx context.Context, dsn string, cfg Config) (*Throughput,
 }
 
 func sqliteBaseline(ctx context.Context, path string, cfg Config) (*Throughput, error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)"+
-		"&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	db, err := openSQLite(path)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	db.SetMaxOpenConns(1)
 	if _, err := db.ExecContext(ctx, `CREATE TABLE bench_queue (id INTEGER PRIMARY KEY AUTOINCREMENT,
 		state TEXT NOT NULL, created_at BIGINT NOT NULL, finished_at BIGINT NOT NULL DEFAULT 0);
 		CREATE INDEX bench_queue_ready ON bench_queue (id) WHERE state = 'queued'`); err != nil {
@@ -146,6 +144,17 @@ func sqliteBaseline(ctx context.Context, path string, cfg Config) (*Throughput, 
 		return n, err
 	}
 	return runClients(ctx, cfg, 1, step)
+}
+
+// openSQLite opens the bench's SQLite file the way Baton's store does.
+func openSQLite(path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)"+
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
 }
 
 // runClients runs step in a loop on n clients for cfg.Duration and

@@ -27,7 +27,8 @@ type Config struct {
 	// Workers and their capacity in CU (defaults 4 and 500).
 	Workers  int
 	Capacity float64
-	// PoolSize bounds the Postgres connection pool (default pgxpool's).
+	// PoolSize bounds the Postgres connection pool (default
+	// postgres.DefaultMaxConns).
 	PoolSize int32
 	// Shim runs the task shim for shell tasks (see worker.Config.Shim).
 	Shim []string
@@ -78,7 +79,9 @@ type Report struct {
 	FanOut   *DAG        `json:"fan_out,omitempty"`
 	Chain    *DAG        `json:"chain,omitempty"`
 	// LatencyLow and LatencyHalfPeak: task ready → attempt running.
-	LatencyLow      *Summary `json:"latency_low,omitempty"`
+	LatencyLow *Summary `json:"latency_low,omitempty"`
+	// CommitLow: a one-row insert's commit, at the same low rate.
+	CommitLow       *Summary `json:"commit_latency_low,omitempty"`
 	LatencyHalfPeak *Summary `json:"latency_half_peak,omitempty"`
 	HalfPeakRate    float64  `json:"half_peak_rate,omitempty"`
 	// Failover: SIGKILL of a worker → its task running elsewhere.

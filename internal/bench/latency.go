@@ -9,14 +9,21 @@ import (
 	"github.com/baton-sched/baton/internal/store"
 )
 
+// lowRate is the low load of the latency figures, in runs (or commits)
+// per second.
+const lowRate = 20
+
 // latencies measures dispatch latency (task ready → attempt running) at a
-// low rate (20 runs/s) and at half the peak noop throughput.
+// low rate and at half the peak noop throughput, and beside them the
+// latency of a bare commit at the low rate.
 func (e *env) latencies(ctx context.Context, r *Report) error {
-	low, err := e.paced(ctx, 20, 10*time.Second)
-	if err != nil {
+	var err error
+	if r.CommitLow, err = commitLatency(ctx, e.db, lowRate, 10*time.Second); err != nil {
 		return err
 	}
-	r.LatencyLow = low
+	if r.LatencyLow, err = e.paced(ctx, lowRate, 10*time.Second); err != nil {
+		return err
+	}
 	if r.Noop == nil || r.Noop.PerSecond <= 0 {
 		return nil
 	}

@@ -74,6 +74,9 @@ func WriteTable(w io.Writer, reports []*Report) error {
 	row("dispatch latency at 20 runs/s, p50/p99/max", "p50 <= 5ms, p99 <= 50ms", func(r *Report) string {
 		return triple(r.LatencyLow)
 	})
+	row("  one-row commit at 20/s (baseline), p50/p99/max", "", func(r *Report) string {
+		return triple(r.CommitLow)
+	})
 	row("dispatch latency at half peak, p50/p99/max", "", func(r *Report) string {
 		if r.LatencyHalfPeak == nil {
 			return ""

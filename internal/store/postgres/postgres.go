@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,10 +33,16 @@ const workChannel = "baton_work"
 type Config struct {
 	// DSN is a libpq connection string or URL.
 	DSN string
-	// MaxConns bounds the connection pool (default: pgxpool's default).
+	// MaxConns bounds the connection pool (default DefaultMaxConns, or
+	// pool_max_conns of the DSN).
 	MaxConns int32
 	Logger   *slog.Logger
 }
+
+// DefaultMaxConns is the pool size unless set: claims, reports, starts and
+// the loops each hold a connection for one short transaction, and a few
+// more than the cores keep them from queueing behind a slow commit.
+const DefaultMaxConns = 16
 
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
@@ -54,8 +61,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse postgres dsn: %w", err)
 	}
-	if cfg.MaxConns > 0 {
+	switch {
+	case cfg.MaxConns > 0:
 		pcfg.MaxConns = cfg.MaxConns
+	case !strings.Contains(cfg.DSN, "pool_max_conns"):
+		pcfg.MaxConns = DefaultMaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {

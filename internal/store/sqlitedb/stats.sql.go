@@ -12,7 +12,7 @@ import (
 const dispatchLatencies = `-- name: DispatchLatencies :many
 SELECT CAST(a.started_at - t.ready_at AS BIGINT) AS ms
 FROM attempts a JOIN tasks t ON t.id = a.task_id
-WHERE a.run_id BETWEEN ?1 AND ?2 AND a.number = 1 AND a.started_at > 0
+WHERE a.run_id >= ?1 AND a.run_id <= ?2 AND a.number = 1 AND a.started_at > 0
 `
 
 type DispatchLatenciesParams struct {
@@ -23,12 +23,7 @@ type DispatchLatenciesParams struct {
 // How long the first attempts of runs from_run..to_run took from their task
 // becoming ready to running, in milliseconds.
 func (q *Queries) DispatchLatencies(ctx context.Context, arg DispatchLatenciesParams) ([]int64, error) {
-	rows, err := q.query(ctx, q.dispatchLatenciesStmt, dispatchLatencies,
-		arg.FromRun,
-		arg.FromRun,
-		arg.ToRun,
-		arg.ToRun,
-	)
+	rows, err := q.query(ctx, q.dispatchLatenciesStmt, dispatchLatencies, arg.FromRun, arg.ToRun)
 	if err != nil {
 		return nil, err
 	}

@@ -312,3 +312,33 @@ func TestAttemptsCancelRun(t *testing.T) {
 		}
 	})
 }
+
+func TestDispatchLatencies(t *testing.T) {
+	t.Parallel()
+	ForEach(t, func(t *testing.T, s store.Store) {
+		w := newWorker(t, s, uniq("w"), "z1", 60_000)
+		var runs []int64
+		for range 4 {
+			f := newAttemptFixture(t, s, 1)
+			runs = append(runs, f.run.ID)
+			id := dispatch(t, s, f.tasks[0], w)
+			if len(runs) < 4 { // the last one stays dispatched: no latency yet
+				start(t, s, id, w.ID)
+			}
+		}
+		// The range takes the runs from its first to its last, both
+		// included, and counts only attempts that started.
+		got := read(t, s, func(tx store.Tx) ([]int64, error) {
+			return tx.Stats().DispatchLatencies(t.Context(), runs[1], runs[3])
+		})
+		if len(got) != 2 {
+			t.Fatalf("DispatchLatencies(%d..%d) = %v, want 2 values (runs %d and %d)", runs[1], runs[3], got,
+				runs[1], runs[2])
+		}
+		for _, ms := range got {
+			if ms < 0 || ms > 60_000 {
+				t.Errorf("latency %d ms, want a small positive figure", ms)
+			}
+		}
+	})
+}
