@@ -37,7 +37,7 @@ func WithActor(actor string) Option { return func(c *Client) { c.actor = actor }
 // New returns a client of the servers at urls (comma-separated lists are
 // split too); with none, DefaultURL.
 func New(urls []string, opts ...Option) (*Client, error) {
-	c := &Client{http: &http.Client{}}
+	c := &Client{http: &http.Client{Transport: newTransport()}}
 	for _, u := range urls {
 		for _, part := range strings.Split(u, ",") {
 			part = strings.TrimRight(strings.TrimSpace(part), "/")
@@ -57,6 +57,16 @@ func New(urls []string, opts ...Option) (*Client, error) {
 		o(c)
 	}
 	return c, nil
+}
+
+// newTransport keeps enough idle connections per server for a worker's
+// concurrent requests (a long-poll claim, heartbeats, reports, logs) and a
+// client's parallel calls; the default two would close and reopen
+// connections all the time.
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 32
+	return t
 }
 
 // URLs returns the servers the client uses.

@@ -29,7 +29,8 @@ func newBenchCmd(g *globals) *cobra.Command {
 			"database it creates and drops: on PostgreSQL (--postgres names the server) and on SQLite.\n" +
 			"Scenarios: " + fmt.Sprint(bench.Scenarios) + ". The baseline is the raw queue lifecycle of the\n" +
 			"same database, so throughput reads as a ratio to what the database can do right now.\n" +
-			"Failover runs real server and worker processes of this binary (PostgreSQL only).",
+			"Fleet and failover run real server (and worker) processes of this binary; failover on\n" +
+			"PostgreSQL only.",
 		Example: "  baton bench\n  baton bench --store postgres --only noop,dag --duration 20s\n" +
 			"  baton bench --json bench.json",
 		Args: cobra.NoArgs,
@@ -103,6 +104,10 @@ func newBenchCmd(g *globals) *cobra.Command {
 	f.Int32Var(&cfg.PoolSize, "pool-size", 0, "PostgreSQL connections per server (default 16)")
 	f.StringSliceVar(&cfg.Only, "only", nil, "scenarios to run (default all)")
 	f.IntVar(&cfg.FailoverTrials, "failover-trials", 20, "worker kills timed by the failover scenario")
+	f.Int64Var(&cfg.Backlog, "backlog", 100_000, "queued tasks the backlog scenario builds, then drains")
+	f.Int64Var(&cfg.History, "history", 1_000_000, "finished attempts stored before the history scenario times API reads")
+	f.IntVar(&cfg.APIRequests, "api-requests", 100, "requests timed per API read")
+	f.IntVar(&cfg.Fleet, "fleet", 500, "simulated workers heartbeating against one server process")
 	f.StringVar(&jsonPath, "json", "", "also write the figures as JSON to this file")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the whole bench to this file (go tool pprof)")
 	return cmd

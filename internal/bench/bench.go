@@ -38,13 +38,22 @@ type Config struct {
 	// (default 20; Postgres only). Binary is the baton binary it runs.
 	FailoverTrials int
 	Binary         string
-	Logger         *slog.Logger
+	// Backlog is the queue depth the backlog scenario builds (default
+	// 100,000 tasks); History the attempts the history scenario stores
+	// (default 1,000,000) before timing API reads, each APIRequests times
+	// (default 100); Fleet the simulated workers heartbeating against one
+	// server process (default 500).
+	Backlog     int64
+	History     int64
+	APIRequests int
+	Fleet       int
+	Logger      *slog.Logger
 	// Progress receives a line as each scenario starts and ends.
 	Progress func(format string, args ...any)
 }
 
 // Scenarios are the measurements, in the order they run.
-var Scenarios = []string{"baseline", "noop", "shell", "dag", "latency", "failover"}
+var Scenarios = []string{"baseline", "noop", "shell", "dag", "latency", "backlog", "history", "fleet", "failover"}
 
 func (c Config) withDefaults() Config {
 	c.Duration = cmp.Or(c.Duration, 60*time.Second)
@@ -52,6 +61,10 @@ func (c Config) withDefaults() Config {
 	c.Workers = cmp.Or(c.Workers, 4)
 	c.Capacity = cmp.Or(c.Capacity, 500)
 	c.FailoverTrials = cmp.Or(c.FailoverTrials, 20)
+	c.Backlog = cmp.Or(c.Backlog, 100_000)
+	c.History = cmp.Or(c.History, 1_000_000)
+	c.APIRequests = cmp.Or(c.APIRequests, 100)
+	c.Fleet = cmp.Or(c.Fleet, 500)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -81,9 +94,12 @@ type Report struct {
 	// LatencyLow and LatencyHalfPeak: task ready → attempt running.
 	LatencyLow *Summary `json:"latency_low,omitempty"`
 	// CommitLow: a one-row insert's commit, at the same low rate.
-	CommitLow       *Summary `json:"commit_latency_low,omitempty"`
-	LatencyHalfPeak *Summary `json:"latency_half_peak,omitempty"`
-	HalfPeakRate    float64  `json:"half_peak_rate,omitempty"`
+	CommitLow       *Summary    `json:"commit_latency_low,omitempty"`
+	LatencyHalfPeak *Summary    `json:"latency_half_peak,omitempty"`
+	HalfPeakRate    float64     `json:"half_peak_rate,omitempty"`
+	Backlog         *Backlog    `json:"backlog,omitempty"`
+	History         *APILatency `json:"history,omitempty"`
+	Fleet           *Fleet      `json:"fleet,omitempty"`
 	// Failover: SIGKILL of a worker → its task running elsewhere.
 	Failover *Summary `json:"failover,omitempty"`
 }
@@ -139,12 +155,18 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		{"shell", func() (err error) { r.Shell, err = e.sustained(ctx, cfg, "bench-shell", r.Baseline); return err }},
 		{"dag", func() (err error) { r.FanOut, r.Chain, err = e.dags(ctx); return err }},
 		{"latency", func() error { return e.latencies(ctx, r) }},
+		{"backlog", func() (err error) { r.Backlog, err = e.backlog(ctx, cfg.Backlog); return err }},
+		{"history", func() (err error) { r.History, err = e.history(ctx, cfg.History, cfg.APIRequests); return err }},
 	} {
 		if err := step(s.name, s.f); err != nil {
 			return nil, err
 		}
 	}
 	e.stop()
+	err = step("fleet", func() (err error) { r.Fleet, err = fleet(ctx, cfg, cfg.Fleet, cfg.Duration/2); return err })
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Store == "postgres" {
 		err = step("failover", func() (err error) { r.Failover, err = failover(ctx, cfg); return err })
 		if err != nil {

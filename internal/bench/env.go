@@ -30,6 +30,14 @@ type database struct {
 	drop    func()
 }
 
+// url names the database as `baton server --database` takes it.
+func (d *database) url() string {
+	if d.dialect == "sqlite" {
+		return "sqlite:" + d.dsn
+	}
+	return d.dsn
+}
+
 // newDatabase creates a fresh database: on Postgres a new database on the
 // admin DSN's server, on SQLite a new file in dir.
 func newDatabase(ctx context.Context, dialect, adminDSN, dir string) (*database, error) {
@@ -88,6 +96,7 @@ type env struct {
 	server   *server.Server
 	api      *client.Client
 	workers  []*worker.Agent
+	zones    []string // of the workers, each once
 }
 
 // startEnv opens the store and starts the server and n workers of
@@ -116,8 +125,12 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 		return nil, err
 	}
 	for i := range n {
+		zone := string(rune('a' + i%3))
+		if i < 3 {
+			e.zones = append(e.zones, zone)
+		}
 		a, err := worker.New(worker.Config{
-			Servers: []string{url}, Name: "bench-" + strconv.Itoa(i), Zone: string(rune('a' + i%3)),
+			Servers: []string{url}, Name: "bench-" + strconv.Itoa(i), Zone: zone,
 			Capacity: cu, MaxTasks: int(min(cu, 1000)), WorkDir: filepath.Join(cfg.Dir, "work", strconv.Itoa(i)),
 			Shim: cfg.Shim, Logger: quiet(cfg.Logger),
 		})

@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -83,6 +84,51 @@ func WriteTable(w io.Writer, reports []*Report) error {
 		}
 		return triple(r.LatencyHalfPeak) + " at " + perSecond(r.HalfPeakRate)
 	})
+	row("backlog: queue tasks, nothing claiming", "", func(r *Report) string {
+		if r.Backlog == nil {
+			return ""
+		}
+		return perSecond(r.Backlog.StartRate) + " (" + count(r.Backlog.Tasks) + ")"
+	})
+	row("  drain the queue", "", func(r *Report) string {
+		if r.Backlog == nil {
+			return ""
+		}
+		return perSecond(r.Backlog.DrainRate) + " (" + short(r.Backlog.Drain) + ")"
+	})
+	row("history: load finished attempts", "", func(r *Report) string {
+		if r.History == nil {
+			return ""
+		}
+		return fmt.Sprintf("%s in %s", count(r.History.Attempts), short(r.History.Load))
+	})
+	for _, name := range apiReads {
+		row("  API "+name+", p50/p99/max", "", func(r *Report) string {
+			if r.History == nil {
+				return ""
+			}
+			s := r.History.Reads[name]
+			return triple(&s)
+		})
+	}
+	row("fleet: server CPU idle / with heartbeats", "", func(r *Report) string {
+		if r.Fleet == nil {
+			return ""
+		}
+		return fmt.Sprintf("%.2f / %.2f cores", r.Fleet.IdleCPU, r.Fleet.CPU)
+	})
+	row("  server memory (RSS), end / max", "", func(r *Report) string {
+		if r.Fleet == nil {
+			return ""
+		}
+		return fmt.Sprintf("%d / %d MiB", r.Fleet.RSS>>20, r.Fleet.MaxRSS>>20)
+	})
+	row("  heartbeat round trip, p50/p99/max", "", func(r *Report) string {
+		if r.Fleet == nil {
+			return ""
+		}
+		return triple(&r.Fleet.Heartbeat)
+	})
 	row("failover, SIGKILL -> running elsewhere, p50/p99/max", "p99 <= 5s", func(r *Report) string {
 		return triple(r.Failover)
 	})
@@ -117,12 +163,15 @@ func cmpOr(s, def string) string {
 	return s
 }
 
-func perSecond(v float64) string {
-	s := strconv.FormatFloat(v, 'f', 0, 64)
+func perSecond(v float64) string { return count(int64(math.Round(v))) + "/s" }
+
+// count prints an integer with thousands separators.
+func count(n int64) string {
+	s := strconv.FormatInt(n, 10)
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]
 	}
-	return s + "/s"
+	return s
 }
 
 func triple(s *Summary) string {

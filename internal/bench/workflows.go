@@ -29,7 +29,13 @@ func workflows() []client.SourceFile {
 	for i := 1; i < chainLength; i++ {
 		fmt.Fprintf(&chain, "  - {name: t%d, noop: true, needs: [t%d]}\n", i, i-1)
 	}
+	var history strings.Builder
+	history.WriteString("name: bench-history\ntasks:\n")
+	for i := range historyTasks {
+		fmt.Fprintf(&history, "  - {name: t%d, noop: true}\n", i)
+	}
 	return []client.SourceFile{
+		{Filename: "bench-history.yaml", Content: history.String()},
 		{Filename: "bench-noop.yaml", Content: "name: bench-noop\ntasks:\n  - {name: t, noop: true}\n"},
 		{Filename: "bench-shell.yaml", Content: "name: bench-shell\ntasks:\n  - {name: t, run: \"true\"}\n"},
 		{Filename: "bench-fan.yaml", Content: fan.String()},

@@ -50,22 +50,73 @@ func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) error 
 
 const listEvents = `-- name: ListEvents :many
 SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone FROM events
-WHERE (CAST($1 AS BIGINT) = 0 OR run_id = $1)
-  AND (CAST($2 AS TEXT) = '' OR kind = $2)
-  AND id > CAST($3 AS BIGINT)
+WHERE (CAST($1 AS TEXT) = '' OR kind = $1)
+  AND id > CAST($2 AS BIGINT)
 ORDER BY id
-LIMIT CAST($4 AS BIGINT)
+LIMIT CAST($3 AS BIGINT)
 `
 
 type ListEventsParams struct {
+	Kind    string
+	AfterID int64
+	Limit   int64
+}
+
+// Every event in ID order (a run's: ListRunEvents, which its index serves).
+func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event, error) {
+	rows, err := q.db.Query(ctx, listEvents, arg.Kind, arg.AfterID, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Event
+	for rows.Next() {
+		var i Event
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.Kind,
+			&i.Actor,
+			&i.RunID,
+			&i.TaskID,
+			&i.Task,
+			&i.AttemptID,
+			&i.WorkerID,
+			&i.OldState,
+			&i.NewState,
+			&i.Reason,
+			&i.Zone,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listRunEvents = `-- name: ListRunEvents :many
+SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone FROM events
+WHERE run_id = $1 AND run_id <> 0
+  AND (CAST($2 AS TEXT) = '' OR kind = $2)
+  AND id > CAST($3 AS BIGINT)
+ORDER BY run_id, id
+LIMIT CAST($4 AS BIGINT)
+`
+
+type ListRunEventsParams struct {
 	RunID   int64
 	Kind    string
 	AfterID int64
 	Limit   int64
 }
 
-func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event, error) {
-	rows, err := q.db.Query(ctx, listEvents,
+// A run's events in ID order. run_id <> 0 lets the partial index serve
+// whatever run is asked for.
+func (q *Queries) ListRunEvents(ctx context.Context, arg ListRunEventsParams) ([]Event, error) {
+	rows, err := q.db.Query(ctx, listRunEvents,
 		arg.RunID,
 		arg.Kind,
 		arg.AfterID,

@@ -325,7 +325,10 @@ func (s stats) DispatchLatencies(ctx context.Context, fromRun, toRun int64) ([]i
 type events struct{ q *db.Queries }
 
 func (e events) List(ctx context.Context, f store.EventFilter) ([]store.Event, error) {
-	return many(toEvent)(e.q.ListEvents(ctx, db.ListEventsParams(f)))
+	if f.RunID != 0 {
+		return many(toEvent)(e.q.ListRunEvents(ctx, db.ListRunEventsParams(f)))
+	}
+	return many(toEvent)(e.q.ListEvents(ctx, db.ListEventsParams{Kind: f.Kind, AfterID: f.AfterID, Limit: f.Limit}))
 }
 
 type logs struct{ q *db.Queries }

@@ -144,6 +144,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listRunAttemptsStmt, err = db.PrepareContext(ctx, listRunAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRunAttempts: %w", err)
 	}
+	if q.listRunEventsStmt, err = db.PrepareContext(ctx, listRunEvents); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRunEvents: %w", err)
+	}
 	if q.listRunOutputsStmt, err = db.PrepareContext(ctx, listRunOutputs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRunOutputs: %w", err)
 	}
@@ -433,6 +436,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listRunAttemptsStmt: %w", cerr)
 		}
 	}
+	if q.listRunEventsStmt != nil {
+		if cerr := q.listRunEventsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRunEventsStmt: %w", cerr)
+		}
+	}
 	if q.listRunOutputsStmt != nil {
 		if cerr := q.listRunOutputsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listRunOutputsStmt: %w", cerr)
@@ -652,6 +660,7 @@ type Queries struct {
 	listLogsStmt           *sql.Stmt
 	listRecentWorkersStmt  *sql.Stmt
 	listRunAttemptsStmt    *sql.Stmt
+	listRunEventsStmt      *sql.Stmt
 	listRunOutputsStmt     *sql.Stmt
 	listRunTasksStmt       *sql.Stmt
 	listRunsStmt           *sql.Stmt
@@ -726,6 +735,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listLogsStmt:           q.listLogsStmt,
 		listRecentWorkersStmt:  q.listRecentWorkersStmt,
 		listRunAttemptsStmt:    q.listRunAttemptsStmt,
+		listRunEventsStmt:      q.listRunEventsStmt,
 		listRunOutputsStmt:     q.listRunOutputsStmt,
 		listRunTasksStmt:       q.listRunTasksStmt,
 		listRunsStmt:           q.listRunsStmt,
