@@ -154,7 +154,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		{"noop", func() (err error) { r.Noop, err = e.sustained(ctx, cfg, "bench-noop", r.Baseline); return err }},
 		{"shell", func() (err error) { r.Shell, err = e.sustained(ctx, cfg, "bench-shell", r.Baseline); return err }},
 		{"dag", func() (err error) { r.FanOut, r.Chain, err = e.dags(ctx); return err }},
-		{"latency", func() error { return e.latencies(ctx, r) }},
+		{"latency", func() error { return e.latencies(ctx, cfg, r) }},
 		{"backlog", func() (err error) { r.Backlog, err = e.backlog(ctx, cfg.Backlog); return err }},
 		{"history", func() (err error) { r.History, err = e.history(ctx, cfg.History, cfg.APIRequests); return err }},
 	} {

@@ -71,7 +71,7 @@ func fleet(ctx context.Context, cfg Config, n int, window time.Duration) (*Fleet
 		})
 	}
 	// Let every worker register and settle into its rhythm first.
-	if err := client.Wait(ctx, 5*time.Second); err != nil {
+	if err := client.Wait(ctx, min(5*time.Second, window)); err != nil {
 		return nil, err
 	}
 	mu.Lock()

@@ -47,8 +47,8 @@ func (e *env) history(ctx context.Context, attempts int64, requests int) (*APILa
 		apiReads[0]: func() error { _, err := e.api.Runs(ctx, client.RunFilter{Limit: 50}); return err },
 		apiReads[1]: func() error {
 			p, err := e.api.Runs(ctx, client.RunFilter{Workflow: "bench-history", State: "failed", Limit: 50})
-			if err == nil && len(p.Items) < 50 {
-				err = fmt.Errorf("%d failed runs listed, want 50", len(p.Items))
+			if want := min(50, (last-first+1)/100); err == nil && int64(len(p.Items)) < want {
+				err = fmt.Errorf("%d failed runs listed, want %d", len(p.Items), want)
 			}
 			return err
 		},

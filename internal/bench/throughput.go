@@ -36,15 +36,17 @@ func (e *env) sustained(ctx context.Context, cfg Config, workflow string, base *
 	done := func() int64 { return e.engine.Count("run.succeeded") + e.engine.Count("run.failed") }
 	start := done()
 	var created atomic.Int64
-	backlog := int64(4 * cfg.Workers * startBatch)
+	// Runs started and not yet done: four claims' worth per worker.
+	backlog := int64(4 * float64(cfg.Workers) * cfg.Capacity)
+	batch := max(1, min(startBatch, backlog/producers))
 	prodCtx, stopProducers := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	failed := make(chan error, producers)
 	for range producers {
 		wg.Go(func() {
-			reqs := make([]client.StartRunRequest, startBatch)
+			reqs := make([]client.StartRunRequest, batch)
 			for prodCtx.Err() == nil {
-				if created.Load()-(done()-start) > backlog {
+				if created.Load()-(done()-start) > backlog-batch {
 					_ = client.Wait(prodCtx, 2*time.Millisecond)
 					continue
 				}

@@ -1,0 +1,110 @@
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/baton-sched/baton/internal/bench"
+	"github.com/baton-sched/baton/internal/store/storetest"
+)
+
+// binary is the baton binary the fleet and failover scenarios run.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "baton-bench-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "baton")
+	build := exec.Command("go", "build", "-o", binary, "github.com/baton-sched/baton/cmd/baton")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build baton: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// TestEveryScenarioRuns runs the whole bench at a tiny scale on both
+// stores: it checks that every scenario completes and reports what it
+// measured, not how fast (figures come from `make bench`).
+func TestEveryScenarioRuns(t *testing.T) {
+	for _, st := range []string{"postgres", "sqlite"} {
+		t.Run(st, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+			defer cancel()
+			r, err := bench.Run(ctx, bench.Config{
+				Store: st, AdminDSN: storetest.AdminDSN(), Dir: t.TempDir(),
+				Duration: 3 * time.Second, Window: time.Second, Workers: 2, Capacity: 50,
+				Shim: []string{binary, "task-shim"}, Binary: binary, FailoverTrials: 1,
+				Backlog: 500, History: 2000, APIRequests: 3, Fleet: 10,
+				Progress: func(format string, args ...any) { t.Logf(format, args...) },
+			})
+			if err != nil {
+				t.Fatalf("bench on %s: %v", st, err)
+			}
+			// (Under the race detector, few runs may finish in a window:
+			// every run started was waited for, or Run failed.)
+			for name, tp := range map[string]*bench.Throughput{"baseline": r.Baseline, "noop": r.Noop, "shell": r.Shell} {
+				if tp == nil || len(tp.Windows) != 3 {
+					t.Errorf("%s throughput: %+v, want 3 windows", name, tp)
+				}
+			}
+			if r.Baseline != nil && r.Baseline.Tasks <= 0 {
+				t.Errorf("baseline did nothing: %+v", r.Baseline)
+			}
+			if r.Noop != nil && r.Baseline != nil && r.Noop.RatioToBaseline != r.Noop.PerSecond/r.Baseline.PerSecond {
+				t.Errorf("noop ratio to baseline %v, want %v / %v", r.Noop.RatioToBaseline, r.Noop.PerSecond,
+					r.Baseline.PerSecond)
+			}
+			if r.FanOut == nil || r.FanOut.Total <= 0 || r.Chain == nil || r.Chain.PerHop <= 0 {
+				t.Errorf("DAG figures %+v %+v, want both timed", r.FanOut, r.Chain)
+			}
+			latencies := map[string]*bench.Summary{"dispatch at low load": r.LatencyLow, "commit": r.CommitLow}
+			if r.Noop != nil && r.Noop.PerSecond > 0 {
+				latencies["dispatch at half peak"] = r.LatencyHalfPeak
+			}
+			for name, s := range latencies {
+				if s == nil || s.N == 0 || s.P99 < s.P50 || s.Max < s.P99 {
+					t.Errorf("%s latency %+v, want a distribution", name, s)
+				}
+			}
+			if b := r.Backlog; b == nil || b.Tasks != 500 || b.DrainRate <= 0 {
+				t.Errorf("backlog %+v, want 500 tasks drained", b)
+			}
+			if h := r.History; h == nil || h.Attempts != 2000 || len(h.Reads) != 6 {
+				t.Errorf("history %+v, want 2000 attempts and 6 reads timed", h)
+			}
+			// CPU is counted in clock ticks: a second of ten idle workers
+			// may round to none.
+			if f := r.Fleet; f == nil || f.Heartbeat.N < f.Workers/2 || f.CPU < 0 || f.RSS <= 0 {
+				t.Errorf("fleet %+v, want heartbeats timed and the server measured", f)
+			}
+			if st == "postgres" && (r.Failover == nil || r.Failover.N != 1) {
+				t.Errorf("failover %+v, want one trial", r.Failover)
+			}
+			var table bytes.Buffer
+			if err := bench.WriteTable(&table, []*bench.Report{r}); err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{"noop throughput", "dispatch latency", "drain the queue",
+				"API events of a run", "heartbeat round trip"} {
+				if !strings.Contains(table.String(), want) {
+					t.Errorf("table lacks %q:\n%s", want, table.String())
+				}
+			}
+		})
+	}
+}
