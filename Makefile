@@ -46,9 +46,9 @@ verify: generate ## Check that generated code and go.mod are up to date
 	gofmt -l . | (! grep .)
 
 .PHONY: bench
-bench: ## Run the benchmarks and measure failover time (see docs/performance.md)
+bench: build ## Measure throughput, latency, scale and failover on PostgreSQL and SQLite (about 20 minutes; see docs/performance.md)
+	./$(BIN) bench --json bench.json
 	$(GO) test -run '^$$' -bench Lifecycle -benchtime 2s ./internal/engine/
-	$(GO) test -run '^$$' -bench Failover -benchtime 1x -timeout 20m ./internal/chaos/
 
 .PHONY: clean
 clean: ## Remove build output and the dev data directory
