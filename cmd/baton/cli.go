@@ -39,6 +39,9 @@ func clientCommands(g *globals) []*cobra.Command {
 		newEventsCmd(g),
 		newWorkflowsCmd(g),
 		newWorkflowCmd(g),
+		newSchedulesCmd(g),
+		newScheduleCmd(g),
+		newBackfillCmd(g),
 	}
 	for _, c := range cmds {
 		explainErrors(g, c)

@@ -100,6 +100,9 @@ func (o *op) apply(p parsed) (Applied, error) {
 		return Applied{}, err
 	}
 	wf.LatestVersion, wf.LatestVersionID, wf.LatestDigest = v.Version, v.ID, p.digest
+	if err := o.syncSchedules(wf, p.def); err != nil {
+		return Applied{}, err
+	}
 	o.record(store.NewEvent{Kind: "workflow.applied", NewState: fmt.Sprintf("v%d", v.Version),
 		Reason: fmt.Sprintf("workflow %s version %d", wf.Name, v.Version)})
 	return Applied{Workflow: wf, Version: v, Changed: true}, nil

@@ -19,38 +19,48 @@ func (e *Engine) CancelRun(ctx context.Context, runID int64, actor, reason strin
 		if err != nil {
 			return notFound(err, "run %d", runID)
 		}
-		ended, err := o.Runs().FinishMany(o.ctx, []store.RunFinish{{ID: runID, State: store.RunCancelled, Reason: reason}})
-		if err != nil {
-			return err
-		}
-		if len(ended) == 0 {
+		cancelled, err := o.cancelRun(run, reason)
+		if err == nil && !cancelled {
 			return fmt.Errorf("run %d is %s: %w", runID, run.State, ErrFinished)
 		}
-		o.record(store.NewEvent{Kind: "run.cancelled", RunID: runID, OldState: run.State,
-			NewState: store.RunCancelled, Reason: reason})
-		// Tasks first: a claim that raced us holds the task row, so by the
-		// time this update passes it, the claim's attempt is visible below.
-		tasks, err := o.Tasks().CancelRun(o.ctx, runID, reason)
-		if err != nil {
-			return err
-		}
-		attempts, err := o.Attempts().CancelRun(o.ctx, runID, reason)
-		if err != nil {
-			return err
-		}
-		for _, t := range tasks {
-			o.record(store.NewEvent{Kind: "task.cancelled", RunID: runID, TaskID: t.ID, Task: t.Name,
-				NewState: store.TaskCancelled, Reason: reason})
-		}
-		for _, a := range attempts {
-			o.record(store.NewEvent{Kind: "attempt.cancelled", RunID: runID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,
-				WorkerID: a.WorkerID, NewState: store.AttemptCancelled, Reason: reason})
-		}
-		_, err = o.Runs().AddProgressMany(o.ctx, []store.RunDelta{{ID: runID, Done: int64(len(tasks))}})
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("cancel run %d: %w", runID, err)
 	}
 	return nil
+}
+
+// cancelRun cancels run, its unfinished tasks and its live attempts; false
+// if the run had already finished.
+func (o *op) cancelRun(run store.Run, reason string) (bool, error) {
+	ended, err := o.Runs().FinishMany(o.ctx, []store.RunFinish{{ID: run.ID, State: store.RunCancelled, Reason: reason}})
+	if err != nil {
+		return false, err
+	}
+	if len(ended) == 0 {
+		return false, nil
+	}
+	o.record(store.NewEvent{Kind: "run.cancelled", RunID: run.ID, OldState: run.State,
+		NewState: store.RunCancelled, Reason: reason})
+	// Tasks first: a claim that raced us holds the task row, so by the
+	// time this update passes it, the claim's attempt is visible below.
+	tasks, err := o.Tasks().CancelRun(o.ctx, run.ID, reason)
+	if err != nil {
+		return false, err
+	}
+	attempts, err := o.Attempts().CancelRun(o.ctx, run.ID, reason)
+	if err != nil {
+		return false, err
+	}
+	for _, t := range tasks {
+		o.record(store.NewEvent{Kind: "task.cancelled", RunID: run.ID, TaskID: t.ID, Task: t.Name,
+			NewState: store.TaskCancelled, Reason: reason})
+	}
+	for _, a := range attempts {
+		o.record(store.NewEvent{Kind: "attempt.cancelled", RunID: run.ID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,
+			WorkerID: a.WorkerID, NewState: store.AttemptCancelled, Reason: reason})
+	}
+	_, err = o.Runs().AddProgressMany(o.ctx, []store.RunDelta{{ID: run.ID, Done: int64(len(tasks))}})
+	return err == nil, err
 }

@@ -23,6 +23,7 @@ type StartRequest struct {
 	IdempotencyKey string
 	Priority       int64
 	ScheduledAt    time.Time // zero for runs not started by a schedule
+	ScheduleID     int64     // the schedule that fired the run, 0 for none
 	Actor          string
 }
 
@@ -218,7 +219,7 @@ func (o *op) newRun(wf store.Workflow, req StartRequest) (newRun, error) {
 		WorkflowID: wf.ID, Workflow: wf.Name, VersionID: versionID, Version: version,
 		State: store.RunRunning, Params: string(paramsJSON), IdempotencyKey: req.IdempotencyKey,
 		Priority: req.Priority, ScheduledAt: scheduledAt, CreatedBy: req.Actor,
-		TasksTotal: int64(len(p.graph.Nodes)),
+		TasksTotal: int64(len(p.graph.Nodes)), ScheduleID: req.ScheduleID,
 	}}, nil
 }
 

@@ -55,6 +55,7 @@ func (s *Server) registerWorkflows(api huma.API) {
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
+		s.scheduler.Wake()
 		out := &applyOutput{}
 		out.Body.Applied = make([]client.Applied, len(applied))
 		for i, a := range applied {

@@ -35,6 +35,7 @@ func (s *Server) routes() http.Handler {
 	s.registerEvents(api)
 	s.registerWorkerProtocol(api)
 	s.registerZones(api)
+	s.registerSchedules(api)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})

@@ -53,14 +53,15 @@ func (c Config) withDefaults() Config {
 // Server serves the HTTP API and runs the background loops. It holds no
 // state of its own: any number of servers may share one database.
 type Server struct {
-	cfg     Config
-	id      string // this server's identity in leader leases
-	engine  *engine.Engine
-	log     *slog.Logger
-	handler http.Handler
-	sweeper *Sweeper
-	elector *Elector
-	leader  []*loop // work of the leading server
+	cfg       Config
+	id        string // this server's identity in leader leases
+	engine    *engine.Engine
+	log       *slog.Logger
+	handler   http.Handler
+	sweeper   *Sweeper
+	scheduler *scheduler
+	elector   *Elector
+	leader    []*loop // work of the leading server
 
 	mu       sync.Mutex
 	http     *http.Server
@@ -78,6 +79,7 @@ func New(e *engine.Engine, cfg Config) *Server {
 		stopping: make(chan struct{})}
 	s.handler = s.routes()
 	s.sweeper = NewSweeper(e, SweeperConfig{Interval: cfg.SweepInterval, Logger: cfg.Logger})
+	s.scheduler = newScheduler(e, cfg.Logger)
 	s.elector = NewElector(e, ElectorConfig{Name: "loops", Holder: s.id, TTL: cfg.LeaderTTL, Logger: cfg.Logger})
 	s.leader = []*loop{{interval: cfg.MonitorInterval, run: leaderOnly(s.elector, s.recordZoneHealth)}}
 	if cfg.VacuumInterval > 0 {
@@ -122,6 +124,7 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 	}()
 	s.sweeper.Start(ctx)
+	s.scheduler.Start(ctx)
 	s.elector.Start(ctx)
 	for _, l := range s.leader {
 		l.Start(ctx)
@@ -145,6 +148,7 @@ func (s *Server) Stop() {
 		l.Stop()
 	}
 	s.sweeper.Stop()
+	s.scheduler.Stop()
 	s.elector.Stop()
 	if h == nil {
 		return

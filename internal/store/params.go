@@ -26,6 +26,7 @@ type NewRun struct {
 	ScheduledAt    int64
 	CreatedBy      string
 	TasksTotal     int64
+	ScheduleID     int64
 }
 
 // RunFilter selects runs, newest first. Zero fields match everything,
@@ -247,4 +248,16 @@ type WorkerUsage struct {
 	WorkerID string
 	Running  int64
 	UsedCU   float64
+}
+
+// NewSchedule is a schedule to insert.
+type NewSchedule struct {
+	WorkflowID int64
+	Workflow   string
+	Name       string
+	Spec       string
+	NextFireAt int64
+	FireAt     int64
+	Paused     bool
+	Note       string
 }

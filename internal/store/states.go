@@ -10,6 +10,11 @@ const (
 	RunCancelled = "cancelled"
 )
 
+// RunTerminal reports whether a run in state has finished.
+func RunTerminal(state string) bool {
+	return state == RunSucceeded || state == RunFailed || state == RunCancelled
+}
+
 // Task states.
 const (
 	TaskPending        = "pending"

@@ -50,6 +50,7 @@ type Tx interface {
 	Zones() Zones
 	Leaders() Leaders
 	Marks() Marks
+	Schedules() Schedules
 	Stats() Stats
 	// NotifyWork wakes waiting claims once the transaction commits.
 	NotifyWork()
@@ -207,6 +208,36 @@ type Marks interface {
 	// Advance moves the mark to now; false if another server moved it
 	// since prev was read.
 	Advance(ctx context.Context, name string, prev int64) (bool, error)
+}
+
+// Schedules stores the schedules of workflows and when they fire next,
+// in milliseconds by the database clock.
+type Schedules interface {
+	// Now returns the database's time.
+	Now(ctx context.Context) (int64, error)
+	Insert(ctx context.Context, s NewSchedule) (Schedule, error)
+	// UpdateSpec replaces a schedule's definition and next due time.
+	UpdateSpec(ctx context.Context, id int64, spec string, nextFireAt, fireAt int64) error
+	Delete(ctx context.Context, id int64) error
+	// ListWorkflow returns a workflow's schedules by name, List all of
+	// them by workflow and name.
+	ListWorkflow(ctx context.Context, workflowID int64) ([]Schedule, error)
+	List(ctx context.Context) ([]Schedule, error)
+	Get(ctx context.Context, workflow, name string) (Schedule, error)
+	// Lock returns the schedule, locked until the transaction ends.
+	Lock(ctx context.Context, workflow, name string) (Schedule, error)
+	// Due returns up to limit schedules, not paused, whose fire time has
+	// come or with buffered runs, locked (Postgres: others' locked rows
+	// skipped).
+	Due(ctx context.Context, limit int64) ([]Schedule, error)
+	SetFiring(ctx context.Context, id, nextFireAt, fireAt int64, buffered string) error
+	SetPaused(ctx context.Context, id int64, paused bool, note string, nextFireAt, fireAt int64) error
+	// NextFire returns the earliest fire time of a schedule not paused (0
+	// for none) and the database's time.
+	NextFire(ctx context.Context) (fireAt, now int64, err error)
+	// RecentRuns returns the latest limit runs a schedule fired, newest
+	// first.
+	RecentRuns(ctx context.Context, scheduleID, limit int64) ([]ScheduledRun, error)
 }
 
 // Stats reads figures about work done, for benchmarks and reports.

@@ -48,6 +48,7 @@ type Run struct {
 	CreatedAt      int64
 	StartedAt      int64
 	FinishedAt     int64
+	ScheduleID     int64 // the schedule that fired the run, 0 for none
 }
 
 // Task is one task of one run. Idx is the task's index in the version's
@@ -171,4 +172,30 @@ type LeaderLease struct {
 	Holder    string
 	Term      int64
 	ExpiresAt int64
+}
+
+// Schedule is a schedule of a workflow and its firing state. Times are
+// milliseconds since the Unix epoch.
+type Schedule struct {
+	ID         int64
+	WorkflowID int64
+	Workflow   string
+	Name       string
+	Spec       string // JSON of the definition's workflow.Schedule
+	NextFireAt int64  // the next due time; 0 once the schedule has ended
+	FireAt     int64  // NextFireAt plus jitter: when it fires
+	Buffered   string // JSON array of due times waiting to start, '' for none
+	Paused     bool
+	Note       string
+	CreatedAt  int64
+	UpdatedAt  int64
+}
+
+// ScheduledRun is a run a schedule fired: its state and when it was due
+// and created.
+type ScheduledRun struct {
+	ID          int64
+	State       string
+	ScheduledAt int64
+	CreatedAt   int64
 }

@@ -16,6 +16,9 @@ import (
 type validator struct {
 	src *source
 	ps  *problems
+	// schedules holds where each of Definition.Schedules was written
+	// (schedule or schedules[i]); nil for an item that is not an object.
+	schedules []path
 }
 
 var (
@@ -81,6 +84,7 @@ func (v *validator) decode() *Definition {
 			}
 		}
 	}
+	d.Schedules = v.decodeSchedules(root)
 	return d
 }
 

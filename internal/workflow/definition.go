@@ -17,6 +17,10 @@ type Definition struct {
 	// Tasks are the nodes of the DAG, in definition order (which breaks ties
 	// in Graph's order). There is at least one.
 	Tasks []Task `json:"tasks"`
+	// Schedules fire runs of the workflow by themselves. YAML may give one
+	// as `schedule:` (named "default") or several as `schedules:`; Parse
+	// returns them here in either case.
+	Schedules []Schedule `json:"schedules,omitempty"`
 }
 
 // Param declares a run parameter. A parameter without a default must be given
@@ -84,6 +88,50 @@ type Task struct {
 	Rerunnable *bool `json:"rerunnable,omitempty"`
 	// Retry overrides Defaults.Retry.
 	Retry *Retry `json:"retry,omitempty"`
+}
+
+// Schedule is one schedule of a workflow: when it fires runs (see package
+// schedule, which Spec feeds), what it does about missed and overlapping
+// runs, and the parameters of its runs. Parse checks every field, and that
+// Params give every required parameter of the workflow and no other.
+type Schedule struct {
+	// Name is unique in the workflow; same rules as task names. Required
+	// in `schedules:`; "default" for the `schedule:` shorthand (where a
+	// name may still be given).
+	Name string `json:"name"`
+	// Cron says when the schedule is due: five cron fields, six with
+	// seconds first, a macro such as @daily, or "@every 30s" (see
+	// schedule.Spec).
+	Cron string `json:"cron"`
+	// Timezone is the IANA zone the cron fields are read in; empty means
+	// UTC.
+	Timezone string `json:"timezone,omitempty"`
+	// Start and End, when set, bound the due times (both included). RFC
+	// 3339 in YAML.
+	Start time.Time `json:"start,omitzero"`
+	End   time.Time `json:"end,omitzero"`
+	// Jitter, when set, delays each firing by up to that much, the same
+	// delay on every server (schedule.Schedule.JitterFor).
+	Jitter Duration `json:"jitter,omitzero"`
+	// Catchup is what happens to due times missed while no server fired
+	// them: "none", "latest" or "all" (see schedule.Catchup); empty means
+	// "latest".
+	Catchup string `json:"catchup,omitempty"`
+	// CatchupWindow bounds how late a due time may fire: for "all", how
+	// far back missed due times are still fired; for "none", how late a
+	// tick may be and still fire; "latest" ignores it. Zero means the
+	// engine's default.
+	CatchupWindow Duration `json:"catchup_window,omitzero"`
+	// Overlap is what happens when the schedule is due while a run it
+	// started is still active: "skip", "buffer_one", "buffer_all",
+	// "cancel_other" or "allow_all" (see schedule.Overlap); empty means
+	// "skip".
+	Overlap string `json:"overlap,omitempty"`
+	// Params are the parameters of the runs it starts; numbers and
+	// booleans are kept as written, like Param.Default.
+	Params map[string]string `json:"params,omitempty"`
+	// Paused schedules are created paused: they fire nothing until resumed.
+	Paused bool `json:"paused,omitempty"`
 }
 
 // Retry is a task's retry policy, as written: Parse checks that it sets

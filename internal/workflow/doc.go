@@ -10,9 +10,11 @@
 //	    │ checkSchema: schema.json (draft 2020-12); errors → path, line, words
 //	    ▼
 //	validator.decode: Definition, checking single fields (durations, retry
-//	    │ strategies, key names, labels and zones, empty commands)
+//	    │ strategies, key names, labels and zones, empty commands, schedule
+//	    │ timing through package schedule)
 //	    ▼
-//	validator.check: duplicate names, needs, cycles, template references
+//	validator.check: duplicate names, needs, cycles, template references,
+//	    │ schedule names and params
 //	    │ all problems collected → *ValidationError, or
 //	    ▼
 //	*Definition ──Graph()──▶ *Graph (topological order, defaults applied)
@@ -29,6 +31,20 @@
 // parameters, outputs of upstream tasks only); Render fills them in when an
 // attempt starts, and Node.OutputRefs tells the engine which task outputs to
 // load first.
+//
+// # Schedules
+//
+// A definition may carry schedules (Definition.Schedules), written as one
+// `schedule:` or a `schedules:` list; Parse folds the first into the
+// second, so stored JSON has only `schedules`. Their timing is package
+// schedule's: decodeSchedule hands Schedule.Spec to schedule.Parse and
+// reports each schedule.FieldError at the field it names. The catch-up
+// and overlap policies are enums in schema.json that the decoder checks
+// too, wording its message as the schema's so that a bad value is
+// reported once; TestScheduleInStep keeps both in step with package
+// schedule. Parse also checks that every schedule gives each required
+// parameter and no undeclared one, so a scheduled run never fails
+// ResolveParams.
 //
 // # Placement
 //

@@ -28,6 +28,8 @@ func FuzzParse(f *testing.F) {
 		"name: x\ndefaults:\n  retry: {strategy: exponential, max_attempts: 5, delay: 1s, factor: 1.5, max_delay: 1m, jitter: 0.3, retry_on: [failed, lost]}\ntasks: [{name: a, run: a}]\n",
 		"name: x\ntasks:\n  - {name: a, run: a, retry: {strategy: failure_rate, max_failures: 2, interval: 10m, delay: \"0\", retry_on: [timed_out]}}\n",
 		"name: x\ntasks:\n  - {name: a, run: a, retry: {strategy: fixed, max_attempts: 2, retry_on: [failed, failed], factor: 1}}\n",
+		"name: x\nparams: {day: }\nschedule: {cron: \"*/15 * 1 * * *\", timezone: Europe/Berlin, start: 2026-01-01T00:00:00.5+01:00, jitter: 1m, params: {day: 1.10}}\ntasks: [{name: a, run: a}]\n",
+		"name: x\nschedules:\n  - {name: a, cron: \"@every 90s\", catchup: all, catchup_window: 1d, overlap: buffer_all, paused: true}\n  - {name: b, cron: \"@daily\", end: 2030-01-01T00:00:00Z}\ntasks: [{name: a, run: a}]\n",
 		"",
 		"---\n...\n",
 		"[",

@@ -11,16 +11,17 @@ import (
 
 // Parse reads a workflow definition written in YAML or JSON and validates it
 // whole: structure against the JSON Schema (see Schema), then names,
-// dependencies, durations, retry policies and templates.
+// dependencies, durations, retry policies, templates and schedules.
 //
 // filename is used only in messages. If anything is wrong, Parse returns a
 // nil Definition and a *ValidationError listing every problem, ordered by
 // line, each with its field path. Any other error is an internal fault.
 //
 // The returned Definition holds what the user wrote, normalised: every
-// retry policy is a *Retry (the "none" shorthand expanded), and every
-// parameter default and label value a string. Fields a task leaves unset stay unset; Graph
-// applies Defaults.
+// retry policy is a *Retry (the "none" shorthand expanded), every
+// parameter default, label value and schedule parameter a string, and a
+// `schedule:` shorthand is Schedules[0] (named "default" unless it has a
+// name). Fields a task leaves unset stay unset; Graph applies Defaults.
 func Parse(filename string, src []byte) (*Definition, error) {
 	ps := &problems{quiet: map[string]bool{}}
 	doc := readDocument(src, ps)

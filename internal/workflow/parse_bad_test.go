@@ -33,7 +33,7 @@ func TestParseRejects(t *testing.T) {
 		{"infinite number", "name: x\ntasks:\n  - name: a\n    run: a\n    cu: .inf\n", "finite number", "tasks[0].cu", 5},
 
 		// Unknown fields, everywhere.
-		{"unknown top field", "name: x\nschedule: daily\ntasks: [{name: a, run: a}]\n", `unknown field "schedule"`, "", 2},
+		{"unknown top field", "name: x\ntrigger: daily\ntasks: [{name: a, run: a}]\n", `unknown field "trigger"`, "", 2},
 		{"unknown task field", "name: x\ntasks:\n  - name: a\n    run: a\n    retires: 3\n", `unknown field "retires" (did you mean "retry"?)`, "tasks[0]", 5},
 		{"unknown defaults field", "name: x\ndefaults:\n  timeuot: 1h\ntasks: [{name: a, run: a}]\n", `unknown field "timeuot" (did you mean "timeout"?)`, "defaults", 3},
 		{"unknown retry field", "name: x\ntasks:\n  - name: a\n    run: a\n    retry:\n      strategy: fixed\n      max_attempts: 2\n      backoff: 2\n", `unknown field "backoff"`, "tasks[0].retry", 8},
@@ -202,6 +202,62 @@ func TestParseRejects(t *testing.T) {
 		{"output in defaults env", "name: x\ndefaults:\n  env:\n    F: ${{ tasks.a.outputs.f }}\ntasks:\n  - name: a\n    run: a\n", "task a is not upstream of task a", "defaults.env.F", 4},
 		{"param in defaults env", "name: x\ndefaults:\n  env:\n    DAY: ${{ params.day }}\ntasks:\n  - name: a\n    run: a\n", `parameter "day" is not declared`, "defaults.env.DAY", 4},
 		{"error inside a block", "name: x\ntasks:\n  - name: a\n    run: |\n      echo start\n      echo ${{ run.date }}\n      echo end\n", "run.date: unknown reference", "tasks[0].run", 6},
+
+		// Schedules: the document.
+		{"schedule and schedules", "name: x\nschedule:\n  cron: \"@daily\"\nschedules:\n  - {name: b, cron: \"@hourly\"}\ntasks: [{name: a, run: a}]\n", "give schedule or schedules, not both", "schedule", 2},
+		{"schedule a string", "name: x\nschedule: \"@daily\"\ntasks: [{name: a, run: a}]\n", `must be an object, got "@daily" (write {cron: "..."}`, "schedule", 2},
+		{"schedules an object", "name: x\nschedules:\n  daily: {cron: \"@daily\"}\ntasks: [{name: a, run: a}]\n", "must be a list, got an object", "schedules", 2},
+		{"schedules item a string", "name: x\nschedules:\n  - {name: a, cron: \"@daily\"}\n  - \"@hourly\"\ntasks: [{name: a, run: a}]\n", `must be an object, got "@hourly"`, "schedules[1]", 4},
+		{"too many schedules", "name: x\ntasks: [{name: a, run: a}]\nschedules:\n" + manySchedules(101), "at most 100 schedules are allowed, got 101", "schedules", 3},
+		{"unknown schedule field", "name: x\nschedules:\n  - name: a\n    cron: \"@daily\"\n    timzone: UTC\ntasks: [{name: a, run: a}]\n", `unknown field "timzone" (did you mean "timezone"?)`, "schedules[0]", 5},
+		{"unknown shorthand field", "name: x\nschedule:\n  cron: \"@daily\"\n  every: 1h\ntasks: [{name: a, run: a}]\n", `unknown field "every"`, "schedule", 4},
+
+		// Schedules: names.
+		{"schedule without a name", "name: x\nschedules:\n  - name: a\n    cron: \"@daily\"\n  - cron: \"@hourly\"\ntasks: [{name: a, run: a}]\n", `missing required field "name"`, "schedules[1]", 5},
+		{"schedule name upper case", "name: x\nschedules:\n  - name: Daily\n    cron: \"@daily\"\ntasks: [{name: a, run: a}]\n", `invalid name "Daily"`, "schedules[0].name", 3},
+		{"schedule name empty", "name: x\nschedule:\n  name: \"\"\n  cron: \"@daily\"\ntasks: [{name: a, run: a}]\n", "name must not be empty", "schedule.name", 3},
+		{"schedule name too long", "name: x\nschedules:\n  - name: " + long + "\n    cron: \"@daily\"\ntasks: [{name: a, run: a}]\n", "longer than 100 characters", "schedules[0].name", 3},
+		{"duplicate schedule", "name: x\nschedules:\n  - name: a\n    cron: \"@daily\"\n  - name: b\n    cron: \"@hourly\"\n  - name: a\n    cron: \"@weekly\"\ntasks: [{name: a, run: a}]\n", `duplicate schedule name "a" (first used by schedules[0])`, "schedules[2].name", 7},
+
+		// Schedules: timing, as package schedule checks it.
+		{"schedule without cron", "name: x\nschedule:\n  timezone: UTC\ntasks: [{name: a, run: a}]\n", `missing required field "cron"`, "schedule", 2},
+		{"cron empty", "name: x\nschedule:\n  cron: \"\"\ntasks: [{name: a, run: a}]\n", "must not be empty", "schedule.cron", 3},
+		{"cron number", "name: x\nschedules:\n  - name: a\n    cron: 5\ntasks: [{name: a, run: a}]\n", "must be a string, got 5", "schedules[0].cron", 4},
+		{"cron out of range", "name: x\nschedules:\n  - name: a\n    cron: 0 25 * * *\ntasks: [{name: a, run: a}]\n", `hour field "25": 25 is out of range 0-23`, "schedules[0].cron", 4},
+		{"cron four fields", "name: x\nschedule:\n  cron: 0 2 * *\ntasks: [{name: a, run: a}]\n", "expected 5 fields", "schedule.cron", 3},
+		{"cron unknown macro", "name: x\nschedule:\n  cron: \"@nightly\"\ntasks: [{name: a, run: a}]\n", `unknown macro "@nightly"`, "schedule.cron", 3},
+		{"cron every too short", "name: x\nschedule:\n  cron: \"@every 500ms\"\ntasks: [{name: a, run: a}]\n", "must be at least 1s", "schedule.cron", 3},
+		{"cron with TZ", "name: x\nschedule:\n  cron: TZ=Europe/Berlin 0 2 * * *\ntasks: [{name: a, run: a}]\n", "with the timezone field", "schedule.cron", 3},
+		{"timezone unknown", "name: x\nschedules:\n  - name: a\n    cron: \"@daily\"\n    timezone: Europe/Atlantis\ntasks: [{name: a, run: a}]\n", `unknown time zone "Europe/Atlantis"`, "schedules[0].timezone", 5},
+		{"timezone local", "name: x\nschedule:\n  cron: \"@daily\"\n  timezone: Local\ntasks: [{name: a, run: a}]\n", `"Local" is not allowed`, "schedule.timezone", 4},
+		{"timezone empty", "name: x\nschedule:\n  cron: \"@daily\"\n  timezone: \"\"\ntasks: [{name: a, run: a}]\n", "must not be empty", "schedule.timezone", 4},
+		{"start without offset", "name: x\nschedule:\n  cron: \"@daily\"\n  start: 2026-01-01T00:00:00\ntasks: [{name: a, run: a}]\n", `invalid time "2026-01-01T00:00:00": write it in RFC 3339`, "schedule.start", 4},
+		{"start a date", "name: x\nschedules:\n  - name: a\n    cron: \"@daily\"\n    start: 2026-01-01\ntasks: [{name: a, run: a}]\n", `invalid time "2026-01-01"`, "schedules[0].start", 5},
+		{"start offset of a day", "name: x\nschedule:\n  cron: \"@daily\"\n  start: 2026-01-01T00:00:00+24:00\ntasks: [{name: a, run: a}]\n", `invalid time "2026-01-01T00:00:00+24:00"`, "schedule.start", 4},
+		{"end a number", "name: x\nschedule:\n  cron: \"@daily\"\n  end: 2026\ntasks: [{name: a, run: a}]\n", `must be a time in RFC 3339, such as "2026-01-01T02:00:00Z", got 2026`, "schedule.end", 4},
+		{"end before start", "name: x\nschedule:\n  cron: \"@daily\"\n  start: 2026-06-01T00:00:00Z\n  end: 2026-06-01T01:00:00+02:00\ntasks: [{name: a, run: a}]\n", "before start (2026-06-01T01:00:00+02:00 < 2026-06-01T00:00:00Z)", "schedule.end", 5},
+		{"jitter negative", "name: x\nschedule:\n  cron: \"@daily\"\n  jitter: -5m\ntasks: [{name: a, run: a}]\n", "must not be negative", "schedule.jitter", 4},
+		{"jitter without unit", "name: x\nschedule:\n  cron: \"@daily\"\n  jitter: 30\ntasks: [{name: a, run: a}]\n", "must be a duration with a unit", "schedule.jitter", 4},
+
+		// Schedules: policies.
+		{"catchup unknown", "name: x\nschedules:\n  - name: a\n    cron: \"@daily\"\n    catchup: lastest\ntasks: [{name: a, run: a}]\n", `invalid value "lastest": must be one of "none", "latest", "all" (did you mean "latest"?)`, "schedules[0].catchup", 5},
+		{"catchup empty", "name: x\nschedule:\n  cron: \"@daily\"\n  catchup: \"\"\ntasks: [{name: a, run: a}]\n", `invalid value "": must be one of "none", "latest", "all"`, "schedule.catchup", 4},
+		{"catchup boolean", "name: x\nschedule:\n  cron: \"@daily\"\n  catchup: false\ntasks: [{name: a, run: a}]\n", "must be a string, got false", "schedule.catchup", 4},
+		{"catchup_window negative", "name: x\nschedule:\n  cron: \"@daily\"\n  catchup: all\n  catchup_window: -1h\ntasks: [{name: a, run: a}]\n", "must not be negative", "schedule.catchup_window", 5},
+		{"catchup_window bad", "name: x\nschedule:\n  cron: \"@daily\"\n  catchup_window: a day\ntasks: [{name: a, run: a}]\n", `invalid duration "a day"`, "schedule.catchup_window", 4},
+		{"overlap unknown", "name: x\nschedules:\n  - name: a\n    cron: \"@daily\"\n    overlap: buffer-one\ntasks: [{name: a, run: a}]\n", `invalid value "buffer-one": must be one of "skip", "buffer_one", "buffer_all", "cancel_other", "allow_all" (did you mean "buffer_one"?)`, "schedules[0].overlap", 5},
+		{"overlap Temporal spelling", "name: x\nschedule:\n  cron: \"@daily\"\n  overlap: BUFFER_ALL\ntasks: [{name: a, run: a}]\n", `(did you mean "buffer_all"?)`, "schedule.overlap", 4},
+		{"paused not a boolean", "name: x\nschedule:\n  cron: \"@daily\"\n  paused: \"true\"\ntasks: [{name: a, run: a}]\n", `must be a boolean, got "true"`, "schedule.paused", 4},
+
+		// Schedules: params.
+		{"schedule param unknown", "name: x\nparams:\n  day: today\nschedules:\n  - name: a\n    cron: \"@daily\"\n    params:\n      dya: monday\ntasks: [{name: a, run: a}]\n", `unknown parameter "dya": not declared in params (did you mean "day"?)`, "schedules[0].params.dya", 8},
+		{"schedule param none declared", "name: x\nschedule:\n  cron: \"@daily\"\n  params: {region: eu}\ntasks: [{name: a, run: a}]\n", `unknown parameter "region": not declared in params`, "schedule.params.region", 4},
+		{"schedule param missing", "name: x\nparams:\n  day:\n  region: eu\nschedules:\n  - name: a\n    cron: \"@daily\"\n    params:\n      region: us\ntasks: [{name: a, run: a}]\n", `missing required parameter "day"`, "schedules[0].params", 8},
+		{"schedule params missing", "name: x\nparams:\n  day: {description: which day}\ntasks: [{name: a, run: a}]\nschedule:\n  cron: \"@daily\"\n", `missing required parameter "day"`, "schedule.params", 5},
+		{"schedule param a list", "name: x\nparams:\n  day:\nschedule:\n  cron: \"@daily\"\n  params:\n    day: [mon, tue]\ntasks: [{name: a, run: a}]\n", "must be a boolean, a number or a string, got a list", "schedule.params.day", 7},
+		{"schedule param null", "name: x\nparams:\n  day: today\nschedule:\n  cron: \"@daily\"\n  params:\n    day:\ntasks: [{name: a, run: a}]\n", "got nothing (null)", "schedule.params.day", 7},
+		{"schedule params a list", "name: x\nschedule:\n  cron: \"@daily\"\n  params: [day]\ntasks: [{name: a, run: a}]\n", "must be an object, got a list", "schedule.params", 4},
+		{"schedule in JSON", "{\n  \"name\": \"x\",\n  \"tasks\": [{\"name\": \"a\", \"run\": \"a\"}],\n  \"schedules\": [\n    {\"name\": \"a\",\n     \"cron\": \"0 2 * * * * *\"}\n  ]\n}\n", "expected 5 fields", "schedules[0].cron", 6},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,6 +277,15 @@ func TestParseRejects(t *testing.T) {
 			t.Errorf("no problem {path %q, line %d, message containing %q} in:\n%v", tt.path, tt.line, tt.msg, err)
 		})
 	}
+}
+
+// manySchedules returns n items of a schedules list, named s0, s1, ...
+func manySchedules(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "  - {name: s%d, cron: \"%d * * * *\"}\n", i, i%60)
+	}
+	return b.String()
 }
 
 // label64 is one character too long for a label or zone.

@@ -120,6 +120,12 @@ func (m schemaMapper) walk(e *jsonschema.ValidationError) []schemaProblem {
 			if _, isList := val.([]any); isList {
 				msg += " (write {allow: [...]} or {deny: [...]})"
 			}
+		case "schedule":
+			if _, isString := val.(string); isString {
+				msg += ` (write {cron: "..."}, e.g. {cron: "@daily"})`
+			}
+		case "timestamp":
+			msg = fmt.Sprintf("must be a time in RFC 3339, such as \"2026-01-01T02:00:00Z\", got %s", describe(val))
 		}
 		return []schemaProblem{{at: at, lineAt: at, msg: msg, want: k.Want}}
 	case *kind.Required:
@@ -278,6 +284,11 @@ func leafMessage(e *jsonschema.ValidationError, val any) string {
 			return "must not be empty"
 		}
 		return fmt.Sprintf("must have at least %d items", k.Want)
+	case *kind.MaxItems:
+		if strings.HasSuffix(e.SchemaURL, "#/properties/schedules") {
+			return fmt.Sprintf("at most %d schedules are allowed, got %d", k.Want, k.Got)
+		}
+		return fmt.Sprintf("must have at most %d items, got %d", k.Want, k.Got)
 	case *kind.MinProperties:
 		if def == "zones" {
 			return "must have allow, deny or both"
@@ -292,24 +303,40 @@ func leafMessage(e *jsonschema.ValidationError, val any) string {
 	case *kind.ExclusiveMaximum:
 		return "must be less than " + k.Want.RatString()
 	case *kind.Enum:
-		msg := fmt.Sprintf("invalid value %s: must be %s", display(val), oneOf(k.Want))
-		if got, ok := val.(string); ok && len(k.Want) > 1 {
-			var want []string
-			for _, w := range k.Want {
-				if w, ok := w.(string); ok {
-					want = append(want, w)
-				}
-			}
-			if s := suggest(got, want); s != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", s)
-			}
-		}
-		return msg
+		return enumMessage(val, k.Want)
 	case *kind.Const:
 		return fmt.Sprintf("invalid value %s: must be %s", display(val), display(k.Want))
 	default:
 		return fmt.Sprintf("not allowed here (schema keyword %q)", strings.Join(e.ErrorKind.KeywordPath(), "/"))
 	}
+}
+
+// enumMessage says that val is none of the values in want.
+func enumMessage(val any, want []any) string {
+	msg := fmt.Sprintf("invalid value %s: must be %s", display(val), oneOf(want))
+	if got, ok := val.(string); ok && len(want) > 1 {
+		var words []string
+		for _, w := range want {
+			if w, ok := w.(string); ok {
+				words = append(words, w)
+			}
+		}
+		if s := suggest(got, words); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+	}
+	return msg
+}
+
+// stringEnumMessage is enumMessage for a string that must be one of want.
+// The decoder words its checks of enums with it, as the schema does, so
+// that a value both reject is reported once.
+func stringEnumMessage(val string, want []string) string {
+	w := make([]any, len(want))
+	for i, s := range want {
+		w[i] = s
+	}
+	return enumMessage(val, w)
 }
 
 // nameMessage explains what names may look like.

@@ -15,12 +15,13 @@ const (
 )
 
 // check runs the checks that span fields: unique names, dependencies,
-// cycles and template references.
+// cycles, template references and the params of schedules.
 func (v *validator) check(d *Definition) {
 	index := v.checkNames(d)
 	up := v.checkNeeds(d, index)
 	v.checkCycles(d, up)
 	v.checkTemplates(d, index, up)
+	v.checkSchedules(d)
 }
 
 // checkNames reports repeated task names and returns the index of the

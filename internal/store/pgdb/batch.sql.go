@@ -217,7 +217,7 @@ func (q *Queries) FinishTasks(ctx context.Context, arg FinishTasksParams) ([]int
 }
 
 const getRuns = `-- name: GetRuns :many
-SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at FROM runs WHERE id = ANY($1::bigint[])
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id FROM runs WHERE id = ANY($1::bigint[])
 `
 
 func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
@@ -248,6 +248,7 @@ func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
 			&i.CreatedAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.ScheduleID,
 		); err != nil {
 			return nil, err
 		}
@@ -260,7 +261,7 @@ func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
 }
 
 const getRunsByKeys = `-- name: GetRunsByKeys :many
-SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at FROM runs
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id FROM runs
 WHERE workflow_id = $1 AND idempotency_key = ANY($2::text[])
   AND idempotency_key <> ''
 `
@@ -300,6 +301,7 @@ func (q *Queries) GetRunsByKeys(ctx context.Context, arg GetRunsByKeysParams) ([
 			&i.CreatedAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.ScheduleID,
 		); err != nil {
 			return nil, err
 		}
@@ -494,10 +496,10 @@ func (q *Queries) InsertLogs(ctx context.Context, arg InsertLogsParams) error {
 const insertRunsBulk = `-- name: InsertRunsBulk :many
 
 INSERT INTO runs (workflow_id, workflow, version_id, version, state, params, idempotency_key,
-                  priority, scheduled_at, created_by, tasks_total, tasks_left, created_at, started_at)
+                  priority, scheduled_at, created_by, tasks_total, tasks_left, created_at, started_at, schedule_id)
 SELECT u.workflow_id, u.workflow, u.version_id, u.version, u.state, u.params, u.idempotency_key,
        u.priority, u.scheduled_at, u.created_by, u.tasks_total, u.tasks_total, baton_now(),
-       CASE WHEN u.state = 'running' THEN baton_now() ELSE 0 END
+       CASE WHEN u.state = 'running' THEN baton_now() ELSE 0 END, u.schedule_id
 FROM (SELECT unnest($1::bigint[]) AS workflow_id,
         unnest($2::text[]) AS workflow,
         unnest($3::bigint[]) AS version_id,
@@ -508,8 +510,9 @@ FROM (SELECT unnest($1::bigint[]) AS workflow_id,
         unnest($8::bigint[]) AS priority,
         unnest($9::bigint[]) AS scheduled_at,
         unnest($10::text[]) AS created_by,
-        unnest($11::bigint[]) AS tasks_total) AS u
-RETURNING id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at
+        unnest($11::bigint[]) AS tasks_total,
+        unnest($12::bigint[]) AS schedule_id) AS u
+RETURNING id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id
 `
 
 type InsertRunsBulkParams struct {
@@ -524,6 +527,7 @@ type InsertRunsBulkParams struct {
 	ScheduledAt    []int64
 	CreatedBy      []string
 	TasksTotal     []int64
+	ScheduleID     []int64
 }
 
 // Multi-row forms of the hot-path statements: one statement for a whole
@@ -545,6 +549,7 @@ func (q *Queries) InsertRunsBulk(ctx context.Context, arg InsertRunsBulkParams) 
 		arg.ScheduledAt,
 		arg.CreatedBy,
 		arg.TasksTotal,
+		arg.ScheduleID,
 	)
 	if err != nil {
 		return nil, err
@@ -572,6 +577,7 @@ func (q *Queries) InsertRunsBulk(ctx context.Context, arg InsertRunsBulkParams) 
 			&i.CreatedAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.ScheduleID,
 		); err != nil {
 			return nil, err
 		}

@@ -77,6 +77,22 @@ type Run struct {
 	CreatedAt      int64
 	StartedAt      int64
 	FinishedAt     int64
+	ScheduleID     int64
+}
+
+type Schedule struct {
+	ID         int64
+	WorkflowID int64
+	Workflow   string
+	Name       string
+	Spec       string
+	NextFireAt int64
+	FireAt     int64
+	Buffered   string
+	Paused     bool
+	Note       string
+	CreatedAt  int64
+	UpdatedAt  int64
 }
 
 type Task struct {

@@ -76,7 +76,7 @@ func (q *Queries) FinishRun(ctx context.Context, arg FinishRunParams) (int64, er
 }
 
 const getRun = `-- name: GetRun :one
-SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at FROM runs WHERE id = $1
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id FROM runs WHERE id = $1
 `
 
 func (q *Queries) GetRun(ctx context.Context, id int64) (Run, error) {
@@ -101,12 +101,13 @@ func (q *Queries) GetRun(ctx context.Context, id int64) (Run, error) {
 		&i.CreatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.ScheduleID,
 	)
 	return i, err
 }
 
 const getRunByKey = `-- name: GetRunByKey :one
-SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at FROM runs
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id FROM runs
 WHERE workflow_id = $1 AND idempotency_key = $2
   AND idempotency_key <> ''
 `
@@ -140,18 +141,19 @@ func (q *Queries) GetRunByKey(ctx context.Context, arg GetRunByKeyParams) (Run, 
 		&i.CreatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.ScheduleID,
 	)
 	return i, err
 }
 
 const insertRun = `-- name: InsertRun :one
 INSERT INTO runs (workflow_id, workflow, version_id, version, state, params, idempotency_key,
-                  priority, scheduled_at, created_by, tasks_total, tasks_left, created_at, started_at)
+                  priority, scheduled_at, created_by, tasks_total, tasks_left, created_at, started_at, schedule_id)
 VALUES ($1, $2, $3, $4,
         $5, $6, $7, $8,
         $9, $10, $11, $11,
-        baton_now(), CASE WHEN $5 = 'running' THEN baton_now() ELSE 0 END)
-RETURNING id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at
+        baton_now(), CASE WHEN $5 = 'running' THEN baton_now() ELSE 0 END, $12)
+RETURNING id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id
 `
 
 type InsertRunParams struct {
@@ -166,6 +168,7 @@ type InsertRunParams struct {
 	ScheduledAt    int64
 	CreatedBy      string
 	TasksTotal     int64
+	ScheduleID     int64
 }
 
 func (q *Queries) InsertRun(ctx context.Context, arg InsertRunParams) (Run, error) {
@@ -181,6 +184,7 @@ func (q *Queries) InsertRun(ctx context.Context, arg InsertRunParams) (Run, erro
 		arg.ScheduledAt,
 		arg.CreatedBy,
 		arg.TasksTotal,
+		arg.ScheduleID,
 	)
 	var i Run
 	err := row.Scan(
@@ -202,12 +206,13 @@ func (q *Queries) InsertRun(ctx context.Context, arg InsertRunParams) (Run, erro
 		&i.CreatedAt,
 		&i.StartedAt,
 		&i.FinishedAt,
+		&i.ScheduleID,
 	)
 	return i, err
 }
 
 const listRuns = `-- name: ListRuns :many
-SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at FROM runs
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id FROM runs
 WHERE (CAST($1 AS TEXT) = '' OR workflow = $1)
   AND (CAST($2 AS TEXT) = '' OR state = $2)
   AND created_at >= CAST($3 AS BIGINT)
@@ -262,6 +267,7 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 			&i.CreatedAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.ScheduleID,
 		); err != nil {
 			return nil, err
 		}

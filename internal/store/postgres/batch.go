@@ -88,6 +88,7 @@ func (r runs) InsertMany(ctx context.Context, ns []store.NewRun) ([]store.Run, e
 		ScheduledAt:    column(ns, func(n store.NewRun) int64 { return n.ScheduledAt }),
 		CreatedBy:      column(ns, func(n store.NewRun) string { return n.CreatedBy }),
 		TasksTotal:     column(ns, func(n store.NewRun) int64 { return n.TasksTotal }),
+		ScheduleID:     column(ns, func(n store.NewRun) int64 { return n.ScheduleID }),
 	})
 	if err != nil {
 		return nil, mapErr(err)

@@ -27,6 +27,7 @@ func (t *tx) Logs() store.Logs           { return logs{t.q} }
 func (t *tx) Zones() store.Zones         { return zones{t.q} }
 func (t *tx) Leaders() store.Leaders     { return leaders{t.q} }
 func (t *tx) Marks() store.Marks         { return marks{t.q} }
+func (t *tx) Schedules() store.Schedules { return schedules{t.q} }
 func (t *tx) Stats() store.Stats         { return stats{t.q} }
 func (t *tx) NotifyWork()                { t.notify = true }
 
@@ -337,4 +338,66 @@ type logs struct{ q *db.Queries }
 
 func (l logs) List(ctx context.Context, attemptID, afterSeq, limit int64) ([]store.LogChunk, error) {
 	return many(toLog)(l.q.ListLogs(ctx, db.ListLogsParams{AttemptID: attemptID, AfterSeq: afterSeq, Limit: limit}))
+}
+
+type schedules struct{ q *db.Queries }
+
+func toSchedule(r db.Schedule) store.Schedule { return store.Schedule(r) }
+
+func (s schedules) Now(ctx context.Context) (int64, error) {
+	now, err := s.q.DatabaseNow(ctx)
+	return now, mapErr(err)
+}
+
+func (s schedules) Insert(ctx context.Context, n store.NewSchedule) (store.Schedule, error) {
+	return one(toSchedule)(s.q.InsertSchedule(ctx, db.InsertScheduleParams(n)))
+}
+
+func (s schedules) UpdateSpec(ctx context.Context, id int64, spec string, nextFireAt, fireAt int64) error {
+	return mapErr(s.q.UpdateScheduleSpec(ctx, db.UpdateScheduleSpecParams{
+		ID: id, Spec: spec, NextFireAt: nextFireAt, FireAt: fireAt}))
+}
+
+func (s schedules) Delete(ctx context.Context, id int64) error {
+	return mapErr(s.q.DeleteSchedule(ctx, id))
+}
+
+func (s schedules) ListWorkflow(ctx context.Context, workflowID int64) ([]store.Schedule, error) {
+	return many(toSchedule)(s.q.ListWorkflowSchedules(ctx, workflowID))
+}
+
+func (s schedules) List(ctx context.Context) ([]store.Schedule, error) {
+	return many(toSchedule)(s.q.ListSchedules(ctx))
+}
+
+func (s schedules) Get(ctx context.Context, workflow, name string) (store.Schedule, error) {
+	return one(toSchedule)(s.q.GetSchedule(ctx, db.GetScheduleParams{Workflow: workflow, Name: name}))
+}
+
+func (s schedules) Lock(ctx context.Context, workflow, name string) (store.Schedule, error) {
+	return one(toSchedule)(s.q.LockSchedule(ctx, db.LockScheduleParams{Workflow: workflow, Name: name}))
+}
+
+func (s schedules) Due(ctx context.Context, limit int64) ([]store.Schedule, error) {
+	return many(toSchedule)(s.q.DueSchedules(ctx, limit))
+}
+
+func (s schedules) SetFiring(ctx context.Context, id, nextFireAt, fireAt int64, buffered string) error {
+	return mapErr(s.q.SetScheduleFiring(ctx, db.SetScheduleFiringParams{
+		ID: id, NextFireAt: nextFireAt, FireAt: fireAt, Buffered: buffered}))
+}
+
+func (s schedules) SetPaused(ctx context.Context, id int64, paused bool, note string, nextFireAt, fireAt int64) error {
+	return mapErr(s.q.SetSchedulePaused(ctx, db.SetSchedulePausedParams{
+		ID: id, Paused: paused, Note: note, NextFireAt: nextFireAt, FireAt: fireAt}))
+}
+
+func (s schedules) NextFire(ctx context.Context) (fireAt, now int64, err error) {
+	row, err := s.q.NextScheduleFire(ctx)
+	return row.FireAt, row.Now, mapErr(err)
+}
+
+func (s schedules) RecentRuns(ctx context.Context, scheduleID, limit int64) ([]store.ScheduledRun, error) {
+	return many(func(r db.ScheduleRecentRunsRow) store.ScheduledRun { return store.ScheduledRun(r) })(
+		s.q.ScheduleRecentRuns(ctx, db.ScheduleRecentRunsParams{ScheduleID: scheduleID, Limit: limit}))
 }

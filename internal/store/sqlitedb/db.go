@@ -42,11 +42,20 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.claimCandidatesStmt, err = db.PrepareContext(ctx, claimCandidates); err != nil {
 		return nil, fmt.Errorf("error preparing query ClaimCandidates: %w", err)
 	}
+	if q.databaseNowStmt, err = db.PrepareContext(ctx, databaseNow); err != nil {
+		return nil, fmt.Errorf("error preparing query DatabaseNow: %w", err)
+	}
+	if q.deleteScheduleStmt, err = db.PrepareContext(ctx, deleteSchedule); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteSchedule: %w", err)
+	}
 	if q.dispatchLatenciesStmt, err = db.PrepareContext(ctx, dispatchLatencies); err != nil {
 		return nil, fmt.Errorf("error preparing query DispatchLatencies: %w", err)
 	}
 	if q.drainZoneWorkersStmt, err = db.PrepareContext(ctx, drainZoneWorkers); err != nil {
 		return nil, fmt.Errorf("error preparing query DrainZoneWorkers: %w", err)
+	}
+	if q.dueSchedulesStmt, err = db.PrepareContext(ctx, dueSchedules); err != nil {
+		return nil, fmt.Errorf("error preparing query DueSchedules: %w", err)
 	}
 	if q.ensureZoneStmt, err = db.PrepareContext(ctx, ensureZone); err != nil {
 		return nil, fmt.Errorf("error preparing query EnsureZone: %w", err)
@@ -87,6 +96,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getRunsByKeysStmt, err = db.PrepareContext(ctx, getRunsByKeys); err != nil {
 		return nil, fmt.Errorf("error preparing query GetRunsByKeys: %w", err)
 	}
+	if q.getScheduleStmt, err = db.PrepareContext(ctx, getSchedule); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSchedule: %w", err)
+	}
 	if q.getTaskStmt, err = db.PrepareContext(ctx, getTask); err != nil {
 		return nil, fmt.Errorf("error preparing query GetTask: %w", err)
 	}
@@ -123,6 +135,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertRunStmt, err = db.PrepareContext(ctx, insertRun); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertRun: %w", err)
 	}
+	if q.insertScheduleStmt, err = db.PrepareContext(ctx, insertSchedule); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertSchedule: %w", err)
+	}
 	if q.insertTaskStmt, err = db.PrepareContext(ctx, insertTask); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertTask: %w", err)
 	}
@@ -156,6 +171,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listRunsStmt, err = db.PrepareContext(ctx, listRuns); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRuns: %w", err)
 	}
+	if q.listSchedulesStmt, err = db.PrepareContext(ctx, listSchedules); err != nil {
+		return nil, fmt.Errorf("error preparing query ListSchedules: %w", err)
+	}
 	if q.listVersionsStmt, err = db.PrepareContext(ctx, listVersions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListVersions: %w", err)
 	}
@@ -165,11 +183,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listWorkersStmt, err = db.PrepareContext(ctx, listWorkers); err != nil {
 		return nil, fmt.Errorf("error preparing query ListWorkers: %w", err)
 	}
+	if q.listWorkflowSchedulesStmt, err = db.PrepareContext(ctx, listWorkflowSchedules); err != nil {
+		return nil, fmt.Errorf("error preparing query ListWorkflowSchedules: %w", err)
+	}
 	if q.listWorkflowsStmt, err = db.PrepareContext(ctx, listWorkflows); err != nil {
 		return nil, fmt.Errorf("error preparing query ListWorkflows: %w", err)
 	}
 	if q.listZonesStmt, err = db.PrepareContext(ctx, listZones); err != nil {
 		return nil, fmt.Errorf("error preparing query ListZones: %w", err)
+	}
+	if q.lockScheduleStmt, err = db.PrepareContext(ctx, lockSchedule); err != nil {
+		return nil, fmt.Errorf("error preparing query LockSchedule: %w", err)
 	}
 	if q.lockWorkerStmt, err = db.PrepareContext(ctx, lockWorker); err != nil {
 		return nil, fmt.Errorf("error preparing query LockWorker: %w", err)
@@ -179,6 +203,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.markUpstreamFailedStmt, err = db.PrepareContext(ctx, markUpstreamFailed); err != nil {
 		return nil, fmt.Errorf("error preparing query MarkUpstreamFailed: %w", err)
+	}
+	if q.nextScheduleFireStmt, err = db.PrepareContext(ctx, nextScheduleFire); err != nil {
+		return nil, fmt.Errorf("error preparing query NextScheduleFire: %w", err)
 	}
 	if q.orphanedAttemptsStmt, err = db.PrepareContext(ctx, orphanedAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query OrphanedAttempts: %w", err)
@@ -207,8 +234,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.resignLeaderStmt, err = db.PrepareContext(ctx, resignLeader); err != nil {
 		return nil, fmt.Errorf("error preparing query ResignLeader: %w", err)
 	}
+	if q.scheduleRecentRunsStmt, err = db.PrepareContext(ctx, scheduleRecentRuns); err != nil {
+		return nil, fmt.Errorf("error preparing query ScheduleRecentRuns: %w", err)
+	}
 	if q.setLatestVersionStmt, err = db.PrepareContext(ctx, setLatestVersion); err != nil {
 		return nil, fmt.Errorf("error preparing query SetLatestVersion: %w", err)
+	}
+	if q.setScheduleFiringStmt, err = db.PrepareContext(ctx, setScheduleFiring); err != nil {
+		return nil, fmt.Errorf("error preparing query SetScheduleFiring: %w", err)
+	}
+	if q.setSchedulePausedStmt, err = db.PrepareContext(ctx, setSchedulePaused); err != nil {
+		return nil, fmt.Errorf("error preparing query SetSchedulePaused: %w", err)
 	}
 	if q.setWorkerStateStmt, err = db.PrepareContext(ctx, setWorkerState); err != nil {
 		return nil, fmt.Errorf("error preparing query SetWorkerState: %w", err)
@@ -221,6 +257,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.startAttemptStmt, err = db.PrepareContext(ctx, startAttempt); err != nil {
 		return nil, fmt.Errorf("error preparing query StartAttempt: %w", err)
+	}
+	if q.updateScheduleSpecStmt, err = db.PrepareContext(ctx, updateScheduleSpec); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateScheduleSpec: %w", err)
 	}
 	if q.upsertWorkflowStmt, err = db.PrepareContext(ctx, upsertWorkflow); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertWorkflow: %w", err)
@@ -266,6 +305,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing claimCandidatesStmt: %w", cerr)
 		}
 	}
+	if q.databaseNowStmt != nil {
+		if cerr := q.databaseNowStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing databaseNowStmt: %w", cerr)
+		}
+	}
+	if q.deleteScheduleStmt != nil {
+		if cerr := q.deleteScheduleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteScheduleStmt: %w", cerr)
+		}
+	}
 	if q.dispatchLatenciesStmt != nil {
 		if cerr := q.dispatchLatenciesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing dispatchLatenciesStmt: %w", cerr)
@@ -274,6 +323,11 @@ func (q *Queries) Close() error {
 	if q.drainZoneWorkersStmt != nil {
 		if cerr := q.drainZoneWorkersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing drainZoneWorkersStmt: %w", cerr)
+		}
+	}
+	if q.dueSchedulesStmt != nil {
+		if cerr := q.dueSchedulesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing dueSchedulesStmt: %w", cerr)
 		}
 	}
 	if q.ensureZoneStmt != nil {
@@ -341,6 +395,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getRunsByKeysStmt: %w", cerr)
 		}
 	}
+	if q.getScheduleStmt != nil {
+		if cerr := q.getScheduleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getScheduleStmt: %w", cerr)
+		}
+	}
 	if q.getTaskStmt != nil {
 		if cerr := q.getTaskStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getTaskStmt: %w", cerr)
@@ -401,6 +460,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertRunStmt: %w", cerr)
 		}
 	}
+	if q.insertScheduleStmt != nil {
+		if cerr := q.insertScheduleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertScheduleStmt: %w", cerr)
+		}
+	}
 	if q.insertTaskStmt != nil {
 		if cerr := q.insertTaskStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertTaskStmt: %w", cerr)
@@ -456,6 +520,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listRunsStmt: %w", cerr)
 		}
 	}
+	if q.listSchedulesStmt != nil {
+		if cerr := q.listSchedulesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listSchedulesStmt: %w", cerr)
+		}
+	}
 	if q.listVersionsStmt != nil {
 		if cerr := q.listVersionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listVersionsStmt: %w", cerr)
@@ -471,6 +540,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listWorkersStmt: %w", cerr)
 		}
 	}
+	if q.listWorkflowSchedulesStmt != nil {
+		if cerr := q.listWorkflowSchedulesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listWorkflowSchedulesStmt: %w", cerr)
+		}
+	}
 	if q.listWorkflowsStmt != nil {
 		if cerr := q.listWorkflowsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listWorkflowsStmt: %w", cerr)
@@ -479,6 +553,11 @@ func (q *Queries) Close() error {
 	if q.listZonesStmt != nil {
 		if cerr := q.listZonesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listZonesStmt: %w", cerr)
+		}
+	}
+	if q.lockScheduleStmt != nil {
+		if cerr := q.lockScheduleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lockScheduleStmt: %w", cerr)
 		}
 	}
 	if q.lockWorkerStmt != nil {
@@ -494,6 +573,11 @@ func (q *Queries) Close() error {
 	if q.markUpstreamFailedStmt != nil {
 		if cerr := q.markUpstreamFailedStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing markUpstreamFailedStmt: %w", cerr)
+		}
+	}
+	if q.nextScheduleFireStmt != nil {
+		if cerr := q.nextScheduleFireStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing nextScheduleFireStmt: %w", cerr)
 		}
 	}
 	if q.orphanedAttemptsStmt != nil {
@@ -541,9 +625,24 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing resignLeaderStmt: %w", cerr)
 		}
 	}
+	if q.scheduleRecentRunsStmt != nil {
+		if cerr := q.scheduleRecentRunsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing scheduleRecentRunsStmt: %w", cerr)
+		}
+	}
 	if q.setLatestVersionStmt != nil {
 		if cerr := q.setLatestVersionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setLatestVersionStmt: %w", cerr)
+		}
+	}
+	if q.setScheduleFiringStmt != nil {
+		if cerr := q.setScheduleFiringStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setScheduleFiringStmt: %w", cerr)
+		}
+	}
+	if q.setSchedulePausedStmt != nil {
+		if cerr := q.setSchedulePausedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setSchedulePausedStmt: %w", cerr)
 		}
 	}
 	if q.setWorkerStateStmt != nil {
@@ -564,6 +663,11 @@ func (q *Queries) Close() error {
 	if q.startAttemptStmt != nil {
 		if cerr := q.startAttemptStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing startAttemptStmt: %w", cerr)
+		}
+	}
+	if q.updateScheduleSpecStmt != nil {
+		if cerr := q.updateScheduleSpecStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateScheduleSpecStmt: %w", cerr)
 		}
 	}
 	if q.upsertWorkflowStmt != nil {
@@ -618,151 +722,177 @@ func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, ar
 }
 
 type Queries struct {
-	db                     DBTX
-	tx                     *sql.Tx
-	acquireLeaderStmt      *sql.Stmt
-	addRunProgressStmt     *sql.Stmt
-	advanceLoopMarkStmt    *sql.Stmt
-	cancelRunAttemptsStmt  *sql.Stmt
-	cancelRunTasksStmt     *sql.Stmt
-	claimCandidatesStmt    *sql.Stmt
-	dispatchLatenciesStmt  *sql.Stmt
-	drainZoneWorkersStmt   *sql.Stmt
-	ensureZoneStmt         *sql.Stmt
-	expireWorkersStmt      *sql.Stmt
-	extendLeasesStmt       *sql.Stmt
-	failTaskStmt           *sql.Stmt
-	finishAttemptStmt      *sql.Stmt
-	finishRunStmt          *sql.Stmt
-	finishTaskStmt         *sql.Stmt
-	getAttemptStmt         *sql.Stmt
-	getLoopMarkStmt        *sql.Stmt
-	getRunStmt             *sql.Stmt
-	getRunByKeyStmt        *sql.Stmt
-	getRunsStmt            *sql.Stmt
-	getRunsByKeysStmt      *sql.Stmt
-	getTaskStmt            *sql.Stmt
-	getTaskByNameStmt      *sql.Stmt
-	getTasksStmt           *sql.Stmt
-	getVersionStmt         *sql.Stmt
-	getVersionByNumberStmt *sql.Stmt
-	getWorkerStmt          *sql.Stmt
-	getWorkflowStmt        *sql.Stmt
-	getZoneStmt            *sql.Stmt
-	insertAttemptStmt      *sql.Stmt
-	insertEventStmt        *sql.Stmt
-	insertLogStmt          *sql.Stmt
-	insertRunStmt          *sql.Stmt
-	insertTaskStmt         *sql.Stmt
-	insertVersionStmt      *sql.Stmt
-	listEventsStmt         *sql.Stmt
-	listLiveAttemptsStmt   *sql.Stmt
-	listLogsStmt           *sql.Stmt
-	listRecentWorkersStmt  *sql.Stmt
-	listRunAttemptsStmt    *sql.Stmt
-	listRunEventsStmt      *sql.Stmt
-	listRunOutputsStmt     *sql.Stmt
-	listRunTasksStmt       *sql.Stmt
-	listRunsStmt           *sql.Stmt
-	listVersionsStmt       *sql.Stmt
-	listWorkerAttemptsStmt *sql.Stmt
-	listWorkersStmt        *sql.Stmt
-	listWorkflowsStmt      *sql.Stmt
-	listZonesStmt          *sql.Stmt
-	lockWorkerStmt         *sql.Stmt
-	markTaskRunningStmt    *sql.Stmt
-	markUpstreamFailedStmt *sql.Stmt
-	orphanedAttemptsStmt   *sql.Stmt
-	registerWorkerStmt     *sql.Stmt
-	releaseTaskStmt        *sql.Stmt
-	renewLeaderStmt        *sql.Stmt
-	renewWorkerStmt        *sql.Stmt
-	requestStopStmt        *sql.Stmt
-	requeueTaskStmt        *sql.Stmt
-	resetDispatchedStmt    *sql.Stmt
-	resignLeaderStmt       *sql.Stmt
-	setLatestVersionStmt   *sql.Stmt
-	setWorkerStateStmt     *sql.Stmt
-	setZoneCordonStmt      *sql.Stmt
-	setZoneStateStmt       *sql.Stmt
-	startAttemptStmt       *sql.Stmt
-	upsertWorkflowStmt     *sql.Stmt
-	wakeRetriesStmt        *sql.Stmt
-	workerUsageStmt        *sql.Stmt
+	db                        DBTX
+	tx                        *sql.Tx
+	acquireLeaderStmt         *sql.Stmt
+	addRunProgressStmt        *sql.Stmt
+	advanceLoopMarkStmt       *sql.Stmt
+	cancelRunAttemptsStmt     *sql.Stmt
+	cancelRunTasksStmt        *sql.Stmt
+	claimCandidatesStmt       *sql.Stmt
+	databaseNowStmt           *sql.Stmt
+	deleteScheduleStmt        *sql.Stmt
+	dispatchLatenciesStmt     *sql.Stmt
+	drainZoneWorkersStmt      *sql.Stmt
+	dueSchedulesStmt          *sql.Stmt
+	ensureZoneStmt            *sql.Stmt
+	expireWorkersStmt         *sql.Stmt
+	extendLeasesStmt          *sql.Stmt
+	failTaskStmt              *sql.Stmt
+	finishAttemptStmt         *sql.Stmt
+	finishRunStmt             *sql.Stmt
+	finishTaskStmt            *sql.Stmt
+	getAttemptStmt            *sql.Stmt
+	getLoopMarkStmt           *sql.Stmt
+	getRunStmt                *sql.Stmt
+	getRunByKeyStmt           *sql.Stmt
+	getRunsStmt               *sql.Stmt
+	getRunsByKeysStmt         *sql.Stmt
+	getScheduleStmt           *sql.Stmt
+	getTaskStmt               *sql.Stmt
+	getTaskByNameStmt         *sql.Stmt
+	getTasksStmt              *sql.Stmt
+	getVersionStmt            *sql.Stmt
+	getVersionByNumberStmt    *sql.Stmt
+	getWorkerStmt             *sql.Stmt
+	getWorkflowStmt           *sql.Stmt
+	getZoneStmt               *sql.Stmt
+	insertAttemptStmt         *sql.Stmt
+	insertEventStmt           *sql.Stmt
+	insertLogStmt             *sql.Stmt
+	insertRunStmt             *sql.Stmt
+	insertScheduleStmt        *sql.Stmt
+	insertTaskStmt            *sql.Stmt
+	insertVersionStmt         *sql.Stmt
+	listEventsStmt            *sql.Stmt
+	listLiveAttemptsStmt      *sql.Stmt
+	listLogsStmt              *sql.Stmt
+	listRecentWorkersStmt     *sql.Stmt
+	listRunAttemptsStmt       *sql.Stmt
+	listRunEventsStmt         *sql.Stmt
+	listRunOutputsStmt        *sql.Stmt
+	listRunTasksStmt          *sql.Stmt
+	listRunsStmt              *sql.Stmt
+	listSchedulesStmt         *sql.Stmt
+	listVersionsStmt          *sql.Stmt
+	listWorkerAttemptsStmt    *sql.Stmt
+	listWorkersStmt           *sql.Stmt
+	listWorkflowSchedulesStmt *sql.Stmt
+	listWorkflowsStmt         *sql.Stmt
+	listZonesStmt             *sql.Stmt
+	lockScheduleStmt          *sql.Stmt
+	lockWorkerStmt            *sql.Stmt
+	markTaskRunningStmt       *sql.Stmt
+	markUpstreamFailedStmt    *sql.Stmt
+	nextScheduleFireStmt      *sql.Stmt
+	orphanedAttemptsStmt      *sql.Stmt
+	registerWorkerStmt        *sql.Stmt
+	releaseTaskStmt           *sql.Stmt
+	renewLeaderStmt           *sql.Stmt
+	renewWorkerStmt           *sql.Stmt
+	requestStopStmt           *sql.Stmt
+	requeueTaskStmt           *sql.Stmt
+	resetDispatchedStmt       *sql.Stmt
+	resignLeaderStmt          *sql.Stmt
+	scheduleRecentRunsStmt    *sql.Stmt
+	setLatestVersionStmt      *sql.Stmt
+	setScheduleFiringStmt     *sql.Stmt
+	setSchedulePausedStmt     *sql.Stmt
+	setWorkerStateStmt        *sql.Stmt
+	setZoneCordonStmt         *sql.Stmt
+	setZoneStateStmt          *sql.Stmt
+	startAttemptStmt          *sql.Stmt
+	updateScheduleSpecStmt    *sql.Stmt
+	upsertWorkflowStmt        *sql.Stmt
+	wakeRetriesStmt           *sql.Stmt
+	workerUsageStmt           *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db:                     tx,
-		tx:                     tx,
-		acquireLeaderStmt:      q.acquireLeaderStmt,
-		addRunProgressStmt:     q.addRunProgressStmt,
-		advanceLoopMarkStmt:    q.advanceLoopMarkStmt,
-		cancelRunAttemptsStmt:  q.cancelRunAttemptsStmt,
-		cancelRunTasksStmt:     q.cancelRunTasksStmt,
-		claimCandidatesStmt:    q.claimCandidatesStmt,
-		dispatchLatenciesStmt:  q.dispatchLatenciesStmt,
-		drainZoneWorkersStmt:   q.drainZoneWorkersStmt,
-		ensureZoneStmt:         q.ensureZoneStmt,
-		expireWorkersStmt:      q.expireWorkersStmt,
-		extendLeasesStmt:       q.extendLeasesStmt,
-		failTaskStmt:           q.failTaskStmt,
-		finishAttemptStmt:      q.finishAttemptStmt,
-		finishRunStmt:          q.finishRunStmt,
-		finishTaskStmt:         q.finishTaskStmt,
-		getAttemptStmt:         q.getAttemptStmt,
-		getLoopMarkStmt:        q.getLoopMarkStmt,
-		getRunStmt:             q.getRunStmt,
-		getRunByKeyStmt:        q.getRunByKeyStmt,
-		getRunsStmt:            q.getRunsStmt,
-		getRunsByKeysStmt:      q.getRunsByKeysStmt,
-		getTaskStmt:            q.getTaskStmt,
-		getTaskByNameStmt:      q.getTaskByNameStmt,
-		getTasksStmt:           q.getTasksStmt,
-		getVersionStmt:         q.getVersionStmt,
-		getVersionByNumberStmt: q.getVersionByNumberStmt,
-		getWorkerStmt:          q.getWorkerStmt,
-		getWorkflowStmt:        q.getWorkflowStmt,
-		getZoneStmt:            q.getZoneStmt,
-		insertAttemptStmt:      q.insertAttemptStmt,
-		insertEventStmt:        q.insertEventStmt,
-		insertLogStmt:          q.insertLogStmt,
-		insertRunStmt:          q.insertRunStmt,
-		insertTaskStmt:         q.insertTaskStmt,
-		insertVersionStmt:      q.insertVersionStmt,
-		listEventsStmt:         q.listEventsStmt,
-		listLiveAttemptsStmt:   q.listLiveAttemptsStmt,
-		listLogsStmt:           q.listLogsStmt,
-		listRecentWorkersStmt:  q.listRecentWorkersStmt,
-		listRunAttemptsStmt:    q.listRunAttemptsStmt,
-		listRunEventsStmt:      q.listRunEventsStmt,
-		listRunOutputsStmt:     q.listRunOutputsStmt,
-		listRunTasksStmt:       q.listRunTasksStmt,
-		listRunsStmt:           q.listRunsStmt,
-		listVersionsStmt:       q.listVersionsStmt,
-		listWorkerAttemptsStmt: q.listWorkerAttemptsStmt,
-		listWorkersStmt:        q.listWorkersStmt,
-		listWorkflowsStmt:      q.listWorkflowsStmt,
-		listZonesStmt:          q.listZonesStmt,
-		lockWorkerStmt:         q.lockWorkerStmt,
-		markTaskRunningStmt:    q.markTaskRunningStmt,
-		markUpstreamFailedStmt: q.markUpstreamFailedStmt,
-		orphanedAttemptsStmt:   q.orphanedAttemptsStmt,
-		registerWorkerStmt:     q.registerWorkerStmt,
-		releaseTaskStmt:        q.releaseTaskStmt,
-		renewLeaderStmt:        q.renewLeaderStmt,
-		renewWorkerStmt:        q.renewWorkerStmt,
-		requestStopStmt:        q.requestStopStmt,
-		requeueTaskStmt:        q.requeueTaskStmt,
-		resetDispatchedStmt:    q.resetDispatchedStmt,
-		resignLeaderStmt:       q.resignLeaderStmt,
-		setLatestVersionStmt:   q.setLatestVersionStmt,
-		setWorkerStateStmt:     q.setWorkerStateStmt,
-		setZoneCordonStmt:      q.setZoneCordonStmt,
-		setZoneStateStmt:       q.setZoneStateStmt,
-		startAttemptStmt:       q.startAttemptStmt,
-		upsertWorkflowStmt:     q.upsertWorkflowStmt,
-		wakeRetriesStmt:        q.wakeRetriesStmt,
-		workerUsageStmt:        q.workerUsageStmt,
+		db:                        tx,
+		tx:                        tx,
+		acquireLeaderStmt:         q.acquireLeaderStmt,
+		addRunProgressStmt:        q.addRunProgressStmt,
+		advanceLoopMarkStmt:       q.advanceLoopMarkStmt,
+		cancelRunAttemptsStmt:     q.cancelRunAttemptsStmt,
+		cancelRunTasksStmt:        q.cancelRunTasksStmt,
+		claimCandidatesStmt:       q.claimCandidatesStmt,
+		databaseNowStmt:           q.databaseNowStmt,
+		deleteScheduleStmt:        q.deleteScheduleStmt,
+		dispatchLatenciesStmt:     q.dispatchLatenciesStmt,
+		drainZoneWorkersStmt:      q.drainZoneWorkersStmt,
+		dueSchedulesStmt:          q.dueSchedulesStmt,
+		ensureZoneStmt:            q.ensureZoneStmt,
+		expireWorkersStmt:         q.expireWorkersStmt,
+		extendLeasesStmt:          q.extendLeasesStmt,
+		failTaskStmt:              q.failTaskStmt,
+		finishAttemptStmt:         q.finishAttemptStmt,
+		finishRunStmt:             q.finishRunStmt,
+		finishTaskStmt:            q.finishTaskStmt,
+		getAttemptStmt:            q.getAttemptStmt,
+		getLoopMarkStmt:           q.getLoopMarkStmt,
+		getRunStmt:                q.getRunStmt,
+		getRunByKeyStmt:           q.getRunByKeyStmt,
+		getRunsStmt:               q.getRunsStmt,
+		getRunsByKeysStmt:         q.getRunsByKeysStmt,
+		getScheduleStmt:           q.getScheduleStmt,
+		getTaskStmt:               q.getTaskStmt,
+		getTaskByNameStmt:         q.getTaskByNameStmt,
+		getTasksStmt:              q.getTasksStmt,
+		getVersionStmt:            q.getVersionStmt,
+		getVersionByNumberStmt:    q.getVersionByNumberStmt,
+		getWorkerStmt:             q.getWorkerStmt,
+		getWorkflowStmt:           q.getWorkflowStmt,
+		getZoneStmt:               q.getZoneStmt,
+		insertAttemptStmt:         q.insertAttemptStmt,
+		insertEventStmt:           q.insertEventStmt,
+		insertLogStmt:             q.insertLogStmt,
+		insertRunStmt:             q.insertRunStmt,
+		insertScheduleStmt:        q.insertScheduleStmt,
+		insertTaskStmt:            q.insertTaskStmt,
+		insertVersionStmt:         q.insertVersionStmt,
+		listEventsStmt:            q.listEventsStmt,
+		listLiveAttemptsStmt:      q.listLiveAttemptsStmt,
+		listLogsStmt:              q.listLogsStmt,
+		listRecentWorkersStmt:     q.listRecentWorkersStmt,
+		listRunAttemptsStmt:       q.listRunAttemptsStmt,
+		listRunEventsStmt:         q.listRunEventsStmt,
+		listRunOutputsStmt:        q.listRunOutputsStmt,
+		listRunTasksStmt:          q.listRunTasksStmt,
+		listRunsStmt:              q.listRunsStmt,
+		listSchedulesStmt:         q.listSchedulesStmt,
+		listVersionsStmt:          q.listVersionsStmt,
+		listWorkerAttemptsStmt:    q.listWorkerAttemptsStmt,
+		listWorkersStmt:           q.listWorkersStmt,
+		listWorkflowSchedulesStmt: q.listWorkflowSchedulesStmt,
+		listWorkflowsStmt:         q.listWorkflowsStmt,
+		listZonesStmt:             q.listZonesStmt,
+		lockScheduleStmt:          q.lockScheduleStmt,
+		lockWorkerStmt:            q.lockWorkerStmt,
+		markTaskRunningStmt:       q.markTaskRunningStmt,
+		markUpstreamFailedStmt:    q.markUpstreamFailedStmt,
+		nextScheduleFireStmt:      q.nextScheduleFireStmt,
+		orphanedAttemptsStmt:      q.orphanedAttemptsStmt,
+		registerWorkerStmt:        q.registerWorkerStmt,
+		releaseTaskStmt:           q.releaseTaskStmt,
+		renewLeaderStmt:           q.renewLeaderStmt,
+		renewWorkerStmt:           q.renewWorkerStmt,
+		requestStopStmt:           q.requestStopStmt,
+		requeueTaskStmt:           q.requeueTaskStmt,
+		resetDispatchedStmt:       q.resetDispatchedStmt,
+		resignLeaderStmt:          q.resignLeaderStmt,
+		scheduleRecentRunsStmt:    q.scheduleRecentRunsStmt,
+		setLatestVersionStmt:      q.setLatestVersionStmt,
+		setScheduleFiringStmt:     q.setScheduleFiringStmt,
+		setSchedulePausedStmt:     q.setSchedulePausedStmt,
+		setWorkerStateStmt:        q.setWorkerStateStmt,
+		setZoneCordonStmt:         q.setZoneCordonStmt,
+		setZoneStateStmt:          q.setZoneStateStmt,
+		startAttemptStmt:          q.startAttemptStmt,
+		updateScheduleSpecStmt:    q.updateScheduleSpecStmt,
+		upsertWorkflowStmt:        q.upsertWorkflowStmt,
+		wakeRetriesStmt:           q.wakeRetriesStmt,
+		workerUsageStmt:           q.workerUsageStmt,
 	}
 }

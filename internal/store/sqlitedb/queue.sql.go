@@ -90,7 +90,7 @@ func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams
 }
 
 const getRuns = `-- name: GetRuns :many
-SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at FROM runs WHERE id IN (/*SLICE:ids*/?)
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id FROM runs WHERE id IN (/*SLICE:ids*/?)
 `
 
 func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
@@ -131,6 +131,7 @@ func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
 			&i.CreatedAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.ScheduleID,
 		); err != nil {
 			return nil, err
 		}
@@ -146,7 +147,7 @@ func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
 }
 
 const getRunsByKeys = `-- name: GetRunsByKeys :many
-SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at FROM runs
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id FROM runs
 WHERE workflow_id = ?1 AND idempotency_key IN (/*SLICE:keys*/?)
   AND idempotency_key <> ''
 `
@@ -197,6 +198,7 @@ func (q *Queries) GetRunsByKeys(ctx context.Context, arg GetRunsByKeysParams) ([
 			&i.CreatedAt,
 			&i.StartedAt,
 			&i.FinishedAt,
+			&i.ScheduleID,
 		); err != nil {
 			return nil, err
 		}

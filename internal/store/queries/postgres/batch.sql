@@ -7,10 +7,10 @@
 
 -- name: InsertRunsBulk :many
 INSERT INTO runs (workflow_id, workflow, version_id, version, state, params, idempotency_key,
-                  priority, scheduled_at, created_by, tasks_total, tasks_left, created_at, started_at)
+                  priority, scheduled_at, created_by, tasks_total, tasks_left, created_at, started_at, schedule_id)
 SELECT u.workflow_id, u.workflow, u.version_id, u.version, u.state, u.params, u.idempotency_key,
        u.priority, u.scheduled_at, u.created_by, u.tasks_total, u.tasks_total, baton_now(),
-       CASE WHEN u.state = 'running' THEN baton_now() ELSE 0 END
+       CASE WHEN u.state = 'running' THEN baton_now() ELSE 0 END, u.schedule_id
 FROM (SELECT unnest(sqlc.arg(workflow_id)::bigint[]) AS workflow_id,
         unnest(sqlc.arg(workflow)::text[]) AS workflow,
         unnest(sqlc.arg(version_id)::bigint[]) AS version_id,
@@ -21,7 +21,8 @@ FROM (SELECT unnest(sqlc.arg(workflow_id)::bigint[]) AS workflow_id,
         unnest(sqlc.arg(priority)::bigint[]) AS priority,
         unnest(sqlc.arg(scheduled_at)::bigint[]) AS scheduled_at,
         unnest(sqlc.arg(created_by)::text[]) AS created_by,
-        unnest(sqlc.arg(tasks_total)::bigint[]) AS tasks_total) AS u
+        unnest(sqlc.arg(tasks_total)::bigint[]) AS tasks_total,
+        unnest(sqlc.arg(schedule_id)::bigint[]) AS schedule_id) AS u
 RETURNING *;
 
 -- name: GetRuns :many

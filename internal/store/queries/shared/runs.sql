@@ -1,10 +1,10 @@
 -- name: InsertRun :one
 INSERT INTO runs (workflow_id, workflow, version_id, version, state, params, idempotency_key,
-                  priority, scheduled_at, created_by, tasks_total, tasks_left, created_at, started_at)
+                  priority, scheduled_at, created_by, tasks_total, tasks_left, created_at, started_at, schedule_id)
 VALUES (sqlc.arg(workflow_id), sqlc.arg(workflow), sqlc.arg(version_id), sqlc.arg(version),
         sqlc.arg(state), sqlc.arg(params), sqlc.arg(idempotency_key), sqlc.arg(priority),
         sqlc.arg(scheduled_at), sqlc.arg(created_by), sqlc.arg(tasks_total), sqlc.arg(tasks_total),
-        baton_now(), CASE WHEN sqlc.arg(state) = 'running' THEN baton_now() ELSE 0 END)
+        baton_now(), CASE WHEN sqlc.arg(state) = 'running' THEN baton_now() ELSE 0 END, sqlc.arg(schedule_id))
 RETURNING *;
 
 -- name: GetRun :one
