@@ -53,7 +53,7 @@ type Config struct {
 }
 
 // Scenarios are the measurements, in the order they run.
-var Scenarios = []string{"baseline", "noop", "shell", "dag", "latency", "backlog", "history", "fleet", "failover"}
+var Scenarios = []string{"baseline", "noop", "shell", "dag", "latency", "lateness", "backlog", "history", "fleet", "failover"}
 
 func (c Config) withDefaults() Config {
 	c.Duration = cmp.Or(c.Duration, 60*time.Second)
@@ -94,12 +94,14 @@ type Report struct {
 	// LatencyLow and LatencyHalfPeak: task ready → attempt running.
 	LatencyLow *Summary `json:"latency_low,omitempty"`
 	// CommitLow: a one-row insert's commit, at the same low rate.
-	CommitLow       *Summary    `json:"commit_latency_low,omitempty"`
-	LatencyHalfPeak *Summary    `json:"latency_half_peak,omitempty"`
-	HalfPeakRate    float64     `json:"half_peak_rate,omitempty"`
-	Backlog         *Backlog    `json:"backlog,omitempty"`
-	History         *APILatency `json:"history,omitempty"`
-	Fleet           *Fleet      `json:"fleet,omitempty"`
+	CommitLow       *Summary `json:"commit_latency_low,omitempty"`
+	LatencyHalfPeak *Summary `json:"latency_half_peak,omitempty"`
+	HalfPeakRate    float64  `json:"half_peak_rate,omitempty"`
+	// Lateness: a schedule's due time → its run created.
+	Lateness *Lateness   `json:"schedule_lateness,omitempty"`
+	Backlog  *Backlog    `json:"backlog,omitempty"`
+	History  *APILatency `json:"history,omitempty"`
+	Fleet    *Fleet      `json:"fleet,omitempty"`
 	// Failover: SIGKILL of a worker → its task running elsewhere.
 	Failover *Summary `json:"failover,omitempty"`
 }
@@ -155,6 +157,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		{"shell", func() (err error) { r.Shell, err = e.sustained(ctx, cfg, "bench-shell", r.Baseline); return err }},
 		{"dag", func() (err error) { r.FanOut, r.Chain, err = e.dags(ctx); return err }},
 		{"latency", func() error { return e.latencies(ctx, cfg, r) }},
+		{"lateness", func() (err error) { r.Lateness, err = e.lateness(ctx, max(cfg.Duration/3, 5*time.Second)); return err }},
 		{"backlog", func() (err error) { r.Backlog, err = e.backlog(ctx, cfg.Backlog); return err }},
 		{"history", func() (err error) { r.History, err = e.history(ctx, cfg.History, cfg.APIRequests); return err }},
 	} {

@@ -81,6 +81,9 @@ func TestEveryScenarioRuns(t *testing.T) {
 					t.Errorf("%s latency %+v, want a distribution", name, s)
 				}
 			}
+			if l := r.Lateness; l == nil || l.Schedules != 100 || l.Firing.N < 100 || l.Firing.Max < l.Firing.P99 {
+				t.Errorf("schedule lateness %+v, want runs of 100 schedules timed", l)
+			}
 			if b := r.Backlog; b == nil || b.Tasks != 500 || b.DrainRate <= 0 {
 				t.Errorf("backlog %+v, want 500 tasks drained", b)
 			}
@@ -99,7 +102,7 @@ func TestEveryScenarioRuns(t *testing.T) {
 			if err := bench.WriteTable(&table, []*bench.Report{r}); err != nil {
 				t.Fatal(err)
 			}
-			for _, want := range []string{"noop throughput", "dispatch latency", "drain the queue",
+			for _, want := range []string{"noop throughput", "dispatch latency", "schedule lateness", "drain the queue",
 				"API events of a run", "heartbeat round trip"} {
 				if !strings.Contains(table.String(), want) {
 					t.Errorf("table lacks %q:\n%s", want, table.String())

@@ -84,6 +84,12 @@ func WriteTable(w io.Writer, reports []*Report) error {
 		}
 		return triple(r.LatencyHalfPeak) + " at " + perSecond(r.HalfPeakRate)
 	})
+	row("schedule lateness, due -> run created, p50/p99/max", "p99 <= 1s", func(r *Report) string {
+		if r.Lateness == nil {
+			return ""
+		}
+		return triple(&r.Lateness.Firing) + fmt.Sprintf(" (%d x @every 1s)", r.Lateness.Schedules)
+	})
 	row("backlog: queue tasks, nothing claiming", "", func(r *Report) string {
 		if r.Backlog == nil {
 			return ""
