@@ -3,7 +3,9 @@
 // (noop and shell tasks, per window so that decay shows), the raw queue
 // lifecycle of the same database as a baseline, DAG latency (a 1 → 1000 →
 // 1 fan-out and a 100-task chain), dispatch latency at low load and at half
-// the peak, and failover time.
+// the peak beside a bare commit's latency, schedule lateness, a large
+// backlog, API reads over a large history, a fleet of heartbeating
+// workers against one server process, and failover time.
 //
 // Everything but the baseline goes through Baton as users and workers do:
 // an in-process server on a loopback port, runs started through the HTTP

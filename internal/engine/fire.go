@@ -28,19 +28,23 @@ const maxWait = time.Second
 // once: a due time's run is unique, and a schedule being fired by one is
 // skipped by the others.
 func (e *Engine) FireSchedules(ctx context.Context) (time.Duration, error) {
-	for {
-		var n int
+	// Another batch while this one was full of due ticks; schedules with
+	// only buffered runs waiting come back every time and do not count.
+	for ticked := fireBatch; ticked == fireBatch; {
 		err := e.inTx(ctx, "scheduler", func(o *op) error {
+			ticked = 0
 			due, err := o.Schedules().Due(o.ctx, fireBatch)
 			if err != nil {
 				return err
 			}
-			n = len(due)
 			now, err := o.Schedules().Now(o.ctx)
 			if err != nil {
 				return err
 			}
 			for _, row := range due {
+				if row.FireAt != 0 && row.FireAt <= now {
+					ticked++
+				}
 				if err := o.fire(row, now); err != nil {
 					return err
 				}
@@ -49,9 +53,6 @@ func (e *Engine) FireSchedules(ctx context.Context) (time.Duration, error) {
 		})
 		if err != nil {
 			return maxWait, fmt.Errorf("fire schedules: %w", err)
-		}
-		if n < fireBatch {
-			break
 		}
 	}
 	var fireAt, now int64

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -310,6 +311,33 @@ func TestScheduleFiresOnceAcrossEngines(t *testing.T) {
 				t.Errorf("due time %d fired twice", r.ScheduledAt)
 			}
 			seen[r.ScheduledAt] = true
+		}
+	})
+}
+
+// Schedules whose buffered runs wait for active ones come back in every
+// batch of due schedules: they must neither keep the loop going nor hide
+// a schedule that is due.
+func TestScheduleBufferedDoNotStarveDueOnes(t *testing.T) {
+	eachStore(t, engine.Config{}, func(t *testing.T, x *env) {
+		var def strings.Builder
+		def.WriteString("name: many\ntasks: [{name: t, noop: true}]\nschedules:\n")
+		for i := range 60 {
+			fmt.Fprintf(&def, "  - {name: s%d, cron: \"@every 1m\", start: %s, end: %s, catchup: all, overlap: buffer_all}\n",
+				i, t0.Format(time.RFC3339), t0.Add(2*time.Minute).Format(time.RFC3339))
+		}
+		x.apply(def.String())
+		for i := range 60 {
+			x.rewind("many", fmt.Sprintf("s%d", i), t0)
+		}
+		x.fire() // each starts one run and buffers two
+		if got := x.kindCount("schedule.buffered"); got != 120 {
+			t.Fatalf("%d schedule.buffered events, want 120", got)
+		}
+		s := x.pastSchedule(3, "all", "allow_all")
+		x.fire()
+		if got := len(x.scheduled(s.ID)); got != 3 {
+			t.Errorf("the due schedule fired %d runs beside 60 buffered ones, want 3", got)
 		}
 	})
 }

@@ -32,12 +32,12 @@ func (q *Queries) DeleteSchedule(ctx context.Context, id int64) error {
 const dueSchedules = `-- name: DueSchedules :many
 SELECT id, workflow_id, workflow, name, spec, next_fire_at, fire_at, buffered, paused, note, created_at, updated_at FROM schedules
 WHERE NOT paused AND ((fire_at <> 0 AND fire_at <= baton_now()) OR buffered <> '')
-ORDER BY fire_at LIMIT CAST($1 AS BIGINT)
+ORDER BY fire_at = 0, fire_at LIMIT CAST($1 AS BIGINT)
 FOR UPDATE SKIP LOCKED
 `
 
-// Schedules to fire now or with buffered runs waiting, locked; those
-// another server is firing are skipped.
+// Schedules to fire now or with buffered runs waiting (ended ones last),
+// locked; those another server is firing are skipped.
 func (q *Queries) DueSchedules(ctx context.Context, lim int64) ([]Schedule, error) {
 	rows, err := q.db.Query(ctx, dueSchedules, lim)
 	if err != nil {

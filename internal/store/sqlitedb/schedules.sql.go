@@ -32,10 +32,10 @@ func (q *Queries) DeleteSchedule(ctx context.Context, id int64) error {
 const dueSchedules = `-- name: DueSchedules :many
 SELECT id, workflow_id, workflow, name, spec, next_fire_at, fire_at, buffered, paused, note, created_at, updated_at FROM schedules
 WHERE NOT paused AND ((fire_at <> 0 AND fire_at <= baton_now()) OR buffered <> '')
-ORDER BY fire_at LIMIT CAST(?1 AS BIGINT)
+ORDER BY fire_at = 0, fire_at LIMIT CAST(?1 AS BIGINT)
 `
 
-// Schedules to fire now or with buffered runs waiting.
+// Schedules to fire now or with buffered runs waiting (ended ones last).
 func (q *Queries) DueSchedules(ctx context.Context, lim int64) ([]Schedule, error) {
 	rows, err := q.query(ctx, q.dueSchedulesStmt, dueSchedules, lim)
 	if err != nil {
