@@ -182,7 +182,11 @@ func checkValue(v string, lo, hi int, names []string) error {
 // fieldBits parses one checked field with go-cron, which knows ranges,
 // steps, wrap-around ranges (22-2) and names.
 func fieldBits(field string, opt cron.ParseOption) (uint64, error) {
-	s, err := cron.NewParser(opt).Parse(field)
+	p, err := cron.TryNewParser(opt)
+	if err != nil {
+		return 0, err
+	}
+	s, err := p.Parse(field)
 	if err != nil {
 		return 0, err
 	}

@@ -52,7 +52,7 @@ func FuzzSchedule(f *testing.F) {
 			}
 			return
 		}
-		from := time.Unix(base+mod(after, years200), int64(mod(after, 1e9)))
+		from := time.Unix(base+mod(after, years200), mod(after, 1e9))
 		prev, n := from, int64(0)
 		for range 300 {
 			next := s.Next(prev)

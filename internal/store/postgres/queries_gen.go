@@ -77,7 +77,6 @@ func toLease(r db.LeaderLease) store.LeaderLease        { return store.LeaderLea
 func toLive(r db.ListLiveAttemptsRow) store.LiveAttempt { return store.LiveAttempt(r) }
 func toUsage(r db.WorkerUsageRow) store.WorkerUsage     { return store.WorkerUsage(r) }
 func toMark(r db.GetLoopMarkRow) store.LoopMark         { return store.LoopMark(r) }
-func id[T any](v T) T                                   { return v }
 
 func toTaskRef[R ~struct {
 	ID    int64
