@@ -29,8 +29,8 @@ type Schedule struct {
 	NextFire time.Time `json:"next_fire,omitzero"`
 	// Buffered counts due times waiting for active runs to end.
 	Buffered int `json:"buffered"`
-	// Lateness is how long after their fire time the schedule's latest
-	// runs (up to 100) were created.
+	// Lateness is how long after their fire time the runs the schedule
+	// fired, among its latest 100, were created.
 	Lateness Lateness `json:"lateness"`
 }
 

@@ -27,7 +27,7 @@ func newSchedulesCmd(g *globals) *cobra.Command {
 		Short: "List schedules, their next due time and firing lateness",
 		Long: "Lists every schedule of every workflow: its cron and time zone, its catch-up and overlap\n" +
 			"policies, whether it is paused, when it is next due, and LATE P99, how long after its fire\n" +
-			"time (due time plus jitter) the 99th percentile of its last 100 runs was created.",
+			"time (due time plus jitter) the 99th percentile of the runs it fired among its last 100 was created.",
 		Example: "  baton schedules\n  baton schedules -o json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -106,7 +106,7 @@ func TestScheduleTicksOnceWhileServersDie(t *testing.T) {
 		t.Errorf("%d due times in %s..%s, missing runs for %v", len(want), first.Format(time.TimeOnly),
 			end.Format(time.TimeOnly), missing)
 	}
-	if skipped := events(t, c, "schedule.skipped"); len(skipped) > 0 {
+	if skipped := events(t, c, "schedule.missed"); len(skipped) > 0 {
 		t.Errorf("ticks skipped with a server always up: %+v", skipped[0])
 	}
 }
@@ -136,7 +136,7 @@ func TestScheduleCatchupAfterFullOutage(t *testing.T) {
 	missed := seconds(down.Add(time.Second), up)
 	skipped := map[string][]time.Time{}
 	var firstPass time.Time
-	for _, e := range events(t, c, "schedule.skipped") {
+	for _, e := range events(t, c, "schedule.missed") {
 		wf, _, _ := strings.Cut(strings.TrimPrefix(e.Reason, "schedule "), "/")
 		due, err := time.Parse(time.RFC3339, e.NewState)
 		if err != nil {

@@ -97,11 +97,12 @@ func (c Config) withDefaults() Config {
 // each as one transaction of guarded updates. It holds no state that
 // matters: any number of engines on one database act correctly together.
 type Engine struct {
-	store  store.Store
-	cfg    Config
-	log    *slog.Logger
-	plans  *planCache
-	counts counts
+	store    store.Store
+	cfg      Config
+	log      *slog.Logger
+	plans    *planCache
+	counts   counts
+	lateness latenessHist
 	// orphanCheck is when this engine's sweep last looked for orphaned
 	// attempts (Unix nanoseconds): only saves work, holds no truth.
 	orphanCheck atomic.Int64
@@ -127,10 +128,13 @@ type op struct {
 	e      *Engine
 	actor  string
 	events []store.NewEvent
+	// late lists how late the schedule loop fired the runs it created.
+	late []time.Duration
 }
 
 func (e *Engine) inTx(ctx context.Context, actor string, fn func(o *op) error) error {
 	var committed []store.NewEvent
+	var late []time.Duration
 	err := e.store.InTx(ctx, func(tx store.Tx) error {
 		o := &op{Tx: tx, ctx: ctx, e: e, actor: actor}
 		if err := fn(o); err != nil {
@@ -139,11 +143,12 @@ func (e *Engine) inTx(ctx context.Context, actor string, fn func(o *op) error) e
 		if err := tx.Events().Insert(ctx, o.events); err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}
-		committed = o.events
+		committed, late = o.events, o.late
 		return nil
 	})
 	if err == nil {
 		e.counts.add(committed)
+		e.lateness.observe(late)
 	}
 	return err
 }

@@ -98,7 +98,7 @@ func (o *op) fire(row store.Schedule, now int64) error {
 	next, fireAt := row.NextFireAt, row.FireAt
 	if fireAt != 0 && fireAt <= now {
 		plan := schedule.Plan(c.sch, c.catchup, c.window(), ms(row.NextFireAt), ms(now))
-		f.skipped(plan, fmt.Sprintf("missed, catchup %s", c.catchup))
+		f.missed(plan, fmt.Sprintf("missed, catchup %s", c.catchup))
 		for _, due := range plan.Fire {
 			if err := f.decide(due); err != nil {
 				return err
@@ -142,7 +142,7 @@ func (f *firing) decide(due time.Time) error {
 		f.o.record(store.NewEvent{Kind: "schedule.buffered", Reason: fmt.Sprintf(
 			"schedule %s: due %s waits for %d active run(s) (overlap %s)", f.name(), formatDue(due), active, f.overlap)})
 	case schedule.Drop:
-		f.skip(due, fmt.Sprintf("%d run(s) active, overlap %s", active, f.overlap))
+		f.skip("schedule.skipped", due, fmt.Sprintf("%d run(s) active, overlap %s", active, f.overlap))
 	case schedule.CancelAndStart:
 		if err := f.startAll(); err != nil {
 			return err
@@ -181,24 +181,30 @@ func (f *firing) startAll() error {
 	for _, s := range started {
 		f.active = append(f.active, store.ScheduledRun{ID: s.Run.ID, State: s.Run.State,
 			ScheduledAt: s.Run.ScheduledAt, CreatedAt: s.Run.CreatedAt})
+		if s.Created {
+			late := s.Run.CreatedAt - f.fireAt(ms(s.Run.ScheduledAt))
+			f.o.late = append(f.o.late, time.Duration(max(late, 0))*time.Millisecond)
+		}
 	}
 	f.starts = f.starts[:0]
 	return nil
 }
 
-// skipped records the due times a catch-up plan skipped.
-func (f *firing) skipped(plan schedule.Firing, why string) {
+// missed records the due times a catch-up plan skipped, as
+// schedule.missed events.
+func (f *firing) missed(plan schedule.Firing, why string) {
 	for _, due := range plan.Skipped {
-		f.skip(due, why)
+		f.skip("schedule.missed", due, why)
 	}
 	if plan.SkippedMore > 0 {
-		f.o.record(store.NewEvent{Kind: "schedule.skipped", Reason: fmt.Sprintf(
+		f.o.record(store.NewEvent{Kind: "schedule.missed", Reason: fmt.Sprintf(
 			"schedule %s: %d more due times skipped: %s", f.name(), plan.SkippedMore, why)})
 	}
 }
 
-// skip records a due time that will not fire.
-func (f *firing) skip(due time.Time, why string) {
-	f.o.record(store.NewEvent{Kind: "schedule.skipped", NewState: formatDue(due),
+// skip records a due time that will not fire: missed (catch-up) or
+// skipped (overlap).
+func (f *firing) skip(kind string, due time.Time, why string) {
+	f.o.record(store.NewEvent{Kind: kind, NewState: formatDue(due),
 		Reason: fmt.Sprintf("schedule %s: due %s skipped: %s", f.name(), formatDue(due), why)})
 }

@@ -15,9 +15,9 @@ type ScheduleInfo struct {
 	Def workflow.Schedule
 	// Buffered counts the due times waiting for active runs to end.
 	Buffered int
-	// Lateness lists, for the schedule's latest runs (up to 100, newest
-	// first), how long after its fire time (due time plus jitter) each
-	// was created.
+	// Lateness lists, for the runs the schedule fired among its latest
+	// 100 (newest first; triggered and backfilled runs left out), how long
+	// after its fire time (due time plus jitter) each was created.
 	Lateness []time.Duration
 }
 
@@ -69,6 +69,9 @@ func scheduleInfo(ctx context.Context, tx store.Tx, row store.Schedule) (Schedul
 	}
 	info := ScheduleInfo{Row: row, Def: c.def, Buffered: len(buffered)}
 	for _, r := range runs {
+		if !firedBySchedule(r) {
+			continue
+		}
 		fire := c.fireAt(ms(r.ScheduledAt))
 		info.Lateness = append(info.Lateness, time.Duration(max(r.CreatedAt-fire, 0))*time.Millisecond)
 	}

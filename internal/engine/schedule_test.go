@@ -123,8 +123,8 @@ func TestScheduleCatchup(t *testing.T) {
 				if got := dues(rs); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 					t.Errorf("runs due at minutes %v, want %v", got, tc.want)
 				}
-				if got := x.kindCount("schedule.skipped"); got != tc.skipped {
-					t.Errorf("%d schedule.skipped events, want %d", got, tc.skipped)
+				if got := x.kindCount("schedule.missed"); got != tc.skipped {
+					t.Errorf("%d schedule.missed events, want %d", got, tc.skipped)
 				}
 				for _, r := range rs {
 					run := x.run(r.ID)

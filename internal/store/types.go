@@ -191,11 +191,12 @@ type Schedule struct {
 	UpdatedAt  int64
 }
 
-// ScheduledRun is a run a schedule fired: its state and when it was due
-// and created.
+// ScheduledRun is a run of a schedule: its state, when it was due and
+// created, and by whom ("schedule:..." when the schedule fired it).
 type ScheduledRun struct {
 	ID          int64
 	State       string
 	ScheduledAt int64
 	CreatedAt   int64
+	CreatedBy   string
 }

@@ -277,7 +277,7 @@ func (q *Queries) NextScheduleFire(ctx context.Context) (NextScheduleFireRow, er
 }
 
 const scheduleRecentRuns = `-- name: ScheduleRecentRuns :many
-SELECT id, state, scheduled_at, created_at FROM runs
+SELECT id, state, scheduled_at, created_at, created_by FROM runs
 WHERE schedule_id = ?1 AND schedule_id <> 0
 ORDER BY id DESC LIMIT CAST(?2 AS BIGINT)
 `
@@ -292,6 +292,7 @@ type ScheduleRecentRunsRow struct {
 	State       string
 	ScheduledAt int64
 	CreatedAt   int64
+	CreatedBy   string
 }
 
 // A schedule's latest runs, newest first: the active ones among them
@@ -310,6 +311,7 @@ func (q *Queries) ScheduleRecentRuns(ctx context.Context, arg ScheduleRecentRuns
 			&i.State,
 			&i.ScheduledAt,
 			&i.CreatedAt,
+			&i.CreatedBy,
 		); err != nil {
 			return nil, err
 		}

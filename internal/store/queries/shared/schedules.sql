@@ -40,7 +40,7 @@ FROM schedules WHERE NOT paused AND fire_at <> 0;
 -- name: ScheduleRecentRuns :many
 -- A schedule's latest runs, newest first: the active ones among them
 -- decide overlaps, all of them give its lateness.
-SELECT id, state, scheduled_at, created_at FROM runs
+SELECT id, state, scheduled_at, created_at, created_by FROM runs
 WHERE schedule_id = sqlc.arg(schedule_id) AND schedule_id <> 0
 ORDER BY id DESC LIMIT CAST(sqlc.arg(lim) AS BIGINT);
 
