@@ -32,6 +32,8 @@ func clientCommands(g *globals) []*cobra.Command {
 		newRunCmd(g),
 		newRunsCmd(g),
 		newCancelCmd(g),
+		newRerunCmd(g),
+		newMarkCmd(g),
 		newLogsCmd(g),
 		newWorkersCmd(g),
 		newZonesCmd(g),

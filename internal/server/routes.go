@@ -36,6 +36,7 @@ func (s *Server) routes() http.Handler {
 	s.registerWorkerProtocol(api)
 	s.registerZones(api)
 	s.registerSchedules(api)
+	s.registerRecovery(api)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -81,7 +82,7 @@ func (s *Server) apiError(ctx context.Context, err error) error {
 		return huma.Error422UnprocessableEntity(invalidTitle(inv), invalidDetails(inv.Err)...)
 	case errors.Is(err, engine.ErrNotFound):
 		return huma.Error404NotFound(err.Error())
-	case errors.Is(err, engine.ErrFinished):
+	case errors.Is(err, engine.ErrFinished), errors.Is(err, engine.ErrRunActive), errors.Is(err, store.ErrConflict):
 		return huma.Error409Conflict(err.Error())
 	case errors.Is(err, engine.ErrWorkerGone):
 		return huma.Error410Gone(err.Error())

@@ -261,3 +261,24 @@ type NewSchedule struct {
 	Paused     bool
 	Note       string
 }
+
+// RunRecovery is the new state of a finished run a person recovered:
+// running again (TasksLeft > 0) or finished anew.
+type RunRecovery struct {
+	State       string
+	Reason      string
+	TasksLeft   int64
+	TasksFailed int64
+	ID          int64
+}
+
+// TaskRecovery moves a task from FromState to State: pending or queued to
+// run again (NeedsDone of its upstream done), or succeeded, skipped or
+// upstream_failed.
+type TaskRecovery struct {
+	State     string
+	Reason    string
+	NeedsDone int64
+	ID        int64
+	FromState string
+}

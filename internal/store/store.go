@@ -90,6 +90,9 @@ type Runs interface {
 	// FinishMany ends runs that are not yet terminal and returns those it
 	// ended.
 	FinishMany(ctx context.Context, fs []RunFinish) ([]int64, error)
+	// Recover sets the state and counters of a finished run a person
+	// recovered; false if the run is not finished.
+	Recover(ctx context.Context, r RunRecovery) (bool, error)
 }
 
 // Tasks stores the tasks of runs; queued tasks form the work queue.
@@ -124,6 +127,9 @@ type Tasks interface {
 	WakeRetries(ctx context.Context) ([]TaskRef, error)
 	// CancelRun cancels every unfinished task of a run.
 	CancelRun(ctx context.Context, runID int64, reason string) ([]TaskRef, error)
+	// Recover moves a task of a finished run to a new state; false if it
+	// was no longer in r.FromState.
+	Recover(ctx context.Context, r TaskRecovery) (bool, error)
 }
 
 // Attempts stores attempts; an attempt's ID is its fencing token.

@@ -326,6 +326,41 @@ func (q *Queries) MarkTaskRunning(ctx context.Context, arg MarkTaskRunningParams
 	return result.RowsAffected(), nil
 }
 
+const recoverTask = `-- name: RecoverTask :execrows
+UPDATE tasks
+SET state = $1, reason = $2, needs_done = $3, attempt_id = 0,
+    outputs = CASE WHEN ($1 = 'pending' OR $1 = 'queued') THEN '' ELSE outputs END,
+    ready_at = CASE WHEN $1 = 'queued' THEN baton_now() ELSE ready_at END,
+    started_at = CASE WHEN ($1 = 'pending' OR $1 = 'queued') THEN 0 ELSE started_at END,
+    finished_at = CASE WHEN ($1 = 'pending' OR $1 = 'queued') THEN 0 ELSE baton_now() END
+WHERE id = $4 AND state = $5
+`
+
+type RecoverTaskParams struct {
+	State     string
+	Reason    string
+	NeedsDone int64
+	ID        int64
+	FromState string
+}
+
+// A person's recovery of a task of a finished run: run it again (pending
+// or queued, with needs_done of its upstream done), or mark it succeeded,
+// skipped or upstream_failed. Guarded by the state it was read in.
+func (q *Queries) RecoverTask(ctx context.Context, arg RecoverTaskParams) (int64, error) {
+	result, err := q.db.Exec(ctx, recoverTask,
+		arg.State,
+		arg.Reason,
+		arg.NeedsDone,
+		arg.ID,
+		arg.FromState,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const releaseTask = `-- name: ReleaseTask :one
 UPDATE tasks
 SET needs_done = needs_done + CAST($1 AS BIGINT),

@@ -131,6 +131,10 @@ func (r runs) Get(ctx context.Context, id int64) (store.Run, error) {
 	return one(toRun)(r.q.GetRun(ctx, id))
 }
 
+func (r runs) Recover(ctx context.Context, rr store.RunRecovery) (bool, error) {
+	return affected(r.q.RecoverRun(ctx, db.RecoverRunParams(rr)))
+}
+
 func (r runs) ByKey(ctx context.Context, workflowID int64, key string) (store.Run, error) {
 	return one(toRun)(r.q.GetRunByKey(ctx, db.GetRunByKeyParams{WorkflowID: workflowID, IdempotencyKey: key}))
 }
@@ -159,6 +163,10 @@ func (t tasks) Outputs(ctx context.Context, runID int64) ([]store.TaskOutputs, e
 
 func (t tasks) Candidates(ctx context.Context, f store.CandidateFilter) ([]store.Candidate, error) {
 	return many(toCandidate)(t.q.ClaimCandidates(ctx, db.ClaimCandidatesParams(f)))
+}
+
+func (t tasks) Recover(ctx context.Context, r store.TaskRecovery) (bool, error) {
+	return affected(t.q.RecoverTask(ctx, db.RecoverTaskParams(r)))
 }
 
 func (t tasks) Fail(ctx context.Context, id int64, reason string) (bool, error) {

@@ -210,6 +210,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.orphanedAttemptsStmt, err = db.PrepareContext(ctx, orphanedAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query OrphanedAttempts: %w", err)
 	}
+	if q.recoverRunStmt, err = db.PrepareContext(ctx, recoverRun); err != nil {
+		return nil, fmt.Errorf("error preparing query RecoverRun: %w", err)
+	}
+	if q.recoverTaskStmt, err = db.PrepareContext(ctx, recoverTask); err != nil {
+		return nil, fmt.Errorf("error preparing query RecoverTask: %w", err)
+	}
 	if q.registerWorkerStmt, err = db.PrepareContext(ctx, registerWorker); err != nil {
 		return nil, fmt.Errorf("error preparing query RegisterWorker: %w", err)
 	}
@@ -585,6 +591,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing orphanedAttemptsStmt: %w", cerr)
 		}
 	}
+	if q.recoverRunStmt != nil {
+		if cerr := q.recoverRunStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recoverRunStmt: %w", cerr)
+		}
+	}
+	if q.recoverTaskStmt != nil {
+		if cerr := q.recoverTaskStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recoverTaskStmt: %w", cerr)
+		}
+	}
 	if q.registerWorkerStmt != nil {
 		if cerr := q.registerWorkerStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing registerWorkerStmt: %w", cerr)
@@ -786,6 +802,8 @@ type Queries struct {
 	markUpstreamFailedStmt    *sql.Stmt
 	nextScheduleFireStmt      *sql.Stmt
 	orphanedAttemptsStmt      *sql.Stmt
+	recoverRunStmt            *sql.Stmt
+	recoverTaskStmt           *sql.Stmt
 	registerWorkerStmt        *sql.Stmt
 	releaseTaskStmt           *sql.Stmt
 	renewLeaderStmt           *sql.Stmt
@@ -874,6 +892,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		markUpstreamFailedStmt:    q.markUpstreamFailedStmt,
 		nextScheduleFireStmt:      q.nextScheduleFireStmt,
 		orphanedAttemptsStmt:      q.orphanedAttemptsStmt,
+		recoverRunStmt:            q.recoverRunStmt,
+		recoverTaskStmt:           q.recoverTaskStmt,
 		registerWorkerStmt:        q.registerWorkerStmt,
 		releaseTaskStmt:           q.releaseTaskStmt,
 		renewLeaderStmt:           q.renewLeaderStmt,

@@ -281,3 +281,35 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 	}
 	return items, nil
 }
+
+const recoverRun = `-- name: RecoverRun :execrows
+UPDATE runs
+SET state = ?1, reason = ?2, tasks_left = ?3,
+    tasks_failed = ?4,
+    finished_at = CASE WHEN ?1 = 'running' THEN 0 ELSE baton_now() END
+WHERE id = ?5 AND state IN ('succeeded', 'failed', 'cancelled')
+`
+
+type RecoverRunParams struct {
+	State       string
+	Reason      string
+	TasksLeft   int64
+	TasksFailed int64
+	ID          int64
+}
+
+// A finished run a person recovered: running again with tasks left, or
+// finished anew; its counters recounted from its tasks.
+func (q *Queries) RecoverRun(ctx context.Context, arg RecoverRunParams) (int64, error) {
+	result, err := q.exec(ctx, q.recoverRunStmt, recoverRun,
+		arg.State,
+		arg.Reason,
+		arg.TasksLeft,
+		arg.TasksFailed,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}

@@ -50,3 +50,12 @@ RETURNING id, state, tasks_left, tasks_failed, reason;
 -- name: FinishRun :execrows
 UPDATE runs SET state = sqlc.arg(state), reason = sqlc.arg(reason), finished_at = baton_now()
 WHERE id = sqlc.arg(id) AND state IN ('queued', 'running', 'paused');
+
+-- name: RecoverRun :execrows
+-- A finished run a person recovered: running again with tasks left, or
+-- finished anew; its counters recounted from its tasks.
+UPDATE runs
+SET state = sqlc.arg(state), reason = sqlc.arg(reason), tasks_left = sqlc.arg(tasks_left),
+    tasks_failed = sqlc.arg(tasks_failed),
+    finished_at = CASE WHEN sqlc.arg(state) = 'running' THEN 0 ELSE baton_now() END
+WHERE id = sqlc.arg(id) AND state IN ('succeeded', 'failed', 'cancelled');

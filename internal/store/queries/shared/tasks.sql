@@ -70,3 +70,15 @@ SET needs_done = needs_done + CAST(sqlc.arg(n) AS BIGINT),
                     THEN baton_now() ELSE ready_at END
 WHERE run_id = sqlc.arg(run_id) AND idx = sqlc.arg(idx)
 RETURNING id, run_id, name, state;
+
+-- name: RecoverTask :execrows
+-- A person's recovery of a task of a finished run: run it again (pending
+-- or queued, with needs_done of its upstream done), or mark it succeeded,
+-- skipped or upstream_failed. Guarded by the state it was read in.
+UPDATE tasks
+SET state = sqlc.arg(state), reason = sqlc.arg(reason), needs_done = sqlc.arg(needs_done), attempt_id = 0,
+    outputs = CASE WHEN (sqlc.arg(state) = 'pending' OR sqlc.arg(state) = 'queued') THEN '' ELSE outputs END,
+    ready_at = CASE WHEN sqlc.arg(state) = 'queued' THEN baton_now() ELSE ready_at END,
+    started_at = CASE WHEN (sqlc.arg(state) = 'pending' OR sqlc.arg(state) = 'queued') THEN 0 ELSE started_at END,
+    finished_at = CASE WHEN (sqlc.arg(state) = 'pending' OR sqlc.arg(state) = 'queued') THEN 0 ELSE baton_now() END
+WHERE id = sqlc.arg(id) AND state = sqlc.arg(from_state);

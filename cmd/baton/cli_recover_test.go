@@ -1,0 +1,56 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRerunAndMark(t *testing.T) {
+	f := newCLIFixture(t)
+	f.apply(map[string]string{"etl": `name: etl
+tasks:
+  - {name: extract, run: "echo ok"}
+  - {name: load, run: "fail now", needs: [extract]}
+  - {name: report, run: "echo report", needs: [load]}
+`})
+	f.startWorker("w1", "a")
+	if r := f.run("run", "etl", "--wait"); r.code() != exitFailed {
+		t.Fatalf("run --wait: code %d, want the run failed:\n%s", r.code(), r.stdout)
+	}
+	r := f.mustRun("mark", "1", "load", "--state", "succeeded", "--reason", "loaded by hand")
+	if r.stdout != "run 1 of etl running; running again: report\n" {
+		t.Errorf("mark printed %q", r.stdout)
+	}
+	r = f.mustRun("events", "--run", "1", "--kind", "task.succeeded")
+	if !strings.Contains(r.stdout, "loaded by hand") {
+		t.Errorf("task.succeeded events lack the mark:\n%s", r.stdout)
+	}
+	if r := f.run("rerun", "1"); r.err == nil || !strings.Contains(r.err.Error(), "run 1 is running") {
+		t.Errorf("rerun of a running run: %v", r.err)
+	}
+	// report finishes; the run succeeds without extract running again.
+	deadlineRun(t, f, "1", "succeeded")
+	if r := f.run("rerun", "1"); r.err == nil || !strings.Contains(r.stderr, "nothing to run again") {
+		t.Errorf("rerun with nothing failed: %v %q", r.err, r.stderr)
+	}
+	r = f.mustRun("rerun", "1", "--from", "load")
+	if r.stdout != "run 1 of etl running; running again: load, report\n" {
+		t.Errorf("rerun --from printed %q", r.stdout)
+	}
+	deadlineRun(t, f, "1", "failed")
+	r = f.mustRun("run", "show", "1")
+	if row := strings.Fields(lineWith(r.stdout, "extract")); len(row) < 3 || row[1] != "succeeded" || row[2] != "1" {
+		t.Errorf("extract ran again: %q", lineWith(r.stdout, "extract"))
+	}
+	if r := f.run("mark", "1", "load", "--state", "failed"); r.err == nil || !strings.Contains(r.err.Error(), "--state") {
+		t.Errorf("mark --state failed: %v", r.err)
+	}
+}
+
+// deadlineRun waits, polling `run show`, until run id is in state.
+func deadlineRun(t *testing.T, f *cliFixture, id, state string) {
+	t.Helper()
+	eventually(t, "run "+id+" "+state, func() bool {
+		return strings.Contains(f.mustRun("runs", "-o", "json").stdout, `"state": "`+state+`"`)
+	})
+}

@@ -1,0 +1,61 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/engine"
+)
+
+type rerunInput struct {
+	ActorHeader
+	ID   int64 `path:"id"`
+	Body client.RerunRequest
+}
+
+type markInput struct {
+	ActorHeader
+	ID   int64  `path:"id"`
+	Task string `path:"task"`
+	Body client.MarkRequest
+}
+
+type recoveredOutput struct{ Body client.Recovered }
+
+func (s *Server) registerRecovery(api huma.API) {
+	huma.Register(api, huma.Operation{
+		OperationID: "rerun-run", Method: http.MethodPost, Path: "/api/v1/runs/{id}/rerun",
+		Summary: "Run a finished run again", Tags: []string{"runs"},
+		Description: "Without from: every failed, cancelled and upstream_failed task runs again; succeeded tasks " +
+			"keep their outputs and are not executed. With from: that task and everything downstream of it run " +
+			"again. 409 if the run has not finished.",
+	}, func(ctx context.Context, in *rerunInput) (*recoveredOutput, error) {
+		r := engine.Recovery{Failed: in.Body.From == "", From: in.Body.From, Reason: in.Body.Reason, Actor: in.actor()}
+		return s.recoverRun(ctx, in.ID, r)
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "mark-task", Method: http.MethodPost, Path: "/api/v1/runs/{id}/tasks/{task}/mark",
+		Summary: "Mark a task succeeded or skipped", Tags: []string{"runs"},
+		Description: "Ends a failed, cancelled or upstream_failed task of a finished run as succeeded or skipped: " +
+			"the tasks downstream of it that did not run, run (the run runs again). 409 if the run has not finished.",
+	}, func(ctx context.Context, in *markInput) (*recoveredOutput, error) {
+		r := engine.Recovery{Mark: in.Task, MarkState: in.Body.State, Reason: in.Body.Reason, Actor: in.actor()}
+		return s.recoverRun(ctx, in.ID, r)
+	})
+}
+
+func (s *Server) recoverRun(ctx context.Context, id int64, r engine.Recovery) (*recoveredOutput, error) {
+	rec, err := s.engine.RecoverRun(ctx, id, r)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	out := client.Recovered{Run: toRun(rec.Run), Rerun: rec.Rerun}
+	if out.Rerun == nil {
+		out.Rerun = []string{}
+	}
+	return &recoveredOutput{Body: out}, nil
+}
