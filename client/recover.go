@@ -40,3 +40,11 @@ func (c *Client) MarkTask(ctx context.Context, id int64, task string, req MarkRe
 	err := c.do(ctx, http.MethodPost, fmt.Sprintf("/api/v1/runs/%d/tasks/%s/mark", id, url.PathEscape(task)), nil, req, &out)
 	return out, err
 }
+
+// PauseRun pauses (action "pause") or resumes ("resume") a run.
+func (c *Client) PauseRun(ctx context.Context, id int64, action, reason string) (Run, error) {
+	var out Run
+	err := c.do(ctx, http.MethodPost, fmt.Sprintf("/api/v1/runs/%d/%s", id, action), nil,
+		map[string]string{"reason": reason}, &out)
+	return out, err
+}

@@ -87,3 +87,35 @@ func printRecovered(g *globals, out io.Writer, rec client.Recovered) error {
 	_, err := fmt.Fprintf(out, "run %d of %s %s; %s\n", rec.Run.ID, rec.Run.Workflow, rec.Run.State, again)
 	return err
 }
+
+func newPauseCmd(g *globals, action, short, long string) *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:     action + " RUN_ID",
+		Short:   short,
+		Long:    long,
+		Example: "  baton " + action + " 42 --reason \"warehouse maintenance\"",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseRunID(args[0])
+			if err != nil {
+				return err
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			run, err := c.PauseRun(cmd.Context(), id, action, reason)
+			if err != nil {
+				return err
+			}
+			if g.jsonOutput() {
+				return printJSON(cmd.OutOrStdout(), run)
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "run %d of %s %s\n", run.ID, run.Workflow, run.State)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why, recorded in the audit trail")
+	return cmd
+}

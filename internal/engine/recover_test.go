@@ -187,3 +187,50 @@ func TestRerunFromTaskRunsItAndDownstream(t *testing.T) {
 		}
 	})
 }
+
+func TestPausedRunStartsNothingUntilResumed(t *testing.T) {
+	eachStore(t, engine.Config{}, func(t *testing.T, x *env) {
+		x.apply(`name: p
+tasks:
+  - {name: a, run: "a"}
+  - {name: b, run: "b"}
+  - {name: c, run: "c", needs: [a]}
+`)
+		run := x.start("p", nil)
+		w := x.worker("a", 10)
+		first := x.claim(w, 1) // a or b runs on
+		if len(first) != 1 {
+			t.Fatalf("claimed %d", len(first))
+		}
+		paused, err := x.e.PauseRun(x.ctx, run.ID, true, "user:test", "")
+		if err != nil || paused.State != store.RunPaused {
+			t.Fatalf("pause: %+v %v", paused, err)
+		}
+		if as := x.claim(w, 10); len(as) != 0 {
+			t.Errorf("claimed %v from a paused run", names(as))
+		}
+		// The running attempt finishes and counts; what it made ready waits.
+		x.finish(w, first[0], store.AttemptSucceeded, nil)
+		if as := x.claim(w, 10); len(as) != 0 {
+			t.Errorf("claimed %v from a paused run after its running task ended", names(as))
+		}
+		if _, err := x.e.PauseRun(x.ctx, run.ID, true, "user:test", ""); err == nil {
+			t.Error("paused a paused run")
+		}
+		if _, err := x.e.PauseRun(x.ctx, run.ID, false, "user:test", "upstream fixed"); err != nil {
+			t.Fatal(err)
+		}
+		if got := names(x.play(w)); len(got) != 2 {
+			t.Errorf("after resume ran %v, want the two tasks left", got)
+		}
+		if r := x.run(run.ID); r.State != store.RunSucceeded {
+			t.Errorf("run %s, want succeeded", r.State)
+		}
+		if _, err := x.e.PauseRun(x.ctx, run.ID, true, "user:test", ""); !errors.Is(err, engine.ErrFinished) {
+			t.Errorf("pause a finished run: %v, want ErrFinished", err)
+		}
+		if evs := x.events(run.ID, "run.paused"); len(evs) != 1 || evs[0].Actor != "user:test" {
+			t.Errorf("run.paused events: %+v", evs)
+		}
+	})
+}

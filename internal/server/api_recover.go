@@ -25,7 +25,16 @@ type markInput struct {
 
 type recoveredOutput struct{ Body client.Recovered }
 
+type pauseRunInput struct {
+	ActorHeader
+	ID   int64 `path:"id"`
+	Body struct {
+		Reason string `json:"reason,omitempty" maxLength:"1000"`
+	}
+}
+
 func (s *Server) registerRecovery(api huma.API) {
+	s.registerPause(api)
 	huma.Register(api, huma.Operation{
 		OperationID: "rerun-run", Method: http.MethodPost, Path: "/api/v1/runs/{id}/rerun",
 		Summary: "Run a finished run again", Tags: []string{"runs"},
@@ -46,6 +55,28 @@ func (s *Server) registerRecovery(api huma.API) {
 		r := engine.Recovery{Mark: in.Task, MarkState: in.Body.State, Reason: in.Body.Reason, Actor: in.actor()}
 		return s.recoverRun(ctx, in.ID, r)
 	})
+}
+
+func (s *Server) registerPause(api huma.API) {
+	for _, op := range []struct {
+		verb, summary, description string
+		paused                     bool
+	}{
+		{"pause", "Pause a run", "No task of the run starts until it is resumed; attempts already running finish. " +
+			"409 if the run has finished.", true},
+		{"resume", "Resume a paused run", "Its waiting tasks may start again. 409 if the run has finished.", false},
+	} {
+		huma.Register(api, huma.Operation{
+			OperationID: op.verb + "-run", Method: http.MethodPost, Path: "/api/v1/runs/{id}/" + op.verb,
+			Summary: op.summary, Tags: []string{"runs"}, Description: op.description,
+		}, func(ctx context.Context, in *pauseRunInput) (*runOutput, error) {
+			run, err := s.engine.PauseRun(ctx, in.ID, op.paused, in.actor(), in.Body.Reason)
+			if err != nil {
+				return nil, s.apiError(ctx, err)
+			}
+			return &runOutput{Body: toRun(run)}, nil
+		})
+	}
 }
 
 func (s *Server) recoverRun(ctx context.Context, id int64, r engine.Recovery) (*recoveredOutput, error) {

@@ -93,6 +93,9 @@ type Runs interface {
 	// Recover sets the state and counters of a finished run a person
 	// recovered; false if the run is not finished.
 	Recover(ctx context.Context, r RunRecovery) (bool, error)
+	// SetState moves a run from one state to another (running, paused);
+	// false if it was not in from.
+	SetState(ctx context.Context, id int64, from, to string) (bool, error)
 }
 
 // Tasks stores the tasks of runs; queued tasks form the work queue.
@@ -130,6 +133,9 @@ type Tasks interface {
 	// Recover moves a task of a finished run to a new state; false if it
 	// was no longer in r.FromState.
 	Recover(ctx context.Context, r TaskRecovery) (bool, error)
+	// HoldRun holds every task of a run (claims pass them over) or
+	// releases them.
+	HoldRun(ctx context.Context, runID int64, held bool) error
 }
 
 // Attempts stores attempts; an attempt's ID is its fencing token.

@@ -85,6 +85,8 @@ type Task struct {
 	// Preempted counts attempts an operator moved elsewhere (drain
 	// --reschedule): neither failures nor losses.
 	Preempted int64
+	// Held tasks (of a paused run) are not claimed.
+	Held bool
 }
 
 // Attempt is one execution of a task on a worker. Its ID is the fencing

@@ -314,7 +314,7 @@ func (q *Queries) GetRunsByKeys(ctx context.Context, arg GetRunsByKeysParams) ([
 }
 
 const getTasks = `-- name: GetTasks :many
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted FROM tasks WHERE id = ANY($1::bigint[])
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held FROM tasks WHERE id = ANY($1::bigint[])
 `
 
 func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
@@ -353,6 +353,7 @@ func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
 			&i.ZonesAllow,
 			&i.ZonesDeny,
 			&i.Preempted,
+			&i.Held,
 		); err != nil {
 			return nil, err
 		}

@@ -14,7 +14,7 @@ const claimCandidates = `-- name: ClaimCandidates :many
 SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
        CAST(baton_now() - ready_at AS BIGINT) AS waited_ms
 FROM tasks
-WHERE state = 'queued' AND grp = $1
+WHERE state = 'queued' AND grp = $1 AND NOT held
   AND (zones_allow = '' OR strpos(zones_allow, ',' || $2::text || ',') > 0)
   AND strpos(zones_deny, ',' || $2::text || ',') = 0
   AND (labels = '' OR labels::jsonb <@ CAST($3 AS TEXT)::jsonb)

@@ -310,3 +310,22 @@ func (q *Queries) RecoverRun(ctx context.Context, arg RecoverRunParams) (int64, 
 	}
 	return result.RowsAffected(), nil
 }
+
+const setRunState = `-- name: SetRunState :execrows
+UPDATE runs SET state = $1 WHERE id = $2 AND state = $3
+`
+
+type SetRunStateParams struct {
+	ToState   string
+	ID        int64
+	FromState string
+}
+
+// Moves a run between running and paused; false if it was not in from.
+func (q *Queries) SetRunState(ctx context.Context, arg SetRunStateParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setRunState, arg.ToState, arg.ID, arg.FromState)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}

@@ -105,7 +105,7 @@ func (q *Queries) FinishTask(ctx context.Context, arg FinishTaskParams) (int64, 
 }
 
 const getTask = `-- name: GetTask :one
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted FROM tasks WHERE id = $1
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held FROM tasks WHERE id = $1
 `
 
 func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
@@ -138,12 +138,13 @@ func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
 		&i.ZonesAllow,
 		&i.ZonesDeny,
 		&i.Preempted,
+		&i.Held,
 	)
 	return i, err
 }
 
 const getTaskByName = `-- name: GetTaskByName :one
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted FROM tasks WHERE run_id = $1 AND name = $2
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held FROM tasks WHERE run_id = $1 AND name = $2
 `
 
 type GetTaskByNameParams struct {
@@ -181,8 +182,27 @@ func (q *Queries) GetTaskByName(ctx context.Context, arg GetTaskByNameParams) (T
 		&i.ZonesAllow,
 		&i.ZonesDeny,
 		&i.Preempted,
+		&i.Held,
 	)
 	return i, err
+}
+
+const holdRunTasks = `-- name: HoldRunTasks :execrows
+UPDATE tasks SET held = $1 WHERE run_id = $2 AND held <> $1
+`
+
+type HoldRunTasksParams struct {
+	Held  bool
+	RunID int64
+}
+
+// Holds (a run paused) or releases (resumed) every task of a run.
+func (q *Queries) HoldRunTasks(ctx context.Context, arg HoldRunTasksParams) (int64, error) {
+	result, err := q.db.Exec(ctx, holdRunTasks, arg.Held, arg.RunID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const insertTask = `-- name: InsertTask :exec
@@ -256,7 +276,7 @@ func (q *Queries) ListRunOutputs(ctx context.Context, runID int64) ([]ListRunOut
 }
 
 const listRunTasks = `-- name: ListRunTasks :many
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted FROM tasks WHERE run_id = $1 ORDER BY idx
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held FROM tasks WHERE run_id = $1 ORDER BY idx
 `
 
 func (q *Queries) ListRunTasks(ctx context.Context, runID int64) ([]Task, error) {
@@ -295,6 +315,7 @@ func (q *Queries) ListRunTasks(ctx context.Context, runID int64) ([]Task, error)
 			&i.ZonesAllow,
 			&i.ZonesDeny,
 			&i.Preempted,
+			&i.Held,
 		); err != nil {
 			return nil, err
 		}

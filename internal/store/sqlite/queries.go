@@ -133,6 +133,10 @@ func (r runs) Get(ctx context.Context, id int64) (store.Run, error) {
 	return one(toRun)(r.q.GetRun(ctx, id))
 }
 
+func (r runs) SetState(ctx context.Context, id int64, from, to string) (bool, error) {
+	return affected(r.q.SetRunState(ctx, db.SetRunStateParams{ID: id, FromState: from, ToState: to}))
+}
+
 func (r runs) Recover(ctx context.Context, rr store.RunRecovery) (bool, error) {
 	return affected(r.q.RecoverRun(ctx, db.RecoverRunParams(rr)))
 }
@@ -165,6 +169,11 @@ func (t tasks) Outputs(ctx context.Context, runID int64) ([]store.TaskOutputs, e
 
 func (t tasks) Candidates(ctx context.Context, f store.CandidateFilter) ([]store.Candidate, error) {
 	return many(toCandidate)(t.q.ClaimCandidates(ctx, db.ClaimCandidatesParams(f)))
+}
+
+func (t tasks) HoldRun(ctx context.Context, runID int64, held bool) error {
+	_, err := t.q.HoldRunTasks(ctx, db.HoldRunTasksParams{RunID: runID, Held: held})
+	return mapErr(err)
 }
 
 func (t tasks) Recover(ctx context.Context, r store.TaskRecovery) (bool, error) {

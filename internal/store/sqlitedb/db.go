@@ -123,6 +123,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getZoneStmt, err = db.PrepareContext(ctx, getZone); err != nil {
 		return nil, fmt.Errorf("error preparing query GetZone: %w", err)
 	}
+	if q.holdRunTasksStmt, err = db.PrepareContext(ctx, holdRunTasks); err != nil {
+		return nil, fmt.Errorf("error preparing query HoldRunTasks: %w", err)
+	}
 	if q.insertAttemptStmt, err = db.PrepareContext(ctx, insertAttempt); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertAttempt: %w", err)
 	}
@@ -245,6 +248,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.setLatestVersionStmt, err = db.PrepareContext(ctx, setLatestVersion); err != nil {
 		return nil, fmt.Errorf("error preparing query SetLatestVersion: %w", err)
+	}
+	if q.setRunStateStmt, err = db.PrepareContext(ctx, setRunState); err != nil {
+		return nil, fmt.Errorf("error preparing query SetRunState: %w", err)
 	}
 	if q.setScheduleFiringStmt, err = db.PrepareContext(ctx, setScheduleFiring); err != nil {
 		return nil, fmt.Errorf("error preparing query SetScheduleFiring: %w", err)
@@ -444,6 +450,11 @@ func (q *Queries) Close() error {
 	if q.getZoneStmt != nil {
 		if cerr := q.getZoneStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getZoneStmt: %w", cerr)
+		}
+	}
+	if q.holdRunTasksStmt != nil {
+		if cerr := q.holdRunTasksStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing holdRunTasksStmt: %w", cerr)
 		}
 	}
 	if q.insertAttemptStmt != nil {
@@ -651,6 +662,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setLatestVersionStmt: %w", cerr)
 		}
 	}
+	if q.setRunStateStmt != nil {
+		if cerr := q.setRunStateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setRunStateStmt: %w", cerr)
+		}
+	}
 	if q.setScheduleFiringStmt != nil {
 		if cerr := q.setScheduleFiringStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setScheduleFiringStmt: %w", cerr)
@@ -773,6 +789,7 @@ type Queries struct {
 	getWorkerStmt             *sql.Stmt
 	getWorkflowStmt           *sql.Stmt
 	getZoneStmt               *sql.Stmt
+	holdRunTasksStmt          *sql.Stmt
 	insertAttemptStmt         *sql.Stmt
 	insertEventStmt           *sql.Stmt
 	insertLogStmt             *sql.Stmt
@@ -814,6 +831,7 @@ type Queries struct {
 	resignLeaderStmt          *sql.Stmt
 	scheduleRecentRunsStmt    *sql.Stmt
 	setLatestVersionStmt      *sql.Stmt
+	setRunStateStmt           *sql.Stmt
 	setScheduleFiringStmt     *sql.Stmt
 	setSchedulePausedStmt     *sql.Stmt
 	setWorkerStateStmt        *sql.Stmt
@@ -863,6 +881,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getWorkerStmt:             q.getWorkerStmt,
 		getWorkflowStmt:           q.getWorkflowStmt,
 		getZoneStmt:               q.getZoneStmt,
+		holdRunTasksStmt:          q.holdRunTasksStmt,
 		insertAttemptStmt:         q.insertAttemptStmt,
 		insertEventStmt:           q.insertEventStmt,
 		insertLogStmt:             q.insertLogStmt,
@@ -904,6 +923,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		resignLeaderStmt:          q.resignLeaderStmt,
 		scheduleRecentRunsStmt:    q.scheduleRecentRunsStmt,
 		setLatestVersionStmt:      q.setLatestVersionStmt,
+		setRunStateStmt:           q.setRunStateStmt,
 		setScheduleFiringStmt:     q.setScheduleFiringStmt,
 		setSchedulePausedStmt:     q.setSchedulePausedStmt,
 		setWorkerStateStmt:        q.setWorkerStateStmt,

@@ -122,6 +122,7 @@ type Task struct {
 	ZonesAllow  string
 	ZonesDeny   string
 	Preempted   int64
+	Held        bool
 }
 
 type Worker struct {

@@ -15,7 +15,7 @@ const claimCandidates = `-- name: ClaimCandidates :many
 SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
        CAST(baton_now() - ready_at AS BIGINT) AS waited_ms
 FROM tasks
-WHERE state = 'queued' AND grp = ?1
+WHERE state = 'queued' AND grp = ?1 AND NOT held
   AND (zones_allow = '' OR instr(zones_allow, ',' || CAST(?2 AS TEXT) || ',') > 0)
   AND instr(zones_deny, ',' || CAST(?2 AS TEXT) || ',') = 0
   AND (labels = '' OR NOT EXISTS (
@@ -214,7 +214,7 @@ func (q *Queries) GetRunsByKeys(ctx context.Context, arg GetRunsByKeysParams) ([
 }
 
 const getTasks = `-- name: GetTasks :many
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted FROM tasks WHERE id IN (/*SLICE:ids*/?)
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held FROM tasks WHERE id IN (/*SLICE:ids*/?)
 `
 
 func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
@@ -263,6 +263,7 @@ func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
 			&i.ZonesAllow,
 			&i.ZonesDeny,
 			&i.Preempted,
+			&i.Held,
 		); err != nil {
 			return nil, err
 		}

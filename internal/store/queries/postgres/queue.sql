@@ -8,7 +8,7 @@
 SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
        CAST(baton_now() - ready_at AS BIGINT) AS waited_ms
 FROM tasks
-WHERE state = 'queued' AND grp = sqlc.arg(grp)
+WHERE state = 'queued' AND grp = sqlc.arg(grp) AND NOT held
   AND (zones_allow = '' OR strpos(zones_allow, ',' || sqlc.arg(zone)::text || ',') > 0)
   AND strpos(zones_deny, ',' || sqlc.arg(zone)::text || ',') = 0
   AND (labels = '' OR labels::jsonb <@ CAST(sqlc.arg(worker_labels) AS TEXT)::jsonb)

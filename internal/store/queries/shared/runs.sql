@@ -59,3 +59,7 @@ SET state = sqlc.arg(state), reason = sqlc.arg(reason), tasks_left = sqlc.arg(ta
     tasks_failed = sqlc.arg(tasks_failed),
     finished_at = CASE WHEN sqlc.arg(state) = 'running' THEN 0 ELSE baton_now() END
 WHERE id = sqlc.arg(id) AND state IN ('succeeded', 'failed', 'cancelled');
+
+-- name: SetRunState :execrows
+-- Moves a run between running and paused; false if it was not in from.
+UPDATE runs SET state = sqlc.arg(to_state) WHERE id = sqlc.arg(id) AND state = sqlc.arg(from_state);

@@ -82,3 +82,7 @@ SET state = sqlc.arg(state), reason = sqlc.arg(reason), needs_done = sqlc.arg(ne
     started_at = CASE WHEN (sqlc.arg(state) = 'pending' OR sqlc.arg(state) = 'queued') THEN 0 ELSE started_at END,
     finished_at = CASE WHEN (sqlc.arg(state) = 'pending' OR sqlc.arg(state) = 'queued') THEN 0 ELSE baton_now() END
 WHERE id = sqlc.arg(id) AND state = sqlc.arg(from_state);
+
+-- name: HoldRunTasks :execrows
+-- Holds (a run paused) or releases (resumed) every task of a run.
+UPDATE tasks SET held = sqlc.arg(held) WHERE run_id = sqlc.arg(run_id) AND held <> sqlc.arg(held);

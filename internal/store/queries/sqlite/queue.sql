@@ -8,7 +8,7 @@
 SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
        CAST(baton_now() - ready_at AS BIGINT) AS waited_ms
 FROM tasks
-WHERE state = 'queued' AND grp = sqlc.arg(grp)
+WHERE state = 'queued' AND grp = sqlc.arg(grp) AND NOT held
   AND (zones_allow = '' OR instr(zones_allow, ',' || CAST(sqlc.arg(zone) AS TEXT) || ',') > 0)
   AND instr(zones_deny, ',' || CAST(sqlc.arg(zone) AS TEXT) || ',') = 0
   AND (labels = '' OR NOT EXISTS (
