@@ -19,7 +19,7 @@ func (e *Engine) CancelRun(ctx context.Context, runID int64, actor, reason strin
 		if err != nil {
 			return notFound(err, "run %d", runID)
 		}
-		cancelled, err := o.cancelRun(run, reason)
+		cancelled, err := o.endRun(run, store.RunCancelled, reason)
 		if err == nil && !cancelled {
 			return fmt.Errorf("run %d is %s: %w", runID, run.State, ErrFinished)
 		}
@@ -31,18 +31,19 @@ func (e *Engine) CancelRun(ctx context.Context, runID int64, actor, reason strin
 	return nil
 }
 
-// cancelRun cancels run, its unfinished tasks and its live attempts; false
-// if the run had already finished.
-func (o *op) cancelRun(run store.Run, reason string) (bool, error) {
-	ended, err := o.Runs().FinishMany(o.ctx, []store.RunFinish{{ID: run.ID, State: store.RunCancelled, Reason: reason}})
+// endRun ends run in state (cancelled, or failed by on_failure: stop) and
+// cancels its unfinished tasks and its live attempts; false if the run had
+// already finished.
+func (o *op) endRun(run store.Run, state, reason string) (bool, error) {
+	ended, err := o.Runs().FinishMany(o.ctx, []store.RunFinish{{ID: run.ID, State: state, Reason: reason}})
 	if err != nil {
 		return false, err
 	}
 	if len(ended) == 0 {
 		return false, nil
 	}
-	o.record(store.NewEvent{Kind: "run.cancelled", RunID: run.ID, OldState: run.State,
-		NewState: store.RunCancelled, Reason: reason})
+	o.record(store.NewEvent{Kind: "run." + state, RunID: run.ID, OldState: run.State,
+		NewState: state, Reason: reason})
 	// Tasks first: a claim that raced us holds the task row, so by the
 	// time this update passes it, the claim's attempt is visible below.
 	tasks, err := o.Tasks().CancelRun(o.ctx, run.ID, reason)

@@ -153,7 +153,7 @@ func (f *firing) decide(due time.Time) error {
 				return err
 			}
 			reason := fmt.Sprintf("schedule %s is due %s (overlap cancel_other)", f.name(), formatDue(due))
-			if _, err := f.o.cancelRun(run, reason); err != nil {
+			if _, err := f.o.endRun(run, store.RunCancelled, reason); err != nil {
 				return err
 			}
 		}

@@ -234,3 +234,60 @@ tasks:
 		}
 	})
 }
+
+func TestOnFailureStopCancelsTheRest(t *testing.T) {
+	for _, strategy := range []string{"stop", "continue"} {
+		t.Run(strategy, func(t *testing.T) {
+			eachStore(t, engine.Config{}, func(t *testing.T, x *env) {
+				x.apply("name: s\non_failure: " + strategy + `
+tasks:
+  - {name: a, run: "a"}
+  - {name: b, run: "b"}
+  - {name: c, run: "c", needs: [b]}
+`)
+				run := x.start("s", nil)
+				w := x.worker("a", 10)
+				as := x.claim(w, 2)
+				if len(as) != 2 {
+					t.Fatalf("claimed %d", len(as))
+				}
+				var a, b engine.Assignment
+				for _, x := range as {
+					if x.Task == "a" {
+						a = x
+					} else {
+						b = x
+					}
+				}
+				x.finish(w, a, store.AttemptFailed, nil)
+				r := x.run(run.ID)
+				ts := x.tasks(run.ID)
+				if strategy == "continue" {
+					if r.State != store.RunRunning || ts["b"].State != store.TaskRunning {
+						t.Errorf("continue: run %s, b %s; want b running on", r.State, ts["b"].State)
+					}
+					x.finish(w, b, store.AttemptSucceeded, nil)
+					if got := names(x.play(w)); !slices.Equal(got, []string{"c"}) {
+						t.Errorf("continue: ran %v after b, want c", got)
+					}
+					if r := x.run(run.ID); r.State != store.RunFailed {
+						t.Errorf("continue: run %s at the end, want failed", r.State)
+					}
+					return
+				}
+				if r.State != store.RunFailed || r.TasksLeft != 0 || !strings.Contains(r.Reason, "on_failure: stop") {
+					t.Errorf("stop: run %s (%q) with %d left; want failed at once", r.State, r.Reason, r.TasksLeft)
+				}
+				if ts["b"].State != store.TaskCancelled || ts["c"].State != store.TaskCancelled {
+					t.Errorf("stop: b %s, c %s; want both cancelled", ts["b"].State, ts["c"].State)
+				}
+				if res := x.finish(w, b, store.AttemptSucceeded, nil); res.Status == engine.Accepted {
+					t.Errorf("stop: b's late success was accepted: %+v", res)
+				}
+				if as := x.claim(w, 10); len(as) != 0 {
+					t.Errorf("stop: claimed %v", names(as))
+				}
+			})
+		})
+	}
+}

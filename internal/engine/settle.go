@@ -286,7 +286,13 @@ func (o *op) cascadeFailure(rs *runScope, task store.Task) error {
 		}
 		n = int64(len(refs))
 	}
-	return o.progress(map[int64]string{rs.run.ID: rs.run.State}, store.RunDelta{ID: rs.run.ID, Done: 1 + n, Failed: 1})
+	err := o.progress(map[int64]string{rs.run.ID: rs.run.State}, store.RunDelta{ID: rs.run.ID, Done: 1 + n, Failed: 1})
+	if err != nil || rs.plan.def.OnFailure != workflow.OnFailureStop {
+		return err
+	}
+	// on_failure: stop. A run the progress just ended is left alone.
+	_, err = o.endRun(rs.run, store.RunFailed, fmt.Sprintf("task %s failed (on_failure: stop)", task.Name))
+	return err
 }
 
 // progress counts tasks of runs that reached a terminal state; the store

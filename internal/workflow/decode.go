@@ -53,6 +53,7 @@ func (v *validator) decode() *Definition {
 	d := &Definition{}
 	d.Name, _ = root["name"].(string)
 	d.Description, _ = root["description"].(string)
+	d.OnFailure, _ = root["on_failure"].(string)
 	if params, ok := root["params"].(map[string]any); ok {
 		d.Params = make(map[string]Param, len(params))
 		for name, pv := range params {

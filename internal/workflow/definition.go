@@ -10,6 +10,11 @@ type Definition struct {
 	// at most 100 characters.
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
+	// OnFailure is what a task failing (once its retries are spent) does
+	// to the rest of its run: OnFailureContinue (the default: independent
+	// branches run to the end) or OnFailureStop (cancel what runs, start
+	// nothing more, the run fails at once).
+	OnFailure string `json:"on_failure,omitempty"`
 	// Params are the run parameters, by name.
 	Params map[string]Param `json:"params,omitempty"`
 	// Defaults apply to every task that does not set the field itself.
@@ -22,6 +27,12 @@ type Definition struct {
 	// returns them here in either case.
 	Schedules []Schedule `json:"schedules,omitempty"`
 }
+
+// Failure strategies of a workflow.
+const (
+	OnFailureContinue = "continue"
+	OnFailureStop     = "stop"
+)
 
 // Param declares a run parameter. A parameter without a default must be given
 // when a run starts.
