@@ -20,6 +20,9 @@ type plan struct {
 	// placement per node index: the constraints as the tasks table keeps
 	// them.
 	placement []placement
+	// rules is true when a node has a trigger rule other than
+	// all_success: failures then travel downstream one level at a time.
+	rules bool
 }
 
 // placement is a node's constraints in the store's encoding.
@@ -39,6 +42,7 @@ func compile(def *workflow.Definition) *plan {
 			p.downstream[i] = append(p.downstream[i], int64(d))
 		}
 		p.placement[i] = placement{zonesAllow: store.EncodeZones(n.ZonesAllow), zonesDeny: store.EncodeZones(n.ZonesDeny)}
+		p.rules = p.rules || !successRule(n.TriggerRule)
 		if len(n.Labels) > 0 {
 			b, _ := json.Marshal(n.Labels) // a map of strings always encodes
 			p.placement[i].labels = string(b)
@@ -102,4 +106,14 @@ func planOf(v store.Version) (*plan, error) {
 		return nil, fmt.Errorf("stored workflow version %d does not parse: %w", v.ID, err)
 	}
 	return compile(def), nil
+}
+
+// node returns the node of a task name (a scan: for plans with rules).
+func (p *plan) node(name string) (workflow.Node, bool) {
+	for _, n := range p.graph.Nodes {
+		if n.Name == name {
+			return n, true
+		}
+	}
+	return workflow.Node{}, false
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/workflow"
 )
 
 // ErrRunActive: a recovery asked of a run that has not finished.
@@ -140,26 +141,23 @@ func (o *op) recoverRun(runID int64, r Recovery) (Recovered, error) {
 	if r.Reason != "" {
 		reason += ": " + r.Reason
 	}
-	// In topological order, each task run again is upstream_failed if an
-	// upstream stays failed, else pending until its upstream are done.
-	needs := make([]int64, len(tasks))
+	// In topological order, each task run again gets the state its
+	// trigger rule gives it from how its upstream stand now.
+	needs, needsFailed := make([]int64, len(tasks)), make([]int64, len(tasks))
 	for _, n := range rs.plan.graph.Nodes {
 		if !again[int64(n.Index)] {
 			continue
 		}
-		state, done := store.TaskPending, int64(0)
+		var done, failed int64
 		for _, u := range n.Upstream {
 			switch {
 			case states[u] == store.TaskSucceeded || states[u] == store.TaskSkipped:
 				done++
 			case failedState(states[u]):
-				state = store.TaskUpstreamFailed
+				failed++
 			}
 		}
-		if state == store.TaskPending && done == int64(len(n.Upstream)) {
-			state = store.TaskQueued
-		}
-		states[n.Index], needs[n.Index] = state, done
+		states[n.Index], needs[n.Index], needsFailed[n.Index] = ruleState(n, done, failed), done, failed
 	}
 	out := Recovered{}
 	var left, failed int64
@@ -175,7 +173,7 @@ func (o *op) recoverRun(runID int64, r Recovery) (Recovered, error) {
 			continue
 		}
 		ok, err := o.Tasks().Recover(o.ctx, store.TaskRecovery{State: states[i], Reason: reason, NeedsDone: needs[i],
-			ID: t.ID, FromState: t.State})
+			NeedsFailed: needsFailed[i], ID: t.ID, FromState: t.State})
 		if err != nil {
 			return Recovered{}, err
 		}
@@ -206,6 +204,31 @@ func (o *op) recoverRun(runID int64, r Recovery) (Recovered, error) {
 	run, err := o.Runs().Get(o.ctx, runID)
 	out.Run = run
 	return out, err
+}
+
+// ruleState is the state of a task about to run again whose upstream
+// stand at done succeeded (or skipped) and failed without success, by its
+// trigger rule.
+func ruleState(n workflow.Node, done, failed int64) string {
+	all := int64(len(n.Upstream))
+	switch {
+	case n.TriggerRule == workflow.RuleAllDone:
+		if done+failed == all {
+			return store.TaskQueued
+		}
+	case n.TriggerRule == workflow.RuleOneFailed:
+		if failed > 0 {
+			return store.TaskQueued
+		}
+		if done == all {
+			return store.TaskSkipped
+		}
+	case failed > 0:
+		return store.TaskUpstreamFailed
+	case done == all:
+		return store.TaskQueued
+	}
+	return store.TaskPending
 }
 
 // failedState reports whether a task ended without success: failed,

@@ -180,19 +180,40 @@ func (o *op) succeed(wins []win) error {
 		}
 		progress[w.task.RunID]++
 	}
-	rels := make([]store.TaskRelease, 0, len(releases))
-	for k, n := range releases {
-		rels = append(rels, store.TaskRelease{RunID: k.run, Idx: k.idx, N: n})
+	scopes := make(map[int64]*runScope, len(progress))
+	for _, w := range wins {
+		scopes[w.task.RunID] = w.scope
 	}
-	slices.SortFunc(rels, func(a, b store.TaskRelease) int {
-		return cmp.Or(cmp.Compare(a.RunID, b.RunID), cmp.Compare(a.Idx, b.Idx))
-	})
-	refs, err := o.Tasks().ReleaseMany(o.ctx, rels)
-	if err != nil {
-		return err
-	}
-	for _, r := range refs {
-		if r.State == store.TaskQueued {
+	for len(releases) > 0 {
+		rels := make([]store.TaskRelease, 0, len(releases))
+		for k, n := range releases {
+			rels = append(rels, store.TaskRelease{RunID: k.run, Idx: k.idx, N: n})
+		}
+		slices.SortFunc(rels, func(a, b store.TaskRelease) int {
+			return cmp.Or(cmp.Compare(a.RunID, b.RunID), cmp.Compare(a.Idx, b.Idx))
+		})
+		refs, err := o.Tasks().ReleaseMany(o.ctx, rels)
+		if err != nil {
+			return err
+		}
+		clear(releases)
+		for _, r := range refs {
+			if r.State != store.TaskQueued {
+				continue
+			}
+			rs := scopes[r.RunID]
+			if n, ok := rs.plan.node(r.Name); rs.plan.rules && ok && n.TriggerRule == workflow.RuleOneFailed {
+				// Every upstream succeeded: a task for failures has nothing
+				// to do. Skipped counts as succeeded downstream.
+				if err := o.skipReleased(r, n); err != nil {
+					return err
+				}
+				for _, d := range rs.plan.downstream[n.Index] {
+					releases[key{r.RunID, d}]++
+				}
+				progress[r.RunID]++
+				continue
+			}
 			o.record(store.NewEvent{Kind: "task.queued", RunID: r.RunID, TaskID: r.ID, Task: r.Name,
 				OldState: store.TaskPending, NewState: store.TaskQueued, Reason: "upstream succeeded"})
 			o.NotifyWork()
@@ -207,6 +228,23 @@ func (o *op) succeed(wins []win) error {
 		deltas = append(deltas, store.RunDelta{ID: run, Done: n})
 	}
 	return o.progress(was, deltas...)
+}
+
+// skipReleased skips a one_failed task that its upstream all succeeding
+// just queued.
+func (o *op) skipReleased(r store.TaskRef, n workflow.Node) error {
+	const reason = "every upstream task succeeded (trigger_rule one_failed)"
+	ok, err := o.Tasks().Recover(o.ctx, store.TaskRecovery{State: store.TaskSkipped, Reason: reason,
+		NeedsDone: int64(len(n.Upstream)), ID: r.ID, FromState: store.TaskQueued})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("skip task %s of run %d: it changed meanwhile: %w", r.Name, r.RunID, store.ErrConflict)
+	}
+	o.record(store.NewEvent{Kind: "task.skipped", RunID: r.RunID, TaskID: r.ID, Task: r.Name,
+		OldState: store.TaskPending, NewState: store.TaskSkipped, Reason: reason})
+	return nil
 }
 
 // requeueCause is why an attempt ended without finishing its task.
@@ -270,29 +308,94 @@ func (o *op) failQueued(rs *runScope, task store.Task, reason string) error {
 	return o.cascadeFailure(rs, task)
 }
 
-// cascadeFailure marks everything downstream of a failed task
-// upstream_failed and counts them all as done.
+// cascadeFailure tells the tasks downstream of a failed task: with the
+// default rule they end upstream_failed, and so on down; then it counts
+// the run's progress, and stops the run under on_failure: stop.
 func (o *op) cascadeFailure(rs *runScope, task store.Task) error {
-	var n int64
-	if desc := rs.plan.descendants[task.Idx]; len(desc) > 0 {
-		refs, err := o.Tasks().MarkUpstreamFailed(o.ctx, rs.run.ID, desc, "upstream task "+task.Name+" failed")
-		if err != nil {
-			return err
-		}
-		for _, r := range refs {
-			o.record(store.NewEvent{Kind: "task.upstream_failed", RunID: rs.run.ID, TaskID: r.ID, Task: r.Name,
-				OldState: store.TaskPending, NewState: store.TaskUpstreamFailed,
-				Reason: "upstream task " + task.Name + " failed"})
-		}
-		n = int64(len(refs))
+	n, err := o.failDownstream(rs, task)
+	if err != nil {
+		return err
 	}
-	err := o.progress(map[int64]string{rs.run.ID: rs.run.State}, store.RunDelta{ID: rs.run.ID, Done: 1 + n, Failed: 1})
+	err = o.progress(map[int64]string{rs.run.ID: rs.run.State}, store.RunDelta{ID: rs.run.ID, Done: 1 + n, Failed: 1})
 	if err != nil || rs.plan.def.OnFailure != workflow.OnFailureStop {
 		return err
 	}
 	// on_failure: stop. A run the progress just ended is left alone.
 	_, err = o.endRun(rs.run, store.RunFailed, fmt.Sprintf("task %s failed (on_failure: stop)", task.Name))
 	return err
+}
+
+// failDownstream ends upstream_failed what a failed task blocks and
+// returns how many tasks it ended. With the default rule everywhere that
+// is every pending descendant, in one statement; otherwise the failure
+// travels one level at a time, and tasks whose rule runs on failures
+// (all_done, one_failed) may be queued instead.
+func (o *op) failDownstream(rs *runScope, task store.Task) (int64, error) {
+	reason := "upstream task " + task.Name + " failed"
+	if !rs.plan.rules {
+		desc := rs.plan.descendants[task.Idx]
+		if len(desc) == 0 {
+			return 0, nil
+		}
+		refs, err := o.Tasks().MarkUpstreamFailed(o.ctx, rs.run.ID, desc, reason)
+		for _, r := range refs {
+			o.record(store.NewEvent{Kind: "task.upstream_failed", RunID: rs.run.ID, TaskID: r.ID, Task: r.Name,
+				OldState: store.TaskPending, NewState: store.TaskUpstreamFailed, Reason: reason})
+		}
+		return int64(len(refs)), err
+	}
+	var ended int64
+	for failed := []int64{task.Idx}; len(failed) > 0; {
+		u := failed[0]
+		failed = failed[1:]
+		for _, d := range rs.plan.downstream[u] {
+			t, err := o.Tasks().AddUpstreamFailure(o.ctx, rs.run.ID, d)
+			if err != nil {
+				return 0, err
+			}
+			if t.State != store.TaskPending {
+				continue // already queued by its rule, or ended
+			}
+			state := onUpstreamFailure(rs.plan.graph.Nodes[d].TriggerRule, t)
+			if state == store.TaskPending {
+				continue
+			}
+			ok, err := o.Tasks().Recover(o.ctx, store.TaskRecovery{State: state, Reason: reason, NeedsDone: t.NeedsDone,
+				NeedsFailed: t.NeedsFailed, ID: t.ID, FromState: store.TaskPending})
+			if err != nil || !ok {
+				return 0, err
+			}
+			o.record(store.NewEvent{Kind: "task." + state, RunID: rs.run.ID, TaskID: t.ID, Task: t.Name,
+				OldState: store.TaskPending, NewState: state, Reason: reason})
+			if state == store.TaskUpstreamFailed {
+				ended++
+				failed = append(failed, d)
+			} else {
+				o.NotifyWork()
+			}
+		}
+	}
+	return ended, nil
+}
+
+// onUpstreamFailure is the state of a pending task one more of whose
+// upstream failed (t counts it already): upstream_failed under a success
+// rule, queued when its rule runs on failures and its time came, else
+// pending still.
+func onUpstreamFailure(rule string, t store.Task) string {
+	switch {
+	case successRule(rule):
+		return store.TaskUpstreamFailed
+	case rule == workflow.RuleOneFailed, t.NeedsDone+t.NeedsFailed >= t.NeedsTotal: // one_failed, all_done
+		return store.TaskQueued
+	}
+	return store.TaskPending
+}
+
+// successRule reports whether a trigger rule needs every upstream to
+// succeed (all_success, none_failed).
+func successRule(rule string) bool {
+	return rule == "" || rule == workflow.RuleAllSuccess || rule == workflow.RuleNoneFailed
 }
 
 // progress counts tasks of runs that reached a terminal state; the store

@@ -273,12 +273,13 @@ type RunRecovery struct {
 }
 
 // TaskRecovery moves a task from FromState to State: pending or queued to
-// run again (NeedsDone of its upstream done), or succeeded, skipped or
-// upstream_failed.
+// run again (NeedsDone of its upstream succeeded, NeedsFailed failed), or
+// succeeded, skipped or upstream_failed.
 type TaskRecovery struct {
-	State     string
-	Reason    string
-	NeedsDone int64
-	ID        int64
-	FromState string
+	State       string
+	Reason      string
+	NeedsDone   int64
+	NeedsFailed int64
+	ID          int64
+	FromState   string
 }

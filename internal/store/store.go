@@ -133,6 +133,9 @@ type Tasks interface {
 	// Recover moves a task of a finished run to a new state; false if it
 	// was no longer in r.FromState.
 	Recover(ctx context.Context, r TaskRecovery) (bool, error)
+	// AddUpstreamFailure counts one more upstream of task (run, idx) that
+	// ended without success and returns the task.
+	AddUpstreamFailure(ctx context.Context, runID, idx int64) (Task, error)
 	// HoldRun holds every task of a run (claims pass them over) or
 	// releases them.
 	HoldRun(ctx context.Context, runID int64, held bool) error

@@ -87,6 +87,8 @@ type Task struct {
 	Preempted int64
 	// Held tasks (of a paused run) are not claimed.
 	Held bool
+	// NeedsFailed counts upstream tasks that ended without success.
+	NeedsFailed int64
 }
 
 // Attempt is one execution of a task on a worker. Its ID is the fencing

@@ -121,6 +121,7 @@ func (v *validator) decodeTask(m map[string]any, p path) Task {
 	t.Labels = v.decodeLabels(m["labels"], p.key("labels"))
 	t.Zones = v.decodeZones(m["zones"], p.key("zones"))
 	t.Priority, _ = integer(m["priority"])
+	t.TriggerRule, _ = m["trigger_rule"].(string)
 	if b, ok := m["rerunnable"].(bool); ok {
 		t.Rerunnable = &b
 	}

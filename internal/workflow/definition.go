@@ -28,6 +28,22 @@ type Definition struct {
 	Schedules []Schedule `json:"schedules,omitempty"`
 }
 
+// Trigger rules of a task (Airflow's names). A skipped upstream counts as
+// succeeded; an upstream_failed one as failed.
+const (
+	// RuleAllSuccess: every upstream succeeded (the default); if one
+	// failed, the task ends upstream_failed.
+	RuleAllSuccess = "all_success"
+	// RuleAllDone: every upstream ended, however.
+	RuleAllDone = "all_done"
+	// RuleOneFailed: at least one upstream failed (it runs at once); if
+	// they all succeeded, the task is skipped. For clean-up and alerts.
+	RuleOneFailed = "one_failed"
+	// RuleNoneFailed: no upstream failed. As skipped upstream count as
+	// succeeded, this is RuleAllSuccess; kept for Airflow's users.
+	RuleNoneFailed = "none_failed"
+)
+
 // Failure strategies of a workflow.
 const (
 	OnFailureContinue = "continue"
@@ -94,6 +110,10 @@ type Task struct {
 	Zones *Zones `json:"zones,omitempty"`
 	// Priority orders ready tasks: higher first.
 	Priority int `json:"priority,omitempty"`
+	// TriggerRule says when the task runs, by how its upstream tasks
+	// ended: RuleAllSuccess (empty), RuleAllDone, RuleOneFailed or
+	// RuleNoneFailed.
+	TriggerRule string `json:"trigger_rule,omitempty"`
 	// Rerunnable false forbids restarting the task automatically after its
 	// worker was lost; nil means true.
 	Rerunnable *bool `json:"rerunnable,omitempty"`

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"cmp"
 	"container/heap"
 	"maps"
 	"slices"
@@ -55,6 +56,8 @@ type Node struct {
 	ZonesDeny []string
 	// Priority orders ready tasks; higher runs first.
 	Priority int
+	// TriggerRule is the task's rule, RuleAllSuccess when it set none.
+	TriggerRule string
 	// Rerunnable is false if the task must not be restarted automatically
 	// after its worker was lost. It defaults to true.
 	Rerunnable bool
@@ -109,15 +112,16 @@ func (d *Definition) Graph() *Graph {
 // compileNode applies the defaults to one task.
 func (d *Definition) compileNode(t Task) Node {
 	n := Node{
-		Name:       t.Name,
-		Noop:       t.Noop,
-		Run:        t.Run,
-		Timeout:    time.Duration(t.Timeout),
-		CU:         t.CU,
-		Group:      t.Group,
-		Priority:   t.Priority,
-		Rerunnable: t.Rerunnable == nil || *t.Rerunnable,
-		Retry:      NoRetry(),
+		Name:        t.Name,
+		Noop:        t.Noop,
+		Run:         t.Run,
+		Timeout:     time.Duration(t.Timeout),
+		CU:          t.CU,
+		Group:       t.Group,
+		Priority:    t.Priority,
+		Rerunnable:  t.Rerunnable == nil || *t.Rerunnable,
+		TriggerRule: cmp.Or(t.TriggerRule, RuleAllSuccess),
+		Retry:       NoRetry(),
 	}
 	if n.Timeout == 0 {
 		n.Timeout = time.Duration(d.Defaults.Timeout)

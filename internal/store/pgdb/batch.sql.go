@@ -314,7 +314,7 @@ func (q *Queries) GetRunsByKeys(ctx context.Context, arg GetRunsByKeysParams) ([
 }
 
 const getTasks = `-- name: GetTasks :many
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held FROM tasks WHERE id = ANY($1::bigint[])
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed FROM tasks WHERE id = ANY($1::bigint[])
 `
 
 func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
@@ -354,6 +354,7 @@ func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
 			&i.ZonesDeny,
 			&i.Preempted,
 			&i.Held,
+			&i.NeedsFailed,
 		); err != nil {
 			return nil, err
 		}
@@ -680,12 +681,12 @@ func (q *Queries) MarkTasksRunning(ctx context.Context, arg MarkTasksRunningPara
 const releaseTasks = `-- name: ReleaseTasks :many
 UPDATE tasks t
 SET needs_done = t.needs_done + u.n,
-    state = CASE WHEN t.state = 'pending' AND t.needs_done + u.n >= t.needs_total THEN 'queued' ELSE t.state END,
-    ready_at = CASE WHEN t.state = 'pending' AND t.needs_done + u.n >= t.needs_total THEN baton_now() ELSE t.ready_at END
+    state = CASE WHEN t.state = 'pending' AND t.needs_done + u.n + t.needs_failed >= t.needs_total THEN 'queued' ELSE t.state END,
+    ready_at = CASE WHEN t.state = 'pending' AND t.needs_done + u.n + t.needs_failed >= t.needs_total THEN baton_now() ELSE t.ready_at END
 FROM (SELECT unnest($1::bigint[]) AS run_id,
         unnest($2::bigint[]) AS idx,
         unnest($3::bigint[]) AS n) AS u
-WHERE t.run_id = u.run_id AND t.idx = u.idx
+WHERE t.run_id = u.run_id AND t.idx = u.idx AND t.state = 'pending'
 RETURNING t.id, t.run_id, t.name, t.state
 `
 
@@ -702,8 +703,9 @@ type ReleaseTasksRow struct {
 	State string
 }
 
-// Counts n more finished upstream for each (run_id, idx) and queues the
-// tasks whose upstream are all done. SET expressions all see the old row.
+// Counts n more finished upstream for each pending (run_id, idx) and
+// queues the tasks whose upstream are all done (tasks no longer pending
+// are left alone). SET expressions all see the old row.
 func (q *Queries) ReleaseTasks(ctx context.Context, arg ReleaseTasksParams) ([]ReleaseTasksRow, error) {
 	rows, err := q.db.Query(ctx, releaseTasks, arg.RunID, arg.Idx, arg.N)
 	if err != nil {

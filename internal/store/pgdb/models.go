@@ -123,6 +123,7 @@ type Task struct {
 	ZonesDeny   string
 	Preempted   int64
 	Held        bool
+	NeedsFailed int64
 }
 
 type Worker struct {

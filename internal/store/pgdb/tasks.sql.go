@@ -9,6 +9,54 @@ import (
 	"context"
 )
 
+const addUpstreamFailure = `-- name: AddUpstreamFailure :one
+UPDATE tasks SET needs_failed = needs_failed + 1
+WHERE run_id = $1 AND idx = $2
+RETURNING id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed
+`
+
+type AddUpstreamFailureParams struct {
+	RunID int64
+	Idx   int64
+}
+
+// Counts one more upstream of a task that ended without success.
+func (q *Queries) AddUpstreamFailure(ctx context.Context, arg AddUpstreamFailureParams) (Task, error) {
+	row := q.db.QueryRow(ctx, addUpstreamFailure, arg.RunID, arg.Idx)
+	var i Task
+	err := row.Scan(
+		&i.ID,
+		&i.RunID,
+		&i.Idx,
+		&i.Name,
+		&i.State,
+		&i.Reason,
+		&i.Group,
+		&i.CU,
+		&i.Priority,
+		&i.RunPriority,
+		&i.NeedsTotal,
+		&i.NeedsDone,
+		&i.Attempts,
+		&i.Lost,
+		&i.AttemptID,
+		&i.AvoidWorker,
+		&i.AvoidZone,
+		&i.Outputs,
+		&i.ReadyAt,
+		&i.CreatedAt,
+		&i.StartedAt,
+		&i.FinishedAt,
+		&i.Labels,
+		&i.ZonesAllow,
+		&i.ZonesDeny,
+		&i.Preempted,
+		&i.Held,
+		&i.NeedsFailed,
+	)
+	return i, err
+}
+
 const cancelRunTasks = `-- name: CancelRunTasks :many
 UPDATE tasks SET state = 'cancelled', reason = $1, attempt_id = 0, finished_at = baton_now()
 WHERE run_id = $2 AND state IN ('pending', 'queued', 'retry_wait', 'running')
@@ -105,7 +153,7 @@ func (q *Queries) FinishTask(ctx context.Context, arg FinishTaskParams) (int64, 
 }
 
 const getTask = `-- name: GetTask :one
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held FROM tasks WHERE id = $1
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed FROM tasks WHERE id = $1
 `
 
 func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
@@ -139,12 +187,13 @@ func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
 		&i.ZonesDeny,
 		&i.Preempted,
 		&i.Held,
+		&i.NeedsFailed,
 	)
 	return i, err
 }
 
 const getTaskByName = `-- name: GetTaskByName :one
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held FROM tasks WHERE run_id = $1 AND name = $2
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed FROM tasks WHERE run_id = $1 AND name = $2
 `
 
 type GetTaskByNameParams struct {
@@ -183,6 +232,7 @@ func (q *Queries) GetTaskByName(ctx context.Context, arg GetTaskByNameParams) (T
 		&i.ZonesDeny,
 		&i.Preempted,
 		&i.Held,
+		&i.NeedsFailed,
 	)
 	return i, err
 }
@@ -276,7 +326,7 @@ func (q *Queries) ListRunOutputs(ctx context.Context, runID int64) ([]ListRunOut
 }
 
 const listRunTasks = `-- name: ListRunTasks :many
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held FROM tasks WHERE run_id = $1 ORDER BY idx
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed FROM tasks WHERE run_id = $1 ORDER BY idx
 `
 
 func (q *Queries) ListRunTasks(ctx context.Context, runID int64) ([]Task, error) {
@@ -316,6 +366,7 @@ func (q *Queries) ListRunTasks(ctx context.Context, runID int64) ([]Task, error)
 			&i.ZonesDeny,
 			&i.Preempted,
 			&i.Held,
+			&i.NeedsFailed,
 		); err != nil {
 			return nil, err
 		}
@@ -349,20 +400,22 @@ func (q *Queries) MarkTaskRunning(ctx context.Context, arg MarkTaskRunningParams
 
 const recoverTask = `-- name: RecoverTask :execrows
 UPDATE tasks
-SET state = $1, reason = $2, needs_done = $3, attempt_id = 0,
+SET state = $1, reason = $2, needs_done = $3,
+    needs_failed = $4, attempt_id = 0,
     outputs = CASE WHEN ($1 = 'pending' OR $1 = 'queued') THEN '' ELSE outputs END,
     ready_at = CASE WHEN $1 = 'queued' THEN baton_now() ELSE ready_at END,
     started_at = CASE WHEN ($1 = 'pending' OR $1 = 'queued') THEN 0 ELSE started_at END,
     finished_at = CASE WHEN ($1 = 'pending' OR $1 = 'queued') THEN 0 ELSE baton_now() END
-WHERE id = $4 AND state = $5
+WHERE id = $5 AND state = $6
 `
 
 type RecoverTaskParams struct {
-	State     string
-	Reason    string
-	NeedsDone int64
-	ID        int64
-	FromState string
+	State       string
+	Reason      string
+	NeedsDone   int64
+	NeedsFailed int64
+	ID          int64
+	FromState   string
 }
 
 // A person's recovery of a task of a finished run: run it again (pending
@@ -373,6 +426,7 @@ func (q *Queries) RecoverTask(ctx context.Context, arg RecoverTaskParams) (int64
 		arg.State,
 		arg.Reason,
 		arg.NeedsDone,
+		arg.NeedsFailed,
 		arg.ID,
 		arg.FromState,
 	)
@@ -385,11 +439,11 @@ func (q *Queries) RecoverTask(ctx context.Context, arg RecoverTaskParams) (int64
 const releaseTask = `-- name: ReleaseTask :one
 UPDATE tasks
 SET needs_done = needs_done + CAST($1 AS BIGINT),
-    state = CASE WHEN state = 'pending' AND needs_done + CAST($1 AS BIGINT) >= needs_total
+    state = CASE WHEN state = 'pending' AND needs_done + CAST($1 AS BIGINT) + needs_failed >= needs_total
                  THEN 'queued' ELSE state END,
-    ready_at = CASE WHEN state = 'pending' AND needs_done + CAST($1 AS BIGINT) >= needs_total
+    ready_at = CASE WHEN state = 'pending' AND needs_done + CAST($1 AS BIGINT) + needs_failed >= needs_total
                     THEN baton_now() ELSE ready_at END
-WHERE run_id = $2 AND idx = $3
+WHERE run_id = $2 AND idx = $3 AND state = 'pending'
 RETURNING id, run_id, name, state
 `
 
@@ -406,8 +460,10 @@ type ReleaseTaskRow struct {
 	State string
 }
 
-// Counts n more finished upstream for task idx of a run and queues it when
-// all its upstream are done. SET expressions all see the old row.
+// Counts n more finished upstream for pending task idx of a run and queues
+// it when all its upstream are done. A task no longer pending (queued or
+// ended by its trigger rule) is left alone. SET expressions all see the
+// old row.
 func (q *Queries) ReleaseTask(ctx context.Context, arg ReleaseTaskParams) (ReleaseTaskRow, error) {
 	row := q.db.QueryRow(ctx, releaseTask, arg.N, arg.RunID, arg.Idx)
 	var i ReleaseTaskRow

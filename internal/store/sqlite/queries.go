@@ -171,6 +171,10 @@ func (t tasks) Candidates(ctx context.Context, f store.CandidateFilter) ([]store
 	return many(toCandidate)(t.q.ClaimCandidates(ctx, db.ClaimCandidatesParams(f)))
 }
 
+func (t tasks) AddUpstreamFailure(ctx context.Context, runID, idx int64) (store.Task, error) {
+	return one(toTask)(t.q.AddUpstreamFailure(ctx, db.AddUpstreamFailureParams{RunID: runID, Idx: idx}))
+}
+
 func (t tasks) HoldRun(ctx context.Context, runID int64, held bool) error {
 	_, err := t.q.HoldRunTasks(ctx, db.HoldRunTasksParams{RunID: runID, Held: held})
 	return mapErr(err)

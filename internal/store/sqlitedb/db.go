@@ -30,6 +30,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.addRunProgressStmt, err = db.PrepareContext(ctx, addRunProgress); err != nil {
 		return nil, fmt.Errorf("error preparing query AddRunProgress: %w", err)
 	}
+	if q.addUpstreamFailureStmt, err = db.PrepareContext(ctx, addUpstreamFailure); err != nil {
+		return nil, fmt.Errorf("error preparing query AddUpstreamFailure: %w", err)
+	}
 	if q.advanceLoopMarkStmt, err = db.PrepareContext(ctx, advanceLoopMark); err != nil {
 		return nil, fmt.Errorf("error preparing query AdvanceLoopMark: %w", err)
 	}
@@ -295,6 +298,11 @@ func (q *Queries) Close() error {
 	if q.addRunProgressStmt != nil {
 		if cerr := q.addRunProgressStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing addRunProgressStmt: %w", cerr)
+		}
+	}
+	if q.addUpstreamFailureStmt != nil {
+		if cerr := q.addUpstreamFailureStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing addUpstreamFailureStmt: %w", cerr)
 		}
 	}
 	if q.advanceLoopMarkStmt != nil {
@@ -758,6 +766,7 @@ type Queries struct {
 	tx                        *sql.Tx
 	acquireLeaderStmt         *sql.Stmt
 	addRunProgressStmt        *sql.Stmt
+	addUpstreamFailureStmt    *sql.Stmt
 	advanceLoopMarkStmt       *sql.Stmt
 	cancelRunAttemptsStmt     *sql.Stmt
 	cancelRunTasksStmt        *sql.Stmt
@@ -850,6 +859,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		tx:                        tx,
 		acquireLeaderStmt:         q.acquireLeaderStmt,
 		addRunProgressStmt:        q.addRunProgressStmt,
+		addUpstreamFailureStmt:    q.addUpstreamFailureStmt,
 		advanceLoopMarkStmt:       q.advanceLoopMarkStmt,
 		cancelRunAttemptsStmt:     q.cancelRunAttemptsStmt,
 		cancelRunTasksStmt:        q.cancelRunTasksStmt,

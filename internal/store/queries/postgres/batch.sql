@@ -98,16 +98,17 @@ WHERE t.id = u.id AND t.attempt_id = u.attempt_id AND t.state = 'running'
 RETURNING t.id;
 
 -- name: ReleaseTasks :many
--- Counts n more finished upstream for each (run_id, idx) and queues the
--- tasks whose upstream are all done. SET expressions all see the old row.
+-- Counts n more finished upstream for each pending (run_id, idx) and
+-- queues the tasks whose upstream are all done (tasks no longer pending
+-- are left alone). SET expressions all see the old row.
 UPDATE tasks t
 SET needs_done = t.needs_done + u.n,
-    state = CASE WHEN t.state = 'pending' AND t.needs_done + u.n >= t.needs_total THEN 'queued' ELSE t.state END,
-    ready_at = CASE WHEN t.state = 'pending' AND t.needs_done + u.n >= t.needs_total THEN baton_now() ELSE t.ready_at END
+    state = CASE WHEN t.state = 'pending' AND t.needs_done + u.n + t.needs_failed >= t.needs_total THEN 'queued' ELSE t.state END,
+    ready_at = CASE WHEN t.state = 'pending' AND t.needs_done + u.n + t.needs_failed >= t.needs_total THEN baton_now() ELSE t.ready_at END
 FROM (SELECT unnest(sqlc.arg(run_id)::bigint[]) AS run_id,
         unnest(sqlc.arg(idx)::bigint[]) AS idx,
         unnest(sqlc.arg(n)::bigint[]) AS n) AS u
-WHERE t.run_id = u.run_id AND t.idx = u.idx
+WHERE t.run_id = u.run_id AND t.idx = u.idx AND t.state = 'pending'
 RETURNING t.id, t.run_id, t.name, t.state;
 
 -- name: InsertAttempts :many

@@ -60,15 +60,17 @@ WHERE run_id = sqlc.arg(run_id) AND state IN ('pending', 'queued', 'retry_wait',
 RETURNING id, run_id, name, state;
 
 -- name: ReleaseTask :one
--- Counts n more finished upstream for task idx of a run and queues it when
--- all its upstream are done. SET expressions all see the old row.
+-- Counts n more finished upstream for pending task idx of a run and queues
+-- it when all its upstream are done. A task no longer pending (queued or
+-- ended by its trigger rule) is left alone. SET expressions all see the
+-- old row.
 UPDATE tasks
 SET needs_done = needs_done + CAST(sqlc.arg(n) AS BIGINT),
-    state = CASE WHEN state = 'pending' AND needs_done + CAST(sqlc.arg(n) AS BIGINT) >= needs_total
+    state = CASE WHEN state = 'pending' AND needs_done + CAST(sqlc.arg(n) AS BIGINT) + needs_failed >= needs_total
                  THEN 'queued' ELSE state END,
-    ready_at = CASE WHEN state = 'pending' AND needs_done + CAST(sqlc.arg(n) AS BIGINT) >= needs_total
+    ready_at = CASE WHEN state = 'pending' AND needs_done + CAST(sqlc.arg(n) AS BIGINT) + needs_failed >= needs_total
                     THEN baton_now() ELSE ready_at END
-WHERE run_id = sqlc.arg(run_id) AND idx = sqlc.arg(idx)
+WHERE run_id = sqlc.arg(run_id) AND idx = sqlc.arg(idx) AND state = 'pending'
 RETURNING id, run_id, name, state;
 
 -- name: RecoverTask :execrows
@@ -76,7 +78,8 @@ RETURNING id, run_id, name, state;
 -- or queued, with needs_done of its upstream done), or mark it succeeded,
 -- skipped or upstream_failed. Guarded by the state it was read in.
 UPDATE tasks
-SET state = sqlc.arg(state), reason = sqlc.arg(reason), needs_done = sqlc.arg(needs_done), attempt_id = 0,
+SET state = sqlc.arg(state), reason = sqlc.arg(reason), needs_done = sqlc.arg(needs_done),
+    needs_failed = sqlc.arg(needs_failed), attempt_id = 0,
     outputs = CASE WHEN (sqlc.arg(state) = 'pending' OR sqlc.arg(state) = 'queued') THEN '' ELSE outputs END,
     ready_at = CASE WHEN sqlc.arg(state) = 'queued' THEN baton_now() ELSE ready_at END,
     started_at = CASE WHEN (sqlc.arg(state) = 'pending' OR sqlc.arg(state) = 'queued') THEN 0 ELSE started_at END,
@@ -86,3 +89,9 @@ WHERE id = sqlc.arg(id) AND state = sqlc.arg(from_state);
 -- name: HoldRunTasks :execrows
 -- Holds (a run paused) or releases (resumed) every task of a run.
 UPDATE tasks SET held = sqlc.arg(held) WHERE run_id = sqlc.arg(run_id) AND held <> sqlc.arg(held);
+
+-- name: AddUpstreamFailure :one
+-- Counts one more upstream of a task that ended without success.
+UPDATE tasks SET needs_failed = needs_failed + 1
+WHERE run_id = sqlc.arg(run_id) AND idx = sqlc.arg(idx)
+RETURNING *;

@@ -4,5 +4,10 @@
 -- tasks that become ready meanwhile wait too.
 ALTER TABLE tasks ADD COLUMN held BOOLEAN NOT NULL DEFAULT false;
 
+-- Upstream tasks that ended without success (failed, upstream_failed),
+-- beside needs_done: trigger rules other than all_success run on them.
+ALTER TABLE tasks ADD COLUMN needs_failed BIGINT NOT NULL DEFAULT 0;
+
 -- +goose Down
+ALTER TABLE tasks DROP COLUMN needs_failed;
 ALTER TABLE tasks DROP COLUMN held;
