@@ -59,6 +59,9 @@ type Assignment struct {
 	Env       map[string]string `json:"env,omitempty"`
 	Timeout   time.Duration     `json:"timeout,omitempty" doc:"Nanoseconds; 0 for none"`
 	CU        float64           `json:"cu"`
+	// Checkpoint is the task's last checkpoint, base64: the worker puts it
+	// in $BATON_CHECKPOINT before the task starts.
+	Checkpoint string `json:"checkpoint,omitempty" doc:"The task's last checkpoint (base64), to put in $BATON_CHECKPOINT"`
 }
 
 // ClaimResponse carries the claimed attempts, possibly none.
@@ -69,11 +72,14 @@ type ClaimResponse struct {
 // Report is one thing a worker says about one attempt.
 type Report struct {
 	AttemptID int64             `json:"attempt_id"`
-	Kind      string            `json:"kind" enum:"start,finish"`
+	Kind      string            `json:"kind" enum:"start,checkpoint,finish"`
 	State     string            `json:"state,omitempty" doc:"For finish: succeeded, failed, timed_out, lost (given up), fenced (killed for lack of a lease) or cancelled (stopped on a preempt order)"`
 	ExitCode  int64             `json:"exit_code,omitempty"`
 	Reason    string            `json:"reason,omitempty"`
 	Outputs   map[string]string `json:"outputs,omitempty"`
+	// Checkpoint is, for kind checkpoint, the $BATON_CHECKPOINT file in
+	// base64 (at most 64 KiB before encoding).
+	Checkpoint string `json:"checkpoint,omitempty" doc:"For checkpoint: the $BATON_CHECKPOINT file, base64, at most 64 KiB decoded"`
 }
 
 // ReportBatch is several reports, applied in one transaction.

@@ -101,6 +101,10 @@ type Task struct {
 	Outputs    map[string]string `json:"outputs,omitempty"`
 	StartedAt  time.Time         `json:"started_at,omitzero"`
 	FinishedAt time.Time         `json:"finished_at,omitzero"`
+	// Checkpoint is the last checkpoint an attempt uploaded (base64 of its
+	// $BATON_CHECKPOINT file), CheckpointAt when.
+	Checkpoint   string    `json:"checkpoint,omitempty"`
+	CheckpointAt time.Time `json:"checkpoint_at,omitzero"`
 	// LastAttempt is the task's most recent attempt, if any.
 	LastAttempt *Attempt `json:"last_attempt,omitempty"`
 }

@@ -38,6 +38,8 @@ type Assignment struct {
 	Env       map[string]string
 	Timeout   time.Duration
 	CU        float64
+	// Checkpoint is the task's last checkpoint (base64), '' for none.
+	Checkpoint string
 }
 
 // claimSlack: candidates fetched beyond the slots asked for, so that tasks
@@ -232,5 +234,12 @@ func (o *op) prepare(rs *runScope, c store.Candidate) (pick, bool, error) {
 		return pick{}, false, err
 	}
 	asg.Command, asg.Env = cmd, env
+	if c.Attempts > 0 { // an earlier attempt may have left a checkpoint
+		task, err := o.Tasks().Get(o.ctx, c.ID)
+		if err != nil {
+			return pick{}, false, err
+		}
+		asg.Checkpoint = task.Checkpoint
+	}
 	return pick{cand: c, asg: asg}, true, nil
 }

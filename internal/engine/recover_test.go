@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"encoding/base64"
 	"errors"
 	"slices"
 	"strings"
@@ -348,6 +349,59 @@ tasks:
 		}
 		if r := x.run(run.ID); r.State != store.RunSucceeded {
 			t.Errorf("run %s after the rerun, want succeeded", r.State)
+		}
+	})
+}
+
+func TestCheckpointGoesToTheNextAttempt(t *testing.T) {
+	eachStore(t, engine.Config{}, func(t *testing.T, x *env) {
+		x.apply(`name: cp
+tasks:
+  - name: count
+    run: "count"
+    retry: {strategy: fixed, max_attempts: 2, delay: 0s}
+`)
+		run := x.start("cp", nil)
+		w := x.worker("a", 10)
+		other := x.named("other", "b", 10, nil)
+		a := x.claimOne(w)
+		if a.Checkpoint != "" {
+			t.Errorf("first attempt got checkpoint %q", a.Checkpoint)
+		}
+		x.report(w, engine.Report{AttemptID: a.AttemptID, Kind: engine.ReportStart})
+		cp := func(worker store.Worker, data string) engine.ReportResult {
+			return x.report(worker, engine.Report{AttemptID: a.AttemptID, Kind: engine.ReportCheckpoint,
+				Checkpoint: base64.StdEncoding.EncodeToString([]byte(data))})[0]
+		}
+		if r := cp(w, "step=3"); r.Status != engine.Accepted {
+			t.Errorf("checkpoint of the live attempt: %+v", r)
+		}
+		if r := cp(other, "step=99"); r.Status != engine.Fenced {
+			t.Errorf("checkpoint from another worker: %+v, want fenced", r)
+		}
+		if got := x.tasks(run.ID)["count"]; got.Checkpoint != base64.StdEncoding.EncodeToString([]byte("step=3")) ||
+			got.CheckpointAt == 0 {
+			t.Errorf("task checkpoint %q at %d", got.Checkpoint, got.CheckpointAt)
+		}
+		if _, err := x.e.Report(x.ctx, w.ID, []engine.Report{{AttemptID: a.AttemptID, Kind: engine.ReportCheckpoint,
+			Checkpoint: "not base64!"}}); err == nil {
+			t.Error("a checkpoint that is not base64 was accepted")
+		}
+		// The batch a worker sends when the task ends: last checkpoint, then
+		// the finish.
+		res := x.report(w,
+			engine.Report{AttemptID: a.AttemptID, Kind: engine.ReportCheckpoint,
+				Checkpoint: base64.StdEncoding.EncodeToString([]byte("step=5"))},
+			engine.Report{AttemptID: a.AttemptID, Kind: engine.ReportFinish, State: store.AttemptFailed})
+		if res[0].Status != engine.Accepted || res[1].Status != engine.Accepted {
+			t.Fatalf("checkpoint and finish: %+v", res)
+		}
+		next := x.claimOne(w)
+		if got, _ := base64.StdEncoding.DecodeString(next.Checkpoint); string(got) != "step=5" || next.Number != 2 {
+			t.Errorf("attempt %d got checkpoint %q, want step=5", next.Number, got)
+		}
+		if r := cp(w, "late"); r.Status != engine.Accepted || x.tasks(run.ID)["count"].Checkpoint == "" {
+			t.Errorf("resent checkpoint of an attempt that ended: %+v", r)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -14,7 +15,13 @@ import (
 const (
 	ReportStart  = "start"
 	ReportFinish = "finish"
+	// ReportCheckpoint uploads the attempt's $BATON_CHECKPOINT file; the
+	// task's next attempt starts with it.
+	ReportCheckpoint = "checkpoint"
 )
+
+// MaxCheckpoint bounds a checkpoint, in bytes before base64.
+const MaxCheckpoint = 64 << 10
 
 // Report is one thing a worker says about one of its attempts.
 type Report struct {
@@ -28,6 +35,8 @@ type Report struct {
 	ExitCode int64
 	Reason   string
 	Outputs  map[string]string
+	// Checkpoint is, for ReportCheckpoint, the file's content in base64.
+	Checkpoint string
 }
 
 // ReportStatus says what became of one report.
@@ -62,11 +71,19 @@ func (e *Engine) Report(ctx context.Context, workerID string, reports []Report) 
 	for i, r := range reports {
 		switch {
 		case r.Kind == ReportStart:
+		case r.Kind == ReportCheckpoint:
+			n, err := base64.StdEncoding.DecodeString(r.Checkpoint)
+			if err != nil {
+				return nil, invalid("reports[%d].checkpoint: not base64: %v", i, err)
+			}
+			if len(n) > MaxCheckpoint {
+				return nil, invalid("reports[%d].checkpoint: %d bytes, at most %d", i, len(n), MaxCheckpoint)
+			}
 		case r.Kind == ReportFinish && finishStates[r.State]:
 		case r.Kind == ReportFinish:
 			return nil, invalid("reports[%d].state: %q is not a finish state", i, r.State)
 		default:
-			return nil, invalid("reports[%d].kind: %q is not start or finish", i, r.Kind)
+			return nil, invalid("reports[%d].kind: %q is not start, checkpoint or finish", i, r.Kind)
 		}
 	}
 	var out []ReportResult
@@ -88,8 +105,16 @@ func (e *Engine) Report(ctx context.Context, workerID string, reports []Report) 
 func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 	out := make([]ReportResult, len(reports))
 	applied := make([]bool, len(reports))
+	// Checkpoints first, while their attempts are live; a later one of an
+	// attempt replaces an earlier one of the same batch.
+	if err := o.checkpoints(workerID, reports, out, applied); err != nil {
+		return nil, err
+	}
 	first := map[[2]int64]int{} // (kind, attempt) -> the report applied for it
 	for i, r := range reports {
+		if r.Kind == ReportCheckpoint {
+			continue
+		}
 		k := [2]int64{0, r.AttemptID}
 		if r.Kind == ReportFinish {
 			k[0] = 1
@@ -161,6 +186,40 @@ func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// checkpoints stores the batch's checkpoints. One of an attempt that is
+// not live is accepted if the attempt ended on this worker (a resend),
+// else refused.
+func (o *op) checkpoints(workerID string, reports []Report, out []ReportResult, applied []bool) error {
+	last := map[int64]int{}
+	for i, r := range reports {
+		if r.Kind == ReportCheckpoint {
+			last[r.AttemptID] = i
+		}
+	}
+	for i, r := range reports {
+		if r.Kind != ReportCheckpoint {
+			continue
+		}
+		applied[i], out[i] = true, ReportResult{AttemptID: r.AttemptID, Status: Accepted}
+		if last[r.AttemptID] != i {
+			continue
+		}
+		ok, err := o.Tasks().SaveCheckpoint(o.ctx, workerID, r.AttemptID, r.Checkpoint)
+		if err != nil || ok {
+			return err
+		}
+		a, err := o.Attempts().Get(o.ctx, r.AttemptID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err != nil || a.WorkerID != workerID || superseded(a.State) {
+			out[i].Status = Fenced
+		}
+		out[i].State = a.State
+	}
+	return nil
 }
 
 // endedFrom is the state an attempt that just ended was in before: running

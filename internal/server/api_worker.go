@@ -105,6 +105,7 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 			out.Body.Assignments[i] = client.Assignment{
 				AttemptID: a.AttemptID, Kind: a.Kind, Number: a.Number, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
 				Workflow: a.Workflow, Command: a.Command, Env: a.Env, Timeout: a.Timeout, CU: a.CU,
+				Checkpoint: a.Checkpoint,
 			}
 		}
 		return out, nil
@@ -177,7 +178,7 @@ func toReports(in []client.Report) []engine.Report {
 	out := make([]engine.Report, len(in))
 	for i, r := range in {
 		out[i] = engine.Report{AttemptID: r.AttemptID, Kind: r.Kind, State: r.State, ExitCode: r.ExitCode,
-			Reason: r.Reason, Outputs: r.Outputs}
+			Reason: r.Reason, Outputs: r.Outputs, Checkpoint: r.Checkpoint}
 	}
 	return out
 }

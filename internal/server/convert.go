@@ -61,6 +61,7 @@ func toTask(t store.Task, last *client.Attempt) client.Task {
 		ID: t.ID, Name: t.Name, State: t.State, Reason: t.Reason, Group: t.Group, CU: t.CU,
 		Attempts: t.Attempts, Lost: t.Lost, Outputs: stringMap(t.Outputs),
 		StartedAt: ms(t.StartedAt), FinishedAt: ms(t.FinishedAt), LastAttempt: last,
+		Checkpoint: t.Checkpoint, CheckpointAt: ms(t.CheckpointAt),
 	}
 }
 

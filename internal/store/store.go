@@ -133,6 +133,9 @@ type Tasks interface {
 	// Recover moves a task of a finished run to a new state; false if it
 	// was no longer in r.FromState.
 	Recover(ctx context.Context, r TaskRecovery) (bool, error)
+	// SaveCheckpoint stores a checkpoint of the task whose live attempt on
+	// workerID is attemptID; false if it is not live.
+	SaveCheckpoint(ctx context.Context, workerID string, attemptID int64, checkpoint string) (bool, error)
 	// AddUpstreamFailure counts one more upstream of task (run, idx) that
 	// ended without success and returns the task.
 	AddUpstreamFailure(ctx context.Context, runID, idx int64) (Task, error)

@@ -89,6 +89,10 @@ type Task struct {
 	Held bool
 	// NeedsFailed counts upstream tasks that ended without success.
 	NeedsFailed int64
+	// Checkpoint is the base64 of the last checkpoint an attempt of the
+	// task uploaded ('' for none), CheckpointAt when.
+	Checkpoint   string
+	CheckpointAt int64
 }
 
 // Attempt is one execution of a task on a worker. Its ID is the fencing

@@ -184,11 +184,15 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 	if err := os.MkdirAll(at.dir, 0o755); err != nil {
 		return exitResult{}, nil, fmt.Errorf("prepare attempt directory: %w", err)
 	}
+	cp := &checkpointer{a: a, at: at}
+	if err := cp.restore(); err != nil {
+		return exitResult{}, nil, err
+	}
 	env := taskEnv(os.Environ(), at.asg.Env, map[string]string{
 		"BATON_RUN_ID": strconv.FormatInt(at.asg.RunID, 10), "BATON_WORKFLOW": at.asg.Workflow,
 		"BATON_TASK": at.asg.Task, "BATON_ATTEMPT": strconv.FormatInt(at.asg.Number, 10),
 		"BATON_ATTEMPT_ID": strconv.FormatInt(id, 10), "BATON_OUTPUT": at.outputFile(),
-		"BATON_WORKDIR": at.dir,
+		"BATON_CHECKPOINT": at.checkpointFile(), "BATON_WORKDIR": at.dir,
 	})
 	p, err := startProcess(procSpec{Shim: a.cfg.Shim, Args: []string{"/bin/sh", "-c", at.asg.Command},
 		Dir: at.dir, Env: env, Lease: lease})
@@ -207,6 +211,11 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 	log.Info("attempt started", "pid", p.PID(), "cu", at.asg.CU, "timeout", at.asg.Timeout)
 	a.reports.add(at.workerID, client.Report{AttemptID: id, Kind: "start"})
 
+	exited, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		cp.watch(a.cfg.CheckpointInterval, exited)
+	}()
 	var pumps sync.WaitGroup
 	pumps.Go(func() { pump(p.Stdout, func(b []byte) { a.logs.write(id, "stdout", b) }) })
 	pumps.Go(func() { pump(p.Stderr, func(b []byte) { a.logs.write(id, "stderr", b) }) })
@@ -220,6 +229,8 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 		defer t.Stop()
 	}
 	res := p.wait()
+	close(exited) // the last checkpoint goes before the finish
+	<-watched
 	// The group is dead, so the pipes reach EOF, unless a process that left
 	// the group holds them: do not wait for it for long.
 	drained := make(chan struct{})

@@ -73,6 +73,10 @@ type Config struct {
 	// MaxLogBytes caps the output kept of one attempt (default 8 MiB);
 	// the rest is dropped and one line says so.
 	MaxLogBytes int64
+	// CheckpointInterval is how often a task's $BATON_CHECKPOINT file is
+	// looked at and, when it changed, uploaded (default 1s); it is also
+	// uploaded when the task ends.
+	CheckpointInterval time.Duration
 
 	// Logger receives the agent's logs (default slog.Default()).
 	Logger *slog.Logger
@@ -99,6 +103,7 @@ func (c Config) withDefaults() Config {
 	c.MaxBackoff = cmp.Or(c.MaxBackoff, 5*time.Second)
 	c.LogFlushInterval = cmp.Or(c.LogFlushInterval, 250*time.Millisecond)
 	c.MaxLogBytes = cmp.Or(c.MaxLogBytes, 8<<20)
+	c.CheckpointInterval = cmp.Or(c.CheckpointInterval, time.Second)
 	c.Logger = cmp.Or(c.Logger, slog.Default())
 	return c
 }
@@ -121,7 +126,7 @@ func (c Config) validate() error {
 	for field, d := range map[string]time.Duration{
 		"KillGrace": c.KillGrace, "ShutdownGrace": c.ShutdownGrace, "FlushTimeout": c.FlushTimeout,
 		"ClaimWait": c.ClaimWait, "RequestTimeout": c.RequestTimeout, "MinBackoff": c.MinBackoff,
-		"MaxBackoff": c.MaxBackoff, "LogFlushInterval": c.LogFlushInterval,
+		"MaxBackoff": c.MaxBackoff, "LogFlushInterval": c.LogFlushInterval, "CheckpointInterval": c.CheckpointInterval,
 	} {
 		if d < 0 {
 			bad(field, "must be a positive duration, got %v", d)

@@ -171,6 +171,11 @@ func (t tasks) Candidates(ctx context.Context, f store.CandidateFilter) ([]store
 	return many(toCandidate)(t.q.ClaimCandidates(ctx, db.ClaimCandidatesParams(f)))
 }
 
+func (t tasks) SaveCheckpoint(ctx context.Context, workerID string, attemptID int64, checkpoint string) (bool, error) {
+	return affected(t.q.SaveCheckpoint(ctx, db.SaveCheckpointParams{WorkerID: workerID, AttemptID: attemptID,
+		Checkpoint: checkpoint}))
+}
+
 func (t tasks) AddUpstreamFailure(ctx context.Context, runID, idx int64) (store.Task, error) {
 	return one(toTask)(t.q.AddUpstreamFailure(ctx, db.AddUpstreamFailureParams{RunID: runID, Idx: idx}))
 }

@@ -246,6 +246,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.resignLeaderStmt, err = db.PrepareContext(ctx, resignLeader); err != nil {
 		return nil, fmt.Errorf("error preparing query ResignLeader: %w", err)
 	}
+	if q.saveCheckpointStmt, err = db.PrepareContext(ctx, saveCheckpoint); err != nil {
+		return nil, fmt.Errorf("error preparing query SaveCheckpoint: %w", err)
+	}
 	if q.scheduleRecentRunsStmt, err = db.PrepareContext(ctx, scheduleRecentRuns); err != nil {
 		return nil, fmt.Errorf("error preparing query ScheduleRecentRuns: %w", err)
 	}
@@ -660,6 +663,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing resignLeaderStmt: %w", cerr)
 		}
 	}
+	if q.saveCheckpointStmt != nil {
+		if cerr := q.saveCheckpointStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing saveCheckpointStmt: %w", cerr)
+		}
+	}
 	if q.scheduleRecentRunsStmt != nil {
 		if cerr := q.scheduleRecentRunsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing scheduleRecentRunsStmt: %w", cerr)
@@ -838,6 +846,7 @@ type Queries struct {
 	requeueTaskStmt           *sql.Stmt
 	resetDispatchedStmt       *sql.Stmt
 	resignLeaderStmt          *sql.Stmt
+	saveCheckpointStmt        *sql.Stmt
 	scheduleRecentRunsStmt    *sql.Stmt
 	setLatestVersionStmt      *sql.Stmt
 	setRunStateStmt           *sql.Stmt
@@ -931,6 +940,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		requeueTaskStmt:           q.requeueTaskStmt,
 		resetDispatchedStmt:       q.resetDispatchedStmt,
 		resignLeaderStmt:          q.resignLeaderStmt,
+		saveCheckpointStmt:        q.saveCheckpointStmt,
 		scheduleRecentRunsStmt:    q.scheduleRecentRunsStmt,
 		setLatestVersionStmt:      q.setLatestVersionStmt,
 		setRunStateStmt:           q.setRunStateStmt,

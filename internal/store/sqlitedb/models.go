@@ -96,34 +96,36 @@ type Schedule struct {
 }
 
 type Task struct {
-	ID          int64
-	RunID       int64
-	Idx         int64
-	Name        string
-	State       string
-	Reason      string
-	Group       string
-	CU          float64
-	Priority    int64
-	RunPriority int64
-	NeedsTotal  int64
-	NeedsDone   int64
-	Attempts    int64
-	Lost        int64
-	AttemptID   int64
-	AvoidWorker string
-	AvoidZone   string
-	Outputs     string
-	ReadyAt     int64
-	CreatedAt   int64
-	StartedAt   int64
-	FinishedAt  int64
-	Labels      string
-	ZonesAllow  string
-	ZonesDeny   string
-	Preempted   int64
-	Held        bool
-	NeedsFailed int64
+	ID           int64
+	RunID        int64
+	Idx          int64
+	Name         string
+	State        string
+	Reason       string
+	Group        string
+	CU           float64
+	Priority     int64
+	RunPriority  int64
+	NeedsTotal   int64
+	NeedsDone    int64
+	Attempts     int64
+	Lost         int64
+	AttemptID    int64
+	AvoidWorker  string
+	AvoidZone    string
+	Outputs      string
+	ReadyAt      int64
+	CreatedAt    int64
+	StartedAt    int64
+	FinishedAt   int64
+	Labels       string
+	ZonesAllow   string
+	ZonesDeny    string
+	Preempted    int64
+	Held         bool
+	NeedsFailed  int64
+	Checkpoint   string
+	CheckpointAt int64
 }
 
 type Worker struct {

@@ -214,7 +214,7 @@ func (q *Queries) GetRunsByKeys(ctx context.Context, arg GetRunsByKeysParams) ([
 }
 
 const getTasks = `-- name: GetTasks :many
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed FROM tasks WHERE id IN (/*SLICE:ids*/?)
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at FROM tasks WHERE id IN (/*SLICE:ids*/?)
 `
 
 func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
@@ -265,6 +265,8 @@ func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
 			&i.Preempted,
 			&i.Held,
 			&i.NeedsFailed,
+			&i.Checkpoint,
+			&i.CheckpointAt,
 		); err != nil {
 			return nil, err
 		}

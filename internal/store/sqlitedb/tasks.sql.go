@@ -12,7 +12,7 @@ import (
 const addUpstreamFailure = `-- name: AddUpstreamFailure :one
 UPDATE tasks SET needs_failed = needs_failed + 1
 WHERE run_id = ?1 AND idx = ?2
-RETURNING id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed
+RETURNING id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at
 `
 
 type AddUpstreamFailureParams struct {
@@ -53,6 +53,8 @@ func (q *Queries) AddUpstreamFailure(ctx context.Context, arg AddUpstreamFailure
 		&i.Preempted,
 		&i.Held,
 		&i.NeedsFailed,
+		&i.Checkpoint,
+		&i.CheckpointAt,
 	)
 	return i, err
 }
@@ -156,7 +158,7 @@ func (q *Queries) FinishTask(ctx context.Context, arg FinishTaskParams) (int64, 
 }
 
 const getTask = `-- name: GetTask :one
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed FROM tasks WHERE id = ?1
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at FROM tasks WHERE id = ?1
 `
 
 func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
@@ -191,12 +193,14 @@ func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
 		&i.Preempted,
 		&i.Held,
 		&i.NeedsFailed,
+		&i.Checkpoint,
+		&i.CheckpointAt,
 	)
 	return i, err
 }
 
 const getTaskByName = `-- name: GetTaskByName :one
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed FROM tasks WHERE run_id = ?1 AND name = ?2
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at FROM tasks WHERE run_id = ?1 AND name = ?2
 `
 
 type GetTaskByNameParams struct {
@@ -236,6 +240,8 @@ func (q *Queries) GetTaskByName(ctx context.Context, arg GetTaskByNameParams) (T
 		&i.Preempted,
 		&i.Held,
 		&i.NeedsFailed,
+		&i.Checkpoint,
+		&i.CheckpointAt,
 	)
 	return i, err
 }
@@ -332,7 +338,7 @@ func (q *Queries) ListRunOutputs(ctx context.Context, runID int64) ([]ListRunOut
 }
 
 const listRunTasks = `-- name: ListRunTasks :many
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed FROM tasks WHERE run_id = ?1 ORDER BY idx
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at FROM tasks WHERE run_id = ?1 ORDER BY idx
 `
 
 func (q *Queries) ListRunTasks(ctx context.Context, runID int64) ([]Task, error) {
@@ -373,6 +379,8 @@ func (q *Queries) ListRunTasks(ctx context.Context, runID int64) ([]Task, error)
 			&i.Preempted,
 			&i.Held,
 			&i.NeedsFailed,
+			&i.Checkpoint,
+			&i.CheckpointAt,
 		); err != nil {
 			return nil, err
 		}
@@ -521,6 +529,29 @@ func (q *Queries) RequeueTask(ctx context.Context, arg RequeueTaskParams) (int64
 		arg.ID,
 		arg.AttemptID,
 	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const saveCheckpoint = `-- name: SaveCheckpoint :execrows
+UPDATE tasks SET checkpoint = ?1, checkpoint_at = baton_now()
+WHERE id = (SELECT a.task_id FROM attempts a
+            WHERE a.id = ?2 AND a.worker_id = ?3
+              AND a.state IN ('dispatched', 'running'))
+  AND attempt_id = ?2 AND state = 'running'
+`
+
+type SaveCheckpointParams struct {
+	Checkpoint string
+	AttemptID  int64
+	WorkerID   string
+}
+
+// Stores the checkpoint a task's live attempt on worker_id uploaded.
+func (q *Queries) SaveCheckpoint(ctx context.Context, arg SaveCheckpointParams) (int64, error) {
+	result, err := q.exec(ctx, q.saveCheckpointStmt, saveCheckpoint, arg.Checkpoint, arg.AttemptID, arg.WorkerID)
 	if err != nil {
 		return 0, err
 	}

@@ -8,6 +8,13 @@ ALTER TABLE tasks ADD COLUMN held BOOLEAN NOT NULL DEFAULT false;
 -- beside needs_done: trigger rules other than all_success run on them.
 ALTER TABLE tasks ADD COLUMN needs_failed BIGINT NOT NULL DEFAULT 0;
 
+-- A task's last checkpoint (base64 of the $BATON_CHECKPOINT file its live
+-- attempt uploaded, '' for none), handed to its next attempt.
+ALTER TABLE tasks ADD COLUMN checkpoint TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN checkpoint_at BIGINT NOT NULL DEFAULT 0;
+
 -- +goose Down
+ALTER TABLE tasks DROP COLUMN checkpoint_at;
+ALTER TABLE tasks DROP COLUMN checkpoint;
 ALTER TABLE tasks DROP COLUMN needs_failed;
 ALTER TABLE tasks DROP COLUMN held;

@@ -95,3 +95,11 @@ UPDATE tasks SET held = sqlc.arg(held) WHERE run_id = sqlc.arg(run_id) AND held 
 UPDATE tasks SET needs_failed = needs_failed + 1
 WHERE run_id = sqlc.arg(run_id) AND idx = sqlc.arg(idx)
 RETURNING *;
+
+-- name: SaveCheckpoint :execrows
+-- Stores the checkpoint a task's live attempt on worker_id uploaded.
+UPDATE tasks SET checkpoint = sqlc.arg(checkpoint), checkpoint_at = baton_now()
+WHERE id = (SELECT a.task_id FROM attempts a
+            WHERE a.id = sqlc.arg(attempt_id) AND a.worker_id = sqlc.arg(worker_id)
+              AND a.state IN ('dispatched', 'running'))
+  AND attempt_id = sqlc.arg(attempt_id) AND state = 'running';
