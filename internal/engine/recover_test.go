@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/store"
@@ -402,6 +403,58 @@ tasks:
 		}
 		if r := cp(w, "late"); r.Status != engine.Accepted || x.tasks(run.ID)["count"].Checkpoint == "" {
 			t.Errorf("resent checkpoint of an attempt that ended: %+v", r)
+		}
+	})
+}
+
+func TestRunTimeoutFailsTheRun(t *testing.T) {
+	eachStore(t, engine.Config{LeaseTTL: time.Minute}, func(t *testing.T, x *env) {
+		x.apply(`name: slow
+timeout: 1s
+tasks:
+  - {name: a, run: "a"}
+  - {name: b, run: "b", needs: [a]}
+`)
+		late := x.start("slow", nil)
+		quick := x.start("slow", nil)
+		w := x.worker("a", 10)
+		var lateA engine.Assignment
+		for _, a := range x.claim(w, 2) {
+			if a.RunID == late.ID {
+				lateA = a
+			} else {
+				x.finish(w, a, store.AttemptSucceeded, nil)
+			}
+		}
+		x.report(w, engine.Report{AttemptID: lateA.AttemptID, Kind: engine.ReportStart})
+		for _, a := range x.claim(w, 2) { // quick's b
+			x.finish(w, a, store.AttemptSucceeded, nil)
+		}
+		if r := x.run(quick.ID); r.State != store.RunSucceeded {
+			t.Fatalf("quick run %s", r.State)
+		}
+		x.sweepUntil("the late run to time out", func() bool { return store.RunTerminal(x.run(late.ID).State) })
+		r := x.run(late.ID)
+		if r.State != store.RunFailed || !strings.Contains(r.Reason, "timed out after 1s") {
+			t.Errorf("late run %s (%q), want failed for its timeout", r.State, r.Reason)
+		}
+		ts := x.tasks(late.ID)
+		if ts["a"].State != store.TaskCancelled || ts["b"].State != store.TaskCancelled {
+			t.Errorf("tasks a %s, b %s; want cancelled", ts["a"].State, ts["b"].State)
+		}
+		if res := x.finish(w, lateA, store.AttemptSucceeded, nil); res.Status != engine.Fenced {
+			t.Errorf("late report of the cancelled attempt: %+v, want fenced", res)
+		}
+		if r := x.run(quick.ID); r.State != store.RunSucceeded {
+			t.Errorf("quick run %s after the sweep, want succeeded still", r.State)
+		}
+		var due []int64
+		_ = x.s.Read(x.ctx, func(tx store.Tx) (err error) {
+			due, err = tx.Runs().DueDeadlines(x.ctx, 10)
+			return err
+		})
+		if len(due) != 0 {
+			t.Errorf("deadlines left after the sweep: %v", due)
 		}
 	})
 }

@@ -223,6 +223,14 @@ func (o *op) newRun(wf store.Workflow, req StartRequest) (newRun, error) {
 	}}, nil
 }
 
+// setDeadline gives a run of a workflow with a timeout its deadline.
+func (o *op) setDeadline(runID int64, p *plan) error {
+	if p.def.Timeout <= 0 {
+		return nil
+	}
+	return o.Runs().SetDeadline(o.ctx, runID, time.Duration(p.def.Timeout).Milliseconds())
+}
+
 // insertRuns inserts the runs, then all their tasks: those without
 // upstream queued, the others pending.
 func (o *op) insertRuns(news []newRun, out []Started) error {
@@ -255,6 +263,9 @@ func (o *op) insertRuns(news []newRun, out []Started) error {
 		}
 		o.record(store.NewEvent{Kind: "run.running", Actor: run.CreatedBy, RunID: run.ID, NewState: store.RunRunning,
 			Reason: fmt.Sprintf("%s v%d started by %s", n.wf.Name, run.Version, run.CreatedBy)})
+		if err := o.setDeadline(run.ID, n.plan); err != nil {
+			return err
+		}
 	}
 	if err := o.Tasks().Insert(o.ctx, tasks); err != nil {
 		return err

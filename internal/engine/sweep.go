@@ -13,6 +13,8 @@ type SweepResult struct {
 	WorkersLost  int
 	AttemptsLost int
 	TasksWoken   int
+	// RunsTimedOut counts the runs failed for their workflow's timeout.
+	RunsTimedOut int
 	// Resumed is the time since the previous sweep when it exceeded
 	// ResumeAfter: the leases of LeasesExtended live workers were extended
 	// instead of expired.
@@ -72,6 +74,16 @@ func (e *Engine) Sweep(ctx context.Context) (SweepResult, error) {
 			}
 		}
 	}
+	for {
+		n, err := e.expireRuns(ctx)
+		res.RunsTimedOut += n
+		if err != nil {
+			return res, fmt.Errorf("sweep run deadlines: %w", err)
+		}
+		if n < e.cfg.SweepBatch {
+			break
+		}
+	}
 	err = e.inTx(ctx, "server:sweeper", func(o *op) error {
 		woken, err := o.Tasks().WakeRetries(o.ctx)
 		if err != nil {
@@ -91,6 +103,39 @@ func (e *Engine) Sweep(ctx context.Context) (SweepResult, error) {
 		return res, fmt.Errorf("sweep retries: %w", err)
 	}
 	return res, nil
+}
+
+// expireRuns fails the runs whose deadline passed and are still going:
+// what runs is cancelled (its workers kill it), nothing more starts. It
+// returns how many deadlines it handled.
+func (e *Engine) expireRuns(ctx context.Context) (int, error) {
+	var n int
+	err := e.inTx(ctx, "server:sweeper", func(o *op) error {
+		ids, err := o.Runs().DueDeadlines(o.ctx, int64(e.cfg.SweepBatch))
+		if err != nil {
+			return err
+		}
+		n = len(ids)
+		scopes, err := o.runScopes(ids)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := o.Runs().DeleteDeadline(o.ctx, id); err != nil {
+				return err
+			}
+			rs := scopes[id]
+			if rs == nil || store.RunTerminal(rs.run.State) {
+				continue
+			}
+			reason := fmt.Sprintf("run timed out after %v (workflow timeout)", time.Duration(rs.plan.def.Timeout))
+			if _, err := o.endRun(rs.run, store.RunFailed, reason); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
 }
 
 // sweepMark names the loop mark of the sweeper.

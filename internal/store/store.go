@@ -96,6 +96,12 @@ type Runs interface {
 	// SetState moves a run from one state to another (running, paused);
 	// false if it was not in from.
 	SetState(ctx context.Context, id int64, from, to string) (bool, error)
+	// SetDeadline gives a run a deadline timeoutMs from now.
+	SetDeadline(ctx context.Context, id, timeoutMs int64) error
+	// DueDeadlines returns up to limit runs whose deadline passed, locked
+	// (Postgres: others' locked rows skipped); DeleteDeadline forgets one.
+	DueDeadlines(ctx context.Context, limit int64) ([]int64, error)
+	DeleteDeadline(ctx context.Context, id int64) error
 }
 
 // Tasks stores the tasks of runs; queued tasks form the work queue.

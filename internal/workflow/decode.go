@@ -54,6 +54,9 @@ func (v *validator) decode() *Definition {
 	d.Name, _ = root["name"].(string)
 	d.Description, _ = root["description"].(string)
 	d.OnFailure, _ = root["on_failure"].(string)
+	if s, ok := root["timeout"].(string); ok {
+		d.Timeout = v.duration(s, path{}.key("timeout"))
+	}
 	if params, ok := root["params"].(map[string]any); ok {
 		d.Params = make(map[string]Param, len(params))
 		for name, pv := range params {

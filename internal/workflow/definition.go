@@ -15,6 +15,9 @@ type Definition struct {
 	// branches run to the end) or OnFailureStop (cancel what runs, start
 	// nothing more, the run fails at once).
 	OnFailure string `json:"on_failure,omitempty"`
+	// Timeout limits a run: past it, what runs is cancelled and the run
+	// fails. Zero means none. (Defaults.Timeout limits each attempt.)
+	Timeout Duration `json:"timeout,omitzero"`
 	// Params are the run parameters, by name.
 	Params map[string]Param `json:"params,omitempty"`
 	// Defaults apply to every task that does not set the field itself.

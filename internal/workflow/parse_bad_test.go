@@ -246,6 +246,7 @@ func TestParseRejects(t *testing.T) {
 		{"catchup_window negative", "name: x\nschedule:\n  cron: \"@daily\"\n  catchup: all\n  catchup_window: -1h\ntasks: [{name: a, run: a}]\n", "must not be negative", "schedule.catchup_window", 5},
 		{"catchup_window bad", "name: x\nschedule:\n  cron: \"@daily\"\n  catchup_window: a day\ntasks: [{name: a, run: a}]\n", `invalid duration "a day"`, "schedule.catchup_window", 4},
 		{"trigger_rule unknown", "name: x\ntasks:\n  - name: a\n    run: a\n    trigger_rule: one_success\n", `invalid value "one_success"`, "tasks[0].trigger_rule", 5},
+		{"run timeout bad", "name: x\ntimeout: soon\ntasks: [{name: a, run: a}]\n", `soon`, "timeout", 2},
 		{"on_failure unknown", "name: x\non_failure: halt\ntasks: [{name: a, run: a}]\n", `invalid value "halt": must be one of "continue", "stop"`, "on_failure", 2},
 		{"overlap unknown", "name: x\nschedules:\n  - name: a\n    cron: \"@daily\"\n    overlap: buffer-one\ntasks: [{name: a, run: a}]\n", `invalid value "buffer-one": must be one of "skip", "buffer_one", "buffer_all", "cancel_other", "allow_all" (did you mean "buffer_one"?)`, "schedules[0].overlap", 5},
 		{"overlap Temporal spelling", "name: x\nschedule:\n  cron: \"@daily\"\n  overlap: BUFFER_ALL\ntasks: [{name: a, run: a}]\n", `(did you mean "buffer_all"?)`, "schedule.overlap", 4},

@@ -80,6 +80,11 @@ type Run struct {
 	ScheduleID     int64
 }
 
+type RunDeadline struct {
+	RunID      int64
+	DeadlineAt int64
+}
+
 type Schedule struct {
 	ID         int64
 	WorkflowID int64

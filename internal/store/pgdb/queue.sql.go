@@ -84,6 +84,33 @@ func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams
 	return items, nil
 }
 
+const dueRunDeadlines = `-- name: DueRunDeadlines :many
+SELECT run_id FROM run_deadlines WHERE deadline_at <= baton_now()
+ORDER BY deadline_at LIMIT CAST($1 AS BIGINT)
+FOR UPDATE SKIP LOCKED
+`
+
+// Runs whose deadline passed, locked; others' locked rows are skipped.
+func (q *Queries) DueRunDeadlines(ctx context.Context, lim int64) ([]int64, error) {
+	rows, err := q.db.Query(ctx, dueRunDeadlines, lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var run_id int64
+		if err := rows.Scan(&run_id); err != nil {
+			return nil, err
+		}
+		items = append(items, run_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockWorker = `-- name: LockWorker :one
 SELECT id, name, zone, grp, labels, capacity, state, version, lease_expires_at, registered_at, last_seen_at FROM workers WHERE id = $1 FOR SHARE
 `

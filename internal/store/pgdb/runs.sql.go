@@ -56,6 +56,15 @@ func (q *Queries) AddRunProgress(ctx context.Context, arg AddRunProgressParams) 
 	return i, err
 }
 
+const deleteRunDeadline = `-- name: DeleteRunDeadline :exec
+DELETE FROM run_deadlines WHERE run_id = $1
+`
+
+func (q *Queries) DeleteRunDeadline(ctx context.Context, runID int64) error {
+	_, err := q.db.Exec(ctx, deleteRunDeadline, runID)
+	return err
+}
+
 const finishRun = `-- name: FinishRun :execrows
 UPDATE runs SET state = $1, reason = $2, finished_at = baton_now()
 WHERE id = $3 AND state IN ('queued', 'running', 'paused')
@@ -309,6 +318,22 @@ func (q *Queries) RecoverRun(ctx context.Context, arg RecoverRunParams) (int64, 
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const setRunDeadline = `-- name: SetRunDeadline :exec
+INSERT INTO run_deadlines (run_id, deadline_at) VALUES ($1, baton_now() + CAST($2 AS BIGINT))
+ON CONFLICT (run_id) DO UPDATE SET deadline_at = excluded.deadline_at
+`
+
+type SetRunDeadlineParams struct {
+	RunID     int64
+	TimeoutMs int64
+}
+
+// The run must end within timeout_ms from now.
+func (q *Queries) SetRunDeadline(ctx context.Context, arg SetRunDeadlineParams) error {
+	_, err := q.db.Exec(ctx, setRunDeadline, arg.RunID, arg.TimeoutMs)
+	return err
 }
 
 const setRunState = `-- name: SetRunState :execrows

@@ -133,6 +133,19 @@ func (r runs) Get(ctx context.Context, id int64) (store.Run, error) {
 	return one(toRun)(r.q.GetRun(ctx, id))
 }
 
+func (r runs) SetDeadline(ctx context.Context, id, timeoutMs int64) error {
+	return mapErr(r.q.SetRunDeadline(ctx, db.SetRunDeadlineParams{RunID: id, TimeoutMs: timeoutMs}))
+}
+
+func (r runs) DueDeadlines(ctx context.Context, limit int64) ([]int64, error) {
+	ids, err := r.q.DueRunDeadlines(ctx, limit)
+	return ids, mapErr(err)
+}
+
+func (r runs) DeleteDeadline(ctx context.Context, id int64) error {
+	return mapErr(r.q.DeleteRunDeadline(ctx, id))
+}
+
 func (r runs) SetState(ctx context.Context, id int64, from, to string) (bool, error) {
 	return affected(r.q.SetRunState(ctx, db.SetRunStateParams{ID: id, FromState: from, ToState: to}))
 }

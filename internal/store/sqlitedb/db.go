@@ -48,6 +48,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.databaseNowStmt, err = db.PrepareContext(ctx, databaseNow); err != nil {
 		return nil, fmt.Errorf("error preparing query DatabaseNow: %w", err)
 	}
+	if q.deleteRunDeadlineStmt, err = db.PrepareContext(ctx, deleteRunDeadline); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteRunDeadline: %w", err)
+	}
 	if q.deleteScheduleStmt, err = db.PrepareContext(ctx, deleteSchedule); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteSchedule: %w", err)
 	}
@@ -56,6 +59,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.drainZoneWorkersStmt, err = db.PrepareContext(ctx, drainZoneWorkers); err != nil {
 		return nil, fmt.Errorf("error preparing query DrainZoneWorkers: %w", err)
+	}
+	if q.dueRunDeadlinesStmt, err = db.PrepareContext(ctx, dueRunDeadlines); err != nil {
+		return nil, fmt.Errorf("error preparing query DueRunDeadlines: %w", err)
 	}
 	if q.dueSchedulesStmt, err = db.PrepareContext(ctx, dueSchedules); err != nil {
 		return nil, fmt.Errorf("error preparing query DueSchedules: %w", err)
@@ -255,6 +261,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.setLatestVersionStmt, err = db.PrepareContext(ctx, setLatestVersion); err != nil {
 		return nil, fmt.Errorf("error preparing query SetLatestVersion: %w", err)
 	}
+	if q.setRunDeadlineStmt, err = db.PrepareContext(ctx, setRunDeadline); err != nil {
+		return nil, fmt.Errorf("error preparing query SetRunDeadline: %w", err)
+	}
 	if q.setRunStateStmt, err = db.PrepareContext(ctx, setRunState); err != nil {
 		return nil, fmt.Errorf("error preparing query SetRunState: %w", err)
 	}
@@ -333,6 +342,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing databaseNowStmt: %w", cerr)
 		}
 	}
+	if q.deleteRunDeadlineStmt != nil {
+		if cerr := q.deleteRunDeadlineStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteRunDeadlineStmt: %w", cerr)
+		}
+	}
 	if q.deleteScheduleStmt != nil {
 		if cerr := q.deleteScheduleStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteScheduleStmt: %w", cerr)
@@ -346,6 +360,11 @@ func (q *Queries) Close() error {
 	if q.drainZoneWorkersStmt != nil {
 		if cerr := q.drainZoneWorkersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing drainZoneWorkersStmt: %w", cerr)
+		}
+	}
+	if q.dueRunDeadlinesStmt != nil {
+		if cerr := q.dueRunDeadlinesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing dueRunDeadlinesStmt: %w", cerr)
 		}
 	}
 	if q.dueSchedulesStmt != nil {
@@ -678,6 +697,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setLatestVersionStmt: %w", cerr)
 		}
 	}
+	if q.setRunDeadlineStmt != nil {
+		if cerr := q.setRunDeadlineStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setRunDeadlineStmt: %w", cerr)
+		}
+	}
 	if q.setRunStateStmt != nil {
 		if cerr := q.setRunStateStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setRunStateStmt: %w", cerr)
@@ -780,9 +804,11 @@ type Queries struct {
 	cancelRunTasksStmt        *sql.Stmt
 	claimCandidatesStmt       *sql.Stmt
 	databaseNowStmt           *sql.Stmt
+	deleteRunDeadlineStmt     *sql.Stmt
 	deleteScheduleStmt        *sql.Stmt
 	dispatchLatenciesStmt     *sql.Stmt
 	drainZoneWorkersStmt      *sql.Stmt
+	dueRunDeadlinesStmt       *sql.Stmt
 	dueSchedulesStmt          *sql.Stmt
 	ensureZoneStmt            *sql.Stmt
 	expireWorkersStmt         *sql.Stmt
@@ -849,6 +875,7 @@ type Queries struct {
 	saveCheckpointStmt        *sql.Stmt
 	scheduleRecentRunsStmt    *sql.Stmt
 	setLatestVersionStmt      *sql.Stmt
+	setRunDeadlineStmt        *sql.Stmt
 	setRunStateStmt           *sql.Stmt
 	setScheduleFiringStmt     *sql.Stmt
 	setSchedulePausedStmt     *sql.Stmt
@@ -874,9 +901,11 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		cancelRunTasksStmt:        q.cancelRunTasksStmt,
 		claimCandidatesStmt:       q.claimCandidatesStmt,
 		databaseNowStmt:           q.databaseNowStmt,
+		deleteRunDeadlineStmt:     q.deleteRunDeadlineStmt,
 		deleteScheduleStmt:        q.deleteScheduleStmt,
 		dispatchLatenciesStmt:     q.dispatchLatenciesStmt,
 		drainZoneWorkersStmt:      q.drainZoneWorkersStmt,
+		dueRunDeadlinesStmt:       q.dueRunDeadlinesStmt,
 		dueSchedulesStmt:          q.dueSchedulesStmt,
 		ensureZoneStmt:            q.ensureZoneStmt,
 		expireWorkersStmt:         q.expireWorkersStmt,
@@ -943,6 +972,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		saveCheckpointStmt:        q.saveCheckpointStmt,
 		scheduleRecentRunsStmt:    q.scheduleRecentRunsStmt,
 		setLatestVersionStmt:      q.setLatestVersionStmt,
+		setRunDeadlineStmt:        q.setRunDeadlineStmt,
 		setRunStateStmt:           q.setRunStateStmt,
 		setScheduleFiringStmt:     q.setScheduleFiringStmt,
 		setSchedulePausedStmt:     q.setSchedulePausedStmt,

@@ -89,6 +89,35 @@ func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams
 	return items, nil
 }
 
+const dueRunDeadlines = `-- name: DueRunDeadlines :many
+SELECT run_id FROM run_deadlines WHERE deadline_at <= baton_now()
+ORDER BY deadline_at LIMIT CAST(?1 AS BIGINT)
+`
+
+// Runs whose deadline passed.
+func (q *Queries) DueRunDeadlines(ctx context.Context, lim int64) ([]int64, error) {
+	rows, err := q.query(ctx, q.dueRunDeadlinesStmt, dueRunDeadlines, lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var run_id int64
+		if err := rows.Scan(&run_id); err != nil {
+			return nil, err
+		}
+		items = append(items, run_id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const getRuns = `-- name: GetRuns :many
 SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id FROM runs WHERE id IN (/*SLICE:ids*/?)
 `

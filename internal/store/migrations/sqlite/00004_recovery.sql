@@ -13,7 +13,17 @@ ALTER TABLE tasks ADD COLUMN needs_failed BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE tasks ADD COLUMN checkpoint TEXT NOT NULL DEFAULT '';
 ALTER TABLE tasks ADD COLUMN checkpoint_at BIGINT NOT NULL DEFAULT 0;
 
+-- Deadlines of runs whose workflow sets a timeout. The sweeper fails the
+-- runs still going at their deadline and deletes the rows whose deadline
+-- passed, so the table holds only runs started within their timeout.
+CREATE TABLE run_deadlines (
+  run_id      BIGINT PRIMARY KEY,
+  deadline_at BIGINT NOT NULL
+);
+CREATE INDEX run_deadlines_due ON run_deadlines (deadline_at);
+
 -- +goose Down
+DROP TABLE run_deadlines;
 ALTER TABLE tasks DROP COLUMN checkpoint_at;
 ALTER TABLE tasks DROP COLUMN checkpoint;
 ALTER TABLE tasks DROP COLUMN needs_failed;

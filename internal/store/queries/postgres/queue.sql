@@ -35,3 +35,9 @@ FOR UPDATE OF a SKIP LOCKED;
 -- The worker, locked until the transaction ends against an expiry or a
 -- stop changing its state meanwhile (Postgres).
 SELECT * FROM workers WHERE id = sqlc.arg(id) FOR SHARE;
+
+-- name: DueRunDeadlines :many
+-- Runs whose deadline passed, locked; others' locked rows are skipped.
+SELECT run_id FROM run_deadlines WHERE deadline_at <= baton_now()
+ORDER BY deadline_at LIMIT CAST(sqlc.arg(lim) AS BIGINT)
+FOR UPDATE SKIP LOCKED;

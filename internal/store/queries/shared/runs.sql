@@ -63,3 +63,11 @@ WHERE id = sqlc.arg(id) AND state IN ('succeeded', 'failed', 'cancelled');
 -- name: SetRunState :execrows
 -- Moves a run between running and paused; false if it was not in from.
 UPDATE runs SET state = sqlc.arg(to_state) WHERE id = sqlc.arg(id) AND state = sqlc.arg(from_state);
+
+-- name: SetRunDeadline :exec
+-- The run must end within timeout_ms from now.
+INSERT INTO run_deadlines (run_id, deadline_at) VALUES (sqlc.arg(run_id), baton_now() + CAST(sqlc.arg(timeout_ms) AS BIGINT))
+ON CONFLICT (run_id) DO UPDATE SET deadline_at = excluded.deadline_at;
+
+-- name: DeleteRunDeadline :exec
+DELETE FROM run_deadlines WHERE run_id = sqlc.arg(run_id);

@@ -48,3 +48,8 @@ SELECT * FROM tasks WHERE id IN (sqlc.slice(ids));
 SELECT * FROM runs
 WHERE workflow_id = sqlc.arg(workflow_id) AND idempotency_key IN (sqlc.slice(keys))
   AND idempotency_key <> '';
+
+-- name: DueRunDeadlines :many
+-- Runs whose deadline passed.
+SELECT run_id FROM run_deadlines WHERE deadline_at <= baton_now()
+ORDER BY deadline_at LIMIT CAST(sqlc.arg(lim) AS BIGINT);
