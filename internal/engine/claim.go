@@ -174,7 +174,7 @@ func (o *op) dispatch(picks []pick, scopes map[int64]*runScope, w store.Worker) 
 	for i, p := range picks {
 		c := p.cand
 		news[i] = store.NewAttempt{TaskID: c.ID, RunID: c.RunID, Task: c.Name, Number: c.Attempts + 1,
-			WorkerID: w.ID, Zone: w.Zone}
+			WorkerID: w.ID, Zone: w.Zone, TimeoutMs: p.asg.Timeout.Milliseconds()}
 	}
 	ids, err := o.Attempts().InsertMany(o.ctx, news)
 	if err != nil {

@@ -62,6 +62,11 @@ type Config struct {
 	// attempts of any lost or stopped worker, the safety net behind their
 	// hand-over at expiry and at stop (default 10s).
 	OrphanCheck time.Duration
+	// TimeoutGrace is how long past its timeout a running attempt may go
+	// unreported before the servers end it timed_out themselves, the
+	// backstop behind the worker's own kill (default 30s: more than the
+	// worker's SIGTERM-to-SIGKILL grace).
+	TimeoutGrace time.Duration
 	// LostWorkerWindow is how long a lost worker that did not come back
 	// (no live worker of its name in its zone) counts against its zone's
 	// health and registered capacity (default 1h).
@@ -87,6 +92,7 @@ func (c Config) withDefaults() Config {
 	c.AvoidWindow = cmp.Or(c.AvoidWindow, 5*time.Second)
 	c.LostWorkerWindow = cmp.Or(c.LostWorkerWindow, time.Hour)
 	c.OrphanCheck = cmp.Or(c.OrphanCheck, 10*time.Second)
+	c.TimeoutGrace = cmp.Or(c.TimeoutGrace, 30*time.Second)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}

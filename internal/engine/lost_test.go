@@ -143,7 +143,7 @@ tasks:
 				t.Fatalf("heartbeat kill list %v while the worker has the attempt", beat.Kill)
 			}
 			var ls []store.LiveAttempt
-			err := x.s.Read(x.ctx, func(tx store.Tx) (err error) { ls, err = tx.Attempts().Live(x.ctx, w.ID, 100); return err })
+			err := x.s.Read(x.ctx, func(tx store.Tx) (err error) { ls, err = tx.Attempts().Live(x.ctx, w.ID, 100, 0); return err })
 			return err == nil && len(ls) == 1 && ls[0].Overdue
 		})
 		wantState(t, "task the worker has", x.tasks(run.ID)["t"].State, store.TaskRunning)

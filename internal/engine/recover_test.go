@@ -458,3 +458,52 @@ tasks:
 		}
 	})
 }
+
+// A running attempt that outlives its timeout and the grace without a
+// report (its worker hung, or its kill failed) is ended by the servers.
+func TestServersEndAttemptsPastTheirTimeout(t *testing.T) {
+	eachStore(t, engine.Config{LeaseTTL: time.Minute, TimeoutGrace: 100 * time.Millisecond}, func(t *testing.T, x *env) {
+		x.apply(`name: hang
+tasks:
+  - name: a
+    run: "a"
+    timeout: 500ms
+    retry: {strategy: fixed, max_attempts: 2, delay: 0s}
+`)
+		run := x.start("hang", nil)
+		w := x.worker("a", 10)
+		a := x.claimOne(w)
+		x.report(w, engine.Report{AttemptID: a.AttemptID, Kind: engine.ReportStart})
+		if b := x.beat(w, a.AttemptID); len(b.Kill) != 0 {
+			t.Fatalf("killed at once: %+v", b)
+		}
+		var killed bool
+		x.sweepUntil("the servers to end the hung attempt", func() bool {
+			killed = slices.Contains(x.beat(w, a.AttemptID).Kill, a.AttemptID)
+			return killed
+		})
+		as := x.attempts(run.ID)
+		if as[0].State != store.AttemptTimedOut || !strings.Contains(as[0].Reason, "ended by the servers") {
+			t.Errorf("attempt %s (%q), want timed_out by the servers", as[0].State, as[0].Reason)
+		}
+		if st := x.tasks(run.ID)["a"].State; st != store.TaskQueued {
+			t.Errorf("task %s, want queued for its retry", st)
+		}
+		if res := x.finish(w, a, store.AttemptSucceeded, nil); res.Status != engine.Fenced {
+			t.Errorf("late report of the ended attempt: %+v, want fenced", res)
+		}
+	})
+}
+
+func (x *env) attempts(runID int64) []store.Attempt {
+	x.t.Helper()
+	var as []store.Attempt
+	err := x.s.Read(x.ctx, func(tx store.Tx) (err error) {
+		as, err = tx.Attempts().ListRun(x.ctx, runID)
+		return err
+	})
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	return as
+}

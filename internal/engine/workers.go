@@ -106,19 +106,26 @@ func (e *Engine) Heartbeat(ctx context.Context, workerID string, running []int64
 		if err != nil {
 			return err
 		}
-		live, err := o.Attempts().Live(o.ctx, workerID, e.cfg.DispatchTimeout.Milliseconds())
+		live, err := o.Attempts().Live(o.ctx, workerID, e.cfg.DispatchTimeout.Milliseconds(),
+			e.cfg.TimeoutGrace.Milliseconds())
 		if err != nil {
 			return err
 		}
 		beat = Beat{State: w.State, LeaseTTL: e.cfg.LeaseTTL}
-		var missing []int64
+		var missing, overtime []int64
 		for _, l := range live {
 			switch {
+			case l.Overtime:
+				overtime = append(overtime, l.ID)
+				beat.Kill = append(beat.Kill, l.ID)
 			case l.StopRequested:
 				beat.Preempt = append(beat.Preempt, l.ID)
 			case l.Overdue && !slices.Contains(running, l.ID):
 				missing = append(missing, l.ID)
 			}
+		}
+		if err := o.timeOut(overtime, e.cfg.TimeoutGrace); err != nil {
+			return err
 		}
 		for _, id := range running {
 			if !slices.ContainsFunc(live, func(l store.LiveAttempt) bool { return l.ID == id }) {
@@ -140,6 +147,30 @@ func (e *Engine) Heartbeat(ctx context.Context, workerID string, running []int64
 		return Beat{}, fmt.Errorf("heartbeat of worker %s: %w", workerID, err)
 	}
 	return beat, nil
+}
+
+// timeOut ends running attempts timed_out that ran past their timeout and
+// grace without their worker reporting them ended: the retry policy then
+// decides, and the worker is told to kill them.
+func (o *op) timeOut(ids []int64, grace time.Duration) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	reason := fmt.Sprintf("no report within the timeout and %v: ended by the servers", grace)
+	fins := make([]store.AttemptFinish, len(ids))
+	for i, id := range ids {
+		fins[i] = store.AttemptFinish{State: store.AttemptTimedOut, Reason: reason, ID: id}
+	}
+	ended, err := o.Attempts().FinishMany(o.ctx, "", fins)
+	if err != nil {
+		return err
+	}
+	for _, a := range ended {
+		o.record(store.NewEvent{Kind: "attempt.timed_out", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
+			AttemptID: a.ID, WorkerID: a.WorkerID, Zone: a.Zone, OldState: store.AttemptRunning,
+			NewState: store.AttemptTimedOut, Reason: reason})
+	}
+	return o.settle(ended, nil)
 }
 
 // StopWorker records that a worker shut down cleanly. Attempts it still

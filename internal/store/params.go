@@ -159,12 +159,13 @@ type TaskRequeue struct {
 
 // NewAttempt is an attempt dispatched to a worker.
 type NewAttempt struct {
-	TaskID   int64
-	RunID    int64
-	Task     string
-	Number   int64
-	WorkerID string
-	Zone     string
+	TaskID    int64
+	RunID     int64
+	Task      string
+	Number    int64
+	WorkerID  string
+	Zone      string
+	TimeoutMs int64 // the task's timeout, 0 for none
 }
 
 // AttemptFinish ends a live attempt in State. Start records its start as
@@ -241,6 +242,8 @@ type LiveAttempt struct {
 	ID            int64
 	StopRequested bool
 	Overdue       bool
+	// Overtime: running past its timeout and the grace Live was given.
+	Overtime bool
 }
 
 // WorkerUsage is the live attempts of a worker and the CU they take.

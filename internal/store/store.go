@@ -164,8 +164,9 @@ type Attempts interface {
 	Get(ctx context.Context, id int64) (Attempt, error)
 	ListRun(ctx context.Context, runID int64) ([]Attempt, error)
 	// Live returns a worker's live attempts, those dispatched more than
-	// dispatchTimeoutMs ago and not started marked overdue.
-	Live(ctx context.Context, workerID string, dispatchTimeoutMs int64) ([]LiveAttempt, error)
+	// dispatchTimeoutMs ago and not started marked overdue, those running
+	// longer than their timeout plus graceMs marked overtime.
+	Live(ctx context.Context, workerID string, dispatchTimeoutMs, graceMs int64) ([]LiveAttempt, error)
 	// ListWorker returns a worker's live attempts in full.
 	ListWorker(ctx context.Context, workerID string) ([]Attempt, error)
 	// RequestStop asks the worker of a live attempt to stop it.

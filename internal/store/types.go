@@ -114,6 +114,7 @@ type Attempt struct {
 	// StopRequested: an operator asked the worker to stop the attempt so
 	// its task moves elsewhere.
 	StopRequested bool
+	TimeoutMs     int64 // the task's timeout when dispatched, 0 for none
 }
 
 // Worker is a registered worker process. Its lease covers all its attempts.

@@ -79,7 +79,7 @@ FROM (SELECT unnest($2::text[]) AS state, unnest($3::text[]) AS reason,
              unnest($6::bigint[]) AS id) AS u
 WHERE a.id = u.id AND a.state IN ('dispatched', 'running')
   AND ($1::text = '' OR a.worker_id = $1::text)
-RETURNING a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested
+RETURNING a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested, a.timeout_ms
 `
 
 type FinishAttemptsParams struct {
@@ -124,6 +124,7 @@ func (q *Queries) FinishAttempts(ctx context.Context, arg FinishAttemptsParams) 
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.StopRequested,
+			&i.TimeoutMs,
 		); err != nil {
 			return nil, err
 		}
@@ -369,24 +370,26 @@ func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
 }
 
 const insertAttempts = `-- name: InsertAttempts :many
-INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at)
-SELECT u.task_id, u.run_id, u.task, u.number, 'dispatched', u.worker_id, u.zone, baton_now()
+INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at, timeout_ms)
+SELECT u.task_id, u.run_id, u.task, u.number, 'dispatched', u.worker_id, u.zone, baton_now(), u.timeout_ms
 FROM (SELECT unnest($1::bigint[]) AS task_id,
         unnest($2::bigint[]) AS run_id,
         unnest($3::text[]) AS task,
         unnest($4::bigint[]) AS number,
         unnest($5::text[]) AS worker_id,
-        unnest($6::text[]) AS zone) AS u
+        unnest($6::text[]) AS zone,
+        unnest($7::bigint[]) AS timeout_ms) AS u
 RETURNING id, task_id
 `
 
 type InsertAttemptsParams struct {
-	TaskID   []int64
-	RunID    []int64
-	Task     []string
-	Number   []int64
-	WorkerID []string
-	Zone     []string
+	TaskID    []int64
+	RunID     []int64
+	Task      []string
+	Number    []int64
+	WorkerID  []string
+	Zone      []string
+	TimeoutMs []int64
 }
 
 type InsertAttemptsRow struct {
@@ -402,6 +405,7 @@ func (q *Queries) InsertAttempts(ctx context.Context, arg InsertAttemptsParams) 
 		arg.Number,
 		arg.WorkerID,
 		arg.Zone,
+		arg.TimeoutMs,
 	)
 	if err != nil {
 		return nil, err
@@ -736,7 +740,7 @@ func (q *Queries) ReleaseTasks(ctx context.Context, arg ReleaseTasksParams) ([]R
 const startAttempts = `-- name: StartAttempts :many
 UPDATE attempts SET state = 'running', started_at = baton_now()
 WHERE id = ANY($1::bigint[]) AND worker_id = $2 AND state = 'dispatched'
-RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested
+RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms
 `
 
 type StartAttemptsParams struct {
@@ -768,6 +772,7 @@ func (q *Queries) StartAttempts(ctx context.Context, arg StartAttemptsParams) ([
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.StopRequested,
+			&i.TimeoutMs,
 		); err != nil {
 			return nil, err
 		}

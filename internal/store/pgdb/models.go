@@ -19,6 +19,7 @@ type Attempt struct {
 	StartedAt     int64
 	FinishedAt    int64
 	StopRequested bool
+	TimeoutMs     int64
 }
 
 type Event struct {

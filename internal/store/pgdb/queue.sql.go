@@ -181,7 +181,7 @@ func (q *Queries) MarkUpstreamFailed(ctx context.Context, arg MarkUpstreamFailed
 }
 
 const orphanedAttempts = `-- name: OrphanedAttempts :many
-SELECT a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested FROM attempts a JOIN workers w ON w.id = a.worker_id
+SELECT a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested, a.timeout_ms FROM attempts a JOIN workers w ON w.id = a.worker_id
 WHERE a.state IN ('dispatched', 'running') AND w.state IN ('lost', 'stopped')
 ORDER BY a.id
 LIMIT CAST($1 AS BIGINT)
@@ -215,6 +215,7 @@ func (q *Queries) OrphanedAttempts(ctx context.Context, lim int64) ([]Attempt, e
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.StopRequested,
+			&i.TimeoutMs,
 		); err != nil {
 			return nil, err
 		}

@@ -183,12 +183,13 @@ func (a attempts) InsertMany(ctx context.Context, ns []store.NewAttempt) ([]int6
 		return nil, nil
 	}
 	rows, err := a.q.InsertAttempts(ctx, db.InsertAttemptsParams{
-		TaskID:   column(ns, func(n store.NewAttempt) int64 { return n.TaskID }),
-		RunID:    column(ns, func(n store.NewAttempt) int64 { return n.RunID }),
-		Task:     column(ns, func(n store.NewAttempt) string { return n.Task }),
-		Number:   column(ns, func(n store.NewAttempt) int64 { return n.Number }),
-		WorkerID: column(ns, func(n store.NewAttempt) string { return n.WorkerID }),
-		Zone:     column(ns, func(n store.NewAttempt) string { return n.Zone }),
+		TaskID:    column(ns, func(n store.NewAttempt) int64 { return n.TaskID }),
+		RunID:     column(ns, func(n store.NewAttempt) int64 { return n.RunID }),
+		Task:      column(ns, func(n store.NewAttempt) string { return n.Task }),
+		Number:    column(ns, func(n store.NewAttempt) int64 { return n.Number }),
+		WorkerID:  column(ns, func(n store.NewAttempt) string { return n.WorkerID }),
+		Zone:      column(ns, func(n store.NewAttempt) string { return n.Zone }),
+		TimeoutMs: column(ns, func(n store.NewAttempt) int64 { return n.TimeoutMs }),
 	})
 	if err != nil {
 		return nil, mapErr(err)

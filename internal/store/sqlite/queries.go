@@ -236,9 +236,9 @@ func (a attempts) ListRun(ctx context.Context, runID int64) ([]store.Attempt, er
 	return many(toAttempt)(a.q.ListRunAttempts(ctx, runID))
 }
 
-func (a attempts) Live(ctx context.Context, workerID string, dispatchTimeoutMs int64) ([]store.LiveAttempt, error) {
+func (a attempts) Live(ctx context.Context, workerID string, dispatchTimeoutMs, graceMs int64) ([]store.LiveAttempt, error) {
 	return many(toLive)(a.q.ListLiveAttempts(ctx, db.ListLiveAttemptsParams{
-		DispatchTimeoutMs: dispatchTimeoutMs, WorkerID: workerID,
+		DispatchTimeoutMs: dispatchTimeoutMs, GraceMs: graceMs, WorkerID: workerID,
 	}))
 }
 

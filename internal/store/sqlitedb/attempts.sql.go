@@ -62,7 +62,7 @@ SET state = ?1, reason = ?2, exit_code = ?3,
     started_at = CASE WHEN CAST(?4 AS BOOLEAN) AND started_at = 0 THEN baton_now() ELSE started_at END
 WHERE id = ?5 AND state IN ('dispatched', 'running')
   AND (CAST(?6 AS TEXT) = '' OR worker_id = ?6)
-RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested
+RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms
 `
 
 type FinishAttemptParams struct {
@@ -102,12 +102,13 @@ func (q *Queries) FinishAttempt(ctx context.Context, arg FinishAttemptParams) (A
 		&i.StartedAt,
 		&i.FinishedAt,
 		&i.StopRequested,
+		&i.TimeoutMs,
 	)
 	return i, err
 }
 
 const getAttempt = `-- name: GetAttempt :one
-SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested FROM attempts WHERE id = ?1
+SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms FROM attempts WHERE id = ?1
 `
 
 func (q *Queries) GetAttempt(ctx context.Context, id int64) (Attempt, error) {
@@ -128,24 +129,26 @@ func (q *Queries) GetAttempt(ctx context.Context, id int64) (Attempt, error) {
 		&i.StartedAt,
 		&i.FinishedAt,
 		&i.StopRequested,
+		&i.TimeoutMs,
 	)
 	return i, err
 }
 
 const insertAttempt = `-- name: InsertAttempt :one
-INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at)
+INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at, timeout_ms)
 VALUES (?1, ?2, ?3, ?4, 'dispatched',
-        ?5, ?6, baton_now())
+        ?5, ?6, baton_now(), ?7)
 RETURNING id
 `
 
 type InsertAttemptParams struct {
-	TaskID   int64
-	RunID    int64
-	Task     string
-	Number   int64
-	WorkerID string
-	Zone     string
+	TaskID    int64
+	RunID     int64
+	Task      string
+	Number    int64
+	WorkerID  string
+	Zone      string
+	TimeoutMs int64
 }
 
 func (q *Queries) InsertAttempt(ctx context.Context, arg InsertAttemptParams) (int64, error) {
@@ -156,6 +159,7 @@ func (q *Queries) InsertAttempt(ctx context.Context, arg InsertAttemptParams) (i
 		arg.Number,
 		arg.WorkerID,
 		arg.Zone,
+		arg.TimeoutMs,
 	)
 	var id int64
 	err := row.Scan(&id)
@@ -165,13 +169,16 @@ func (q *Queries) InsertAttempt(ctx context.Context, arg InsertAttemptParams) (i
 const listLiveAttempts = `-- name: ListLiveAttempts :many
 SELECT id, stop_requested,
        CAST(state = 'dispatched' AND dispatched_at < baton_now() - CAST(?1 AS BIGINT)
-            AS BOOLEAN) AS overdue
+            AS BOOLEAN) AS overdue,
+       CAST(state = 'running' AND timeout_ms > 0
+            AND started_at < baton_now() - timeout_ms - CAST(?2 AS BIGINT) AS BOOLEAN) AS overtime
 FROM attempts
-WHERE worker_id = ?2 AND state IN ('dispatched', 'running')
+WHERE worker_id = ?3 AND state IN ('dispatched', 'running')
 `
 
 type ListLiveAttemptsParams struct {
 	DispatchTimeoutMs int64
+	GraceMs           int64
 	WorkerID          string
 }
 
@@ -179,12 +186,14 @@ type ListLiveAttemptsRow struct {
 	ID            int64
 	StopRequested bool
 	Overdue       bool
+	Overtime      bool
 }
 
 // A worker's live attempts; overdue ones were dispatched longer than
-// dispatch_timeout_ms ago and not started.
+// dispatch_timeout_ms ago and not started; overtime ones started longer
+// than their timeout and grace_ms ago.
 func (q *Queries) ListLiveAttempts(ctx context.Context, arg ListLiveAttemptsParams) ([]ListLiveAttemptsRow, error) {
-	rows, err := q.query(ctx, q.listLiveAttemptsStmt, listLiveAttempts, arg.DispatchTimeoutMs, arg.WorkerID)
+	rows, err := q.query(ctx, q.listLiveAttemptsStmt, listLiveAttempts, arg.DispatchTimeoutMs, arg.GraceMs, arg.WorkerID)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +201,12 @@ func (q *Queries) ListLiveAttempts(ctx context.Context, arg ListLiveAttemptsPara
 	var items []ListLiveAttemptsRow
 	for rows.Next() {
 		var i ListLiveAttemptsRow
-		if err := rows.Scan(&i.ID, &i.StopRequested, &i.Overdue); err != nil {
+		if err := rows.Scan(
+			&i.ID,
+			&i.StopRequested,
+			&i.Overdue,
+			&i.Overtime,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -207,7 +221,7 @@ func (q *Queries) ListLiveAttempts(ctx context.Context, arg ListLiveAttemptsPara
 }
 
 const listRunAttempts = `-- name: ListRunAttempts :many
-SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested FROM attempts WHERE run_id = ?1 ORDER BY task_id, number
+SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms FROM attempts WHERE run_id = ?1 ORDER BY task_id, number
 `
 
 func (q *Queries) ListRunAttempts(ctx context.Context, runID int64) ([]Attempt, error) {
@@ -234,6 +248,7 @@ func (q *Queries) ListRunAttempts(ctx context.Context, runID int64) ([]Attempt, 
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.StopRequested,
+			&i.TimeoutMs,
 		); err != nil {
 			return nil, err
 		}
@@ -249,7 +264,7 @@ func (q *Queries) ListRunAttempts(ctx context.Context, runID int64) ([]Attempt, 
 }
 
 const listWorkerAttempts = `-- name: ListWorkerAttempts :many
-SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested FROM attempts
+SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms FROM attempts
 WHERE worker_id = ?1 AND state IN ('dispatched', 'running')
 ORDER BY id
 `
@@ -278,6 +293,7 @@ func (q *Queries) ListWorkerAttempts(ctx context.Context, workerID string) ([]At
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.StopRequested,
+			&i.TimeoutMs,
 		); err != nil {
 			return nil, err
 		}
@@ -324,7 +340,7 @@ func (q *Queries) ResetDispatched(ctx context.Context) (int64, error) {
 const startAttempt = `-- name: StartAttempt :one
 UPDATE attempts SET state = 'running', started_at = baton_now()
 WHERE id = ?1 AND worker_id = ?2 AND state = 'dispatched'
-RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested
+RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms
 `
 
 type StartAttemptParams struct {
@@ -350,6 +366,7 @@ func (q *Queries) StartAttempt(ctx context.Context, arg StartAttemptParams) (Att
 		&i.StartedAt,
 		&i.FinishedAt,
 		&i.StopRequested,
+		&i.TimeoutMs,
 	)
 	return i, err
 }

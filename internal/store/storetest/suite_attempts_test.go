@@ -186,7 +186,7 @@ func TestAttemptsLive(t *testing.T) {
 		})
 		other := dispatch(t, s, f.tasks[3], f.w2)
 		live := func(worker string) []int64 {
-			live := read(t, s, func(tx store.Tx) ([]store.LiveAttempt, error) { return tx.Attempts().Live(ctx, worker, 3_600_000) })
+			live := read(t, s, func(tx store.Tx) ([]store.LiveAttempt, error) { return tx.Attempts().Live(ctx, worker, 3_600_000, 0) })
 			ids := make([]int64, len(live))
 			for i, l := range live {
 				ids[i] = l.ID
@@ -204,7 +204,7 @@ func TestAttemptsLive(t *testing.T) {
 		}
 		// With a timeout already past, the dispatched attempt is overdue, the
 		// running one never.
-		overdue := read(t, s, func(tx store.Tx) ([]store.LiveAttempt, error) { return tx.Attempts().Live(ctx, f.w1.ID, -60_000) })
+		overdue := read(t, s, func(tx store.Tx) ([]store.LiveAttempt, error) { return tx.Attempts().Live(ctx, f.w1.ID, -60_000, 0) })
 		overdue = sortByID(overdue, func(l store.LiveAttempt) int64 { return l.ID })
 		if diff := cmp.Diff([]store.LiveAttempt{{ID: dispatched, Overdue: true}, {ID: running}}, overdue); diff != "" {
 			t.Errorf("Live with a past dispatch timeout (-want +got):\n%s", diff)

@@ -256,7 +256,7 @@ func TestAttemptsStopRequests(t *testing.T) {
 		wantOK(t, "RequestStop(live)", stop(move), true)
 		wantOK(t, "RequestStop(ended)", stop(ended), false)
 
-		live := read(t, s, func(tx store.Tx) ([]store.LiveAttempt, error) { return tx.Attempts().Live(ctx, f.w1.ID, 3_600_000) })
+		live := read(t, s, func(tx store.Tx) ([]store.LiveAttempt, error) { return tx.Attempts().Live(ctx, f.w1.ID, 3_600_000, 0) })
 		want := []store.LiveAttempt{{ID: keep}, {ID: move, StopRequested: true}}
 		if diff := cmp.Diff(want, sortByID(live, func(l store.LiveAttempt) int64 { return l.ID })); diff != "" {
 			t.Errorf("Live (-want +got):\n%s", diff)

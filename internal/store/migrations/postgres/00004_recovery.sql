@@ -22,7 +22,13 @@ CREATE TABLE run_deadlines (
 );
 CREATE INDEX run_deadlines_due ON run_deadlines (deadline_at);
 
+-- An attempt's timeout (0 for none): a running attempt the servers hear
+-- nothing about past its timeout and a grace is ended timed_out by them,
+-- the backstop behind the worker's own enforcement.
+ALTER TABLE attempts ADD COLUMN timeout_ms BIGINT NOT NULL DEFAULT 0;
+
 -- +goose Down
+ALTER TABLE attempts DROP COLUMN timeout_ms;
 DROP TABLE run_deadlines;
 ALTER TABLE tasks DROP COLUMN checkpoint_at;
 ALTER TABLE tasks DROP COLUMN checkpoint;

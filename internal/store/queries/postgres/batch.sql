@@ -112,14 +112,15 @@ WHERE t.run_id = u.run_id AND t.idx = u.idx AND t.state = 'pending'
 RETURNING t.id, t.run_id, t.name, t.state;
 
 -- name: InsertAttempts :many
-INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at)
-SELECT u.task_id, u.run_id, u.task, u.number, 'dispatched', u.worker_id, u.zone, baton_now()
+INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at, timeout_ms)
+SELECT u.task_id, u.run_id, u.task, u.number, 'dispatched', u.worker_id, u.zone, baton_now(), u.timeout_ms
 FROM (SELECT unnest(sqlc.arg(task_id)::bigint[]) AS task_id,
         unnest(sqlc.arg(run_id)::bigint[]) AS run_id,
         unnest(sqlc.arg(task)::text[]) AS task,
         unnest(sqlc.arg(number)::bigint[]) AS number,
         unnest(sqlc.arg(worker_id)::text[]) AS worker_id,
-        unnest(sqlc.arg(zone)::text[]) AS zone) AS u
+        unnest(sqlc.arg(zone)::text[]) AS zone,
+        unnest(sqlc.arg(timeout_ms)::bigint[]) AS timeout_ms) AS u
 RETURNING id, task_id;
 
 -- name: StartAttempts :many

@@ -1,7 +1,7 @@
 -- name: InsertAttempt :one
-INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at)
+INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at, timeout_ms)
 VALUES (sqlc.arg(task_id), sqlc.arg(run_id), sqlc.arg(task), sqlc.arg(number), 'dispatched',
-        sqlc.arg(worker_id), sqlc.arg(zone), baton_now())
+        sqlc.arg(worker_id), sqlc.arg(zone), baton_now(), sqlc.arg(timeout_ms))
 RETURNING id;
 
 -- name: StartAttempt :one
@@ -29,10 +29,13 @@ SELECT * FROM attempts WHERE run_id = sqlc.arg(run_id) ORDER BY task_id, number;
 
 -- name: ListLiveAttempts :many
 -- A worker's live attempts; overdue ones were dispatched longer than
--- dispatch_timeout_ms ago and not started.
+-- dispatch_timeout_ms ago and not started; overtime ones started longer
+-- than their timeout and grace_ms ago.
 SELECT id, stop_requested,
        CAST(state = 'dispatched' AND dispatched_at < baton_now() - CAST(sqlc.arg(dispatch_timeout_ms) AS BIGINT)
-            AS BOOLEAN) AS overdue
+            AS BOOLEAN) AS overdue,
+       CAST(state = 'running' AND timeout_ms > 0
+            AND started_at < baton_now() - timeout_ms - CAST(sqlc.arg(grace_ms) AS BIGINT) AS BOOLEAN) AS overtime
 FROM attempts
 WHERE worker_id = sqlc.arg(worker_id) AND state IN ('dispatched', 'running');
 
