@@ -49,7 +49,7 @@ type ClaimRequest struct {
 // Assignment is an attempt for the worker to run.
 type Assignment struct {
 	AttemptID int64             `json:"attempt_id" doc:"Fencing token of every report about this attempt"`
-	Kind      string            `json:"kind" enum:"shell,noop" doc:"shell: run command with /bin/sh; noop: run nothing, report the attempt succeeded"`
+	Kind      string            `json:"kind" enum:"shell,noop,http" doc:"shell: run command with /bin/sh; noop: run nothing, report the attempt succeeded; http: send the request in http"`
 	Number    int64             `json:"number"`
 	RunID     int64             `json:"run_id"`
 	TaskID    int64             `json:"task_id"`
@@ -62,6 +62,19 @@ type Assignment struct {
 	// Checkpoint is the task's last checkpoint, base64: the worker puts it
 	// in $BATON_CHECKPOINT before the task starts.
 	Checkpoint string `json:"checkpoint,omitempty" doc:"The task's last checkpoint (base64), to put in $BATON_CHECKPOINT"`
+	// HTTP is the request of an http attempt.
+	HTTP *HTTPRequest `json:"http,omitempty"`
+}
+
+// HTTPRequest is what the worker sends for an http task. The task
+// succeeds when the status is one of ExpectStatus (any 2xx when empty);
+// its outputs are the status and the body (up to 64 KiB).
+type HTTPRequest struct {
+	Method       string            `json:"method"`
+	URL          string            `json:"url"`
+	Headers      map[string]string `json:"headers,omitempty"`
+	Body         string            `json:"body,omitempty"`
+	ExpectStatus []int             `json:"expect_status,omitempty"`
 }
 
 // ClaimResponse carries the claimed attempts, possibly none.

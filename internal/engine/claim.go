@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/workflow"
 )
 
 // ClaimRequest asks for work for one worker.
@@ -22,6 +23,7 @@ type ClaimRequest struct {
 const (
 	KindShell = "shell" // run Command with /bin/sh
 	KindNoop  = "noop"  // run nothing; report the attempt succeeded
+	KindHTTP  = "http"  // send HTTP; succeed on an expected status
 )
 
 // Assignment is an attempt dispatched to a worker: everything it needs to
@@ -40,6 +42,17 @@ type Assignment struct {
 	CU        float64
 	// Checkpoint is the task's last checkpoint (base64), '' for none.
 	Checkpoint string
+	// HTTP is the request of a KindHTTP attempt.
+	HTTP *HTTPRequest
+}
+
+// HTTPRequest is what the worker sends for an http task, rendered.
+type HTTPRequest struct {
+	Method       string
+	URL          string
+	Headers      map[string]string
+	Body         string
+	ExpectStatus []int // empty: any 2xx
 }
 
 // claimSlack: candidates fetched beyond the slots asked for, so that tasks
@@ -203,6 +216,20 @@ func (o *op) dispatch(picks []pick, scopes map[int64]*runScope, w store.Worker) 
 	return out, nil
 }
 
+// failUnrenderable fails candidate c when rendering its templates failed
+// with a renderError (false, nil); other errors are returned.
+func (o *op) failUnrenderable(rs *runScope, c store.Candidate, err error) (bool, error) {
+	var re *renderError
+	if errors.As(err, &re) {
+		task, err := o.Tasks().Get(o.ctx, c.ID)
+		if err != nil {
+			return false, err
+		}
+		return false, o.failQueued(rs, task, "template: "+re.Error())
+	}
+	return err == nil, err
+}
+
 // pick is a candidate chosen for a claim, with its assignment but for the
 // attempt ID.
 type pick struct {
@@ -221,16 +248,18 @@ func (o *op) prepare(rs *runScope, c store.Candidate) (pick, bool, error) {
 		asg.Kind = KindNoop
 		return pick{cand: c, asg: asg}, true, nil
 	}
-	cmd, env, err := o.render(rs, n, number)
-	var re *renderError
-	if errors.As(err, &re) {
-		task, err := o.Tasks().Get(o.ctx, c.ID)
-		if err != nil {
+	if n.HTTP != nil {
+		asg.Kind = KindHTTP
+		asg.Timeout = cmp.Or(n.HTTP.Timeout.Std(), n.Timeout, workflow.DefaultHTTPTimeout.Std())
+		req, err := o.renderHTTP(rs, n, number)
+		if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
 			return pick{}, false, err
 		}
-		return pick{}, false, o.failQueued(rs, task, "template: "+re.Error())
+		asg.HTTP = req
+		return pick{cand: c, asg: asg}, true, nil
 	}
-	if err != nil {
+	cmd, env, err := o.render(rs, n, number)
+	if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
 		return pick{}, false, err
 	}
 	asg.Command, asg.Env = cmd, env

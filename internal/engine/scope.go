@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -68,19 +69,9 @@ func (o *op) loadOutputs(rs *runScope) error {
 
 // render expands the node's command and environment for attempt number.
 func (o *op) render(rs *runScope, n workflow.Node, number int64) (string, map[string]string, error) {
-	if len(n.OutputRefs()) > 0 {
-		if err := o.loadOutputs(rs); err != nil {
-			return "", nil, err
-		}
-	}
-	sched := rs.run.ScheduledAt
-	if sched == 0 {
-		sched = rs.run.CreatedAt
-	}
-	scope := workflow.Scope{
-		Params: rs.params, RunID: rs.run.ID, Workflow: rs.run.Workflow,
-		ScheduledTime: time.UnixMilli(sched).UTC(), Task: n.Name, Attempt: int(number),
-		Outputs: rs.outputs,
+	scope, err := o.scope(rs, n, number)
+	if err != nil {
+		return "", nil, err
 	}
 	cmd, err := workflow.Render(n.Run, scope)
 	if err != nil {
@@ -93,6 +84,49 @@ func (o *op) render(rs *runScope, n workflow.Node, number int64) (string, map[st
 		}
 	}
 	return cmd, env, nil
+}
+
+// renderHTTP expands the node's http request for attempt number.
+func (o *op) renderHTTP(rs *runScope, n workflow.Node, number int64) (*HTTPRequest, error) {
+	scope, err := o.scope(rs, n, number)
+	if err != nil {
+		return nil, err
+	}
+	h := n.HTTP
+	req := &HTTPRequest{Method: cmp.Or(h.Method, "GET"), ExpectStatus: h.ExpectStatus}
+	if req.URL, err = workflow.Render(h.URL, scope); err != nil {
+		return nil, &renderError{fmt.Errorf("http.url: %w", err)}
+	}
+	if req.Body, err = workflow.Render(h.Body, scope); err != nil {
+		return nil, &renderError{fmt.Errorf("http.body: %w", err)}
+	}
+	if len(h.Headers) > 0 {
+		req.Headers = make(map[string]string, len(h.Headers))
+	}
+	for k, v := range h.Headers {
+		if req.Headers[k], err = workflow.Render(v, scope); err != nil {
+			return nil, &renderError{fmt.Errorf("http.headers.%s: %w", k, err)}
+		}
+	}
+	return req, nil
+}
+
+// scope is what the node's templates may refer to, for attempt number.
+func (o *op) scope(rs *runScope, n workflow.Node, number int64) (workflow.Scope, error) {
+	if len(n.OutputRefs()) > 0 {
+		if err := o.loadOutputs(rs); err != nil {
+			return workflow.Scope{}, err
+		}
+	}
+	sched := rs.run.ScheduledAt
+	if sched == 0 {
+		sched = rs.run.CreatedAt
+	}
+	return workflow.Scope{
+		Params: rs.params, RunID: rs.run.ID, Workflow: rs.run.Workflow,
+		ScheduledTime: time.UnixMilli(sched).UTC(), Task: n.Name, Attempt: int(number),
+		Outputs: rs.outputs,
+	}, nil
 }
 
 // renderError is a template that cannot be expanded: the task fails without

@@ -29,6 +29,8 @@ type Agent struct {
 	transport *http.Transport // nil when the client was given
 	reports   *reporter
 	logs      *logShipper
+	// httpTasks sends the requests of http tasks (not the protocol's).
+	httpTasks *http.Client
 
 	mu        sync.Mutex
 	workerID  string // "" while not registered
@@ -67,6 +69,7 @@ func New(cfg Config) (*Agent, error) {
 		cfg: cfg, log: cfg.Logger, client: cfg.Client,
 		attempts: map[int64]*attempt{}, flushAbort: make(chan struct{}),
 		stopReq: make(chan struct{}), done: make(chan struct{}),
+		httpTasks: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},
 	}
 	if a.client == nil {
 		a.transport = http.DefaultTransport.(*http.Transport).Clone()

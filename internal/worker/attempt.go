@@ -32,7 +32,8 @@ type attempt struct {
 	dir      string
 
 	proc   *process
-	exited bool // the task's processes are gone (or never started)
+	cancel func() // ends an http attempt's request
+	exited bool   // the task's processes are gone (or never started)
 	cause  endCause
 }
 
@@ -50,6 +51,10 @@ func (a *Agent) killLocked(at *attempt, cause endCause, hard bool) {
 	}
 	if at.cause == causeNone && !at.exited {
 		at.cause = cause
+	}
+	if at.cancel != nil && !at.exited {
+		at.cancel()
+		return
 	}
 	if at.proc == nil || at.exited {
 		return // not started yet: runAttempt checks the cause after starting
@@ -100,9 +105,13 @@ func (a *Agent) runAttempt(at *attempt) {
 		}
 		return
 	}
-	if at.asg.Kind == "noop" { // nothing to run: started and succeeded at once
+	switch at.asg.Kind {
+	case "noop": // nothing to run: started and succeeded at once
 		a.reports.add(at.workerID, client.Report{AttemptID: id, Kind: "start"})
 		a.reports.add(at.workerID, client.Report{AttemptID: id, Kind: "finish", State: "succeeded"})
+		return
+	case "http":
+		a.runHTTP(at, log)
 		return
 	}
 	a.logs.open(id, at.workerID)

@@ -103,12 +103,16 @@ func (v *validator) decodeTask(m map[string]any, p path) Task {
 		}
 	}
 	t.Noop, _ = m["noop"].(bool)
+	t.HTTP = v.decodeHTTP(m["http"], p.key("http"))
 	run, hasRun := m["run"].(string)
-	switch _, setRun := m["run"]; {
+	_, setRun := m["run"]
+	switch {
 	case t.Noop && setRun:
 		v.ps.add(p.key("run"), "a noop task runs no command: remove run or noop")
-	case !t.Noop && !setRun:
-		v.ps.add(p, `missing required field "run" (the command; or noop: true for a task that runs nothing)`)
+	case t.HTTP != nil && (setRun || t.Noop):
+		v.ps.add(p.key("http"), "an http task runs no command and is not noop: give one of run, noop and http")
+	case !t.Noop && !setRun && t.HTTP == nil:
+		v.ps.add(p, `missing required field "run" (the command; or noop: true for a task that runs nothing, or http: {url: ...})`)
 	case hasRun:
 		t.Run = run
 		if strings.TrimSpace(run) == "" {

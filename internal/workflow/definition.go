@@ -92,6 +92,9 @@ type Task struct {
 	// EmptyOperator, but dispatched). For joins, placeholders and
 	// measuring Baton itself.
 	Noop bool `json:"noop,omitempty"`
+	// HTTP makes the task call a URL instead (a task has one of Run, Noop
+	// and HTTP).
+	HTTP *HTTP `json:"http,omitempty"`
 	// Env adds environment variables (values are templates) to
 	// Defaults.Env.
 	Env map[string]string `json:"env,omitempty"`

@@ -29,6 +29,9 @@ type Node struct {
 	Downstream []int
 	// Noop is true for a task that runs no process.
 	Noop bool
+	// HTTP is the request of an http task, nil for others; its strings
+	// are templates.
+	HTTP *HTTP
 	// Run is the raw command template; see Render.
 	Run string
 	// Env is defaults.env merged with the task's env (the task wins); values
@@ -114,6 +117,7 @@ func (d *Definition) compileNode(t Task) Node {
 	n := Node{
 		Name:        t.Name,
 		Noop:        t.Noop,
+		HTTP:        t.HTTP,
 		Run:         t.Run,
 		Timeout:     time.Duration(t.Timeout),
 		CU:          t.CU,

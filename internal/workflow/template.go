@@ -63,7 +63,7 @@ func Render(tmpl string, s Scope) (string, error) {
 }
 
 // OutputRefs returns the names of the tasks whose outputs the node's run
-// command and environment refer to, sorted and without repeats, so that the
+// command, environment and http request refer to, sorted and without repeats, so that the
 // engine loads only those before rendering.
 func (n Node) OutputRefs() []string {
 	var names []string
@@ -78,6 +78,11 @@ func (n Node) OutputRefs() []string {
 	collect(n.Run)
 	for _, v := range n.Env {
 		collect(v)
+	}
+	if n.HTTP != nil {
+		for _, f := range n.HTTP.templates(nil) {
+			collect(f.text)
+		}
 	}
 	slices.Sort(names)
 	return slices.Compact(names)

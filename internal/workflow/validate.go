@@ -249,6 +249,12 @@ func (v *validator) checkTemplates(d *Definition, index map[string]int, up [][]i
 		for _, k := range slices.Sorted(maps.Keys(t.Env)) {
 			v.checkTemplate(d, t.Env[k], p.key("env").key(k), i, index, anc)
 		}
+		if t.HTTP != nil {
+			fields := t.HTTP.templates(p.key("http"))
+			for _, k := range slices.Sorted(maps.Keys(fields)) {
+				v.checkTemplate(d, fields[k].text, fields[k].path, i, index, anc)
+			}
+		}
 		for _, k := range slices.Sorted(maps.Keys(d.Defaults.Env)) {
 			if _, own := t.Env[k]; !own {
 				v.checkOutputs(d, d.Defaults.Env[k], pathDefaults.key("env").key(k), i, index, anc)
