@@ -14,8 +14,9 @@ import (
 const fireBatch = 50
 
 // overlapWindow bounds the runs of a schedule looked at for active ones:
-// its latest runs, which is where a policy other than allow_all keeps them.
-const overlapWindow = 1000
+// its latest runs, which is where a policy other than allow_all keeps them
+// (at most one active and the buffered ones).
+const overlapWindow = 100
 
 // maxWait is the longest FireSchedules asks to wait: schedules applied by
 // another server, or buffered runs whose predecessor ended, are noticed
@@ -70,7 +71,6 @@ func (e *Engine) FireSchedules(ctx context.Context) (time.Duration, error) {
 type firing struct {
 	*compiled
 	o        *op
-	now      int64
 	active   []store.ScheduledRun
 	buffered []int64
 	starts   []StartRequest
@@ -84,12 +84,15 @@ func (o *op) fire(row store.Schedule, now int64) error {
 	if err != nil {
 		return err
 	}
-	f := &firing{compiled: c, o: o, now: now}
+	f := &firing{compiled: c, o: o}
 	if f.buffered, err = c.buffered(); err != nil {
 		return err
 	}
-	if f.active, err = o.activeRuns(row.ID); err != nil {
-		return err
+	// allow_all starts every run whatever is active: no need to look.
+	if c.overlap != schedule.OverlapAllowAll || len(f.buffered) > 0 {
+		if f.active, err = o.activeRuns(row.ID); err != nil {
+			return err
+		}
 	}
 	if len(f.active) == 0 && len(f.buffered) > 0 {
 		f.start(ms(f.buffered[0]))
