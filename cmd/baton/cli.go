@@ -48,6 +48,8 @@ func clientCommands(g *globals) []*cobra.Command {
 		newSchedulesCmd(g),
 		newScheduleCmd(g),
 		newBackfillCmd(g),
+		newAlertsCmd(g),
+		newAlertCmd(g),
 	}
 	for _, c := range cmds {
 		explainErrors(g, c)

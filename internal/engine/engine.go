@@ -109,6 +109,7 @@ type Engine struct {
 	plans    *planCache
 	counts   counts
 	lateness latenessHist
+	alerts   alertSubs
 	// orphanCheck is when this engine's sweep last looked for orphaned
 	// attempts (Unix nanoseconds): only saves work, holds no truth.
 	orphanCheck atomic.Int64
@@ -144,6 +145,9 @@ func (e *Engine) inTx(ctx context.Context, actor string, fn func(o *op) error) e
 	err := e.store.InTx(ctx, func(tx store.Tx) error {
 		o := &op{Tx: tx, ctx: ctx, e: e, actor: actor}
 		if err := fn(o); err != nil {
+			return err
+		}
+		if err := o.queueAlerts(); err != nil {
 			return err
 		}
 		if err := tx.Events().Insert(ctx, o.events); err != nil {

@@ -37,6 +37,7 @@ func (s *Server) routes() http.Handler {
 	s.registerZones(api)
 	s.registerSchedules(api)
 	s.registerRecovery(api)
+	s.registerAlerts(api)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})

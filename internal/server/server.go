@@ -60,8 +60,11 @@ type Server struct {
 	handler   http.Handler
 	sweeper   *Sweeper
 	scheduler *scheduler
+	alerter   *loop
 	elector   *Elector
-	leader    []*loop // work of the leading server
+	// alertClient posts alerts to their channels.
+	alertClient *http.Client
+	leader      []*loop // work of the leading server
 
 	mu       sync.Mutex
 	http     *http.Server
@@ -80,6 +83,8 @@ func New(e *engine.Engine, cfg Config) *Server {
 	s.handler = s.routes()
 	s.sweeper = NewSweeper(e, SweeperConfig{Interval: cfg.SweepInterval, Logger: cfg.Logger})
 	s.scheduler = newScheduler(e, cfg.Logger)
+	s.alertClient = &http.Client{}
+	s.alerter = &loop{interval: alertInterval, run: s.deliverAlerts}
 	s.elector = NewElector(e, ElectorConfig{Name: "loops", Holder: s.id, TTL: cfg.LeaderTTL, Logger: cfg.Logger})
 	s.leader = []*loop{{interval: cfg.MonitorInterval, run: leaderOnly(s.elector, s.recordZoneHealth)}}
 	if cfg.VacuumInterval > 0 {
@@ -125,6 +130,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}()
 	s.sweeper.Start(ctx)
 	s.scheduler.Start(ctx)
+	s.alerter.Start(ctx)
 	s.elector.Start(ctx)
 	for _, l := range s.leader {
 		l.Start(ctx)
@@ -149,6 +155,7 @@ func (s *Server) Stop() {
 	}
 	s.sweeper.Stop()
 	s.scheduler.Stop()
+	s.alerter.Stop()
 	s.elector.Stop()
 	if h == nil {
 		return

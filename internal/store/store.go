@@ -51,6 +51,7 @@ type Tx interface {
 	Leaders() Leaders
 	Marks() Marks
 	Schedules() Schedules
+	Alerts() Alerts
 	Stats() Stats
 	// NotifyWork wakes waiting claims once the transaction commits.
 	NotifyWork()
@@ -263,6 +264,23 @@ type Schedules interface {
 	// RecentRuns returns the latest limit runs a schedule fired, newest
 	// first.
 	RecentRuns(ctx context.Context, scheduleID, limit int64) ([]ScheduledRun, error)
+}
+
+// Alerts stores alert channels and the outbox of alerts to deliver.
+type Alerts interface {
+	UpsertChannel(ctx context.Context, c AlertChannel) (AlertChannel, error)
+	// DeleteChannel removes a channel; false if there was none.
+	DeleteChannel(ctx context.Context, name string) (bool, error)
+	Channels(ctx context.Context) ([]AlertChannel, error)
+	Insert(ctx context.Context, alertID, channel, kind, payload string) error
+	// Lease returns up to limit pending alerts whose time came and moves
+	// their time leaseMs on (Postgres: rows others lease are skipped).
+	Lease(ctx context.Context, limit, leaseMs int64) ([]Alert, error)
+	Delete(ctx context.Context, id int64) error
+	// Retry records a failed delivery: the alert is due again in delayMs,
+	// or given up (state failed).
+	Retry(ctx context.Context, id int64, state, lastError string, delayMs int64) error
+	List(ctx context.Context, limit int64) ([]Alert, error)
 }
 
 // Stats reads figures about work done, for benchmarks and reports.

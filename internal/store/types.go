@@ -209,3 +209,27 @@ type ScheduledRun struct {
 	CreatedAt   int64
 	CreatedBy   string
 }
+
+// AlertChannel is a webhook subscribed to event kinds.
+type AlertChannel struct {
+	Name      string
+	URL       string
+	Secret    string // signs each delivery (HMAC-SHA256) when set
+	Events    string // comma-separated kinds, or prefixes "zone.*"
+	CreatedAt int64
+	UpdatedAt int64
+}
+
+// Alert is one delivery of an event to a channel, waiting in the outbox.
+type Alert struct {
+	ID        int64
+	AlertID   string // stable across redeliveries, for deduplication
+	Channel   string
+	Kind      string
+	Payload   string // the JSON body sent
+	State     string // pending, or failed once given up
+	Attempts  int64
+	NextAt    int64
+	LastError string
+	CreatedAt int64
+}

@@ -111,6 +111,51 @@ func (q *Queries) DueRunDeadlines(ctx context.Context, lim int64) ([]int64, erro
 	return items, nil
 }
 
+const leaseAlerts = `-- name: LeaseAlerts :many
+UPDATE alert_outbox SET next_at = baton_now() + CAST($1 AS BIGINT)
+WHERE id IN (SELECT id FROM alert_outbox WHERE state = 'pending' AND next_at <= baton_now()
+             ORDER BY next_at LIMIT CAST($2 AS BIGINT) FOR UPDATE SKIP LOCKED)
+RETURNING id, alert_id, channel, kind, payload, state, attempts, next_at, last_error, created_at
+`
+
+type LeaseAlertsParams struct {
+	LeaseMs int64
+	Limit   int64
+}
+
+// Pending alerts whose time came, leased for lease_ms (another server
+// takes them only after that); rows another server is leasing are skipped.
+func (q *Queries) LeaseAlerts(ctx context.Context, arg LeaseAlertsParams) ([]AlertOutbox, error) {
+	rows, err := q.db.Query(ctx, leaseAlerts, arg.LeaseMs, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AlertOutbox
+	for rows.Next() {
+		var i AlertOutbox
+		if err := rows.Scan(
+			&i.ID,
+			&i.AlertID,
+			&i.Channel,
+			&i.Kind,
+			&i.Payload,
+			&i.State,
+			&i.Attempts,
+			&i.NextAt,
+			&i.LastError,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockWorker = `-- name: LockWorker :one
 SELECT id, name, zone, grp, labels, capacity, state, version, lease_expires_at, registered_at, last_seen_at FROM workers WHERE id = $1 FOR SHARE
 `

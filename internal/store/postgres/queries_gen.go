@@ -26,6 +26,7 @@ func (t *tx) Zones() store.Zones         { return zones{t.q} }
 func (t *tx) Leaders() store.Leaders     { return leaders{t.q} }
 func (t *tx) Marks() store.Marks         { return marks{t.q} }
 func (t *tx) Schedules() store.Schedules { return schedules{t.q} }
+func (t *tx) Alerts() store.Alerts       { return alerts{t.q} }
 func (t *tx) Stats() store.Stats         { return stats{t.q} }
 func (t *tx) NotifyWork()                { t.notify = true }
 
@@ -436,4 +437,42 @@ func (s schedules) NextFire(ctx context.Context) (fireAt, now int64, err error) 
 func (s schedules) RecentRuns(ctx context.Context, scheduleID, limit int64) ([]store.ScheduledRun, error) {
 	return many(func(r db.ScheduleRecentRunsRow) store.ScheduledRun { return store.ScheduledRun(r) })(
 		s.q.ScheduleRecentRuns(ctx, db.ScheduleRecentRunsParams{ScheduleID: scheduleID, Limit: limit}))
+}
+
+type alerts struct{ q *db.Queries }
+
+func toChannel(r db.AlertChannel) store.AlertChannel { return store.AlertChannel(r) }
+func toAlert(r db.AlertOutbox) store.Alert           { return store.Alert(r) }
+
+func (a alerts) UpsertChannel(ctx context.Context, c store.AlertChannel) (store.AlertChannel, error) {
+	return one(toChannel)(a.q.UpsertAlertChannel(ctx, db.UpsertAlertChannelParams{
+		Name: c.Name, URL: c.URL, Secret: c.Secret, Events: c.Events}))
+}
+
+func (a alerts) DeleteChannel(ctx context.Context, name string) (bool, error) {
+	return affected(a.q.DeleteAlertChannel(ctx, name))
+}
+
+func (a alerts) Channels(ctx context.Context) ([]store.AlertChannel, error) {
+	return many(toChannel)(a.q.ListAlertChannels(ctx))
+}
+
+func (a alerts) Insert(ctx context.Context, alertID, channel, kind, payload string) error {
+	return mapErr(a.q.InsertAlert(ctx, db.InsertAlertParams{AlertID: alertID, Channel: channel, Kind: kind,
+		Payload: payload}))
+}
+
+func (a alerts) Lease(ctx context.Context, limit, leaseMs int64) ([]store.Alert, error) {
+	return many(toAlert)(a.q.LeaseAlerts(ctx, db.LeaseAlertsParams{Limit: limit, LeaseMs: leaseMs}))
+}
+
+func (a alerts) Delete(ctx context.Context, id int64) error { return mapErr(a.q.DeleteAlert(ctx, id)) }
+
+func (a alerts) Retry(ctx context.Context, id int64, state, lastError string, delayMs int64) error {
+	return mapErr(a.q.RetryAlert(ctx, db.RetryAlertParams{ID: id, State: state, LastError: lastError,
+		DelayMs: delayMs}))
+}
+
+func (a alerts) List(ctx context.Context, limit int64) ([]store.Alert, error) {
+	return many(toAlert)(a.q.ListAlerts(ctx, limit))
 }

@@ -48,6 +48,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.databaseNowStmt, err = db.PrepareContext(ctx, databaseNow); err != nil {
 		return nil, fmt.Errorf("error preparing query DatabaseNow: %w", err)
 	}
+	if q.deleteAlertStmt, err = db.PrepareContext(ctx, deleteAlert); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteAlert: %w", err)
+	}
+	if q.deleteAlertChannelStmt, err = db.PrepareContext(ctx, deleteAlertChannel); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteAlertChannel: %w", err)
+	}
 	if q.deleteRunDeadlineStmt, err = db.PrepareContext(ctx, deleteRunDeadline); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteRunDeadline: %w", err)
 	}
@@ -135,6 +141,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.holdRunTasksStmt, err = db.PrepareContext(ctx, holdRunTasks); err != nil {
 		return nil, fmt.Errorf("error preparing query HoldRunTasks: %w", err)
 	}
+	if q.insertAlertStmt, err = db.PrepareContext(ctx, insertAlert); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertAlert: %w", err)
+	}
 	if q.insertAttemptStmt, err = db.PrepareContext(ctx, insertAttempt); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertAttempt: %w", err)
 	}
@@ -155,6 +164,15 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.insertVersionStmt, err = db.PrepareContext(ctx, insertVersion); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertVersion: %w", err)
+	}
+	if q.leaseAlertsStmt, err = db.PrepareContext(ctx, leaseAlerts); err != nil {
+		return nil, fmt.Errorf("error preparing query LeaseAlerts: %w", err)
+	}
+	if q.listAlertChannelsStmt, err = db.PrepareContext(ctx, listAlertChannels); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAlertChannels: %w", err)
+	}
+	if q.listAlertsStmt, err = db.PrepareContext(ctx, listAlerts); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAlerts: %w", err)
 	}
 	if q.listEventsStmt, err = db.PrepareContext(ctx, listEvents); err != nil {
 		return nil, fmt.Errorf("error preparing query ListEvents: %w", err)
@@ -252,6 +270,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.resignLeaderStmt, err = db.PrepareContext(ctx, resignLeader); err != nil {
 		return nil, fmt.Errorf("error preparing query ResignLeader: %w", err)
 	}
+	if q.retryAlertStmt, err = db.PrepareContext(ctx, retryAlert); err != nil {
+		return nil, fmt.Errorf("error preparing query RetryAlert: %w", err)
+	}
 	if q.saveCheckpointStmt, err = db.PrepareContext(ctx, saveCheckpoint); err != nil {
 		return nil, fmt.Errorf("error preparing query SaveCheckpoint: %w", err)
 	}
@@ -287,6 +308,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.updateScheduleSpecStmt, err = db.PrepareContext(ctx, updateScheduleSpec); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateScheduleSpec: %w", err)
+	}
+	if q.upsertAlertChannelStmt, err = db.PrepareContext(ctx, upsertAlertChannel); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertAlertChannel: %w", err)
 	}
 	if q.upsertWorkflowStmt, err = db.PrepareContext(ctx, upsertWorkflow); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertWorkflow: %w", err)
@@ -340,6 +364,16 @@ func (q *Queries) Close() error {
 	if q.databaseNowStmt != nil {
 		if cerr := q.databaseNowStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing databaseNowStmt: %w", cerr)
+		}
+	}
+	if q.deleteAlertStmt != nil {
+		if cerr := q.deleteAlertStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteAlertStmt: %w", cerr)
+		}
+	}
+	if q.deleteAlertChannelStmt != nil {
+		if cerr := q.deleteAlertChannelStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteAlertChannelStmt: %w", cerr)
 		}
 	}
 	if q.deleteRunDeadlineStmt != nil {
@@ -487,6 +521,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing holdRunTasksStmt: %w", cerr)
 		}
 	}
+	if q.insertAlertStmt != nil {
+		if cerr := q.insertAlertStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertAlertStmt: %w", cerr)
+		}
+	}
 	if q.insertAttemptStmt != nil {
 		if cerr := q.insertAttemptStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertAttemptStmt: %w", cerr)
@@ -520,6 +559,21 @@ func (q *Queries) Close() error {
 	if q.insertVersionStmt != nil {
 		if cerr := q.insertVersionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertVersionStmt: %w", cerr)
+		}
+	}
+	if q.leaseAlertsStmt != nil {
+		if cerr := q.leaseAlertsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing leaseAlertsStmt: %w", cerr)
+		}
+	}
+	if q.listAlertChannelsStmt != nil {
+		if cerr := q.listAlertChannelsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAlertChannelsStmt: %w", cerr)
+		}
+	}
+	if q.listAlertsStmt != nil {
+		if cerr := q.listAlertsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAlertsStmt: %w", cerr)
 		}
 	}
 	if q.listEventsStmt != nil {
@@ -682,6 +736,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing resignLeaderStmt: %w", cerr)
 		}
 	}
+	if q.retryAlertStmt != nil {
+		if cerr := q.retryAlertStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing retryAlertStmt: %w", cerr)
+		}
+	}
 	if q.saveCheckpointStmt != nil {
 		if cerr := q.saveCheckpointStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing saveCheckpointStmt: %w", cerr)
@@ -740,6 +799,11 @@ func (q *Queries) Close() error {
 	if q.updateScheduleSpecStmt != nil {
 		if cerr := q.updateScheduleSpecStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing updateScheduleSpecStmt: %w", cerr)
+		}
+	}
+	if q.upsertAlertChannelStmt != nil {
+		if cerr := q.upsertAlertChannelStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertAlertChannelStmt: %w", cerr)
 		}
 	}
 	if q.upsertWorkflowStmt != nil {
@@ -804,6 +868,8 @@ type Queries struct {
 	cancelRunTasksStmt        *sql.Stmt
 	claimCandidatesStmt       *sql.Stmt
 	databaseNowStmt           *sql.Stmt
+	deleteAlertStmt           *sql.Stmt
+	deleteAlertChannelStmt    *sql.Stmt
 	deleteRunDeadlineStmt     *sql.Stmt
 	deleteScheduleStmt        *sql.Stmt
 	dispatchLatenciesStmt     *sql.Stmt
@@ -833,6 +899,7 @@ type Queries struct {
 	getWorkflowStmt           *sql.Stmt
 	getZoneStmt               *sql.Stmt
 	holdRunTasksStmt          *sql.Stmt
+	insertAlertStmt           *sql.Stmt
 	insertAttemptStmt         *sql.Stmt
 	insertEventStmt           *sql.Stmt
 	insertLogStmt             *sql.Stmt
@@ -840,6 +907,9 @@ type Queries struct {
 	insertScheduleStmt        *sql.Stmt
 	insertTaskStmt            *sql.Stmt
 	insertVersionStmt         *sql.Stmt
+	leaseAlertsStmt           *sql.Stmt
+	listAlertChannelsStmt     *sql.Stmt
+	listAlertsStmt            *sql.Stmt
 	listEventsStmt            *sql.Stmt
 	listLiveAttemptsStmt      *sql.Stmt
 	listLogsStmt              *sql.Stmt
@@ -872,6 +942,7 @@ type Queries struct {
 	requeueTaskStmt           *sql.Stmt
 	resetDispatchedStmt       *sql.Stmt
 	resignLeaderStmt          *sql.Stmt
+	retryAlertStmt            *sql.Stmt
 	saveCheckpointStmt        *sql.Stmt
 	scheduleRecentRunsStmt    *sql.Stmt
 	setLatestVersionStmt      *sql.Stmt
@@ -884,6 +955,7 @@ type Queries struct {
 	setZoneStateStmt          *sql.Stmt
 	startAttemptStmt          *sql.Stmt
 	updateScheduleSpecStmt    *sql.Stmt
+	upsertAlertChannelStmt    *sql.Stmt
 	upsertWorkflowStmt        *sql.Stmt
 	wakeRetriesStmt           *sql.Stmt
 	workerUsageStmt           *sql.Stmt
@@ -901,6 +973,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		cancelRunTasksStmt:        q.cancelRunTasksStmt,
 		claimCandidatesStmt:       q.claimCandidatesStmt,
 		databaseNowStmt:           q.databaseNowStmt,
+		deleteAlertStmt:           q.deleteAlertStmt,
+		deleteAlertChannelStmt:    q.deleteAlertChannelStmt,
 		deleteRunDeadlineStmt:     q.deleteRunDeadlineStmt,
 		deleteScheduleStmt:        q.deleteScheduleStmt,
 		dispatchLatenciesStmt:     q.dispatchLatenciesStmt,
@@ -930,6 +1004,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getWorkflowStmt:           q.getWorkflowStmt,
 		getZoneStmt:               q.getZoneStmt,
 		holdRunTasksStmt:          q.holdRunTasksStmt,
+		insertAlertStmt:           q.insertAlertStmt,
 		insertAttemptStmt:         q.insertAttemptStmt,
 		insertEventStmt:           q.insertEventStmt,
 		insertLogStmt:             q.insertLogStmt,
@@ -937,6 +1012,9 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertScheduleStmt:        q.insertScheduleStmt,
 		insertTaskStmt:            q.insertTaskStmt,
 		insertVersionStmt:         q.insertVersionStmt,
+		leaseAlertsStmt:           q.leaseAlertsStmt,
+		listAlertChannelsStmt:     q.listAlertChannelsStmt,
+		listAlertsStmt:            q.listAlertsStmt,
 		listEventsStmt:            q.listEventsStmt,
 		listLiveAttemptsStmt:      q.listLiveAttemptsStmt,
 		listLogsStmt:              q.listLogsStmt,
@@ -969,6 +1047,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		requeueTaskStmt:           q.requeueTaskStmt,
 		resetDispatchedStmt:       q.resetDispatchedStmt,
 		resignLeaderStmt:          q.resignLeaderStmt,
+		retryAlertStmt:            q.retryAlertStmt,
 		saveCheckpointStmt:        q.saveCheckpointStmt,
 		scheduleRecentRunsStmt:    q.scheduleRecentRunsStmt,
 		setLatestVersionStmt:      q.setLatestVersionStmt,
@@ -981,6 +1060,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setZoneStateStmt:          q.setZoneStateStmt,
 		startAttemptStmt:          q.startAttemptStmt,
 		updateScheduleSpecStmt:    q.updateScheduleSpecStmt,
+		upsertAlertChannelStmt:    q.upsertAlertChannelStmt,
 		upsertWorkflowStmt:        q.upsertWorkflowStmt,
 		wakeRetriesStmt:           q.wakeRetriesStmt,
 		workerUsageStmt:           q.workerUsageStmt,

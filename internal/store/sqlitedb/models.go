@@ -4,6 +4,28 @@
 
 package sqlitedb
 
+type AlertChannel struct {
+	Name      string
+	URL       string
+	Secret    string
+	Events    string
+	CreatedAt int64
+	UpdatedAt int64
+}
+
+type AlertOutbox struct {
+	ID        int64
+	AlertID   string
+	Channel   string
+	Kind      string
+	Payload   string
+	State     string
+	Attempts  int64
+	NextAt    int64
+	LastError string
+	CreatedAt int64
+}
+
 type Attempt struct {
 	ID            int64
 	TaskID        int64

@@ -310,6 +310,53 @@ func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
 	return items, nil
 }
 
+const leaseAlerts = `-- name: LeaseAlerts :many
+UPDATE alert_outbox SET next_at = baton_now() + CAST(?1 AS BIGINT)
+WHERE id IN (SELECT id FROM alert_outbox WHERE state = 'pending' AND next_at <= baton_now()
+             ORDER BY next_at LIMIT CAST(?2 AS BIGINT))
+RETURNING id, alert_id, channel, kind, payload, state, attempts, next_at, last_error, created_at
+`
+
+type LeaseAlertsParams struct {
+	LeaseMs int64
+	Limit   int64
+}
+
+// Pending alerts whose time came, leased for lease_ms.
+func (q *Queries) LeaseAlerts(ctx context.Context, arg LeaseAlertsParams) ([]AlertOutbox, error) {
+	rows, err := q.query(ctx, q.leaseAlertsStmt, leaseAlerts, arg.LeaseMs, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AlertOutbox
+	for rows.Next() {
+		var i AlertOutbox
+		if err := rows.Scan(
+			&i.ID,
+			&i.AlertID,
+			&i.Channel,
+			&i.Kind,
+			&i.Payload,
+			&i.State,
+			&i.Attempts,
+			&i.NextAt,
+			&i.LastError,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockWorker = `-- name: LockWorker :one
 SELECT id, name, zone, grp, labels, capacity, state, version, lease_expires_at, registered_at, last_seen_at FROM workers WHERE id = ?1
 `

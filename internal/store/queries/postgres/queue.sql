@@ -41,3 +41,11 @@ SELECT * FROM workers WHERE id = sqlc.arg(id) FOR SHARE;
 SELECT run_id FROM run_deadlines WHERE deadline_at <= baton_now()
 ORDER BY deadline_at LIMIT CAST(sqlc.arg(lim) AS BIGINT)
 FOR UPDATE SKIP LOCKED;
+
+-- name: LeaseAlerts :many
+-- Pending alerts whose time came, leased for lease_ms (another server
+-- takes them only after that); rows another server is leasing are skipped.
+UPDATE alert_outbox SET next_at = baton_now() + CAST(sqlc.arg(lease_ms) AS BIGINT)
+WHERE id IN (SELECT id FROM alert_outbox WHERE state = 'pending' AND next_at <= baton_now()
+             ORDER BY next_at LIMIT CAST(sqlc.arg(lim) AS BIGINT) FOR UPDATE SKIP LOCKED)
+RETURNING *;

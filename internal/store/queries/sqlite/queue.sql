@@ -53,3 +53,10 @@ WHERE workflow_id = sqlc.arg(workflow_id) AND idempotency_key IN (sqlc.slice(key
 -- Runs whose deadline passed.
 SELECT run_id FROM run_deadlines WHERE deadline_at <= baton_now()
 ORDER BY deadline_at LIMIT CAST(sqlc.arg(lim) AS BIGINT);
+
+-- name: LeaseAlerts :many
+-- Pending alerts whose time came, leased for lease_ms.
+UPDATE alert_outbox SET next_at = baton_now() + CAST(sqlc.arg(lease_ms) AS BIGINT)
+WHERE id IN (SELECT id FROM alert_outbox WHERE state = 'pending' AND next_at <= baton_now()
+             ORDER BY next_at LIMIT CAST(sqlc.arg(lim) AS BIGINT))
+RETURNING *;

@@ -1,0 +1,77 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/store"
+)
+
+type alertsOutput struct{ Body client.Alerts }
+
+type setChannelInput struct {
+	ActorHeader
+	Name string `path:"name"`
+	Body client.AlertChannel
+}
+
+type channelOutput struct{ Body client.AlertChannel }
+
+type deleteChannelInput struct {
+	ActorHeader
+	Name string `path:"name"`
+}
+
+func (s *Server) registerAlerts(api huma.API) {
+	huma.Register(api, huma.Operation{
+		OperationID: "list-alerts", Method: http.MethodGet, Path: "/api/v1/alerts",
+		Summary: "Alert channels and undelivered alerts", Tags: []string{"alerts"},
+	}, func(ctx context.Context, _ *struct{}) (*alertsOutput, error) {
+		chans, pending, err := s.engine.Alerts(ctx, 1000)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		out := client.Alerts{Channels: []client.AlertChannel{}, Pending: []client.PendingAlert{}}
+		for _, c := range chans {
+			out.Channels = append(out.Channels, toChannel(c))
+		}
+		for _, a := range pending {
+			out.Pending = append(out.Pending, client.PendingAlert{AlertID: a.AlertID, Channel: a.Channel, Kind: a.Kind,
+				State: a.State, Attempts: a.Attempts, NextAt: ms(a.NextAt), LastError: a.LastError,
+				CreatedAt: ms(a.CreatedAt)})
+		}
+		return &alertsOutput{Body: out}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "set-alert-channel", Method: http.MethodPut, Path: "/api/v1/alerts/channels/{name}",
+		Summary: "Create or replace an alert channel", Tags: []string{"alerts"},
+		Description: "A webhook receiving a POST (JSON) for each event of the kinds it subscribes to, at least once, " +
+			"with a stable X-Baton-Alert-Id; signed (X-Baton-Signature: sha256=HMAC) when it has a secret.",
+	}, func(ctx context.Context, in *setChannelInput) (*channelOutput, error) {
+		c, err := s.engine.SetAlertChannel(ctx, store.AlertChannel{Name: in.Name, URL: in.Body.URL,
+			Secret: in.Body.Secret, Events: strings.Join(in.Body.Events, ",")}, in.actor())
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &channelOutput{Body: toChannel(c)}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "delete-alert-channel", Method: http.MethodDelete, Path: "/api/v1/alerts/channels/{name}",
+		Summary: "Delete an alert channel", Tags: []string{"alerts"}, DefaultStatus: http.StatusNoContent,
+	}, func(ctx context.Context, in *deleteChannelInput) (*struct{}, error) {
+		if err := s.engine.DeleteAlertChannel(ctx, in.Name, in.actor()); err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return nil, nil
+	})
+}
+
+func toChannel(c store.AlertChannel) client.AlertChannel {
+	return client.AlertChannel{Name: c.Name, URL: c.URL, Events: strings.Split(c.Events, ","), HasSecret: c.Secret != ""}
+}
