@@ -65,7 +65,8 @@ func newAlertCmd(g *globals) *cobra.Command {
 			"(run.failed, attempt.lost, zone.down, schedule.missed, worker.lost, ...; or a prefix: zone.*),\n" +
 			"at least once, with a stable X-Baton-Alert-Id header to deduplicate. With a secret, each\n" +
 			"delivery carries X-Baton-Signature: sha256=<hex HMAC-SHA256 of the body>.",
-		Args: cobra.ExactArgs(1),
+		Example: "  baton alert set ops --url https://hooks.example.com/baton --events run.failed,zone.*",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ch.Name, ch.Events = args[0], strings.Split(events, ",")
 			if secretEnv != "" {
@@ -95,9 +96,10 @@ func newAlertCmd(g *globals) *cobra.Command {
 	_ = set.MarkFlagRequired("url")
 	_ = set.MarkFlagRequired("events")
 	del := &cobra.Command{
-		Use:   "delete NAME",
-		Short: "Delete a channel (its undelivered alerts are dropped)",
-		Args:  cobra.ExactArgs(1),
+		Use:     "delete NAME",
+		Short:   "Delete a channel (its undelivered alerts are dropped)",
+		Example: "  baton alert delete ops",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
