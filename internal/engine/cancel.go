@@ -44,6 +44,9 @@ func (o *op) endRun(run store.Run, state, reason string) (bool, error) {
 	}
 	o.record(store.NewEvent{Kind: "run." + state, RunID: run.ID, OldState: run.State,
 		NewState: state, Reason: reason})
+	if err := o.runEnded(run.ID, run.WorkflowID, run.VersionID, run.State); err != nil {
+		return false, err
+	}
 	// Tasks first: a claim that raced us holds the task row, so by the
 	// time this update passes it, the claim's attempt is visible below.
 	tasks, err := o.Tasks().CancelRun(o.ctx, run.ID, reason)

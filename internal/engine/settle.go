@@ -410,8 +410,12 @@ func (o *op) progress(was map[int64]string, deltas ...store.RunDelta) error {
 	}
 	for _, pr := range rows {
 		if pr.TasksLeft == 0 && (pr.State == store.RunSucceeded || pr.State == store.RunFailed) {
-			o.record(store.NewEvent{Kind: "run." + pr.State, RunID: pr.ID, OldState: cmp.Or(was[pr.ID], store.RunRunning),
+			old := cmp.Or(was[pr.ID], store.RunRunning)
+			o.record(store.NewEvent{Kind: "run." + pr.State, RunID: pr.ID, OldState: old,
 				NewState: pr.State, Reason: pr.Reason})
+			if err := o.runEnded(pr.ID, pr.WorkflowID, pr.VersionID, old); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -270,6 +270,15 @@ func (o *op) insertRuns(news []newRun, out []Started) error {
 	if err := o.Tasks().Insert(o.ctx, tasks); err != nil {
 		return err
 	}
+	for i, n := range news {
+		waits, err := o.limitRun(runs[i], n.plan)
+		if err != nil {
+			return err
+		}
+		if waits {
+			out[n.i].Run.State = store.RunQueued
+		}
+	}
 	o.NotifyWork()
 	return nil
 }

@@ -63,6 +63,8 @@ type RunProgress struct {
 	TasksLeft   int64
 	TasksFailed int64
 	Reason      string
+	WorkflowID  int64
+	VersionID   int64
 }
 
 // NewTask is a task row created with its run.

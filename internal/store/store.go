@@ -97,6 +97,14 @@ type Runs interface {
 	// SetState moves a run from one state to another (running, paused);
 	// false if it was not in from.
 	SetState(ctx context.Context, id int64, from, to string) (bool, error)
+	// AddActive adds delta to the count of active runs of a workflow with
+	// max_active_runs and returns it (on Postgres the row stays locked).
+	AddActive(ctx context.Context, workflowID, delta int64) (int64, error)
+	// Wait queues a run for its turn; PopWait returns the oldest waiting
+	// run of a workflow (false if none) and forgets it; Unwait forgets one.
+	Wait(ctx context.Context, runID, workflowID int64) error
+	PopWait(ctx context.Context, workflowID int64) (int64, bool, error)
+	Unwait(ctx context.Context, runID int64) error
 	// SetDeadline gives a run a deadline timeoutMs from now.
 	SetDeadline(ctx context.Context, id, timeoutMs int64) error
 	// DueDeadlines returns up to limit runs whose deadline passed, locked

@@ -54,6 +54,7 @@ func (v *validator) decode() *Definition {
 	d.Name, _ = root["name"].(string)
 	d.Description, _ = root["description"].(string)
 	d.OnFailure, _ = root["on_failure"].(string)
+	d.MaxActiveRuns, _ = integer(root["max_active_runs"])
 	if s, ok := root["timeout"].(string); ok {
 		d.Timeout = v.duration(s, path{}.key("timeout"))
 	}

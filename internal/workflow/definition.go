@@ -15,6 +15,9 @@ type Definition struct {
 	// branches run to the end) or OnFailureStop (cancel what runs, start
 	// nothing more, the run fails at once).
 	OnFailure string `json:"on_failure,omitempty"`
+	// MaxActiveRuns, when positive, is how many runs of the workflow may be
+	// active (running or paused) at once; more wait queued, oldest first.
+	MaxActiveRuns int `json:"max_active_runs,omitempty"`
 	// Timeout limits a run: past it, what runs is cancelled and the run
 	// fails. Zero means none. (Defaults.Timeout limits each attempt.)
 	Timeout Duration `json:"timeout,omitzero"`

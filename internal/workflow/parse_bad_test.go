@@ -252,6 +252,7 @@ func TestParseRejects(t *testing.T) {
 		{"http method", "name: x\ntasks:\n  - name: a\n    http:\n      url: https://x\n      method: get\n", `invalid value "get"`, "tasks[0].http.method", 6},
 		{"http url template", "name: x\ntasks:\n  - name: a\n    http:\n      url: \"https://x/${{ params.nope }}\"\n", `parameter "nope" is not declared`, "tasks[0].http.url", 5},
 		{"http status", "name: x\ntasks:\n  - name: a\n    http:\n      url: https://x\n      expect_status: [99]\n", "", "tasks[0].http.expect_status[0]", 6},
+		{"max_active_runs zero", "name: x\nmax_active_runs: 0\ntasks: [{name: a, run: a}]\n", "", "max_active_runs", 2},
 		{"on_failure unknown", "name: x\non_failure: halt\ntasks: [{name: a, run: a}]\n", `invalid value "halt": must be one of "continue", "stop"`, "on_failure", 2},
 		{"overlap unknown", "name: x\nschedules:\n  - name: a\n    cron: \"@daily\"\n    overlap: buffer-one\ntasks: [{name: a, run: a}]\n", `invalid value "buffer-one": must be one of "skip", "buffer_one", "buffer_all", "cancel_other", "allow_all" (did you mean "buffer_one"?)`, "schedules[0].overlap", 5},
 		{"overlap Temporal spelling", "name: x\nschedule:\n  cron: \"@daily\"\n  overlap: BUFFER_ALL\ntasks: [{name: a, run: a}]\n", `(did you mean "buffer_all"?)`, "schedule.overlap", 4},

@@ -23,7 +23,7 @@ SET tasks_left = r.tasks_left - u.done,
 FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::bigint[]) AS done,
              unnest($3::bigint[]) AS failed) AS u
 WHERE r.id = u.id
-RETURNING r.id, r.state, r.tasks_left, r.tasks_failed, r.reason
+RETURNING r.id, r.state, r.tasks_left, r.tasks_failed, r.reason, r.workflow_id, r.version_id
 `
 
 type AddRunsProgressParams struct {
@@ -38,6 +38,8 @@ type AddRunsProgressRow struct {
 	TasksLeft   int64
 	TasksFailed int64
 	Reason      string
+	WorkflowID  int64
+	VersionID   int64
 }
 
 // Counts tasks of runs that reached a terminal state and ends each run
@@ -59,6 +61,8 @@ func (q *Queries) AddRunsProgress(ctx context.Context, arg AddRunsProgressParams
 			&i.TasksLeft,
 			&i.TasksFailed,
 			&i.Reason,
+			&i.WorkflowID,
+			&i.VersionID,
 		); err != nil {
 			return nil, err
 		}

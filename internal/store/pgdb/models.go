@@ -108,6 +108,11 @@ type RunDeadline struct {
 	DeadlineAt int64
 }
 
+type RunWait struct {
+	RunID      int64
+	WorkflowID int64
+}
+
 type Schedule struct {
 	ID         int64
 	WorkflowID int64
@@ -178,6 +183,11 @@ type Workflow struct {
 	LatestDigest    string
 	CreatedAt       int64
 	UpdatedAt       int64
+}
+
+type WorkflowActive struct {
+	WorkflowID int64
+	Active     int64
 }
 
 type WorkflowVersion struct {

@@ -9,6 +9,25 @@ import (
 	"context"
 )
 
+const addActiveRuns = `-- name: AddActiveRuns :one
+INSERT INTO workflow_active (workflow_id, active) VALUES ($1, CAST($2 AS BIGINT))
+ON CONFLICT (workflow_id) DO UPDATE SET active = workflow_active.active + excluded.active
+RETURNING active
+`
+
+type AddActiveRunsParams struct {
+	WorkflowID int64
+	Delta      int64
+}
+
+// Adds delta to a limited workflow's count of active runs and returns it.
+func (q *Queries) AddActiveRuns(ctx context.Context, arg AddActiveRunsParams) (int64, error) {
+	row := q.db.QueryRow(ctx, addActiveRuns, arg.WorkflowID, arg.Delta)
+	var active int64
+	err := row.Scan(&active)
+	return active, err
+}
+
 const addRunProgress = `-- name: AddRunProgress :one
 UPDATE runs
 SET tasks_left = tasks_left - CAST($1 AS BIGINT),
@@ -24,7 +43,7 @@ SET tasks_left = tasks_left - CAST($1 AS BIGINT),
     finished_at = CASE WHEN tasks_left - CAST($1 AS BIGINT) > 0 OR state NOT IN ('queued', 'running', 'paused')
                        THEN finished_at ELSE baton_now() END
 WHERE id = $3
-RETURNING id, state, tasks_left, tasks_failed, reason
+RETURNING id, state, tasks_left, tasks_failed, reason, workflow_id, version_id
 `
 
 type AddRunProgressParams struct {
@@ -39,6 +58,8 @@ type AddRunProgressRow struct {
 	TasksLeft   int64
 	TasksFailed int64
 	Reason      string
+	WorkflowID  int64
+	VersionID   int64
 }
 
 // AddRunsProgress for one run (SQLite runs it in a loop): counts tasks
@@ -52,6 +73,8 @@ func (q *Queries) AddRunProgress(ctx context.Context, arg AddRunProgressParams) 
 		&i.TasksLeft,
 		&i.TasksFailed,
 		&i.Reason,
+		&i.WorkflowID,
+		&i.VersionID,
 	)
 	return i, err
 }
@@ -62,6 +85,15 @@ DELETE FROM run_deadlines WHERE run_id = $1
 
 func (q *Queries) DeleteRunDeadline(ctx context.Context, runID int64) error {
 	_, err := q.db.Exec(ctx, deleteRunDeadline, runID)
+	return err
+}
+
+const deleteRunWait = `-- name: DeleteRunWait :exec
+DELETE FROM run_waits WHERE run_id = $1
+`
+
+func (q *Queries) DeleteRunWait(ctx context.Context, runID int64) error {
+	_, err := q.db.Exec(ctx, deleteRunWait, runID)
 	return err
 }
 
@@ -220,6 +252,20 @@ func (q *Queries) InsertRun(ctx context.Context, arg InsertRunParams) (Run, erro
 	return i, err
 }
 
+const insertRunWait = `-- name: InsertRunWait :exec
+INSERT INTO run_waits (run_id, workflow_id) VALUES ($1, $2)
+`
+
+type InsertRunWaitParams struct {
+	RunID      int64
+	WorkflowID int64
+}
+
+func (q *Queries) InsertRunWait(ctx context.Context, arg InsertRunWaitParams) error {
+	_, err := q.db.Exec(ctx, insertRunWait, arg.RunID, arg.WorkflowID)
+	return err
+}
+
 const listRuns = `-- name: ListRuns :many
 SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id FROM runs
 WHERE (CAST($1 AS TEXT) = '' OR workflow = $1)
@@ -286,6 +332,20 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 		return nil, err
 	}
 	return items, nil
+}
+
+const popRunWait = `-- name: PopRunWait :one
+DELETE FROM run_waits
+WHERE run_id = (SELECT w.run_id FROM run_waits w WHERE w.workflow_id = $1 ORDER BY w.run_id LIMIT 1)
+RETURNING run_id
+`
+
+// The oldest waiting run of a workflow, no longer waiting.
+func (q *Queries) PopRunWait(ctx context.Context, workflowID int64) (int64, error) {
+	row := q.db.QueryRow(ctx, popRunWait, workflowID)
+	var run_id int64
+	err := row.Scan(&run_id)
+	return run_id, err
 }
 
 const recoverRun = `-- name: RecoverRun :execrows

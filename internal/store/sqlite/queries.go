@@ -6,6 +6,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 
 	"github.com/baton-sched/baton/internal/store"
 	db "github.com/baton-sched/baton/internal/store/sqlitedb"
@@ -132,6 +133,27 @@ type runs struct{ q *db.Queries }
 
 func (r runs) Get(ctx context.Context, id int64) (store.Run, error) {
 	return one(toRun)(r.q.GetRun(ctx, id))
+}
+
+func (r runs) AddActive(ctx context.Context, workflowID, delta int64) (int64, error) {
+	n, err := r.q.AddActiveRuns(ctx, db.AddActiveRunsParams{WorkflowID: workflowID, Delta: delta})
+	return n, mapErr(err)
+}
+
+func (r runs) Wait(ctx context.Context, runID, workflowID int64) error {
+	return mapErr(r.q.InsertRunWait(ctx, db.InsertRunWaitParams{RunID: runID, WorkflowID: workflowID}))
+}
+
+func (r runs) PopWait(ctx context.Context, workflowID int64) (int64, bool, error) {
+	id, err := r.q.PopRunWait(ctx, workflowID)
+	if err = mapErr(err); errors.Is(err, store.ErrNotFound) {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+func (r runs) Unwait(ctx context.Context, runID int64) error {
+	return mapErr(r.q.DeleteRunWait(ctx, runID))
 }
 
 func (r runs) SetDeadline(ctx context.Context, id, timeoutMs int64) error {

@@ -27,6 +27,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.acquireLeaderStmt, err = db.PrepareContext(ctx, acquireLeader); err != nil {
 		return nil, fmt.Errorf("error preparing query AcquireLeader: %w", err)
 	}
+	if q.addActiveRunsStmt, err = db.PrepareContext(ctx, addActiveRuns); err != nil {
+		return nil, fmt.Errorf("error preparing query AddActiveRuns: %w", err)
+	}
 	if q.addRunProgressStmt, err = db.PrepareContext(ctx, addRunProgress); err != nil {
 		return nil, fmt.Errorf("error preparing query AddRunProgress: %w", err)
 	}
@@ -56,6 +59,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.deleteRunDeadlineStmt, err = db.PrepareContext(ctx, deleteRunDeadline); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteRunDeadline: %w", err)
+	}
+	if q.deleteRunWaitStmt, err = db.PrepareContext(ctx, deleteRunWait); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteRunWait: %w", err)
 	}
 	if q.deleteScheduleStmt, err = db.PrepareContext(ctx, deleteSchedule); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteSchedule: %w", err)
@@ -156,6 +162,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertRunStmt, err = db.PrepareContext(ctx, insertRun); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertRun: %w", err)
 	}
+	if q.insertRunWaitStmt, err = db.PrepareContext(ctx, insertRunWait); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertRunWait: %w", err)
+	}
 	if q.insertScheduleStmt, err = db.PrepareContext(ctx, insertSchedule); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertSchedule: %w", err)
 	}
@@ -239,6 +248,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.orphanedAttemptsStmt, err = db.PrepareContext(ctx, orphanedAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query OrphanedAttempts: %w", err)
+	}
+	if q.popRunWaitStmt, err = db.PrepareContext(ctx, popRunWait); err != nil {
+		return nil, fmt.Errorf("error preparing query PopRunWait: %w", err)
 	}
 	if q.recoverRunStmt, err = db.PrepareContext(ctx, recoverRun); err != nil {
 		return nil, fmt.Errorf("error preparing query RecoverRun: %w", err)
@@ -331,6 +343,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing acquireLeaderStmt: %w", cerr)
 		}
 	}
+	if q.addActiveRunsStmt != nil {
+		if cerr := q.addActiveRunsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing addActiveRunsStmt: %w", cerr)
+		}
+	}
 	if q.addRunProgressStmt != nil {
 		if cerr := q.addRunProgressStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing addRunProgressStmt: %w", cerr)
@@ -379,6 +396,11 @@ func (q *Queries) Close() error {
 	if q.deleteRunDeadlineStmt != nil {
 		if cerr := q.deleteRunDeadlineStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteRunDeadlineStmt: %w", cerr)
+		}
+	}
+	if q.deleteRunWaitStmt != nil {
+		if cerr := q.deleteRunWaitStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteRunWaitStmt: %w", cerr)
 		}
 	}
 	if q.deleteScheduleStmt != nil {
@@ -546,6 +568,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertRunStmt: %w", cerr)
 		}
 	}
+	if q.insertRunWaitStmt != nil {
+		if cerr := q.insertRunWaitStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertRunWaitStmt: %w", cerr)
+		}
+	}
 	if q.insertScheduleStmt != nil {
 		if cerr := q.insertScheduleStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertScheduleStmt: %w", cerr)
@@ -684,6 +711,11 @@ func (q *Queries) Close() error {
 	if q.orphanedAttemptsStmt != nil {
 		if cerr := q.orphanedAttemptsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing orphanedAttemptsStmt: %w", cerr)
+		}
+	}
+	if q.popRunWaitStmt != nil {
+		if cerr := q.popRunWaitStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing popRunWaitStmt: %w", cerr)
 		}
 	}
 	if q.recoverRunStmt != nil {
@@ -861,6 +893,7 @@ type Queries struct {
 	db                        DBTX
 	tx                        *sql.Tx
 	acquireLeaderStmt         *sql.Stmt
+	addActiveRunsStmt         *sql.Stmt
 	addRunProgressStmt        *sql.Stmt
 	addUpstreamFailureStmt    *sql.Stmt
 	advanceLoopMarkStmt       *sql.Stmt
@@ -871,6 +904,7 @@ type Queries struct {
 	deleteAlertStmt           *sql.Stmt
 	deleteAlertChannelStmt    *sql.Stmt
 	deleteRunDeadlineStmt     *sql.Stmt
+	deleteRunWaitStmt         *sql.Stmt
 	deleteScheduleStmt        *sql.Stmt
 	dispatchLatenciesStmt     *sql.Stmt
 	drainZoneWorkersStmt      *sql.Stmt
@@ -904,6 +938,7 @@ type Queries struct {
 	insertEventStmt           *sql.Stmt
 	insertLogStmt             *sql.Stmt
 	insertRunStmt             *sql.Stmt
+	insertRunWaitStmt         *sql.Stmt
 	insertScheduleStmt        *sql.Stmt
 	insertTaskStmt            *sql.Stmt
 	insertVersionStmt         *sql.Stmt
@@ -932,6 +967,7 @@ type Queries struct {
 	markUpstreamFailedStmt    *sql.Stmt
 	nextScheduleFireStmt      *sql.Stmt
 	orphanedAttemptsStmt      *sql.Stmt
+	popRunWaitStmt            *sql.Stmt
 	recoverRunStmt            *sql.Stmt
 	recoverTaskStmt           *sql.Stmt
 	registerWorkerStmt        *sql.Stmt
@@ -966,6 +1002,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		db:                        tx,
 		tx:                        tx,
 		acquireLeaderStmt:         q.acquireLeaderStmt,
+		addActiveRunsStmt:         q.addActiveRunsStmt,
 		addRunProgressStmt:        q.addRunProgressStmt,
 		addUpstreamFailureStmt:    q.addUpstreamFailureStmt,
 		advanceLoopMarkStmt:       q.advanceLoopMarkStmt,
@@ -976,6 +1013,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteAlertStmt:           q.deleteAlertStmt,
 		deleteAlertChannelStmt:    q.deleteAlertChannelStmt,
 		deleteRunDeadlineStmt:     q.deleteRunDeadlineStmt,
+		deleteRunWaitStmt:         q.deleteRunWaitStmt,
 		deleteScheduleStmt:        q.deleteScheduleStmt,
 		dispatchLatenciesStmt:     q.dispatchLatenciesStmt,
 		drainZoneWorkersStmt:      q.drainZoneWorkersStmt,
@@ -1009,6 +1047,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertEventStmt:           q.insertEventStmt,
 		insertLogStmt:             q.insertLogStmt,
 		insertRunStmt:             q.insertRunStmt,
+		insertRunWaitStmt:         q.insertRunWaitStmt,
 		insertScheduleStmt:        q.insertScheduleStmt,
 		insertTaskStmt:            q.insertTaskStmt,
 		insertVersionStmt:         q.insertVersionStmt,
@@ -1037,6 +1076,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		markUpstreamFailedStmt:    q.markUpstreamFailedStmt,
 		nextScheduleFireStmt:      q.nextScheduleFireStmt,
 		orphanedAttemptsStmt:      q.orphanedAttemptsStmt,
+		popRunWaitStmt:            q.popRunWaitStmt,
 		recoverRunStmt:            q.recoverRunStmt,
 		recoverTaskStmt:           q.recoverTaskStmt,
 		registerWorkerStmt:        q.registerWorkerStmt,

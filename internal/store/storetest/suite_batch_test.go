@@ -37,8 +37,10 @@ func TestRunsManyRows(t *testing.T) {
 			return tx.Runs().AddProgressMany(ctx, []store.RunDelta{{ID: runs[1].ID, Done: 2, Failed: 1}, {ID: runs[2].ID, Done: 1}})
 		})
 		want := []store.RunProgress{
-			{ID: runs[1].ID, State: store.RunFailed, TasksLeft: 0, TasksFailed: 1, Reason: "1 task(s) failed"},
-			{ID: runs[2].ID, State: store.RunQueued, TasksLeft: 2, TasksFailed: 0},
+			{ID: runs[1].ID, State: store.RunFailed, TasksLeft: 0, TasksFailed: 1, Reason: "1 task(s) failed",
+				WorkflowID: runs[1].WorkflowID, VersionID: runs[1].VersionID},
+			{ID: runs[2].ID, State: store.RunQueued, TasksLeft: 2, TasksFailed: 0,
+				WorkflowID: runs[2].WorkflowID, VersionID: runs[2].VersionID},
 		}
 		if diff := cmp.Diff(want, sortByID(progress, func(p store.RunProgress) int64 { return p.ID })); diff != "" {
 			t.Errorf("AddProgressMany (-want +got):\n%s", diff)

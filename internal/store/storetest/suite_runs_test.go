@@ -170,7 +170,8 @@ func TestRunsAddProgress(t *testing.T) {
 				return addProgress(ctx, tx, run.ID, step.done, step.failed)
 			})
 			want := store.RunProgress{ID: run.ID, State: step.wantState,
-				TasksLeft: step.wantLeft, TasksFailed: step.wantFailed, Reason: step.wantReason}
+				TasksLeft: step.wantLeft, TasksFailed: step.wantFailed, Reason: step.wantReason,
+				WorkflowID: run.WorkflowID, VersionID: run.VersionID}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("AddProgress(%d, %d) (-want +got):\n%s", step.done, step.failed, diff)
 			}

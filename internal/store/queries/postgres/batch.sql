@@ -46,7 +46,7 @@ SET tasks_left = r.tasks_left - u.done,
 FROM (SELECT unnest(sqlc.arg(id)::bigint[]) AS id, unnest(sqlc.arg(done)::bigint[]) AS done,
              unnest(sqlc.arg(failed)::bigint[]) AS failed) AS u
 WHERE r.id = u.id
-RETURNING r.id, r.state, r.tasks_left, r.tasks_failed, r.reason;
+RETURNING r.id, r.state, r.tasks_left, r.tasks_failed, r.reason, r.workflow_id, r.version_id;
 
 -- name: FinishRuns :many
 UPDATE runs r SET state = u.state, reason = u.reason, finished_at = baton_now()

@@ -45,7 +45,7 @@ SET tasks_left = tasks_left - CAST(sqlc.arg(done) AS BIGINT),
     finished_at = CASE WHEN tasks_left - CAST(sqlc.arg(done) AS BIGINT) > 0 OR state NOT IN ('queued', 'running', 'paused')
                        THEN finished_at ELSE baton_now() END
 WHERE id = sqlc.arg(id)
-RETURNING id, state, tasks_left, tasks_failed, reason;
+RETURNING id, state, tasks_left, tasks_failed, reason, workflow_id, version_id;
 
 -- name: FinishRun :execrows
 UPDATE runs SET state = sqlc.arg(state), reason = sqlc.arg(reason), finished_at = baton_now()
@@ -71,3 +71,21 @@ ON CONFLICT (run_id) DO UPDATE SET deadline_at = excluded.deadline_at;
 
 -- name: DeleteRunDeadline :exec
 DELETE FROM run_deadlines WHERE run_id = sqlc.arg(run_id);
+
+-- name: AddActiveRuns :one
+-- Adds delta to a limited workflow's count of active runs and returns it.
+INSERT INTO workflow_active (workflow_id, active) VALUES (sqlc.arg(workflow_id), CAST(sqlc.arg(delta) AS BIGINT))
+ON CONFLICT (workflow_id) DO UPDATE SET active = workflow_active.active + excluded.active
+RETURNING active;
+
+-- name: InsertRunWait :exec
+INSERT INTO run_waits (run_id, workflow_id) VALUES (sqlc.arg(run_id), sqlc.arg(workflow_id));
+
+-- name: PopRunWait :one
+-- The oldest waiting run of a workflow, no longer waiting.
+DELETE FROM run_waits
+WHERE run_id = (SELECT w.run_id FROM run_waits w WHERE w.workflow_id = sqlc.arg(workflow_id) ORDER BY w.run_id LIMIT 1)
+RETURNING run_id;
+
+-- name: DeleteRunWait :exec
+DELETE FROM run_waits WHERE run_id = sqlc.arg(run_id);
