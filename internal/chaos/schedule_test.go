@@ -3,6 +3,7 @@ package chaos_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -206,7 +207,7 @@ func TestScheduleOverlapSkipAcrossFailover(t *testing.T) {
 		t.Fatal(err)
 	}
 	hold(t, 6*time.Second)
-	runs := slices.Collect(mapValues(scheduledRuns(t, c, "slow")))
+	runs := slices.Collect(maps.Values(scheduledRuns(t, c, "slow")))
 	slices.SortFunc(runs, func(a, b client.Run) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	if len(runs) < 4 {
 		t.Fatalf("%d runs in 18 s of a slow task due every second, want at least 4", len(runs))
@@ -220,15 +221,5 @@ func TestScheduleOverlapSkipAcrossFailover(t *testing.T) {
 	}
 	if n := len(events(t, c, "schedule.skipped")); n == 0 {
 		t.Error("no due time skipped for overlap")
-	}
-}
-
-func mapValues[K comparable, V any](m map[K]V) func(func(V) bool) {
-	return func(yield func(V) bool) {
-		for _, v := range m {
-			if !yield(v) {
-				return
-			}
-		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -38,10 +39,10 @@ type alertSubs struct {
 	prefix map[string][]string // "zone." -> channels
 }
 
-// match returns the channels subscribed to kind.
-func (s *alertSubs) match(kind string) []string {
-	out := s.exact[kind]
-	for p, chans := range s.prefix {
+// matchAlert returns the channels subscribed to kind.
+func matchAlert(exact, prefix map[string][]string, kind string) []string {
+	out := slices.Clone(exact[kind]) // the cached slices are shared
+	for p, chans := range prefix {
 		if strings.HasPrefix(kind, p) {
 			out = append(out, chans...)
 		}
@@ -102,10 +103,9 @@ func (o *op) queueAlerts() error {
 	if err != nil || len(exact)+len(prefix) == 0 {
 		return err
 	}
-	subs := alertSubs{exact: exact, prefix: prefix}
 	var now int64
 	for _, ev := range o.events {
-		for _, ch := range subs.match(ev.Kind) {
+		for _, ch := range matchAlert(exact, prefix, ev.Kind) {
 			if now == 0 {
 				if now, err = o.Schedules().Now(o.ctx); err != nil {
 					return err

@@ -54,6 +54,20 @@ func (e *Engine) Schedules(ctx context.Context) ([]ScheduleInfo, error) {
 	return out, nil
 }
 
+// Schedule returns one schedule with its recent lateness.
+func (e *Engine) Schedule(ctx context.Context, workflowName, name string) (ScheduleInfo, error) {
+	var info ScheduleInfo
+	err := e.store.Read(ctx, func(tx store.Tx) error {
+		row, err := tx.Schedules().Get(ctx, workflowName, name)
+		if err != nil {
+			return notFound(err, "schedule %s/%s", workflowName, name)
+		}
+		info, err = scheduleInfo(ctx, tx, row)
+		return err
+	})
+	return info, err
+}
+
 func scheduleInfo(ctx context.Context, tx store.Tx, row store.Schedule) (ScheduleInfo, error) {
 	c, err := compileSchedule(row)
 	if err != nil {

@@ -128,16 +128,11 @@ func (s *Server) registerSchedules(api huma.API) {
 
 // scheduleAnswer returns a schedule as listed.
 func (s *Server) scheduleAnswer(ctx context.Context, workflow, name string) (*scheduleOutput, error) {
-	infos, err := s.engine.Schedules(ctx)
+	info, err := s.engine.Schedule(ctx, workflow, name)
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	for _, in := range infos {
-		if in.Row.Workflow == workflow && in.Row.Name == name {
-			return &scheduleOutput{Body: toSchedule(in)}, nil
-		}
-	}
-	return nil, huma.Error404NotFound("schedule " + workflow + "/" + name + " not found")
+	return &scheduleOutput{Body: toSchedule(info)}, nil
 }
 
 func toSchedule(in engine.ScheduleInfo) client.Schedule {
