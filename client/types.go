@@ -75,6 +75,8 @@ type Run struct {
 	TasksTotal  int64             `json:"tasks_total"`
 	TasksLeft   int64             `json:"tasks_left"`
 	TasksFailed int64             `json:"tasks_failed"`
+	// ParentRunID is the run whose sub-workflow task started this one.
+	ParentRunID int64 `json:"parent_run_id,omitempty"`
 }
 
 // Terminal reports whether the run has finished.
@@ -94,8 +96,9 @@ type Task struct {
 	Name       string            `json:"name"`
 	State      string            `json:"state" enum:"pending,queued,running,retry_wait,succeeded,failed,skipped,cancelled,upstream_failed"`
 	Reason     string            `json:"reason,omitempty"`
-	Group      string            `json:"group"`
+	Group      string            `json:"group" doc:"@workflow for a sub-workflow task (started by the servers)"`
 	CU         float64           `json:"cu"`
+	Slot       string            `json:"slot,omitempty" doc:"The concurrency slot the task takes while it runs"`
 	Attempts   int64             `json:"attempts"`
 	Lost       int64             `json:"lost" doc:"Attempts lost with their worker"`
 	Outputs    map[string]string `json:"outputs,omitempty"`

@@ -50,6 +50,8 @@ func clientCommands(g *globals) []*cobra.Command {
 		newBackfillCmd(g),
 		newAlertsCmd(g),
 		newAlertCmd(g),
+		newSlotsCmd(g),
+		newSlotCmd(g),
 	}
 	for _, c := range cmds {
 		explainErrors(g, c)

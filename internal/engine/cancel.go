@@ -65,6 +65,28 @@ func (o *op) endRun(run store.Run, state, reason string) (bool, error) {
 		o.record(store.NewEvent{Kind: "attempt.cancelled", RunID: run.ID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,
 			WorkerID: a.WorkerID, NewState: store.AttemptCancelled, Reason: reason})
 	}
-	_, err = o.Runs().AddProgressMany(o.ctx, []store.RunDelta{{ID: run.ID, Done: int64(len(tasks))}})
-	return err == nil, err
+	if _, err = o.Runs().AddProgressMany(o.ctx, []store.RunDelta{{ID: run.ID, Done: int64(len(tasks))}}); err != nil {
+		return false, err
+	}
+	if err := o.childEnded(run.ParentTaskID, run.ID, state, reason); err != nil {
+		return false, err
+	}
+	return true, o.cancelChildren(run.ID, reason)
+}
+
+// cancelChildren cancels the active sub-workflow runs of a run that ended.
+func (o *op) cancelChildren(runID int64, reason string) error {
+	children, err := o.Runs().Children(o.ctx, runID)
+	if err != nil {
+		return err
+	}
+	for _, c := range children {
+		if store.RunTerminal(c.State) {
+			continue
+		}
+		if _, err := o.endRun(c, store.RunCancelled, fmt.Sprintf("parent run %d ended: %s", runID, reason)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -55,15 +55,16 @@ type HTTPRequest struct {
 	ExpectStatus []int // empty: any 2xx
 }
 
-// claimSlack: candidates fetched beyond the slots asked for, so that tasks
+// claimSlack: candidates fetched beyond the number asked for, so that tasks
 // too large for the free capacity do not starve the claim. Every
 // candidate is locked until the claim commits, so no more than that.
-func claimSlack(slots int) int { return max(16, slots/8) }
+func claimSlack(n int) int { return max(16, n/8) }
 
 // Claim dispatches queued tasks to a worker, in placement order (run
 // priority, task priority, age), within its free capacity: tasks of its
 // group whose zone and label constraints it meets, unless the worker is
-// draining or its zone cordoned. A task requeued after its attempt was
+// draining or its zone cordoned, and of slots with room (see slots.go).
+// A task requeued after its attempt was
 // lost avoids that attempt's worker and zone for AvoidWindow while a live
 // worker elsewhere may serve it. Each task dispatched gets a new attempt
 // and turns running.
@@ -100,8 +101,16 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return nil, err
 	}
-	cands, err := o.Tasks().Candidates(o.ctx, store.CandidateFilter{Group: w.Group, Zone: w.Zone,
+	open, err := o.openSlots()
+	if err != nil {
+		return nil, err
+	}
+	cands, err := o.Tasks().Candidates(o.ctx, store.CandidateFilter{Group: w.Group, Zone: w.Zone, OpenSlots: open,
 		WorkerLabels: cmp.Or(w.Labels, "{}"), Limit: int64(req.Max + claimSlack(req.Max))})
+	if err != nil {
+		return nil, err
+	}
+	room, err := o.slotRoom(cands)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +129,7 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 		if len(picks) == req.Max {
 			break
 		}
-		if c.CU > free+1e-9 {
+		if c.CU > free+1e-9 || (c.Slot != "" && room[c.Slot] <= 0) {
 			continue
 		}
 		if avoid, err := o.avoids(c, w, elsewhere); err != nil || avoid {
@@ -136,6 +145,9 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 		if ok {
 			picks = append(picks, p)
 			free -= c.CU
+			if c.Slot != "" {
+				room[c.Slot]--
+			}
 		}
 	}
 	return o.dispatch(picks, scopes, w)
@@ -204,12 +216,16 @@ func (o *op) dispatch(picks []pick, scopes map[int64]*runScope, w store.Worker) 
 	if len(moved) != len(picks) {
 		return nil, fmt.Errorf("%d of %d tasks left the queue during their claim", len(picks)-len(moved), len(picks))
 	}
+	where := fmt.Sprintf("to %s in zone %s", w.Name, w.Zone)
+	if w.ID == "" {
+		where = "to the servers: a sub-workflow"
+	}
 	out := make([]Assignment, len(picks))
 	for i, p := range picks {
 		c := p.cand
 		o.record(store.NewEvent{Kind: "task.running", RunID: c.RunID, TaskID: c.ID, Task: c.Name,
 			AttemptID: ids[i], WorkerID: w.ID, Zone: w.Zone, OldState: store.TaskQueued, NewState: store.TaskRunning,
-			Reason: fmt.Sprintf("attempt %d dispatched to %s in zone %s", news[i].Number, w.Name, w.Zone)})
+			Reason: fmt.Sprintf("attempt %d dispatched %s", news[i].Number, where)})
 		p.asg.AttemptID = ids[i]
 		out[i] = p.asg
 	}

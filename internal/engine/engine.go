@@ -110,6 +110,7 @@ type Engine struct {
 	counts   counts
 	lateness latenessHist
 	alerts   alertSubs
+	slots    slotCache
 	// orphanCheck is when this engine's sweep last looked for orphaned
 	// attempts (Unix nanoseconds): only saves work, holds no truth.
 	orphanCheck atomic.Int64

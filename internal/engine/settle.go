@@ -49,6 +49,9 @@ func (o *op) settle(as []store.Attempt, outputs map[int64]map[string]string) err
 		if task.State != store.TaskRunning || task.AttemptID != a.ID {
 			continue
 		}
+		if task.Slot != "" {
+			o.NotifyWork() // its slot has room again
+		}
 		rs := scopes[a.RunID]
 		if a.State == store.AttemptSucceeded {
 			wins = append(wins, win{task: task, attempt: a, scope: rs, outputs: outputs[a.ID]})
@@ -414,6 +417,9 @@ func (o *op) progress(was map[int64]string, deltas ...store.RunDelta) error {
 			o.record(store.NewEvent{Kind: "run." + pr.State, RunID: pr.ID, OldState: old,
 				NewState: pr.State, Reason: pr.Reason})
 			if err := o.runEnded(pr.ID, pr.WorkflowID, pr.VersionID, old); err != nil {
+				return err
+			}
+			if err := o.childEnded(pr.ParentTaskID, pr.ID, pr.State, pr.Reason); err != nil {
 				return err
 			}
 		}

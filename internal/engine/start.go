@@ -258,7 +258,7 @@ func (o *op) insertRuns(news []newRun, out []Started) error {
 			tasks = append(tasks, store.NewTask{
 				RunID: run.ID, Idx: int64(idx), Name: node.Name, State: state, Group: node.Group, CU: node.CU,
 				Priority: int64(node.Priority), RunPriority: run.Priority, NeedsTotal: int64(len(node.Upstream)),
-				Labels: pl.labels, ZonesAllow: pl.zonesAllow, ZonesDeny: pl.zonesDeny,
+				Labels: pl.labels, ZonesAllow: pl.zonesAllow, ZonesDeny: pl.zonesDeny, Slot: node.Slot,
 			})
 		}
 		o.record(store.NewEvent{Kind: "run.running", Actor: run.CreatedBy, RunID: run.ID, NewState: store.RunRunning,

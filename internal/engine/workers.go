@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/baton-sched/baton/internal/store"
@@ -42,6 +43,9 @@ func (e *Engine) RegisterWorker(ctx context.Context, spec WorkerSpec) (store.Wor
 	}
 	if err := workflow.CheckLabels(spec.Labels); err != nil {
 		return store.Worker{}, invalid("labels: %v", err)
+	}
+	if strings.HasPrefix(spec.Group, "@") {
+		return store.Worker{}, invalid("group: %q: groups starting with @ are Baton's own", spec.Group)
 	}
 	if spec.Labels == nil {
 		spec.Labels = map[string]string{}

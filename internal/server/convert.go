@@ -52,7 +52,7 @@ func toRun(r store.Run) client.Run {
 		ID: r.ID, Workflow: r.Workflow, Version: r.Version, State: r.State, Reason: r.Reason,
 		Params: params, Priority: r.Priority, ScheduledAt: ms(r.ScheduledAt), CreatedBy: r.CreatedBy,
 		CreatedAt: ms(r.CreatedAt), StartedAt: ms(r.StartedAt), FinishedAt: ms(r.FinishedAt),
-		TasksTotal: r.TasksTotal, TasksLeft: r.TasksLeft, TasksFailed: r.TasksFailed,
+		TasksTotal: r.TasksTotal, TasksLeft: r.TasksLeft, TasksFailed: r.TasksFailed, ParentRunID: r.ParentRunID,
 	}
 }
 
@@ -61,7 +61,7 @@ func toTask(t store.Task, last *client.Attempt) client.Task {
 		ID: t.ID, Name: t.Name, State: t.State, Reason: t.Reason, Group: t.Group, CU: t.CU,
 		Attempts: t.Attempts, Lost: t.Lost, Outputs: stringMap(t.Outputs),
 		StartedAt: ms(t.StartedAt), FinishedAt: ms(t.FinishedAt), LastAttempt: last,
-		Checkpoint: t.Checkpoint, CheckpointAt: ms(t.CheckpointAt),
+		Checkpoint: t.Checkpoint, CheckpointAt: ms(t.CheckpointAt), Slot: t.Slot,
 	}
 }
 

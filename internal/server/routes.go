@@ -38,6 +38,7 @@ func (s *Server) routes() http.Handler {
 	s.registerSchedules(api)
 	s.registerRecovery(api)
 	s.registerAlerts(api)
+	s.registerSlots(api)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})

@@ -61,6 +61,7 @@ type Server struct {
 	sweeper   *Sweeper
 	scheduler *scheduler
 	alerter   *loop
+	subflows  *loop
 	elector   *Elector
 	// alertClient posts alerts to their channels.
 	alertClient *http.Client
@@ -85,6 +86,7 @@ func New(e *engine.Engine, cfg Config) *Server {
 	s.scheduler = newScheduler(e, cfg.Logger)
 	s.alertClient = &http.Client{}
 	s.alerter = &loop{interval: alertInterval, run: s.deliverAlerts}
+	s.subflows = &loop{interval: subWorkflowPause, run: s.startSubWorkflows}
 	s.elector = NewElector(e, ElectorConfig{Name: "loops", Holder: s.id, TTL: cfg.LeaderTTL, Logger: cfg.Logger})
 	s.leader = []*loop{{interval: cfg.MonitorInterval, run: leaderOnly(s.elector, s.recordZoneHealth)}}
 	if cfg.VacuumInterval > 0 {
@@ -131,6 +133,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.sweeper.Start(ctx)
 	s.scheduler.Start(ctx)
 	s.alerter.Start(ctx)
+	s.subflows.Start(ctx)
 	s.elector.Start(ctx)
 	for _, l := range s.leader {
 		l.Start(ctx)
@@ -156,6 +159,7 @@ func (s *Server) Stop() {
 	s.sweeper.Stop()
 	s.scheduler.Stop()
 	s.alerter.Stop()
+	s.subflows.Stop()
 	s.elector.Stop()
 	if h == nil {
 		return

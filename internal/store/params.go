@@ -65,6 +65,9 @@ type RunProgress struct {
 	Reason      string
 	WorkflowID  int64
 	VersionID   int64
+	// ParentTaskID is the sub-workflow task that started the run, 0 for
+	// none.
+	ParentTaskID int64
 }
 
 // NewTask is a task row created with its run.
@@ -81,6 +84,7 @@ type NewTask struct {
 	Labels      string // JSON object of required worker labels, "" for none
 	ZonesAllow  string // see EncodeZones
 	ZonesDeny   string
+	Slot        string // concurrency slot, "" for none
 }
 
 // TaskRef names a task a bulk update touched, with its new state.
@@ -110,12 +114,16 @@ type Candidate struct {
 	AvoidZone   string
 	// WaitedMs is how long the task has been ready, by the database clock.
 	WaitedMs int64
+	Slot     string
 }
 
 // CandidateFilter selects the queued tasks a worker of Zone with the
 // labels WorkerLabels (a JSON object) may run, in Group.
 type CandidateFilter struct {
-	Group        string
+	Group string
+	// OpenSlots lists the slots whose tasks may be offered, each between
+	// commas (",a,b,"); tasks of other slots are left queued.
+	OpenSlots    string
 	Zone         string
 	WorkerLabels string
 	Limit        int64

@@ -52,6 +52,7 @@ type Tx interface {
 	Marks() Marks
 	Schedules() Schedules
 	Alerts() Alerts
+	Slots() Slots
 	Stats() Stats
 	// NotifyWork wakes waiting claims once the transaction commits.
 	NotifyWork()
@@ -111,6 +112,10 @@ type Runs interface {
 	// (Postgres: others' locked rows skipped); DeleteDeadline forgets one.
 	DueDeadlines(ctx context.Context, limit int64) ([]int64, error)
 	DeleteDeadline(ctx context.Context, id int64) error
+	// SetParent links a sub-workflow's run to the task that started it;
+	// Children returns the runs tasks of a run started, oldest first.
+	SetParent(ctx context.Context, id, parentRunID, parentTaskID int64) error
+	Children(ctx context.Context, parentRunID int64) ([]Run, error)
 }
 
 // Tasks stores the tasks of runs; queued tasks form the work queue.
@@ -157,6 +162,8 @@ type Tasks interface {
 	// HoldRun holds every task of a run (claims pass them over) or
 	// releases them.
 	HoldRun(ctx context.Context, runID int64, held bool) error
+	// AnyQueued says whether a task of group waits to be claimed.
+	AnyQueued(ctx context.Context, group string) (bool, error)
 }
 
 // Attempts stores attempts; an attempt's ID is its fencing token.
@@ -289,6 +296,22 @@ type Alerts interface {
 	// or given up (state failed).
 	Retry(ctx context.Context, id int64, state, lastError string, delayMs int64) error
 	List(ctx context.Context, limit int64) ([]Alert, error)
+}
+
+// Slots stores the named concurrency slots.
+type Slots interface {
+	Upsert(ctx context.Context, s Slot) (Slot, error)
+	// Delete removes a slot; false if there was none.
+	Delete(ctx context.Context, name string) (bool, error)
+	// Count says how many slots exist.
+	Count(ctx context.Context) (int64, error)
+	List(ctx context.Context) ([]SlotInfo, error)
+	Usage(ctx context.Context) ([]SlotUsage, error)
+	// Lock returns a slot's size, its row locked until the transaction
+	// ends (Postgres); ErrNotFound if there is no such slot.
+	Lock(ctx context.Context, name string) (int64, error)
+	// Running counts the slot's running tasks.
+	Running(ctx context.Context, name string) (int64, error)
 }
 
 // Stats reads figures about work done, for benchmarks and reports.

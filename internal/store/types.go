@@ -49,6 +49,10 @@ type Run struct {
 	StartedAt      int64
 	FinishedAt     int64
 	ScheduleID     int64 // the schedule that fired the run, 0 for none
+	// ParentRunID and ParentTaskID name the sub-workflow task that
+	// started the run, 0 for a run started otherwise.
+	ParentRunID  int64
+	ParentTaskID int64
 }
 
 // Task is one task of one run. Idx is the task's index in the version's
@@ -93,6 +97,9 @@ type Task struct {
 	// task uploaded ('' for none), CheckpointAt when.
 	Checkpoint   string
 	CheckpointAt int64
+	// Slot is the concurrency slot the task takes while it runs, '' for
+	// none.
+	Slot string
 }
 
 // Attempt is one execution of a task on a worker. Its ID is the fencing
@@ -232,4 +239,30 @@ type Alert struct {
 	NextAt    int64
 	LastError string
 	CreatedAt int64
+}
+
+// Slot is a named concurrency limit shared across workflows: at most Size
+// tasks naming it run at once.
+type Slot struct {
+	Name        string
+	Size        int64
+	Description string
+	UpdatedAt   int64
+}
+
+// SlotInfo is a slot with its tasks running and queued now.
+type SlotInfo struct {
+	Name        string
+	Size        int64
+	Description string
+	UpdatedAt   int64
+	Running     int64
+	Queued      int64
+}
+
+// SlotUsage is a slot's size and its tasks running now.
+type SlotUsage struct {
+	Name    string
+	Size    int64
+	Running int64
 }

@@ -78,6 +78,7 @@ func (v *validator) decode() *Definition {
 		d.Defaults.Env = v.decodeEnv(m["env"], p.key("env"))
 		d.Defaults.Labels = v.decodeLabels(m["labels"], p.key("labels"))
 		d.Defaults.Zones = v.decodeZones(m["zones"], p.key("zones"))
+		d.Defaults.Slot = v.decodeName(m["slot"], p.key("slot"))
 	}
 	if tasks, ok := root["tasks"].([]any); ok {
 		// Every item gets a Task, even a malformed one, so indexes match
@@ -105,6 +106,8 @@ func (v *validator) decodeTask(m map[string]any, p path) Task {
 	}
 	t.Noop, _ = m["noop"].(bool)
 	t.HTTP = v.decodeHTTP(m["http"], p.key("http"))
+	t.Workflow = v.decodeName(m["workflow"], p.key("workflow"))
+	t.Params = v.decodeSubParams(m["params"], p.key("params"))
 	run, hasRun := m["run"].(string)
 	_, setRun := m["run"]
 	switch {
@@ -112,8 +115,12 @@ func (v *validator) decodeTask(m map[string]any, p path) Task {
 		v.ps.add(p.key("run"), "a noop task runs no command: remove run or noop")
 	case t.HTTP != nil && (setRun || t.Noop):
 		v.ps.add(p.key("http"), "an http task runs no command and is not noop: give one of run, noop and http")
-	case !t.Noop && !setRun && t.HTTP == nil:
-		v.ps.add(p, `missing required field "run" (the command; or noop: true for a task that runs nothing, or http: {url: ...})`)
+	case t.Workflow != "" && (setRun || t.Noop || t.HTTP != nil):
+		v.ps.add(p.key("workflow"), "a sub-workflow task runs no command: give one of run, noop, http and workflow")
+	case t.Params != nil && t.Workflow == "":
+		v.ps.add(p.key("params"), "params are a sub-workflow's parameters: give workflow too (a command reads the run's params as {{ params.NAME }})")
+	case !t.Noop && !setRun && t.HTTP == nil && t.Workflow == "":
+		v.ps.add(p, `missing required field "run" (the command; or noop: true for a task that runs nothing, http: {url: ...}, or workflow: NAME)`)
 	case hasRun:
 		t.Run = run
 		if strings.TrimSpace(run) == "" {
@@ -134,7 +141,37 @@ func (v *validator) decodeTask(m map[string]any, p path) Task {
 		t.Rerunnable = &b
 	}
 	t.Retry = v.decodeRetry(m["retry"], p.key("retry"))
+	t.Slot = v.decodeName(m["slot"], p.key("slot"))
 	return t
+}
+
+// decodeName reads a field naming a slot or a workflow: same rules as
+// workflow names.
+func (v *validator) decodeName(val any, p path) string {
+	s, ok := val.(string)
+	if ok && !validName(s) {
+		v.ps.add(p, "%s", nameMessage(s))
+	}
+	return s
+}
+
+// decodeSubParams reads a sub-workflow task's params: scalars kept as
+// written, nil when absent.
+func (v *validator) decodeSubParams(val any, p path) map[string]string {
+	m, ok := val.(map[string]any)
+	if !ok {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, pv := range m {
+		if !validName(k) {
+			v.ps.add(p.key(k), "%s", nameMessage(k))
+		}
+		if s, ok := scalarString(pv); ok {
+			out[k] = s
+		}
+	}
+	return out
 }
 
 // decodeParam reads a parameter: a scalar default, null (no default), or

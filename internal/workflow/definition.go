@@ -77,6 +77,8 @@ type Defaults struct {
 	Labels map[string]string `json:"labels,omitempty"`
 	// Zones limits the zones of every task that sets no Zones itself.
 	Zones *Zones `json:"zones,omitempty"`
+	// Slot is the concurrency slot of every task that names none.
+	Slot string `json:"slot,omitempty"`
 }
 
 // Task is one node of the workflow DAG.
@@ -95,9 +97,15 @@ type Task struct {
 	// EmptyOperator, but dispatched). For joins, placeholders and
 	// measuring Baton itself.
 	Noop bool `json:"noop,omitempty"`
-	// HTTP makes the task call a URL instead (a task has one of Run, Noop
-	// and HTTP).
+	// HTTP makes the task call a URL instead (a task has one of Run, Noop,
+	// HTTP and Workflow).
 	HTTP *HTTP `json:"http,omitempty"`
+	// Workflow makes the task a sub-workflow: it starts a run of the
+	// workflow so named, with Params, and ends as that run ends.
+	Workflow string `json:"workflow,omitempty"`
+	// Params are the parameters of the sub-workflow's run (templates), by
+	// name; only with Workflow.
+	Params map[string]string `json:"params,omitempty"`
 	// Env adds environment variables (values are templates) to
 	// Defaults.Env.
 	Env map[string]string `json:"env,omitempty"`
@@ -128,6 +136,10 @@ type Task struct {
 	Rerunnable *bool `json:"rerunnable,omitempty"`
 	// Retry overrides Defaults.Retry.
 	Retry *Retry `json:"retry,omitempty"`
+	// Slot names a concurrency slot (Airflow's pool) the task takes while
+	// it runs: at most the slot's size of such tasks run at once, across
+	// workflows. Empty means Defaults.Slot, else none.
+	Slot string `json:"slot,omitempty"`
 }
 
 // Schedule is one schedule of a workflow: when it fires runs (see package

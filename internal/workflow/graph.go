@@ -66,10 +66,20 @@ type Node struct {
 	Rerunnable bool
 	// Retry is the task's policy, else the default one, else no retries.
 	Retry Retry
+	// Slot is the task's concurrency slot, else the default one, else ''.
+	Slot string
+	// Workflow names the workflow a sub-workflow task runs ('' for other
+	// tasks); Params are its run's parameters, templates.
+	Workflow string
+	Params   map[string]string
 }
 
 // DefaultGroup is the worker group of tasks that name none.
 const DefaultGroup = "default"
+
+// SubWorkflowGroup is the group of sub-workflow tasks: no worker serves
+// it (worker groups may not start with "@"); the servers start their runs.
+const SubWorkflowGroup = "@workflow"
 
 // Graph compiles d, which must have come from Parse (or passed it), into
 // the form the engine runs. On a definition Parse would reject it does not
@@ -126,6 +136,9 @@ func (d *Definition) compileNode(t Task) Node {
 		Rerunnable:  t.Rerunnable == nil || *t.Rerunnable,
 		TriggerRule: cmp.Or(t.TriggerRule, RuleAllSuccess),
 		Retry:       NoRetry(),
+		Slot:        cmp.Or(t.Slot, d.Defaults.Slot),
+		Workflow:    t.Workflow,
+		Params:      t.Params,
 	}
 	if n.Timeout == 0 {
 		n.Timeout = time.Duration(d.Defaults.Timeout)
@@ -141,6 +154,9 @@ func (d *Definition) compileNode(t Task) Node {
 	}
 	if n.Group == "" {
 		n.Group = DefaultGroup
+	}
+	if n.Workflow != "" {
+		n.Group = SubWorkflowGroup
 	}
 	switch {
 	case t.Retry != nil:
@@ -167,6 +183,9 @@ func (d *Definition) compileNode(t Task) Node {
 	if zones != nil {
 		n.ZonesAllow = sortedSet(zones.Allow)
 		n.ZonesDeny = sortedSet(zones.Deny)
+	}
+	if n.Workflow != "" { // the servers start it: no worker places it
+		n.Labels, n.ZonesAllow, n.ZonesDeny, n.Env = nil, nil, nil, nil
 	}
 	return n
 }

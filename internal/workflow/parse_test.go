@@ -508,3 +508,44 @@ func TestParseNoopTask(t *testing.T) {
 		t.Errorf("noop did not survive the JSON round trip: %s %v", spec, err)
 	}
 }
+
+func TestParseSlotsAndSubWorkflows(t *testing.T) {
+	src := `name: x
+params:
+  day: {default: "1"}
+defaults:
+  slot: warehouse
+tasks:
+  - {name: load, run: load}
+  - {name: light, run: light, slot: api}
+  - name: child
+    needs: [load]
+    workflow: nightly
+    params: {day: "${{ params.day }}", mode: full}
+`
+	def, err := Parse("x.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := def.Graph()
+	byName := map[string]Node{}
+	for _, n := range g.Nodes {
+		byName[n.Name] = n
+	}
+	if byName["load"].Slot != "warehouse" || byName["light"].Slot != "api" {
+		t.Errorf("slots %q and %q, want the default warehouse and the task's api", byName["load"].Slot, byName["light"].Slot)
+	}
+	child := byName["child"]
+	if child.Workflow != "nightly" || child.Group != SubWorkflowGroup || child.Params["mode"] != "full" ||
+		child.Params["day"] != "${{ params.day }}" {
+		t.Errorf("sub-workflow node %+v, want workflow nightly in group %s with its params", child, SubWorkflowGroup)
+	}
+	spec, err := json.Marshal(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Parse("x.json", spec)
+	if err != nil || again.Tasks[2].Workflow != "nightly" || again.Defaults.Slot != "warehouse" {
+		t.Errorf("fields did not survive the JSON round trip: %s %v", spec, err)
+	}
+}

@@ -255,6 +255,9 @@ func (v *validator) checkTemplates(d *Definition, index map[string]int, up [][]i
 				v.checkTemplate(d, fields[k].text, fields[k].path, i, index, anc)
 			}
 		}
+		for _, k := range slices.Sorted(maps.Keys(t.Params)) {
+			v.checkTemplate(d, t.Params[k], p.key("params").key(k), i, index, anc)
+		}
 		for _, k := range slices.Sorted(maps.Keys(d.Defaults.Env)) {
 			if _, own := t.Env[k]; !own {
 				v.checkOutputs(d, d.Defaults.Env[k], pathDefaults.key("env").key(k), i, index, anc)

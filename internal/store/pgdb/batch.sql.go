@@ -23,7 +23,7 @@ SET tasks_left = r.tasks_left - u.done,
 FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::bigint[]) AS done,
              unnest($3::bigint[]) AS failed) AS u
 WHERE r.id = u.id
-RETURNING r.id, r.state, r.tasks_left, r.tasks_failed, r.reason, r.workflow_id, r.version_id
+RETURNING r.id, r.state, r.tasks_left, r.tasks_failed, r.reason, r.workflow_id, r.version_id, r.parent_task_id
 `
 
 type AddRunsProgressParams struct {
@@ -33,13 +33,14 @@ type AddRunsProgressParams struct {
 }
 
 type AddRunsProgressRow struct {
-	ID          int64
-	State       string
-	TasksLeft   int64
-	TasksFailed int64
-	Reason      string
-	WorkflowID  int64
-	VersionID   int64
+	ID           int64
+	State        string
+	TasksLeft    int64
+	TasksFailed  int64
+	Reason       string
+	WorkflowID   int64
+	VersionID    int64
+	ParentTaskID int64
 }
 
 // Counts tasks of runs that reached a terminal state and ends each run
@@ -63,6 +64,7 @@ func (q *Queries) AddRunsProgress(ctx context.Context, arg AddRunsProgressParams
 			&i.Reason,
 			&i.WorkflowID,
 			&i.VersionID,
+			&i.ParentTaskID,
 		); err != nil {
 			return nil, err
 		}
@@ -222,7 +224,7 @@ func (q *Queries) FinishTasks(ctx context.Context, arg FinishTasksParams) ([]int
 }
 
 const getRuns = `-- name: GetRuns :many
-SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id FROM runs WHERE id = ANY($1::bigint[])
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id, parent_run_id, parent_task_id FROM runs WHERE id = ANY($1::bigint[])
 `
 
 func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
@@ -254,6 +256,8 @@ func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.ScheduleID,
+			&i.ParentRunID,
+			&i.ParentTaskID,
 		); err != nil {
 			return nil, err
 		}
@@ -266,7 +270,7 @@ func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
 }
 
 const getRunsByKeys = `-- name: GetRunsByKeys :many
-SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id FROM runs
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id, parent_run_id, parent_task_id FROM runs
 WHERE workflow_id = $1 AND idempotency_key = ANY($2::text[])
   AND idempotency_key <> ''
 `
@@ -307,6 +311,8 @@ func (q *Queries) GetRunsByKeys(ctx context.Context, arg GetRunsByKeysParams) ([
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.ScheduleID,
+			&i.ParentRunID,
+			&i.ParentTaskID,
 		); err != nil {
 			return nil, err
 		}
@@ -319,7 +325,7 @@ func (q *Queries) GetRunsByKeys(ctx context.Context, arg GetRunsByKeysParams) ([
 }
 
 const getTasks = `-- name: GetTasks :many
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at FROM tasks WHERE id = ANY($1::bigint[])
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot FROM tasks WHERE id = ANY($1::bigint[])
 `
 
 func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
@@ -362,6 +368,7 @@ func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
 			&i.NeedsFailed,
 			&i.Checkpoint,
 			&i.CheckpointAt,
+			&i.Slot,
 		); err != nil {
 			return nil, err
 		}
@@ -524,7 +531,7 @@ FROM (SELECT unnest($1::bigint[]) AS workflow_id,
         unnest($10::text[]) AS created_by,
         unnest($11::bigint[]) AS tasks_total,
         unnest($12::bigint[]) AS schedule_id) AS u
-RETURNING id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id
+RETURNING id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id, parent_run_id, parent_task_id
 `
 
 type InsertRunsBulkParams struct {
@@ -590,6 +597,8 @@ func (q *Queries) InsertRunsBulk(ctx context.Context, arg InsertRunsBulkParams) 
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.ScheduleID,
+			&i.ParentRunID,
+			&i.ParentTaskID,
 		); err != nil {
 			return nil, err
 		}
@@ -603,9 +612,9 @@ func (q *Queries) InsertRunsBulk(ctx context.Context, arg InsertRunsBulkParams) 
 
 const insertTasks = `-- name: InsertTasks :exec
 INSERT INTO tasks (run_id, idx, name, state, grp, cu, priority, run_priority, needs_total,
-                   labels, zones_allow, zones_deny, ready_at, created_at)
+                   labels, zones_allow, zones_deny, slot, ready_at, created_at)
 SELECT u.run_id, u.idx, u.name, u.state, u.grp, u.cu, u.priority, u.run_priority, u.needs_total,
-       u.labels, u.zones_allow, u.zones_deny, baton_now(), baton_now()
+       u.labels, u.zones_allow, u.zones_deny, u.slot, baton_now(), baton_now()
 FROM (SELECT unnest($1::bigint[]) AS run_id,
         unnest($2::bigint[]) AS idx,
         unnest($3::text[]) AS name,
@@ -617,7 +626,8 @@ FROM (SELECT unnest($1::bigint[]) AS run_id,
         unnest($9::bigint[]) AS needs_total,
         unnest($10::text[]) AS labels,
         unnest($11::text[]) AS zones_allow,
-        unnest($12::text[]) AS zones_deny) AS u
+        unnest($12::text[]) AS zones_deny,
+        unnest($13::text[]) AS slot) AS u
 `
 
 type InsertTasksParams struct {
@@ -633,6 +643,7 @@ type InsertTasksParams struct {
 	Labels      []string
 	ZonesAllow  []string
 	ZonesDeny   []string
+	Slot        []string
 }
 
 func (q *Queries) InsertTasks(ctx context.Context, arg InsertTasksParams) error {
@@ -649,6 +660,7 @@ func (q *Queries) InsertTasks(ctx context.Context, arg InsertTasksParams) error 
 		arg.Labels,
 		arg.ZonesAllow,
 		arg.ZonesDeny,
+		arg.Slot,
 	)
 	return err
 }

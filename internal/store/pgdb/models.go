@@ -101,6 +101,8 @@ type Run struct {
 	StartedAt      int64
 	FinishedAt     int64
 	ScheduleID     int64
+	ParentRunID    int64
+	ParentTaskID   int64
 }
 
 type RunDeadline struct {
@@ -126,6 +128,13 @@ type Schedule struct {
 	Note       string
 	CreatedAt  int64
 	UpdatedAt  int64
+}
+
+type Slot struct {
+	Name        string
+	Size        int64
+	Description string
+	UpdatedAt   int64
 }
 
 type Task struct {
@@ -159,6 +168,7 @@ type Task struct {
 	NeedsFailed  int64
 	Checkpoint   string
 	CheckpointAt int64
+	Slot         string
 }
 
 type Worker struct {

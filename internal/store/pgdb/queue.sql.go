@@ -12,19 +12,21 @@ import (
 const claimCandidates = `-- name: ClaimCandidates :many
 
 SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
-       CAST(baton_now() - ready_at AS BIGINT) AS waited_ms
+       CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot
 FROM tasks
 WHERE state = 'queued' AND grp = $1 AND NOT held
-  AND (zones_allow = '' OR strpos(zones_allow, ',' || $2::text || ',') > 0)
-  AND strpos(zones_deny, ',' || $2::text || ',') = 0
-  AND (labels = '' OR labels::jsonb <@ CAST($3 AS TEXT)::jsonb)
+  AND (slot = '' OR strpos($2::text, ',' || slot || ',') > 0)
+  AND (zones_allow = '' OR strpos(zones_allow, ',' || $3::text || ',') > 0)
+  AND strpos(zones_deny, ',' || $3::text || ',') = 0
+  AND (labels = '' OR labels::jsonb <@ CAST($4 AS TEXT)::jsonb)
 ORDER BY run_priority DESC, priority DESC, id
-LIMIT CAST($4 AS BIGINT)
+LIMIT CAST($5 AS BIGINT)
 FOR UPDATE SKIP LOCKED
 `
 
 type ClaimCandidatesParams struct {
 	Group        string
+	OpenSlots    string
 	Zone         string
 	WorkerLabels string
 	Limit        int64
@@ -41,6 +43,7 @@ type ClaimCandidatesRow struct {
 	AvoidWorker string
 	AvoidZone   string
 	WaitedMs    int64
+	Slot        string
 }
 
 // Queries whose text differs between dialects. Each has a twin of the same
@@ -51,6 +54,7 @@ type ClaimCandidatesRow struct {
 func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams) ([]ClaimCandidatesRow, error) {
 	rows, err := q.db.Query(ctx, claimCandidates,
 		arg.Group,
+		arg.OpenSlots,
 		arg.Zone,
 		arg.WorkerLabels,
 		arg.Limit,
@@ -73,6 +77,7 @@ func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams
 			&i.AvoidWorker,
 			&i.AvoidZone,
 			&i.WaitedMs,
+			&i.Slot,
 		); err != nil {
 			return nil, err
 		}
@@ -154,6 +159,19 @@ func (q *Queries) LeaseAlerts(ctx context.Context, arg LeaseAlertsParams) ([]Ale
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockSlot = `-- name: LockSlot :one
+SELECT size FROM slots WHERE name = $1 FOR UPDATE
+`
+
+// A slot's size, its row locked until the claim commits so that claims
+// taking tasks of the slot count its running tasks one after the other.
+func (q *Queries) LockSlot(ctx context.Context, name string) (int64, error) {
+	row := q.db.QueryRow(ctx, lockSlot, name)
+	var size int64
+	err := row.Scan(&size)
+	return size, err
 }
 
 const lockWorker = `-- name: LockWorker :one

@@ -12,7 +12,7 @@ import (
 const addUpstreamFailure = `-- name: AddUpstreamFailure :one
 UPDATE tasks SET needs_failed = needs_failed + 1
 WHERE run_id = $1 AND idx = $2
-RETURNING id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at
+RETURNING id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot
 `
 
 type AddUpstreamFailureParams struct {
@@ -55,8 +55,21 @@ func (q *Queries) AddUpstreamFailure(ctx context.Context, arg AddUpstreamFailure
 		&i.NeedsFailed,
 		&i.Checkpoint,
 		&i.CheckpointAt,
+		&i.Slot,
 	)
 	return i, err
+}
+
+const anyQueued = `-- name: AnyQueued :one
+SELECT count(*) FROM (SELECT 1 FROM tasks WHERE state = 'queued' AND grp = $1 AND NOT held LIMIT 1) AS q
+`
+
+// Whether a task of a group waits to be claimed (1) or not (0).
+func (q *Queries) AnyQueued(ctx context.Context, grp string) (int64, error) {
+	row := q.db.QueryRow(ctx, anyQueued, grp)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
 }
 
 const cancelRunTasks = `-- name: CancelRunTasks :many
@@ -155,7 +168,7 @@ func (q *Queries) FinishTask(ctx context.Context, arg FinishTaskParams) (int64, 
 }
 
 const getTask = `-- name: GetTask :one
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at FROM tasks WHERE id = $1
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot FROM tasks WHERE id = $1
 `
 
 func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
@@ -192,12 +205,13 @@ func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
 		&i.NeedsFailed,
 		&i.Checkpoint,
 		&i.CheckpointAt,
+		&i.Slot,
 	)
 	return i, err
 }
 
 const getTaskByName = `-- name: GetTaskByName :one
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at FROM tasks WHERE run_id = $1 AND name = $2
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot FROM tasks WHERE run_id = $1 AND name = $2
 `
 
 type GetTaskByNameParams struct {
@@ -239,6 +253,7 @@ func (q *Queries) GetTaskByName(ctx context.Context, arg GetTaskByNameParams) (T
 		&i.NeedsFailed,
 		&i.Checkpoint,
 		&i.CheckpointAt,
+		&i.Slot,
 	)
 	return i, err
 }
@@ -263,10 +278,10 @@ func (q *Queries) HoldRunTasks(ctx context.Context, arg HoldRunTasksParams) (int
 
 const insertTask = `-- name: InsertTask :exec
 INSERT INTO tasks (run_id, idx, name, state, grp, cu, priority, run_priority, needs_total,
-                   labels, zones_allow, zones_deny, ready_at, created_at)
+                   labels, zones_allow, zones_deny, slot, ready_at, created_at)
 VALUES ($1, $2, $3, $4, $5,
         $6, $7, $8, $9,
-        $10, $11, $12, baton_now(), baton_now())
+        $10, $11, $12, $13, baton_now(), baton_now())
 `
 
 type InsertTaskParams struct {
@@ -282,6 +297,7 @@ type InsertTaskParams struct {
 	Labels      string
 	ZonesAllow  string
 	ZonesDeny   string
+	Slot        string
 }
 
 func (q *Queries) InsertTask(ctx context.Context, arg InsertTaskParams) error {
@@ -298,6 +314,7 @@ func (q *Queries) InsertTask(ctx context.Context, arg InsertTaskParams) error {
 		arg.Labels,
 		arg.ZonesAllow,
 		arg.ZonesDeny,
+		arg.Slot,
 	)
 	return err
 }
@@ -332,7 +349,7 @@ func (q *Queries) ListRunOutputs(ctx context.Context, runID int64) ([]ListRunOut
 }
 
 const listRunTasks = `-- name: ListRunTasks :many
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at FROM tasks WHERE run_id = $1 ORDER BY idx
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot FROM tasks WHERE run_id = $1 ORDER BY idx
 `
 
 func (q *Queries) ListRunTasks(ctx context.Context, runID int64) ([]Task, error) {
@@ -375,6 +392,7 @@ func (q *Queries) ListRunTasks(ctx context.Context, runID int64) ([]Task, error)
 			&i.NeedsFailed,
 			&i.Checkpoint,
 			&i.CheckpointAt,
+			&i.Slot,
 		); err != nil {
 			return nil, err
 		}

@@ -38,6 +38,7 @@ func (t tasks) Insert(ctx context.Context, ts []store.NewTask) error {
 		Labels:      column(ts, func(n store.NewTask) string { return n.Labels }),
 		ZonesAllow:  column(ts, func(n store.NewTask) string { return n.ZonesAllow }),
 		ZonesDeny:   column(ts, func(n store.NewTask) string { return n.ZonesDeny }),
+		Slot:        column(ts, func(n store.NewTask) string { return n.Slot }),
 	}))
 }
 

@@ -30,6 +30,7 @@ func (t *tx) Leaders() store.Leaders     { return leaders{t.q} }
 func (t *tx) Marks() store.Marks         { return marks{t.q} }
 func (t *tx) Schedules() store.Schedules { return schedules{t.q} }
 func (t *tx) Alerts() store.Alerts       { return alerts{t.q} }
+func (t *tx) Slots() store.Slots         { return slots{t.q} }
 func (t *tx) Stats() store.Stats         { return stats{t.q} }
 func (t *tx) NotifyWork()                { t.notify = true }
 
@@ -169,6 +170,15 @@ func (r runs) DeleteDeadline(ctx context.Context, id int64) error {
 	return mapErr(r.q.DeleteRunDeadline(ctx, id))
 }
 
+func (r runs) SetParent(ctx context.Context, id, parentRunID, parentTaskID int64) error {
+	return mapErr(r.q.SetRunParent(ctx, db.SetRunParentParams{ID: id, ParentRunID: parentRunID,
+		ParentTaskID: parentTaskID}))
+}
+
+func (r runs) Children(ctx context.Context, parentRunID int64) ([]store.Run, error) {
+	return many(toRun)(r.q.ChildRuns(ctx, parentRunID))
+}
+
 func (r runs) SetState(ctx context.Context, id int64, from, to string) (bool, error) {
 	return affected(r.q.SetRunState(ctx, db.SetRunStateParams{ID: id, FromState: from, ToState: to}))
 }
@@ -201,6 +211,11 @@ func (t tasks) ListRun(ctx context.Context, runID int64) ([]store.Task, error) {
 
 func (t tasks) Outputs(ctx context.Context, runID int64) ([]store.TaskOutputs, error) {
 	return many(toOutputs)(t.q.ListRunOutputs(ctx, runID))
+}
+
+func (t tasks) AnyQueued(ctx context.Context, group string) (bool, error) {
+	n, err := t.q.AnyQueued(ctx, group)
+	return n > 0, mapErr(err)
 }
 
 func (t tasks) Candidates(ctx context.Context, f store.CandidateFilter) ([]store.Candidate, error) {
@@ -499,4 +514,38 @@ func (a alerts) Retry(ctx context.Context, id int64, state, lastError string, de
 
 func (a alerts) List(ctx context.Context, limit int64) ([]store.Alert, error) {
 	return many(toAlert)(a.q.ListAlerts(ctx, limit))
+}
+
+type slots struct{ q *db.Queries }
+
+func (s slots) Upsert(ctx context.Context, in store.Slot) (store.Slot, error) {
+	return one(func(r db.Slot) store.Slot { return store.Slot(r) })(s.q.UpsertSlot(ctx, db.UpsertSlotParams{
+		Name: in.Name, Size: in.Size, Description: in.Description}))
+}
+
+func (s slots) Delete(ctx context.Context, name string) (bool, error) {
+	return affected(s.q.DeleteSlot(ctx, name))
+}
+
+func (s slots) Count(ctx context.Context) (int64, error) {
+	n, err := s.q.CountSlots(ctx)
+	return n, mapErr(err)
+}
+
+func (s slots) List(ctx context.Context) ([]store.SlotInfo, error) {
+	return many(func(r db.ListSlotsRow) store.SlotInfo { return store.SlotInfo(r) })(s.q.ListSlots(ctx))
+}
+
+func (s slots) Usage(ctx context.Context) ([]store.SlotUsage, error) {
+	return many(func(r db.SlotUsageRow) store.SlotUsage { return store.SlotUsage(r) })(s.q.SlotUsage(ctx))
+}
+
+func (s slots) Lock(ctx context.Context, name string) (int64, error) {
+	size, err := s.q.LockSlot(ctx, name)
+	return size, mapErr(err)
+}
+
+func (s slots) Running(ctx context.Context, name string) (int64, error) {
+	n, err := s.q.CountSlotRunning(ctx, name)
+	return n, mapErr(err)
 }

@@ -39,14 +39,26 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.advanceLoopMarkStmt, err = db.PrepareContext(ctx, advanceLoopMark); err != nil {
 		return nil, fmt.Errorf("error preparing query AdvanceLoopMark: %w", err)
 	}
+	if q.anyQueuedStmt, err = db.PrepareContext(ctx, anyQueued); err != nil {
+		return nil, fmt.Errorf("error preparing query AnyQueued: %w", err)
+	}
 	if q.cancelRunAttemptsStmt, err = db.PrepareContext(ctx, cancelRunAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query CancelRunAttempts: %w", err)
 	}
 	if q.cancelRunTasksStmt, err = db.PrepareContext(ctx, cancelRunTasks); err != nil {
 		return nil, fmt.Errorf("error preparing query CancelRunTasks: %w", err)
 	}
+	if q.childRunsStmt, err = db.PrepareContext(ctx, childRuns); err != nil {
+		return nil, fmt.Errorf("error preparing query ChildRuns: %w", err)
+	}
 	if q.claimCandidatesStmt, err = db.PrepareContext(ctx, claimCandidates); err != nil {
 		return nil, fmt.Errorf("error preparing query ClaimCandidates: %w", err)
+	}
+	if q.countSlotRunningStmt, err = db.PrepareContext(ctx, countSlotRunning); err != nil {
+		return nil, fmt.Errorf("error preparing query CountSlotRunning: %w", err)
+	}
+	if q.countSlotsStmt, err = db.PrepareContext(ctx, countSlots); err != nil {
+		return nil, fmt.Errorf("error preparing query CountSlots: %w", err)
 	}
 	if q.databaseNowStmt, err = db.PrepareContext(ctx, databaseNow); err != nil {
 		return nil, fmt.Errorf("error preparing query DatabaseNow: %w", err)
@@ -65,6 +77,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.deleteScheduleStmt, err = db.PrepareContext(ctx, deleteSchedule); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteSchedule: %w", err)
+	}
+	if q.deleteSlotStmt, err = db.PrepareContext(ctx, deleteSlot); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteSlot: %w", err)
 	}
 	if q.dispatchLatenciesStmt, err = db.PrepareContext(ctx, dispatchLatencies); err != nil {
 		return nil, fmt.Errorf("error preparing query DispatchLatencies: %w", err)
@@ -213,6 +228,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listSchedulesStmt, err = db.PrepareContext(ctx, listSchedules); err != nil {
 		return nil, fmt.Errorf("error preparing query ListSchedules: %w", err)
 	}
+	if q.listSlotsStmt, err = db.PrepareContext(ctx, listSlots); err != nil {
+		return nil, fmt.Errorf("error preparing query ListSlots: %w", err)
+	}
 	if q.listVersionsStmt, err = db.PrepareContext(ctx, listVersions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListVersions: %w", err)
 	}
@@ -233,6 +251,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.lockScheduleStmt, err = db.PrepareContext(ctx, lockSchedule); err != nil {
 		return nil, fmt.Errorf("error preparing query LockSchedule: %w", err)
+	}
+	if q.lockSlotStmt, err = db.PrepareContext(ctx, lockSlot); err != nil {
+		return nil, fmt.Errorf("error preparing query LockSlot: %w", err)
 	}
 	if q.lockWorkerStmt, err = db.PrepareContext(ctx, lockWorker); err != nil {
 		return nil, fmt.Errorf("error preparing query LockWorker: %w", err)
@@ -297,6 +318,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.setRunDeadlineStmt, err = db.PrepareContext(ctx, setRunDeadline); err != nil {
 		return nil, fmt.Errorf("error preparing query SetRunDeadline: %w", err)
 	}
+	if q.setRunParentStmt, err = db.PrepareContext(ctx, setRunParent); err != nil {
+		return nil, fmt.Errorf("error preparing query SetRunParent: %w", err)
+	}
 	if q.setRunStateStmt, err = db.PrepareContext(ctx, setRunState); err != nil {
 		return nil, fmt.Errorf("error preparing query SetRunState: %w", err)
 	}
@@ -315,6 +339,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.setZoneStateStmt, err = db.PrepareContext(ctx, setZoneState); err != nil {
 		return nil, fmt.Errorf("error preparing query SetZoneState: %w", err)
 	}
+	if q.slotUsageStmt, err = db.PrepareContext(ctx, slotUsage); err != nil {
+		return nil, fmt.Errorf("error preparing query SlotUsage: %w", err)
+	}
 	if q.startAttemptStmt, err = db.PrepareContext(ctx, startAttempt); err != nil {
 		return nil, fmt.Errorf("error preparing query StartAttempt: %w", err)
 	}
@@ -323,6 +350,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.upsertAlertChannelStmt, err = db.PrepareContext(ctx, upsertAlertChannel); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertAlertChannel: %w", err)
+	}
+	if q.upsertSlotStmt, err = db.PrepareContext(ctx, upsertSlot); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertSlot: %w", err)
 	}
 	if q.upsertWorkflowStmt, err = db.PrepareContext(ctx, upsertWorkflow); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertWorkflow: %w", err)
@@ -363,6 +393,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing advanceLoopMarkStmt: %w", cerr)
 		}
 	}
+	if q.anyQueuedStmt != nil {
+		if cerr := q.anyQueuedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing anyQueuedStmt: %w", cerr)
+		}
+	}
 	if q.cancelRunAttemptsStmt != nil {
 		if cerr := q.cancelRunAttemptsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing cancelRunAttemptsStmt: %w", cerr)
@@ -373,9 +408,24 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing cancelRunTasksStmt: %w", cerr)
 		}
 	}
+	if q.childRunsStmt != nil {
+		if cerr := q.childRunsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing childRunsStmt: %w", cerr)
+		}
+	}
 	if q.claimCandidatesStmt != nil {
 		if cerr := q.claimCandidatesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing claimCandidatesStmt: %w", cerr)
+		}
+	}
+	if q.countSlotRunningStmt != nil {
+		if cerr := q.countSlotRunningStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countSlotRunningStmt: %w", cerr)
+		}
+	}
+	if q.countSlotsStmt != nil {
+		if cerr := q.countSlotsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countSlotsStmt: %w", cerr)
 		}
 	}
 	if q.databaseNowStmt != nil {
@@ -406,6 +456,11 @@ func (q *Queries) Close() error {
 	if q.deleteScheduleStmt != nil {
 		if cerr := q.deleteScheduleStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteScheduleStmt: %w", cerr)
+		}
+	}
+	if q.deleteSlotStmt != nil {
+		if cerr := q.deleteSlotStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteSlotStmt: %w", cerr)
 		}
 	}
 	if q.dispatchLatenciesStmt != nil {
@@ -653,6 +708,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listSchedulesStmt: %w", cerr)
 		}
 	}
+	if q.listSlotsStmt != nil {
+		if cerr := q.listSlotsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listSlotsStmt: %w", cerr)
+		}
+	}
 	if q.listVersionsStmt != nil {
 		if cerr := q.listVersionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listVersionsStmt: %w", cerr)
@@ -686,6 +746,11 @@ func (q *Queries) Close() error {
 	if q.lockScheduleStmt != nil {
 		if cerr := q.lockScheduleStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing lockScheduleStmt: %w", cerr)
+		}
+	}
+	if q.lockSlotStmt != nil {
+		if cerr := q.lockSlotStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lockSlotStmt: %w", cerr)
 		}
 	}
 	if q.lockWorkerStmt != nil {
@@ -793,6 +858,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setRunDeadlineStmt: %w", cerr)
 		}
 	}
+	if q.setRunParentStmt != nil {
+		if cerr := q.setRunParentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setRunParentStmt: %w", cerr)
+		}
+	}
 	if q.setRunStateStmt != nil {
 		if cerr := q.setRunStateStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setRunStateStmt: %w", cerr)
@@ -823,6 +893,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setZoneStateStmt: %w", cerr)
 		}
 	}
+	if q.slotUsageStmt != nil {
+		if cerr := q.slotUsageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing slotUsageStmt: %w", cerr)
+		}
+	}
 	if q.startAttemptStmt != nil {
 		if cerr := q.startAttemptStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing startAttemptStmt: %w", cerr)
@@ -836,6 +911,11 @@ func (q *Queries) Close() error {
 	if q.upsertAlertChannelStmt != nil {
 		if cerr := q.upsertAlertChannelStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertAlertChannelStmt: %w", cerr)
+		}
+	}
+	if q.upsertSlotStmt != nil {
+		if cerr := q.upsertSlotStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertSlotStmt: %w", cerr)
 		}
 	}
 	if q.upsertWorkflowStmt != nil {
@@ -897,15 +977,20 @@ type Queries struct {
 	addRunProgressStmt        *sql.Stmt
 	addUpstreamFailureStmt    *sql.Stmt
 	advanceLoopMarkStmt       *sql.Stmt
+	anyQueuedStmt             *sql.Stmt
 	cancelRunAttemptsStmt     *sql.Stmt
 	cancelRunTasksStmt        *sql.Stmt
+	childRunsStmt             *sql.Stmt
 	claimCandidatesStmt       *sql.Stmt
+	countSlotRunningStmt      *sql.Stmt
+	countSlotsStmt            *sql.Stmt
 	databaseNowStmt           *sql.Stmt
 	deleteAlertStmt           *sql.Stmt
 	deleteAlertChannelStmt    *sql.Stmt
 	deleteRunDeadlineStmt     *sql.Stmt
 	deleteRunWaitStmt         *sql.Stmt
 	deleteScheduleStmt        *sql.Stmt
+	deleteSlotStmt            *sql.Stmt
 	dispatchLatenciesStmt     *sql.Stmt
 	drainZoneWorkersStmt      *sql.Stmt
 	dueRunDeadlinesStmt       *sql.Stmt
@@ -955,6 +1040,7 @@ type Queries struct {
 	listRunTasksStmt          *sql.Stmt
 	listRunsStmt              *sql.Stmt
 	listSchedulesStmt         *sql.Stmt
+	listSlotsStmt             *sql.Stmt
 	listVersionsStmt          *sql.Stmt
 	listWorkerAttemptsStmt    *sql.Stmt
 	listWorkersStmt           *sql.Stmt
@@ -962,6 +1048,7 @@ type Queries struct {
 	listWorkflowsStmt         *sql.Stmt
 	listZonesStmt             *sql.Stmt
 	lockScheduleStmt          *sql.Stmt
+	lockSlotStmt              *sql.Stmt
 	lockWorkerStmt            *sql.Stmt
 	markTaskRunningStmt       *sql.Stmt
 	markUpstreamFailedStmt    *sql.Stmt
@@ -983,15 +1070,18 @@ type Queries struct {
 	scheduleRecentRunsStmt    *sql.Stmt
 	setLatestVersionStmt      *sql.Stmt
 	setRunDeadlineStmt        *sql.Stmt
+	setRunParentStmt          *sql.Stmt
 	setRunStateStmt           *sql.Stmt
 	setScheduleFiringStmt     *sql.Stmt
 	setSchedulePausedStmt     *sql.Stmt
 	setWorkerStateStmt        *sql.Stmt
 	setZoneCordonStmt         *sql.Stmt
 	setZoneStateStmt          *sql.Stmt
+	slotUsageStmt             *sql.Stmt
 	startAttemptStmt          *sql.Stmt
 	updateScheduleSpecStmt    *sql.Stmt
 	upsertAlertChannelStmt    *sql.Stmt
+	upsertSlotStmt            *sql.Stmt
 	upsertWorkflowStmt        *sql.Stmt
 	wakeRetriesStmt           *sql.Stmt
 	workerUsageStmt           *sql.Stmt
@@ -1006,15 +1096,20 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		addRunProgressStmt:        q.addRunProgressStmt,
 		addUpstreamFailureStmt:    q.addUpstreamFailureStmt,
 		advanceLoopMarkStmt:       q.advanceLoopMarkStmt,
+		anyQueuedStmt:             q.anyQueuedStmt,
 		cancelRunAttemptsStmt:     q.cancelRunAttemptsStmt,
 		cancelRunTasksStmt:        q.cancelRunTasksStmt,
+		childRunsStmt:             q.childRunsStmt,
 		claimCandidatesStmt:       q.claimCandidatesStmt,
+		countSlotRunningStmt:      q.countSlotRunningStmt,
+		countSlotsStmt:            q.countSlotsStmt,
 		databaseNowStmt:           q.databaseNowStmt,
 		deleteAlertStmt:           q.deleteAlertStmt,
 		deleteAlertChannelStmt:    q.deleteAlertChannelStmt,
 		deleteRunDeadlineStmt:     q.deleteRunDeadlineStmt,
 		deleteRunWaitStmt:         q.deleteRunWaitStmt,
 		deleteScheduleStmt:        q.deleteScheduleStmt,
+		deleteSlotStmt:            q.deleteSlotStmt,
 		dispatchLatenciesStmt:     q.dispatchLatenciesStmt,
 		drainZoneWorkersStmt:      q.drainZoneWorkersStmt,
 		dueRunDeadlinesStmt:       q.dueRunDeadlinesStmt,
@@ -1064,6 +1159,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listRunTasksStmt:          q.listRunTasksStmt,
 		listRunsStmt:              q.listRunsStmt,
 		listSchedulesStmt:         q.listSchedulesStmt,
+		listSlotsStmt:             q.listSlotsStmt,
 		listVersionsStmt:          q.listVersionsStmt,
 		listWorkerAttemptsStmt:    q.listWorkerAttemptsStmt,
 		listWorkersStmt:           q.listWorkersStmt,
@@ -1071,6 +1167,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listWorkflowsStmt:         q.listWorkflowsStmt,
 		listZonesStmt:             q.listZonesStmt,
 		lockScheduleStmt:          q.lockScheduleStmt,
+		lockSlotStmt:              q.lockSlotStmt,
 		lockWorkerStmt:            q.lockWorkerStmt,
 		markTaskRunningStmt:       q.markTaskRunningStmt,
 		markUpstreamFailedStmt:    q.markUpstreamFailedStmt,
@@ -1092,15 +1189,18 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		scheduleRecentRunsStmt:    q.scheduleRecentRunsStmt,
 		setLatestVersionStmt:      q.setLatestVersionStmt,
 		setRunDeadlineStmt:        q.setRunDeadlineStmt,
+		setRunParentStmt:          q.setRunParentStmt,
 		setRunStateStmt:           q.setRunStateStmt,
 		setScheduleFiringStmt:     q.setScheduleFiringStmt,
 		setSchedulePausedStmt:     q.setSchedulePausedStmt,
 		setWorkerStateStmt:        q.setWorkerStateStmt,
 		setZoneCordonStmt:         q.setZoneCordonStmt,
 		setZoneStateStmt:          q.setZoneStateStmt,
+		slotUsageStmt:             q.slotUsageStmt,
 		startAttemptStmt:          q.startAttemptStmt,
 		updateScheduleSpecStmt:    q.updateScheduleSpecStmt,
 		upsertAlertChannelStmt:    q.upsertAlertChannelStmt,
+		upsertSlotStmt:            q.upsertSlotStmt,
 		upsertWorkflowStmt:        q.upsertWorkflowStmt,
 		wakeRetriesStmt:           q.wakeRetriesStmt,
 		workerUsageStmt:           q.workerUsageStmt,

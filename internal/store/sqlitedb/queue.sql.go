@@ -13,20 +13,22 @@ import (
 const claimCandidates = `-- name: ClaimCandidates :many
 
 SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
-       CAST(baton_now() - ready_at AS BIGINT) AS waited_ms
+       CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot
 FROM tasks
 WHERE state = 'queued' AND grp = ?1 AND NOT held
-  AND (zones_allow = '' OR instr(zones_allow, ',' || CAST(?2 AS TEXT) || ',') > 0)
-  AND instr(zones_deny, ',' || CAST(?2 AS TEXT) || ',') = 0
+  AND (slot = '' OR instr(CAST(?2 AS TEXT), ',' || slot || ',') > 0)
+  AND (zones_allow = '' OR instr(zones_allow, ',' || CAST(?3 AS TEXT) || ',') > 0)
+  AND instr(zones_deny, ',' || CAST(?3 AS TEXT) || ',') = 0
   AND (labels = '' OR NOT EXISTS (
         SELECT 1 FROM json_each(tasks.labels) AS need
-        WHERE json_extract(CAST(?3 AS TEXT), '$."' || need.key || '"') IS NOT need.value))
+        WHERE json_extract(CAST(?4 AS TEXT), '$."' || need.key || '"') IS NOT need.value))
 ORDER BY run_priority DESC, priority DESC, id
-LIMIT CAST(?4 AS BIGINT)
+LIMIT CAST(?5 AS BIGINT)
 `
 
 type ClaimCandidatesParams struct {
 	Group        string
+	OpenSlots    string
 	Zone         string
 	WorkerLabels string
 	Limit        int64
@@ -43,6 +45,7 @@ type ClaimCandidatesRow struct {
 	AvoidWorker string
 	AvoidZone   string
 	WaitedMs    int64
+	Slot        string
 }
 
 // Queries whose text differs between dialects. Each has a twin of the same
@@ -53,6 +56,7 @@ type ClaimCandidatesRow struct {
 func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams) ([]ClaimCandidatesRow, error) {
 	rows, err := q.query(ctx, q.claimCandidatesStmt, claimCandidates,
 		arg.Group,
+		arg.OpenSlots,
 		arg.Zone,
 		arg.WorkerLabels,
 		arg.Limit,
@@ -75,6 +79,7 @@ func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams
 			&i.AvoidWorker,
 			&i.AvoidZone,
 			&i.WaitedMs,
+			&i.Slot,
 		); err != nil {
 			return nil, err
 		}
@@ -119,7 +124,7 @@ func (q *Queries) DueRunDeadlines(ctx context.Context, lim int64) ([]int64, erro
 }
 
 const getRuns = `-- name: GetRuns :many
-SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id FROM runs WHERE id IN (/*SLICE:ids*/?)
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id, parent_run_id, parent_task_id FROM runs WHERE id IN (/*SLICE:ids*/?)
 `
 
 func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
@@ -161,6 +166,8 @@ func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.ScheduleID,
+			&i.ParentRunID,
+			&i.ParentTaskID,
 		); err != nil {
 			return nil, err
 		}
@@ -176,7 +183,7 @@ func (q *Queries) GetRuns(ctx context.Context, ids []int64) ([]Run, error) {
 }
 
 const getRunsByKeys = `-- name: GetRunsByKeys :many
-SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id FROM runs
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id, parent_run_id, parent_task_id FROM runs
 WHERE workflow_id = ?1 AND idempotency_key IN (/*SLICE:keys*/?)
   AND idempotency_key <> ''
 `
@@ -228,6 +235,8 @@ func (q *Queries) GetRunsByKeys(ctx context.Context, arg GetRunsByKeysParams) ([
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.ScheduleID,
+			&i.ParentRunID,
+			&i.ParentTaskID,
 		); err != nil {
 			return nil, err
 		}
@@ -243,7 +252,7 @@ func (q *Queries) GetRunsByKeys(ctx context.Context, arg GetRunsByKeysParams) ([
 }
 
 const getTasks = `-- name: GetTasks :many
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at FROM tasks WHERE id IN (/*SLICE:ids*/?)
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot FROM tasks WHERE id IN (/*SLICE:ids*/?)
 `
 
 func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
@@ -296,6 +305,7 @@ func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
 			&i.NeedsFailed,
 			&i.Checkpoint,
 			&i.CheckpointAt,
+			&i.Slot,
 		); err != nil {
 			return nil, err
 		}
@@ -355,6 +365,19 @@ func (q *Queries) LeaseAlerts(ctx context.Context, arg LeaseAlertsParams) ([]Ale
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockSlot = `-- name: LockSlot :one
+SELECT size FROM slots WHERE name = ?1
+`
+
+// A slot's size, its row locked until the claim commits so that claims
+// taking tasks of the slot count its running tasks one after the other.
+func (q *Queries) LockSlot(ctx context.Context, name string) (int64, error) {
+	row := q.queryRow(ctx, q.lockSlotStmt, lockSlot, name)
+	var size int64
+	err := row.Scan(&size)
+	return size, err
 }
 
 const lockWorker = `-- name: LockWorker :one

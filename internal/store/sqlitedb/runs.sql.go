@@ -43,7 +43,7 @@ SET tasks_left = tasks_left - CAST(?1 AS BIGINT),
     finished_at = CASE WHEN tasks_left - CAST(?1 AS BIGINT) > 0 OR state NOT IN ('queued', 'running', 'paused')
                        THEN finished_at ELSE baton_now() END
 WHERE id = ?3
-RETURNING id, state, tasks_left, tasks_failed, reason, workflow_id, version_id
+RETURNING id, state, tasks_left, tasks_failed, reason, workflow_id, version_id, parent_task_id
 `
 
 type AddRunProgressParams struct {
@@ -53,13 +53,14 @@ type AddRunProgressParams struct {
 }
 
 type AddRunProgressRow struct {
-	ID          int64
-	State       string
-	TasksLeft   int64
-	TasksFailed int64
-	Reason      string
-	WorkflowID  int64
-	VersionID   int64
+	ID           int64
+	State        string
+	TasksLeft    int64
+	TasksFailed  int64
+	Reason       string
+	WorkflowID   int64
+	VersionID    int64
+	ParentTaskID int64
 }
 
 // AddRunsProgress for one run (SQLite runs it in a loop): counts tasks
@@ -75,8 +76,59 @@ func (q *Queries) AddRunProgress(ctx context.Context, arg AddRunProgressParams) 
 		&i.Reason,
 		&i.WorkflowID,
 		&i.VersionID,
+		&i.ParentTaskID,
 	)
 	return i, err
+}
+
+const childRuns = `-- name: ChildRuns :many
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id, parent_run_id, parent_task_id FROM runs WHERE parent_run_id = ?1 ORDER BY id
+`
+
+// The sub-workflow runs that tasks of a run started, oldest first.
+func (q *Queries) ChildRuns(ctx context.Context, parentRunID int64) ([]Run, error) {
+	rows, err := q.query(ctx, q.childRunsStmt, childRuns, parentRunID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Run
+	for rows.Next() {
+		var i Run
+		if err := rows.Scan(
+			&i.ID,
+			&i.WorkflowID,
+			&i.Workflow,
+			&i.VersionID,
+			&i.Version,
+			&i.State,
+			&i.Reason,
+			&i.Params,
+			&i.IdempotencyKey,
+			&i.Priority,
+			&i.ScheduledAt,
+			&i.CreatedBy,
+			&i.TasksTotal,
+			&i.TasksLeft,
+			&i.TasksFailed,
+			&i.CreatedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.ScheduleID,
+			&i.ParentRunID,
+			&i.ParentTaskID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const deleteRunDeadline = `-- name: DeleteRunDeadline :exec
@@ -117,7 +169,7 @@ func (q *Queries) FinishRun(ctx context.Context, arg FinishRunParams) (int64, er
 }
 
 const getRun = `-- name: GetRun :one
-SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id FROM runs WHERE id = ?1
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id, parent_run_id, parent_task_id FROM runs WHERE id = ?1
 `
 
 func (q *Queries) GetRun(ctx context.Context, id int64) (Run, error) {
@@ -143,12 +195,14 @@ func (q *Queries) GetRun(ctx context.Context, id int64) (Run, error) {
 		&i.StartedAt,
 		&i.FinishedAt,
 		&i.ScheduleID,
+		&i.ParentRunID,
+		&i.ParentTaskID,
 	)
 	return i, err
 }
 
 const getRunByKey = `-- name: GetRunByKey :one
-SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id FROM runs
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id, parent_run_id, parent_task_id FROM runs
 WHERE workflow_id = ?1 AND idempotency_key = ?2
   AND idempotency_key <> ''
 `
@@ -183,6 +237,8 @@ func (q *Queries) GetRunByKey(ctx context.Context, arg GetRunByKeyParams) (Run, 
 		&i.StartedAt,
 		&i.FinishedAt,
 		&i.ScheduleID,
+		&i.ParentRunID,
+		&i.ParentTaskID,
 	)
 	return i, err
 }
@@ -194,7 +250,7 @@ VALUES (?1, ?2, ?3, ?4,
         ?5, ?6, ?7, ?8,
         ?9, ?10, ?11, ?11,
         baton_now(), CASE WHEN ?5 = 'running' THEN baton_now() ELSE 0 END, ?12)
-RETURNING id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id
+RETURNING id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id, parent_run_id, parent_task_id
 `
 
 type InsertRunParams struct {
@@ -248,6 +304,8 @@ func (q *Queries) InsertRun(ctx context.Context, arg InsertRunParams) (Run, erro
 		&i.StartedAt,
 		&i.FinishedAt,
 		&i.ScheduleID,
+		&i.ParentRunID,
+		&i.ParentTaskID,
 	)
 	return i, err
 }
@@ -267,7 +325,7 @@ func (q *Queries) InsertRunWait(ctx context.Context, arg InsertRunWaitParams) er
 }
 
 const listRuns = `-- name: ListRuns :many
-SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id FROM runs
+SELECT id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id, parent_run_id, parent_task_id FROM runs
 WHERE (CAST(?1 AS TEXT) = '' OR workflow = ?1)
   AND (CAST(?2 AS TEXT) = '' OR state = ?2)
   AND created_at >= CAST(?3 AS BIGINT)
@@ -323,6 +381,8 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.ScheduleID,
+			&i.ParentRunID,
+			&i.ParentTaskID,
 		); err != nil {
 			return nil, err
 		}
@@ -396,6 +456,23 @@ type SetRunDeadlineParams struct {
 // The run must end within timeout_ms from now.
 func (q *Queries) SetRunDeadline(ctx context.Context, arg SetRunDeadlineParams) error {
 	_, err := q.exec(ctx, q.setRunDeadlineStmt, setRunDeadline, arg.RunID, arg.TimeoutMs)
+	return err
+}
+
+const setRunParent = `-- name: SetRunParent :exec
+UPDATE runs SET parent_run_id = ?1, parent_task_id = ?2
+WHERE id = ?3
+`
+
+type SetRunParentParams struct {
+	ParentRunID  int64
+	ParentTaskID int64
+	ID           int64
+}
+
+// Links a sub-workflow's run to the task that started it.
+func (q *Queries) SetRunParent(ctx context.Context, arg SetRunParentParams) error {
+	_, err := q.exec(ctx, q.setRunParentStmt, setRunParent, arg.ParentRunID, arg.ParentTaskID, arg.ID)
 	return err
 }
 

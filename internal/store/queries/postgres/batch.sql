@@ -46,7 +46,7 @@ SET tasks_left = r.tasks_left - u.done,
 FROM (SELECT unnest(sqlc.arg(id)::bigint[]) AS id, unnest(sqlc.arg(done)::bigint[]) AS done,
              unnest(sqlc.arg(failed)::bigint[]) AS failed) AS u
 WHERE r.id = u.id
-RETURNING r.id, r.state, r.tasks_left, r.tasks_failed, r.reason, r.workflow_id, r.version_id;
+RETURNING r.id, r.state, r.tasks_left, r.tasks_failed, r.reason, r.workflow_id, r.version_id, r.parent_task_id;
 
 -- name: FinishRuns :many
 UPDATE runs r SET state = u.state, reason = u.reason, finished_at = baton_now()
@@ -58,9 +58,9 @@ RETURNING r.id;
 
 -- name: InsertTasks :exec
 INSERT INTO tasks (run_id, idx, name, state, grp, cu, priority, run_priority, needs_total,
-                   labels, zones_allow, zones_deny, ready_at, created_at)
+                   labels, zones_allow, zones_deny, slot, ready_at, created_at)
 SELECT u.run_id, u.idx, u.name, u.state, u.grp, u.cu, u.priority, u.run_priority, u.needs_total,
-       u.labels, u.zones_allow, u.zones_deny, baton_now(), baton_now()
+       u.labels, u.zones_allow, u.zones_deny, u.slot, baton_now(), baton_now()
 FROM (SELECT unnest(sqlc.arg(run_id)::bigint[]) AS run_id,
         unnest(sqlc.arg(idx)::bigint[]) AS idx,
         unnest(sqlc.arg(name)::text[]) AS name,
@@ -72,7 +72,8 @@ FROM (SELECT unnest(sqlc.arg(run_id)::bigint[]) AS run_id,
         unnest(sqlc.arg(needs_total)::bigint[]) AS needs_total,
         unnest(sqlc.arg(labels)::text[]) AS labels,
         unnest(sqlc.arg(zones_allow)::text[]) AS zones_allow,
-        unnest(sqlc.arg(zones_deny)::text[]) AS zones_deny) AS u;
+        unnest(sqlc.arg(zones_deny)::text[]) AS zones_deny,
+        unnest(sqlc.arg(slot)::text[]) AS slot) AS u;
 
 -- name: GetTasks :many
 SELECT * FROM tasks WHERE id = ANY(sqlc.arg(ids)::bigint[]);

@@ -6,9 +6,10 @@
 -- object) may run, in placement order, locked for this claim; rows another
 -- server is claiming are skipped, not waited for.
 SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
-       CAST(baton_now() - ready_at AS BIGINT) AS waited_ms
+       CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot
 FROM tasks
 WHERE state = 'queued' AND grp = sqlc.arg(grp) AND NOT held
+  AND (slot = '' OR strpos(sqlc.arg(open_slots)::text, ',' || slot || ',') > 0)
   AND (zones_allow = '' OR strpos(zones_allow, ',' || sqlc.arg(zone)::text || ',') > 0)
   AND strpos(zones_deny, ',' || sqlc.arg(zone)::text || ',') = 0
   AND (labels = '' OR labels::jsonb <@ CAST(sqlc.arg(worker_labels) AS TEXT)::jsonb)
@@ -49,3 +50,8 @@ UPDATE alert_outbox SET next_at = baton_now() + CAST(sqlc.arg(lease_ms) AS BIGIN
 WHERE id IN (SELECT id FROM alert_outbox WHERE state = 'pending' AND next_at <= baton_now()
              ORDER BY next_at LIMIT CAST(sqlc.arg(lim) AS BIGINT) FOR UPDATE SKIP LOCKED)
 RETURNING *;
+
+-- name: LockSlot :one
+-- A slot's size, its row locked until the claim commits so that claims
+-- taking tasks of the slot count its running tasks one after the other.
+SELECT size FROM slots WHERE name = sqlc.arg(name) FOR UPDATE;

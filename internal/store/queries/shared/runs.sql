@@ -45,7 +45,7 @@ SET tasks_left = tasks_left - CAST(sqlc.arg(done) AS BIGINT),
     finished_at = CASE WHEN tasks_left - CAST(sqlc.arg(done) AS BIGINT) > 0 OR state NOT IN ('queued', 'running', 'paused')
                        THEN finished_at ELSE baton_now() END
 WHERE id = sqlc.arg(id)
-RETURNING id, state, tasks_left, tasks_failed, reason, workflow_id, version_id;
+RETURNING id, state, tasks_left, tasks_failed, reason, workflow_id, version_id, parent_task_id;
 
 -- name: FinishRun :execrows
 UPDATE runs SET state = sqlc.arg(state), reason = sqlc.arg(reason), finished_at = baton_now()
@@ -89,3 +89,12 @@ RETURNING run_id;
 
 -- name: DeleteRunWait :exec
 DELETE FROM run_waits WHERE run_id = sqlc.arg(run_id);
+
+-- name: SetRunParent :exec
+-- Links a sub-workflow's run to the task that started it.
+UPDATE runs SET parent_run_id = sqlc.arg(parent_run_id), parent_task_id = sqlc.arg(parent_task_id)
+WHERE id = sqlc.arg(id);
+
+-- name: ChildRuns :many
+-- The sub-workflow runs that tasks of a run started, oldest first.
+SELECT * FROM runs WHERE parent_run_id = sqlc.arg(parent_run_id) ORDER BY id;

@@ -1,9 +1,9 @@
 -- name: InsertTask :exec
 INSERT INTO tasks (run_id, idx, name, state, grp, cu, priority, run_priority, needs_total,
-                   labels, zones_allow, zones_deny, ready_at, created_at)
+                   labels, zones_allow, zones_deny, slot, ready_at, created_at)
 VALUES (sqlc.arg(run_id), sqlc.arg(idx), sqlc.arg(name), sqlc.arg(state), sqlc.arg(grp),
         sqlc.arg(cu), sqlc.arg(priority), sqlc.arg(run_priority), sqlc.arg(needs_total),
-        sqlc.arg(labels), sqlc.arg(zones_allow), sqlc.arg(zones_deny), baton_now(), baton_now());
+        sqlc.arg(labels), sqlc.arg(zones_allow), sqlc.arg(zones_deny), sqlc.arg(slot), baton_now(), baton_now());
 
 -- name: GetTask :one
 SELECT * FROM tasks WHERE id = sqlc.arg(id);
@@ -103,3 +103,7 @@ WHERE id = (SELECT a.task_id FROM attempts a
             WHERE a.id = sqlc.arg(attempt_id) AND a.worker_id = sqlc.arg(worker_id)
               AND a.state IN ('dispatched', 'running'))
   AND attempt_id = sqlc.arg(attempt_id) AND state = 'running';
+
+-- name: AnyQueued :one
+-- Whether a task of a group waits to be claimed (1) or not (0).
+SELECT count(*) FROM (SELECT 1 FROM tasks WHERE state = 'queued' AND grp = sqlc.arg(grp) AND NOT held LIMIT 1) AS q;

@@ -6,9 +6,10 @@
 -- object) may run, in placement order. SQLite has one writer, so no row
 -- locks are needed.
 SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
-       CAST(baton_now() - ready_at AS BIGINT) AS waited_ms
+       CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot
 FROM tasks
 WHERE state = 'queued' AND grp = sqlc.arg(grp) AND NOT held
+  AND (slot = '' OR instr(CAST(sqlc.arg(open_slots) AS TEXT), ',' || slot || ',') > 0)
   AND (zones_allow = '' OR instr(zones_allow, ',' || CAST(sqlc.arg(zone) AS TEXT) || ',') > 0)
   AND instr(zones_deny, ',' || CAST(sqlc.arg(zone) AS TEXT) || ',') = 0
   AND (labels = '' OR NOT EXISTS (
@@ -60,3 +61,8 @@ UPDATE alert_outbox SET next_at = baton_now() + CAST(sqlc.arg(lease_ms) AS BIGIN
 WHERE id IN (SELECT id FROM alert_outbox WHERE state = 'pending' AND next_at <= baton_now()
              ORDER BY next_at LIMIT CAST(sqlc.arg(lim) AS BIGINT))
 RETURNING *;
+
+-- name: LockSlot :one
+-- A slot's size, its row locked until the claim commits so that claims
+-- taking tasks of the slot count its running tasks one after the other.
+SELECT size FROM slots WHERE name = sqlc.arg(name);

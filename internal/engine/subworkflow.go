@@ -1,0 +1,271 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/workflow"
+)
+
+// Sub-workflows. A task with `workflow: NAME` is queued in a group no
+// worker serves (workflow.SubWorkflowGroup); a server claims it like a
+// worker would, and in the same transaction its attempt starts running
+// and the child run starts, linked to the task (runs.parent_task_id).
+// The transaction that ends the child run ends that attempt too:
+// succeeded if the child succeeded, else failed, and the task's retry
+// policy applies as to any attempt. A later attempt of the task, or a
+// person's rerun of the parent, reruns the failed child from its failed
+// tasks instead of starting it over: what the child finished stays
+// finished. Cancelling or pausing the parent cancels or pauses its active
+// children (cancel.go, pause.go).
+
+// MaxSubWorkflowDepth bounds how deeply sub-workflows nest, so that a
+// workflow that runs itself fails instead of starting runs forever.
+const MaxSubWorkflowDepth = 10
+
+// subWorkflowActor starts and ends sub-workflow attempts.
+const subWorkflowActor = "server:subworkflows"
+
+// StartSubWorkflows starts the child runs of up to limit ready
+// sub-workflow tasks and returns how many it took.
+func (e *Engine) StartSubWorkflows(ctx context.Context, limit int) (int, error) {
+	var ready bool
+	err := e.store.Read(ctx, func(tx store.Tx) (err error) {
+		ready, err = tx.Tasks().AnyQueued(ctx, workflow.SubWorkflowGroup)
+		return err
+	})
+	if err != nil || !ready {
+		return 0, err
+	}
+	n := 0
+	err = e.inTx(ctx, subWorkflowActor, func(o *op) (err error) {
+		n, err = o.startSubWorkflows(limit)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("start sub-workflows: %w", err)
+	}
+	return n, nil
+}
+
+// subPick is a sub-workflow task chosen to start, with its child's
+// rendered parameters.
+type subPick struct {
+	pick
+	params map[string]string
+}
+
+func (o *op) startSubWorkflows(limit int) (int, error) {
+	open, err := o.openSlots()
+	if err != nil {
+		return 0, err
+	}
+	cands, err := o.Tasks().Candidates(o.ctx, store.CandidateFilter{Group: workflow.SubWorkflowGroup,
+		WorkerLabels: "{}", OpenSlots: open, Limit: int64(limit)})
+	if err != nil || len(cands) == 0 {
+		return 0, err
+	}
+	room, err := o.slotRoom(cands)
+	if err != nil {
+		return 0, err
+	}
+	runIDs := make([]int64, len(cands))
+	for i, c := range cands {
+		runIDs[i] = c.RunID
+	}
+	scopes, err := o.runScopes(runIDs)
+	if err != nil {
+		return 0, err
+	}
+	var picks []subPick
+	for _, c := range cands {
+		if c.Slot != "" && room[c.Slot] <= 0 {
+			continue
+		}
+		rs := scopes[c.RunID]
+		params, err := o.renderParams(rs, rs.plan.graph.Nodes[c.Idx], c.Attempts+1)
+		if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
+			if err != nil {
+				return 0, err
+			}
+			continue
+		}
+		if c.Slot != "" {
+			room[c.Slot]--
+		}
+		picks = append(picks, subPick{pick: pick{cand: c, asg: Assignment{Number: c.Attempts + 1, RunID: c.RunID,
+			TaskID: c.ID, Task: c.Name, Workflow: rs.run.Workflow}}, params: params})
+	}
+	plain := make([]pick, len(picks))
+	for i, p := range picks {
+		plain[i] = p.pick
+	}
+	asgs, err := o.dispatch(plain, scopes, store.Worker{})
+	if err != nil {
+		return 0, err
+	}
+	ids := make([]int64, len(asgs))
+	for i, a := range asgs {
+		ids[i] = a.AttemptID
+	}
+	if _, err := o.Attempts().StartMany(o.ctx, ids, ""); err != nil {
+		return 0, err
+	}
+	for i, a := range asgs {
+		if err := o.startChild(scopes[a.RunID], picks[i].cand, a.AttemptID, picks[i].params); err != nil {
+			return 0, err
+		}
+	}
+	return len(asgs), nil
+}
+
+// renderParams expands a sub-workflow task's params for attempt number.
+func (o *op) renderParams(rs *runScope, n workflow.Node, number int64) (map[string]string, error) {
+	scope, err := o.scope(rs, n, number)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(n.Params))
+	for k, v := range n.Params {
+		if out[k], err = workflow.Render(v, scope); err != nil {
+			return nil, &renderError{fmt.Errorf("params.%s: %w", k, err)}
+		}
+	}
+	return out, nil
+}
+
+// startChild starts the child run of a sub-workflow task's attempt, or
+// reruns from its failed tasks the child an earlier attempt left failed.
+// A child that cannot start fails the attempt.
+func (o *op) startChild(rs *runScope, c store.Candidate, attemptID int64, params map[string]string) error {
+	n := rs.plan.graph.Nodes[c.Idx]
+	depth, err := o.depth(rs.run)
+	if err != nil {
+		return err
+	}
+	if depth >= MaxSubWorkflowDepth {
+		return o.endSubAttempt(attemptID, store.AttemptFailed,
+			fmt.Sprintf("sub-workflows nest deeper than %d: does %s run itself?", MaxSubWorkflowDepth, n.Workflow), 0)
+	}
+	prev, err := o.lastChild(rs.run.ID, c.ID)
+	if err != nil {
+		return err
+	}
+	if prev.ID != 0 && prev.State != store.RunSucceeded {
+		if !store.RunTerminal(prev.State) {
+			return nil // still active: its end ends this attempt
+		}
+		if _, err := o.recoverRun(prev.ID, Recovery{Failed: true, Actor: o.actor}); err != nil {
+			return err
+		}
+		o.record(store.NewEvent{Kind: "task.subworkflow", RunID: rs.run.ID, TaskID: c.ID, Task: c.Name,
+			AttemptID: attemptID, Reason: fmt.Sprintf("run %d of %s runs again from its failed tasks", prev.ID, n.Workflow)})
+		return nil
+	}
+	started, err := o.startRuns([]StartRequest{{Workflow: n.Workflow, Params: params, Priority: rs.run.Priority,
+		IdempotencyKey: "subworkflow/" + strconv.FormatInt(attemptID, 10),
+		Actor:          fmt.Sprintf("run:%d/%s", rs.run.ID, c.Name)}})
+	var inv *InvalidError
+	if errors.As(err, &inv) || errors.Is(err, ErrNotFound) {
+		return o.endSubAttempt(attemptID, store.AttemptFailed, "sub-workflow: "+err.Error(), 0)
+	}
+	if err != nil {
+		return err
+	}
+	child := started[0].Run
+	if err := o.Runs().SetParent(o.ctx, child.ID, rs.run.ID, c.ID); err != nil {
+		return err
+	}
+	if err := o.limitChild(child, n.Timeout); err != nil {
+		return err
+	}
+	o.record(store.NewEvent{Kind: "task.subworkflow", RunID: rs.run.ID, TaskID: c.ID, Task: c.Name,
+		AttemptID: attemptID, Reason: fmt.Sprintf("started run %d of %s", child.ID, n.Workflow)})
+	return nil
+}
+
+// limitChild gives a child run its task's timeout as deadline, unless
+// the child's own timeout is sooner.
+func (o *op) limitChild(child store.Run, timeout time.Duration) error {
+	if timeout <= 0 {
+		return nil
+	}
+	p, err := o.plan(child.VersionID)
+	if err != nil {
+		return err
+	}
+	if own := time.Duration(p.def.Timeout); own > 0 && own <= timeout {
+		return nil
+	}
+	return o.Runs().SetDeadline(o.ctx, child.ID, timeout.Milliseconds())
+}
+
+// depth counts the sub-workflow tasks above run.
+func (o *op) depth(run store.Run) (int, error) {
+	d := 0
+	for run.ParentRunID != 0 && d < MaxSubWorkflowDepth {
+		var err error
+		if run, err = o.Runs().Get(o.ctx, run.ParentRunID); err != nil {
+			return 0, err
+		}
+		d++
+	}
+	return d, nil
+}
+
+// lastChild returns the latest child run a task started; ID 0 if none.
+func (o *op) lastChild(runID, taskID int64) (store.Run, error) {
+	children, err := o.Runs().Children(o.ctx, runID)
+	if err != nil {
+		return store.Run{}, err
+	}
+	var last store.Run
+	for _, r := range children {
+		if r.ParentTaskID == taskID {
+			last = r
+		}
+	}
+	return last, nil
+}
+
+// childEnded ends the attempt of the sub-workflow task that started a
+// run that just ended in state (nothing if the task moved on meanwhile:
+// cancelled, say).
+func (o *op) childEnded(parentTaskID, runID int64, state, reason string) error {
+	if parentTaskID == 0 {
+		return nil
+	}
+	task, err := o.Tasks().Get(o.ctx, parentTaskID)
+	if err != nil {
+		return err
+	}
+	if task.State != store.TaskRunning || task.AttemptID == 0 {
+		return nil
+	}
+	if state == store.RunSucceeded {
+		return o.endSubAttempt(task.AttemptID, store.AttemptSucceeded, "", runID)
+	}
+	return o.endSubAttempt(task.AttemptID, store.AttemptFailed,
+		fmt.Sprintf("sub-workflow run %d %s: %s", runID, state, reason), runID)
+}
+
+// endSubAttempt ends a sub-workflow attempt and settles its task; the
+// child run's ID, when there is one, is the task's output run_id.
+func (o *op) endSubAttempt(attemptID int64, state, reason string, childID int64) error {
+	ended, err := o.Attempts().FinishMany(o.ctx, "", []store.AttemptFinish{{ID: attemptID, State: state, Reason: reason}})
+	if err != nil || len(ended) == 0 {
+		return err
+	}
+	a := ended[0]
+	o.record(store.NewEvent{Kind: "attempt." + a.State, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
+		AttemptID: a.ID, OldState: store.AttemptRunning, NewState: a.State, Reason: reason})
+	outputs := map[int64]map[string]string{}
+	if childID != 0 {
+		outputs[a.ID] = map[string]string{"run_id": strconv.FormatInt(childID, 10)}
+	}
+	return o.settle(ended, outputs)
+}

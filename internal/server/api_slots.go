@@ -1,0 +1,70 @@
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/store"
+)
+
+type slotsOutput struct{ Body []client.Slot }
+
+type setSlotInput struct {
+	ActorHeader
+	Name string `path:"name"`
+	Body client.Slot
+}
+
+type slotOutput struct{ Body client.Slot }
+
+type deleteSlotInput struct {
+	ActorHeader
+	Name string `path:"name"`
+}
+
+func (s *Server) registerSlots(api huma.API) {
+	huma.Register(api, huma.Operation{
+		OperationID: "list-slots", Method: http.MethodGet, Path: "/api/v1/slots",
+		Summary: "Concurrency slots with their running and queued tasks", Tags: []string{"slots"},
+	}, func(ctx context.Context, _ *struct{}) (*slotsOutput, error) {
+		slots, err := s.engine.Slots(ctx)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		out := make([]client.Slot, len(slots))
+		for i, sl := range slots {
+			out[i] = client.Slot{Name: sl.Name, Size: sl.Size, Description: sl.Description, Running: sl.Running,
+				Queued: sl.Queued, UpdatedAt: ms(sl.UpdatedAt)}
+		}
+		return &slotsOutput{Body: out}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "set-slot", Method: http.MethodPut, Path: "/api/v1/slots/{name}",
+		Summary: "Create a slot or change its size", Tags: []string{"slots"},
+		Description: "Tasks naming the slot (`slot:` in a workflow) run only while fewer than size of them run, " +
+			"across workflows. A smaller size stops no running task.",
+	}, func(ctx context.Context, in *setSlotInput) (*slotOutput, error) {
+		sl, err := s.engine.SetSlot(ctx, store.Slot{Name: in.Name, Size: in.Body.Size,
+			Description: in.Body.Description}, in.actor())
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &slotOutput{Body: client.Slot{Name: sl.Name, Size: sl.Size, Description: sl.Description,
+			UpdatedAt: ms(sl.UpdatedAt)}}, nil
+	})
+
+	huma.Register(api, huma.Operation{
+		OperationID: "delete-slot", Method: http.MethodDelete, Path: "/api/v1/slots/{name}",
+		Summary: "Delete a slot", Tags: []string{"slots"}, DefaultStatus: http.StatusNoContent,
+		Description: "Its queued tasks wait until a slot of that name exists again; running ones finish.",
+	}, func(ctx context.Context, in *deleteSlotInput) (*struct{}, error) {
+		if err := s.engine.DeleteSlot(ctx, in.Name, in.actor()); err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return nil, nil
+	})
+}
