@@ -155,6 +155,16 @@ func (o *op) startChild(rs *runScope, c store.Candidate, attemptID int64, params
 	if err != nil {
 		return err
 	}
+	if prev.State == store.RunSucceeded {
+		// A person may have rerun the failed child by itself: if it
+		// succeeded since the task's last attempt ended, it is adopted.
+		if later, err := o.endedSince(prev, c); err != nil || later {
+			if err != nil {
+				return err
+			}
+			return o.endSubAttempt(attemptID, store.AttemptSucceeded, "", prev.ID)
+		}
+	}
 	if prev.ID != 0 && prev.State != store.RunSucceeded {
 		if !store.RunTerminal(prev.State) {
 			return nil // still active: its end ends this attempt
@@ -186,6 +196,21 @@ func (o *op) startChild(rs *runScope, c store.Candidate, attemptID int64, params
 	o.record(store.NewEvent{Kind: "task.subworkflow", RunID: rs.run.ID, TaskID: c.ID, Task: c.Name,
 		AttemptID: attemptID, Reason: fmt.Sprintf("started run %d of %s", child.ID, n.Workflow)})
 	return nil
+}
+
+// endedSince says whether a child run ended after the previous attempt
+// of task c.
+func (o *op) endedSince(child store.Run, c store.Candidate) (bool, error) {
+	as, err := o.Attempts().ListRun(o.ctx, c.RunID)
+	if err != nil {
+		return false, err
+	}
+	for _, a := range as {
+		if a.TaskID == c.ID && a.Number == c.Attempts {
+			return child.FinishedAt > a.FinishedAt, nil
+		}
+	}
+	return false, nil
 }
 
 // limitChild gives a child run its task's timeout as deadline, unless

@@ -202,3 +202,42 @@ func TestSubWorkflowErrorsFailTheTask(t *testing.T) {
 		}
 	})
 }
+
+// A child a person reran by itself after it failed is adopted when the
+// parent is rerun: it is not started again.
+func TestSubWorkflowAdoptsAChildRerunByHand(t *testing.T) {
+	eachStore(t, engine.Config{}, func(t *testing.T, x *env) {
+		x.apply(childWorkflow)
+		x.apply(parentWorkflow)
+		run := x.start("parent", nil)
+		w := x.worker("a", 10)
+		x.playAll(w, "load")
+		child := x.child()
+		if _, err := x.e.RecoverRun(x.ctx, child.ID, engine.Recovery{Failed: true, Actor: "user:test"}); err != nil {
+			t.Fatal(err)
+		}
+		x.playAll(w)
+		if r := x.run(run.ID); r.State != store.RunFailed {
+			t.Fatalf("parent %s after its child was rerun alone, want still failed", r.State)
+		}
+		if _, err := x.e.RecoverRun(x.ctx, run.ID, engine.Recovery{Failed: true, Actor: "user:test"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := names(x.playAll(w)); !slices.Equal(got, []string{"report"}) {
+			t.Errorf("after the parent's rerun ran %v, want only report", got)
+		}
+		if r := x.run(run.ID); r.State != store.RunSucceeded || x.child().ID != child.ID {
+			t.Errorf("parent %s, child %d; want succeeded with the same child %d", r.State, x.child().ID, child.ID)
+		}
+		// --from the sub-workflow task asks for it again: a new child.
+		if _, err := x.e.RecoverRun(x.ctx, run.ID, engine.Recovery{From: "nightly", Actor: "user:test"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := names(x.playAll(w)); !slices.Equal(got, []string{"extract", "load", "report"}) {
+			t.Errorf("after a rerun from nightly ran %v, want a new child's tasks and report", got)
+		}
+		if got := x.runStates("child"); got[store.RunSucceeded] != 2 {
+			t.Errorf("child runs %v, want 2 succeeded", got)
+		}
+	})
+}
