@@ -50,6 +50,10 @@ bench: build ## Measure throughput, latency, scale and failover on PostgreSQL an
 	./$(BIN) bench --json bench.json
 	$(GO) test -run '^$$' -bench Lifecycle -benchtime 2s ./internal/engine/
 
+.PHONY: chaos
+chaos: build ## Run every failover scenario of scenarios/ at full length (about 6 minutes; see docs/chaos.md)
+	./$(BIN) chaos run scenarios/*.yaml
+
 .PHONY: clean
 clean: ## Remove build output and the dev data directory
 	rm -rf bin .baton

@@ -37,6 +37,7 @@ func newRoot() *cobra.Command {
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
 	root.AddCommand(newServerCmd(g), newWorkerCmd(g), newDevCmd(g), newMigrateCmd(g), newShimCmd(), newBenchCmd(g))
 	root.AddCommand(clientCommands(g)...)
+	root.AddCommand(newChaosCmd(g))
 	return root
 }
 

@@ -51,6 +51,12 @@ type Config struct {
 	// Servers is how many servers to start (default 1).
 	Servers int
 	Timing  Timing
+	// MaxLost is the servers' max_lost (0: Baton's default).
+	MaxLost int
+	// DatabaseLinks puts a Link between each server and the database, so
+	// that servers can be partitioned from it or slowed down (DSN must be
+	// a postgres:// URL then).
+	DatabaseLinks bool
 }
 
 // Cluster is a running set of servers and workers. Its methods are safe
@@ -70,6 +76,9 @@ type Cluster struct {
 type Server struct {
 	*Process
 	Addr string
+	// DBLink is the server's link to the database, with
+	// Config.DatabaseLinks.
+	DBLink *Link
 }
 
 // URL is the server's base URL.
@@ -123,12 +132,24 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	for i := range cfg.Servers {
 		addr, err := freeAddr()
 		if err != nil {
+			c.Close()
 			return nil, err
 		}
 		name := fmt.Sprintf("server-%d", i+1)
-		args := append([]string{"server", "--database", cfg.DSN, "--addr", addr, "--log-format", "json"},
+		dsn, dbLink := cfg.DSN, (*Link)(nil)
+		if cfg.DatabaseLinks {
+			if dsn, dbLink, err = c.databaseLink(name, cfg.DSN); err != nil {
+				c.Close()
+				return nil, err
+			}
+		}
+		args := append([]string{"server", "--database", dsn, "--addr", addr, "--log-format", "json"},
 			cfg.Timing.flags()...)
-		s := &Server{Process: newProcess(name, cfg.Binary, filepath.Join(cfg.Dir, name+".log"), args, nil), Addr: addr}
+		if cfg.MaxLost > 0 {
+			args = append(args, "--max-lost", strconv.Itoa(cfg.MaxLost))
+		}
+		s := &Server{Process: newProcess(name, cfg.Binary, filepath.Join(cfg.Dir, name+".log"), args, nil), Addr: addr,
+			DBLink: dbLink}
 		c.servers = append(c.servers, s)
 		urls = append(urls, s.URL())
 	}
@@ -280,7 +301,40 @@ func (c *Cluster) Close() {
 	for _, s := range c.servers {
 		_ = s.Thaw()
 		_ = s.Kill()
+		if s.DBLink != nil {
+			s.DBLink.close()
+		}
 	}
+}
+
+// StartServer starts a server process that exited, on its address, and
+// waits until it answers /readyz.
+func (c *Cluster) StartServer(ctx context.Context, s *Server) error {
+	if err := s.Start(); err != nil {
+		return err
+	}
+	return c.WaitReady(ctx, s)
+}
+
+// ZoneWorkers returns the workers added in a zone.
+func (c *Cluster) ZoneWorkers(zone string) []*Worker {
+	var out []*Worker
+	for _, w := range c.Workers() {
+		if w.Spec.Zone == zone {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// Worker returns the worker added under a name, or nil.
+func (c *Cluster) Worker(name string) *Worker {
+	for _, w := range c.Workers() {
+		if w.Name == name {
+			return w
+		}
+	}
+	return nil
 }
 
 // poll calls cond every interval until it holds, fails, or ctx ends.

@@ -1,6 +1,7 @@
 // Package chaos runs Baton clusters as real processes on loopback and
-// injects faults into them, so that tests (and, later, users' scenarios)
-// check the contract of DESIGN.md section 1 against the real thing.
+// injects faults into them, so that tests and users' failover scenarios
+// (`baton chaos run`, docs/chaos.md) check the contract of DESIGN.md
+// section 1 against the real thing.
 //
 // A Cluster is N `baton server` processes sharing one PostgreSQL database
 // and any number of `baton worker` processes in zones. Each worker talks to
@@ -22,4 +23,16 @@
 // which ReadWitness turns into the spans each attempt really ran, so that
 // two attempts of one task running at once are visible however the
 // servers saw it.
+//
+// A Scenario (scenario.go; read and checked whole by LoadScenario,
+// scenario_parse.go and fault_parse.go) describes a cluster, a workload,
+// a fault timeline and expectations. Run (runner.go) carries it out:
+//
+//	load + check the file ──▶ database (throwaway, given, or private)
+//	  ──▶ servers, alert webhook, workers ──▶ apply workflows, each task
+//	      wrapped to write the witness (workload.go)
+//	  ──▶ timeline: runs started at their rates, faults at their times
+//	      or conditions (faults.go) ──▶ restore ──▶ pause schedules
+//	  ──▶ settle (every run ended) ──▶ gather evidence (evidence.go)
+//	  ──▶ checks (checks.go, checks_time.go) ──▶ Report (report.go)
 package chaos

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/rs/zerolog"
@@ -22,6 +23,7 @@ type Link struct {
 	mu          sync.Mutex
 	proxy       *toxiproxy.Proxy
 	partitioned bool
+	slowed      bool
 }
 
 // proxies owns the toxiproxy server the links hang off.
@@ -80,6 +82,43 @@ func (l *Link) Heal() error {
 	l.partitioned = false
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("heal %s: %w", l.Name, err)
+	}
+	return nil
+}
+
+// Slow delays every byte by latency (plus up to jitter either way), in
+// each direction, until Unslow.
+func (l *Link) Slow(latency, jitter time.Duration) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.slowed {
+		return nil
+	}
+	for _, dir := range []string{"upstream", "downstream"} {
+		spec := fmt.Sprintf(`{"name":"latency-%s","type":"latency","stream":%q,"attributes":{"latency":%d,"jitter":%d}}`,
+			dir, dir, latency.Milliseconds(), jitter.Milliseconds())
+		if _, err := l.proxy.Toxics.AddToxicJson(strings.NewReader(spec)); err != nil {
+			return fmt.Errorf("slow %s: %w", l.Name, err)
+		}
+	}
+	l.slowed = true
+	return nil
+}
+
+// Unslow removes the delay of Slow.
+func (l *Link) Unslow() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.slowed {
+		return nil
+	}
+	var errs []error
+	for _, dir := range []string{"upstream", "downstream"} {
+		errs = append(errs, l.proxy.Toxics.RemoveToxic(context.Background(), "latency-"+dir))
+	}
+	l.slowed = false
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("unslow %s: %w", l.Name, err)
 	}
 	return nil
 }

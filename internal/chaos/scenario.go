@@ -1,0 +1,314 @@
+package chaos
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/baton-sched/baton/internal/workflow"
+)
+
+// Scenario is a failover scenario: a cluster to start, the work to give
+// it, the faults to inject on a timeline and what must hold afterwards.
+// LoadScenario reads one from YAML (see docs/chaos.md) and checks it
+// whole before anything starts.
+type Scenario struct {
+	// Name is the scenario's name (default: the file name without .yaml).
+	Name        string
+	Description string
+	// File is the path the scenario was read from.
+	File string
+	// Short is true when the file's `short:` block was applied.
+	Short    bool
+	Cluster  ClusterSpec
+	Database DatabaseSpec
+	// WitnessTick is how often a running task appends a tick line to the
+	// witness file (default 250ms).
+	WitnessTick time.Duration
+	Workload    []Load
+	Faults      []Fault
+	// Duration is the length of the timeline: schedules fire until then
+	// and the cluster is restored after it. Zero: until the last fault and
+	// the last run start are done.
+	Duration time.Duration
+	// Settle is how long after the timeline every run has to end.
+	Settle time.Duration
+	Expect Expect
+}
+
+// ClusterSpec is the topology and timing of the cluster.
+type ClusterSpec struct {
+	Servers int
+	Timing  Timing
+	// MaxLost is the servers' max_lost (0: Baton's default).
+	MaxLost int
+	Zones   []ZoneSpec
+}
+
+// ZoneSpec is a zone and its identical workers.
+type ZoneSpec struct {
+	Name     string
+	Workers  int
+	Capacity float64
+	Group    string
+	Labels   map[string]string
+}
+
+// WorkerNames are the names of the zone's workers: the zone's name and
+// 1, 2, ... ("a1", "a2"), with a dash when the zone's name ends in a
+// digit ("eu-1-1").
+func (z ZoneSpec) WorkerNames() []string {
+	sep := ""
+	if z.Name != "" && z.Name[len(z.Name)-1] >= '0' && z.Name[len(z.Name)-1] <= '9' {
+		sep = "-"
+	}
+	names := make([]string, z.Workers)
+	for i := range names {
+		names[i] = fmt.Sprintf("%s%s%d", z.Name, sep, i+1)
+	}
+	return names
+}
+
+// DatabaseSpec says where the servers' PostgreSQL database comes from:
+// DSN as given (kept afterwards), or a throwaway database created on
+// Admin and dropped afterwards, or a private PostgreSQL server the
+// harness starts (needed to restart it).
+type DatabaseSpec struct {
+	DSN     string
+	Admin   string
+	Private bool
+}
+
+// Load is one item of the workload: runs of a workflow to start.
+type Load struct {
+	// Workflow is the file as written in the scenario; Path is where it
+	// is, Definition what it holds (Name is the workflow's name).
+	Workflow   string
+	Path       string
+	Definition *workflow.Definition
+	// Runs is how many runs to start (0: only apply the workflow, e.g. for
+	// its schedules).
+	Runs int
+	// Rate is runs started per second (0: all at once).
+	Rate float64
+	// At is when the first run starts, from the start of the timeline.
+	At       time.Duration
+	Priority int64
+	Params   map[string]string
+	Line     int
+}
+
+// FaultKind is what a fault does.
+type FaultKind string
+
+// The fault kinds.
+const (
+	FaultKill      FaultKind = "kill"      // SIGKILL
+	FaultStop      FaultKind = "stop"      // SIGSTOP
+	FaultCont      FaultKind = "cont"      // SIGCONT
+	FaultRestart   FaultKind = "restart"   // stop (SIGTERM or SIGKILL) and start again
+	FaultPartition FaultKind = "partition" // no byte through the target's links
+	FaultLatency   FaultKind = "latency"   // delay on the target's links
+)
+
+// FaultKinds lists every kind, in the order docs and errors give them.
+var FaultKinds = []FaultKind{FaultKill, FaultStop, FaultCont, FaultRestart, FaultPartition, FaultLatency}
+
+// TargetKind is what a target names.
+type TargetKind string
+
+// The target kinds.
+const (
+	TargetWorker   TargetKind = "worker"   // one worker by name
+	TargetZone     TargetKind = "zone"     // every worker of a zone
+	TargetWorkers  TargetKind = "workers"  // every worker
+	TargetServer   TargetKind = "server"   // one server by number, from 1
+	TargetServers  TargetKind = "servers"  // every server
+	TargetDatabase TargetKind = "database" // the links of every server to the database
+	TargetPostgres TargetKind = "postgres" // the private PostgreSQL server
+)
+
+// Target is one thing a fault hits, as written: "worker a1", "zone b",
+// "server 2", "workers", "servers", "database", "postgres".
+type Target struct {
+	Kind TargetKind
+	Name string // worker or zone name, server number
+}
+
+func (t Target) String() string {
+	if t.Name == "" {
+		return string(t.Kind)
+	}
+	return string(t.Kind) + " " + t.Name
+}
+
+// Fault is one entry of the fault timeline.
+type Fault struct {
+	Index   int // in the scenario's faults list
+	Line    int
+	Kind    FaultKind
+	Targets []Target
+	// At is when the fault starts, from the start of the timeline; When,
+	// if set, is the condition that starts it (not before At).
+	At   time.Duration
+	When *Trigger
+	// For is how long the fault lasts before it is undone: a killed
+	// process is started again, a stopped one continued, a partition
+	// healed, latency removed. Zero: not undone (kill, stop).
+	For time.Duration
+	// Down is how long a restarted process stays down.
+	Down time.Duration
+	// Signal is how restart stops a process: "term" (graceful, the
+	// default) or "kill".
+	Signal string
+	// Reset makes a partition reset connections instead of dropping
+	// their packets.
+	Reset bool
+	// Latency and Jitter are the delay a latency fault adds to each
+	// direction of its links.
+	Latency, Jitter time.Duration
+	// Rolling applies the fault to the processes (or links) of its
+	// targets one after another, each undone before the next, instead of
+	// all at once.
+	Rolling bool
+	// Repeat is how many times the fault is applied in all (default 1);
+	// Gap is the pause after each application (and between the steps of
+	// a rolling fault).
+	Repeat int
+	Gap    time.Duration
+}
+
+func (f Fault) String() string {
+	ts := make([]string, len(f.Targets))
+	for i, t := range f.Targets {
+		ts[i] = t.String()
+	}
+	return fmt.Sprintf("faults[%d] %s %s", f.Index, f.Kind, strings.Join(ts, ", "))
+}
+
+// Trigger starts a fault when the workload reaches a point: when at least
+// Count (or Percent of the workload's runs) runs have started or
+// finished, or at least Count attempts run at once (on the workers of On,
+// when set).
+type Trigger struct {
+	// What is "started", "finished" or "running".
+	What    string
+	Count   int
+	Percent float64 // 0 < Percent <= 100, for started and finished
+	On      *Target // a worker, a zone or the workers, for running
+}
+
+func (t Trigger) String() string {
+	if t.Percent > 0 {
+		return fmt.Sprintf("%s %g%%", t.What, t.Percent)
+	}
+	if t.On != nil {
+		return fmt.Sprintf("%s %d on %s", t.What, t.Count, t.On)
+	}
+	return fmt.Sprintf("%s %d", t.What, t.Count)
+}
+
+// Covers reports whether a worker of that name and zone is one the
+// trigger counts.
+func (t Trigger) Covers(name, zone string) bool {
+	switch {
+	case t.On == nil || t.On.Kind == TargetWorkers:
+		return true
+	case t.On.Kind == TargetZone:
+		return zone == t.On.Name
+	}
+	return name == t.On.Name
+}
+
+// Expect is what must hold once the workload settled. The contract
+// checks (finished stays finished, one live attempt, rerunnable: false,
+// exactly-once ticks, no alert missing) always run; these fields set
+// their bounds and add checks of their own.
+type Expect struct {
+	// Runs is the state every run must end in, by workflow name; "*" is
+	// every other workflow. A state is succeeded, failed, cancelled or
+	// terminal (any of the three).
+	Runs map[string]string
+	// MaxOverlap is how long two attempts of a task may both be seen
+	// running (default 0).
+	MaxOverlap time.Duration
+	// Failover bounds the time from a lost attempt's loss to its task's
+	// next attempt running; zero fields are not checked.
+	Failover FailoverBound
+	// Events are counts of event kinds the log must hold.
+	Events []EventCount
+	// Alerts are the event kinds the harness's alert channel subscribes
+	// to; every such event must be delivered.
+	Alerts []string
+	// PriorityOrder checks that no run started while a run of higher
+	// priority created before it still waited.
+	PriorityOrder bool
+	// EndedOnce checks that no task ran to its end twice, even when the
+	// first attempt's result never reached the servers (as it may not
+	// when its worker is cut off or killed right after the task ended).
+	EndedOnce bool
+}
+
+// FailoverBound bounds failover times.
+type FailoverBound struct {
+	P50, P99, Max time.Duration
+	// Min is how many failovers must have been measured (so that a fault
+	// that hit nothing fails the scenario).
+	Min int
+}
+
+// EventCount is a bound on the number of events of a kind.
+type EventCount struct {
+	Kind string
+	Op   string // ==, >=, <=, >, <
+	N    int
+	Line int
+}
+
+// Holds reports whether n events satisfy the bound.
+func (e EventCount) Holds(n int) bool {
+	switch e.Op {
+	case ">=":
+		return n >= e.N
+	case "<=":
+		return n <= e.N
+	case ">":
+		return n > e.N
+	case "<":
+		return n < e.N
+	}
+	return n == e.N
+}
+
+func (e EventCount) String() string { return fmt.Sprintf("%s %s %d", e.Kind, e.Op, e.N) }
+
+// DefaultAlerts are the event kinds the harness subscribes to when the
+// scenario does not say.
+var DefaultAlerts = []string{"alert.task_lost", "worker.lost", "zone.down", "zone.up", "run.failed"}
+
+// Defaults of a scenario.
+const (
+	defaultWitnessTick = 250 * time.Millisecond
+	defaultSettle      = 2 * time.Minute
+	defaultCapacity    = 4
+)
+
+// RunTotal is the number of runs the workload starts.
+func (s *Scenario) RunTotal() int {
+	n := 0
+	for _, l := range s.Workload {
+		n += l.Runs
+	}
+	return n
+}
+
+// WorkerSpecs lists the workers of the cluster, zone by zone.
+func (s *Scenario) WorkerSpecs() []WorkerSpec {
+	var out []WorkerSpec
+	for _, z := range s.Cluster.Zones {
+		for _, name := range z.WorkerNames() {
+			out = append(out, WorkerSpec{Name: name, Zone: z.Name, Group: z.Group, Capacity: z.Capacity, Labels: z.Labels})
+		}
+	}
+	return out
+}
