@@ -214,7 +214,9 @@ func TestAgentKillsSupersededAttempt(t *testing.T) {
 			x := newAgentTest(t, nil)
 			gate := make(chan struct{}) // the start report is answered once the task runs
 			x.fake.set(func(f *fakeServer) { f.reportGate = gate })
-			x.fake.enqueue(x.assignment(101, `sleep 60 & echo $$ $! > "$TESTDIR/101.pids"; echo started; wait`))
+			// It writes output on and on, so that a log upload follows the
+			// script's change whenever that comes.
+			x.fake.enqueue(x.assignment(101, `sleep 60 & echo $$ $! > "$TESTDIR/101.pids"; while :; do echo tick; sleep 0.1; done`))
 			pids := readPIDs(t, filepath.Join(x.dir, "101.pids"), 2)
 			x.fake.set(tt.script)
 			close(gate)
