@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,22 +12,12 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/baton-sched/baton/internal/engine"
 )
 
 // Alert is one alert a channel received: the JSON body Baton posts.
-type Alert struct {
-	AlertID  string `json:"alert_id"`
-	Channel  string `json:"channel"`
-	AtMS     int64  `json:"at_ms"`
-	Kind     string `json:"kind"`
-	RunID    int64  `json:"run_id,omitempty"`
-	Task     string `json:"task,omitempty"`
-	WorkerID string `json:"worker_id,omitempty"`
-	Zone     string `json:"zone,omitempty"`
-	OldState string `json:"old_state,omitempty"`
-	NewState string `json:"new_state,omitempty"`
-	Reason   string `json:"reason,omitempty"`
-}
+type Alert = engine.AlertPayload
 
 // AlertSink is a webhook on loopback that records every alert posted to
 // it, once per alert ID (deliveries are at least once).
@@ -77,7 +68,7 @@ func (s *AlertSink) Alerts() []Alert {
 	for _, a := range s.alerts {
 		out = append(out, a)
 	}
-	slices.SortFunc(out, func(a, b Alert) int { return int(a.AtMS - b.AtMS) })
+	slices.SortFunc(out, func(a, b Alert) int { return cmp.Compare(a.At, b.At) })
 	return out
 }
 

@@ -138,7 +138,7 @@ var eventPattern = regexp.MustCompile(`^(\*|[a-z_]+\.\*|[a-z_]+\.[a-z_]+)$`)
 // SetAlertChannel creates or replaces a channel.
 func (e *Engine) SetAlertChannel(ctx context.Context, c store.AlertChannel, actor string) (store.AlertChannel, error) {
 	var errs []string
-	if !validChannelName(c.Name) {
+	if !validObjectName(c.Name) {
 		errs = append(errs, fmt.Sprintf("name: %q: use lowercase letters, digits, _ and -", c.Name))
 	}
 	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -193,6 +193,8 @@ func (s *alertSubs) expire() {
 	s.mu.Unlock()
 }
 
-func validChannelName(s string) bool {
+// validObjectName says whether s names an alert channel or a slot:
+// lowercase letters, digits, _ and -, at most 100.
+func validObjectName(s string) bool {
 	return len(s) > 0 && len(s) <= 100 && strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == ""
 }

@@ -101,24 +101,8 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return nil, err
 	}
-	open, err := o.openSlots()
-	if err != nil {
-		return nil, err
-	}
-	cands, err := o.Tasks().Candidates(o.ctx, store.CandidateFilter{Group: w.Group, Zone: w.Zone, OpenSlots: open,
+	cands, room, scopes, err := o.offer(store.CandidateFilter{Group: w.Group, Zone: w.Zone,
 		WorkerLabels: cmp.Or(w.Labels, "{}"), Limit: int64(req.Max + claimSlack(req.Max))})
-	if err != nil {
-		return nil, err
-	}
-	room, err := o.slotRoom(cands)
-	if err != nil {
-		return nil, err
-	}
-	runIDs := make([]int64, len(cands))
-	for i, c := range cands {
-		runIDs[i] = c.RunID
-	}
-	scopes, err := o.runScopes(runIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -151,6 +135,34 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 		}
 	}
 	return o.dispatch(picks, scopes, w)
+}
+
+// offer returns the queued tasks of filter f whose slot, if any, has
+// room (see slots.go), locked for the claim; the room left in each slot
+// they name; and the scopes of their runs.
+func (o *op) offer(f store.CandidateFilter) ([]store.Candidate, map[string]int64, map[int64]*runScope, error) {
+	open, err := o.openSlots()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	f.OpenSlots = open
+	cands, err := o.Tasks().Candidates(o.ctx, f)
+	if err != nil || len(cands) == 0 {
+		return nil, nil, nil, err
+	}
+	room, err := o.slotRoom(cands)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	runIDs := make([]int64, len(cands))
+	for i, c := range cands {
+		runIDs[i] = c.RunID
+	}
+	scopes, err := o.runScopes(runIDs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cands, room, scopes, nil
 }
 
 // avoids says whether worker w should leave candidate c to others: c's last

@@ -112,7 +112,7 @@ func (o *op) slotRoom(cands []store.Candidate) (map[string]int64, error) {
 // SetSlot creates a slot or changes its size. A smaller size stops
 // new tasks of the slot until fewer than it run; none is stopped.
 func (e *Engine) SetSlot(ctx context.Context, s store.Slot, actor string) (store.Slot, error) {
-	if !validChannelName(s.Name) {
+	if !validObjectName(s.Name) {
 		return store.Slot{}, invalid("name: %q: use lowercase letters, digits, _ and -, at most 100", s.Name)
 	}
 	if s.Size < 0 || s.Size > MaxSlotSize {

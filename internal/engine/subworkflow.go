@@ -52,42 +52,20 @@ func (e *Engine) StartSubWorkflows(ctx context.Context, limit int) (int, error) 
 	return n, nil
 }
 
-// subPick is a sub-workflow task chosen to start, with its child's
-// rendered parameters.
-type subPick struct {
-	pick
-	params map[string]string
-}
-
 func (o *op) startSubWorkflows(limit int) (int, error) {
-	open, err := o.openSlots()
+	cands, room, scopes, err := o.offer(store.CandidateFilter{Group: workflow.SubWorkflowGroup,
+		WorkerLabels: "{}", Limit: int64(limit)})
 	if err != nil {
 		return 0, err
 	}
-	cands, err := o.Tasks().Candidates(o.ctx, store.CandidateFilter{Group: workflow.SubWorkflowGroup,
-		WorkerLabels: "{}", OpenSlots: open, Limit: int64(limit)})
-	if err != nil || len(cands) == 0 {
-		return 0, err
-	}
-	room, err := o.slotRoom(cands)
-	if err != nil {
-		return 0, err
-	}
-	runIDs := make([]int64, len(cands))
-	for i, c := range cands {
-		runIDs[i] = c.RunID
-	}
-	scopes, err := o.runScopes(runIDs)
-	if err != nil {
-		return 0, err
-	}
-	var picks []subPick
+	var picks []pick
+	var params []map[string]string // each pick's child parameters
 	for _, c := range cands {
 		if c.Slot != "" && room[c.Slot] <= 0 {
 			continue
 		}
 		rs := scopes[c.RunID]
-		params, err := o.renderParams(rs, rs.plan.graph.Nodes[c.Idx], c.Attempts+1)
+		ps, err := o.renderParams(rs, rs.plan.graph.Nodes[c.Idx], c.Attempts+1)
 		if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
 			if err != nil {
 				return 0, err
@@ -97,14 +75,11 @@ func (o *op) startSubWorkflows(limit int) (int, error) {
 		if c.Slot != "" {
 			room[c.Slot]--
 		}
-		picks = append(picks, subPick{pick: pick{cand: c, asg: Assignment{Number: c.Attempts + 1, RunID: c.RunID,
-			TaskID: c.ID, Task: c.Name, Workflow: rs.run.Workflow}}, params: params})
+		picks = append(picks, pick{cand: c, asg: Assignment{Number: c.Attempts + 1, RunID: c.RunID,
+			TaskID: c.ID, Task: c.Name, Workflow: rs.run.Workflow}})
+		params = append(params, ps)
 	}
-	plain := make([]pick, len(picks))
-	for i, p := range picks {
-		plain[i] = p.pick
-	}
-	asgs, err := o.dispatch(plain, scopes, store.Worker{})
+	asgs, err := o.dispatch(picks, scopes, store.Worker{})
 	if err != nil {
 		return 0, err
 	}
@@ -116,7 +91,7 @@ func (o *op) startSubWorkflows(limit int) (int, error) {
 		return 0, err
 	}
 	for i, a := range asgs {
-		if err := o.startChild(scopes[a.RunID], picks[i].cand, a.AttemptID, picks[i].params); err != nil {
+		if err := o.startChild(scopes[a.RunID], picks[i].cand, a.AttemptID, params[i]); err != nil {
 			return 0, err
 		}
 	}
