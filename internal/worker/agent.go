@@ -73,6 +73,13 @@ func New(cfg Config) (*Agent, error) {
 	}
 	if a.client == nil {
 		a.transport = http.DefaultTransport.(*http.Transport).Clone()
+		if cfg.TLS != nil {
+			// HTTP/1.1 over TLS too (see client.NewTransport).
+			a.transport.TLSClientConfig = cfg.TLS
+			a.transport.ForceAttemptHTTP2 = false
+			a.transport.Protocols = new(http.Protocols)
+			a.transport.Protocols.SetHTTP1(true)
+		}
 		a.client, err = client.New(cfg.Servers,
 			client.WithHTTPClient(&http.Client{Transport: tryTimeoutTransport{base: a.transport}}))
 		if err != nil {

@@ -1,0 +1,74 @@
+package client
+
+import (
+	"bytes"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// TLSError is a TLS problem between the client and a server, with what to
+// check: the server's certificate is not trusted (tls_ca), the server
+// refused the handshake (a client certificate it does not accept), or one
+// side speaks TLS and the other plain HTTP (the URL's scheme). Such an
+// error counts as the server being unreachable: other servers are tried.
+type TLSError struct {
+	// URL is the server's base URL.
+	URL string
+	// Hint says what to check.
+	Hint string
+	// Err is the underlying error.
+	Err error
+}
+
+func (e *TLSError) Error() string { return e.URL + ": " + e.Hint + ": " + e.Err.Error() }
+func (e *TLSError) Unwrap() error { return e.Err }
+
+// tlsProblem explains a failed request when TLS is the cause.
+func tlsProblem(base string, err error) error {
+	inner := err
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		inner = ue.Err
+	}
+	var verr *tls.CertificateVerificationError
+	var rec tls.RecordHeaderError // net/http turns it into an error of its own text
+	var op *net.OpError
+	switch {
+	case errors.As(err, &verr):
+		return &TLSError{URL: base, Err: inner,
+			Hint: "the server's certificate is not trusted: tls_ca (--tls-ca) must name the CA that signed it"}
+	case errors.As(err, &rec), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return &TLSError{URL: base, Err: inner,
+			Hint: "the server answered in plain HTTP: use " + withScheme(base, "http") +
+				" or give the server tls_cert and tls_key"}
+	case errors.As(err, &op) && op.Op == "remote error" && strings.Contains(op.Error(), "tls:"):
+		return &TLSError{URL: base, Err: inner,
+			Hint: "the server refused the TLS handshake: if it verifies client certificates (tls_client_ca), " +
+				"give tls_client_cert and tls_client_key signed by that CA"}
+	}
+	return err
+}
+
+// httpsAnswer is what a Go HTTPS server answers a plain-HTTP request.
+var httpsAnswer = []byte("Client sent an HTTP request to an HTTPS server")
+
+// plainToTLS explains the answer of an HTTPS server to a plain-HTTP
+// request.
+func plainToTLS(base string, status int, body []byte) error {
+	if status != http.StatusBadRequest || !bytes.HasPrefix(body, httpsAnswer) {
+		return nil
+	}
+	return &TLSError{URL: base, Err: errors.New(strings.TrimSpace(string(body))),
+		Hint: "the server speaks HTTPS: use " + withScheme(base, "https") + " and name its CA with tls_ca (--tls-ca)"}
+}
+
+func withScheme(base, scheme string) string {
+	if _, rest, ok := strings.Cut(base, "://"); ok {
+		return scheme + "://" + rest
+	}
+	return base
+}
