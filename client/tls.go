@@ -18,11 +18,30 @@ import (
 type TLSError struct {
 	// URL is the server's base URL.
 	URL string
+	// Problem says which side refused what.
+	Problem TLSProblem
 	// Hint says what to check.
 	Hint string
 	// Err is the underlying error.
 	Err error
 }
+
+// TLSProblem is the kind of a TLSError.
+type TLSProblem string
+
+// The kinds of TLSError.
+const (
+	// UntrustedServer: the server's certificate is not signed by a CA the
+	// client trusts (tls_ca).
+	UntrustedServer TLSProblem = "untrusted server certificate"
+	// HandshakeRefused: the server refused the handshake, typically the
+	// client's certificate (tls_client_cert) or its absence.
+	HandshakeRefused TLSProblem = "handshake refused"
+	// ServerSpeaksHTTPS: an http:// URL names an HTTPS server.
+	ServerSpeaksHTTPS TLSProblem = "server speaks HTTPS"
+	// ServerSpeaksHTTP: an https:// URL names a plain-HTTP server.
+	ServerSpeaksHTTP TLSProblem = "server speaks plain HTTP"
+)
 
 func (e *TLSError) Error() string { return e.URL + ": " + e.Hint + ": " + e.Err.Error() }
 func (e *TLSError) Unwrap() error { return e.Err }
@@ -39,14 +58,14 @@ func tlsProblem(base string, err error) error {
 	var op *net.OpError
 	switch {
 	case errors.As(err, &verr):
-		return &TLSError{URL: base, Err: inner,
+		return &TLSError{URL: base, Problem: UntrustedServer, Err: inner,
 			Hint: "the server's certificate is not trusted: tls_ca (--tls-ca) must name the CA that signed it"}
 	case errors.As(err, &rec), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
-		return &TLSError{URL: base, Err: inner,
+		return &TLSError{URL: base, Problem: ServerSpeaksHTTP, Err: inner,
 			Hint: "the server answered in plain HTTP: use " + withScheme(base, "http") +
 				" or give the server tls_cert and tls_key"}
 	case errors.As(err, &op) && op.Op == "remote error" && strings.Contains(op.Error(), "tls:"):
-		return &TLSError{URL: base, Err: inner,
+		return &TLSError{URL: base, Problem: HandshakeRefused, Err: inner,
 			Hint: "the server refused the TLS handshake: if it verifies client certificates (tls_client_ca), " +
 				"give tls_client_cert and tls_client_key signed by that CA"}
 	}
@@ -62,7 +81,7 @@ func plainToTLS(base string, status int, body []byte) error {
 	if status != http.StatusBadRequest || !bytes.HasPrefix(body, httpsAnswer) {
 		return nil
 	}
-	return &TLSError{URL: base, Err: errors.New(strings.TrimSpace(string(body))),
+	return &TLSError{URL: base, Problem: ServerSpeaksHTTPS, Err: errors.New(strings.TrimSpace(string(body))),
 		Hint: "the server speaks HTTPS: use " + withScheme(base, "https") + " and name its CA with tls_ca (--tls-ca)"}
 }
 

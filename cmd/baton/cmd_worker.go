@@ -52,9 +52,17 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if name == "" {
 				name, _ = os.Hostname()
 			}
+			log := logger(cfg)
+			tlsCfg, err := clientTLS(cfg, log)
+			if err != nil {
+				return err
+			}
+			if tlsCfg != nil {
+				log.Info("worker TLS", "tls_ca", cfg.TLSCA, "tls_client_cert", cfg.TLSClientCert)
+			}
 			a, err := worker.New(worker.Config{
 				Servers: servers, Name: name, Zone: cfg.Zone, Group: cfg.Group, Capacity: cfg.Capacity,
-				Labels: cfg.Labels, WorkDir: cfg.WorkDir, Version: server.Version, Logger: logger(cfg),
+				Labels: cfg.Labels, WorkDir: cfg.WorkDir, Version: server.Version, TLS: tlsCfg, Logger: log,
 			})
 			if err != nil {
 				return err

@@ -314,7 +314,8 @@ func TestSchemeMismatchIsExplained(t *testing.T) {
 	}
 	_, err = c.Workers(context.Background(), true)
 	var te *client.TLSError
-	if !errors.As(err, &te) || !strings.Contains(err.Error(), "use "+srv.URL()) || !client.Unreachable(err) {
+	if !errors.As(err, &te) || te.Problem != client.ServerSpeaksHTTPS || !strings.Contains(err.Error(), "use "+srv.URL()) ||
+		!client.Unreachable(err) {
 		t.Errorf("plain HTTP to a TLS server: %v; want a TLSError naming %s", err, srv.URL())
 	}
 
@@ -325,7 +326,7 @@ func TestSchemeMismatchIsExplained(t *testing.T) {
 	defer plain.Stop()
 	httpsURL := "https://" + plain.Addr()
 	_, err = tlsClient(t, httpsURL, set.ClientOptions(false)).Workers(context.Background(), true)
-	if !errors.As(err, &te) || !strings.Contains(err.Error(), "plain HTTP: use "+plain.URL()) {
+	if !errors.As(err, &te) || te.Problem != client.ServerSpeaksHTTP || !strings.Contains(err.Error(), "plain HTTP: use "+plain.URL()) {
 		t.Errorf("HTTPS to a plain server: %v; want a TLSError naming %s", err, plain.URL())
 	}
 }
