@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net"
 	"net/http"
@@ -54,9 +55,14 @@ func tlsProblem(base string, err error) error {
 		inner = ue.Err
 	}
 	var verr *tls.CertificateVerificationError
+	var host x509.HostnameError
 	var rec tls.RecordHeaderError // net/http turns it into an error of its own text
 	var op *net.OpError
 	switch {
+	case errors.As(err, &host):
+		return &TLSError{URL: base, Problem: UntrustedServer, Err: inner,
+			Hint: "the server's certificate is not valid for this host name or address: use one it lists, " +
+				"or give the server a certificate for this one"}
 	case errors.As(err, &verr):
 		return &TLSError{URL: base, Problem: UntrustedServer, Err: inner,
 			Hint: "the server's certificate is not trusted: tls_ca (--tls-ca) must name the CA that signed it"}

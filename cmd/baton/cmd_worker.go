@@ -31,7 +31,8 @@ func newWorkerCmd(g *globals) *cobra.Command {
 		Long: "Registers with the servers, heartbeats, long-polls for work and runs tasks.\n" +
 			"Give several --server URLs to ride through the loss of a server.\n" +
 			"SIGTERM stops claiming and lets running tasks finish (up to a grace period).",
-		Example: "  baton worker --server http://s1:8420,http://s2:8420 --zone b --capacity 8\n" +
+		Example: "  baton worker --server https://s1:8420,https://s2:8420 --zone b --capacity 8 --tls-ca ca.pem \\\n" +
+			"    --tls-client-cert worker.pem --tls-client-key worker-key.pem\n" +
 			"  baton worker drain WORKER_ID --reschedule",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

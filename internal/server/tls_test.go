@@ -344,3 +344,22 @@ func TestClientCAWithoutVerificationIsRefused(t *testing.T) {
 		t.Errorf("start with unverified client certificates: %v", err)
 	}
 }
+
+func TestCertificateForAnotherHostIsExplained(t *testing.T) {
+	set := tlstest.New(t)
+	srv := startTLSServer(t, set, false)
+	cfg, err := set.ClientConfig(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ServerName = "elsewhere.example" // as if the URL named a host the certificate does not list
+	c, err := client.New([]string{srv.URL()}, client.WithTLSConfig(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Workers(context.Background(), true)
+	var te *client.TLSError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "not valid for this host name") {
+		t.Errorf("certificate of another host: %v", err)
+	}
+}
