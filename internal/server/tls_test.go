@@ -6,12 +6,14 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -361,5 +363,55 @@ func TestCertificateForAnotherHostIsExplained(t *testing.T) {
 	var te *client.TLSError
 	if !errors.As(err, &te) || !strings.Contains(err.Error(), "not valid for this host name") {
 		t.Errorf("certificate of another host: %v", err)
+	}
+}
+
+// TestWorkerReusesTLSConnections: a worker's heartbeats, claims, reports
+// and logs ride on kept-alive connections, not a TLS handshake each.
+func TestWorkerReusesTLSConnections(t *testing.T) {
+	set := tlstest.New(t)
+	cfg, err := set.ServerConfig(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var handshakes atomic.Int64
+	get := cfg.GetCertificate
+	cfg.GetCertificate = func(h *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		handshakes.Add(1)
+		return get(h)
+	}
+	eng := engine.New(storetest.OpenSQLite(t), engine.Config{})
+	srv := server.New(eng, server.Config{Addr: "127.0.0.1:0", TLS: cfg, HeartbeatInterval: 50 * time.Millisecond})
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	a, _ := startAgent(t, srv.URL(), "w", set.ClientOptions(true))
+	eventually(t, "registration", func() bool { return a.ID() != "" })
+	cli := tlsClient(t, srv.URL(), set.ClientOptions(false))
+	var b strings.Builder
+	b.WriteString("name: many\ntasks:\n")
+	for i := range 30 {
+		fmt.Fprintf(&b, "  - {name: t%d, noop: true}\n", i)
+	}
+	ctx := context.Background()
+	if _, err := cli.Apply(ctx, []client.SourceFile{{Filename: "m.yaml", Content: b.String()}}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		run, err := cli.StartRun(ctx, "many", client.StartRunRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the run to succeed", func() bool {
+			r, err := cli.Run(ctx, run.ID)
+			return err == nil && r.State == "succeeded"
+		})
+	}
+	// The agent's concurrent requests (claim, heartbeat, reports, logs)
+	// and this test's client need a few connections; a handshake per
+	// request made 21 here.
+	if n := handshakes.Load(); n > 10 {
+		t.Errorf("%d TLS handshakes for 90 tasks: connections are not kept", n)
 	}
 }
