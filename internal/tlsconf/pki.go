@@ -145,7 +145,7 @@ func WriteFile(path string, data []byte, private bool) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(f.Name())
+	defer func() { _ = os.Remove(f.Name()) }() // gone after the rename
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return err
