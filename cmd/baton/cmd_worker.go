@@ -53,7 +53,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if name == "" {
 				name, _ = os.Hostname()
 			}
-			log := logger(cfg)
+			log := loggerTo(cfg, cmd.ErrOrStderr())
 			tlsCfg, err := clientTLS(cfg, log)
 			if err != nil {
 				return err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/internal/config"
+	"github.com/baton-sched/baton/internal/tlsconf/tlstest"
 )
 
 // runBaton runs the command tree in this process with args, capturing its
@@ -182,5 +183,41 @@ func TestDevListensOnLoopbackOnly(t *testing.T) {
 	err = runDev(context.Background(), &out, cfg, devOptions{dataDir: t.TempDir(), workers: 1})
 	if err == nil || !strings.Contains(err.Error(), "loopback only") {
 		t.Errorf("dev on 0.0.0.0: %v, want a refusal", err)
+	}
+}
+
+// TestWorkerCommandOverMutualTLS runs `baton server` with tls_client_ca and
+// `baton worker` with a client certificate, both with the flags tlstest
+// gives the multi-process harnesses: the worker registers.
+func TestWorkerCommandOverMutualTLS(t *testing.T) {
+	set := tlstest.New(t)
+	port, _ := startBatonServer(t, append([]string{"--addr", "127.0.0.1:0"}, set.ServerFlags(true)...)...)
+	url := "https://127.0.0.1:" + port
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runBaton(ctx, &out, &logs, append([]string{"worker", "--server", url, "--name", "tls-worker",
+			"--workdir", t.TempDir()}, set.ClientFlags(true)...)...)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("worker: %v", err)
+		}
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		stdout, stderr, err := runBatonOnce(t, "--server", url, "--tls-ca", set.CA, "-o", "json", "workers")
+		if err != nil {
+			t.Fatalf("workers: %v\n%s", err, stderr)
+		}
+		if strings.Contains(stdout, `"tls-worker"`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the worker did not register:\n%s", &logs)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
