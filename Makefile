@@ -42,13 +42,19 @@ generate: ## Regenerate the query layer (sqlc) for both dialects
 .PHONY: verify
 verify: generate ## Check that generated code and go.mod are up to date
 	$(GO) mod tidy
-	git diff --exit-code -- go.mod go.sum internal/store
+	cd bench/peers && $(GO) mod tidy
+	git diff --exit-code -- go.mod go.sum bench/peers/go.mod bench/peers/go.sum internal/store
 	gofmt -l . | (! grep .)
 
 .PHONY: bench
-bench: build ## Measure throughput, latency, scale and failover on PostgreSQL and SQLite (about 20 minutes; see docs/performance.md)
+bench: build bench-peers ## Measure throughput, latency, scale and failover on PostgreSQL and SQLite, and River beside Baton (about 35 minutes; see docs/performance.md)
 	./$(BIN) bench --json bench.json
 	$(GO) test -run '^$$' -bench Lifecycle -benchtime 2s ./internal/engine/
+
+.PHONY: bench-peers
+bench-peers: build ## River beside Baton's noop: three interleaved rounds of 60 s on fresh databases, median ratio (about 8 minutes)
+	cd bench/peers && CGO_ENABLED=0 $(GO) build -trimpath -o $(CURDIR)/bin/river-bench .
+	./$(BIN) bench peers --river bin/river-bench --json bench-peers.json
 
 .PHONY: chaos
 chaos: build ## Run every failover scenario of scenarios/ at full length (about 6 minutes; see docs/chaos.md)

@@ -32,7 +32,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 			"Fleet and failover run real server (and worker) processes of this binary; failover on\n" +
 			"PostgreSQL only.",
 		Example: "  baton bench\n  baton bench --store postgres --only noop,dag --duration 20s\n" +
-			"  baton bench --json bench.json",
+			"  baton bench --json bench.json\n  baton bench peers --river bin/river-bench",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := g.checkOutput(); err != nil {
@@ -92,6 +92,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 			return bench.WriteTable(cmd.OutOrStdout(), reports)
 		},
 	}
+	cmd.AddCommand(newBenchPeersCmd(g))
 	f := cmd.Flags()
 	f.StringSliceVar(&stores, "store", []string{"postgres", "sqlite"}, "stores to measure: postgres, sqlite")
 	f.StringVar(&cfg.AdminDSN, "postgres", cmp.Or(os.Getenv("BATON_TEST_POSTGRES"),
@@ -108,6 +109,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 	f.Int64Var(&cfg.History, "history", 1_000_000, "finished attempts stored before the history scenario times API reads")
 	f.IntVar(&cfg.APIRequests, "api-requests", 100, "requests timed per API read")
 	f.IntVar(&cfg.Fleet, "fleet", 500, "simulated workers heartbeating against one server process")
+	f.IntSliceVar(&cfg.ScaleWorkers, "scale-workers", []int{1, 2, 4, 8}, "worker counts the scale scenario measures noop with")
 	f.StringVar(&jsonPath, "json", "", "also write the figures as JSON to this file")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the whole bench to this file (go tool pprof)")
 	return cmd

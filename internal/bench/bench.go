@@ -47,13 +47,17 @@ type Config struct {
 	History     int64
 	APIRequests int
 	Fleet       int
-	Logger      *slog.Logger
+	// ScaleWorkers are the worker counts the scale scenario measures noop
+	// throughput with (default 1, 2, 4, 8).
+	ScaleWorkers []int
+	Logger       *slog.Logger
 	// Progress receives a line as each scenario starts and ends.
 	Progress func(format string, args ...any)
 }
 
 // Scenarios are the measurements, in the order they run.
-var Scenarios = []string{"baseline", "noop", "shell", "dag", "latency", "lateness", "backlog", "history", "fleet", "failover"}
+var Scenarios = []string{"baseline", "noop", "shell", "dag", "latency", "lateness", "backlog", "history", "scale", "fleet",
+	"failover"}
 
 func (c Config) withDefaults() Config {
 	c.Duration = cmp.Or(c.Duration, 60*time.Second)
@@ -65,6 +69,9 @@ func (c Config) withDefaults() Config {
 	c.History = cmp.Or(c.History, 1_000_000)
 	c.APIRequests = cmp.Or(c.APIRequests, 100)
 	c.Fleet = cmp.Or(c.Fleet, 500)
+	if len(c.ScaleWorkers) == 0 {
+		c.ScaleWorkers = []int{1, 2, 4, 8}
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -97,11 +104,18 @@ type Report struct {
 	CommitLow       *Summary `json:"commit_latency_low,omitempty"`
 	LatencyHalfPeak *Summary `json:"latency_half_peak,omitempty"`
 	HalfPeakRate    float64  `json:"half_peak_rate,omitempty"`
+	// HalfPeakP99Ratio is the p99 of dispatch at half peak over the p99
+	// of a bare commit (CommitLow).
+	HalfPeakP99Ratio float64 `json:"half_peak_p99_to_commit_p99,omitempty"`
 	// Lateness: a schedule's due time → its run created.
 	Lateness *Lateness   `json:"schedule_lateness,omitempty"`
 	Backlog  *Backlog    `json:"backlog,omitempty"`
 	History  *APILatency `json:"history,omitempty"`
 	Fleet    *Fleet      `json:"fleet,omitempty"`
+	// Scale: noop throughput with 1, 2, 4, 8 workers (Config.ScaleWorkers).
+	Scale []ScalePoint `json:"scale,omitempty"`
+	// ScaleRatio is the noop rate with the most workers over that with 2.
+	ScaleRatio float64 `json:"scale_most_to_2_workers,omitempty"`
 	// Failover: SIGKILL of a worker → its task running elsewhere.
 	Failover *Summary `json:"failover,omitempty"`
 }
@@ -166,6 +180,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	e.stop()
+	err = step("scale", func() (err error) {
+		r.Scale, err = scale(ctx, cfg)
+		r.ScaleRatio = r.scaleRatio()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
 	err = step("fleet", func() (err error) { r.Fleet, err = fleet(ctx, cfg, cfg.Fleet, cfg.Duration/2); return err })
 	if err != nil {
 		return nil, err

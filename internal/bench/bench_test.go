@@ -49,7 +49,7 @@ func TestEveryScenarioRuns(t *testing.T) {
 				Store: st, AdminDSN: storetest.AdminDSN(), Dir: t.TempDir(),
 				Duration: 3 * time.Second, Window: time.Second, Workers: 2, Capacity: 50,
 				Shim: []string{binary, "task-shim"}, Binary: binary, FailoverTrials: 1,
-				Backlog: 500, History: 2000, APIRequests: 3, Fleet: 10,
+				Backlog: 500, History: 2000, APIRequests: 3, Fleet: 10, ScaleWorkers: []int{1, 2},
 				Progress: func(format string, args ...any) { t.Logf(format, args...) },
 			})
 			if err != nil {
@@ -69,12 +69,16 @@ func TestEveryScenarioRuns(t *testing.T) {
 				t.Errorf("noop ratio to baseline %v, want %v / %v", r.Noop.RatioToBaseline, r.Noop.PerSecond,
 					r.Baseline.PerSecond)
 			}
+			checkCost(t, st, r)
 			if r.FanOut == nil || r.FanOut.Total <= 0 || r.Chain == nil || r.Chain.PerHop <= 0 {
 				t.Errorf("DAG figures %+v %+v, want both timed", r.FanOut, r.Chain)
 			}
 			latencies := map[string]*bench.Summary{"dispatch at low load": r.LatencyLow, "commit": r.CommitLow}
 			if r.Noop != nil && r.Noop.PerSecond > 0 {
 				latencies["dispatch at half peak"] = r.LatencyHalfPeak
+			}
+			if h := r.LatencyHalfPeak; h != nil && r.HalfPeakP99Ratio != float64(h.P99)/float64(r.CommitLow.P99) {
+				t.Errorf("half-peak p99 ratio %v, want %v / %v", r.HalfPeakP99Ratio, h.P99, r.CommitLow.P99)
 			}
 			for name, s := range latencies {
 				if s == nil || s.N == 0 || s.P99 < s.P50 || s.Max < s.P99 {
@@ -103,11 +107,38 @@ func TestEveryScenarioRuns(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, want := range []string{"noop throughput", "dispatch latency", "schedule lateness", "drain the queue",
-				"API events of a run", "heartbeat round trip"} {
+				"API events of a run", "heartbeat round trip", "CPU per task", "noop with 1 / 2 / 4 / 8 workers"} {
 				if !strings.Contains(table.String(), want) {
 					t.Errorf("table lacks %q:\n%s", want, table.String())
 				}
 			}
 		})
+	}
+}
+
+// checkCost checks the cost measured with the noop runs and the scale
+// scenario's points.
+func checkCost(t *testing.T, store string, r *bench.Report) {
+	t.Helper()
+	if r.Noop == nil || r.Noop.Cost == nil {
+		t.Fatalf("noop %+v, want its cost", r.Noop)
+	}
+	c := r.Noop.Cost
+	if c.Tasks != r.Noop.Tasks || c.ProcessCPU <= 0 || c.CPUPerTask != c.ProcessCPU+c.DatabaseCPU {
+		t.Errorf("noop cost %+v, want the process's CPU per task of %d tasks", c, r.Noop.Tasks)
+	}
+	if store == "postgres" && (c.DatabaseCPU <= 0 || c.WALPerTask <= 0 || c.Samples == 0 || c.Backends == 0) {
+		t.Errorf("noop cost %+v, want the backends' CPU, WAL per task and samples on postgres", c)
+	}
+	if len(r.Scale) != 2 || r.Scale[0].Workers != 1 || r.Scale[1].Workers != 2 {
+		t.Fatalf("scale %+v, want points of 1 and 2 workers", r.Scale)
+	}
+	for _, p := range r.Scale {
+		if len(p.Windows) == 0 || p.Tasks <= 0 || p.Cost == nil {
+			t.Errorf("scale with %d workers: %+v, want windows of work and their cost", p.Workers, p.Throughput)
+		}
+	}
+	if r.ScaleRatio != 0 {
+		t.Errorf("scale ratio %v with 2 workers the most, want none", r.ScaleRatio)
 	}
 }

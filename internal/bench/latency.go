@@ -29,8 +29,13 @@ func (e *env) latencies(ctx context.Context, cfg Config, r *Report) error {
 		return nil
 	}
 	r.HalfPeakRate = r.Noop.PerSecond / 2
-	r.LatencyHalfPeak, err = e.paced(ctx, r.HalfPeakRate, cfg.Duration/3)
-	return err
+	if r.LatencyHalfPeak, err = e.paced(ctx, r.HalfPeakRate, cfg.Duration/3); err != nil {
+		return err
+	}
+	if r.CommitLow.P99 > 0 {
+		r.HalfPeakP99Ratio = float64(r.LatencyHalfPeak.P99) / float64(r.CommitLow.P99)
+	}
+	return nil
 }
 
 // paced starts noop runs at rate per second for d, waits for them and

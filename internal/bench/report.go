@@ -19,7 +19,7 @@ func WriteTable(w io.Writer, reports []*Report) error {
 		header = append(header, strings.ToUpper(r.Store))
 	}
 	fmt.Fprintln(tw, strings.Join(append(header, "TARGET"), "\t"))
-	row := func(name, target string, cell func(r *Report) string) {
+	var row rowFunc = func(name, target string, cell func(r *Report) string) {
 		cells := []string{name}
 		any := false
 		for _, r := range reports {
@@ -59,6 +59,7 @@ func WriteTable(w io.Writer, reports []*Report) error {
 			}
 			return ""
 		})
+		costRows(row, k.get)
 	}
 	row("1 -> 1000 -> 1 DAG, end to end", "< 2s", func(r *Report) string {
 		if r.FanOut == nil {
@@ -84,6 +85,13 @@ func WriteTable(w io.Writer, reports []*Report) error {
 		}
 		return triple(r.LatencyHalfPeak) + " at " + perSecond(r.HalfPeakRate)
 	})
+	row("  half-peak p99 / bare commit p99", "<= 10", func(r *Report) string {
+		if r.HalfPeakP99Ratio == 0 {
+			return ""
+		}
+		return strconv.FormatFloat(r.HalfPeakP99Ratio, 'f', 1, 64)
+	})
+	scaleRows(row)
 	row("schedule lateness, due -> run created, p50/p99/max", "p99 <= 1s", func(r *Report) string {
 		if r.Lateness == nil {
 			return ""
@@ -149,11 +157,10 @@ func WriteTable(w io.Writer, reports []*Report) error {
 			if t.t == nil || len(t.t.Windows) == 0 {
 				continue
 			}
-			ws := make([]string, len(t.t.Windows))
-			for i, v := range t.t.Windows {
-				ws[i] = strconv.FormatFloat(v, 'f', 0, 64)
-			}
-			fmt.Fprintf(w, "%s %s tasks/s per window: %s\n", r.Store, t.name, strings.Join(ws, " "))
+			fmt.Fprintf(w, "%s %s tasks/s per window: %s\n", r.Store, t.name, windows(t.t))
+		}
+		for _, p := range r.Scale {
+			fmt.Fprintf(w, "%s noop with %d workers, tasks/s per window: %s\n", r.Store, p.Workers, windows(&p.Throughput))
 		}
 		if r.Failover != nil {
 			fmt.Fprintf(w, "%s failover over %d trials\n", r.Store, r.Failover.N)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/bench/pgmeter"
 )
 
 // Throughput is a sustained completion rate.
@@ -20,6 +21,10 @@ type Throughput struct {
 	MinWindowRatio float64 `json:"min_window_ratio,omitempty"`
 	// RatioToBaseline is PerSecond over the raw lifecycle's, same database.
 	RatioToBaseline float64 `json:"ratio_to_baseline,omitempty"`
+	// Cost is what the tasks of the measured windows cost: CPU of this
+	// process and of the PostgreSQL backends serving it, WAL, connections
+	// idle in transaction (see package pgmeter).
+	Cost *pgmeter.Cost `json:"cost,omitempty"`
 }
 
 // startBatch is the number of runs one API request starts; producers is
@@ -39,6 +44,10 @@ func (e *env) sustained(ctx context.Context, cfg Config, workflow string, base *
 	// Runs started and not yet done: four claims' worth per worker.
 	backlog := int64(4 * float64(cfg.Workers) * cfg.Capacity)
 	batch := max(1, min(startBatch, backlog/producers))
+	meter, err := e.meter(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	prodCtx, stopProducers := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	failed := make(chan error, producers)
@@ -60,6 +69,11 @@ func (e *env) sustained(ctx context.Context, cfg Config, workflow string, base *
 		})
 	}
 	t, err := measure(ctx, cfg, done, failed)
+	if err == nil {
+		t.Cost, err = meter.Stop(ctx, t.Tasks)
+	} else {
+		_, _ = meter.Stop(ctx, 0)
+	}
 	stopProducers()
 	wg.Wait()
 	if err != nil {
