@@ -160,7 +160,7 @@ func WriteTable(w io.Writer, reports []*Report) error {
 			fmt.Fprintf(w, "%s %s tasks/s per window: %s\n", r.Store, t.name, windows(t.t))
 		}
 		for _, p := range r.Scale {
-			fmt.Fprintf(w, "%s noop with %d workers, tasks/s per window: %s\n", r.Store, p.Workers, windows(&p.Throughput))
+			fmt.Fprintf(w, "%s noop, %d worker(s), tasks/s per window: %s\n", r.Store, p.Workers, windows(&p.Throughput))
 		}
 		if r.Failover != nil {
 			fmt.Fprintf(w, "%s failover over %d trials\n", r.Store, r.Failover.N)
