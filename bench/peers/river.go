@@ -185,25 +185,29 @@ func bench(ctx context.Context, dsn string, cfg config) (*result, error) {
 	return r, nil
 }
 
-// measure samples done once per window for cfg.Duration, as Baton's
-// bench does, and stops early with an error arriving on failed.
+// measure samples done once per window, as many windows as cfg.Duration
+// holds, each starting when the last was sampled, over the time each
+// really took, as Baton's bench does; it stops early with an error
+// arriving on failed.
 func measure(ctx context.Context, cfg config, done func() int64, failed <-chan error) (*result, error) {
 	r := &result{System: "river", Version: riverVersion, Duration: cfg.Duration.String()}
-	began, first := time.Now(), done()
+	first, lastAt := done(), time.Now()
 	last := first
-	tick := time.NewTicker(cfg.Window)
-	defer tick.Stop()
-	for time.Since(began) < cfg.Duration {
+	n := max(1, int((cfg.Duration+cfg.Window-1)/cfg.Window))
+	for range n {
+		timer := time.NewTimer(time.Until(lastAt.Add(cfg.Window)))
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			return nil, ctx.Err()
 		case err := <-failed:
+			timer.Stop()
 			return nil, err
-		case <-tick.C:
+		case <-timer.C:
 		}
-		now := done()
-		r.Windows = append(r.Windows, float64(now-last)/cfg.Window.Seconds())
-		last = now
+		now, at := done(), time.Now()
+		r.Windows = append(r.Windows, float64(now-last)/at.Sub(lastAt).Seconds())
+		last, lastAt = now, at
 	}
 	r.Tasks = last - first
 	var sum, worst float64

@@ -1,6 +1,11 @@
 package bench
 
-import "testing"
+import (
+	"slices"
+	"testing"
+	"testing/synctest"
+	"time"
+)
 
 func TestScaleRatioIsMostWorkersOverTwo(t *testing.T) {
 	point := func(n int, rate float64) ScalePoint {
@@ -45,4 +50,28 @@ func TestMedianOfRounds(t *testing.T) {
 			t.Errorf("median of %v: %v, want %v", c.rounds, got, c.want)
 		}
 	}
+}
+
+// TestMeasureKeepsEveryWindowWhenTheSamplerIsLate: a sampler that wakes
+// 2.5 windows late (a loaded machine) still reports every window of the
+// duration, the late one's rate over the time it really took.
+func TestMeasureKeepsEveryWindowWhenTheSamplerIsLate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		calls := 0
+		done := func() int64 {
+			calls++
+			if calls == 2 { // the end of the first window
+				time.Sleep(2500 * time.Millisecond)
+			}
+			return int64(calls) * 700
+		}
+		tp, err := measure(t.Context(), Config{Duration: 3 * time.Second, Window: time.Second}, done, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []float64{200, 700, 700} // 700 over the 3.5s of the first window
+		if !slices.Equal(tp.Windows, want) || tp.Tasks != 2100 {
+			t.Errorf("windows %v of %d tasks, want %v of 2100", tp.Windows, tp.Tasks, want)
+		}
+	})
 }

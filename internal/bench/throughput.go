@@ -96,25 +96,30 @@ func (e *env) drain(ctx context.Context, created, start int64, done func() int64
 	return nil
 }
 
-// measure samples done once per window for cfg.Duration and reports the
-// rate per window; it stops early with an error arriving on failed.
+// measure samples done once per window, as many windows as cfg.Duration
+// holds, each starting when the last was sampled, and reports the rate per
+// window over the time it really took: a sampler that wakes late (a loaded
+// machine) neither loses a window nor misreads its rate. It stops early
+// with an error arriving on failed.
 func measure(ctx context.Context, cfg Config, done func() int64, failed <-chan error) (*Throughput, error) {
 	t := &Throughput{Duration: cfg.Duration.String()}
-	began, first := time.Now(), done()
+	first, lastAt := done(), time.Now()
 	last := first
-	tick := time.NewTicker(cfg.Window)
-	defer tick.Stop()
-	for time.Since(began) < cfg.Duration {
+	n := max(1, int((cfg.Duration+cfg.Window-1)/cfg.Window))
+	for range n {
+		timer := time.NewTimer(time.Until(lastAt.Add(cfg.Window)))
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			return nil, ctx.Err()
 		case err := <-failed:
+			timer.Stop()
 			return nil, err
-		case <-tick.C:
+		case <-timer.C:
 		}
-		now := done()
-		t.Windows = append(t.Windows, float64(now-last)/cfg.Window.Seconds())
-		last = now
+		now, at := done(), time.Now()
+		t.Windows = append(t.Windows, float64(now-last)/at.Sub(lastAt).Seconds())
+		last, lastAt = now, at
 	}
 	t.Tasks = last - first
 	t.PerSecond = mean(t.Windows)
