@@ -4,6 +4,14 @@ GO       ?= go
 BIN      := bin/baton
 TOOLS    := $(GO) tool -modfile=$(CURDIR)/tools/go.mod
 PKGS     := ./...
+# What `baton version` prints: the nearest v* tag (else "dev"), the commit
+# ("-dirty" with uncommitted changes) and the build date, which honours
+# SOURCE_DATE_EPOCH so that a build can be reproduced bit for bit.
+VERSION  ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell c=$$(git rev-parse HEAD 2>/dev/null) && { git diff --quiet HEAD 2>/dev/null || c=$$c-dirty; echo $$c; } || echo unknown)
+DATE     ?= $(shell date -u $(if $(SOURCE_DATE_EPOCH),-d @$(SOURCE_DATE_EPOCH)) +%Y-%m-%dT%H:%M:%SZ)
+VPKG     := github.com/baton-sched/baton/internal/version
+LDFLAGS  := -X $(VPKG).version=$(VERSION) -X $(VPKG).commit=$(COMMIT) -X $(VPKG).date=$(DATE)
 # Tests need PostgreSQL; override to point elsewhere.
 export BATON_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
@@ -15,7 +23,11 @@ help: ## List the targets
 
 .PHONY: build
 build: ## Build the static binary into bin/baton
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/baton
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/baton
+
+.PHONY: ldflags
+ldflags: ## Print the -ldflags `make build` links with (for other build scripts)
+	@echo '$(LDFLAGS)'
 
 .PHONY: dev
 dev: build ## Run Baton on SQLite with three workers and the examples, and start the hello example

@@ -12,7 +12,7 @@ type RegisterRequest struct {
 	Group    string            `json:"group,omitempty" doc:"Resource group (default \"default\")"`
 	Labels   map[string]string `json:"labels,omitempty"`
 	Capacity float64           `json:"capacity,omitempty" doc:"Capacity in CU (default 1)"`
-	Version  string            `json:"version,omitempty"`
+	Version  string            `json:"version,omitempty" doc:"The worker's build version"`
 }
 
 // Registration is the server's answer to a registration: the worker's ID
@@ -21,6 +21,9 @@ type Registration struct {
 	Worker            Worker        `json:"worker"`
 	LeaseTTL          time.Duration `json:"lease_ttl" doc:"Nanoseconds a lease lasts after a heartbeat"`
 	HeartbeatInterval time.Duration `json:"heartbeat_interval" doc:"Nanoseconds between heartbeats"`
+	// ServerVersion is the answering server's build version (absent from
+	// servers older than this field).
+	ServerVersion string `json:"server_version,omitempty"`
 }
 
 // HeartbeatRequest renews a worker's lease.

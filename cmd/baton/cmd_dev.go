@@ -12,7 +12,6 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/config"
-	"github.com/baton-sched/baton/internal/server"
 	"github.com/baton-sched/baton/internal/worker"
 )
 
@@ -79,7 +78,7 @@ func runDev(ctx context.Context, out io.Writer, cfg config.Config, o devOptions)
 		a, err := worker.New(worker.Config{
 			Servers: []string{url}, Name: "dev-" + zone, Zone: zone, Group: cfg.Group,
 			Capacity: cfg.Capacity, Labels: cfg.Labels, WorkDir: filepath.Join(o.dataDir, "work", zone),
-			Version: server.Version, Logger: logger(cfg),
+			Logger: logger(cfg),
 		})
 		if err != nil {
 			return err

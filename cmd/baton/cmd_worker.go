@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/baton-sched/baton/internal/config"
-	"github.com/baton-sched/baton/internal/server"
 	"github.com/baton-sched/baton/internal/worker"
 )
 
@@ -54,7 +53,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			}
 			a, err := worker.New(worker.Config{
 				Servers: servers, Name: name, Zone: cfg.Zone, Group: cfg.Group, Capacity: cfg.Capacity,
-				Labels: cfg.Labels, WorkDir: cfg.WorkDir, Version: server.Version, Logger: logger(cfg),
+				Labels: cfg.Labels, WorkDir: cfg.WorkDir, Logger: logger(cfg),
 			})
 			if err != nil {
 				return err

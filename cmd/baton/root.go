@@ -10,6 +10,7 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/config"
+	"github.com/baton-sched/baton/internal/version"
 )
 
 // globals are the flags every command shares.
@@ -29,7 +30,10 @@ func newRoot() *cobra.Command {
 			"Try it: baton dev --apply examples/",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version.Get().Version,
 	}
+	// --version prints what `baton version` prints; braces in it are data.
+	root.SetVersionTemplate(strings.NewReplacer("{", "{{`{`}}", "}", "{{`}`}}").Replace(versionText()))
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.configPath, "config", os.Getenv("BATON_CONFIG"), "YAML config file (env BATON_CONFIG)")
 	pf.StringSliceVar(&g.servers, "server", nil,
@@ -37,7 +41,7 @@ func newRoot() *cobra.Command {
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
 	root.AddCommand(newServerCmd(g), newWorkerCmd(g), newDevCmd(g), newMigrateCmd(g), newShimCmd(), newBenchCmd(g))
 	root.AddCommand(clientCommands(g)...)
-	root.AddCommand(newChaosCmd(g))
+	root.AddCommand(newChaosCmd(g), newVersionCmd(g))
 	return root
 }
 

@@ -16,7 +16,8 @@ import (
 	"github.com/baton-sched/baton/internal/workflow"
 )
 
-// Version is the API version reported in the OpenAPI document.
+// Version is the API version reported in the OpenAPI document; the
+// build's own version is internal/version's.
 const Version = "0.1.0"
 
 func (s *Server) routes() http.Handler {
@@ -39,11 +40,12 @@ func (s *Server) routes() http.Handler {
 	s.registerRecovery(api)
 	s.registerAlerts(api)
 	s.registerSlots(api)
+	s.registerVersion(api)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(newRegistry(s.engine), promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(newRegistry(s.engine, s.build), promhttp.HandlerOpts{}))
 	return mux
 }
 

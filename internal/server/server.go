@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/engine"
 )
 
@@ -55,6 +56,7 @@ func (c Config) withDefaults() Config {
 type Server struct {
 	cfg       Config
 	id        string // this server's identity in leader leases
+	build     client.BuildInfo
 	engine    *engine.Engine
 	log       *slog.Logger
 	handler   http.Handler
@@ -80,7 +82,7 @@ func New(e *engine.Engine, cfg Config) *Server {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	s := &Server{cfg: cfg, id: "server-" + hex.EncodeToString(b[:]), engine: e, log: cfg.Logger,
-		stopping: make(chan struct{})}
+		build: buildInfo(), stopping: make(chan struct{})}
 	s.handler = s.routes()
 	s.sweeper = NewSweeper(e, SweeperConfig{Interval: cfg.SweepInterval, Logger: cfg.Logger})
 	s.scheduler = newScheduler(e, cfg.Logger)
@@ -138,7 +140,8 @@ func (s *Server) Start(ctx context.Context) error {
 	for _, l := range s.leader {
 		l.Start(ctx)
 	}
-	s.log.Info("server listening", "addr", ln.Addr().String(), "server_id", s.id)
+	s.log.Info("server listening", "addr", ln.Addr().String(), "server_id", s.id,
+		"version", s.build.Version, "commit", s.build.Commit, "go", s.build.GoVersion)
 	return nil
 }
 

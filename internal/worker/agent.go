@@ -101,6 +101,8 @@ func (a *Agent) Start(ctx context.Context) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	a.started = true
+	a.log.Info("worker starting", "name", a.cfg.Name, "zone", a.cfg.Zone, "group", a.cfg.Group,
+		"version", a.cfg.Version)
 	go a.run(ctx)
 	return nil
 }

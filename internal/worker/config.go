@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/version"
 )
 
 // Config configures an Agent. Zero values take the defaults named on each
@@ -32,7 +33,8 @@ type Config struct {
 	Group    string
 	Labels   map[string]string
 	Capacity float64
-	// Version is reported at registration, for operators.
+	// Version is reported at registration, for operators (default this
+	// build's version).
 	Version string
 	// MaxTasks bounds the attempts running at once, whatever their CU
 	// (default 64).
@@ -85,6 +87,7 @@ type Config struct {
 // withDefaults returns a copy of c with defaults filled in.
 func (c Config) withDefaults() Config {
 	c.Capacity = cmp.Or(c.Capacity, 1)
+	c.Version = cmp.Or(c.Version, version.Get().Version)
 	c.MaxTasks = cmp.Or(c.MaxTasks, 64)
 	c.WorkDir = cmp.Or(c.WorkDir, filepath.Join(os.TempDir(), "baton-worker"))
 	if len(c.Shim) == 0 {
