@@ -68,3 +68,18 @@ func (l *lockedBuffer) reset() {
 	defer l.mu.Unlock()
 	l.b.Reset()
 }
+
+func TestServerLogsVersionAtStart(t *testing.T) {
+	logs := &lockedBuffer{}
+	srv := New(engine.New(storetest.OpenSQLite(t), engine.Config{}),
+		Config{Addr: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	srv.build = client.BuildInfo{Version: "v1.5.0", Commit: "abc123", GoVersion: "go1.26.8"}
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv.Stop()
+	if !strings.Contains(logs.String(), `msg="server listening"`) ||
+		!strings.Contains(logs.String(), "version=v1.5.0 commit=abc123 go=go1.26.8") {
+		t.Errorf("the start is not logged with the version:\n%s", logs.String())
+	}
+}
