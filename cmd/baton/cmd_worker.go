@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -20,6 +21,8 @@ func workerFlags(fs *pflag.FlagSet) {
 	fs.Float64("capacity", d["capacity"].(float64), "capacity in CU")
 	fs.StringToString("labels", nil, "labels, e.g. gpu=true,disk=ssd")
 	fs.String("workdir", d["workdir"].(string), "directory for attempt working directories")
+	fs.Duration("shutdown-grace", 30*time.Second,
+		"on SIGTERM, how long running tasks may finish before they are killed and run again elsewhere")
 	logFlags(fs)
 }
 
@@ -53,7 +56,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			}
 			a, err := worker.New(worker.Config{
 				Servers: servers, Name: name, Zone: cfg.Zone, Group: cfg.Group, Capacity: cfg.Capacity,
-				Labels: cfg.Labels, WorkDir: cfg.WorkDir, Logger: logger(cfg),
+				Labels: cfg.Labels, WorkDir: cfg.WorkDir, ShutdownGrace: cfg.ShutdownGrace, Logger: logger(cfg),
 			})
 			if err != nil {
 				return err

@@ -42,6 +42,9 @@ type Config struct {
 	Capacity float64           `koanf:"capacity"`
 	Labels   map[string]string `koanf:"labels"`
 	WorkDir  string            `koanf:"workdir"`
+	// ShutdownGrace is how long a worker given SIGTERM lets its running
+	// tasks finish before it kills them.
+	ShutdownGrace time.Duration `koanf:"shutdown_grace"`
 
 	// LogLevel is debug, info, warn or error; LogFormat is text or json.
 	LogLevel  string `koanf:"log_level"`
@@ -53,6 +56,7 @@ type Config struct {
 var Keys = []string{
 	"addr", "database", "lease_ttl", "heartbeat_interval", "sweep_interval", "max_lost",
 	"servers", "name", "zone", "group", "capacity", "labels", "workdir", "log_level", "log_format",
+	"shutdown_grace",
 }
 
 // Defaults are the values of keys nobody set.
@@ -61,6 +65,7 @@ func Defaults() map[string]any {
 		"addr": "127.0.0.1:8420", "lease_ttl": "3s", "heartbeat_interval": "1s",
 		"sweep_interval": "500ms", "max_lost": 3, "capacity": 4.0, "zone": "default",
 		"group": "default", "workdir": "./baton-work", "log_level": "info", "log_format": "text",
+		"shutdown_grace": "30s",
 	}
 }
 
@@ -116,7 +121,7 @@ func Load(path string, fs *pflag.FlagSet) (Config, error) {
 func (c Config) validate() error {
 	var errs []error
 	for key, d := range map[string]time.Duration{"lease_ttl": c.LeaseTTL, "heartbeat_interval": c.HeartbeatInterval,
-		"sweep_interval": c.SweepInterval} {
+		"sweep_interval": c.SweepInterval, "shutdown_grace": c.ShutdownGrace} {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("config: %s: must be a positive duration, got %v", key, d))
 		}

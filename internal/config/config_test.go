@@ -39,6 +39,7 @@ func TestPrecedence(t *testing.T) {
 		HeartbeatInterval: 2 * time.Second, SweepInterval: 500 * time.Millisecond, MaxLost: 3,
 		Servers: []string{"http://a:1", "http://b:2"}, Zone: "env-zone", Group: "default", Capacity: 8,
 		Labels: map[string]string{"gpu": "true"}, WorkDir: "./baton-work", LogLevel: "info", LogFormat: "text",
+		ShutdownGrace: 30 * time.Second,
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
@@ -54,6 +55,7 @@ func TestRejects(t *testing.T) {
 		{"heartbeat not shorter than lease", "lease_ttl: 1s\nheartbeat_interval: 2s\n", "heartbeat_interval (2s) must be shorter"},
 		{"not a mapping", "- a\n", "must be a mapping"},
 		{"bad log format", "log_format: xml\n", "log_format"},
+		{"shutdown grace not positive", "shutdown_grace: 0s\n", "shutdown_grace: must be a positive duration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
