@@ -39,8 +39,40 @@ test: ## Vet and run every test with the race detector, on PostgreSQL and SQLite
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
 .PHONY: lint
-lint: ## Run golangci-lint with the curated linters of .golangci.yml
+lint: lint-go lint-deploy ## Run golangci-lint and check the deployment files (systemd units, Helm chart)
+
+.PHONY: lint-go
+lint-go: ## Run golangci-lint with the curated linters of .golangci.yml
 	$(TOOLS) golangci-lint run $(PKGS)
+
+.PHONY: lint-deploy
+lint-deploy: lint-systemd lint-helm ## Check deploy/: systemd-analyze verify, helm lint and template, the rendered manifests
+
+# The units name /usr/local/bin/baton, which systemd-analyze wants to find:
+# they are verified as copies pointing at a stand-in; any warning fails.
+.PHONY: lint-systemd
+lint-systemd:
+	@if ! command -v systemd-analyze >/dev/null; then \
+		echo "systemd-analyze is not installed: the units are not verified"; exit 0; fi; \
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	printf '#!/bin/sh\n' > "$$tmp/baton" && chmod +x "$$tmp/baton" && \
+	for u in deploy/systemd/*.service; do sed "s#/usr/local/bin/baton#$$tmp/baton#" "$$u" > "$$tmp/$${u##*/}"; done && \
+	out=$$(cd "$$tmp" && systemd-analyze verify --man=no ./*.service 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; echo "systemd units: verified"
+
+# helm comes from its own module (tools/helm/go.mod: its dependency graph
+# is large and must not move the other tools' versions), built once.
+HELM := bin/helm
+$(HELM): tools/helm/go.mod tools/helm/go.sum
+	$(GO) build -modfile=tools/helm/go.mod -o $@ helm.sh/helm/v4/cmd/helm
+
+.PHONY: lint-helm
+lint-helm: $(HELM)
+	@for f in deploy/helm/baton/ci/*.yaml; do \
+		$(HELM) lint --strict --quiet deploy/helm/baton -f "$$f" && \
+		$(HELM) template lint deploy/helm/baton -f "$$f" >/dev/null || exit 1; \
+	done; echo "helm chart: linted and rendered with each of deploy/helm/baton/ci/"
+	BATON_HELM=$(CURDIR)/$(HELM) $(GO) test -count=1 ./deploy/
 
 .PHONY: generate
 generate: ## Regenerate the query layer (sqlc) for both dialects
