@@ -25,6 +25,13 @@ help: ## List the targets
 build: ## Build the static binary into bin/baton
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/baton
 
+.PHONY: image
+image: ## Build the container images baton (scratch) and baton-worker (Debian slim) with docker
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) \
+		--build-arg SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct) -t baton:$(VERSION) .
+	docker build --target worker --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) \
+		--build-arg SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct) -t baton-worker:$(VERSION) .
+
 .PHONY: ldflags
 ldflags: ## Print the -ldflags `make build` links with (for other build scripts)
 	@echo '$(LDFLAGS)'
