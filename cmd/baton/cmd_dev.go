@@ -12,6 +12,7 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/config"
+	"github.com/baton-sched/baton/internal/tlsconf"
 	"github.com/baton-sched/baton/internal/worker"
 )
 
@@ -60,13 +61,18 @@ func runDev(ctx context.Context, out io.Writer, cfg config.Config, o devOptions)
 	if cfg.Database == "" {
 		cfg.Database = "sqlite:" + filepath.Join(o.dataDir, "baton.db")
 	}
-	srv, closeStore, err := startServer(ctx, cfg)
+	// dev mode is for this machine: plain HTTP on loopback only.
+	if loopback, err := tlsconf.Loopback(ctx, cfg.Addr); !loopback {
+		return fmt.Errorf("--addr %s: baton dev listens on loopback only (127.0.0.1, ::1, localhost), in plain HTTP; "+
+			"for other machines run baton server with tls_cert and tls_key%s", cfg.Addr, errSuffix(err))
+	}
+	srv, closeStore, err := startServer(ctx, cfg, logger(cfg), nil)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
 	defer srv.Stop()
-	url := "http://" + srv.Addr()
+	url := srv.URL()
 	var agents []*worker.Agent
 	defer func() {
 		for _, a := range agents {
@@ -141,4 +147,12 @@ Try, in another terminal:
   baton workers                    # the workers and their zones
 Press Ctrl-C to stop.
 `, url, o.workers, 'a'+o.workers-1, o.dataDir, url)
+}
+
+// errSuffix renders an optional cause at the end of a message.
+func errSuffix(err error) string {
+	if err == nil {
+		return ""
+	}
+	return " (" + err.Error() + ")"
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"log/slog"
 	"os/signal"
 	"syscall"
 	"time"
@@ -45,7 +47,15 @@ func newServerCmd(g *globals) *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			srv, closeStore, err := startServer(ctx, cfg)
+			log := loggerTo(cfg, cmd.ErrOrStderr())
+			tlsCfg, err := serverTLS(cfg, log)
+			if err != nil {
+				return err
+			}
+			if err := checkListen(ctx, cfg, tlsCfg != nil, log); err != nil {
+				return err
+			}
+			srv, closeStore, err := startServer(ctx, cfg, log, tlsCfg)
 			if err != nil {
 				return err
 			}
@@ -56,12 +66,13 @@ func newServerCmd(g *globals) *cobra.Command {
 		},
 	}
 	serverFlags(cmd.Flags())
+	serverTLSFlags(cmd.Flags())
 	return cmd
 }
 
-// startServer opens the database and starts a server on it.
-func startServer(ctx context.Context, cfg config.Config) (*server.Server, func(), error) {
-	log := logger(cfg)
+// startServer opens the database and starts a server on it, serving HTTPS
+// when tlsCfg is set.
+func startServer(ctx context.Context, cfg config.Config, log *slog.Logger, tlsCfg *tls.Config) (*server.Server, func(), error) {
 	st, err := openStore(ctx, cfg.Database, log)
 	if err != nil {
 		return nil, nil, err
@@ -70,7 +81,7 @@ func startServer(ctx context.Context, cfg config.Config) (*server.Server, func()
 		// A gap of a few sweeps, not one slow sweep, means an outage.
 		ResumeAfter: max(cfg.LeaseTTL/2, 4*cfg.SweepInterval)})
 	srv := server.New(e, server.Config{Addr: cfg.Addr, HeartbeatInterval: cfg.HeartbeatInterval,
-		SweepInterval: cfg.SweepInterval, Logger: log})
+		SweepInterval: cfg.SweepInterval, TLS: tlsCfg, Logger: log})
 	if err := srv.Start(ctx); err != nil {
 		st.Close()
 		return nil, nil, err

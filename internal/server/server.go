@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -34,7 +35,12 @@ type Config struct {
 	// VacuumInterval is how often the leading server vacuums the hot
 	// tables (default 10s; negative: never, leaving it to autovacuum).
 	VacuumInterval time.Duration
-	Logger         *slog.Logger
+	// TLS, when set, makes the server serve HTTPS with it (see
+	// tlsconf.Server). With ClientCAs set (tls_client_ca), every
+	// worker-protocol operation demands a verified client certificate;
+	// ClientAuth must then verify the certificates given.
+	TLS    *tls.Config
+	Logger *slog.Logger
 }
 
 func (c Config) withDefaults() Config {
@@ -111,6 +117,14 @@ func (s *Server) Addr() string {
 	return s.listener.Addr().String()
 }
 
+// URL returns the base URL of the server: https:// when it serves TLS.
+func (s *Server) URL() string {
+	if s.cfg.TLS != nil {
+		return "https://" + s.Addr()
+	}
+	return "http://" + s.Addr()
+}
+
 // Start listens and serves in the background and starts the loops. It
 // returns once the listener is open.
 func (s *Server) Start(ctx context.Context) error {
@@ -119,16 +133,26 @@ func (s *Server) Start(ctx context.Context) error {
 	if s.http != nil {
 		return errors.New("server already started")
 	}
+	if err := checkTLS(s.cfg.TLS); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
 	}
 	s.listener = ln
-	s.http = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	s.http = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, TLSConfig: s.cfg.TLS,
+		// TLS handshake failures (a wrong CA, a refused client
+		// certificate) land in the server log.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	s.done = make(chan struct{})
 	go func() {
 		defer close(s.done)
-		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		serve := func() error { return s.http.Serve(ln) }
+		if s.cfg.TLS != nil {
+			serve = func() error { return s.http.ServeTLS(ln, "", "") }
+		}
+		if err := serve(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("http server stopped", "err", err)
 		}
 	}()
@@ -140,7 +164,8 @@ func (s *Server) Start(ctx context.Context) error {
 	for _, l := range s.leader {
 		l.Start(ctx)
 	}
-	s.log.Info("server listening", "addr", ln.Addr().String(), "server_id", s.id,
+	s.log.Info("server listening", "addr", ln.Addr().String(), "tls", s.cfg.TLS != nil,
+		"client_certs", s.cfg.TLS != nil && s.cfg.TLS.ClientCAs != nil, "server_id", s.id,
 		"version", s.build.Version, "commit", s.build.Commit, "go", s.build.GoVersion)
 	return nil
 }
