@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
@@ -57,6 +58,14 @@ func newDevCmd(g *globals) *cobra.Command {
 func runDev(ctx context.Context, out io.Writer, cfg config.Config, o devOptions) error {
 	if o.workers < 1 || o.workers > 26 {
 		return fmt.Errorf("--workers: must be between 1 and 26, got %d", o.workers)
+	}
+	// The data directory holds the database, the tasks' files and (with
+	// auth) credentials: this user's only.
+	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
+	if err := os.Chmod(o.dataDir, 0o700); err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
 	}
 	if cfg.Database == "" {
 		cfg.Database = "sqlite:" + filepath.Join(o.dataDir, "baton.db")

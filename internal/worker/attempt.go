@@ -190,7 +190,7 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 	if err := os.RemoveAll(at.dir); err != nil {
 		return exitResult{}, nil, fmt.Errorf("prepare attempt directory: %w", err)
 	}
-	if err := os.MkdirAll(at.dir, 0o755); err != nil {
+	if err := os.MkdirAll(at.dir, 0o700); err != nil {
 		return exitResult{}, nil, fmt.Errorf("prepare attempt directory: %w", err)
 	}
 	cp := &checkpointer{a: a, at: at}
