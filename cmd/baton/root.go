@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"log/slog"
 	"os"
 	"os/user"
@@ -17,6 +18,8 @@ type globals struct {
 	configPath string
 	servers    []string
 	output     string
+	// rawOut is standard output without escaping (see safeWriter).
+	rawOut io.Writer
 }
 
 func newRoot() *cobra.Command {
@@ -29,6 +32,9 @@ func newRoot() *cobra.Command {
 			"Try it: baton dev --apply examples/",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			g.guardOutput(cmd)
+		},
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.configPath, "config", os.Getenv("BATON_CONFIG"), "YAML config file (env BATON_CONFIG)")
