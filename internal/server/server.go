@@ -33,7 +33,14 @@ type Config struct {
 	// VacuumInterval is how often the leading server vacuums the hot
 	// tables (default 10s; negative: never, leaving it to autovacuum).
 	VacuumInterval time.Duration
-	Logger         *slog.Logger
+	// PublicURL is the URL browsers use to reach the servers (e.g. through
+	// a load balancer): its host is accepted in Host and Origin headers
+	// of mutating requests (see hostPolicy).
+	PublicURL string
+	// MaxConns bounds the open connections: past it the longest idle one
+	// is closed (default: from the process's file descriptor limit).
+	MaxConns int
+	Logger   *slog.Logger
 }
 
 func (c Config) withDefaults() Config {
@@ -122,7 +129,7 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
 	}
 	s.listener = ln
-	s.http = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	ln, s.http = s.newHTTPServer(ln)
 	s.done = make(chan struct{})
 	go func() {
 		defer close(s.done)

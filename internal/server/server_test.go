@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +20,12 @@ import (
 	"github.com/baton-sched/baton/internal/store/storetest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(connServerEnv) != "" {
+		os.Exit(connServer())
+	}
+	goleak.VerifyTestMain(m)
+}
 
 type fixture struct {
 	t   *testing.T
