@@ -70,7 +70,7 @@ func startServer(ctx context.Context, cfg config.Config) (*server.Server, func()
 		// A gap of a few sweeps, not one slow sweep, means an outage.
 		ResumeAfter: max(cfg.LeaseTTL/2, 4*cfg.SweepInterval)})
 	srv := server.New(e, server.Config{Addr: cfg.Addr, HeartbeatInterval: cfg.HeartbeatInterval,
-		SweepInterval: cfg.SweepInterval, Logger: log})
+		SweepInterval: cfg.SweepInterval, PublicURL: cfg.PublicURL, Logger: log})
 	if err := srv.Start(ctx); err != nil {
 		st.Close()
 		return nil, nil, err

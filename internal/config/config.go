@@ -43,6 +43,21 @@ type Config struct {
 	Labels   map[string]string `koanf:"labels"`
 	WorkDir  string            `koanf:"workdir"`
 
+	// PublicURL is the URL browsers use to reach the servers; its host is
+	// accepted in the Host and Origin headers of mutating requests.
+	PublicURL string `koanf:"public_url"`
+	// SecretKeyFile holds the keys that encrypt secrets (see package
+	// secrets); BATON_SECRET_KEY may give them instead.
+	SecretKeyFile string `koanf:"secret_key_file"`
+	// EgressAllow and EgressDeny are CIDR lists that widen and narrow
+	// the addresses alert deliveries and HTTP tasks may reach (see
+	// package egress).
+	EgressAllow []string `koanf:"egress_allow"`
+	EgressDeny  []string `koanf:"egress_deny"`
+	// MaxLogBytes caps the output kept of one attempt, on the servers and
+	// on the workers (the head and the tail are kept).
+	MaxLogBytes int64 `koanf:"max_log_bytes"`
+
 	// LogLevel is debug, info, warn or error; LogFormat is text or json.
 	LogLevel  string `koanf:"log_level"`
 	LogFormat string `koanf:"log_format"`
@@ -53,6 +68,7 @@ type Config struct {
 var Keys = []string{
 	"addr", "database", "lease_ttl", "heartbeat_interval", "sweep_interval", "max_lost",
 	"servers", "name", "zone", "group", "capacity", "labels", "workdir", "log_level", "log_format",
+	"public_url", "secret_key_file", "egress_allow", "egress_deny", "max_log_bytes",
 }
 
 // Defaults are the values of keys nobody set.
@@ -61,6 +77,7 @@ func Defaults() map[string]any {
 		"addr": "127.0.0.1:8420", "lease_ttl": "3s", "heartbeat_interval": "1s",
 		"sweep_interval": "500ms", "max_lost": 3, "capacity": 4.0, "zone": "default",
 		"group": "default", "workdir": "./baton-work", "log_level": "info", "log_format": "text",
+		"max_log_bytes": 10 << 20,
 	}
 }
 
@@ -128,6 +145,9 @@ func (c Config) validate() error {
 	if c.Capacity <= 0 {
 		errs = append(errs, fmt.Errorf("config: capacity: must be positive, got %v", c.Capacity))
 	}
+	if c.MaxLogBytes < 64<<10 {
+		errs = append(errs, fmt.Errorf("config: max_log_bytes: must be at least 65536, got %d", c.MaxLogBytes))
+	}
 	if c.MaxLost < 1 {
 		errs = append(errs, fmt.Errorf("config: max_lost: must be at least 1, got %d", c.MaxLost))
 	}
@@ -177,7 +197,7 @@ func readFile(path string) (map[string]any, error) {
 // listValue splits list-valued keys given as one string ("a,b", "k=v,k2=v2").
 func listValue(key, v string) any {
 	switch key {
-	case "servers":
+	case "servers", "egress_allow", "egress_deny":
 		return strings.Split(v, ",")
 	case "labels":
 		return parseLabels(v)
