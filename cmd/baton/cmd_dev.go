@@ -13,6 +13,7 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/config"
+	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/server"
 	"github.com/baton-sched/baton/internal/worker"
 )
@@ -83,12 +84,16 @@ func runDev(ctx context.Context, out io.Writer, cfg config.Config, o devOptions)
 			a.Stop()
 		}
 	}()
+	policy, err := egress.New(cfg.EgressAllow, cfg.EgressDeny)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
 	for i := range o.workers {
 		zone := string(rune('a' + i))
 		a, err := worker.New(worker.Config{
 			Servers: []string{url}, Name: "dev-" + zone, Zone: zone, Group: cfg.Group,
 			Capacity: cfg.Capacity, Labels: cfg.Labels, WorkDir: filepath.Join(o.dataDir, "work", zone),
-			Version: server.Version, Logger: logger(cfg),
+			Version: server.Version, Egress: policy, MaxLogBytes: cfg.MaxLogBytes, Logger: logger(cfg),
 		})
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os/signal"
 	"syscall"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/baton-sched/baton/internal/config"
+	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/server"
 )
@@ -62,6 +64,10 @@ func newServerCmd(g *globals) *cobra.Command {
 // startServer opens the database and starts a server on it.
 func startServer(ctx context.Context, cfg config.Config) (*server.Server, func(), error) {
 	log := logger(cfg)
+	policy, err := egress.New(cfg.EgressAllow, cfg.EgressDeny)
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: %w", err)
+	}
 	st, err := openStore(ctx, cfg.Database, log)
 	if err != nil {
 		return nil, nil, err
@@ -70,7 +76,7 @@ func startServer(ctx context.Context, cfg config.Config) (*server.Server, func()
 		// A gap of a few sweeps, not one slow sweep, means an outage.
 		ResumeAfter: max(cfg.LeaseTTL/2, 4*cfg.SweepInterval)})
 	srv := server.New(e, server.Config{Addr: cfg.Addr, HeartbeatInterval: cfg.HeartbeatInterval,
-		SweepInterval: cfg.SweepInterval, PublicURL: cfg.PublicURL, Logger: log})
+		SweepInterval: cfg.SweepInterval, PublicURL: cfg.PublicURL, Egress: policy, Logger: log})
 	if err := srv.Start(ctx); err != nil {
 		st.Close()
 		return nil, nil, err

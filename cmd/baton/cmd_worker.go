@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/baton-sched/baton/internal/config"
+	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/server"
 	"github.com/baton-sched/baton/internal/worker"
 )
@@ -52,9 +54,14 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if name == "" {
 				name, _ = os.Hostname()
 			}
+			policy, err := egress.New(cfg.EgressAllow, cfg.EgressDeny)
+			if err != nil {
+				return fmt.Errorf("config: %w", err)
+			}
 			a, err := worker.New(worker.Config{
 				Servers: servers, Name: name, Zone: cfg.Zone, Group: cfg.Group, Capacity: cfg.Capacity,
-				Labels: cfg.Labels, WorkDir: cfg.WorkDir, Version: server.Version, Logger: logger(cfg),
+				Labels: cfg.Labels, WorkDir: cfg.WorkDir, Version: server.Version, Egress: policy,
+				MaxLogBytes: cfg.MaxLogBytes, Logger: logger(cfg),
 			})
 			if err != nil {
 				return err

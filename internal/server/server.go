@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/engine"
 )
 
@@ -37,6 +38,9 @@ type Config struct {
 	// a load balancer): its host is accepted in Host and Origin headers
 	// of mutating requests (see hostPolicy).
 	PublicURL string
+	// Egress is the policy of alert deliveries (default: egress.New with
+	// no ranges, which denies loopback, link-local and metadata addresses).
+	Egress *egress.Policy
 	// MaxConns bounds the open connections: past it the longest idle one
 	// is closed (default: from the process's file descriptor limit).
 	MaxConns int
@@ -91,7 +95,11 @@ func New(e *engine.Engine, cfg Config) *Server {
 	s.handler = s.routes()
 	s.sweeper = NewSweeper(e, SweeperConfig{Interval: cfg.SweepInterval, Logger: cfg.Logger})
 	s.scheduler = newScheduler(e, cfg.Logger)
-	s.alertClient = &http.Client{}
+	policy := cfg.Egress
+	if policy == nil {
+		policy, _ = egress.New(nil, nil)
+	}
+	s.alertClient = policy.Client()
 	s.alerter = &loop{interval: alertInterval, run: s.deliverAlerts}
 	s.subflows = &loop{interval: subWorkflowPause, run: s.startSubWorkflows}
 	s.elector = NewElector(e, ElectorConfig{Name: "loops", Holder: s.id, TTL: cfg.LeaderTTL, Logger: cfg.Logger})

@@ -69,7 +69,7 @@ func New(cfg Config) (*Agent, error) {
 		cfg: cfg, log: cfg.Logger, client: cfg.Client,
 		attempts: map[int64]*attempt{}, flushAbort: make(chan struct{}),
 		stopReq: make(chan struct{}), done: make(chan struct{}),
-		httpTasks: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},
+		httpTasks: cfg.Egress.Client(),
 	}
 	if a.client == nil {
 		a.transport = http.DefaultTransport.(*http.Transport).Clone()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/egress"
 )
 
 // Config configures an Agent. Zero values take the defaults named on each
@@ -78,6 +79,11 @@ type Config struct {
 	// uploaded when the task ends.
 	CheckpointInterval time.Duration
 
+	// Egress is the policy of HTTP tasks' connections (default:
+	// egress.New with no ranges, which denies loopback, link-local and
+	// metadata addresses, this host's servers included).
+	Egress *egress.Policy
+
 	// Logger receives the agent's logs (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -105,6 +111,9 @@ func (c Config) withDefaults() Config {
 	c.MaxLogBytes = cmp.Or(c.MaxLogBytes, 8<<20)
 	c.CheckpointInterval = cmp.Or(c.CheckpointInterval, time.Second)
 	c.Logger = cmp.Or(c.Logger, slog.Default())
+	if c.Egress == nil {
+		c.Egress, _ = egress.New(nil, nil)
+	}
 	return c
 }
 
