@@ -67,13 +67,16 @@ func (o *op) loadOutputs(rs *runScope) error {
 	return nil
 }
 
-// render expands the node's command and environment for attempt number.
+// render expands the node's command and environment for attempt number:
+// the values of the command's expressions travel as environment
+// variables the command refers to (workflow.RenderCommand), never as
+// shell text.
 func (o *op) render(rs *runScope, n workflow.Node, number int64) (string, map[string]string, error) {
 	scope, err := o.scope(rs, n, number)
 	if err != nil {
 		return "", nil, err
 	}
-	cmd, err := workflow.Render(n.Run, scope)
+	cmd, vars, err := workflow.RenderCommand(n.Run, scope)
 	if err != nil {
 		return "", nil, &renderError{fmt.Errorf("run: %w", err)}
 	}
@@ -83,6 +86,10 @@ func (o *op) render(rs *runScope, n workflow.Node, number int64) (string, map[st
 			return "", nil, &renderError{fmt.Errorf("env %s: %w", k, err)}
 		}
 	}
+	if len(vars) > 0 && env == nil {
+		env = make(map[string]string, len(vars))
+	}
+	maps.Copy(env, vars)
 	return cmd, env, nil
 }
 
