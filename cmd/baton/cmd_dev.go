@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/config"
 	"github.com/baton-sched/baton/internal/egress"
+	"github.com/baton-sched/baton/internal/secrets"
 	"github.com/baton-sched/baton/internal/server"
 	"github.com/baton-sched/baton/internal/worker"
 )
@@ -70,6 +72,13 @@ func runDev(ctx context.Context, out io.Writer, cfg config.Config, o devOptions)
 	}
 	if cfg.Database == "" {
 		cfg.Database = "sqlite:" + filepath.Join(o.dataDir, "baton.db")
+	}
+	if cfg.SecretKeyFile == "" && os.Getenv("BATON_SECRET_KEY") == "" {
+		path, err := devSecretKey(o.dataDir)
+		if err != nil {
+			return err
+		}
+		cfg.SecretKeyFile = path
 	}
 	srv, closeStore, err := startServer(ctx, cfg)
 	if err != nil {
@@ -156,4 +165,22 @@ Try, in another terminal:
   baton workers                    # the workers and their zones
 Press Ctrl-C to stop.
 `, url, o.workers, 'a'+o.workers-1, o.dataDir, url)
+}
+
+// devSecretKey returns the dev secret key file of dataDir, created (0600)
+// with a new key on first start.
+func devSecretKey(dataDir string) (string, error) {
+	path := filepath.Join(dataDir, "secret.key")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case errors.Is(err, os.ErrExist):
+		return path, nil
+	case err != nil:
+		return "", fmt.Errorf("create the secret key: %w", err)
+	}
+	_, err = fmt.Fprintf(f, "# Baton dev secret key (the current key first; see docs/security.md)\n%s\n", secrets.NewKey())
+	if err := errors.Join(err, f.Close()); err != nil {
+		return "", fmt.Errorf("write the secret key: %w", err)
+	}
+	return path, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/baton-sched/baton/internal/config"
 	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/secrets"
 	"github.com/baton-sched/baton/internal/server"
 )
 
@@ -68,11 +69,19 @@ func startServer(ctx context.Context, cfg config.Config) (*server.Server, func()
 	if err != nil {
 		return nil, nil, fmt.Errorf("config: %w", err)
 	}
+	ring, err := secrets.Load(cfg.SecretKeyFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: %w", err)
+	}
+	if ring == nil {
+		log.Warn("no secret key (secret_key_file or BATON_SECRET_KEY): secrets cannot be set or used")
+	}
 	st, err := openStore(ctx, cfg.Database, log)
 	if err != nil {
 		return nil, nil, err
 	}
 	e := engine.New(st, engine.Config{LeaseTTL: cfg.LeaseTTL, MaxLost: cfg.MaxLost, Logger: log,
+		Secrets: ring, MaxLogBytes: cfg.MaxLogBytes,
 		// A gap of a few sweeps, not one slow sweep, means an outage.
 		ResumeAfter: max(cfg.LeaseTTL/2, 4*cfg.SweepInterval)})
 	srv := server.New(e, server.Config{Addr: cfg.Addr, HeartbeatInterval: cfg.HeartbeatInterval,

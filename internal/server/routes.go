@@ -39,6 +39,7 @@ func (s *Server) routes() http.Handler {
 	s.registerRecovery(api)
 	s.registerAlerts(api)
 	s.registerSlots(api)
+	s.registerSecrets(api)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})

@@ -114,7 +114,7 @@ func (a *Agent) runAttempt(at *attempt) {
 		a.runHTTP(at, log)
 		return
 	}
-	a.logs.open(id, at.workerID)
+	a.logs.open(id, at.workerID, newMasker(at.asg.Mask))
 	res, outputs, err := a.execute(at, lease, log)
 	if err != nil {
 		log.Error("start task", "error", err)
@@ -289,9 +289,19 @@ func endNote(cause endCause, res exitResult, timeout time.Duration) []string {
 	return nil
 }
 
-// finishReport is the report of an attempt that ended; ok is false when
-// the result is to be dropped.
+// finishReport is the report of an attempt that ended, its secrets
+// masked in outputs and reason; ok is false when the result is to be
+// dropped.
 func finishReport(at *attempt, cause endCause, res exitResult, outputs map[string]string) (client.Report, bool) {
+	r, ok := finishState(at, cause, res, outputs)
+	if m := newMasker(at.asg.Mask); m != nil {
+		m.maskMap(r.Outputs)
+		r.Reason = m.string(r.Reason)
+	}
+	return r, ok
+}
+
+func finishState(at *attempt, cause endCause, res exitResult, outputs map[string]string) (client.Report, bool) {
 	r := client.Report{AttemptID: at.asg.AttemptID, Kind: "finish", ExitCode: int64(res.Code)}
 	switch {
 	case cause == causeFenced || res.LeaseExpired:

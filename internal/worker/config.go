@@ -71,8 +71,10 @@ type Config struct {
 	// LogFlushInterval is how often task output is sent (default 250ms);
 	// output is also sent as soon as 64 KiB are waiting.
 	LogFlushInterval time.Duration
-	// MaxLogBytes caps the output kept of one attempt (default 8 MiB);
-	// the rest is dropped and one line says so.
+	// MaxLogBytes caps the output kept of one attempt (default 10 MiB):
+	// about the first half is sent as it is written, then only the last
+	// half is kept, sent when the attempt ends after a line saying how
+	// much was dropped.
 	MaxLogBytes int64
 	// CheckpointInterval is how often a task's $BATON_CHECKPOINT file is
 	// looked at and, when it changed, uploaded (default 1s); it is also
@@ -108,7 +110,7 @@ func (c Config) withDefaults() Config {
 	c.MinBackoff = cmp.Or(c.MinBackoff, 200*time.Millisecond)
 	c.MaxBackoff = cmp.Or(c.MaxBackoff, 5*time.Second)
 	c.LogFlushInterval = cmp.Or(c.LogFlushInterval, 250*time.Millisecond)
-	c.MaxLogBytes = cmp.Or(c.MaxLogBytes, 8<<20)
+	c.MaxLogBytes = cmp.Or(c.MaxLogBytes, 10<<20)
 	c.CheckpointInterval = cmp.Or(c.CheckpointInterval, time.Second)
 	c.Logger = cmp.Or(c.Logger, slog.Default())
 	if c.Egress == nil {

@@ -23,7 +23,7 @@ const maxHTTPBody = 64 << 10
 func (a *Agent) runHTTP(at *attempt, log *slog.Logger) {
 	id := at.asg.AttemptID
 	a.reports.add(at.workerID, client.Report{AttemptID: id, Kind: "start"})
-	a.logs.open(id, at.workerID)
+	a.logs.open(id, at.workerID, newMasker(at.asg.Mask))
 	timeout := at.asg.Timeout
 	if timeout <= 0 {
 		timeout = time.Minute
