@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/secrets"
 	"github.com/baton-sched/baton/internal/server"
 	"github.com/baton-sched/baton/internal/store/storetest"
 	"github.com/baton-sched/baton/internal/worker"
@@ -119,4 +123,69 @@ func TestShellInjectionThroughParams(t *testing.T) {
 			t.Errorf("%s: run %s, output %q, want the payload printed as written", task, run.State, out)
 		}
 	}
+}
+
+// TestSecretNeverLeaves: a task that echoes its secret shows *** in its
+// stored log and outputs; the value is in no API answer, event or server
+// or worker log line; a workflow putting a secret in run, or naming an
+// unknown one, is refused at apply with its line.
+func TestSecretNeverLeaves(t *testing.T) {
+	const value = "pa55-w0rd-9f3c"
+	ring, err := secrets.ParseKeys(secrets.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := newSecureEnv(t, engine.Config{Secrets: ring}, nil)
+	ctx := context.Background()
+	if _, err := x.c.SetSecret(ctx, "db_password", value); err != nil {
+		t.Fatal(err)
+	}
+	def := "name: secretive\ntasks:\n  - name: t\n    run: echo \"password=$DB_PASSWORD\"; echo \"echoed=$DB_PASSWORD\" >> \"$BATON_OUTPUT\"\n" +
+		"    env:\n      DB_PASSWORD: \"${{ secrets.db_password }}\"\n"
+	run, out := x.runTask(t, def, nil, "t")
+	if run.State != "succeeded" || out != "password=***\n" {
+		t.Errorf("run %s, log %q, want the value masked", run.State, out)
+	}
+	if got := run.Tasks[0].Outputs["echoed"]; got != "***" {
+		t.Errorf("output %q, want ***", got)
+	}
+	for _, path := range []string{"/api/v1/runs", fmt.Sprintf("/api/v1/runs/%d", run.ID),
+		fmt.Sprintf("/api/v1/runs/%d/attempts", run.ID), "/api/v1/events?limit=1000",
+		fmt.Sprintf("/api/v1/runs/%d/tasks/t/logs", run.ID), "/api/v1/secrets", "/api/v1/workflows",
+		"/api/v1/workflows/secretive", "/api/v1/alerts"} {
+		body := getRaw(t, x.c.URLs()[0]+path)
+		if strings.Contains(body, value) {
+			t.Errorf("GET %s shows the value: %s", path, body)
+		}
+	}
+	if strings.Contains(x.logs.String(), value) {
+		t.Errorf("the server or worker log shows the value:\n%s", x.logs)
+	}
+	for src, want := range map[string]string{
+		"name: leaky\ntasks:\n  - name: t\n    run: |\n      echo start\n      mysql -p${{ secrets.db_password }}\n": "def.yaml:6",
+		"name: typo\ntasks:\n  - name: t\n    run: env\n    env: {P: \"${{ secrets.db_pasword }}\"}\n":               `secret "db_pasword" does not exist`,
+	} {
+		_, err := x.c.Apply(ctx, []client.SourceFile{{Filename: "def.yaml", Content: src}})
+		if client.StatusOf(err) != 422 || !strings.Contains(err.Error(), want) {
+			t.Errorf("apply %q: %v, want 422 with %q", src, err, want)
+		}
+	}
+	if wfs, err := x.c.Workflows(ctx); err != nil || len(wfs) != 1 {
+		t.Errorf("workflows after refused applies: %+v %v", wfs, err)
+	}
+}
+
+// getRaw returns the body of a GET.
+func getRaw(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s %v", url, resp.Status, err)
+	}
+	return string(data)
 }
