@@ -48,7 +48,7 @@ func TestDevRunsTheExamples(t *testing.T) {
 	}
 	waitSucceeded(t, c, 1)
 	checkModes(t, map[string]os.FileMode{dataDir: 0o700, filepath.Join(dataDir, "baton.db"): 0o600,
-		filepath.Join(dataDir, "work", "a", "attempts"): 0o700})
+		filepath.Join(dataDir, "work", "a", "attempts"): 0o700, filepath.Join(dataDir, "secret.key"): 0o600})
 	for _, name := range []string{"fanout", "retries"} {
 		run, err := c.StartRun(context.Background(), name, client.StartRunRequest{})
 		if err != nil {

@@ -342,6 +342,8 @@ type Logs interface {
 	Stored(ctx context.Context, attemptID, from, to int64) ([]int64, error)
 	// Delete removes the chunks with from <= seq <= to.
 	Delete(ctx context.Context, attemptID, from, to int64) error
+	// AppendText adds text to the end of a stored chunk.
+	AppendText(ctx context.Context, attemptID, seq int64, text string) error
 	// Stats returns what is kept of an attempt's output (zero values and
 	// the attempt ID when nothing was recorded).
 	Stats(ctx context.Context, attemptID int64) (LogStats, error)

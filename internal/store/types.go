@@ -168,13 +168,14 @@ type LogChunk struct {
 }
 
 // LogStats is what is kept of an attempt's output (see migration 00010):
-// the head, whole, then only the latest chunks once the head is full.
+// the head, whole, then the chunks past it, the oldest of which are
+// dropped once the whole passes the cap.
 type LogStats struct {
 	AttemptID int64
 	HeadBytes int64 // bytes of the head
-	HeadSeq   int64 // the chunk that ended the head; 0 while it is open
+	HeadSeq   int64 // the last chunk of the head
 	TailBytes int64 // bytes of the chunks kept past the head
-	TailFrom  int64 // chunks past the head below this seq were dropped
+	TailFrom  int64 // the first chunk past the head (0: the head is open); older ones were dropped
 	LastSeq   int64 // the highest chunk seen
 	Dropped   int64 // bytes dropped
 }

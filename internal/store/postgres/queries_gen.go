@@ -434,6 +434,11 @@ func (l logs) Delete(ctx context.Context, attemptID, from, to int64) error {
 	return mapErr(l.q.DeleteLogRange(ctx, db.DeleteLogRangeParams{AttemptID: attemptID, FromSeq: from, ToSeq: to}))
 }
 
+func (l logs) AppendText(ctx context.Context, attemptID, seq int64, text string) error {
+	return mapErr(l.q.AppendLogText(ctx, db.AppendLogTextParams{Text: text, TextSize: int64(len(text)),
+		AttemptID: attemptID, Seq: seq}))
+}
+
 func (l logs) Stats(ctx context.Context, attemptID int64) (store.LogStats, error) {
 	s, err := l.q.GetLogStats(ctx, attemptID)
 	if errors.Is(mapErr(err), store.ErrNotFound) {

@@ -42,6 +42,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.anyQueuedStmt, err = db.PrepareContext(ctx, anyQueued); err != nil {
 		return nil, fmt.Errorf("error preparing query AnyQueued: %w", err)
 	}
+	if q.appendLogTextStmt, err = db.PrepareContext(ctx, appendLogText); err != nil {
+		return nil, fmt.Errorf("error preparing query AppendLogText: %w", err)
+	}
 	if q.cancelRunAttemptsStmt, err = db.PrepareContext(ctx, cancelRunAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query CancelRunAttempts: %w", err)
 	}
@@ -429,6 +432,11 @@ func (q *Queries) Close() error {
 	if q.anyQueuedStmt != nil {
 		if cerr := q.anyQueuedStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing anyQueuedStmt: %w", cerr)
+		}
+	}
+	if q.appendLogTextStmt != nil {
+		if cerr := q.appendLogTextStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing appendLogTextStmt: %w", cerr)
 		}
 	}
 	if q.cancelRunAttemptsStmt != nil {
@@ -1066,6 +1074,7 @@ type Queries struct {
 	addUpstreamFailureStmt    *sql.Stmt
 	advanceLoopMarkStmt       *sql.Stmt
 	anyQueuedStmt             *sql.Stmt
+	appendLogTextStmt         *sql.Stmt
 	cancelRunAttemptsStmt     *sql.Stmt
 	cancelRunTasksStmt        *sql.Stmt
 	childRunsStmt             *sql.Stmt
@@ -1196,6 +1205,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		addUpstreamFailureStmt:    q.addUpstreamFailureStmt,
 		advanceLoopMarkStmt:       q.advanceLoopMarkStmt,
 		anyQueuedStmt:             q.anyQueuedStmt,
+		appendLogTextStmt:         q.appendLogTextStmt,
 		cancelRunAttemptsStmt:     q.cancelRunAttemptsStmt,
 		cancelRunTasksStmt:        q.cancelRunTasksStmt,
 		childRunsStmt:             q.childRunsStmt,

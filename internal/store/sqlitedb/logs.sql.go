@@ -9,6 +9,29 @@ import (
 	"context"
 )
 
+const appendLogText = `-- name: AppendLogText :exec
+UPDATE logs SET data = data || CAST(?1 AS TEXT), size = size + CAST(?2 AS BIGINT)
+WHERE attempt_id = ?3 AND seq = ?4
+`
+
+type AppendLogTextParams struct {
+	Text      string
+	TextSize  int64
+	AttemptID int64
+	Seq       int64
+}
+
+// Adds a line to a stored chunk (the marker where output was dropped).
+func (q *Queries) AppendLogText(ctx context.Context, arg AppendLogTextParams) error {
+	_, err := q.exec(ctx, q.appendLogTextStmt, appendLogText,
+		arg.Text,
+		arg.TextSize,
+		arg.AttemptID,
+		arg.Seq,
+	)
+	return err
+}
+
 const deleteLogRange = `-- name: DeleteLogRange :exec
 DELETE FROM logs
 WHERE attempt_id = ?1 AND seq >= CAST(?2 AS BIGINT)

@@ -58,7 +58,7 @@ func TestLogRangesAndStats(t *testing.T) {
 		}
 		do(t, s, func(tx store.Tx) error { return tx.Logs().Insert(ctx, cs) })
 		sizes := read(t, s, func(tx store.Tx) ([]store.LogSize, error) { return tx.Logs().Sizes(ctx, 9, 2, 3) })
-		if !slices.Equal(sizes, []store.LogSize{{3, 9}, {4, 12}, {5, 15}}) {
+		if !slices.Equal(sizes, []store.LogSize{{Seq: 3, Size: 9}, {Seq: 4, Size: 12}, {Seq: 5, Size: 15}}) {
 			t.Errorf("sizes: %v", sizes)
 		}
 		r := read(t, s, func(tx store.Tx) ([]store.LogChunk, error) { return tx.Logs().Range(ctx, 9, 1, 3) })

@@ -46,3 +46,8 @@ VALUES (sqlc.arg(attempt_id), sqlc.arg(head_bytes), sqlc.arg(head_seq), sqlc.arg
 ON CONFLICT (attempt_id) DO UPDATE SET head_bytes = excluded.head_bytes, head_seq = excluded.head_seq,
     tail_bytes = excluded.tail_bytes, tail_from = excluded.tail_from, last_seq = excluded.last_seq,
     dropped = excluded.dropped;
+
+-- name: AppendLogText :exec
+-- Adds a line to a stored chunk (the marker where output was dropped).
+UPDATE logs SET data = data || CAST(sqlc.arg(text) AS TEXT), size = size + CAST(sqlc.arg(text_size) AS BIGINT)
+WHERE attempt_id = sqlc.arg(attempt_id) AND seq = sqlc.arg(seq);
