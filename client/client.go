@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +23,8 @@ type Client struct {
 	urls  []string
 	next  atomic.Uint32 // index of the server to try first
 	http  *http.Client
+	own   *http.Transport // the default transport, nil with WithHTTPClient
+	tls   *tls.Config
 	actor string
 }
 
@@ -29,7 +32,15 @@ type Client struct {
 type Option func(*Client)
 
 // WithHTTPClient replaces the default HTTP client.
-func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
+// Its transport then carries the TLS configuration (WithTLSConfig does not
+// apply).
+func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http, c.own = h, nil } }
+
+// WithTLSConfig sets the TLS configuration of https:// server URLs: the
+// CAs that verify the servers and, for workers of servers that demand it,
+// the client certificate (see internal/tlsconf). Without it, the system's
+// roots verify servers.
+func WithTLSConfig(cfg *tls.Config) Option { return func(c *Client) { c.tls = cfg } }
 
 // WithActor names who acts (recorded in the audit trail), e.g. "user:alice".
 func WithActor(actor string) Option { return func(c *Client) { c.actor = actor } }
@@ -37,7 +48,8 @@ func WithActor(actor string) Option { return func(c *Client) { c.actor = actor }
 // New returns a client of the servers at urls (comma-separated lists are
 // split too); with none, DefaultURL.
 func New(urls []string, opts ...Option) (*Client, error) {
-	c := &Client{http: &http.Client{Transport: newTransport()}}
+	own := NewTransport()
+	c := &Client{http: &http.Client{Transport: own}, own: own}
 	for _, u := range urls {
 		for _, part := range strings.Split(u, ",") {
 			part = strings.TrimRight(strings.TrimSpace(part), "/")
@@ -56,16 +68,25 @@ func New(urls []string, opts ...Option) (*Client, error) {
 	for _, o := range opts {
 		o(c)
 	}
+	if c.own != nil && c.tls != nil {
+		c.own.TLSClientConfig = c.tls
+	}
 	return c, nil
 }
 
-// newTransport keeps enough idle connections per server for a worker's
-// concurrent requests (a long-poll claim, heartbeats, reports, logs) and a
-// client's parallel calls; the default two would close and reopen
-// connections all the time.
-func newTransport() *http.Transport {
+// NewTransport returns the transport a client uses by default. It keeps
+// enough idle connections per server for a worker's concurrent requests (a
+// long-poll claim, heartbeats, reports, logs) and a client's parallel
+// calls; the default two would close and reopen connections all the time.
+// It speaks HTTP/1.1, also over TLS: a request that times out on a hung
+// server then takes its connection with it, instead of leaving a dead
+// HTTP/2 connection that later requests would share.
+func NewTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 32
+	t.ForceAttemptHTTP2 = false
+	t.Protocols = new(http.Protocols)
+	t.Protocols.SetHTTP1(true)
 	return t
 }
 
@@ -145,7 +166,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	var lastErr error
 	for i := range c.urls {
 		idx := (start + i) % len(c.urls)
-		err := c.once(ctx, method, c.urls[idx]+path, body, out)
+		err := c.once(ctx, method, c.urls[idx], path, body, out)
 		if err == nil || !unreachable(err) || ctx.Err() != nil {
 			if err == nil && idx != start {
 				c.next.Store(uint32(idx))
@@ -158,7 +179,8 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	return lastErr
 }
 
-func (c *Client) once(ctx context.Context, method, u string, body []byte, out any) error {
+func (c *Client) once(ctx context.Context, method, base, path string, body []byte, out any) error {
+	u := base + path
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -176,7 +198,7 @@ func (c *Client) once(ctx context.Context, method, u string, body []byte, out an
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return &unreachableError{err: err}
+		return &unreachableError{err: tlsProblem(base, err)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
@@ -184,6 +206,9 @@ func (c *Client) once(ctx context.Context, method, u string, body []byte, out an
 		return &unreachableError{err: fmt.Errorf("read answer of %s %s: %w", method, u, err)}
 	}
 	if resp.StatusCode >= 300 {
+		if err := plainToTLS(base, resp.StatusCode, data); err != nil {
+			return &unreachableError{err: err}
+		}
 		e := &Error{Status: resp.StatusCode}
 		if json.Unmarshal(data, e) != nil || e.Status == 0 {
 			e.Status, e.Detail = resp.StatusCode, strings.TrimSpace(string(data))

@@ -69,7 +69,7 @@ func explainErrors(g *globals, cmd *cobra.Command) {
 			if err := g.checkOutput(); err != nil {
 				return err
 			}
-			return explainAPIError(c.ErrOrStderr(), run(c, args))
+			return explainAPIError(c.ErrOrStderr(), g.clientTLSHint(run(c, args)))
 		}
 	}
 	for _, sub := range cmd.Commands() {
@@ -82,9 +82,12 @@ func explainErrors(g *globals, cmd *cobra.Command) {
 // exits 1; an unreachable server gets a hint on how to name the right one.
 func explainAPIError(stderr io.Writer, err error) error {
 	var apiErr *client.Error
+	var tlsErr *client.TLSError
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &tlsErr): // says what to fix already
+		return err
 	case errors.As(err, &apiErr) && len(apiErr.Errors) > 0:
 		fmt.Fprintln(stderr, "error:", cmp.Or(apiErr.Detail, apiErr.Title))
 		for _, d := range apiErr.Errors {

@@ -17,6 +17,7 @@ import (
 	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/secrets"
 	"github.com/baton-sched/baton/internal/server"
+	"github.com/baton-sched/baton/internal/tlsconf"
 	"github.com/baton-sched/baton/internal/worker"
 )
 
@@ -80,13 +81,18 @@ func runDev(ctx context.Context, out io.Writer, cfg config.Config, o devOptions)
 		}
 		cfg.SecretKeyFile = path
 	}
-	srv, closeStore, err := startServer(ctx, cfg)
+	// dev mode is for this machine: plain HTTP on loopback only.
+	if loopback, err := tlsconf.Loopback(ctx, cfg.Addr); !loopback {
+		return fmt.Errorf("--addr %s: baton dev listens on loopback only (127.0.0.1, ::1, localhost), in plain HTTP; "+
+			"for other machines run baton server with tls_cert and tls_key%s", cfg.Addr, errSuffix(err))
+	}
+	srv, closeStore, err := startServer(ctx, cfg, logger(cfg), nil)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
 	defer srv.Stop()
-	url := "http://" + srv.Addr()
+	url := srv.URL()
 	var agents []*worker.Agent
 	defer func() {
 		for _, a := range agents {
@@ -183,4 +189,12 @@ func devSecretKey(dataDir string) (string, error) {
 		return "", fmt.Errorf("write the secret key: %w", err)
 	}
 	return path, nil
+}
+
+// errSuffix renders an optional cause at the end of a message.
+func errSuffix(err error) string {
+	if err == nil {
+		return ""
+	}
+	return " (" + err.Error() + ")"
 }

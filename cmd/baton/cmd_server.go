@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"os/signal"
 	"syscall"
 	"time"
@@ -48,7 +50,15 @@ func newServerCmd(g *globals) *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			srv, closeStore, err := startServer(ctx, cfg)
+			log := loggerTo(cfg, cmd.ErrOrStderr())
+			tlsCfg, err := serverTLS(cfg, log)
+			if err != nil {
+				return err
+			}
+			if err := checkListen(ctx, cfg, tlsCfg != nil, log); err != nil {
+				return err
+			}
+			srv, closeStore, err := startServer(ctx, cfg, log, tlsCfg)
 			if err != nil {
 				return err
 			}
@@ -59,12 +69,13 @@ func newServerCmd(g *globals) *cobra.Command {
 		},
 	}
 	serverFlags(cmd.Flags())
+	serverTLSFlags(cmd.Flags())
 	return cmd
 }
 
-// startServer opens the database and starts a server on it.
-func startServer(ctx context.Context, cfg config.Config) (*server.Server, func(), error) {
-	log := logger(cfg)
+// startServer opens the database and starts a server on it, serving HTTPS
+// when tlsCfg is set.
+func startServer(ctx context.Context, cfg config.Config, log *slog.Logger, tlsCfg *tls.Config) (*server.Server, func(), error) {
 	policy, err := egress.New(cfg.EgressAllow, cfg.EgressDeny)
 	if err != nil {
 		return nil, nil, fmt.Errorf("config: %w", err)
@@ -85,7 +96,7 @@ func startServer(ctx context.Context, cfg config.Config) (*server.Server, func()
 		// A gap of a few sweeps, not one slow sweep, means an outage.
 		ResumeAfter: max(cfg.LeaseTTL/2, 4*cfg.SweepInterval)})
 	srv := server.New(e, server.Config{Addr: cfg.Addr, HeartbeatInterval: cfg.HeartbeatInterval,
-		SweepInterval: cfg.SweepInterval, PublicURL: cfg.PublicURL, Egress: policy, Logger: log})
+		SweepInterval: cfg.SweepInterval, TLS: tlsCfg, PublicURL: cfg.PublicURL, Egress: policy, Logger: log})
 	if err := srv.Start(ctx); err != nil {
 		st.Close()
 		return nil, nil, err

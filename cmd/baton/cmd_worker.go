@@ -33,7 +33,8 @@ func newWorkerCmd(g *globals) *cobra.Command {
 		Long: "Registers with the servers, heartbeats, long-polls for work and runs tasks.\n" +
 			"Give several --server URLs to ride through the loss of a server.\n" +
 			"SIGTERM stops claiming and lets running tasks finish (up to a grace period).",
-		Example: "  baton worker --server http://s1:8420,http://s2:8420 --zone b --capacity 8\n" +
+		Example: "  baton worker --server https://s1:8420,https://s2:8420 --zone b --capacity 8 --tls-ca ca.pem \\\n" +
+			"    --tls-client-cert worker.pem --tls-client-key worker-key.pem\n" +
 			"  baton worker drain WORKER_ID --reschedule",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -54,14 +55,22 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if name == "" {
 				name, _ = os.Hostname()
 			}
+			log := loggerTo(cfg, cmd.ErrOrStderr())
+			tlsCfg, err := clientTLS(cfg, log)
+			if err != nil {
+				return err
+			}
+			if tlsCfg != nil {
+				log.Info("worker TLS", "tls_ca", cfg.TLSCA, "tls_client_cert", cfg.TLSClientCert)
+			}
 			policy, err := egress.New(cfg.EgressAllow, cfg.EgressDeny)
 			if err != nil {
 				return fmt.Errorf("config: %w", err)
 			}
 			a, err := worker.New(worker.Config{
 				Servers: servers, Name: name, Zone: cfg.Zone, Group: cfg.Group, Capacity: cfg.Capacity,
-				Labels: cfg.Labels, WorkDir: cfg.WorkDir, Version: server.Version, Egress: policy,
-				MaxLogBytes: cfg.MaxLogBytes, Logger: logger(cfg),
+				Labels: cfg.Labels, WorkDir: cfg.WorkDir, Version: server.Version, TLS: tlsCfg, Egress: policy,
+				MaxLogBytes: cfg.MaxLogBytes, Logger: log,
 			})
 			if err != nil {
 				return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"io"
 	"log/slog"
 	"os"
@@ -18,6 +19,10 @@ type globals struct {
 	configPath string
 	servers    []string
 	output     string
+	// TLS flags of clients and workers; config keys and env apply when
+	// they are not given.
+	tlsCA, tlsClientCert, tlsClientKey string
+	usedCA                             string // the CA file the client verified servers with
 	// rawOut is standard output without escaping (see safeWriter).
 	rawOut io.Writer
 }
@@ -41,9 +46,10 @@ func newRoot() *cobra.Command {
 	pf.StringSliceVar(&g.servers, "server", nil,
 		"server URL(s), comma-separated (env BATON_SERVER; default "+client.DefaultURL+")")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
+	clientTLSFlags(pf, g)
 	root.AddCommand(newServerCmd(g), newWorkerCmd(g), newDevCmd(g), newMigrateCmd(g), newShimCmd(), newBenchCmd(g))
 	root.AddCommand(clientCommands(g)...)
-	root.AddCommand(newChaosCmd(g))
+	root.AddCommand(newChaosCmd(g), newTLSCmd())
 	return root
 }
 
@@ -53,20 +59,35 @@ func (g *globals) config(cmd *cobra.Command) (config.Config, error) {
 }
 
 // client returns an API client of --server, else BATON_SERVER, else the
-// servers of the config file, else the default address.
+// servers of the config file, else the default address; it verifies
+// https:// servers with tls_ca (--tls-ca, BATON_TLS_CA, the config file).
 func (g *globals) client() (*client.Client, error) {
+	cfg, err := config.Load(g.configPath, nil)
+	if err != nil {
+		return nil, err
+	}
 	urls := g.servers
 	if len(urls) == 0 {
 		if env := os.Getenv("BATON_SERVER"); env != "" {
 			urls = []string{env}
 		}
 	}
-	if len(urls) == 0 && g.configPath != "" {
-		if c, err := config.Load(g.configPath, nil); err == nil {
-			urls = c.Servers
-		}
+	if len(urls) == 0 {
+		urls = cfg.Servers
 	}
-	return client.New(urls, client.WithActor(actor()))
+	cfg.TLSCA = cmp.Or(g.tlsCA, cfg.TLSCA)
+	cfg.TLSClientCert = cmp.Or(g.tlsClientCert, cfg.TLSClientCert)
+	cfg.TLSClientKey = cmp.Or(g.tlsClientKey, cfg.TLSClientKey)
+	tlsCfg, err := clientTLS(cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	g.usedCA = cfg.TLSCA
+	opts := []client.Option{client.WithActor(actor())}
+	if tlsCfg != nil {
+		opts = append(opts, client.WithTLSConfig(tlsCfg))
+	}
+	return client.New(urls, opts...)
 }
 
 // actor names the person using the CLI in the audit trail.
@@ -77,15 +98,19 @@ func actor() string {
 	return "user:cli"
 }
 
-// logger builds the process logger from the configuration.
-func logger(c config.Config) *slog.Logger {
+// logger builds the process logger from the configuration, writing to
+// standard error.
+func logger(c config.Config) *slog.Logger { return loggerTo(c, os.Stderr) }
+
+// loggerTo builds the process logger from the configuration, writing to w.
+func loggerTo(c config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(strings.ToUpper(c.LogLevel))); err != nil {
 		level = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	if c.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(slog.NewTextHandler(w, opts))
 }

@@ -61,6 +61,23 @@ type Config struct {
 	// LogLevel is debug, info, warn or error; LogFormat is text or json.
 	LogLevel  string `koanf:"log_level"`
 	LogFormat string `koanf:"log_format"`
+
+	// TLSCert and TLSKey are a server's certificate and key (PEM); with
+	// them it serves HTTPS, and reloads them when the files change.
+	TLSCert string `koanf:"tls_cert"`
+	TLSKey  string `koanf:"tls_key"`
+	// TLSClientCA makes a server verify client certificates against this
+	// CA and demand one from workers (mTLS).
+	TLSClientCA string `koanf:"tls_client_ca"`
+	// TLSCA is the CA that clients and workers verify servers with
+	// (default: the system's roots).
+	TLSCA string `koanf:"tls_ca"`
+	// TLSClientCert and TLSClientKey are a worker's client certificate.
+	TLSClientCert string `koanf:"tls_client_cert"`
+	TLSClientKey  string `koanf:"tls_client_key"`
+	// Insecure lets a server listen on an address other machines can
+	// reach without TLS (it warns at every start).
+	Insecure bool `koanf:"insecure"`
 }
 
 // Keys are the configuration keys, as written in the file; flags use them
@@ -68,6 +85,7 @@ type Config struct {
 var Keys = []string{
 	"addr", "database", "lease_ttl", "heartbeat_interval", "sweep_interval", "max_lost",
 	"servers", "name", "zone", "group", "capacity", "labels", "workdir", "log_level", "log_format",
+	"tls_cert", "tls_key", "tls_client_ca", "tls_ca", "tls_client_cert", "tls_client_key", "insecure",
 	"public_url", "secret_key_file", "egress_allow", "egress_deny", "max_log_bytes",
 }
 
@@ -156,7 +174,23 @@ func (c Config) validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("config: log_format: must be text or json, got %q", c.LogFormat))
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, c.validateTLS()...)...)
+}
+
+// validateTLS checks that the TLS keys come in the pairs they need.
+func (c Config) validateTLS() []error {
+	var errs []error
+	pair := func(certKey, cert, keyKey, key string) {
+		if (cert == "") != (key == "") {
+			errs = append(errs, fmt.Errorf("config: %s and %s: give both or neither", certKey, keyKey))
+		}
+	}
+	pair("tls_cert", c.TLSCert, "tls_key", c.TLSKey)
+	pair("tls_client_cert", c.TLSClientCert, "tls_client_key", c.TLSClientKey)
+	if c.TLSClientCA != "" && c.TLSCert == "" {
+		errs = append(errs, errors.New("config: tls_client_ca: needs tls_cert and tls_key (client certificates are verified over TLS)"))
+	}
+	return errs
 }
 
 // readFile parses the YAML file and refuses unknown keys, naming their line.

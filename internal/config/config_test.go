@@ -54,6 +54,9 @@ func TestRejects(t *testing.T) {
 		{"heartbeat not shorter than lease", "lease_ttl: 1s\nheartbeat_interval: 2s\n", "heartbeat_interval (2s) must be shorter"},
 		{"not a mapping", "- a\n", "must be a mapping"},
 		{"bad log format", "log_format: xml\n", "log_format"},
+		{"server certificate without key", "tls_cert: s.pem\n", "tls_cert and tls_key: give both"},
+		{"client key without certificate", "tls_client_key: k.pem\n", "tls_client_cert and tls_client_key: give both"},
+		{"client CA without TLS", "tls_client_ca: ca.pem\n", "tls_client_ca: needs tls_cert"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,5 +65,27 @@ func TestRejects(t *testing.T) {
 				t.Errorf("Load: %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestTLSKeys(t *testing.T) {
+	path := write(t, "tls_cert: /etc/baton/server.pem\ntls_key: /etc/baton/server-key.pem\ntls_client_ca: /etc/baton/ca.pem\n")
+	t.Setenv("BATON_TLS_CA", "/env/ca.pem")
+	t.Setenv("BATON_INSECURE", "true")
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	fs.String("tls-client-cert", "", "")
+	fs.String("tls-client-key", "", "")
+	if err := fs.Parse([]string{"--tls-client-cert=w.pem", "--tls-client-key=w-key.pem"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path, fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []any{c.TLSCert, c.TLSKey, c.TLSClientCA, c.TLSCA, c.TLSClientCert, c.TLSClientKey, c.Insecure}
+	want := []any{"/etc/baton/server.pem", "/etc/baton/server-key.pem", "/etc/baton/ca.pem", "/env/ca.pem",
+		"w.pem", "w-key.pem", true}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("TLS keys (-want +got):\n%s", diff)
 	}
 }

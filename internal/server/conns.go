@@ -1,6 +1,7 @@
 package server
 
 import (
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -27,6 +28,10 @@ func (s *Server) newHTTPServer(ln net.Listener) (net.Listener, *http.Server) {
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ConnState:         t.state,
+		TLSConfig:         s.cfg.TLS,
+		// TLS handshake failures (a wrong CA, a refused client
+		// certificate) land in the server log.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 }
 

@@ -81,7 +81,7 @@ func TestBigLogReadsArePaged(t *testing.T) {
 				var l client.Logs
 				req, _ := http.NewRequestWithContext(ctx, http.MethodGet,
 					fmt.Sprintf("%s/api/v1/runs/%d/tasks/t/logs?limit=10000&after=%d", ts.URL, run.Run.ID, after), nil)
-				if err := getJSON(req, &l); err != nil {
+				if err := fetchJSON(req, &l); err != nil {
 					t.Error(err)
 					return
 				}
@@ -120,7 +120,7 @@ func heapInUse() uint64 {
 	return m.HeapInuse
 }
 
-func getJSON(req *http.Request, out any) error {
+func fetchJSON(req *http.Request, out any) error {
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err

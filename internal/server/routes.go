@@ -30,6 +30,7 @@ func (s *Server) routes() http.Handler {
 	// No "$schema" links in answers: they clutter every JSON body.
 	cfg.CreateHooks = nil
 	api := humago.New(mux, cfg)
+	api.UseMiddleware(s.requireWorkerCert(api))
 	s.registerWorkflows(api)
 	s.registerRuns(api)
 	s.registerEvents(api)

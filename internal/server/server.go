@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -34,6 +35,11 @@ type Config struct {
 	// VacuumInterval is how often the leading server vacuums the hot
 	// tables (default 10s; negative: never, leaving it to autovacuum).
 	VacuumInterval time.Duration
+	// TLS, when set, makes the server serve HTTPS with it (see
+	// tlsconf.Server). With ClientCAs set (tls_client_ca), every
+	// worker-protocol operation demands a verified client certificate;
+	// ClientAuth must then verify the certificates given.
+	TLS *tls.Config
 	// PublicURL is the URL browsers use to reach the servers (e.g. through
 	// a load balancer): its host is accepted in Host and Origin headers
 	// of mutating requests (see hostPolicy).
@@ -124,6 +130,14 @@ func (s *Server) Addr() string {
 	return s.listener.Addr().String()
 }
 
+// URL returns the base URL of the server: https:// when it serves TLS.
+func (s *Server) URL() string {
+	if s.cfg.TLS != nil {
+		return "https://" + s.Addr()
+	}
+	return "http://" + s.Addr()
+}
+
 // Start listens and serves in the background and starts the loops. It
 // returns once the listener is open.
 func (s *Server) Start(ctx context.Context) error {
@@ -131,6 +145,9 @@ func (s *Server) Start(ctx context.Context) error {
 	defer s.mu.Unlock()
 	if s.http != nil {
 		return errors.New("server already started")
+	}
+	if err := checkTLS(s.cfg.TLS); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
@@ -141,7 +158,11 @@ func (s *Server) Start(ctx context.Context) error {
 	s.done = make(chan struct{})
 	go func() {
 		defer close(s.done)
-		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		serve := func() error { return s.http.Serve(ln) }
+		if s.cfg.TLS != nil {
+			serve = func() error { return s.http.ServeTLS(ln, "", "") }
+		}
+		if err := serve(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("http server stopped", "err", err)
 		}
 	}()
@@ -153,7 +174,8 @@ func (s *Server) Start(ctx context.Context) error {
 	for _, l := range s.leader {
 		l.Start(ctx)
 	}
-	s.log.Info("server listening", "addr", ln.Addr().String(), "server_id", s.id)
+	s.log.Info("server listening", "addr", ln.Addr().String(), "tls", s.cfg.TLS != nil,
+		"client_certs", s.cfg.TLS != nil && s.cfg.TLS.ClientCAs != nil, "server_id", s.id)
 	return nil
 }
 

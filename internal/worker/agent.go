@@ -72,7 +72,11 @@ func New(cfg Config) (*Agent, error) {
 		httpTasks: cfg.Egress.Client(),
 	}
 	if a.client == nil {
-		a.transport = http.DefaultTransport.(*http.Transport).Clone()
+		// HTTP/1.1 also over TLS, and idle connections kept for the
+		// concurrent requests (see client.NewTransport): a handshake per
+		// request would cost every heartbeat.
+		a.transport = client.NewTransport()
+		a.transport.TLSClientConfig = cfg.TLS
 		a.client, err = client.New(cfg.Servers,
 			client.WithHTTPClient(&http.Client{Transport: tryTimeoutTransport{base: a.transport}}))
 		if err != nil {

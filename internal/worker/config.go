@@ -2,6 +2,7 @@ package worker
 
 import (
 	"cmp"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,6 +26,10 @@ type Config struct {
 	// Client, when set, is used instead of a client of Servers. Its HTTP
 	// client then decides how long a request to a hung server waits.
 	Client *client.Client
+	// TLS verifies https:// servers and holds the worker's client
+	// certificate (see tlsconf.Client); nil: the system's roots. Ignored
+	// when Client is set.
+	TLS *tls.Config
 
 	// Name, Zone, Group, Labels and Capacity (in CU, default 1) are what the
 	// worker declares when it registers; the server defaults the rest.
