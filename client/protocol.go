@@ -67,6 +67,9 @@ type Assignment struct {
 	Checkpoint string `json:"checkpoint,omitempty" doc:"The task's last checkpoint (base64), to put in $BATON_CHECKPOINT"`
 	// HTTP is the request of an http attempt.
 	HTTP *HTTPRequest `json:"http,omitempty"`
+	// Mask lists the values of the secrets the attempt uses: the worker
+	// writes *** for each in the attempt's output, outputs and reasons.
+	Mask []string `json:"mask,omitempty" doc:"Secret values to replace with *** in the attempt's output and outputs"`
 }
 
 // HTTPRequest is what the worker sends for an http task. The task

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/baton-sched/baton/internal/config"
+	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/worker"
 )
 
@@ -63,9 +65,14 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if tlsCfg != nil {
 				log.Info("worker TLS", "tls_ca", cfg.TLSCA, "tls_client_cert", cfg.TLSClientCert)
 			}
+			policy, err := egress.New(cfg.EgressAllow, cfg.EgressDeny)
+			if err != nil {
+				return fmt.Errorf("config: %w", err)
+			}
 			a, err := worker.New(worker.Config{
 				Servers: servers, Name: name, Zone: cfg.Zone, Group: cfg.Group, Capacity: cfg.Capacity,
-				Labels: cfg.Labels, WorkDir: cfg.WorkDir, ShutdownGrace: cfg.ShutdownGrace, TLS: tlsCfg, Logger: log,
+				Labels: cfg.Labels, WorkDir: cfg.WorkDir, ShutdownGrace: cfg.ShutdownGrace, TLS: tlsCfg, Egress: policy,
+				MaxLogBytes: cfg.MaxLogBytes, Logger: log,
 			})
 			if err != nil {
 				return err

@@ -24,6 +24,8 @@ type globals struct {
 	// they are not given.
 	tlsCA, tlsClientCert, tlsClientKey string
 	usedCA                             string // the CA file the client verified servers with
+	// rawOut is standard output without escaping (see safeWriter).
+	rawOut io.Writer
 }
 
 func newRoot() *cobra.Command {
@@ -37,6 +39,9 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version.Get().Version,
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			g.guardOutput(cmd)
+		},
 	}
 	// --version prints what `baton version` prints; braces in it are data.
 	root.SetVersionTemplate(strings.NewReplacer("{", "{{`{`}}", "}", "{{`}`}}").Replace(versionText()))

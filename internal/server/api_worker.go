@@ -112,7 +112,7 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 			out.Body.Assignments[i] = client.Assignment{
 				AttemptID: a.AttemptID, Kind: a.Kind, Number: a.Number, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
 				Workflow: a.Workflow, Command: a.Command, Env: a.Env, Timeout: a.Timeout, CU: a.CU,
-				Checkpoint: a.Checkpoint, HTTP: (*client.HTTPRequest)(a.HTTP),
+				Checkpoint: a.Checkpoint, HTTP: (*client.HTTPRequest)(a.HTTP), Mask: a.Mask,
 			}
 		}
 		return out, nil

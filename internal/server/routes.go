@@ -42,12 +42,13 @@ func (s *Server) routes() http.Handler {
 	s.registerAlerts(api)
 	s.registerSlots(api)
 	s.registerVersion(api)
+	s.registerSecrets(api)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(newRegistry(s.engine, s.build), promhttp.HandlerOpts{}))
-	return mux
+	return newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
 }
 
 // ready answers 200 when the database answers.

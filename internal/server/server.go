@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/engine"
 )
 
@@ -39,8 +40,18 @@ type Config struct {
 	// tlsconf.Server). With ClientCAs set (tls_client_ca), every
 	// worker-protocol operation demands a verified client certificate;
 	// ClientAuth must then verify the certificates given.
-	TLS    *tls.Config
-	Logger *slog.Logger
+	TLS *tls.Config
+	// PublicURL is the URL browsers use to reach the servers (e.g. through
+	// a load balancer): its host is accepted in Host and Origin headers
+	// of mutating requests (see hostPolicy).
+	PublicURL string
+	// Egress is the policy of alert deliveries (default: egress.New with
+	// no ranges, which denies loopback, link-local and metadata addresses).
+	Egress *egress.Policy
+	// MaxConns bounds the open connections: past it the longest idle one
+	// is closed (default: from the process's file descriptor limit).
+	MaxConns int
+	Logger   *slog.Logger
 }
 
 func (c Config) withDefaults() Config {
@@ -92,7 +103,11 @@ func New(e *engine.Engine, cfg Config) *Server {
 	s.handler = s.routes()
 	s.sweeper = NewSweeper(e, SweeperConfig{Interval: cfg.SweepInterval, Logger: cfg.Logger})
 	s.scheduler = newScheduler(e, cfg.Logger)
-	s.alertClient = &http.Client{}
+	policy := cfg.Egress
+	if policy == nil {
+		policy, _ = egress.New(nil, nil)
+	}
+	s.alertClient = policy.Client()
 	s.alerter = &loop{interval: alertInterval, run: s.deliverAlerts}
 	s.subflows = &loop{interval: subWorkflowPause, run: s.startSubWorkflows}
 	s.elector = NewElector(e, ElectorConfig{Name: "loops", Holder: s.id, TTL: cfg.LeaderTTL, Logger: cfg.Logger})
@@ -141,10 +156,7 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
 	}
 	s.listener = ln
-	s.http = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, TLSConfig: s.cfg.TLS,
-		// TLS handshake failures (a wrong CA, a refused client
-		// certificate) land in the server log.
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	ln, s.http = s.newHTTPServer(ln)
 	s.done = make(chan struct{})
 	go func() {
 		defer close(s.done)
