@@ -4,6 +4,14 @@ GO       ?= go
 BIN      := bin/baton
 TOOLS    := $(GO) tool -modfile=$(CURDIR)/tools/go.mod
 PKGS     := ./...
+# What `baton version` prints: the nearest v* tag (else "dev"), the commit
+# ("-dirty" with uncommitted changes) and the build date, which honours
+# SOURCE_DATE_EPOCH so that a build can be reproduced bit for bit.
+VERSION  ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell c=$$(git rev-parse HEAD 2>/dev/null) && { git diff --quiet HEAD 2>/dev/null || c=$$c-dirty; echo $$c; } || echo unknown)
+DATE     ?= $(shell date -u $(if $(SOURCE_DATE_EPOCH),-d @$(SOURCE_DATE_EPOCH)) +%Y-%m-%dT%H:%M:%SZ)
+VPKG     := github.com/baton-sched/baton/internal/version
+LDFLAGS  := -X $(VPKG).version=$(VERSION) -X $(VPKG).commit=$(COMMIT) -X $(VPKG).date=$(DATE)
 # Tests need PostgreSQL; override to point elsewhere.
 export BATON_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 
@@ -15,7 +23,18 @@ help: ## List the targets
 
 .PHONY: build
 build: ## Build the static binary into bin/baton
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/baton
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/baton
+
+.PHONY: image
+image: ## Build the container images baton (scratch) and baton-worker (Debian slim) with docker
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) \
+		--build-arg SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct) -t baton:$(VERSION) .
+	docker build --target worker --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) \
+		--build-arg SOURCE_DATE_EPOCH=$$(git log -1 --format=%ct) -t baton-worker:$(VERSION) .
+
+.PHONY: ldflags
+ldflags: ## Print the -ldflags `make build` links with (for other build scripts)
+	@echo '$(LDFLAGS)'
 
 .PHONY: dev
 dev: build ## Run Baton on SQLite with three workers and the examples, and start the hello example
@@ -27,8 +46,56 @@ test: ## Vet and run every test with the race detector, on PostgreSQL and SQLite
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
 .PHONY: lint
-lint: ## Run golangci-lint with the curated linters of .golangci.yml
+lint: vet vuln lint-go lint-deploy ## Vet, govulncheck, golangci-lint, and check the deployment files (systemd units, Helm chart)
+
+.PHONY: lint-go
+lint-go: ## Run golangci-lint with the curated linters of .golangci.yml
 	$(TOOLS) golangci-lint run $(PKGS)
+
+.PHONY: lint-deploy
+lint-deploy: lint-systemd lint-helm ## Check deploy/: systemd-analyze verify, helm lint and template, the rendered manifests
+
+# The units name /usr/local/bin/baton, which systemd-analyze wants to find:
+# they are verified as copies pointing at a stand-in; any warning fails.
+.PHONY: lint-systemd
+lint-systemd:
+	@if ! command -v systemd-analyze >/dev/null; then \
+		echo "systemd-analyze is not installed: the units are not verified"; exit 0; fi; \
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	printf '#!/bin/sh\n' > "$$tmp/baton" && chmod +x "$$tmp/baton" && \
+	for u in deploy/systemd/*.service; do sed "s#/usr/local/bin/baton#$$tmp/baton#" "$$u" > "$$tmp/$${u##*/}"; done && \
+	out=$$(cd "$$tmp" && systemd-analyze verify --man=no ./*.service 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; echo "systemd units: verified"
+
+# helm comes from its own module (tools/helm/go.mod: its dependency graph
+# is large and must not move the other tools' versions), built once.
+HELM := bin/helm
+$(HELM): tools/helm/go.mod tools/helm/go.sum
+	$(GO) build -modfile=tools/helm/go.mod -o $@ helm.sh/helm/v4/cmd/helm
+
+.PHONY: lint-helm
+lint-helm: $(HELM)
+	@for f in deploy/helm/baton/ci/*.yaml; do \
+		$(HELM) lint --strict --quiet deploy/helm/baton -f "$$f" && \
+		$(HELM) template lint deploy/helm/baton -f "$$f" >/dev/null || exit 1; \
+	done; echo "helm chart: linted and rendered with each of deploy/helm/baton/ci/"
+	BATON_HELM=$(CURDIR)/$(HELM) $(GO) test -count=1 ./deploy/
+
+.PHONY: vet
+vet: ## Run go vet
+	$(GO) vet $(PKGS)
+
+# govulncheck needs its database (vuln.go.dev); where it cannot be reached
+# (an offline machine) this says so and does not fail. Found
+# vulnerabilities fail.
+.PHONY: vuln
+vuln: ## Look for known vulnerabilities in the code and its modules (govulncheck)
+	@out=$$($(TOOLS) govulncheck $(PKGS) 2>&1); rc=$$?; \
+	if [ $$rc -eq 0 ]; then echo "govulncheck: no known vulnerabilities"; \
+	elif printf '%s' "$$out" | grep -q 'fetching vulnerabilities'; then \
+		echo "govulncheck: NOT RUN: its vulnerability database (vuln.go.dev) cannot be reached from here:"; \
+		printf '%s\n' "$$out" | head -3 | sed 's/^/  /'; \
+	else printf '%s\n' "$$out"; exit $$rc; fi
 
 .PHONY: generate
 generate: ## Regenerate the query layer (sqlc) for both dialects

@@ -12,7 +12,7 @@ type RegisterRequest struct {
 	Group    string            `json:"group,omitempty" doc:"Resource group (default \"default\")"`
 	Labels   map[string]string `json:"labels,omitempty"`
 	Capacity float64           `json:"capacity,omitempty" doc:"Capacity in CU (default 1)"`
-	Version  string            `json:"version,omitempty"`
+	Version  string            `json:"version,omitempty" doc:"The worker's build version"`
 }
 
 // Registration is the server's answer to a registration: the worker's ID
@@ -21,6 +21,9 @@ type Registration struct {
 	Worker            Worker        `json:"worker"`
 	LeaseTTL          time.Duration `json:"lease_ttl" doc:"Nanoseconds a lease lasts after a heartbeat"`
 	HeartbeatInterval time.Duration `json:"heartbeat_interval" doc:"Nanoseconds between heartbeats"`
+	// ServerVersion is the answering server's build version (absent from
+	// servers older than this field).
+	ServerVersion string `json:"server_version,omitempty"`
 }
 
 // HeartbeatRequest renews a worker's lease.
@@ -64,6 +67,9 @@ type Assignment struct {
 	Checkpoint string `json:"checkpoint,omitempty" doc:"The task's last checkpoint (base64), to put in $BATON_CHECKPOINT"`
 	// HTTP is the request of an http attempt.
 	HTTP *HTTPRequest `json:"http,omitempty"`
+	// Mask lists the values of the secrets the attempt uses: the worker
+	// writes *** for each in the attempt's output, outputs and reasons.
+	Mask []string `json:"mask,omitempty" doc:"Secret values to replace with *** in the attempt's output and outputs"`
 }
 
 // HTTPRequest is what the worker sends for an http task. The task

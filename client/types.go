@@ -177,6 +177,9 @@ type Logs struct {
 	State     string     `json:"state" doc:"The attempt's state; output is complete once it is terminal"`
 	Chunks    []LogChunk `json:"chunks"`
 	NextSeq   int64      `json:"next_seq" doc:"Pass as after to read on"`
+	// DroppedBytes is how much of the attempt's output the servers dropped
+	// (the middle, past max_log_bytes); a line in the output marks where.
+	DroppedBytes int64 `json:"dropped_bytes,omitempty" doc:"Bytes of output dropped past max_log_bytes"`
 }
 
 // Page is one page of a listing; Next, when set, fetches the following one.

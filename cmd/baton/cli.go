@@ -39,6 +39,8 @@ func clientCommands(g *globals) []*cobra.Command {
 				"attempts already running finish and their results count."),
 		newPauseCmd(g, "resume", "Resume a paused run", "Its waiting tasks may start again."),
 		newLogsCmd(g),
+		newSecretsCmd(g),
+		newSecretCmd(g),
 		newWorkersCmd(g),
 		newZonesCmd(g),
 		newZoneCmd(g),

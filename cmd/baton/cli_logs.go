@@ -23,6 +23,7 @@ func newLogsCmd(g *globals) *cobra.Command {
 	var (
 		attempt int64
 		follow  bool
+		raw     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "logs RUN_ID TASK",
@@ -30,7 +31,9 @@ func newLogsCmd(g *globals) *cobra.Command {
 		Long: "Prints the output of the task's latest attempt (or of --attempt N) as the task wrote it.\n\n" +
 			"With -f, waits for the task to start if it has not, prints output as it arrives, and ends\n" +
 			"when the task has finished and all its output was printed; without --attempt it moves on to\n" +
-			"a retry's new attempt. With -o json, prints each output chunk as a JSON line.",
+			"a retry's new attempt. With -o json, prints each output chunk as a JSON line.\n\n" +
+			"Control characters (escape sequences and the like) are shown escaped, e.g. \\x1b, so that a\n" +
+			"task's output cannot drive your terminal; --raw writes the output byte for byte.",
 		Example: "  baton logs 42 extract\n  baton logs 42 extract -f\n  baton logs 42 load --attempt 1",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -45,8 +48,12 @@ func newLogsCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			out := cmd.OutOrStdout()
+			if raw && g.rawOut != nil {
+				out = g.rawOut
+			}
 			lr := &logReader{c: c, run: id, task: args[1], attempt: attempt, pinned: attempt > 0,
-				out: cmd.OutOrStdout(), stderr: cmd.ErrOrStderr(), json: g.jsonOutput()}
+				out: out, stderr: cmd.ErrOrStderr(), json: g.jsonOutput()}
 			if follow {
 				return lr.follow(cmd.Context())
 			}
@@ -55,6 +62,7 @@ func newLogsCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().Int64Var(&attempt, "attempt", 0, "attempt number (default: the latest)")
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing output until the task has finished")
+	cmd.Flags().BoolVar(&raw, "raw", false, "write the output byte for byte, control characters included")
 	return cmd
 }
 

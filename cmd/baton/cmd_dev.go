@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
@@ -12,7 +14,8 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/config"
-	"github.com/baton-sched/baton/internal/server"
+	"github.com/baton-sched/baton/internal/egress"
+	"github.com/baton-sched/baton/internal/secrets"
 	"github.com/baton-sched/baton/internal/tlsconf"
 	"github.com/baton-sched/baton/internal/worker"
 )
@@ -59,8 +62,23 @@ func runDev(ctx context.Context, out io.Writer, cfg config.Config, o devOptions)
 	if o.workers < 1 || o.workers > 26 {
 		return fmt.Errorf("--workers: must be between 1 and 26, got %d", o.workers)
 	}
+	// The data directory holds the database, the tasks' files and (with
+	// auth) credentials: this user's only.
+	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
+	if err := os.Chmod(o.dataDir, 0o700); err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
 	if cfg.Database == "" {
 		cfg.Database = "sqlite:" + filepath.Join(o.dataDir, "baton.db")
+	}
+	if cfg.SecretKeyFile == "" && os.Getenv("BATON_SECRET_KEY") == "" {
+		path, err := devSecretKey(o.dataDir)
+		if err != nil {
+			return err
+		}
+		cfg.SecretKeyFile = path
 	}
 	// dev mode is for this machine: plain HTTP on loopback only.
 	if loopback, err := tlsconf.Loopback(ctx, cfg.Addr); !loopback {
@@ -80,12 +98,16 @@ func runDev(ctx context.Context, out io.Writer, cfg config.Config, o devOptions)
 			a.Stop()
 		}
 	}()
+	policy, err := egress.New(cfg.EgressAllow, cfg.EgressDeny)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
 	for i := range o.workers {
 		zone := string(rune('a' + i))
 		a, err := worker.New(worker.Config{
 			Servers: []string{url}, Name: "dev-" + zone, Zone: zone, Group: cfg.Group,
 			Capacity: cfg.Capacity, Labels: cfg.Labels, WorkDir: filepath.Join(o.dataDir, "work", zone),
-			Version: server.Version, Logger: logger(cfg),
+			Egress: policy, MaxLogBytes: cfg.MaxLogBytes, Logger: logger(cfg),
 		})
 		if err != nil {
 			return err
@@ -148,6 +170,24 @@ Try, in another terminal:
   baton workers                    # the workers and their zones
 Press Ctrl-C to stop.
 `, url, o.workers, 'a'+o.workers-1, o.dataDir, url)
+}
+
+// devSecretKey returns the dev secret key file of dataDir, created (0600)
+// with a new key on first start.
+func devSecretKey(dataDir string) (string, error) {
+	path := filepath.Join(dataDir, "secret.key")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case errors.Is(err, os.ErrExist):
+		return path, nil
+	case err != nil:
+		return "", fmt.Errorf("create the secret key: %w", err)
+	}
+	_, err = fmt.Fprintf(f, "# Baton dev secret key (the current key first; see docs/security.md)\n%s\n", secrets.NewKey())
+	if err := errors.Join(err, f.Close()); err != nil {
+		return "", fmt.Errorf("write the secret key: %w", err)
+	}
+	return path, nil
 }
 
 // errSuffix renders an optional cause at the end of a message.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -26,8 +27,9 @@ func TestDevRunsTheExamples(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan error, 1)
+	dataDir := filepath.Join(t.TempDir(), "data")
 	go func() {
-		done <- runDev(ctx, out, cfg, devOptions{dataDir: filepath.Join(t.TempDir(), "data"),
+		done <- runDev(ctx, out, cfg, devOptions{dataDir: dataDir,
 			apply: []string{"../../examples"}, runs: []string{"hello"}, workers: 3})
 	}()
 	defer func() {
@@ -45,6 +47,8 @@ func TestDevRunsTheExamples(t *testing.T) {
 		t.Fatalf("dev output lacks the --run start:\n%s", out)
 	}
 	waitSucceeded(t, c, 1)
+	checkModes(t, map[string]os.FileMode{dataDir: 0o700, filepath.Join(dataDir, "baton.db"): 0o600,
+		filepath.Join(dataDir, "work", "a", "attempts"): 0o700, filepath.Join(dataDir, "secret.key"): 0o600})
 	for _, name := range []string{"fanout", "retries"} {
 		run, err := c.StartRun(context.Background(), name, client.StartRunRequest{})
 		if err != nil {
@@ -63,6 +67,19 @@ func TestDevRunsTheExamples(t *testing.T) {
 			if err != nil || len(logs.Chunks) == 0 || !strings.Contains(logs.Chunks[0].Data, "gathered batch-") {
 				t.Errorf("gather output %+v %v, want the batch output of split", logs, err)
 			}
+		}
+	}
+}
+
+// checkModes checks the permission bits of files and directories.
+func checkModes(t *testing.T, want map[string]os.FileMode) {
+	t.Helper()
+	for path, mode := range want {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Errorf("%v", err)
+		} else if fi.Mode().Perm() != mode {
+			t.Errorf("%s has mode %v, want %v", path, fi.Mode().Perm(), mode)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"os/signal"
 	"syscall"
@@ -12,7 +13,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/baton-sched/baton/internal/config"
+	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/secrets"
 	"github.com/baton-sched/baton/internal/server"
 )
 
@@ -73,15 +76,27 @@ func newServerCmd(g *globals) *cobra.Command {
 // startServer opens the database and starts a server on it, serving HTTPS
 // when tlsCfg is set.
 func startServer(ctx context.Context, cfg config.Config, log *slog.Logger, tlsCfg *tls.Config) (*server.Server, func(), error) {
+	policy, err := egress.New(cfg.EgressAllow, cfg.EgressDeny)
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: %w", err)
+	}
+	ring, err := secrets.Load(cfg.SecretKeyFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("config: %w", err)
+	}
+	if ring == nil {
+		log.Warn("no secret key (secret_key_file or BATON_SECRET_KEY): secrets cannot be set or used")
+	}
 	st, err := openStore(ctx, cfg.Database, log)
 	if err != nil {
 		return nil, nil, err
 	}
 	e := engine.New(st, engine.Config{LeaseTTL: cfg.LeaseTTL, MaxLost: cfg.MaxLost, Logger: log,
+		Secrets: ring, MaxLogBytes: cfg.MaxLogBytes,
 		// A gap of a few sweeps, not one slow sweep, means an outage.
 		ResumeAfter: max(cfg.LeaseTTL/2, 4*cfg.SweepInterval)})
 	srv := server.New(e, server.Config{Addr: cfg.Addr, HeartbeatInterval: cfg.HeartbeatInterval,
-		SweepInterval: cfg.SweepInterval, TLS: tlsCfg, Logger: log})
+		SweepInterval: cfg.SweepInterval, TLS: tlsCfg, PublicURL: cfg.PublicURL, Egress: policy, Logger: log})
 	if err := srv.Start(ctx); err != nil {
 		st.Close()
 		return nil, nil, err

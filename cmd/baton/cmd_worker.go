@@ -1,15 +1,17 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/baton-sched/baton/internal/config"
-	"github.com/baton-sched/baton/internal/server"
+	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/worker"
 )
 
@@ -21,6 +23,8 @@ func workerFlags(fs *pflag.FlagSet) {
 	fs.Float64("capacity", d["capacity"].(float64), "capacity in CU")
 	fs.StringToString("labels", nil, "labels, e.g. gpu=true,disk=ssd")
 	fs.String("workdir", d["workdir"].(string), "directory for attempt working directories")
+	fs.Duration("shutdown-grace", 30*time.Second,
+		"on SIGTERM, how long running tasks may finish before they are killed and run again elsewhere")
 	logFlags(fs)
 }
 
@@ -61,9 +65,14 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if tlsCfg != nil {
 				log.Info("worker TLS", "tls_ca", cfg.TLSCA, "tls_client_cert", cfg.TLSClientCert)
 			}
+			policy, err := egress.New(cfg.EgressAllow, cfg.EgressDeny)
+			if err != nil {
+				return fmt.Errorf("config: %w", err)
+			}
 			a, err := worker.New(worker.Config{
 				Servers: servers, Name: name, Zone: cfg.Zone, Group: cfg.Group, Capacity: cfg.Capacity,
-				Labels: cfg.Labels, WorkDir: cfg.WorkDir, Version: server.Version, TLS: tlsCfg, Logger: log,
+				Labels: cfg.Labels, WorkDir: cfg.WorkDir, ShutdownGrace: cfg.ShutdownGrace, TLS: tlsCfg, Egress: policy,
+				MaxLogBytes: cfg.MaxLogBytes, Logger: log,
 			})
 			if err != nil {
 				return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/config"
+	"github.com/baton-sched/baton/internal/version"
 )
 
 // globals are the flags every command shares.
@@ -23,6 +24,8 @@ type globals struct {
 	// they are not given.
 	tlsCA, tlsClientCert, tlsClientKey string
 	usedCA                             string // the CA file the client verified servers with
+	// rawOut is standard output without escaping (see safeWriter).
+	rawOut io.Writer
 }
 
 func newRoot() *cobra.Command {
@@ -35,7 +38,13 @@ func newRoot() *cobra.Command {
 			"Try it: baton dev --apply examples/",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version.Get().Version,
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			g.guardOutput(cmd)
+		},
 	}
+	// --version prints what `baton version` prints; braces in it are data.
+	root.SetVersionTemplate(strings.NewReplacer("{", "{{`{`}}", "}", "{{`}`}}").Replace(versionText()))
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.configPath, "config", os.Getenv("BATON_CONFIG"), "YAML config file (env BATON_CONFIG)")
 	pf.StringSliceVar(&g.servers, "server", nil,
@@ -44,7 +53,7 @@ func newRoot() *cobra.Command {
 	clientTLSFlags(pf, g)
 	root.AddCommand(newServerCmd(g), newWorkerCmd(g), newDevCmd(g), newMigrateCmd(g), newShimCmd(), newBenchCmd(g))
 	root.AddCommand(clientCommands(g)...)
-	root.AddCommand(newChaosCmd(g), newTLSCmd())
+	root.AddCommand(newChaosCmd(g), newTLSCmd(), newVersionCmd(g))
 	return root
 }
 

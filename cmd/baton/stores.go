@@ -21,7 +21,7 @@ func openStore(ctx context.Context, database string, log *slog.Logger) (store.St
 		return postgres.Open(ctx, postgres.Config{DSN: database, Logger: log})
 	case strings.HasPrefix(database, "sqlite:"):
 		path := strings.TrimPrefix(database, "sqlite:")
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
 		return sqlite.Open(ctx, path)

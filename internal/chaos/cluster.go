@@ -148,7 +148,10 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		if cfg.MaxLost > 0 {
 			args = append(args, "--max-lost", strconv.Itoa(cfg.MaxLost))
 		}
-		s := &Server{Process: newProcess(name, cfg.Binary, filepath.Join(cfg.Dir, name+".log"), args, nil), Addr: addr,
+		// The alert sink listens on loopback, which the egress policy
+		// denies unless allowed.
+		env := []string{"BATON_EGRESS_ALLOW=127.0.0.1/32"}
+		s := &Server{Process: newProcess(name, cfg.Binary, filepath.Join(cfg.Dir, name+".log"), args, env), Addr: addr,
 			DBLink: dbLink}
 		c.servers = append(c.servers, s)
 		urls = append(urls, s.URL())

@@ -42,6 +42,24 @@ type Config struct {
 	Capacity float64           `koanf:"capacity"`
 	Labels   map[string]string `koanf:"labels"`
 	WorkDir  string            `koanf:"workdir"`
+	// ShutdownGrace is how long a worker given SIGTERM lets its running
+	// tasks finish before it kills them.
+	ShutdownGrace time.Duration `koanf:"shutdown_grace"`
+
+	// PublicURL is the URL browsers use to reach the servers; its host is
+	// accepted in the Host and Origin headers of mutating requests.
+	PublicURL string `koanf:"public_url"`
+	// SecretKeyFile holds the keys that encrypt secrets (see package
+	// secrets); BATON_SECRET_KEY may give them instead.
+	SecretKeyFile string `koanf:"secret_key_file"`
+	// EgressAllow and EgressDeny are CIDR lists that widen and narrow
+	// the addresses alert deliveries and HTTP tasks may reach (see
+	// package egress).
+	EgressAllow []string `koanf:"egress_allow"`
+	EgressDeny  []string `koanf:"egress_deny"`
+	// MaxLogBytes caps the output kept of one attempt, on the servers and
+	// on the workers (the head and the tail are kept).
+	MaxLogBytes int64 `koanf:"max_log_bytes"`
 
 	// LogLevel is debug, info, warn or error; LogFormat is text or json.
 	LogLevel  string `koanf:"log_level"`
@@ -71,6 +89,8 @@ var Keys = []string{
 	"addr", "database", "lease_ttl", "heartbeat_interval", "sweep_interval", "max_lost",
 	"servers", "name", "zone", "group", "capacity", "labels", "workdir", "log_level", "log_format",
 	"tls_cert", "tls_key", "tls_client_ca", "tls_ca", "tls_client_cert", "tls_client_key", "insecure",
+	"shutdown_grace",
+	"public_url", "secret_key_file", "egress_allow", "egress_deny", "max_log_bytes",
 }
 
 // Defaults are the values of keys nobody set.
@@ -79,6 +99,8 @@ func Defaults() map[string]any {
 		"addr": "127.0.0.1:8420", "lease_ttl": "3s", "heartbeat_interval": "1s",
 		"sweep_interval": "500ms", "max_lost": 3, "capacity": 4.0, "zone": "default",
 		"group": "default", "workdir": "./baton-work", "log_level": "info", "log_format": "text",
+		"shutdown_grace": "30s",
+		"max_log_bytes": 10 << 20,
 	}
 }
 
@@ -134,7 +156,7 @@ func Load(path string, fs *pflag.FlagSet) (Config, error) {
 func (c Config) validate() error {
 	var errs []error
 	for key, d := range map[string]time.Duration{"lease_ttl": c.LeaseTTL, "heartbeat_interval": c.HeartbeatInterval,
-		"sweep_interval": c.SweepInterval} {
+		"sweep_interval": c.SweepInterval, "shutdown_grace": c.ShutdownGrace} {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("config: %s: must be a positive duration, got %v", key, d))
 		}
@@ -145,6 +167,9 @@ func (c Config) validate() error {
 	}
 	if c.Capacity <= 0 {
 		errs = append(errs, fmt.Errorf("config: capacity: must be positive, got %v", c.Capacity))
+	}
+	if c.MaxLogBytes < 64<<10 {
+		errs = append(errs, fmt.Errorf("config: max_log_bytes: must be at least 65536, got %d", c.MaxLogBytes))
 	}
 	if c.MaxLost < 1 {
 		errs = append(errs, fmt.Errorf("config: max_lost: must be at least 1, got %d", c.MaxLost))
@@ -211,7 +236,7 @@ func readFile(path string) (map[string]any, error) {
 // listValue splits list-valued keys given as one string ("a,b", "k=v,k2=v2").
 func listValue(key, v string) any {
 	switch key {
-	case "servers":
+	case "servers", "egress_allow", "egress_deny":
 		return strings.Split(v, ",")
 	case "labels":
 		return parseLabels(v)

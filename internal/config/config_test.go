@@ -37,8 +37,9 @@ func TestPrecedence(t *testing.T) {
 	want := Config{
 		Addr: "127.0.0.1:8420", Database: "postgres://db/baton", LeaseTTL: 5 * time.Second,
 		HeartbeatInterval: 2 * time.Second, SweepInterval: 500 * time.Millisecond, MaxLost: 3,
-		Servers: []string{"http://a:1", "http://b:2"}, Zone: "env-zone", Group: "default", Capacity: 8,
+		Servers: []string{"http://a:1", "http://b:2"}, Zone: "env-zone", Group: "default", Capacity: 8, MaxLogBytes: 10 << 20,
 		Labels: map[string]string{"gpu": "true"}, WorkDir: "./baton-work", LogLevel: "info", LogFormat: "text",
+		ShutdownGrace: 30 * time.Second,
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
@@ -54,6 +55,7 @@ func TestRejects(t *testing.T) {
 		{"heartbeat not shorter than lease", "lease_ttl: 1s\nheartbeat_interval: 2s\n", "heartbeat_interval (2s) must be shorter"},
 		{"not a mapping", "- a\n", "must be a mapping"},
 		{"bad log format", "log_format: xml\n", "log_format"},
+		{"shutdown grace not positive", "shutdown_grace: 0s\n", "shutdown_grace: must be a positive duration"},
 		{"server certificate without key", "tls_cert: s.pem\n", "tls_cert and tls_key: give both"},
 		{"client key without certificate", "tls_client_key: k.pem\n", "tls_client_cert and tls_client_key: give both"},
 		{"client CA without TLS", "tls_client_ca: ca.pem\n", "tls_client_ca: needs tls_cert"},

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/store"
 )
 
@@ -142,7 +143,7 @@ func (e *Engine) SetAlertChannel(ctx context.Context, c store.AlertChannel, acto
 		errs = append(errs, fmt.Sprintf("name: %q: use lowercase letters, digits, _ and -", c.Name))
 	}
 	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, fmt.Sprintf("url: %q is not an http:// or https:// URL", c.URL))
+		errs = append(errs, fmt.Sprintf("url: %q is not an http:// or https:// URL", egress.Redact(c.URL)))
 	}
 	kinds := strings.Split(strings.ReplaceAll(c.Events, " ", ""), ",")
 	for _, k := range kinds {

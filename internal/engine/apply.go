@@ -41,8 +41,16 @@ func (e *Engine) Apply(ctx context.Context, sources []Source, actor string) ([]A
 	var all []parsed
 	var errs []error
 	seen := map[string]string{}
+	known, err := e.secretNames(ctx, sources)
+	if err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	opts := workflow.Options{}
+	if known != nil {
+		opts.SecretExists = func(name string) bool { return known[name] }
+	}
 	for _, src := range sources {
-		def, err := workflow.Parse(src.Filename, src.Text)
+		def, err := workflow.ParseWith(src.Filename, src.Text, opts)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -63,7 +71,7 @@ func (e *Engine) Apply(ctx context.Context, sources []Source, actor string) ([]A
 		return nil, &InvalidError{Err: errors.Join(errs...)}
 	}
 	var out []Applied
-	err := e.inTx(ctx, actor, func(o *op) error {
+	err = e.inTx(ctx, actor, func(o *op) error {
 		out = out[:0]
 		for _, p := range all {
 			a, err := o.apply(p)

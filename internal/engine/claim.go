@@ -44,6 +44,10 @@ type Assignment struct {
 	Checkpoint string
 	// HTTP is the request of a KindHTTP attempt.
 	HTTP *HTTPRequest
+	// Mask lists the secret values the attempt's env or request holds:
+	// the worker replaces each with *** in the attempt's output, outputs
+	// and reasons. Assignments are never stored.
+	Mask []string
 }
 
 // HTTPRequest is what the worker sends for an http task, rendered.
@@ -279,18 +283,18 @@ func (o *op) prepare(rs *runScope, c store.Candidate) (pick, bool, error) {
 	if n.HTTP != nil {
 		asg.Kind = KindHTTP
 		asg.Timeout = cmp.Or(n.HTTP.Timeout.Std(), n.Timeout, workflow.DefaultHTTPTimeout.Std())
-		req, err := o.renderHTTP(rs, n, number)
+		req, scope, err := o.renderHTTP(rs, n, number)
 		if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
 			return pick{}, false, err
 		}
-		asg.HTTP = req
+		asg.HTTP, asg.Mask = req, masks(scope)
 		return pick{cand: c, asg: asg}, true, nil
 	}
-	cmd, env, err := o.render(rs, n, number)
+	cmd, env, scope, err := o.render(rs, n, number)
 	if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
 		return pick{}, false, err
 	}
-	asg.Command, asg.Env = cmd, env
+	asg.Command, asg.Env, asg.Mask = cmd, env, masks(scope)
 	if c.Attempts > 0 { // an earlier attempt may have left a checkpoint
 		task, err := o.Tasks().Get(o.ctx, c.ID)
 		if err != nil {

@@ -121,13 +121,13 @@ tasks:
 		run := x.start("etl", map[string]string{"day": "2024-02-29"})
 		w := x.worker("a", 1)
 		extract := x.claimOne(w)
-		if want := fmt.Sprintf("./extract --day 2024-02-29 --run %d", run.ID); extract.Command != want {
-			t.Errorf("extract command %q, want %q", extract.Command, want)
+		if want := fmt.Sprintf("./extract --day 2024-02-29 --run %d", run.ID); shellView(extract) != want {
+			t.Errorf("extract command %q, want %q", shellView(extract), want)
 		}
 		x.finish(w, extract, store.AttemptSucceeded, map[string]string{"file": "/data/x.csv", "rows": "42"})
 		load := x.claimOne(w)
-		if load.Command != "./load /data/x.csv" || load.Env["ROWS"] != "42" {
-			t.Errorf("load: command %q env %v, want outputs substituted", load.Command, load.Env)
+		if shellView(load) != "./load /data/x.csv" || load.Env["ROWS"] != "42" {
+			t.Errorf("load: command %q env %v, want outputs substituted", shellView(load), load.Env)
 		}
 		if got := x.tasks(run.ID)["extract"].Outputs; !strings.Contains(got, "/data/x.csv") {
 			t.Errorf("stored outputs %q", got)

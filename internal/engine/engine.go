@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/baton-sched/baton/internal/secrets"
 	"github.com/baton-sched/baton/internal/store"
 )
 
@@ -71,7 +72,13 @@ type Config struct {
 	// (no live worker of its name in its zone) counts against its zone's
 	// health and registered capacity (default 1h).
 	LostWorkerWindow time.Duration
-	Logger           *slog.Logger
+	// Secrets is the key ring that seals and opens secrets; nil: secrets
+	// can be neither set nor used on this server.
+	Secrets *secrets.KeyRing
+	// MaxLogBytes caps the output kept of one attempt (default 10 MiB):
+	// the first half and the last half are kept, the middle dropped.
+	MaxLogBytes int64
+	Logger      *slog.Logger
 }
 
 // Default timing: a heartbeat every second renews a 3 s lease, so a lost
@@ -81,6 +88,7 @@ const (
 	DefaultLeaseTTL          = 3 * time.Second
 	DefaultHeartbeatInterval = time.Second
 	DefaultMaxLost           = 3
+	DefaultMaxLogBytes       = 10 << 20
 )
 
 func (c Config) withDefaults() Config {
@@ -93,6 +101,7 @@ func (c Config) withDefaults() Config {
 	c.LostWorkerWindow = cmp.Or(c.LostWorkerWindow, time.Hour)
 	c.OrphanCheck = cmp.Or(c.OrphanCheck, 10*time.Second)
 	c.TimeoutGrace = cmp.Or(c.TimeoutGrace, 30*time.Second)
+	c.MaxLogBytes = cmp.Or(c.MaxLogBytes, DefaultMaxLogBytes)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"regexp"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/store/storetest"
+	"github.com/baton-sched/baton/internal/workflow"
 )
 
 func TestMain(m *testing.M) {
@@ -184,4 +186,15 @@ func wantState(t *testing.T, what, got, want string) {
 func isInvalid(err error) bool {
 	var ie *engine.InvalidError
 	return errors.As(err, &ie)
+}
+
+// tplVar is a reference to a template variable in a rendered command.
+var tplVar = regexp.MustCompile(`"?\$\{(` + workflow.TemplateVarPrefix + `\d+)\}"?`)
+
+// shellView is a's command as the shell sees it once it expanded the
+// template variables (quoted values shown bare), for tests to read.
+func shellView(a engine.Assignment) string {
+	return tplVar.ReplaceAllStringFunc(a.Command, func(m string) string {
+		return a.Env[tplVar.FindStringSubmatch(m)[1]]
+	})
 }

@@ -67,48 +67,55 @@ func (o *op) loadOutputs(rs *runScope) error {
 	return nil
 }
 
-// render expands the node's command and environment for attempt number.
-func (o *op) render(rs *runScope, n workflow.Node, number int64) (string, map[string]string, error) {
+// render expands the node's command and environment for attempt number:
+// the values of the command's expressions travel as environment
+// variables the command refers to (workflow.RenderCommand), never as
+// shell text.
+func (o *op) render(rs *runScope, n workflow.Node, number int64) (string, map[string]string, workflow.Scope, error) {
 	scope, err := o.scope(rs, n, number)
 	if err != nil {
-		return "", nil, err
+		return "", nil, scope, err
 	}
-	cmd, err := workflow.Render(n.Run, scope)
+	cmd, vars, err := workflow.RenderCommand(n.Run, scope)
 	if err != nil {
-		return "", nil, &renderError{fmt.Errorf("run: %w", err)}
+		return "", nil, scope, &renderError{fmt.Errorf("run: %w", err)}
 	}
 	env := maps.Clone(n.Env)
 	for k, v := range env {
 		if env[k], err = workflow.Render(v, scope); err != nil {
-			return "", nil, &renderError{fmt.Errorf("env %s: %w", k, err)}
+			return "", nil, scope, &renderError{fmt.Errorf("env %s: %w", k, err)}
 		}
 	}
-	return cmd, env, nil
+	if len(vars) > 0 && env == nil {
+		env = make(map[string]string, len(vars))
+	}
+	maps.Copy(env, vars)
+	return cmd, env, scope, nil
 }
 
 // renderHTTP expands the node's http request for attempt number.
-func (o *op) renderHTTP(rs *runScope, n workflow.Node, number int64) (*HTTPRequest, error) {
+func (o *op) renderHTTP(rs *runScope, n workflow.Node, number int64) (*HTTPRequest, workflow.Scope, error) {
 	scope, err := o.scope(rs, n, number)
 	if err != nil {
-		return nil, err
+		return nil, scope, err
 	}
 	h := n.HTTP
 	req := &HTTPRequest{Method: cmp.Or(h.Method, "GET"), ExpectStatus: h.ExpectStatus}
 	if req.URL, err = workflow.Render(h.URL, scope); err != nil {
-		return nil, &renderError{fmt.Errorf("http.url: %w", err)}
+		return nil, scope, &renderError{fmt.Errorf("http.url: %w", err)}
 	}
 	if req.Body, err = workflow.Render(h.Body, scope); err != nil {
-		return nil, &renderError{fmt.Errorf("http.body: %w", err)}
+		return nil, scope, &renderError{fmt.Errorf("http.body: %w", err)}
 	}
 	if len(h.Headers) > 0 {
 		req.Headers = make(map[string]string, len(h.Headers))
 	}
 	for k, v := range h.Headers {
 		if req.Headers[k], err = workflow.Render(v, scope); err != nil {
-			return nil, &renderError{fmt.Errorf("http.headers.%s: %w", k, err)}
+			return nil, scope, &renderError{fmt.Errorf("http.headers.%s: %w", k, err)}
 		}
 	}
-	return req, nil
+	return req, scope, nil
 }
 
 // scope is what the node's templates may refer to, for attempt number.
@@ -122,11 +129,24 @@ func (o *op) scope(rs *runScope, n workflow.Node, number int64) (workflow.Scope,
 	if sched == 0 {
 		sched = rs.run.CreatedAt
 	}
+	secrets, err := o.secretValues(n.SecretRefs())
+	if err != nil {
+		return workflow.Scope{}, err
+	}
 	return workflow.Scope{
 		Params: rs.params, RunID: rs.run.ID, Workflow: rs.run.Workflow,
 		ScheduledTime: time.UnixMilli(sched).UTC(), Task: n.Name, Attempt: int(number),
-		Outputs: rs.outputs,
+		Outputs: rs.outputs, Secrets: secrets,
 	}, nil
+}
+
+// masks are the values a worker must hide in an attempt's output: the
+// secrets its templates use.
+func masks(s workflow.Scope) []string {
+	if len(s.Secrets) == 0 {
+		return nil
+	}
+	return slices.Sorted(maps.Values(s.Secrets))
 }
 
 // renderError is a template that cannot be expanded: the task fails without

@@ -90,7 +90,7 @@ func TestSubWorkflowRunsAndPassesItsRun(t *testing.T) {
 		}
 		var cmds []string
 		for _, a := range as {
-			cmds = append(cmds, a.Command)
+			cmds = append(cmds, shellView(a))
 		}
 		want := []string{"prepare", "extract 2026-11-01", "load", "report " + strconv.FormatInt(child.ID, 10)}
 		if !slices.Equal(cmds, want) {

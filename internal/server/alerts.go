@@ -6,11 +6,13 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
 
+	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/engine"
 )
 
@@ -35,9 +37,15 @@ func (s *Server) deliverAlerts(ctx context.Context) {
 	for _, a := range as {
 		failure := ""
 		if err := s.sendAlert(ctx, a); err != nil {
-			failure = err.Error()
+			// What is stored and shown tells no open port from a closed
+			// one; the log has the cause, never the URL (credentials).
+			failure = "delivery failed: " + egress.Opaque(ctx, err).Error()
+			var answered *answerError
+			if errors.As(err, &answered) {
+				failure = "delivery failed: " + answered.Error()
+			}
 			s.log.Warn("alert not delivered", "alert_id", a.AlertID, "channel", a.Channel, "kind", a.Kind,
-				"attempt", a.Attempts+1, "err", err)
+				"attempt", a.Attempts+1, "err", egress.Detail(err))
 		}
 		if err := s.engine.AlertSent(ctx, a, failure); err != nil && ctx.Err() == nil {
 			s.log.Warn("alerts", "err", err)
@@ -66,9 +74,16 @@ func (s *Server) sendAlert(ctx context.Context, a engine.DueAlert) error {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("channel answered %s", resp.Status)
+		return &answerError{status: resp.StatusCode}
 	}
 	return nil
+}
+
+// answerError is a channel that answered, but not 2xx.
+type answerError struct{ status int }
+
+func (e *answerError) Error() string {
+	return fmt.Sprintf("channel answered %d %s", e.status, http.StatusText(e.status))
 }
 
 // Sign is the hex HMAC-SHA256 of body with secret, as X-Baton-Signature

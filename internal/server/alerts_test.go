@@ -45,7 +45,7 @@ func TestAlertsAreDeliveredSignedAndRetried(t *testing.T) {
 		rcv := &receiver{fail: 2}
 		hook := httptest.NewServer(rcv)
 		defer hook.Close()
-		srv := server.New(engine.New(s, engine.Config{}), server.Config{Addr: "127.0.0.1:0"})
+		srv := server.New(engine.New(s, engine.Config{}), server.Config{Addr: "127.0.0.1:0", Egress: allowLoopback(t)})
 		ctx := context.Background()
 		if err := srv.Start(ctx); err != nil {
 			t.Fatal(err)

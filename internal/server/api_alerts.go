@@ -8,6 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/store"
 )
 
@@ -51,6 +52,8 @@ func (s *Server) registerAlerts(api huma.API) {
 		OperationID: "set-alert-channel", Method: http.MethodPut, Path: "/api/v1/alerts/channels/{name}",
 		Summary: "Create or replace an alert channel", Tags: []string{"alerts"},
 		Description: "A webhook receiving a POST (JSON) for each event of the kinds it subscribes to, at least once, " +
+			"within the servers' egress policy; credentials in the URL (password, token-like query parameters) " +
+			"are never shown back. " +
 			"with a stable X-Baton-Alert-Id; signed (X-Baton-Signature: sha256=HMAC) when it has a secret.",
 	}, func(ctx context.Context, in *setChannelInput) (*channelOutput, error) {
 		c, err := s.engine.SetAlertChannel(ctx, store.AlertChannel{Name: in.Name, URL: in.Body.URL,
@@ -73,5 +76,5 @@ func (s *Server) registerAlerts(api huma.API) {
 }
 
 func toChannel(c store.AlertChannel) client.AlertChannel {
-	return client.AlertChannel{Name: c.Name, URL: c.URL, Events: strings.Split(c.Events, ","), HasSecret: c.Secret != ""}
+	return client.AlertChannel{Name: c.Name, URL: egress.Redact(c.URL), Events: strings.Split(c.Events, ","), HasSecret: c.Secret != ""}
 }

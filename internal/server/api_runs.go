@@ -61,8 +61,11 @@ type logsInput struct {
 	ID      int64  `path:"id"`
 	Task    string `path:"task"`
 	Attempt int64  `query:"attempt" doc:"Attempt number; 0 or absent for the latest"`
-	After   int64  `query:"after" doc:"Return chunks after this sequence number"`
-	Limit   int64  `query:"limit" minimum:"1" maximum:"10000" default:"1000"`
+	After   int64  `query:"after" doc:"Return chunks after this sequence number (the next_seq of the previous page)"`
+	Limit   int64  `query:"limit" minimum:"1" maximum:"10000" default:"1000" doc:"At most this many chunks"`
+	// LimitBytes bounds a page's output, so that reads of big logs cost
+	// the server little memory.
+	LimitBytes int64 `query:"limit_bytes" minimum:"1" maximum:"4194304" default:"1048576" doc:"At most this many bytes of output (but at least one chunk)"`
 }
 
 type logsOutput struct{ Body client.Logs }
@@ -217,7 +220,9 @@ func (s *Server) registerRuns(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "get-task-logs", Method: http.MethodGet, Path: "/api/v1/runs/{id}/tasks/{task}/logs",
 		Summary: "Read a task's output", Tags: []string{"runs"},
-		Description: "Output of one attempt (the latest by default), in chunks after a sequence number, for following.",
+		Description: "Output of one attempt (the latest by default), in chunks after a sequence number, for following; " +
+			"a page holds at most limit chunks and limit_bytes of output (at least one chunk). What is kept of an " +
+			"attempt is bounded by max_log_bytes: its head and its tail (dropped_bytes says how much of the middle went).",
 	}, func(ctx context.Context, in *logsInput) (*logsOutput, error) {
 		out := &logsOutput{Body: client.Logs{Chunks: []client.LogChunk{}, NextSeq: in.After}}
 		err := s.read(ctx, func(tx store.Tx) error {
@@ -242,7 +247,12 @@ func (s *Server) registerRuns(api huma.API) {
 				return nil // not started yet: no output
 			}
 			out.Body.AttemptID, out.Body.Attempt, out.Body.State = pick.ID, pick.Number, pick.State
-			chunks, err := tx.Logs().List(ctx, pick.ID, in.After, in.Limit)
+			stats, err := tx.Logs().Stats(ctx, pick.ID)
+			if err != nil {
+				return err
+			}
+			out.Body.DroppedBytes = stats.Dropped
+			chunks, err := readLogPage(ctx, tx, pick.ID, in.After, in.Limit, in.LimitBytes)
 			for _, c := range chunks {
 				out.Body.Chunks = append(out.Body.Chunks, toLogChunk(c))
 				out.Body.NextSeq = c.Seq
@@ -251,4 +261,22 @@ func (s *Server) registerRuns(api huma.API) {
 		})
 		return out, err
 	})
+}
+
+// readLogPage reads the chunks after seq after, at most limit of them and
+// at most limitBytes of output (at least one chunk): the sizes first, then
+// only the chunks that fit.
+func readLogPage(ctx context.Context, tx store.Tx, attemptID, after, limit, limitBytes int64) ([]store.LogChunk, error) {
+	sizes, err := tx.Logs().Sizes(ctx, attemptID, after, limit)
+	if err != nil || len(sizes) == 0 {
+		return nil, err
+	}
+	upto, total := sizes[0].Seq, sizes[0].Size
+	for _, s := range sizes[1:] {
+		if total+s.Size > limitBytes {
+			break
+		}
+		upto, total = s.Seq, total+s.Size
+	}
+	return tx.Logs().Range(ctx, attemptID, after, upto)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/version"
 )
 
 type registerInput struct{ Body client.RegisterRequest }
@@ -68,8 +69,14 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
+		own := s.build.Version
+		if !version.Compatible(own, in.Body.Version) {
+			s.log.WarnContext(ctx, "worker version more than one minor version from the server's: upgrade it",
+				"worker_id", w.ID, "worker_version", in.Body.Version, "server_version", own)
+		}
 		return &registerOutput{Body: client.Registration{Worker: toWorker(w),
-			LeaseTTL: s.engine.Config().LeaseTTL, HeartbeatInterval: s.cfg.HeartbeatInterval}}, nil
+			LeaseTTL: s.engine.Config().LeaseTTL, HeartbeatInterval: s.cfg.HeartbeatInterval,
+			ServerVersion: own}}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -105,7 +112,7 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 			out.Body.Assignments[i] = client.Assignment{
 				AttemptID: a.AttemptID, Kind: a.Kind, Number: a.Number, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
 				Workflow: a.Workflow, Command: a.Command, Env: a.Env, Timeout: a.Timeout, CU: a.CU,
-				Checkpoint: a.Checkpoint, HTTP: (*client.HTTPRequest)(a.HTTP),
+				Checkpoint: a.Checkpoint, HTTP: (*client.HTTPRequest)(a.HTTP), Mask: a.Mask,
 			}
 		}
 		return out, nil

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/engine"
 )
 
@@ -90,9 +91,19 @@ func boolValue(b bool) float64 {
 // newRegistry returns the registry /metrics serves: Go and process
 // metrics and Baton's own. Each server has its own, so several servers
 // may live in one process (tests, baton dev).
-func newRegistry(e *engine.Engine) *prometheus.Registry {
+func newRegistry(e *engine.Engine, build client.BuildInfo) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		placementCollector{engine: e})
+		placementCollector{engine: e}, buildInfoGauge(build))
 	return reg
+}
+
+// buildInfoGauge is baton_build_info, 1, labelled with the build: during a
+// rolling upgrade it shows which server runs which version.
+func buildInfoGauge(b client.BuildInfo) prometheus.Gauge {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "baton_build_info",
+		Help:        "Always 1; the labels name the build this server runs.",
+		ConstLabels: prometheus.Labels{"version": b.Version, "commit": b.Commit, "goversion": b.GoVersion}})
+	g.Set(1)
+	return g
 }

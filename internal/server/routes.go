@@ -16,7 +16,8 @@ import (
 	"github.com/baton-sched/baton/internal/workflow"
 )
 
-// Version is the API version reported in the OpenAPI document.
+// Version is the API version reported in the OpenAPI document; the
+// build's own version is internal/version's.
 const Version = "0.1.0"
 
 func (s *Server) routes() http.Handler {
@@ -40,12 +41,14 @@ func (s *Server) routes() http.Handler {
 	s.registerRecovery(api)
 	s.registerAlerts(api)
 	s.registerSlots(api)
+	s.registerVersion(api)
+	s.registerSecrets(api)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(newRegistry(s.engine), promhttp.HandlerOpts{}))
-	return mux
+	mux.Handle("GET /metrics", promhttp.HandlerFor(newRegistry(s.engine, s.build), promhttp.HandlerOpts{}))
+	return newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
 }
 
 // ready answers 200 when the database answers.

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/engine"
 )
 
@@ -38,8 +40,18 @@ type Config struct {
 	// tlsconf.Server). With ClientCAs set (tls_client_ca), every
 	// worker-protocol operation demands a verified client certificate;
 	// ClientAuth must then verify the certificates given.
-	TLS    *tls.Config
-	Logger *slog.Logger
+	TLS *tls.Config
+	// PublicURL is the URL browsers use to reach the servers (e.g. through
+	// a load balancer): its host is accepted in Host and Origin headers
+	// of mutating requests (see hostPolicy).
+	PublicURL string
+	// Egress is the policy of alert deliveries (default: egress.New with
+	// no ranges, which denies loopback, link-local and metadata addresses).
+	Egress *egress.Policy
+	// MaxConns bounds the open connections: past it the longest idle one
+	// is closed (default: from the process's file descriptor limit).
+	MaxConns int
+	Logger   *slog.Logger
 }
 
 func (c Config) withDefaults() Config {
@@ -61,6 +73,7 @@ func (c Config) withDefaults() Config {
 type Server struct {
 	cfg       Config
 	id        string // this server's identity in leader leases
+	build     client.BuildInfo
 	engine    *engine.Engine
 	log       *slog.Logger
 	handler   http.Handler
@@ -86,11 +99,15 @@ func New(e *engine.Engine, cfg Config) *Server {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	s := &Server{cfg: cfg, id: "server-" + hex.EncodeToString(b[:]), engine: e, log: cfg.Logger,
-		stopping: make(chan struct{})}
+		build: buildInfo(), stopping: make(chan struct{})}
 	s.handler = s.routes()
 	s.sweeper = NewSweeper(e, SweeperConfig{Interval: cfg.SweepInterval, Logger: cfg.Logger})
 	s.scheduler = newScheduler(e, cfg.Logger)
-	s.alertClient = &http.Client{}
+	policy := cfg.Egress
+	if policy == nil {
+		policy, _ = egress.New(nil, nil)
+	}
+	s.alertClient = policy.Client()
 	s.alerter = &loop{interval: alertInterval, run: s.deliverAlerts}
 	s.subflows = &loop{interval: subWorkflowPause, run: s.startSubWorkflows}
 	s.elector = NewElector(e, ElectorConfig{Name: "loops", Holder: s.id, TTL: cfg.LeaderTTL, Logger: cfg.Logger})
@@ -139,10 +156,7 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
 	}
 	s.listener = ln
-	s.http = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, TLSConfig: s.cfg.TLS,
-		// TLS handshake failures (a wrong CA, a refused client
-		// certificate) land in the server log.
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	ln, s.http = s.newHTTPServer(ln)
 	s.done = make(chan struct{})
 	go func() {
 		defer close(s.done)
@@ -163,7 +177,8 @@ func (s *Server) Start(ctx context.Context) error {
 		l.Start(ctx)
 	}
 	s.log.Info("server listening", "addr", ln.Addr().String(), "tls", s.cfg.TLS != nil,
-		"client_certs", s.cfg.TLS != nil && s.cfg.TLS.ClientCAs != nil, "server_id", s.id)
+		"client_certs", s.cfg.TLS != nil && s.cfg.TLS.ClientCAs != nil, "server_id", s.id,
+		"version", s.build.Version, "commit", s.build.Commit, "go", s.build.GoVersion)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +20,12 @@ import (
 	"github.com/baton-sched/baton/internal/store/storetest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(connServerEnv) != "" {
+		os.Exit(connServer())
+	}
+	goleak.VerifyTestMain(m)
+}
 
 type fixture struct {
 	t   *testing.T
@@ -66,9 +72,10 @@ func TestRunThroughTheAPI(t *testing.T) {
 			t.Fatalf("register: %+v %v", reg, err)
 		}
 		wid := reg.Worker.ID
-		for _, want := range []string{"echo hello baton", "echo done"} {
+		// The parameter travels as a variable, never as shell text.
+		for _, want := range []string{`echo hello "${BATON_TPL_1}"`, "echo done"} {
 			as, err := f.c.Claim(f.ctx, wid, client.ClaimRequest{Max: 2, FreeCU: 2, Wait: 5 * time.Second})
-			if err != nil || len(as) != 1 || as[0].Command != want {
+			if err != nil || len(as) != 1 || as[0].Command != want || (want != "echo done" && as[0].Env["BATON_TPL_1"] != "baton") {
 				t.Fatalf("claim: %+v %v, want one %q", as, err, want)
 			}
 			res, err := f.c.Report(f.ctx, wid, []client.Report{

@@ -244,6 +244,7 @@ type NewLogChunk struct {
 	Seq       int64
 	Stream    string
 	Data      string
+	Size      int64 // len(Data)
 }
 
 // LiveAttempt is a worker's live attempt as its heartbeat sees it.

@@ -54,6 +54,7 @@ type Tx interface {
 	Alerts() Alerts
 	Slots() Slots
 	Stats() Stats
+	Secrets() Secrets
 	// NotifyWork wakes waiting claims once the transaction commits.
 	NotifyWork()
 }
@@ -330,6 +331,35 @@ type Events interface {
 
 // Logs stores attempt output.
 type Logs interface {
+	// Insert stores chunks; a chunk stored already is left alone.
 	Insert(ctx context.Context, cs []NewLogChunk) error
 	List(ctx context.Context, attemptID, afterSeq, limit int64) ([]LogChunk, error)
+	// Sizes returns the seq and size of up to limit chunks after afterSeq.
+	Sizes(ctx context.Context, attemptID, afterSeq, limit int64) ([]LogSize, error)
+	// Range returns the chunks with afterSeq < seq <= uptoSeq.
+	Range(ctx context.Context, attemptID, afterSeq, uptoSeq int64) ([]LogChunk, error)
+	// Stored returns the seqs in [from, to] stored already.
+	Stored(ctx context.Context, attemptID, from, to int64) ([]int64, error)
+	// Delete removes the chunks with from <= seq <= to.
+	Delete(ctx context.Context, attemptID, from, to int64) error
+	// AppendText adds text to the end of a stored chunk.
+	AppendText(ctx context.Context, attemptID, seq int64, text string) error
+	// Stats returns what is kept of an attempt's output (zero values and
+	// the attempt ID when nothing was recorded).
+	Stats(ctx context.Context, attemptID int64) (LogStats, error)
+	PutStats(ctx context.Context, s LogStats) error
+}
+
+// Secrets stores sealed secret values.
+type Secrets interface {
+	// Upsert creates or replaces a secret; actor is recorded as its
+	// creator (when new) and updater.
+	Upsert(ctx context.Context, s Secret, actor string) (Secret, error)
+	// Reseal replaces a value sealed as old with the same value sealed as
+	// s; false if the secret changed meanwhile.
+	Reseal(ctx context.Context, s Secret, old Secret) (bool, error)
+	Get(ctx context.Context, name string) (Secret, error)
+	List(ctx context.Context) ([]Secret, error)
+	// Delete removes a secret; false if there was none.
+	Delete(ctx context.Context, name string) (bool, error)
 }

@@ -164,6 +164,38 @@ type LogChunk struct {
 	Stream    string
 	At        int64
 	Data      string
+	Size      int64 // len(Data)
+}
+
+// LogStats is what is kept of an attempt's output (see migration 00010):
+// the head, whole, then the chunks past it, the oldest of which are
+// dropped once the whole passes the cap.
+type LogStats struct {
+	AttemptID int64
+	HeadBytes int64 // bytes of the head
+	HeadSeq   int64 // the last chunk of the head
+	TailBytes int64 // bytes of the chunks kept past the head
+	TailFrom  int64 // the first chunk past the head (0: the head is open); older ones were dropped
+	LastSeq   int64 // the highest chunk seen
+	Dropped   int64 // bytes dropped
+}
+
+// LogSize is the size of a stored chunk.
+type LogSize struct {
+	Seq  int64
+	Size int64
+}
+
+// Secret is a secret as stored: its value sealed (package secrets).
+type Secret struct {
+	Name       string
+	KeyID      string
+	Nonce      string
+	Ciphertext string
+	CreatedAt  int64
+	CreatedBy  string
+	UpdatedAt  int64
+	UpdatedBy  string
 }
 
 // Zone is an availability zone's recorded health and cordon.

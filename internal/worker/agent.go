@@ -69,7 +69,7 @@ func New(cfg Config) (*Agent, error) {
 		cfg: cfg, log: cfg.Logger, client: cfg.Client,
 		attempts: map[int64]*attempt{}, flushAbort: make(chan struct{}),
 		stopReq: make(chan struct{}), done: make(chan struct{}),
-		httpTasks: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},
+		httpTasks: cfg.Egress.Client(),
 	}
 	if a.client == nil {
 		// HTTP/1.1 also over TLS, and idle connections kept for the
@@ -101,10 +101,12 @@ func (a *Agent) Start(ctx context.Context) error {
 	case a.started:
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Join(a.cfg.WorkDir, "attempts"), 0o755); err != nil {
+	if err := prepareWorkDir(a.cfg.WorkDir); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	a.started = true
+	a.log.Info("worker starting", "name", a.cfg.Name, "zone", a.cfg.Zone, "group", a.cfg.Group,
+		"version", a.cfg.Version)
 	go a.run(ctx)
 	return nil
 }
@@ -286,4 +288,15 @@ func (a *Agent) flush(ctx context.Context) {
 		a.log.Error("reports not delivered before shutdown: the servers will count those attempts lost",
 			"error", err)
 	}
+}
+
+// prepareWorkDir creates the work directory (0700 when it is new) and its
+// attempts directory, which holds the tasks' files and is made readable by
+// this user only (0700) even when it existed.
+func prepareWorkDir(dir string) error {
+	attempts := filepath.Join(dir, "attempts")
+	if err := os.MkdirAll(attempts, 0o700); err != nil {
+		return err
+	}
+	return os.Chmod(attempts, 0o700)
 }

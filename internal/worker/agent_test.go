@@ -130,19 +130,21 @@ printf 'file=/data/x.csv\n# comment\n\nnot a pair\nrows = 42\n' > "$BATON_OUTPUT
 func TestAgentReportsFailureAndTimeout(t *testing.T) {
 	x := newAgentTest(t, nil)
 	slow := x.assignment(102, `trap '' TERM; sleep 60 & echo $$ $! > "$TESTDIR/102.pids"; wait`)
-	slow.Timeout = 200 * time.Millisecond
+	// Long enough for a loaded machine's shell to set its trap and write
+	// the pid file before the timeout: the test is about what follows.
+	slow.Timeout = 2 * time.Second
 	x.fake.enqueue(x.assignment(101, `exit 3`), slow)
 	pids := readPIDs(t, filepath.Join(x.dir, "102.pids"), 2)
 	got := []client.Report{x.fake.waitReport(t, 101, "finish").Report, x.fake.waitReport(t, 102, "finish").Report}
 	want := []client.Report{
 		{AttemptID: 101, Kind: "finish", State: "failed", ExitCode: 3, Reason: "exit status 3"},
-		{AttemptID: 102, Kind: "finish", State: "timed_out", ExitCode: 137, Reason: "timed out after 200ms"},
+		{AttemptID: 102, Kind: "finish", State: "timed_out", ExitCode: 137, Reason: "timed out after 2s"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("finish reports (-want +got):\n%s", diff)
 	}
 	waitDead(t, 5*time.Second, pids...) // the whole group, the background sleep too
-	if out := x.fake.output(102, "stderr"); !strings.Contains(out, "[baton] task timed out after 200ms (killed by signal 9)") {
+	if out := x.fake.output(102, "stderr"); !strings.Contains(out, "[baton] task timed out after 2s (killed by signal 9)") {
 		t.Errorf("stderr of the timed out task = %q", out)
 	}
 }

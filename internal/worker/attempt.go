@@ -114,7 +114,7 @@ func (a *Agent) runAttempt(at *attempt) {
 		a.runHTTP(at, log)
 		return
 	}
-	a.logs.open(id, at.workerID)
+	a.logs.open(id, at.workerID, newMasker(at.asg.Mask))
 	res, outputs, err := a.execute(at, lease, log)
 	if err != nil {
 		log.Error("start task", "error", err)
@@ -190,7 +190,7 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 	if err := os.RemoveAll(at.dir); err != nil {
 		return exitResult{}, nil, fmt.Errorf("prepare attempt directory: %w", err)
 	}
-	if err := os.MkdirAll(at.dir, 0o755); err != nil {
+	if err := os.MkdirAll(at.dir, 0o700); err != nil {
 		return exitResult{}, nil, fmt.Errorf("prepare attempt directory: %w", err)
 	}
 	cp := &checkpointer{a: a, at: at}
@@ -289,9 +289,19 @@ func endNote(cause endCause, res exitResult, timeout time.Duration) []string {
 	return nil
 }
 
-// finishReport is the report of an attempt that ended; ok is false when
-// the result is to be dropped.
+// finishReport is the report of an attempt that ended, its secrets
+// masked in outputs and reason; ok is false when the result is to be
+// dropped.
 func finishReport(at *attempt, cause endCause, res exitResult, outputs map[string]string) (client.Report, bool) {
+	r, ok := finishState(at, cause, res, outputs)
+	if m := newMasker(at.asg.Mask); m != nil {
+		m.maskMap(r.Outputs)
+		r.Reason = m.string(r.Reason)
+	}
+	return r, ok
+}
+
+func finishState(at *attempt, cause endCause, res exitResult, outputs map[string]string) (client.Report, bool) {
 	r := client.Report{AttemptID: at.asg.AttemptID, Kind: "finish", ExitCode: int64(res.Code)}
 	switch {
 	case cause == causeFenced || res.LeaseExpired:

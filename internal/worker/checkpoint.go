@@ -39,7 +39,7 @@ func (c *checkpointer) restore() error {
 		return fmt.Errorf("checkpoint from the servers: %w", err)
 	}
 	c.last = data
-	return os.WriteFile(c.at.checkpointFile(), data, 0o644)
+	return os.WriteFile(c.at.checkpointFile(), data, 0o600)
 }
 
 // watch uploads the checkpoint every interval until done is closed, then

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/version"
+	"github.com/baton-sched/baton/internal/egress"
 )
 
 // Config configures an Agent. Zero values take the defaults named on each
@@ -37,7 +39,8 @@ type Config struct {
 	Group    string
 	Labels   map[string]string
 	Capacity float64
-	// Version is reported at registration, for operators.
+	// Version is reported at registration, for operators (default this
+	// build's version).
 	Version string
 	// MaxTasks bounds the attempts running at once, whatever their CU
 	// (default 64).
@@ -75,13 +78,20 @@ type Config struct {
 	// LogFlushInterval is how often task output is sent (default 250ms);
 	// output is also sent as soon as 64 KiB are waiting.
 	LogFlushInterval time.Duration
-	// MaxLogBytes caps the output kept of one attempt (default 8 MiB);
-	// the rest is dropped and one line says so.
+	// MaxLogBytes caps the output kept of one attempt (default 10 MiB):
+	// about the first half is sent as it is written, then only the last
+	// half is kept, sent when the attempt ends after a line saying how
+	// much was dropped.
 	MaxLogBytes int64
 	// CheckpointInterval is how often a task's $BATON_CHECKPOINT file is
 	// looked at and, when it changed, uploaded (default 1s); it is also
 	// uploaded when the task ends.
 	CheckpointInterval time.Duration
+
+	// Egress is the policy of HTTP tasks' connections (default:
+	// egress.New with no ranges, which denies loopback, link-local and
+	// metadata addresses, this host's servers included).
+	Egress *egress.Policy
 
 	// Logger receives the agent's logs (default slog.Default()).
 	Logger *slog.Logger
@@ -90,6 +100,7 @@ type Config struct {
 // withDefaults returns a copy of c with defaults filled in.
 func (c Config) withDefaults() Config {
 	c.Capacity = cmp.Or(c.Capacity, 1)
+	c.Version = cmp.Or(c.Version, version.Get().Version)
 	c.MaxTasks = cmp.Or(c.MaxTasks, 64)
 	c.WorkDir = cmp.Or(c.WorkDir, filepath.Join(os.TempDir(), "baton-worker"))
 	if len(c.Shim) == 0 {
@@ -107,9 +118,12 @@ func (c Config) withDefaults() Config {
 	c.MinBackoff = cmp.Or(c.MinBackoff, 200*time.Millisecond)
 	c.MaxBackoff = cmp.Or(c.MaxBackoff, 5*time.Second)
 	c.LogFlushInterval = cmp.Or(c.LogFlushInterval, 250*time.Millisecond)
-	c.MaxLogBytes = cmp.Or(c.MaxLogBytes, 8<<20)
+	c.MaxLogBytes = cmp.Or(c.MaxLogBytes, 10<<20)
 	c.CheckpointInterval = cmp.Or(c.CheckpointInterval, time.Second)
 	c.Logger = cmp.Or(c.Logger, slog.Default())
+	if c.Egress == nil {
+		c.Egress, _ = egress.New(nil, nil)
+	}
 	return c
 }
 

@@ -22,7 +22,7 @@ func TestConfigValidate(t *testing.T) {
 func TestConfigDefaults(t *testing.T) {
 	c := Config{}.withDefaults()
 	if c.Capacity != 1 || c.KillGrace != 10*time.Second || c.ShutdownGrace != 30*time.Second ||
-		c.ClaimWait != 20*time.Second || c.MaxLogBytes != 8<<20 || len(c.Shim) != 2 || c.Shim[1] != "task-shim" {
+		c.ClaimWait != 20*time.Second || c.MaxLogBytes != 10<<20 || c.Egress == nil || len(c.Shim) != 2 || c.Shim[1] != "task-shim" {
 		t.Errorf("defaults: %+v", c)
 	}
 	if err := c.validate(); err != nil {

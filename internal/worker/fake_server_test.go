@@ -34,6 +34,7 @@ type fakeServer struct {
 	conflict         map[int64]bool  // attempts whose reports get 409
 	logsFenced       map[int64]bool  // attempts whose logs are refused
 	draining         bool
+	serverVersion    string // answered at registration
 	queue            []client.Assignment
 	work             chan struct{} // closed when work is queued
 
@@ -178,10 +179,11 @@ func (f *fakeServer) register(w http.ResponseWriter, r *http.Request) {
 	f.registrations = append(f.registrations, req)
 	f.workerSeq++
 	id := fmt.Sprintf("w-%d", f.workerSeq)
+	serverVersion := f.serverVersion
 	f.mu.Unlock()
 	writeJSON(w, http.StatusCreated, client.Registration{
 		Worker:   client.Worker{ID: id, Name: req.Name, Zone: req.Zone, State: "active", Capacity: req.Capacity},
-		LeaseTTL: f.ttl, HeartbeatInterval: f.interval,
+		LeaseTTL: f.ttl, HeartbeatInterval: f.interval, ServerVersion: serverVersion,
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/version"
 )
 
 // sessionLoop registers the worker, then heartbeats every
@@ -60,7 +61,11 @@ func (a *Agent) register(ctx context.Context) bool {
 			a.mu.Unlock()
 			a.log.Info("worker registered", "worker_id", reg.Worker.ID, "zone", reg.Worker.Zone,
 				"group", reg.Worker.Group, "capacity", a.cfg.Capacity, "lease_ttl", ttl,
-				"heartbeat_interval", interval)
+				"heartbeat_interval", interval, "version", a.cfg.Version, "server_version", reg.ServerVersion)
+			if reg.ServerVersion != "" && !version.Compatible(reg.ServerVersion, a.cfg.Version) {
+				a.log.Warn("server version more than one minor version from the worker's: upgrade servers first, then workers",
+					"version", a.cfg.Version, "server_version", reg.ServerVersion)
+			}
 			if ttl <= leaseMargin(ttl) {
 				a.log.Error("lease TTL too short: the worker can never trust its lease and will claim nothing",
 					"lease_ttl", ttl, "margin", leaseMargin(ttl))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/egress"
 )
 
 // maxHTTPBody bounds the answer kept as the task's "body" output.
@@ -22,7 +23,7 @@ const maxHTTPBody = 64 << 10
 func (a *Agent) runHTTP(at *attempt, log *slog.Logger) {
 	id := at.asg.AttemptID
 	a.reports.add(at.workerID, client.Report{AttemptID: id, Kind: "start"})
-	a.logs.open(id, at.workerID)
+	a.logs.open(id, at.workerID, newMasker(at.asg.Mask))
 	timeout := at.asg.Timeout
 	if timeout <= 0 {
 		timeout = time.Minute
@@ -69,8 +70,12 @@ func (a *Agent) send(ctx context.Context, at *attempt) (exitResult, map[string]s
 	start := time.Now()
 	resp, err := a.httpTasks.Do(req)
 	if err != nil {
-		a.logs.note(id, fmt.Sprintf("%s %s: %v", h.Method, h.URL, err))
-		return exitResult{ShimError: err.Error()}, nil
+		// The task's log tells no refused address from a closed port;
+		// the worker's log has the cause.
+		opaque := egress.Opaque(ctx, err)
+		a.log.Warn("http task failed", "attempt_id", id, "err", egress.Detail(err))
+		a.logs.note(id, fmt.Sprintf("%s %s: %v", h.Method, egress.Redact(h.URL), opaque))
+		return exitResult{ShimError: opaque.Error()}, nil
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxHTTPBody+1))
@@ -81,7 +86,7 @@ func (a *Agent) send(ctx context.Context, at *attempt) (exitResult, map[string]s
 		body = body[:maxHTTPBody]
 		a.logs.note(id, fmt.Sprintf("answer longer than %d bytes: the body output keeps the start", maxHTTPBody))
 	}
-	a.logs.note(id, fmt.Sprintf("%s %s: %s in %v", h.Method, h.URL, resp.Status, time.Since(start).Round(time.Millisecond)))
+	a.logs.note(id, fmt.Sprintf("%s %s: %s in %v", h.Method, egress.Redact(h.URL), resp.Status, time.Since(start).Round(time.Millisecond)))
 	if len(body) > 0 {
 		a.logs.write(id, "stdout", body)
 	}

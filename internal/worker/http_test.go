@@ -2,6 +2,7 @@ package worker
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/egress"
 )
 
 func TestAgentRunsHTTPTasks(t *testing.T) {
@@ -31,7 +33,7 @@ func TestAgentRunsHTTPTasks(t *testing.T) {
 	}))
 	defer target.Close()
 	defer close(release)
-	x := newAgentTest(t, nil)
+	x := newAgentTest(t, func(c *Config) { c.Egress = allowLoopback(t) })
 	req := func(id int64, path string, expect ...int) client.Assignment {
 		a := x.assignment(id, "")
 		a.Kind, a.Timeout = "http", 5*time.Second
@@ -60,5 +62,39 @@ func TestAgentRunsHTTPTasks(t *testing.T) {
 	}
 	if starts := x.fake.reportsOf(101); len(starts) == 0 || starts[0].Kind != "start" {
 		t.Errorf("reports of 101: %+v, want a start first", starts)
+	}
+}
+
+func allowLoopback(t *testing.T) *egress.Policy {
+	p, err := egress.New([]string{"127.0.0.1/32"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestHTTPTaskEgress: under the default policy an HTTP task cannot reach
+// the servers' API (or anything else on loopback) and its failure does
+// not tell a refused address from a closed port; nothing of the target
+// becomes an output.
+func TestHTTPTaskEgress(t *testing.T) {
+	x := newAgentTest(t, nil)
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedURL := "http://" + closed.Addr().String() + "/"
+	closed.Close()
+	for id, url := range map[int64]string{201: x.fake.URL + "/api/v1/alerts", 202: closedURL} {
+		a := x.assignment(id, "")
+		a.Kind, a.Timeout = "http", 5*time.Second
+		a.HTTP = &client.HTTPRequest{Method: "GET", URL: url}
+		x.fake.enqueue(a)
+	}
+	for _, id := range []int64{201, 202} {
+		fin := x.fake.waitReport(t, id, "finish")
+		if fin.State != "failed" || fin.Reason != "connection not allowed or failed" || len(fin.Outputs) != 0 {
+			t.Errorf("attempt %d: %+v, want failed without outputs, opaque reason", id, fin.Report)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -48,17 +49,63 @@ type queuedChunk struct {
 	chunk    client.NewLogChunk
 }
 
-// logStream is the output of one attempt.
+// logStream is the output of one attempt. Its head (about the first half
+// of MaxLogBytes) is sent as it is written; past it the stream keeps only
+// the latest output (the other half) in tail, sent when the attempt ends
+// after a line that says how much was dropped: errors are usually at the
+// end.
 type logStream struct {
-	workerID  string
-	nextSeq   int64
-	segs      []segment // written, not yet cut into chunks
-	written   int64     // bytes kept, for MaxLogBytes
-	truncated bool
-	fenced    bool // the servers refused the attempt's logs: drop the rest
-	closed    bool // the attempt ended: no more output
-	queued    int  // chunks in the queue
-	flushed   chan struct{}
+	workerID string
+	nextSeq  int64
+	segs     []segment // written, not yet cut into chunks
+	written  int64     // bytes of the head
+	cut      bool      // the head is full: output goes to tail
+	tail     tailBuffer
+	mask     *masker           // the attempt's secrets, or nil
+	held     map[string][]byte // per stream: output that may begin a secret
+	fenced   bool              // the servers refused the attempt's logs: drop the rest
+	closed   bool              // the attempt ended: no more output
+	queued   int               // chunks in the queue
+	flushed  chan struct{}
+}
+
+// tailBuffer keeps the last max bytes written to it, counting the rest.
+type tailBuffer struct {
+	max     int64
+	segs    []segment
+	size    int64
+	dropped int64
+}
+
+// add appends data, dropping the oldest output past max (cut between
+// UTF-8 sequences).
+func (t *tailBuffer) add(stream string, data []byte) {
+	if len(data) == 0 {
+		return
+	}
+	if n := len(t.segs); n > 0 && t.segs[n-1].stream == stream {
+		t.segs[n-1].data = append(t.segs[n-1].data, data...)
+	} else {
+		t.segs = append(t.segs, segment{stream: stream, data: slices.Clone(data)})
+	}
+	t.size += int64(len(data))
+	for t.size > t.max && len(t.segs) > 0 {
+		first := &t.segs[0]
+		over := t.size - t.max
+		if over >= int64(len(first.data)) {
+			t.size -= int64(len(first.data))
+			t.dropped += int64(len(first.data))
+			t.segs = t.segs[1:]
+			continue
+		}
+		n := int(over)
+		for n < len(first.data) && !utf8.RuneStart(first.data[n]) {
+			n++
+		}
+		first.data = first.data[n:]
+		t.size -= int64(n)
+		t.dropped += int64(n)
+	}
 }
 
 type segment struct {
@@ -72,35 +119,41 @@ func newLogShipper(c *client.Client, cfg Config, log *slog.Logger, superseded fu
 		streams: map[int64]*logStream{}, wake: make(chan struct{}, 1), retry: make(chan struct{}, 1)}
 }
 
-// open starts the output of an attempt claimed as workerID.
-func (l *logShipper) open(attemptID int64, workerID string) {
+// open starts the output of an attempt claimed as workerID; mask (nil
+// for none) hides the attempt's secrets.
+func (l *logShipper) open(attemptID int64, workerID string, mask *masker) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.streams[attemptID] == nil {
-		l.streams[attemptID] = &logStream{workerID: workerID, nextSeq: 1, flushed: make(chan struct{})}
+		l.streams[attemptID] = &logStream{workerID: workerID, nextSeq: 1, flushed: make(chan struct{}), mask: mask,
+			held: map[string][]byte{}, tail: tailBuffer{max: l.tailBytes()}}
 	}
 }
 
-// write adds output of an attempt, up to MaxLogBytes; the first write past
-// the cap adds a line saying the output was truncated.
+// headBytes and tailBytes split MaxLogBytes, leaving room for the marker
+// lines, so that servers with the same max_log_bytes keep it all.
+func (l *logShipper) headBytes() int64 {
+	return l.cfg.MaxLogBytes/2 - min(4096, l.cfg.MaxLogBytes/8)
+}
+
+func (l *logShipper) tailBytes() int64 { return l.headBytes() }
+
+// write adds output of an attempt: its secrets masked, the head sent,
+// then only the latest output kept (see logStream).
 func (l *logShipper) write(attemptID int64, stream string, data []byte) {
 	l.mu.Lock()
 	s := l.streams[attemptID]
-	if s == nil || s.closed || s.fenced || s.truncated {
+	if s == nil || s.closed || s.fenced {
 		l.mu.Unlock()
 		return
 	}
-	if room := l.cfg.MaxLogBytes - s.written; int64(len(data)) > room {
-		data = data[:room]
-		s.truncated = true
+	if s.mask != nil {
+		buf := s.mask.bytes(append(s.held[stream], data...))
+		h := s.mask.holdback(buf)
+		s.held[stream] = slices.Clone(buf[len(buf)-h:])
+		data = buf[:len(buf)-h]
 	}
-	s.written += int64(len(data))
-	l.appendLocked(s, stream, data)
-	if s.truncated { // in a chunk of its own
-		marker := fmt.Appendf(nil, "\n[baton] output truncated after %d bytes\n", s.written)
-		s.segs = append(s.segs, segment{stream: "stderr", data: marker, sealed: true})
-		l.waiting += len(marker)
-	}
+	l.keepLocked(s, stream, data)
 	full := l.waiting >= logFlushBytes
 	l.mu.Unlock()
 	if full {
@@ -108,13 +161,73 @@ func (l *logShipper) write(attemptID int64, stream string, data []byte) {
 	}
 }
 
-// note adds a line of the agent's own to an attempt's stderr, past the cap.
+// keepLocked sends data with the head, or keeps it in the tail once the
+// head is full; the write that fills the head adds a line saying so.
+func (l *logShipper) keepLocked(s *logStream, stream string, data []byte) {
+	if !s.cut {
+		room := l.headBytes() - s.written
+		if int64(len(data)) <= room {
+			s.written += int64(len(data))
+			l.appendLocked(s, stream, data)
+			return
+		}
+		n := int(room)
+		if n < len(data) {
+			n = runeCut(data, n)
+		}
+		s.written += int64(n)
+		l.appendLocked(s, stream, data[:n])
+		s.cut = true
+		marker := fmt.Appendf(nil, "\n[baton] output past %d bytes: the middle is dropped, the last %d bytes follow when the task ends\n",
+			s.written, l.tailBytes())
+		s.segs = append(s.segs, segment{stream: "stderr", data: marker, sealed: true})
+		l.waiting += len(marker)
+		data = data[n:]
+	}
+	s.tail.add(stream, data)
+}
+
+// note adds a line of the agent's own to an attempt's stderr (its
+// secrets masked), past the cap.
 func (l *logShipper) note(attemptID int64, msg string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if s := l.streams[attemptID]; s != nil && !s.closed && !s.fenced {
-		l.appendLocked(s, "stderr", []byte("[baton] "+msg+"\n"))
+		l.releaseLocked(s) // the task's output comes first
+		line := []byte("[baton] " + s.mask.string(msg) + "\n")
+		if s.cut {
+			s.tail.add("stderr", line)
+			return
+		}
+		l.appendLocked(s, "stderr", line)
 	}
+}
+
+// releaseLocked sends the ends of the streams held back as the possible
+// start of a secret: the task wrote all it will.
+func (l *logShipper) releaseLocked(s *logStream) {
+	for _, stream := range slices.Sorted(maps.Keys(s.held)) {
+		data := s.held[stream]
+		delete(s.held, stream)
+		l.keepLocked(s, stream, data)
+	}
+}
+
+// endLocked sends what was held back: the ends of the streams that might
+// have begun a secret, then the tail after a line saying what was dropped.
+func (l *logShipper) endLocked(s *logStream) {
+	l.releaseLocked(s)
+	if !s.cut {
+		return
+	}
+	marker := fmt.Appendf(nil, "[baton] %d bytes of output dropped here\n", s.tail.dropped)
+	s.segs = append(s.segs, segment{stream: "stderr", data: marker, sealed: true})
+	l.waiting += len(marker)
+	for _, seg := range s.tail.segs {
+		s.segs = append(s.segs, segment{stream: seg.stream, data: seg.data})
+		l.waiting += len(seg.data)
+	}
+	s.tail.segs, s.tail.size = nil, 0
 }
 
 func (l *logShipper) appendLocked(s *logStream, stream string, data []byte) {
@@ -139,6 +252,9 @@ func (l *logShipper) close(attemptID int64) <-chan struct{} {
 		ch := make(chan struct{})
 		close(ch)
 		return ch
+	}
+	if !s.fenced {
+		l.endLocked(s)
 	}
 	s.closed = true
 	l.settleLocked(attemptID, s)

@@ -26,7 +26,7 @@ func newTestShipper(maxBytes int64) *logShipper {
 
 func TestLogShipperChunks(t *testing.T) {
 	l := newTestShipper(0)
-	l.open(1, "w-1")
+	l.open(1, "w-1", nil)
 	l.write(1, "stdout", []byte("a"))
 	l.write(1, "stdout", []byte("b"))
 	l.write(1, "stderr", []byte("c"))
@@ -46,7 +46,7 @@ func TestLogShipperChunks(t *testing.T) {
 
 func TestLogShipperSplitsOnRuneBoundaries(t *testing.T) {
 	l := newTestShipper(0)
-	l.open(1, "w-1")
+	l.open(1, "w-1", nil)
 	text := strings.Repeat("é", maxChunkBytes) // two bytes each
 	data := []byte(text)
 	// Written in pieces that split sequences, the last one unfinished.
@@ -70,19 +70,54 @@ func TestLogShipperSplitsOnRuneBoundaries(t *testing.T) {
 	}
 }
 
-func TestLogShipperTruncates(t *testing.T) {
-	l := newTestShipper(10)
-	l.open(1, "w-1")
-	l.write(1, "stdout", []byte("12345678"))
-	l.write(1, "stdout", []byte("90abc"))
-	l.write(1, "stdout", []byte("more"))
-	l.note(1, "an agent note")
+// TestLogShipperKeepsHeadAndTail: past the head the shipper keeps the
+// latest output and sends it when the attempt ends, after a line saying
+// how much of the middle was dropped.
+func TestLogShipperKeepsHeadAndTail(t *testing.T) {
+	l := newTestShipper(80) // head and tail of 30 bytes
+	l.open(1, "w-1", nil)
+	l.write(1, "stdout", []byte(strings.Repeat("a", 20)))
+	l.write(1, "stdout", []byte(strings.Repeat("b", 20)))
+	l.write(1, "stdout", []byte(strings.Repeat("c", 25)))
+	l.write(1, "stderr", []byte("the error\n"))
 	var got []string
 	for _, c := range cut(l) {
 		got = append(got, c.Stream+":"+c.Data)
 	}
-	want := "stdout:1234567890|stderr:\n[baton] output truncated after 10 bytes\n|stderr:[baton] an agent note\n"
+	want := "stdout:" + strings.Repeat("a", 20) + strings.Repeat("b", 10) +
+		"|stderr:\n[baton] output past 30 bytes: the middle is dropped, the last 30 bytes follow when the task ends\n"
 	if strings.Join(got, "|") != want {
-		t.Errorf("got %q, want %q", strings.Join(got, "|"), want)
+		t.Errorf("while running: %q, want %q", strings.Join(got, "|"), want)
+	}
+	l.close(1)
+	got = got[:0]
+	for _, c := range cut(l) {
+		got = append(got, c.Stream+":"+c.Data)
+	}
+	want += "|stderr:[baton] 15 bytes of output dropped here\n|stdout:" + strings.Repeat("c", 20) + "|stderr:the error\n"
+	if strings.Join(got, "|") != want {
+		t.Errorf("at the end:\n%q\nwant\n%q", strings.Join(got, "|"), want)
+	}
+}
+
+// TestLogShipperMasksSecrets: a secret's value is replaced with *** even
+// when written in pieces, line by line for a multi-line value, in notes,
+// and what was held back as a possible start of a secret is sent at the
+// end.
+func TestLogShipperMasksSecrets(t *testing.T) {
+	l := newTestShipper(0)
+	l.open(1, "w-1", newMasker([]string{"hunter2", "-----BEGIN KEY-----\nABCDEFGH\n-----END KEY-----"}))
+	for _, piece := range []string{"pass=hun", "ter2; again hunter2\n", "key line: ABCDEFGH\n", "ends with hun"} {
+		l.write(1, "stdout", []byte(piece))
+	}
+	l.note(1, "request failed: token hunter2 refused")
+	l.close(1)
+	var out strings.Builder
+	for _, c := range cut(l) {
+		out.WriteString(c.Data)
+	}
+	want := "pass=***; again ***\nkey line: ***\nends with hun[baton] request failed: token *** refused\n"
+	if out.String() != want {
+		t.Errorf("output %q, want %q", out.String(), want)
 	}
 }

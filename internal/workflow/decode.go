@@ -19,6 +19,8 @@ type validator struct {
 	// schedules holds where each of Definition.Schedules was written
 	// (schedule or schedules[i]); nil for an item that is not an object.
 	schedules []path
+	// secretExists checks secret references (nil: not checked).
+	secretExists func(string) bool
 }
 
 var (

@@ -23,6 +23,18 @@ import (
 // `schedule:` shorthand is Schedules[0] (named "default" unless it has a
 // name). Fields a task leaves unset stay unset; Graph applies Defaults.
 func Parse(filename string, src []byte) (*Definition, error) {
+	return ParseWith(filename, src, Options{})
+}
+
+// Options adds checks to Parse that need more than the definition.
+type Options struct {
+	// SecretExists, when set, says whether a secret exists; a reference
+	// to one that does not is a problem of the definition.
+	SecretExists func(name string) bool
+}
+
+// ParseWith is Parse with the checks of o.
+func ParseWith(filename string, src []byte, o Options) (*Definition, error) {
 	ps := &problems{quiet: map[string]bool{}}
 	doc := readDocument(src, ps)
 	if doc == nil {
@@ -35,7 +47,7 @@ func Parse(filename string, src []byte) (*Definition, error) {
 	if err := checkSchema(tree, ps); err != nil {
 		return nil, err
 	}
-	v := &validator{src: tree, ps: ps}
+	v := &validator{src: tree, ps: ps, secretExists: o.SecretExists}
 	def := v.decode()
 	v.check(def)
 	if err := ps.err(filename); err != nil {

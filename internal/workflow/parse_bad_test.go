@@ -256,6 +256,11 @@ func TestParseRejects(t *testing.T) {
 		{"defaults slot bad name", "name: x\ndefaults:\n  slot: \"db pool\"\ntasks: [{name: a, run: a}]\n", "", "defaults.slot", 3},
 		{"workflow and run", "name: x\ntasks:\n  - name: a\n    run: a\n    workflow: child\n", "give one of run, noop, http and workflow", "tasks[0].workflow", 5},
 		{"params without workflow", "name: x\ntasks:\n  - name: a\n    run: a\n    params: {day: 1}\n", "give workflow too", "tasks[0].params", 5},
+		{"secret in run", "name: x\ntasks:\n  - name: a\n    run: |\n      echo start\n      curl -u admin:${{ secrets.db_password }} x\n", "secrets are not allowed in run", "tasks[0].run", 6},
+		{"secret in url", "name: x\ntasks:\n  - name: a\n    http:\n      url: \"https://x/${{ secrets.k }}\"\n", "secrets are only allowed in env, http.headers and http.body", "tasks[0].http.url", 5},
+		{"secret in sub-workflow param", "name: x\ntasks:\n  - name: a\n    workflow: child\n    params:\n      k: \"${{ secrets.k }}\"\n", "secrets are only allowed in env", "tasks[0].params.k", 6},
+		{"expression in arithmetic", "name: x\nparams: {n: 1}\ntasks:\n  - name: a\n    run: echo $(( ${{ params.n }} + 1 ))\n", "not allowed in an arithmetic expansion", "tasks[0].run", 5},
+		{"expression in quoted heredoc", "name: x\nparams: {n: 1}\ntasks:\n  - name: a\n    run: |\n      cat <<'EOF'\n      ${{ params.n }}\n      EOF\n", "here-document with a quoted delimiter", "tasks[0].run", 7},
 		{"workflow param template", "name: x\ntasks:\n  - name: a\n    workflow: child\n    params:\n      day: \"${{ params.dya }}\"\n", `parameter "dya" is not declared`, "tasks[0].params.day", 6},
 		{"workflow param bad name", "name: x\ntasks:\n  - name: a\n    workflow: child\n    params:\n      Day: 1\n", "", "tasks[0].params.Day", 6},
 		{"max_active_runs zero", "name: x\nmax_active_runs: 0\ntasks: [{name: a, run: a}]\n", "", "max_active_runs", 2},
@@ -398,5 +403,27 @@ func TestManyCycles(t *testing.T) {
 	}
 	if got := len(verr.Problems); got != maxCyclesReported+1 {
 		t.Errorf("got %d problems, want %d:\n%v", got, maxCyclesReported+1, err)
+	}
+}
+
+// TestParseChecksSecretsExist: with Options.SecretExists, a reference to a
+// secret that does not exist is a problem naming it and its line; one
+// that exists passes, in env, http headers and http body.
+func TestParseChecksSecretsExist(t *testing.T) {
+	src := "name: x\ntasks:\n  - name: a\n    run: echo \"$TOKEN\"\n    env:\n      TOKEN: \"${{ secrets.api_token }}\"\n" +
+		"  - name: b\n    http:\n      url: https://x/\n      headers: {Authorization: \"Bearer ${{ secrets.api_token }}\"}\n" +
+		"      body: \"${{ secrets.other }}\"\n"
+	exists := func(name string) bool { return name == "api_token" }
+	_, err := ParseWith("x.yaml", []byte(src), Options{SecretExists: exists})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Line != 11 ||
+		!strings.Contains(ve.Problems[0].Message, `secret "other" does not exist`) || ve.Problems[0].Path != "tasks[1].http.body" {
+		t.Fatalf("ParseWith: %v, want one problem: secret other, line 11", err)
+	}
+	if _, err := ParseWith("x.yaml", []byte(src), Options{SecretExists: func(string) bool { return true }}); err != nil {
+		t.Errorf("every secret exists: %v", err)
+	}
+	if _, err := Parse("x.yaml", []byte(src)); err != nil {
+		t.Errorf("Parse without the check: %v", err)
 	}
 }

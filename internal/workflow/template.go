@@ -19,6 +19,10 @@ import (
 //	run.scheduled_date          YYYY-MM-DD, UTC
 //	task.name, task.attempt     the task being run (attempts count from 1)
 //	tasks.NAME.outputs.KEY      an output of an upstream task
+//	secrets.NAME                a secret (only in env, http.headers and
+//	                            http.body: see SecretFields)
+//
+// In run, expressions are not pasted into the command: see RenderCommand.
 
 // Scope holds the values a template can refer to when a task attempt starts.
 type Scope struct {
@@ -30,6 +34,8 @@ type Scope struct {
 	Attempt       int
 	// Outputs maps a task name to the outputs it wrote (key -> value).
 	Outputs map[string]map[string]string
+	// Secrets are the values of the secrets the templates refer to.
+	Secrets map[string]string
 }
 
 // Render expands the expressions of tmpl with the values in s. It fails if
@@ -88,6 +94,32 @@ func (n Node) OutputRefs() []string {
 	return slices.Compact(names)
 }
 
+// SecretRefs returns the names of the secrets the node's environment and
+// http request refer to, sorted and without repeats, so that the engine
+// decrypts only those, for the attempt that needs them.
+func (n Node) SecretRefs() []string {
+	var names []string
+	collect := func(tmpl string) {
+		parts, _ := parseTemplate(tmpl)
+		for _, p := range parts {
+			if p.ref != nil && p.ref.kind == refSecret {
+				names = append(names, p.ref.name)
+			}
+		}
+	}
+	for _, v := range n.Env {
+		collect(v)
+	}
+	if n.HTTP != nil {
+		collect(n.HTTP.Body)
+		for _, v := range n.HTTP.Headers {
+			collect(v)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
 type refKind int
 
 const (
@@ -95,6 +127,7 @@ const (
 	refRun                   // run.FIELD
 	refTask                  // task.FIELD
 	refOutput                // tasks.NAME.outputs.KEY
+	refSecret                // secrets.NAME
 )
 
 // ref is one parsed reference.
@@ -141,6 +174,11 @@ func (r *ref) value(s Scope) (string, error) {
 			return v, nil
 		}
 		return "", fmt.Errorf("%s: task %s has no output %q", r.expr, r.name, r.key)
+	case refSecret:
+		if v, ok := s.Secrets[r.name]; ok {
+			return v, nil
+		}
+		return "", fmt.Errorf("%s: secret %q does not exist", r.expr, r.name)
 	}
 	return "", fmt.Errorf("%s: unknown reference", r.expr)
 }
@@ -243,12 +281,18 @@ func parseRef(expr string) (*ref, error) {
 			return r, nil
 		}
 		return nil, fmt.Errorf("%s: unknown reference (write tasks.NAME.outputs.KEY)", expr)
+	case "secrets":
+		if len(segs) == 2 {
+			r.kind, r.name = refSecret, segs[1]
+			return r, nil
+		}
+		return nil, fmt.Errorf("%s: unknown reference (write secrets.NAME)", expr)
 	}
 	msg := fmt.Sprintf("%s: unknown reference", expr)
-	if s := suggest(segs[0], []string{"params", "run", "task", "tasks"}); s != "" {
+	if s := suggest(segs[0], []string{"params", "run", "task", "tasks", "secrets"}); s != "" {
 		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(append([]string{s}, segs[1:]...), "."))
 	} else {
-		msg += " (use params, run, task or tasks)"
+		msg += " (use params, run, task, tasks or secrets)"
 	}
 	return nil, errors.New(msg)
 }

@@ -238,25 +238,29 @@ func (v *validator) checkTemplates(d *Definition, index map[string]int, up [][]i
 	// are checked for every task that inherits it, below.
 	anc := newAncestry(up)
 	for _, k := range slices.Sorted(maps.Keys(d.Defaults.Env)) {
-		v.checkTemplate(d, d.Defaults.Env[k], pathDefaults.key("env").key(k), -1, index, anc)
+		v.checkTemplate(d, d.Defaults.Env[k], pathDefaults.key("env").key(k), fieldSecrets, -1, index, anc)
 	}
 	for i, t := range d.Tasks {
 		if t.Name == "" || index[t.Name] != i {
 			continue
 		}
 		p := pathTasks.index(i)
-		v.checkTemplate(d, t.Run, p.key("run"), i, index, anc)
+		v.checkTemplate(d, t.Run, p.key("run"), fieldShell, i, index, anc)
 		for _, k := range slices.Sorted(maps.Keys(t.Env)) {
-			v.checkTemplate(d, t.Env[k], p.key("env").key(k), i, index, anc)
+			v.checkTemplate(d, t.Env[k], p.key("env").key(k), fieldSecrets, i, index, anc)
 		}
 		if t.HTTP != nil {
 			fields := t.HTTP.templates(p.key("http"))
 			for _, k := range slices.Sorted(maps.Keys(fields)) {
-				v.checkTemplate(d, fields[k].text, fields[k].path, i, index, anc)
+				kind := fieldSecrets
+				if k == "url" {
+					kind = fieldPlain
+				}
+				v.checkTemplate(d, fields[k].text, fields[k].path, kind, i, index, anc)
 			}
 		}
 		for _, k := range slices.Sorted(maps.Keys(t.Params)) {
-			v.checkTemplate(d, t.Params[k], p.key("params").key(k), i, index, anc)
+			v.checkTemplate(d, t.Params[k], p.key("params").key(k), fieldPlain, i, index, anc)
 		}
 		for _, k := range slices.Sorted(maps.Keys(d.Defaults.Env)) {
 			if _, own := t.Env[k]; !own {
@@ -266,17 +270,42 @@ func (v *validator) checkTemplates(d *Definition, index map[string]int, up [][]i
 	}
 }
 
+// fieldKind is what a template is written in, for the checks that depend
+// on it.
+type fieldKind int
+
+const (
+	fieldPlain   fieldKind = iota // http.url, sub-workflow params: no secrets
+	fieldShell                    // run: shell rules (see RenderCommand), no secrets
+	fieldSecrets                  // env, http.headers, http.body: secrets allowed
+)
+
 // checkTemplate reports syntax errors and unknown references in tmpl, a
-// field at p. task is the index of the task using it, or -1 for
+// field of kind at p. task is the index of the task using it, or -1 for
 // defaults.env (whose output references are checked per task).
-func (v *validator) checkTemplate(d *Definition, tmpl string, p path, task int, index map[string]int, anc *ancestry) {
+func (v *validator) checkTemplate(d *Definition, tmpl string, p path, kind fieldKind, task int, index map[string]int, anc *ancestry) {
 	parts, errs := parseTemplate(tmpl)
 	for _, e := range errs {
 		v.ps.addLine(p, v.templateLine(p, tmpl, e.offset), "%s", e.msg)
 	}
-	for _, part := range parts {
+	var spots []spot
+	if kind == fieldShell {
+		spots = shellSpots(parts)
+	}
+	for i, part := range parts {
 		r := part.ref
-		if r == nil || r.kind != refParam {
+		if r == nil {
+			continue
+		}
+		line := func() int { return v.templateLine(p, tmpl, part.offset) }
+		if spots != nil && spots[i].refuse != "" {
+			v.ps.addLine(p, line(), "%s: %s", r.expr, spots[i].refuse)
+		}
+		if r.kind == refSecret {
+			v.checkSecret(r, kind, p, line())
+			continue
+		}
+		if r.kind != refParam {
 			continue
 		}
 		if _, ok := d.Params[r.name]; !ok {
@@ -290,6 +319,33 @@ func (v *validator) checkTemplate(d *Definition, tmpl string, p path, task int, 
 	if task >= 0 {
 		v.checkOutputs(d, tmpl, p, task, index, anc)
 	}
+}
+
+// checkSecret reports a secret referred to where secrets are not allowed,
+// or one that does not exist.
+func (v *validator) checkSecret(r *ref, kind fieldKind, p path, line int) {
+	switch {
+	case kind == fieldShell:
+		v.ps.addLine(p, line, "%s: secrets are not allowed in run, where they would show in process lists "+
+			"(set an env variable to ${{ %s }} and use it as \"$NAME\")", r.expr, r.expr)
+	case kind != fieldSecrets:
+		v.ps.addLine(p, line, "%s: secrets are only allowed in env, http.headers and http.body", r.expr)
+	case !validSecretName(r.name):
+		v.ps.addLine(p, line, "%s: %q is not a secret name (letters, digits, _ and -)", r.expr, r.name)
+	case v.secretExists != nil && !v.secretExists(r.name):
+		v.ps.addLine(p, line, "%s: secret %q does not exist (set it with: baton secret set %s)", r.expr, r.name, r.name)
+	}
+}
+
+// ValidSecretName says whether s can name a secret: letters, digits, _
+// and -, starting with a letter or _, at most 100 bytes.
+func ValidSecretName(s string) bool { return validSecretName(s) }
+
+func validSecretName(s string) bool {
+	if s == "" || len(s) > 100 || (s[0] >= '0' && s[0] <= '9') || s[0] == '-' {
+		return false
+	}
+	return strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == ""
 }
 
 // checkOutputs reports references to outputs of tasks that are unknown or

@@ -486,12 +486,13 @@ func (q *Queries) InsertEvents(ctx context.Context, arg InsertEventsParams) erro
 }
 
 const insertLogs = `-- name: InsertLogs :exec
-INSERT INTO logs (attempt_id, seq, stream, at, data)
-SELECT u.attempt_id, u.seq, u.stream, baton_now(), u.data
+INSERT INTO logs (attempt_id, seq, stream, at, data, size)
+SELECT u.attempt_id, u.seq, u.stream, baton_now(), u.data, u.size
 FROM (SELECT unnest($1::bigint[]) AS attempt_id,
         unnest($2::bigint[]) AS seq,
         unnest($3::text[]) AS stream,
-        unnest($4::text[]) AS data) AS u
+        unnest($4::text[]) AS data,
+        unnest($5::bigint[]) AS size) AS u
 ON CONFLICT (attempt_id, seq) DO NOTHING
 `
 
@@ -500,6 +501,7 @@ type InsertLogsParams struct {
 	Seq       []int64
 	Stream    []string
 	Data      []string
+	Size      []int64
 }
 
 func (q *Queries) InsertLogs(ctx context.Context, arg InsertLogsParams) error {
@@ -508,6 +510,7 @@ func (q *Queries) InsertLogs(ctx context.Context, arg InsertLogsParams) error {
 		arg.Seq,
 		arg.Stream,
 		arg.Data,
+		arg.Size,
 	)
 	return err
 }

@@ -9,9 +9,68 @@ import (
 	"context"
 )
 
+const appendLogText = `-- name: AppendLogText :exec
+UPDATE logs SET data = data || CAST($1 AS TEXT), size = size + CAST($2 AS BIGINT)
+WHERE attempt_id = $3 AND seq = $4
+`
+
+type AppendLogTextParams struct {
+	Text      string
+	TextSize  int64
+	AttemptID int64
+	Seq       int64
+}
+
+// Adds a line to a stored chunk (the marker where output was dropped).
+func (q *Queries) AppendLogText(ctx context.Context, arg AppendLogTextParams) error {
+	_, err := q.db.Exec(ctx, appendLogText,
+		arg.Text,
+		arg.TextSize,
+		arg.AttemptID,
+		arg.Seq,
+	)
+	return err
+}
+
+const deleteLogRange = `-- name: DeleteLogRange :exec
+DELETE FROM logs
+WHERE attempt_id = $1 AND seq >= CAST($2 AS BIGINT)
+  AND seq <= CAST($3 AS BIGINT)
+`
+
+type DeleteLogRangeParams struct {
+	AttemptID int64
+	FromSeq   int64
+	ToSeq     int64
+}
+
+func (q *Queries) DeleteLogRange(ctx context.Context, arg DeleteLogRangeParams) error {
+	_, err := q.db.Exec(ctx, deleteLogRange, arg.AttemptID, arg.FromSeq, arg.ToSeq)
+	return err
+}
+
+const getLogStats = `-- name: GetLogStats :one
+SELECT attempt_id, head_bytes, head_seq, tail_bytes, tail_from, last_seq, dropped FROM log_stats WHERE attempt_id = $1
+`
+
+func (q *Queries) GetLogStats(ctx context.Context, attemptID int64) (LogStat, error) {
+	row := q.db.QueryRow(ctx, getLogStats, attemptID)
+	var i LogStat
+	err := row.Scan(
+		&i.AttemptID,
+		&i.HeadBytes,
+		&i.HeadSeq,
+		&i.TailBytes,
+		&i.TailFrom,
+		&i.LastSeq,
+		&i.Dropped,
+	)
+	return i, err
+}
+
 const insertLog = `-- name: InsertLog :exec
-INSERT INTO logs (attempt_id, seq, stream, at, data)
-VALUES ($1, $2, $3, baton_now(), $4)
+INSERT INTO logs (attempt_id, seq, stream, at, data, size)
+VALUES ($1, $2, $3, baton_now(), $4, $5)
 ON CONFLICT (attempt_id, seq) DO NOTHING
 `
 
@@ -20,6 +79,7 @@ type InsertLogParams struct {
 	Seq       int64
 	Stream    string
 	Data      string
+	Size      int64
 }
 
 // Chunks are numbered by the worker; a chunk sent twice (after a failover)
@@ -30,12 +90,93 @@ func (q *Queries) InsertLog(ctx context.Context, arg InsertLogParams) error {
 		arg.Seq,
 		arg.Stream,
 		arg.Data,
+		arg.Size,
 	)
 	return err
 }
 
+const listLogRange = `-- name: ListLogRange :many
+SELECT id, attempt_id, seq, stream, at, data, size FROM logs
+WHERE attempt_id = $1 AND seq > CAST($2 AS BIGINT)
+  AND seq <= CAST($3 AS BIGINT)
+ORDER BY seq
+`
+
+type ListLogRangeParams struct {
+	AttemptID int64
+	AfterSeq  int64
+	UptoSeq   int64
+}
+
+func (q *Queries) ListLogRange(ctx context.Context, arg ListLogRangeParams) ([]Log, error) {
+	rows, err := q.db.Query(ctx, listLogRange, arg.AttemptID, arg.AfterSeq, arg.UptoSeq)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Log
+	for rows.Next() {
+		var i Log
+		if err := rows.Scan(
+			&i.ID,
+			&i.AttemptID,
+			&i.Seq,
+			&i.Stream,
+			&i.At,
+			&i.Data,
+			&i.Size,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listLogSizes = `-- name: ListLogSizes :many
+SELECT seq, size FROM logs
+WHERE attempt_id = $1 AND seq > CAST($2 AS BIGINT)
+ORDER BY seq
+LIMIT CAST($3 AS BIGINT)
+`
+
+type ListLogSizesParams struct {
+	AttemptID int64
+	AfterSeq  int64
+	Limit     int64
+}
+
+type ListLogSizesRow struct {
+	Seq  int64
+	Size int64
+}
+
+// Sizes of the chunks after a sequence number, to page reads by bytes.
+func (q *Queries) ListLogSizes(ctx context.Context, arg ListLogSizesParams) ([]ListLogSizesRow, error) {
+	rows, err := q.db.Query(ctx, listLogSizes, arg.AttemptID, arg.AfterSeq, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListLogSizesRow
+	for rows.Next() {
+		var i ListLogSizesRow
+		if err := rows.Scan(&i.Seq, &i.Size); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listLogs = `-- name: ListLogs :many
-SELECT id, attempt_id, seq, stream, at, data FROM logs
+SELECT id, attempt_id, seq, stream, at, data, size FROM logs
 WHERE attempt_id = $1 AND seq > CAST($2 AS BIGINT)
 ORDER BY seq
 LIMIT CAST($3 AS BIGINT)
@@ -63,6 +204,7 @@ func (q *Queries) ListLogs(ctx context.Context, arg ListLogsParams) ([]Log, erro
 			&i.Stream,
 			&i.At,
 			&i.Data,
+			&i.Size,
 		); err != nil {
 			return nil, err
 		}
@@ -72,4 +214,70 @@ func (q *Queries) ListLogs(ctx context.Context, arg ListLogsParams) ([]Log, erro
 		return nil, err
 	}
 	return items, nil
+}
+
+const logSeqsIn = `-- name: LogSeqsIn :many
+SELECT seq FROM logs
+WHERE attempt_id = $1 AND seq >= CAST($2 AS BIGINT)
+  AND seq <= CAST($3 AS BIGINT)
+`
+
+type LogSeqsInParams struct {
+	AttemptID int64
+	FromSeq   int64
+	ToSeq     int64
+}
+
+// The chunks of an attempt stored already within a range of sequence
+// numbers (a batch sent again).
+func (q *Queries) LogSeqsIn(ctx context.Context, arg LogSeqsInParams) ([]int64, error) {
+	rows, err := q.db.Query(ctx, logSeqsIn, arg.AttemptID, arg.FromSeq, arg.ToSeq)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []int64
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, err
+		}
+		items = append(items, seq)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const putLogStats = `-- name: PutLogStats :exec
+INSERT INTO log_stats (attempt_id, head_bytes, head_seq, tail_bytes, tail_from, last_seq, dropped)
+VALUES ($1, $2, $3, $4, $5,
+        $6, $7)
+ON CONFLICT (attempt_id) DO UPDATE SET head_bytes = excluded.head_bytes, head_seq = excluded.head_seq,
+    tail_bytes = excluded.tail_bytes, tail_from = excluded.tail_from, last_seq = excluded.last_seq,
+    dropped = excluded.dropped
+`
+
+type PutLogStatsParams struct {
+	AttemptID int64
+	HeadBytes int64
+	HeadSeq   int64
+	TailBytes int64
+	TailFrom  int64
+	LastSeq   int64
+	Dropped   int64
+}
+
+func (q *Queries) PutLogStats(ctx context.Context, arg PutLogStatsParams) error {
+	_, err := q.db.Exec(ctx, putLogStats,
+		arg.AttemptID,
+		arg.HeadBytes,
+		arg.HeadSeq,
+		arg.TailBytes,
+		arg.TailFrom,
+		arg.LastSeq,
+		arg.Dropped,
+	)
+	return err
 }

@@ -70,6 +70,7 @@ func (l logs) Insert(ctx context.Context, cs []store.NewLogChunk) error {
 		Seq:       column(cs, func(c store.NewLogChunk) int64 { return c.Seq }),
 		Stream:    column(cs, func(c store.NewLogChunk) string { return c.Stream }),
 		Data:      column(cs, func(c store.NewLogChunk) string { return c.Data }),
+		Size:      column(cs, func(c store.NewLogChunk) int64 { return c.Size }),
 	}))
 }
 

@@ -32,6 +32,7 @@ func (t *tx) Schedules() store.Schedules { return schedules{t.q} }
 func (t *tx) Alerts() store.Alerts       { return alerts{t.q} }
 func (t *tx) Slots() store.Slots         { return slots{t.q} }
 func (t *tx) Stats() store.Stats         { return stats{t.q} }
+func (t *tx) Secrets() store.Secrets     { return secretRows{t.q} }
 func (t *tx) NotifyWork()                { t.notify = true }
 
 // one and many adapt a generated call's results: one(conv)(q.Get(ctx, id)).
@@ -414,6 +415,66 @@ type logs struct{ q *db.Queries }
 
 func (l logs) List(ctx context.Context, attemptID, afterSeq, limit int64) ([]store.LogChunk, error) {
 	return many(toLog)(l.q.ListLogs(ctx, db.ListLogsParams{AttemptID: attemptID, AfterSeq: afterSeq, Limit: limit}))
+}
+
+func (l logs) Sizes(ctx context.Context, attemptID, afterSeq, limit int64) ([]store.LogSize, error) {
+	return many(func(r db.ListLogSizesRow) store.LogSize { return store.LogSize(r) })(
+		l.q.ListLogSizes(ctx, db.ListLogSizesParams{AttemptID: attemptID, AfterSeq: afterSeq, Limit: limit}))
+}
+
+func (l logs) Range(ctx context.Context, attemptID, afterSeq, uptoSeq int64) ([]store.LogChunk, error) {
+	return many(toLog)(l.q.ListLogRange(ctx, db.ListLogRangeParams{AttemptID: attemptID, AfterSeq: afterSeq,
+		UptoSeq: uptoSeq}))
+}
+
+func (l logs) Stored(ctx context.Context, attemptID, from, to int64) ([]int64, error) {
+	seqs, err := l.q.LogSeqsIn(ctx, db.LogSeqsInParams{AttemptID: attemptID, FromSeq: from, ToSeq: to})
+	return seqs, mapErr(err)
+}
+
+func (l logs) Delete(ctx context.Context, attemptID, from, to int64) error {
+	return mapErr(l.q.DeleteLogRange(ctx, db.DeleteLogRangeParams{AttemptID: attemptID, FromSeq: from, ToSeq: to}))
+}
+
+func (l logs) AppendText(ctx context.Context, attemptID, seq int64, text string) error {
+	return mapErr(l.q.AppendLogText(ctx, db.AppendLogTextParams{Text: text, TextSize: int64(len(text)),
+		AttemptID: attemptID, Seq: seq}))
+}
+
+func (l logs) Stats(ctx context.Context, attemptID int64) (store.LogStats, error) {
+	s, err := l.q.GetLogStats(ctx, attemptID)
+	if errors.Is(mapErr(err), store.ErrNotFound) {
+		return store.LogStats{AttemptID: attemptID}, nil
+	}
+	return store.LogStats(s), mapErr(err)
+}
+
+func (l logs) PutStats(ctx context.Context, s store.LogStats) error {
+	return mapErr(l.q.PutLogStats(ctx, db.PutLogStatsParams(s)))
+}
+
+type secretRows struct{ q *db.Queries }
+
+func (s secretRows) Upsert(ctx context.Context, in store.Secret, actor string) (store.Secret, error) {
+	return one(func(r db.Secret) store.Secret { return store.Secret(r) })(s.q.UpsertSecret(ctx, db.UpsertSecretParams{
+		Name: in.Name, KeyID: in.KeyID, Nonce: in.Nonce, Ciphertext: in.Ciphertext, Actor: actor}))
+}
+
+func (s secretRows) Reseal(ctx context.Context, in, old store.Secret) (bool, error) {
+	return affected(s.q.ResealSecret(ctx, db.ResealSecretParams{KeyID: in.KeyID, Nonce: in.Nonce,
+		Ciphertext: in.Ciphertext, Name: in.Name, OldKeyID: old.KeyID, OldNonce: old.Nonce}))
+}
+
+func (s secretRows) Get(ctx context.Context, name string) (store.Secret, error) {
+	return one(func(r db.Secret) store.Secret { return store.Secret(r) })(s.q.GetSecret(ctx, name))
+}
+
+func (s secretRows) List(ctx context.Context) ([]store.Secret, error) {
+	return many(func(r db.Secret) store.Secret { return store.Secret(r) })(s.q.ListSecrets(ctx))
+}
+
+func (s secretRows) Delete(ctx context.Context, name string) (bool, error) {
+	return affected(s.q.DeleteSecret(ctx, name))
 }
 
 type schedules struct{ q *db.Queries }

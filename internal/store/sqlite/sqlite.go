@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"sync"
 	"time"
 
@@ -50,8 +51,13 @@ func registerClock() {
 }
 
 // Open opens (creating if needed) the database file at path and migrates it.
+// The file, and the -wal and -shm files beside it, are readable by their
+// owner only (0600): they hold every definition, parameter and log.
 func Open(ctx context.Context, path string) (*Store, error) {
 	registerClock()
+	if err := ownerOnly(path); err != nil {
+		return nil, err
+	}
 	dsn := func(extra string) string {
 		return "file:" + url.PathEscape(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 			"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)" + extra
@@ -73,6 +79,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	for _, side := range []string{path + "-wal", path + "-shm"} {
+		if err := os.Chmod(side, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.Close()
+			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+	}
 	if s.wq, err = db.Prepare(ctx, write); err == nil {
 		s.rq, err = db.Prepare(ctx, read)
 	}
@@ -81,6 +93,20 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("prepare queries: %w", err)
 	}
 	return s, nil
+}
+
+// ownerOnly creates the file at path if it is missing, and makes it
+// readable and writable by its owner only. SQLite creates the -wal and
+// -shm files with the mode of the database file.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	if err := errors.Join(f.Chmod(0o600), f.Close()); err != nil {
+		return fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return nil
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -42,6 +42,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.anyQueuedStmt, err = db.PrepareContext(ctx, anyQueued); err != nil {
 		return nil, fmt.Errorf("error preparing query AnyQueued: %w", err)
 	}
+	if q.appendLogTextStmt, err = db.PrepareContext(ctx, appendLogText); err != nil {
+		return nil, fmt.Errorf("error preparing query AppendLogText: %w", err)
+	}
 	if q.cancelRunAttemptsStmt, err = db.PrepareContext(ctx, cancelRunAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query CancelRunAttempts: %w", err)
 	}
@@ -69,6 +72,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteAlertChannelStmt, err = db.PrepareContext(ctx, deleteAlertChannel); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteAlertChannel: %w", err)
 	}
+	if q.deleteLogRangeStmt, err = db.PrepareContext(ctx, deleteLogRange); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteLogRange: %w", err)
+	}
 	if q.deleteRunDeadlineStmt, err = db.PrepareContext(ctx, deleteRunDeadline); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteRunDeadline: %w", err)
 	}
@@ -77,6 +83,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.deleteScheduleStmt, err = db.PrepareContext(ctx, deleteSchedule); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteSchedule: %w", err)
+	}
+	if q.deleteSecretStmt, err = db.PrepareContext(ctx, deleteSecret); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteSecret: %w", err)
 	}
 	if q.deleteSlotStmt, err = db.PrepareContext(ctx, deleteSlot); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteSlot: %w", err)
@@ -117,6 +126,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getAttemptStmt, err = db.PrepareContext(ctx, getAttempt); err != nil {
 		return nil, fmt.Errorf("error preparing query GetAttempt: %w", err)
 	}
+	if q.getLogStatsStmt, err = db.PrepareContext(ctx, getLogStats); err != nil {
+		return nil, fmt.Errorf("error preparing query GetLogStats: %w", err)
+	}
 	if q.getLoopMarkStmt, err = db.PrepareContext(ctx, getLoopMark); err != nil {
 		return nil, fmt.Errorf("error preparing query GetLoopMark: %w", err)
 	}
@@ -134,6 +146,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getScheduleStmt, err = db.PrepareContext(ctx, getSchedule); err != nil {
 		return nil, fmt.Errorf("error preparing query GetSchedule: %w", err)
+	}
+	if q.getSecretStmt, err = db.PrepareContext(ctx, getSecret); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSecret: %w", err)
 	}
 	if q.getTaskStmt, err = db.PrepareContext(ctx, getTask); err != nil {
 		return nil, fmt.Errorf("error preparing query GetTask: %w", err)
@@ -204,6 +219,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listLiveAttemptsStmt, err = db.PrepareContext(ctx, listLiveAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListLiveAttempts: %w", err)
 	}
+	if q.listLogRangeStmt, err = db.PrepareContext(ctx, listLogRange); err != nil {
+		return nil, fmt.Errorf("error preparing query ListLogRange: %w", err)
+	}
+	if q.listLogSizesStmt, err = db.PrepareContext(ctx, listLogSizes); err != nil {
+		return nil, fmt.Errorf("error preparing query ListLogSizes: %w", err)
+	}
 	if q.listLogsStmt, err = db.PrepareContext(ctx, listLogs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListLogs: %w", err)
 	}
@@ -227,6 +248,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listSchedulesStmt, err = db.PrepareContext(ctx, listSchedules); err != nil {
 		return nil, fmt.Errorf("error preparing query ListSchedules: %w", err)
+	}
+	if q.listSecretsStmt, err = db.PrepareContext(ctx, listSecrets); err != nil {
+		return nil, fmt.Errorf("error preparing query ListSecrets: %w", err)
 	}
 	if q.listSlotsStmt, err = db.PrepareContext(ctx, listSlots); err != nil {
 		return nil, fmt.Errorf("error preparing query ListSlots: %w", err)
@@ -258,6 +282,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.lockWorkerStmt, err = db.PrepareContext(ctx, lockWorker); err != nil {
 		return nil, fmt.Errorf("error preparing query LockWorker: %w", err)
 	}
+	if q.logSeqsInStmt, err = db.PrepareContext(ctx, logSeqsIn); err != nil {
+		return nil, fmt.Errorf("error preparing query LogSeqsIn: %w", err)
+	}
 	if q.markTaskRunningStmt, err = db.PrepareContext(ctx, markTaskRunning); err != nil {
 		return nil, fmt.Errorf("error preparing query MarkTaskRunning: %w", err)
 	}
@@ -272,6 +299,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.popRunWaitStmt, err = db.PrepareContext(ctx, popRunWait); err != nil {
 		return nil, fmt.Errorf("error preparing query PopRunWait: %w", err)
+	}
+	if q.putLogStatsStmt, err = db.PrepareContext(ctx, putLogStats); err != nil {
+		return nil, fmt.Errorf("error preparing query PutLogStats: %w", err)
 	}
 	if q.recoverRunStmt, err = db.PrepareContext(ctx, recoverRun); err != nil {
 		return nil, fmt.Errorf("error preparing query RecoverRun: %w", err)
@@ -296,6 +326,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.requeueTaskStmt, err = db.PrepareContext(ctx, requeueTask); err != nil {
 		return nil, fmt.Errorf("error preparing query RequeueTask: %w", err)
+	}
+	if q.resealSecretStmt, err = db.PrepareContext(ctx, resealSecret); err != nil {
+		return nil, fmt.Errorf("error preparing query ResealSecret: %w", err)
 	}
 	if q.resetDispatchedStmt, err = db.PrepareContext(ctx, resetDispatched); err != nil {
 		return nil, fmt.Errorf("error preparing query ResetDispatched: %w", err)
@@ -351,6 +384,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.upsertAlertChannelStmt, err = db.PrepareContext(ctx, upsertAlertChannel); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertAlertChannel: %w", err)
 	}
+	if q.upsertSecretStmt, err = db.PrepareContext(ctx, upsertSecret); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertSecret: %w", err)
+	}
 	if q.upsertSlotStmt, err = db.PrepareContext(ctx, upsertSlot); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertSlot: %w", err)
 	}
@@ -398,6 +434,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing anyQueuedStmt: %w", cerr)
 		}
 	}
+	if q.appendLogTextStmt != nil {
+		if cerr := q.appendLogTextStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing appendLogTextStmt: %w", cerr)
+		}
+	}
 	if q.cancelRunAttemptsStmt != nil {
 		if cerr := q.cancelRunAttemptsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing cancelRunAttemptsStmt: %w", cerr)
@@ -443,6 +484,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteAlertChannelStmt: %w", cerr)
 		}
 	}
+	if q.deleteLogRangeStmt != nil {
+		if cerr := q.deleteLogRangeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteLogRangeStmt: %w", cerr)
+		}
+	}
 	if q.deleteRunDeadlineStmt != nil {
 		if cerr := q.deleteRunDeadlineStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteRunDeadlineStmt: %w", cerr)
@@ -456,6 +502,11 @@ func (q *Queries) Close() error {
 	if q.deleteScheduleStmt != nil {
 		if cerr := q.deleteScheduleStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteScheduleStmt: %w", cerr)
+		}
+	}
+	if q.deleteSecretStmt != nil {
+		if cerr := q.deleteSecretStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteSecretStmt: %w", cerr)
 		}
 	}
 	if q.deleteSlotStmt != nil {
@@ -523,6 +574,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getAttemptStmt: %w", cerr)
 		}
 	}
+	if q.getLogStatsStmt != nil {
+		if cerr := q.getLogStatsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getLogStatsStmt: %w", cerr)
+		}
+	}
 	if q.getLoopMarkStmt != nil {
 		if cerr := q.getLoopMarkStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getLoopMarkStmt: %w", cerr)
@@ -551,6 +607,11 @@ func (q *Queries) Close() error {
 	if q.getScheduleStmt != nil {
 		if cerr := q.getScheduleStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getScheduleStmt: %w", cerr)
+		}
+	}
+	if q.getSecretStmt != nil {
+		if cerr := q.getSecretStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSecretStmt: %w", cerr)
 		}
 	}
 	if q.getTaskStmt != nil {
@@ -668,6 +729,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listLiveAttemptsStmt: %w", cerr)
 		}
 	}
+	if q.listLogRangeStmt != nil {
+		if cerr := q.listLogRangeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listLogRangeStmt: %w", cerr)
+		}
+	}
+	if q.listLogSizesStmt != nil {
+		if cerr := q.listLogSizesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listLogSizesStmt: %w", cerr)
+		}
+	}
 	if q.listLogsStmt != nil {
 		if cerr := q.listLogsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listLogsStmt: %w", cerr)
@@ -706,6 +777,11 @@ func (q *Queries) Close() error {
 	if q.listSchedulesStmt != nil {
 		if cerr := q.listSchedulesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listSchedulesStmt: %w", cerr)
+		}
+	}
+	if q.listSecretsStmt != nil {
+		if cerr := q.listSecretsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listSecretsStmt: %w", cerr)
 		}
 	}
 	if q.listSlotsStmt != nil {
@@ -758,6 +834,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing lockWorkerStmt: %w", cerr)
 		}
 	}
+	if q.logSeqsInStmt != nil {
+		if cerr := q.logSeqsInStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing logSeqsInStmt: %w", cerr)
+		}
+	}
 	if q.markTaskRunningStmt != nil {
 		if cerr := q.markTaskRunningStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing markTaskRunningStmt: %w", cerr)
@@ -781,6 +862,11 @@ func (q *Queries) Close() error {
 	if q.popRunWaitStmt != nil {
 		if cerr := q.popRunWaitStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing popRunWaitStmt: %w", cerr)
+		}
+	}
+	if q.putLogStatsStmt != nil {
+		if cerr := q.putLogStatsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing putLogStatsStmt: %w", cerr)
 		}
 	}
 	if q.recoverRunStmt != nil {
@@ -821,6 +907,11 @@ func (q *Queries) Close() error {
 	if q.requeueTaskStmt != nil {
 		if cerr := q.requeueTaskStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing requeueTaskStmt: %w", cerr)
+		}
+	}
+	if q.resealSecretStmt != nil {
+		if cerr := q.resealSecretStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing resealSecretStmt: %w", cerr)
 		}
 	}
 	if q.resetDispatchedStmt != nil {
@@ -913,6 +1004,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing upsertAlertChannelStmt: %w", cerr)
 		}
 	}
+	if q.upsertSecretStmt != nil {
+		if cerr := q.upsertSecretStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertSecretStmt: %w", cerr)
+		}
+	}
 	if q.upsertSlotStmt != nil {
 		if cerr := q.upsertSlotStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertSlotStmt: %w", cerr)
@@ -978,6 +1074,7 @@ type Queries struct {
 	addUpstreamFailureStmt    *sql.Stmt
 	advanceLoopMarkStmt       *sql.Stmt
 	anyQueuedStmt             *sql.Stmt
+	appendLogTextStmt         *sql.Stmt
 	cancelRunAttemptsStmt     *sql.Stmt
 	cancelRunTasksStmt        *sql.Stmt
 	childRunsStmt             *sql.Stmt
@@ -987,9 +1084,11 @@ type Queries struct {
 	databaseNowStmt           *sql.Stmt
 	deleteAlertStmt           *sql.Stmt
 	deleteAlertChannelStmt    *sql.Stmt
+	deleteLogRangeStmt        *sql.Stmt
 	deleteRunDeadlineStmt     *sql.Stmt
 	deleteRunWaitStmt         *sql.Stmt
 	deleteScheduleStmt        *sql.Stmt
+	deleteSecretStmt          *sql.Stmt
 	deleteSlotStmt            *sql.Stmt
 	dispatchLatenciesStmt     *sql.Stmt
 	drainZoneWorkersStmt      *sql.Stmt
@@ -1003,12 +1102,14 @@ type Queries struct {
 	finishRunStmt             *sql.Stmt
 	finishTaskStmt            *sql.Stmt
 	getAttemptStmt            *sql.Stmt
+	getLogStatsStmt           *sql.Stmt
 	getLoopMarkStmt           *sql.Stmt
 	getRunStmt                *sql.Stmt
 	getRunByKeyStmt           *sql.Stmt
 	getRunsStmt               *sql.Stmt
 	getRunsByKeysStmt         *sql.Stmt
 	getScheduleStmt           *sql.Stmt
+	getSecretStmt             *sql.Stmt
 	getTaskStmt               *sql.Stmt
 	getTaskByNameStmt         *sql.Stmt
 	getTasksStmt              *sql.Stmt
@@ -1032,6 +1133,8 @@ type Queries struct {
 	listAlertsStmt            *sql.Stmt
 	listEventsStmt            *sql.Stmt
 	listLiveAttemptsStmt      *sql.Stmt
+	listLogRangeStmt          *sql.Stmt
+	listLogSizesStmt          *sql.Stmt
 	listLogsStmt              *sql.Stmt
 	listRecentWorkersStmt     *sql.Stmt
 	listRunAttemptsStmt       *sql.Stmt
@@ -1040,6 +1143,7 @@ type Queries struct {
 	listRunTasksStmt          *sql.Stmt
 	listRunsStmt              *sql.Stmt
 	listSchedulesStmt         *sql.Stmt
+	listSecretsStmt           *sql.Stmt
 	listSlotsStmt             *sql.Stmt
 	listVersionsStmt          *sql.Stmt
 	listWorkerAttemptsStmt    *sql.Stmt
@@ -1050,11 +1154,13 @@ type Queries struct {
 	lockScheduleStmt          *sql.Stmt
 	lockSlotStmt              *sql.Stmt
 	lockWorkerStmt            *sql.Stmt
+	logSeqsInStmt             *sql.Stmt
 	markTaskRunningStmt       *sql.Stmt
 	markUpstreamFailedStmt    *sql.Stmt
 	nextScheduleFireStmt      *sql.Stmt
 	orphanedAttemptsStmt      *sql.Stmt
 	popRunWaitStmt            *sql.Stmt
+	putLogStatsStmt           *sql.Stmt
 	recoverRunStmt            *sql.Stmt
 	recoverTaskStmt           *sql.Stmt
 	registerWorkerStmt        *sql.Stmt
@@ -1063,6 +1169,7 @@ type Queries struct {
 	renewWorkerStmt           *sql.Stmt
 	requestStopStmt           *sql.Stmt
 	requeueTaskStmt           *sql.Stmt
+	resealSecretStmt          *sql.Stmt
 	resetDispatchedStmt       *sql.Stmt
 	resignLeaderStmt          *sql.Stmt
 	retryAlertStmt            *sql.Stmt
@@ -1081,6 +1188,7 @@ type Queries struct {
 	startAttemptStmt          *sql.Stmt
 	updateScheduleSpecStmt    *sql.Stmt
 	upsertAlertChannelStmt    *sql.Stmt
+	upsertSecretStmt          *sql.Stmt
 	upsertSlotStmt            *sql.Stmt
 	upsertWorkflowStmt        *sql.Stmt
 	wakeRetriesStmt           *sql.Stmt
@@ -1097,6 +1205,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		addUpstreamFailureStmt:    q.addUpstreamFailureStmt,
 		advanceLoopMarkStmt:       q.advanceLoopMarkStmt,
 		anyQueuedStmt:             q.anyQueuedStmt,
+		appendLogTextStmt:         q.appendLogTextStmt,
 		cancelRunAttemptsStmt:     q.cancelRunAttemptsStmt,
 		cancelRunTasksStmt:        q.cancelRunTasksStmt,
 		childRunsStmt:             q.childRunsStmt,
@@ -1106,9 +1215,11 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		databaseNowStmt:           q.databaseNowStmt,
 		deleteAlertStmt:           q.deleteAlertStmt,
 		deleteAlertChannelStmt:    q.deleteAlertChannelStmt,
+		deleteLogRangeStmt:        q.deleteLogRangeStmt,
 		deleteRunDeadlineStmt:     q.deleteRunDeadlineStmt,
 		deleteRunWaitStmt:         q.deleteRunWaitStmt,
 		deleteScheduleStmt:        q.deleteScheduleStmt,
+		deleteSecretStmt:          q.deleteSecretStmt,
 		deleteSlotStmt:            q.deleteSlotStmt,
 		dispatchLatenciesStmt:     q.dispatchLatenciesStmt,
 		drainZoneWorkersStmt:      q.drainZoneWorkersStmt,
@@ -1122,12 +1233,14 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		finishRunStmt:             q.finishRunStmt,
 		finishTaskStmt:            q.finishTaskStmt,
 		getAttemptStmt:            q.getAttemptStmt,
+		getLogStatsStmt:           q.getLogStatsStmt,
 		getLoopMarkStmt:           q.getLoopMarkStmt,
 		getRunStmt:                q.getRunStmt,
 		getRunByKeyStmt:           q.getRunByKeyStmt,
 		getRunsStmt:               q.getRunsStmt,
 		getRunsByKeysStmt:         q.getRunsByKeysStmt,
 		getScheduleStmt:           q.getScheduleStmt,
+		getSecretStmt:             q.getSecretStmt,
 		getTaskStmt:               q.getTaskStmt,
 		getTaskByNameStmt:         q.getTaskByNameStmt,
 		getTasksStmt:              q.getTasksStmt,
@@ -1151,6 +1264,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listAlertsStmt:            q.listAlertsStmt,
 		listEventsStmt:            q.listEventsStmt,
 		listLiveAttemptsStmt:      q.listLiveAttemptsStmt,
+		listLogRangeStmt:          q.listLogRangeStmt,
+		listLogSizesStmt:          q.listLogSizesStmt,
 		listLogsStmt:              q.listLogsStmt,
 		listRecentWorkersStmt:     q.listRecentWorkersStmt,
 		listRunAttemptsStmt:       q.listRunAttemptsStmt,
@@ -1159,6 +1274,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listRunTasksStmt:          q.listRunTasksStmt,
 		listRunsStmt:              q.listRunsStmt,
 		listSchedulesStmt:         q.listSchedulesStmt,
+		listSecretsStmt:           q.listSecretsStmt,
 		listSlotsStmt:             q.listSlotsStmt,
 		listVersionsStmt:          q.listVersionsStmt,
 		listWorkerAttemptsStmt:    q.listWorkerAttemptsStmt,
@@ -1169,11 +1285,13 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		lockScheduleStmt:          q.lockScheduleStmt,
 		lockSlotStmt:              q.lockSlotStmt,
 		lockWorkerStmt:            q.lockWorkerStmt,
+		logSeqsInStmt:             q.logSeqsInStmt,
 		markTaskRunningStmt:       q.markTaskRunningStmt,
 		markUpstreamFailedStmt:    q.markUpstreamFailedStmt,
 		nextScheduleFireStmt:      q.nextScheduleFireStmt,
 		orphanedAttemptsStmt:      q.orphanedAttemptsStmt,
 		popRunWaitStmt:            q.popRunWaitStmt,
+		putLogStatsStmt:           q.putLogStatsStmt,
 		recoverRunStmt:            q.recoverRunStmt,
 		recoverTaskStmt:           q.recoverTaskStmt,
 		registerWorkerStmt:        q.registerWorkerStmt,
@@ -1182,6 +1300,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		renewWorkerStmt:           q.renewWorkerStmt,
 		requestStopStmt:           q.requestStopStmt,
 		requeueTaskStmt:           q.requeueTaskStmt,
+		resealSecretStmt:          q.resealSecretStmt,
 		resetDispatchedStmt:       q.resetDispatchedStmt,
 		resignLeaderStmt:          q.resignLeaderStmt,
 		retryAlertStmt:            q.retryAlertStmt,
@@ -1200,6 +1319,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		startAttemptStmt:          q.startAttemptStmt,
 		updateScheduleSpecStmt:    q.updateScheduleSpecStmt,
 		upsertAlertChannelStmt:    q.upsertAlertChannelStmt,
+		upsertSecretStmt:          q.upsertSecretStmt,
 		upsertSlotStmt:            q.upsertSlotStmt,
 		upsertWorkflowStmt:        q.upsertWorkflowStmt,
 		wakeRetriesStmt:           q.wakeRetriesStmt,

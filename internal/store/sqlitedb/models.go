@@ -74,6 +74,17 @@ type Log struct {
 	Stream    string
 	At        int64
 	Data      string
+	Size      int64
+}
+
+type LogStat struct {
+	AttemptID int64
+	HeadBytes int64
+	HeadSeq   int64
+	TailBytes int64
+	TailFrom  int64
+	LastSeq   int64
+	Dropped   int64
 }
 
 type LoopMark struct {
@@ -128,6 +139,17 @@ type Schedule struct {
 	Note       string
 	CreatedAt  int64
 	UpdatedAt  int64
+}
+
+type Secret struct {
+	Name       string
+	KeyID      string
+	Nonce      string
+	Ciphertext string
+	CreatedAt  int64
+	CreatedBy  string
+	UpdatedAt  int64
+	UpdatedBy  string
 }
 
 type Slot struct {

@@ -160,12 +160,13 @@ FROM (SELECT unnest(sqlc.arg(kind)::text[]) AS kind,
         unnest(sqlc.arg(zone)::text[]) AS zone) AS u;
 
 -- name: InsertLogs :exec
-INSERT INTO logs (attempt_id, seq, stream, at, data)
-SELECT u.attempt_id, u.seq, u.stream, baton_now(), u.data
+INSERT INTO logs (attempt_id, seq, stream, at, data, size)
+SELECT u.attempt_id, u.seq, u.stream, baton_now(), u.data, u.size
 FROM (SELECT unnest(sqlc.arg(attempt_id)::bigint[]) AS attempt_id,
         unnest(sqlc.arg(seq)::bigint[]) AS seq,
         unnest(sqlc.arg(stream)::text[]) AS stream,
-        unnest(sqlc.arg(data)::text[]) AS data) AS u
+        unnest(sqlc.arg(data)::text[]) AS data,
+        unnest(sqlc.arg(size)::bigint[]) AS size) AS u
 ON CONFLICT (attempt_id, seq) DO NOTHING;
 
 -- name: GetRunsByKeys :many
