@@ -100,7 +100,7 @@ func Defaults() map[string]any {
 		"sweep_interval": "500ms", "max_lost": 3, "capacity": 4.0, "zone": "default",
 		"group": "default", "workdir": "./baton-work", "log_level": "info", "log_format": "text",
 		"shutdown_grace": "30s",
-		"max_log_bytes": 10 << 20,
+		"max_log_bytes":  10 << 20,
 	}
 }
 

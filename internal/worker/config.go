@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
-	"github.com/baton-sched/baton/internal/version"
 	"github.com/baton-sched/baton/internal/egress"
+	"github.com/baton-sched/baton/internal/version"
 )
 
 // Config configures an Agent. Zero values take the defaults named on each
