@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -107,7 +108,14 @@ func waitSucceeded(t *testing.T, c *client.Client, id int64) client.RunDetail {
 		}
 		if r.Terminal() {
 			if r.State != "succeeded" {
-				t.Fatalf("run %d of %s ended %s: %s", id, r.Workflow, r.State, r.Reason)
+				var why []string
+				for _, task := range r.Tasks {
+					if task.State != "succeeded" && task.LastAttempt != nil {
+						why = append(why, fmt.Sprintf("%s: %s (%s: %s)", task.Name, task.State,
+							task.LastAttempt.State, task.LastAttempt.Reason))
+					}
+				}
+				t.Fatalf("run %d of %s ended %s: %s\n%s", id, r.Workflow, r.State, r.Reason, strings.Join(why, "\n"))
 			}
 			return r
 		}
