@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/workflow"
 )
 
 // definitionExts are the file extensions apply reads from a directory.
@@ -19,7 +22,7 @@ var definitionExts = []string{".yaml", ".yml", ".json"}
 func newApplyCmd(g *globals) *cobra.Command {
 	var paths []string
 	cmd := &cobra.Command{
-		Use:   "apply -f FILE|DIR [-f FILE|DIR ...]",
+		Use:   "apply [-f] FILE|DIR [FILE|DIR ...]",
 		Short: "Create or update workflows from definition files, all or none",
 		Long: "Reads workflow definitions (YAML or JSON, one workflow per file) and applies them in one\n" +
 			"request: the server validates every file first and stores nothing if any is invalid.\n" +
@@ -28,9 +31,10 @@ func newApplyCmd(g *globals) *cobra.Command {
 			"version; runs keep the version they started with.",
 		Example: "  baton apply -f examples/hello.yaml\n" +
 			"  baton apply -f examples/ -f more/etl.yaml\n" +
+			"  baton apply examples/hello.yaml   # -f may be left out\n" +
 			"  cat hello.yaml | baton apply -f -",
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
+			paths := append(paths, args...)
 			if len(paths) == 0 {
 				return fmt.Errorf("apply: name the definitions with -f FILE|DIR")
 			}
@@ -43,6 +47,10 @@ func newApplyCmd(g *globals) *cobra.Command {
 				return err
 			}
 			applied, err := c.Apply(cmd.Context(), files)
+			var apiErr *client.Error
+			if errors.As(err, &apiErr) && apiErr.Status == http.StatusRequestEntityTooLarge {
+				return fmt.Errorf("%w\n  the largest file: %s", err, largestFile(files))
+			}
 			if err != nil {
 				return err
 			}
@@ -63,6 +71,13 @@ func newApplyCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
+// largestFile names the biggest of files and its size, for a request the
+// server refused as too large.
+func largestFile(files []client.SourceFile) string {
+	big := slices.MaxFunc(files, func(a, b client.SourceFile) int { return len(a.Content) - len(b.Content) })
+	return fmt.Sprintf("%s (%.1f MiB)", big.Filename, float64(len(big.Content))/(1<<20))
+}
+
 // readDefinitions reads the files named by paths, expanding directories.
 func readDefinitions(paths []string, stdin io.Reader) ([]client.SourceFile, error) {
 	var files []client.SourceFile
@@ -71,6 +86,9 @@ func readDefinitions(paths []string, stdin io.Reader) ([]client.SourceFile, erro
 			data, err := io.ReadAll(stdin)
 			if err != nil {
 				return nil, fmt.Errorf("read definition from stdin: %w", err)
+			}
+			if err := workflow.CheckText("stdin", data); err != nil {
+				return nil, err
 			}
 			files = append(files, client.SourceFile{Filename: "stdin", Content: string(data)})
 			continue
@@ -83,6 +101,9 @@ func readDefinitions(paths []string, stdin io.Reader) ([]client.SourceFile, erro
 			data, err := os.ReadFile(name)
 			if err != nil {
 				return nil, fmt.Errorf("read definition: %w", err)
+			}
+			if err := workflow.CheckText(name, data); err != nil {
+				return nil, err
 			}
 			files = append(files, client.SourceFile{Filename: name, Content: string(data)})
 		}

@@ -49,7 +49,11 @@ func (e *Engine) PauseSchedule(ctx context.Context, workflowName, name string, p
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("pause schedule %s/%s: %w", workflowName, name, err)
+		verb := "pause"
+		if !paused {
+			verb = "resume"
+		}
+		return fmt.Errorf("%s schedule %s/%s: %w", verb, workflowName, name, err)
 	}
 	return nil
 }

@@ -32,7 +32,7 @@ type startBatchOutput struct{ Body client.StartRunsResponse }
 
 type listRunsInput struct {
 	Workflow string    `query:"workflow"`
-	State    string    `query:"state" enum:"queued,running,paused,succeeded,failed,cancelled,"`
+	State    string    `query:"state" enum:"queued,running,paused,succeeded,failed,cancelled"`
 	Since    time.Time `query:"since" doc:"Runs created at or after (RFC 3339)"`
 	Until    time.Time `query:"until" doc:"Runs created before (RFC 3339)"`
 	Limit    int64     `query:"limit" minimum:"1" maximum:"1000" default:"50"`

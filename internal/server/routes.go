@@ -136,8 +136,8 @@ func problemLocation(filename string, p workflow.Problem) string {
 		if p.Line > 0 {
 			b.WriteString(":" + itoa(int64(p.Line)))
 		}
-		b.WriteString(" ")
+		b.WriteString(": ")
 	}
 	b.WriteString(p.Path)
-	return strings.TrimSpace(b.String())
+	return strings.TrimSuffix(b.String(), ": ")
 }
