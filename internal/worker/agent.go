@@ -52,6 +52,9 @@ type Agent struct {
 	stopReq  chan struct{}
 	stopOnce sync.Once
 	done     chan struct{}
+	// hurry, closed by Hurry, ends the shutdown grace at once.
+	hurry     chan struct{}
+	hurryOnce sync.Once
 }
 
 // New validates cfg and returns an agent ready to Start.
@@ -68,7 +71,7 @@ func New(cfg Config) (*Agent, error) {
 	a := &Agent{
 		cfg: cfg, log: cfg.Logger, client: cfg.Client,
 		attempts: map[int64]*attempt{}, flushAbort: make(chan struct{}),
-		stopReq: make(chan struct{}), done: make(chan struct{}),
+		stopReq: make(chan struct{}), done: make(chan struct{}), hurry: make(chan struct{}),
 		httpTasks: cfg.Egress.Client(),
 	}
 	if a.client == nil {
@@ -127,6 +130,10 @@ func (a *Agent) Stop() {
 	a.stopOnce.Do(func() { close(a.stopReq) })
 	<-a.done
 }
+
+// Hurry ends a stop's grace period now: the running tasks are killed
+// and reported ended (a second Ctrl-C).
+func (a *Agent) Hurry() { a.hurryOnce.Do(func() { close(a.hurry) }) }
 
 // Done is closed once the agent stopped: after Stop, when its context
 // ended, or when the servers drained the worker and its last task ended.
@@ -237,7 +244,21 @@ func (a *Agent) run(ctx context.Context) {
 func (a *Agent) drainTasks() {
 	grace := time.NewTimer(a.cfg.ShutdownGrace)
 	defer grace.Stop()
+	graceOver, hurry := grace.C, a.hurry
 	var giveUp <-chan time.Time
+	// kill ends the grace: SIGTERM (then SIGKILL after KillGrace), or
+	// SIGKILL at once when the stop is hurried.
+	kill := func(why string, left []int64, hard bool) {
+		graceOver, hurry = nil, nil
+		a.log.Warn(why, "attempts", left)
+		a.mu.Lock()
+		for _, at := range a.attempts {
+			a.killLocked(at, causeShutdown, hard)
+		}
+		a.mu.Unlock()
+		// A process stuck in the kernel must not hold the shutdown forever.
+		giveUp = time.After(a.cfg.KillGrace + 5*time.Second)
+	}
 	for {
 		a.mu.Lock()
 		left := a.runningLocked("")
@@ -248,16 +269,10 @@ func (a *Agent) drainTasks() {
 		}
 		select {
 		case <-ch:
-		case <-grace.C:
-			a.log.Warn("shutdown grace over: killing tasks", "attempts", left)
-			a.mu.Lock()
-			for _, at := range a.attempts {
-				a.killLocked(at, causeShutdown, false)
-			}
-			a.mu.Unlock()
-			// SIGKILL follows after KillGrace; a process stuck in the
-			// kernel must not hold the shutdown forever.
-			giveUp = time.After(a.cfg.KillGrace + 5*time.Second)
+		case <-hurry:
+			kill("stop hurried: killing tasks", left, true)
+		case <-graceOver:
+			kill("shutdown grace over: killing tasks", left, false)
 		case <-giveUp:
 			a.log.Error("tasks did not exit after SIGKILL; stopping anyway", "attempts", left)
 			return

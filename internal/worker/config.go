@@ -17,6 +17,10 @@ import (
 	"github.com/baton-sched/baton/internal/version"
 )
 
+// DefaultShutdownGrace is how long a stopping worker lets its running
+// tasks finish before it kills them.
+const DefaultShutdownGrace = 30 * time.Second
+
 // Config configures an Agent. Zero values take the defaults named on each
 // field.
 type Config struct {
@@ -111,7 +115,7 @@ func (c Config) withDefaults() Config {
 	c.Shim = slices.Clone(c.Shim)
 	c.Labels = maps.Clone(c.Labels)
 	c.KillGrace = cmp.Or(c.KillGrace, 10*time.Second)
-	c.ShutdownGrace = cmp.Or(c.ShutdownGrace, 30*time.Second)
+	c.ShutdownGrace = cmp.Or(c.ShutdownGrace, DefaultShutdownGrace)
 	c.FlushTimeout = cmp.Or(c.FlushTimeout, 10*time.Second)
 	c.ClaimWait = cmp.Or(c.ClaimWait, 20*time.Second)
 	c.RequestTimeout = cmp.Or(c.RequestTimeout, 10*time.Second)
