@@ -136,6 +136,30 @@ func TestRunWaitExitCodes(t *testing.T) {
 	}
 }
 
+// TestRunWaitShowsEveryTransition checks --wait prints the states a task
+// passed through between two polls: a failed first attempt and the retry.
+func TestRunWaitShowsEveryTransition(t *testing.T) {
+	f := newCLIFixture(t)
+	f.apply(map[string]string{"flaky": flakyDef})
+	f.startWorker("w1", "zone-a")
+	r := f.mustRun("run", "flaky", "--wait")
+	var states []string
+	for line := range strings.Lines(r.stdout) {
+		if fields := strings.Fields(line); len(fields) >= 3 && fields[1] == "shaky" {
+			states = append(states, strings.Join(fields[2:min(len(fields), 6)], " "))
+		}
+	}
+	want := []string{"running", "retry_wait: attempt 1 failed", "queued", "running (attempt 2)", "succeeded"}
+	if len(states) != len(want) {
+		t.Fatalf("run --wait printed the transitions %q, want %q:\n%s", states, want, r.stdout)
+	}
+	for i := range want {
+		if !strings.HasPrefix(states[i], want[i]) {
+			t.Errorf("transition %d: %q, want %q\n%s", i, states[i], want[i], r.stdout)
+		}
+	}
+}
+
 func TestRunShowFanOut(t *testing.T) {
 	f := newCLIFixture(t)
 	f.apply(map[string]string{"fanout": fanoutDef()})

@@ -109,11 +109,13 @@ printf 'file=/data/x.csv\n# comment\n\nnot a pair\nrows = 42\n' > "$BATON_OUTPUT
 	if diff := cmp.Diff(want, x.fake.reportsOf(101)); diff != "" {
 		t.Errorf("reports (-want +got):\n%s\nfinish: %+v", diff, fin)
 	}
-	wantOut := "hello hi from t101\nRUN_ID=7\nWORKFLOW=wf\nTASK=t101\nATTEMPT=2\nATTEMPT_ID=101\ncwd ok\n"
+	// Standard error is in the output where it was written; Baton's own
+	// notes are on stderr.
+	wantOut := "hello hi from t101\noops\nRUN_ID=7\nWORKFLOW=wf\nTASK=t101\nATTEMPT=2\nATTEMPT_ID=101\ncwd ok\n"
 	if got := x.fake.output(101, "stdout"); got != wantOut {
 		t.Errorf("stdout = %q, want %q", got, wantOut)
 	}
-	wantErr := "oops\n[baton] BATON_OUTPUT line 4 is not key=value: \"not a pair\"\n"
+	wantErr := "[baton] BATON_OUTPUT line 4 is not key=value: \"not a pair\"\n"
 	if got := x.fake.output(101, "stderr"); got != wantErr {
 		t.Errorf("stderr = %q, want %q", got, wantErr)
 	}
@@ -190,6 +192,7 @@ func TestAgentLogsInSeqOrder(t *testing.T) {
 	for i := range 3000 {
 		fmt.Fprintf(&want, "line %d of the output\n", i)
 	}
+	want.WriteString("err\n") // standard error, after what was written before it
 	if got := x.fake.output(101, "stdout"); got != want.String() {
 		t.Errorf("stdout: got %d bytes, want %d", len(got), want.Len())
 	}

@@ -226,8 +226,7 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 		cp.watch(a.cfg.CheckpointInterval, exited)
 	}()
 	var pumps sync.WaitGroup
-	pumps.Go(func() { pump(p.Stdout, func(b []byte) { a.logs.write(id, "stdout", b) }) })
-	pumps.Go(func() { pump(p.Stderr, func(b []byte) { a.logs.write(id, "stderr", b) }) })
+	pumps.Go(func() { pump(p.Output, func(b []byte) { a.logs.write(id, "stdout", b) }) })
 	if at.asg.Timeout > 0 {
 		t := time.AfterFunc(at.asg.Timeout, func() {
 			log.Warn("attempt timed out: terminating it", "timeout", at.asg.Timeout)
@@ -252,8 +251,7 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 	case <-time.After(time.Second):
 		log.Warn("task output still open after its processes ended: a process left its group")
 	}
-	_ = p.Stdout.Close()
-	_ = p.Stderr.Close()
+	_ = p.Output.Close()
 	<-drained
 
 	a.mu.Lock()
