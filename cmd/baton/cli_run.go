@@ -296,5 +296,31 @@ func printRunDetail(w io.Writer, r client.RunDetail, now time.Time) error {
 		t.row(task.Name, task.State, fmt.Sprint(task.Attempts), worker, zone,
 			span(task.StartedAt, task.FinishedAt, now), task.Reason)
 	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	return printOutputs(w, r.Tasks)
+}
+
+// printOutputs lists the tasks' outputs, one per line, each value on one
+// line and cut at 100 characters (-o json has them whole).
+func printOutputs(w io.Writer, tasks []client.Task) error {
+	var t *table
+	for _, task := range tasks {
+		for _, k := range slices.Sorted(maps.Keys(task.Outputs)) {
+			if t == nil {
+				fmt.Fprintln(w)
+				t = newTable(w, "TASK", "OUTPUT", "VALUE")
+			}
+			v := oneLine(task.Outputs[k])
+			if r := []rune(v); len(r) > 100 {
+				v = string(r[:99]) + "…"
+			}
+			t.row(task.Name, k, v)
+		}
+	}
+	if t == nil {
+		return nil
+	}
 	return t.flush()
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/baton-sched/baton/client"
 )
@@ -210,5 +211,28 @@ func TestCancel(t *testing.T) {
 	}
 	if r := f.run("cancel", "1"); r.err == nil {
 		t.Errorf("cancel of a finished run succeeded: %q", r.stdout)
+	}
+}
+
+// TestRunShowPrintsOutputs checks run show lists each task's outputs, one
+// line each, long or multi-line values cut to one short line.
+func TestRunShowPrintsOutputs(t *testing.T) {
+	r := client.RunDetail{Run: client.Run{ID: 1, Workflow: "etl", State: "succeeded"}, Tasks: []client.Task{
+		{Name: "extract", State: "succeeded", Outputs: map[string]string{"rows": "42", "file": "/data/x.csv"}},
+		{Name: "load", State: "succeeded", Outputs: map[string]string{"note": "two\nlines " + strings.Repeat("x", 200)}},
+		{Name: "check", State: "succeeded"},
+	}}
+	var out strings.Builder
+	if err := printRunDetail(&out, r, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for line := range strings.Lines(out.String()[strings.LastIndex(out.String(), "\nTASK")+1:]) {
+		rows = append(rows, strings.Join(strings.Fields(line), " "))
+	}
+	want := []string{"TASK OUTPUT VALUE", "extract file /data/x.csv", "extract rows 42",
+		"load note two lines " + strings.Repeat("x", 89) + "…"}
+	if strings.Join(rows, "|") != strings.Join(want, "|") {
+		t.Errorf("outputs printed\n%s\nwant\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
 	}
 }
