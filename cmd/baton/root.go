@@ -58,6 +58,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(clientCommands(g)...)
 	root.AddCommand(newChaosCmd(g), newTLSCmd(), newVersionCmd(g))
 	refuseUnknownSubcommands(root)
+	addCompletions(root, g)
 	root.SetFlagErrorFunc(plainFlagError)
 	return root
 }
