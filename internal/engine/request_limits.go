@@ -13,7 +13,8 @@ type Limits struct {
 	// MaxTasksPerWorkflow bounds the tasks of one workflow definition
 	// (default 5000); apply refuses a larger one.
 	MaxTasksPerWorkflow int
-	// MaxRunsPerBatch bounds the runs of one batch start (default 100).
+	// MaxRunsPerBatch bounds the runs of one batch start (default and
+	// ceiling MaxStartBatch, 1000).
 	MaxRunsPerBatch int
 	// MaxRowsPerTx bounds the rows a run start writes in one transaction
 	// (default 20000): a larger start is split into transactions of whole
@@ -27,14 +28,14 @@ type Limits struct {
 // Defaults of Limits.
 const (
 	DefaultMaxTasksPerWorkflow = 5000
-	DefaultMaxRunsPerBatch     = 100
+	DefaultMaxRunsPerBatch     = MaxStartBatch
 	DefaultMaxRowsPerTx        = 20000
 	DefaultMaxTasksPerStart    = 100000
 )
 
 func (l Limits) withDefaults() Limits {
 	l.MaxTasksPerWorkflow = cmp.Or(l.MaxTasksPerWorkflow, DefaultMaxTasksPerWorkflow)
-	l.MaxRunsPerBatch = cmp.Or(l.MaxRunsPerBatch, DefaultMaxRunsPerBatch)
+	l.MaxRunsPerBatch = min(cmp.Or(l.MaxRunsPerBatch, DefaultMaxRunsPerBatch), MaxStartBatch)
 	l.MaxRowsPerTx = cmp.Or(l.MaxRowsPerTx, DefaultMaxRowsPerTx)
 	l.MaxTasksPerStart = cmp.Or(l.MaxTasksPerStart, DefaultMaxTasksPerStart)
 	return l
@@ -58,3 +59,31 @@ func (e *LimitError) Error() string {
 
 // Is makes errors.Is(err, ErrLimit) hold.
 func (e *LimitError) Is(target error) bool { return target == ErrLimit }
+
+// rowsOf is the rows a run start writes, about: the run and its tasks.
+func rowsOf(tasks int) int { return tasks + 1 }
+
+// errSplit: a start writes more than MaxRowsPerTx rows; it is started in
+// chunks instead (see StartRuns). Nothing was written.
+type errSplit struct{ tasks []int } // tasks of each request's new run, 0 for none
+
+func (e *errSplit) Error() string { return "start too large for one transaction" }
+
+// chunks splits reqs into consecutive groups of at most maxRows rows each
+// (a run larger than that alone), by the tasks of each request's run.
+func chunks(tasks []int, maxRows int) [][2]int {
+	var out [][2]int
+	start, rows := 0, 0
+	for i, n := range tasks {
+		r := rowsOf(n)
+		if n == 0 {
+			r = 0
+		}
+		if i > start && rows+r > maxRows {
+			out = append(out, [2]int{start, i})
+			start, rows = i, 0
+		}
+		rows += r
+	}
+	return append(out, [2]int{start, len(tasks)})
+}
