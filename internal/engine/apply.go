@@ -55,6 +55,11 @@ func (e *Engine) Apply(ctx context.Context, sources []Source, actor string) ([]A
 			errs = append(errs, err)
 			continue
 		}
+		if n, max := len(def.Tasks), e.cfg.Limits.MaxTasksPerWorkflow; n > max {
+			errs = append(errs, &LimitError{Limit: "max_tasks_per_workflow", Max: int64(max), Got: int64(n),
+				What: fmt.Sprintf("tasks in workflow %s (%s)", def.Name, src.Filename)})
+			continue
+		}
 		if prev, dup := seen[def.Name]; dup {
 			errs = append(errs, fmt.Errorf("%s: workflow %q is also defined in %s", src.Filename, def.Name, prev))
 			continue
@@ -66,6 +71,11 @@ func (e *Engine) Apply(ctx context.Context, sources []Source, actor string) ([]A
 		}
 		sum := sha256.Sum256(spec)
 		all = append(all, parsed{src: src, def: def, spec: spec, digest: hex.EncodeToString(sum[:])})
+	}
+	for _, err := range errs {
+		if errors.Is(err, ErrLimit) {
+			return nil, err // the limit first: nothing else matters until the definition is smaller
+		}
 	}
 	if len(errs) > 0 {
 		return nil, &InvalidError{Err: errors.Join(errs...)}

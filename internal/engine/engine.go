@@ -78,7 +78,13 @@ type Config struct {
 	// MaxLogBytes caps the output kept of one attempt (default 10 MiB):
 	// the first half and the last half are kept, the middle dropped.
 	MaxLogBytes int64
-	Logger      *slog.Logger
+	// MaxOutputBytes caps the outputs of one finish report, keys and
+	// values together (default 256 KiB): a report past it is accepted,
+	// its outputs dropped and the attempt failed, naming the limit.
+	MaxOutputBytes int64
+	// Limits bound the work one request may ask for.
+	Limits Limits
+	Logger *slog.Logger
 }
 
 // Default timing: a heartbeat every second renews a 3 s lease, so a lost
@@ -89,6 +95,7 @@ const (
 	DefaultHeartbeatInterval = time.Second
 	DefaultMaxLost           = 3
 	DefaultMaxLogBytes       = 10 << 20
+	DefaultMaxOutputBytes    = 256 << 10
 )
 
 func (c Config) withDefaults() Config {
@@ -102,6 +109,8 @@ func (c Config) withDefaults() Config {
 	c.OrphanCheck = cmp.Or(c.OrphanCheck, 10*time.Second)
 	c.TimeoutGrace = cmp.Or(c.TimeoutGrace, 30*time.Second)
 	c.MaxLogBytes = cmp.Or(c.MaxLogBytes, DefaultMaxLogBytes)
+	c.MaxOutputBytes = cmp.Or(c.MaxOutputBytes, DefaultMaxOutputBytes)
+	c.Limits = c.Limits.withDefaults()
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -177,7 +177,7 @@ func (f *firing) startAll() error {
 	if len(f.starts) == 0 {
 		return nil
 	}
-	started, err := f.o.startRuns(f.starts)
+	started, err := f.o.startRuns(f.starts, false)
 	if err != nil {
 		return fmt.Errorf("schedule %s: %w", f.name(), err)
 	}

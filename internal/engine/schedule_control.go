@@ -72,7 +72,7 @@ func (e *Engine) TriggerSchedule(ctx context.Context, workflowName, name, actor 
 		if err != nil {
 			return err
 		}
-		started, err := o.startRuns([]StartRequest{c.request(ms(now), actor)})
+		started, err := o.startRuns([]StartRequest{c.request(ms(now), actor)}, false)
 		if err != nil {
 			return err
 		}
@@ -128,7 +128,7 @@ func (e *Engine) Backfill(ctx context.Context, workflowName, name string, from, 
 			for i, t := range due[:n] {
 				reqs[i] = c.request(t, actor)
 			}
-			started, err := o.startRuns(reqs)
+			started, err := o.startRuns(reqs, false)
 			if err != nil {
 				return err
 			}

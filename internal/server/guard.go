@@ -24,15 +24,20 @@ const (
 	defaultBodyLimit = 64 << 10
 	bodyReadTimeout  = 30 * time.Second
 	writeTimeout     = 60 * time.Second
+	reportBodyLimit  = 64 << 20
 )
 
 // bodyLimits are the operations that take more than defaultBodyLimit.
 var bodyLimits = map[string]int64{
 	"apply-workflows": 4 << 20, // whole definitions, several files
 	"start-runs":      1 << 20, // up to 1000 runs with their parameters
-	"report-batch":    4 << 20, // finish reports carry outputs and checkpoints
-	"report":          4 << 20,
-	"send-logs":       1 << 20, // a worker sends at most 128 KiB of output a batch
+	// Finish reports carry outputs and checkpoints. A worker must never
+	// have one refused (its task would stay running), so the limit is far
+	// past what a worker sends (1 MiB of $BATON_OUTPUT a task); outputs
+	// past max_output_bytes are accepted and fail their task instead.
+	"report-batch": reportBodyLimit,
+	"report":       reportBodyLimit,
+	"send-logs":    1 << 20, // a worker sends at most 128 KiB of output a batch
 }
 
 // route is what the guard knows of an API operation.

@@ -83,7 +83,10 @@ func (a ActorHeader) actor() string {
 // logged and answered 500 without internals.
 func (s *Server) apiError(ctx context.Context, err error) error {
 	var inv *engine.InvalidError
+	var lim *engine.LimitError
 	switch {
+	case errors.As(err, &lim):
+		return huma.NewError(http.StatusRequestEntityTooLarge, err.Error())
 	case errors.As(err, &inv):
 		return huma.Error422UnprocessableEntity(invalidTitle(inv), invalidDetails(inv.Err)...)
 	case errors.Is(err, engine.ErrNotFound):
