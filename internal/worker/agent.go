@@ -25,7 +25,8 @@ var ErrStopped = errors.New("worker: agent was stopped")
 type Agent struct {
 	cfg       Config
 	log       *slog.Logger
-	client    *client.Client
+	client    *client.Client  // all servers, failing over: registration, reports, logs
+	srv       *servers        // the servers one by one: heartbeats, claims
 	transport *http.Transport // nil when the client was given
 	reports   *reporter
 	logs      *logShipper
@@ -77,11 +78,16 @@ func New(cfg Config) (*Agent, error) {
 		// request would cost every heartbeat.
 		a.transport = client.NewTransport()
 		a.transport.TLSClientConfig = cfg.TLS
-		a.client, err = client.New(cfg.Servers,
-			client.WithHTTPClient(&http.Client{Transport: tryTimeoutTransport{base: a.transport}}))
-		if err != nil {
+		hc := &http.Client{Transport: tryTimeoutTransport{base: a.transport}}
+		if a.srv, err = newServers(cfg.Servers, cfg.Name, hc); err != nil {
 			return nil, fmt.Errorf("worker config: Servers: %w", err)
 		}
+		// The same order for the rest, so that the fleet spreads.
+		if a.client, err = client.New(a.srv.urls, client.WithHTTPClient(hc)); err != nil {
+			return nil, fmt.Errorf("worker config: Servers: %w", err)
+		}
+	} else {
+		a.srv = singleServer(a.client)
 	}
 	a.reports = newReporter(a.client, a.cfg, a.log, a.superseded)
 	a.logs = newLogShipper(a.client, a.cfg, a.log, a.superseded)

@@ -25,6 +25,7 @@ type fakeServer struct {
 	mu               sync.Mutex
 	heartbeatMode    string          // "" (answer), "503" or "hang"
 	down             bool            // claims, reports and logs answer 503
+	claimHang        bool            // claims hang until the request ends
 	reportFailures   int             // answer 503 to this many more report batches
 	registerFailures int             // answer 503 to this many more registrations
 	reportGate       chan struct{}   // when set, reports wait until it is closed
@@ -233,6 +234,13 @@ func (f *fakeServer) claim(w http.ResponseWriter, r *http.Request) {
 	timeout := time.NewTimer(req.Wait)
 	defer timeout.Stop()
 	id := r.PathValue("id")
+	if get(f, func(f *fakeServer) bool { return f.claimHang }) {
+		select {
+		case <-r.Context().Done():
+		case <-f.closing:
+		}
+		return
+	}
 	for {
 		f.mu.Lock()
 		down, gone, work := f.down, f.gone[id], f.work
