@@ -107,17 +107,17 @@ type heartbeatResult struct {
 	Err      error
 }
 
-// maxBeatTries bounds the tries of one heartbeat in flight at once.
-const maxBeatTries = 4
+// maxBeatTries bounds the tries of one heartbeat in flight at once: with
+// tries of two intervals sent every quarter interval, a new try still goes
+// out every hedge delay while all servers hang.
+const maxBeatTries = 8
 
 // beatTimingLocked is the hedge delay (a heartbeat try not answered
 // within it is also sent to the next server) and the time one try may
-// take: long enough for a loaded server, short enough that the tries
-// after it still come in time.
+// take (two intervals: a loaded server may answer late and still renew).
 func (a *Agent) beatTimingLocked() (hedge, try time.Duration) {
 	hedge = max(a.interval/4, 10*time.Millisecond)
-	try = max(a.interval, (a.ttl-a.interval)/2, 2*hedge)
-	return hedge, try
+	return hedge, (maxBeatTries - 1) * hedge
 }
 
 // heartbeatOnce renews the lease with the running attempts and applies the
