@@ -60,6 +60,9 @@ type Config struct {
 	// MaxLogBytes caps the output kept of one attempt, on the servers and
 	// on the workers (the head and the tail are kept).
 	MaxLogBytes int64 `koanf:"max_log_bytes"`
+	// MaxOutputBytes caps a task's $BATON_OUTPUT file on the workers: a
+	// task that writes more fails with a reason naming the limit.
+	MaxOutputBytes int64 `koanf:"max_output_bytes"`
 
 	// LogLevel is debug, info, warn or error; LogFormat is text or json.
 	LogLevel  string `koanf:"log_level"`
@@ -91,6 +94,7 @@ var Keys = []string{
 	"tls_cert", "tls_key", "tls_client_ca", "tls_ca", "tls_client_cert", "tls_client_key", "insecure",
 	"shutdown_grace",
 	"public_url", "secret_key_file", "egress_allow", "egress_deny", "max_log_bytes",
+	"max_output_bytes",
 }
 
 // Defaults are the values of keys nobody set.
@@ -99,8 +103,9 @@ func Defaults() map[string]any {
 		"addr": "127.0.0.1:8420", "lease_ttl": "5s", "heartbeat_interval": "1s",
 		"sweep_interval": "500ms", "max_lost": 3, "capacity": 4.0, "zone": "default",
 		"group": "default", "workdir": "./baton-work", "log_level": "info", "log_format": "text",
-		"shutdown_grace": "30s",
-		"max_log_bytes":  10 << 20,
+		"shutdown_grace":   "30s",
+		"max_log_bytes":    10 << 20,
+		"max_output_bytes": 256 << 10,
 	}
 }
 
@@ -170,6 +175,9 @@ func (c Config) validate() error {
 	}
 	if c.MaxLogBytes < 64<<10 {
 		errs = append(errs, fmt.Errorf("config: max_log_bytes: must be at least 65536, got %d", c.MaxLogBytes))
+	}
+	if c.MaxOutputBytes < 1<<10 {
+		errs = append(errs, fmt.Errorf("config: max_output_bytes: must be at least 1024, got %d", c.MaxOutputBytes))
 	}
 	if c.MaxLost < 1 {
 		errs = append(errs, fmt.Errorf("config: max_lost: must be at least 1, got %d", c.MaxLost))

@@ -37,7 +37,7 @@ func TestPrecedence(t *testing.T) {
 	want := Config{
 		Addr: "127.0.0.1:8420", Database: "postgres://db/baton", LeaseTTL: 5 * time.Second,
 		HeartbeatInterval: 2 * time.Second, SweepInterval: 500 * time.Millisecond, MaxLost: 3,
-		Servers: []string{"http://a:1", "http://b:2"}, Zone: "env-zone", Group: "default", Capacity: 8, MaxLogBytes: 10 << 20,
+		Servers: []string{"http://a:1", "http://b:2"}, Zone: "env-zone", Group: "default", Capacity: 8, MaxLogBytes: 10 << 20, MaxOutputBytes: 256 << 10,
 		Labels: map[string]string{"gpu": "true"}, WorkDir: "./baton-work", LogLevel: "info", LogFormat: "text",
 		ShutdownGrace: 30 * time.Second,
 	}

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -262,8 +263,11 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 	a.changed.notify()
 	a.mu.Unlock()
 
-	outputs, problems, err := readOutputs(at.outputFile())
-	if err != nil {
+	outputs, problems, err := readOutputs(at.outputFile(), a.cfg.MaxOutputBytes)
+	switch {
+	case errors.Is(err, errOutputsTooLarge) && cause == causeNone && res.ShimError == "" && res.Code == 0 && res.Signal == 0:
+		res.ShimError = err.Error() // the task fails, with that reason
+	case err != nil:
 		problems = append(problems, err.Error())
 	}
 	for _, msg := range append(problems, endNote(cause, res, at.asg.Timeout)...) {
