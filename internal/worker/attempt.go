@@ -209,6 +209,7 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 	if err != nil {
 		return exitResult{}, nil, err
 	}
+	a.inc.addGroup(id, p.PID())
 	a.mu.Lock()
 	at.proc = p
 	switch at.cause { // killed while it was starting
@@ -239,6 +240,7 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 		defer t.Stop()
 	}
 	res := p.wait()
+	a.inc.removeGroup(id)
 	close(exited) // the last checkpoint goes before the finish
 	<-watched
 	// The group is dead, so the pipes reach EOF, unless a process that left

@@ -61,9 +61,14 @@ func (a *Agent) register(ctx context.Context) bool {
 		if stopping {
 			return false
 		}
+		err := a.stopPrevious(ctx)
+		var reg client.Registration
 		sent := time.Now()
-		reg, err := a.client.Register(withTryTimeout(ctx, a.cfg.RequestTimeout), req)
 		if err == nil {
+			reg, err = a.client.Register(withTryTimeout(ctx, a.cfg.RequestTimeout), req)
+		}
+		if err == nil {
+			a.inc.setWorker(reg.Worker.ID)
 			a.mu.Lock()
 			a.beginSessionLocked(reg, sent)
 			ttl, interval := a.ttl, a.interval
@@ -93,6 +98,26 @@ func (a *Agent) register(ctx context.Context) bool {
 			return false
 		}
 	}
+}
+
+// stopPrevious tells the servers that the worker ID of the previous
+// process on the work directory stopped, so that they end its attempts at
+// once; an error means try again.
+func (a *Agent) stopPrevious(ctx context.Context) error {
+	if a.prevID == "" {
+		return nil
+	}
+	err := a.client.StopWorker(withTryTimeout(ctx, a.cfg.RequestTimeout), a.prevID)
+	if err != nil && retryable(err) {
+		return fmt.Errorf("tell the servers the previous worker process stopped: %w", err)
+	}
+	if err != nil {
+		a.log.Warn("servers refused the stop of the previous worker process", "previous_worker_id", a.prevID, "error", err)
+	} else {
+		a.log.Info("servers told the previous worker process stopped", "previous_worker_id", a.prevID)
+	}
+	a.prevID = ""
+	return nil
 }
 
 // heartbeatResult says what one heartbeat did.
