@@ -27,15 +27,15 @@ import (
 //	P < TTL − interval − hedge − margin − 2 × round trip
 //
 // (the last acknowledged heartbeat before the partition was sent less
-// than interval + round trip before it began). With the defaults (TTL 5s,
-// interval 1s) that is about 3.5s. docs/concepts.md has the argument.
+// than interval + round trip before it began). With the defaults (TTL 4s,
+// interval 500ms) that is about 3.1s. docs/concepts.md has the argument.
 
 // leaseMargin is how long before the servers' view of the lease ends the
 // agent stops trusting it.
 func leaseMargin(ttl time.Duration) time.Duration { return max(ttl/20, 100*time.Millisecond) }
 
 // defaultLeaseTTL is assumed when a server does not say.
-const defaultLeaseTTL = 5 * time.Second
+const defaultLeaseTTL = 4 * time.Second
 
 func (a *Agent) leaseDeadlineLocked() time.Time {
 	return a.renewedAt.Add(a.ttl - leaseMargin(a.ttl))

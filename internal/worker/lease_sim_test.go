@@ -93,40 +93,47 @@ func (a *Agent) causeOf(at *attempt) endCause {
 	return at.cause
 }
 
-// With the default timing (TTL 5s, interval 1s), partitions shorter than
-// TTL − interval − hedge − margin never fence, whatever their phase
-// against the heartbeats.
+// Partitions shorter than TTL − interval − hedge − margin never fence,
+// whatever their phase against the heartbeats: with the default timing
+// (TTL 4s, interval 500ms) and with a longer interval.
 func TestLeaseSurvivesShortPartitions(t *testing.T) {
-	const ttl, interval = 5 * time.Second, time.Second
-	limit := ttl - interval - interval/4 - leaseMargin(ttl)
-	for _, phase := range []time.Duration{0, 100 * time.Millisecond, 330 * time.Millisecond, 500 * time.Millisecond,
-		770 * time.Millisecond, 999 * time.Millisecond} {
-		t.Run(phase.String(), func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				sim := &netSim{ttl: ttl}
-				a, at := simAgent(t, sim, interval)
-				time.Sleep(3*time.Second + phase)
-				for range 3 {
-					sim.setCut(true)
-					time.Sleep(limit - time.Millisecond)
-					sim.setCut(false)
-					time.Sleep(3 * time.Second)
-					synctest.Wait()
-					if c := a.causeOf(at); c != causeNone {
-						t.Fatalf("a cut of %v ended the attempt: %v", limit, c)
-					}
-				}
+	for _, timing := range []struct{ ttl, interval time.Duration }{
+		{4 * time.Second, 500 * time.Millisecond}, {5 * time.Second, time.Second},
+	} {
+		for _, frac := range []float64{0, 0.1, 0.33, 0.5, 0.77, 0.999} {
+			phase := time.Duration(frac * float64(timing.interval))
+			t.Run(fmt.Sprintf("%v-%v-%v", timing.ttl, timing.interval, phase), func(t *testing.T) {
+				testShortPartitions(t, timing.ttl, timing.interval, phase)
 			})
-		})
+		}
 	}
 }
 
-// The acceptance's flapping zone: cut 2s in every 5s for 60s, nothing is
-// fenced.
+func testShortPartitions(t *testing.T, ttl, interval, phase time.Duration) {
+	limit := ttl - interval - interval/4 - leaseMargin(ttl)
+	synctest.Test(t, func(t *testing.T) {
+		sim := &netSim{ttl: ttl}
+		a, at := simAgent(t, sim, interval)
+		time.Sleep(3*time.Second + phase)
+		for range 3 {
+			sim.setCut(true)
+			time.Sleep(limit - time.Millisecond)
+			sim.setCut(false)
+			time.Sleep(3 * time.Second)
+			synctest.Wait()
+			if c := a.causeOf(at); c != causeNone {
+				t.Fatalf("a cut of %v ended the attempt: %v", limit, c)
+			}
+		}
+	})
+}
+
+// The acceptance's flapping zone with the default timing: cut 2s in
+// every 5s for 60s, nothing is fenced.
 func TestLeaseSurvivesFlappingLink(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sim := &netSim{ttl: 5 * time.Second}
-		a, at := simAgent(t, sim, time.Second)
+		sim := &netSim{ttl: 4 * time.Second}
+		a, at := simAgent(t, sim, 500*time.Millisecond)
 		for range 12 {
 			time.Sleep(3 * time.Second)
 			sim.setCut(true)
@@ -137,12 +144,12 @@ func TestLeaseSurvivesFlappingLink(t *testing.T) {
 		if c := a.causeOf(at); c != causeNone {
 			t.Fatalf("attempt ended: %v", c)
 		}
-		// Load: about one heartbeat a second when healthy, a few more
-		// per cut.
+		// Load: two heartbeats a second when healthy (36s of 60), eight
+		// a second while cut (24s).
 		sim.mu.Lock()
 		n := sim.requests
 		sim.mu.Unlock()
-		if n > 60+12*8 {
+		if n > 36*2+24*8+12 {
 			t.Errorf("%d heartbeat requests in 60s", n)
 		}
 	})
