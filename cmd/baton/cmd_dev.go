@@ -110,7 +110,7 @@ func runDev(ctx context.Context, out io.Writer, cfg config.Config, o devOptions)
 		a, err := worker.New(worker.Config{
 			Servers: []string{url}, Name: "dev-" + zone, Zone: zone, Group: cfg.Group,
 			Capacity: cfg.Capacity, Labels: cfg.Labels, WorkDir: filepath.Join(o.dataDir, "work", zone),
-			Egress: policy, MaxLogBytes: cfg.MaxLogBytes, Logger: logger(cfg),
+			Egress: policy, MaxLogBytes: cfg.MaxLogBytes, MaxOutputBytes: cfg.MaxOutputBytes, Logger: logger(cfg),
 		})
 		if err != nil {
 			return err

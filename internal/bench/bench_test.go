@@ -102,6 +102,9 @@ func TestEveryScenarioRuns(t *testing.T) {
 			if st == "postgres" && (r.Failover == nil || r.Failover.N != 1) {
 				t.Errorf("failover %+v, want one trial", r.Failover)
 			}
+			if st == "postgres" && (r.CrashRestart == nil || r.CrashRestart.N != 1) {
+				t.Errorf("crash and restart %+v, want one trial", r.CrashRestart)
+			}
 			var table bytes.Buffer
 			if err := bench.WriteTable(&table, []*bench.Report{r}); err != nil {
 				t.Fatal(err)

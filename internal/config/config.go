@@ -105,7 +105,7 @@ var Keys = []string{
 // Defaults are the values of keys nobody set.
 func Defaults() map[string]any {
 	return map[string]any{
-		"addr": "127.0.0.1:8420", "lease_ttl": "3s", "heartbeat_interval": "1s",
+		"addr": "127.0.0.1:8420", "lease_ttl": "4s", "heartbeat_interval": "500ms",
 		"sweep_interval": "500ms", "max_lost": 3, "capacity": 4.0, "zone": "default",
 		"group": "default", "workdir": "./baton-work", "log_level": "info", "log_format": "text",
 		"shutdown_grace":   "30s",

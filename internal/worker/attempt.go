@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -208,6 +209,7 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 	if err != nil {
 		return exitResult{}, nil, err
 	}
+	a.inc.addGroup(id, p.PID())
 	a.mu.Lock()
 	at.proc = p
 	switch at.cause { // killed while it was starting
@@ -237,6 +239,7 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 		defer t.Stop()
 	}
 	res := p.wait()
+	a.inc.removeGroup(id)
 	close(exited) // the last checkpoint goes before the finish
 	<-watched
 	// The group is dead, so the pipes reach EOF, unless a process that left
@@ -260,8 +263,11 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 	a.changed.notify()
 	a.mu.Unlock()
 
-	outputs, problems, err := readOutputs(at.outputFile())
-	if err != nil {
+	outputs, problems, err := readOutputs(at.outputFile(), a.cfg.MaxOutputBytes)
+	switch {
+	case errors.Is(err, errOutputsTooLarge) && cause == causeNone && res.ShimError == "" && res.Code == 0 && res.Signal == 0:
+		res.ShimError = err.Error() // the task fails, with that reason
+	case err != nil:
 		problems = append(problems, err.Error())
 	}
 	for _, msg := range append(problems, endNote(cause, res, at.asg.Timeout)...) {

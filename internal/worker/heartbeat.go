@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/baton-sched/baton/client"
@@ -10,7 +11,9 @@ import (
 
 // sessionLoop registers the worker, then heartbeats every
 // HeartbeatInterval; when the servers say the worker is gone it registers
-// again under a new ID.
+// again under a new ID. A heartbeat that failed is tried again after a
+// hedge delay, not a whole interval: the first renewal after an outage
+// must come as early as it can (see leaseMargin).
 func (a *Agent) sessionLoop(ctx context.Context) {
 	failing := 0
 	for ctx.Err() == nil {
@@ -21,11 +24,17 @@ func (a *Agent) sessionLoop(ctx context.Context) {
 			continue
 		}
 		res := a.heartbeatOnce(ctx)
+		next := res.Sent.Add(res.Interval)
 		switch {
 		case res.Err != nil && ctx.Err() == nil:
 			failing++
 			if failing == 1 || failing%10 == 0 {
 				a.log.Warn("heartbeat failed", "worker_id", res.WorkerID, "failures", failing, "error", res.Err)
+			}
+			// Every try timed out or failed: try again soon. Refused
+			// otherwise: at the next interval.
+			if retryable(res.Err) {
+				next = time.Now().Add(res.Hedge)
 			}
 		case res.Err == nil && failing > 0:
 			a.log.Info("heartbeat succeeded again", "worker_id", res.WorkerID, "failures", failing)
@@ -35,7 +44,7 @@ func (a *Agent) sessionLoop(ctx context.Context) {
 			poke(a.reports.retry)
 			poke(a.logs.retry)
 		}
-		_ = client.Wait(ctx, time.Until(res.Sent.Add(res.Interval)))
+		_ = client.Wait(ctx, time.Until(next))
 	}
 }
 
@@ -52,9 +61,14 @@ func (a *Agent) register(ctx context.Context) bool {
 		if stopping {
 			return false
 		}
+		err := a.stopPrevious(ctx)
+		var reg client.Registration
 		sent := time.Now()
-		reg, err := a.client.Register(withTryTimeout(ctx, a.cfg.RequestTimeout), req)
 		if err == nil {
+			reg, err = a.client.Register(withTryTimeout(ctx, a.cfg.RequestTimeout), req)
+		}
+		if err == nil {
+			a.inc.setWorker(reg.Worker.ID)
 			a.mu.Lock()
 			a.beginSessionLocked(reg, sent)
 			ttl, interval := a.ttl, a.interval
@@ -86,15 +100,49 @@ func (a *Agent) register(ctx context.Context) bool {
 	}
 }
 
+// stopPrevious tells the servers that the worker ID of the previous
+// process on the work directory stopped, so that they end its attempts at
+// once; an error means try again.
+func (a *Agent) stopPrevious(ctx context.Context) error {
+	if a.prevID == "" {
+		return nil
+	}
+	err := a.client.StopWorker(withTryTimeout(ctx, a.cfg.RequestTimeout), a.prevID)
+	if err != nil && retryable(err) {
+		return fmt.Errorf("tell the servers the previous worker process stopped: %w", err)
+	}
+	if err != nil {
+		a.log.Warn("servers refused the stop of the previous worker process", "previous_worker_id", a.prevID, "error", err)
+	} else {
+		a.log.Info("servers told the previous worker process stopped", "previous_worker_id", a.prevID)
+	}
+	a.prevID = ""
+	return nil
+}
+
 // heartbeatResult says what one heartbeat did.
 type heartbeatResult struct {
 	WorkerID string
-	Sent     time.Time     // when the request was sent
+	Sent     time.Time     // when the acknowledged request was sent (else the first)
 	Interval time.Duration // when to send the next one, from Sent
+	Hedge    time.Duration // how long a try waits before another is sent
 	Left     time.Duration // how long the lease is valid after it
 	Gone     bool          // the servers declared the worker lost
 	Kill     []int64       // attempts the servers said to kill
 	Err      error
+}
+
+// maxBeatTries bounds the tries of one heartbeat in flight at once: with
+// tries of two intervals sent every quarter interval, a new try still goes
+// out every hedge delay while all servers hang.
+const maxBeatTries = 8
+
+// beatTimingLocked is the hedge delay (a heartbeat try not answered
+// within it is also sent to the next server) and the time one try may
+// take (two intervals: a loaded server may answer late and still renew).
+func (a *Agent) beatTimingLocked() (hedge, try time.Duration) {
+	hedge = max(a.interval/4, 10*time.Millisecond)
+	return hedge, (maxBeatTries - 1) * hedge
 }
 
 // heartbeatOnce renews the lease with the running attempts and applies the
@@ -106,14 +154,17 @@ func (a *Agent) heartbeatOnce(ctx context.Context) heartbeatResult {
 	id, ttl := a.workerID, a.ttl
 	running := a.runningLocked(id)
 	res := heartbeatResult{WorkerID: id, Interval: a.interval}
+	hedge, try := a.beatTimingLocked()
+	res.Hedge = hedge
 	a.mu.Unlock()
 
-	// Each try gets a third of the lease so that two more servers can be
-	// tried before it runs out.
-	hctx, cancel := context.WithTimeout(withTryTimeout(ctx, max(ttl/3, 100*time.Millisecond)), ttl)
+	hctx, cancel := context.WithTimeout(ctx, ttl)
 	defer cancel()
 	res.Sent = time.Now()
-	beat, err := a.client.Heartbeat(hctx, id, running)
+	beat, sent, err := a.sendHeartbeat(hctx, id, running, hedge, try)
+	if !sent.IsZero() {
+		res.Sent = sent
+	}
 	switch {
 	case client.IsGone(err):
 		res.Gone = true
@@ -170,4 +221,74 @@ func (a *Agent) loseSession(id string) {
 		a.killLocked(a.attempts[aid], causeSuperseded, true)
 	}
 	a.changed.notify()
+}
+
+// beatAnswer is the outcome of one heartbeat try.
+type beatAnswer struct {
+	server int
+	sent   time.Time
+	beat   client.HeartbeatResponse
+	err    error
+}
+
+// sendHeartbeat sends one heartbeat, hedged: the first try goes to the
+// preferred server; every hedge delay without an answer (and at once after
+// a server failed) another try goes to the next server, up to maxBeatTries
+// in flight, each bounded by try. The first answer wins (a success, or a
+// refusal that holds on every server such as 410 Gone); its server becomes
+// the preferred one. It returns when that try was sent, or ctx's error.
+func (a *Agent) sendHeartbeat(ctx context.Context, id string, running []int64, hedge, try time.Duration) (client.HeartbeatResponse, time.Time, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	answers := make(chan beatAnswer)
+	start, _ := a.srv.preferred()
+	n := a.srv.len()
+	tries, inflight := 0, 0
+	send := func() {
+		i := (start + tries) % n
+		tries++
+		inflight++
+		go func() {
+			tctx, cancel := context.WithTimeout(ctx, try)
+			defer cancel()
+			ans := beatAnswer{server: i, sent: time.Now()}
+			ans.beat, ans.err = a.srv.clients[i].Heartbeat(tctx, id, running)
+			select {
+			case answers <- ans:
+			case <-ctx.Done():
+			}
+		}()
+	}
+	send()
+	tick := time.NewTicker(hedge)
+	defer tick.Stop()
+	var lastErr error
+	for {
+		select {
+		case <-ctx.Done():
+			if lastErr == nil {
+				lastErr = ctx.Err()
+			}
+			return client.HeartbeatResponse{}, time.Time{}, fmt.Errorf("heartbeat: no server answered in time: %w", lastErr)
+		case <-tick.C:
+			if inflight < maxBeatTries {
+				send()
+			}
+		case ans := <-answers:
+			inflight--
+			if ans.err == nil || !retryable(ans.err) {
+				if ans.err == nil {
+					a.srv.prefer(ans.server)
+				}
+				return ans.beat, ans.sent, ans.err
+			}
+			lastErr = fmt.Errorf("%s: %w", a.srv.urls[ans.server], ans.err)
+			a.srv.avoid(ans.server)
+			// A server that failed at once: the next one now, while some
+			// were not tried yet.
+			if tries < n && inflight < maxBeatTries {
+				send()
+			}
+		}
+	}
 }

@@ -1,0 +1,124 @@
+package worker
+
+import (
+	"context"
+	"hash/fnv"
+	"net/http"
+	"os"
+	"sync"
+
+	"github.com/baton-sched/baton/client"
+)
+
+// servers are the servers one by one, so that the agent chooses which one
+// a heartbeat or a claim goes to: a slow server costs one bounded try, and
+// a heartbeat late on one server is also sent to another (hedging).
+//
+// The list starts at an index derived from the worker's name, so that a
+// fleet spreads over the servers instead of all starting on the first.
+// The preferred server is the one that answered last; claims follow it.
+type servers struct {
+	clients []*client.Client
+	urls    []string
+
+	mu      sync.Mutex
+	pref    int       // index of the preferred server
+	changed broadcast // notified when pref changes
+}
+
+// newServers returns one client per URL, sharing hc, in the worker's
+// order: rotated to start at spreadIndex(name).
+func newServers(urls []string, name string, hc *http.Client) (*servers, error) {
+	all, err := client.New(urls) // splits and checks the URLs
+	if err != nil {
+		return nil, err
+	}
+	list := rotate(all.URLs(), spreadIndex(name, len(all.URLs())))
+	s := &servers{urls: list}
+	for _, u := range list {
+		c, err := client.New([]string{u}, client.WithHTTPClient(hc))
+		if err != nil {
+			return nil, err
+		}
+		s.clients = append(s.clients, c)
+	}
+	return s, nil
+}
+
+// singleServer wraps a client given by the caller: it fails over by
+// itself, so the agent has one "server" to choose from.
+func singleServer(c *client.Client) *servers {
+	return &servers{clients: []*client.Client{c}, urls: []string{"(client)"}}
+}
+
+// spreadIndex is where a worker named name starts in a list of n servers:
+// a hash of the name (or of the host name when the worker has none).
+func spreadIndex(name string, n int) int {
+	if n <= 1 {
+		return 0
+	}
+	if name == "" {
+		name, _ = os.Hostname()
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(name))
+	return int(h.Sum32() % uint32(n))
+}
+
+// rotate returns list starting at index i.
+func rotate(list []string, i int) []string {
+	return append(append([]string(nil), list[i:]...), list[:i]...)
+}
+
+func (s *servers) len() int { return len(s.clients) }
+
+// preferred returns the preferred server's index and a channel closed
+// when the preference changes.
+func (s *servers) preferred() (int, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pref, s.changed.wait()
+}
+
+// prefer makes server i the preferred one.
+func (s *servers) prefer(i int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pref != i {
+		s.pref = i
+		s.changed.notify()
+	}
+}
+
+// avoid moves the preference past server i if it is still the preferred
+// one: i failed.
+func (s *servers) avoid(i int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pref == i && len(s.clients) > 1 {
+		s.pref = (i + 1) % len(s.clients)
+		s.changed.notify()
+	}
+}
+
+// untilMoved returns a context that ends with ctx or when the preference
+// moves away from server i, so that a long-poll on a server the
+// heartbeats gave up on is abandoned at once.
+func (s *servers) untilMoved(ctx context.Context, i int) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		for {
+			pref, ch := s.preferred()
+			if pref != i {
+				cancel()
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-ch:
+			}
+		}
+	}()
+	return ctx, cancel
+}
