@@ -132,17 +132,21 @@ type heartbeatResult struct {
 	Err      error
 }
 
-// maxBeatTries bounds the tries of one heartbeat in flight at once: with
-// tries of two intervals sent every quarter interval, a new try still goes
-// out every hedge delay while all servers hang.
-const maxBeatTries = 8
+// beatTryHedges is how many hedge delays one heartbeat try may take (at
+// least minBeatTry): long enough for a loaded server to answer late and
+// still renew, short enough that a try stuck on a connection a blip
+// killed is sent again on a new one soon after the blip.
+const (
+	beatTryHedges = 4
+	minBeatTry    = 500 * time.Millisecond
+)
 
 // beatTimingLocked is the hedge delay (a heartbeat try not answered
 // within it is also sent to the next server) and the time one try may
 // take (two intervals: a loaded server may answer late and still renew).
 func (a *Agent) beatTimingLocked() (hedge, try time.Duration) {
 	hedge = max(a.interval/4, 10*time.Millisecond)
-	return hedge, (maxBeatTries - 1) * hedge
+	return hedge, max(beatTryHedges*hedge, minBeatTry)
 }
 
 // heartbeatOnce renews the lease with the running attempts and applies the
@@ -158,10 +162,8 @@ func (a *Agent) heartbeatOnce(ctx context.Context) heartbeatResult {
 	res.Hedge = hedge
 	a.mu.Unlock()
 
-	hctx, cancel := context.WithTimeout(ctx, ttl)
-	defer cancel()
 	res.Sent = time.Now()
-	beat, sent, err := a.sendHeartbeat(hctx, id, running, hedge, try)
+	beat, sent, err := a.sendHeartbeat(ctx, ttl, id, running, hedge, try)
 	if !sent.IsZero() {
 		res.Sent = sent
 	}
@@ -233,31 +235,45 @@ type beatAnswer struct {
 
 // sendHeartbeat sends one heartbeat, hedged: the first try goes to the
 // preferred server; every hedge delay without an answer (and at once after
-// a server failed) another try goes to the next server, up to maxBeatTries
-// in flight, each bounded by try. The first answer wins (a success, or a
-// refusal that holds on every server such as 410 Gone); its server becomes
-// the preferred one. It returns when that try was sent, or ctx's error.
-func (a *Agent) sendHeartbeat(ctx context.Context, id string, running []int64, hedge, try time.Duration) (client.HeartbeatResponse, time.Time, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+// a server failed) another try goes to the next server that has none of
+// this heartbeat in flight, each try bounded by try (a try stuck on a
+// connection that died in a blip is sent again once it times out). The
+// first answer wins (a success, or a refusal that holds on every server
+// such as 410 Gone); its server becomes the preferred one. Tries that lost
+// are left to finish within their bound (ended early only with ctx):
+// cancelling an HTTP/1.1 request closes its connection, and a TLS
+// handshake per heartbeat would cost more than the answer. It returns when
+// the winning try was sent, or an error once deadline passed.
+func (a *Agent) sendHeartbeat(ctx context.Context, deadline time.Duration, id string, running []int64, hedge, try time.Duration) (client.HeartbeatResponse, time.Time, error) {
+	wait := time.NewTimer(deadline)
+	defer wait.Stop()
+	done := make(chan struct{})
+	defer close(done)
 	answers := make(chan beatAnswer)
 	start, _ := a.srv.preferred()
 	n := a.srv.len()
-	tries, inflight := 0, 0
+	busy := make([]bool, n) // a try of this heartbeat is in flight there
+	next := 0
 	send := func() {
-		i := (start + tries) % n
-		tries++
-		inflight++
-		go func() {
-			tctx, cancel := context.WithTimeout(ctx, try)
-			defer cancel()
-			ans := beatAnswer{server: i, sent: time.Now()}
-			ans.beat, ans.err = a.srv.clients[i].Heartbeat(tctx, id, running)
-			select {
-			case answers <- ans:
-			case <-ctx.Done():
+		for range n {
+			i := (start + next) % n
+			next++
+			if busy[i] {
+				continue
 			}
-		}()
+			busy[i] = true
+			go func() {
+				tctx, cancel := context.WithTimeout(ctx, try)
+				defer cancel()
+				ans := beatAnswer{server: i, sent: time.Now()}
+				ans.beat, ans.err = a.srv.clients[i].Heartbeat(tctx, id, running)
+				select {
+				case answers <- ans:
+				case <-done:
+				}
+			}()
+			return
+		}
 	}
 	send()
 	tick := time.NewTicker(hedge)
@@ -266,16 +282,16 @@ func (a *Agent) sendHeartbeat(ctx context.Context, id string, running []int64, h
 	for {
 		select {
 		case <-ctx.Done():
+			return client.HeartbeatResponse{}, time.Time{}, fmt.Errorf("heartbeat: %w", ctx.Err())
+		case <-wait.C:
 			if lastErr == nil {
-				lastErr = ctx.Err()
+				lastErr = context.DeadlineExceeded
 			}
 			return client.HeartbeatResponse{}, time.Time{}, fmt.Errorf("heartbeat: no server answered in time: %w", lastErr)
 		case <-tick.C:
-			if inflight < maxBeatTries {
-				send()
-			}
+			send()
 		case ans := <-answers:
-			inflight--
+			busy[ans.server] = false
 			if ans.err == nil || !retryable(ans.err) {
 				if ans.err == nil {
 					a.srv.prefer(ans.server)
@@ -284,11 +300,7 @@ func (a *Agent) sendHeartbeat(ctx context.Context, id string, running []int64, h
 			}
 			lastErr = fmt.Errorf("%s: %w", a.srv.urls[ans.server], ans.err)
 			a.srv.avoid(ans.server)
-			// A server that failed at once: the next one now, while some
-			// were not tried yet.
-			if tries < n && inflight < maxBeatTries {
-				send()
-			}
+			send() // a server that failed at once: the next one now
 		}
 	}
 }

@@ -21,14 +21,16 @@ import (
 // than the servers' expiry in real time: its clock running slow (rate
 // drift, well under 0.1%), its timer firing late on a loaded machine and
 // the kill taking effect. It is not a count of missed heartbeats: a
-// heartbeat that failed is tried again every hedge delay (a quarter of an
-// interval), so a partition of length P never fences when
+// heartbeat try goes to the next server every hedge delay (a quarter of an
+// interval), and one that hangs is sent again once it gave up (after the
+// try time t = max(4 hedges, 500ms)), so a partition of length P never
+// fences when
 //
-//	P < TTL − interval − hedge − margin − 2 × round trip
+//	P < TTL − interval − t − margin − 2 × round trip
 //
 // (the last acknowledged heartbeat before the partition was sent less
 // than interval + round trip before it began). With the defaults (TTL 4s,
-// interval 500ms) that is about 3.1s. docs/concepts.md has the argument.
+// interval 500ms) that is about 2.8s. docs/concepts.md has the argument.
 
 // leaseMargin is how long before the servers' view of the lease ends the
 // agent stops trusting it.

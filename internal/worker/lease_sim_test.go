@@ -93,7 +93,7 @@ func (a *Agent) causeOf(at *attempt) endCause {
 	return at.cause
 }
 
-// Partitions shorter than TTL − interval − hedge − margin never fence,
+// Partitions shorter than TTL − interval − try − margin never fence,
 // whatever their phase against the heartbeats: with the default timing
 // (TTL 4s, interval 500ms) and with a longer interval.
 func TestLeaseSurvivesShortPartitions(t *testing.T) {
@@ -110,7 +110,8 @@ func TestLeaseSurvivesShortPartitions(t *testing.T) {
 }
 
 func testShortPartitions(t *testing.T, ttl, interval, phase time.Duration) {
-	limit := ttl - interval - interval/4 - leaseMargin(ttl)
+	try := max(beatTryHedges*max(interval/4, 10*time.Millisecond), minBeatTry)
+	limit := ttl - interval - try - leaseMargin(ttl)
 	synctest.Test(t, func(t *testing.T) {
 		sim := &netSim{ttl: ttl}
 		a, at := simAgent(t, sim, interval)

@@ -64,7 +64,7 @@ func TestHeartbeatHedges(t *testing.T) {
 	})
 	const hedge, try = 50 * time.Millisecond, 10 * time.Second
 	start := time.Now()
-	_, sent, err := a.sendHeartbeat(context.Background(), "w-1", nil, hedge, try)
+	_, sent, err := a.sendHeartbeat(context.Background(), try, "w-1", nil, hedge, try)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +82,30 @@ func TestHeartbeatHedges(t *testing.T) {
 	}
 }
 
+// A hung server gets one try of a heartbeat at a time, sent again only
+// when the last one gave up: hedging must not pile tries on a server that
+// is slow, nor wait for a try stuck on a dead connection.
+func TestHeartbeatOneTryPerServer(t *testing.T) {
+	hung := newFakeServer(t, testTTL, testInterval)
+	hung.set(func(f *fakeServer) { f.heartbeatMode = "hang" })
+	a := idleAgent(t, func(c *Config) { c.Servers = []string{hung.URL} })
+	const hedge, try, deadline = 10 * time.Millisecond, 200 * time.Millisecond, time.Second
+	if _, _, err := a.sendHeartbeat(context.Background(), deadline, "w-1", nil, hedge, try); err == nil {
+		t.Fatal("a heartbeat to a hung server succeeded")
+	}
+	beats := get(hung, func(f *fakeServer) []gotBeat { return slices.Clone(f.beats) })
+	// One try per 200 ms over a second: 5, give or take a late timer (a
+	// try per hedge delay would be up to 100).
+	if len(beats) < 2 || len(beats) > 6 {
+		t.Fatalf("the hung server got %d tries in %v, want one at a time every %v", len(beats), deadline, try)
+	}
+	for i := 1; i < len(beats); i++ {
+		if gap := beats[i].At.Sub(beats[i-1].At); gap < try-try/10 {
+			t.Errorf("try %d came %v after the previous one, before it gave up (%v)", i+1, gap, try)
+		}
+	}
+}
+
 // A server that answers 503 (not ready) is left at once for the next one.
 func TestHeartbeatLeavesUnreadyServer(t *testing.T) {
 	down := newFakeServer(t, testTTL, testInterval)
@@ -91,7 +115,7 @@ func TestHeartbeatLeavesUnreadyServer(t *testing.T) {
 		c.Servers, c.Name = []string{down.URL, ok.URL}, nameStartingAt(t, 0, 2)
 	})
 	start := time.Now()
-	if _, _, err := a.sendHeartbeat(context.Background(), "w-1", nil, 10*time.Second, 10*time.Second); err != nil {
+	if _, _, err := a.sendHeartbeat(context.Background(), 10*time.Second, "w-1", nil, 10*time.Second, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d > 5*time.Second {
