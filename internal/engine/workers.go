@@ -125,15 +125,23 @@ func (e *Engine) Heartbeat(ctx context.Context, workerID string, running []int64
 // running. ErrWorkerGone means the worker was declared lost: it must kill
 // all its tasks and register again.
 func (e *Engine) Renew(ctx context.Context, workerID string, h Holding) (Beat, error) {
-	var beat Beat
-	err := e.inTx(ctx, "worker:"+workerID, func(o *op) error {
-		w, err := o.Workers().Renew(o.ctx, workerID, e.cfg.LeaseTTL.Milliseconds())
+	// The renewal commits alone, one statement on the worker's own row, so
+	// that it never waits behind what the rest of the heartbeat touches
+	// (tasks, runs) and its lease counts from when it reached the database.
+	var w store.Worker
+	err := e.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		w, err = tx.Workers().Renew(ctx, workerID, e.cfg.LeaseTTL.Milliseconds())
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrWorkerGone
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return Beat{}, fmt.Errorf("heartbeat of worker %s: %w", workerID, err)
+	}
+	var beat Beat
+	err = e.inTx(ctx, "worker:"+workerID, func(o *op) error {
 		live, err := o.Attempts().Live(o.ctx, workerID, e.cfg.DispatchTimeout.Milliseconds(),
 			e.cfg.TimeoutGrace.Milliseconds())
 		if err != nil {
