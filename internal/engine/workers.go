@@ -129,9 +129,11 @@ func (e *Engine) Renew(ctx context.Context, workerID string, h Holding) (Beat, e
 	// that it never waits behind what the rest of the heartbeat touches
 	// (tasks, runs) and its lease counts from when it reached the database.
 	var w store.Worker
-	err := e.store.InTx(ctx, func(tx store.Tx) error {
+	rctx, cancel := context.WithTimeout(ctx, e.cfg.TxTimeout)
+	defer cancel()
+	err := e.store.InTx(rctx, func(tx store.Tx) error {
 		var err error
-		w, err = tx.Workers().Renew(ctx, workerID, e.cfg.LeaseTTL.Milliseconds())
+		w, err = tx.Workers().Renew(rctx, workerID, e.cfg.LeaseTTL.Milliseconds())
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrWorkerGone
 		}
