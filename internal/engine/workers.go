@@ -102,9 +102,8 @@ type Holding struct {
 	// have not acknowledged yet: still held, their report on its way.
 	Ending []int64
 	// Complete says Running and Ending list every attempt the worker
-	// holds: any other live attempt of the worker that was dispatched
-	// before this heartbeat could have been sent is no longer on it, and
-	// is lost at once. Workers that do not send it are reconciled only
+	// holds: any other live attempt of the worker dispatched more than
+	// DispatchTimeout ago is no longer on it, and is lost at once. Workers that do not send it are reconciled only
 	// for attempts that never started.
 	Complete bool
 }
@@ -176,10 +175,10 @@ func (e *Engine) Renew(ctx context.Context, workerID string, h Holding) (Beat, e
 		if err := o.loseIDs(missing, "dispatched but never received: the worker does not run it"); err != nil {
 			return err
 		}
-		// An unlisted attempt dispatched after this heartbeat may have
-		// been sent is not judged: the claim's answer may have reached the
-		// worker after it listed what it held. A heartbeat lives at most a
-		// lease TTL on its way.
+		// An unlisted attempt dispatched less than DispatchTimeout ago is
+		// not judged: the claim's answer may have reached the worker after
+		// it listed what it held (the same allowance as for an answer
+		// lost on the way).
 		now := w.LeaseExpiresAt - e.cfg.LeaseTTL.Milliseconds()
 		var gone []store.Attempt
 		for _, id := range unlisted {
@@ -187,7 +186,7 @@ func (e *Engine) Renew(ctx context.Context, workerID string, h Holding) (Beat, e
 			if err != nil {
 				return err
 			}
-			if a.DispatchedAt <= now-e.cfg.LeaseTTL.Milliseconds() {
+			if a.DispatchedAt <= now-e.cfg.DispatchTimeout.Milliseconds() {
 				gone = append(gone, a)
 			}
 		}
