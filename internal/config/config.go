@@ -68,7 +68,6 @@ type Config struct {
 	MaxTasksPerWorkflow int `koanf:"max_tasks_per_workflow"`
 	MaxRunsPerBatch     int `koanf:"max_runs_per_batch"`
 	MaxRowsPerTx        int `koanf:"max_rows_per_tx"`
-	MaxTasksPerStart    int `koanf:"max_tasks_per_start"`
 
 	// LogLevel is debug, info, warn or error; LogFormat is text or json.
 	LogLevel  string `koanf:"log_level"`
@@ -101,7 +100,6 @@ var Keys = []string{
 	"shutdown_grace",
 	"public_url", "secret_key_file", "egress_allow", "egress_deny", "max_log_bytes",
 	"max_output_bytes", "max_tasks_per_workflow", "max_runs_per_batch", "max_rows_per_tx",
-	"max_tasks_per_start",
 }
 
 // Defaults are the values of keys nobody set.
@@ -113,7 +111,7 @@ func Defaults() map[string]any {
 		"shutdown_grace":   "30s",
 		"max_log_bytes":    10 << 20,
 		"max_output_bytes": 256 << 10, "max_tasks_per_workflow": 5000, "max_runs_per_batch": 100,
-		"max_rows_per_tx": 20000, "max_tasks_per_start": 100000,
+		"max_rows_per_tx": 20000,
 	}
 }
 
@@ -186,7 +184,7 @@ func (c Config) validate() error {
 	}
 	for key, v := range map[string]int64{"max_output_bytes": c.MaxOutputBytes,
 		"max_tasks_per_workflow": int64(c.MaxTasksPerWorkflow), "max_runs_per_batch": int64(c.MaxRunsPerBatch),
-		"max_rows_per_tx": int64(c.MaxRowsPerTx), "max_tasks_per_start": int64(c.MaxTasksPerStart)} {
+		"max_rows_per_tx": int64(c.MaxRowsPerTx)} {
 		if v < 1 {
 			errs = append(errs, fmt.Errorf("config: %s: must be at least 1, got %d", key, v))
 		}
