@@ -82,6 +82,10 @@ type Config struct {
 	// values together (default 256 KiB): a report past it is accepted,
 	// its outputs dropped and the attempt failed, naming the limit.
 	MaxOutputBytes int64
+	// TxTimeout bounds every transaction of the engine, waits for a
+	// connection or the database lock included (default 15 s): a slow or
+	// cut-off database fails the call instead of holding it.
+	TxTimeout time.Duration
 	// Limits bound the work one request may ask for.
 	Limits Limits
 	Logger *slog.Logger
@@ -96,6 +100,7 @@ const (
 	DefaultMaxLost           = 3
 	DefaultMaxLogBytes       = 10 << 20
 	DefaultMaxOutputBytes    = 256 << 10
+	DefaultTxTimeout         = 15 * time.Second
 )
 
 func (c Config) withDefaults() Config {
@@ -111,6 +116,7 @@ func (c Config) withDefaults() Config {
 	c.MaxLogBytes = cmp.Or(c.MaxLogBytes, DefaultMaxLogBytes)
 	c.MaxOutputBytes = cmp.Or(c.MaxOutputBytes, DefaultMaxOutputBytes)
 	c.Limits = c.Limits.withDefaults()
+	c.TxTimeout = cmp.Or(c.TxTimeout, DefaultTxTimeout)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -161,6 +167,8 @@ type op struct {
 func (e *Engine) inTx(ctx context.Context, actor string, fn func(o *op) error) error {
 	var committed []store.NewEvent
 	var late []time.Duration
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.TxTimeout)
+	defer cancel()
 	err := e.store.InTx(ctx, func(tx store.Tx) error {
 		o := &op{Tx: tx, ctx: ctx, e: e, actor: actor}
 		if err := fn(o); err != nil {

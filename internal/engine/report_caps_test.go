@@ -80,7 +80,8 @@ func TestOversizedCheckpointFailsTheAttempt(t *testing.T) {
 // A worker whose heartbeat lists everything it holds has any other of its
 // attempts ended at once; one whose finish report is on its way is kept.
 func TestHeartbeatEndsAttemptsTheWorkerNoLongerHas(t *testing.T) {
-	eachStore(t, fastLeases, func(t *testing.T, x *env) {
+	cfg := engine.Config{LeaseTTL: 300 * time.Millisecond, DispatchTimeout: 600 * time.Millisecond}
+	eachStore(t, cfg, func(t *testing.T, x *env) {
 		x.apply("name: three\ntasks:\n  - {name: a, run: a}\n  - {name: b, run: b}\n  - {name: c, run: c}\n")
 		run := x.start("three", nil)
 		w := x.worker("a", 3)

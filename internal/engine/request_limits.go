@@ -13,31 +13,26 @@ type Limits struct {
 	// MaxTasksPerWorkflow bounds the tasks of one workflow definition
 	// (default 5000); apply refuses a larger one.
 	MaxTasksPerWorkflow int
-	// MaxRunsPerBatch bounds the runs of one batch start (default and
-	// ceiling MaxStartBatch, 1000).
+	// MaxRunsPerBatch bounds the runs of one batch start (default 100, at
+	// most MaxStartBatch).
 	MaxRunsPerBatch int
 	// MaxRowsPerTx bounds the rows a run start writes in one transaction
 	// (default 20000): a larger start is split into transactions of whole
 	// runs, each under the bound.
 	MaxRowsPerTx int
-	// MaxTasksPerStart bounds the tasks one start request creates, all its
-	// runs together (default 100000).
-	MaxTasksPerStart int
 }
 
 // Defaults of Limits.
 const (
 	DefaultMaxTasksPerWorkflow = 5000
-	DefaultMaxRunsPerBatch     = MaxStartBatch
+	DefaultMaxRunsPerBatch     = 100
 	DefaultMaxRowsPerTx        = 20000
-	DefaultMaxTasksPerStart    = 100000
 )
 
 func (l Limits) withDefaults() Limits {
 	l.MaxTasksPerWorkflow = cmp.Or(l.MaxTasksPerWorkflow, DefaultMaxTasksPerWorkflow)
 	l.MaxRunsPerBatch = min(cmp.Or(l.MaxRunsPerBatch, DefaultMaxRunsPerBatch), MaxStartBatch)
 	l.MaxRowsPerTx = cmp.Or(l.MaxRowsPerTx, DefaultMaxRowsPerTx)
-	l.MaxTasksPerStart = cmp.Or(l.MaxTasksPerStart, DefaultMaxTasksPerStart)
 	return l
 }
 

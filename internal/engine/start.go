@@ -54,7 +54,7 @@ const MaxStartBatch = 1000
 // transactions of whole runs, in order, each under the bound, so that no
 // start holds the database long (a retry after a failure part-way starts
 // the rest; idempotency keys make it safe). A request over
-// MaxRunsPerBatch or MaxTasksPerStart is refused with a *LimitError.
+// MaxRunsPerBatch is refused with a *LimitError.
 func (e *Engine) StartRuns(ctx context.Context, reqs []StartRequest) ([]Started, error) {
 	if len(reqs) == 0 {
 		return nil, invalid("runs: want 1 to %d runs, got 0", e.cfg.Limits.MaxRunsPerBatch)
@@ -80,8 +80,8 @@ func (e *Engine) StartRuns(ctx context.Context, reqs []StartRequest) ([]Started,
 }
 
 // startInTx starts reqs in one transaction. With limited (a whole
-// request), one over MaxTasksPerStart is refused, and one that would write
-// more than MaxRowsPerTx rows writes nothing and returns *errSplit.
+// request), one that would write more than MaxRowsPerTx rows writes
+// nothing and returns *errSplit.
 func (e *Engine) startInTx(ctx context.Context, reqs []StartRequest, limited bool) ([]Started, error) {
 	var out []Started
 	var err error
@@ -164,12 +164,7 @@ func (o *op) startRuns(reqs []StartRequest, limited bool) ([]Started, error) {
 		tasks[n.i] = len(n.plan.graph.Nodes)
 		rows += rowsOf(tasks[n.i])
 	}
-	lim := o.e.cfg.Limits
-	if total := rows - len(news); limited && total > lim.MaxTasksPerStart {
-		return nil, &LimitError{Limit: "max_tasks_per_start", Max: int64(lim.MaxTasksPerStart), Got: int64(total),
-			What: "tasks in the runs of one request"}
-	}
-	if limited && rows > lim.MaxRowsPerTx && len(news) > 1 {
+	if limited && rows > o.e.cfg.Limits.MaxRowsPerTx && len(news) > 1 {
 		return nil, &errSplit{tasks: tasks}
 	}
 	if err := o.insertRuns(news, out); err != nil {

@@ -102,9 +102,8 @@ type Holding struct {
 	// have not acknowledged yet: still held, their report on its way.
 	Ending []int64
 	// Complete says Running and Ending list every attempt the worker
-	// holds: any other live attempt of the worker that was dispatched
-	// before this heartbeat could have been sent is no longer on it, and
-	// is lost at once. Workers that do not send it are reconciled only
+	// holds: any other live attempt of the worker dispatched more than
+	// DispatchTimeout ago is no longer on it, and is lost at once. Workers that do not send it are reconciled only
 	// for attempts that never started.
 	Complete bool
 }
@@ -125,15 +124,25 @@ func (e *Engine) Heartbeat(ctx context.Context, workerID string, running []int64
 // running. ErrWorkerGone means the worker was declared lost: it must kill
 // all its tasks and register again.
 func (e *Engine) Renew(ctx context.Context, workerID string, h Holding) (Beat, error) {
-	var beat Beat
-	err := e.inTx(ctx, "worker:"+workerID, func(o *op) error {
-		w, err := o.Workers().Renew(o.ctx, workerID, e.cfg.LeaseTTL.Milliseconds())
+	// The renewal commits alone, one statement on the worker's own row, so
+	// that it never waits behind what the rest of the heartbeat touches
+	// (tasks, runs) and its lease counts from when it reached the database.
+	var w store.Worker
+	rctx, cancel := context.WithTimeout(ctx, e.cfg.TxTimeout)
+	defer cancel()
+	err := e.store.InTx(rctx, func(tx store.Tx) error {
+		var err error
+		w, err = tx.Workers().Renew(rctx, workerID, e.cfg.LeaseTTL.Milliseconds())
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrWorkerGone
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return Beat{}, fmt.Errorf("heartbeat of worker %s: %w", workerID, err)
+	}
+	var beat Beat
+	err = e.inTx(ctx, "worker:"+workerID, func(o *op) error {
 		live, err := o.Attempts().Live(o.ctx, workerID, e.cfg.DispatchTimeout.Milliseconds(),
 			e.cfg.TimeoutGrace.Milliseconds())
 		if err != nil {
@@ -166,10 +175,10 @@ func (e *Engine) Renew(ctx context.Context, workerID string, h Holding) (Beat, e
 		if err := o.loseIDs(missing, "dispatched but never received: the worker does not run it"); err != nil {
 			return err
 		}
-		// An unlisted attempt dispatched after this heartbeat may have
-		// been sent is not judged: the claim's answer may have reached the
-		// worker after it listed what it held. A heartbeat lives at most a
-		// lease TTL on its way.
+		// An unlisted attempt dispatched less than DispatchTimeout ago is
+		// not judged: the claim's answer may have reached the worker after
+		// it listed what it held (the same allowance as for an answer
+		// lost on the way).
 		now := w.LeaseExpiresAt - e.cfg.LeaseTTL.Milliseconds()
 		var gone []store.Attempt
 		for _, id := range unlisted {
@@ -177,7 +186,7 @@ func (e *Engine) Renew(ctx context.Context, workerID string, h Holding) (Beat, e
 			if err != nil {
 				return err
 			}
-			if a.DispatchedAt <= now-e.cfg.LeaseTTL.Milliseconds() {
+			if a.DispatchedAt <= now-e.cfg.DispatchTimeout.Milliseconds() {
 				gone = append(gone, a)
 			}
 		}

@@ -58,6 +58,9 @@ type guard struct {
 	mux    *http.ServeMux
 	routes map[string]route // by mux pattern, "POST /api/v1/workflows"
 	hosts  hostPolicy
+	// sick says whether the server cannot commit in time: worker-protocol
+	// calls are then answered 503 at once, so that workers move on.
+	sick func() (bool, string)
 }
 
 // newGuard reads the operations of api and gives every one its body
@@ -90,6 +93,13 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, ok := g.routes[pattern]
 	if !ok {
 		rt = route{id: pattern, limit: defaultBodyLimit, write: writeTimeout}
+	}
+	if workerOps[rt.id] && g.sick != nil {
+		if sick, why := g.sick(); sick {
+			w.Header().Set("Retry-After", "1")
+			problem(w, http.StatusServiceUnavailable, why+": try another server")
+			return
+		}
 	}
 	rc := http.NewResponseController(w)
 	if rt.write > 0 {

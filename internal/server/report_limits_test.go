@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"errors"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,6 +52,31 @@ func TestHugeOutputsReportIsAcceptedAndFailsTheTask(t *testing.T) {
 		}
 		if la := detail.Tasks[0].LastAttempt; la == nil || !strings.Contains(la.Reason, "max_output_bytes") {
 			t.Errorf("last attempt %+v, want its reason to name max_output_bytes", la)
+		}
+	})
+}
+
+// Requests over a limit are refused 413 naming the limit, nothing stored.
+func TestLimitsAnswer413NamingTheLimit(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s store.Store) {
+		f := newFixture(t, s, engine.Config{Limits: engine.Limits{MaxTasksPerWorkflow: 2, MaxRunsPerBatch: 2}})
+		_, err := f.c.Apply(f.ctx, []client.SourceFile{{Filename: "w.yaml",
+			Content: "name: w\ntasks:\n  - {name: a, run: a}\n  - {name: b, run: b}\n  - {name: c, run: c}\n"}})
+		var ce *client.Error
+		if !errors.As(err, &ce) || ce.Status != http.StatusRequestEntityTooLarge || !strings.Contains(ce.Detail, "max_tasks_per_workflow") {
+			t.Errorf("apply of 3 tasks: %v, want 413 naming max_tasks_per_workflow", err)
+		}
+		if _, err := f.c.Apply(f.ctx, []client.SourceFile{{Filename: "w.yaml",
+			Content: "name: w\ntasks:\n  - {name: a, run: a}\n"}}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.c.StartRuns(f.ctx, "w", make([]client.StartRunRequest, 3))
+		if !errors.As(err, &ce) || ce.Status != http.StatusRequestEntityTooLarge || !strings.Contains(ce.Detail, "max_runs_per_batch") {
+			t.Errorf("start of 3 runs: %v, want 413 naming max_runs_per_batch", err)
+		}
+		page, err := f.c.Runs(f.ctx, client.RunFilter{Workflow: "w"})
+		if err != nil || len(page.Items) != 0 {
+			t.Errorf("runs after the refusal: %+v %v, want none", page, err)
 		}
 	})
 }

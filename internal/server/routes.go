@@ -48,11 +48,19 @@ func (s *Server) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(newRegistry(s.engine, s.build), promhttp.HandlerOpts{}))
-	return newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
+	g := newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
+	g.sick = func() (bool, string) { return !s.probe.healthy(), s.probe.why() }
+	return g
 }
 
-// ready answers 200 when the database answers.
+// ready answers 200 when the database answers and takes commits within
+// commitBound (see commitProbe).
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if !s.probe.healthy() {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, s.probe.why(), http.StatusServiceUnavailable)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	err := s.engine.Store().Read(ctx, func(tx store.Tx) error {

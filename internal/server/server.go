@@ -85,6 +85,8 @@ type Server struct {
 	// alertClient posts alerts to their channels.
 	alertClient *http.Client
 	leader      []*loop // work of the leading server
+	probe       *commitProbe
+	prober      *loop
 
 	mu       sync.Mutex
 	http     *http.Server
@@ -100,6 +102,8 @@ func New(e *engine.Engine, cfg Config) *Server {
 	_, _ = rand.Read(b[:])
 	s := &Server{cfg: cfg, id: "server-" + hex.EncodeToString(b[:]), engine: e, log: cfg.Logger,
 		build: buildInfo(), stopping: make(chan struct{})}
+	s.probe = newCommitProbe(e.Store())
+	s.prober = &loop{interval: probeInterval, run: s.probe.run}
 	s.handler = s.routes()
 	s.sweeper = NewSweeper(e, SweeperConfig{Interval: cfg.SweepInterval, Logger: cfg.Logger})
 	s.scheduler = newScheduler(e, cfg.Logger)
@@ -168,6 +172,7 @@ func (s *Server) Start(ctx context.Context) error {
 			s.log.Error("http server stopped", "err", err)
 		}
 	}()
+	s.prober.Start(ctx)
 	s.sweeper.Start(ctx)
 	s.scheduler.Start(ctx)
 	s.alerter.Start(ctx)
@@ -196,6 +201,7 @@ func (s *Server) Stop() {
 	for _, l := range s.leader {
 		l.Stop()
 	}
+	s.prober.Stop()
 	s.sweeper.Stop()
 	s.scheduler.Stop()
 	s.alerter.Stop()
