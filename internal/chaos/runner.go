@@ -137,6 +137,9 @@ func (r *runner) database(ctx context.Context) (string, func(), error) {
 		r.log.Info("private postgres started", "port", pg.Port)
 		return pg.DSN("baton"), pg.Close, nil
 	case db.DSN != "":
+		if err := EmptyDatabase(ctx, db.DSN); err != nil {
+			return "", nil, err
+		}
 		return db.DSN, func() {}, nil
 	}
 	dsn, drop, err := CreateDatabase(ctx, cmp.Or(db.Admin, r.opts.AdminDSN, DefaultAdminDSN()))
@@ -157,7 +160,7 @@ func (r *runner) startCluster(ctx context.Context, dsn string) error {
 	links := false
 	for _, f := range r.sc.Faults {
 		for _, t := range f.Targets {
-			links = links || t.Kind == TargetDatabase || t.Kind == TargetServer && (f.Kind == FaultPartition || f.Kind == FaultLatency)
+			links = links || t.Kind == TargetDatabase || t.Kind == TargetServer && f.Kind.onLinks()
 		}
 	}
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
@@ -216,7 +219,7 @@ func (r *runner) timeline(ctx context.Context) error {
 	t0 := time.Now()
 	r.load = &workload{api: r.api, sc: r.sc, t0: t0, nonce: hex.EncodeToString(nonce[:])}
 	r.in = newInjector(r.c, r.pg, r.sc, r.log)
-	r.in.t0 = t0
+	r.in.t0, r.in.api = t0, r.api
 	tctx, cancel := context.WithTimeout(ctx, r.sc.Duration+r.sc.Settle+5*time.Minute)
 	defer cancel()
 	var starting, faulting sync.WaitGroup
