@@ -33,6 +33,14 @@ type evidence struct {
 	cuts     map[string][]cut
 	faults   []FaultEvent
 	startErr []error
+	// t0 is the start of the timeline.
+	t0 time.Time
+	// unavailable are when each worker took no new work by an operator's
+	// order; slotSets the slot sizes the timeline set; slots the slots
+	// at the end.
+	unavailable map[string][]cut
+	slotSets    []slotSet
+	slots       []client.Slot
 }
 
 // runEvidence is a run with its tasks and every attempt.
@@ -54,6 +62,7 @@ func (r *runner) gather(ctx context.Context, witness string) (*evidence, error) 
 	r.load.mu.Unlock()
 	r.in.mu.Lock()
 	ev.cuts, ev.faults = r.in.cuts, slices.Clone(r.in.events)
+	ev.unavailable, ev.slotSets, ev.t0 = r.in.unavailable, slices.Clone(r.in.slotSets), r.in.t0
 	r.in.mu.Unlock()
 
 	// Some events come a little after the work settled (zone.up is
@@ -112,6 +121,15 @@ func (r *runner) gather(ctx context.Context, witness string) (*evidence, error) 
 	for _, w := range ws {
 		ev.workers[w.ID] = w
 	}
+	if r.sc.Expect.Limits {
+		err := retry(ctx, 30*time.Second, func(ctx context.Context) (err error) {
+			ev.slots, err = r.api.Slots(ctx)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list slots: %w", err)
+		}
+	}
 	if ev.witness, err = ReadWitness(witness); err != nil {
 		return nil, err
 	}
@@ -129,7 +147,7 @@ func eventsReached(ev *evidence) bool {
 		case "<", "<=":
 			continue
 		}
-		if countEvents(ev, want.Kind) < need {
+		if countEventsIn(ev, want) < need {
 			return false
 		}
 	}
@@ -138,11 +156,24 @@ func eventsReached(ev *evidence) bool {
 
 // countEvents counts the events of a kind (or prefix.*).
 func countEvents(ev *evidence, kind string) int {
+	return countEventsIn(ev, EventCount{Kind: kind})
+}
+
+// countEventsIn counts the events of want's kind in want's window, if
+// it has one.
+func countEventsIn(ev *evidence, want EventCount) int {
 	n := 0
 	for _, e := range ev.events {
-		if matchKind(e.Kind, kind) {
-			n++
+		if !matchKind(e.Kind, want.Kind) {
+			continue
 		}
+		if want.Window {
+			at := e.At.Sub(ev.t0)
+			if at < want.From || want.To > 0 && at >= want.To {
+				continue
+			}
+		}
+		n++
 	}
 	return n
 }
