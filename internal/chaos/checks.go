@@ -290,3 +290,37 @@ func checkFaults(ev *evidence) Check {
 	}
 	return k.done("%d actions on the cluster", len(ev.faults))
 }
+
+// checkRefusals: every request that exceeds a limit is refused, 413 or
+// 422, with the limit named, and leaves nothing stored.
+func checkRefusals(ev *evidence) Check {
+	k := newCheck("refusals")
+	done := map[int]bool{}
+	var parts []string
+	for _, ref := range ev.refusals {
+		done[ref.Load] = true
+		l := ev.sc.Workload[ref.Load]
+		what := fmt.Sprintf("workload[%d] (%s)", ref.Load, l.Definition.Name)
+		switch {
+		case ref.Step == "" && ref.Error != "":
+			k.fail("%s: %s", what, ref.Error)
+		case ref.Step == "":
+			k.fail("%s was accepted, want it refused for %s", what, ref.Limit)
+		case ref.Status != 413 && ref.Status != 422:
+			k.fail("%s: %s answered %d (%s), want 413 or 422 for %s", what, ref.Step, ref.Status, oneLine(ref.Error), ref.Limit)
+		case !strings.Contains(ref.Error, ref.Limit):
+			k.fail("%s: the refusal (%s) does not name the limit %s", what, oneLine(ref.Error), ref.Limit)
+		default:
+			parts = append(parts, fmt.Sprintf("%s %s refused %d for %s", what, ref.Step, ref.Status, ref.Limit))
+		}
+		if s := ev.stored[ref.Load]; s != "" {
+			k.fail("%s was refused but changed the database: %s", what, s)
+		}
+	}
+	for i, l := range ev.sc.Workload {
+		if l.Refused != "" && !done[i] {
+			k.fail("workload[%d] (%s) was never sent", i, l.Definition.Name)
+		}
+	}
+	return k.done("%s", strings.Join(parts, "; "))
+}

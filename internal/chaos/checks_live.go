@@ -118,13 +118,17 @@ func liveness(ev *evidence) LivenessStats {
 	}
 	st.Waits, st.P50Wait, st.P99Wait, st.MaxWait = len(ws), pct(0.5), pct(0.99), Millis(durs[len(durs)-1])
 
-	type span struct {
-		from, to time.Time
-		cu       float64
+	// A sweep over the moments where something changes: a task starts
+	// or stops waiting, an attempt starts or ends, a worker is cut off or
+	// back. Between two of them the state is constant.
+	type change struct {
+		at       time.Time
+		waiting  int     // +1 a task starts waiting, -1 it is dispatched
+		used     float64 // CU taken (+) or freed (-)
+		cu       float64 // the waiting task's CU
+		dispatch bool
 	}
-	var running []span
-	var points []time.Time
-	dispatches := map[time.Time]bool{}
+	var changes []change
 	for _, r := range ev.runs {
 		for _, a := range r.Attempts {
 			t, _ := r.task(a.Task)
@@ -132,42 +136,49 @@ func liveness(ev *evidence) LivenessStats {
 			if end.IsZero() {
 				end = ev.pausedAt
 			}
-			running = append(running, span{a.DispatchedAt, end, t.CU})
-			points = append(points, a.DispatchedAt, end)
-			dispatches[a.DispatchedAt] = true
+			changes = append(changes, change{at: a.DispatchedAt, used: t.CU, dispatch: true}, change{at: end, used: -t.CU})
 		}
 	}
 	for _, w := range ws {
-		points = append(points, w.from)
+		changes = append(changes, change{at: w.from, waiting: 1, cu: w.cu}, change{at: w.dispatched, waiting: -1, cu: w.cu})
 	}
 	for _, group := range []map[string][]cut{ev.cuts, ev.unavailable} {
 		for _, cs := range group {
 			for _, c := range cs {
-				points = append(points, c.From)
+				changes = append(changes, change{at: c.From})
 				if !c.To.IsZero() {
-					points = append(points, c.To)
+					changes = append(changes, change{at: c.To})
 				}
 			}
 		}
 	}
-	slices.SortFunc(points, func(a, b time.Time) int { return a.Compare(b) })
-	points = slices.CompactFunc(points, func(a, b time.Time) bool { return a.Equal(b) })
+	slices.SortStableFunc(changes, func(a, b change) int { return a.at.Compare(b.at) })
+	waitingByCU := map[float64]int{}
+	used := 0.0
 	var gapFrom time.Time
-	for i := 0; i+1 < len(points); i++ {
-		t := points[i]
-		if dispatches[t] {
-			gapFrom = time.Time{}
-		}
-		used := 0.0
-		for _, s := range running {
-			if !t.Before(s.from) && t.Before(s.to) {
-				used += s.cu
+	for i := 0; i < len(changes); {
+		t := changes[i].at
+		dispatched := false
+		for ; i < len(changes) && changes[i].at.Equal(t); i++ {
+			c := changes[i]
+			used += c.used
+			dispatched = dispatched || c.dispatch
+			if c.waiting != 0 {
+				if waitingByCU[c.cu] += c.waiting; waitingByCU[c.cu] <= 0 {
+					delete(waitingByCU, c.cu)
+				}
 			}
+		}
+		if i == len(changes) {
+			break
+		}
+		if dispatched {
+			gapFrom = time.Time{}
 		}
 		free := capacityAt(ev, t) - used
 		stalled := false
-		for _, w := range ws {
-			if !t.Before(w.from) && t.Before(w.dispatched) && w.cu <= free+1e-9 {
+		for cu := range waitingByCU {
+			if cu <= free+1e-9 {
 				stalled = true
 				break
 			}
@@ -179,7 +190,7 @@ func liveness(ev *evidence) LivenessStats {
 		if gapFrom.IsZero() {
 			gapFrom = t
 		}
-		if g := points[i+1].Sub(gapFrom); Millis(g) > st.MaxGap {
+		if g := changes[i].at.Sub(gapFrom); Millis(g) > st.MaxGap {
 			st.MaxGap, st.GapFrom = Millis(g), Millis(gapFrom.Sub(ev.t0))
 		}
 	}

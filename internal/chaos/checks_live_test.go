@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -274,4 +275,46 @@ func TestLinkOneWayPartitionAndLoss(t *testing.T) {
 	if err := l.Unlose(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestExpandWorkflow(t *testing.T) {
+	src := []byte("name: base\ntasks:\n  - {name: t, run: \"true\", cu: 0.5}\n  - {name: u, needs: [t], run: \"true\"}\n")
+	out, err := expandWorkflow(src, "wide", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := workflow.Parse("wide.yaml", out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if def.Name != "wide" || len(def.Tasks) != 3 || def.Tasks[2].Name != "t-3" || def.Tasks[2].CU != 0.5 || len(def.Tasks[1].Needs) != 0 {
+		t.Errorf("expanded %+v", def)
+	}
+	if same, _ := expandWorkflow(src, "", 0); string(same) != string(src) {
+		t.Errorf("nothing to change, but got\n%s", same)
+	}
+}
+
+func TestCheckRefusals(t *testing.T) {
+	ev := testEvidence(true)
+	ev.sc.Workload = append(ev.sc.Workload,
+		Load{Definition: &workflow.Definition{Name: "wider"}, Refused: "max_tasks_per_workflow"},
+		Load{Definition: &workflow.Definition{Name: "many"}, Refused: "max_runs_per_batch", Runs: 101},
+		Load{Definition: &workflow.Definition{Name: "never"}, Refused: "max_runs_per_batch"})
+	ev.refusals = []Refusal{
+		{Load: 1, Limit: "max_tasks_per_workflow", Step: "apply", Status: 422, Error: "workflow has 5001 tasks, more than max_tasks_per_workflow (5000)"},
+		{Load: 2, Limit: "max_runs_per_batch", Step: "start", Status: 400, Error: "too many"},
+	}
+	ev.stored = map[int]string{2: "3 runs of many exist"}
+	c := checkRefusals(ev)
+	wantFail(t, c, "workload[2] (many): start answered 400 (too many), want 413 or 422 for max_runs_per_batch")
+	wantFail(t, c, "workload[2] (many) was refused but changed the database: 3 runs of many exist")
+	wantFail(t, c, "workload[3] (never) was never sent")
+	if strings.Contains(strings.Join(c.Problems, "\n"), "workload[1]") {
+		t.Errorf("the good refusal is reported: %v", c.Problems)
+	}
+	ev.refusals[1] = Refusal{Load: 2, Limit: "max_runs_per_batch", Step: "start", Status: 413, Error: "request too large"}
+	wantFail(t, checkRefusals(ev), "the refusal (request too large) does not name the limit max_runs_per_batch")
+	ev.refusals[1] = Refusal{Load: 2, Limit: "max_runs_per_batch"}
+	wantFail(t, checkRefusals(ev), "workload[2] (many) was accepted, want it refused for max_runs_per_batch")
 }

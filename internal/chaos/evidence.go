@@ -41,6 +41,10 @@ type evidence struct {
 	unavailable map[string][]cut
 	slotSets    []slotSet
 	slots       []client.Slot
+	// refusals are what became of the loads that expect a refusal, and
+	// stored what each left in the database (empty: nothing).
+	refusals []Refusal
+	stored   map[int]string
 }
 
 // runEvidence is a run with its tasks and every attempt.
@@ -59,7 +63,11 @@ func (r *runner) gather(ctx context.Context, witness string) (*evidence, error) 
 	}
 	r.load.mu.Lock()
 	ev.startErr = slices.Clone(r.load.errs)
+	ev.refusals = slices.Clone(r.load.refusals)
 	r.load.mu.Unlock()
+	if err := r.storedByRefusals(ctx, ev); err != nil {
+		return nil, err
+	}
 	r.in.mu.Lock()
 	ev.cuts, ev.faults = r.in.cuts, slices.Clone(r.in.events)
 	ev.unavailable, ev.slotSets, ev.t0 = r.in.unavailable, slices.Clone(r.in.slotSets), r.in.t0
@@ -134,6 +142,45 @@ func (r *runner) gather(ctx context.Context, witness string) (*evidence, error) 
 		return nil, err
 	}
 	return ev, nil
+}
+
+// storedByRefusals looks for what the refused requests may have left:
+// the workflow of a refused apply, runs of a refused start (when no other
+// load starts runs of that workflow).
+func (r *runner) storedByRefusals(ctx context.Context, ev *evidence) error {
+	ev.stored = map[int]string{}
+	for _, ref := range ev.refusals {
+		l := r.sc.Workload[ref.Load]
+		name := l.Definition.Name
+		switch ref.Step {
+		case "apply":
+			err := retry(ctx, 30*time.Second, func(ctx context.Context) error {
+				_, err := r.api.Workflow(ctx, name)
+				return err
+			})
+			switch {
+			case err == nil:
+				ev.stored[ref.Load] = "workflow " + name + " exists"
+			case !client.IsNotFound(err):
+				return fmt.Errorf("workflow %s: %w", name, err)
+			}
+		case "start":
+			shared := slices.ContainsFunc(r.sc.Workload, func(o Load) bool {
+				return o.Refused == "" && o.Definition.Name == name
+			})
+			if shared {
+				continue
+			}
+			runs, err := listRuns(ctx, r.api, name)
+			if err != nil {
+				return err
+			}
+			if len(runs) > 0 {
+				ev.stored[ref.Load] = fmt.Sprintf("%d runs of %s exist", len(runs), name)
+			}
+		}
+	}
+	return nil
 }
 
 // eventsReached reports whether the event log holds at least as many

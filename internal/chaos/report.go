@@ -103,6 +103,9 @@ func (r *Report) addChecks(ev *evidence) {
 	if ev.sc.Expect.Limits {
 		r.Checks = append(r.Checks, checkLimits(ev))
 	}
+	if slices.ContainsFunc(ev.sc.Workload, func(l Load) bool { return l.Refused != "" }) {
+		r.Checks = append(r.Checks, checkRefusals(ev))
+	}
 	if len(ev.sc.Expect.Events) > 0 {
 		r.Checks = append(r.Checks, checkEvents(ev))
 	}

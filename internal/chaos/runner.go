@@ -217,7 +217,7 @@ func (r *runner) timeline(ctx context.Context) error {
 	var nonce [4]byte
 	_, _ = rand.Read(nonce[:])
 	t0 := time.Now()
-	r.load = &workload{api: r.api, sc: r.sc, t0: t0, nonce: hex.EncodeToString(nonce[:])}
+	r.load = &workload{api: r.api, sc: r.sc, t0: t0, nonce: hex.EncodeToString(nonce[:]), witness: filepath.Join(r.dir, "witness")}
 	r.in = newInjector(r.c, r.pg, r.sc, r.log)
 	r.in.t0, r.in.api = t0, r.api
 	tctx, cancel := context.WithTimeout(ctx, r.sc.Duration+r.sc.Settle+5*time.Minute)
@@ -330,11 +330,12 @@ func (r *runner) runStates(ctx context.Context) (map[int64]string, error) {
 	return out, nil
 }
 
-// workflows names the workload's workflows, each once.
+// workflows names the workload's workflows, each once, but for those of
+// loads that expect a refusal.
 func (r *runner) workflows() []string {
 	var out []string
 	for _, l := range r.sc.Workload {
-		if !slices.Contains(out, l.Definition.Name) {
+		if l.Refused == "" && !slices.Contains(out, l.Definition.Name) {
 			out = append(out, l.Definition.Name)
 		}
 	}

@@ -112,7 +112,23 @@ type Load struct {
 	Priority int64
 	Params   map[string]string
 	Line     int
+	// Batch is how many runs one request starts when Rate is 0 (default
+	// 100, the servers' default max_runs_per_batch).
+	Batch int
+	// Tasks, when set, makes the workflow that many copies of its first
+	// task (named NAME-1, NAME-2, ..., none waiting on another); As, when
+	// set, renames it. Both let one file give workflows of any size.
+	Tasks int
+	As    string
+	// Refused is the name of a limit the load's request must be refused
+	// for (413 or 422, the problem naming it) with nothing stored: the
+	// workflow is applied at At, on its own, and its Runs are started in
+	// one request; one of the two must be refused.
+	Refused string
 }
+
+// defaultBatch is Load.Batch's default.
+const defaultBatch = 100
 
 // FaultKind is what a fault does.
 type FaultKind string
@@ -397,11 +413,14 @@ const (
 	defaultCapacity    = 4
 )
 
-// RunTotal is the number of runs the workload starts.
+// RunTotal is the number of runs the workload starts (those of loads
+// that expect a refusal do not count).
 func (s *Scenario) RunTotal() int {
 	n := 0
 	for _, l := range s.Workload {
-		n += l.Runs
+		if l.Refused == "" {
+			n += l.Runs
+		}
 	}
 	return n
 }

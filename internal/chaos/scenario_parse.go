@@ -145,7 +145,7 @@ var (
 	timingFields   = []string{"lease_ttl", "heartbeat_interval", "sweep_interval"}
 	zoneFields     = []string{"name", "workers", "capacity", "group", "labels", "servers"}
 	databaseFields = []string{"dsn", "admin", "private"}
-	loadFields     = []string{"workflow", "runs", "rate", "at", "priority", "params"}
+	loadFields     = []string{"workflow", "runs", "rate", "at", "priority", "params", "batch", "tasks", "as", "refused"}
 	expectFields   = []string{"runs", "max_overlap", "failover", "events", "phases", "alerts", "priority_order", "ended_once",
 		"liveness", "limits"}
 	phaseFields    = []string{"from", "to", "events"}
@@ -327,7 +327,19 @@ func (p *parser) database(d *decoder, fl field) DatabaseSpec {
 
 func (p *parser) load(d *decoder, n *yaml.Node, path string) Load {
 	f := d.fields(n, path, loadFields...)
-	l := Load{Line: resolve(n).Line}
+	l := Load{Line: resolve(n).Line, Batch: defaultBatch}
+	if v, ok := f["batch"]; ok {
+		l.Batch = d.integer(v.value, path+".batch", 1)
+	}
+	if v, ok := f["tasks"]; ok {
+		l.Tasks = d.integer(v.value, path+".tasks", 1)
+	}
+	if v, ok := f["as"]; ok {
+		l.As = d.str(v.value, path+".as")
+	}
+	if v, ok := f["refused"]; ok {
+		l.Refused = d.str(v.value, path+".refused")
+	}
 	if v, ok := f["workflow"]; ok {
 		l.Workflow = d.str(v.value, path+".workflow")
 		if l.Workflow != "" {
@@ -335,7 +347,7 @@ func (p *parser) load(d *decoder, n *yaml.Node, path string) Load {
 			if !filepath.IsAbs(l.Path) {
 				l.Path = filepath.Join(p.dir, l.Path)
 			}
-			l.Definition = p.workflow(d, v.value, path+".workflow", l.Path)
+			l.Definition = p.workflowAs(d, v.value, path+".workflow", l.Path, l.As, l.Tasks)
 		}
 	} else {
 		d.addf(n, path, `missing required field "workflow" (a workflow file, relative to the scenario)`)
@@ -379,14 +391,21 @@ func (p *parser) rate(d *decoder, n *yaml.Node, path string) float64 {
 	return v / per
 }
 
-// workflow parses a workflow file of the workload, once per path.
-func (p *parser) workflow(d *decoder, n *yaml.Node, path, file string) *workflow.Definition {
-	if def, ok := p.workflows[file]; ok {
+// workflowAs parses a workflow file of the workload, renamed to as and
+// made of tasks copies of its first task when they are set, once per
+// variant.
+func (p *parser) workflowAs(d *decoder, n *yaml.Node, path, file, as string, tasks int) *workflow.Definition {
+	key := variantKey(file, as, tasks)
+	if def, ok := p.workflows[key]; ok {
 		return def
 	}
-	p.workflows[file] = nil
+	p.workflows[key] = nil
 	src, err := os.ReadFile(file)
 	if err != nil {
+		d.addf(n, path, "%v", err)
+		return nil
+	}
+	if src, err = expandWorkflow(src, as, tasks); err != nil {
 		d.addf(n, path, "%v", err)
 		return nil
 	}
@@ -395,7 +414,7 @@ func (p *parser) workflow(d *decoder, n *yaml.Node, path, file string) *workflow
 		d.addf(n, path, "workflow does not parse:\n%v", err)
 		return nil
 	}
-	p.workflows[file] = def
+	p.workflows[key] = def
 	return def
 }
 
@@ -406,10 +425,11 @@ func (p *parser) checkWorkflowNames(d *decoder, s *Scenario, n *yaml.Node) {
 		if l.Definition == nil {
 			continue
 		}
-		if other, ok := byName[l.Definition.Name]; ok && other != l.Path {
-			d.addf(n, index("workload", i)+".workflow", "%s and %s both define workflow %q", other, l.Path, l.Definition.Name)
+		key := variantKey(l.Path, l.As, l.Tasks)
+		if other, ok := byName[l.Definition.Name]; ok && other != key {
+			d.addf(n, index("workload", i)+".workflow", "%s and %s both define workflow %q", other, key, l.Definition.Name)
 		}
-		byName[l.Definition.Name] = l.Path
+		byName[l.Definition.Name] = key
 	}
 }
 
