@@ -331,12 +331,17 @@ func (r *runner) runStates(ctx context.Context) (map[int64]string, error) {
 }
 
 // workflows names the workload's workflows, each once, but for those of
-// loads that expect a refusal.
+// loads that expect a refusal unless their runs were started after all.
 func (r *runner) workflows() []string {
 	var out []string
 	for _, l := range r.sc.Workload {
 		if l.Refused == "" && !slices.Contains(out, l.Definition.Name) {
 			out = append(out, l.Definition.Name)
+		}
+	}
+	for _, s := range r.load.started() {
+		if !slices.Contains(out, s.Workflow) {
+			out = append(out, s.Workflow)
 		}
 	}
 	return out
