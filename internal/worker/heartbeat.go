@@ -161,7 +161,7 @@ func (a *Agent) heartbeatOnce(ctx context.Context) heartbeatResult {
 	hctx, cancel := context.WithTimeout(ctx, ttl)
 	defer cancel()
 	res.Sent = time.Now()
-	beat, sent, err := a.sendHeartbeat(hctx, id, running, hedge, try)
+	beat, sent, err := a.sendHeartbeatIn(ctx, hctx, id, running, hedge, try)
 	if !sent.IsZero() {
 		res.Sent = sent
 	}
@@ -236,12 +236,17 @@ type beatAnswer struct {
 // a server failed) another try goes to the next server, up to maxBeatTries
 // in flight, each bounded by try. The first answer wins (a success, or a
 // refusal that holds on every server such as 410 Gone); its server becomes
-// the preferred one. It returns when that try was sent, or ctx's error.
+// the preferred one. Tries still in flight then run on, within session
+// and their bound, only to find out whether their server fails: a server
+// that fails is left (see servers.fail), one merely slower is not. It
+// returns when the winning try was sent, or ctx's error.
 func (a *Agent) sendHeartbeat(ctx context.Context, id string, running []int64, hedge, try time.Duration) (client.HeartbeatResponse, time.Time, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	answers := make(chan beatAnswer)
-	start, _ := a.srv.preferred()
+	return a.sendHeartbeatIn(ctx, ctx, id, running, hedge, try)
+}
+
+func (a *Agent) sendHeartbeatIn(session, ctx context.Context, id string, running []int64, hedge, try time.Duration) (client.HeartbeatResponse, time.Time, error) {
+	answers := make(chan beatAnswer, maxBeatTries)
+	start := a.srv.preferred()
 	n := a.srv.len()
 	tries, inflight := 0, 0
 	send := func() {
@@ -249,14 +254,14 @@ func (a *Agent) sendHeartbeat(ctx context.Context, id string, running []int64, h
 		tries++
 		inflight++
 		go func() {
-			tctx, cancel := context.WithTimeout(ctx, try)
+			tctx, cancel := context.WithTimeout(session, try)
 			defer cancel()
 			ans := beatAnswer{server: i, sent: time.Now()}
 			ans.beat, ans.err = a.srv.clients[i].Heartbeat(tctx, id, running)
-			select {
-			case answers <- ans:
-			case <-ctx.Done():
+			if ans.err != nil && retryable(ans.err) && session.Err() == nil {
+				a.srv.fail(i)
 			}
+			answers <- ans // buffered: never blocks
 		}()
 	}
 	send()
@@ -283,7 +288,6 @@ func (a *Agent) sendHeartbeat(ctx context.Context, id string, running []int64, h
 				return ans.beat, ans.sent, ans.err
 			}
 			lastErr = fmt.Errorf("%s: %w", a.srv.urls[ans.server], ans.err)
-			a.srv.avoid(ans.server)
 			// A server that failed at once: the next one now, while some
 			// were not tried yet.
 			if tries < n && inflight < maxBeatTries {
