@@ -65,7 +65,7 @@ func (a *Agent) register(ctx context.Context) bool {
 		var reg client.Registration
 		sent := time.Now()
 		if err == nil {
-			reg, err = a.client.Register(withTryTimeout(ctx, a.cfg.RequestTimeout), req)
+			reg, err = a.client.Register(withTryTimeout(ctx, a.registerTry()), req)
 		}
 		if err == nil {
 			a.inc.setWorker(reg.Worker.ID)
@@ -100,6 +100,10 @@ func (a *Agent) register(ctx context.Context) bool {
 	}
 }
 
+// registerTry bounds a registration's try on one server: a hung server
+// must not hold a starting worker for long when another may answer.
+func (a *Agent) registerTry() time.Duration { return min(a.cfg.RequestTimeout, 3*time.Second) }
+
 // stopPrevious tells the servers that the worker ID of the previous
 // process on the work directory stopped, so that they end its attempts at
 // once; an error means try again.
@@ -107,7 +111,7 @@ func (a *Agent) stopPrevious(ctx context.Context) error {
 	if a.prevID == "" {
 		return nil
 	}
-	err := a.client.StopWorker(withTryTimeout(ctx, a.cfg.RequestTimeout), a.prevID)
+	err := a.client.StopWorker(withTryTimeout(ctx, a.registerTry()), a.prevID)
 	if err != nil && retryable(err) {
 		return fmt.Errorf("tell the servers the previous worker process stopped: %w", err)
 	}
