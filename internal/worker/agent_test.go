@@ -16,7 +16,7 @@ import (
 	"github.com/baton-sched/baton/client"
 )
 
-// Protocol timing of the fake servers: the local lease deadline is 900ms
+// Protocol timing of the fake servers: the local lease deadline is 800ms
 // after a heartbeat was sent.
 const (
 	testTTL      = time.Second
