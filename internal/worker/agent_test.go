@@ -16,7 +16,7 @@ import (
 	"github.com/baton-sched/baton/client"
 )
 
-// Protocol timing of the fake servers: the local lease deadline is 900ms
+// Protocol timing of the fake servers: the local lease deadline is 800ms
 // after a heartbeat was sent.
 const (
 	testTTL      = time.Second
@@ -343,11 +343,20 @@ func TestAgentStop(t *testing.T) {
 	t.Run("kills a long task after the grace", func(t *testing.T) {
 		x := newAgentTest(t, func(c *Config) { c.ShutdownGrace = 200 * time.Millisecond })
 		pids := x.sleeper(101)
+		start := time.Now()
 		x.a.Stop()
+		// Reported ended and the worker stopped as soon as the task died,
+		// not when the lease ran out.
+		if d := time.Since(start); d > x.cfg.ShutdownGrace+x.cfg.KillGrace+2*time.Second {
+			t.Errorf("Stop took %v", d)
+		}
 		waitDead(t, 5*time.Second, pids...)
 		got := x.fake.reportsOf(101)
 		if len(got) != 2 || got[1].State != "lost" || got[1].Reason != "worker shut down" {
 			t.Errorf("reports %+v, want start and lost", got)
+		}
+		if stops := get(x.fake, func(f *fakeServer) []string { return f.stops }); !slices.Equal(stops, []string{"w-1"}) {
+			t.Errorf("stops = %v, want [w-1]", stops)
 		}
 		if err := x.a.Start(context.Background()); !errors.Is(err, ErrStopped) {
 			t.Errorf("Start after Stop: %v, want ErrStopped", err)

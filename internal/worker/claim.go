@@ -45,8 +45,8 @@ func (a *Agent) claimMargin() time.Duration {
 // claimOnce waits until the worker may claim (registered, lease valid, not
 // draining or stopping, room for more), then long-polls the preferred
 // server once and starts what it got. The try is abandoned when it takes
-// longer than the long-poll plus claimMargin, and at once when the
-// heartbeats move to another server. It returns the number of attempts
+// longer than the long-poll plus claimMargin, and at once when a try on
+// that server fails (a heartbeat found it down or hung). It returns the number of attempts
 // started.
 func (a *Agent) claimOnce(ctx context.Context) (int, error) {
 	id, req, wait := a.claimRequest()
@@ -57,18 +57,18 @@ func (a *Agent) claimOnce(ctx context.Context) (int, error) {
 		}
 		return 0, nil
 	}
-	i, _ := a.srv.preferred()
-	moved, cancel := a.srv.untilMoved(ctx, i)
+	i := a.srv.preferred()
+	moved, cancel := a.srv.untilFailed(ctx, i)
 	defer cancel()
 	tctx, cancelTry := context.WithTimeout(moved, a.cfg.ClaimWait+a.claimMargin())
 	defer cancelTry()
 	asgs, err := a.srv.clients[i].Claim(withTryTimeout(tctx, a.cfg.ClaimWait+a.claimMargin()), id, req)
 	if err != nil {
 		if moved.Err() != nil && ctx.Err() == nil {
-			return 0, nil // the heartbeats left that server: follow them
+			return 0, nil // the heartbeats found that server failing: move on
 		}
 		if retryable(err) {
-			a.srv.avoid(i)
+			a.srv.fail(i)
 		}
 		return 0, fmt.Errorf("claim on %s as %s: %w", a.srv.urls[i], id, err)
 	}

@@ -65,7 +65,7 @@ func (a *Agent) register(ctx context.Context) bool {
 		var reg client.Registration
 		sent := time.Now()
 		if err == nil {
-			reg, err = a.client.Register(withTryTimeout(ctx, a.cfg.RequestTimeout), req)
+			reg, err = a.client.Register(withTryTimeout(ctx, a.registerTry()), req)
 		}
 		if err == nil {
 			a.inc.setWorker(reg.Worker.ID)
@@ -100,6 +100,10 @@ func (a *Agent) register(ctx context.Context) bool {
 	}
 }
 
+// registerTry bounds a registration's try on one server: a hung server
+// must not hold a starting worker for long when another may answer.
+func (a *Agent) registerTry() time.Duration { return min(a.cfg.RequestTimeout, 3*time.Second) }
+
 // stopPrevious tells the servers that the worker ID of the previous
 // process on the work directory stopped, so that they end its attempts at
 // once; an error means try again.
@@ -107,7 +111,7 @@ func (a *Agent) stopPrevious(ctx context.Context) error {
 	if a.prevID == "" {
 		return nil
 	}
-	err := a.client.StopWorker(withTryTimeout(ctx, a.cfg.RequestTimeout), a.prevID)
+	err := a.client.StopWorker(withTryTimeout(ctx, a.registerTry()), a.prevID)
 	if err != nil && retryable(err) {
 		return fmt.Errorf("tell the servers the previous worker process stopped: %w", err)
 	}
@@ -143,7 +147,7 @@ const (
 
 // beatTimingLocked is the hedge delay (a heartbeat try not answered
 // within it is also sent to the next server) and the time one try may
-// take (two intervals: a loaded server may answer late and still renew).
+// take.
 func (a *Agent) beatTimingLocked() (hedge, try time.Duration) {
 	hedge = max(a.interval/4, 10*time.Millisecond)
 	return hedge, max(beatTryHedges*hedge, minBeatTry)
@@ -237,22 +241,22 @@ type beatAnswer struct {
 // preferred server; every hedge delay without an answer (and at once after
 // a server failed) another try goes to the next server that has none of
 // this heartbeat in flight, each try bounded by try (a try stuck on a
-// connection that died in a blip is sent again once it times out). The
+// connection that died in a blip is sent again once it gives up). The
 // first answer wins (a success, or a refusal that holds on every server
-// such as 410 Gone); its server becomes the preferred one. Tries that lost
-// are left to finish within their bound (ended early only with ctx):
-// cancelling an HTTP/1.1 request closes its connection, and a TLS
-// handshake per heartbeat would cost more than the answer. It returns when
-// the winning try was sent, or an error once deadline passed.
+// such as 410 Gone); its server becomes the preferred one. Tries still in
+// flight then run on, within ctx (the session) and their bound: cancelling
+// an HTTP/1.1 request closes its connection (a TLS handshake for the next
+// one), and the try still tells whether its server fails: a server that
+// fails is left (see servers.fail), one merely slower is not. A slow
+// server never gets several tries of one heartbeat at once. It returns
+// when the winning try was sent, or an error once deadline passed.
 func (a *Agent) sendHeartbeat(ctx context.Context, deadline time.Duration, id string, running []int64, hedge, try time.Duration) (client.HeartbeatResponse, time.Time, error) {
 	wait := time.NewTimer(deadline)
 	defer wait.Stop()
-	done := make(chan struct{})
-	defer close(done)
-	answers := make(chan beatAnswer)
-	start, _ := a.srv.preferred()
+	start := a.srv.preferred()
 	n := a.srv.len()
-	busy := make([]bool, n) // a try of this heartbeat is in flight there
+	answers := make(chan beatAnswer, n) // one try per server in flight: never blocks
+	busy := make([]bool, n)             // a try of this heartbeat is in flight there
 	next := 0
 	send := func() {
 		for range n {
@@ -267,10 +271,10 @@ func (a *Agent) sendHeartbeat(ctx context.Context, deadline time.Duration, id st
 				defer cancel()
 				ans := beatAnswer{server: i, sent: time.Now()}
 				ans.beat, ans.err = a.srv.clients[i].Heartbeat(tctx, id, running)
-				select {
-				case answers <- ans:
-				case <-done:
+				if ans.err != nil && retryable(ans.err) && ctx.Err() == nil {
+					a.srv.fail(i)
 				}
+				answers <- ans
 			}()
 			return
 		}
@@ -299,7 +303,6 @@ func (a *Agent) sendHeartbeat(ctx context.Context, deadline time.Duration, id st
 				return ans.beat, ans.sent, ans.err
 			}
 			lastErr = fmt.Errorf("%s: %w", a.srv.urls[ans.server], ans.err)
-			a.srv.avoid(ans.server)
 			send() // a server that failed at once: the next one now
 		}
 	}

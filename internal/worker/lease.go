@@ -34,7 +34,7 @@ import (
 
 // leaseMargin is how long before the servers' view of the lease ends the
 // agent stops trusting it.
-func leaseMargin(ttl time.Duration) time.Duration { return max(ttl/20, 100*time.Millisecond) }
+func leaseMargin(ttl time.Duration) time.Duration { return max(ttl/20, 200*time.Millisecond) }
 
 // defaultLeaseTTL is assumed when a server does not say.
 const defaultLeaseTTL = 4 * time.Second

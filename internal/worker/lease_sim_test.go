@@ -66,7 +66,7 @@ func simAgent(t *testing.T, sim *netSim, interval time.Duration) (*Agent, *attem
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.srv = &servers{clients: []*client.Client{c}, urls: []string{"http://sim"}}
+	a.srv = &servers{clients: []*client.Client{c}, urls: []string{"http://sim"}, failures: make([]int, 1)}
 	at := &attempt{workerID: "w-1"}
 	a.mu.Lock()
 	a.beginSessionLocked(client.Registration{Worker: client.Worker{ID: "w-1", State: "active"},

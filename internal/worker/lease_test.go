@@ -31,8 +31,8 @@ func register(a *Agent, sent time.Time) {
 
 func TestLeaseMargin(t *testing.T) {
 	for ttl, want := range map[time.Duration]time.Duration{
-		5 * time.Second: 250 * time.Millisecond, 3 * time.Second: 150 * time.Millisecond,
-		time.Second: 100 * time.Millisecond, 500 * time.Millisecond: 100 * time.Millisecond,
+		5 * time.Second: 250 * time.Millisecond, 4 * time.Second: 200 * time.Millisecond,
+		time.Second: 200 * time.Millisecond, 500 * time.Millisecond: 200 * time.Millisecond,
 	} {
 		if got := leaseMargin(ttl); got != want {
 			t.Errorf("leaseMargin(%v) = %v, want %v", ttl, got, want)
@@ -46,12 +46,12 @@ func TestLeaseRenewal(t *testing.T) {
 	register(a, t0)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if got := a.leaseLeftLocked(t0); got != 900*time.Millisecond {
-		t.Errorf("lease left after registering = %v, want TTL − margin = 900ms", got)
+	if got := a.leaseLeftLocked(t0); got != 800*time.Millisecond {
+		t.Errorf("lease left after registering = %v, want TTL − margin = 800ms", got)
 	}
 	// The answer to a heartbeat sent before the last renewal moves nothing back.
 	a.renewLocked(t0.Add(-500*time.Millisecond), 0)
-	if got := a.leaseDeadlineLocked(); !got.Equal(t0.Add(900 * time.Millisecond)) {
+	if got := a.leaseDeadlineLocked(); !got.Equal(t0.Add(800 * time.Millisecond)) {
 		t.Errorf("deadline moved to %v", got.Sub(t0))
 	}
 	// The answer to a heartbeat sent too long ago does not make a lease valid.

@@ -16,14 +16,18 @@ import (
 //
 // The list starts at an index derived from the worker's name, so that a
 // fleet spreads over the servers instead of all starting on the first.
-// The preferred server is the one that answered last; claims follow it.
+// The preferred server is the one that answered the last heartbeat first:
+// the next heartbeat and the next claim go there. A server whose try
+// failed (an error, a 503, no answer in time) is left at once: a claim
+// waiting on it is abandoned.
 type servers struct {
 	clients []*client.Client
 	urls    []string
 
-	mu      sync.Mutex
-	pref    int       // index of the preferred server
-	changed broadcast // notified when pref changes
+	mu       sync.Mutex
+	pref     int       // index of the preferred server
+	failures []int     // per server, how many of its tries failed
+	failed   broadcast // notified when a try failed
 }
 
 // newServers returns one client per URL, sharing hc, in the worker's
@@ -34,7 +38,7 @@ func newServers(urls []string, name string, hc *http.Client) (*servers, error) {
 		return nil, err
 	}
 	list := rotate(all.URLs(), spreadIndex(name, len(all.URLs())))
-	s := &servers{urls: list}
+	s := &servers{urls: list, failures: make([]int, len(list))}
 	for _, u := range list {
 		c, err := client.New([]string{u}, client.WithHTTPClient(hc))
 		if err != nil {
@@ -48,7 +52,7 @@ func newServers(urls []string, name string, hc *http.Client) (*servers, error) {
 // singleServer wraps a client given by the caller: it fails over by
 // itself, so the agent has one "server" to choose from.
 func singleServer(c *client.Client) *servers {
-	return &servers{clients: []*client.Client{c}, urls: []string{"(client)"}}
+	return &servers{clients: []*client.Client{c}, urls: []string{"(client)"}, failures: make([]int, 1)}
 }
 
 // spreadIndex is where a worker named name starts in a list of n servers:
@@ -72,44 +76,46 @@ func rotate(list []string, i int) []string {
 
 func (s *servers) len() int { return len(s.clients) }
 
-// preferred returns the preferred server's index and a channel closed
-// when the preference changes.
-func (s *servers) preferred() (int, <-chan struct{}) {
+// preferred returns the preferred server's index.
+func (s *servers) preferred() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.pref, s.changed.wait()
+	return s.pref
 }
 
 // prefer makes server i the preferred one.
 func (s *servers) prefer(i int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.pref != i {
-		s.pref = i
-		s.changed.notify()
-	}
+	s.pref = i
 }
 
-// avoid moves the preference past server i if it is still the preferred
-// one: i failed.
-func (s *servers) avoid(i int) {
+// fail records that a try on server i failed, and moves the preference
+// past it if it is the preferred one.
+func (s *servers) fail(i int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.failures[i]++
 	if s.pref == i && len(s.clients) > 1 {
 		s.pref = (i + 1) % len(s.clients)
-		s.changed.notify()
 	}
+	s.failed.notify()
 }
 
-// untilMoved returns a context that ends with ctx or when the preference
-// moves away from server i, so that a long-poll on a server the
-// heartbeats gave up on is abandoned at once.
-func (s *servers) untilMoved(ctx context.Context, i int) (context.Context, context.CancelFunc) {
+// untilFailed returns a context that ends with ctx or when a try on
+// server i fails, so that a long-poll on a server the heartbeats found
+// failing is abandoned at once.
+func (s *servers) untilFailed(ctx context.Context, i int) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
+	s.mu.Lock()
+	seen := s.failures[i]
+	s.mu.Unlock()
 	go func() {
 		for {
-			pref, ch := s.preferred()
-			if pref != i {
+			s.mu.Lock()
+			n, ch := s.failures[i], s.failed.wait()
+			s.mu.Unlock()
+			if n != seen {
 				cancel()
 				return
 			}
