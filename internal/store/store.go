@@ -62,8 +62,10 @@ type Tx interface {
 // Workflows stores workflow definitions and their versions.
 type Workflows interface {
 	// Upsert returns the named workflow, creating it if missing; on Postgres
-	// the row stays locked until the transaction ends.
+	// the row stays locked until the transaction ends. A deleted workflow
+	// is returned as it is (DeletedAt set); SetLatest brings it back.
 	Upsert(ctx context.Context, name string) (Workflow, error)
+	// Get and List see only workflows that are not deleted.
 	Get(ctx context.Context, name string) (Workflow, error)
 	List(ctx context.Context, after string, limit int64) ([]Workflow, error)
 	InsertVersion(ctx context.Context, v NewVersion) (Version, error)
@@ -71,6 +73,12 @@ type Workflows interface {
 	Version(ctx context.Context, id int64) (Version, error)
 	VersionByNumber(ctx context.Context, workflowID, version int64) (Version, error)
 	Versions(ctx context.Context, workflowID int64) ([]Version, error)
+	// SetDisabled disables or enables a workflow; false if it already was
+	// so, or is deleted.
+	SetDisabled(ctx context.Context, id int64, disabled bool) (bool, error)
+	// Delete marks a workflow deleted (and enabled, with no latest digest);
+	// false if it already was.
+	Delete(ctx context.Context, id int64) (bool, error)
 }
 
 // Runs stores runs and their progress counters. Operations on several

@@ -129,6 +129,14 @@ func (w workflows) Versions(ctx context.Context, workflowID int64) ([]store.Vers
 	return many(toVersion)(w.q.ListVersions(ctx, workflowID))
 }
 
+func (w workflows) SetDisabled(ctx context.Context, id int64, disabled bool) (bool, error) {
+	return affected(w.q.SetWorkflowDisabled(ctx, db.SetWorkflowDisabledParams{ID: id, Disabled: disabled}))
+}
+
+func (w workflows) Delete(ctx context.Context, id int64) (bool, error) {
+	return affected(w.q.DeleteWorkflow(ctx, id))
+}
+
 type runs struct{ q *db.Queries }
 
 func (r runs) Get(ctx context.Context, id int64) (store.Run, error) {
