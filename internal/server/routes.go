@@ -33,6 +33,7 @@ func (s *Server) routes() http.Handler {
 	api := humago.New(mux, cfg)
 	api.UseMiddleware(s.requireWorkerCert(api))
 	s.registerWorkflows(api)
+	s.registerLifecycle(api)
 	s.registerRuns(api)
 	s.registerEvents(api)
 	s.registerWorkerProtocol(api)
