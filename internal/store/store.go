@@ -162,6 +162,10 @@ type Tasks interface {
 	// Recover moves a task of a finished run to a new state; false if it
 	// was no longer in r.FromState.
 	Recover(ctx context.Context, r TaskRecovery) (bool, error)
+	// Carry ends a pending task in state (succeeded or skipped) with
+	// outputs carried from the run a new run reruns; false if it was not
+	// pending.
+	Carry(ctx context.Context, id int64, state, reason, outputs string) (bool, error)
 	// SaveCheckpoint stores a checkpoint of the task whose live attempt on
 	// workerID is attemptID; false if it is not live.
 	SaveCheckpoint(ctx context.Context, workerID string, attemptID int64, checkpoint string) (bool, error)

@@ -218,6 +218,10 @@ func (t tasks) ListRun(ctx context.Context, runID int64) ([]store.Task, error) {
 	return many(toTask)(t.q.ListRunTasks(ctx, runID))
 }
 
+func (t tasks) Carry(ctx context.Context, id int64, state, reason, outputs string) (bool, error) {
+	return affected(t.q.CarryTask(ctx, db.CarryTaskParams{ID: id, State: state, Reason: reason, Outputs: outputs}))
+}
+
 func (t tasks) Outputs(ctx context.Context, runID int64) ([]store.TaskOutputs, error) {
 	return many(toOutputs)(t.q.ListRunOutputs(ctx, runID))
 }

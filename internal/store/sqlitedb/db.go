@@ -51,6 +51,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.cancelRunTasksStmt, err = db.PrepareContext(ctx, cancelRunTasks); err != nil {
 		return nil, fmt.Errorf("error preparing query CancelRunTasks: %w", err)
 	}
+	if q.carryTaskStmt, err = db.PrepareContext(ctx, carryTask); err != nil {
+		return nil, fmt.Errorf("error preparing query CarryTask: %w", err)
+	}
 	if q.childRunsStmt, err = db.PrepareContext(ctx, childRuns); err != nil {
 		return nil, fmt.Errorf("error preparing query ChildRuns: %w", err)
 	}
@@ -453,6 +456,11 @@ func (q *Queries) Close() error {
 	if q.cancelRunTasksStmt != nil {
 		if cerr := q.cancelRunTasksStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing cancelRunTasksStmt: %w", cerr)
+		}
+	}
+	if q.carryTaskStmt != nil {
+		if cerr := q.carryTaskStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing carryTaskStmt: %w", cerr)
 		}
 	}
 	if q.childRunsStmt != nil {
@@ -1093,6 +1101,7 @@ type Queries struct {
 	appendLogTextStmt         *sql.Stmt
 	cancelRunAttemptsStmt     *sql.Stmt
 	cancelRunTasksStmt        *sql.Stmt
+	carryTaskStmt             *sql.Stmt
 	childRunsStmt             *sql.Stmt
 	claimCandidatesStmt       *sql.Stmt
 	countSlotRunningStmt      *sql.Stmt
@@ -1226,6 +1235,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		appendLogTextStmt:         q.appendLogTextStmt,
 		cancelRunAttemptsStmt:     q.cancelRunAttemptsStmt,
 		cancelRunTasksStmt:        q.cancelRunTasksStmt,
+		carryTaskStmt:             q.carryTaskStmt,
 		childRunsStmt:             q.childRunsStmt,
 		claimCandidatesStmt:       q.claimCandidatesStmt,
 		countSlotRunningStmt:      q.countSlotRunningStmt,

@@ -75,3 +75,26 @@ func TestWorkflowsDisableAndDelete(t *testing.T) {
 		}
 	})
 }
+
+func TestTasksCarry(t *testing.T) {
+	t.Parallel()
+	ForEach(t, func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		run := newRun(t, s)
+		ts := insertTasks(t, s, run.ID,
+			store.NewTask{Idx: 0, Name: "a", State: store.TaskPending, Group: "default", CU: 1},
+			store.NewTask{Idx: 1, Name: "b", State: store.TaskQueued, Group: "default", CU: 1})
+		carry := func(id int64) bool {
+			return get(t, s, func(tx store.Tx) (bool, error) {
+				return tx.Tasks().Carry(ctx, id, store.TaskSucceeded, "carried from run 1", `{"rows":"3"}`)
+			})
+		}
+		wantOK(t, "Carry of a pending task", carry(ts[0].ID), true)
+		got := getTask(t, s, ts[0].ID)
+		if got.State != store.TaskSucceeded || got.Outputs != `{"rows":"3"}` || got.Reason != "carried from run 1" || got.FinishedAt <= 0 {
+			t.Errorf("carried task = %+v, want succeeded with the outputs, reason and a finish time", got)
+		}
+		wantOK(t, "Carry of a finished task", carry(ts[0].ID), false)
+		wantOK(t, "Carry of a queued task", carry(ts[1].ID), false)
+	})
+}
