@@ -34,6 +34,7 @@ func (s *Server) routes() http.Handler {
 	api.UseMiddleware(s.requireWorkerCert(api))
 	s.registerWorkflows(api)
 	s.registerLifecycle(api)
+	s.registerBackup(api)
 	s.registerRuns(api)
 	s.registerEvents(api)
 	s.registerWorkerProtocol(api)

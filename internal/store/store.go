@@ -38,6 +38,15 @@ type Store interface {
 	Close() error
 }
 
+// Backuper is a store that writes a consistent copy of itself to a new
+// file while it serves (SQLite: VACUUM INTO). PostgreSQL stores are backed
+// up with its own tools (pg_dump, base backups and WAL archiving).
+type Backuper interface {
+	// Backup writes a snapshot of the database, as of one instant, to
+	// path, which must not exist.
+	Backup(ctx context.Context, path string) error
+}
+
 // Tx groups the operations of one transaction by table.
 type Tx interface {
 	Workflows() Workflows
