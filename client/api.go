@@ -14,10 +14,20 @@ import (
 
 // Apply validates and stores definitions, all or none.
 func (c *Client) Apply(ctx context.Context, files []SourceFile) ([]Applied, error) {
+	return c.apply(ctx, files, nil)
+}
+
+// ApplyDryRun validates definitions and says what applying them would
+// change (new versions, schedules), storing nothing.
+func (c *Client) ApplyDryRun(ctx context.Context, files []SourceFile) ([]Applied, error) {
+	return c.apply(ctx, files, url.Values{"dry_run": {"true"}})
+}
+
+func (c *Client) apply(ctx context.Context, files []SourceFile, q url.Values) ([]Applied, error) {
 	var out struct {
 		Applied []Applied `json:"applied"`
 	}
-	err := c.do(ctx, http.MethodPost, "/api/v1/workflows", nil, ApplyRequest{Files: files}, &out)
+	err := c.do(ctx, http.MethodPost, "/api/v1/workflows", q, ApplyRequest{Files: files}, &out)
 	return out.Applied, err
 }
 

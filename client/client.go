@@ -201,6 +201,14 @@ func (c *Client) once(ctx context.Context, method, base, path string, body []byt
 		return &unreachableError{err: tlsProblem(base, err)}
 	}
 	defer resp.Body.Close()
+	if w, ok := out.(io.Writer); ok && resp.StatusCode < 300 {
+		// A stream (a backup): copied as it comes; a failure halfway is
+		// not retried on another server.
+		if _, err := io.Copy(w, resp.Body); err != nil {
+			return fmt.Errorf("read answer of %s %s: %w", method, u, err)
+		}
+		return nil
+	}
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return &unreachableError{err: fmt.Errorf("read answer of %s %s: %w", method, u, err)}

@@ -54,6 +54,7 @@ func clientCommands(g *globals) []*cobra.Command {
 		newAlertCmd(g),
 		newSlotsCmd(g),
 		newSlotCmd(g),
+		newBackupCmd(g),
 	}
 	for _, c := range cmds {
 		explainErrors(g, c)

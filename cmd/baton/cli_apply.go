@@ -21,6 +21,7 @@ var definitionExts = []string{".yaml", ".yml", ".json"}
 
 func newApplyCmd(g *globals) *cobra.Command {
 	var paths []string
+	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "apply [-f] FILE|DIR [FILE|DIR ...]",
 		Short: "Create or update workflows from definition files, all or none",
@@ -28,11 +29,14 @@ func newApplyCmd(g *globals) *cobra.Command {
 			"request: the server validates every file first and stores nothing if any is invalid.\n" +
 			"A directory stands for its .yaml, .yml and .json files (not its subdirectories), in name\n" +
 			"order; \"-\" reads one definition from standard input. A changed definition becomes a new\n" +
-			"version; runs keep the version they started with.",
+			"version; runs keep the version they started with. With --dry-run the server checks\n" +
+			"everything the same way and prints what would change (new version or unchanged, schedules\n" +
+			"added, changed or removed), storing nothing. To check files without a server: baton validate.",
 		Example: "  baton apply -f examples/hello.yaml\n" +
 			"  baton apply -f examples/ -f more/etl.yaml\n" +
 			"  baton apply examples/hello.yaml   # -f may be left out\n" +
-			"  cat hello.yaml | baton apply -f -",
+			"  cat hello.yaml | baton apply -f -\n" +
+			"  baton apply --dry-run -f examples/",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			paths := append(paths, args...)
 			if len(paths) == 0 {
@@ -46,7 +50,11 @@ func newApplyCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			applied, err := c.Apply(cmd.Context(), files)
+			apply := c.Apply
+			if dryRun {
+				apply = c.ApplyDryRun
+			}
+			applied, err := apply(cmd.Context(), files)
 			var apiErr *client.Error
 			if errors.As(err, &apiErr) && apiErr.Status == http.StatusRequestEntityTooLarge {
 				return fmt.Errorf("%w\n  the largest file: %s", err, largestFile(files))
@@ -56,6 +64,10 @@ func newApplyCmd(g *globals) *cobra.Command {
 			}
 			if g.jsonOutput() {
 				return printJSON(cmd.OutOrStdout(), applied)
+			}
+			if dryRun {
+				printDryRun(cmd.OutOrStdout(), applied)
+				return nil
 			}
 			for _, a := range applied {
 				if a.Changed {
@@ -68,6 +80,7 @@ func newApplyCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringArrayVarP(&paths, "filename", "f", nil, "definition file or directory (repeatable; - for stdin)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check and print what would change, storing nothing")
 	return cmd
 }
 

@@ -25,7 +25,7 @@ func TestRoughEdges(t *testing.T) {
 		args []string
 		want string // in the error
 	}{
-		{"unknown subcommand of a group", []string{"workflow", "delete", "js"}, `unknown command "delete" for "baton workflow"`},
+		{"unknown subcommand of a group", []string{"workflow", "frobnicate", "js"}, `unknown command "frobnicate" for "baton workflow"`},
 		{"unknown schedule subcommand", []string{"schedule", "foo", "ticker"}, `unknown command "foo" for "baton schedule"`},
 		{"resume says resume", []string{"schedule", "resume", "nosuch"}, "resume schedule nosuch/default"},
 		{"state enum without a trailing comma", []string{"runs", "--state", "bogus"}, `failed, cancelled"`},

@@ -56,7 +56,7 @@ func newRoot() *cobra.Command {
 	clientTLSFlags(pf, g)
 	root.AddCommand(newServerCmd(g), newWorkerCmd(g), newDevCmd(g), newMigrateCmd(g), newShimCmd(), newBenchCmd(g))
 	root.AddCommand(clientCommands(g)...)
-	root.AddCommand(newChaosCmd(g), newTLSCmd(), newVersionCmd(g))
+	root.AddCommand(newChaosCmd(g), newTLSCmd(), newVersionCmd(g), newValidateCmd())
 	refuseUnknownSubcommands(root)
 	addCompletions(root, g)
 	root.SetFlagErrorFunc(plainFlagError)

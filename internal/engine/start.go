@@ -200,6 +200,9 @@ func (o *op) workflowsOf(reqs []StartRequest) (map[string]store.Workflow, error)
 		if err != nil {
 			return nil, notFound(err, "workflow %q", req.Workflow)
 		}
+		if wf.Disabled {
+			return nil, disabledError(wf.Name)
+		}
 		wfs[req.Workflow] = wf
 	}
 	return wfs, nil

@@ -33,6 +33,8 @@ func (s *Server) routes() http.Handler {
 	api := humago.New(mux, cfg)
 	api.UseMiddleware(s.requireWorkerCert(api))
 	s.registerWorkflows(api)
+	s.registerLifecycle(api)
+	s.registerBackup(api)
 	s.registerRuns(api)
 	s.registerEvents(api)
 	s.registerWorkerProtocol(api)
@@ -99,7 +101,8 @@ func (s *Server) apiError(ctx context.Context, err error) error {
 		return huma.Error422UnprocessableEntity(invalidTitle(inv), invalidDetails(inv.Err)...)
 	case errors.Is(err, engine.ErrNotFound):
 		return huma.Error404NotFound(err.Error())
-	case errors.Is(err, engine.ErrFinished), errors.Is(err, engine.ErrRunActive), errors.Is(err, store.ErrConflict):
+	case errors.Is(err, engine.ErrFinished), errors.Is(err, engine.ErrRunActive), errors.Is(err, store.ErrConflict),
+		errors.Is(err, engine.ErrDisabled), errors.Is(err, engine.ErrWorkflowActive):
 		return huma.Error409Conflict(err.Error())
 	case errors.Is(err, engine.ErrWorkerGone):
 		return huma.Error410Gone(err.Error())
