@@ -56,8 +56,9 @@ func (c *Client) StartRun(ctx context.Context, workflow string, req StartRunRequ
 	return out, err
 }
 
-// StartRuns starts up to 1000 runs of a workflow in one request and one
-// transaction: all or none. Runs without an idempotency key get one, as
+// StartRuns starts up to the servers' max_runs_per_batch runs (default
+// 100) of a workflow in one request, in one transaction unless they are
+// larger than max_rows_per_tx rows. Runs without an idempotency key get one, as
 // with StartRun, so that a retried request starts each run once.
 func (c *Client) StartRuns(ctx context.Context, workflow string, reqs []StartRunRequest) ([]Run, error) {
 	reqs = slices.Clone(reqs)

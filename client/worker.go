@@ -19,18 +19,11 @@ func (c *Client) Register(ctx context.Context, req RegisterRequest) (Registratio
 // Heartbeat renews the worker's lease. IsGone(err) means the worker was
 // declared lost: kill everything and register again.
 func (c *Client) Heartbeat(ctx context.Context, workerID string, running []int64) (HeartbeatResponse, error) {
-	return c.Beat(ctx, workerID, HeartbeatRequest{Running: running})
-}
-
-// Beat is Heartbeat with the whole request: a worker that sets
-// req.Complete and lists in req.Ending the attempts whose finish report is
-// on its way has every other attempt of its ended at once (lost).
-func (c *Client) Beat(ctx context.Context, workerID string, req HeartbeatRequest) (HeartbeatResponse, error) {
-	if req.Running == nil {
-		req.Running = []int64{}
+	if running == nil {
+		running = []int64{}
 	}
 	var out HeartbeatResponse
-	err := c.do(ctx, http.MethodPost, workerPath(workerID, "heartbeat"), nil, req, &out)
+	err := c.do(ctx, http.MethodPost, workerPath(workerID, "heartbeat"), nil, HeartbeatRequest{Running: running}, &out)
 	return out, err
 }
 

@@ -64,7 +64,8 @@ type Config struct {
 	// past it the attempt fails, its outputs dropped.
 	MaxOutputBytes int64 `koanf:"max_output_bytes"`
 	// MaxTasksPerWorkflow, MaxRunsPerBatch and MaxRowsPerTx bound the
-	// work of one request (see docs/operations.md, Limits).
+	// work of one request (see docs/api.md, Limits); MaxRowsPerTx 0 is
+	// the store's default (20000 on PostgreSQL, 5000 on SQLite).
 	MaxTasksPerWorkflow int `koanf:"max_tasks_per_workflow"`
 	MaxRunsPerBatch     int `koanf:"max_runs_per_batch"`
 	MaxRowsPerTx        int `koanf:"max_rows_per_tx"`
@@ -111,7 +112,6 @@ func Defaults() map[string]any {
 		"shutdown_grace":   "30s",
 		"max_log_bytes":    10 << 20,
 		"max_output_bytes": 256 << 10, "max_tasks_per_workflow": 5000, "max_runs_per_batch": 100,
-		"max_rows_per_tx": 20000,
 	}
 }
 
@@ -183,11 +183,13 @@ func (c Config) validate() error {
 		errs = append(errs, fmt.Errorf("config: max_log_bytes: must be at least 65536, got %d", c.MaxLogBytes))
 	}
 	for key, v := range map[string]int64{"max_output_bytes": c.MaxOutputBytes,
-		"max_tasks_per_workflow": int64(c.MaxTasksPerWorkflow), "max_runs_per_batch": int64(c.MaxRunsPerBatch),
-		"max_rows_per_tx": int64(c.MaxRowsPerTx)} {
+		"max_tasks_per_workflow": int64(c.MaxTasksPerWorkflow), "max_runs_per_batch": int64(c.MaxRunsPerBatch)} {
 		if v < 1 {
 			errs = append(errs, fmt.Errorf("config: %s: must be at least 1, got %d", key, v))
 		}
+	}
+	if c.MaxRowsPerTx < 0 {
+		errs = append(errs, fmt.Errorf("config: max_rows_per_tx: must be positive (or 0 for the store's default), got %d", c.MaxRowsPerTx))
 	}
 	if c.MaxLost < 1 {
 		errs = append(errs, fmt.Errorf("config: max_lost: must be at least 1, got %d", c.MaxLost))

@@ -142,6 +142,10 @@ type Engine struct {
 
 // New returns an engine on s.
 func New(s store.Store, cfg Config) *Engine {
+	if cfg.Limits.MaxRowsPerTx == 0 && s.Dialect() == "sqlite" {
+		// One writer: every other write waits for the whole transaction.
+		cfg.Limits.MaxRowsPerTx = DefaultMaxRowsPerTxSQLite
+	}
 	cfg = cfg.withDefaults()
 	return &Engine{store: s, cfg: cfg, log: cfg.Logger, plans: newPlanCache(512)}
 }

@@ -17,8 +17,8 @@ type Limits struct {
 	// most MaxStartBatch).
 	MaxRunsPerBatch int
 	// MaxRowsPerTx bounds the rows a run start writes in one transaction
-	// (default 20000): a larger start is split into transactions of whole
-	// runs, each under the bound.
+	// (default 20000, on SQLite 5000): a larger start is split into
+	// transactions of whole runs, each under the bound.
 	MaxRowsPerTx int
 }
 
@@ -27,6 +27,7 @@ const (
 	DefaultMaxTasksPerWorkflow = 5000
 	DefaultMaxRunsPerBatch     = 100
 	DefaultMaxRowsPerTx        = 20000
+	DefaultMaxRowsPerTxSQLite  = 5000
 )
 
 func (l Limits) withDefaults() Limits {

@@ -193,7 +193,10 @@ func (e *Engine) Renew(ctx context.Context, workerID string, h Holding) (Beat, e
 		return o.lose(gone, "the worker no longer has it (not in its heartbeat)")
 	})
 	if err != nil {
-		return Beat{}, fmt.Errorf("heartbeat of worker %s: %w", workerID, err)
+		// The lease is renewed: say so, so that the worker keeps its tasks;
+		// the next heartbeat reconciles.
+		e.log.WarnContext(ctx, "heartbeat: lease renewed, reconciliation failed", "worker_id", workerID, "err", err)
+		return Beat{State: w.State, LeaseTTL: e.cfg.LeaseTTL}, nil
 	}
 	return beat, nil
 }

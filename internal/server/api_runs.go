@@ -95,8 +95,10 @@ func (s *Server) registerRuns(api huma.API) {
 		OperationID: "start-runs", Method: http.MethodPost, Path: "/api/v1/workflows/{name}/runs/batch",
 		Summary: "Start several runs", Tags: []string{"runs"}, DefaultStatus: http.StatusCreated,
 		SkipValidateBody: true, // decoded once; the engine checks each run and names it
-		Description: "Starts up to 1000 runs of a workflow in one transaction: all or none; a bad request is " +
-			"refused naming it (runs[i]). Runs with an idempotency key already used are returned, not started again.",
+		Description: "Starts up to max_runs_per_batch runs (default 100; more are refused 413) of a workflow in one " +
+			"transaction: all or none, unless they write more than max_rows_per_tx rows, when they are started in " +
+			"several transactions of whole runs, in order. A bad request is refused naming it (runs[i]), nothing " +
+			"started. Runs with an idempotency key already used are returned, not started again.",
 	}, func(ctx context.Context, in *startBatchInput) (*startBatchOutput, error) {
 		reqs := make([]engine.StartRequest, len(in.Body.Runs))
 		for i, r := range in.Body.Runs {

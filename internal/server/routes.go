@@ -50,9 +50,7 @@ func (s *Server) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(newRegistry(s.engine, s.build), promhttp.HandlerOpts{}))
-	g := newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
-	g.sick = func() (bool, string) { return !s.probe.healthy(), s.probe.why() }
-	return g
+	return newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
 }
 
 // ready answers 200 when the database answers and takes commits within

@@ -102,10 +102,13 @@ func New(e *engine.Engine, cfg Config) *Server {
 	_, _ = rand.Read(b[:])
 	s := &Server{cfg: cfg, id: "server-" + hex.EncodeToString(b[:]), engine: e, log: cfg.Logger,
 		build: buildInfo(), stopping: make(chan struct{})}
-	s.probe = newCommitProbe(e.Store())
-	s.prober = &loop{interval: probeInterval, run: s.probe.run}
 	s.handler = s.routes()
 	s.sweeper = NewSweeper(e, SweeperConfig{Interval: cfg.SweepInterval, Logger: cfg.Logger})
+	s.probe = newCommitProbe(e.Store())
+	s.prober = &loop{interval: probeInterval, run: s.probe.run}
+	if g, ok := s.handler.(*guard); ok {
+		g.sick = func() (bool, string) { return !s.probe.healthy(), s.probe.why() }
+	}
 	s.scheduler = newScheduler(e, cfg.Logger)
 	policy := cfg.Egress
 	if policy == nil {

@@ -158,7 +158,21 @@ func (s *Store) Dialect() string { return "postgres" }
 // database at most once a minute by default, far too seldom for a queue
 // that turns over thousands of rows a second.
 func (s *Store) Vacuum(ctx context.Context) error {
-	if _, err := s.pool.Exec(ctx, "VACUUM (SKIP_LOCKED) tasks, attempts, runs, workers"); err != nil {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	defer conn.Release()
+	// A vacuum of large tables may outlast statement_timeout; the caller's
+	// context bounds it instead.
+	if _, err := conn.Exec(ctx, "SET statement_timeout = 0"); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	_, err = conn.Exec(ctx, "VACUUM (SKIP_LOCKED) tasks, attempts, runs, workers")
+	if _, rerr := conn.Exec(context.WithoutCancel(ctx), "RESET statement_timeout"); rerr != nil {
+		conn.Conn().Close(context.WithoutCancel(ctx)) //nolint:errcheck // a connection in doubt is not reused
+	}
+	if err != nil {
 		return fmt.Errorf("vacuum: %w", err)
 	}
 	return nil
