@@ -419,3 +419,28 @@ func TestAgentExitsWhenDrainedAndIdle(t *testing.T) {
 		t.Error("no heartbeat carried the draining state")
 	}
 }
+
+// TestHeartbeatListsEveryHeldAttempt: heartbeats are complete (the servers
+// end any other started attempt of the worker), so an attempt that ended
+// and whose finish report is not yet delivered is listed as ending, never
+// left out while its report waits.
+func TestHeartbeatListsEveryHeldAttempt(t *testing.T) {
+	x := newAgentTest(t, nil)
+	gate := make(chan struct{}) // reports wait: the finish stays queued
+	x.fake.set(func(f *fakeServer) { f.reportGate = gate })
+	x.fake.enqueue(x.assignment(101, `echo done`))
+	waitFor(t, 10*time.Second, "a heartbeat with attempt 101 ending", func() bool {
+		beats := get(x.fake, func(f *fakeServer) []gotBeat { return slices.Clone(f.beats) })
+		return len(beats) > 0 && slices.Contains(beats[len(beats)-1].Ending, 101)
+	})
+	// From the first heartbeat that had it on, none left it out.
+	held := false
+	for _, b := range get(x.fake, func(f *fakeServer) []gotBeat { return slices.Clone(f.beats) }) {
+		in := slices.Contains(b.Running, 101) || slices.Contains(b.Ending, 101)
+		if !b.Complete || held && !in {
+			t.Errorf("heartbeat %+v: want complete, listing attempt 101 until its report is delivered", b)
+		}
+		held = held || in
+	}
+	close(gate)
+}

@@ -53,6 +53,8 @@ type fakeServer struct {
 type gotBeat struct {
 	WorkerID string
 	Running  []int64
+	Ending   []int64
+	Complete bool
 	OK       bool
 	At       time.Time
 }
@@ -198,7 +200,8 @@ func (f *fakeServer) heartbeat(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	f.mu.Lock()
 	mode, gone := f.heartbeatMode, f.gone[id]
-	beat := gotBeat{WorkerID: id, Running: req.Running, OK: mode == "" && !gone, At: time.Now()}
+	beat := gotBeat{WorkerID: id, Running: req.Running, Ending: req.Ending, Complete: req.Complete,
+		OK: mode == "" && !gone, At: time.Now()}
 	f.beats = append(f.beats, beat)
 	resp := client.HeartbeatResponse{Kill: []int64{}, State: "active", LeaseTTL: f.ttl}
 	if f.draining {

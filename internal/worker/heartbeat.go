@@ -161,13 +161,25 @@ func (a *Agent) heartbeatOnce(ctx context.Context) heartbeatResult {
 	a.mu.Lock()
 	id, ttl := a.workerID, a.ttl
 	running := a.runningLocked(id)
+	var ending []int64 // exited, finish report not yet queued
+	for aid, at := range a.attempts {
+		if at.exited && at.workerID == id {
+			ending = append(ending, aid)
+		}
+	}
 	res := heartbeatResult{WorkerID: id, Interval: a.interval}
 	hedge, try := a.beatTimingLocked()
 	res.Hedge = hedge
 	a.mu.Unlock()
 
 	res.Sent = time.Now()
-	beat, sent, err := a.sendHeartbeat(ctx, ttl, id, running, hedge, try)
+	// Every attempt the worker holds: running, or ended with its finish
+	// report not yet acknowledged (an attempt leaves a.attempts only after
+	// its report is queued, so reading the attempts first and the queue
+	// second misses none); the servers end any other started attempt.
+	req := client.HeartbeatRequest{Running: running, Ending: ending, Complete: true}
+	req.Ending = append(req.Ending, a.reports.finishing(id)...)
+	beat, sent, err := a.sendHeartbeat(ctx, ttl, id, req, hedge, try)
 	if !sent.IsZero() {
 		res.Sent = sent
 	}
@@ -250,7 +262,7 @@ type beatAnswer struct {
 // fails is left (see servers.fail), one merely slower is not. A slow
 // server never gets several tries of one heartbeat at once. It returns
 // when the winning try was sent, or an error once deadline passed.
-func (a *Agent) sendHeartbeat(ctx context.Context, deadline time.Duration, id string, running []int64, hedge, try time.Duration) (client.HeartbeatResponse, time.Time, error) {
+func (a *Agent) sendHeartbeat(ctx context.Context, deadline time.Duration, id string, req client.HeartbeatRequest, hedge, try time.Duration) (client.HeartbeatResponse, time.Time, error) {
 	wait := time.NewTimer(deadline)
 	defer wait.Stop()
 	start := a.srv.preferred()
@@ -270,7 +282,7 @@ func (a *Agent) sendHeartbeat(ctx context.Context, deadline time.Duration, id st
 				tctx, cancel := context.WithTimeout(ctx, try)
 				defer cancel()
 				ans := beatAnswer{server: i, sent: time.Now()}
-				ans.beat, ans.err = a.srv.clients[i].Heartbeat(tctx, id, running)
+				ans.beat, ans.err = a.srv.clients[i].Beat(tctx, id, req)
 				if ans.err != nil && retryable(ans.err) && ctx.Err() == nil {
 					a.srv.fail(i)
 				}

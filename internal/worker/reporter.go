@@ -54,6 +54,20 @@ func (r *reporter) add(workerID string, rep client.Report) {
 	poke(r.wake)
 }
 
+// finishing lists the attempts of workerID whose finish report waits for
+// delivery.
+func (r *reporter) finishing(workerID string) []int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ids []int64
+	for _, q := range r.queue {
+		if q.workerID == workerID && q.report.Kind == "finish" {
+			ids = append(ids, q.report.AttemptID)
+		}
+	}
+	return ids
+}
+
 // pending is the number of reports not yet delivered.
 func (r *reporter) pending() int {
 	r.mu.Lock()

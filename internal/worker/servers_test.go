@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"github.com/baton-sched/baton/client"
 	"net/http"
 	"slices"
 	"testing"
@@ -64,7 +65,7 @@ func TestHeartbeatHedges(t *testing.T) {
 	})
 	const hedge, try = 50 * time.Millisecond, 10 * time.Second
 	start := time.Now()
-	_, sent, err := a.sendHeartbeat(context.Background(), try, "w-1", nil, hedge, try)
+	_, sent, err := a.sendHeartbeat(context.Background(), try, "w-1", client.HeartbeatRequest{}, hedge, try)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func TestHeartbeatOneTryPerServer(t *testing.T) {
 	hung.set(func(f *fakeServer) { f.heartbeatMode = "hang" })
 	a := idleAgent(t, func(c *Config) { c.Servers = []string{hung.URL} })
 	const hedge, try, deadline = 10 * time.Millisecond, 200 * time.Millisecond, time.Second
-	if _, _, err := a.sendHeartbeat(context.Background(), deadline, "w-1", nil, hedge, try); err == nil {
+	if _, _, err := a.sendHeartbeat(context.Background(), deadline, "w-1", client.HeartbeatRequest{}, hedge, try); err == nil {
 		t.Fatal("a heartbeat to a hung server succeeded")
 	}
 	beats := get(hung, func(f *fakeServer) []gotBeat { return slices.Clone(f.beats) })
@@ -115,7 +116,7 @@ func TestHeartbeatLeavesUnreadyServer(t *testing.T) {
 		c.Servers, c.Name = []string{down.URL, ok.URL}, nameStartingAt(t, 0, 2)
 	})
 	start := time.Now()
-	if _, _, err := a.sendHeartbeat(context.Background(), 10*time.Second, "w-1", nil, 10*time.Second, 10*time.Second); err != nil {
+	if _, _, err := a.sendHeartbeat(context.Background(), 10*time.Second, "w-1", client.HeartbeatRequest{}, 10*time.Second, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d > 5*time.Second {
