@@ -96,7 +96,7 @@ func completeTasks(ctx context.Context, c *client.Client, args []string) ([]stri
 	}
 	id, err := strconv.ParseInt(args[0], 10, 64)
 	if err != nil {
-		return nil, nil
+		return nil, fmt.Errorf("not a run id: %w", err)
 	}
 	r, err := c.Run(ctx, id)
 	out := make([]string, 0, len(r.Tasks))
