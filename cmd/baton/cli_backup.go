@@ -45,11 +45,11 @@ func newBackupCmd(g *globals) *cobra.Command {
 			}
 			n, err := writeBackup(cmd, c.Backup, f)
 			if err != nil {
-				os.Remove(partial)
+				_ = os.Remove(partial) // best effort: the error above says what failed
 				return err
 			}
 			if err := os.Rename(partial, to); err != nil {
-				os.Remove(partial)
+				_ = os.Remove(partial) // best effort: the error above says what failed
 				return fmt.Errorf("backup: %w", err)
 			}
 			_, err = fmt.Fprintf(cmd.OutOrStdout(), "backup written to %s (%.1f MiB)\n", to, float64(n)/(1<<20))

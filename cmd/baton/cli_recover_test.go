@@ -102,7 +102,7 @@ tasks:
 	}
 	eventually(t, "run 2 succeeded", func() bool {
 		d, err := f.c.Run(context.Background(), 2)
-		return err == nil && d.Run.State == "succeeded"
+		return err == nil && d.State == "succeeded"
 	})
 	if r := f.run("rerun", "2", "-p", "dya=d2"); r.code() != exitFailed || !strings.Contains(r.stderr, `unknown parameter "dya"`) {
 		t.Errorf("rerun -p with an unknown param: exit %d\n%s%v", r.code(), r.stderr, r.err)

@@ -164,3 +164,19 @@ func TestApplyDryRun(t *testing.T) {
 		}
 	})
 }
+
+func TestSubWorkflowOfADisabledWorkflowFailsItsTask(t *testing.T) {
+	eachStore(t, engine.Config{}, func(t *testing.T, x *env) {
+		x.apply(childWorkflow)
+		x.apply(parentWorkflow)
+		if _, _, err := x.e.SetWorkflowDisabled(x.ctx, "child", true, "user:test"); err != nil {
+			t.Fatal(err)
+		}
+		run := x.start("parent", nil)
+		x.playAll(x.worker("a", 10))
+		wantState(t, "parent of a disabled child", x.run(run.ID).State, store.RunFailed)
+		if tk := x.tasks(run.ID)["nightly"]; tk.State != store.TaskFailed {
+			t.Errorf("sub-workflow task of a disabled workflow is %s, want failed", tk.State)
+		}
+	})
+}

@@ -46,11 +46,11 @@ func (s *Server) registerBackup(api huma.API) {
 		path := filepath.Join(dir, "baton.db")
 		f, size, err := snapshot(ctx, b, path)
 		if err != nil {
-			os.RemoveAll(dir)
+			s.removeBackup(ctx, dir)
 			return nil, s.apiError(ctx, err)
 		}
 		return &huma.StreamResponse{Body: func(hc huma.Context) {
-			defer os.RemoveAll(dir)
+			defer s.removeBackup(ctx, dir)
 			defer f.Close()
 			hc.SetHeader("Content-Type", "application/vnd.sqlite3")
 			hc.SetHeader("Content-Length", strconv.FormatInt(size, 10))
@@ -81,4 +81,11 @@ func snapshot(ctx context.Context, b store.Backuper, path string) (*os.File, int
 		return nil, 0, fmt.Errorf("backup: %w", err)
 	}
 	return f, info.Size(), nil
+}
+
+// removeBackup deletes a snapshot's temporary directory.
+func (s *Server) removeBackup(ctx context.Context, dir string) {
+	if err := os.RemoveAll(dir); err != nil {
+		s.log.WarnContext(ctx, "backup: temporary snapshot not removed", "dir", dir, "err", err)
+	}
 }
