@@ -51,30 +51,52 @@ func Gantt(attempts []client.Attempt, names map[string]string, now time.Time) te
 	xOf := func(t time.Time) float64 {
 		return float64(ganttLabelW) + plotW*float64(t.Sub(start))/float64(span)
 	}
-	height := len(lanes)*laneH + 24
+	// Attempts that overlap on one worker take rows of its lane: each
+	// goes to the first row free at its start.
+	type pos struct{ x1, x2, y float64 }
+	at := make(map[int64]pos, len(attempts))
+	rowOf := make(map[int64]int, len(attempts))
+	rowsEnd := make([][]float64, len(lanes)) // per lane, per row: where its last bar ends
+	order := slices.Clone(attempts)
+	slices.SortStableFunc(order, func(a, b client.Attempt) int { return a.DispatchedAt.Compare(b.DispatchedAt) })
+	for _, a := range order {
+		li := laneOf[lane{a.Zone, a.WorkerID}]
+		x1 := xOf(a.DispatchedAt)
+		x2 := max(xOf(finish(a, now)), x1+3)
+		row := slices.IndexFunc(rowsEnd[li], func(end float64) bool { return end <= x1 })
+		if row < 0 {
+			row = len(rowsEnd[li])
+			rowsEnd[li] = append(rowsEnd[li], 0)
+		}
+		rowsEnd[li][row] = x2 + 1
+		rowOf[a.ID] = row
+		at[a.ID] = pos{x1: x1, x2: x2}
+	}
+	laneY := make([]int, len(lanes)+1)
+	for i := range lanes {
+		laneY[i+1] = laneY[i] + max(1, len(rowsEnd[i]))*laneH
+	}
+	height := laneY[len(lanes)] + 24
 	esc := template.HTMLEscapeString
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="gantt" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" preserveAspectRatio="xMinYMin meet" role="img" aria-label="attempts by zone and worker">`, ganttW, height)
 	for i, l := range lanes {
-		y := i * laneH
+		y := laneY[i]
 		fmt.Fprintf(&b, `<g class="lane" data-zone="%s" data-worker="%s"><rect class="lane-bg" x="0" y="%d" width="%d" height="%d"/>`,
-			esc(l.zone), esc(l.worker), y, ganttW, laneH)
+			esc(l.zone), esc(l.worker), y, ganttW, laneY[i+1]-y)
 		name := names[l.worker]
 		if name == "" {
 			name = shortID(l.worker)
 		}
 		fmt.Fprintf(&b, `<text x="4" y="%d">zone %s · %s</text></g>`, y+17, esc(truncate(l.zone, 8)), esc(truncate(name, 16)))
 	}
-	// Bars, and where each attempt ended, for the failover links.
-	type pos struct{ x1, x2, y float64 }
-	at := make(map[int64]pos, len(attempts))
 	for _, a := range attempts {
-		y := float64(laneOf[lane{a.Zone, a.WorkerID}]*laneH + 3)
-		x1 := xOf(a.DispatchedAt)
-		x2 := max(xOf(finish(a, now)), x1+3)
-		at[a.ID] = pos{x1, x2, y}
-		fmt.Fprintf(&b, `<g class="bar s-%s" data-attempt="%d" data-state="%s"><rect x="%.1f" y="%.1f" width="%.1f" height="%d" rx="3"/>`,
-			stateClass(a.State), a.ID, esc(a.State), x1, y, x2-x1, laneH-6)
+		p := at[a.ID]
+		p.y = float64(laneY[laneOf[lane{a.Zone, a.WorkerID}]] + rowOf[a.ID]*laneH + 3)
+		at[a.ID] = p
+		x1, x2, y := p.x1, p.x2, p.y
+		fmt.Fprintf(&b, `<g class="bar s-%s" data-attempt="%d" data-state="%s" data-zone="%s"><rect x="%.1f" y="%.1f" width="%.1f" height="%d" rx="3"/>`,
+			stateClass(a.State), a.ID, esc(a.State), esc(a.Zone), x1, y, x2-x1, laneH-6)
 		fmt.Fprintf(&b, `<title>%s #%d: %s on %s (zone %s), %s%s</title>`, esc(a.Task), a.Number, esc(a.State),
 			esc(cmpOr(names[a.WorkerID], shortID(a.WorkerID))), esc(a.Zone), esc(finish(a, now).Sub(a.DispatchedAt).Round(time.Millisecond).String()),
 			esc(reasonSuffix(a.Reason)))

@@ -203,7 +203,7 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%.0f", min(100, 100*used/total))
 	},
-	"sub": func(a, b float64) float64 { return a - b },
+	"sub":   func(a, b float64) float64 { return a - b },
 	"short": shortID,
 }
 
