@@ -58,7 +58,9 @@ func (u uiSource) Version(ctx context.Context, workflow string, version int64) (
 	return u.s.workflowVersion(ctx, workflow, version)
 }
 
-func (u uiSource) Schedules(ctx context.Context) ([]client.Schedule, error) { return u.s.listSchedules(ctx) }
+func (u uiSource) Schedules(ctx context.Context) ([]client.Schedule, error) {
+	return u.s.listSchedules(ctx)
+}
 
 // newUI returns the web UI over this server's reads; its API docs page
 // renders api's OpenAPI document.
