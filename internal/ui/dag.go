@@ -257,7 +257,7 @@ func stateIcon(s string) string {
 	case "lost":
 		return "☠"
 	case "paused":
-		return "⏸"
+		return "‖"
 	}
 	return "•"
 }

@@ -63,12 +63,12 @@ func Gantt(attempts []client.Attempt, names map[string]string, now time.Time) te
 		li := laneOf[lane{a.Zone, a.WorkerID}]
 		x1 := xOf(a.DispatchedAt)
 		x2 := max(xOf(finish(a, now)), x1+3)
-		row := slices.IndexFunc(rowsEnd[li], func(end float64) bool { return end <= x1 })
+		row := slices.IndexFunc(rowsEnd[li], func(end float64) bool { return end <= x1+0.5 })
 		if row < 0 {
 			row = len(rowsEnd[li])
 			rowsEnd[li] = append(rowsEnd[li], 0)
 		}
-		rowsEnd[li][row] = x2 + 1
+		rowsEnd[li][row] = x2
 		rowOf[a.ID] = row
 		at[a.ID] = pos{x1: x1, x2: x2}
 	}

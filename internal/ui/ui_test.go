@@ -134,7 +134,7 @@ func TestPages(t *testing.T) {
 		{"/runs/8", 404, nil},
 		{"/runs/x", 404, nil},
 		{"/workflows", 200, []string{`href="/workflows/wf"`}},
-		{"/workflows/wf", 200, []string{"d &lt;script&gt;alert(2)&lt;/script&gt;", "⏸ paused", `data-task="join"`}},
+		{"/workflows/wf", 200, []string{"d &lt;script&gt;alert(2)&lt;/script&gt;", "‖ paused", `data-task="join"`}},
 		{"/zones", 200, []string{"alpha", "beta"}},
 	} {
 		code, body := get(t, h, tc.path)
