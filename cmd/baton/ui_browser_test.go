@@ -73,6 +73,11 @@ tasks:
 	if err := os.WriteFile(filepath.Join(wfDir, "gated.yaml"), []byte(wf), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	moved := "name: moved\ndescription: One task, moved to another zone when its worker vanishes.\n" +
+		"tasks:\n  - name: work\n    run: echo ran here\n"
+	if err := os.WriteFile(filepath.Join(wfDir, "moved.yaml"), []byte(moved), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan error, 1)
@@ -131,7 +136,7 @@ tasks:
 	}
 
 	open("/", ".cards .zone")
-	if !eval(`document.querySelectorAll('.cards .zone').length === 3`) {
+	if !eval(`document.querySelectorAll('.cards .zone').length >= 3`) {
 		t.Errorf("the overview does not show the three zones")
 	}
 	shoot("overview")
@@ -163,6 +168,26 @@ tasks:
 		t.Errorf("task output %q (%v), want the task's line as text", log, err)
 	}
 	shoot("run")
+
+	// A worker in zone z takes a task and vanishes (no heartbeat): the
+	// Gantt shows the lost attempt in z's lane, the replacement in
+	// another zone's, and the line between them; the overview lists it.
+	failoverRun := vanishingWorker(t, c)
+	open(fmt.Sprintf("/runs/%d", failoverRun), "svg.gantt")
+	if _, err := chromedp.Run(bctx, chromedp.Poll[bool](
+		`document.querySelector('svg.gantt g.bar[data-state="lost"][data-zone="z"]') !== null &&
+		 [...document.querySelectorAll('svg.gantt g.bar[data-state="succeeded"]')].some(b => b.dataset.zone !== "z") &&
+		 document.querySelector('svg.gantt path.failover') !== null &&
+		 document.querySelectorAll('svg.gantt g.lane').length === 2`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the Gantt never showed the lost attempt in zone z and its replacement in another lane: %v", err)
+	}
+	shoot("failover")
+	open("/", ".cards .zone")
+	if !eval(`[...document.querySelectorAll('td')].some(td => td.textContent.includes('zone z'))`) {
+		t.Errorf("the overview lists no failover from zone z")
+	}
+	shoot("overview")
 
 	open("/runs", "table.runs")
 	shoot("runs")
@@ -202,4 +227,40 @@ tasks:
 			t.Fatal(err)
 		}
 	}
+}
+
+// vanishingWorker starts a run of moved whose task a worker of zone z
+// claims and starts, then never heartbeats again; zones a, b and c are
+// cordoned while it claims, so that the dev workers leave the task to it.
+// It returns the run's ID.
+func vanishingWorker(t *testing.T, c *client.Client) int64 {
+	t.Helper()
+	ctx := context.Background()
+	zones := []string{"a", "b", "c"}
+	for _, z := range zones {
+		if _, err := c.ZoneAction(ctx, z, "cordon", client.DrainRequest{Reason: "test: leave the task to zone z"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg, err := c.Register(ctx, client.RegisterRequest{Name: "ghost", Zone: "z", Capacity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := c.StartRun(ctx, "moved", client.StartRunRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := c.Claim(ctx, reg.Worker.ID, client.ClaimRequest{Max: 1, FreeCU: 1, Wait: 10 * time.Second})
+	if err != nil || len(as) != 1 {
+		t.Fatalf("claim: %+v %v", as, err)
+	}
+	if err := c.ReportOne(ctx, reg.Worker.ID, client.Report{AttemptID: as[0].AttemptID, Kind: "start"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, z := range zones {
+		if _, err := c.ZoneAction(ctx, z, "uncordon", client.DrainRequest{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return run.ID
 }
