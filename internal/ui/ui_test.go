@@ -58,7 +58,9 @@ func (f *fake) Attempts(context.Context, int64) ([]client.Attempt, error) { retu
 func (f *fake) Logs(_ context.Context, _ int64, task string, _, _, _ int64) (client.Logs, error) {
 	return client.Logs{Attempt: 1, State: "succeeded", Chunks: []client.LogChunk{{Seq: 1, Data: "<script>alert(1)</script>\n"}}}, nil
 }
-func (f *fake) Events(_ context.Context, q ui.EventQuery) ([]client.Event, error) { return f.events, nil }
+func (f *fake) Events(_ context.Context, q ui.EventQuery) ([]client.Event, error) {
+	return f.events, nil
+}
 func (f *fake) Workflows(context.Context) ([]client.Workflow, error) {
 	return []client.Workflow{{Name: "wf", LatestVersion: 1}}, nil
 }
