@@ -40,8 +40,12 @@ type feed struct {
 	cancel context.CancelFunc
 }
 
-// NewHub returns a hub that renders with render every interval.
+// NewHub returns a hub that renders with render every interval; log
+// may be nil.
 func NewHub(interval time.Duration, render RenderFunc, log *slog.Logger) *Hub {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Hub{interval: interval, render: render, log: log, feeds: map[int64]*feed{}}
 }
 

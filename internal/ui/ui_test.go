@@ -345,3 +345,27 @@ func TestHubLeave(t *testing.T) {
 		}
 	}
 }
+
+// TestHubClose ends every watcher's stream, as a stopping server needs.
+func TestHubClose(t *testing.T) {
+	hub := ui.NewHub(time.Hour, func(ctx context.Context, id int64) (ui.Update, error) {
+		return ui.Update{HTML: "x"}, nil
+	}, nil)
+	a, leave := hub.Subscribe(1)
+	defer leave()
+	if u := <-a; u.HTML != "x" {
+		t.Fatalf("first update %+v", u)
+	}
+	hub.Close()
+	if _, ok := <-a; ok {
+		t.Errorf("a watcher's channel is open after Close")
+	}
+	if hub.Watching() != 0 {
+		t.Errorf("watching %d runs after Close", hub.Watching())
+	}
+	b, _ := hub.Subscribe(2)
+	if _, ok := <-b; ok {
+		t.Errorf("a closed hub accepted a watcher")
+	}
+	hub.Close() // twice is fine
+}
