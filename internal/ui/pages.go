@@ -60,6 +60,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	since := h.opts.Now().Add(-24 * time.Hour)
 	q := RunQuery{Since: since, Limit: 1000}
 	total, capped := 0, false
+	var oldest int64 // the oldest run counted
 	for {
 		runs, next, err := h.src.Runs(ctx, q)
 		if err != nil {
@@ -68,6 +69,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, run := range runs {
 			byState[run.State]++
+			oldest = run.ID
 		}
 		total += len(runs)
 		if next == "" {
@@ -83,7 +85,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	for _, s := range runStates {
 		counts = append(counts, stateCount{s, byState[s]})
 	}
-	fo, err := h.failovers(r)
+	fo, err := h.failovers(r, oldest)
 	if err != nil {
 		h.readErr(w, r, err)
 		return
@@ -95,16 +97,50 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 }
 
 // failovers returns the latest lost attempts, newest first, each with
-// the attempt that replaced it. It reads the attempt.lost events (at
-// most the first 1000 of the trail) and the attempts of their runs.
-func (h *Handler) failovers(r *http.Request) ([]failover, error) {
+// the attempt that replaced it. It reads the attempt.lost events from the
+// first event of run fromRun on (the oldest run of the last 24 hours, 0
+// for none; else the newest run), so that it reads the recent part of
+// the audit trail only, and the attempts of their runs.
+func (h *Handler) failovers(r *http.Request, fromRun int64) ([]failover, error) {
 	ctx := r.Context()
-	evs, err := h.src.Events(ctx, EventQuery{Kind: "attempt.lost", Limit: 1000})
-	if err != nil {
+	newest, _, err := h.src.Runs(ctx, RunQuery{Limit: 1})
+	if err != nil || len(newest) == 0 {
 		return nil, err
 	}
+	// The first event of the oldest run, else of the newest (a run
+	// waiting in the queue may have none yet): where the scan starts.
+	var from int64 = -1
+	for _, id := range []int64{fromRun, newest[0].ID} {
+		if id == 0 {
+			continue
+		}
+		first, err := h.src.Events(ctx, EventQuery{Run: id, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(first) > 0 {
+			from = first[0].ID - 1
+			break
+		}
+	}
+	if from < 0 {
+		return nil, nil
+	}
+	var evs []client.Event
+	q := EventQuery{Kind: "attempt.lost", After: from, Limit: 1000}
+	for {
+		page, err := h.src.Events(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, page...)
+		evs = evs[max(0, len(evs)-failovers):]
+		if int64(len(page)) < q.Limit {
+			break
+		}
+		q.After = page[len(page)-1].ID
+	}
 	slices.Reverse(evs)
-	evs = evs[:min(len(evs), failovers)]
 	attempts := map[int64][]client.Attempt{}
 	out := make([]failover, 0, len(evs))
 	for _, e := range evs {
