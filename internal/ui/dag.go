@@ -258,6 +258,10 @@ func stateIcon(s string) string {
 		return "☠"
 	case "paused":
 		return "‖"
+	case "active":
+		return "●"
+	case "draining":
+		return "↓"
 	}
 	return "•"
 }
@@ -265,13 +269,13 @@ func stateIcon(s string) string {
 // stateClass maps a state to its CSS class suffix.
 func stateClass(s string) string {
 	switch s {
-	case "succeeded":
+	case "succeeded", "active":
 		return "ok"
 	case "failed", "timed_out", "upstream_failed", "lost":
 		return "bad"
 	case "running", "dispatched":
 		return "run"
-	case "retry_wait", "paused":
+	case "retry_wait", "paused", "draining":
 		return "wait"
 	case "":
 		return "none"
