@@ -31,6 +31,8 @@ type fake struct {
 	attempts []client.Attempt
 	events   []client.Event
 	runReads atomic.Int64
+	// eventQueries are the event reads made, in order.
+	eventQueries []ui.EventQuery
 }
 
 func (f *fake) Placement(context.Context) (client.Placement, error) {
@@ -59,6 +61,9 @@ func (f *fake) Logs(_ context.Context, _ int64, task string, _, _, _ int64) (cli
 	return client.Logs{Attempt: 1, State: "succeeded", Chunks: []client.LogChunk{{Seq: 1, Data: "<script>alert(1)</script>\n"}}}, nil
 }
 func (f *fake) Events(_ context.Context, q ui.EventQuery) ([]client.Event, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.eventQueries = append(f.eventQueries, q)
 	return f.events, nil
 }
 func (f *fake) Workflows(context.Context) ([]client.Workflow, error) {
@@ -157,6 +162,22 @@ func TestPages(t *testing.T) {
 // TestBigDAG draws a 1 -> 1000 -> 1 run: the middle layer becomes one
 // group node counting its tasks, and the page renders in well under the
 // 200 ms bar (measured, not just run).
+// TestFailoversReadRecentEvents: the overview reads lost attempts from
+// the first event of the oldest run of the last 24 hours on, not from the
+// start of the audit trail.
+func TestFailoversReadRecentEvents(t *testing.T) {
+	f := newFake(1)
+	h := ui.New(f, ui.Options{})
+	defer h.Close()
+	if code, _ := get(t, h, "/"); code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	want := []ui.EventQuery{{Run: 7, Limit: 1}, {Kind: "attempt.lost", After: 0, Limit: 1000}}
+	if fmt.Sprint(f.eventQueries) != fmt.Sprint(want) {
+		t.Errorf("event reads %+v, want %+v", f.eventQueries, want)
+	}
+}
+
 func TestBigDAG(t *testing.T) {
 	h := ui.New(newFake(1000), ui.Options{})
 	defer h.Close()
