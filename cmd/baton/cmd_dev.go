@@ -203,6 +203,7 @@ func devApply(ctx context.Context, out io.Writer, c *client.Client, o devOptions
 func printBanner(out io.Writer, url string, o devOptions) {
 	fmt.Fprintf(out, `
 Baton is running at %s (%d workers in zones a..%c, data in %s)
+  Web UI:    %s/
   API docs:  %s/api/v1/docs
 Try, in another terminal:
   baton runs                       # runs and their states
@@ -211,7 +212,7 @@ Try, in another terminal:
   baton logs <run id> greet        # a task's output
   baton workers                    # the workers and their zones
 Press Ctrl-C to stop.
-`, url, o.workers, 'a'+o.workers-1, o.dataDir, url)
+`, url, o.workers, 'a'+o.workers-1, o.dataDir, url, url)
 }
 
 // devSecretKey returns the dev secret key file of dataDir, created (0600)

@@ -32,42 +32,26 @@ func (s *Server) registerEvents(api huma.API) {
 		Description: "Every state transition of runs, tasks, attempts and workers, with its actor and reason. " +
 			"Page on with after = the ID of the last event.",
 	}, func(ctx context.Context, in *eventsInput) (*eventsOutput, error) {
-		out := &eventsOutput{Body: client.Page[client.Event]{Items: []client.Event{}}}
-		err := s.read(ctx, func(tx store.Tx) error {
-			evs, err := tx.Events().List(ctx, store.EventFilter{RunID: in.Run, Kind: in.Kind, AfterID: in.After, Limit: in.Limit})
-			for _, e := range evs {
-				out.Body.Items = append(out.Body.Items, toEvent(e))
-			}
-			if int64(len(evs)) == in.Limit {
-				out.Body.Next = itoa(evs[len(evs)-1].ID)
-			}
-			return err
-		})
-		return out, err
+		evs, err := s.listEvents(ctx, store.EventFilter{RunID: in.Run, Kind: in.Kind, AfterID: in.After, Limit: in.Limit})
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		out := &eventsOutput{Body: client.Page[client.Event]{Items: evs}}
+		if int64(len(evs)) == in.Limit {
+			out.Body.Next = itoa(evs[len(evs)-1].ID)
+		}
+		return out, nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "list-workers", Method: http.MethodGet, Path: "/api/v1/workers",
 		Summary: "List workers", Tags: []string{"workers"},
 	}, func(ctx context.Context, in *workersInput) (*workersOutput, error) {
-		out := &workersOutput{Body: client.Page[client.Worker]{Items: []client.Worker{}}}
-		err := s.read(ctx, func(tx store.Tx) error {
-			ws, err := tx.Workers().List(ctx, in.All)
-			if err != nil {
-				return err
-			}
-			used, err := workerUsage(ctx, tx)
-			if err != nil {
-				return err
-			}
-			for _, w := range ws {
-				cw := toWorker(w)
-				cw.UsedCU, cw.Running = used[w.ID].UsedCU, int(used[w.ID].Running)
-				out.Body.Items = append(out.Body.Items, cw)
-			}
-			return nil
-		})
-		return out, err
+		ws, err := s.listWorkers(ctx, in.All)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &workersOutput{Body: client.Page[client.Worker]{Items: ws}}, nil
 	})
 }
 

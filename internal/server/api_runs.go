@@ -134,72 +134,34 @@ func (s *Server) registerRuns(api huma.API) {
 			}
 			f.BeforeID = before
 		}
-		out := &runsOutput{Body: client.Page[client.Run]{Items: []client.Run{}}}
-		err := s.read(ctx, func(tx store.Tx) error {
-			runs, err := tx.Runs().List(ctx, f)
-			for _, r := range runs {
-				out.Body.Items = append(out.Body.Items, toRun(r))
-			}
-			if int64(len(runs)) == f.Limit {
-				out.Body.Next = itoa(runs[len(runs)-1].ID)
-			}
-			return err
-		})
-		return out, err
+		items, next, err := s.listRuns(ctx, f)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		out := &runsOutput{Body: client.Page[client.Run]{Items: items, Next: next}}
+		return out, nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "get-run", Method: http.MethodGet, Path: "/api/v1/runs/{id}",
 		Summary: "Get a run with its tasks", Tags: []string{"runs"},
 	}, func(ctx context.Context, in *runInput) (*runDetailOutput, error) {
-		out := &runDetailOutput{}
-		err := s.read(ctx, func(tx store.Tx) error {
-			run, err := tx.Runs().Get(ctx, in.ID)
-			if err != nil {
-				return notFound(err, "run %d", in.ID)
-			}
-			tasks, err := tx.Tasks().ListRun(ctx, in.ID)
-			if err != nil {
-				return err
-			}
-			attempts, err := tx.Attempts().ListRun(ctx, in.ID)
-			if err != nil {
-				return err
-			}
-			last := map[int64]store.Attempt{}
-			for _, a := range attempts {
-				last[a.TaskID] = a // ordered by task, number
-			}
-			out.Body = client.RunDetail{Run: toRun(run), Tasks: make([]client.Task, len(tasks))}
-			for i, t := range tasks {
-				var la *client.Attempt
-				if a, ok := last[t.ID]; ok {
-					ca := toAttempt(a)
-					la = &ca
-				}
-				out.Body.Tasks[i] = toTask(t, la)
-			}
-			return nil
-		})
-		return out, err
+		d, err := s.runDetail(ctx, in.ID)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &runDetailOutput{Body: d}, nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "list-run-attempts", Method: http.MethodGet, Path: "/api/v1/runs/{id}/attempts",
 		Summary: "List every attempt of a run", Tags: []string{"runs"},
 	}, func(ctx context.Context, in *runInput) (*attemptsOutput, error) {
-		out := &attemptsOutput{Body: client.Page[client.Attempt]{Items: []client.Attempt{}}}
-		err := s.read(ctx, func(tx store.Tx) error {
-			if _, err := tx.Runs().Get(ctx, in.ID); err != nil {
-				return notFound(err, "run %d", in.ID)
-			}
-			attempts, err := tx.Attempts().ListRun(ctx, in.ID)
-			for _, a := range attempts {
-				out.Body.Items = append(out.Body.Items, toAttempt(a))
-			}
-			return err
-		})
-		return out, err
+		items, err := s.runAttempts(ctx, in.ID)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &attemptsOutput{Body: client.Page[client.Attempt]{Items: items}}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -226,42 +188,11 @@ func (s *Server) registerRuns(api huma.API) {
 			"a page holds at most limit chunks and limit_bytes of output (at least one chunk). What is kept of an " +
 			"attempt is bounded by max_log_bytes: its head and its tail (dropped_bytes says how much of the middle went).",
 	}, func(ctx context.Context, in *logsInput) (*logsOutput, error) {
-		out := &logsOutput{Body: client.Logs{Chunks: []client.LogChunk{}, NextSeq: in.After}}
-		err := s.read(ctx, func(tx store.Tx) error {
-			task, err := tx.Tasks().ByName(ctx, in.ID, in.Task)
-			if err != nil {
-				return notFound(err, "task %q of run %d", in.Task, in.ID)
-			}
-			attempts, err := tx.Attempts().ListRun(ctx, in.ID)
-			if err != nil {
-				return err
-			}
-			var pick *store.Attempt
-			for i, a := range attempts {
-				if a.TaskID == task.ID && (in.Attempt == 0 || a.Number == in.Attempt) {
-					pick = &attempts[i]
-				}
-			}
-			if pick == nil {
-				if in.Attempt != 0 {
-					return notFound(store.ErrNotFound, "attempt %d of task %q", in.Attempt, in.Task)
-				}
-				return nil // not started yet: no output
-			}
-			out.Body.AttemptID, out.Body.Attempt, out.Body.State = pick.ID, pick.Number, pick.State
-			stats, err := tx.Logs().Stats(ctx, pick.ID)
-			if err != nil {
-				return err
-			}
-			out.Body.DroppedBytes = stats.Dropped
-			chunks, err := readLogPage(ctx, tx, pick.ID, in.After, in.Limit, in.LimitBytes)
-			for _, c := range chunks {
-				out.Body.Chunks = append(out.Body.Chunks, toLogChunk(c))
-				out.Body.NextSeq = c.Seq
-			}
-			return err
-		})
-		return out, err
+		logs, err := s.taskLogs(ctx, in.ID, in.Task, in.Attempt, in.After, in.Limit, in.LimitBytes)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &logsOutput{Body: logs}, nil
 	})
 }
 

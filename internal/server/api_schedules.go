@@ -57,13 +57,9 @@ func (s *Server) registerSchedules(api huma.API) {
 		Summary: "List schedules", Tags: []string{"schedules"},
 		Description: "Every schedule of every workflow, its next due time and its recent firing lateness.",
 	}, func(ctx context.Context, _ *struct{}) (*schedulesOutput, error) {
-		infos, err := s.engine.Schedules(ctx)
+		out, err := s.listSchedules(ctx)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
-		}
-		out := make([]client.Schedule, 0, len(infos))
-		for _, in := range infos {
-			out = append(out, toSchedule(in))
 		}
 		return &schedulesOutput{Body: out}, nil
 	})

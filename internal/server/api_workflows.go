@@ -8,7 +8,6 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/engine"
-	"github.com/baton-sched/baton/internal/store"
 )
 
 type applyInput struct {
@@ -72,15 +71,11 @@ func (s *Server) registerWorkflows(api huma.API) {
 		OperationID: "list-workflows", Method: http.MethodGet, Path: "/api/v1/workflows",
 		Summary: "List workflows", Tags: []string{"workflows"},
 	}, func(ctx context.Context, _ *struct{}) (*workflowsOutput, error) {
-		out := &workflowsOutput{Body: client.Page[client.Workflow]{Items: []client.Workflow{}}}
-		err := s.read(ctx, func(tx store.Tx) error {
-			wfs, err := tx.Workflows().List(ctx, "", 10000)
-			for _, w := range wfs {
-				out.Body.Items = append(out.Body.Items, toWorkflow(w))
-			}
-			return err
-		})
-		return out, err
+		wfs, err := s.listWorkflows(ctx)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &workflowsOutput{Body: client.Page[client.Workflow]{Items: wfs}}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -101,40 +96,18 @@ func (s *Server) registerWorkflows(api huma.API) {
 		OperationID: "list-workflow-versions", Method: http.MethodGet, Path: "/api/v1/workflows/{name}/versions",
 		Summary: "List the versions of a workflow, newest first", Tags: []string{"workflows"},
 	}, func(ctx context.Context, in *workflowInput) (*versionsOutput, error) {
-		out := &versionsOutput{Body: client.Page[client.WorkflowVersion]{Items: []client.WorkflowVersion{}}}
-		err := s.read(ctx, func(tx store.Tx) error {
-			wf, err := tx.Workflows().Get(ctx, in.Name)
-			if err != nil {
-				return notFound(err, "workflow %q", in.Name)
-			}
-			vs, err := tx.Workflows().Versions(ctx, wf.ID)
-			for _, v := range vs {
-				out.Body.Items = append(out.Body.Items, toVersion(wf.Name, v, false))
-			}
-			return err
-		})
-		return out, err
+		vs, err := s.workflowVersions(ctx, in.Name)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &versionsOutput{Body: client.Page[client.WorkflowVersion]{Items: vs}}, nil
 	})
 }
 
 func (s *Server) version(ctx context.Context, name string, version int64) (*versionOutput, error) {
-	out := &versionOutput{}
-	err := s.read(ctx, func(tx store.Tx) error {
-		wf, err := tx.Workflows().Get(ctx, name)
-		if err != nil {
-			return notFound(err, "workflow %q", name)
-		}
-		var v store.Version
-		if version == 0 {
-			v, err = tx.Workflows().Version(ctx, wf.LatestVersionID)
-		} else {
-			v, err = tx.Workflows().VersionByNumber(ctx, wf.ID, version)
-		}
-		if err != nil {
-			return notFound(err, "workflow %s version %d", name, version)
-		}
-		out.Body = toVersion(wf.Name, v, true)
-		return nil
-	})
-	return out, err
+	v, err := s.workflowVersion(ctx, name, version)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &versionOutput{Body: v}, nil
 }

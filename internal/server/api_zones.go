@@ -36,11 +36,11 @@ func (s *Server) registerZones(api huma.API) {
 		Description: "Every zone's health (healthy, degraded, down: from worker liveness), cordon, workers and " +
 			"capacity, and the resource availability ratio (live CU / registered CU) per zone and per group.",
 	}, func(ctx context.Context, _ *struct{}) (*placementOutput, error) {
-		p, err := s.engine.Placement(ctx)
+		p, err := s.placement(ctx)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		return &placementOutput{Body: toPlacement(p)}, nil
+		return &placementOutput{Body: p}, nil
 	})
 
 	huma.Register(api, huma.Operation{

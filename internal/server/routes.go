@@ -26,7 +26,9 @@ func (s *Server) routes() http.Handler {
 	cfg.Info.Description = "Workflow scheduler API: workflows, runs, tasks, attempts, workers, events, " +
 		"and the worker protocol. Errors are RFC 9457 problem documents."
 	cfg.OpenAPIPath = "/api/v1/openapi"
-	cfg.DocsPath = "/api/v1/docs"
+	// The docs page (/api/v1/docs) is the UI's: huma's loads its viewer
+	// from a CDN, which is a blank page offline.
+	cfg.DocsPath = ""
 	cfg.SchemasPath = "/api/v1/schemas"
 	// No "$schema" links in answers: they clutter every JSON body.
 	cfg.CreateHooks = nil
@@ -50,6 +52,8 @@ func (s *Server) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(newRegistry(s.engine, s.build), promhttp.HandlerOpts{}))
+	s.ui = s.newUI(api)
+	mux.Handle("/", s.ui)
 	return newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/ui"
 )
 
 // Config configures a Server. Zero fields take the defaults.
@@ -77,6 +78,7 @@ type Server struct {
 	engine    *engine.Engine
 	log       *slog.Logger
 	handler   http.Handler
+	ui        *ui.Handler
 	sweeper   *Sweeper
 	scheduler *scheduler
 	alerter   *loop
@@ -210,6 +212,7 @@ func (s *Server) Stop() {
 	s.alerter.Stop()
 	s.subflows.Stop()
 	s.elector.Stop()
+	s.ui.Close() // ends live pages, whose streams would hold Shutdown up
 	if h == nil {
 		return
 	}

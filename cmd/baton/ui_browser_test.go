@@ -1,0 +1,266 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/config"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// ensureChromium installs Debian's chromium when it is missing; the test
+// is skipped only when the install fails.
+func ensureChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err == nil {
+		return
+	}
+	out, err := exec.Command("apt-get", "install", "-y", "chromium").CombinedOutput()
+	if _, statErr := os.Stat(chromiumPath); err != nil || statErr != nil {
+		t.Skipf("SKIPPED: NO BROWSER TEST: %s is missing and `apt-get install -y chromium` failed (%v): %s",
+			chromiumPath, err, tail(out, 400))
+	}
+}
+
+func tail(b []byte, n int) []byte { return b[max(0, len(b)-n):] }
+
+// TestUIInBrowser drives the web UI in real headless Chromium against
+// `baton dev`: the overview renders; a run page opened while its run
+// waits follows it live (SSE) until its DAG shows every task succeeded,
+// without reloading; a task's panel opens through htmx with its output;
+// pages fit 390 px wide; the API docs render from the server alone. It
+// takes a screenshot of every page; with BATON_UI_SCREENSHOTS=1 it writes
+// them to docs/img/ (the ones docs/ui.md shows).
+func TestUIInBrowser(t *testing.T) {
+	ensureChromium(t)
+	cfg, err := config.Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Addr = "127.0.0.1:0"
+	cfg.LogLevel = "error"
+	dir := t.TempDir()
+	gate := filepath.Join(dir, "gate")
+	wf := fmt.Sprintf(`name: gated
+description: Waits for a gate file, then fans out and joins.
+tasks:
+  - name: wait
+    run: while [ ! -e %s ]; do sleep 0.05; done; echo "gate <open>"
+  - name: left
+    needs: [wait]
+    run: echo left
+  - name: right
+    needs: [wait]
+    run: echo right
+  - name: join
+    needs: [left, right]
+    run: echo joined
+`, gate)
+	wfDir := filepath.Join(dir, "wf")
+	if err := os.MkdirAll(wfDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(wfDir, "gated.yaml"), []byte(wf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	moved := "name: moved\ndescription: One task, moved to another zone when its worker vanishes.\n" +
+		"tasks:\n  - name: work\n    run: echo ran here\n"
+	if err := os.WriteFile(filepath.Join(wfDir, "moved.yaml"), []byte(moved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- runDev(ctx, out, cfg, devOptions{dataDir: filepath.Join(dir, "data"),
+			apply: []string{"../../examples", wfDir}, runs: []string{"hello", "etl"}, workers: 3})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("dev: %v", err)
+		}
+	}()
+	base := waitFor(t, out, regexp.MustCompile(`running at (http://\S+)`))
+	c, err := client.New([]string{base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := c.StartRun(context.Background(), "gated", client.StartRunRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(filepath.Join(dir, "chromium")), chromedp.WindowSize(1280, 900))
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
+	bctx, cancelTimeout := context.WithTimeout(bctx, 60*time.Second)
+	defer cancelTimeout()
+	shots := map[string][]byte{}
+	shoot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		shots[name] = png
+	}
+	open := func(path, ready string) {
+		t.Helper()
+		if err := chromedp.Do(bctx, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS(ready))); err != nil {
+			t.Fatalf("open %s: %v", path, err)
+		}
+	}
+	eval := func(js string) bool {
+		t.Helper()
+		ok, err := chromedp.Run(bctx, chromedp.Evaluate[bool](js))
+		if err != nil {
+			t.Fatalf("evaluate %s: %v", js, err)
+		}
+		return ok
+	}
+
+	open("/", ".cards .zone")
+	if !eval(`document.querySelectorAll('.cards .zone').length >= 3`) {
+		t.Errorf("the overview does not show the three zones")
+	}
+	shoot("overview")
+
+	// The run page, opened while the run waits at its gate, follows it.
+	runPath := fmt.Sprintf("/runs/%d", run.ID)
+	open(runPath, `svg.dag g.node[data-task="wait"]`)
+	if !eval(`document.querySelector('svg.dag g.node[data-task="join"]').dataset.state === "pending"`) {
+		t.Fatalf("join is not pending when the page opens")
+	}
+	eval(`window.batonNoReload = true`)
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(bctx, chromedp.Poll[bool](
+		`[...document.querySelectorAll('svg.dag g.node')].every(n => n.dataset.state === "succeeded") && document.querySelector('#live').dataset.done === "true"`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the run's DAG never showed every task succeeded: %v", err)
+	}
+	if !eval(`window.batonNoReload === true`) {
+		t.Errorf("the page reloaded to follow the run")
+	}
+	// A task's panel, through htmx, with its output as text.
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`table.tasks tr[data-task="wait"] a`)),
+		chromedp.WaitVisible(chromedp.CSS(`#task-panel pre.log`))); err != nil {
+		t.Fatalf("task panel: %v", err)
+	}
+	if log, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`#task-panel pre.log`))); err != nil || log != "gate <open>\n" && log != "gate <open>" {
+		t.Errorf("task output %q (%v), want the task's line as text", log, err)
+	}
+	shoot("run")
+
+	// A worker in zone z takes a task and vanishes (no heartbeat): the
+	// Gantt shows the lost attempt in z's lane, the replacement in
+	// another zone's, and the line between them; the overview lists it.
+	failoverRun := vanishingWorker(t, c)
+	open(fmt.Sprintf("/runs/%d", failoverRun), "svg.gantt")
+	if _, err := chromedp.Run(bctx, chromedp.Poll[bool](
+		`document.querySelector('svg.gantt g.bar[data-state="lost"][data-zone="z"]') !== null &&
+		 [...document.querySelectorAll('svg.gantt g.bar[data-state="succeeded"]')].some(b => b.dataset.zone !== "z") &&
+		 document.querySelector('svg.gantt path.failover') !== null &&
+		 document.querySelectorAll('svg.gantt g.lane').length === 2`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the Gantt never showed the lost attempt in zone z and its replacement in another lane: %v", err)
+	}
+	shoot("failover")
+	open("/", ".cards .zone")
+	if !eval(`[...document.querySelectorAll('td')].some(td => td.textContent.includes('zone z'))`) {
+		t.Errorf("the overview lists no failover from zone z")
+	}
+	shoot("overview")
+
+	open("/runs", "table.runs")
+	shoot("runs")
+	open("/workflows", "table")
+	shoot("workflows")
+	open("/workflows/etl", "svg.dag")
+	shoot("workflow")
+	open("/zones", "table.workers")
+	shoot("zones")
+	open("/api/v1/docs", "details.op")
+	if !eval(`document.querySelectorAll('details.op').length > 20 &&
+		performance.getEntriesByType('resource').every(e => e.name.startsWith(location.origin))`) {
+		t.Errorf("the API docs page lacks operations or loads assets from elsewhere")
+	}
+	shoot("apidocs")
+
+	// 390 px wide: no page scrolls sideways (tables scroll in their box).
+	if err := chromedp.Do(bctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/", runPath, "/runs", "/zones"} {
+		open(p, "main")
+		if !eval(`document.documentElement.scrollWidth <= 391`) {
+			t.Errorf("%s is wider than 390 px", p)
+		}
+		if p == "/" {
+			shoot("overview-390")
+		}
+	}
+
+	dest := t.TempDir()
+	if os.Getenv("BATON_UI_SCREENSHOTS") != "" {
+		dest = filepath.Join("..", "..", "docs", "img")
+	}
+	for name, png := range shots {
+		if err := os.WriteFile(filepath.Join(dest, "ui-"+name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// vanishingWorker starts a run of moved whose task a worker of zone z
+// claims and starts, then never heartbeats again; zones a, b and c are
+// cordoned while it claims, so that the dev workers leave the task to it.
+// It returns the run's ID.
+func vanishingWorker(t *testing.T, c *client.Client) int64 {
+	t.Helper()
+	ctx := context.Background()
+	zones := []string{"a", "b", "c"}
+	for _, z := range zones {
+		if _, err := c.ZoneAction(ctx, z, "cordon", client.DrainRequest{Reason: "test: leave the task to zone z"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg, err := c.Register(ctx, client.RegisterRequest{Name: "ghost", Zone: "z", Capacity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := c.StartRun(ctx, "moved", client.StartRunRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	as, err := c.Claim(ctx, reg.Worker.ID, client.ClaimRequest{Max: 1, FreeCU: 1, Wait: 10 * time.Second})
+	if err != nil || len(as) != 1 {
+		t.Fatalf("claim: %+v %v", as, err)
+	}
+	if err := c.ReportOne(ctx, reg.Worker.ID, client.Report{AttemptID: as[0].AttemptID, Kind: "start"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, z := range zones {
+		if _, err := c.ZoneAction(ctx, z, "uncordon", client.DrainRequest{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return run.ID
+}

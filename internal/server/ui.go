@@ -1,0 +1,72 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/ui"
+)
+
+// uiSource gives the web UI the API's own reads.
+type uiSource struct{ s *Server }
+
+var _ ui.Source = uiSource{}
+
+func (u uiSource) Placement(ctx context.Context) (client.Placement, error) { return u.s.placement(ctx) }
+
+func (u uiSource) Workers(ctx context.Context, all bool) ([]client.Worker, error) {
+	return u.s.listWorkers(ctx, all)
+}
+
+func (u uiSource) Runs(ctx context.Context, q ui.RunQuery) ([]client.Run, string, error) {
+	f := store.RunFilter{Workflow: q.Workflow, State: q.State, BeforeID: q.Before, Limit: q.Limit}
+	if !q.Since.IsZero() {
+		f.CreatedFrom = q.Since.UnixMilli()
+	}
+	return u.s.listRuns(ctx, f)
+}
+
+func (u uiSource) Run(ctx context.Context, id int64) (client.RunDetail, error) {
+	return u.s.runDetail(ctx, id)
+}
+
+func (u uiSource) Attempts(ctx context.Context, runID int64) ([]client.Attempt, error) {
+	return u.s.runAttempts(ctx, runID)
+}
+
+func (u uiSource) Logs(ctx context.Context, runID int64, task string, attempt, after, limitBytes int64) (client.Logs, error) {
+	return u.s.taskLogs(ctx, runID, task, attempt, after, 10000, limitBytes)
+}
+
+func (u uiSource) Events(ctx context.Context, q ui.EventQuery) ([]client.Event, error) {
+	return u.s.listEvents(ctx, store.EventFilter{RunID: q.Run, Kind: q.Kind, AfterID: q.After, Limit: q.Limit})
+}
+
+func (u uiSource) Workflows(ctx context.Context) ([]client.Workflow, error) {
+	return u.s.listWorkflows(ctx)
+}
+
+func (u uiSource) Versions(ctx context.Context, workflow string) ([]client.WorkflowVersion, error) {
+	return u.s.workflowVersions(ctx, workflow)
+}
+
+func (u uiSource) Version(ctx context.Context, workflow string, version int64) (client.WorkflowVersion, error) {
+	return u.s.workflowVersion(ctx, workflow, version)
+}
+
+func (u uiSource) Schedules(ctx context.Context) ([]client.Schedule, error) {
+	return u.s.listSchedules(ctx)
+}
+
+// newUI returns the web UI over this server's reads; its API docs page
+// renders api's OpenAPI document.
+func (s *Server) newUI(api huma.API) *ui.Handler {
+	return ui.New(uiSource{s}, ui.Options{
+		Logger:  s.log,
+		OpenAPI: func() ([]byte, error) { return json.Marshal(api.OpenAPI()) },
+	})
+}

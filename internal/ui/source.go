@@ -1,0 +1,46 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"github.com/baton-sched/baton/client"
+)
+
+// Source is what the UI reads. The server implements it with the reads
+// of its API handlers; errors wrapping engine.ErrNotFound answer 404.
+type Source interface {
+	Placement(ctx context.Context) (client.Placement, error)
+	Workers(ctx context.Context, all bool) ([]client.Worker, error)
+	// Runs returns runs newest first and the cursor of the next page
+	// ("" on the last page).
+	Runs(ctx context.Context, q RunQuery) ([]client.Run, string, error)
+	Run(ctx context.Context, id int64) (client.RunDetail, error)
+	Attempts(ctx context.Context, runID int64) ([]client.Attempt, error)
+	// Logs reads a page of an attempt's output (attempt 0: the latest).
+	Logs(ctx context.Context, runID int64, task string, attempt, after, limitBytes int64) (client.Logs, error)
+	// Events returns audit events oldest first.
+	Events(ctx context.Context, q EventQuery) ([]client.Event, error)
+	Workflows(ctx context.Context) ([]client.Workflow, error)
+	Versions(ctx context.Context, workflow string) ([]client.WorkflowVersion, error)
+	// Version returns a version with its definition (0: the latest).
+	Version(ctx context.Context, workflow string, version int64) (client.WorkflowVersion, error)
+	Schedules(ctx context.Context) ([]client.Schedule, error)
+}
+
+// RunQuery filters runs.
+type RunQuery struct {
+	Workflow string
+	State    string
+	Since    time.Time // created at or after; zero: any
+	Before   int64     // ID below; 0: from the newest
+	Limit    int64
+}
+
+// EventQuery filters audit events.
+type EventQuery struct {
+	Run   int64
+	Kind  string
+	After int64
+	Limit int64
+}
