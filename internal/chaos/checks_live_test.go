@@ -82,9 +82,14 @@ func TestCheckLimitsSlots(t *testing.T) {
 	}
 	ev.slots = []client.Slot{{Name: "db", Size: 1}}
 	wantFail(t, checkLimits(ev), "slot db: attempt 11 started as the 2nd running task, but the slot's size was 1")
-	// Grown to 2 before attempt 11 started: fine.
+	// Grown to 2 before attempt 11 started, or just after by the
+	// harness's clock: fine.
 	ev.slotSets = []slotSet{{Slot: "db", Size: 1, At: at(-1000)}, {Slot: "db", Size: 2, At: at(500)}}
 	wantPass(t, checkLimits(ev))
+	ev.slotSets[1].At = at(1300)
+	wantPass(t, checkLimits(ev))
+	ev.slotSets[1].At = at(2000)
+	wantFail(t, checkLimits(ev), "slot db: attempt 11 started as the 2nd running task, but the slot's size was 1")
 	// A slot that never existed.
 	ev.slotSets, ev.slots = nil, nil
 	wantFail(t, checkLimits(ev), "attempt 10 took a place in slot db, which did not exist")
@@ -101,8 +106,12 @@ func TestCheckLimitsMaxActiveRuns(t *testing.T) {
 		{Kind: "run.running", RunID: 2, At: at(1000), OldState: "queued"},
 	}
 	wantPass(t, checkLimits(ev))
+	// Started beyond the limit in one transaction: queued at once.
+	ev.events = append(ev.events, client.Event{Kind: "run.running", RunID: 3, At: at(1200)},
+		client.Event{Kind: "run.queued", RunID: 3, At: at(1200), OldState: "running"})
+	wantPass(t, checkLimits(ev))
 	ev.events = append(ev.events, client.Event{Kind: "run.running", RunID: 3, At: at(1500), OldState: "queued"})
-	wantFail(t, checkLimits(ev), "workflow w: run 3 started at")
+	wantFail(t, checkLimits(ev), "workflow w: run(s) [3] started at")
 }
 
 func TestCheckEventsInWindow(t *testing.T) {

@@ -33,13 +33,14 @@ func (in *injector) operateOn(ctx context.Context, f Fault, t Target) error {
 		}
 		return in.drainWorker(ctx, f, t.Name)
 	case FaultSlot:
+		sent := time.Now() // the size may apply as soon as the call is sent
 		err := retry(ctx, 30*time.Second, func(ctx context.Context) error {
 			_, err := in.api.SetSlot(ctx, client.Slot{Name: t.Name, Size: f.Size, Description: "set by a chaos scenario"})
 			return err
 		})
 		if err == nil {
 			in.mu.Lock()
-			in.slotSets = append(in.slotSets, slotSet{Slot: t.Name, Size: f.Size, At: time.Now()})
+			in.slotSets = append(in.slotSets, slotSet{Slot: t.Name, Size: f.Size, At: sent})
 			in.mu.Unlock()
 		}
 		return in.record(f.Index, fmt.Sprintf("slot %s size %d", t.Name, f.Size), err)
@@ -141,20 +142,25 @@ func (in *injector) runAction(ctx context.Context, f Fault, workflow string) err
 	return errors.Join(append(errs, in.resume(ctx, f.Index, picked))...)
 }
 
-// resume resumes runs the timeline paused.
+// resume resumes runs the timeline paused. A run that ended meanwhile
+// (its running tasks finish while it is paused) needs no resume.
 func (in *injector) resume(ctx context.Context, fault int, ids []int64) error {
 	var errs []error
 	for _, id := range ids {
+		action := fmt.Sprintf("resume run %d", id)
 		err := retry(ctx, 30*time.Second, func(ctx context.Context) error {
 			_, err := in.api.PauseRun(ctx, id, "resume", operatorReason)
 			return err
 		})
-		if err == nil {
-			in.mu.Lock()
-			in.paused = slices.DeleteFunc(in.paused, func(p int64) bool { return p == id })
-			in.mu.Unlock()
+		if status := client.StatusOf(err); status >= 400 && status < 500 {
+			if r, rerr := in.api.Run(ctx, id); rerr == nil && r.Terminal() {
+				action, err = fmt.Sprintf("resume run %d: it ended %s while paused", id, r.State), nil
+			}
 		}
-		errs = append(errs, in.record(fault, fmt.Sprintf("resume run %d", id), err))
+		in.mu.Lock()
+		in.paused = slices.DeleteFunc(in.paused, func(p int64) bool { return p == id })
+		in.mu.Unlock()
+		errs = append(errs, in.record(fault, action, err))
 	}
 	return errors.Join(errs...)
 }

@@ -50,6 +50,7 @@ func runScenario(t *testing.T, file string, short bool, change func(*chaos.Scena
 var awaitingFixes = map[string]string{
 	"flapping-zone":     "2 s cuts fence attempts until the self-fencing margin counts from the last acknowledged renewal",
 	"oversized-request": "requests beyond max_tasks_per_workflow and max_runs_per_batch are accepted until those limits exist",
+	"slow-database-link": "a server with a slow database link fences attempts until renewals no longer wait behind its transactions",
 }
 
 // TestScenarios runs every scenario of scenarios/ in its short form: each
