@@ -327,3 +327,23 @@ func TestCheckRefusals(t *testing.T) {
 	ev.refusals[1] = Refusal{Load: 2, Limit: "max_runs_per_batch"}
 	wantFail(t, checkRefusals(ev), "workload[2] (many) was accepted, want it refused for max_runs_per_batch")
 }
+
+func TestHeartbeatStats(t *testing.T) {
+	var samples []time.Duration
+	for i := range 100 {
+		samples = append(samples, time.Duration(i+1)*time.Millisecond)
+	}
+	st := heartbeatStats(samples, 2)
+	if st.Samples != 100 || st.Failed != 2 || st.P50 != Millis(50*time.Millisecond) || st.P99 != Millis(99*time.Millisecond) ||
+		st.Max != Millis(100*time.Millisecond) {
+		t.Fatalf("stats %+v", st)
+	}
+	ev := testEvidence(true)
+	ev.sc.Expect.Heartbeats = &HeartbeatBound{P99: 50 * time.Millisecond}
+	c := checkHeartbeats(ev, st)
+	wantFail(t, c, "heartbeat p99 99ms exceeds the bound 50ms")
+	wantFail(t, c, "2 heartbeats of the probe failed, want at most 0")
+	ev.sc.Expect.Heartbeats = &HeartbeatBound{P99: time.Second, Failed: 2}
+	wantPass(t, checkHeartbeats(ev, st))
+	wantFail(t, checkHeartbeats(ev, HeartbeatStats{}), "the probe measured no heartbeat")
+}
