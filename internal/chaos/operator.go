@@ -58,11 +58,14 @@ func (in *injector) zoneAction(ctx context.Context, f Fault, zone, action string
 		return err
 	})
 	if err == nil {
+		in.mu.Lock()
+		in.cordoned[zone] = action != "uncordon"
+		in.mu.Unlock()
 		for _, w := range in.c.ZoneWorkers(zone) {
 			if action == "uncordon" {
-				in.available(w.Name)
+				in.takeWork(w.Name)
 			} else {
-				in.unavailable1(w.Name)
+				in.takeNoWork(w.Name)
 			}
 		}
 	}
@@ -86,7 +89,7 @@ func (in *injector) drainWorker(ctx context.Context, f Fault, name string) error
 		}))
 	}
 	if err == nil {
-		in.unavailable1(name)
+		in.takeNoWork(name)
 	}
 	return in.record(f.Index, "drain worker "+name, err)
 }
@@ -166,7 +169,7 @@ func (in *injector) resume(ctx context.Context, fault int, ids []int64) error {
 }
 
 // unavailable1 notes that a worker takes no new work from now on.
-func (in *injector) unavailable1(name string) {
+func (in *injector) takeNoWork(name string) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if cs := in.unavailable[name]; len(cs) == 0 || !cs[len(cs)-1].To.IsZero() {
@@ -175,7 +178,7 @@ func (in *injector) unavailable1(name string) {
 }
 
 // available notes that a worker takes new work again.
-func (in *injector) available(name string) {
+func (in *injector) takeWork(name string) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if cs := in.unavailable[name]; len(cs) > 0 && cs[len(cs)-1].To.IsZero() {
@@ -190,10 +193,8 @@ func (in *injector) restoreOperations(ctx context.Context) error {
 	paused := slices.Clone(in.paused)
 	var zones []string
 	for _, z := range in.sc.Cluster.Zones {
-		for _, name := range z.WorkerNames() {
-			if cs := in.unavailable[name]; len(cs) > 0 && cs[len(cs)-1].To.IsZero() && !slices.Contains(zones, z.Name) {
-				zones = append(zones, z.Name)
-			}
+		if in.cordoned[z.Name] {
+			zones = append(zones, z.Name)
 		}
 	}
 	in.mu.Unlock()

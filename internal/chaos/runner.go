@@ -72,10 +72,10 @@ type runner struct {
 	log  *slog.Logger
 	dir  string
 
-	c    *Cluster
-	pg   *Postgres
-	api  *client.Client
-	sink *AlertSink
+	c     *Cluster
+	pg    *Postgres
+	api   *client.Client
+	sink  *AlertSink
 	in    *injector
 	load  *workload
 	probe *heartbeatProbe

@@ -149,10 +149,10 @@ var (
 	expectFields   = []string{"runs", "max_overlap", "failover", "events", "phases", "alerts", "priority_order", "ended_once",
 		"liveness", "limits", "heartbeats"}
 	heartbeatFields = []string{"p99", "max", "failed"}
-	phaseFields    = []string{"from", "to", "events"}
-	livenessFields = []string{"max_gap", "p99_wait"}
-	failoverFields = []string{"p50", "p99", "max", "min"}
-	runStates      = []string{"succeeded", "failed", "cancelled", "terminal"}
+	phaseFields     = []string{"from", "to", "events"}
+	livenessFields  = []string{"max_gap", "p99_wait"}
+	failoverFields  = []string{"p50", "p99", "max", "min"}
+	runStates       = []string{"succeeded", "failed", "cancelled", "terminal"}
 )
 
 // scenario decodes a whole scenario (without its short block).
