@@ -226,20 +226,25 @@ func checkLiveness(ev *evidence, st LivenessStats) Check {
 // and the servers' committing it.
 const limitSlack = 500 * time.Millisecond
 
-// slotSize is the size of a slot at t (the larger when it changed within
-// limitSlack), ok false if it was not known then.
+// slotSize is the size of a slot at t: the last size set before, or the
+// largest of those set within limitSlack of t; ok false if it was not
+// known then.
 func slotSize(ev *evidence, slot string, t time.Time) (int64, bool) {
 	size, ok := int64(0), false
-	for _, s := range ev.slotSets {
+	var last *slotSet
+	for i, s := range ev.slotSets {
 		if s.Slot != slot {
 			continue
 		}
-		switch {
-		case !s.At.After(t.Add(-limitSlack)):
-			size, ok = s.Size, true
-		case !s.At.After(t):
+		if !s.At.After(t) {
+			last = &ev.slotSets[i]
+		}
+		if abs(s.At.Sub(t)) <= limitSlack {
 			size, ok = max(size, s.Size), true
 		}
+	}
+	if last != nil {
+		size, ok = max(size, last.Size), true
 	}
 	if ok {
 		return size, true
@@ -306,30 +311,38 @@ func checkLimits(ev *evidence) Check {
 	for _, r := range ev.runs {
 		workflowOf[r.ID] = r.Workflow
 	}
+	// Events of one transaction share their time: a start beyond the
+	// limit records run.running, then run.queued. Count after each.
 	active := map[string]map[int64]bool{}
 	most := map[string]int{}
-	for _, e := range ev.events {
-		wf := workflowOf[e.RunID]
-		limit, ok := limits[wf]
-		if !ok {
-			continue
-		}
-		if active[wf] == nil {
-			active[wf] = map[int64]bool{}
-		}
-		switch e.Kind {
-		case "run.running":
-			if e.OldState == "paused" {
+	for i := 0; i < len(ev.events); {
+		at := ev.events[i].At
+		started := map[string][]int64{}
+		for ; i < len(ev.events) && ev.events[i].At.Equal(at); i++ {
+			e := ev.events[i]
+			wf := workflowOf[e.RunID]
+			if _, ok := limits[wf]; !ok {
 				continue
 			}
-			active[wf][e.RunID] = true
-			most[wf] = max(most[wf], len(active[wf]))
-			if len(active[wf]) > limit {
-				k.fail("workflow %s: run %d started at %s with %d runs active, more than max_active_runs %d", wf, e.RunID,
-					e.At.Format(time.StampMilli), len(active[wf]), limit)
+			if active[wf] == nil {
+				active[wf] = map[int64]bool{}
 			}
-		case "run.succeeded", "run.failed", "run.cancelled":
-			delete(active[wf], e.RunID)
+			switch e.Kind {
+			case "run.running":
+				if e.OldState != "paused" {
+					active[wf][e.RunID] = true
+					started[wf] = append(started[wf], e.RunID)
+				}
+			case "run.queued", "run.succeeded", "run.failed", "run.cancelled":
+				delete(active[wf], e.RunID)
+			}
+		}
+		for wf, ids := range started {
+			most[wf] = max(most[wf], len(active[wf]))
+			if len(active[wf]) > limits[wf] {
+				k.fail("workflow %s: run(s) %v started at %s with %d runs active, more than max_active_runs %d", wf, ids,
+					at.Format(time.StampMilli), len(active[wf]), limits[wf])
+			}
 		}
 	}
 	var parts []string

@@ -82,9 +82,14 @@ func TestCheckLimitsSlots(t *testing.T) {
 	}
 	ev.slots = []client.Slot{{Name: "db", Size: 1}}
 	wantFail(t, checkLimits(ev), "slot db: attempt 11 started as the 2nd running task, but the slot's size was 1")
-	// Grown to 2 before attempt 11 started: fine.
+	// Grown to 2 before attempt 11 started, or just after by the
+	// harness's clock: fine.
 	ev.slotSets = []slotSet{{Slot: "db", Size: 1, At: at(-1000)}, {Slot: "db", Size: 2, At: at(500)}}
 	wantPass(t, checkLimits(ev))
+	ev.slotSets[1].At = at(1300)
+	wantPass(t, checkLimits(ev))
+	ev.slotSets[1].At = at(2000)
+	wantFail(t, checkLimits(ev), "slot db: attempt 11 started as the 2nd running task, but the slot's size was 1")
 	// A slot that never existed.
 	ev.slotSets, ev.slots = nil, nil
 	wantFail(t, checkLimits(ev), "attempt 10 took a place in slot db, which did not exist")
@@ -101,8 +106,12 @@ func TestCheckLimitsMaxActiveRuns(t *testing.T) {
 		{Kind: "run.running", RunID: 2, At: at(1000), OldState: "queued"},
 	}
 	wantPass(t, checkLimits(ev))
+	// Started beyond the limit in one transaction: queued at once.
+	ev.events = append(ev.events, client.Event{Kind: "run.running", RunID: 3, At: at(1200)},
+		client.Event{Kind: "run.queued", RunID: 3, At: at(1200), OldState: "running"})
+	wantPass(t, checkLimits(ev))
 	ev.events = append(ev.events, client.Event{Kind: "run.running", RunID: 3, At: at(1500), OldState: "queued"})
-	wantFail(t, checkLimits(ev), "workflow w: run 3 started at")
+	wantFail(t, checkLimits(ev), "workflow w: run(s) [3] started at")
 }
 
 func TestCheckEventsInWindow(t *testing.T) {
@@ -317,4 +326,24 @@ func TestCheckRefusals(t *testing.T) {
 	wantFail(t, checkRefusals(ev), "the refusal (request too large) does not name the limit max_runs_per_batch")
 	ev.refusals[1] = Refusal{Load: 2, Limit: "max_runs_per_batch"}
 	wantFail(t, checkRefusals(ev), "workload[2] (many) was accepted, want it refused for max_runs_per_batch")
+}
+
+func TestHeartbeatStats(t *testing.T) {
+	var samples []time.Duration
+	for i := range 100 {
+		samples = append(samples, time.Duration(i+1)*time.Millisecond)
+	}
+	st := heartbeatStats(samples, 2)
+	if st.Samples != 100 || st.Failed != 2 || st.P50 != Millis(50*time.Millisecond) || st.P99 != Millis(99*time.Millisecond) ||
+		st.Max != Millis(100*time.Millisecond) {
+		t.Fatalf("stats %+v", st)
+	}
+	ev := testEvidence(true)
+	ev.sc.Expect.Heartbeats = &HeartbeatBound{P99: 50 * time.Millisecond}
+	c := checkHeartbeats(ev, st)
+	wantFail(t, c, "heartbeat p99 99ms exceeds the bound 50ms")
+	wantFail(t, c, "2 heartbeats of the probe failed, want at most 0")
+	ev.sc.Expect.Heartbeats = &HeartbeatBound{P99: time.Second, Failed: 2}
+	wantPass(t, checkHeartbeats(ev, st))
+	wantFail(t, checkHeartbeats(ev, HeartbeatStats{}), "the probe measured no heartbeat")
 }

@@ -45,6 +45,8 @@ type evidence struct {
 	// stored what each left in the database (empty: nothing).
 	refusals []Refusal
 	stored   map[int]string
+	// heartbeats are the heartbeat probe's figures, when it ran.
+	heartbeats *HeartbeatStats
 }
 
 // runEvidence is a run with its tasks and every attempt.
@@ -71,6 +73,10 @@ func (r *runner) gather(ctx context.Context, witness string) (*evidence, error) 
 	r.in.mu.Lock()
 	ev.cuts, ev.faults = r.in.cuts, slices.Clone(r.in.events)
 	ev.unavailable, ev.slotSets, ev.t0 = r.in.unavailable, slices.Clone(r.in.slotSets), r.in.t0
+	if r.probe != nil {
+		st := r.probe.stats()
+		ev.heartbeats = &st
+	}
 	r.in.mu.Unlock()
 
 	// Some events come a little after the work settled (zone.up is

@@ -41,8 +41,10 @@ type injector struct {
 	unavailable map[string][]cut
 	// slotSets are the slot sizes set by the timeline, in order.
 	slotSets []slotSet
-	// paused are the runs the timeline paused and has not resumed.
-	paused []int64
+	// paused are the runs the timeline paused and has not resumed;
+	// cordoned the zones it cordoned or drained and has not uncordoned.
+	paused   []int64
+	cordoned map[string]bool
 }
 
 // slotSet is a slot size set at a time.
@@ -58,7 +60,8 @@ type slotSet struct {
 type cut struct{ From, To time.Time }
 
 func newInjector(c *Cluster, pg *Postgres, sc *Scenario, log *slog.Logger) *injector {
-	return &injector{c: c, pg: pg, sc: sc, log: log, cuts: map[string][]cut{}, unavailable: map[string][]cut{}}
+	return &injector{c: c, pg: pg, sc: sc, log: log, cuts: map[string][]cut{}, unavailable: map[string][]cut{},
+		cordoned: map[string]bool{}}
 }
 
 // record notes an action and its outcome; it returns err.

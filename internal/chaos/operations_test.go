@@ -1,10 +1,13 @@
 package chaos_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/chaos"
 )
 
 // TestDrainZoneWithReschedule: draining a zone with reschedule stops its
@@ -51,5 +54,30 @@ func TestDrainZoneWithReschedule(t *testing.T) {
 				t.Errorf("%s event by %q for %q, want the operator and the reason", kind, e.Actor, e.Reason)
 			}
 		}
+	}
+}
+
+// TestOperatorActionsScenario: every operator action of the timeline
+// works against a real cluster, and the limits check passes when the
+// servers keep a slot and max_active_runs.
+func TestOperatorActionsScenario(t *testing.T) {
+	r := runScenario(t, "testdata/operator-actions.yaml", false, nil)
+	if !r.Passed {
+		t.Fatalf("scenario failed:\n%s", strings.Join(r.Failures(), "\n"))
+	}
+	var actions []string
+	for _, f := range r.Faults {
+		actions = append(actions, f.Action)
+	}
+	all := strings.Join(actions, "\n")
+	for _, want := range []string{"slot db size 1", "cordon zone b", "pause run", "resume run", "cancel run",
+		"uncordon zone b", "slot db size 2", "rerun run", "drain worker b2"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no %q among the actions:\n%s", want, all)
+		}
+	}
+	limits := slices.IndexFunc(r.Checks, func(c chaos.Check) bool { return c.Name == "limits" })
+	if limits < 0 || !strings.Contains(r.Checks[limits].Summary, "slot db at most") {
+		t.Errorf("checks %+v, want a limits check of slot db", r.Checks)
 	}
 }

@@ -33,13 +33,14 @@ func (in *injector) operateOn(ctx context.Context, f Fault, t Target) error {
 		}
 		return in.drainWorker(ctx, f, t.Name)
 	case FaultSlot:
+		sent := time.Now() // the size may apply as soon as the call is sent
 		err := retry(ctx, 30*time.Second, func(ctx context.Context) error {
 			_, err := in.api.SetSlot(ctx, client.Slot{Name: t.Name, Size: f.Size, Description: "set by a chaos scenario"})
 			return err
 		})
 		if err == nil {
 			in.mu.Lock()
-			in.slotSets = append(in.slotSets, slotSet{Slot: t.Name, Size: f.Size, At: time.Now()})
+			in.slotSets = append(in.slotSets, slotSet{Slot: t.Name, Size: f.Size, At: sent})
 			in.mu.Unlock()
 		}
 		return in.record(f.Index, fmt.Sprintf("slot %s size %d", t.Name, f.Size), err)
@@ -57,11 +58,14 @@ func (in *injector) zoneAction(ctx context.Context, f Fault, zone, action string
 		return err
 	})
 	if err == nil {
+		in.mu.Lock()
+		in.cordoned[zone] = action != "uncordon"
+		in.mu.Unlock()
 		for _, w := range in.c.ZoneWorkers(zone) {
 			if action == "uncordon" {
-				in.available(w.Name)
+				in.takeWork(w.Name)
 			} else {
-				in.unavailable1(w.Name)
+				in.takeNoWork(w.Name)
 			}
 		}
 	}
@@ -85,7 +89,7 @@ func (in *injector) drainWorker(ctx context.Context, f Fault, name string) error
 		}))
 	}
 	if err == nil {
-		in.unavailable1(name)
+		in.takeNoWork(name)
 	}
 	return in.record(f.Index, "drain worker "+name, err)
 }
@@ -141,26 +145,31 @@ func (in *injector) runAction(ctx context.Context, f Fault, workflow string) err
 	return errors.Join(append(errs, in.resume(ctx, f.Index, picked))...)
 }
 
-// resume resumes runs the timeline paused.
+// resume resumes runs the timeline paused. A run that ended meanwhile
+// (its running tasks finish while it is paused) needs no resume.
 func (in *injector) resume(ctx context.Context, fault int, ids []int64) error {
 	var errs []error
 	for _, id := range ids {
+		action := fmt.Sprintf("resume run %d", id)
 		err := retry(ctx, 30*time.Second, func(ctx context.Context) error {
 			_, err := in.api.PauseRun(ctx, id, "resume", operatorReason)
 			return err
 		})
-		if err == nil {
-			in.mu.Lock()
-			in.paused = slices.DeleteFunc(in.paused, func(p int64) bool { return p == id })
-			in.mu.Unlock()
+		if status := client.StatusOf(err); status >= 400 && status < 500 {
+			if r, rerr := in.api.Run(ctx, id); rerr == nil && r.Terminal() {
+				action, err = fmt.Sprintf("resume run %d: it ended %s while paused", id, r.State), nil
+			}
 		}
-		errs = append(errs, in.record(fault, fmt.Sprintf("resume run %d", id), err))
+		in.mu.Lock()
+		in.paused = slices.DeleteFunc(in.paused, func(p int64) bool { return p == id })
+		in.mu.Unlock()
+		errs = append(errs, in.record(fault, action, err))
 	}
 	return errors.Join(errs...)
 }
 
 // unavailable1 notes that a worker takes no new work from now on.
-func (in *injector) unavailable1(name string) {
+func (in *injector) takeNoWork(name string) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if cs := in.unavailable[name]; len(cs) == 0 || !cs[len(cs)-1].To.IsZero() {
@@ -169,7 +178,7 @@ func (in *injector) unavailable1(name string) {
 }
 
 // available notes that a worker takes new work again.
-func (in *injector) available(name string) {
+func (in *injector) takeWork(name string) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if cs := in.unavailable[name]; len(cs) > 0 && cs[len(cs)-1].To.IsZero() {
@@ -184,10 +193,8 @@ func (in *injector) restoreOperations(ctx context.Context) error {
 	paused := slices.Clone(in.paused)
 	var zones []string
 	for _, z := range in.sc.Cluster.Zones {
-		for _, name := range z.WorkerNames() {
-			if cs := in.unavailable[name]; len(cs) > 0 && cs[len(cs)-1].To.IsZero() && !slices.Contains(zones, z.Name) {
-				zones = append(zones, z.Name)
-			}
+		if in.cordoned[z.Name] {
+			zones = append(zones, z.Name)
 		}
 	}
 	in.mu.Unlock()

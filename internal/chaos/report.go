@@ -47,6 +47,8 @@ type Report struct {
 	// Liveness has the waits from queued to running and the longest
 	// stall with work waiting and capacity free.
 	Liveness LivenessStats `json:"liveness"`
+	// Heartbeats are the heartbeat probe's round trips, when it ran.
+	Heartbeats *HeartbeatStats `json:"heartbeats,omitempty"`
 	// Faults is what the harness did to the cluster, and when.
 	Faults []FaultEvent `json:"faults"`
 	Checks []Check      `json:"checks"`
@@ -102,6 +104,10 @@ func (r *Report) addChecks(ev *evidence) {
 	r.Checks = append(r.Checks, checkFailover(ev, r.Failover), checkLiveness(ev, r.Liveness), checkAlerts(ev))
 	if ev.sc.Expect.Limits {
 		r.Checks = append(r.Checks, checkLimits(ev))
+	}
+	if ev.heartbeats != nil {
+		r.Heartbeats = ev.heartbeats
+		r.Checks = append(r.Checks, checkHeartbeats(ev, *ev.heartbeats))
 	}
 	if slices.ContainsFunc(ev.sc.Workload, func(l Load) bool { return l.Refused != "" }) {
 		r.Checks = append(r.Checks, checkRefusals(ev))
@@ -171,6 +177,9 @@ func WriteTable(w io.Writer, reports []*Report) error {
 		if l := r.Liveness; l.Waits > 0 {
 			fmt.Fprintf(w, "liveness (%d waits, queued -> running): p50 %v, p99 %v, max %v; longest stall %v\n",
 				l.Waits, l.P50Wait, l.P99Wait, l.MaxWait, l.MaxGap)
+		}
+		if h := r.Heartbeats; h != nil {
+			fmt.Fprintf(w, "heartbeats (probe, %d, %d failed): p50 %v, p99 %v, max %v\n", h.Samples, h.Failed, h.P50, h.P99, h.Max)
 		}
 		if len(r.Faults) > 0 {
 			fmt.Fprintln(w, "timeline:")

@@ -72,12 +72,13 @@ type runner struct {
 	log  *slog.Logger
 	dir  string
 
-	c    *Cluster
-	pg   *Postgres
-	api  *client.Client
-	sink *AlertSink
-	in   *injector
-	load *workload
+	c     *Cluster
+	pg    *Postgres
+	api   *client.Client
+	sink  *AlertSink
+	in    *injector
+	load  *workload
+	probe *heartbeatProbe
 
 	appliedAt, channelAt, pausedAt time.Time
 }
@@ -206,6 +207,11 @@ func (r *runner) startCluster(ctx context.Context, dsn string) error {
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("start the workers: %w", err)
 	}
+	if r.sc.Expect.Heartbeats != nil {
+		if r.probe, err = startProbe(startCtx, urls, r.log); err != nil {
+			return err
+		}
+	}
 	r.log.Info("cluster up", "servers", len(c.Servers()), "workers", len(specs), "dir", r.dir)
 	return nil
 }
@@ -245,6 +251,9 @@ func (r *runner) timeline(ctx context.Context) error {
 	r.log.Info("timeline over; restoring the cluster", "at", time.Since(t0).Round(time.Millisecond))
 	if err := r.in.restore(tctx); err != nil {
 		_ = r.in.record(-1, "restore the cluster", err)
+	}
+	if r.probe != nil {
+		r.probe.stop(tctx)
 	}
 	if err := r.pauseSchedules(tctx); err != nil {
 		_ = r.in.record(-1, "pause the schedules", err)

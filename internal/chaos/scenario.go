@@ -337,6 +337,16 @@ type Expect struct {
 	// Limits checks that no slot ran more tasks than its size and no
 	// workflow more runs than its max_active_runs.
 	Limits bool
+	// Heartbeats, when set, runs the heartbeat probe through the
+	// timeline and bounds its round trips.
+	Heartbeats *HeartbeatBound
+}
+
+// HeartbeatBound bounds the heartbeat probe's round trips; zero fields
+// are measured, not checked. Failed is how many may fail.
+type HeartbeatBound struct {
+	P99, Max time.Duration
+	Failed   int
 }
 
 // EndedOnceFor reports whether ended_once is checked for a workflow.

@@ -147,11 +147,12 @@ var (
 	databaseFields = []string{"dsn", "admin", "private"}
 	loadFields     = []string{"workflow", "runs", "rate", "at", "priority", "params", "batch", "tasks", "as", "refused"}
 	expectFields   = []string{"runs", "max_overlap", "failover", "events", "phases", "alerts", "priority_order", "ended_once",
-		"liveness", "limits"}
-	phaseFields    = []string{"from", "to", "events"}
-	livenessFields = []string{"max_gap", "p99_wait"}
-	failoverFields = []string{"p50", "p99", "max", "min"}
-	runStates      = []string{"succeeded", "failed", "cancelled", "terminal"}
+		"liveness", "limits", "heartbeats"}
+	heartbeatFields = []string{"p99", "max", "failed"}
+	phaseFields     = []string{"from", "to", "events"}
+	livenessFields  = []string{"max_gap", "p99_wait"}
+	failoverFields  = []string{"p50", "p99", "max", "min"}
+	runStates       = []string{"succeeded", "failed", "cancelled", "terminal"}
 )
 
 // scenario decodes a whole scenario (without its short block).
@@ -503,6 +504,19 @@ func (p *parser) expect(d *decoder, s *Scenario, n *yaml.Node) Expect {
 	}
 	if v, ok := f["limits"]; ok {
 		e.Limits = d.boolean(v.value, "expect.limits")
+	}
+	if v, ok := f["heartbeats"]; ok {
+		e.Heartbeats = &HeartbeatBound{}
+		hf := d.fields(v.value, "expect.heartbeats", heartbeatFields...)
+		if hv, ok := hf["p99"]; ok {
+			e.Heartbeats.P99 = d.duration(hv.value, "expect.heartbeats.p99")
+		}
+		if hv, ok := hf["max"]; ok {
+			e.Heartbeats.Max = d.duration(hv.value, "expect.heartbeats.max")
+		}
+		if hv, ok := hf["failed"]; ok {
+			e.Heartbeats.Failed = d.integer(hv.value, "expect.heartbeats.failed", 0)
+		}
 	}
 	if v, ok := f["alerts"]; ok {
 		e.Alerts = d.stringList(v.value, "expect.alerts")

@@ -217,6 +217,7 @@ expect:
   ended_once: [flow]
   liveness: {max_gap: 2s, p99_wait: 4s}
   limits: true
+  heartbeats: {p99: 1s}
   events: {attempt.fenced: 0}
   phases:
     - {from: 1s, to: 3s, events: {worker.lost: 0, attempt.lost: "<= 1"}}
@@ -250,7 +251,8 @@ func TestLoadScenarioGrayFeatures(t *testing.T) {
 	}
 	e := sc.Expect
 	if e.EndedOnce || !e.EndedOnceFor("flow") || e.EndedOnceFor("other") || !e.Limits ||
-		e.Liveness != (chaos.LivenessBound{MaxGap: 2 * time.Second, P99Wait: 4 * time.Second}) {
+		e.Liveness != (chaos.LivenessBound{MaxGap: 2 * time.Second, P99Wait: 4 * time.Second}) ||
+		e.Heartbeats == nil || e.Heartbeats.P99 != time.Second {
 		t.Errorf("expect %+v", e)
 	}
 	var counts []string
