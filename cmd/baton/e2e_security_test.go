@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/auth"
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/secrets"
 	"github.com/baton-sched/baton/internal/server"
@@ -52,7 +53,8 @@ func newSecureEnv(t *testing.T, ecfg engine.Config, wcfg func(*worker.Config)) *
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ecfg.Logger = log
-	eng := engine.New(storetest.OpenSQLite(t), ecfg)
+	st := storetest.OpenSQLite(t)
+	eng := engine.New(st, ecfg)
 	srv := server.New(eng, server.Config{Addr: "127.0.0.1:0", Logger: log})
 	ctx := context.Background()
 	if err := srv.Start(ctx); err != nil {
@@ -60,7 +62,15 @@ func newSecureEnv(t *testing.T, ecfg engine.Config, wcfg func(*worker.Config)) *
 	}
 	t.Cleanup(srv.Stop)
 	url := "http://" + srv.Addr()
-	cfg := worker.Config{Servers: []string{url}, Name: "w1", Zone: "a", Capacity: 4,
+	admin, err := server.IssueToken(ctx, st, "test", auth.RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	join, err := server.IssueToken(ctx, st, "test-workers", auth.RoleWorker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := worker.Config{Servers: []string{url}, Token: join, Name: "w1", Zone: "a", Capacity: 4,
 		WorkDir: filepath.Join(t.TempDir(), "work"), Logger: log, LogFlushInterval: 20 * time.Millisecond}
 	if wcfg != nil {
 		wcfg(&cfg)
@@ -73,7 +83,7 @@ func newSecureEnv(t *testing.T, ecfg engine.Config, wcfg func(*worker.Config)) *
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Stop)
-	c, err := client.New([]string{url}, client.WithActor("user:test"))
+	c, err := client.New([]string{url}, client.WithToken(admin))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -173,7 +173,7 @@ func (r *runner) startCluster(ctx context.Context, dsn string) error {
 		urls = append(urls, s.URL())
 	}
 	// A request to a frozen or cut-off server times out and moves on.
-	r.api, err = client.New(urls, client.WithActor("user:chaos"),
+	r.api, err = client.New(urls, client.WithToken(c.AdminToken()),
 		client.WithHTTPClient(&http.Client{Timeout: 5 * time.Second}))
 	if err != nil {
 		return err

@@ -51,7 +51,7 @@ func TestAlertsAreDeliveredSignedAndRetried(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer srv.Stop()
-		c, err := client.New([]string{"http://" + srv.Addr()}, client.WithActor("user:test"))
+		c, err := client.New([]string{"http://" + srv.Addr()}, testTokens(t, s)...)
 		if err != nil {
 			t.Fatal(err)
 		}

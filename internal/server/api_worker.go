@@ -8,6 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/auth"
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/version"
@@ -62,6 +63,10 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 		OperationID: "register-worker", Method: http.MethodPost, Path: "/api/v1/workers",
 		Summary: "Register a worker", Tags: []string{protocolTag}, DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, in *registerInput) (*registerOutput, error) {
+		join, _ := auth.From(ctx)
+		if err := checkJoin(join, in.Body.Zone, in.Body.Group); err != nil {
+			return nil, err
+		}
 		w, err := s.engine.RegisterWorker(ctx, engine.WorkerSpec{
 			Name: in.Body.Name, Zone: in.Body.Zone, Group: in.Body.Group, Labels: in.Body.Labels,
 			Capacity: in.Body.Capacity, Version: in.Body.Version,
@@ -74,9 +79,13 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 			s.log.WarnContext(ctx, "worker version more than one minor version from the server's: upgrade it",
 				"worker_id", w.ID, "worker_version", in.Body.Version, "server_version", own)
 		}
+		cred, err := s.issueCredential(ctx, w.ID, join)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
 		return &registerOutput{Body: client.Registration{Worker: toWorker(w),
 			LeaseTTL: s.engine.Config().LeaseTTL, HeartbeatInterval: s.cfg.HeartbeatInterval,
-			ServerVersion: own}}, nil
+			ServerVersion: own, Credential: cred}}, nil
 	})
 
 	huma.Register(api, huma.Operation{

@@ -12,7 +12,6 @@ import (
 )
 
 type applyInput struct {
-	ActorHeader
 	Body client.ApplyRequest
 }
 
@@ -51,7 +50,7 @@ func (s *Server) registerWorkflows(api huma.API) {
 		for i, f := range in.Body.Files {
 			srcs[i] = engine.Source{Filename: f.Filename, Text: []byte(f.Content)}
 		}
-		applied, err := s.engine.Apply(ctx, srcs, in.actor())
+		applied, err := s.engine.Apply(ctx, srcs, actorOf(ctx))
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}

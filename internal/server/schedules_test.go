@@ -25,7 +25,7 @@ func TestScheduleLatenessInAPIAndMetrics(t *testing.T) {
 		srv := server.New(e, server.Config{})
 		ts := httptest.NewServer(srv.Handler())
 		t.Cleanup(func() { ts.Close(); srv.Stop() })
-		c, err := client.New([]string{ts.URL}, client.WithActor("user:test"))
+		c, err := client.New([]string{ts.URL}, testTokens(t, s)...)
 		if err != nil {
 			t.Fatal(err)
 		}

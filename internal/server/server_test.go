@@ -38,7 +38,7 @@ func newFixture(t *testing.T, s store.Store, cfg engine.Config) *fixture {
 	srv := server.New(engine.New(s, cfg), server.Config{})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { ts.Close(); srv.Stop() })
-	c, err := client.New([]string{ts.URL}, client.WithActor("user:test"))
+	c, err := client.New([]string{ts.URL}, testTokens(t, s)...)
 	if err != nil {
 		t.Fatal(err)
 	}

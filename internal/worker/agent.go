@@ -77,7 +77,7 @@ func New(cfg Config) (*Agent, error) {
 		// request would cost every heartbeat.
 		a.transport = client.NewTransport()
 		a.transport.TLSClientConfig = cfg.TLS
-		a.client, err = client.New(cfg.Servers,
+		a.client, err = client.New(cfg.Servers, client.WithJoinToken(cfg.Token),
 			client.WithHTTPClient(&http.Client{Transport: tryTimeoutTransport{base: a.transport}}))
 		if err != nil {
 			return nil, fmt.Errorf("worker config: Servers: %w", err)
