@@ -98,7 +98,7 @@ func TestAlertsAreDeliveredSignedAndRetried(t *testing.T) {
 		}
 		var p engine.AlertPayload
 		if err := json.Unmarshal(rcv.body[2], &p); err != nil || p.Kind != "run.cancelled" || p.RunID != run.ID ||
-			p.AlertID != id || p.Channel != "ops" || p.Actor != "user:test" {
+			p.AlertID != id || p.Channel != "ops" || p.Actor != "token:test" {
 			t.Errorf("payload %+v (%v)", p, err)
 		}
 		if len(rcv.got) != 3 {

@@ -3,6 +3,8 @@ package server_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -49,4 +51,29 @@ func tokensOf(url string) (admin, join string) {
 	v, _ := urlTokens.Load(url)
 	p, _ := v.([2]string)
 	return p[0], p[1]
+}
+
+// withToken adds the admin token of the test server req goes to (see
+// rememberTokens), unless the request has an Authorization header.
+func withToken(req *http.Request) *http.Request {
+	if _, set := req.Header["Authorization"]; set {
+		return req
+	}
+	urlTokens.Range(func(k, v any) bool {
+		if strings.HasPrefix(req.URL.String(), k.(string)+"/") {
+			req.Header.Set("Authorization", "Bearer "+v.([2]string)[0])
+			return false
+		}
+		return true
+	})
+	return req
+}
+
+// authGet is http.Get with the server's admin token.
+func authGet(url string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	return http.DefaultClient.Do(withToken(req))
 }

@@ -126,6 +126,10 @@ func (a *authAdapter) Handle(op *huma.Operation, handler func(huma.Context)) {
 			_ = huma.WriteErr(a.api, ctx, http.StatusForbidden, "route "+key+" has no permission: refused")
 			return
 		}
+		if a.s.workerCertMissing(op, ctx) {
+			_ = huma.WriteErr(a.api, ctx, http.StatusUnauthorized, workerCertRequired)
+			return
+		}
 		p, status, msg := a.s.authorize(ctx.Context(), ctx.Header("Authorization"), need, op.OperationID)
 		if status != 0 {
 			if status == http.StatusUnauthorized {

@@ -265,7 +265,11 @@ func TestWorkerProtocolDemandsAClientCertificate(t *testing.T) {
 
 func getJSON(t *testing.T, hc *http.Client, url string, out any) {
 	t.Helper()
-	resp, err := hc.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := hc.Do(withToken(req))
 	if err != nil {
 		t.Fatal(err)
 	}
