@@ -67,3 +67,11 @@ func workerPath(id, op string) string {
 func (c *Client) StopWorker(ctx context.Context, workerID string) error {
 	return c.do(c.asWorker(ctx, workerID), http.MethodPost, workerPath(workerID, "stop"), nil, nil, nil)
 }
+
+// CredentialOf returns the credential c holds for a worker ("" if none),
+// for tests and tools that hand a registration on.
+func CredentialOf(c *Client, workerID string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.creds[workerID]
+}
