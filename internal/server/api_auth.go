@@ -130,6 +130,7 @@ func (s *Server) registerAuth(api huma.API) {
 		if !ok {
 			return nil, huma.Error404NotFound(fmt.Sprintf("no unrevoked token %q", in.Name))
 		}
+		s.authn.flush()
 		return nil, nil
 	})
 }

@@ -118,6 +118,14 @@ func (a *authenticator) touch(ctx context.Context, tok store.Token, now time.Tim
 	})
 }
 
+// flush forgets every looked-up token: this server refuses a token it
+// revoked at once (the others within tokenCacheTTL).
+func (a *authenticator) flush() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	clear(a.cache)
+}
+
 // principalOf is the identity a token proves.
 func principalOf(tok store.Token) auth.Principal {
 	p := auth.Principal{Kind: auth.KindToken, Name: tok.Name, Role: auth.Role(tok.Role), Scope: tok.Scope, TokenID: tok.ID}

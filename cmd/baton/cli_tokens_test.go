@@ -1,0 +1,74 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestTokenCommands(t *testing.T) {
+	f := newCLIFixture(t)
+	r := f.mustRun("token", "create", "ci-deploy", "--role", "operator", "--expires", "90d")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	secret := lines[len(lines)-1]
+	if !strings.HasPrefix(secret, "baton_") || !strings.Contains(r.stdout, "role operator") {
+		t.Fatalf("token create printed %q", r.stdout)
+	}
+	list := f.mustRun("tokens").stdout
+	if !strings.Contains(list, "ci-deploy") || strings.Contains(list, secret) || !strings.Contains(list, "operator") {
+		t.Errorf("tokens:\n%s", list)
+	}
+	// The new token acts as itself.
+	who := f.mustRun("whoami", "--token", secret).stdout
+	if !strings.Contains(who, "token:ci-deploy (role operator: read, operate)") {
+		t.Errorf("whoami: %q", who)
+	}
+	if r := f.run("apply", "x.yaml", "--token", secret); r.err == nil {
+		t.Error("an operator token applied a definition")
+	}
+	f.mustRun("token", "revoke", "ci-deploy")
+	if r := f.run("whoami", "--token", secret); r.err == nil || !strings.Contains(r.err.Error(), "revoked") {
+		t.Errorf("whoami with a revoked token: %v %s", r.err, r.stdout)
+	}
+	if r := f.run("token", "create", "x", "--role", "viewer", "--expires", "soon"); r.err == nil {
+		t.Error("--expires soon accepted")
+	}
+}
+
+func TestLoginWritesCredentialsTheCLIUses(t *testing.T) {
+	f := newCLIFixture(t)
+	path := filepath.Join(t.TempDir(), "credentials.yaml")
+	t.Setenv("BATON_CREDENTIALS", path)
+	t.Setenv("BATON_TOKEN", "")
+	t.Setenv("BATON_SERVER", "")
+	root := newRoot()
+	root.SetArgs([]string{"login", f.url, "--token", f.token, "--name", "test"})
+	var out strings.Builder
+	root.SetOut(&out)
+	if err := root.Execute(); err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials file: %v %v", st, err)
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), f.token) || !strings.Contains(string(data), f.url) {
+		t.Errorf("credentials file:\n%s", data)
+	}
+	// Without --server or --token, the CLI uses the current context.
+	root = newRoot()
+	root.SetArgs([]string{"whoami"})
+	out.Reset()
+	root.SetOut(&out)
+	if err := root.Execute(); err != nil || !strings.Contains(out.String(), "token:test") {
+		t.Errorf("whoami from the credentials file: %q %v", out.String(), err)
+	}
+	root = newRoot()
+	root.SetArgs([]string{"login", f.url, "--token", "baton_" + strings.Repeat("x", 43)})
+	root.SetOut(&out)
+	if err := root.Execute(); err == nil {
+		t.Error("login with a wrong token succeeded")
+	}
+}
