@@ -73,7 +73,9 @@ func newTokenCmd(g *globals) *cobra.Command {
 	create := &cobra.Command{
 		Use:   "create NAME",
 		Short: "Create a token and print its secret, this once",
-		Args:  cobra.ExactArgs(1),
+		Example: "  baton token create ci-deploy --role operator --expires 90d\n" +
+			"  baton token create workers-a --role worker --zones a --groups default",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var d time.Duration
 			if expires != "" {
@@ -106,9 +108,10 @@ func newTokenCmd(g *globals) *cobra.Command {
 	create.Flags().StringSliceVar(&groups, "groups", nil, "role worker: the groups its workers may register in")
 	_ = create.MarkFlagRequired("role")
 	revoke := &cobra.Command{
-		Use:   "revoke NAME",
-		Short: "Revoke a token: every server refuses it within a second",
-		Args:  cobra.ExactArgs(1),
+		Use:     "revoke NAME",
+		Short:   "Revoke a token: every server refuses it within a second",
+		Example: "  baton token revoke ci-deploy",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -143,9 +146,10 @@ func parseLongDuration(s string) (time.Duration, error) {
 
 func newWhoamiCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "whoami",
-		Short: "Show who the servers take you for: the token's actor, role and permissions",
-		Args:  cobra.NoArgs,
+		Use:     "whoami",
+		Short:   "Show who the servers take you for: the token's actor, role and permissions",
+		Example: "  baton whoami\n  BATON_TOKEN=baton_... baton whoami -o json",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
@@ -234,8 +238,9 @@ func readLine(cmd *cobra.Command) (string, error) {
 
 func newAuthCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "auth",
-		Short: "Bootstrap the first admin token",
+		Use:     "auth",
+		Short:   "Bootstrap the first admin token",
+		Example: "  baton auth bootstrap --server https://s1:8420\n  baton auth secret > bootstrap.token",
 	}
 	bootstrap := &cobra.Command{
 		Use:   "bootstrap",
@@ -262,9 +267,10 @@ func newAuthCmd(g *globals) *cobra.Command {
 		},
 	}
 	secret := &cobra.Command{
-		Use:   "secret",
-		Short: "Print a new random token secret (for bootstrap_token_file)",
-		Args:  cobra.NoArgs,
+		Use:     "secret",
+		Short:   "Print a new random token secret (for bootstrap_token_file)",
+		Example: "  (umask 077; baton auth secret > bootstrap.token)",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, _ := auth.NewSecret()
 			fmt.Fprintln(cmd.OutOrStdout(), s)
