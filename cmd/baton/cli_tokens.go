@@ -96,7 +96,8 @@ func newTokenCmd(g *globals) *cobra.Command {
 			if g.jsonOutput() {
 				return printJSON(cmd.OutOrStdout(), tok)
 			}
-			cmd.Printf("token %s (%s, role %s, expires %s) created. Its secret, shown this once:\n",
+			// Only the secret on standard output: `> file` keeps it alone.
+			cmd.PrintErrf("token %s (%s, role %s, expires %s) created. Its secret, shown this once:\n",
 				tok.Name, tok.Kind, tok.Role, optTime(tok.ExpiresAt, "never"))
 			fmt.Fprintln(cmd.OutOrStdout(), tok.Secret)
 			return nil
@@ -261,7 +262,7 @@ func newAuthCmd(g *globals) *cobra.Command {
 			if g.jsonOutput() {
 				return printJSON(cmd.OutOrStdout(), tok)
 			}
-			cmd.Printf("admin token %s created. Its secret, shown this once (baton login SERVER --token SECRET):\n", tok.Name)
+			cmd.PrintErrf("admin token %s created. Its secret, shown this once (baton login SERVER --token SECRET):\n", tok.Name)
 			fmt.Fprintln(cmd.OutOrStdout(), tok.Secret)
 			return nil
 		},

@@ -10,10 +10,9 @@ import (
 func TestTokenCommands(t *testing.T) {
 	f := newCLIFixture(t)
 	r := f.mustRun("token", "create", "ci-deploy", "--role", "operator", "--expires", "90d")
-	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	secret := lines[len(lines)-1]
-	if !strings.HasPrefix(secret, "baton_") || !strings.Contains(r.stdout, "role operator") {
-		t.Fatalf("token create printed %q", r.stdout)
+	secret := strings.TrimSpace(r.stdout)
+	if !strings.HasPrefix(secret, "baton_") || strings.Contains(secret, "\n") || !strings.Contains(r.stderr, "role operator") {
+		t.Fatalf("token create printed %q and %q; want the secret alone on standard output", r.stdout, r.stderr)
 	}
 	list := f.mustRun("tokens").stdout
 	if !strings.Contains(list, "ci-deploy") || strings.Contains(list, secret) || !strings.Contains(list, "operator") {
