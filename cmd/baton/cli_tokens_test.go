@@ -71,3 +71,29 @@ func TestLoginWritesCredentialsTheCLIUses(t *testing.T) {
 		t.Error("login with a wrong token succeeded")
 	}
 }
+
+// The tokens baton dev writes are found for loopback servers only.
+func TestDevTokensAreFoundForLoopbackOnly(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("BATON_DEV_DIR", dir)
+	if err := os.WriteFile(filepath.Join(dir, devJoinTokenFile), []byte("baton_join\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, devAdminTokenFile), []byte("baton_admin\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		urls []string
+		file string
+		want string
+	}{
+		{[]string{"http://127.0.0.1:8420"}, devAdminTokenFile, "baton_admin"},
+		{[]string{"http://localhost:8420,http://[::1]:8421"}, devJoinTokenFile, "baton_join"},
+		{[]string{"https://s1.example:8420"}, devAdminTokenFile, ""},
+		{[]string{"http://127.0.0.1:8420", "http://10.0.0.1:8420"}, devAdminTokenFile, ""},
+	} {
+		if got := devFileToken(tc.urls, tc.file); got != tc.want {
+			t.Errorf("devFileToken(%v, %s) = %q, want %q", tc.urls, tc.file, got, tc.want)
+		}
+	}
+}

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/config"
 	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/worker"
@@ -74,6 +76,9 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			token, err := secretFrom(cmp.Or(g.token, cfg.Token), cfg.JoinTokenFile, "join_token_file")
 			if err != nil {
 				return err
+			}
+			if token == "" { // a worker joining baton dev on this machine
+				token = devFileToken(append(slices.Clone(servers), client.DefaultURL)[:max(len(servers), 1)], devJoinTokenFile)
 			}
 			a, err := worker.New(worker.Config{
 				Token: token, Servers: servers, Name: name, Zone: cfg.Zone, Group: cfg.Group, Capacity: cfg.Capacity,

@@ -135,7 +135,11 @@ func sameServer(a, b string) bool {
 
 // devCLIToken finds the admin token `baton dev` wrote in its data directory
 // (./.baton by default, or BATON_DEV_DIR), when the server is on loopback.
-func devCLIToken(urls []string) string {
+func devCLIToken(urls []string) string { return devFileToken(urls, devAdminTokenFile) }
+
+// devFileToken reads a token file of baton dev's data directory when
+// every server of urls is on loopback.
+func devFileToken(urls []string, file string) string {
 	for _, u := range urls {
 		for _, part := range strings.Split(u, ",") {
 			pu, err := url.Parse(strings.TrimSpace(part))
@@ -149,7 +153,7 @@ func devCLIToken(urls []string) string {
 		}
 	}
 	dir := cmp.Or(os.Getenv("BATON_DEV_DIR"), ".baton")
-	tok, err := secretFrom("", filepath.Join(dir, devAdminTokenFile), "")
+	tok, err := secretFrom("", filepath.Join(dir, file), "")
 	if err != nil {
 		return ""
 	}
