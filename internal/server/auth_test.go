@@ -137,14 +137,23 @@ func TestCallersAreBoundToTheirRights(t *testing.T) {
 		if err := forged.StopWorker(e.ctx, ida); status(err) != http.StatusForbidden {
 			t.Errorf("worker b stops a: %v, want 403", err)
 		}
+		// Under its own ID, b's report on a's attempt is refused too.
+		if err := wb.ReportOne(e.ctx, idb, finish); status(err) != http.StatusForbidden {
+			t.Errorf("worker b reports a's attempt as itself: %v, want 403", err)
+		}
+		res, err := wb.Report(e.ctx, idb, []client.Report{finish})
+		if err != nil || len(res) != 1 || res[0].Status != http.StatusForbidden {
+			t.Errorf("worker b reports a's attempt as itself (batch): %+v %v, want 403", res, err)
+		}
 		// The attempt of a is untouched, and the refusals are recorded.
 		atts, err := e.admin.Attempts(e.ctx, run.ID)
 		if err != nil || len(atts) != 1 || atts[0].State != "dispatched" || atts[0].WorkerID != ida {
 			t.Errorf("attempt after forged reports: %+v %v, want dispatched on %s", atts, err, ida)
 		}
 		evs, err := e.admin.Events(e.ctx, client.EventFilter{Kind: "auth.refused"})
-		if err != nil || len(evs.Items) < 5 || evs.Items[0].Actor != "worker:"+idb || evs.Items[0].WorkerID != ida {
-			t.Errorf("refusal events %+v %v, want 5 by worker:%s for %s", evs.Items, err, idb, ida)
+		if err != nil || len(evs.Items) != 7 || evs.Items[0].Actor != "worker:"+idb || evs.Items[0].WorkerID != ida ||
+			evs.Items[6].AttemptID != as[0].AttemptID {
+			t.Errorf("refusal events %+v %v, want 7 by worker:%s for %s", evs.Items, err, idb, ida)
 		}
 		// Worker a itself may report, with its own credential.
 		if err := wa.ReportOne(e.ctx, ida, client.Report{AttemptID: as[0].AttemptID, Kind: "start"}); err != nil {
