@@ -73,7 +73,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("config: %w", err)
 			}
-			token, err := secretFrom(cmp.Or(g.token, cfg.Token), cfg.JoinTokenFile, "join_token_file")
+			token, err := secretFrom(cmp.Or(g.token, cfg.JoinToken, cfg.Token), cfg.JoinTokenFile, "join_token_file")
 			if err != nil {
 				return err
 			}

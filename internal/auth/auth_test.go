@@ -42,7 +42,8 @@ func TestSecrets(t *testing.T) {
 	if s1 == s2 || h1 == h2 {
 		t.Fatal("two secrets are equal")
 	}
-	if !strings.HasPrefix(s1, SecretPrefix) || !WellFormed(s1) || WellFormed(s1+"x") || WellFormed("baton_short") {
+	if !strings.HasPrefix(s1, SecretPrefix) || len(s1) != 49 || !WellFormed(s1) || WellFormed(s1+" ") ||
+		WellFormed("baton_short") || !WellFormed("q7Zr0cJvXb+8mT1f4Kd2PzLwS9yEaH5nUoV3iGx6BQc=") {
 		t.Errorf("secret %q: prefix or well-formedness wrong", s1)
 	}
 	if !Matches(s1, h1) || Matches(s2, h1) || strings.Contains(h1, s1) {

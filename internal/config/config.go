@@ -85,7 +85,9 @@ type Config struct {
 	// Token is the bearer token of the CLI (BATON_TOKEN), and a worker's
 	// join token.
 	Token string `koanf:"token"`
-	// JoinTokenFile holds a worker's join token (instead of token).
+	// JoinToken is a worker's join token (else token); JoinTokenFile
+	// holds it.
+	JoinToken     string `koanf:"join_token"`
 	JoinTokenFile string `koanf:"join_token_file"`
 	// BootstrapTokenFile holds a token secret that a server makes its
 	// first admin token if the database has none (see baton auth).
@@ -100,7 +102,7 @@ var Keys = []string{
 	"tls_cert", "tls_key", "tls_client_ca", "tls_ca", "tls_client_cert", "tls_client_key", "insecure",
 	"shutdown_grace",
 	"public_url", "secret_key_file", "egress_allow", "egress_deny", "max_log_bytes",
-	"token", "join_token_file", "bootstrap_token_file",
+	"token", "join_token", "join_token_file", "bootstrap_token_file",
 }
 
 // Defaults are the values of keys nobody set.

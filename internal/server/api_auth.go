@@ -209,12 +209,21 @@ var errBootstrapped = errors.New("already bootstrapped")
 // admin token, unless tokens exist.
 func (s *Server) bootstrapFromConfig(ctx context.Context) error {
 	if !auth.WellFormed(s.cfg.BootstrapToken) {
-		return errors.New("bootstrap token: not a Baton token (baton_ and 43 base64url characters; " +
-			"make one with baton auth secret)")
+		return errors.New("bootstrap token: want 32 to 256 base64 characters (make one with baton auth secret)")
 	}
-	_, err := s.bootstrap(ctx, auth.Hash(s.cfg.BootstrapToken))
+	hash := auth.Hash(s.cfg.BootstrapToken)
+	_, err := s.bootstrap(ctx, hash)
 	var se huma.StatusError
 	if errors.As(err, &se) && se.GetStatus() == http.StatusConflict {
+		var tok store.Token
+		err := s.engine.Store().Read(ctx, func(tx store.Tx) error {
+			var err error
+			tok, err = tx.Tokens().ByHash(ctx, hash)
+			return err
+		})
+		if err != nil || tok.RevokedAt != 0 {
+			s.log.WarnContext(ctx, "bootstrap_token_file ignored: other tokens exist, and it is not one of them (or revoked)")
+		}
 		return nil
 	}
 	return err

@@ -286,3 +286,29 @@ func TestBootstrapOnce(t *testing.T) {
 		t.Errorf("whoami of the bootstrap token: %+v %v", who, err)
 	}
 }
+
+// A bootstrap token from the config (bootstrap_token_file) becomes the
+// first admin token at start, also in the format of the deployment
+// files' instructions; a second server on the same database, with
+// tokens present, starts too.
+func TestBootstrapTokenFromConfig(t *testing.T) {
+	st := storetest.OpenSQLite(t)
+	secret := "q7Zr0cJvXb+8mT1f4Kd2PzLwS9yEaH5nUoV3iGx6BQc="
+	for range 2 {
+		srv := server.New(engine.New(st, engine.Config{}), server.Config{Addr: "127.0.0.1:0", BootstrapToken: secret})
+		if err := srv.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := client.New([]string{srv.URL()}, client.WithToken(secret))
+		who, err := c.Whoami(context.Background())
+		srv.Stop()
+		if err != nil || who.Actor != "token:bootstrap" || who.Role != "admin" {
+			t.Fatalf("whoami with the bootstrap token: %+v %v", who, err)
+		}
+	}
+	bad := server.New(engine.New(st, engine.Config{}), server.Config{Addr: "127.0.0.1:0", BootstrapToken: "short"})
+	defer bad.Stop()
+	if err := bad.Start(context.Background()); err == nil {
+		t.Error("a malformed bootstrap token was accepted")
+	}
+}
