@@ -98,7 +98,9 @@ func (a *authenticator) lookup(ctx context.Context, secret string) (store.Token,
 // touch records a use of tok at most once per touchEvery per server (and
 // the query itself writes at most once a minute whatever the servers).
 func (a *authenticator) touch(ctx context.Context, tok store.Token, now time.Time) {
-	if now.UnixMilli()-tok.LastUsedAt < touchEvery.Milliseconds() {
+	// Workers' credentials are not touched: their workers' last_seen_at
+	// says the same, without a write per worker and minute.
+	if tok.Kind == store.TokenWorker || now.UnixMilli()-tok.LastUsedAt < touchEvery.Milliseconds() {
 		return
 	}
 	a.mu.Lock()
