@@ -155,8 +155,8 @@ func (s *Server) authorize(ctx context.Context, header string, need auth.Permiss
 	if need == auth.Anonymous {
 		return auth.Principal{}, 0, ""
 	}
-	secret, ok := strings.CutPrefix(header, "Bearer ")
-	if !ok && header != "" {
+	scheme, secret, _ := strings.Cut(header, " ")
+	if header != "" && !strings.EqualFold(scheme, "Bearer") {
 		return auth.Principal{}, http.StatusUnauthorized, "authentication required: the Authorization header must be \"Bearer <token>\""
 	}
 	tok, err := s.authn.lookup(ctx, strings.TrimSpace(secret))
