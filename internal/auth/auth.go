@@ -157,7 +157,7 @@ func WellFormed(s string) bool {
 		return false
 	}
 	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_+/=.", c)) {
+		if !alnumOr(c, "-_+/=.") {
 			return false
 		}
 	}
@@ -170,9 +170,14 @@ func CheckName(name string) error {
 		return fmt.Errorf("token name must have 1 to 64 characters, got %d", len(name))
 	}
 	for _, c := range name {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+		if !alnumOr(c, "-_.") {
 			return fmt.Errorf("token name %q: only letters, digits, '-', '_' and '.' are allowed", name)
 		}
 	}
 	return nil
+}
+
+// alnumOr reports whether c is an ASCII letter or digit or one of extra.
+func alnumOr(c rune, extra string) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(extra, c)
 }
