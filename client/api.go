@@ -14,10 +14,20 @@ import (
 
 // Apply validates and stores definitions, all or none.
 func (c *Client) Apply(ctx context.Context, files []SourceFile) ([]Applied, error) {
+	return c.apply(ctx, files, nil)
+}
+
+// ApplyDryRun validates definitions and says what applying them would
+// change (new versions, schedules), storing nothing.
+func (c *Client) ApplyDryRun(ctx context.Context, files []SourceFile) ([]Applied, error) {
+	return c.apply(ctx, files, url.Values{"dry_run": {"true"}})
+}
+
+func (c *Client) apply(ctx context.Context, files []SourceFile, q url.Values) ([]Applied, error) {
 	var out struct {
 		Applied []Applied `json:"applied"`
 	}
-	err := c.do(ctx, http.MethodPost, "/api/v1/workflows", nil, ApplyRequest{Files: files}, &out)
+	err := c.do(ctx, http.MethodPost, "/api/v1/workflows", q, ApplyRequest{Files: files}, &out)
 	return out.Applied, err
 }
 
@@ -46,8 +56,9 @@ func (c *Client) StartRun(ctx context.Context, workflow string, req StartRunRequ
 	return out, err
 }
 
-// StartRuns starts up to 1000 runs of a workflow in one request and one
-// transaction: all or none. Runs without an idempotency key get one, as
+// StartRuns starts up to the servers' max_runs_per_batch runs (default
+// 100) of a workflow in one request, in one transaction unless they are
+// larger than max_rows_per_tx rows. Runs without an idempotency key get one, as
 // with StartRun, so that a retried request starts each run once.
 func (c *Client) StartRuns(ctx context.Context, workflow string, reqs []StartRunRequest) ([]Run, error) {
 	reqs = slices.Clone(reqs)

@@ -30,9 +30,36 @@ type Client struct {
 	token string // bearer of API calls
 	join  string // bearer of worker registrations (else token)
 
-	mu    sync.Mutex
-	creds map[string]string // worker ID -> the credential its registration issued
+	creds *Credentials // of the workers registered through it
 }
+
+// Credentials holds the credentials registrations issued, by worker ID.
+// Clients given the same one (WithCredentials) share them: a worker that
+// registered through one server's client calls others with its credential.
+type Credentials struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+// NewCredentials returns an empty set of credentials.
+func NewCredentials() *Credentials { return &Credentials{m: map[string]string{}} }
+
+func (c *Credentials) get(workerID string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.m[workerID]
+	return s, ok
+}
+
+func (c *Credentials) set(workerID, secret string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[workerID] = secret
+}
+
+// WithCredentials makes the client keep worker credentials in creds,
+// shared with the other clients given it.
+func WithCredentials(creds *Credentials) Option { return func(c *Client) { c.creds = creds } }
 
 // Option configures a Client.
 type Option func(*Client)
@@ -68,20 +95,11 @@ func WithWorkerCredential(workerID, secret string) Option {
 
 func (c *Client) joinToken() string { return cmp.Or(c.join, c.token) }
 
-func (c *Client) setCredential(workerID, secret string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.creds == nil {
-		c.creds = map[string]string{}
-	}
-	c.creds[workerID] = secret
-}
+func (c *Client) setCredential(workerID, secret string) { c.creds.set(workerID, secret) }
 
 // asWorker makes ctx carry the credential of the worker, if known.
 func (c *Client) asWorker(ctx context.Context, workerID string) context.Context {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cred, ok := c.creds[workerID]; ok {
+	if cred, ok := c.creds.get(workerID); ok {
 		return withBearer(ctx, cred)
 	}
 	return ctx
@@ -97,7 +115,7 @@ func withBearer(ctx context.Context, secret string) context.Context {
 // split too); with none, DefaultURL.
 func New(urls []string, opts ...Option) (*Client, error) {
 	own := NewTransport()
-	c := &Client{http: &http.Client{Transport: own}, own: own}
+	c := &Client{http: &http.Client{Transport: own}, own: own, creds: NewCredentials()}
 	for _, u := range urls {
 		for _, part := range strings.Split(u, ",") {
 			part = strings.TrimRight(strings.TrimSpace(part), "/")
@@ -253,6 +271,14 @@ func (c *Client) once(ctx context.Context, method, base, path string, body []byt
 		return &unreachableError{err: tlsProblem(base, err)}
 	}
 	defer resp.Body.Close()
+	if w, ok := out.(io.Writer); ok && resp.StatusCode < 300 {
+		// A stream (a backup): copied as it comes; a failure halfway is
+		// not retried on another server.
+		if _, err := io.Copy(w, resp.Body); err != nil {
+			return fmt.Errorf("read answer of %s %s: %w", method, u, err)
+		}
+		return nil
+	}
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return &unreachableError{err: fmt.Errorf("read answer of %s %s: %w", method, u, err)}

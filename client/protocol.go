@@ -32,6 +32,12 @@ type Registration struct {
 // HeartbeatRequest renews a worker's lease.
 type HeartbeatRequest struct {
 	Running []int64 `json:"running" doc:"IDs of the attempts the worker is running"`
+	// Ending lists attempts that ended whose finish report is not yet
+	// acknowledged: the worker still holds them.
+	Ending []int64 `json:"ending,omitempty" doc:"IDs of ended attempts whose finish report is not yet acknowledged"`
+	// Complete says Running and Ending are every attempt the worker
+	// holds: the servers end any other of its attempts at once (lost).
+	Complete bool `json:"complete,omitempty" doc:"running and ending list every attempt the worker holds; others are ended as lost"`
 }
 
 // HeartbeatResponse tells the worker what to kill.

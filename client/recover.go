@@ -12,6 +12,10 @@ import (
 type RerunRequest struct {
 	From   string `json:"from,omitempty" doc:"Run this task and every task downstream of it again; empty: every failed, cancelled and upstream_failed task"`
 	Reason string `json:"reason,omitempty" maxLength:"1000"`
+	// Latest and Params rerun the run as a new run: on the workflow's
+	// latest version, with these params over the run's own.
+	Latest bool              `json:"latest,omitempty" doc:"Rerun as a new run on the workflow's latest version; tasks are matched by name: succeeded ones are carried with their outputs, added ones run, removed ones are dropped"`
+	Params map[string]string `json:"params,omitempty" doc:"Rerun as a new run with these params over the run's own, checked against the version's params"`
 }
 
 // MarkRequest ends a failed, cancelled or upstream_failed task of a
@@ -25,6 +29,12 @@ type MarkRequest struct {
 type Recovered struct {
 	Run   Run      `json:"run"`
 	Rerun []string `json:"rerun"`
+	// RerunOf, Carried and Dropped describe a rerun as a new run (latest
+	// or params): the run it reran, the tasks carried into the new run as
+	// they ended, and the old run's tasks the version no longer has.
+	RerunOf int64    `json:"rerun_of,omitempty"`
+	Carried []string `json:"carried,omitempty"`
+	Dropped []string `json:"dropped,omitempty"`
 }
 
 // Rerun runs a finished run again (see RerunRequest).

@@ -6,6 +6,7 @@ import "time"
 type Workflow struct {
 	Name          string    `json:"name"`
 	LatestVersion int64     `json:"latest_version"`
+	Disabled      bool      `json:"disabled" doc:"A disabled workflow's schedules do not fire and its runs cannot be started"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
 }
@@ -37,6 +38,16 @@ type Applied struct {
 	Workflow string `json:"workflow"`
 	Version  int64  `json:"version"`
 	Changed  bool   `json:"changed" doc:"False when the definition equals the latest version"`
+	// Schedules lists the schedules the new version adds, changes or removes.
+	Schedules []ScheduleChange `json:"schedules,omitempty"`
+}
+
+// ScheduleChange is what applying does to one schedule of a workflow.
+type ScheduleChange struct {
+	Name   string     `json:"name"`
+	Change string     `json:"change" enum:"added,changed,removed"`
+	Cron   string     `json:"cron,omitempty"`
+	Next   *time.Time `json:"next,omitempty" doc:"The next due time from now on; absent when removed or ended"`
 }
 
 // StartRunRequest starts a run of a workflow.

@@ -71,7 +71,6 @@ func (c *Client) StopWorker(ctx context.Context, workerID string) error {
 // CredentialOf returns the credential c holds for a worker ("" if none),
 // for tests and tools that hand a registration on.
 func CredentialOf(c *Client, workerID string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.creds[workerID]
+	s, _ := c.creds.get(workerID)
+	return s
 }

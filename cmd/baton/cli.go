@@ -59,6 +59,7 @@ func clientCommands(g *globals) []*cobra.Command {
 		newWhoamiCmd(g),
 		newLoginCmd(g),
 		newAuthCmd(g),
+		newBackupCmd(g),
 	}
 	for _, c := range cmds {
 		explainErrors(g, c)

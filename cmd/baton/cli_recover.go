@@ -12,19 +12,31 @@ import (
 
 func newRerunCmd(g *globals) *cobra.Command {
 	var req client.RerunRequest
+	params := paramsFlag{}
 	cmd := &cobra.Command{
 		Use:   "rerun RUN_ID",
 		Short: "Run a finished run again, from its failed tasks or from one task",
 		Long: "Without --from, every failed, cancelled and upstream_failed task of the run runs again;\n" +
 			"tasks that succeeded keep their outputs and are not executed (DolphinScheduler's \"recover\n" +
 			"from failed task\"). With --from TASK, that task and everything downstream of it run again,\n" +
-			"even if they succeeded. The run must have finished.",
-		Example: "  baton rerun 42\n  baton rerun 42 --from load --reason \"source fixed\"",
-		Args:    cobra.ExactArgs(1),
+			"even if they succeeded. The run must have finished.\n\n" +
+			"With --latest or -p the run is rerun as a new run: on the workflow's newest version (--latest)\n" +
+			"and with the given params over the run's own (-p, checked against the version's params).\n" +
+			"Tasks are matched by name: a task that succeeded (or was skipped) and whose upstream are all\n" +
+			"carried is carried into the new run with its outputs and not executed; every other task runs,\n" +
+			"including tasks the version added; tasks the version removed are dropped. The old run stays\n" +
+			"as it ended.",
+		Example: "  baton rerun 42\n  baton rerun 42 --from load --reason \"source fixed\"\n" +
+			"  baton rerun 42 --latest          # on the fixed definition\n" +
+			"  baton rerun 42 -p day=2026-01-02 # with another param",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parseRunID(args[0])
 			if err != nil {
 				return err
+			}
+			if len(params) > 0 {
+				req.Params = params
 			}
 			c, err := g.client()
 			if err != nil {
@@ -39,6 +51,8 @@ func newRerunCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&req.From, "from", "", "run this task and everything downstream of it again")
 	cmd.Flags().StringVar(&req.Reason, "reason", "", "why, recorded in the audit trail")
+	cmd.Flags().BoolVar(&req.Latest, "latest", false, "rerun as a new run on the workflow's newest version")
+	cmd.Flags().VarP(params, "param", "p", "rerun as a new run with parameter key=value over the run's own (repeatable)")
 	return cmd
 }
 
@@ -83,6 +97,15 @@ func printRecovered(g *globals, out io.Writer, rec client.Recovered) error {
 	again := "nothing runs again"
 	if len(rec.Rerun) > 0 {
 		again = "running again: " + strings.Join(rec.Rerun, ", ")
+	}
+	if rec.RerunOf != 0 {
+		fmt.Fprintf(out, "run %d of %s (version %d) reruns run %d\n", rec.Run.ID, rec.Run.Workflow, rec.Run.Version, rec.RerunOf)
+		if len(rec.Carried) > 0 {
+			fmt.Fprintf(out, "  carried (not run again): %s\n", strings.Join(rec.Carried, ", "))
+		}
+		if len(rec.Dropped) > 0 {
+			fmt.Fprintf(out, "  dropped (not in version %d): %s\n", rec.Run.Version, strings.Join(rec.Dropped, ", "))
+		}
 	}
 	_, err := fmt.Fprintf(out, "run %d of %s %s; %s\n", rec.Run.ID, rec.Run.Workflow, rec.Run.State, again)
 	return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -67,5 +68,47 @@ func TestPauseAndResume(t *testing.T) {
 	}
 	if r := f.mustRun("events", "--run", "1", "--kind", "run.paused"); !strings.Contains(r.stdout, "maintenance") {
 		t.Errorf("run.paused event lacks the reason:\n%s", r.stdout)
+	}
+}
+
+func TestRerunLatestAndParams(t *testing.T) {
+	f := newCLIFixture(t)
+	f.apply(map[string]string{"etl": `name: etl
+params:
+  day: {default: d0}
+tasks:
+  - {name: extract, run: "echo ${{ params.day }}"}
+  - {name: load, run: "fail now", needs: [extract]}
+  - {name: report, run: "echo report", needs: [load]}
+`})
+	f.startWorker("w1", "a")
+	if r := f.run("run", "etl", "--wait"); r.code() != exitFailed {
+		t.Fatalf("run --wait: code %d, want the run failed:\n%s", r.code(), r.stdout)
+	}
+	f.apply(map[string]string{"etl": `name: etl
+params:
+  day: {default: d0}
+tasks:
+  - {name: extract, run: "echo ${{ params.day }}"}
+  - {name: load, run: "echo loaded", needs: [extract]}
+  - {name: summary, run: "echo summary", needs: [load]}
+`})
+	r := f.mustRun("rerun", "1", "--latest")
+	for _, want := range []string{"run 2 of etl (version 2) reruns run 1\n", "  carried (not run again): extract\n",
+		"  dropped (not in version 2): report\n", "running again: load, summary\n"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("rerun --latest printed\n%s\nwant %q in it", r.stdout, want)
+		}
+	}
+	eventually(t, "run 2 succeeded", func() bool {
+		d, err := f.c.Run(context.Background(), 2)
+		return err == nil && d.Run.State == "succeeded"
+	})
+	if r := f.run("rerun", "2", "-p", "dya=d2"); r.code() != exitFailed || !strings.Contains(r.stderr, `unknown parameter "dya"`) {
+		t.Errorf("rerun -p with an unknown param: exit %d\n%s%v", r.code(), r.stderr, r.err)
+	}
+	r = f.mustRun("rerun", "2", "--from", "extract", "-p", "day=d2", "-o", "json")
+	if !strings.Contains(r.stdout, `"rerun_of": 2`) || !strings.Contains(r.stdout, `\"day\":\"d2\"`) && !strings.Contains(r.stdout, `"day": "d2"`) {
+		t.Errorf("rerun -p -o json printed\n%s", r.stdout)
 	}
 }

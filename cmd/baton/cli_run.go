@@ -105,15 +105,19 @@ func waitRun(cmd *cobra.Command, g *globals, c *client.Client, run client.Run, t
 	} else {
 		fmt.Fprintf(out, "run %d of %s started; waiting for it to finish\n", run.ID, run.Workflow)
 	}
-	seen := map[string]string{} // task name -> state last printed
+	tr := &transitions{run: run.ID, attempts: map[string]int{}}
 	var detail client.RunDetail
 	warned := false
 	for {
 		var err error
 		detail, err = c.Run(ctx, run.ID)
+		if err == nil {
+			// The run was read first: every transition up to its end is
+			// among the events read after it.
+			err = tr.print(ctx, c, progress, detail.Tasks)
+		}
 		switch {
 		case err == nil:
-			printTaskChanges(progress, detail.Tasks, seen)
 		case client.Unreachable(err) && ctx.Err() == nil:
 			if !warned { // ride through a server restart: keep waiting
 				fmt.Fprintf(cmd.ErrOrStderr(), "no server answers (%v); still waiting\n", err)
@@ -152,38 +156,45 @@ func waitError(parent, ctx context.Context, id int64, timeout time.Duration, err
 	return fmt.Errorf("wait for run %d: %w", id, err)
 }
 
-// printTaskChanges prints one line per task whose state differs from the
-// one last printed: time, task, state (and attempt, reason).
-func printTaskChanges(w io.Writer, tasks []client.Task, seen map[string]string) {
+// transitions prints every task transition of a run once, in order, from
+// its events: a poll of the run's state alone would miss the states a task
+// passed through between two polls (queued, a failed attempt, a retry).
+type transitions struct {
+	run      int64
+	after    int64          // the last event printed
+	attempts map[string]int // task name -> attempts started
+}
+
+func (tr *transitions) print(ctx context.Context, c *client.Client, w io.Writer, tasks []client.Task) error {
 	width := 0
 	for _, t := range tasks {
 		width = max(width, len(t.Name))
 	}
-	now := time.Now()
-	for _, t := range tasks {
-		prev, ok := seen[t.Name]
-		if !ok {
-			prev = "pending" // the state every task starts in
+	for {
+		page, err := c.Events(ctx, client.EventFilter{RunID: tr.run, After: tr.after, Limit: 1000})
+		if err != nil {
+			return err
 		}
-		if t.State == prev {
-			continue
+		for _, e := range page.Items {
+			tr.after = e.ID
+			if !strings.HasPrefix(e.Kind, "task.") || e.NewState == "" {
+				continue
+			}
+			line := fmt.Sprintf("%s  %-*s  %s", timestamp(e.At), width, e.Task, e.NewState)
+			if e.NewState == "running" {
+				tr.attempts[e.Task]++
+				if n := tr.attempts[e.Task]; n > 1 {
+					line += fmt.Sprintf(" (attempt %d)", n)
+				}
+			}
+			if e.Reason != "" && e.NewState != "running" && e.NewState != "queued" {
+				line += ": " + oneLine(e.Reason)
+			}
+			fmt.Fprintln(w, line)
 		}
-		seen[t.Name] = t.State
-		at := now
-		switch {
-		case !t.FinishedAt.IsZero():
-			at = t.FinishedAt
-		case t.State == "running" && !t.StartedAt.IsZero():
-			at = t.StartedAt
+		if len(page.Items) < 1000 {
+			return nil
 		}
-		line := fmt.Sprintf("%s  %-*s  %s", timestamp(at), width, t.Name, t.State)
-		if t.Attempts > 1 {
-			line += fmt.Sprintf(" (attempt %d)", t.Attempts)
-		}
-		if t.Reason != "" {
-			line += ": " + oneLine(t.Reason)
-		}
-		fmt.Fprintln(w, line)
 	}
 }
 
@@ -284,6 +295,32 @@ func printRunDetail(w io.Writer, r client.RunDetail, now time.Time) error {
 		}
 		t.row(task.Name, task.State, fmt.Sprint(task.Attempts), worker, zone,
 			span(task.StartedAt, task.FinishedAt, now), task.Reason)
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	return printOutputs(w, r.Tasks)
+}
+
+// printOutputs lists the tasks' outputs, one per line, each value on one
+// line and cut at 100 characters (-o json has them whole).
+func printOutputs(w io.Writer, tasks []client.Task) error {
+	var t *table
+	for _, task := range tasks {
+		for _, k := range slices.Sorted(maps.Keys(task.Outputs)) {
+			if t == nil {
+				fmt.Fprintln(w)
+				t = newTable(w, "TASK", "OUTPUT", "VALUE")
+			}
+			v := oneLine(task.Outputs[k])
+			if r := []rune(v); len(r) > 100 {
+				v = string(r[:99]) + "…"
+			}
+			t.row(task.Name, k, v)
+		}
+	}
+	if t == nil {
+		return nil
 	}
 	return t.flush()
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/baton-sched/baton/client"
 )
@@ -136,6 +137,30 @@ func TestRunWaitExitCodes(t *testing.T) {
 	}
 }
 
+// TestRunWaitShowsEveryTransition checks --wait prints the states a task
+// passed through between two polls: a failed first attempt and the retry.
+func TestRunWaitShowsEveryTransition(t *testing.T) {
+	f := newCLIFixture(t)
+	f.apply(map[string]string{"flaky": flakyDef})
+	f.startWorker("w1", "zone-a")
+	r := f.mustRun("run", "flaky", "--wait")
+	var states []string
+	for line := range strings.Lines(r.stdout) {
+		if fields := strings.Fields(line); len(fields) >= 3 && fields[1] == "shaky" {
+			states = append(states, strings.Join(fields[2:min(len(fields), 6)], " "))
+		}
+	}
+	want := []string{"running", "retry_wait: attempt 1 failed", "queued", "running (attempt 2)", "succeeded"}
+	if len(states) != len(want) {
+		t.Fatalf("run --wait printed the transitions %q, want %q:\n%s", states, want, r.stdout)
+	}
+	for i := range want {
+		if !strings.HasPrefix(states[i], want[i]) {
+			t.Errorf("transition %d: %q, want %q\n%s", i, states[i], want[i], r.stdout)
+		}
+	}
+}
+
 func TestRunShowFanOut(t *testing.T) {
 	f := newCLIFixture(t)
 	f.apply(map[string]string{"fanout": fanoutDef()})
@@ -186,5 +211,28 @@ func TestCancel(t *testing.T) {
 	}
 	if r := f.run("cancel", "1"); r.err == nil {
 		t.Errorf("cancel of a finished run succeeded: %q", r.stdout)
+	}
+}
+
+// TestRunShowPrintsOutputs checks run show lists each task's outputs, one
+// line each, long or multi-line values cut to one short line.
+func TestRunShowPrintsOutputs(t *testing.T) {
+	r := client.RunDetail{Run: client.Run{ID: 1, Workflow: "etl", State: "succeeded"}, Tasks: []client.Task{
+		{Name: "extract", State: "succeeded", Outputs: map[string]string{"rows": "42", "file": "/data/x.csv"}},
+		{Name: "load", State: "succeeded", Outputs: map[string]string{"note": "two\nlines " + strings.Repeat("x", 200)}},
+		{Name: "check", State: "succeeded"},
+	}}
+	var out strings.Builder
+	if err := printRunDetail(&out, r, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for line := range strings.Lines(out.String()[strings.LastIndex(out.String(), "\nTASK")+1:]) {
+		rows = append(rows, strings.Join(strings.Fields(line), " "))
+	}
+	want := []string{"TASK OUTPUT VALUE", "extract file /data/x.csv", "extract rows 42",
+		"load note two lines " + strings.Repeat("x", 89) + "…"}
+	if strings.Join(rows, "|") != strings.Join(want, "|") {
+		t.Errorf("outputs printed\n%s\nwant\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
 	}
 }

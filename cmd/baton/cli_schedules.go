@@ -42,18 +42,23 @@ func newSchedulesCmd(g *globals) *cobra.Command {
 			if g.jsonOutput() {
 				return printJSON(cmd.OutOrStdout(), ss)
 			}
-			t := newTable(cmd.OutOrStdout(), "SCHEDULE", "CRON", "TIMEZONE", "CATCHUP", "OVERLAP", "PAUSED", "NEXT DUE", "BUFFERED", "LATE P99")
+			t := newTable(cmd.OutOrStdout(), "SCHEDULE", "CRON", "TIMEZONE", "CATCHUP", "OVERLAP", "PAUSED", "NEXT DUE", "BUFFERED", "LATE P99", "NOTE")
 			for _, s := range ss {
 				next := timestamp(s.NextDue)
-				if s.NextDue.IsZero() {
+				switch {
+				case s.NextDue.IsZero():
 					next = "ended"
+				case s.Paused:
+					// A paused schedule fires nothing; resumed, it goes on
+					// from its first due time after then.
+					next = "- (paused)"
 				}
 				late := ""
 				if s.Lateness.Runs > 0 {
 					late = humanDuration(time.Duration(s.Lateness.P99Ms * float64(time.Millisecond)))
 				}
 				t.row(s.Workflow+"/"+s.Name, s.Cron, cmp.Or(s.Timezone, "UTC"), s.Catchup, s.Overlap, yesNo(s.Paused),
-					next, strconv.Itoa(s.Buffered), late)
+					next, strconv.Itoa(s.Buffered), late, s.Note)
 			}
 			return t.flush()
 		},
@@ -90,6 +95,13 @@ func newScheduleCmd(g *globals) *cobra.Command {
 			loc, err := time.LoadLocation(nf.Schedule.Timezone)
 			if err != nil {
 				loc = time.UTC
+			}
+			if loc == time.UTC {
+				t := newTable(cmd.OutOrStdout(), "DUE (UTC)")
+				for _, d := range nf.Due {
+					t.row(d.UTC().Format(time.RFC3339))
+				}
+				return t.flush()
 			}
 			t := newTable(cmd.OutOrStdout(), "DUE (UTC)", "DUE ("+loc.String()+")")
 			for _, d := range nf.Due {

@@ -29,6 +29,10 @@ schedule: {cron: "0 3 * * *", timezone: Asia/Shanghai, catchup: all, overlap: al
 	if r := f.mustRun("schedule", "pause", "etl/default", "--note", "db move"); !strings.Contains(r.stdout, "etl/default: paused") {
 		t.Errorf("pause: %q", r.stdout)
 	}
+	// Paused, it shows no due time (it would be in the past) and its note.
+	if line := lineWith(f.mustRun("schedules").stdout, "etl/default"); !strings.Contains(line, "- (paused)") || !strings.HasSuffix(strings.TrimSpace(line), "db move") {
+		t.Errorf("paused schedule row %q, want no due time and the note", line)
+	}
 	if r := f.mustRun("schedule", "resume", "etl"); !strings.Contains(r.stdout, "active, next due") {
 		t.Errorf("resume: %q", r.stdout)
 	}

@@ -28,9 +28,13 @@ func newWorkflowsCmd(g *globals) *cobra.Command {
 				return printJSON(cmd.OutOrStdout(), wfs)
 			}
 			now := time.Now()
-			t := newTable(cmd.OutOrStdout(), "NAME", "VERSION", "UPDATED", "CREATED")
+			t := newTable(cmd.OutOrStdout(), "NAME", "VERSION", "STATE", "UPDATED", "CREATED")
 			for _, w := range wfs {
-				t.row(w.Name, fmt.Sprint(w.LatestVersion), ago(w.UpdatedAt, now), ago(w.CreatedAt, now))
+				state := "enabled"
+				if w.Disabled {
+					state = "disabled"
+				}
+				t.row(w.Name, fmt.Sprint(w.LatestVersion), state, ago(w.UpdatedAt, now), ago(w.CreatedAt, now))
 			}
 			return t.flush()
 		},
@@ -41,8 +45,8 @@ func newWorkflowsCmd(g *globals) *cobra.Command {
 func newWorkflowCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "workflow",
-		Short:   "Inspect one workflow (see also: baton workflows, baton apply)",
-		Example: "  baton workflow show hello",
+		Short:   "Inspect, disable, enable or delete one workflow (see also: baton workflows, baton apply)",
+		Example: "  baton workflow show hello\n  baton workflow disable hello\n  baton workflow delete hello --force",
 		Args:    cobra.NoArgs,
 	}
 	cmd.AddCommand(&cobra.Command{
@@ -74,5 +78,6 @@ func newWorkflowCmd(g *globals) *cobra.Command {
 			return err
 		},
 	})
+	addLifecycleCmds(g, cmd)
 	return cmd
 }

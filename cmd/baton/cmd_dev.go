@@ -27,6 +27,9 @@ type devOptions struct {
 	apply   []string
 	runs    []string
 	workers int
+	// again delivers the second Ctrl-C, which kills the running tasks
+	// instead of waiting for them (default: SIGINT and SIGTERM).
+	again <-chan os.Signal
 }
 
 func newDevCmd(g *globals) *cobra.Command {
@@ -119,7 +122,7 @@ func runDev(ctx context.Context, out io.Writer, cfg config.Config, o devOptions)
 		a, err := worker.New(worker.Config{
 			Servers: []string{url}, Token: join, Name: "dev-" + zone, Zone: zone, Group: cfg.Group,
 			Capacity: cfg.Capacity, Labels: cfg.Labels, WorkDir: filepath.Join(o.dataDir, "work", zone),
-			Egress: policy, MaxLogBytes: cfg.MaxLogBytes, Logger: logger(cfg),
+			Egress: policy, MaxLogBytes: cfg.MaxLogBytes, MaxOutputBytes: cfg.MaxOutputBytes, Logger: logger(cfg),
 		})
 		if err != nil {
 			return err
@@ -138,8 +141,47 @@ func runDev(ctx context.Context, out io.Writer, cfg config.Config, o devOptions)
 	}
 	printBanner(out, url, o)
 	<-ctx.Done()
-	fmt.Fprintln(out, "\nstopping: workers finish their tasks, then the server stops")
+	release := stopping(out, agents, o.again)
+	defer release()
+	for _, a := range agents {
+		a.Stop()
+	}
+	agents = nil
 	return nil
+}
+
+// stopping says what the stop waits for, and kills the running tasks at
+// once if a second signal comes while the workers wait for them (they are
+// reported ended before the server stops).
+func stopping(out io.Writer, agents []*worker.Agent, again <-chan os.Signal) (release func()) {
+	running := 0
+	for _, a := range agents {
+		running += len(a.Running())
+	}
+	if running == 0 {
+		fmt.Fprintln(out, "\nstopping")
+		return func() {}
+	}
+	fmt.Fprintf(out, "\nstopping: waiting for %d running task(s) to finish (up to %s); press Ctrl-C again to kill them now\n",
+		running, worker.DefaultShutdownGrace)
+	unnotify := func() {}
+	if again == nil {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+		again, unnotify = ch, func() { signal.Stop(ch) }
+	}
+	stopped := make(chan struct{})
+	go func() {
+		select {
+		case <-again:
+			fmt.Fprintln(out, "killing the running tasks")
+			for _, a := range agents {
+				a.Hurry()
+			}
+		case <-stopped:
+		}
+	}()
+	return func() { close(stopped); unnotify() }
 }
 
 // devApply applies --apply and starts --run through the HTTP API, like a user would.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/config"
+	"github.com/baton-sched/baton/internal/store"
 )
 
 // TestDevRunsTheExamples starts `baton dev` as the README's first command
@@ -113,7 +116,14 @@ func waitSucceeded(t *testing.T, c *client.Client, id int64) client.RunDetail {
 		}
 		if r.Terminal() {
 			if r.State != "succeeded" {
-				t.Fatalf("run %d of %s ended %s: %s", id, r.Workflow, r.State, r.Reason)
+				var why []string
+				for _, task := range r.Tasks {
+					if task.State != "succeeded" && task.LastAttempt != nil {
+						why = append(why, fmt.Sprintf("%s: %s (%s: %s)", task.Name, task.State,
+							task.LastAttempt.State, task.LastAttempt.Reason))
+					}
+				}
+				t.Fatalf("run %d of %s ended %s: %s\n%s", id, r.Workflow, r.State, r.Reason, strings.Join(why, "\n"))
 			}
 			return r
 		}
@@ -121,4 +131,72 @@ func waitSucceeded(t *testing.T, c *client.Client, id int64) client.RunDetail {
 	}
 	t.Fatalf("run %d did not finish in time", id)
 	return client.RunDetail{}
+}
+
+// TestDevSecondInterruptKillsTasks stops `baton dev` with a task running
+// that ignores SIGTERM: the first interrupt says what it waits for, the
+// second kills the task at once and reports it ended, well before the
+// 30 s grace (and the kill grace after it) would have run out.
+func TestDevSecondInterruptKillsTasks(t *testing.T) {
+	cfg, err := config.Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Addr = "127.0.0.1:0"
+	cfg.LogLevel = "error"
+	defs := t.TempDir()
+	def := "name: stuck\ntasks:\n  - name: hold\n    run: trap '' TERM; sleep 600\n"
+	if err := os.WriteFile(filepath.Join(defs, "stuck.yaml"), []byte(def), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &syncBuffer{}
+	again := make(chan os.Signal, 1)
+	done := make(chan error, 1)
+	dataDir := filepath.Join(t.TempDir(), "data")
+	go func() {
+		done <- runDev(ctx, out, cfg, devOptions{dataDir: dataDir, apply: []string{defs},
+			runs: []string{"stuck"}, workers: 1, again: again})
+	}()
+	url := waitFor(t, out, regexp.MustCompile(`running at (http://\S+)`))
+	c, err := client.New([]string{url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r, err := c.Run(context.Background(), 1)
+		if err == nil && len(r.Tasks) == 1 && r.Tasks[0].State == "running" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the task never ran: %+v %v", r, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	waitFor(t, out, regexp.MustCompile(`(waiting for 1 running task\(s\) to finish .* press Ctrl-C again)`))
+	again <- os.Interrupt
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("dev: %v", err)
+		}
+	case <-time.After(25 * time.Second): // the grace alone is 30 s
+		t.Fatalf("the second interrupt did not stop dev:\n%s", out)
+	}
+	st, err := openStore(context.Background(), "sqlite:"+filepath.Join(dataDir, "baton.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var attempts []store.Attempt
+	err = st.Read(context.Background(), func(tx store.Tx) error {
+		attempts, err = tx.Attempts().ListRun(context.Background(), 1)
+		return err
+	})
+	if err != nil || len(attempts) != 1 || attempts[0].State == "running" || attempts[0].State == "dispatched" {
+		t.Errorf("attempts after the second interrupt %+v %v, want the one attempt reported ended", attempts, err)
+	}
 }

@@ -24,8 +24,8 @@ func serverFlags(fs *pflag.FlagSet) {
 	d := config.Defaults()
 	fs.String("addr", d["addr"].(string), "listen address")
 	fs.String("database", "", "database: postgres://... or sqlite:PATH")
-	fs.Duration("lease-ttl", 3*time.Second, "how long a worker's lease lasts after a heartbeat")
-	fs.Duration("heartbeat-interval", time.Second, "how often workers heartbeat")
+	fs.Duration("lease-ttl", 4*time.Second, "how long a worker's lease lasts after a heartbeat")
+	fs.Duration("heartbeat-interval", 500*time.Millisecond, "how often workers heartbeat")
 	fs.Duration("sweep-interval", 500*time.Millisecond, "how often to look for expired leases")
 	fs.Int("max-lost", 3, "lost attempts after which a task fails")
 	fs.String("bootstrap-token-file", "", "file holding a token secret made the first admin token if there is none "+
@@ -94,7 +94,9 @@ func startServer(ctx context.Context, cfg config.Config, log *slog.Logger, tlsCf
 		return nil, nil, err
 	}
 	e := engine.New(st, engine.Config{LeaseTTL: cfg.LeaseTTL, MaxLost: cfg.MaxLost, Logger: log,
-		Secrets: ring, MaxLogBytes: cfg.MaxLogBytes,
+		Secrets: ring, MaxLogBytes: cfg.MaxLogBytes, MaxOutputBytes: cfg.MaxOutputBytes,
+		Limits: engine.Limits{MaxTasksPerWorkflow: cfg.MaxTasksPerWorkflow, MaxRunsPerBatch: cfg.MaxRunsPerBatch,
+			MaxRowsPerTx: cfg.MaxRowsPerTx},
 		// A gap of a few sweeps, not one slow sweep, means an outage.
 		ResumeAfter: max(cfg.LeaseTTL/2, 4*cfg.SweepInterval)})
 	bootstrap, err := secretFrom("", cfg.BootstrapTokenFile, "bootstrap_token_file")

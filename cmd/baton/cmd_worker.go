@@ -83,7 +83,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			a, err := worker.New(worker.Config{
 				Token: token, Servers: servers, Name: name, Zone: cfg.Zone, Group: cfg.Group, Capacity: cfg.Capacity,
 				Labels: cfg.Labels, WorkDir: cfg.WorkDir, ShutdownGrace: cfg.ShutdownGrace, TLS: tlsCfg, Egress: policy,
-				MaxLogBytes: cfg.MaxLogBytes, Logger: log,
+				MaxLogBytes: cfg.MaxLogBytes, MaxOutputBytes: cfg.MaxOutputBytes, Logger: log,
 			})
 			if err != nil {
 				return err

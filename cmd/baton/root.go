@@ -2,10 +2,13 @@ package main
 
 import (
 	"cmp"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -55,8 +58,43 @@ func newRoot() *cobra.Command {
 	clientTLSFlags(pf, g)
 	root.AddCommand(newServerCmd(g), newWorkerCmd(g), newDevCmd(g), newMigrateCmd(g), newShimCmd(), newBenchCmd(g))
 	root.AddCommand(clientCommands(g)...)
-	root.AddCommand(newChaosCmd(g), newTLSCmd(), newVersionCmd(g))
+	root.AddCommand(newChaosCmd(g), newTLSCmd(), newVersionCmd(g), newValidateCmd())
+	refuseUnknownSubcommands(root)
+	addCompletions(root, g)
+	root.SetFlagErrorFunc(plainFlagError)
 	return root
+}
+
+// plainFlagError says what a number flag wants instead of quoting the
+// parser's error (strconv.ParseInt: parsing "abc": invalid syntax).
+func plainFlagError(_ *cobra.Command, err error) error {
+	var num *strconv.NumError
+	if !errors.As(err, &num) {
+		return err
+	}
+	msg, _, _ := strings.Cut(err.Error(), ": strconv.")
+	if errors.Is(num.Err, strconv.ErrRange) {
+		return fmt.Errorf("%s: out of range", msg)
+	}
+	return fmt.Errorf("%s: want a number", msg)
+}
+
+// refuseUnknownSubcommands makes every command group (a command that only
+// holds subcommands) fail on an unknown subcommand instead of printing its
+// help and exiting 0; named alone, a group still prints its help.
+func refuseUnknownSubcommands(cmd *cobra.Command) {
+	for _, sub := range cmd.Commands() {
+		refuseUnknownSubcommands(sub)
+	}
+	if cmd.HasParent() && cmd.HasSubCommands() && !cmd.Runnable() {
+		cmd.Args = cobra.ArbitraryArgs
+		cmd.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			return fmt.Errorf("unknown command %q for %q; see %s --help", args[0], cmd.CommandPath(), cmd.CommandPath())
+		}
+	}
 }
 
 // config loads the configuration with the command's flags on top.

@@ -118,6 +118,9 @@ type Report struct {
 	ScaleRatio float64 `json:"scale_most_to_2_workers,omitempty"`
 	// Failover: SIGKILL of a worker → its task running elsewhere.
 	Failover *Summary `json:"failover,omitempty"`
+	// CrashRestart: SIGKILL of a worker started again at once → its
+	// task running again.
+	CrashRestart *Summary `json:"crash_restart,omitempty"`
 }
 
 // Machine describes where the figures were taken.
@@ -193,7 +196,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	if cfg.Store == "postgres" {
-		err = step("failover", func() (err error) { r.Failover, err = failover(ctx, cfg); return err })
+		err = step("failover", func() (err error) { r.CrashRestart, r.Failover, err = failover(ctx, cfg); return err })
 		if err != nil {
 			return nil, err
 		}

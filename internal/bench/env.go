@@ -114,7 +114,10 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 		return nil, err
 	}
 	e := &env{db: db, store: st}
-	e.engine = engine.New(st, engine.Config{Logger: cfg.Logger})
+	// The bench's own load generators start up to MaxStartBatch runs a
+	// request, as they always have.
+	e.engine = engine.New(st, engine.Config{Logger: cfg.Logger,
+		Limits: engine.Limits{MaxRunsPerBatch: engine.MaxStartBatch}})
 	e.server = server.New(e.engine, server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger})
 	if err := e.server.Start(ctx); err != nil {
 		st.Close()

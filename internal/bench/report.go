@@ -143,8 +143,11 @@ func WriteTable(w io.Writer, reports []*Report) error {
 		}
 		return triple(&r.Fleet.Heartbeat)
 	})
-	row("failover, SIGKILL -> running elsewhere, p50/p99/max", "p99 <= 5s", func(r *Report) string {
+	row("failover, SIGKILL -> running elsewhere, p50/p99/max", "p99 <= lease + 1s", func(r *Report) string {
 		return triple(r.Failover)
+	})
+	row("crash and restart, SIGKILL + restart -> running again, p50/p99/max", "p99 <= 1s", func(r *Report) string {
+		return triple(r.CrashRestart)
 	})
 	if err := tw.Flush(); err != nil {
 		return err
@@ -164,6 +167,9 @@ func WriteTable(w io.Writer, reports []*Report) error {
 		}
 		if r.Failover != nil {
 			fmt.Fprintf(w, "%s failover over %d trials\n", r.Store, r.Failover.N)
+		}
+		if r.CrashRestart != nil {
+			fmt.Fprintf(w, "%s crash and restart over %d trials\n", r.Store, r.CrashRestart.N)
 		}
 	}
 	return nil

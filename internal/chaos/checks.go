@@ -163,7 +163,7 @@ func checkFinished(ev *evidence) Check {
 			}
 			if ends > 1 {
 				lostEnds += ends - 1
-				if ev.sc.Expect.EndedOnce {
+				if ev.sc.Expect.EndedOnceFor(r.Workflow) {
 					k.fail("run %d task %s ran to its end %d times", r.ID, task, ends)
 				}
 			}
@@ -208,9 +208,10 @@ func checkOverlap(ev *evidence) Check {
 }
 
 // checkRerunnable: "rerunnable is a promise". A rerunnable: false task
-// whose attempt was lost never ran again: the attempt is its last, the
-// task failed with reason lost, an alert.task_lost event was recorded and
-// the witness shows no later attempt.
+// whose attempt was lost, or fenced (superseded while its worker was cut
+// off), never ran again: the attempt is its last, the task failed with
+// reason lost, an alert.task_lost event was recorded and the witness
+// shows no later attempt.
 func checkRerunnable(ev *evidence) Check {
 	k := newCheck("rerunnable-false")
 	fixed := map[string][]string{}
@@ -236,14 +237,14 @@ func checkRerunnable(ev *evidence) Check {
 		for _, name := range fixed[r.Workflow] {
 			tasks++
 			as := byTask[name]
-			i := slices.IndexFunc(as, func(a client.Attempt) bool { return a.State == "lost" })
+			i := slices.IndexFunc(as, func(a client.Attempt) bool { return a.State == "lost" || a.State == "fenced" })
 			if i < 0 {
 				continue
 			}
 			lost++
 			a := as[i]
 			if i != len(as)-1 {
-				k.fail("run %d task %s: attempt #%d was lost, then attempt #%d ran", r.ID, name, a.Number, as[i+1].Number)
+				k.fail("run %d task %s: attempt #%d was %s, then attempt #%d ran", r.ID, name, a.Number, a.State, as[i+1].Number)
 			}
 			if t, ok := r.task(name); !ok || t.State != "failed" || !strings.Contains(t.Reason, "lost") {
 				k.fail("run %d task %s: lost, but the task is %s (%s), want failed with reason lost", r.ID, name, t.State, t.Reason)
@@ -253,12 +254,12 @@ func checkRerunnable(ev *evidence) Check {
 			}
 			for _, s := range ev.witness.Attempts(r.ID, name) {
 				if s.AttemptID != a.ID {
-					k.fail("run %d task %s: the witness shows attempt %d besides the lost attempt %d", r.ID, name, s.AttemptID, a.ID)
+					k.fail("run %d task %s: the witness shows attempt %d besides the %s attempt %d", r.ID, name, s.AttemptID, a.State, a.ID)
 				}
 			}
 		}
 	}
-	return k.done("%d rerunnable: false tasks, %d of them lost, none started again", tasks, lost)
+	return k.done("%d rerunnable: false tasks, %d of them lost or fenced, none started again", tasks, lost)
 }
 
 // checkEvents: the event log holds the counts of event kinds expected.
@@ -266,10 +267,14 @@ func checkEvents(ev *evidence) Check {
 	k := newCheck("events")
 	var parts []string
 	for _, want := range ev.sc.Expect.Events {
-		n := countEvents(ev, want.Kind)
-		parts = append(parts, fmt.Sprintf("%s %d", want.Kind, n))
+		n := countEventsIn(ev, want)
+		in := ""
+		if want.Window {
+			in = " " + want.window()
+		}
+		parts = append(parts, fmt.Sprintf("%s %d%s", want.Kind, n, in))
 		if !want.Holds(n) {
-			k.fail("%d %s events, want %s %d", n, want.Kind, want.Op, want.N)
+			k.fail("%d %s events%s, want %s %d", n, want.Kind, in, want.Op, want.N)
 		}
 	}
 	return k.done("%s", strings.Join(parts, ", "))
@@ -284,4 +289,38 @@ func checkFaults(ev *evidence) Check {
 		}
 	}
 	return k.done("%d actions on the cluster", len(ev.faults))
+}
+
+// checkRefusals: every request that exceeds a limit is refused, 413 or
+// 422, with the limit named, and leaves nothing stored.
+func checkRefusals(ev *evidence) Check {
+	k := newCheck("refusals")
+	done := map[int]bool{}
+	var parts []string
+	for _, ref := range ev.refusals {
+		done[ref.Load] = true
+		l := ev.sc.Workload[ref.Load]
+		what := fmt.Sprintf("workload[%d] (%s)", ref.Load, l.Definition.Name)
+		switch {
+		case ref.Step == "" && ref.Error != "":
+			k.fail("%s: %s", what, ref.Error)
+		case ref.Step == "":
+			k.fail("%s was accepted, want it refused for %s", what, ref.Limit)
+		case ref.Status != 413 && ref.Status != 422:
+			k.fail("%s: %s answered %d (%s), want 413 or 422 for %s", what, ref.Step, ref.Status, oneLine(ref.Error), ref.Limit)
+		case !strings.Contains(ref.Error, ref.Limit):
+			k.fail("%s: the refusal (%s) does not name the limit %s", what, oneLine(ref.Error), ref.Limit)
+		default:
+			parts = append(parts, fmt.Sprintf("%s %s refused %d for %s", what, ref.Step, ref.Status, ref.Limit))
+		}
+		if s := ev.stored[ref.Load]; s != "" {
+			k.fail("%s was refused but changed the database: %s", what, s)
+		}
+	}
+	for i, l := range ev.sc.Workload {
+		if l.Refused != "" && !done[i] {
+			k.fail("workload[%d] (%s) was never sent", i, l.Definition.Name)
+		}
+	}
+	return k.done("%s", strings.Join(parts, "; "))
 }

@@ -96,9 +96,13 @@ type WorkerSpec struct {
 	Group    string
 	Capacity float64
 	Labels   map[string]string
+	// Servers is the order (server numbers from 1) in which the worker
+	// lists the servers; empty: 1, 2, ...
+	Servers []int
 }
 
-// Worker is a `baton worker` process with one link to each server.
+// Worker is a `baton worker` process with one link to each server:
+// Links[i] leads to server i+1, whatever order the worker tries them in.
 type Worker struct {
 	*Process
 	Spec  WorkerSpec
@@ -248,14 +252,25 @@ func (c *Cluster) WaitReady(ctx context.Context, s *Server) error {
 func (c *Cluster) AddWorker(ctx context.Context, spec WorkerSpec) (*Worker, error) {
 	spec.Capacity = cmp.Or(spec.Capacity, 4)
 	w := &Worker{Spec: spec}
-	var urls []string
 	for _, s := range c.servers {
 		l, err := c.proxies.link(spec.Name+"->"+s.Name, s.Addr)
 		if err != nil {
 			return nil, err
 		}
 		w.Links = append(w.Links, l)
-		urls = append(urls, "http://"+l.Addr())
+	}
+	order := spec.Servers
+	if len(order) == 0 {
+		for i := range c.servers {
+			order = append(order, i+1)
+		}
+	}
+	var urls []string
+	for _, n := range order {
+		if n < 1 || n > len(w.Links) {
+			return nil, fmt.Errorf("worker %s: no server %d", spec.Name, n)
+		}
+		urls = append(urls, "http://"+w.Links[n-1].Addr())
 	}
 	args := []string{"worker", "--server", strings.Join(urls, ","), "--name", spec.Name,
 		"--capacity", strconv.FormatFloat(spec.Capacity, 'g', -1, 64),
@@ -285,9 +300,11 @@ func (c *Cluster) AddWorker(ctx context.Context, spec WorkerSpec) (*Worker, erro
 }
 
 // RestartWorker starts a worker process that exited and waits until it
-// registered (under a new ID and its old name).
+// registered (under a new ID and its old name). It waits for a live
+// worker of that name it has not seen before, not for their number to
+// grow: the sweeper may declare the old incarnation lost meanwhile.
 func (c *Cluster) RestartWorker(ctx context.Context, w *Worker) error {
-	before, err := c.WorkerIDs(ctx, w.Name)
+	before, err := c.workersNamed(ctx, w.Name, true)
 	if err != nil {
 		return err
 	}
@@ -300,9 +317,38 @@ func (c *Cluster) RestartWorker(ctx context.Context, w *Worker) error {
 			return false, w.exitedWhile("starting")
 		default:
 		}
-		ids, err := c.WorkerIDs(ctx, w.Name)
-		return err == nil && len(ids) > len(before), nil
+		now, err := c.workersNamed(ctx, w.Name, false)
+		return err == nil && newIncarnation(before, now), nil
 	})
+}
+
+// newIncarnation reports whether now (live workers of a name) holds one
+// that before (every worker of that name, lost ones too) does not: a new
+// ID, or a registration later than any before.
+func newIncarnation(before, now []client.Worker) bool {
+	var last time.Time
+	seen := map[string]bool{}
+	for _, w := range before {
+		seen[w.ID] = true
+		if w.RegisteredAt.After(last) {
+			last = w.RegisteredAt
+		}
+	}
+	for _, w := range now {
+		if !seen[w.ID] || w.RegisteredAt.After(last) {
+			return true
+		}
+	}
+	return false
+}
+
+// workersNamed lists the workers of a name: the live ones, or all.
+func (c *Cluster) workersNamed(ctx context.Context, name string, all bool) ([]client.Worker, error) {
+	ws, err := c.api.Workers(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(ws, func(w client.Worker) bool { return w.Name != name }), nil
 }
 
 // WorkerIDs returns the IDs of the live workers named name, oldest first.

@@ -52,6 +52,17 @@ func adminExec(ctx context.Context, admin, sql string) error {
 	return err
 }
 
+// EmptyDatabase drops every table and object of the public schema of the
+// database of dsn (recreating the schema empty), so that a scenario run
+// on a given database starts from nothing, as on a throwaway one. The
+// DSN's user must own the schema.
+func EmptyDatabase(ctx context.Context, dsn string) error {
+	if err := adminExec(ctx, dsn, "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"); err != nil {
+		return fmt.Errorf("empty database: %w", err)
+	}
+	return nil
+}
+
 // withDatabase points a postgres:// URL at another database.
 func withDatabase(dsn, name string) (string, error) {
 	u, err := url.Parse(dsn)

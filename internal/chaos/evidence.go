@@ -33,6 +33,18 @@ type evidence struct {
 	cuts     map[string][]cut
 	faults   []FaultEvent
 	startErr []error
+	// t0 is the start of the timeline.
+	t0 time.Time
+	// unavailable are when each worker took no new work by an operator's
+	// order; slotSets the slot sizes the timeline set; slots the slots
+	// at the end.
+	unavailable map[string][]cut
+	slotSets    []slotSet
+	slots       []client.Slot
+	// refusals are what became of the loads that expect a refusal, and
+	// stored what each left in the database (empty: nothing).
+	refusals []Refusal
+	stored   map[int]string
 }
 
 // runEvidence is a run with its tasks and every attempt.
@@ -51,9 +63,14 @@ func (r *runner) gather(ctx context.Context, witness string) (*evidence, error) 
 	}
 	r.load.mu.Lock()
 	ev.startErr = slices.Clone(r.load.errs)
+	ev.refusals = slices.Clone(r.load.refusals)
 	r.load.mu.Unlock()
+	if err := r.storedByRefusals(ctx, ev); err != nil {
+		return nil, err
+	}
 	r.in.mu.Lock()
 	ev.cuts, ev.faults = r.in.cuts, slices.Clone(r.in.events)
+	ev.unavailable, ev.slotSets, ev.t0 = r.in.unavailable, slices.Clone(r.in.slotSets), r.in.t0
 	r.in.mu.Unlock()
 
 	// Some events come a little after the work settled (zone.up is
@@ -112,10 +129,58 @@ func (r *runner) gather(ctx context.Context, witness string) (*evidence, error) 
 	for _, w := range ws {
 		ev.workers[w.ID] = w
 	}
+	if r.sc.Expect.Limits {
+		err := retry(ctx, 30*time.Second, func(ctx context.Context) (err error) {
+			ev.slots, err = r.api.Slots(ctx)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list slots: %w", err)
+		}
+	}
 	if ev.witness, err = ReadWitness(witness); err != nil {
 		return nil, err
 	}
 	return ev, nil
+}
+
+// storedByRefusals looks for what the refused requests may have left:
+// the workflow of a refused apply, runs of a refused start (when no other
+// load starts runs of that workflow).
+func (r *runner) storedByRefusals(ctx context.Context, ev *evidence) error {
+	ev.stored = map[int]string{}
+	for _, ref := range ev.refusals {
+		l := r.sc.Workload[ref.Load]
+		name := l.Definition.Name
+		switch ref.Step {
+		case "apply":
+			err := retry(ctx, 30*time.Second, func(ctx context.Context) error {
+				_, err := r.api.Workflow(ctx, name)
+				return err
+			})
+			switch {
+			case err == nil:
+				ev.stored[ref.Load] = "workflow " + name + " exists"
+			case !client.IsNotFound(err):
+				return fmt.Errorf("workflow %s: %w", name, err)
+			}
+		case "start":
+			shared := slices.ContainsFunc(r.sc.Workload, func(o Load) bool {
+				return o.Refused == "" && o.Definition.Name == name
+			})
+			if shared {
+				continue
+			}
+			runs, err := listRuns(ctx, r.api, name)
+			if err != nil {
+				return err
+			}
+			if len(runs) > 0 {
+				ev.stored[ref.Load] = fmt.Sprintf("%d runs of %s exist", len(runs), name)
+			}
+		}
+	}
+	return nil
 }
 
 // eventsReached reports whether the event log holds at least as many
@@ -129,7 +194,7 @@ func eventsReached(ev *evidence) bool {
 		case "<", "<=":
 			continue
 		}
-		if countEvents(ev, want.Kind) < need {
+		if countEventsIn(ev, want) < need {
 			return false
 		}
 	}
@@ -138,11 +203,24 @@ func eventsReached(ev *evidence) bool {
 
 // countEvents counts the events of a kind (or prefix.*).
 func countEvents(ev *evidence, kind string) int {
+	return countEventsIn(ev, EventCount{Kind: kind})
+}
+
+// countEventsIn counts the events of want's kind in want's window, if
+// it has one.
+func countEventsIn(ev *evidence, want EventCount) int {
 	n := 0
 	for _, e := range ev.events {
-		if matchKind(e.Kind, kind) {
-			n++
+		if !matchKind(e.Kind, want.Kind) {
+			continue
 		}
+		if want.Window {
+			at := e.At.Sub(ev.t0)
+			if at < want.From || want.To > 0 && at >= want.To {
+				continue
+			}
+		}
+		n++
 	}
 	return n
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v4"
 )
@@ -18,19 +19,35 @@ var (
 		FaultStop:      {"for"},
 		FaultCont:      {},
 		FaultRestart:   {"down", "signal"},
-		FaultPartition: {"for", "mode"},
-		FaultLatency:   {"for", "latency", "jitter"},
+		FaultPartition: {"for", "mode", "direction"},
+		FaultLatency:   {"for", "latency", "jitter", "direction"},
+		FaultLoss:      {"for", "loss", "retransmit", "direction"},
+		FaultCordon:    {},
+		FaultUncordon:  {},
+		FaultDrain:     {"reschedule"},
+		FaultCancel:    {"runs"},
+		FaultPause:     {"runs", "for"},
+		FaultRerun:     {"runs"},
+		FaultSlot:      {"size"},
 	}
 	allFaultFields = []string{"kind", "target", "at", "when", "for", "down", "signal", "mode", "latency", "jitter",
-		"rolling", "repeat", "gap"}
+		"direction", "loss", "retransmit", "runs", "reschedule", "size", "rolling", "repeat", "gap"}
 	// targetKinds are the targets each kind of fault may hit.
 	targetKinds = map[FaultKind][]TargetKind{
 		FaultKill:      {TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetServers},
 		FaultStop:      {TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetServers},
 		FaultCont:      {TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetServers},
 		FaultRestart:   {TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetServers, TargetPostgres},
-		FaultPartition: {TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetDatabase},
-		FaultLatency:   {TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetDatabase},
+		FaultPartition: {TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetDatabase, TargetLink},
+		FaultLatency:   {TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetDatabase, TargetLink},
+		FaultLoss:      {TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetDatabase, TargetLink},
+		FaultCordon:    {TargetZone},
+		FaultUncordon:  {TargetZone},
+		FaultDrain:     {TargetZone, TargetWorker},
+		FaultCancel:    {TargetWorkflow},
+		FaultPause:     {TargetWorkflow},
+		FaultRerun:     {TargetWorkflow},
+		FaultSlot:      {TargetSlot},
 	}
 	triggerFields = []string{"started", "finished", "running", "on"}
 )
@@ -110,7 +127,77 @@ func (p *parser) fault(d *decoder, s *Scenario, n *yaml.Node, i int) Fault {
 	if fl.Kind == FaultLatency && fl.Latency == 0 {
 		d.addf(keyOr(f, "latency", n), path+".latency", "a latency fault needs the delay to add, e.g. latency: 200ms")
 	}
+	p.faultExtra(d, &fl, f, n, path)
 	return fl
+}
+
+// faultExtra decodes the fields of link direction, packet loss and
+// operator actions.
+func (p *parser) faultExtra(d *decoder, fl *Fault, f map[string]field, n *yaml.Node, path string) {
+	fl.Direction = "both"
+	if v, ok := f["direction"]; ok {
+		fl.Direction = d.str(v.value, path+".direction")
+		if !slices.Contains([]string{"both", "upstream", "downstream"}, fl.Direction) {
+			d.addf(v.value, path+".direction", "unknown direction %q (want both, upstream or downstream)", fl.Direction)
+		}
+		if fl.Direction != "both" && fl.Kind == FaultPartition && fl.Reset {
+			d.addf(v.value, path+".direction", "a reset partition cuts both ways")
+		}
+	}
+	if v, ok := f["loss"]; ok {
+		fl.Loss = p.share(d, v.value, path+".loss")
+	} else if fl.Kind == FaultLoss {
+		d.addf(n, path, "a loss fault needs loss: the share of packets lost, e.g. loss: 20%%")
+	}
+	fl.Retransmit = defaultRetransmit
+	if v, ok := f["retransmit"]; ok {
+		if fl.Retransmit = d.duration(v.value, path+".retransmit"); fl.Retransmit <= 0 {
+			d.addf(v.value, path+".retransmit", "must be more than 0")
+		}
+	}
+	fl.Runs = 1
+	if v, ok := f["runs"]; ok {
+		if text, ok := d.scalar(v.value, path+".runs", "a number of runs or all"); ok && text == "all" {
+			fl.Runs = -1
+		} else {
+			fl.Runs = d.integer(v.value, path+".runs", 1)
+		}
+	}
+	if v, ok := f["reschedule"]; ok {
+		fl.Reschedule = d.boolean(v.value, path+".reschedule")
+	}
+	if v, ok := f["size"]; ok {
+		fl.Size = int64(d.integer(v.value, path+".size", 0))
+	} else if fl.Kind == FaultSlot {
+		d.addf(n, path, "a slot action needs size: the slot's new size")
+	}
+	if fl.Kind.Operator() && (fl.Rolling || fl.Kind != FaultPause && fl.For > 0) {
+		d.addf(n, path, "a %s action takes no rolling (and only pause takes for)", fl.Kind)
+	}
+}
+
+// defaultRetransmit is how long a lost packet is held back: TCP's
+// minimum retransmission timeout on Linux.
+const defaultRetransmit = 200 * time.Millisecond
+
+// share reads a fraction: "20%" or 0.2, more than 0 and at most 1.
+func (p *parser) share(d *decoder, n *yaml.Node, path string) float64 {
+	text, ok := d.scalar(n, path, "a share such as 20% or 0.2")
+	if !ok {
+		return 0
+	}
+	x, err := 0.0, error(nil)
+	if pct, isPct := strings.CutSuffix(strings.TrimSpace(text), "%"); isPct {
+		x, err = strconv.ParseFloat(strings.TrimSpace(pct), 64)
+		x /= 100
+	} else {
+		x, err = strconv.ParseFloat(text, 64)
+	}
+	if err != nil || x <= 0 || x > 1 {
+		d.addf(n, path, "bad share %q: want more than 0%% and at most 100%%, e.g. 20%% or 0.2", text)
+		return 0
+	}
+	return x
 }
 
 // faultTiming decodes when a fault starts, how long it lasts and how
@@ -126,7 +213,7 @@ func (p *parser) faultTiming(d *decoder, s *Scenario, fl *Fault, f map[string]fi
 		if fl.For = d.duration(v.value, path+".for"); fl.For == 0 {
 			d.addf(v.value, path+".for", "must be more than 0")
 		}
-	} else if fl.Kind == FaultPartition || fl.Kind == FaultLatency {
+	} else if fl.Kind.onLinks() {
 		d.addf(n, path, "a %s fault needs for: how long it lasts", fl.Kind)
 	}
 	if v, ok := f["down"]; ok {
@@ -203,26 +290,39 @@ func btoi(b bool) int {
 
 // parseTarget reads one target and checks it exists and suits the kind.
 func parseTarget(s *Scenario, kind FaultKind, text string) (Target, error) {
+	const want = "want worker NAME, zone NAME, server N, workers, servers, database, postgres, link WORKER N, workflow NAME or slot NAME"
 	fields := strings.Fields(text)
-	if len(fields) == 0 || len(fields) > 2 {
-		return Target{}, fmt.Errorf("bad target %q: want worker NAME, zone NAME, server N, workers, servers, database or postgres", text)
+	if len(fields) == 0 || len(fields) > 3 || len(fields) == 3 && fields[0] != string(TargetLink) {
+		return Target{}, fmt.Errorf("bad target %q: %s", text, want)
 	}
 	t := Target{Kind: TargetKind(fields[0])}
-	if len(fields) == 2 {
+	if len(fields) >= 2 {
 		t.Name = fields[1]
 	}
-	named := map[TargetKind]bool{TargetWorker: true, TargetZone: true, TargetServer: true}
-	known := []TargetKind{TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetServers, TargetDatabase, TargetPostgres}
+	if t.Kind == TargetLink {
+		if len(fields) != 3 {
+			return t, fmt.Errorf("target %q: name the worker and the server number, e.g. %q", text, "link a1 2")
+		}
+		n, err := strconv.Atoi(fields[2])
+		if err != nil || n < 1 || n > s.Cluster.Servers {
+			return t, fmt.Errorf("target %q: servers are numbered 1 to %d", text, s.Cluster.Servers)
+		}
+		t.Server = n
+	}
+	named := map[TargetKind]bool{TargetWorker: true, TargetZone: true, TargetServer: true, TargetLink: true,
+		TargetWorkflow: true, TargetSlot: true}
+	known := []TargetKind{TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetServers, TargetDatabase, TargetPostgres,
+		TargetLink, TargetWorkflow, TargetSlot}
 	switch {
 	case !slices.Contains(known, t.Kind):
-		return t, fmt.Errorf("unknown target %q: want worker NAME, zone NAME, server N, workers, servers, database or postgres", text)
+		return t, fmt.Errorf("unknown target %q: %s", text, want)
 	case named[t.Kind] && t.Name == "":
 		return t, fmt.Errorf("target %q: name the %s, e.g. %q", text, t.Kind, exampleTarget(s, t.Kind))
 	case !named[t.Kind] && t.Name != "":
 		return t, fmt.Errorf("target %q: %s takes no name", text, t.Kind)
 	case !slices.Contains(targetKinds[kind], t.Kind):
 		msg := fmt.Sprintf("a %s fault cannot hit %s", kind, t.Kind)
-		if t.Kind == TargetServers && (kind == FaultPartition || kind == FaultLatency) {
+		if t.Kind == TargetServers && kind.onLinks() {
 			msg += ": partition and latency act on links; name the servers' links to the database as database or server N"
 		}
 		if t.Kind == TargetPostgres {
@@ -231,7 +331,7 @@ func parseTarget(s *Scenario, kind FaultKind, text string) (Target, error) {
 		return t, fmt.Errorf("target %q: %s", text, msg)
 	}
 	switch t.Kind {
-	case TargetWorker:
+	case TargetWorker, TargetLink:
 		var all []string
 		for _, z := range s.Cluster.Zones {
 			all = append(all, z.WorkerNames()...)
@@ -247,6 +347,16 @@ func parseTarget(s *Scenario, kind FaultKind, text string) (Target, error) {
 		n, err := strconv.Atoi(t.Name)
 		if err != nil || n < 1 || n > s.Cluster.Servers {
 			return t, fmt.Errorf("target %q: servers are numbered 1 to %d", text, s.Cluster.Servers)
+		}
+	case TargetWorkflow:
+		var names []string
+		for _, l := range s.Workload {
+			if l.Definition != nil {
+				names = append(names, l.Definition.Name)
+			}
+		}
+		if !slices.Contains(names, t.Name) {
+			return t, fmt.Errorf("target %q: no workflow %q in the workload (%s)", text, t.Name, strings.Join(names, ", "))
 		}
 	case TargetPostgres:
 		if !s.Database.Private {

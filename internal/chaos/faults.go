@@ -9,6 +9,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/baton-sched/baton/client"
 )
 
 // FaultEvent is one thing the harness did to the cluster, for the report.
@@ -25,6 +27,7 @@ type injector struct {
 	c   *Cluster
 	pg  *Postgres
 	sc  *Scenario
+	api *client.Client
 	log *slog.Logger
 	t0  time.Time
 
@@ -33,6 +36,20 @@ type injector struct {
 	// cuts are when each worker (by name; "" for every worker: database
 	// faults) was cut off from the servers.
 	cuts map[string][]cut
+	// unavailable are when each worker (by name) took no new work by an
+	// operator's order (its zone cordoned or drained, itself drained).
+	unavailable map[string][]cut
+	// slotSets are the slot sizes set by the timeline, in order.
+	slotSets []slotSet
+	// paused are the runs the timeline paused and has not resumed.
+	paused []int64
+}
+
+// slotSet is a slot size set at a time.
+type slotSet struct {
+	Slot string
+	Size int64
+	At   time.Time
 }
 
 // cut is a time a worker could not reach the servers (killed, stopped,
@@ -41,7 +58,7 @@ type injector struct {
 type cut struct{ From, To time.Time }
 
 func newInjector(c *Cluster, pg *Postgres, sc *Scenario, log *slog.Logger) *injector {
-	return &injector{c: c, pg: pg, sc: sc, log: log, cuts: map[string][]cut{}}
+	return &injector{c: c, pg: pg, sc: sc, log: log, cuts: map[string][]cut{}, unavailable: map[string][]cut{}}
 }
 
 // record notes an action and its outcome; it returns err.
@@ -64,6 +81,8 @@ func (in *injector) record(fault int, action string, err error) error {
 // cut nobody off (workers use the others).
 func cutKey(u unit) (string, bool) {
 	switch {
+	case u.workerLink != nil:
+		return "", false // the worker still has its other servers
 	case u.worker != nil:
 		return u.worker.Name, true
 	case u.link != nil || u.pg != nil:
@@ -106,6 +125,8 @@ type unit struct {
 	server *Server
 	link   *Link // a server's database link
 	pg     *Postgres
+	// workerLink is one link of worker (to one server).
+	workerLink *Link
 }
 
 // units expands a fault's targets into the units it acts on, in order,
@@ -117,7 +138,7 @@ func (in *injector) units(f Fault) ([]unit, error) {
 			out = append(out, u)
 		}
 	}
-	links := f.Kind == FaultPartition || f.Kind == FaultLatency
+	links := f.Kind.onLinks()
 	servers := in.c.Servers()
 	for _, t := range f.Targets {
 		switch t.Kind {
@@ -146,6 +167,12 @@ func (in *injector) units(f Fault) ([]unit, error) {
 					add(unit{name: fmt.Sprintf("server %d", i+1), server: s})
 				}
 			}
+		case TargetLink:
+			w := in.c.Worker(t.Name)
+			if w == nil || t.Server < 1 || t.Server > len(w.Links) {
+				return nil, fmt.Errorf("no link from worker %s to server %d", t.Name, t.Server)
+			}
+			add(unit{name: fmt.Sprintf("link %s->server %d", w.Name, t.Server), worker: w, workerLink: w.Links[t.Server-1]})
 		case TargetPostgres:
 			if in.pg == nil {
 				return nil, errors.New("no private PostgreSQL server")
@@ -160,6 +187,16 @@ func (in *injector) units(f Fault) ([]unit, error) {
 func (in *injector) run(ctx context.Context, f Fault, wait func(context.Context, Fault) error) error {
 	if err := wait(ctx, f); err != nil {
 		return in.record(f.Index, fmt.Sprintf("%s never started", f), err)
+	}
+	if f.Kind.Operator() {
+		var errs []error
+		for r := range f.Repeat {
+			if r > 0 && sleep(ctx, f.Gap) != nil {
+				break
+			}
+			errs = append(errs, in.operate(ctx, f))
+		}
+		return errors.Join(errs...)
 	}
 	units, err := in.units(f)
 	if err != nil {
@@ -245,10 +282,12 @@ func (in *injector) do(f Fault, u unit) error {
 				l.Cut()
 				return nil
 			}
-			return l.Partition()
+			return l.PartitionWay(f.Direction)
 		})
 	case FaultLatency:
-		return u.eachLink(func(l *Link) error { return l.Slow(f.Latency, f.Jitter) })
+		return u.eachLink(func(l *Link) error { return l.SlowWay(f.Latency, f.Jitter, f.Direction) })
+	case FaultLoss:
+		return u.eachLink(func(l *Link) error { return l.Lose(f.Loss, f.Retransmit, f.Direction) })
 	}
 	return fmt.Errorf("%s: cannot %s", u.name, f.Kind)
 }
@@ -270,6 +309,8 @@ func (in *injector) undo(ctx context.Context, f Fault, u unit) error {
 		}))
 	case FaultLatency:
 		return in.record(f.Index, "unslow "+u.name, u.eachLink(func(l *Link) error { return l.Unslow() }))
+	case FaultLoss:
+		return in.record(f.Index, "unlose "+u.name, u.eachLink(func(l *Link) error { return l.Unlose() }))
 	}
 	return nil
 }
@@ -328,6 +369,8 @@ func (u unit) process() *Process {
 func (u unit) eachLink(do func(*Link) error) error {
 	var links []*Link
 	switch {
+	case u.workerLink != nil:
+		links = []*Link{u.workerLink}
 	case u.worker != nil:
 		links = u.worker.Links
 	case u.link != nil:
@@ -354,7 +397,7 @@ func (in *injector) restore(ctx context.Context) error {
 			in.reconnect(unit{worker: w})
 		}
 		for _, l := range w.Links {
-			errs = append(errs, l.Heal(), l.Unslow(), l.Restore())
+			errs = append(errs, l.Heal(), l.Unslow(), l.Unlose(), l.Restore())
 		}
 	}
 	defer in.reconnectKey("") // the database and its links are back
@@ -364,7 +407,7 @@ func (in *injector) restore(ctx context.Context) error {
 	alive := false
 	for _, s := range in.c.Servers() {
 		if s.DBLink != nil {
-			errs = append(errs, s.DBLink.Heal(), s.DBLink.Unslow(), s.DBLink.Restore())
+			errs = append(errs, s.DBLink.Heal(), s.DBLink.Unslow(), s.DBLink.Unlose(), s.DBLink.Restore())
 		}
 		if s.Running() {
 			alive = true
@@ -376,6 +419,7 @@ func (in *injector) restore(ctx context.Context) error {
 			errs = append(errs, in.record(-1, fmt.Sprintf("start server %d (none was left)", i+1), in.startAgain(ctx, unit{server: s})))
 		}
 	}
+	errs = append(errs, in.restoreOperations(ctx))
 	return errors.Join(errs...)
 }
 

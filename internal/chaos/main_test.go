@@ -260,6 +260,31 @@ func runningOn(t *testing.T, c *chaos.Cluster, runID int64, task, workerName str
 	return got
 }
 
+// witnessed waits until the witness shows each attempt's task process
+// running: its start line written, its end line not. An attempt reads
+// running in the database once its worker spawned the process, which on a
+// loaded machine can be well before the shell writes its first line; a
+// fault injected in between kills an attempt the witness never saw.
+func witnessed(t *testing.T, path string, as []client.Attempt) {
+	t.Helper()
+	eventually(t, 30*time.Second, fmt.Sprintf("the witness to show %d attempts running", len(as)), func() bool {
+		w, err := chaos.ReadWitness(path)
+		if err != nil {
+			return false
+		}
+		seen := map[int64]bool{}
+		for _, s := range w.Spans {
+			seen[s.AttemptID] = !s.Ended
+		}
+		for _, a := range as {
+			if !seen[a.ID] {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 // readWitness reads a witness file or fails the test.
 func readWitness(t *testing.T, path string) chaos.Witness {
 	t.Helper()

@@ -44,6 +44,9 @@ type Report struct {
 	// Failover has the time from each lost attempt's loss to its task's
 	// next attempt running.
 	Failover FailoverStats `json:"failover"`
+	// Liveness has the waits from queued to running and the longest
+	// stall with work waiting and capacity free.
+	Liveness LivenessStats `json:"liveness"`
 	// Faults is what the harness did to the cluster, and when.
 	Faults []FaultEvent `json:"faults"`
 	Checks []Check      `json:"checks"`
@@ -95,7 +98,14 @@ func (r *Report) addChecks(ev *evidence) {
 	if c, ok := checkTicks(ev); ok {
 		r.Checks = append(r.Checks, c)
 	}
-	r.Checks = append(r.Checks, checkFailover(ev, r.Failover), checkAlerts(ev))
+	r.Liveness = liveness(ev)
+	r.Checks = append(r.Checks, checkFailover(ev, r.Failover), checkLiveness(ev, r.Liveness), checkAlerts(ev))
+	if ev.sc.Expect.Limits {
+		r.Checks = append(r.Checks, checkLimits(ev))
+	}
+	if slices.ContainsFunc(ev.sc.Workload, func(l Load) bool { return l.Refused != "" }) {
+		r.Checks = append(r.Checks, checkRefusals(ev))
+	}
 	if len(ev.sc.Expect.Events) > 0 {
 		r.Checks = append(r.Checks, checkEvents(ev))
 	}
@@ -157,6 +167,10 @@ func WriteTable(w io.Writer, reports []*Report) error {
 				f.Samples, f.P50, f.P99, f.Max)
 		} else {
 			fmt.Fprintln(w, "failover: no lost attempt ran again")
+		}
+		if l := r.Liveness; l.Waits > 0 {
+			fmt.Fprintf(w, "liveness (%d waits, queued -> running): p50 %v, p99 %v, max %v; longest stall %v\n",
+				l.Waits, l.P50Wait, l.P99Wait, l.MaxWait, l.MaxGap)
 		}
 		if len(r.Faults) > 0 {
 			fmt.Fprintln(w, "timeline:")

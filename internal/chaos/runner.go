@@ -137,6 +137,9 @@ func (r *runner) database(ctx context.Context) (string, func(), error) {
 		r.log.Info("private postgres started", "port", pg.Port)
 		return pg.DSN("baton"), pg.Close, nil
 	case db.DSN != "":
+		if err := EmptyDatabase(ctx, db.DSN); err != nil {
+			return "", nil, err
+		}
 		return db.DSN, func() {}, nil
 	}
 	dsn, drop, err := CreateDatabase(ctx, cmp.Or(db.Admin, r.opts.AdminDSN, DefaultAdminDSN()))
@@ -157,7 +160,7 @@ func (r *runner) startCluster(ctx context.Context, dsn string) error {
 	links := false
 	for _, f := range r.sc.Faults {
 		for _, t := range f.Targets {
-			links = links || t.Kind == TargetDatabase || t.Kind == TargetServer && (f.Kind == FaultPartition || f.Kind == FaultLatency)
+			links = links || t.Kind == TargetDatabase || t.Kind == TargetServer && f.Kind.onLinks()
 		}
 	}
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
@@ -214,9 +217,9 @@ func (r *runner) timeline(ctx context.Context) error {
 	var nonce [4]byte
 	_, _ = rand.Read(nonce[:])
 	t0 := time.Now()
-	r.load = &workload{api: r.api, sc: r.sc, t0: t0, nonce: hex.EncodeToString(nonce[:])}
+	r.load = &workload{api: r.api, sc: r.sc, t0: t0, nonce: hex.EncodeToString(nonce[:]), witness: filepath.Join(r.dir, "witness")}
 	r.in = newInjector(r.c, r.pg, r.sc, r.log)
-	r.in.t0 = t0
+	r.in.t0, r.in.api = t0, r.api
 	tctx, cancel := context.WithTimeout(ctx, r.sc.Duration+r.sc.Settle+5*time.Minute)
 	defer cancel()
 	var starting, faulting sync.WaitGroup
@@ -327,12 +330,18 @@ func (r *runner) runStates(ctx context.Context) (map[int64]string, error) {
 	return out, nil
 }
 
-// workflows names the workload's workflows, each once.
+// workflows names the workload's workflows, each once, but for those of
+// loads that expect a refusal unless their runs were started after all.
 func (r *runner) workflows() []string {
 	var out []string
 	for _, l := range r.sc.Workload {
-		if !slices.Contains(out, l.Definition.Name) {
+		if l.Refused == "" && !slices.Contains(out, l.Definition.Name) {
 			out = append(out, l.Definition.Name)
+		}
+	}
+	for _, s := range r.load.started() {
+		if !slices.Contains(out, s.Workflow) {
+			out = append(out, s.Workflow)
 		}
 	}
 	return out

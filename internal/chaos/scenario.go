@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,7 +44,18 @@ type ClusterSpec struct {
 	// MaxLost is the servers' max_lost (0: Baton's default).
 	MaxLost int
 	Zones   []ZoneSpec
+	// ServerOrder is the order in which workers list the servers:
+	// "given" (every worker server 1, 2, ...: all start on server 1, the
+	// default) or "spread" (worker i starts on server i mod N and goes
+	// round). A zone's Servers overrides it for its workers.
+	ServerOrder string
 }
+
+// Server orders.
+const (
+	OrderGiven  = "given"
+	OrderSpread = "spread"
+)
 
 // ZoneSpec is a zone and its identical workers.
 type ZoneSpec struct {
@@ -52,6 +64,9 @@ type ZoneSpec struct {
 	Capacity float64
 	Group    string
 	Labels   map[string]string
+	// Servers is the order (server numbers from 1) in which the zone's
+	// workers list the servers; empty: the cluster's ServerOrder.
+	Servers []int
 }
 
 // WorkerNames are the names of the zone's workers: the zone's name and
@@ -70,7 +85,8 @@ func (z ZoneSpec) WorkerNames() []string {
 }
 
 // DatabaseSpec says where the servers' PostgreSQL database comes from:
-// DSN as given (kept afterwards), or a throwaway database created on
+// DSN as given (emptied before the run: every table of its public schema
+// dropped, so that each run starts from nothing; kept afterwards), or a throwaway database created on
 // Admin and dropped afterwards, or a private PostgreSQL server the
 // harness starts (needed to restart it).
 type DatabaseSpec struct {
@@ -96,7 +112,23 @@ type Load struct {
 	Priority int64
 	Params   map[string]string
 	Line     int
+	// Batch is how many runs one request starts when Rate is 0 (default
+	// 100, the servers' default max_runs_per_batch).
+	Batch int
+	// Tasks, when set, makes the workflow that many copies of its first
+	// task (named NAME-1, NAME-2, ..., none waiting on another); As, when
+	// set, renames it. Both let one file give workflows of any size.
+	Tasks int
+	As    string
+	// Refused is the name of a limit the load's request must be refused
+	// for (413 or 422, the problem naming it) with nothing stored: the
+	// workflow is applied at At, on its own, and its Runs are started in
+	// one request; one of the two must be refused.
+	Refused string
 }
+
+// defaultBatch is Load.Batch's default.
+const defaultBatch = 100
 
 // FaultKind is what a fault does.
 type FaultKind string
@@ -109,10 +141,36 @@ const (
 	FaultRestart   FaultKind = "restart"   // stop (SIGTERM or SIGKILL) and start again
 	FaultPartition FaultKind = "partition" // no byte through the target's links
 	FaultLatency   FaultKind = "latency"   // delay on the target's links
+	FaultLoss      FaultKind = "loss"      // a share of the target's packets lost (held back for a retransmission)
+
+	// Operator actions, through the API as a person would.
+	FaultCordon   FaultKind = "cordon"   // cordon a zone
+	FaultUncordon FaultKind = "uncordon" // uncordon a zone
+	FaultDrain    FaultKind = "drain"    // drain a zone or a worker
+	FaultCancel   FaultKind = "cancel"   // cancel running runs of a workflow
+	FaultPause    FaultKind = "pause"    // pause running runs of a workflow (resumed after for)
+	FaultRerun    FaultKind = "rerun"    // rerun failed runs of a workflow
+	FaultSlot     FaultKind = "slot"     // set a slot's size
 )
 
 // FaultKinds lists every kind, in the order docs and errors give them.
-var FaultKinds = []FaultKind{FaultKill, FaultStop, FaultCont, FaultRestart, FaultPartition, FaultLatency}
+var FaultKinds = []FaultKind{FaultKill, FaultStop, FaultCont, FaultRestart, FaultPartition, FaultLatency, FaultLoss,
+	FaultCordon, FaultUncordon, FaultDrain, FaultCancel, FaultPause, FaultRerun, FaultSlot}
+
+// Operator reports whether the kind is an operator action (an API call)
+// rather than a fault of processes or links.
+func (k FaultKind) Operator() bool {
+	switch k {
+	case FaultCordon, FaultUncordon, FaultDrain, FaultCancel, FaultPause, FaultRerun, FaultSlot:
+		return true
+	}
+	return false
+}
+
+// onLinks reports whether the kind acts on links.
+func (k FaultKind) onLinks() bool {
+	return k == FaultPartition || k == FaultLatency || k == FaultLoss
+}
 
 // TargetKind is what a target names.
 type TargetKind string
@@ -126,17 +184,26 @@ const (
 	TargetServers  TargetKind = "servers"  // every server
 	TargetDatabase TargetKind = "database" // the links of every server to the database
 	TargetPostgres TargetKind = "postgres" // the private PostgreSQL server
+	TargetLink     TargetKind = "link"     // one worker's link to one server: "link a1 2"
+	TargetWorkflow TargetKind = "workflow" // the runs of a workflow, for cancel, pause and rerun
+	TargetSlot     TargetKind = "slot"     // a slot, for slot
 )
 
 // Target is one thing a fault hits, as written: "worker a1", "zone b",
-// "server 2", "workers", "servers", "database", "postgres".
+// "server 2", "workers", "servers", "database", "postgres", "link a1 2",
+// "workflow etl", "slot db".
 type Target struct {
 	Kind TargetKind
-	Name string // worker or zone name, server number
+	Name string // worker, zone, workflow or slot name, server number
+	// Server is the server number of a link target.
+	Server int
 }
 
 func (t Target) String() string {
-	if t.Name == "" {
+	switch {
+	case t.Kind == TargetLink:
+		return fmt.Sprintf("link %s %d", t.Name, t.Server)
+	case t.Name == "":
 		return string(t.Kind)
 	}
 	return string(t.Kind) + " " + t.Name
@@ -167,6 +234,22 @@ type Fault struct {
 	// Latency and Jitter are the delay a latency fault adds to each
 	// direction of its links.
 	Latency, Jitter time.Duration
+	// Direction is the way a link fault acts: "both" (default),
+	// "upstream" (from the worker to the server, or the server to the
+	// database) or "downstream" (the answers), for one-way partitions.
+	Direction string
+	// Loss is the share (0 < Loss <= 1) of the packets a loss fault
+	// loses; each is held back for a retransmission timeout (Retransmit,
+	// default 200ms) as TCP would.
+	Loss       float64
+	Retransmit time.Duration
+	// Runs is how many runs cancel, pause and rerun act on (default 1;
+	// -1: all of them).
+	Runs int
+	// Reschedule makes a drain hand running tasks elsewhere at once.
+	Reschedule bool
+	// Size is the slot size a slot action sets.
+	Size int64
 	// Rolling applies the fault to the processes (or links) of its
 	// targets one after another, each undone before the next, instead of
 	// all at once.
@@ -245,8 +328,28 @@ type Expect struct {
 	PriorityOrder bool
 	// EndedOnce checks that no task ran to its end twice, even when the
 	// first attempt's result never reached the servers (as it may not
-	// when its worker is cut off or killed right after the task ended).
-	EndedOnce bool
+	// when its worker is cut off or killed right after the task ended):
+	// for every workflow, or for those EndedOnceOf names.
+	EndedOnce   bool
+	EndedOnceOf []string
+	// Liveness bounds how long work may wait with capacity free.
+	Liveness LivenessBound
+	// Limits checks that no slot ran more tasks than its size and no
+	// workflow more runs than its max_active_runs.
+	Limits bool
+}
+
+// EndedOnceFor reports whether ended_once is checked for a workflow.
+func (e Expect) EndedOnceFor(workflow string) bool {
+	return e.EndedOnce || slices.Contains(e.EndedOnceOf, workflow)
+}
+
+// LivenessBound bounds how work keeps moving: the longest time with a
+// task waiting and capacity free but no attempt starting (MaxGap), and
+// the 99th percentile of the wait from queued to running (P99Wait).
+// Zero fields are measured and reported, not checked.
+type LivenessBound struct {
+	MaxGap, P99Wait time.Duration
 }
 
 // FailoverBound bounds failover times.
@@ -257,12 +360,17 @@ type FailoverBound struct {
 	Min int
 }
 
-// EventCount is a bound on the number of events of a kind.
+// EventCount is a bound on the number of events of a kind, in the whole
+// log or in a window of the timeline.
 type EventCount struct {
 	Kind string
 	Op   string // ==, >=, <=, >, <
 	N    int
 	Line int
+	// From and To bound the window, from the start of the timeline;
+	// Window is false for the whole log. To zero: to the end.
+	Window   bool
+	From, To time.Duration
 }
 
 // Holds reports whether n events satisfy the bound.
@@ -280,7 +388,19 @@ func (e EventCount) Holds(n int) bool {
 	return n == e.N
 }
 
-func (e EventCount) String() string { return fmt.Sprintf("%s %s %d", e.Kind, e.Op, e.N) }
+func (e EventCount) String() string {
+	if e.Window {
+		return fmt.Sprintf("%s %s %d %s", e.Kind, e.Op, e.N, e.window())
+	}
+	return fmt.Sprintf("%s %s %d", e.Kind, e.Op, e.N)
+}
+
+func (e EventCount) window() string {
+	if e.To == 0 {
+		return fmt.Sprintf("from %v", e.From)
+	}
+	return fmt.Sprintf("from %v to %v", e.From, e.To)
+}
 
 // DefaultAlerts are the event kinds the harness subscribes to when the
 // scenario does not say.
@@ -293,11 +413,14 @@ const (
 	defaultCapacity    = 4
 )
 
-// RunTotal is the number of runs the workload starts.
+// RunTotal is the number of runs the workload starts (those of loads
+// that expect a refusal do not count).
 func (s *Scenario) RunTotal() int {
 	n := 0
 	for _, l := range s.Workload {
-		n += l.Runs
+		if l.Refused == "" {
+			n += l.Runs
+		}
 	}
 	return n
 }
@@ -307,7 +430,14 @@ func (s *Scenario) WorkerSpecs() []WorkerSpec {
 	var out []WorkerSpec
 	for _, z := range s.Cluster.Zones {
 		for _, name := range z.WorkerNames() {
-			out = append(out, WorkerSpec{Name: name, Zone: z.Name, Group: z.Group, Capacity: z.Capacity, Labels: z.Labels})
+			spec := WorkerSpec{Name: name, Zone: z.Name, Group: z.Group, Capacity: z.Capacity, Labels: z.Labels,
+				Servers: z.Servers}
+			if len(spec.Servers) == 0 && s.Cluster.ServerOrder == OrderSpread {
+				for j := range s.Cluster.Servers {
+					spec.Servers = append(spec.Servers, (len(out)+j)%s.Cluster.Servers+1)
+				}
+			}
+			out = append(out, spec)
 		}
 	}
 	return out

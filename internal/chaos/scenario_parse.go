@@ -141,12 +141,15 @@ func (p *parser) adopt(d *decoder, overlay *yaml.Node) {
 var (
 	scenarioFields = []string{"name", "description", "cluster", "database", "witness_tick", "workload", "duration",
 		"settle", "faults", "expect", "short"}
-	clusterFields  = []string{"servers", "timing", "max_lost", "zones"}
+	clusterFields  = []string{"servers", "timing", "max_lost", "zones", "server_order"}
 	timingFields   = []string{"lease_ttl", "heartbeat_interval", "sweep_interval"}
-	zoneFields     = []string{"name", "workers", "capacity", "group", "labels"}
+	zoneFields     = []string{"name", "workers", "capacity", "group", "labels", "servers"}
 	databaseFields = []string{"dsn", "admin", "private"}
-	loadFields     = []string{"workflow", "runs", "rate", "at", "priority", "params"}
-	expectFields   = []string{"runs", "max_overlap", "failover", "events", "alerts", "priority_order", "ended_once"}
+	loadFields     = []string{"workflow", "runs", "rate", "at", "priority", "params", "batch", "tasks", "as", "refused"}
+	expectFields   = []string{"runs", "max_overlap", "failover", "events", "phases", "alerts", "priority_order", "ended_once",
+		"liveness", "limits"}
+	phaseFields    = []string{"from", "to", "events"}
+	livenessFields = []string{"max_gap", "p99_wait"}
 	failoverFields = []string{"p50", "p99", "max", "min"}
 	runStates      = []string{"succeeded", "failed", "cancelled", "terminal"}
 )
@@ -226,6 +229,12 @@ func (p *parser) cluster(d *decoder, fl field) ClusterSpec {
 			d.addf(v.value, "cluster.timing", "heartbeat_interval (%v) must be shorter than lease_ttl (%v)", hb, lease)
 		}
 	}
+	c.ServerOrder = OrderGiven
+	if v, ok := f["server_order"]; ok {
+		if c.ServerOrder = d.str(v.value, "cluster.server_order"); c.ServerOrder != OrderGiven && c.ServerOrder != OrderSpread {
+			d.addf(v.value, "cluster.server_order", "unknown server order %q (want given or spread)", c.ServerOrder)
+		}
+	}
 	zones := d.list(f["zones"].value, "cluster.zones")
 	if len(zones) == 0 {
 		d.addf(keyOr(f, "zones", fl.value), "cluster.zones", "give at least one zone with its workers")
@@ -260,9 +269,31 @@ func (p *parser) cluster(d *decoder, fl field) ClusterSpec {
 				d.addf(v.value, path+".labels", "%v", err)
 			}
 		}
+		if v, ok := zf["servers"]; ok {
+			z.Servers = p.serverOrder(d, v.value, path+".servers", c.Servers)
+		}
 		c.Zones = append(c.Zones, z)
 	}
 	return c
+}
+
+// serverOrder reads a list of server numbers: each server once.
+func (p *parser) serverOrder(d *decoder, n *yaml.Node, path string, servers int) []int {
+	var out []int
+	for i, item := range d.list(n, path) {
+		k := d.integer(item, index(path, i), 1)
+		switch {
+		case k > servers:
+			d.addf(item, index(path, i), "servers are numbered 1 to %d", servers)
+		case slices.Contains(out, k):
+			d.addf(item, index(path, i), "server %d given twice", k)
+		}
+		out = append(out, k)
+	}
+	if len(out) == 0 {
+		d.addf(n, path, "list the servers in the order the zone's workers try them, e.g. [2, 1]")
+	}
+	return out
 }
 
 func (p *parser) database(d *decoder, fl field) DatabaseSpec {
@@ -296,7 +327,19 @@ func (p *parser) database(d *decoder, fl field) DatabaseSpec {
 
 func (p *parser) load(d *decoder, n *yaml.Node, path string) Load {
 	f := d.fields(n, path, loadFields...)
-	l := Load{Line: resolve(n).Line}
+	l := Load{Line: resolve(n).Line, Batch: defaultBatch}
+	if v, ok := f["batch"]; ok {
+		l.Batch = d.integer(v.value, path+".batch", 1)
+	}
+	if v, ok := f["tasks"]; ok {
+		l.Tasks = d.integer(v.value, path+".tasks", 1)
+	}
+	if v, ok := f["as"]; ok {
+		l.As = d.str(v.value, path+".as")
+	}
+	if v, ok := f["refused"]; ok {
+		l.Refused = d.str(v.value, path+".refused")
+	}
 	if v, ok := f["workflow"]; ok {
 		l.Workflow = d.str(v.value, path+".workflow")
 		if l.Workflow != "" {
@@ -304,7 +347,7 @@ func (p *parser) load(d *decoder, n *yaml.Node, path string) Load {
 			if !filepath.IsAbs(l.Path) {
 				l.Path = filepath.Join(p.dir, l.Path)
 			}
-			l.Definition = p.workflow(d, v.value, path+".workflow", l.Path)
+			l.Definition = p.workflowAs(d, v.value, path+".workflow", l.Path, l.As, l.Tasks)
 		}
 	} else {
 		d.addf(n, path, `missing required field "workflow" (a workflow file, relative to the scenario)`)
@@ -348,14 +391,21 @@ func (p *parser) rate(d *decoder, n *yaml.Node, path string) float64 {
 	return v / per
 }
 
-// workflow parses a workflow file of the workload, once per path.
-func (p *parser) workflow(d *decoder, n *yaml.Node, path, file string) *workflow.Definition {
-	if def, ok := p.workflows[file]; ok {
+// workflowAs parses a workflow file of the workload, renamed to as and
+// made of tasks copies of its first task when they are set, once per
+// variant.
+func (p *parser) workflowAs(d *decoder, n *yaml.Node, path, file, as string, tasks int) *workflow.Definition {
+	key := variantKey(file, as, tasks)
+	if def, ok := p.workflows[key]; ok {
 		return def
 	}
-	p.workflows[file] = nil
+	p.workflows[key] = nil
 	src, err := os.ReadFile(file)
 	if err != nil {
+		d.addf(n, path, "%v", err)
+		return nil
+	}
+	if src, err = expandWorkflow(src, as, tasks); err != nil {
 		d.addf(n, path, "%v", err)
 		return nil
 	}
@@ -364,7 +414,7 @@ func (p *parser) workflow(d *decoder, n *yaml.Node, path, file string) *workflow
 		d.addf(n, path, "workflow does not parse:\n%v", err)
 		return nil
 	}
-	p.workflows[file] = def
+	p.workflows[key] = def
 	return def
 }
 
@@ -375,10 +425,11 @@ func (p *parser) checkWorkflowNames(d *decoder, s *Scenario, n *yaml.Node) {
 		if l.Definition == nil {
 			continue
 		}
-		if other, ok := byName[l.Definition.Name]; ok && other != l.Path {
-			d.addf(n, index("workload", i)+".workflow", "%s and %s both define workflow %q", other, l.Path, l.Definition.Name)
+		key := variantKey(l.Path, l.As, l.Tasks)
+		if other, ok := byName[l.Definition.Name]; ok && other != key {
+			d.addf(n, index("workload", i)+".workflow", "%s and %s both define workflow %q", other, key, l.Definition.Name)
 		}
-		byName[l.Definition.Name] = l.Path
+		byName[l.Definition.Name] = key
 	}
 }
 
@@ -421,24 +472,37 @@ func (p *parser) expect(d *decoder, s *Scenario, n *yaml.Node) Expect {
 		}
 	}
 	if v, ok := f["events"]; ok {
-		r := resolve(v.value)
-		for kind, spec := range d.stringMap(r, "expect.events") {
-			line := r.Line
-			for i := 0; i+1 < len(r.Content); i += 2 {
-				if r.Content[i].Value == kind {
-					line = r.Content[i].Line
-				}
-			}
-			ec, err := parseCount(spec)
-			if err != nil {
-				d.addf(&yaml.Node{Line: line}, "expect.events."+kind, "%v", err)
-			}
-			ec.Kind, ec.Line = kind, line
-			e.Events = append(e.Events, ec)
+		e.Events = p.eventCounts(d, v.value, "expect.events", EventCount{})
+	}
+	for i, n := range d.list(f["phases"].value, "expect.phases") {
+		path := index("expect.phases", i)
+		pf := d.fields(n, path, phaseFields...)
+		w := EventCount{Window: true}
+		if v, ok := pf["from"]; ok {
+			w.From = d.duration(v.value, path+".from")
 		}
-		slices.SortFunc(e.Events, func(a, b EventCount) int {
-			return cmp.Or(cmp.Compare(a.Line, b.Line), strings.Compare(a.Kind, b.Kind))
-		})
+		if v, ok := pf["to"]; ok {
+			if w.To = d.duration(v.value, path+".to"); w.To <= w.From {
+				d.addf(v.value, path+".to", "must be after from (%v)", w.From)
+			}
+		}
+		if v, ok := pf["events"]; ok {
+			e.Events = append(e.Events, p.eventCounts(d, v.value, path+".events", w)...)
+		} else {
+			d.addf(n, path, "a phase needs events: the counts expected in its window")
+		}
+	}
+	if v, ok := f["liveness"]; ok {
+		lf := d.fields(v.value, "expect.liveness", livenessFields...)
+		if lv, ok := lf["max_gap"]; ok {
+			e.Liveness.MaxGap = d.duration(lv.value, "expect.liveness.max_gap")
+		}
+		if lv, ok := lf["p99_wait"]; ok {
+			e.Liveness.P99Wait = d.duration(lv.value, "expect.liveness.p99_wait")
+		}
+	}
+	if v, ok := f["limits"]; ok {
+		e.Limits = d.boolean(v.value, "expect.limits")
 	}
 	if v, ok := f["alerts"]; ok {
 		e.Alerts = d.stringList(v.value, "expect.alerts")
@@ -447,9 +511,43 @@ func (p *parser) expect(d *decoder, s *Scenario, n *yaml.Node) Expect {
 		e.PriorityOrder = d.boolean(v.value, "expect.priority_order")
 	}
 	if v, ok := f["ended_once"]; ok {
-		e.EndedOnce = d.boolean(v.value, "expect.ended_once")
+		if r := resolve(v.value); r != nil && r.Kind == yaml.ScalarNode {
+			e.EndedOnce = d.boolean(r, "expect.ended_once")
+		} else {
+			for i, wf := range d.stringList(v.value, "expect.ended_once") {
+				if !slices.ContainsFunc(s.Workload, func(l Load) bool { return l.Definition != nil && l.Definition.Name == wf }) {
+					d.addf(v.value, index("expect.ended_once", i), "no workflow %q in the workload", wf)
+				}
+				e.EndedOnceOf = append(e.EndedOnceOf, wf)
+			}
+		}
 	}
 	return e
+}
+
+// eventCounts reads a mapping of event kind to count bound, each with
+// the window of base.
+func (p *parser) eventCounts(d *decoder, n *yaml.Node, path string, base EventCount) []EventCount {
+	r := resolve(n)
+	var out []EventCount
+	for kind, spec := range d.stringMap(r, path) {
+		line := r.Line
+		for i := 0; i+1 < len(r.Content); i += 2 {
+			if r.Content[i].Value == kind {
+				line = r.Content[i].Line
+			}
+		}
+		ec, err := parseCount(spec)
+		if err != nil {
+			d.addf(&yaml.Node{Line: line}, path+"."+kind, "%v", err)
+		}
+		ec.Kind, ec.Line, ec.Window, ec.From, ec.To = kind, line, base.Window, base.From, base.To
+		out = append(out, ec)
+	}
+	slices.SortFunc(out, func(a, b EventCount) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), strings.Compare(a.Kind, b.Kind))
+	})
+	return out
 }
 
 func (p *parser) runState(d *decoder, n *yaml.Node, path, state string) string {

@@ -113,7 +113,7 @@ func TestLoadScenarioRefusesMistakes(t *testing.T) {
 		{"typo in a field", "target: worker a1,", "traget: worker a1,",
 			`:11: faults[0].traget: unknown field "traget" (did you mean target?)`},
 		{"unknown fault kind", "{kind: kill,", "{kind: kil,",
-			`:11: faults[0].kind: unknown fault kind "kil" (did you mean kill? want kill, stop, cont, restart, partition, latency)`},
+			`:11: faults[0].kind: unknown fault kind "kil" (did you mean kill? want kill, stop, cont, restart, partition, latency, loss, cordon, `},
 		{"unknown worker", "target: worker a1", "target: worker z9",
 			`:11: faults[0].target: target "worker z9": no worker "z9" in the cluster (workers: a1, a2, b1)`},
 		{"unknown target kind", "target: zone b", "target: rack b",
@@ -152,6 +152,28 @@ func TestLoadScenarioRefusesMistakes(t *testing.T) {
 			`:11: faults[0].when: give one condition`},
 		{"on a server", "{started: 50%}", "{running: 2, on: server 1}",
 			`:11: faults[0].when.on: "server 1": want worker NAME, zone NAME or workers`},
+		{"link to a server that is not there", "target: zone b", "target: link a1 3",
+			`:12: faults[1].target: target "link a1 3": servers are numbered 1 to 2`},
+		{"link of an unknown worker", "target: zone b", "target: link z1 1",
+			`:12: faults[1].target: target "link z1 1": no worker "z1" in the cluster`},
+		{"bad direction", "at: 2s, for: 3s}", "at: 2s, for: 3s, direction: sideways}",
+			`:12: faults[1].direction: unknown direction "sideways" (want both, upstream or downstream)`},
+		{"operator action on a worker", "{kind: partition, target: zone b, at: 2s, for: 3s}", "{kind: cordon, target: worker a1, at: 2s}",
+			`:12: faults[1].target: target "worker a1": a cordon fault cannot hit worker`},
+		{"cancel of a workflow not in the workload", "{kind: partition, target: zone b, at: 2s, for: 3s}", "{kind: cancel, target: workflow other, at: 2s}",
+			`:12: faults[1].target: target "workflow other": no workflow "other" in the workload (flow)`},
+		{"slot without size", "{kind: partition, target: zone b, at: 2s, for: 3s}", "{kind: slot, target: slot db, at: 2s}",
+			`:12: faults[1]: a slot action needs size`},
+		{"loss over 100%", "{kind: partition, target: zone b, at: 2s, for: 3s}", "{kind: loss, target: zone b, at: 2s, for: 3s, loss: 150%}",
+			`:12: faults[1].loss: bad share "150%"`},
+		{"unknown server order", "servers: 2", "servers: 2\n  server_order: random",
+			`:4: cluster.server_order: unknown server order "random" (want given or spread)`},
+		{"zone server twice", "{name: b, workers: 1}", "{name: b, workers: 1, servers: [1, 1]}",
+			`:7: cluster.zones[1].servers[1]: server 1 given twice`},
+		{"phase ending before it starts", "events: {worker.lost: \">= 1\"}", "phases: [{from: 5s, to: 2s, events: {worker.lost: 0}}]",
+			`:17: expect.phases[0].to: must be after from (5s)`},
+		{"ended_once of an unknown workflow", "runs: succeeded", "ended_once: [nope]",
+			`:15: expect.ended_once[0]: no workflow "nope" in the workload`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if !strings.Contains(goodScenario, tc.old) {
@@ -167,6 +189,76 @@ func TestLoadScenarioRefusesMistakes(t *testing.T) {
 				t.Errorf("error:\n%v\nwant a line starting\n%s%s", err, path, tc.want)
 			}
 		})
+	}
+}
+
+// grayScenario uses the harness's operator actions, link faults, server
+// orders and the liveness, limits and phase expectations.
+const grayScenario = `cluster:
+  servers: 2
+  server_order: spread
+  zones:
+    - {name: a, workers: 2}
+    - {name: b, workers: 2, servers: [2, 1]}
+workload:
+  - {workflow: flow.yaml, runs: 10}
+faults:
+  - {kind: partition, target: link a1 2, at: 1s, for: 2s, direction: upstream}
+  - {kind: loss, target: database, at: 1s, for: 2s, loss: 20%}
+  - {kind: cordon, target: zone b, at: 2s}
+  - {kind: uncordon, target: zone b, at: 3s}
+  - {kind: drain, target: worker a2, at: 4s, reschedule: true}
+  - {kind: pause, target: workflow flow, at: 1s, runs: all, for: 2s}
+  - {kind: cancel, target: workflow flow, at: 2s, runs: 2}
+  - {kind: rerun, target: workflow flow, at: 5s}
+  - {kind: slot, target: slot db, at: 0s, size: 3}
+expect:
+  runs: terminal
+  ended_once: [flow]
+  liveness: {max_gap: 2s, p99_wait: 4s}
+  limits: true
+  events: {attempt.fenced: 0}
+  phases:
+    - {from: 1s, to: 3s, events: {worker.lost: 0, attempt.lost: "<= 1"}}
+`
+
+func TestLoadScenarioGrayFeatures(t *testing.T) {
+	sc, err := chaos.LoadScenario(writeScenario(t, grayScenario), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orders [][]int
+	for _, w := range sc.WorkerSpecs() {
+		orders = append(orders, w.Servers)
+	}
+	if diff := cmp.Diff([][]int{{1, 2}, {2, 1}, {2, 1}, {2, 1}}, orders); diff != "" {
+		t.Errorf("server orders of a1, a2, b1, b2 (-want +got):\n%s", diff)
+	}
+	f := sc.Faults
+	if f[0].Targets[0] != (chaos.Target{Kind: chaos.TargetLink, Name: "a1", Server: 2}) || f[0].Direction != "upstream" {
+		t.Errorf("faults[0] %+v", f[0])
+	}
+	if f[1].Kind != chaos.FaultLoss || f[1].Loss != 0.2 || f[1].Retransmit != 200*time.Millisecond || f[1].Direction != "both" {
+		t.Errorf("faults[1] %+v", f[1])
+	}
+	if !f[2].Kind.Operator() || f[0].Kind.Operator() || !f[4].Reschedule || f[4].Targets[0].Kind != chaos.TargetWorker {
+		t.Errorf("faults[2] %+v, faults[4] %+v", f[2], f[4])
+	}
+	if f[5].Runs != -1 || f[5].For != 2*time.Second || f[6].Runs != 2 || f[7].Runs != 1 || f[8].Size != 3 ||
+		f[8].Targets[0] != (chaos.Target{Kind: chaos.TargetSlot, Name: "db"}) {
+		t.Errorf("run and slot actions %+v %+v %+v %+v", f[5], f[6], f[7], f[8])
+	}
+	e := sc.Expect
+	if e.EndedOnce || !e.EndedOnceFor("flow") || e.EndedOnceFor("other") || !e.Limits ||
+		e.Liveness != (chaos.LivenessBound{MaxGap: 2 * time.Second, P99Wait: 4 * time.Second}) {
+		t.Errorf("expect %+v", e)
+	}
+	var counts []string
+	for _, c := range e.Events {
+		counts = append(counts, c.String())
+	}
+	if diff := cmp.Diff([]string{"attempt.fenced == 0", "attempt.lost <= 1 from 1s to 3s", "worker.lost == 0 from 1s to 3s"}, counts); diff != "" {
+		t.Errorf("event counts (-want +got):\n%s", diff)
 	}
 }
 

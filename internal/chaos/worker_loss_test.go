@@ -44,9 +44,11 @@ func TestKilledWorkersTasksRunElsewhere(t *testing.T) {
 	c, witness := sleepyCluster(t, 1, 30, "")
 	victim := addWorker(t, c, "victim", "a", 10)
 	runs := startRuns(t, c, "sleepy", 10)
+	var first []client.Attempt
 	for _, id := range runs {
-		runningOn(t, c, id, "work", "victim")
+		first = append(first, runningOn(t, c, id, "work", "victim"))
 	}
+	witnessed(t, witness, first)
 	addWorker(t, c, "spare-b", "b", 10)
 	addWorker(t, c, "spare-c", "c", 10)
 
@@ -88,7 +90,7 @@ func TestKilledWorkersTasksRunElsewhere(t *testing.T) {
 // Their tasks finish in a and c, zone b reads down and the availability
 // ratio drops by a third; when b's workers return it is whole again.
 func TestZoneOutageAndReturn(t *testing.T) {
-	c, witness := sleepyCluster(t, 2, 25, "")
+	c, witness := sleepyCluster(t, 2, 40, "")
 	var zoneB []*chaos.Worker
 	for _, zone := range []string{"a", "b", "c"} {
 		for i := range 2 {
@@ -99,15 +101,37 @@ func TestZoneOutageAndReturn(t *testing.T) {
 		}
 	}
 	runs := startRuns(t, c, "sleepy", 12) // fills all 12 CU
+	var first []client.Attempt
 	for _, id := range runs {
 		eventually(t, 30*time.Second, "every task to run", func() bool {
 			as := attempts(t, c, id)
-			return len(as) == 1 && as[0].State == "running"
+			if len(as) == 1 && as[0].State == "running" {
+				first = append(first, as[0])
+				return true
+			}
+			return false
 		})
 	}
+	witnessed(t, witness, first)
 	for _, w := range zoneB {
 		if err := w.Kill(); err != nil {
 			t.Fatal(err)
+		}
+	}
+	// The kill must have hit four running task processes, else the test
+	// proves nothing: zone b's attempts were seen running and never ended.
+	killedIn := map[int64]bool{}
+	for _, a := range first {
+		if a.Zone == "b" {
+			killedIn[a.ID] = true
+		}
+	}
+	if len(killedIn) != 4 {
+		t.Fatalf("%d attempts ran in zone b, want 4", len(killedIn))
+	}
+	for _, s := range readWitness(t, witness).Spans {
+		if killedIn[s.AttemptID] && s.Ended {
+			t.Fatalf("attempt %d in zone b ran to its end before the kill; the tasks are too short for this machine", s.AttemptID)
 		}
 	}
 	eventually(t, 15*time.Second, "zone b to read down", func() bool {

@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -81,6 +82,75 @@ func withWitness(src []byte, file string, tick time.Duration) ([]byte, error) {
 	return out, nil
 }
 
+// variantKey names a workflow of the workload: its file, and its new name
+// and number of tasks when they are changed.
+func variantKey(file, as string, tasks int) string {
+	key := file
+	if as != "" {
+		key += " as " + as
+	}
+	if tasks > 0 {
+		key += fmt.Sprintf(" with %d tasks", tasks)
+	}
+	return key
+}
+
+// expandWorkflow renames a workflow definition to as and makes it of
+// tasks copies of its first task, named NAME-1 ... NAME-N, none waiting
+// on another; an empty as and zero tasks leave it as it is.
+func expandWorkflow(src []byte, as string, tasks int) ([]byte, error) {
+	if as == "" && tasks == 0 {
+		return src, nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, fmt.Errorf("read workflow: %w", err)
+	}
+	if len(doc.Content) == 0 {
+		return nil, errors.New("read workflow: empty document")
+	}
+	root := resolve(doc.Content[0])
+	if as != "" {
+		name := mapValue(root, "name")
+		if name == nil {
+			return nil, errors.New("read workflow: no name")
+		}
+		name.Value = as
+	}
+	if tasks > 0 {
+		list := mapValue(root, "tasks")
+		if list == nil || list.Kind != yaml.SequenceNode || len(list.Content) == 0 {
+			return nil, errors.New("read workflow: no task to copy")
+		}
+		first := resolve(list.Content[0])
+		base := mapValue(first, "name")
+		if base == nil {
+			return nil, errors.New("read workflow: the first task has no name")
+		}
+		copies := make([]*yaml.Node, tasks)
+		for i := range copies {
+			t := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+			for j := 0; j+1 < len(first.Content); j += 2 {
+				k, v := first.Content[j], first.Content[j+1]
+				switch k.Value {
+				case "needs":
+					continue
+				case "name":
+					v = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: fmt.Sprintf("%s-%d", base.Value, i+1)}
+				}
+				t.Content = append(t.Content, k, v)
+			}
+			copies[i] = t
+		}
+		list.Content = copies
+	}
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		return nil, fmt.Errorf("write workflow: %w", err)
+	}
+	return out, nil
+}
+
 // mapValue returns the value of key in mapping n, or nil.
 func mapValue(n *yaml.Node, key string) *yaml.Node {
 	n = resolve(n)
@@ -96,32 +166,107 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 }
 
 // applyWorkload applies every workflow of the workload once, each task
-// wrapped to write to the witness file.
+// wrapped to write to the witness file; those of loads that expect a
+// refusal are applied at their time instead.
 func applyWorkload(ctx context.Context, api *client.Client, sc *Scenario, witness string) error {
 	var files []client.SourceFile
 	var seen []string
 	for _, l := range sc.Workload {
-		if slices.Contains(seen, l.Path) {
+		key := variantKey(l.Path, l.As, l.Tasks)
+		if slices.Contains(seen, key) || l.Refused != "" {
 			continue
 		}
-		seen = append(seen, l.Path)
-		src, err := os.ReadFile(l.Path)
+		seen = append(seen, key)
+		f, err := witnessFile(l, witness, sc.WitnessTick)
 		if err != nil {
-			return fmt.Errorf("read workflow: %w", err)
+			return err
 		}
-		wrapped, err := withWitness(src, witness, sc.WitnessTick)
-		if err != nil {
-			return fmt.Errorf("%s: %w", l.Path, err)
-		}
-		if _, err := workflow.Parse(l.Path, wrapped); err != nil {
-			return fmt.Errorf("%s with the witness: %w", l.Path, err)
-		}
-		files = append(files, client.SourceFile{Filename: filepath.Base(l.Path), Content: string(wrapped)})
+		files = append(files, f)
 	}
 	return retry(ctx, 30*time.Second, func(ctx context.Context) error {
 		_, err := api.Apply(ctx, files)
 		return err
 	})
+}
+
+// witnessFile is the workflow file of a load as applied: expanded and
+// wrapped to write to the witness file.
+func witnessFile(l Load, witness string, tick time.Duration) (client.SourceFile, error) {
+	src, err := os.ReadFile(l.Path)
+	if err != nil {
+		return client.SourceFile{}, fmt.Errorf("read workflow: %w", err)
+	}
+	if src, err = expandWorkflow(src, l.As, l.Tasks); err != nil {
+		return client.SourceFile{}, fmt.Errorf("%s: %w", l.Path, err)
+	}
+	wrapped, err := withWitness(src, witness, tick)
+	if err != nil {
+		return client.SourceFile{}, fmt.Errorf("%s: %w", l.Path, err)
+	}
+	if _, err := workflow.Parse(l.Path, wrapped); err != nil {
+		return client.SourceFile{}, fmt.Errorf("%s with the witness: %w", l.Path, err)
+	}
+	name := filepath.Base(l.Path)
+	if l.As != "" {
+		name = l.As + ".yaml"
+	}
+	return client.SourceFile{Filename: name, Content: string(wrapped)}, nil
+}
+
+// Refusal is what became of a load that expects its request refused.
+type Refusal struct {
+	Load   int    `json:"load"`
+	Limit  string `json:"limit"`
+	Status int    `json:"status"`
+	Error  string `json:"error,omitempty"`
+	// Step is the request refused: "apply" or "start"; empty when
+	// neither was.
+	Step string `json:"step,omitempty"`
+}
+
+// refuse carries out a load that expects a refusal: the apply of its
+// workflow, then one request starting all its runs.
+func (w *workload) refuse(ctx context.Context, i int) {
+	l := w.sc.Workload[i]
+	if sleepUntil(ctx, w.t0.Add(l.At)) != nil {
+		return
+	}
+	out := Refusal{Load: i, Limit: l.Refused}
+	defer func() {
+		w.mu.Lock()
+		w.refusals = append(w.refusals, out)
+		w.mu.Unlock()
+	}()
+	note := func(step string, err error) bool {
+		if err == nil {
+			return false
+		}
+		out.Step, out.Status, out.Error = step, client.StatusOf(err), err.Error()
+		return true
+	}
+	f, err := witnessFile(l, w.witness, w.sc.WitnessTick)
+	if err != nil {
+		out.Error = err.Error()
+		return
+	}
+	if note("apply", retry(ctx, 30*time.Second, func(ctx context.Context) error {
+		_, err := w.api.Apply(ctx, []client.SourceFile{f})
+		return err
+	})) || l.Runs == 0 {
+		return
+	}
+	reqs := make([]client.StartRunRequest, l.Runs)
+	for n := range reqs {
+		reqs[n] = client.StartRunRequest{Params: l.Params, Priority: l.Priority,
+			IdempotencyKey: fmt.Sprintf("chaos-%s-%d-%d", w.nonce, i, n)}
+	}
+	var runs []client.Run
+	if !note("start", retry(ctx, 30*time.Second, func(ctx context.Context) (err error) {
+		runs, err = w.api.StartRuns(ctx, l.Definition.Name, reqs)
+		return err
+	})) {
+		w.record(i, l.Definition.Name, nil, runs...)
+	}
 }
 
 // startedRun is a run the workload started.
@@ -138,14 +283,22 @@ type workload struct {
 	t0    time.Time
 	nonce string
 
-	mu   sync.Mutex
-	runs []startedRun
-	errs []error
+	// witness is the witness file, for the workflows applied late.
+	witness string
+
+	mu       sync.Mutex
+	runs     []startedRun
+	errs     []error
+	refusals []Refusal
 }
 
 // start starts load i's runs from its offset on, at its rate.
 func (w *workload) start(ctx context.Context, i int) {
 	l := w.sc.Workload[i]
+	if l.Refused != "" {
+		w.refuse(ctx, i)
+		return
+	}
 	if l.Runs == 0 || sleepUntil(ctx, w.t0.Add(l.At)) != nil {
 		return
 	}
@@ -155,9 +308,10 @@ func (w *workload) start(ctx context.Context, i int) {
 	}
 	name := l.Definition.Name
 	if l.Rate == 0 {
-		for from := 0; from < l.Runs; from += 1000 {
-			reqs := make([]client.StartRunRequest, 0, min(1000, l.Runs-from))
-			for n := from; n < min(from+1000, l.Runs); n++ {
+		batch := cmp.Or(l.Batch, defaultBatch)
+		for from := 0; from < l.Runs; from += batch {
+			reqs := make([]client.StartRunRequest, 0, min(batch, l.Runs-from))
+			for n := from; n < min(from+batch, l.Runs); n++ {
 				reqs = append(reqs, req(n))
 			}
 			var runs []client.Run

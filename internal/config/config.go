@@ -60,6 +60,15 @@ type Config struct {
 	// MaxLogBytes caps the output kept of one attempt, on the servers and
 	// on the workers (the head and the tail are kept).
 	MaxLogBytes int64 `koanf:"max_log_bytes"`
+	// MaxOutputBytes caps the outputs of one attempt (keys and values):
+	// past it the attempt fails, its outputs dropped.
+	MaxOutputBytes int64 `koanf:"max_output_bytes"`
+	// MaxTasksPerWorkflow, MaxRunsPerBatch and MaxRowsPerTx bound the
+	// work of one request (see docs/api.md, Limits); MaxRowsPerTx 0 is
+	// the store's default (20000 on PostgreSQL, 5000 on SQLite).
+	MaxTasksPerWorkflow int `koanf:"max_tasks_per_workflow"`
+	MaxRunsPerBatch     int `koanf:"max_runs_per_batch"`
+	MaxRowsPerTx        int `koanf:"max_rows_per_tx"`
 
 	// LogLevel is debug, info, warn or error; LogFormat is text or json.
 	LogLevel  string `koanf:"log_level"`
@@ -102,17 +111,19 @@ var Keys = []string{
 	"tls_cert", "tls_key", "tls_client_ca", "tls_ca", "tls_client_cert", "tls_client_key", "insecure",
 	"shutdown_grace",
 	"public_url", "secret_key_file", "egress_allow", "egress_deny", "max_log_bytes",
+	"max_output_bytes", "max_tasks_per_workflow", "max_runs_per_batch", "max_rows_per_tx",
 	"token", "join_token", "join_token_file", "bootstrap_token_file",
 }
 
 // Defaults are the values of keys nobody set.
 func Defaults() map[string]any {
 	return map[string]any{
-		"addr": "127.0.0.1:8420", "lease_ttl": "3s", "heartbeat_interval": "1s",
+		"addr": "127.0.0.1:8420", "lease_ttl": "4s", "heartbeat_interval": "500ms",
 		"sweep_interval": "500ms", "max_lost": 3, "capacity": 4.0, "zone": "default",
 		"group": "default", "workdir": "./baton-work", "log_level": "info", "log_format": "text",
-		"shutdown_grace": "30s",
-		"max_log_bytes":  10 << 20,
+		"shutdown_grace":   "30s",
+		"max_log_bytes":    10 << 20,
+		"max_output_bytes": 256 << 10, "max_tasks_per_workflow": 5000, "max_runs_per_batch": 100,
 	}
 }
 
@@ -182,6 +193,15 @@ func (c Config) validate() error {
 	}
 	if c.MaxLogBytes < 64<<10 {
 		errs = append(errs, fmt.Errorf("config: max_log_bytes: must be at least 65536, got %d", c.MaxLogBytes))
+	}
+	for key, v := range map[string]int64{"max_output_bytes": c.MaxOutputBytes,
+		"max_tasks_per_workflow": int64(c.MaxTasksPerWorkflow), "max_runs_per_batch": int64(c.MaxRunsPerBatch)} {
+		if v < 1 {
+			errs = append(errs, fmt.Errorf("config: %s: must be at least 1, got %d", key, v))
+		}
+	}
+	if c.MaxRowsPerTx < 0 {
+		errs = append(errs, fmt.Errorf("config: max_rows_per_tx: must be positive (or 0 for the store's default), got %d", c.MaxRowsPerTx))
 	}
 	if c.MaxLost < 1 {
 		errs = append(errs, fmt.Errorf("config: max_lost: must be at least 1, got %d", c.MaxLost))

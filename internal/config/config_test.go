@@ -39,7 +39,7 @@ func TestPrecedence(t *testing.T) {
 		HeartbeatInterval: 2 * time.Second, SweepInterval: 500 * time.Millisecond, MaxLost: 3,
 		Servers: []string{"http://a:1", "http://b:2"}, Zone: "env-zone", Group: "default", Capacity: 8, MaxLogBytes: 10 << 20,
 		Labels: map[string]string{"gpu": "true"}, WorkDir: "./baton-work", LogLevel: "info", LogFormat: "text",
-		ShutdownGrace: 30 * time.Second,
+		ShutdownGrace: 30 * time.Second, MaxOutputBytes: 256 << 10, MaxTasksPerWorkflow: 5000, MaxRunsPerBatch: 100,
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)

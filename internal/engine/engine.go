@@ -78,7 +78,17 @@ type Config struct {
 	// MaxLogBytes caps the output kept of one attempt (default 10 MiB):
 	// the first half and the last half are kept, the middle dropped.
 	MaxLogBytes int64
-	Logger      *slog.Logger
+	// MaxOutputBytes caps the outputs of one finish report, keys and
+	// values together (default 256 KiB): a report past it is accepted,
+	// its outputs dropped and the attempt failed, naming the limit.
+	MaxOutputBytes int64
+	// TxTimeout bounds every transaction of the engine, waits for a
+	// connection or the database lock included (default 15 s): a slow or
+	// cut-off database fails the call instead of holding it.
+	TxTimeout time.Duration
+	// Limits bound the work one request may ask for.
+	Limits Limits
+	Logger *slog.Logger
 }
 
 // Default timing: a heartbeat every second renews a 3 s lease, so a lost
@@ -89,6 +99,8 @@ const (
 	DefaultHeartbeatInterval = time.Second
 	DefaultMaxLost           = 3
 	DefaultMaxLogBytes       = 10 << 20
+	DefaultMaxOutputBytes    = 256 << 10
+	DefaultTxTimeout         = 15 * time.Second
 )
 
 func (c Config) withDefaults() Config {
@@ -102,6 +114,9 @@ func (c Config) withDefaults() Config {
 	c.OrphanCheck = cmp.Or(c.OrphanCheck, 10*time.Second)
 	c.TimeoutGrace = cmp.Or(c.TimeoutGrace, 30*time.Second)
 	c.MaxLogBytes = cmp.Or(c.MaxLogBytes, DefaultMaxLogBytes)
+	c.MaxOutputBytes = cmp.Or(c.MaxOutputBytes, DefaultMaxOutputBytes)
+	c.Limits = c.Limits.withDefaults()
+	c.TxTimeout = cmp.Or(c.TxTimeout, DefaultTxTimeout)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -127,6 +142,10 @@ type Engine struct {
 
 // New returns an engine on s.
 func New(s store.Store, cfg Config) *Engine {
+	if cfg.Limits.MaxRowsPerTx == 0 && s.Dialect() == "sqlite" {
+		// One writer: every other write waits for the whole transaction.
+		cfg.Limits.MaxRowsPerTx = DefaultMaxRowsPerTxSQLite
+	}
 	cfg = cfg.withDefaults()
 	return &Engine{store: s, cfg: cfg, log: cfg.Logger, plans: newPlanCache(512)}
 }
@@ -152,6 +171,8 @@ type op struct {
 func (e *Engine) inTx(ctx context.Context, actor string, fn func(o *op) error) error {
 	var committed []store.NewEvent
 	var late []time.Duration
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.TxTimeout)
+	defer cancel()
 	err := e.store.InTx(ctx, func(tx store.Tx) error {
 		o := &op{Tx: tx, ctx: ctx, e: e, actor: actor}
 		if err := fn(o); err != nil {

@@ -84,6 +84,9 @@ func (o *op) fire(row store.Schedule, now int64) error {
 	if err != nil {
 		return err
 	}
+	if skipped, err := o.skipDisabled(c, now); err != nil || skipped {
+		return err
+	}
 	f := &firing{compiled: c, o: o}
 	if f.buffered, err = c.buffered(); err != nil {
 		return err
@@ -177,7 +180,7 @@ func (f *firing) startAll() error {
 	if len(f.starts) == 0 {
 		return nil
 	}
-	started, err := f.o.startRuns(f.starts)
+	started, err := f.o.startRuns(f.starts, false)
 	if err != nil {
 		return fmt.Errorf("schedule %s: %w", f.name(), err)
 	}

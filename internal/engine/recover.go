@@ -28,14 +28,26 @@ type Recovery struct {
 	// that did not run, run.
 	Mark      string
 	MarkState string
-	Reason    string
-	Actor     string
+	// Latest and Params rerun the run as a new run, on the workflow's
+	// latest version and/or with these params over the run's own (see
+	// rerunAsNew); with Failed or From, not Mark.
+	Latest bool
+	Params map[string]string
+	Reason string
+	Actor  string
 }
 
 // Recovered is the run after a recovery, and the tasks that will run again.
 type Recovered struct {
 	Run   store.Run
 	Rerun []string
+	// RerunOf is the run a rerun as a new run reran (0 when the run itself
+	// runs again); Carried names the tasks carried into the new run, as
+	// they ended there; Dropped the old run's tasks the version no longer
+	// has.
+	RerunOf int64
+	Carried []string
+	Dropped []string
 }
 
 // RecoverRun applies a recovery to a finished run, in one transaction: the
@@ -49,10 +61,18 @@ func (e *Engine) RecoverRun(ctx context.Context, runID int64, r Recovery) (Recov
 	if r.Mark != "" && r.MarkState != store.TaskSucceeded && r.MarkState != store.TaskSkipped {
 		return Recovered{}, invalid("state: %q: a task is marked succeeded or skipped", r.MarkState)
 	}
+	asNew := r.Latest || len(r.Params) > 0
+	if asNew && r.Mark != "" {
+		return Recovered{}, invalid("recovery: a mark cannot also change the version or the params")
+	}
 	var out Recovered
 	err := e.inTx(ctx, r.Actor, func(o *op) error {
 		var err error
-		out, err = o.recoverRun(runID, r)
+		if asNew {
+			out, err = o.rerunAsNew(runID, r)
+		} else {
+			out, err = o.recoverRun(runID, r)
+		}
 		return err
 	})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/baton-sched/baton/internal/store"
 )
@@ -68,18 +69,22 @@ var finishStates = map[string]bool{
 // Resent reports are accepted again without effect, so a worker may retry
 // a batch whose answer it never got.
 func (e *Engine) Report(ctx context.Context, workerID string, reports []Report) ([]ReportResult, error) {
+	reports = slices.Clone(reports)
+	var overCap []int // checkpoints turned into failed finishes
 	for i, r := range reports {
 		switch {
 		case r.Kind == ReportStart:
 		case r.Kind == ReportCheckpoint:
-			n, err := base64.StdEncoding.DecodeString(r.Checkpoint)
+			reason, err := checkpointProblem(r.Checkpoint)
 			if err != nil {
 				return nil, invalid("reports[%d].checkpoint: not base64: %v", i, err)
 			}
-			if len(n) > MaxCheckpoint {
-				return nil, invalid("reports[%d].checkpoint: %d bytes, at most %d", i, len(n), MaxCheckpoint)
+			if reason != "" {
+				reports[i] = Report{AttemptID: r.AttemptID, Kind: ReportFinish, State: store.AttemptFailed, Reason: reason}
+				overCap = append(overCap, i)
 			}
 		case r.Kind == ReportFinish && finishStates[r.State]:
+			reports[i] = e.capOutputs(r)
 		case r.Kind == ReportFinish:
 			return nil, invalid("reports[%d].state: %q is not a finish state", i, r.State)
 		default:
@@ -95,7 +100,53 @@ func (e *Engine) Report(ctx context.Context, workerID string, reports []Report) 
 	if err != nil {
 		return nil, fmt.Errorf("report for worker %s: %w", workerID, err)
 	}
+	for _, i := range overCap { // the attempt is no longer live: the worker kills it
+		out[i].Status = Fenced
+	}
 	return out, nil
+}
+
+// checkpointProblem says why a checkpoint of the right form cannot be
+// stored (it is past MaxCheckpoint), or "". err: it is not base64, which
+// no worker sends.
+func checkpointProblem(b64 string) (string, error) {
+	if n := base64.StdEncoding.DecodedLen(len(b64)); n > MaxCheckpoint+2 {
+		return fmt.Sprintf("checkpoint of about %d bytes is larger than the limit of %d bytes: the attempt failed",
+			n, MaxCheckpoint), nil
+	}
+	n, err := base64.StdEncoding.DecodeString(b64)
+	switch {
+	case err != nil:
+		return "", err
+	case len(n) > MaxCheckpoint:
+		return fmt.Sprintf("checkpoint of %d bytes is larger than the limit of %d bytes: the attempt failed",
+			len(n), MaxCheckpoint), nil
+	}
+	return "", nil
+}
+
+// capOutputs drops the outputs of a finish report past MaxOutputBytes
+// (keys and values together): a succeeded attempt becomes failed, naming
+// the limit, so that no task downstream reads partial outputs. The report
+// itself always gets through.
+func (e *Engine) capOutputs(r Report) Report {
+	size := 0
+	for k, v := range r.Outputs {
+		size += len(k) + len(v)
+	}
+	limit := e.cfg.MaxOutputBytes
+	if int64(size) <= limit {
+		return r
+	}
+	why := fmt.Sprintf("outputs of %d bytes (%d keys) are larger than max_output_bytes (%d): outputs dropped",
+		size, len(r.Outputs), limit)
+	r.Outputs = nil
+	if r.State == store.AttemptSucceeded {
+		r.State, r.Reason = store.AttemptFailed, why
+	} else {
+		r.Reason = strings.TrimPrefix(r.Reason+"; "+why, "; ")
+	}
+	return r
 }
 
 // report applies a batch: the starts in one statement, then the finishes

@@ -49,7 +49,11 @@ func (e *Engine) PauseSchedule(ctx context.Context, workflowName, name string, p
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("pause schedule %s/%s: %w", workflowName, name, err)
+		verb := "pause"
+		if !paused {
+			verb = "resume"
+		}
+		return fmt.Errorf("%s schedule %s/%s: %w", verb, workflowName, name, err)
 	}
 	return nil
 }
@@ -68,7 +72,7 @@ func (e *Engine) TriggerSchedule(ctx context.Context, workflowName, name, actor 
 		if err != nil {
 			return err
 		}
-		started, err := o.startRuns([]StartRequest{c.request(ms(now), actor)})
+		started, err := o.startRuns([]StartRequest{c.request(ms(now), actor)}, false)
 		if err != nil {
 			return err
 		}
@@ -124,7 +128,7 @@ func (e *Engine) Backfill(ctx context.Context, workflowName, name string, from, 
 			for i, t := range due[:n] {
 				reqs[i] = c.request(t, actor)
 			}
-			started, err := o.startRuns(reqs)
+			started, err := o.startRuns(reqs, false)
 			if err != nil {
 				return err
 			}

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -119,11 +121,12 @@ func unixMilli(t time.Time) int64 {
 // syncSchedules makes the stored schedules of wf those of def: new ones
 // start from their first due time after now, changed ones restart from
 // theirs (keeping their pause), removed ones are deleted.
-func (o *op) syncSchedules(wf store.Workflow, def *workflow.Definition) error {
+func (o *op) syncSchedules(wf store.Workflow, def *workflow.Definition) ([]ScheduleChange, error) {
 	rows, err := o.Schedules().ListWorkflow(o.ctx, wf.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var changes []ScheduleChange
 	old := make(map[string]store.Schedule, len(rows))
 	for _, r := range rows {
 		old[r.Name] = r
@@ -131,13 +134,13 @@ func (o *op) syncSchedules(wf store.Workflow, def *workflow.Definition) error {
 	var now int64
 	if len(def.Schedules) > 0 {
 		if now, err = o.Schedules().Now(o.ctx); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, s := range def.Schedules {
 		spec, err := json.Marshal(s)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		row, exists := old[s.Name]
 		delete(old, s.Name)
@@ -147,7 +150,7 @@ func (o *op) syncSchedules(wf store.Workflow, def *workflow.Definition) error {
 		row.Workflow, row.Name, row.Spec = wf.Name, s.Name, string(spec)
 		c, err := compileSchedule(row)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		next := c.sch.Next(ms(now))
 		if exists {
@@ -157,18 +160,25 @@ func (o *op) syncSchedules(wf store.Workflow, def *workflow.Definition) error {
 				Name: s.Name, Spec: row.Spec, NextFireAt: unixMilli(next), FireAt: c.fireAt(next), Paused: s.Paused})
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
+		change := "added"
+		if exists {
+			change = "changed"
+		}
+		changes = append(changes, ScheduleChange{Name: s.Name, Change: change, Cron: s.Cron, Next: next})
 		o.record(store.NewEvent{Kind: "schedule.applied", NewState: "active",
 			Reason: fmt.Sprintf("schedule %s: %s, next due %s", c.name(), s.Cron, formatDue(next))})
 	}
 	for _, r := range old {
 		if err := o.Schedules().Delete(o.ctx, r.ID); err != nil {
-			return err
+			return nil, err
 		}
+		changes = append(changes, ScheduleChange{Name: r.Name, Change: "removed"})
 		o.record(store.NewEvent{Kind: "schedule.removed", Reason: fmt.Sprintf("schedule %s/%s", r.Workflow, r.Name)})
 	}
-	return nil
+	slices.SortFunc(changes, func(a, b ScheduleChange) int { return cmp.Compare(a.Name, b.Name) })
+	return changes, nil
 }
 
 // formatDue renders a due time for events and errors.

@@ -47,13 +47,42 @@ func (e *Engine) StartRun(ctx context.Context, req StartRequest) (Started, error
 // MaxStartBatch bounds the runs one StartRuns call creates.
 const MaxStartBatch = 1000
 
-// StartRuns creates runs, all in one transaction: every run is created (or,
-// for a repeated idempotency key, found) or none is. Invalid requests are
-// reported by index.
+// StartRuns creates runs. Every request is validated before anything is
+// stored; invalid requests are reported by index. Runs are created in one
+// transaction (all or none) unless they write more than
+// Limits.MaxRowsPerTx rows together: then they are created in several
+// transactions of whole runs, in order, each under the bound, so that no
+// start holds the database long (a retry after a failure part-way starts
+// the rest; idempotency keys make it safe). A request over
+// MaxRunsPerBatch is refused with a *LimitError.
 func (e *Engine) StartRuns(ctx context.Context, reqs []StartRequest) ([]Started, error) {
-	if len(reqs) == 0 || len(reqs) > MaxStartBatch {
-		return nil, invalid("runs: want 1 to %d runs, got %d", MaxStartBatch, len(reqs))
+	if len(reqs) == 0 {
+		return nil, invalid("runs: want 1 to %d runs, got 0", e.cfg.Limits.MaxRunsPerBatch)
 	}
+	if len(reqs) > e.cfg.Limits.MaxRunsPerBatch {
+		return nil, &LimitError{Limit: "max_runs_per_batch", Max: int64(e.cfg.Limits.MaxRunsPerBatch),
+			Got: int64(len(reqs)), What: "runs in one request"}
+	}
+	out, err := e.startInTx(ctx, reqs, true)
+	var split *errSplit
+	if !errors.As(err, &split) {
+		return out, err
+	}
+	out = make([]Started, 0, len(reqs))
+	for _, c := range chunks(split.tasks, e.cfg.Limits.MaxRowsPerTx) {
+		part, err := e.startInTx(ctx, reqs[c[0]:c[1]], false)
+		if err != nil {
+			return nil, fmt.Errorf("runs %d to %d of %d (the runs before were started): %w", c[0], c[1]-1, len(reqs), err)
+		}
+		out = append(out, part...)
+	}
+	return out, nil
+}
+
+// startInTx starts reqs in one transaction. With limited (a whole
+// request), one that would write more than MaxRowsPerTx rows writes
+// nothing and returns *errSplit.
+func (e *Engine) startInTx(ctx context.Context, reqs []StartRequest, limited bool) ([]Started, error) {
 	var out []Started
 	var err error
 	// A concurrent start with the same idempotency key may win the race to
@@ -61,20 +90,21 @@ func (e *Engine) StartRuns(ctx context.Context, reqs []StartRequest) ([]Started,
 	for try := 0; try < 2; try++ {
 		err = e.inTx(ctx, reqs[0].Actor, func(o *op) error {
 			var err error
-			out, err = o.startRuns(reqs)
+			out, err = o.startRuns(reqs, limited)
 			return err
 		})
 		if !errors.Is(err, store.ErrConflict) {
 			break
 		}
 	}
-	if err != nil {
+	var split *errSplit
+	if err != nil && !errors.As(err, &split) {
 		if len(reqs) == 1 {
 			return nil, fmt.Errorf("start run of %s: %w", reqs[0].Workflow, err)
 		}
 		return nil, fmt.Errorf("start %d runs: %w", len(reqs), err)
 	}
-	return out, nil
+	return out, err
 }
 
 // newRun is a run about to be inserted, with its plan.
@@ -85,7 +115,7 @@ type newRun struct {
 	row  store.NewRun
 }
 
-func (o *op) startRuns(reqs []StartRequest) ([]Started, error) {
+func (o *op) startRuns(reqs []StartRequest, limited bool) ([]Started, error) {
 	out := make([]Started, len(reqs))
 	wfs, err := o.workflowsOf(reqs)
 	if err != nil {
@@ -129,6 +159,14 @@ func (o *op) startRuns(reqs []StartRequest) ([]Started, error) {
 	if len(errs) > 0 {
 		return nil, &InvalidError{Err: errors.Join(errs...)}
 	}
+	tasks, rows := make([]int, len(reqs)), 0
+	for _, n := range news {
+		tasks[n.i] = len(n.plan.graph.Nodes)
+		rows += rowsOf(tasks[n.i])
+	}
+	if limited && rows > o.e.cfg.Limits.MaxRowsPerTx && len(news) > 1 {
+		return nil, &errSplit{tasks: tasks}
+	}
 	if err := o.insertRuns(news, out); err != nil {
 		return nil, err
 	}
@@ -161,6 +199,9 @@ func (o *op) workflowsOf(reqs []StartRequest) (map[string]store.Workflow, error)
 		wf, err := o.Workflows().Get(o.ctx, req.Workflow)
 		if err != nil {
 			return nil, notFound(err, "workflow %q", req.Workflow)
+		}
+		if wf.Disabled {
+			return nil, disabledError(wf.Name)
 		}
 		wfs[req.Workflow] = wf
 	}

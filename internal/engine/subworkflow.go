@@ -153,9 +153,9 @@ func (o *op) startChild(rs *runScope, c store.Candidate, attemptID int64, params
 	}
 	started, err := o.startRuns([]StartRequest{{Workflow: n.Workflow, Params: params, Priority: rs.run.Priority,
 		IdempotencyKey: "subworkflow/" + strconv.FormatInt(attemptID, 10),
-		Actor:          fmt.Sprintf("run:%d/%s", rs.run.ID, c.Name)}})
+		Actor:          fmt.Sprintf("run:%d/%s", rs.run.ID, c.Name)}}, false)
 	var inv *InvalidError
-	if errors.As(err, &inv) || errors.Is(err, ErrNotFound) {
+	if errors.As(err, &inv) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrDisabled) {
 		return o.endSubAttempt(attemptID, store.AttemptFailed, "sub-workflow: "+err.Error(), 0)
 	}
 	if err != nil {

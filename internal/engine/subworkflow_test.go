@@ -241,3 +241,34 @@ func TestSubWorkflowAdoptsAChildRerunByHand(t *testing.T) {
 		}
 	})
 }
+
+// A sub-workflow task's params may use an upstream task's outputs.
+func TestSubWorkflowParamsUseUpstreamOutputs(t *testing.T) {
+	eachStore(t, engine.Config{}, func(t *testing.T, x *env) {
+		x.apply("name: child\nparams:\n  batch: {}\ntasks:\n  - {name: load, run: \"load ${{ params.batch }}\"}\n")
+		x.apply(`name: parent
+tasks:
+  - {name: prep, run: prep}
+  - name: sub
+    needs: [prep]
+    workflow: child
+    params: {batch: "${{ tasks.prep.outputs.batch }}"}
+`)
+		run := x.start("parent", nil)
+		w := x.worker("a", 10)
+		if r := x.finish(w, x.claimOne(w), store.AttemptSucceeded, map[string]string{"batch": "b-17"}); r.Status != engine.Accepted {
+			t.Fatalf("finish prep: %+v", r)
+		}
+		as := x.playAll(w)
+		if r := x.run(run.ID); r.State != store.RunSucceeded {
+			t.Fatalf("parent %s (%s), want succeeded", r.State, r.Reason)
+		}
+		if len(as) != 1 || shellView(as[0]) != "load b-17" {
+			var got []string
+			for _, a := range as {
+				got = append(got, shellView(a))
+			}
+			t.Errorf("child ran %q, want [\"load b-17\"]", got)
+		}
+	})
+}

@@ -20,6 +20,9 @@ type SweepResult struct {
 	// instead of expired.
 	Resumed        time.Duration
 	LeasesExtended int
+	// Deferred: the last sweep committed is older than ResumeAfter and
+	// another sweep holds or moved the mark; this one expired nothing.
+	Deferred bool
 }
 
 // Sweep is the failure detector. It marks workers whose lease ran out as
@@ -142,8 +145,16 @@ func (e *Engine) expireRuns(ctx context.Context) (int, error) {
 const sweepMark = "sweep"
 
 // resumeAfterOutage advances the sweep mark and, when the previous sweep
-// is older than ResumeAfter, extends the live leases. Of concurrent
-// sweeps, the one that advanced the mark decides.
+// is older than ResumeAfter, extends the live leases. It reports whether
+// this sweep must expire nothing.
+//
+// The mark tells whether renewals could have reached the database: a
+// sweep committed within ResumeAfter means the database took writes. When
+// the last committed sweep is older, either the servers or the database
+// were down, or another sweep is still in flight (a server with a slow
+// link holds the mark): of concurrent sweeps, only the one that advanced
+// the mark decides, and it extends the leases; the others expire nothing
+// this time. Advancing never waits for a mark another sweep holds.
 func (o *op) resumeAfterOutage(res *SweepResult) (bool, error) {
 	m, err := o.Marks().Get(o.ctx, sweepMark)
 	if err != nil {
@@ -154,8 +165,12 @@ func (o *op) resumeAfterOutage(res *SweepResult) (bool, error) {
 		return false, err
 	}
 	gap := time.Duration(m.Now-m.At) * time.Millisecond
-	if !advanced || m.At == 0 || gap < o.e.cfg.ResumeAfter {
+	if m.At == 0 || gap < o.e.cfg.ResumeAfter {
 		return false, nil
+	}
+	if !advanced {
+		res.Deferred = true
+		return true, nil
 	}
 	n, err := o.Workers().ExtendLeases(o.ctx, o.e.cfg.LeaseTTL.Milliseconds())
 	if err != nil {

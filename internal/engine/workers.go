@@ -94,29 +94,63 @@ type Beat struct {
 	LeaseTTL time.Duration // how long the renewed lease lasts
 }
 
-// Heartbeat renews the worker's lease, which covers all its attempts, in
+// Holding is what a worker says it holds in a heartbeat.
+type Holding struct {
+	// Running are the attempts it claimed and has not ended.
+	Running []int64
+	// Ending are the attempts that ended whose finish report the servers
+	// have not acknowledged yet: still held, their report on its way.
+	Ending []int64
+	// Complete says Running and Ending list every attempt the worker
+	// holds: any other live attempt of the worker dispatched more than
+	// DispatchTimeout ago is no longer on it, and is lost at once. Workers that do not send it are reconciled only
+	// for attempts that never started.
+	Complete bool
+}
+
+// Heartbeat renews the worker's lease with the attempts it runs; see
+// Renew.
+func (e *Engine) Heartbeat(ctx context.Context, workerID string, running []int64) (Beat, error) {
+	return e.Renew(ctx, workerID, Holding{Running: running})
+}
+
+// Renew renews the worker's lease, which covers all its attempts, in
 // O(1) statements, and tells it which of the attempts it runs to kill.
 // An attempt dispatched to the worker longer than DispatchTimeout ago that
 // the worker does not list never reached it (the claim's answer was lost):
-// it is lost, and its task handed on. ErrWorkerGone means the worker was
-// declared lost: it must kill all its tasks and register again.
-func (e *Engine) Heartbeat(ctx context.Context, workerID string, running []int64) (Beat, error) {
-	var beat Beat
-	err := e.inTx(ctx, "worker:"+workerID, func(o *op) error {
-		w, err := o.Workers().Renew(o.ctx, workerID, e.cfg.LeaseTTL.Milliseconds())
+// it is lost, and its task handed on. With h.Complete, a started attempt
+// the worker does not list either is lost at once ("the worker no longer
+// has it"): a worker that lost track of an attempt never leaves it
+// running. ErrWorkerGone means the worker was declared lost: it must kill
+// all its tasks and register again.
+func (e *Engine) Renew(ctx context.Context, workerID string, h Holding) (Beat, error) {
+	// The renewal commits alone, one statement on the worker's own row, so
+	// that it never waits behind what the rest of the heartbeat touches
+	// (tasks, runs) and its lease counts from when it reached the database.
+	var w store.Worker
+	rctx, cancel := context.WithTimeout(ctx, e.cfg.TxTimeout)
+	defer cancel()
+	err := e.store.InTx(rctx, func(tx store.Tx) error {
+		var err error
+		w, err = tx.Workers().Renew(rctx, workerID, e.cfg.LeaseTTL.Milliseconds())
 		if errors.Is(err, store.ErrNotFound) {
 			return ErrWorkerGone
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return Beat{}, fmt.Errorf("heartbeat of worker %s: %w", workerID, err)
+	}
+	var beat Beat
+	err = e.inTx(ctx, "worker:"+workerID, func(o *op) error {
 		live, err := o.Attempts().Live(o.ctx, workerID, e.cfg.DispatchTimeout.Milliseconds(),
 			e.cfg.TimeoutGrace.Milliseconds())
 		if err != nil {
 			return err
 		}
 		beat = Beat{State: w.State, LeaseTTL: e.cfg.LeaseTTL}
-		var missing, overtime []int64
+		held := func(id int64) bool { return slices.Contains(h.Running, id) || slices.Contains(h.Ending, id) }
+		var missing, unlisted, overtime []int64
 		for _, l := range live {
 			switch {
 			case l.Overtime:
@@ -124,33 +158,59 @@ func (e *Engine) Heartbeat(ctx context.Context, workerID string, running []int64
 				beat.Kill = append(beat.Kill, l.ID)
 			case l.StopRequested:
 				beat.Preempt = append(beat.Preempt, l.ID)
-			case l.Overdue && !slices.Contains(running, l.ID):
+			case l.Overdue && !held(l.ID):
 				missing = append(missing, l.ID)
+			case h.Complete && !held(l.ID):
+				unlisted = append(unlisted, l.ID)
 			}
 		}
 		if err := o.timeOut(overtime, e.cfg.TimeoutGrace); err != nil {
 			return err
 		}
-		for _, id := range running {
+		for _, id := range h.Running {
 			if !slices.ContainsFunc(live, func(l store.LiveAttempt) bool { return l.ID == id }) {
 				beat.Kill = append(beat.Kill, id)
 			}
 		}
-		if len(missing) == 0 {
-			return nil
+		if err := o.loseIDs(missing, "dispatched but never received: the worker does not run it"); err != nil {
+			return err
 		}
-		as := make([]store.Attempt, len(missing))
-		for i, id := range missing { // rare: a claim's answer lost on the way
-			if as[i], err = o.Attempts().Get(o.ctx, id); err != nil {
+		// An unlisted attempt dispatched less than DispatchTimeout ago is
+		// not judged: the claim's answer may have reached the worker after
+		// it listed what it held (the same allowance as for an answer
+		// lost on the way).
+		now := w.LeaseExpiresAt - e.cfg.LeaseTTL.Milliseconds()
+		var gone []store.Attempt
+		for _, id := range unlisted {
+			a, err := o.Attempts().Get(o.ctx, id)
+			if err != nil {
 				return err
 			}
+			if a.DispatchedAt <= now-e.cfg.DispatchTimeout.Milliseconds() {
+				gone = append(gone, a)
+			}
 		}
-		return o.lose(as, "dispatched but never received: the worker does not run it")
+		return o.lose(gone, "the worker no longer has it (not in its heartbeat)")
 	})
 	if err != nil {
-		return Beat{}, fmt.Errorf("heartbeat of worker %s: %w", workerID, err)
+		// The lease is renewed: say so, so that the worker keeps its tasks;
+		// the next heartbeat reconciles.
+		e.log.WarnContext(ctx, "heartbeat: lease renewed, reconciliation failed", "worker_id", workerID, "err", err)
+		return Beat{State: w.State, LeaseTTL: e.cfg.LeaseTTL}, nil
 	}
 	return beat, nil
+}
+
+// loseIDs loses the attempts ids (rare: a claim's answer lost on the way).
+func (o *op) loseIDs(ids []int64, reason string) error {
+	as := make([]store.Attempt, len(ids))
+	for i, id := range ids {
+		var err error
+		if as[i], err = o.Attempts().Get(o.ctx, id); err != nil {
+			return err
+		}
+	}
+	return o.lose(as, reason)
 }
 
 // timeOut ends running attempts timed_out that ran past their timeout and

@@ -37,9 +37,13 @@ func (s *Server) registerRecovery(api huma.API) {
 		Summary: "Run a finished run again", Tags: []string{"runs"},
 		Description: "Without from: every failed, cancelled and upstream_failed task runs again; succeeded tasks " +
 			"keep their outputs and are not executed. With from: that task and everything downstream of it run " +
-			"again. 409 if the run has not finished.",
+			"again. 409 if the run has not finished. With latest or params the run is rerun as a new run (the answer's " +
+			"run, rerun_of naming the old one) on the workflow's latest version and/or with the params over its own: " +
+			"tasks are matched by name, those that succeeded (with all their upstream carried too) are carried with " +
+			"their outputs and not executed, tasks the version added run, tasks it removed are dropped.",
 	}, func(ctx context.Context, in *rerunInput) (*recoveredOutput, error) {
-		r := engine.Recovery{Failed: in.Body.From == "", From: in.Body.From, Reason: in.Body.Reason, Actor: actorOf(ctx)}
+		r := engine.Recovery{Failed: in.Body.From == "", From: in.Body.From, Reason: in.Body.Reason, Actor: actorOf(ctx),
+			Latest: in.Body.Latest, Params: in.Body.Params}
 		return s.recoverRun(ctx, in.ID, r)
 	})
 
@@ -81,7 +85,7 @@ func (s *Server) recoverRun(ctx context.Context, id int64, r engine.Recovery) (*
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	out := client.Recovered{Run: toRun(rec.Run), Rerun: rec.Rerun}
+	out := client.Recovered{Run: toRun(rec.Run), Rerun: rec.Rerun, RerunOf: rec.RerunOf, Carried: rec.Carried, Dropped: rec.Dropped}
 	if out.Rerun == nil {
 		out.Rerun = []string{}
 	}

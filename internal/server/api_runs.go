@@ -30,7 +30,7 @@ type startBatchOutput struct{ Body client.StartRunsResponse }
 
 type listRunsInput struct {
 	Workflow string    `query:"workflow"`
-	State    string    `query:"state" enum:"queued,running,paused,succeeded,failed,cancelled,"`
+	State    string    `query:"state" enum:"queued,running,paused,succeeded,failed,cancelled"`
 	Since    time.Time `query:"since" doc:"Runs created at or after (RFC 3339)"`
 	Until    time.Time `query:"until" doc:"Runs created before (RFC 3339)"`
 	Limit    int64     `query:"limit" minimum:"1" maximum:"1000" default:"50"`
@@ -92,8 +92,10 @@ func (s *Server) registerRuns(api huma.API) {
 		OperationID: "start-runs", Method: http.MethodPost, Path: "/api/v1/workflows/{name}/runs/batch",
 		Summary: "Start several runs", Tags: []string{"runs"}, DefaultStatus: http.StatusCreated,
 		SkipValidateBody: true, // decoded once; the engine checks each run and names it
-		Description: "Starts up to 1000 runs of a workflow in one transaction: all or none; a bad request is " +
-			"refused naming it (runs[i]). Runs with an idempotency key already used are returned, not started again.",
+		Description: "Starts up to max_runs_per_batch runs (default 100; more are refused 413) of a workflow in one " +
+			"transaction: all or none, unless they write more than max_rows_per_tx rows, when they are started in " +
+			"several transactions of whole runs, in order. A bad request is refused naming it (runs[i]), nothing " +
+			"started. Runs with an idempotency key already used are returned, not started again.",
 	}, func(ctx context.Context, in *startBatchInput) (*startBatchOutput, error) {
 		reqs := make([]engine.StartRequest, len(in.Body.Runs))
 		for i, r := range in.Body.Runs {

@@ -97,7 +97,8 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 			"those to stop and report cancelled (preempted by an operator). " +
 			"410 Gone: the worker was declared lost; it must kill its tasks and register again.",
 	}, func(ctx context.Context, in *heartbeatInput) (*heartbeatOutput, error) {
-		beat, err := s.engine.Heartbeat(ctx, in.ID, in.Body.Running)
+		beat, err := s.engine.Renew(ctx, in.ID, engine.Holding{Running: in.Body.Running, Ending: in.Body.Ending,
+			Complete: in.Body.Complete})
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}

@@ -12,7 +12,8 @@ import (
 )
 
 type applyInput struct {
-	Body client.ApplyRequest
+	DryRun bool `query:"dry_run" doc:"Validate and say what would change (new versions, schedules), storing nothing"`
+	Body   client.ApplyRequest
 }
 
 type applyOutput struct {
@@ -43,22 +44,25 @@ func (s *Server) registerWorkflows(api huma.API) {
 		OperationID: "apply-workflows", Method: http.MethodPost, Path: "/api/v1/workflows",
 		Summary: "Apply workflow definitions",
 		Description: "Validates every file, then stores each changed definition as a new version, " +
-			"all in one transaction: one invalid file and nothing is stored. Problems name the file, line and field.",
+			"all in one transaction: one invalid file and nothing is stored. Problems name the file, line and field. " +
+			"With dry_run=true the same checks run and the answer says what would change, but nothing is stored.",
 		Tags: []string{"workflows"},
 	}, func(ctx context.Context, in *applyInput) (*applyOutput, error) {
 		srcs := make([]engine.Source, len(in.Body.Files))
 		for i, f := range in.Body.Files {
 			srcs[i] = engine.Source{Filename: f.Filename, Text: []byte(f.Content)}
 		}
-		applied, err := s.engine.Apply(ctx, srcs, actorOf(ctx))
+		applied, err := s.engine.ApplyWith(ctx, srcs, actorOf(ctx), engine.ApplyOptions{DryRun: in.DryRun})
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
-		s.scheduler.Wake()
+		if !in.DryRun {
+			s.scheduler.Wake()
+		}
 		out := &applyOutput{}
 		out.Body.Applied = make([]client.Applied, len(applied))
 		for i, a := range applied {
-			out.Body.Applied[i] = client.Applied{Workflow: a.Workflow.Name, Version: a.Version.Version, Changed: a.Changed}
+			out.Body.Applied[i] = toApplied(a)
 		}
 		return out, nil
 	})

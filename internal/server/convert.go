@@ -30,7 +30,8 @@ func stringMap(s string) map[string]string {
 }
 
 func toWorkflow(w store.Workflow) client.Workflow {
-	return client.Workflow{Name: w.Name, LatestVersion: w.LatestVersion, CreatedAt: ms(w.CreatedAt), UpdatedAt: ms(w.UpdatedAt)}
+	return client.Workflow{Name: w.Name, LatestVersion: w.LatestVersion, Disabled: w.Disabled,
+		CreatedAt: ms(w.CreatedAt), UpdatedAt: ms(w.UpdatedAt)}
 }
 
 func toVersion(name string, v store.Version, full bool) client.WorkflowVersion {

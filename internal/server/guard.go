@@ -24,15 +24,20 @@ const (
 	defaultBodyLimit = 64 << 10
 	bodyReadTimeout  = 30 * time.Second
 	writeTimeout     = 60 * time.Second
+	reportBodyLimit  = 64 << 20
 )
 
 // bodyLimits are the operations that take more than defaultBodyLimit.
 var bodyLimits = map[string]int64{
 	"apply-workflows": 4 << 20, // whole definitions, several files
 	"start-runs":      1 << 20, // up to 1000 runs with their parameters
-	"report-batch":    4 << 20, // finish reports carry outputs and checkpoints
-	"report":          4 << 20,
-	"send-logs":       1 << 20, // a worker sends at most 128 KiB of output a batch
+	// Finish reports carry outputs and checkpoints. A worker must never
+	// have one refused (its task would stay running), so the limit is far
+	// past what a worker sends (1 MiB of $BATON_OUTPUT a task); outputs
+	// past max_output_bytes are accepted and fail their task instead.
+	"report-batch": reportBodyLimit,
+	"report":       reportBodyLimit,
+	"send-logs":    1 << 20, // a worker sends at most 128 KiB of output a batch
 }
 
 // route is what the guard knows of an API operation.
@@ -53,6 +58,9 @@ type guard struct {
 	mux    *http.ServeMux
 	routes map[string]route // by mux pattern, "POST /api/v1/workflows"
 	hosts  hostPolicy
+	// sick says whether the server cannot commit in time: worker-protocol
+	// calls are then answered 503 at once, so that workers move on.
+	sick func() (bool, string)
 }
 
 // newGuard reads the operations of api and gives every one its body
@@ -73,6 +81,9 @@ func newGuard(mux *http.ServeMux, api huma.API, hosts hostPolicy, claimWait time
 			if op.OperationID == "claim" {
 				r.write += claimWait
 			}
+			if op.OperationID == "backup" {
+				r.write = 0 // a snapshot of any size streams
+			}
 			op.MaxBodyBytes = r.limit + 1
 			g.routes[method+" "+path] = r
 		}
@@ -85,6 +96,13 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, ok := g.routes[pattern]
 	if !ok {
 		rt = route{id: pattern, limit: defaultBodyLimit, write: writeTimeout}
+	}
+	if workerOps[rt.id] && g.sick != nil {
+		if sick, why := g.sick(); sick {
+			w.Header().Set("Retry-After", "1")
+			problem(w, http.StatusServiceUnavailable, why+": try another server")
+			return
+		}
 	}
 	rc := http.NewResponseController(w)
 	if rt.write > 0 {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/baton-sched/baton/internal/engine"
 )
@@ -37,7 +38,9 @@ func (s *Server) recordZoneHealth(ctx context.Context) {
 
 // vacuum reclaims the dead rows of the hot tables (see store.Store.Vacuum).
 func (s *Server) vacuum(ctx context.Context) {
-	if err := s.engine.Store().Vacuum(ctx); err != nil && ctx.Err() == nil {
+	vctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if err := s.engine.Store().Vacuum(vctx); err != nil && ctx.Err() == nil {
 		s.log.Warn("vacuum", "err", err)
 	}
 }

@@ -64,11 +64,15 @@ var permissions = map[string]auth.Permission{
 	"backfill-schedule": auth.Operate,
 
 	// Editing definitions and slots.
-	"apply-workflows": auth.Edit,
-	"set-slot":        auth.Edit,
-	"delete-slot":     auth.Edit,
+	"apply-workflows":  auth.Edit, // also ?dry_run (validate)
+	"delete-workflow":  auth.Edit,
+	"disable-workflow": auth.Edit,
+	"enable-workflow":  auth.Edit,
+	"set-slot":         auth.Edit,
+	"delete-slot":      auth.Edit,
 
 	// Administration.
+	"backup":               auth.Admin, // the whole database, secrets sealed
 	"list-tokens":          auth.Admin,
 	"create-token":         auth.Admin,
 	"revoke-token":         auth.Admin,

@@ -201,7 +201,7 @@ func TestRoleMatrix(t *testing.T) {
 	}
 
 	// Refused calls first: they must change nothing.
-	before := snapshot(t, st)
+	before := stateOf(t, st)
 	refusals := 0
 	for _, r := range routes {
 		for _, c := range cases {
@@ -223,7 +223,7 @@ func TestRoleMatrix(t *testing.T) {
 			}
 		}
 	}
-	if after := snapshot(t, st); after != before {
+	if after := stateOf(t, st); after != before {
 		t.Errorf("refused calls changed the state:\nbefore %s\nafter  %s", before, after)
 	}
 	// Then the allowed ones: whatever they answer, it is no refusal.
@@ -257,9 +257,9 @@ func expiredSecret(t *testing.T, st store.Store) string {
 	return secret
 }
 
-// snapshot renders what a call could change: events, workflows, tokens,
+// stateOf renders what a call could change: events, workflows, tokens,
 // workers, secrets, slots and alert channels.
-func snapshot(t *testing.T, st store.Store) string {
+func stateOf(t *testing.T, st store.Store) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder

@@ -34,6 +34,8 @@ func (s *Server) routes() http.Handler {
 	api := huma.NewAPI(cfg, s.adapter)
 	s.adapter.api = api
 	s.registerWorkflows(api)
+	s.registerLifecycle(api)
+	s.registerBackup(api)
 	s.registerRuns(api)
 	s.registerEvents(api)
 	s.registerWorkerProtocol(api)
@@ -54,8 +56,14 @@ func (s *Server) routes() http.Handler {
 	return newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
 }
 
-// ready answers 200 when the database answers.
+// ready answers 200 when the database answers and takes commits within
+// commitBound (see commitProbe).
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if !s.probe.healthy() {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, s.probe.why(), http.StatusServiceUnavailable)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	err := s.engine.Store().Read(ctx, func(tx store.Tx) error {
@@ -73,12 +81,16 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 // logged and answered 500 without internals.
 func (s *Server) apiError(ctx context.Context, err error) error {
 	var inv *engine.InvalidError
+	var lim *engine.LimitError
 	switch {
+	case errors.As(err, &lim):
+		return huma.NewError(http.StatusRequestEntityTooLarge, err.Error())
 	case errors.As(err, &inv):
 		return huma.Error422UnprocessableEntity(invalidTitle(inv), invalidDetails(inv.Err)...)
 	case errors.Is(err, engine.ErrNotFound):
 		return huma.Error404NotFound(err.Error())
-	case errors.Is(err, engine.ErrFinished), errors.Is(err, engine.ErrRunActive), errors.Is(err, store.ErrConflict):
+	case errors.Is(err, engine.ErrFinished), errors.Is(err, engine.ErrRunActive), errors.Is(err, store.ErrConflict),
+		errors.Is(err, engine.ErrDisabled), errors.Is(err, engine.ErrWorkflowActive):
 		return huma.Error409Conflict(err.Error())
 	case errors.Is(err, engine.ErrWorkerGone):
 		return huma.Error410Gone(err.Error())
@@ -126,8 +138,8 @@ func problemLocation(filename string, p workflow.Problem) string {
 		if p.Line > 0 {
 			b.WriteString(":" + itoa(int64(p.Line)))
 		}
-		b.WriteString(" ")
+		b.WriteString(": ")
 	}
 	b.WriteString(p.Path)
-	return strings.TrimSpace(b.String())
+	return strings.TrimSuffix(b.String(), ": ")
 }

@@ -91,6 +91,8 @@ type Server struct {
 	// alertClient posts alerts to their channels.
 	alertClient *http.Client
 	leader      []*loop // work of the leading server
+	probe       *commitProbe
+	prober      *loop
 
 	mu       sync.Mutex
 	http     *http.Server
@@ -108,6 +110,11 @@ func New(e *engine.Engine, cfg Config) *Server {
 		build: buildInfo(), stopping: make(chan struct{}), authn: newAuthenticator(e.Store())}
 	s.handler = s.routes()
 	s.sweeper = NewSweeper(e, SweeperConfig{Interval: cfg.SweepInterval, Logger: cfg.Logger})
+	s.probe = newCommitProbe(e.Store())
+	s.prober = &loop{interval: probeInterval, run: s.probe.run}
+	if g, ok := s.handler.(*guard); ok {
+		g.sick = func() (bool, string) { return !s.probe.healthy(), s.probe.why() }
+	}
 	s.scheduler = newScheduler(e, cfg.Logger)
 	policy := cfg.Egress
 	if policy == nil {
@@ -182,6 +189,7 @@ func (s *Server) Start(ctx context.Context) error {
 			s.log.Error("http server stopped", "err", err)
 		}
 	}()
+	s.prober.Start(ctx)
 	s.sweeper.Start(ctx)
 	s.scheduler.Start(ctx)
 	s.alerter.Start(ctx)
@@ -210,6 +218,7 @@ func (s *Server) Stop() {
 	for _, l := range s.leader {
 		l.Stop()
 	}
+	s.prober.Stop()
 	s.sweeper.Stop()
 	s.scheduler.Stop()
 	s.alerter.Stop()

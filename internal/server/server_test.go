@@ -128,7 +128,7 @@ func TestInvalidDefinitionIsRefusedWithLocations(t *testing.T) {
 		t.Fatalf("apply: %v, want 422", err)
 	}
 	msg := apiErr.Error()
-	for _, want := range []string{"cycle: a -> b -> a", "cyc.yaml:5", `"rn"`} {
+	for _, want := range []string{"cycle: a -> b -> a", "cyc.yaml:5: tasks[2]: " /* file:line: path: message, as docs/workflows.md shows */, `"rn"`} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q lacks %q", msg, want)
 		}

@@ -38,6 +38,15 @@ type Store interface {
 	Close() error
 }
 
+// Backuper is a store that writes a consistent copy of itself to a new
+// file while it serves (SQLite: VACUUM INTO). PostgreSQL stores are backed
+// up with its own tools (pg_dump, base backups and WAL archiving).
+type Backuper interface {
+	// Backup writes a snapshot of the database, as of one instant, to
+	// path, which must not exist.
+	Backup(ctx context.Context, path string) error
+}
+
 // Tx groups the operations of one transaction by table.
 type Tx interface {
 	Workflows() Workflows
@@ -63,8 +72,10 @@ type Tx interface {
 // Workflows stores workflow definitions and their versions.
 type Workflows interface {
 	// Upsert returns the named workflow, creating it if missing; on Postgres
-	// the row stays locked until the transaction ends.
+	// the row stays locked until the transaction ends. A deleted workflow
+	// is returned as it is (DeletedAt set); SetLatest brings it back.
 	Upsert(ctx context.Context, name string) (Workflow, error)
+	// Get and List see only workflows that are not deleted.
 	Get(ctx context.Context, name string) (Workflow, error)
 	List(ctx context.Context, after string, limit int64) ([]Workflow, error)
 	InsertVersion(ctx context.Context, v NewVersion) (Version, error)
@@ -72,6 +83,12 @@ type Workflows interface {
 	Version(ctx context.Context, id int64) (Version, error)
 	VersionByNumber(ctx context.Context, workflowID, version int64) (Version, error)
 	Versions(ctx context.Context, workflowID int64) ([]Version, error)
+	// SetDisabled disables or enables a workflow; false if it already was
+	// so, or is deleted.
+	SetDisabled(ctx context.Context, id int64, disabled bool) (bool, error)
+	// Delete marks a workflow deleted (and enabled, with no latest digest);
+	// false if it already was.
+	Delete(ctx context.Context, id int64) (bool, error)
 }
 
 // Runs stores runs and their progress counters. Operations on several
@@ -155,6 +172,10 @@ type Tasks interface {
 	// Recover moves a task of a finished run to a new state; false if it
 	// was no longer in r.FromState.
 	Recover(ctx context.Context, r TaskRecovery) (bool, error)
+	// Carry ends a pending task in state (succeeded or skipped) with
+	// outputs carried from the run a new run reruns; false if it was not
+	// pending.
+	Carry(ctx context.Context, id int64, state, reason, outputs string) (bool, error)
 	// SaveCheckpoint stores a checkpoint of the task whose live attempt on
 	// workerID is attemptID; false if it is not live.
 	SaveCheckpoint(ctx context.Context, workerID string, attemptID int64, checkpoint string) (bool, error)

@@ -14,6 +14,10 @@ type Workflow struct {
 	LatestDigest    string
 	CreatedAt       int64
 	UpdatedAt       int64
+	// Disabled: its schedules do not fire and its runs cannot be started.
+	Disabled bool
+	// DeletedAt is when the workflow was deleted (ms), 0 while it exists.
+	DeletedAt int64
 }
 
 // Version is one immutable version of a workflow definition.

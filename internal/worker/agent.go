@@ -25,7 +25,8 @@ var ErrStopped = errors.New("worker: agent was stopped")
 type Agent struct {
 	cfg       Config
 	log       *slog.Logger
-	client    *client.Client
+	client    *client.Client  // all servers, failing over: registration, reports, logs
+	srv       *servers        // the servers one by one: heartbeats, claims
 	transport *http.Transport // nil when the client was given
 	reports   *reporter
 	logs      *logShipper
@@ -43,6 +44,10 @@ type Agent struct {
 	attempts  map[int64]*attempt
 	changed   broadcast // notified on every change of the fields above
 
+	inc    *incarnation     // the work directory's lock and state
+	prev   incarnationState // what the previous process on the work directory left
+	prevID string           // its worker ID, until the servers were told it stopped
+
 	attemptWG  sync.WaitGroup // one per attempt goroutine
 	flushAbort chan struct{}  // closed when Stop stops waiting for logs
 
@@ -52,6 +57,9 @@ type Agent struct {
 	stopReq  chan struct{}
 	stopOnce sync.Once
 	done     chan struct{}
+	// hurry, closed by Hurry, ends the shutdown grace at once.
+	hurry     chan struct{}
+	hurryOnce sync.Once
 }
 
 // New validates cfg and returns an agent ready to Start.
@@ -68,7 +76,7 @@ func New(cfg Config) (*Agent, error) {
 	a := &Agent{
 		cfg: cfg, log: cfg.Logger, client: cfg.Client,
 		attempts: map[int64]*attempt{}, flushAbort: make(chan struct{}),
-		stopReq: make(chan struct{}), done: make(chan struct{}),
+		stopReq: make(chan struct{}), done: make(chan struct{}), hurry: make(chan struct{}),
 		httpTasks: cfg.Egress.Client(),
 	}
 	if a.client == nil {
@@ -77,11 +85,17 @@ func New(cfg Config) (*Agent, error) {
 		// request would cost every heartbeat.
 		a.transport = client.NewTransport()
 		a.transport.TLSClientConfig = cfg.TLS
-		a.client, err = client.New(cfg.Servers, client.WithJoinToken(cfg.Token),
-			client.WithHTTPClient(&http.Client{Transport: tryTimeoutTransport{base: a.transport}}))
-		if err != nil {
+		hc := &http.Client{Transport: tryTimeoutTransport{base: a.transport}}
+		if a.srv, err = newServers(cfg.Servers, cfg.Name, hc, cfg.Token); err != nil {
 			return nil, fmt.Errorf("worker config: Servers: %w", err)
 		}
+		// The same order for the rest, so that the fleet spreads.
+		if a.client, err = client.New(a.srv.urls, client.WithHTTPClient(hc), client.WithJoinToken(cfg.Token),
+			client.WithCredentials(a.srv.creds)); err != nil {
+			return nil, fmt.Errorf("worker config: Servers: %w", err)
+		}
+	} else {
+		a.srv = singleServer(a.client)
 	}
 	a.reports = newReporter(a.client, a.cfg, a.log, a.superseded)
 	a.logs = newLogShipper(a.client, a.cfg, a.log, a.superseded)
@@ -104,6 +118,11 @@ func (a *Agent) Start(ctx context.Context) error {
 	if err := prepareWorkDir(a.cfg.WorkDir); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
+	inc, prev, err := acquireIncarnation(a.cfg.WorkDir, a.log)
+	if err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	a.inc, a.prev = inc, prev
 	a.started = true
 	a.log.Info("worker starting", "name", a.cfg.Name, "zone", a.cfg.Zone, "group", a.cfg.Group,
 		"version", a.cfg.Version)
@@ -127,6 +146,10 @@ func (a *Agent) Stop() {
 	a.stopOnce.Do(func() { close(a.stopReq) })
 	<-a.done
 }
+
+// Hurry ends a stop's grace period now: the running tasks are killed
+// and reported ended (a second Ctrl-C).
+func (a *Agent) Hurry() { a.hurryOnce.Do(func() { close(a.hurry) }) }
 
 // Done is closed once the agent stopped: after Stop, when its context
 // ended, or when the servers drained the worker and its last task ended.
@@ -193,6 +216,9 @@ func (a *Agent) run(ctx context.Context) {
 	claimCtx, cancelClaim := context.WithCancel(bg)
 	defer cancelClaim()
 
+	defer a.inc.release()
+	a.takeOver()
+
 	var loops, session, claiming sync.WaitGroup
 	loops.Go(func() { a.reports.run(bg) })
 	loops.Go(func() { a.logs.run(bg) })
@@ -221,6 +247,8 @@ func (a *Agent) run(ctx context.Context) {
 		sctx, cancel := context.WithTimeout(withTryTimeout(bg, a.cfg.RequestTimeout), a.cfg.RequestTimeout)
 		if err := a.client.StopWorker(sctx, id); err != nil {
 			a.log.Warn("tell the servers the worker stopped", "worker_id", id, "error", err)
+		} else {
+			a.inc.setWorker("")
 		}
 		cancel()
 	}
@@ -237,7 +265,21 @@ func (a *Agent) run(ctx context.Context) {
 func (a *Agent) drainTasks() {
 	grace := time.NewTimer(a.cfg.ShutdownGrace)
 	defer grace.Stop()
+	graceOver, hurry := grace.C, a.hurry
 	var giveUp <-chan time.Time
+	// kill ends the grace: SIGTERM (then SIGKILL after KillGrace), or
+	// SIGKILL at once when the stop is hurried.
+	kill := func(why string, left []int64, hard bool) {
+		graceOver, hurry = nil, nil
+		a.log.Warn(why, "attempts", left)
+		a.mu.Lock()
+		for _, at := range a.attempts {
+			a.killLocked(at, causeShutdown, hard)
+		}
+		a.mu.Unlock()
+		// A process stuck in the kernel must not hold the shutdown forever.
+		giveUp = time.After(a.cfg.KillGrace + 5*time.Second)
+	}
 	for {
 		a.mu.Lock()
 		left := a.runningLocked("")
@@ -248,16 +290,10 @@ func (a *Agent) drainTasks() {
 		}
 		select {
 		case <-ch:
-		case <-grace.C:
-			a.log.Warn("shutdown grace over: killing tasks", "attempts", left)
-			a.mu.Lock()
-			for _, at := range a.attempts {
-				a.killLocked(at, causeShutdown, false)
-			}
-			a.mu.Unlock()
-			// SIGKILL follows after KillGrace; a process stuck in the
-			// kernel must not hold the shutdown forever.
-			giveUp = time.After(a.cfg.KillGrace + 5*time.Second)
+		case <-hurry:
+			kill("stop hurried: killing tasks", left, true)
+		case <-graceOver:
+			kill("shutdown grace over: killing tasks", left, false)
 		case <-giveUp:
 			a.log.Error("tasks did not exit after SIGKILL; stopping anyway", "attempts", left)
 			return
@@ -288,6 +324,40 @@ func (a *Agent) flush(ctx context.Context) {
 		a.log.Error("reports not delivered before shutdown: the servers will count those attempts lost",
 			"error", err)
 	}
+}
+
+// takeOver makes sure the tasks of the previous process on the work
+// directory are dead, so that its worker ID can be reported stopped (at
+// the first registration) and its attempts handed over at once.
+func (a *Agent) takeOver() {
+	prev := a.prev
+	if prev.WorkerID == "" && len(prev.Groups) == 0 {
+		a.inc.update(func(*incarnationState) {})
+		return
+	}
+	start := time.Now()
+	if alive := reapGroups(prev, a.cfg.KillGrace, a.log); len(alive) > 0 {
+		// Its attempts are left to the end of its lease: the servers
+		// must not start them again while a copy may run.
+		a.log.Error("tasks of the previous worker process did not die: its attempts wait for its lease",
+			"worker_id", prev.WorkerID, "pgids", alive)
+		a.inc.update(func(st *incarnationState) {
+			for id, g := range prev.Groups {
+				st.Groups[id] = g
+			}
+		})
+		return
+	}
+	// Their attempt directories are of no use any more.
+	if dirs, err := os.ReadDir(filepath.Join(a.cfg.WorkDir, "attempts")); err == nil {
+		for _, d := range dirs {
+			_ = os.RemoveAll(filepath.Join(a.cfg.WorkDir, "attempts", d.Name()))
+		}
+	}
+	a.prevID = prev.WorkerID
+	a.inc.setWorker(prev.WorkerID) // until the servers were told, should this process die too
+	a.log.Info("previous worker process gone: handing its attempts over", "previous_worker_id", prev.WorkerID,
+		"previous_pid", prev.PID, "tasks", len(prev.Groups), "took", time.Since(start).Round(time.Millisecond))
 }
 
 // prepareWorkDir creates the work directory (0700 when it is new) and its

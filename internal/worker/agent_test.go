@@ -109,11 +109,13 @@ printf 'file=/data/x.csv\n# comment\n\nnot a pair\nrows = 42\n' > "$BATON_OUTPUT
 	if diff := cmp.Diff(want, x.fake.reportsOf(101)); diff != "" {
 		t.Errorf("reports (-want +got):\n%s\nfinish: %+v", diff, fin)
 	}
-	wantOut := "hello hi from t101\nRUN_ID=7\nWORKFLOW=wf\nTASK=t101\nATTEMPT=2\nATTEMPT_ID=101\ncwd ok\n"
+	// Standard error is in the output where it was written; Baton's own
+	// notes are on stderr.
+	wantOut := "hello hi from t101\noops\nRUN_ID=7\nWORKFLOW=wf\nTASK=t101\nATTEMPT=2\nATTEMPT_ID=101\ncwd ok\n"
 	if got := x.fake.output(101, "stdout"); got != wantOut {
 		t.Errorf("stdout = %q, want %q", got, wantOut)
 	}
-	wantErr := "oops\n[baton] BATON_OUTPUT line 4 is not key=value: \"not a pair\"\n"
+	wantErr := "[baton] BATON_OUTPUT line 4 is not key=value: \"not a pair\"\n"
 	if got := x.fake.output(101, "stderr"); got != wantErr {
 		t.Errorf("stderr = %q, want %q", got, wantErr)
 	}
@@ -122,9 +124,11 @@ printf 'file=/data/x.csv\n# comment\n\nnot a pair\nrows = 42\n' > "$BATON_OUTPUT
 		t.Errorf("registrations = %+v", reg)
 	}
 	x.waitIdle()
-	if matches, _ := filepath.Glob(filepath.Join(x.cfg.WorkDir, "attempts", "*")); len(matches) > 0 {
-		t.Errorf("attempt directories left: %v", matches)
-	}
+	// The directory goes once the finish report is queued, just after it.
+	waitFor(t, 10*time.Second, "the attempt directory removed", func() bool {
+		matches, _ := filepath.Glob(filepath.Join(x.cfg.WorkDir, "attempts", "*"))
+		return len(matches) == 0
+	})
 }
 
 func TestAgentReportsFailureAndTimeout(t *testing.T) {
@@ -190,6 +194,7 @@ func TestAgentLogsInSeqOrder(t *testing.T) {
 	for i := range 3000 {
 		fmt.Fprintf(&want, "line %d of the output\n", i)
 	}
+	want.WriteString("err\n") // standard error, after what was written before it
 	if got := x.fake.output(101, "stdout"); got != want.String() {
 		t.Errorf("stdout: got %d bytes, want %d", len(got), want.Len())
 	}
@@ -340,11 +345,20 @@ func TestAgentStop(t *testing.T) {
 	t.Run("kills a long task after the grace", func(t *testing.T) {
 		x := newAgentTest(t, func(c *Config) { c.ShutdownGrace = 200 * time.Millisecond })
 		pids := x.sleeper(101)
+		start := time.Now()
 		x.a.Stop()
+		// Reported ended and the worker stopped as soon as the task died,
+		// not when the lease ran out.
+		if d := time.Since(start); d > x.cfg.ShutdownGrace+x.cfg.KillGrace+2*time.Second {
+			t.Errorf("Stop took %v", d)
+		}
 		waitDead(t, 5*time.Second, pids...)
 		got := x.fake.reportsOf(101)
 		if len(got) != 2 || got[1].State != "lost" || got[1].Reason != "worker shut down" {
 			t.Errorf("reports %+v, want start and lost", got)
+		}
+		if stops := get(x.fake, func(f *fakeServer) []string { return f.stops }); !slices.Equal(stops, []string{"w-1"}) {
+			t.Errorf("stops = %v, want [w-1]", stops)
 		}
 		if err := x.a.Start(context.Background()); !errors.Is(err, ErrStopped) {
 			t.Errorf("Start after Stop: %v, want ErrStopped", err)

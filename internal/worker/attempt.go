@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -208,6 +209,7 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 	if err != nil {
 		return exitResult{}, nil, err
 	}
+	a.inc.addGroup(id, p.PID())
 	a.mu.Lock()
 	at.proc = p
 	switch at.cause { // killed while it was starting
@@ -226,8 +228,7 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 		cp.watch(a.cfg.CheckpointInterval, exited)
 	}()
 	var pumps sync.WaitGroup
-	pumps.Go(func() { pump(p.Stdout, func(b []byte) { a.logs.write(id, "stdout", b) }) })
-	pumps.Go(func() { pump(p.Stderr, func(b []byte) { a.logs.write(id, "stderr", b) }) })
+	pumps.Go(func() { pump(p.Output, func(b []byte) { a.logs.write(id, "stdout", b) }) })
 	if at.asg.Timeout > 0 {
 		t := time.AfterFunc(at.asg.Timeout, func() {
 			log.Warn("attempt timed out: terminating it", "timeout", at.asg.Timeout)
@@ -238,6 +239,7 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 		defer t.Stop()
 	}
 	res := p.wait()
+	a.inc.removeGroup(id)
 	close(exited) // the last checkpoint goes before the finish
 	<-watched
 	// The group is dead, so the pipes reach EOF, unless a process that left
@@ -252,8 +254,7 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 	case <-time.After(time.Second):
 		log.Warn("task output still open after its processes ended: a process left its group")
 	}
-	_ = p.Stdout.Close()
-	_ = p.Stderr.Close()
+	_ = p.Output.Close()
 	<-drained
 
 	a.mu.Lock()
@@ -262,8 +263,11 @@ func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exi
 	a.changed.notify()
 	a.mu.Unlock()
 
-	outputs, problems, err := readOutputs(at.outputFile())
-	if err != nil {
+	outputs, problems, err := readOutputs(at.outputFile(), a.cfg.MaxOutputBytes)
+	switch {
+	case errors.Is(err, errOutputsTooLarge) && cause == causeNone && res.ShimError == "" && res.Code == 0 && res.Signal == 0:
+		res.ShimError = err.Error() // the task fails, with that reason
+	case err != nil:
 		problems = append(problems, err.Error())
 	}
 	for _, msg := range append(problems, endNote(cause, res, at.asg.Timeout)...) {

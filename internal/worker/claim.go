@@ -10,18 +10,25 @@ import (
 	"github.com/baton-sched/baton/client"
 )
 
-// claimLoop long-polls for work while the worker may take some, backing
-// off when the servers cannot be reached.
+// claimLoop long-polls for work while the worker may take some. A claim
+// that failed on one server is tried on the next at once; only when every
+// server failed in a row does the loop back off.
 func (a *Agent) claimLoop(ctx context.Context) {
 	bo := newBackoff(a.cfg.MinBackoff, a.cfg.MaxBackoff)
+	failed := 0
 	for ctx.Err() == nil {
 		_, err := a.claimOnce(ctx)
 		if err == nil {
 			bo.reset()
+			failed = 0
 			continue
 		}
 		if ctx.Err() != nil {
 			return
+		}
+		if failed++; failed%a.srv.len() != 0 {
+			a.log.Info("claim failed: trying the next server", "error", err)
+			continue
 		}
 		wait := bo.wait()
 		a.log.Warn("claim failed", "retry_in", wait.Round(time.Millisecond), "error", err)
@@ -29,9 +36,18 @@ func (a *Agent) claimLoop(ctx context.Context) {
 	}
 }
 
+// claimMargin is how much longer than the long-poll's wait a claim try
+// may take before the worker gives up on that server.
+func (a *Agent) claimMargin() time.Duration {
+	return min(a.cfg.RequestTimeout, max(a.cfg.ClaimWait/10, time.Second))
+}
+
 // claimOnce waits until the worker may claim (registered, lease valid, not
-// draining or stopping, room for more), then long-polls once and starts
-// what it got. It returns the number of attempts started.
+// draining or stopping, room for more), then long-polls the preferred
+// server once and starts what it got. The try is abandoned when it takes
+// longer than the long-poll plus claimMargin, and at once when a try on
+// that server fails (a heartbeat found it down or hung). It returns the number of attempts
+// started.
 func (a *Agent) claimOnce(ctx context.Context) (int, error) {
 	id, req, wait := a.claimRequest()
 	if wait != nil {
@@ -41,9 +57,20 @@ func (a *Agent) claimOnce(ctx context.Context) (int, error) {
 		}
 		return 0, nil
 	}
-	asgs, err := a.client.Claim(withTryTimeout(ctx, a.cfg.ClaimWait+a.cfg.RequestTimeout), id, req)
+	i := a.srv.preferred()
+	moved, cancel := a.srv.untilFailed(ctx, i)
+	defer cancel()
+	tctx, cancelTry := context.WithTimeout(moved, a.cfg.ClaimWait+a.claimMargin())
+	defer cancelTry()
+	asgs, err := a.srv.clients[i].Claim(withTryTimeout(tctx, a.cfg.ClaimWait+a.claimMargin()), id, req)
 	if err != nil {
-		return 0, fmt.Errorf("claim as %s: %w", id, err)
+		if moved.Err() != nil && ctx.Err() == nil {
+			return 0, nil // the heartbeats found that server failing: move on
+		}
+		if retryable(err) {
+			a.srv.fail(i)
+		}
+		return 0, fmt.Errorf("claim on %s as %s: %w", a.srv.urls[i], id, err)
 	}
 	return a.accept(id, asgs), nil
 }

@@ -17,6 +17,14 @@ import (
 	"github.com/baton-sched/baton/internal/version"
 )
 
+// DefaultShutdownGrace is how long a stopping worker lets its running
+// tasks finish before it kills them.
+const DefaultShutdownGrace = 30 * time.Second
+
+// DefaultMaxOutputBytes is the default cap of a task's outputs, the same
+// as the servers'.
+const DefaultMaxOutputBytes = 256 << 10
+
 // Config configures an Agent. Zero values take the defaults named on each
 // field.
 type Config struct {
@@ -87,6 +95,10 @@ type Config struct {
 	// half is kept, sent when the attempt ends after a line saying how
 	// much was dropped.
 	MaxLogBytes int64
+	// MaxOutputBytes caps a task's $BATON_OUTPUT file (default 256 KiB,
+	// the servers' limit): a task that writes more fails, with a reason
+	// that says so.
+	MaxOutputBytes int64
 	// CheckpointInterval is how often a task's $BATON_CHECKPOINT file is
 	// looked at and, when it changed, uploaded (default 1s); it is also
 	// uploaded when the task ends.
@@ -115,7 +127,7 @@ func (c Config) withDefaults() Config {
 	c.Shim = slices.Clone(c.Shim)
 	c.Labels = maps.Clone(c.Labels)
 	c.KillGrace = cmp.Or(c.KillGrace, 10*time.Second)
-	c.ShutdownGrace = cmp.Or(c.ShutdownGrace, 30*time.Second)
+	c.ShutdownGrace = cmp.Or(c.ShutdownGrace, DefaultShutdownGrace)
 	c.FlushTimeout = cmp.Or(c.FlushTimeout, 10*time.Second)
 	c.ClaimWait = cmp.Or(c.ClaimWait, 20*time.Second)
 	c.RequestTimeout = cmp.Or(c.RequestTimeout, 10*time.Second)
@@ -123,6 +135,7 @@ func (c Config) withDefaults() Config {
 	c.MaxBackoff = cmp.Or(c.MaxBackoff, 5*time.Second)
 	c.LogFlushInterval = cmp.Or(c.LogFlushInterval, 250*time.Millisecond)
 	c.MaxLogBytes = cmp.Or(c.MaxLogBytes, 10<<20)
+	c.MaxOutputBytes = cmp.Or(c.MaxOutputBytes, DefaultMaxOutputBytes)
 	c.CheckpointInterval = cmp.Or(c.CheckpointInterval, time.Second)
 	c.Logger = cmp.Or(c.Logger, slog.Default())
 	if c.Egress == nil {
@@ -160,6 +173,9 @@ func (c Config) validate() error {
 	}
 	if c.MaxBackoff < c.MinBackoff {
 		bad("MaxBackoff", "must not be shorter than MinBackoff (%v), got %v", c.MinBackoff, c.MaxBackoff)
+	}
+	if c.MaxOutputBytes < 0 {
+		bad("MaxOutputBytes", "must be positive, got %d", c.MaxOutputBytes)
 	}
 	if c.MaxLogBytes < 0 {
 		bad("MaxLogBytes", "must be positive, got %d", c.MaxLogBytes)

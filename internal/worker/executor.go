@@ -24,16 +24,18 @@ type procSpec struct {
 }
 
 // process is a task's process group: the shim (its leader) and everything
-// the task started. The caller must read Stdout and Stderr to EOF (or
-// close them) and call wait once.
+// the task started. The caller must read Output to EOF (or close it) and
+// call wait once.
 type process struct {
 	cmd    *exec.Cmd
 	pgid   int
 	ctl    *os.File // write end of the control pipe
 	status *os.File // read end of the status pipe
 
-	// Stdout and Stderr are the read ends of the task's output pipes.
-	Stdout, Stderr *os.File
+	// Output is the read end of the task's output pipe. Standard output
+	// and standard error share it, as with 2>&1: two pipes read by two
+	// readers cannot tell in which order lines were written.
+	Output *os.File
 
 	mu        sync.Mutex
 	reaped    bool
@@ -89,26 +91,22 @@ func startProcess(spec procSpec) (p *process, err error) {
 	}
 	outR, outW, err := pipe()
 	if err != nil {
-		return nil, fmt.Errorf("stdout pipe: %w", err)
-	}
-	errR, errW, err := pipe()
-	if err != nil {
-		return nil, fmt.Errorf("stderr pipe: %w", err)
+		return nil, fmt.Errorf("output pipe: %w", err)
 	}
 	args := append(slices.Clone(spec.Shim[1:]),
 		"-ppid", strconv.Itoa(os.Getpid()), "-lease", spec.Lease.String(), "--")
 	cmd := exec.Command(spec.Shim[0], append(args, spec.Args...)...)
 	cmd.Dir, cmd.Env = spec.Dir, spec.Env
-	cmd.Stdout, cmd.Stderr = outW, errW
+	cmd.Stdout, cmd.Stderr = outW, outW
 	cmd.ExtraFiles = []*os.File{ctlR, stW} // fd 3 and 4
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: shimPdeathsig}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start task shim: %w", err)
 	}
-	for _, f := range []*os.File{ctlR, stW, outW, errW} {
+	for _, f := range []*os.File{ctlR, stW, outW} {
 		_ = f.Close() // the shim holds its own copies
 	}
-	return &process{cmd: cmd, pgid: cmd.Process.Pid, ctl: ctlW, status: stR, Stdout: outR, Stderr: errR}, nil
+	return &process{cmd: cmd, pgid: cmd.Process.Pid, ctl: ctlW, status: stR, Output: outR}, nil
 }
 
 // PID is the shim's PID, which is also the group's ID.

@@ -19,9 +19,9 @@ import (
 // task is a process started under the test shim, with its output captured.
 type task struct {
 	*process
-	dir            string
-	stdout, stderr strings.Builder
-	pumps          sync.WaitGroup
+	dir    string
+	output strings.Builder
+	pumps  sync.WaitGroup
 }
 
 func startTask(t *testing.T, command string, lease time.Duration) *task {
@@ -33,12 +33,10 @@ func startTask(t *testing.T, command string, lease time.Duration) *task {
 		t.Fatal(err)
 	}
 	tk := &task{process: p, dir: dir}
-	tk.pumps.Go(func() { _, _ = io.Copy(&tk.stdout, p.Stdout) })
-	tk.pumps.Go(func() { _, _ = io.Copy(&tk.stderr, p.Stderr) })
+	tk.pumps.Go(func() { _, _ = io.Copy(&tk.output, p.Output) })
 	t.Cleanup(func() {
 		p.kill()
-		_ = p.Stdout.Close()
-		_ = p.Stderr.Close()
+		_ = p.Output.Close()
 	})
 	return tk
 }
@@ -78,16 +76,14 @@ func TestProcessExitStatus(t *testing.T) {
 }
 
 func TestProcessOutputAndWorkingDirectory(t *testing.T) {
-	tk := startTask(t, `echo out; echo err >&2; pwd`, 0)
+	// Standard error joins standard output in the order written.
+	tk := startTask(t, `for i in 1 2 3; do echo out$i; echo err$i >&2; done; pwd`, 0)
 	if res := tk.finish(); res.Code != 0 {
 		t.Fatalf("exit: %+v", res)
 	}
 	dir, _ := filepath.EvalSymlinks(tk.dir)
-	if got, want := tk.stdout.String(), "out\n"+dir+"\n"; got != want {
-		t.Errorf("stdout = %q, want %q", got, want)
-	}
-	if got := tk.stderr.String(); got != "err\n" {
-		t.Errorf("stderr = %q, want %q", got, "err\n")
+	if got, want := tk.output.String(), "out1\nerr1\nout2\nerr2\nout3\nerr3\n"+dir+"\n"; got != want {
+		t.Errorf("output = %q, want %q", got, want)
 	}
 }
 

@@ -25,6 +25,9 @@ type fakeServer struct {
 	mu               sync.Mutex
 	heartbeatMode    string          // "" (answer), "503" or "hang"
 	down             bool            // claims, reports and logs answer 503
+	claimHang        bool            // claims hang until the request ends
+	maxReportBody    int64           // report batches larger than this get 413 (0: no limit)
+	tooLarge         int             // report batches answered 413
 	reportFailures   int             // answer 503 to this many more report batches
 	registerFailures int             // answer 503 to this many more registrations
 	reportGate       chan struct{}   // when set, reports wait until it is closed
@@ -233,6 +236,13 @@ func (f *fakeServer) claim(w http.ResponseWriter, r *http.Request) {
 	timeout := time.NewTimer(req.Wait)
 	defer timeout.Stop()
 	id := r.PathValue("id")
+	if get(f, func(f *fakeServer) bool { return f.claimHang }) {
+		select {
+		case <-r.Context().Done():
+		case <-f.closing:
+		}
+		return
+	}
 	for {
 		f.mu.Lock()
 		down, gone, work := f.down, f.gone[id], f.work
@@ -269,6 +279,16 @@ func (f *fakeServer) claim(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *fakeServer) report(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	limit := f.maxReportBody
+	if limit > 0 && r.ContentLength > limit {
+		f.tooLarge++
+		f.mu.Unlock()
+		writeJSON(w, http.StatusRequestEntityTooLarge, client.Error{Status: http.StatusRequestEntityTooLarge,
+			Title: "request body too large"})
+		return
+	}
+	f.mu.Unlock()
 	batch, ok := decode[client.ReportBatch](w, r)
 	if !ok {
 		return

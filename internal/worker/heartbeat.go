@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/baton-sched/baton/client"
@@ -10,7 +11,9 @@ import (
 
 // sessionLoop registers the worker, then heartbeats every
 // HeartbeatInterval; when the servers say the worker is gone it registers
-// again under a new ID.
+// again under a new ID. A heartbeat that failed is tried again after a
+// hedge delay, not a whole interval: the first renewal after an outage
+// must come as early as it can (see leaseMargin).
 func (a *Agent) sessionLoop(ctx context.Context) {
 	failing := 0
 	for ctx.Err() == nil {
@@ -21,11 +24,17 @@ func (a *Agent) sessionLoop(ctx context.Context) {
 			continue
 		}
 		res := a.heartbeatOnce(ctx)
+		next := res.Sent.Add(res.Interval)
 		switch {
 		case res.Err != nil && ctx.Err() == nil:
 			failing++
 			if failing == 1 || failing%10 == 0 {
 				a.log.Warn("heartbeat failed", "worker_id", res.WorkerID, "failures", failing, "error", res.Err)
+			}
+			// Every try timed out or failed: try again soon. Refused
+			// otherwise: at the next interval.
+			if retryable(res.Err) {
+				next = time.Now().Add(res.Hedge)
 			}
 		case res.Err == nil && failing > 0:
 			a.log.Info("heartbeat succeeded again", "worker_id", res.WorkerID, "failures", failing)
@@ -35,7 +44,7 @@ func (a *Agent) sessionLoop(ctx context.Context) {
 			poke(a.reports.retry)
 			poke(a.logs.retry)
 		}
-		_ = client.Wait(ctx, time.Until(res.Sent.Add(res.Interval)))
+		_ = client.Wait(ctx, time.Until(next))
 	}
 }
 
@@ -52,9 +61,14 @@ func (a *Agent) register(ctx context.Context) bool {
 		if stopping {
 			return false
 		}
+		err := a.stopPrevious(ctx)
+		var reg client.Registration
 		sent := time.Now()
-		reg, err := a.client.Register(withTryTimeout(ctx, a.cfg.RequestTimeout), req)
 		if err == nil {
+			reg, err = a.client.Register(withTryTimeout(ctx, a.registerTry()), req)
+		}
+		if err == nil {
+			a.inc.setWorker(reg.Worker.ID)
 			a.mu.Lock()
 			a.beginSessionLocked(reg, sent)
 			ttl, interval := a.ttl, a.interval
@@ -86,15 +100,57 @@ func (a *Agent) register(ctx context.Context) bool {
 	}
 }
 
+// registerTry bounds a registration's try on one server: a hung server
+// must not hold a starting worker for long when another may answer.
+func (a *Agent) registerTry() time.Duration { return min(a.cfg.RequestTimeout, 3*time.Second) }
+
+// stopPrevious tells the servers that the worker ID of the previous
+// process on the work directory stopped, so that they end its attempts at
+// once; an error means try again.
+func (a *Agent) stopPrevious(ctx context.Context) error {
+	if a.prevID == "" {
+		return nil
+	}
+	err := a.client.StopWorker(withTryTimeout(ctx, a.registerTry()), a.prevID)
+	if err != nil && retryable(err) {
+		return fmt.Errorf("tell the servers the previous worker process stopped: %w", err)
+	}
+	if err != nil {
+		a.log.Warn("servers refused the stop of the previous worker process", "previous_worker_id", a.prevID, "error", err)
+	} else {
+		a.log.Info("servers told the previous worker process stopped", "previous_worker_id", a.prevID)
+	}
+	a.prevID = ""
+	return nil
+}
+
 // heartbeatResult says what one heartbeat did.
 type heartbeatResult struct {
 	WorkerID string
-	Sent     time.Time     // when the request was sent
+	Sent     time.Time     // when the acknowledged request was sent (else the first)
 	Interval time.Duration // when to send the next one, from Sent
+	Hedge    time.Duration // how long a try waits before another is sent
 	Left     time.Duration // how long the lease is valid after it
 	Gone     bool          // the servers declared the worker lost
 	Kill     []int64       // attempts the servers said to kill
 	Err      error
+}
+
+// beatTryHedges is how many hedge delays one heartbeat try may take (at
+// least minBeatTry): long enough for a loaded server to answer late and
+// still renew, short enough that a try stuck on a connection a blip
+// killed is sent again on a new one soon after the blip.
+const (
+	beatTryHedges = 4
+	minBeatTry    = 500 * time.Millisecond
+)
+
+// beatTimingLocked is the hedge delay (a heartbeat try not answered
+// within it is also sent to the next server) and the time one try may
+// take.
+func (a *Agent) beatTimingLocked() (hedge, try time.Duration) {
+	hedge = max(a.interval/4, 10*time.Millisecond)
+	return hedge, max(beatTryHedges*hedge, minBeatTry)
 }
 
 // heartbeatOnce renews the lease with the running attempts and applies the
@@ -106,14 +162,15 @@ func (a *Agent) heartbeatOnce(ctx context.Context) heartbeatResult {
 	id, ttl := a.workerID, a.ttl
 	running := a.runningLocked(id)
 	res := heartbeatResult{WorkerID: id, Interval: a.interval}
+	hedge, try := a.beatTimingLocked()
+	res.Hedge = hedge
 	a.mu.Unlock()
 
-	// Each try gets a third of the lease so that two more servers can be
-	// tried before it runs out.
-	hctx, cancel := context.WithTimeout(withTryTimeout(ctx, max(ttl/3, 100*time.Millisecond)), ttl)
-	defer cancel()
 	res.Sent = time.Now()
-	beat, err := a.client.Heartbeat(hctx, id, running)
+	beat, sent, err := a.sendHeartbeat(ctx, ttl, id, running, hedge, try)
+	if !sent.IsZero() {
+		res.Sent = sent
+	}
 	switch {
 	case client.IsGone(err):
 		res.Gone = true
@@ -170,4 +227,83 @@ func (a *Agent) loseSession(id string) {
 		a.killLocked(a.attempts[aid], causeSuperseded, true)
 	}
 	a.changed.notify()
+}
+
+// beatAnswer is the outcome of one heartbeat try.
+type beatAnswer struct {
+	server int
+	sent   time.Time
+	beat   client.HeartbeatResponse
+	err    error
+}
+
+// sendHeartbeat sends one heartbeat, hedged: the first try goes to the
+// preferred server; every hedge delay without an answer (and at once after
+// a server failed) another try goes to the next server that has none of
+// this heartbeat in flight, each try bounded by try (a try stuck on a
+// connection that died in a blip is sent again once it gives up). The
+// first answer wins (a success, or a refusal that holds on every server
+// such as 410 Gone); its server becomes the preferred one. Tries still in
+// flight then run on, within ctx (the session) and their bound: cancelling
+// an HTTP/1.1 request closes its connection (a TLS handshake for the next
+// one), and the try still tells whether its server fails: a server that
+// fails is left (see servers.fail), one merely slower is not. A slow
+// server never gets several tries of one heartbeat at once. It returns
+// when the winning try was sent, or an error once deadline passed.
+func (a *Agent) sendHeartbeat(ctx context.Context, deadline time.Duration, id string, running []int64, hedge, try time.Duration) (client.HeartbeatResponse, time.Time, error) {
+	wait := time.NewTimer(deadline)
+	defer wait.Stop()
+	start := a.srv.preferred()
+	n := a.srv.len()
+	answers := make(chan beatAnswer, n) // one try per server in flight: never blocks
+	busy := make([]bool, n)             // a try of this heartbeat is in flight there
+	next := 0
+	send := func() {
+		for range n {
+			i := (start + next) % n
+			next++
+			if busy[i] {
+				continue
+			}
+			busy[i] = true
+			go func() {
+				tctx, cancel := context.WithTimeout(ctx, try)
+				defer cancel()
+				ans := beatAnswer{server: i, sent: time.Now()}
+				ans.beat, ans.err = a.srv.clients[i].Heartbeat(tctx, id, running)
+				if ans.err != nil && retryable(ans.err) && ctx.Err() == nil {
+					a.srv.fail(i)
+				}
+				answers <- ans
+			}()
+			return
+		}
+	}
+	send()
+	tick := time.NewTicker(hedge)
+	defer tick.Stop()
+	var lastErr error
+	for {
+		select {
+		case <-ctx.Done():
+			return client.HeartbeatResponse{}, time.Time{}, fmt.Errorf("heartbeat: %w", ctx.Err())
+		case <-wait.C:
+			if lastErr == nil {
+				lastErr = context.DeadlineExceeded
+			}
+			return client.HeartbeatResponse{}, time.Time{}, fmt.Errorf("heartbeat: no server answered in time: %w", lastErr)
+		case <-tick.C:
+			send()
+		case ans := <-answers:
+			busy[ans.server] = false
+			if ans.err == nil || !retryable(ans.err) {
+				if ans.err == nil {
+					a.srv.prefer(ans.server)
+				}
+				return ans.beat, ans.sent, ans.err
+			}
+			lastErr = fmt.Errorf("%s: %w", a.srv.urls[ans.server], ans.err)
+			send() // a server that failed at once: the next one now
+		}
+	}
 }

@@ -12,17 +12,32 @@ import (
 // moment, only when it sent the heartbeat, which is earlier. So the agent
 // trusts its lease until
 //
-//	deadline = sent time of the last successful heartbeat + TTL − margin
+//	deadline = sent time of the last acknowledged heartbeat + TTL − margin
 //
-// and kills its tasks itself when the deadline passes (self-fencing), well
-// before the servers hand them to another worker. Times are monotonic.
+// and kills its tasks itself when the deadline passes (self-fencing),
+// before the servers can hand them to another worker. Times are monotonic.
+//
+// The margin covers only what can make the worker's deadline come later
+// than the servers' expiry in real time: its clock running slow (rate
+// drift, well under 0.1%), its timer firing late on a loaded machine and
+// the kill taking effect. It is not a count of missed heartbeats: a
+// heartbeat try goes to the next server every hedge delay (a quarter of an
+// interval), and one that hangs is sent again once it gave up (after the
+// try time t = max(4 hedges, 500ms)), so a partition of length P never
+// fences when
+//
+//	P < TTL − interval − t − margin − 2 × round trip
+//
+// (the last acknowledged heartbeat before the partition was sent less
+// than interval + round trip before it began). With the defaults (TTL 4s,
+// interval 500ms) that is about 2.8s. docs/concepts.md has the argument.
 
 // leaseMargin is how long before the servers' view of the lease ends the
 // agent stops trusting it.
-func leaseMargin(ttl time.Duration) time.Duration { return max(ttl/5, 200*time.Millisecond) }
+func leaseMargin(ttl time.Duration) time.Duration { return max(ttl/20, 200*time.Millisecond) }
 
 // defaultLeaseTTL is assumed when a server does not say.
-const defaultLeaseTTL = 3 * time.Second
+const defaultLeaseTTL = 4 * time.Second
 
 func (a *Agent) leaseDeadlineLocked() time.Time {
 	return a.renewedAt.Add(a.ttl - leaseMargin(a.ttl))

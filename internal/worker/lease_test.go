@@ -31,8 +31,8 @@ func register(a *Agent, sent time.Time) {
 
 func TestLeaseMargin(t *testing.T) {
 	for ttl, want := range map[time.Duration]time.Duration{
-		3 * time.Second: 600 * time.Millisecond, time.Second: 200 * time.Millisecond,
-		500 * time.Millisecond: 200 * time.Millisecond,
+		5 * time.Second: 250 * time.Millisecond, 4 * time.Second: 200 * time.Millisecond,
+		time.Second: 200 * time.Millisecond, 500 * time.Millisecond: 200 * time.Millisecond,
 	} {
 		if got := leaseMargin(ttl); got != want {
 			t.Errorf("leaseMargin(%v) = %v, want %v", ttl, got, want)

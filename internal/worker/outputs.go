@@ -11,13 +11,16 @@ import (
 	"unicode/utf8"
 )
 
-// maxOutputBytes bounds what is read of a task's $BATON_OUTPUT file.
-const maxOutputBytes = 1 << 20
+// errOutputsTooLarge: the task's $BATON_OUTPUT file is larger than
+// MaxOutputBytes. The task fails: outputs cut short could feed wrong
+// values to the tasks downstream.
+var errOutputsTooLarge = errors.New("outputs too large")
 
-// readOutputs parses the $BATON_OUTPUT file a task wrote. A missing file
-// means no outputs. problems lists the lines that were ignored, for the
-// task's stderr log.
-func readOutputs(path string) (outputs map[string]string, problems []string, err error) {
+// readOutputs parses the $BATON_OUTPUT file a task wrote, of at most limit
+// bytes (else errOutputsTooLarge, and no outputs). A missing file means no
+// outputs. problems lists the lines that were ignored, for the task's
+// stderr log.
+func readOutputs(path string, limit int64) (outputs map[string]string, problems []string, err error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil, nil
@@ -26,16 +29,16 @@ func readOutputs(path string) (outputs map[string]string, problems []string, err
 		return nil, nil, fmt.Errorf("read outputs: %w", err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxOutputBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, nil, fmt.Errorf("read outputs: %w", err)
 	}
-	if len(data) > maxOutputBytes {
-		data = data[:maxOutputBytes]
-		problems = append(problems, fmt.Sprintf("BATON_OUTPUT is larger than %d bytes; the rest is ignored", maxOutputBytes))
+	if int64(len(data)) > limit {
+		return nil, nil, fmt.Errorf("%w: BATON_OUTPUT is larger than the limit of %d bytes (max_output_bytes)",
+			errOutputsTooLarge, limit)
 	}
-	outputs, more := parseOutputs(data)
-	return outputs, append(problems, more...), nil
+	outputs, problems = parseOutputs(data)
+	return outputs, problems, nil
 }
 
 // parseOutputs parses key=value lines. Blank lines and lines starting with
@@ -43,7 +46,7 @@ func readOutputs(path string) (outputs map[string]string, problems []string, err
 // problems. A key given twice keeps its last value.
 func parseOutputs(data []byte) (outputs map[string]string, problems []string) {
 	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64<<10), maxOutputBytes+1)
+	sc.Buffer(make([]byte, 0, 64<<10), len(data)+1)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSuffix(sc.Text(), "\r")
 		trimmed := strings.TrimSpace(line)

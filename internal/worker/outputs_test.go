@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,17 +47,20 @@ func TestParseOutputs(t *testing.T) {
 
 func TestReadOutputs(t *testing.T) {
 	dir := t.TempDir()
-	got, problems, err := readOutputs(filepath.Join(dir, "missing"))
+	got, problems, err := readOutputs(filepath.Join(dir, "missing"), 100)
 	if got != nil || problems != nil || err != nil {
 		t.Errorf("missing file: %v %v %v, want nothing", got, problems, err)
 	}
 	big := filepath.Join(dir, "big")
-	if err := os.WriteFile(big, []byte("a=1\n"+strings.Repeat("x", maxOutputBytes)), 0o644); err != nil {
+	if err := os.WriteFile(big, []byte("a=1\n"+strings.Repeat("x", 97)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, problems, err = readOutputs(big)
-	if err != nil || got["a"] != "1" || len(problems) != 2 || !strings.Contains(problems[0], "larger than") {
-		t.Errorf("big file: %v %q %v", got, problems, err)
+	got, _, err = readOutputs(big, 100)
+	if !errors.Is(err, errOutputsTooLarge) || got != nil || !strings.Contains(err.Error(), "limit of 100 bytes") {
+		t.Errorf("big file: %v %v, want errOutputsTooLarge", got, err)
+	}
+	if got, _, err = readOutputs(big, 101); err != nil || got["a"] != "1" {
+		t.Errorf("file at the limit: %v %v", got, err)
 	}
 }
 

@@ -28,6 +28,7 @@ type reporter struct {
 
 	mu      sync.Mutex
 	queue   []queuedReport // the batch being sent stays at its head
+	limit   int            // reports per batch: halved after a 413, up to maxReportBatch
 	wake    chan struct{}
 	retry   chan struct{} // the servers answer again: retry without waiting
 	changed broadcast
@@ -42,7 +43,7 @@ type queuedReport struct {
 
 func newReporter(c *client.Client, cfg Config, log *slog.Logger, superseded func(int64)) *reporter {
 	return &reporter{client: c, cfg: cfg, log: log, superseded: superseded,
-		wake: make(chan struct{}, 1), retry: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), retry: make(chan struct{}, 1), limit: maxReportBatch}
 }
 
 // add queues a report for delivery.
@@ -87,7 +88,7 @@ func (r *reporter) sendOnce(ctx context.Context) (int, error) {
 	workerID := r.queue[0].workerID
 	var batch []client.Report
 	for _, q := range r.queue {
-		if q.workerID != workerID || len(batch) == maxReportBatch {
+		if q.workerID != workerID || len(batch) == r.limit {
 			break
 		}
 		batch = append(batch, q.report)
@@ -99,6 +100,12 @@ func (r *reporter) sendOnce(ctx context.Context) (int, error) {
 		r.done(0)
 		return 0, fmt.Errorf("send %d reports as %s: %w", len(batch), workerID, err)
 	}
+	if client.StatusOf(err) == http.StatusRequestEntityTooLarge {
+		return r.tooLarge(batch, err)
+	}
+	r.mu.Lock()
+	r.limit = maxReportBatch
+	r.mu.Unlock()
 	if err != nil {
 		// Refused for good (410 the worker is gone, 409, or a bad request):
 		// sending it again cannot help.
@@ -126,6 +133,44 @@ func (r *reporter) sendOnce(ctx context.Context) (int, error) {
 	}
 	r.done(len(batch))
 	return len(batch), nil
+}
+
+// tooLarge handles a 413 answer to batch: a finish report is never dropped.
+// A batch of several is sent again in halves; a single report too large on
+// its own is replaced: a finish by one without outputs, failed with a reason
+// that says why, so the task ends instead of staying running; a checkpoint
+// is dropped (the task keeps running, its next checkpoint may fit).
+func (r *reporter) tooLarge(batch []client.Report, err error) (int, error) {
+	if len(batch) > 1 {
+		r.mu.Lock()
+		r.limit = max(len(batch)/2, 1)
+		r.mu.Unlock()
+		r.done(0)
+		r.log.Warn("reports too large for one request: sending fewer at a time", "reports", len(batch), "error", err)
+		poke(r.wake)
+		return 0, nil
+	}
+	rep := batch[0]
+	switch {
+	case rep.Kind == "finish" && (rep.Outputs != nil || len(rep.Reason) > 1000):
+		r.log.Error("finish report too large for the servers: reporting the attempt failed without its outputs",
+			"attempt_id", rep.AttemptID, "state", rep.State, "outputs", len(rep.Outputs), "error", err)
+		reason := "outputs exceeded the servers' size limit"
+		if rep.State != "succeeded" {
+			reason = fmt.Sprintf("%s (ended %s: %s)", reason, rep.State, rep.Reason)
+		}
+		rep.State, rep.Reason, rep.Outputs = "failed", clip(reason, 1000), nil
+		r.mu.Lock()
+		r.queue[0].report = rep
+		r.mu.Unlock()
+		poke(r.wake) // send it now
+		return 0, nil
+	default:
+		r.log.Error("report too large for the servers: dropped", "attempt_id", rep.AttemptID, "kind", rep.Kind,
+			"error", err)
+		r.done(1)
+		return 1, nil
+	}
 }
 
 // findResult looks up the result of an attempt when the answer's results

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v4"
 )
@@ -58,6 +60,63 @@ func ParseWith(filename string, src []byte, o Options) (*Definition, error) {
 
 // readDocument parses src into a node tree, or records why it cannot.
 func readDocument(src []byte, ps *problems) *yaml.Node {
+	if !checkText(src, ps) {
+		return nil
+	}
+	doc := parseDocument(src, ps)
+	if doc != nil && !checkNoNUL(doc, ps) {
+		return nil
+	}
+	return doc
+}
+
+// CheckText is the first check of Parse, for clients that must send a
+// file as JSON text, where invalid UTF-8 would silently become U+FFFD:
+// it refuses bytes that are not UTF-8 and NUL bytes, with the line.
+func CheckText(filename string, src []byte) error {
+	ps := &problems{quiet: map[string]bool{}}
+	checkText(src, ps)
+	return ps.err(filename)
+}
+
+// checkText refuses bytes that are not UTF-8 text, which a command would
+// otherwise run with U+FFFD in their place, and NUL bytes, which no
+// command line can carry.
+func checkText(src []byte, ps *problems) bool {
+	line := 1
+	for i := 0; i < len(src); {
+		r, size := utf8.DecodeRune(src[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			ps.addLine(nil, line, "invalid UTF-8 (byte 0x%02x): definitions must be UTF-8 text", src[i])
+			return false
+		case r == 0:
+			ps.addLine(nil, line, "NUL byte: definitions must be text")
+			return false
+		case r == '\n':
+			line++
+		}
+		i += size
+	}
+	return true
+}
+
+// checkNoNUL refuses a NUL written as an escape ("\0", "\u0000") in any
+// value: no command, header or parameter can carry one.
+func checkNoNUL(n *yaml.Node, ps *problems) bool {
+	if strings.ContainsRune(n.Value, 0) {
+		ps.addLine(nil, n.Line, "a NUL character (\\0) is not allowed in a value")
+		return false
+	}
+	for _, c := range n.Content {
+		if !checkNoNUL(c, ps) {
+			return false
+		}
+	}
+	return true
+}
+
+func parseDocument(src []byte, ps *problems) *yaml.Node {
 	if looksLikeJSON(src) {
 		doc, err := jsonToNode(src)
 		if err != nil {
@@ -73,7 +132,7 @@ func readDocument(src []byte, ps *problems) *yaml.Node {
 	}
 	loader, err := yaml.NewLoader(bytes.NewReader(src))
 	if err != nil {
-		addYAMLError(ps, err)
+		addYAMLError(ps, src, err)
 		return nil
 	}
 	var doc yaml.Node
@@ -81,7 +140,7 @@ func readDocument(src []byte, ps *problems) *yaml.Node {
 		if errors.Is(err, io.EOF) {
 			ps.addLine(nil, 0, "empty document: a workflow needs at least a name and tasks")
 		} else {
-			addYAMLError(ps, err)
+			addYAMLError(ps, src, err)
 		}
 		return nil
 	}
@@ -89,7 +148,7 @@ func readDocument(src []byte, ps *problems) *yaml.Node {
 	switch err := loader.Load(&extra); {
 	case errors.Is(err, io.EOF):
 	case err != nil:
-		addYAMLError(ps, err)
+		addYAMLError(ps, src, err)
 		return nil
 	default:
 		ps.addLine(nil, extra.Line, "only one YAML document is allowed (found a second one after ---)")
@@ -98,7 +157,14 @@ func readDocument(src []byte, ps *problems) *yaml.Node {
 	return &doc
 }
 
-func addYAMLError(ps *problems, err error) {
+// tabAt says whether line n (from 1) of src starts with a tab after any
+// spaces.
+func tabAt(src []byte, n int) bool {
+	lines := bytes.Split(src, []byte("\n"))
+	return n >= 1 && n <= len(lines) && bytes.HasPrefix(bytes.TrimLeft(lines[n-1], " "), []byte("\t"))
+}
+
+func addYAMLError(ps *problems, src []byte, err error) {
 	var le *yaml.LoadError
 	if errors.As(err, &le) {
 		msg := le.Message
@@ -106,6 +172,9 @@ func addYAMLError(ps *problems, err error) {
 			msg = fmt.Sprintf("%s (%s started at line %d)", msg, le.ContextMsg, le.ContextMark.Line)
 		} else if le.ContextMsg != "" {
 			msg = fmt.Sprintf("%s (%s)", msg, le.ContextMsg)
+		}
+		if strings.Contains(le.Message, "cannot start any token") && tabAt(src, le.Mark.Line) {
+			msg = "a tab indents this line: YAML indents with spaces only"
 		}
 		ps.addLine(nil, le.Mark.Line, "invalid YAML: %s", msg)
 		return

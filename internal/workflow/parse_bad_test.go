@@ -22,6 +22,11 @@ func TestParseRejects(t *testing.T) {
 		// Syntax and document shape.
 		{"yaml syntax", "name: x\ntasks: [\n", "invalid YAML", "", 3},
 		{"empty", "", "empty document", "", 0},
+		{"tab indent", "name: x\ntasks:\n\t- name: a\n", "a tab indents this line", "", 3},
+		{"not utf-8", "name: x\ntasks:\n  - name: a\n    run: echo \xff\xfe\n", "invalid UTF-8 (byte 0xff)", "", 4},
+		{"raw NUL", "name: x\ntasks:\n  - name: a\n    run: echo \x00\n", "NUL byte", "", 4},
+		{"escaped NUL", "name: x\ntasks:\n  - name: a\n    run: \"echo \\0 a\"\n", "NUL character", "", 4},
+		{"escaped NUL in JSON", `{"name": "x", "tasks": [{"name": "a", "run": "echo \u0000"}]}`, "NUL character", "", 1},
 		{"comment only", "# nothing\n", "empty document", "", 0},
 		{"two documents", "name: x\n---\nname: y\n", "only one YAML document", "", 2},
 		{"not a mapping", "- a\n- b\n", "must be an object, got a list", "", 1},

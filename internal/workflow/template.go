@@ -68,9 +68,11 @@ func Render(tmpl string, s Scope) (string, error) {
 	return b.String(), nil
 }
 
-// OutputRefs returns the names of the tasks whose outputs the node's run
-// command, environment and http request refer to, sorted and without repeats, so that the
-// engine loads only those before rendering.
+// OutputRefs returns the names of the tasks whose outputs the node's
+// templates refer to (run command, environment, http url, headers and body,
+// sub-workflow params), sorted and without repeats, so that the engine loads
+// only those before rendering. Every template a Node holds must be scanned
+// here, or its output references render as missing.
 func (n Node) OutputRefs() []string {
 	var names []string
 	collect := func(tmpl string) {
@@ -89,6 +91,9 @@ func (n Node) OutputRefs() []string {
 		for _, f := range n.HTTP.templates(nil) {
 			collect(f.text)
 		}
+	}
+	for _, v := range n.Params {
+		collect(v)
 	}
 	slices.Sort(names)
 	return slices.Compact(names)

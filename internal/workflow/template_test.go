@@ -1,6 +1,8 @@
 package workflow
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -81,6 +83,9 @@ func TestOutputRefs(t *testing.T) {
 		{"none", Node{Run: "echo ${{ params.x }} $${{ tasks.a.outputs.b }}"}, nil},
 		{"run", Node{Run: "${{ tasks.b.outputs.x }} ${{ tasks.a.outputs.y }} ${{ tasks.b.outputs.z }}"}, []string{"a", "b"}},
 		{"env", Node{Run: "x", Env: map[string]string{"A": "${{ tasks.c.outputs.f }}", "B": "${{tasks.a.outputs.f}}"}}, []string{"a", "c"}},
+		{"sub-workflow params", Node{Workflow: "child", Params: map[string]string{"batch": "${{ tasks.prep.outputs.batch }}"}}, []string{"prep"}},
+		{"http", Node{HTTP: &HTTP{URL: "${{ tasks.u.outputs.x }}", Body: "${{ tasks.b.outputs.x }}",
+			Headers: map[string]string{"H": "${{ tasks.h.outputs.x }}"}}}, []string{"b", "h", "u"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +93,47 @@ func TestOutputRefs(t *testing.T) {
 				t.Errorf("OutputRefs (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestOutputRefsScansEveryTemplate guards against a new template field of
+// Node (or of its http request) that OutputRefs does not scan: each string
+// field outside the known plain ones refers to an output of a task named
+// after the field, and OutputRefs must name them all.
+func TestOutputRefsScansEveryTemplate(t *testing.T) {
+	plain := map[string]bool{ // fields that are not templates
+		"Name": true, "Group": true, "TriggerRule": true, "Slot": true, "Workflow": true,
+		"Labels": true, "ZonesAllow": true, "ZonesDeny": true, "Method": true,
+	}
+	var want []string
+	var fill func(v reflect.Value)
+	fill = func(v reflect.Value) {
+		for i := range v.NumField() {
+			f, name := v.Field(i), v.Type().Field(i).Name
+			if plain[name] {
+				continue
+			}
+			tmpl := "${{ tasks." + strings.ToLower(name) + ".outputs.k }}"
+			switch {
+			case f.Kind() == reflect.String:
+				f.SetString(tmpl)
+			case f.Type() == reflect.TypeFor[map[string]string]():
+				f.Set(reflect.ValueOf(map[string]string{"k": tmpl}))
+			case f.Type() == reflect.TypeFor[*HTTP]():
+				f.Set(reflect.New(f.Type().Elem()))
+				fill(f.Elem())
+				continue
+			default:
+				continue
+			}
+			want = append(want, strings.ToLower(name))
+		}
+	}
+	var n Node
+	fill(reflect.ValueOf(&n).Elem())
+	slices.Sort(want)
+	if diff := cmp.Diff(want, n.OutputRefs()); diff != "" {
+		t.Errorf("OutputRefs misses a template field (-want +got):\n%s", diff)
 	}
 }
 

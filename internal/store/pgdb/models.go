@@ -232,6 +232,8 @@ type Workflow struct {
 	LatestDigest    string
 	CreatedAt       int64
 	UpdatedAt       int64
+	Disabled        bool
+	DeletedAt       int64
 }
 
 type WorkflowActive struct {

@@ -9,6 +9,27 @@ import (
 	"context"
 )
 
+const advanceLoopMark = `-- name: AdvanceLoopMark :execrows
+UPDATE loop_marks SET at = baton_now()
+WHERE name IN (SELECT m.name FROM loop_marks m WHERE m.name = $1 FOR UPDATE SKIP LOCKED)
+  AND loop_marks.at = $2
+`
+
+type AdvanceLoopMarkParams struct {
+	Name string
+	Prev int64
+}
+
+// Moves the mark to now, unless another server moved it since prev was
+// read or holds it in a transaction still running: never waits.
+func (q *Queries) AdvanceLoopMark(ctx context.Context, arg AdvanceLoopMarkParams) (int64, error) {
+	result, err := q.db.Exec(ctx, advanceLoopMark, arg.Name, arg.Prev)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const claimCandidates = `-- name: ClaimCandidates :many
 
 SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
@@ -116,6 +137,43 @@ func (q *Queries) DueRunDeadlines(ctx context.Context, lim int64) ([]int64, erro
 	return items, nil
 }
 
+const expireWorkers = `-- name: ExpireWorkers :many
+UPDATE workers SET state = 'lost'
+WHERE id IN (SELECT w.id FROM workers w
+             WHERE w.state IN ('active', 'draining') AND w.lease_expires_at < baton_now()
+             FOR UPDATE SKIP LOCKED)
+  AND state IN ('active', 'draining') AND lease_expires_at < baton_now()
+RETURNING id, zone
+`
+
+type ExpireWorkersRow struct {
+	ID   string
+	Zone string
+}
+
+// Workers whose lease ran out become lost. Rows another transaction holds
+// (a claim in progress, a renewal) are skipped, not waited for: the next
+// sweep sees them again.
+func (q *Queries) ExpireWorkers(ctx context.Context) ([]ExpireWorkersRow, error) {
+	rows, err := q.db.Query(ctx, expireWorkers)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ExpireWorkersRow
+	for rows.Next() {
+		var i ExpireWorkersRow
+		if err := rows.Scan(&i.ID, &i.Zone); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const leaseAlerts = `-- name: LeaseAlerts :many
 UPDATE alert_outbox SET next_at = baton_now() + CAST($1 AS BIGINT)
 WHERE id IN (SELECT id FROM alert_outbox WHERE state = 'pending' AND next_at <= baton_now()
@@ -175,11 +233,14 @@ func (q *Queries) LockSlot(ctx context.Context, name string) (int64, error) {
 }
 
 const lockWorker = `-- name: LockWorker :one
-SELECT id, name, zone, grp, labels, capacity, state, version, lease_expires_at, registered_at, last_seen_at FROM workers WHERE id = $1 FOR SHARE
+SELECT id, name, zone, grp, labels, capacity, state, version, lease_expires_at, registered_at, last_seen_at FROM workers WHERE id = $1 FOR KEY SHARE
 `
 
 // The worker, locked until the transaction ends against an expiry or a
-// stop changing its state meanwhile (Postgres).
+// stop changing its state meanwhile (Postgres). KEY SHARE, not SHARE: a
+// lease renewal (an UPDATE of other columns) never waits for a claim,
+// however slow the claiming server's link; expiry and state changes lock
+// the row FOR UPDATE, which does.
 func (q *Queries) LockWorker(ctx context.Context, id string) (Worker, error) {
 	row := q.db.QueryRow(ctx, lockWorker, id)
 	var i Worker
@@ -288,4 +349,26 @@ func (q *Queries) OrphanedAttempts(ctx context.Context, lim int64) ([]Attempt, e
 		return nil, err
 	}
 	return items, nil
+}
+
+const setWorkerState = `-- name: SetWorkerState :execrows
+UPDATE workers SET state = $1, last_seen_at = baton_now()
+WHERE id IN (SELECT w.id FROM workers w WHERE w.id = $2 AND w.state = $3 FOR UPDATE)
+  AND id = $2 AND state = $3
+`
+
+type SetWorkerStateParams struct {
+	State     string
+	ID        string
+	FromState string
+}
+
+// Locks the row FOR UPDATE first, so that a change waits for the claims
+// in progress on the worker (they hold it FOR KEY SHARE).
+func (q *Queries) SetWorkerState(ctx context.Context, arg SetWorkerStateParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setWorkerState, arg.State, arg.ID, arg.FromState)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

@@ -117,6 +117,35 @@ func (q *Queries) CancelRunTasks(ctx context.Context, arg CancelRunTasksParams) 
 	return items, nil
 }
 
+const carryTask = `-- name: CarryTask :execrows
+UPDATE tasks
+SET state = $1, reason = $2, outputs = $3, finished_at = baton_now()
+WHERE id = $4 AND state = 'pending'
+`
+
+type CarryTaskParams struct {
+	State   string
+	Reason  string
+	Outputs string
+	ID      int64
+}
+
+// Ends a pending task of a new run (a rerun on another version or with
+// other params) in the state and with the outputs the same task had in the
+// run it reruns: it is not executed again.
+func (q *Queries) CarryTask(ctx context.Context, arg CarryTaskParams) (int64, error) {
+	result, err := q.db.Exec(ctx, carryTask,
+		arg.State,
+		arg.Reason,
+		arg.Outputs,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const failTask = `-- name: FailTask :execrows
 UPDATE tasks SET state = 'failed', reason = $1, finished_at = baton_now()
 WHERE id = $2 AND state = 'queued'

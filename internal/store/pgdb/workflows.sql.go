@@ -9,6 +9,22 @@ import (
 	"context"
 )
 
+const deleteWorkflow = `-- name: DeleteWorkflow :execrows
+UPDATE workflows
+SET deleted_at = baton_now(), disabled = false, latest_digest = '', updated_at = baton_now()
+WHERE id = $1 AND deleted_at = 0
+`
+
+// Marks the workflow deleted; its latest digest is forgotten so that
+// applying the name again stores a new version (and brings it back).
+func (q *Queries) DeleteWorkflow(ctx context.Context, id int64) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteWorkflow, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const getVersion = `-- name: GetVersion :one
 SELECT id, workflow_id, version, digest, spec, source, created_by, created_at FROM workflow_versions WHERE id = $1
 `
@@ -56,7 +72,7 @@ func (q *Queries) GetVersionByNumber(ctx context.Context, arg GetVersionByNumber
 }
 
 const getWorkflow = `-- name: GetWorkflow :one
-SELECT id, name, latest_version, latest_version_id, latest_digest, created_at, updated_at FROM workflows WHERE name = $1
+SELECT id, name, latest_version, latest_version_id, latest_digest, created_at, updated_at, disabled, deleted_at FROM workflows WHERE name = $1 AND deleted_at = 0
 `
 
 func (q *Queries) GetWorkflow(ctx context.Context, name string) (Workflow, error) {
@@ -70,6 +86,8 @@ func (q *Queries) GetWorkflow(ctx context.Context, name string) (Workflow, error
 		&i.LatestDigest,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Disabled,
+		&i.DeletedAt,
 	)
 	return i, err
 }
@@ -149,8 +167,8 @@ func (q *Queries) ListVersions(ctx context.Context, workflowID int64) ([]Workflo
 }
 
 const listWorkflows = `-- name: ListWorkflows :many
-SELECT id, name, latest_version, latest_version_id, latest_digest, created_at, updated_at FROM workflows
-WHERE name > CAST($1 AS TEXT)
+SELECT id, name, latest_version, latest_version_id, latest_digest, created_at, updated_at, disabled, deleted_at FROM workflows
+WHERE name > CAST($1 AS TEXT) AND deleted_at = 0
 ORDER BY name
 LIMIT CAST($2 AS BIGINT)
 `
@@ -177,6 +195,8 @@ func (q *Queries) ListWorkflows(ctx context.Context, arg ListWorkflowsParams) ([
 			&i.LatestDigest,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Disabled,
+			&i.DeletedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -191,7 +211,7 @@ func (q *Queries) ListWorkflows(ctx context.Context, arg ListWorkflowsParams) ([
 const setLatestVersion = `-- name: SetLatestVersion :exec
 UPDATE workflows
 SET latest_version = $1, latest_version_id = $2,
-    latest_digest = $3, updated_at = baton_now()
+    latest_digest = $3, deleted_at = 0, updated_at = baton_now()
 WHERE id = $4
 `
 
@@ -212,11 +232,29 @@ func (q *Queries) SetLatestVersion(ctx context.Context, arg SetLatestVersionPara
 	return err
 }
 
+const setWorkflowDisabled = `-- name: SetWorkflowDisabled :execrows
+UPDATE workflows SET disabled = $1, updated_at = baton_now()
+WHERE id = $2 AND deleted_at = 0 AND disabled <> $1
+`
+
+type SetWorkflowDisabledParams struct {
+	Disabled bool
+	ID       int64
+}
+
+func (q *Queries) SetWorkflowDisabled(ctx context.Context, arg SetWorkflowDisabledParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setWorkflowDisabled, arg.Disabled, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const upsertWorkflow = `-- name: UpsertWorkflow :one
 INSERT INTO workflows (name, created_at, updated_at)
 VALUES ($1, baton_now(), baton_now())
 ON CONFLICT (name) DO UPDATE SET name = excluded.name
-RETURNING id, name, latest_version, latest_version_id, latest_digest, created_at, updated_at
+RETURNING id, name, latest_version, latest_version_id, latest_digest, created_at, updated_at, disabled, deleted_at
 `
 
 // Creates the workflow if missing. On Postgres the conflict update also locks
@@ -232,6 +270,8 @@ func (q *Queries) UpsertWorkflow(ctx context.Context, name string) (Workflow, er
 		&i.LatestDigest,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Disabled,
+		&i.DeletedAt,
 	)
 	return i, err
 }

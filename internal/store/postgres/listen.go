@@ -30,7 +30,7 @@ func (s *Store) listen(ctx context.Context) {
 }
 
 func (s *Store) listenOnce(ctx context.Context) error {
-	conn, err := pgx.Connect(ctx, s.dsn)
+	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig.Copy()) // with the pool's keepalives and timeouts
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -44,6 +46,43 @@ type Config struct {
 // more than the cores keep them from queueing behind a slow commit.
 const DefaultMaxConns = 16
 
+// Deadlines of every connection, unless the DSN sets them: a statement
+// or a lock wait past them fails (and its transaction with it) instead of
+// holding a connection and its locks for as long as a slow link or
+// another server's transaction lasts.
+const (
+	DefaultStatementTimeout = 30 * time.Second
+	DefaultLockTimeout      = 10 * time.Second
+	// An idle-in-transaction session is ended by the database, so that a
+	// server cut off mid-transaction releases its locks.
+	DefaultIdleInTxTimeout = 30 * time.Second
+	connectTimeout         = 5 * time.Second
+	healthCheckPeriod      = 5 * time.Second
+)
+
+// bound gives the pool deadlines at every level: connecting, TCP
+// keepalives that find a dead peer in about 10 s (the default is minutes),
+// pool health checks, and statement, lock and idle-in-transaction
+// timeouts as session settings.
+func bound(pcfg *pgxpool.Config, dsn string) {
+	cc := pcfg.ConnConfig
+	if !strings.Contains(dsn, "connect_timeout") {
+		cc.ConnectTimeout = connectTimeout
+	}
+	d := &net.Dialer{Timeout: cc.ConnectTimeout, KeepAliveConfig: net.KeepAliveConfig{
+		Enable: true, Idle: 5 * time.Second, Interval: 2 * time.Second, Count: 3}}
+	cc.DialFunc = d.DialContext
+	if !strings.Contains(dsn, "pool_health_check_period") {
+		pcfg.HealthCheckPeriod = healthCheckPeriod
+	}
+	for key, v := range map[string]time.Duration{"statement_timeout": DefaultStatementTimeout,
+		"lock_timeout": DefaultLockTimeout, "idle_in_transaction_session_timeout": DefaultIdleInTxTimeout} {
+		if _, set := cc.RuntimeParams[key]; !set {
+			cc.RuntimeParams[key] = strconv.FormatInt(v.Milliseconds(), 10)
+		}
+	}
+}
+
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
 	pool   *pgxpool.Pool
@@ -67,6 +106,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	case !strings.Contains(cfg.DSN, "pool_max_conns"):
 		pcfg.MaxConns = DefaultMaxConns
 	}
+	bound(pcfg, cfg.DSN)
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect postgres: %w", err)
@@ -88,7 +128,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	sqlDB := stdlib.OpenDBFromPool(s.pool)
+	// Migrations may rewrite large tables and wait for the advisory lock:
+	// their own connections, without statement or lock timeouts.
+	cc := s.pool.Config().ConnConfig.Copy()
+	cc.RuntimeParams["statement_timeout"], cc.RuntimeParams["lock_timeout"] = "0", "0"
+	cc.RuntimeParams["idle_in_transaction_session_timeout"] = "0"
+	sqlDB := stdlib.OpenDB(*cc)
 	defer sqlDB.Close()
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
@@ -113,7 +158,21 @@ func (s *Store) Dialect() string { return "postgres" }
 // database at most once a minute by default, far too seldom for a queue
 // that turns over thousands of rows a second.
 func (s *Store) Vacuum(ctx context.Context) error {
-	if _, err := s.pool.Exec(ctx, "VACUUM (SKIP_LOCKED) tasks, attempts, runs, workers"); err != nil {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	defer conn.Release()
+	// A vacuum of large tables may outlast statement_timeout; the caller's
+	// context bounds it instead.
+	if _, err := conn.Exec(ctx, "SET statement_timeout = 0"); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	_, err = conn.Exec(ctx, "VACUUM (SKIP_LOCKED) tasks, attempts, runs, workers")
+	if _, rerr := conn.Exec(context.WithoutCancel(ctx), "RESET statement_timeout"); rerr != nil {
+		conn.Conn().Close(context.WithoutCancel(ctx)) //nolint:errcheck // a connection in doubt is not reused
+	}
+	if err != nil {
 		return fmt.Errorf("vacuum: %w", err)
 	}
 	return nil

@@ -132,6 +132,14 @@ func (w workflows) Versions(ctx context.Context, workflowID int64) ([]store.Vers
 	return many(toVersion)(w.q.ListVersions(ctx, workflowID))
 }
 
+func (w workflows) SetDisabled(ctx context.Context, id int64, disabled bool) (bool, error) {
+	return affected(w.q.SetWorkflowDisabled(ctx, db.SetWorkflowDisabledParams{ID: id, Disabled: disabled}))
+}
+
+func (w workflows) Delete(ctx context.Context, id int64) (bool, error) {
+	return affected(w.q.DeleteWorkflow(ctx, id))
+}
+
 type runs struct{ q *db.Queries }
 
 func (r runs) Get(ctx context.Context, id int64) (store.Run, error) {
@@ -209,6 +217,10 @@ func (t tasks) ByName(ctx context.Context, runID int64, name string) (store.Task
 
 func (t tasks) ListRun(ctx context.Context, runID int64) ([]store.Task, error) {
 	return many(toTask)(t.q.ListRunTasks(ctx, runID))
+}
+
+func (t tasks) Carry(ctx context.Context, id int64, state, reason, outputs string) (bool, error) {
+	return affected(t.q.CarryTask(ctx, db.CarryTaskParams{ID: id, State: state, Reason: reason, Outputs: outputs}))
 }
 
 func (t tasks) Outputs(ctx context.Context, runID int64) ([]store.TaskOutputs, error) {

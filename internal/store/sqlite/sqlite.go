@@ -5,6 +5,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -12,6 +13,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,17 +53,46 @@ func registerClock() {
 	})
 }
 
-// Open opens (creating if needed) the database file at path and migrates it.
-// The file, and the -wal and -shm files beside it, are readable by their
-// owner only (0600): they hold every definition, parameter and log.
+// Options tune how the database file is opened; the zero value is the
+// default: every commit durable, a write waits 5 s at most for the lock.
+type Options struct {
+	// Synchronous is SQLite's synchronous mode: "FULL" (the default) syncs
+	// the write-ahead log at every commit, so a transition the server
+	// acknowledged survives a power loss; "NORMAL" syncs only at
+	// checkpoints and may roll back the last commits on power loss.
+	Synchronous string
+	// BusyTimeout bounds how long a statement waits for a lock held by
+	// another connection before failing with "database is locked"
+	// (default 5 s).
+	BusyTimeout time.Duration
+}
+
+// DefaultBusyTimeout is how long a statement waits for the database lock.
+const DefaultBusyTimeout = 5 * time.Second
+
+// Open opens (creating if needed) the database file at path with the
+// default options and migrates it.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return OpenWith(ctx, path, Options{})
+}
+
+// OpenWith opens (creating if needed) the database file at path and
+// migrates it. The file, and the -wal and -shm files beside it, are
+// readable by their owner only (0600): they hold every definition,
+// parameter and log.
+func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	registerClock()
+	syncMode := strings.ToUpper(cmp.Or(o.Synchronous, "FULL"))
+	if syncMode != "FULL" && syncMode != "NORMAL" {
+		return nil, fmt.Errorf("open sqlite %s: synchronous %q: want FULL or NORMAL", path, o.Synchronous)
+	}
+	busy := cmp.Or(o.BusyTimeout, DefaultBusyTimeout)
 	if err := ownerOnly(path); err != nil {
 		return nil, err
 	}
 	dsn := func(extra string) string {
-		return "file:" + url.PathEscape(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-			"&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)" + extra
+		return "file:" + url.PathEscape(path) + "?_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")" +
+			"&_pragma=journal_mode(WAL)&_pragma=synchronous(" + syncMode + ")&_pragma=foreign_keys(ON)" + extra
 	}
 	write, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
 	if err != nil {

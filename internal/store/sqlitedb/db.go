@@ -51,6 +51,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.cancelRunTasksStmt, err = db.PrepareContext(ctx, cancelRunTasks); err != nil {
 		return nil, fmt.Errorf("error preparing query CancelRunTasks: %w", err)
 	}
+	if q.carryTaskStmt, err = db.PrepareContext(ctx, carryTask); err != nil {
+		return nil, fmt.Errorf("error preparing query CarryTask: %w", err)
+	}
 	if q.childRunsStmt, err = db.PrepareContext(ctx, childRuns); err != nil {
 		return nil, fmt.Errorf("error preparing query ChildRuns: %w", err)
 	}
@@ -92,6 +95,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.deleteSlotStmt, err = db.PrepareContext(ctx, deleteSlot); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteSlot: %w", err)
+	}
+	if q.deleteWorkflowStmt, err = db.PrepareContext(ctx, deleteWorkflow); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteWorkflow: %w", err)
 	}
 	if q.dispatchLatenciesStmt, err = db.PrepareContext(ctx, dispatchLatencies); err != nil {
 		return nil, fmt.Errorf("error preparing query DispatchLatencies: %w", err)
@@ -381,6 +387,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.setWorkerStateStmt, err = db.PrepareContext(ctx, setWorkerState); err != nil {
 		return nil, fmt.Errorf("error preparing query SetWorkerState: %w", err)
 	}
+	if q.setWorkflowDisabledStmt, err = db.PrepareContext(ctx, setWorkflowDisabled); err != nil {
+		return nil, fmt.Errorf("error preparing query SetWorkflowDisabled: %w", err)
+	}
 	if q.setZoneCordonStmt, err = db.PrepareContext(ctx, setZoneCordon); err != nil {
 		return nil, fmt.Errorf("error preparing query SetZoneCordon: %w", err)
 	}
@@ -473,6 +482,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing cancelRunTasksStmt: %w", cerr)
 		}
 	}
+	if q.carryTaskStmt != nil {
+		if cerr := q.carryTaskStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing carryTaskStmt: %w", cerr)
+		}
+	}
 	if q.childRunsStmt != nil {
 		if cerr := q.childRunsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing childRunsStmt: %w", cerr)
@@ -541,6 +555,11 @@ func (q *Queries) Close() error {
 	if q.deleteSlotStmt != nil {
 		if cerr := q.deleteSlotStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteSlotStmt: %w", cerr)
+		}
+	}
+	if q.deleteWorkflowStmt != nil {
+		if cerr := q.deleteWorkflowStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteWorkflowStmt: %w", cerr)
 		}
 	}
 	if q.dispatchLatenciesStmt != nil {
@@ -1023,6 +1042,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setWorkerStateStmt: %w", cerr)
 		}
 	}
+	if q.setWorkflowDisabledStmt != nil {
+		if cerr := q.setWorkflowDisabledStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setWorkflowDisabledStmt: %w", cerr)
+		}
+	}
 	if q.setZoneCordonStmt != nil {
 		if cerr := q.setZoneCordonStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setZoneCordonStmt: %w", cerr)
@@ -1141,6 +1165,7 @@ type Queries struct {
 	appendLogTextStmt           *sql.Stmt
 	cancelRunAttemptsStmt       *sql.Stmt
 	cancelRunTasksStmt          *sql.Stmt
+	carryTaskStmt               *sql.Stmt
 	childRunsStmt               *sql.Stmt
 	claimCandidatesStmt         *sql.Stmt
 	countSlotRunningStmt        *sql.Stmt
@@ -1155,6 +1180,7 @@ type Queries struct {
 	deleteScheduleStmt          *sql.Stmt
 	deleteSecretStmt            *sql.Stmt
 	deleteSlotStmt              *sql.Stmt
+	deleteWorkflowStmt          *sql.Stmt
 	dispatchLatenciesStmt       *sql.Stmt
 	drainZoneWorkersStmt        *sql.Stmt
 	dueRunDeadlinesStmt         *sql.Stmt
@@ -1251,6 +1277,7 @@ type Queries struct {
 	setScheduleFiringStmt       *sql.Stmt
 	setSchedulePausedStmt       *sql.Stmt
 	setWorkerStateStmt          *sql.Stmt
+	setWorkflowDisabledStmt     *sql.Stmt
 	setZoneCordonStmt           *sql.Stmt
 	setZoneStateStmt            *sql.Stmt
 	slotUsageStmt               *sql.Stmt
@@ -1280,6 +1307,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		appendLogTextStmt:           q.appendLogTextStmt,
 		cancelRunAttemptsStmt:       q.cancelRunAttemptsStmt,
 		cancelRunTasksStmt:          q.cancelRunTasksStmt,
+		carryTaskStmt:               q.carryTaskStmt,
 		childRunsStmt:               q.childRunsStmt,
 		claimCandidatesStmt:         q.claimCandidatesStmt,
 		countSlotRunningStmt:        q.countSlotRunningStmt,
@@ -1294,6 +1322,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteScheduleStmt:          q.deleteScheduleStmt,
 		deleteSecretStmt:            q.deleteSecretStmt,
 		deleteSlotStmt:              q.deleteSlotStmt,
+		deleteWorkflowStmt:          q.deleteWorkflowStmt,
 		dispatchLatenciesStmt:       q.dispatchLatenciesStmt,
 		drainZoneWorkersStmt:        q.drainZoneWorkersStmt,
 		dueRunDeadlinesStmt:         q.dueRunDeadlinesStmt,
@@ -1390,6 +1419,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setScheduleFiringStmt:       q.setScheduleFiringStmt,
 		setSchedulePausedStmt:       q.setSchedulePausedStmt,
 		setWorkerStateStmt:          q.setWorkerStateStmt,
+		setWorkflowDisabledStmt:     q.setWorkflowDisabledStmt,
 		setZoneCordonStmt:           q.setZoneCordonStmt,
 		setZoneStateStmt:            q.setZoneStateStmt,
 		slotUsageStmt:               q.slotUsageStmt,

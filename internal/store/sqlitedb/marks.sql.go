@@ -9,24 +9,6 @@ import (
 	"context"
 )
 
-const advanceLoopMark = `-- name: AdvanceLoopMark :execrows
-UPDATE loop_marks SET at = baton_now() WHERE name = ?1 AND at = ?2
-`
-
-type AdvanceLoopMarkParams struct {
-	Name string
-	Prev int64
-}
-
-// Moves the mark to now, unless another server moved it since prev was read.
-func (q *Queries) AdvanceLoopMark(ctx context.Context, arg AdvanceLoopMarkParams) (int64, error) {
-	result, err := q.exec(ctx, q.advanceLoopMarkStmt, advanceLoopMark, arg.Name, arg.Prev)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected()
-}
-
 const getLoopMark = `-- name: GetLoopMark :one
 SELECT at, CAST(baton_now() AS BIGINT) AS now FROM loop_marks WHERE name = ?1
 `

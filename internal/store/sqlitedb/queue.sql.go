@@ -10,6 +10,24 @@ import (
 	"strings"
 )
 
+const advanceLoopMark = `-- name: AdvanceLoopMark :execrows
+UPDATE loop_marks SET at = baton_now() WHERE name = ?1 AND at = ?2
+`
+
+type AdvanceLoopMarkParams struct {
+	Name string
+	Prev int64
+}
+
+// Moves the mark to now, unless another server moved it since prev was read.
+func (q *Queries) AdvanceLoopMark(ctx context.Context, arg AdvanceLoopMarkParams) (int64, error) {
+	result, err := q.exec(ctx, q.advanceLoopMarkStmt, advanceLoopMark, arg.Name, arg.Prev)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const claimCandidates = `-- name: ClaimCandidates :many
 
 SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
@@ -113,6 +131,40 @@ func (q *Queries) DueRunDeadlines(ctx context.Context, lim int64) ([]int64, erro
 			return nil, err
 		}
 		items = append(items, run_id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const expireWorkers = `-- name: ExpireWorkers :many
+UPDATE workers SET state = 'lost'
+WHERE state IN ('active', 'draining') AND lease_expires_at < baton_now()
+RETURNING id, zone
+`
+
+type ExpireWorkersRow struct {
+	ID   string
+	Zone string
+}
+
+func (q *Queries) ExpireWorkers(ctx context.Context) ([]ExpireWorkersRow, error) {
+	rows, err := q.query(ctx, q.expireWorkersStmt, expireWorkers)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ExpireWorkersRow
+	for rows.Next() {
+		var i ExpireWorkersRow
+		if err := rows.Scan(&i.ID, &i.Zone); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
 	}
 	if err := rows.Close(); err != nil {
 		return nil, err
@@ -511,4 +563,23 @@ func (q *Queries) OrphanedAttempts(ctx context.Context, lim int64) ([]Attempt, e
 		return nil, err
 	}
 	return items, nil
+}
+
+const setWorkerState = `-- name: SetWorkerState :execrows
+UPDATE workers SET state = ?1, last_seen_at = baton_now()
+WHERE id = ?2 AND state = ?3
+`
+
+type SetWorkerStateParams struct {
+	State     string
+	ID        string
+	FromState string
+}
+
+func (q *Queries) SetWorkerState(ctx context.Context, arg SetWorkerStateParams) (int64, error) {
+	result, err := q.exec(ctx, q.setWorkerStateStmt, setWorkerState, arg.State, arg.ID, arg.FromState)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }

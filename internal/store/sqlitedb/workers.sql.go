@@ -43,40 +43,6 @@ func (q *Queries) DrainZoneWorkers(ctx context.Context, zone string) ([]DrainZon
 	return items, nil
 }
 
-const expireWorkers = `-- name: ExpireWorkers :many
-UPDATE workers SET state = 'lost'
-WHERE state IN ('active', 'draining') AND lease_expires_at < baton_now()
-RETURNING id, zone
-`
-
-type ExpireWorkersRow struct {
-	ID   string
-	Zone string
-}
-
-func (q *Queries) ExpireWorkers(ctx context.Context) ([]ExpireWorkersRow, error) {
-	rows, err := q.query(ctx, q.expireWorkersStmt, expireWorkers)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []ExpireWorkersRow
-	for rows.Next() {
-		var i ExpireWorkersRow
-		if err := rows.Scan(&i.ID, &i.Zone); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const extendLeases = `-- name: ExtendLeases :execrows
 UPDATE workers SET lease_expires_at = baton_now() + CAST(?1 AS BIGINT)
 WHERE state IN ('active', 'draining')
@@ -278,25 +244,6 @@ func (q *Queries) RenewWorker(ctx context.Context, arg RenewWorkerParams) (Worke
 		&i.LastSeenAt,
 	)
 	return i, err
-}
-
-const setWorkerState = `-- name: SetWorkerState :execrows
-UPDATE workers SET state = ?1, last_seen_at = baton_now()
-WHERE id = ?2 AND state = ?3
-`
-
-type SetWorkerStateParams struct {
-	State     string
-	ID        string
-	FromState string
-}
-
-func (q *Queries) SetWorkerState(ctx context.Context, arg SetWorkerStateParams) (int64, error) {
-	result, err := q.exec(ctx, q.setWorkerStateStmt, setWorkerState, arg.State, arg.ID, arg.FromState)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected()
 }
 
 const workerUsage = `-- name: WorkerUsage :many

@@ -34,8 +34,11 @@ FOR UPDATE OF a SKIP LOCKED;
 
 -- name: LockWorker :one
 -- The worker, locked until the transaction ends against an expiry or a
--- stop changing its state meanwhile (Postgres).
-SELECT * FROM workers WHERE id = sqlc.arg(id) FOR SHARE;
+-- stop changing its state meanwhile (Postgres). KEY SHARE, not SHARE: a
+-- lease renewal (an UPDATE of other columns) never waits for a claim,
+-- however slow the claiming server's link; expiry and state changes lock
+-- the row FOR UPDATE, which does.
+SELECT * FROM workers WHERE id = sqlc.arg(id) FOR KEY SHARE;
 
 -- name: DueRunDeadlines :many
 -- Runs whose deadline passed, locked; others' locked rows are skipped.
@@ -55,3 +58,28 @@ RETURNING *;
 -- A slot's size, its row locked until the claim commits so that claims
 -- taking tasks of the slot count its running tasks one after the other.
 SELECT size FROM slots WHERE name = sqlc.arg(name) FOR UPDATE;
+
+-- name: ExpireWorkers :many
+-- Workers whose lease ran out become lost. Rows another transaction holds
+-- (a claim in progress, a renewal) are skipped, not waited for: the next
+-- sweep sees them again.
+UPDATE workers SET state = 'lost'
+WHERE id IN (SELECT w.id FROM workers w
+             WHERE w.state IN ('active', 'draining') AND w.lease_expires_at < baton_now()
+             FOR UPDATE SKIP LOCKED)
+  AND state IN ('active', 'draining') AND lease_expires_at < baton_now()
+RETURNING id, zone;
+
+-- name: SetWorkerState :execrows
+-- Locks the row FOR UPDATE first, so that a change waits for the claims
+-- in progress on the worker (they hold it FOR KEY SHARE).
+UPDATE workers SET state = sqlc.arg(state), last_seen_at = baton_now()
+WHERE id IN (SELECT w.id FROM workers w WHERE w.id = sqlc.arg(id) AND w.state = sqlc.arg(from_state) FOR UPDATE)
+  AND id = sqlc.arg(id) AND state = sqlc.arg(from_state);
+
+-- name: AdvanceLoopMark :execrows
+-- Moves the mark to now, unless another server moved it since prev was
+-- read or holds it in a transaction still running: never waits.
+UPDATE loop_marks SET at = baton_now()
+WHERE name IN (SELECT m.name FROM loop_marks m WHERE m.name = sqlc.arg(name) FOR UPDATE SKIP LOCKED)
+  AND loop_marks.at = sqlc.arg(prev);

@@ -107,3 +107,11 @@ WHERE id = (SELECT a.task_id FROM attempts a
 -- name: AnyQueued :one
 -- Whether a task of a group waits to be claimed (1) or not (0).
 SELECT count(*) FROM (SELECT 1 FROM tasks WHERE state = 'queued' AND grp = sqlc.arg(grp) AND NOT held LIMIT 1) AS q;
+
+-- name: CarryTask :execrows
+-- Ends a pending task of a new run (a rerun on another version or with
+-- other params) in the state and with the outputs the same task had in the
+-- run it reruns: it is not executed again.
+UPDATE tasks
+SET state = sqlc.arg(state), reason = sqlc.arg(reason), outputs = sqlc.arg(outputs), finished_at = baton_now()
+WHERE id = sqlc.arg(id) AND state = 'pending';

@@ -21,15 +21,6 @@ SELECT * FROM workers
 WHERE CAST(sqlc.arg(all_states) AS BOOLEAN) OR state IN ('active', 'draining')
 ORDER BY zone, name, id;
 
--- name: ExpireWorkers :many
-UPDATE workers SET state = 'lost'
-WHERE state IN ('active', 'draining') AND lease_expires_at < baton_now()
-RETURNING id, zone;
-
--- name: SetWorkerState :execrows
-UPDATE workers SET state = sqlc.arg(state), last_seen_at = baton_now()
-WHERE id = sqlc.arg(id) AND state = sqlc.arg(from_state);
-
 -- name: ListRecentWorkers :many
 -- Live workers, and the others seen within window_ms: zone health counts
 -- recently lost workers that have not come back.

@@ -15,15 +15,15 @@ RETURNING *;
 -- name: SetLatestVersion :exec
 UPDATE workflows
 SET latest_version = sqlc.arg(version), latest_version_id = sqlc.arg(version_id),
-    latest_digest = sqlc.arg(digest), updated_at = baton_now()
+    latest_digest = sqlc.arg(digest), deleted_at = 0, updated_at = baton_now()
 WHERE id = sqlc.arg(id);
 
 -- name: GetWorkflow :one
-SELECT * FROM workflows WHERE name = sqlc.arg(name);
+SELECT * FROM workflows WHERE name = sqlc.arg(name) AND deleted_at = 0;
 
 -- name: ListWorkflows :many
 SELECT * FROM workflows
-WHERE name > CAST(sqlc.arg(after) AS TEXT)
+WHERE name > CAST(sqlc.arg(after) AS TEXT) AND deleted_at = 0
 ORDER BY name
 LIMIT CAST(sqlc.arg(lim) AS BIGINT);
 
@@ -38,3 +38,14 @@ WHERE workflow_id = sqlc.arg(workflow_id) AND version = sqlc.arg(version);
 SELECT * FROM workflow_versions
 WHERE workflow_id = sqlc.arg(workflow_id)
 ORDER BY version DESC;
+
+-- name: SetWorkflowDisabled :execrows
+UPDATE workflows SET disabled = sqlc.arg(disabled), updated_at = baton_now()
+WHERE id = sqlc.arg(id) AND deleted_at = 0 AND disabled <> sqlc.arg(disabled);
+
+-- name: DeleteWorkflow :execrows
+-- Marks the workflow deleted; its latest digest is forgotten so that
+-- applying the name again stores a new version (and brings it back).
+UPDATE workflows
+SET deleted_at = baton_now(), disabled = false, latest_digest = '', updated_at = baton_now()
+WHERE id = sqlc.arg(id) AND deleted_at = 0;

@@ -66,3 +66,16 @@ RETURNING *;
 -- A slot's size, its row locked until the claim commits so that claims
 -- taking tasks of the slot count its running tasks one after the other.
 SELECT size FROM slots WHERE name = sqlc.arg(name);
+
+-- name: ExpireWorkers :many
+UPDATE workers SET state = 'lost'
+WHERE state IN ('active', 'draining') AND lease_expires_at < baton_now()
+RETURNING id, zone;
+
+-- name: SetWorkerState :execrows
+UPDATE workers SET state = sqlc.arg(state), last_seen_at = baton_now()
+WHERE id = sqlc.arg(id) AND state = sqlc.arg(from_state);
+
+-- name: AdvanceLoopMark :execrows
+-- Moves the mark to now, unless another server moved it since prev was read.
+UPDATE loop_marks SET at = baton_now() WHERE name = sqlc.arg(name) AND at = sqlc.arg(prev);
