@@ -160,7 +160,11 @@ func TestDevSecondInterruptKillsTasks(t *testing.T) {
 			runs: []string{"stuck"}, workers: 1, again: again})
 	}()
 	url := waitFor(t, out, regexp.MustCompile(`running at (http://\S+)`))
-	c, err := client.New([]string{url})
+	admin, err := os.ReadFile(filepath.Join(dataDir, "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New([]string{url}, client.WithToken(string(admin)))
 	if err != nil {
 		t.Fatal(err)
 	}
