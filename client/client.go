@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -25,8 +27,39 @@ type Client struct {
 	http  *http.Client
 	own   *http.Transport // the default transport, nil with WithHTTPClient
 	tls   *tls.Config
-	actor string
+	token string // bearer of API calls
+	join  string // bearer of worker registrations (else token)
+
+	creds *Credentials // of the workers registered through it
 }
+
+// Credentials holds the credentials registrations issued, by worker ID.
+// Clients given the same one (WithCredentials) share them: a worker that
+// registered through one server's client calls others with its credential.
+type Credentials struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+// NewCredentials returns an empty set of credentials.
+func NewCredentials() *Credentials { return &Credentials{m: map[string]string{}} }
+
+func (c *Credentials) get(workerID string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.m[workerID]
+	return s, ok
+}
+
+func (c *Credentials) set(workerID, secret string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[workerID] = secret
+}
+
+// WithCredentials makes the client keep worker credentials in creds,
+// shared with the other clients given it.
+func WithCredentials(creds *Credentials) Option { return func(c *Client) { c.creds = creds } }
 
 // Option configures a Client.
 type Option func(*Client)
@@ -42,14 +75,47 @@ func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http, c.
 // roots verify servers.
 func WithTLSConfig(cfg *tls.Config) Option { return func(c *Client) { c.tls = cfg } }
 
-// WithActor names who acts (recorded in the audit trail), e.g. "user:alice".
-func WithActor(actor string) Option { return func(c *Client) { c.actor = actor } }
+// WithToken sets the token sent as "Authorization: Bearer" with every
+// call (baton token create, BATON_TOKEN). The server records its
+// principal as the actor of what the call does.
+func WithToken(secret string) Option { return func(c *Client) { c.token = strings.TrimSpace(secret) } }
+
+// WithJoinToken sets the join token Register sends (else the token of
+// WithToken). A registration returns a credential bound to the worker,
+// which the worker-protocol calls for that worker ID then send.
+func WithJoinToken(secret string) Option {
+	return func(c *Client) { c.join = strings.TrimSpace(secret) }
+}
+
+// WithWorkerCredential sets the credential of a worker registered
+// before (for a worker-protocol call made without Register).
+func WithWorkerCredential(workerID, secret string) Option {
+	return func(c *Client) { c.setCredential(workerID, secret) }
+}
+
+func (c *Client) joinToken() string { return cmp.Or(c.join, c.token) }
+
+func (c *Client) setCredential(workerID, secret string) { c.creds.set(workerID, secret) }
+
+// asWorker makes ctx carry the credential of the worker, if known.
+func (c *Client) asWorker(ctx context.Context, workerID string) context.Context {
+	if cred, ok := c.creds.get(workerID); ok {
+		return withBearer(ctx, cred)
+	}
+	return ctx
+}
+
+type bearerKey struct{}
+
+func withBearer(ctx context.Context, secret string) context.Context {
+	return context.WithValue(ctx, bearerKey{}, secret)
+}
 
 // New returns a client of the servers at urls (comma-separated lists are
 // split too); with none, DefaultURL.
 func New(urls []string, opts ...Option) (*Client, error) {
 	own := NewTransport()
-	c := &Client{http: &http.Client{Transport: own}, own: own}
+	c := &Client{http: &http.Client{Transport: own}, own: own, creds: NewCredentials()}
 	for _, u := range urls {
 		for _, part := range strings.Split(u, ",") {
 			part = strings.TrimRight(strings.TrimSpace(part), "/")
@@ -193,8 +259,12 @@ func (c *Client) once(ctx context.Context, method, base, path string, body []byt
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	if c.actor != "" {
-		req.Header.Set("X-Baton-Actor", c.actor)
+	bearer, ok := ctx.Value(bearerKey{}).(string)
+	if !ok {
+		bearer = c.token
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -24,6 +24,9 @@ type Registration struct {
 	// ServerVersion is the answering server's build version (absent from
 	// servers older than this field).
 	ServerVersion string `json:"server_version,omitempty"`
+	// Credential is the secret of the worker's own credential, shown
+	// once: every later worker-protocol call for this worker sends it.
+	Credential string `json:"credential,omitempty"`
 }
 
 // HeartbeatRequest renews a worker's lease.

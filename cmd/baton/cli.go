@@ -54,6 +54,11 @@ func clientCommands(g *globals) []*cobra.Command {
 		newAlertCmd(g),
 		newSlotsCmd(g),
 		newSlotCmd(g),
+		newTokensCmd(g),
+		newTokenCmd(g),
+		newWhoamiCmd(g),
+		newLoginCmd(g),
+		newAuthCmd(g),
 		newBackupCmd(g),
 	}
 	for _, c := range cmds {

@@ -65,7 +65,7 @@ func TestBackupOfALiveStoreRestores(t *testing.T) {
 	srv := server.New(eng, server.Config{})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { ts.Close(); srv.Stop(); st.Close() })
-	restored := &cliFixture{t: t, url: ts.URL}
+	restored := &cliFixture{t: t, url: ts.URL, token: f.token} // the tokens are in the backup too
 	if r := restored.mustRun("workflow", "show", "hello"); r.stdout != helloDef {
 		t.Errorf("restored definition:\n%s", r.stdout)
 	}
@@ -73,7 +73,7 @@ func TestBackupOfALiveStoreRestores(t *testing.T) {
 	if n := strings.Count(r.stdout, "hello"); n < 5 {
 		t.Errorf("restored store has %d succeeded runs, want at least 5:\n%s", n, r.stdout)
 	}
-	c, err := client.New([]string{ts.URL})
+	c, err := client.New([]string{ts.URL}, client.WithToken(f.token))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/auth"
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/server"
 	"github.com/baton-sched/baton/internal/store/storetest"
@@ -23,25 +24,36 @@ func init() { pollInterval = 10 * time.Millisecond }
 // cliFixture is a real API server on a fresh SQLite database, for running
 // the real command tree against.
 type cliFixture struct {
-	t   *testing.T
-	url string
-	c   *client.Client
+	t     *testing.T
+	url   string
+	c     *client.Client
+	token string // the admin token the CLI sends
+	join  string // the join token of fake workers
 }
 
 func newCLIFixture(t *testing.T) *cliFixture {
 	t.Helper()
 	// The fake workers do not heartbeat: a long lease keeps them alive.
-	eng := engine.New(storetest.OpenSQLite(t), engine.Config{LeaseTTL: time.Minute})
+	st := storetest.OpenSQLite(t)
+	eng := engine.New(st, engine.Config{LeaseTTL: time.Minute})
 	srv := server.New(eng, server.Config{})
 	ts := httptest.NewServer(srv.Handler())
 	sweeper := server.NewSweeper(eng, server.SweeperConfig{Interval: 10 * time.Millisecond}) // wakes retries
 	sweeper.Start(context.Background())
 	t.Cleanup(func() { sweeper.Stop(); ts.Close(); srv.Stop() })
-	c, err := client.New([]string{ts.URL}, client.WithActor("user:test"))
+	admin, err := server.IssueToken(context.Background(), st, "test", auth.RoleAdmin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &cliFixture{t: t, url: ts.URL, c: c}
+	join, err := server.IssueToken(context.Background(), st, "test-workers", auth.RoleWorker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New([]string{ts.URL}, client.WithToken(admin), client.WithJoinToken(join))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &cliFixture{t: t, url: ts.URL, c: c, token: admin, join: join}
 }
 
 // cliResult is what one command invocation printed and returned.
@@ -76,7 +88,7 @@ func (f *cliFixture) runContext(ctx context.Context, args ...string) cliResult {
 	root.SetOut(&out)
 	root.SetErr(&errOut)
 	root.SetIn(strings.NewReader(""))
-	root.SetArgs(append([]string{"--server", f.url}, args...))
+	root.SetArgs(append([]string{"--server", f.url, "--token", f.token}, args...))
 	err := root.ExecuteContext(ctx)
 	return cliResult{stdout: out.String(), stderr: errOut.String(), err: err}
 }

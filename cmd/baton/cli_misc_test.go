@@ -70,7 +70,7 @@ func TestEventsFollowPrintsNewEvents(t *testing.T) {
 		root := newRoot()
 		root.SetOut(out)
 		root.SetErr(out)
-		root.SetArgs([]string{"--server", f.url, "events", "-f", "--kind", "run.running"})
+		root.SetArgs([]string{"--server", f.url, "--token", f.token, "events", "-f", "--kind", "run.running"})
 		done <- root.ExecuteContext(ctx)
 	}()
 	f.mustRun("run", "hello")

@@ -48,7 +48,7 @@ func TestZonesAndZoneOperations(t *testing.T) {
 	r = f.mustRun("events", "--kind", "worker.draining", "-o", "json")
 	var evs []client.Event
 	if err := json.Unmarshal([]byte(r.stdout), &evs); err != nil || len(evs) != 1 || evs[0].Zone != "b" ||
-		!strings.HasPrefix(evs[0].Actor, "user:") {
+		evs[0].Actor != "token:test" {
 		t.Errorf("worker.draining events after zone drain: %v %q", err, r.stdout)
 	}
 	if r := f.run("zone", "cordon", "nowhere"); r.code() != exitFailed || !strings.Contains(r.err.Error(), "not found") {

@@ -13,9 +13,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/auth"
 	"github.com/baton-sched/baton/internal/config"
 	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/secrets"
+	"github.com/baton-sched/baton/internal/server"
 	"github.com/baton-sched/baton/internal/tlsconf"
 	"github.com/baton-sched/baton/internal/worker"
 )
@@ -95,6 +97,16 @@ func runDev(ctx context.Context, out io.Writer, cfg config.Config, o devOptions)
 	defer closeStore()
 	defer srv.Stop()
 	url := srv.URL()
+	// Authentication is on in dev mode too: an admin token for the CLI
+	// and a join token for the workers, kept in the data directory (0600).
+	admin, err := devToken(ctx, srv, o.dataDir, devAdminTokenFile, "dev-admin", auth.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	join, err := devToken(ctx, srv, o.dataDir, devJoinTokenFile, "dev-workers", auth.RoleWorker)
+	if err != nil {
+		return err
+	}
 	var agents []*worker.Agent
 	defer func() {
 		for _, a := range agents {
@@ -108,7 +120,7 @@ func runDev(ctx context.Context, out io.Writer, cfg config.Config, o devOptions)
 	for i := range o.workers {
 		zone := string(rune('a' + i))
 		a, err := worker.New(worker.Config{
-			Servers: []string{url}, Name: "dev-" + zone, Zone: zone, Group: cfg.Group,
+			Servers: []string{url}, Token: join, Name: "dev-" + zone, Zone: zone, Group: cfg.Group,
 			Capacity: cfg.Capacity, Labels: cfg.Labels, WorkDir: filepath.Join(o.dataDir, "work", zone),
 			Egress: policy, MaxLogBytes: cfg.MaxLogBytes, MaxOutputBytes: cfg.MaxOutputBytes, Logger: logger(cfg),
 		})
@@ -120,7 +132,7 @@ func runDev(ctx context.Context, out io.Writer, cfg config.Config, o devOptions)
 		}
 		agents = append(agents, a)
 	}
-	c, err := client.New([]string{url}, client.WithActor("user:dev"))
+	c, err := client.New([]string{url}, client.WithToken(admin))
 	if err != nil {
 		return err
 	}
@@ -211,6 +223,8 @@ Try, in another terminal:
   baton run show <run id>          # tasks, attempts, workers, zones
   baton logs <run id> greet        # a task's output
   baton workers                    # the workers and their zones
+The CLI finds the admin token in %[4]s/admin.token when run from this directory;
+elsewhere: export BATON_TOKEN=$(cat %[4]s/admin.token)
 Press Ctrl-C to stop.
 `, url, o.workers, 'a'+o.workers-1, o.dataDir, url, url)
 }
@@ -231,6 +245,31 @@ func devSecretKey(dataDir string) (string, error) {
 		return "", fmt.Errorf("write the secret key: %w", err)
 	}
 	return path, nil
+}
+
+// The token files of baton dev in its data directory.
+const (
+	devAdminTokenFile = "admin.token"
+	devJoinTokenFile  = "join.token"
+)
+
+// devToken returns the token kept in file of dataDir, created (0600) with
+// a new secret on first start, and makes sure the server knows it.
+func devToken(ctx context.Context, srv *server.Server, dataDir, file, name string, role auth.Role) (string, error) {
+	path := filepath.Join(dataDir, file)
+	secret, err := secretFrom("", path, file)
+	if errors.Is(err, os.ErrNotExist) {
+		secret, _ = auth.NewSecret()
+		err = os.WriteFile(path, []byte(secret+"\n"), 0o600)
+	}
+	if err != nil {
+		return "", fmt.Errorf("dev token: %w", err)
+	}
+	if err := srv.EnsureToken(ctx, name, role, secret); err != nil {
+		return "", fmt.Errorf("%w (the data directory %s holds another token; remove %s to start afresh)",
+			err, dataDir, dataDir)
+	}
+	return secret, nil
 }
 
 // errSuffix renders an optional cause at the end of a message.

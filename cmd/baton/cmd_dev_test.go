@@ -42,7 +42,12 @@ func TestDevRunsTheExamples(t *testing.T) {
 		}
 	}()
 	url := waitFor(t, out, regexp.MustCompile(`running at (http://\S+)`))
-	c, err := client.New([]string{url})
+	// The CLI's way: the admin token baton dev wrote in its data directory.
+	admin, err := os.ReadFile(filepath.Join(dataDir, "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New([]string{url}, client.WithToken(string(admin)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +56,8 @@ func TestDevRunsTheExamples(t *testing.T) {
 	}
 	waitSucceeded(t, c, 1)
 	checkModes(t, map[string]os.FileMode{dataDir: 0o700, filepath.Join(dataDir, "baton.db"): 0o600,
-		filepath.Join(dataDir, "work", "a", "attempts"): 0o700, filepath.Join(dataDir, "secret.key"): 0o600})
+		filepath.Join(dataDir, "work", "a", "attempts"): 0o700, filepath.Join(dataDir, "secret.key"): 0o600,
+		filepath.Join(dataDir, "admin.token"): 0o600, filepath.Join(dataDir, "join.token"): 0o600})
 	for _, name := range []string{"fanout", "retries"} {
 		run, err := c.StartRun(context.Background(), name, client.StartRunRequest{})
 		if err != nil {
@@ -154,7 +160,11 @@ func TestDevSecondInterruptKillsTasks(t *testing.T) {
 			runs: []string{"stuck"}, workers: 1, again: again})
 	}()
 	url := waitFor(t, out, regexp.MustCompile(`running at (http://\S+)`))
-	c, err := client.New([]string{url})
+	admin, err := os.ReadFile(filepath.Join(dataDir, "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New([]string{url}, client.WithToken(string(admin)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,8 @@ func serverFlags(fs *pflag.FlagSet) {
 	fs.Duration("heartbeat-interval", 500*time.Millisecond, "how often workers heartbeat")
 	fs.Duration("sweep-interval", 500*time.Millisecond, "how often to look for expired leases")
 	fs.Int("max-lost", 3, "lost attempts after which a task fails")
+	fs.String("bootstrap-token-file", "", "file holding a token secret made the first admin token if there is none "+
+		"(make one with baton auth secret)")
 	logFlags(fs)
 }
 
@@ -97,8 +99,14 @@ func startServer(ctx context.Context, cfg config.Config, log *slog.Logger, tlsCf
 			MaxRowsPerTx: cfg.MaxRowsPerTx},
 		// A gap of a few sweeps, not one slow sweep, means an outage.
 		ResumeAfter: max(cfg.LeaseTTL/2, 4*cfg.SweepInterval)})
+	bootstrap, err := secretFrom("", cfg.BootstrapTokenFile, "bootstrap_token_file")
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
 	srv := server.New(e, server.Config{Addr: cfg.Addr, HeartbeatInterval: cfg.HeartbeatInterval,
-		SweepInterval: cfg.SweepInterval, TLS: tlsCfg, PublicURL: cfg.PublicURL, Egress: policy, Logger: log})
+		SweepInterval: cfg.SweepInterval, TLS: tlsCfg, PublicURL: cfg.PublicURL, Egress: policy, Logger: log,
+		BootstrapToken: bootstrap})
 	if err := srv.Start(ctx); err != nil {
 		st.Close()
 		return nil, nil, err

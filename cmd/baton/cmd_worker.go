@@ -1,15 +1,18 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/config"
 	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/worker"
@@ -23,6 +26,7 @@ func workerFlags(fs *pflag.FlagSet) {
 	fs.Float64("capacity", d["capacity"].(float64), "capacity in CU")
 	fs.StringToString("labels", nil, "labels, e.g. gpu=true,disk=ssd")
 	fs.String("workdir", d["workdir"].(string), "directory for attempt working directories")
+	fs.String("join-token-file", "", "file holding the join token (or give it with --token or BATON_TOKEN)")
 	fs.Duration("shutdown-grace", 30*time.Second,
 		"on SIGTERM, how long running tasks may finish before they are killed and run again elsewhere")
 	logFlags(fs)
@@ -69,8 +73,15 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("config: %w", err)
 			}
+			token, err := secretFrom(cmp.Or(g.token, cfg.JoinToken, cfg.Token), cfg.JoinTokenFile, "join_token_file")
+			if err != nil {
+				return err
+			}
+			if token == "" { // a worker joining baton dev on this machine
+				token = devFileToken(append(slices.Clone(servers), client.DefaultURL)[:max(len(servers), 1)], devJoinTokenFile)
+			}
 			a, err := worker.New(worker.Config{
-				Servers: servers, Name: name, Zone: cfg.Zone, Group: cfg.Group, Capacity: cfg.Capacity,
+				Token: token, Servers: servers, Name: name, Zone: cfg.Zone, Group: cfg.Group, Capacity: cfg.Capacity,
 				Labels: cfg.Labels, WorkDir: cfg.WorkDir, ShutdownGrace: cfg.ShutdownGrace, TLS: tlsCfg, Egress: policy,
 				MaxLogBytes: cfg.MaxLogBytes, MaxOutputBytes: cfg.MaxOutputBytes, Logger: log,
 			})

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/auth"
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/secrets"
 	"github.com/baton-sched/baton/internal/server"
@@ -42,9 +43,10 @@ func (l *lockedBuffer) String() string {
 // secureEnv is a server on SQLite and one real worker running tasks under
 // the shim, with every log line of both kept.
 type secureEnv struct {
-	c    *client.Client
-	logs *lockedBuffer
-	eng  *engine.Engine
+	c     *client.Client
+	token string
+	logs  *lockedBuffer
+	eng   *engine.Engine
 }
 
 func newSecureEnv(t *testing.T, ecfg engine.Config, wcfg func(*worker.Config)) *secureEnv {
@@ -52,7 +54,8 @@ func newSecureEnv(t *testing.T, ecfg engine.Config, wcfg func(*worker.Config)) *
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ecfg.Logger = log
-	eng := engine.New(storetest.OpenSQLite(t), ecfg)
+	st := storetest.OpenSQLite(t)
+	eng := engine.New(st, ecfg)
 	srv := server.New(eng, server.Config{Addr: "127.0.0.1:0", Logger: log})
 	ctx := context.Background()
 	if err := srv.Start(ctx); err != nil {
@@ -60,7 +63,15 @@ func newSecureEnv(t *testing.T, ecfg engine.Config, wcfg func(*worker.Config)) *
 	}
 	t.Cleanup(srv.Stop)
 	url := "http://" + srv.Addr()
-	cfg := worker.Config{Servers: []string{url}, Name: "w1", Zone: "a", Capacity: 4,
+	admin, err := server.IssueToken(ctx, st, "test", auth.RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	join, err := server.IssueToken(ctx, st, "test-workers", auth.RoleWorker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := worker.Config{Servers: []string{url}, Token: join, Name: "w1", Zone: "a", Capacity: 4,
 		WorkDir: filepath.Join(t.TempDir(), "work"), Logger: log, LogFlushInterval: 20 * time.Millisecond}
 	if wcfg != nil {
 		wcfg(&cfg)
@@ -73,11 +84,11 @@ func newSecureEnv(t *testing.T, ecfg engine.Config, wcfg func(*worker.Config)) *
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Stop)
-	c, err := client.New([]string{url}, client.WithActor("user:test"))
+	c, err := client.New([]string{url}, client.WithToken(admin))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &secureEnv{c: c, logs: logs, eng: eng}
+	return &secureEnv{c: c, logs: logs, eng: eng, token: admin}
 }
 
 // runTask applies def, starts a run with params, waits for it to end
@@ -153,7 +164,7 @@ func TestSecretNeverLeaves(t *testing.T) {
 		fmt.Sprintf("/api/v1/runs/%d/attempts", run.ID), "/api/v1/events?limit=1000",
 		fmt.Sprintf("/api/v1/runs/%d/tasks/t/logs", run.ID), "/api/v1/secrets", "/api/v1/workflows",
 		"/api/v1/workflows/secretive", "/api/v1/alerts"} {
-		body := getRaw(t, x.c.URLs()[0]+path)
+		body := getRaw(t, x.c.URLs()[0]+path, x.token)
 		if strings.Contains(body, value) {
 			t.Errorf("GET %s shows the value: %s", path, body)
 		}
@@ -176,9 +187,14 @@ func TestSecretNeverLeaves(t *testing.T) {
 }
 
 // getRaw returns the body of a GET.
-func getRaw(t *testing.T, url string) string {
+func getRaw(t *testing.T, url, token string) string {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/user"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,6 +27,7 @@ type globals struct {
 	// they are not given.
 	tlsCA, tlsClientCert, tlsClientKey string
 	usedCA                             string // the CA file the client verified servers with
+	token                              string // --token
 	// rawOut is standard output without escaping (see safeWriter).
 	rawOut io.Writer
 }
@@ -53,6 +54,7 @@ func newRoot() *cobra.Command {
 	pf.StringSliceVar(&g.servers, "server", nil,
 		"server URL(s), comma-separated (env BATON_SERVER; default "+client.DefaultURL+")")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format: table or json")
+	pf.StringVar(&g.token, "token", "", "API token (env BATON_TOKEN; else the credentials of baton login)")
 	clientTLSFlags(pf, g)
 	root.AddCommand(newServerCmd(g), newWorkerCmd(g), newDevCmd(g), newMigrateCmd(g), newShimCmd(), newBenchCmd(g))
 	root.AddCommand(clientCommands(g)...)
@@ -117,6 +119,24 @@ func (g *globals) client() (*client.Client, error) {
 	if len(urls) == 0 {
 		urls = cfg.Servers
 	}
+	// The token: --token, BATON_TOKEN or the config file, else the
+	// credentials context of the servers (or the current one when no
+	// server is named), else the token of baton dev on this machine.
+	creds, _, err := loadCredentials()
+	if err != nil {
+		return nil, err
+	}
+	token := cmp.Or(g.token, cfg.Token)
+	if cc, ok := creds.forServers(urls); ok {
+		if len(urls) == 0 {
+			urls = cc.Servers
+		}
+		token = cmp.Or(token, cc.Token)
+		cfg.TLSCA = cmp.Or(cfg.TLSCA, cc.CA)
+	}
+	if token == "" {
+		token = devCLIToken(append(slices.Clone(urls), client.DefaultURL)[:max(len(urls), 1)])
+	}
 	cfg.TLSCA = cmp.Or(g.tlsCA, cfg.TLSCA)
 	cfg.TLSClientCert = cmp.Or(g.tlsClientCert, cfg.TLSClientCert)
 	cfg.TLSClientKey = cmp.Or(g.tlsClientKey, cfg.TLSClientKey)
@@ -125,19 +145,11 @@ func (g *globals) client() (*client.Client, error) {
 		return nil, err
 	}
 	g.usedCA = cfg.TLSCA
-	opts := []client.Option{client.WithActor(actor())}
+	opts := []client.Option{client.WithToken(token)}
 	if tlsCfg != nil {
 		opts = append(opts, client.WithTLSConfig(tlsCfg))
 	}
 	return client.New(urls, opts...)
-}
-
-// actor names the person using the CLI in the audit trail.
-func actor() string {
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return "user:" + u.Username
-	}
-	return "user:cli"
 }
 
 // logger builds the process logger from the configuration, writing to

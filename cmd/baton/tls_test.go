@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-sched/baton/internal/auth"
 	"github.com/baton-sched/baton/internal/config"
 	"github.com/baton-sched/baton/internal/tlsconf/tlstest"
 )
@@ -44,7 +45,18 @@ func startBatonServer(t *testing.T, args ...string) (string, *syncBuffer) {
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
 	db := "sqlite:" + filepath.Join(t.TempDir(), "baton.db")
-	go func() { done <- runBaton(ctx, &out, logs, append([]string{"server", "--database", db}, args...)...) }()
+	// The server bootstraps its admin token from a file; the CLI of the
+	// test sends it (BATON_TOKEN).
+	admin, _ := auth.NewSecret()
+	tokenFile := filepath.Join(t.TempDir(), "admin.token")
+	if err := os.WriteFile(tokenFile, []byte(admin+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("BATON_TOKEN", admin)
+	go func() {
+		done <- runBaton(ctx, &out, logs, append([]string{"server", "--database", db, "--bootstrap-token-file", tokenFile},
+			args...)...)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -193,12 +205,18 @@ func TestWorkerCommandOverMutualTLS(t *testing.T) {
 	set := tlstest.New(t)
 	port, _ := startBatonServer(t, append([]string{"--addr", "127.0.0.1:0"}, set.ServerFlags(true)...)...)
 	url := "https://127.0.0.1:" + port
+	stdout, stderr, err := runBatonOnce(t, "--server", url, "--tls-ca", set.CA, "token", "create", "workers", "--role", "worker")
+	if err != nil {
+		t.Fatalf("create a join token: %v\n%s", err, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	join := lines[len(lines)-1]
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, logs syncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- runBaton(ctx, &out, &logs, append([]string{"worker", "--server", url, "--name", "tls-worker",
-			"--workdir", t.TempDir()}, set.ClientFlags(true)...)...)
+			"--workdir", t.TempDir(), "--token", join}, set.ClientFlags(true)...)...)
 	}()
 	defer func() {
 		cancel()

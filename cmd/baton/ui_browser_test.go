@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,7 +93,15 @@ tasks:
 		}
 	}()
 	base := waitFor(t, out, regexp.MustCompile(`running at (http://\S+)`))
-	c, err := client.New([]string{base})
+	admin, err := os.ReadFile(filepath.Join(dir, "data", "admin.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	join, err := os.ReadFile(filepath.Join(dir, "data", "join.token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New([]string{base}, client.WithToken(string(admin)), client.WithJoinToken(string(join)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,6 +144,13 @@ tasks:
 		return ok
 	}
 
+	// A page sends the browser to the login form; the dev admin token
+	// logs it in and it comes back to the page.
+	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`#token`)),
+		chromedp.SendKeys(chromedp.CSS(`#token`), strings.TrimSpace(string(admin))), chromedp.Submit(chromedp.CSS(`#token`)),
+		chromedp.WaitVisible(chromedp.CSS(".cards .zone"))); err != nil {
+		t.Fatalf("log in: %v", err)
+	}
 	open("/", ".cards .zone")
 	if !eval(`document.querySelectorAll('.cards .zone').length >= 3`) {
 		t.Errorf("the overview does not show the three zones")
@@ -183,6 +199,13 @@ tasks:
 		t.Fatalf("the Gantt never showed the lost attempt in zone z and its replacement in another lane: %v", err)
 	}
 	shoot("failover")
+	// A page sends the browser to the login form; the dev admin token
+	// logs it in and it comes back to the page.
+	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`#token`)),
+		chromedp.SendKeys(chromedp.CSS(`#token`), strings.TrimSpace(string(admin))), chromedp.Submit(chromedp.CSS(`#token`)),
+		chromedp.WaitVisible(chromedp.CSS(".cards .zone"))); err != nil {
+		t.Fatalf("log in: %v", err)
+	}
 	open("/", ".cards .zone")
 	if !eval(`[...document.querySelectorAll('td')].some(td => td.textContent.includes('zone z'))`) {
 		t.Errorf("the overview lists no failover from zone z")

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/auth"
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/server"
 	"github.com/baton-sched/baton/internal/store"
@@ -123,7 +124,16 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 		return nil, err
 	}
 	url := "http://" + e.server.Addr()
-	if e.api, err = client.New([]string{url}, client.WithActor("user:bench")); err != nil {
+	admin, err := server.IssueToken(ctx, st, "bench-admin", auth.RoleAdmin)
+	var join string
+	if err == nil {
+		join, err = server.IssueToken(ctx, st, "bench-workers", auth.RoleWorker)
+	}
+	if err != nil {
+		e.stop()
+		return nil, err
+	}
+	if e.api, err = client.New([]string{url}, client.WithToken(admin)); err != nil {
 		e.stop()
 		return nil, err
 	}
@@ -133,7 +143,7 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 			e.zones = append(e.zones, zone)
 		}
 		a, err := worker.New(worker.Config{
-			Servers: []string{url}, Name: "bench-" + strconv.Itoa(i), Zone: zone,
+			Servers: []string{url}, Token: join, Name: "bench-" + strconv.Itoa(i), Zone: zone,
 			Capacity: cu, MaxTasks: int(min(cu, 1000)), WorkDir: filepath.Join(cfg.Dir, "work", strconv.Itoa(i)),
 			Shim: cfg.Shim, Logger: quiet(cfg.Logger),
 		})

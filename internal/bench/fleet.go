@@ -58,9 +58,13 @@ func fleet(ctx context.Context, cfg Config, n int, window time.Duration) (*Fleet
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	url := c.Servers()[0].URL()
+	join, err := os.ReadFile(c.JoinTokenFile())
+	if err != nil {
+		return nil, err
+	}
 	for i := range n {
 		wg.Go(func() {
-			err := simulateWorker(ctx, url, i, func(d time.Duration) {
+			err := simulateWorker(ctx, url, string(join), i, func(d time.Duration) {
 				mu.Lock()
 				beats = append(beats, d)
 				mu.Unlock()
@@ -96,8 +100,8 @@ func fleet(ctx context.Context, cfg Config, n int, window time.Duration) (*Fleet
 
 // simulateWorker registers a worker with no work and heartbeats until ctx
 // ends, reporting each heartbeat's round trip.
-func simulateWorker(ctx context.Context, url string, i int, took func(time.Duration)) error {
-	api, err := client.New([]string{url}, client.WithActor("worker:sim-"+strconv.Itoa(i)))
+func simulateWorker(ctx context.Context, url, join string, i int, took func(time.Duration)) error {
+	api, err := client.New([]string{url}, client.WithJoinToken(join))
 	if err != nil {
 		return err
 	}

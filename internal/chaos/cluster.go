@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/auth"
 )
 
 // Timing is the failure-detection timing of a cluster; zero fields keep
@@ -66,6 +67,10 @@ type Cluster struct {
 	proxies *proxies
 	servers []*Server
 	api     *client.Client
+	// admin is the bootstrap admin token; joinFile holds the join token
+	// of the workers.
+	admin    string
+	joinFile string
 
 	mu      sync.Mutex
 	workers []*Worker
@@ -132,6 +137,13 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		return nil, fmt.Errorf("cluster dir: %w", err)
 	}
 	c := &Cluster{cfg: cfg, proxies: newProxies()}
+	// Authentication is on, as in production: the servers bootstrap the
+	// admin token from a file, and workers join with a join token.
+	c.admin, _ = auth.NewSecret()
+	adminFile := filepath.Join(cfg.Dir, "admin.token")
+	if err := os.WriteFile(adminFile, []byte(c.admin+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("cluster admin token: %w", err)
+	}
 	var urls []string
 	for i := range cfg.Servers {
 		addr, err := freeAddr()
@@ -147,8 +159,8 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 				return nil, err
 			}
 		}
-		args := append([]string{"server", "--database", dsn, "--addr", addr, "--log-format", "json"},
-			cfg.Timing.flags()...)
+		args := append([]string{"server", "--database", dsn, "--addr", addr, "--log-format", "json",
+			"--bootstrap-token-file", adminFile}, cfg.Timing.flags()...)
 		if cfg.MaxLost > 0 {
 			args = append(args, "--max-lost", strconv.Itoa(cfg.MaxLost))
 		}
@@ -160,7 +172,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		c.servers = append(c.servers, s)
 		urls = append(urls, s.URL())
 	}
-	api, err := client.New(urls, client.WithActor("user:chaos"))
+	api, err := client.New(urls, client.WithToken(c.admin))
 	if err != nil {
 		return nil, err
 	}
@@ -177,8 +189,24 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 			return nil, err
 		}
 	}
+	join, err := c.api.CreateToken(ctx, client.NewToken{Name: "cluster-workers", Role: "worker"})
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("create the workers' join token: %w", err)
+	}
+	c.joinFile = filepath.Join(cfg.Dir, "join.token")
+	if err := os.WriteFile(c.joinFile, []byte(join.Secret+"\n"), 0o600); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("cluster join token: %w", err)
+	}
 	return c, nil
 }
+
+// AdminToken is the secret of the cluster's admin token.
+func (c *Cluster) AdminToken() string { return c.admin }
+
+// JoinTokenFile is the file holding the workers' join token.
+func (c *Cluster) JoinTokenFile() string { return c.joinFile }
 
 // freeAddr returns a loopback address with a port free right now.
 func freeAddr() (string, error) {
@@ -246,7 +274,8 @@ func (c *Cluster) AddWorker(ctx context.Context, spec WorkerSpec) (*Worker, erro
 	}
 	args := []string{"worker", "--server", strings.Join(urls, ","), "--name", spec.Name,
 		"--capacity", strconv.FormatFloat(spec.Capacity, 'g', -1, 64),
-		"--workdir", filepath.Join(c.cfg.Dir, "work", spec.Name), "--log-format", "json"}
+		"--workdir", filepath.Join(c.cfg.Dir, "work", spec.Name), "--log-format", "json",
+		"--join-token-file", c.joinFile}
 	if spec.Zone != "" {
 		args = append(args, "--zone", spec.Zone)
 	}

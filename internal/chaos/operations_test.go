@@ -50,7 +50,7 @@ func TestDrainZoneWithReschedule(t *testing.T) {
 			t.Errorf("%d %s events, want %d", len(evs), kind, want)
 		}
 		for _, e := range evs {
-			if e.Actor != "user:chaos" || e.Reason != "rack move" {
+			if e.Actor != "token:bootstrap" || e.Reason != "rack move" {
 				t.Errorf("%s event by %q for %q, want the operator and the reason", kind, e.Actor, e.Reason)
 			}
 		}

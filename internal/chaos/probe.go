@@ -43,11 +43,14 @@ type heartbeatProbe struct {
 	done   chan struct{}
 }
 
-// startProbe registers the probe and starts its heartbeats.
-func startProbe(ctx context.Context, urls []string, log *slog.Logger) (*heartbeatProbe, error) {
+// startProbe registers the probe with the cluster's join token and starts
+// its heartbeats, on every server with the credential the registration
+// issued.
+func startProbe(ctx context.Context, urls []string, joinToken string, log *slog.Logger) (*heartbeatProbe, error) {
 	p := &heartbeatProbe{log: log, done: make(chan struct{})}
+	creds := client.NewCredentials()
 	for _, u := range urls {
-		c, err := client.New([]string{u}, client.WithActor("worker:"+probeZone))
+		c, err := client.New([]string{u}, client.WithJoinToken(joinToken), client.WithCredentials(creds))
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -177,7 +178,7 @@ func (r *runner) startCluster(ctx context.Context, dsn string) error {
 		urls = append(urls, s.URL())
 	}
 	// A request to a frozen or cut-off server times out and moves on.
-	r.api, err = client.New(urls, client.WithActor("user:chaos"),
+	r.api, err = client.New(urls, client.WithToken(c.AdminToken()),
 		client.WithHTTPClient(&http.Client{Timeout: 5 * time.Second}))
 	if err != nil {
 		return err
@@ -208,7 +209,11 @@ func (r *runner) startCluster(ctx context.Context, dsn string) error {
 		return fmt.Errorf("start the workers: %w", err)
 	}
 	if r.sc.Expect.Heartbeats != nil {
-		if r.probe, err = startProbe(startCtx, urls, r.log); err != nil {
+		join, err := os.ReadFile(c.JoinTokenFile())
+		if err != nil {
+			return fmt.Errorf("heartbeat probe: %w", err)
+		}
+		if r.probe, err = startProbe(startCtx, urls, strings.TrimSpace(string(join)), r.log); err != nil {
 			return err
 		}
 	}

@@ -44,14 +44,6 @@ func runScenario(t *testing.T, file string, short bool, change func(*chaos.Scena
 	return r
 }
 
-// awaitingFixes are the scenarios whose short forms fail until the
-// fixes of the findings they were written for land; `make chaos` runs
-// them at full length all the same.
-var awaitingFixes = map[string]string{
-	"flapping-zone":      "2 s cuts fence attempts until the self-fencing margin counts from the last acknowledged renewal",
-	"oversized-request":  "requests beyond max_tasks_per_workflow and max_runs_per_batch are accepted until those limits exist",
-	"slow-database-link": "a server with a slow database link fences attempts until renewals no longer wait behind its transactions",
-}
 
 // TestScenarios runs every scenario of scenarios/ in its short form: each
 // must pass. `make chaos` runs them at full length. Here, on a shared and
@@ -73,9 +65,6 @@ func TestScenarios(t *testing.T) {
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
 		t.Run(name, func(t *testing.T) {
-			if why, ok := awaitingFixes[name]; ok {
-				t.Skipf("awaiting a fix: %s", why)
-			}
 			start := time.Now()
 			r := runScenario(t, f, true, invariantsOnly)
 			if !r.Passed {

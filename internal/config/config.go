@@ -90,6 +90,17 @@ type Config struct {
 	// Insecure lets a server listen on an address other machines can
 	// reach without TLS (it warns at every start).
 	Insecure bool `koanf:"insecure"`
+
+	// Token is the bearer token of the CLI (BATON_TOKEN), and a worker's
+	// join token.
+	Token string `koanf:"token"`
+	// JoinToken is a worker's join token (else token); JoinTokenFile
+	// holds it.
+	JoinToken     string `koanf:"join_token"`
+	JoinTokenFile string `koanf:"join_token_file"`
+	// BootstrapTokenFile holds a token secret that a server makes its
+	// first admin token if the database has none (see baton auth).
+	BootstrapTokenFile string `koanf:"bootstrap_token_file"`
 }
 
 // Keys are the configuration keys, as written in the file; flags use them
@@ -101,6 +112,7 @@ var Keys = []string{
 	"shutdown_grace",
 	"public_url", "secret_key_file", "egress_allow", "egress_deny", "max_log_bytes",
 	"max_output_bytes", "max_tasks_per_workflow", "max_runs_per_batch", "max_rows_per_tx",
+	"token", "join_token", "join_token_file", "bootstrap_token_file",
 }
 
 // Defaults are the values of keys nobody set.

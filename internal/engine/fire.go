@@ -32,7 +32,7 @@ func (e *Engine) FireSchedules(ctx context.Context) (time.Duration, error) {
 	// Another batch while this one was full of due ticks; schedules with
 	// only buffered runs waiting come back every time and do not count.
 	for ticked := fireBatch; ticked == fireBatch; {
-		err := e.inTx(ctx, "scheduler", func(o *op) error {
+		err := e.inTx(ctx, "server:scheduler", func(o *op) error {
 			ticked = 0
 			due, err := o.Schedules().Due(o.ctx, fireBatch)
 			if err != nil {

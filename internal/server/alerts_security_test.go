@@ -56,7 +56,7 @@ func alertServer(t *testing.T, policy *egress.Policy, logs *syncBuffer) *client.
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Stop)
-	c, err := client.New([]string{"http://" + srv.Addr()}, client.WithActor("user:test"))
+	c, err := client.New([]string{"http://" + srv.Addr()}, testTokens(t, st)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ func TestAlertsAreDeliveredSignedAndRetried(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer srv.Stop()
-		c, err := client.New([]string{"http://" + srv.Addr()}, client.WithActor("user:test"))
+		c, err := client.New([]string{"http://" + srv.Addr()}, testTokens(t, s)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,7 +98,7 @@ func TestAlertsAreDeliveredSignedAndRetried(t *testing.T) {
 		}
 		var p engine.AlertPayload
 		if err := json.Unmarshal(rcv.body[2], &p); err != nil || p.Kind != "run.cancelled" || p.RunID != run.ID ||
-			p.AlertID != id || p.Channel != "ops" || p.Actor != "user:test" {
+			p.AlertID != id || p.Channel != "ops" || p.Actor != "token:test" {
 			t.Errorf("payload %+v (%v)", p, err)
 		}
 		if len(rcv.got) != 3 {

@@ -15,7 +15,6 @@ import (
 type alertsOutput struct{ Body client.Alerts }
 
 type setChannelInput struct {
-	ActorHeader
 	Name string `path:"name"`
 	Body client.AlertChannel
 }
@@ -23,7 +22,6 @@ type setChannelInput struct {
 type channelOutput struct{ Body client.AlertChannel }
 
 type deleteChannelInput struct {
-	ActorHeader
 	Name string `path:"name"`
 }
 
@@ -57,7 +55,7 @@ func (s *Server) registerAlerts(api huma.API) {
 			"with a stable X-Baton-Alert-Id; signed (X-Baton-Signature: sha256=HMAC) when it has a secret.",
 	}, func(ctx context.Context, in *setChannelInput) (*channelOutput, error) {
 		c, err := s.engine.SetAlertChannel(ctx, store.AlertChannel{Name: in.Name, URL: in.Body.URL,
-			Secret: in.Body.Secret, Events: strings.Join(in.Body.Events, ",")}, in.actor())
+			Secret: in.Body.Secret, Events: strings.Join(in.Body.Events, ",")}, actorOf(ctx))
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
@@ -68,7 +66,7 @@ func (s *Server) registerAlerts(api huma.API) {
 		OperationID: "delete-alert-channel", Method: http.MethodDelete, Path: "/api/v1/alerts/channels/{name}",
 		Summary: "Delete an alert channel", Tags: []string{"alerts"}, DefaultStatus: http.StatusNoContent,
 	}, func(ctx context.Context, in *deleteChannelInput) (*struct{}, error) {
-		if err := s.engine.DeleteAlertChannel(ctx, in.Name, in.actor()); err != nil {
+		if err := s.engine.DeleteAlertChannel(ctx, in.Name, actorOf(ctx)); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
 		return nil, nil

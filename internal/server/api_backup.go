@@ -16,7 +16,6 @@ import (
 )
 
 type backupInput struct {
-	ActorHeader
 }
 
 // registerBackup registers the online backup of the embedded store.
@@ -58,10 +57,10 @@ func (s *Server) registerBackup(api huma.API) {
 			hc.SetStatus(http.StatusOK)
 			n, err := io.Copy(hc.BodyWriter(), f)
 			if err != nil {
-				s.log.WarnContext(ctx, "backup not sent whole", "actor", in.actor(), "bytes", n, "size", size, "err", err)
+				s.log.WarnContext(ctx, "backup not sent whole", "actor", actorOf(ctx), "bytes", n, "size", size, "err", err)
 				return
 			}
-			s.log.InfoContext(ctx, "backup sent", "actor", in.actor(), "bytes", n, "took", time.Since(start).Round(time.Millisecond))
+			s.log.InfoContext(ctx, "backup sent", "actor", actorOf(ctx), "bytes", n, "took", time.Since(start).Round(time.Millisecond))
 		}}, nil
 	})
 }

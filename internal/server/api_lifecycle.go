@@ -11,7 +11,6 @@ import (
 )
 
 type deleteWorkflowInput struct {
-	ActorHeader
 	Name  string `path:"name" doc:"Workflow name"`
 	Force bool   `query:"force" doc:"Cancel the workflow's active runs instead of refusing"`
 }
@@ -19,7 +18,6 @@ type deleteWorkflowInput struct {
 type workflowDeletedOutput struct{ Body client.WorkflowDeleted }
 
 type workflowActionInput struct {
-	ActorHeader
 	Name string `path:"name" doc:"Workflow name"`
 }
 
@@ -33,7 +31,7 @@ func (s *Server) registerLifecycle(api huma.API) {
 		Description: "Its runs stay, as history. 409 while it has active runs (queued, running or paused) " +
 			"unless force=true, which cancels them. Applying the name again creates it anew.",
 	}, func(ctx context.Context, in *deleteWorkflowInput) (*workflowDeletedOutput, error) {
-		del, err := s.engine.DeleteWorkflow(ctx, in.Name, in.Force, in.actor())
+		del, err := s.engine.DeleteWorkflow(ctx, in.Name, in.Force, actorOf(ctx))
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
@@ -61,7 +59,7 @@ func (s *Server) registerLifecycle(api huma.API) {
 			OperationID: op.verb + "-workflow", Method: http.MethodPost, Path: "/api/v1/workflows/{name}/" + op.verb,
 			Summary: op.summary, Description: op.description, Tags: []string{"workflows"},
 		}, func(ctx context.Context, in *workflowActionInput) (*workflowOutput, error) {
-			wf, _, err := s.engine.SetWorkflowDisabled(ctx, in.Name, op.disabled, in.actor())
+			wf, _, err := s.engine.SetWorkflowDisabled(ctx, in.Name, op.disabled, actorOf(ctx))
 			if err != nil {
 				return nil, s.apiError(ctx, err)
 			}

@@ -11,13 +11,11 @@ import (
 )
 
 type rerunInput struct {
-	ActorHeader
 	ID   int64 `path:"id"`
 	Body client.RerunRequest
 }
 
 type markInput struct {
-	ActorHeader
 	ID   int64  `path:"id"`
 	Task string `path:"task"`
 	Body client.MarkRequest
@@ -26,7 +24,6 @@ type markInput struct {
 type recoveredOutput struct{ Body client.Recovered }
 
 type pauseRunInput struct {
-	ActorHeader
 	ID   int64 `path:"id"`
 	Body struct {
 		Reason string `json:"reason,omitempty" maxLength:"1000"`
@@ -45,7 +42,7 @@ func (s *Server) registerRecovery(api huma.API) {
 			"tasks are matched by name, those that succeeded (with all their upstream carried too) are carried with " +
 			"their outputs and not executed, tasks the version added run, tasks it removed are dropped.",
 	}, func(ctx context.Context, in *rerunInput) (*recoveredOutput, error) {
-		r := engine.Recovery{Failed: in.Body.From == "", From: in.Body.From, Reason: in.Body.Reason, Actor: in.actor(),
+		r := engine.Recovery{Failed: in.Body.From == "", From: in.Body.From, Reason: in.Body.Reason, Actor: actorOf(ctx),
 			Latest: in.Body.Latest, Params: in.Body.Params}
 		return s.recoverRun(ctx, in.ID, r)
 	})
@@ -56,7 +53,7 @@ func (s *Server) registerRecovery(api huma.API) {
 		Description: "Ends a failed, cancelled or upstream_failed task of a finished run as succeeded or skipped: " +
 			"the tasks downstream of it that did not run, run (the run runs again). 409 if the run has not finished.",
 	}, func(ctx context.Context, in *markInput) (*recoveredOutput, error) {
-		r := engine.Recovery{Mark: in.Task, MarkState: in.Body.State, Reason: in.Body.Reason, Actor: in.actor()}
+		r := engine.Recovery{Mark: in.Task, MarkState: in.Body.State, Reason: in.Body.Reason, Actor: actorOf(ctx)}
 		return s.recoverRun(ctx, in.ID, r)
 	})
 }
@@ -74,7 +71,7 @@ func (s *Server) registerPause(api huma.API) {
 			OperationID: op.verb + "-run", Method: http.MethodPost, Path: "/api/v1/runs/{id}/" + op.verb,
 			Summary: op.summary, Tags: []string{"runs"}, Description: op.description,
 		}, func(ctx context.Context, in *pauseRunInput) (*runOutput, error) {
-			run, err := s.engine.PauseRun(ctx, in.ID, op.paused, in.actor(), in.Body.Reason)
+			run, err := s.engine.PauseRun(ctx, in.ID, op.paused, actorOf(ctx), in.Body.Reason)
 			if err != nil {
 				return nil, s.apiError(ctx, err)
 			}

@@ -14,7 +14,6 @@ import (
 )
 
 type startInput struct {
-	ActorHeader
 	Name           string `path:"name" doc:"Workflow name"`
 	IdempotencyKey string `header:"Idempotency-Key" doc:"Same as idempotency_key in the body"`
 	Body           client.StartRunRequest
@@ -23,7 +22,6 @@ type startInput struct {
 type runOutput struct{ Body client.Run }
 
 type startBatchInput struct {
-	ActorHeader
 	Name string `path:"name" doc:"Workflow name"`
 	Body client.StartRunsRequest
 }
@@ -50,7 +48,6 @@ type runDetailOutput struct{ Body client.RunDetail }
 type attemptsOutput struct{ Body client.Page[client.Attempt] }
 
 type cancelInput struct {
-	ActorHeader
 	ID   int64 `path:"id"`
 	Body struct {
 		Reason string `json:"reason,omitempty"`
@@ -83,7 +80,7 @@ func (s *Server) registerRuns(api huma.API) {
 		}
 		st, err := s.engine.StartRun(ctx, engine.StartRequest{
 			Workflow: in.Name, Version: in.Body.Version, Params: in.Body.Params,
-			IdempotencyKey: key, Priority: in.Body.Priority, Actor: in.actor(),
+			IdempotencyKey: key, Priority: in.Body.Priority, Actor: actorOf(ctx),
 		})
 		if err != nil {
 			return nil, s.apiError(ctx, err)
@@ -103,7 +100,7 @@ func (s *Server) registerRuns(api huma.API) {
 		reqs := make([]engine.StartRequest, len(in.Body.Runs))
 		for i, r := range in.Body.Runs {
 			reqs[i] = engine.StartRequest{Workflow: in.Name, Version: r.Version, Params: r.Params,
-				IdempotencyKey: r.IdempotencyKey, Priority: r.Priority, Actor: in.actor()}
+				IdempotencyKey: r.IdempotencyKey, Priority: r.Priority, Actor: actorOf(ctx)}
 		}
 		started, err := s.engine.StartRuns(ctx, reqs)
 		if err != nil {
@@ -169,7 +166,7 @@ func (s *Server) registerRuns(api huma.API) {
 		Summary: "Cancel a run", Tags: []string{"runs"},
 		Description: "Cancels unfinished tasks; running attempts are killed by their workers at the next heartbeat.",
 	}, func(ctx context.Context, in *cancelInput) (*runOutput, error) {
-		if err := s.engine.CancelRun(ctx, in.ID, in.actor(), in.Body.Reason); err != nil {
+		if err := s.engine.CancelRun(ctx, in.ID, actorOf(ctx), in.Body.Reason); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
 		out := &runOutput{}

@@ -30,7 +30,6 @@ type nextInput struct {
 type nextOutput struct{ Body client.NextFires }
 
 type pauseInput struct {
-	ActorHeader
 	SchedulePath
 	Action string `path:"action" enum:"pause,resume" doc:"pause: stop firing; resume: fire again from the next due time"`
 	Body   client.ScheduleNote
@@ -39,12 +38,10 @@ type pauseInput struct {
 type scheduleOutput struct{ Body client.Schedule }
 
 type triggerInput struct {
-	ActorHeader
 	SchedulePath
 }
 
 type backfillInput struct {
-	ActorHeader
 	SchedulePath
 	Body client.BackfillRequest
 }
@@ -85,7 +82,7 @@ func (s *Server) registerSchedules(api huma.API) {
 		Description: "A resumed schedule fires from its next due time after now: ticks due while it was paused " +
 			"are not caught up (they are counted in the schedule.resumed event).",
 	}, func(ctx context.Context, in *pauseInput) (*scheduleOutput, error) {
-		err := s.engine.PauseSchedule(ctx, in.Workflow, in.Schedule, in.Action == "pause", in.Body.Note, in.actor())
+		err := s.engine.PauseSchedule(ctx, in.Workflow, in.Schedule, in.Action == "pause", in.Body.Note, actorOf(ctx))
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
@@ -97,7 +94,7 @@ func (s *Server) registerSchedules(api huma.API) {
 		Summary: "Start a run of a schedule now", Tags: []string{"schedules"},
 		Description: "The run gets the schedule's params and now as its due time, whatever the overlap policy or pause.",
 	}, func(ctx context.Context, in *triggerInput) (*runOutput, error) {
-		run, err := s.engine.TriggerSchedule(ctx, in.Workflow, in.Schedule, in.actor())
+		run, err := s.engine.TriggerSchedule(ctx, in.Workflow, in.Schedule, actorOf(ctx))
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
@@ -110,7 +107,7 @@ func (s *Server) registerSchedules(api huma.API) {
 		Description: "One run per due time in [from, to] (to no later than now), each the run its tick would " +
 			"create: repeating a backfill, or backfilling ticks that fired, creates nothing new. At most 10000 due times.",
 	}, func(ctx context.Context, in *backfillInput) (*backfillOutput, error) {
-		b, err := s.engine.Backfill(ctx, in.Workflow, in.Schedule, in.Body.From, in.Body.To, in.actor())
+		b, err := s.engine.Backfill(ctx, in.Workflow, in.Schedule, in.Body.From, in.Body.To, actorOf(ctx))
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}

@@ -13,7 +13,6 @@ import (
 type secretsOutput struct{ Body []client.Secret }
 
 type setSecretInput struct {
-	ActorHeader
 	Name string `path:"name"`
 	Body client.SecretValue
 }
@@ -21,12 +20,10 @@ type setSecretInput struct {
 type secretOutput struct{ Body client.Secret }
 
 type deleteSecretInput struct {
-	ActorHeader
 	Name string `path:"name"`
 }
 
 type rotateSecretsInput struct {
-	ActorHeader
 }
 
 type rotationOutput struct{ Body client.SecretRotation }
@@ -57,7 +54,7 @@ func (s *Server) registerSecrets(api huma.API) {
 			"to it as ${{ secrets.NAME }} in env, http.headers and http.body; it is decrypted only into the " +
 			"assignment of an attempt that needs it, and workers mask it (***) in logs and outputs.",
 	}, func(ctx context.Context, in *setSecretInput) (*secretOutput, error) {
-		sec, err := s.engine.SetSecret(ctx, in.Name, in.Body.Value, in.actor())
+		sec, err := s.engine.SetSecret(ctx, in.Name, in.Body.Value, actorOf(ctx))
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
@@ -69,7 +66,7 @@ func (s *Server) registerSecrets(api huma.API) {
 		Summary: "Delete a secret", Tags: []string{"secrets"}, DefaultStatus: http.StatusNoContent,
 		Description: "Tasks that refer to it fail when they are dispatched, naming it.",
 	}, func(ctx context.Context, in *deleteSecretInput) (*struct{}, error) {
-		if err := s.engine.DeleteSecret(ctx, in.Name, in.actor()); err != nil {
+		if err := s.engine.DeleteSecret(ctx, in.Name, actorOf(ctx)); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
 		return nil, nil
@@ -81,7 +78,7 @@ func (s *Server) registerSecrets(api huma.API) {
 		Description: "Secrets sealed under an older key of this server's key ring are re-encrypted under its " +
 			"current key; those whose key it lacks are listed as failed (nothing is lost).",
 	}, func(ctx context.Context, in *rotateSecretsInput) (*rotationOutput, error) {
-		rot, err := s.engine.RotateSecrets(ctx, in.actor())
+		rot, err := s.engine.RotateSecrets(ctx, actorOf(ctx))
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}

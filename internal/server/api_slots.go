@@ -13,7 +13,6 @@ import (
 type slotsOutput struct{ Body []client.Slot }
 
 type setSlotInput struct {
-	ActorHeader
 	Name string `path:"name"`
 	Body client.Slot
 }
@@ -21,7 +20,6 @@ type setSlotInput struct {
 type slotOutput struct{ Body client.Slot }
 
 type deleteSlotInput struct {
-	ActorHeader
 	Name string `path:"name"`
 }
 
@@ -49,7 +47,7 @@ func (s *Server) registerSlots(api huma.API) {
 			"across workflows. A smaller size stops no running task.",
 	}, func(ctx context.Context, in *setSlotInput) (*slotOutput, error) {
 		sl, err := s.engine.SetSlot(ctx, store.Slot{Name: in.Name, Size: in.Body.Size,
-			Description: in.Body.Description}, in.actor())
+			Description: in.Body.Description}, actorOf(ctx))
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
@@ -62,7 +60,7 @@ func (s *Server) registerSlots(api huma.API) {
 		Summary: "Delete a slot", Tags: []string{"slots"}, DefaultStatus: http.StatusNoContent,
 		Description: "Its queued tasks wait until a slot of that name exists again; running ones finish.",
 	}, func(ctx context.Context, in *deleteSlotInput) (*struct{}, error) {
-		if err := s.engine.DeleteSlot(ctx, in.Name, in.actor()); err != nil {
+		if err := s.engine.DeleteSlot(ctx, in.Name, actorOf(ctx)); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
 		return nil, nil

@@ -2,12 +2,15 @@ package server
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/auth"
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/version"
@@ -62,6 +65,10 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 		OperationID: "register-worker", Method: http.MethodPost, Path: "/api/v1/workers",
 		Summary: "Register a worker", Tags: []string{protocolTag}, DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, in *registerInput) (*registerOutput, error) {
+		join, _ := auth.From(ctx)
+		if err := checkJoin(join, in.Body.Zone, in.Body.Group); err != nil {
+			return nil, err
+		}
 		w, err := s.engine.RegisterWorker(ctx, engine.WorkerSpec{
 			Name: in.Body.Name, Zone: in.Body.Zone, Group: in.Body.Group, Labels: in.Body.Labels,
 			Capacity: in.Body.Capacity, Version: in.Body.Version,
@@ -74,9 +81,13 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 			s.log.WarnContext(ctx, "worker version more than one minor version from the server's: upgrade it",
 				"worker_id", w.ID, "worker_version", in.Body.Version, "server_version", own)
 		}
+		cred, err := s.issueCredential(ctx, w.ID, join)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
 		return &registerOutput{Body: client.Registration{Worker: toWorker(w),
 			LeaseTTL: s.engine.Config().LeaseTTL, HeartbeatInterval: s.cfg.HeartbeatInterval,
-			ServerVersion: own}}, nil
+			ServerVersion: own, Credential: cred}}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -130,9 +141,19 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
+		var fenced []int64
+		for _, r := range res {
+			if r.Status == engine.Fenced {
+				fenced = append(fenced, r.AttemptID)
+			}
+		}
+		foreign := s.foreignAttempts(ctx, in.ID, fenced, "report-batch")
 		out := &reportsOutput{Body: client.ReportBatchResult{Results: make([]client.ReportResult, len(res))}}
 		for i, r := range res {
 			out.Body.Results[i] = client.ReportResult{AttemptID: r.AttemptID, Status: statusOf(r.Status), State: r.State}
+			if foreign[r.AttemptID] {
+				out.Body.Results[i] = client.ReportResult{AttemptID: r.AttemptID, Status: http.StatusForbidden}
+			}
 		}
 		return out, nil
 	})
@@ -148,6 +169,9 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 			return nil, s.apiError(ctx, err)
 		}
 		if res[0].Status == engine.Fenced {
+			if s.foreignAttempts(ctx, in.Worker, []int64{in.AttemptID}, "report")[in.AttemptID] {
+				return nil, huma.Error403Forbidden(fmt.Sprintf("permission denied: attempt %d is not worker %s's", in.AttemptID, in.Worker))
+			}
 			return nil, huma.Error409Conflict("attempt is superseded: it is " + cmpState(res[0].State))
 		}
 		return nil, nil
@@ -229,4 +253,41 @@ func (s *Server) claim(ctx context.Context, workerID string, req client.ClaimReq
 			return nil, nil
 		}
 	}
+}
+
+// foreignAttempts returns which of the refused attempts belong to another
+// worker than workerID, recording an auth.refused event for each: a
+// worker may report only on its own attempts. Their reports changed
+// nothing (the engine's guards name the worker); only refusals are looked
+// up, so accepted reports cost nothing more.
+func (s *Server) foreignAttempts(ctx context.Context, workerID string, refused []int64, opID string) map[int64]bool {
+	if len(refused) == 0 {
+		return nil
+	}
+	out := map[int64]bool{}
+	var evs []store.NewEvent
+	err := s.engine.Store().Read(ctx, func(tx store.Tx) error {
+		for _, id := range refused {
+			a, err := tx.Attempts().Get(ctx, id)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if a.WorkerID != workerID {
+				out[id] = true
+				evs = append(evs, store.NewEvent{Kind: "auth.refused", Actor: actorOf(ctx), AttemptID: id, RunID: a.RunID,
+					TaskID: a.TaskID, WorkerID: a.WorkerID, Reason: opID + ": a worker may report only on its own attempts"})
+			}
+		}
+		return nil
+	})
+	if err == nil && len(evs) > 0 {
+		err = s.engine.Store().InTx(ctx, func(tx store.Tx) error { return tx.Events().Insert(ctx, evs) })
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "check the owners of refused reports", "err", err)
+	}
+	return out
 }

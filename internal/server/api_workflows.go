@@ -11,7 +11,6 @@ import (
 )
 
 type applyInput struct {
-	ActorHeader
 	DryRun bool `query:"dry_run" doc:"Validate and say what would change (new versions, schedules), storing nothing"`
 	Body   client.ApplyRequest
 }
@@ -52,7 +51,7 @@ func (s *Server) registerWorkflows(api huma.API) {
 		for i, f := range in.Body.Files {
 			srcs[i] = engine.Source{Filename: f.Filename, Text: []byte(f.Content)}
 		}
-		applied, err := s.engine.ApplyWith(ctx, srcs, in.actor(), engine.ApplyOptions{DryRun: in.DryRun})
+		applied, err := s.engine.ApplyWith(ctx, srcs, actorOf(ctx), engine.ApplyOptions{DryRun: in.DryRun})
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}

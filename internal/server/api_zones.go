@@ -13,7 +13,6 @@ import (
 type placementOutput struct{ Body client.Placement }
 
 type zoneActionInput struct {
-	ActorHeader
 	Zone   string `path:"zone" doc:"Zone name"`
 	Action string `path:"action" enum:"cordon,uncordon,drain" doc:"cordon: no new placements; uncordon: resume them; drain: cordon and drain every worker of the zone"`
 	Body   client.DrainRequest
@@ -22,7 +21,6 @@ type zoneActionInput struct {
 type zoneOutput struct{ Body client.Zone }
 
 type drainWorkerInput struct {
-	ActorHeader
 	ID   string `path:"id" doc:"Worker ID"`
 	Body client.DrainRequest
 }
@@ -52,10 +50,10 @@ func (s *Server) registerZones(api huma.API) {
 		var err error
 		switch in.Action {
 		case "cordon", "uncordon":
-			_, err = s.engine.CordonZone(ctx, in.Zone, in.Action == "cordon", in.actor(), in.Body.Reason)
+			_, err = s.engine.CordonZone(ctx, in.Zone, in.Action == "cordon", actorOf(ctx), in.Body.Reason)
 		default:
 			_, err = s.engine.DrainZone(ctx, in.Zone,
-				engine.DrainOptions{Reschedule: in.Body.Reschedule, Reason: in.Body.Reason}, in.actor())
+				engine.DrainOptions{Reschedule: in.Body.Reschedule, Reason: in.Body.Reason}, actorOf(ctx))
 		}
 		if err != nil {
 			return nil, s.apiError(ctx, err)
@@ -79,7 +77,7 @@ func (s *Server) registerZones(api huma.API) {
 			"running rerunnable tasks are stopped and run again elsewhere at once. 410: the worker is not live.",
 	}, func(ctx context.Context, in *drainWorkerInput) (*workerOutput, error) {
 		w, err := s.engine.DrainWorker(ctx, in.ID,
-			engine.DrainOptions{Reschedule: in.Body.Reschedule, Reason: in.Body.Reason}, in.actor())
+			engine.DrainOptions{Reschedule: in.Body.Reschedule, Reason: in.Body.Reason}, actorOf(ctx))
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}

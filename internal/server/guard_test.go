@@ -30,7 +30,7 @@ func rawRequest(t *testing.T, method, url, body string, header map[string]string
 		}
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(withToken(req))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,9 +25,11 @@ import (
 // (1 MiB by default), so the server holds little of it at a time. The
 // peak heap growth is logged (docs/security.md records it) and bounded.
 func TestBigLogReadsArePaged(t *testing.T) {
-	eng := engine.New(storetest.OpenSQLite(t), engine.Config{})
+	st := storetest.OpenSQLite(t)
+	eng := engine.New(st, engine.Config{})
 	srv := server.New(eng, server.Config{})
 	ts := httptest.NewServer(srv.Handler())
+	rememberTokens(t, ts.URL, st)
 	defer func() { ts.Close(); srv.Stop() }()
 	ctx := context.Background()
 	if _, err := eng.Apply(ctx, []engine.Source{{Filename: "w.yaml", Text: []byte("name: w\ntasks: [{name: t, run: x}]\n")}}, "user:t"); err != nil {
@@ -121,7 +123,7 @@ func heapInUse() uint64 {
 }
 
 func fetchJSON(req *http.Request, out any) error {
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(withToken(req))
 	if err != nil {
 		return err
 	}

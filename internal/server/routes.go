@@ -32,8 +32,9 @@ func (s *Server) routes() http.Handler {
 	cfg.SchemasPath = "/api/v1/schemas"
 	// No "$schema" links in answers: they clutter every JSON body.
 	cfg.CreateHooks = nil
-	api := humago.New(mux, cfg)
-	api.UseMiddleware(s.requireWorkerCert(api))
+	s.adapter = &authAdapter{Adapter: humago.NewAdapter(mux, ""), s: s}
+	api := huma.NewAPI(cfg, s.adapter)
+	s.adapter.api = api
 	s.registerWorkflows(api)
 	s.registerLifecycle(api)
 	s.registerBackup(api)
@@ -47,13 +48,18 @@ func (s *Server) routes() http.Handler {
 	s.registerSlots(api)
 	s.registerVersion(api)
 	s.registerSecrets(api)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	s.registerAuth(api)
+	s.plain = &plainRoutes{s: s, mux: mux}
+	s.plain.handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
-	})
-	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(newRegistry(s.engine, s.build), promhttp.HandlerOpts{}))
+	}))
+	s.plain.handle("GET /readyz", http.HandlerFunc(s.ready))
+	s.plain.handle("GET /metrics", promhttp.HandlerFor(newRegistry(s.engine, s.build), promhttp.HandlerOpts{}))
+	// The web UI (and the API docs page, which is the UI's) reads as a
+	// viewer; browsers log in with a token (login.go).
 	s.ui = s.newUI(api)
-	mux.Handle("/", s.ui)
+	s.plain.handle("GET /", s.ui)
+	s.registerLogin()
 	return newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
 }
 
@@ -76,19 +82,6 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write([]byte("ok\n"))
-}
-
-// ActorHeader names who acts, for the audit trail. It is exported because
-// huma only reads parameters of exported embedded structs.
-type ActorHeader struct {
-	Actor string `header:"X-Baton-Actor" doc:"Who acts, recorded in the audit trail (e.g. user:alice)"`
-}
-
-func (a ActorHeader) actor() string {
-	if a.Actor == "" {
-		return "api"
-	}
-	return a.Actor
 }
 
 // apiError maps engine errors to problem documents; unexpected errors are

@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strconv"
@@ -25,7 +24,9 @@ func TestScheduleLatenessInAPIAndMetrics(t *testing.T) {
 		srv := server.New(e, server.Config{})
 		ts := httptest.NewServer(srv.Handler())
 		t.Cleanup(func() { ts.Close(); srv.Stop() })
-		c, err := client.New([]string{ts.URL}, client.WithActor("user:test"))
+		rememberTokens(t, ts.URL, s)
+		admin, _ := tokensOf(ts.URL)
+		c, err := client.New([]string{ts.URL}, client.WithToken(admin))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +64,7 @@ func TestScheduleLatenessInAPIAndMetrics(t *testing.T) {
 		if sc.Lateness.MaxMs < sc.Lateness.P50Ms || sc.Lateness.MaxMs > 5000 {
 			t.Errorf("lateness %+v, want a distribution of a few milliseconds", sc.Lateness)
 		}
-		resp, err := http.Get(ts.URL + "/metrics")
+		resp, err := authGet(ts.URL + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -52,7 +52,10 @@ type Config struct {
 	// MaxConns bounds the open connections: past it the longest idle one
 	// is closed (default: from the process's file descriptor limit).
 	MaxConns int
-	Logger   *slog.Logger
+	// BootstrapToken, when set (bootstrap_token_file), becomes the first
+	// admin token, named "bootstrap", if the database has no token yet.
+	BootstrapToken string
+	Logger         *slog.Logger
 }
 
 func (c Config) withDefaults() Config {
@@ -84,6 +87,9 @@ type Server struct {
 	alerter   *loop
 	subflows  *loop
 	elector   *Elector
+	authn     *authenticator
+	adapter   *authAdapter // the API's routes, authorized
+	plain     *plainRoutes // the other routes, authorized
 	// alertClient posts alerts to their channels.
 	alertClient *http.Client
 	leader      []*loop // work of the leading server
@@ -103,7 +109,7 @@ func New(e *engine.Engine, cfg Config) *Server {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	s := &Server{cfg: cfg, id: "server-" + hex.EncodeToString(b[:]), engine: e, log: cfg.Logger,
-		build: buildInfo(), stopping: make(chan struct{})}
+		build: buildInfo(), stopping: make(chan struct{}), authn: newAuthenticator(e.Store())}
 	s.handler = s.routes()
 	s.sweeper = NewSweeper(e, SweeperConfig{Interval: cfg.SweepInterval, Logger: cfg.Logger})
 	s.probe = newCommitProbe(e.Store())
@@ -159,6 +165,14 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	if err := checkTLS(s.cfg.TLS); err != nil {
 		return err
+	}
+	if err := s.checkRoutes(); err != nil {
+		return err
+	}
+	if s.cfg.BootstrapToken != "" {
+		if err := s.bootstrapFromConfig(ctx); err != nil {
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {

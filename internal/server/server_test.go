@@ -38,7 +38,9 @@ func newFixture(t *testing.T, s store.Store, cfg engine.Config) *fixture {
 	srv := server.New(engine.New(s, cfg), server.Config{})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { ts.Close(); srv.Stop() })
-	c, err := client.New([]string{ts.URL}, client.WithActor("user:test"))
+	rememberTokens(t, ts.URL, s)
+	admin, join := tokensOf(ts.URL)
+	c, err := client.New([]string{ts.URL}, client.WithToken(admin), client.WithJoinToken(join))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,8 +113,8 @@ func TestRunThroughTheAPI(t *testing.T) {
 			t.Errorf("events: %+v %v", evs, err)
 		}
 		started, err := f.c.Events(f.ctx, client.EventFilter{RunID: run.ID, Kind: "run.running"})
-		if err != nil || len(started.Items) != 1 || started.Items[0].Actor != "user:test" {
-			t.Errorf("run.running event %+v %v, want actor user:test from X-Baton-Actor", started, err)
+		if err != nil || len(started.Items) != 1 || started.Items[0].Actor != "token:test" {
+			t.Errorf("run.running event %+v %v, want actor token:test, the authenticated principal", started, err)
 		}
 	})
 }
@@ -158,8 +160,15 @@ func TestFencedReportGets409AndLostWorker410(t *testing.T) {
 	if !client.IsConflict(err) {
 		t.Errorf("report after cancel: %v, want 409", err)
 	}
-	if _, err := f.c.Heartbeat(f.ctx, "w-unknown", nil); !client.IsGone(err) {
-		t.Errorf("heartbeat of an unknown worker: %v, want 410", err)
+	gone, err := f.c.Register(f.ctx, client.RegisterRequest{Zone: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.c.StopWorker(f.ctx, gone.Worker.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.Heartbeat(f.ctx, gone.Worker.ID, nil); !client.IsGone(err) {
+		t.Errorf("heartbeat of a stopped worker: %v, want 410", err)
 	}
 }
 
@@ -170,7 +179,7 @@ func TestOpenAPIAndHealth(t *testing.T) {
 		"/healthz":             "ok",
 		"/readyz":              "ok",
 	} {
-		resp, err := http.Get(f.url + path)
+		resp, err := authGet(f.url + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -180,7 +189,7 @@ func TestOpenAPIAndHealth(t *testing.T) {
 			t.Errorf("GET %s: %d %.80s", path, resp.StatusCode, body)
 		}
 	}
-	resp, err := http.Get(f.url + "/api/v1/openapi.json")
+	resp, err := authGet(f.url + "/api/v1/openapi.json")
 	if err != nil {
 		t.Fatal(err)
 	}

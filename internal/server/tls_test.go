@@ -45,6 +45,7 @@ func startTLSServer(t *testing.T, set *tlstest.Set, mtls bool) *server.Server {
 	if !strings.HasPrefix(srv.URL(), "https://127.0.0.1:") {
 		t.Fatalf("URL %s, want https", srv.URL())
 	}
+	rememberTokens(t, srv.URL(), eng.Store())
 	return srv
 }
 
@@ -54,7 +55,8 @@ func tlsClient(t *testing.T, url string, o tlsconf.ClientOptions) *client.Client
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.New([]string{url}, client.WithTLSConfig(cfg), client.WithActor("user:test"))
+	admin, _ := tokensOf(url)
+	c, err := client.New([]string{url}, client.WithTLSConfig(cfg), client.WithToken(admin))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,8 +89,9 @@ func startAgent(t *testing.T, url, name string, o tlsconf.ClientOptions) (*worke
 		t.Fatal(err)
 	}
 	logs := &logBuffer{}
+	_, join := tokensOf(url)
 	a, err := worker.New(worker.Config{
-		Servers: []string{url}, TLS: cfg, Name: name, Zone: "a", Capacity: 2, WorkDir: t.TempDir(),
+		Servers: []string{url}, Token: join, TLS: cfg, Name: name, Zone: "a", Capacity: 2, WorkDir: t.TempDir(),
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, RequestTimeout: 5 * time.Second,
 		ClaimWait: time.Second, Logger: slog.New(slog.NewTextHandler(logs, nil)),
 	})
@@ -262,7 +265,11 @@ func TestWorkerProtocolDemandsAClientCertificate(t *testing.T) {
 
 func getJSON(t *testing.T, hc *http.Client, url string, out any) {
 	t.Helper()
-	resp, err := hc.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := hc.Do(withToken(req))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,6 +393,7 @@ func TestWorkerReusesTLSConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Stop)
+	rememberTokens(t, srv.URL(), eng.Store())
 	a, _ := startAgent(t, srv.URL(), "w", set.ClientOptions(true))
 	eventually(t, "registration", func() bool { return a.ID() != "" })
 	cli := tlsClient(t, srv.URL(), set.ClientOptions(false))

@@ -3,6 +3,8 @@ package server_test
 import (
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,6 +32,8 @@ tasks:
 func TestUIPages(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s store.Store) {
 		f := newFixture(t, s, engine.Config{})
+		admin, _ := tokensOf(f.url)
+		browser := logIn(t, f.url, admin)
 		if _, err := f.c.Apply(f.ctx, []client.SourceFile{{Filename: "s.yaml", Content: scripted}}); err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +80,7 @@ func TestUIPages(t *testing.T) {
 			{"/ui/static/htmx.min.js", 200, []string{"htmx"}},
 			{"/no/such/page", 404, nil},
 		} {
-			resp, err := http.Get(f.url + tc.path)
+			resp, err := browser.Get(f.url + tc.path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,8 +102,9 @@ func TestUIPages(t *testing.T) {
 				t.Errorf("GET %s loads assets from a CDN", tc.path)
 			}
 		}
-		// An unknown API path still answers the API's 404, not a page.
-		resp, err := http.Get(f.url + "/api/v1/nope")
+		// An unknown API path still answers the API's 404, not a page
+		// (to a caller who may read: default deny answers others 401).
+		resp, err := browser.Get(f.url + "/api/v1/nope")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,4 +113,97 @@ func TestUIPages(t *testing.T) {
 			t.Errorf("GET /api/v1/nope: %d %s, want a plain 404", resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
 	})
+}
+
+// logIn logs a browser (an HTTP client with a cookie jar) in with token
+// through the login form, as a person would.
+func logIn(t *testing.T, url, token string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := browser.PostForm(url+"/login", neturl.Values{"token": {token}, "next": {"/runs"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/runs" {
+		t.Fatalf("login: %d to %q, want 303 to /runs", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "baton_session" {
+			session = c
+		}
+	}
+	if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteStrictMode {
+		t.Fatalf("login cookie %+v, want an HttpOnly SameSite=Strict session", session)
+	}
+	browser.CheckRedirect = nil // from now on, follow as a browser does
+	return browser
+}
+
+// TestUILogin: pages send an anonymous browser to the login form; a bad
+// token or a worker's does not log in; the session cookie opens the pages
+// but never a change (no CSRF through the cookie), and logout ends it.
+func TestUILogin(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite(t), engine.Config{})
+	anon := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest(http.MethodGet, f.url+"/runs?state=failed", nil)
+	req.Header.Set("Accept", "text/html")
+	resp, err := anon.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login?next=%2Fruns%3Fstate%3Dfailed" {
+		t.Errorf("anonymous page: %d to %q, want 303 to the login form", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// Wrong and worker tokens do not log in; nor does a redirect leave the site.
+	_, join := tokensOf(f.url)
+	for _, tok := range []string{"baton_nope", join} {
+		resp, err := anon.PostForm(f.url+"/login", neturl.Values{"token": {tok}, "next": {"//evil.example/"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusSeeOther || len(resp.Cookies()) > 0 || !strings.Contains(string(body), `role="alert"`) {
+			t.Errorf("login with %.12s...: %d, cookies %v, want the form again with the error", tok, resp.StatusCode, resp.Cookies())
+		}
+	}
+	admin, _ := tokensOf(f.url)
+	browser := logIn(t, f.url, admin)
+	resp, err = browser.Get(f.url + "/runs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("page with the session: %d", resp.StatusCode)
+	}
+	// The cookie alone never writes: an apply riding it is refused.
+	resp, err = browser.Post(f.url+"/api/v1/workflows", "application/json", strings.NewReader(`{"files":[{"filename":"x.yaml","content":"name: x\ntasks: [{name: a, run: id}]\n"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("apply with only the session cookie: %d, want 401", resp.StatusCode)
+	}
+	if wfs, err := f.c.Workflows(f.ctx); err != nil || len(wfs) != 0 {
+		t.Errorf("workflows after the refused apply: %v %v", wfs, err)
+	}
+	resp, err = browser.PostForm(f.url+"/logout", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = browser.Get(f.url + "/runs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("page after logout: %d, want 401", resp.StatusCode)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/auth"
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/store/storetest"
 )
@@ -18,12 +19,17 @@ import (
 // and the server logs a warning naming both versions.
 func TestRegistrationWarnsOfVersionSkew(t *testing.T) {
 	logs := &lockedBuffer{}
-	srv := New(engine.New(storetest.OpenSQLite(t), engine.Config{}),
+	st := storetest.OpenSQLite(t)
+	srv := New(engine.New(st, engine.Config{}),
 		Config{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	srv.build.Version = "v1.5.0"
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { ts.Close(); srv.Stop() })
-	c, err := client.New([]string{ts.URL})
+	join, err := IssueToken(t.Context(), st, "join", auth.RoleWorker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.New([]string{ts.URL}, client.WithJoinToken(join))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -22,7 +21,7 @@ func TestVersionAPIAndBuildInfoMetric(t *testing.T) {
 		t.Errorf("GET /api/v1/version = %+v, %v; want %+v", got, err, want)
 	}
 
-	resp, err := http.Get(f.url + "/metrics")
+	resp, err := authGet(f.url + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

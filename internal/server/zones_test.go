@@ -69,8 +69,8 @@ func TestZonesAPI(t *testing.T) {
 			t.Errorf("heartbeat after drain --reschedule: %+v %v, want draining and the attempt to preempt", beat, err)
 		}
 		evs, err := f.c.Events(f.ctx, client.EventFilter{Kind: "zone.cordoned"})
-		if err != nil || len(evs.Items) != 1 || evs.Items[0].Actor != "user:test" || evs.Items[0].Zone != "b" {
-			t.Errorf("zone.cordoned events %+v %v, want one by user:test in zone b", evs.Items, err)
+		if err != nil || len(evs.Items) != 1 || evs.Items[0].Actor != "token:test" || evs.Items[0].Zone != "b" {
+			t.Errorf("zone.cordoned events %+v %v, want one by token:test in zone b", evs.Items, err)
 		}
 		if _, err := f.c.ZoneAction(f.ctx, "b", "uncordon", client.DrainRequest{}); err != nil {
 			t.Errorf("uncordon: %v", err)
@@ -102,7 +102,7 @@ func TestMetricsShowZonesAndAvailability(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	resp, err := http.Get(f.url + "/metrics")
+	resp, err := authGet(f.url + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

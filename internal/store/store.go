@@ -64,6 +64,7 @@ type Tx interface {
 	Slots() Slots
 	Stats() Stats
 	Secrets() Secrets
+	Tokens() Tokens
 	// NotifyWork wakes waiting claims once the transaction commits.
 	NotifyWork()
 }
@@ -383,4 +384,25 @@ type Secrets interface {
 	List(ctx context.Context) ([]Secret, error)
 	// Delete removes a secret; false if there was none.
 	Delete(ctx context.Context, name string) (bool, error)
+}
+
+// Tokens stores credentials: API tokens, join tokens and the credentials
+// of workers (package auth). Only hashes of secrets are stored.
+type Tokens interface {
+	// Insert adds a token; ErrConflict if the name or hash exists.
+	Insert(ctx context.Context, t NewToken) (Token, error)
+	// ByHash returns the token with the hash (ErrNotFound if none),
+	// revoked and expired ones included.
+	ByHash(ctx context.Context, hash string) (Token, error)
+	ByName(ctx context.Context, name string) (Token, error)
+	// List returns the API and join tokens by name.
+	List(ctx context.Context) ([]Token, error)
+	// Count counts the API and join tokens, revoked ones included.
+	Count(ctx context.Context) (int64, error)
+	// Revoke revokes a token; false if there is none or it was revoked.
+	Revoke(ctx context.Context, name string) (bool, error)
+	// RevokeWorker revokes the credentials of a worker; the count revoked.
+	RevokeWorker(ctx context.Context, workerID string) (int64, error)
+	// Touch records a use, at most once a minute; true if it wrote.
+	Touch(ctx context.Context, id int64) (bool, error)
 }

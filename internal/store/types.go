@@ -302,3 +302,42 @@ type SlotUsage struct {
 	Size    int64
 	Running int64
 }
+
+// Token kinds.
+const (
+	TokenAPI    = "api"
+	TokenJoin   = "join"
+	TokenWorker = "worker"
+)
+
+// NewToken is a token to store.
+type NewToken struct {
+	Name         string
+	Kind         string // TokenAPI, TokenJoin, TokenWorker
+	Hash         string
+	Role         string
+	Scope        string
+	Zones        string // comma-separated; '' for any
+	WorkerGroups string
+	WorkerID     string
+	ExpiresAt    int64 // ms; 0: never
+	CreatedBy    string
+}
+
+// Token is a stored credential; times are ms, 0 for never.
+type Token struct {
+	ID           int64
+	Name         string
+	Kind         string
+	Hash         string
+	Role         string
+	Scope        string
+	Zones        string
+	WorkerGroups string
+	WorkerID     string
+	ExpiresAt    int64
+	RevokedAt    int64
+	LastUsedAt   int64
+	CreatedBy    string
+	CreatedAt    int64
+}

@@ -86,11 +86,12 @@ func New(cfg Config) (*Agent, error) {
 		a.transport = client.NewTransport()
 		a.transport.TLSClientConfig = cfg.TLS
 		hc := &http.Client{Transport: tryTimeoutTransport{base: a.transport}}
-		if a.srv, err = newServers(cfg.Servers, cfg.Name, hc); err != nil {
+		if a.srv, err = newServers(cfg.Servers, cfg.Name, hc, cfg.Token); err != nil {
 			return nil, fmt.Errorf("worker config: Servers: %w", err)
 		}
 		// The same order for the rest, so that the fleet spreads.
-		if a.client, err = client.New(a.srv.urls, client.WithHTTPClient(hc)); err != nil {
+		if a.client, err = client.New(a.srv.urls, client.WithHTTPClient(hc), client.WithJoinToken(cfg.Token),
+			client.WithCredentials(a.srv.creds)); err != nil {
 			return nil, fmt.Errorf("worker config: Servers: %w", err)
 		}
 	} else {

@@ -39,6 +39,10 @@ type Config struct {
 	// certificate (see tlsconf.Client); nil: the system's roots. Ignored
 	// when Client is set.
 	TLS *tls.Config
+	// Token is the join token the worker registers with (role worker);
+	// the registration issues the credential of every later call.
+	// Ignored when Client is set (give that client WithJoinToken).
+	Token string
 
 	// Name, Zone, Group, Labels and Capacity (in CU, default 1) are what the
 	// worker declares when it registers; the server defaults the rest.

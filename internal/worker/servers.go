@@ -23,6 +23,7 @@ import (
 type servers struct {
 	clients []*client.Client
 	urls    []string
+	creds   *client.Credentials // shared by the clients
 
 	mu       sync.Mutex
 	pref     int       // index of the preferred server
@@ -32,15 +33,18 @@ type servers struct {
 
 // newServers returns one client per URL, sharing hc, in the worker's
 // order: rotated to start at spreadIndex(name).
-func newServers(urls []string, name string, hc *http.Client) (*servers, error) {
+func newServers(urls []string, name string, hc *http.Client, joinToken string) (*servers, error) {
 	all, err := client.New(urls) // splits and checks the URLs
 	if err != nil {
 		return nil, err
 	}
 	list := rotate(all.URLs(), spreadIndex(name, len(all.URLs())))
-	s := &servers{urls: list, failures: make([]int, len(list))}
+	// One set of credentials for every server's client: a registration
+	// through one server is good on all of them.
+	s := &servers{urls: list, failures: make([]int, len(list)), creds: client.NewCredentials()}
 	for _, u := range list {
-		c, err := client.New([]string{u}, client.WithHTTPClient(hc))
+		c, err := client.New([]string{u}, client.WithHTTPClient(hc), client.WithJoinToken(joinToken),
+			client.WithCredentials(s.creds))
 		if err != nil {
 			return nil, err
 		}

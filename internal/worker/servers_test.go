@@ -44,7 +44,7 @@ func nameStartingAt(t *testing.T, i, n int) string {
 
 func TestNewServersSpreads(t *testing.T) {
 	urls := []string{"http://a:1", "http://b:2", "http://c:3"}
-	s, err := newServers(urls, nameStartingAt(t, 2, 3), http.DefaultClient)
+	s, err := newServers(urls, nameStartingAt(t, 2, 3), http.DefaultClient, "")
 	if err != nil {
 		t.Fatal(err)
 	}

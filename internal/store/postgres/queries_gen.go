@@ -31,6 +31,7 @@ func (t *tx) Alerts() store.Alerts       { return alerts{t.q} }
 func (t *tx) Slots() store.Slots         { return slots{t.q} }
 func (t *tx) Stats() store.Stats         { return stats{t.q} }
 func (t *tx) Secrets() store.Secrets     { return secretRows{t.q} }
+func (t *tx) Tokens() store.Tokens       { return tokens{t.q} }
 func (t *tx) NotifyWork()                { t.notify = true }
 
 // one and many adapt a generated call's results: one(conv)(q.Get(ctx, id)).
@@ -485,6 +486,44 @@ func (s secretRows) List(ctx context.Context) ([]store.Secret, error) {
 
 func (s secretRows) Delete(ctx context.Context, name string) (bool, error) {
 	return affected(s.q.DeleteSecret(ctx, name))
+}
+
+type tokens struct{ q *db.Queries }
+
+func toToken(r db.Token) store.Token { return store.Token(r) }
+
+func (k tokens) Insert(ctx context.Context, t store.NewToken) (store.Token, error) {
+	return one(toToken)(k.q.InsertToken(ctx, db.InsertTokenParams(t)))
+}
+
+func (k tokens) ByHash(ctx context.Context, hash string) (store.Token, error) {
+	return one(toToken)(k.q.TokenByHash(ctx, hash))
+}
+
+func (k tokens) ByName(ctx context.Context, name string) (store.Token, error) {
+	return one(toToken)(k.q.TokenByName(ctx, name))
+}
+
+func (k tokens) List(ctx context.Context) ([]store.Token, error) {
+	return many(toToken)(k.q.ListTokens(ctx))
+}
+
+func (k tokens) Count(ctx context.Context) (int64, error) {
+	n, err := k.q.CountTokens(ctx)
+	return n, mapErr(err)
+}
+
+func (k tokens) Revoke(ctx context.Context, name string) (bool, error) {
+	return affected(k.q.RevokeToken(ctx, name))
+}
+
+func (k tokens) RevokeWorker(ctx context.Context, workerID string) (int64, error) {
+	n, err := k.q.RevokeWorkerCredentials(ctx, workerID)
+	return n, mapErr(err)
+}
+
+func (k tokens) Touch(ctx context.Context, id int64) (bool, error) {
+	return affected(k.q.TouchToken(ctx, id))
 }
 
 type schedules struct{ q *db.Queries }

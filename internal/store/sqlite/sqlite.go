@@ -142,7 +142,9 @@ func ownerOnly(path string) error {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.write, migrations.SQLite())
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.write, migrations.SQLite(),
+		// 00009 was numbered before 00010 but released after it.
+		goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

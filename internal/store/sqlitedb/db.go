@@ -66,6 +66,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.countSlotsStmt, err = db.PrepareContext(ctx, countSlots); err != nil {
 		return nil, fmt.Errorf("error preparing query CountSlots: %w", err)
 	}
+	if q.countTokensStmt, err = db.PrepareContext(ctx, countTokens); err != nil {
+		return nil, fmt.Errorf("error preparing query CountTokens: %w", err)
+	}
 	if q.databaseNowStmt, err = db.PrepareContext(ctx, databaseNow); err != nil {
 		return nil, fmt.Errorf("error preparing query DatabaseNow: %w", err)
 	}
@@ -207,6 +210,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertTaskStmt, err = db.PrepareContext(ctx, insertTask); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertTask: %w", err)
 	}
+	if q.insertTokenStmt, err = db.PrepareContext(ctx, insertToken); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertToken: %w", err)
+	}
 	if q.insertVersionStmt, err = db.PrepareContext(ctx, insertVersion); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertVersion: %w", err)
 	}
@@ -260,6 +266,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listSlotsStmt, err = db.PrepareContext(ctx, listSlots); err != nil {
 		return nil, fmt.Errorf("error preparing query ListSlots: %w", err)
+	}
+	if q.listTokensStmt, err = db.PrepareContext(ctx, listTokens); err != nil {
+		return nil, fmt.Errorf("error preparing query ListTokens: %w", err)
 	}
 	if q.listVersionsStmt, err = db.PrepareContext(ctx, listVersions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListVersions: %w", err)
@@ -345,6 +354,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.retryAlertStmt, err = db.PrepareContext(ctx, retryAlert); err != nil {
 		return nil, fmt.Errorf("error preparing query RetryAlert: %w", err)
 	}
+	if q.revokeTokenStmt, err = db.PrepareContext(ctx, revokeToken); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeToken: %w", err)
+	}
+	if q.revokeWorkerCredentialsStmt, err = db.PrepareContext(ctx, revokeWorkerCredentials); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeWorkerCredentials: %w", err)
+	}
 	if q.saveCheckpointStmt, err = db.PrepareContext(ctx, saveCheckpoint); err != nil {
 		return nil, fmt.Errorf("error preparing query SaveCheckpoint: %w", err)
 	}
@@ -386,6 +401,15 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.startAttemptStmt, err = db.PrepareContext(ctx, startAttempt); err != nil {
 		return nil, fmt.Errorf("error preparing query StartAttempt: %w", err)
+	}
+	if q.tokenByHashStmt, err = db.PrepareContext(ctx, tokenByHash); err != nil {
+		return nil, fmt.Errorf("error preparing query TokenByHash: %w", err)
+	}
+	if q.tokenByNameStmt, err = db.PrepareContext(ctx, tokenByName); err != nil {
+		return nil, fmt.Errorf("error preparing query TokenByName: %w", err)
+	}
+	if q.touchTokenStmt, err = db.PrepareContext(ctx, touchToken); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchToken: %w", err)
 	}
 	if q.updateScheduleSpecStmt, err = db.PrepareContext(ctx, updateScheduleSpec); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateScheduleSpec: %w", err)
@@ -481,6 +505,11 @@ func (q *Queries) Close() error {
 	if q.countSlotsStmt != nil {
 		if cerr := q.countSlotsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing countSlotsStmt: %w", cerr)
+		}
+	}
+	if q.countTokensStmt != nil {
+		if cerr := q.countTokensStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countTokensStmt: %w", cerr)
 		}
 	}
 	if q.databaseNowStmt != nil {
@@ -718,6 +747,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertTaskStmt: %w", cerr)
 		}
 	}
+	if q.insertTokenStmt != nil {
+		if cerr := q.insertTokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertTokenStmt: %w", cerr)
+		}
+	}
 	if q.insertVersionStmt != nil {
 		if cerr := q.insertVersionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertVersionStmt: %w", cerr)
@@ -806,6 +840,11 @@ func (q *Queries) Close() error {
 	if q.listSlotsStmt != nil {
 		if cerr := q.listSlotsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listSlotsStmt: %w", cerr)
+		}
+	}
+	if q.listTokensStmt != nil {
+		if cerr := q.listTokensStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listTokensStmt: %w", cerr)
 		}
 	}
 	if q.listVersionsStmt != nil {
@@ -948,6 +987,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing retryAlertStmt: %w", cerr)
 		}
 	}
+	if q.revokeTokenStmt != nil {
+		if cerr := q.revokeTokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeTokenStmt: %w", cerr)
+		}
+	}
+	if q.revokeWorkerCredentialsStmt != nil {
+		if cerr := q.revokeWorkerCredentialsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeWorkerCredentialsStmt: %w", cerr)
+		}
+	}
 	if q.saveCheckpointStmt != nil {
 		if cerr := q.saveCheckpointStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing saveCheckpointStmt: %w", cerr)
@@ -1016,6 +1065,21 @@ func (q *Queries) Close() error {
 	if q.startAttemptStmt != nil {
 		if cerr := q.startAttemptStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing startAttemptStmt: %w", cerr)
+		}
+	}
+	if q.tokenByHashStmt != nil {
+		if cerr := q.tokenByHashStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing tokenByHashStmt: %w", cerr)
+		}
+	}
+	if q.tokenByNameStmt != nil {
+		if cerr := q.tokenByNameStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing tokenByNameStmt: %w", cerr)
+		}
+	}
+	if q.touchTokenStmt != nil {
+		if cerr := q.touchTokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchTokenStmt: %w", cerr)
 		}
 	}
 	if q.updateScheduleSpecStmt != nil {
@@ -1090,269 +1154,285 @@ func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, ar
 }
 
 type Queries struct {
-	db                        DBTX
-	tx                        *sql.Tx
-	acquireLeaderStmt         *sql.Stmt
-	addActiveRunsStmt         *sql.Stmt
-	addRunProgressStmt        *sql.Stmt
-	addUpstreamFailureStmt    *sql.Stmt
-	advanceLoopMarkStmt       *sql.Stmt
-	anyQueuedStmt             *sql.Stmt
-	appendLogTextStmt         *sql.Stmt
-	cancelRunAttemptsStmt     *sql.Stmt
-	cancelRunTasksStmt        *sql.Stmt
-	carryTaskStmt             *sql.Stmt
-	childRunsStmt             *sql.Stmt
-	claimCandidatesStmt       *sql.Stmt
-	countSlotRunningStmt      *sql.Stmt
-	countSlotsStmt            *sql.Stmt
-	databaseNowStmt           *sql.Stmt
-	deleteAlertStmt           *sql.Stmt
-	deleteAlertChannelStmt    *sql.Stmt
-	deleteLogRangeStmt        *sql.Stmt
-	deleteRunDeadlineStmt     *sql.Stmt
-	deleteRunWaitStmt         *sql.Stmt
-	deleteScheduleStmt        *sql.Stmt
-	deleteSecretStmt          *sql.Stmt
-	deleteSlotStmt            *sql.Stmt
-	deleteWorkflowStmt        *sql.Stmt
-	dispatchLatenciesStmt     *sql.Stmt
-	drainZoneWorkersStmt      *sql.Stmt
-	dueRunDeadlinesStmt       *sql.Stmt
-	dueSchedulesStmt          *sql.Stmt
-	ensureZoneStmt            *sql.Stmt
-	expireWorkersStmt         *sql.Stmt
-	extendLeasesStmt          *sql.Stmt
-	failTaskStmt              *sql.Stmt
-	finishAttemptStmt         *sql.Stmt
-	finishRunStmt             *sql.Stmt
-	finishTaskStmt            *sql.Stmt
-	getAttemptStmt            *sql.Stmt
-	getLogStatsStmt           *sql.Stmt
-	getLoopMarkStmt           *sql.Stmt
-	getRunStmt                *sql.Stmt
-	getRunByKeyStmt           *sql.Stmt
-	getRunsStmt               *sql.Stmt
-	getRunsByKeysStmt         *sql.Stmt
-	getScheduleStmt           *sql.Stmt
-	getSecretStmt             *sql.Stmt
-	getTaskStmt               *sql.Stmt
-	getTaskByNameStmt         *sql.Stmt
-	getTasksStmt              *sql.Stmt
-	getVersionStmt            *sql.Stmt
-	getVersionByNumberStmt    *sql.Stmt
-	getWorkerStmt             *sql.Stmt
-	getWorkflowStmt           *sql.Stmt
-	getZoneStmt               *sql.Stmt
-	holdRunTasksStmt          *sql.Stmt
-	insertAlertStmt           *sql.Stmt
-	insertAttemptStmt         *sql.Stmt
-	insertEventStmt           *sql.Stmt
-	insertLogStmt             *sql.Stmt
-	insertRunStmt             *sql.Stmt
-	insertRunWaitStmt         *sql.Stmt
-	insertScheduleStmt        *sql.Stmt
-	insertTaskStmt            *sql.Stmt
-	insertVersionStmt         *sql.Stmt
-	leaseAlertsStmt           *sql.Stmt
-	listAlertChannelsStmt     *sql.Stmt
-	listAlertsStmt            *sql.Stmt
-	listEventsStmt            *sql.Stmt
-	listLiveAttemptsStmt      *sql.Stmt
-	listLogRangeStmt          *sql.Stmt
-	listLogSizesStmt          *sql.Stmt
-	listLogsStmt              *sql.Stmt
-	listRecentWorkersStmt     *sql.Stmt
-	listRunAttemptsStmt       *sql.Stmt
-	listRunEventsStmt         *sql.Stmt
-	listRunOutputsStmt        *sql.Stmt
-	listRunTasksStmt          *sql.Stmt
-	listRunsStmt              *sql.Stmt
-	listSchedulesStmt         *sql.Stmt
-	listSecretsStmt           *sql.Stmt
-	listSlotsStmt             *sql.Stmt
-	listVersionsStmt          *sql.Stmt
-	listWorkerAttemptsStmt    *sql.Stmt
-	listWorkersStmt           *sql.Stmt
-	listWorkflowSchedulesStmt *sql.Stmt
-	listWorkflowsStmt         *sql.Stmt
-	listZonesStmt             *sql.Stmt
-	lockScheduleStmt          *sql.Stmt
-	lockSlotStmt              *sql.Stmt
-	lockWorkerStmt            *sql.Stmt
-	logSeqsInStmt             *sql.Stmt
-	markTaskRunningStmt       *sql.Stmt
-	markUpstreamFailedStmt    *sql.Stmt
-	nextScheduleFireStmt      *sql.Stmt
-	orphanedAttemptsStmt      *sql.Stmt
-	popRunWaitStmt            *sql.Stmt
-	putLogStatsStmt           *sql.Stmt
-	recoverRunStmt            *sql.Stmt
-	recoverTaskStmt           *sql.Stmt
-	registerWorkerStmt        *sql.Stmt
-	releaseTaskStmt           *sql.Stmt
-	renewLeaderStmt           *sql.Stmt
-	renewWorkerStmt           *sql.Stmt
-	requestStopStmt           *sql.Stmt
-	requeueTaskStmt           *sql.Stmt
-	resealSecretStmt          *sql.Stmt
-	resetDispatchedStmt       *sql.Stmt
-	resignLeaderStmt          *sql.Stmt
-	retryAlertStmt            *sql.Stmt
-	saveCheckpointStmt        *sql.Stmt
-	scheduleRecentRunsStmt    *sql.Stmt
-	setLatestVersionStmt      *sql.Stmt
-	setRunDeadlineStmt        *sql.Stmt
-	setRunParentStmt          *sql.Stmt
-	setRunStateStmt           *sql.Stmt
-	setScheduleFiringStmt     *sql.Stmt
-	setSchedulePausedStmt     *sql.Stmt
-	setWorkerStateStmt        *sql.Stmt
-	setWorkflowDisabledStmt   *sql.Stmt
-	setZoneCordonStmt         *sql.Stmt
-	setZoneStateStmt          *sql.Stmt
-	slotUsageStmt             *sql.Stmt
-	startAttemptStmt          *sql.Stmt
-	updateScheduleSpecStmt    *sql.Stmt
-	upsertAlertChannelStmt    *sql.Stmt
-	upsertSecretStmt          *sql.Stmt
-	upsertSlotStmt            *sql.Stmt
-	upsertWorkflowStmt        *sql.Stmt
-	wakeRetriesStmt           *sql.Stmt
-	workerUsageStmt           *sql.Stmt
+	db                          DBTX
+	tx                          *sql.Tx
+	acquireLeaderStmt           *sql.Stmt
+	addActiveRunsStmt           *sql.Stmt
+	addRunProgressStmt          *sql.Stmt
+	addUpstreamFailureStmt      *sql.Stmt
+	advanceLoopMarkStmt         *sql.Stmt
+	anyQueuedStmt               *sql.Stmt
+	appendLogTextStmt           *sql.Stmt
+	cancelRunAttemptsStmt       *sql.Stmt
+	cancelRunTasksStmt          *sql.Stmt
+	carryTaskStmt               *sql.Stmt
+	childRunsStmt               *sql.Stmt
+	claimCandidatesStmt         *sql.Stmt
+	countSlotRunningStmt        *sql.Stmt
+	countSlotsStmt              *sql.Stmt
+	countTokensStmt             *sql.Stmt
+	databaseNowStmt             *sql.Stmt
+	deleteAlertStmt             *sql.Stmt
+	deleteAlertChannelStmt      *sql.Stmt
+	deleteLogRangeStmt          *sql.Stmt
+	deleteRunDeadlineStmt       *sql.Stmt
+	deleteRunWaitStmt           *sql.Stmt
+	deleteScheduleStmt          *sql.Stmt
+	deleteSecretStmt            *sql.Stmt
+	deleteSlotStmt              *sql.Stmt
+	deleteWorkflowStmt          *sql.Stmt
+	dispatchLatenciesStmt       *sql.Stmt
+	drainZoneWorkersStmt        *sql.Stmt
+	dueRunDeadlinesStmt         *sql.Stmt
+	dueSchedulesStmt            *sql.Stmt
+	ensureZoneStmt              *sql.Stmt
+	expireWorkersStmt           *sql.Stmt
+	extendLeasesStmt            *sql.Stmt
+	failTaskStmt                *sql.Stmt
+	finishAttemptStmt           *sql.Stmt
+	finishRunStmt               *sql.Stmt
+	finishTaskStmt              *sql.Stmt
+	getAttemptStmt              *sql.Stmt
+	getLogStatsStmt             *sql.Stmt
+	getLoopMarkStmt             *sql.Stmt
+	getRunStmt                  *sql.Stmt
+	getRunByKeyStmt             *sql.Stmt
+	getRunsStmt                 *sql.Stmt
+	getRunsByKeysStmt           *sql.Stmt
+	getScheduleStmt             *sql.Stmt
+	getSecretStmt               *sql.Stmt
+	getTaskStmt                 *sql.Stmt
+	getTaskByNameStmt           *sql.Stmt
+	getTasksStmt                *sql.Stmt
+	getVersionStmt              *sql.Stmt
+	getVersionByNumberStmt      *sql.Stmt
+	getWorkerStmt               *sql.Stmt
+	getWorkflowStmt             *sql.Stmt
+	getZoneStmt                 *sql.Stmt
+	holdRunTasksStmt            *sql.Stmt
+	insertAlertStmt             *sql.Stmt
+	insertAttemptStmt           *sql.Stmt
+	insertEventStmt             *sql.Stmt
+	insertLogStmt               *sql.Stmt
+	insertRunStmt               *sql.Stmt
+	insertRunWaitStmt           *sql.Stmt
+	insertScheduleStmt          *sql.Stmt
+	insertTaskStmt              *sql.Stmt
+	insertTokenStmt             *sql.Stmt
+	insertVersionStmt           *sql.Stmt
+	leaseAlertsStmt             *sql.Stmt
+	listAlertChannelsStmt       *sql.Stmt
+	listAlertsStmt              *sql.Stmt
+	listEventsStmt              *sql.Stmt
+	listLiveAttemptsStmt        *sql.Stmt
+	listLogRangeStmt            *sql.Stmt
+	listLogSizesStmt            *sql.Stmt
+	listLogsStmt                *sql.Stmt
+	listRecentWorkersStmt       *sql.Stmt
+	listRunAttemptsStmt         *sql.Stmt
+	listRunEventsStmt           *sql.Stmt
+	listRunOutputsStmt          *sql.Stmt
+	listRunTasksStmt            *sql.Stmt
+	listRunsStmt                *sql.Stmt
+	listSchedulesStmt           *sql.Stmt
+	listSecretsStmt             *sql.Stmt
+	listSlotsStmt               *sql.Stmt
+	listTokensStmt              *sql.Stmt
+	listVersionsStmt            *sql.Stmt
+	listWorkerAttemptsStmt      *sql.Stmt
+	listWorkersStmt             *sql.Stmt
+	listWorkflowSchedulesStmt   *sql.Stmt
+	listWorkflowsStmt           *sql.Stmt
+	listZonesStmt               *sql.Stmt
+	lockScheduleStmt            *sql.Stmt
+	lockSlotStmt                *sql.Stmt
+	lockWorkerStmt              *sql.Stmt
+	logSeqsInStmt               *sql.Stmt
+	markTaskRunningStmt         *sql.Stmt
+	markUpstreamFailedStmt      *sql.Stmt
+	nextScheduleFireStmt        *sql.Stmt
+	orphanedAttemptsStmt        *sql.Stmt
+	popRunWaitStmt              *sql.Stmt
+	putLogStatsStmt             *sql.Stmt
+	recoverRunStmt              *sql.Stmt
+	recoverTaskStmt             *sql.Stmt
+	registerWorkerStmt          *sql.Stmt
+	releaseTaskStmt             *sql.Stmt
+	renewLeaderStmt             *sql.Stmt
+	renewWorkerStmt             *sql.Stmt
+	requestStopStmt             *sql.Stmt
+	requeueTaskStmt             *sql.Stmt
+	resealSecretStmt            *sql.Stmt
+	resetDispatchedStmt         *sql.Stmt
+	resignLeaderStmt            *sql.Stmt
+	retryAlertStmt              *sql.Stmt
+	revokeTokenStmt             *sql.Stmt
+	revokeWorkerCredentialsStmt *sql.Stmt
+	saveCheckpointStmt          *sql.Stmt
+	scheduleRecentRunsStmt      *sql.Stmt
+	setLatestVersionStmt        *sql.Stmt
+	setRunDeadlineStmt          *sql.Stmt
+	setRunParentStmt            *sql.Stmt
+	setRunStateStmt             *sql.Stmt
+	setScheduleFiringStmt       *sql.Stmt
+	setSchedulePausedStmt       *sql.Stmt
+	setWorkerStateStmt          *sql.Stmt
+	setWorkflowDisabledStmt     *sql.Stmt
+	setZoneCordonStmt           *sql.Stmt
+	setZoneStateStmt            *sql.Stmt
+	slotUsageStmt               *sql.Stmt
+	startAttemptStmt            *sql.Stmt
+	tokenByHashStmt             *sql.Stmt
+	tokenByNameStmt             *sql.Stmt
+	touchTokenStmt              *sql.Stmt
+	updateScheduleSpecStmt      *sql.Stmt
+	upsertAlertChannelStmt      *sql.Stmt
+	upsertSecretStmt            *sql.Stmt
+	upsertSlotStmt              *sql.Stmt
+	upsertWorkflowStmt          *sql.Stmt
+	wakeRetriesStmt             *sql.Stmt
+	workerUsageStmt             *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db:                        tx,
-		tx:                        tx,
-		acquireLeaderStmt:         q.acquireLeaderStmt,
-		addActiveRunsStmt:         q.addActiveRunsStmt,
-		addRunProgressStmt:        q.addRunProgressStmt,
-		addUpstreamFailureStmt:    q.addUpstreamFailureStmt,
-		advanceLoopMarkStmt:       q.advanceLoopMarkStmt,
-		anyQueuedStmt:             q.anyQueuedStmt,
-		appendLogTextStmt:         q.appendLogTextStmt,
-		cancelRunAttemptsStmt:     q.cancelRunAttemptsStmt,
-		cancelRunTasksStmt:        q.cancelRunTasksStmt,
-		carryTaskStmt:             q.carryTaskStmt,
-		childRunsStmt:             q.childRunsStmt,
-		claimCandidatesStmt:       q.claimCandidatesStmt,
-		countSlotRunningStmt:      q.countSlotRunningStmt,
-		countSlotsStmt:            q.countSlotsStmt,
-		databaseNowStmt:           q.databaseNowStmt,
-		deleteAlertStmt:           q.deleteAlertStmt,
-		deleteAlertChannelStmt:    q.deleteAlertChannelStmt,
-		deleteLogRangeStmt:        q.deleteLogRangeStmt,
-		deleteRunDeadlineStmt:     q.deleteRunDeadlineStmt,
-		deleteRunWaitStmt:         q.deleteRunWaitStmt,
-		deleteScheduleStmt:        q.deleteScheduleStmt,
-		deleteSecretStmt:          q.deleteSecretStmt,
-		deleteSlotStmt:            q.deleteSlotStmt,
-		deleteWorkflowStmt:        q.deleteWorkflowStmt,
-		dispatchLatenciesStmt:     q.dispatchLatenciesStmt,
-		drainZoneWorkersStmt:      q.drainZoneWorkersStmt,
-		dueRunDeadlinesStmt:       q.dueRunDeadlinesStmt,
-		dueSchedulesStmt:          q.dueSchedulesStmt,
-		ensureZoneStmt:            q.ensureZoneStmt,
-		expireWorkersStmt:         q.expireWorkersStmt,
-		extendLeasesStmt:          q.extendLeasesStmt,
-		failTaskStmt:              q.failTaskStmt,
-		finishAttemptStmt:         q.finishAttemptStmt,
-		finishRunStmt:             q.finishRunStmt,
-		finishTaskStmt:            q.finishTaskStmt,
-		getAttemptStmt:            q.getAttemptStmt,
-		getLogStatsStmt:           q.getLogStatsStmt,
-		getLoopMarkStmt:           q.getLoopMarkStmt,
-		getRunStmt:                q.getRunStmt,
-		getRunByKeyStmt:           q.getRunByKeyStmt,
-		getRunsStmt:               q.getRunsStmt,
-		getRunsByKeysStmt:         q.getRunsByKeysStmt,
-		getScheduleStmt:           q.getScheduleStmt,
-		getSecretStmt:             q.getSecretStmt,
-		getTaskStmt:               q.getTaskStmt,
-		getTaskByNameStmt:         q.getTaskByNameStmt,
-		getTasksStmt:              q.getTasksStmt,
-		getVersionStmt:            q.getVersionStmt,
-		getVersionByNumberStmt:    q.getVersionByNumberStmt,
-		getWorkerStmt:             q.getWorkerStmt,
-		getWorkflowStmt:           q.getWorkflowStmt,
-		getZoneStmt:               q.getZoneStmt,
-		holdRunTasksStmt:          q.holdRunTasksStmt,
-		insertAlertStmt:           q.insertAlertStmt,
-		insertAttemptStmt:         q.insertAttemptStmt,
-		insertEventStmt:           q.insertEventStmt,
-		insertLogStmt:             q.insertLogStmt,
-		insertRunStmt:             q.insertRunStmt,
-		insertRunWaitStmt:         q.insertRunWaitStmt,
-		insertScheduleStmt:        q.insertScheduleStmt,
-		insertTaskStmt:            q.insertTaskStmt,
-		insertVersionStmt:         q.insertVersionStmt,
-		leaseAlertsStmt:           q.leaseAlertsStmt,
-		listAlertChannelsStmt:     q.listAlertChannelsStmt,
-		listAlertsStmt:            q.listAlertsStmt,
-		listEventsStmt:            q.listEventsStmt,
-		listLiveAttemptsStmt:      q.listLiveAttemptsStmt,
-		listLogRangeStmt:          q.listLogRangeStmt,
-		listLogSizesStmt:          q.listLogSizesStmt,
-		listLogsStmt:              q.listLogsStmt,
-		listRecentWorkersStmt:     q.listRecentWorkersStmt,
-		listRunAttemptsStmt:       q.listRunAttemptsStmt,
-		listRunEventsStmt:         q.listRunEventsStmt,
-		listRunOutputsStmt:        q.listRunOutputsStmt,
-		listRunTasksStmt:          q.listRunTasksStmt,
-		listRunsStmt:              q.listRunsStmt,
-		listSchedulesStmt:         q.listSchedulesStmt,
-		listSecretsStmt:           q.listSecretsStmt,
-		listSlotsStmt:             q.listSlotsStmt,
-		listVersionsStmt:          q.listVersionsStmt,
-		listWorkerAttemptsStmt:    q.listWorkerAttemptsStmt,
-		listWorkersStmt:           q.listWorkersStmt,
-		listWorkflowSchedulesStmt: q.listWorkflowSchedulesStmt,
-		listWorkflowsStmt:         q.listWorkflowsStmt,
-		listZonesStmt:             q.listZonesStmt,
-		lockScheduleStmt:          q.lockScheduleStmt,
-		lockSlotStmt:              q.lockSlotStmt,
-		lockWorkerStmt:            q.lockWorkerStmt,
-		logSeqsInStmt:             q.logSeqsInStmt,
-		markTaskRunningStmt:       q.markTaskRunningStmt,
-		markUpstreamFailedStmt:    q.markUpstreamFailedStmt,
-		nextScheduleFireStmt:      q.nextScheduleFireStmt,
-		orphanedAttemptsStmt:      q.orphanedAttemptsStmt,
-		popRunWaitStmt:            q.popRunWaitStmt,
-		putLogStatsStmt:           q.putLogStatsStmt,
-		recoverRunStmt:            q.recoverRunStmt,
-		recoverTaskStmt:           q.recoverTaskStmt,
-		registerWorkerStmt:        q.registerWorkerStmt,
-		releaseTaskStmt:           q.releaseTaskStmt,
-		renewLeaderStmt:           q.renewLeaderStmt,
-		renewWorkerStmt:           q.renewWorkerStmt,
-		requestStopStmt:           q.requestStopStmt,
-		requeueTaskStmt:           q.requeueTaskStmt,
-		resealSecretStmt:          q.resealSecretStmt,
-		resetDispatchedStmt:       q.resetDispatchedStmt,
-		resignLeaderStmt:          q.resignLeaderStmt,
-		retryAlertStmt:            q.retryAlertStmt,
-		saveCheckpointStmt:        q.saveCheckpointStmt,
-		scheduleRecentRunsStmt:    q.scheduleRecentRunsStmt,
-		setLatestVersionStmt:      q.setLatestVersionStmt,
-		setRunDeadlineStmt:        q.setRunDeadlineStmt,
-		setRunParentStmt:          q.setRunParentStmt,
-		setRunStateStmt:           q.setRunStateStmt,
-		setScheduleFiringStmt:     q.setScheduleFiringStmt,
-		setSchedulePausedStmt:     q.setSchedulePausedStmt,
-		setWorkerStateStmt:        q.setWorkerStateStmt,
-		setWorkflowDisabledStmt:   q.setWorkflowDisabledStmt,
-		setZoneCordonStmt:         q.setZoneCordonStmt,
-		setZoneStateStmt:          q.setZoneStateStmt,
-		slotUsageStmt:             q.slotUsageStmt,
-		startAttemptStmt:          q.startAttemptStmt,
-		updateScheduleSpecStmt:    q.updateScheduleSpecStmt,
-		upsertAlertChannelStmt:    q.upsertAlertChannelStmt,
-		upsertSecretStmt:          q.upsertSecretStmt,
-		upsertSlotStmt:            q.upsertSlotStmt,
-		upsertWorkflowStmt:        q.upsertWorkflowStmt,
-		wakeRetriesStmt:           q.wakeRetriesStmt,
-		workerUsageStmt:           q.workerUsageStmt,
+		db:                          tx,
+		tx:                          tx,
+		acquireLeaderStmt:           q.acquireLeaderStmt,
+		addActiveRunsStmt:           q.addActiveRunsStmt,
+		addRunProgressStmt:          q.addRunProgressStmt,
+		addUpstreamFailureStmt:      q.addUpstreamFailureStmt,
+		advanceLoopMarkStmt:         q.advanceLoopMarkStmt,
+		anyQueuedStmt:               q.anyQueuedStmt,
+		appendLogTextStmt:           q.appendLogTextStmt,
+		cancelRunAttemptsStmt:       q.cancelRunAttemptsStmt,
+		cancelRunTasksStmt:          q.cancelRunTasksStmt,
+		carryTaskStmt:               q.carryTaskStmt,
+		childRunsStmt:               q.childRunsStmt,
+		claimCandidatesStmt:         q.claimCandidatesStmt,
+		countSlotRunningStmt:        q.countSlotRunningStmt,
+		countSlotsStmt:              q.countSlotsStmt,
+		countTokensStmt:             q.countTokensStmt,
+		databaseNowStmt:             q.databaseNowStmt,
+		deleteAlertStmt:             q.deleteAlertStmt,
+		deleteAlertChannelStmt:      q.deleteAlertChannelStmt,
+		deleteLogRangeStmt:          q.deleteLogRangeStmt,
+		deleteRunDeadlineStmt:       q.deleteRunDeadlineStmt,
+		deleteRunWaitStmt:           q.deleteRunWaitStmt,
+		deleteScheduleStmt:          q.deleteScheduleStmt,
+		deleteSecretStmt:            q.deleteSecretStmt,
+		deleteSlotStmt:              q.deleteSlotStmt,
+		deleteWorkflowStmt:          q.deleteWorkflowStmt,
+		dispatchLatenciesStmt:       q.dispatchLatenciesStmt,
+		drainZoneWorkersStmt:        q.drainZoneWorkersStmt,
+		dueRunDeadlinesStmt:         q.dueRunDeadlinesStmt,
+		dueSchedulesStmt:            q.dueSchedulesStmt,
+		ensureZoneStmt:              q.ensureZoneStmt,
+		expireWorkersStmt:           q.expireWorkersStmt,
+		extendLeasesStmt:            q.extendLeasesStmt,
+		failTaskStmt:                q.failTaskStmt,
+		finishAttemptStmt:           q.finishAttemptStmt,
+		finishRunStmt:               q.finishRunStmt,
+		finishTaskStmt:              q.finishTaskStmt,
+		getAttemptStmt:              q.getAttemptStmt,
+		getLogStatsStmt:             q.getLogStatsStmt,
+		getLoopMarkStmt:             q.getLoopMarkStmt,
+		getRunStmt:                  q.getRunStmt,
+		getRunByKeyStmt:             q.getRunByKeyStmt,
+		getRunsStmt:                 q.getRunsStmt,
+		getRunsByKeysStmt:           q.getRunsByKeysStmt,
+		getScheduleStmt:             q.getScheduleStmt,
+		getSecretStmt:               q.getSecretStmt,
+		getTaskStmt:                 q.getTaskStmt,
+		getTaskByNameStmt:           q.getTaskByNameStmt,
+		getTasksStmt:                q.getTasksStmt,
+		getVersionStmt:              q.getVersionStmt,
+		getVersionByNumberStmt:      q.getVersionByNumberStmt,
+		getWorkerStmt:               q.getWorkerStmt,
+		getWorkflowStmt:             q.getWorkflowStmt,
+		getZoneStmt:                 q.getZoneStmt,
+		holdRunTasksStmt:            q.holdRunTasksStmt,
+		insertAlertStmt:             q.insertAlertStmt,
+		insertAttemptStmt:           q.insertAttemptStmt,
+		insertEventStmt:             q.insertEventStmt,
+		insertLogStmt:               q.insertLogStmt,
+		insertRunStmt:               q.insertRunStmt,
+		insertRunWaitStmt:           q.insertRunWaitStmt,
+		insertScheduleStmt:          q.insertScheduleStmt,
+		insertTaskStmt:              q.insertTaskStmt,
+		insertTokenStmt:             q.insertTokenStmt,
+		insertVersionStmt:           q.insertVersionStmt,
+		leaseAlertsStmt:             q.leaseAlertsStmt,
+		listAlertChannelsStmt:       q.listAlertChannelsStmt,
+		listAlertsStmt:              q.listAlertsStmt,
+		listEventsStmt:              q.listEventsStmt,
+		listLiveAttemptsStmt:        q.listLiveAttemptsStmt,
+		listLogRangeStmt:            q.listLogRangeStmt,
+		listLogSizesStmt:            q.listLogSizesStmt,
+		listLogsStmt:                q.listLogsStmt,
+		listRecentWorkersStmt:       q.listRecentWorkersStmt,
+		listRunAttemptsStmt:         q.listRunAttemptsStmt,
+		listRunEventsStmt:           q.listRunEventsStmt,
+		listRunOutputsStmt:          q.listRunOutputsStmt,
+		listRunTasksStmt:            q.listRunTasksStmt,
+		listRunsStmt:                q.listRunsStmt,
+		listSchedulesStmt:           q.listSchedulesStmt,
+		listSecretsStmt:             q.listSecretsStmt,
+		listSlotsStmt:               q.listSlotsStmt,
+		listTokensStmt:              q.listTokensStmt,
+		listVersionsStmt:            q.listVersionsStmt,
+		listWorkerAttemptsStmt:      q.listWorkerAttemptsStmt,
+		listWorkersStmt:             q.listWorkersStmt,
+		listWorkflowSchedulesStmt:   q.listWorkflowSchedulesStmt,
+		listWorkflowsStmt:           q.listWorkflowsStmt,
+		listZonesStmt:               q.listZonesStmt,
+		lockScheduleStmt:            q.lockScheduleStmt,
+		lockSlotStmt:                q.lockSlotStmt,
+		lockWorkerStmt:              q.lockWorkerStmt,
+		logSeqsInStmt:               q.logSeqsInStmt,
+		markTaskRunningStmt:         q.markTaskRunningStmt,
+		markUpstreamFailedStmt:      q.markUpstreamFailedStmt,
+		nextScheduleFireStmt:        q.nextScheduleFireStmt,
+		orphanedAttemptsStmt:        q.orphanedAttemptsStmt,
+		popRunWaitStmt:              q.popRunWaitStmt,
+		putLogStatsStmt:             q.putLogStatsStmt,
+		recoverRunStmt:              q.recoverRunStmt,
+		recoverTaskStmt:             q.recoverTaskStmt,
+		registerWorkerStmt:          q.registerWorkerStmt,
+		releaseTaskStmt:             q.releaseTaskStmt,
+		renewLeaderStmt:             q.renewLeaderStmt,
+		renewWorkerStmt:             q.renewWorkerStmt,
+		requestStopStmt:             q.requestStopStmt,
+		requeueTaskStmt:             q.requeueTaskStmt,
+		resealSecretStmt:            q.resealSecretStmt,
+		resetDispatchedStmt:         q.resetDispatchedStmt,
+		resignLeaderStmt:            q.resignLeaderStmt,
+		retryAlertStmt:              q.retryAlertStmt,
+		revokeTokenStmt:             q.revokeTokenStmt,
+		revokeWorkerCredentialsStmt: q.revokeWorkerCredentialsStmt,
+		saveCheckpointStmt:          q.saveCheckpointStmt,
+		scheduleRecentRunsStmt:      q.scheduleRecentRunsStmt,
+		setLatestVersionStmt:        q.setLatestVersionStmt,
+		setRunDeadlineStmt:          q.setRunDeadlineStmt,
+		setRunParentStmt:            q.setRunParentStmt,
+		setRunStateStmt:             q.setRunStateStmt,
+		setScheduleFiringStmt:       q.setScheduleFiringStmt,
+		setSchedulePausedStmt:       q.setSchedulePausedStmt,
+		setWorkerStateStmt:          q.setWorkerStateStmt,
+		setWorkflowDisabledStmt:     q.setWorkflowDisabledStmt,
+		setZoneCordonStmt:           q.setZoneCordonStmt,
+		setZoneStateStmt:            q.setZoneStateStmt,
+		slotUsageStmt:               q.slotUsageStmt,
+		startAttemptStmt:            q.startAttemptStmt,
+		tokenByHashStmt:             q.tokenByHashStmt,
+		tokenByNameStmt:             q.tokenByNameStmt,
+		touchTokenStmt:              q.touchTokenStmt,
+		updateScheduleSpecStmt:      q.updateScheduleSpecStmt,
+		upsertAlertChannelStmt:      q.upsertAlertChannelStmt,
+		upsertSecretStmt:            q.upsertSecretStmt,
+		upsertSlotStmt:              q.upsertSlotStmt,
+		upsertWorkflowStmt:          q.upsertWorkflowStmt,
+		wakeRetriesStmt:             q.wakeRetriesStmt,
+		workerUsageStmt:             q.workerUsageStmt,
 	}
 }

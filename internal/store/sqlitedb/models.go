@@ -193,6 +193,23 @@ type Task struct {
 	Slot         string
 }
 
+type Token struct {
+	ID           int64
+	Name         string
+	Kind         string
+	Hash         string
+	Role         string
+	Scope        string
+	Zones        string
+	WorkerGroups string
+	WorkerID     string
+	ExpiresAt    int64
+	RevokedAt    int64
+	LastUsedAt   int64
+	CreatedBy    string
+	CreatedAt    int64
+}
+
 type Worker struct {
 	ID             string
 	Name           string

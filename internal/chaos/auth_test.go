@@ -1,0 +1,54 @@
+package chaos_test
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/baton-sched/baton/client"
+)
+
+// TestRevokedTokenRefusedByEveryServer: a token revoked through one
+// server of a two-server cluster is refused by both within 2 s (the
+// database is the truth; each server trusts a look-up for a second at
+// most).
+func TestRevokedTokenRefusedByEveryServer(t *testing.T) {
+	c := newCluster(t, 2, testTiming, "")
+	ctx := t.Context()
+	tok, err := c.Client().CreateToken(ctx, client.NewToken{Name: "ci", Role: "operator"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var each []*client.Client
+	for _, s := range c.Servers() {
+		cl, err := client.New([]string{s.URL()}, client.WithToken(tok.Secret))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if who, err := cl.Whoami(ctx); err != nil || who.Actor != "token:ci" {
+			t.Fatalf("whoami on %s: %+v %v", s.Name, who, err)
+		}
+		each = append(each, cl)
+	}
+	if err := c.Client().RevokeToken(ctx, "ci"); err != nil {
+		t.Fatal(err)
+	}
+	revoked := time.Now()
+	for i, cl := range each {
+		for {
+			_, err := cl.Whoami(ctx)
+			var ae *client.Error
+			if errorsAs(err, &ae) && ae.Status == http.StatusUnauthorized {
+				t.Logf("server %d refuses the revoked token after %v", i+1, time.Since(revoked).Round(time.Millisecond))
+				break
+			}
+			if time.Since(revoked) > 2*time.Second {
+				t.Fatalf("server %d still accepts the revoked token after 2s: %v", i+1, err)
+			}
+			time.Sleep(20 * time.Millisecond) // polling the server until the deadline
+		}
+	}
+}
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }

@@ -1,0 +1,107 @@
+package server
+
+import (
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// sessionCookie holds a browser's token: HttpOnly (no script reads it),
+// SameSite=Strict (no other site's page sends it), Secure under TLS. It is
+// accepted only on GET and HEAD (pages, the live streams, the API's
+// reads): every change still needs the Authorization header, so a cookie
+// can never be ridden into a write (CSRF).
+const sessionCookie = "baton_session"
+
+// sessionAge bounds a browser session; the token's own expiry and
+// revocation apply on every request as for any caller.
+const sessionAge = 12 * time.Hour
+
+// credential is the request's Authorization header, else, on a safe
+// method, the session cookie as a bearer token.
+func credential(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		return h
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return ""
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		return "Bearer " + c.Value
+	}
+	return ""
+}
+
+// wantsPage says whether a refused request came from a browser
+// navigating, which is better sent to the login page than given JSON.
+func wantsPage(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// toLogin sends a browser to the login page, to come back to where it was.
+func toLogin(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+}
+
+var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Log in · Baton</title><link rel="stylesheet" href="/ui/static/style.css"></head>
+<body><main class="login">
+<h1>Baton</h1>
+<form method="post" action="/login">
+<p><label for="token">API token</label><br>
+<input id="token" name="token" type="password" autocomplete="off" required autofocus size="50"></p>
+<input type="hidden" name="next" value="{{.Next}}">
+{{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
+<p><button type="submit">Log in</button></p>
+<p class="hint">A token of any role but <code>worker</code> (<code>baton token create NAME --role viewer</code>;
+<code>baton dev</code> wrote one to <code>.baton/admin.token</code>).</p>
+</form></main></body></html>
+`))
+
+// registerLogin serves the login form, the login (a token checked like
+// any API call, then kept in the session cookie) and the logout. They are
+// anonymous routes; the guard refuses a POST from another site's page
+// (Origin and Host checks) and the cookie is SameSite=Strict.
+func (s *Server) registerLogin() {
+	s.plain.handle("GET /login", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.renderLogin(w, http.StatusOK, safeNext(r.URL.Query().Get("next")), "")
+	}))
+	s.plain.handle("POST /login", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next := safeNext(r.PostFormValue("next"))
+		token := strings.TrimSpace(r.PostFormValue("token"))
+		if _, status, msg := s.authorize(r.Context(), "Bearer "+token, permissionOfPages, ""); status != 0 {
+			// The form again, with why (200: the login page answered).
+			s.renderLogin(w, http.StatusOK, next, msg)
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(sessionAge.Seconds()),
+			HttpOnly: true, Secure: s.cfg.TLS != nil, SameSite: http.SameSiteStrictMode})
+		http.Redirect(w, r, next, http.StatusSeeOther)
+	}))
+	s.plain.handle("POST /logout", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+			HttpOnly: true, Secure: s.cfg.TLS != nil, SameSite: http.SameSiteStrictMode})
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+	}))
+}
+
+func (s *Server) renderLogin(w http.ResponseWriter, status int, next, msg string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := loginPage.Execute(w, struct{ Next, Error string }{next, msg}); err != nil {
+		s.log.Error("render login page", "err", err)
+	}
+}
+
+// safeNext keeps a redirect after login on this server: a path, never
+// another site ("//evil.example", "https://...").
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
