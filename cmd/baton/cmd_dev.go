@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -139,7 +140,7 @@ func runDev(ctx context.Context, out io.Writer, cfg config.Config, o devOptions)
 	if err := devApply(ctx, out, c, o); err != nil {
 		return err
 	}
-	printBanner(out, url, o)
+	printBanner(out, url, url+"/login?code="+srv.LoginCode(admin, devLoginLinkTTL), o)
 	<-ctx.Done()
 	release := stopping(out, agents, o.again)
 	defer release()
@@ -212,11 +213,16 @@ func devApply(ctx context.Context, out io.Writer, c *client.Client, o devOptions
 	return nil
 }
 
-func printBanner(out io.Writer, url string, o devOptions) {
+// devLoginLinkTTL is how long the one-time login link dev prints works.
+const devLoginLinkTTL = 10 * time.Minute
+
+func printBanner(out io.Writer, url, loginLink string, o devOptions) {
 	fmt.Fprintf(out, `
 Baton is running at %s (%d workers in zones a..%c, data in %s)
   Web UI:    %s/
-  API docs:  %s/api/v1/docs
+             one-time login link (10 minutes): %s
+             (later, log in with the token in %[4]s/admin.token)
+  API docs:  %[5]s/api/v1/docs
 Try, in another terminal:
   baton runs                       # runs and their states
   baton run hello --wait           # start a run and follow it
@@ -226,7 +232,7 @@ Try, in another terminal:
 The CLI finds the admin token in %[4]s/admin.token when run from this directory;
 elsewhere: export BATON_TOKEN=$(cat %[4]s/admin.token)
 Press Ctrl-C to stop.
-`, url, o.workers, 'a'+o.workers-1, o.dataDir, url, url)
+`, url, o.workers, 'a'+o.workers-1, o.dataDir, url, loginLink)
 }
 
 // devSecretKey returns the dev secret key file of dataDir, created (0600)

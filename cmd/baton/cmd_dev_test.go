@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -53,6 +54,14 @@ func TestDevRunsTheExamples(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "started run 1 of hello") {
 		t.Fatalf("dev output lacks the --run start:\n%s", out)
+	}
+	// The one-time login link logs a browser in to the web UI.
+	link := waitFor(t, out, regexp.MustCompile(`one-time login link \(10 minutes\): (\S+)`))
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, err := noFollow.Get(link); err != nil || resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) != 1 {
+		t.Errorf("login link %s: %v %v, want a 303 with the session cookie", link, resp, err)
+	} else {
+		resp.Body.Close()
 	}
 	waitSucceeded(t, c, 1)
 	checkModes(t, map[string]os.FileMode{dataDir: 0o700, filepath.Join(dataDir, "baton.db"): 0o600,

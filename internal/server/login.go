@@ -1,10 +1,13 @@
 package server
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -67,25 +70,38 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 // (Origin and Host checks) and the cookie is SameSite=Strict.
 func (s *Server) registerLogin() {
 	s.plain.handle("GET /login", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.renderLogin(w, http.StatusOK, safeNext(r.URL.Query().Get("next")), "")
-	}))
-	s.plain.handle("POST /login", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next := safeNext(r.PostFormValue("next"))
-		token := strings.TrimSpace(r.PostFormValue("token"))
-		if _, status, msg := s.authorize(r.Context(), "Bearer "+token, permissionOfPages, ""); status != 0 {
-			// The form again, with why (200: the login page answered).
-			s.renderLogin(w, http.StatusOK, next, msg)
+		next := safeNext(r.URL.Query().Get("next"))
+		if code := r.URL.Query().Get("code"); code != "" {
+			secret, ok := s.redeem(code)
+			if !ok {
+				s.renderLogin(w, http.StatusOK, next, "this login link was used already or has expired: paste a token")
+				return
+			}
+			s.logIn(w, r, secret, next)
 			return
 		}
-		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(sessionAge.Seconds()),
-			HttpOnly: true, Secure: s.cfg.TLS != nil, SameSite: http.SameSiteStrictMode})
-		http.Redirect(w, r, next, http.StatusSeeOther)
+		s.renderLogin(w, http.StatusOK, next, "")
+	}))
+	s.plain.handle("POST /login", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.logIn(w, r, strings.TrimSpace(r.PostFormValue("token")), safeNext(r.PostFormValue("next")))
 	}))
 	s.plain.handle("POST /logout", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 			HttpOnly: true, Secure: s.cfg.TLS != nil, SameSite: http.SameSiteStrictMode})
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 	}))
+}
+
+// logIn checks token like any API call and keeps it in the session
+// cookie, or shows the form again with why (200: the login page answered).
+func (s *Server) logIn(w http.ResponseWriter, r *http.Request, token, next string) {
+	if _, status, msg := s.authorize(r.Context(), "Bearer "+token, permissionOfPages, ""); status != 0 {
+		s.renderLogin(w, http.StatusOK, next, msg)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(sessionAge.Seconds()),
+		HttpOnly: true, Secure: s.cfg.TLS != nil, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, status int, next, msg string) {
@@ -104,4 +120,51 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// loginCodes are one-time login links (`baton dev` prints one): a random
+// code stands for a token secret for a few minutes, in this server's
+// memory only, and is forgotten at its first use. The secret itself never
+// appears in a URL.
+type loginCodes struct {
+	mu sync.Mutex
+	m  map[string]loginCode
+}
+
+type loginCode struct {
+	secret  string
+	expires time.Time
+}
+
+// LoginCode returns the code of a one-time link that logs a browser in
+// with secret, valid for ttl: /login?code=CODE.
+func (s *Server) LoginCode(secret string, ttl time.Duration) string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	code := hex.EncodeToString(b)
+	s.codes.mu.Lock()
+	defer s.codes.mu.Unlock()
+	if s.codes.m == nil {
+		s.codes.m = map[string]loginCode{}
+	}
+	now := time.Now()
+	for c, lc := range s.codes.m {
+		if now.After(lc.expires) {
+			delete(s.codes.m, c)
+		}
+	}
+	s.codes.m[code] = loginCode{secret: secret, expires: now.Add(ttl)}
+	return code
+}
+
+// redeem returns the secret of a login code and forgets the code.
+func (s *Server) redeem(code string) (string, bool) {
+	s.codes.mu.Lock()
+	defer s.codes.mu.Unlock()
+	lc, ok := s.codes.m[code]
+	delete(s.codes.m, code)
+	if !ok || time.Now().After(lc.expires) {
+		return "", false
+	}
+	return lc.secret, true
 }

@@ -90,6 +90,7 @@ type Server struct {
 	authn     *authenticator
 	adapter   *authAdapter // the API's routes, authorized
 	plain     *plainRoutes // the other routes, authorized
+	codes     loginCodes   // one-time login links
 	// alertClient posts alerts to their channels.
 	alertClient *http.Client
 	leader      []*loop // work of the leading server

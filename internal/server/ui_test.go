@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	neturl "net/url"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/server"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/store/storetest"
 )
@@ -205,5 +207,29 @@ func TestUILogin(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("page after logout: %d, want 401", resp.StatusCode)
+	}
+}
+
+// TestUILoginLink: a one-time link logs a browser in once; used again, or
+// with a made-up code, it shows the form and sets no cookie.
+func TestUILoginLink(t *testing.T) {
+	st := storetest.OpenSQLite(t)
+	srv := server.New(engine.New(st, engine.Config{}), server.Config{})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { ts.Close(); srv.Stop() })
+	rememberTokens(t, ts.URL, st)
+	admin, _ := tokensOf(ts.URL)
+	link := ts.URL + "/login?code=" + srv.LoginCode(admin, time.Minute)
+	browser := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for i, url := range []string{link, link, ts.URL + "/login?code=0123456789abcdef0123456789abcdef"} {
+		resp, err := browser.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loggedIn := resp.StatusCode == http.StatusSeeOther && len(resp.Cookies()) == 1 && resp.Cookies()[0].Value == admin
+		if loggedIn != (i == 0) {
+			t.Errorf("use %d of the link: %d, cookies %d; want a session only the first time", i+1, resp.StatusCode, len(resp.Cookies()))
+		}
 	}
 }
