@@ -17,11 +17,18 @@ import (
 	"github.com/baton-sched/baton/internal/store"
 )
 
-// TestDevRunsTheExamples starts `baton dev` as the README's first command
-// does, with real workers running real shell tasks, and checks the examples
-// succeed: hello (started by --run), the 1 -> 50 -> 1 fan-out with outputs
-// passed downstream, and the flaky task carried by retries.
-func TestDevRunsTheExamples(t *testing.T) {
+// devProcess is `baton dev` running in the test, as the README starts it.
+type devProcess struct {
+	out    *syncBuffer
+	url    string
+	admin  string // the admin token dev wrote in its data directory
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// startDev runs `baton dev` with o until the test ends (or stop).
+func startDev(t *testing.T, o devOptions) *devProcess {
+	t.Helper()
 	cfg, err := config.Load("", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -29,29 +36,50 @@ func TestDevRunsTheExamples(t *testing.T) {
 	cfg.Addr = "127.0.0.1:0"
 	cfg.LogLevel = "error"
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
-	done := make(chan error, 1)
-	dataDir := filepath.Join(t.TempDir(), "data")
-	go func() {
-		done <- runDev(ctx, out, cfg, devOptions{dataDir: dataDir,
-			apply: []string{"../../examples"}, runs: []string{"hello"}, workers: 3})
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
+	d := &devProcess{out: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	go func() { d.done <- runDev(ctx, d.out, cfg, o) }()
+	t.Cleanup(func() {
+		if err := d.stop(); err != nil {
 			t.Errorf("dev: %v", err)
 		}
-	}()
-	url := waitFor(t, out, regexp.MustCompile(`running at (http://\S+)`))
-	// The CLI's way: the admin token baton dev wrote in its data directory.
-	admin, err := os.ReadFile(filepath.Join(dataDir, "admin.token"))
+	})
+	d.url = waitFor(t, d.out, regexp.MustCompile(`running at (http://\S+)`))
+	admin, err := os.ReadFile(filepath.Join(o.dataDir, "admin.token"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.New([]string{url}, client.WithToken(string(admin)))
+	d.admin = strings.TrimSpace(string(admin))
+	return d
+}
+
+// stop interrupts dev and waits for it to end; later calls return nil.
+func (d *devProcess) stop() error {
+	d.cancel()
+	err, ok := <-d.done
+	if ok {
+		close(d.done)
+	}
+	return err
+}
+
+// client is an API client of dev with its admin token.
+func (d *devProcess) client(t *testing.T, opts ...client.Option) *client.Client {
+	t.Helper()
+	c, err := client.New([]string{d.url}, append([]client.Option{client.WithToken(d.admin)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// TestDevRunsTheExamples starts `baton dev` as the README's first command
+// does, with real workers running real shell tasks, and checks the examples
+// succeed: hello (started by --run), the 1 -> 50 -> 1 fan-out with outputs
+// passed downstream, and the flaky task carried by retries.
+func TestDevRunsTheExamples(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	d := startDev(t, devOptions{dataDir: dataDir, apply: []string{"../../examples"}, runs: []string{"hello"}, workers: 3})
+	out, c := d.out, d.client(t) // the CLI's way: the admin token dev wrote
 	if !strings.Contains(out.String(), "started run 1 of hello") {
 		t.Fatalf("dev output lacks the --run start:\n%s", out)
 	}
@@ -147,36 +175,15 @@ func waitSucceeded(t *testing.T, c *client.Client, id int64) client.RunDetail {
 // second kills the task at once and reports it ended, well before the
 // 30 s grace (and the kill grace after it) would have run out.
 func TestDevSecondInterruptKillsTasks(t *testing.T) {
-	cfg, err := config.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Addr = "127.0.0.1:0"
-	cfg.LogLevel = "error"
 	defs := t.TempDir()
 	def := "name: stuck\ntasks:\n  - name: hold\n    run: trap '' TERM; sleep 600\n"
 	if err := os.WriteFile(filepath.Join(defs, "stuck.yaml"), []byte(def), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out := &syncBuffer{}
 	again := make(chan os.Signal, 1)
-	done := make(chan error, 1)
 	dataDir := filepath.Join(t.TempDir(), "data")
-	go func() {
-		done <- runDev(ctx, out, cfg, devOptions{dataDir: dataDir, apply: []string{defs},
-			runs: []string{"stuck"}, workers: 1, again: again})
-	}()
-	url := waitFor(t, out, regexp.MustCompile(`running at (http://\S+)`))
-	admin, err := os.ReadFile(filepath.Join(dataDir, "admin.token"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.New([]string{url}, client.WithToken(string(admin)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := startDev(t, devOptions{dataDir: dataDir, apply: []string{defs}, runs: []string{"stuck"}, workers: 1, again: again})
+	out, c := d.out, d.client(t)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		r, err := c.Run(context.Background(), 1)
@@ -188,11 +195,12 @@ func TestDevSecondInterruptKillsTasks(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	cancel()
+	stopped := make(chan error, 1)
+	go func() { stopped <- d.stop() }()
 	waitFor(t, out, regexp.MustCompile(`(waiting for 1 running task\(s\) to finish .* press Ctrl-C again)`))
 	again <- os.Interrupt
 	select {
-	case err := <-done:
+	case err := <-stopped:
 		if err != nil {
 			t.Fatalf("dev: %v", err)
 		}

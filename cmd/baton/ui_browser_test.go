@@ -6,15 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/baton-sched/baton/client"
-	"github.com/baton-sched/baton/internal/config"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -44,12 +41,6 @@ func tail(b []byte, n int) []byte { return b[max(0, len(b)-n):] }
 // them to docs/img/ (the ones docs/ui.md shows).
 func TestUIInBrowser(t *testing.T) {
 	ensureChromium(t)
-	cfg, err := config.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Addr = "127.0.0.1:0"
-	cfg.LogLevel = "error"
 	dir := t.TempDir()
 	gate := filepath.Join(dir, "gate")
 	wf := fmt.Sprintf(`name: gated
@@ -79,32 +70,14 @@ tasks:
 	if err := os.WriteFile(filepath.Join(wfDir, "moved.yaml"), []byte(moved), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- runDev(ctx, out, cfg, devOptions{dataDir: filepath.Join(dir, "data"),
-			apply: []string{"../../examples", wfDir}, runs: []string{"hello", "etl"}, workers: 3})
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("dev: %v", err)
-		}
-	}()
-	base := waitFor(t, out, regexp.MustCompile(`running at (http://\S+)`))
-	admin, err := os.ReadFile(filepath.Join(dir, "data", "admin.token"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := startDev(t, devOptions{dataDir: filepath.Join(dir, "data"),
+		apply: []string{"../../examples", wfDir}, runs: []string{"hello", "etl"}, workers: 3})
+	base, admin := d.url, d.admin
 	join, err := os.ReadFile(filepath.Join(dir, "data", "join.token"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.New([]string{base}, client.WithToken(string(admin)), client.WithJoinToken(string(join)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := d.client(t, client.WithJoinToken(string(join)))
 	run, err := c.StartRun(context.Background(), "gated", client.StartRunRequest{})
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +120,7 @@ tasks:
 	// A page sends the browser to the login form; the dev admin token
 	// logs it in and it comes back to the page.
 	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`#token`)),
-		chromedp.SendKeys(chromedp.CSS(`#token`), strings.TrimSpace(string(admin))), chromedp.Submit(chromedp.CSS(`#token`)),
+		chromedp.SendKeys(chromedp.CSS(`#token`), admin), chromedp.Submit(chromedp.CSS(`#token`)),
 		chromedp.WaitVisible(chromedp.CSS(".cards .zone"))); err != nil {
 		t.Fatalf("log in: %v", err)
 	}
