@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,7 +55,9 @@ func (f *fake) Run(_ context.Context, id int64) (client.RunDetail, error) {
 	if id != f.run.ID {
 		return client.RunDetail{}, fmt.Errorf("run %d: %w", id, engine.ErrNotFound)
 	}
-	return f.run, nil
+	run := f.run
+	run.Tasks = slices.Clone(f.run.Tasks) // setState changes them while pages read
+	return run, nil
 }
 func (f *fake) Attempts(context.Context, int64) ([]client.Attempt, error) { return f.attempts, nil }
 func (f *fake) Logs(_ context.Context, _ int64, task string, _, _, _ int64) (client.Logs, error) {
