@@ -51,6 +51,13 @@ func (c *Credentials) get(workerID string) (string, bool) {
 	return s, ok
 }
 
+// Get returns the credential of workerID, if any.
+func (c *Credentials) Get(workerID string) (string, bool) { return c.get(workerID) }
+
+// Set keeps secret as the credential of workerID: a worker restarted on
+// the same work directory calls for its predecessor's ID with it.
+func (c *Credentials) Set(workerID, secret string) { c.set(workerID, secret) }
+
 func (c *Credentials) set(workerID, secret string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -248,7 +248,7 @@ func (a *Agent) run(ctx context.Context) {
 		if err := a.client.StopWorker(sctx, id); err != nil {
 			a.log.Warn("tell the servers the worker stopped", "worker_id", id, "error", err)
 		} else {
-			a.inc.setWorker("")
+			a.inc.setWorker("", "")
 		}
 		cancel()
 	}
@@ -355,7 +355,10 @@ func (a *Agent) takeOver() {
 		}
 	}
 	a.prevID = prev.WorkerID
-	a.inc.setWorker(prev.WorkerID) // until the servers were told, should this process die too
+	if prev.Credential != "" {
+		a.srv.creds.Set(prev.WorkerID, prev.Credential)
+	}
+	a.inc.setWorker(prev.WorkerID, prev.Credential) // until the servers were told, should this process die too
 	a.log.Info("previous worker process gone: handing its attempts over", "previous_worker_id", prev.WorkerID,
 		"previous_pid", prev.PID, "tasks", len(prev.Groups), "took", time.Since(start).Round(time.Millisecond))
 }

@@ -68,7 +68,8 @@ func (a *Agent) register(ctx context.Context) bool {
 			reg, err = a.client.Register(withTryTimeout(ctx, a.registerTry()), req)
 		}
 		if err == nil {
-			a.inc.setWorker(reg.Worker.ID)
+			cred, _ := a.srv.creds.Get(reg.Worker.ID)
+			a.inc.setWorker(reg.Worker.ID, cred)
 			a.mu.Lock()
 			a.beginSessionLocked(reg, sent)
 			ttl, interval := a.ttl, a.interval

@@ -28,8 +28,9 @@ import (
 //     dead (the shims kill their group when the agent dies) and kills the
 //     ones that are not, before anything else;
 //   - then it tells the servers the old worker ID stopped (the stop call of
-//     a graceful shutdown), so they end its attempts at once, lost, and
-//     queue the rerunnable ones again, and only then registers.
+//     a graceful shutdown, with the old worker's credential, kept in
+//     worker.state), so they end its attempts at once, lost, and queue the
+//     rerunnable ones again, and only then registers.
 
 const (
 	lockFile  = "worker.lock"
@@ -40,6 +41,10 @@ const (
 type incarnationState struct {
 	PID      int    `json:"pid"`                 // the agent's process
 	WorkerID string `json:"worker_id,omitempty"` // the last worker ID the servers gave it
+	// Credential is that worker's credential, which a restarted process
+	// needs to tell the servers its predecessor stopped (the file is 0600
+	// in a 0700 directory, as the join token file is).
+	Credential string `json:"credential,omitempty"`
 	// Groups are the process groups of the running tasks' shims, by
 	// attempt ID.
 	Groups map[int64]int `json:"groups,omitempty"`
@@ -125,8 +130,8 @@ func (in *incarnation) update(change func(st *incarnationState)) {
 	}
 }
 
-func (in *incarnation) setWorker(id string) {
-	in.update(func(st *incarnationState) { st.WorkerID = id })
+func (in *incarnation) setWorker(id, credential string) {
+	in.update(func(st *incarnationState) { st.WorkerID, st.Credential = id, credential })
 }
 
 func (in *incarnation) addGroup(attemptID int64, pgid int) {

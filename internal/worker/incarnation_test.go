@@ -3,6 +3,8 @@ package worker
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -18,7 +20,7 @@ func TestIncarnationLock(t *testing.T) {
 	if prev.WorkerID != "" || len(prev.Groups) != 0 {
 		t.Errorf("previous state of a new directory: %+v", prev)
 	}
-	first.setWorker("w-1")
+	first.setWorker("w-1", "baton_credential")
 	first.addGroup(7, 12345)
 	if _, _, err := acquireIncarnation(dir, log); !errors.Is(err, errWorkDirInUse) {
 		t.Fatalf("second lock: %v, want errWorkDirInUse", err)
@@ -29,8 +31,11 @@ func TestIncarnationLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer second.release()
-	if prev.WorkerID != "w-1" || prev.Groups[7] != 12345 || prev.PID == 0 {
-		t.Errorf("previous state %+v, want w-1 with group 12345", prev)
+	if prev.WorkerID != "w-1" || prev.Credential != "baton_credential" || prev.Groups[7] != 12345 || prev.PID == 0 {
+		t.Errorf("previous state %+v, want w-1, its credential, group 12345", prev)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, stateFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("state file (it holds a credential): %v %v, want mode 0600", fi, err)
 	}
 }
 

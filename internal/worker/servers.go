@@ -56,7 +56,8 @@ func newServers(urls []string, name string, hc *http.Client, joinToken string) (
 // singleServer wraps a client given by the caller: it fails over by
 // itself, so the agent has one "server" to choose from.
 func singleServer(c *client.Client) *servers {
-	return &servers{clients: []*client.Client{c}, urls: []string{"(client)"}, failures: make([]int, 1)}
+	return &servers{clients: []*client.Client{c}, urls: []string{"(client)"}, failures: make([]int, 1),
+		creds: client.NewCredentials()} // c keeps its own; these stay empty
 }
 
 // spreadIndex is where a worker named name starts in a list of n servers:
