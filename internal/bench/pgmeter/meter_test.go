@@ -68,8 +68,11 @@ func TestMeterCountsBackendsWALAndIdleTransactions(t *testing.T) {
 	if c.Tasks != 100 || c.DatabaseCPU < 500 || c.CPUPerTask != c.ProcessCPU+c.DatabaseCPU {
 		t.Errorf("cpu: %+v, want >= 50ms of database CPU over 100 tasks, summed with the process's", c)
 	}
-	if c.WALBytes < 2_000_000 || c.WALPerTask <= 0 || c.WALPerTask > float64(c.WALBytes)/100 {
-		t.Errorf("wal: %+v, want the 2 MB inserted, net of the idle rate, per task", c)
+	// WAL is the cluster's: other tests writing to the same PostgreSQL
+	// can push the idle rate past this load's, so the net figure may be 0;
+	// the raw WAL holds the 2 MB inserted whatever else runs.
+	if c.WALBytes < 2_000_000 || c.WALPerTask < 0 || c.WALPerTask > float64(c.WALBytes)/100 {
+		t.Errorf("wal: %+v, want the 2 MB inserted, and per task at most the raw WAL's share", c)
 	}
 	if c.IdleInTxMax < 1 || c.IdleInTx <= 0 || c.Samples < 2 || c.Backends < 3 {
 		t.Errorf("idle in transaction: %+v, want seen in the samples of three backends", c)
