@@ -59,6 +59,7 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 <input type="hidden" name="next" value="{{.Next}}">
 {{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
 <p><button type="submit">Log in</button></p>
+{{if .SSO}}<p><a class="button" href="/login/oidc?next={{.Next}}">Log in with SSO</a></p>{{end}}
 <p class="hint">A token of any role but <code>worker</code> (<code>baton token create NAME --role viewer</code>;
 <code>baton dev</code> wrote one to <code>.baton/admin.token</code>).</p>
 </form></main></body></html>
@@ -108,7 +109,10 @@ func (s *Server) renderLogin(w http.ResponseWriter, status int, next, msg string
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	if err := loginPage.Execute(w, struct{ Next, Error string }{next, msg}); err != nil {
+	if err := loginPage.Execute(w, struct {
+		Next, Error string
+		SSO         bool
+	}{next, msg, s.cfg.OIDC != nil}); err != nil {
 		s.log.Error("render login page", "err", err)
 	}
 }

@@ -39,6 +39,9 @@ var permissions = map[string]auth.Permission{
 	"GET /login":   auth.Anonymous,
 	"POST /login":  auth.Anonymous,
 	"POST /logout": auth.Anonymous,
+	// OpenID Connect login (oidc.go): to the issuer and back.
+	"GET /login/oidc":          auth.Anonymous,
+	"GET /login/oidc/callback": auth.Anonymous,
 
 	// Reads.
 	"list-workflows":         auth.Read,

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/auth/oidc"
 	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/ui"
@@ -55,7 +56,10 @@ type Config struct {
 	// BootstrapToken, when set (bootstrap_token_file), becomes the first
 	// admin token, named "bootstrap", if the database has no token yet.
 	BootstrapToken string
-	Logger         *slog.Logger
+	// OIDC, when set, logs people in to the web UI with OpenID Connect
+	// (/login/oidc).
+	OIDC   *oidc.Login
+	Logger *slog.Logger
 }
 
 func (c Config) withDefaults() Config {

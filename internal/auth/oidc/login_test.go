@@ -231,14 +231,14 @@ func TestValidateNamesTheField(t *testing.T) {
 		t.Fatalf("an empty section: %v", err)
 	}
 	cases := map[string]func(c *oidc.Config){
-		"oidc.issuer: required":     func(c *oidc.Config) { c.Issuer = "" },
-		"oidc.issuer: must be":      func(c *oidc.Config) { c.Issuer = "id.example.com" },
-		"oidc.client_id: required":  func(c *oidc.Config) { c.ClientID = "" },
-		"oidc.client_secret: give":  func(c *oidc.Config) { c.ClientSecretFile = "/etc/secret" },
-		"oidc.redirect_url: requir": func(c *oidc.Config) { c.RedirectURL = "" },
-		"oidc.redirect_url: path":   func(c *oidc.Config) { c.RedirectURL = "https://baton.example.com/cb" },
-		"oidc.role_claim: required": func(c *oidc.Config) { c.RoleClaim = "" },
-		"oidc.role_claim: give":     func(c *oidc.Config) { c.RoleClaim, c.RoleMap = "", nil },
+		"oidc.issuer: required":                 func(c *oidc.Config) { c.Issuer = "" },
+		"oidc.issuer: must be":                  func(c *oidc.Config) { c.Issuer = "id.example.com" },
+		"oidc.client_id: required":              func(c *oidc.Config) { c.ClientID = "" },
+		"oidc.client_secret: give":              func(c *oidc.Config) { c.ClientSecretFile = "/etc/secret" },
+		"oidc.redirect_url: requir":             func(c *oidc.Config) { c.RedirectURL = "" },
+		"oidc.redirect_url: path":               func(c *oidc.Config) { c.RedirectURL = "https://baton.example.com/cb" },
+		"oidc.role_claim: required":             func(c *oidc.Config) { c.RoleClaim = "" },
+		"oidc.role_claim: give":                 func(c *oidc.Config) { c.RoleClaim, c.RoleMap = "", nil },
 		`oidc.role_map: "ops": the worker role`: func(c *oidc.Config) { c.RoleMap["ops"] = "worker" },
 		`oidc.role_map: "ops": unknown role`:    func(c *oidc.Config) { c.RoleMap["ops"] = "root" },
 		"oidc.default_role: the worker role":    func(c *oidc.Config) { c.DefaultRole = "worker" },
