@@ -1,0 +1,298 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/auth/oidc"
+	"github.com/baton-sched/baton/internal/auth/oidctest"
+	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/server"
+	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/store/storetest"
+)
+
+// ssoEnv is a Baton server whose web UI logs people in at a test issuer.
+type ssoEnv struct {
+	t   *testing.T
+	iss *oidctest.Issuer
+	st  store.Store
+	url string
+}
+
+func newSSOEnv(t *testing.T) *ssoEnv {
+	t.Helper()
+	iss := oidctest.New(t)
+	ts := httptest.NewUnstartedServer(nil)
+	base := "http://" + ts.Listener.Addr().String()
+	login, err := oidc.New(oidc.Config{Issuer: iss.URL, ClientID: oidctest.ClientID, ClientSecret: oidctest.ClientSecret,
+		RedirectURL: base + oidc.CallbackPath, RoleClaim: "groups", UsernameClaim: "preferred_username",
+		RoleMap: map[string]string{"baton-viewers": "viewer", "baton-editors": "editor"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := storetest.OpenSQLite(t)
+	srv := server.New(engine.New(st, engine.Config{}), server.Config{OIDC: login})
+	ts.Config.Handler = srv.Handler()
+	ts.Start()
+	t.Cleanup(func() { ts.Close(); srv.Stop() })
+	return &ssoEnv{t: t, iss: iss, st: st, url: ts.URL}
+}
+
+// browser is a cookie-keeping client that stops at the callback, so a
+// test can look at (or forge) what the issuer sent back.
+func (e *ssoEnv) browser() *http.Client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, _ []*http.Request) error {
+		if req.URL.Path == oidc.CallbackPath {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+}
+
+// toCallback starts a login and returns the callback URL the issuer
+// sent the browser to.
+func (e *ssoEnv) toCallback(b *http.Client, next string) *url.URL {
+	e.t.Helper()
+	resp, body := e.get(b, "/login/oidc?next="+url.QueryEscape(next))
+	if resp.StatusCode != http.StatusSeeOther {
+		e.t.Fatalf("login start: %s %s", resp.Status, body)
+	}
+	u, err := resp.Location()
+	if err != nil || u.Path != oidc.CallbackPath || u.Query().Get("code") == "" {
+		e.t.Fatalf("the issuer sent the browser to %v (%v)", u, err)
+	}
+	return u
+}
+
+func (e *ssoEnv) get(b *http.Client, path string) (*http.Response, string) {
+	e.t.Helper()
+	target := path
+	if strings.HasPrefix(path, "/") {
+		target = e.url + path
+	}
+	req, err := http.NewRequest(http.MethodGet, target, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/html")
+	resp, err := b.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp, string(data)
+}
+
+// session is the session cookie the browser holds ("" if none).
+func (e *ssoEnv) session(b *http.Client) string {
+	u, _ := url.Parse(e.url + "/")
+	for _, c := range b.Jar.Cookies(u) {
+		if c.Name == "baton_session" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// logIn runs the whole code flow and returns the browser, logged in.
+func (e *ssoEnv) logIn(next string) *http.Client {
+	e.t.Helper()
+	b := e.browser()
+	resp, body := e.get(b, e.toCallback(b, next).String())
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `content="0;url=`+next) {
+		e.t.Fatalf("callback: %s %s", resp.Status, body)
+	}
+	if e.session(b) == "" {
+		e.t.Fatal("no session cookie after the login")
+	}
+	return b
+}
+
+func (e *ssoEnv) as(secret string) *client.Client {
+	c, err := client.New([]string{e.url}, client.WithToken(secret))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// TestOIDCLoginViewer drives the code flow against a real issuer: the
+// browser comes back logged in as user:alice with the role its group
+// maps to; a viewer cannot write.
+func TestOIDCLoginViewer(t *testing.T) {
+	e := newSSOEnv(t)
+	_, page := e.get(http.DefaultClient, "/login")
+	if !strings.Contains(page, "Log in with SSO") {
+		t.Errorf("the login page offers no single sign-on:\n%s", page)
+	}
+	b := e.logIn("/runs?state=failed")
+	resp, _ := e.get(b, "/runs?state=failed")
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/runs" {
+		t.Fatalf("page with the session: %s at %s", resp.Status, resp.Request.URL)
+	}
+	c := e.as(e.session(b))
+	ctx := context.Background()
+	me, err := c.Whoami(ctx)
+	if err != nil || me.Actor != "user:alice" || me.Role != "viewer" {
+		t.Fatalf("whoami: %+v, %v; want user:alice as viewer", me, err)
+	}
+	_, err = c.Apply(ctx, ssoWorkflow)
+	if status(err) != http.StatusForbidden {
+		t.Fatalf("a viewer's apply: %v, want 403", err)
+	}
+	if e.iss.Tokens() != 1 {
+		t.Errorf("%d codes exchanged, want 1", e.iss.Tokens())
+	}
+}
+
+// TestOIDCLoginEditorActs: an editor mapping can apply, and the events
+// name user:alice.
+func TestOIDCLoginEditorActs(t *testing.T) {
+	e := newSSOEnv(t)
+	e.iss.SetUser(map[string]any{"sub": "alice-1", "preferred_username": "alice",
+		"groups": []string{"staff", "baton-viewers", "baton-editors"}})
+	c := e.as(e.session(e.logIn("/")))
+	ctx := context.Background()
+	if _, err := c.Apply(ctx, ssoWorkflow); err != nil {
+		t.Fatalf("an editor's apply: %v", err)
+	}
+	evs, err := e.events()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ev := range evs {
+		found = found || ev.Actor == "user:alice"
+	}
+	if !found {
+		t.Fatalf("no event names user:alice: %+v", evs)
+	}
+}
+
+func (e *ssoEnv) events() ([]store.Event, error) {
+	var evs []store.Event
+	err := e.st.Read(context.Background(), func(tx store.Tx) error {
+		var err error
+		evs, err = tx.Events().List(context.Background(), store.EventFilter{Limit: 100})
+		return err
+	})
+	return evs, err
+}
+
+// TestOIDCLoginRefusals: each bad callback shows the login page with why,
+// with the status named, and no session.
+func TestOIDCLoginRefusals(t *testing.T) {
+	e := newSSOEnv(t)
+	cases := []struct {
+		name   string
+		setup  func()
+		forge  func(u *url.URL) *url.URL
+		status int
+		msg    string
+	}{
+		{name: "wrong state", status: http.StatusBadRequest, msg: "login state does not match", forge: func(u *url.URL) *url.URL {
+			q := u.Query()
+			q.Set("state", "forged")
+			u.RawQuery = q.Encode()
+			return u
+		}},
+		{name: "tampered signature", status: http.StatusUnauthorized, msg: "not valid", setup: func() {
+			e.iss.Tamper(func(tok string) string { return tok[:len(tok)-4] + flip(tok[len(tok)-4:]) })
+		}},
+		{name: "expired token", status: http.StatusUnauthorized, msg: "not valid", setup: func() {
+			e.iss.Mutate(func(c map[string]any) { c["exp"] = time.Now().Add(-time.Minute).Unix() })
+		}},
+		{name: "nonce mismatch", status: http.StatusUnauthorized, msg: "not valid", setup: func() {
+			e.iss.Mutate(func(c map[string]any) { c["nonce"] = "replayed" })
+		}},
+		{name: "unmapped claim", status: http.StatusForbidden, msg: "user:alice has no role in Baton", setup: func() {
+			e.iss.SetUser(map[string]any{"sub": "alice-1", "preferred_username": "alice", "groups": []string{"staff"}})
+		}},
+		{name: "issuer error", status: http.StatusUnauthorized, msg: "refused the login (access_denied)",
+			forge: func(u *url.URL) *url.URL {
+				q := u.Query()
+				q.Del("code")
+				q.Set("error", "access_denied")
+				u.RawQuery = q.Encode()
+				return u
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e.iss.SetUser(map[string]any{"sub": "alice-1", "preferred_username": "alice", "groups": []string{"baton-editors"}})
+			e.iss.Mutate(nil)
+			e.iss.Tamper(nil)
+			if tc.setup != nil {
+				tc.setup()
+			}
+			b := e.browser()
+			u := e.toCallback(b, "/")
+			if tc.forge != nil {
+				u = tc.forge(u)
+			}
+			resp, body := e.get(b, u.String())
+			if resp.StatusCode != tc.status || !strings.Contains(body, tc.msg) {
+				t.Fatalf("callback: %s, want %d with %q:\n%s", resp.Status, tc.status, tc.msg, body)
+			}
+			if !strings.Contains(body, `name="token"`) {
+				t.Errorf("a refusal shows no login page:\n%s", body)
+			}
+			if s := e.session(b); s != "" {
+				t.Fatalf("a refused login left a session cookie")
+			}
+			// The flow cookie is spent: the same callback again is refused.
+			if resp, _ := e.get(b, u.String()); resp.StatusCode == http.StatusOK || e.session(b) != "" {
+				t.Fatalf("replayed callback: %s", resp.Status)
+			}
+		})
+	}
+	// Another browser (no flow cookie: a login forced on a victim) is refused
+	// even with a fresh, valid code.
+	e.iss.SetUser(map[string]any{"sub": "alice-1", "preferred_username": "alice", "groups": []string{"baton-editors"}})
+	u := e.toCallback(e.browser(), "/")
+	victim := e.browser()
+	if resp, body := e.get(victim, u.String()); resp.StatusCode != http.StatusBadRequest || e.session(victim) != "" {
+		t.Fatalf("callback in another browser: %s %s", resp.Status, body)
+	}
+}
+
+func flip(s string) string {
+	if s[0] == 'A' {
+		return "B" + s[1:]
+	}
+	return "A" + s[1:]
+}
+
+// TestOIDCNotConfigured: the routes exist but answer 404, and the login
+// page offers no single sign-on.
+func TestOIDCNotConfigured(t *testing.T) {
+	srv := server.New(engine.New(storetest.OpenSQLite(t), engine.Config{}), server.Config{})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { ts.Close(); srv.Stop() })
+	e := &ssoEnv{t: t, url: ts.URL}
+	for _, path := range []string{"/login/oidc", oidc.CallbackPath + "?code=x&state=y"} {
+		if resp, body := e.get(http.DefaultClient, path); resp.StatusCode != http.StatusNotFound ||
+			!strings.Contains(body, "single sign-on is not configured") {
+			t.Errorf("%s: %s %s", path, resp.Status, body)
+		}
+	}
+	if _, page := e.get(http.DefaultClient, "/login"); strings.Contains(page, "SSO") {
+		t.Errorf("the login page offers single sign-on, which is not configured")
+	}
+}
+
+var ssoWorkflow = []client.SourceFile{{Filename: "sso.yaml", Content: "name: sso\ntasks:\n  - name: a\n    run: \"true\"\n"}}
