@@ -28,7 +28,7 @@ type ssoEnv struct {
 	url string
 }
 
-func newSSOEnv(t *testing.T) *ssoEnv {
+func newSSOEnv(t *testing.T, st store.Store) *ssoEnv {
 	t.Helper()
 	iss := oidctest.New(t)
 	ts := httptest.NewUnstartedServer(nil)
@@ -39,7 +39,6 @@ func newSSOEnv(t *testing.T) *ssoEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := storetest.OpenSQLite(t)
 	srv := server.New(engine.New(st, engine.Config{}), server.Config{OIDC: login})
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
@@ -134,7 +133,7 @@ func (e *ssoEnv) as(secret string) *client.Client {
 // browser comes back logged in as user:alice with the role its group
 // maps to; a viewer cannot write.
 func TestOIDCLoginViewer(t *testing.T) {
-	e := newSSOEnv(t)
+	e := newSSOEnv(t, storetest.OpenSQLite(t))
 	_, page := e.get(http.DefaultClient, "/login")
 	if !strings.Contains(page, "Log in with SSO") {
 		t.Errorf("the login page offers no single sign-on:\n%s", page)
@@ -160,27 +159,29 @@ func TestOIDCLoginViewer(t *testing.T) {
 }
 
 // TestOIDCLoginEditorActs: an editor mapping can apply, and the events
-// name user:alice.
+// name user:alice (the session is stored: on both stores).
 func TestOIDCLoginEditorActs(t *testing.T) {
-	e := newSSOEnv(t)
-	e.iss.SetUser(map[string]any{"sub": "alice-1", "preferred_username": "alice",
-		"groups": []string{"staff", "baton-viewers", "baton-editors"}})
-	c := e.as(e.session(e.logIn("/")))
-	ctx := context.Background()
-	if _, err := c.Apply(ctx, ssoWorkflow); err != nil {
-		t.Fatalf("an editor's apply: %v", err)
-	}
-	evs, err := e.events()
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	for _, ev := range evs {
-		found = found || ev.Actor == "user:alice"
-	}
-	if !found {
-		t.Fatalf("no event names user:alice: %+v", evs)
-	}
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
+		e := newSSOEnv(t, st)
+		e.iss.SetUser(map[string]any{"sub": "alice-1", "preferred_username": "alice",
+			"groups": []string{"staff", "baton-viewers", "baton-editors"}})
+		c := e.as(e.session(e.logIn("/")))
+		ctx := context.Background()
+		if _, err := c.Apply(ctx, ssoWorkflow); err != nil {
+			t.Fatalf("an editor's apply: %v", err)
+		}
+		evs, err := e.events()
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, ev := range evs {
+			found = found || ev.Actor == "user:alice"
+		}
+		if !found {
+			t.Fatalf("no event names user:alice: %+v", evs)
+		}
+	})
 }
 
 func (e *ssoEnv) events() ([]store.Event, error) {
@@ -196,7 +197,7 @@ func (e *ssoEnv) events() ([]store.Event, error) {
 // TestOIDCLoginRefusals: each bad callback shows the login page with why,
 // with the status named, and no session.
 func TestOIDCLoginRefusals(t *testing.T) {
-	e := newSSOEnv(t)
+	e := newSSOEnv(t, storetest.OpenSQLite(t))
 	cases := []struct {
 		name   string
 		setup  func()
