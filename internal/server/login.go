@@ -87,22 +87,27 @@ func (s *Server) registerLogin() {
 		s.logIn(w, r, strings.TrimSpace(r.PostFormValue("token")), safeNext(r.PostFormValue("next")))
 	}))
 	s.plain.handle("POST /logout", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-			HttpOnly: true, Secure: s.cfg.TLS != nil, SameSite: http.SameSiteStrictMode})
+		s.endSession(w, r)
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 	}))
 }
 
-// logIn checks token like any API call and keeps it in the session
-// cookie, or shows the form again with why (200: the login page answered).
+// logIn checks token like any API call and starts a session that acts as
+// the token (token:NAME, its role, never past its expiry), or shows the
+// form again with why (200: the login page answered). The cookie holds
+// the session's secret, never the token's.
 func (s *Server) logIn(w http.ResponseWriter, r *http.Request, token, next string) {
-	if _, status, msg := s.authorize(r.Context(), "Bearer "+token, permissionOfPages, ""); status != 0 {
+	p, status, msg := s.authorize(r.Context(), "Bearer "+token, permissionOfPages, "")
+	if status != 0 {
 		s.renderLogin(w, http.StatusOK, next, msg)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(sessionAge.Seconds()),
-		HttpOnly: true, Secure: s.cfg.TLS != nil, SameSite: http.SameSiteStrictMode})
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	expires := time.Now().Add(sessionAge)
+	if tok, err := s.authn.lookup(r.Context(), token); err == nil && tok.ExpiresAt != 0 &&
+		tok.ExpiresAt < expires.UnixMilli() {
+		expires = time.UnixMilli(tok.ExpiresAt)
+	}
+	s.startSessionUntil(w, r, p, p.Role, next, expires)
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, status int, next, msg string) {
