@@ -153,13 +153,29 @@ func TestOIDCLoginViewer(t *testing.T) {
 	if status(err) != http.StatusForbidden {
 		t.Fatalf("a viewer's apply: %v, want 403", err)
 	}
+	// Nor with the cookie alone, as a browser would send it.
+	req, _ := http.NewRequest(http.MethodPost, e.url+"/api/v1/workflows",
+		strings.NewReader(`{"files":[{"filename":"sso.yaml","content":"name: sso\ntasks:\n  - name: a\n    run: \"true\"\n"}]}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", e.url)
+	resp, err = b.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a viewer's apply with the session cookie: %s, want 401 or 403", resp.Status)
+	}
+	if wfs, err := e.as(e.session(b)).Workflows(ctx); err != nil || len(wfs) != 0 {
+		t.Fatalf("workflows after refused applies: %v, %v", wfs, err)
+	}
 	if e.iss.Tokens() != 1 {
 		t.Errorf("%d codes exchanged, want 1", e.iss.Tokens())
 	}
 }
 
 // TestOIDCLoginEditorActs: an editor mapping can apply, and the events
-// name user:alice (the session is stored: on both stores).
+// of the login and the apply name user:alice (the session is stored: on both stores).
 func TestOIDCLoginEditorActs(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		e := newSSOEnv(t, st)
@@ -174,12 +190,12 @@ func TestOIDCLoginEditorActs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		found := false
+		kinds := map[string]string{}
 		for _, ev := range evs {
-			found = found || ev.Actor == "user:alice"
+			kinds[ev.Kind] = ev.Actor
 		}
-		if !found {
-			t.Fatalf("no event names user:alice: %+v", evs)
+		if kinds["session.started"] != "user:alice" || kinds["workflow.applied"] != "user:alice" {
+			t.Fatalf("actors by event kind: %v; want user:alice for the login and the apply", kinds)
 		}
 	})
 }
@@ -260,6 +276,15 @@ func TestOIDCLoginRefusals(t *testing.T) {
 				t.Fatalf("replayed callback: %s", resp.Status)
 			}
 		})
+	}
+	evs, err := e.events()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if ev.Kind == "session.started" {
+			t.Errorf("a refused login started a session: %+v", ev)
+		}
 	}
 	// Another browser (no flow cookie: a login forced on a victim) is refused
 	// even with a fresh, valid code.
