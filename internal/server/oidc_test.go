@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,10 +24,12 @@ import (
 
 // ssoEnv is a Baton server whose web UI logs people in at a test issuer.
 type ssoEnv struct {
-	t   *testing.T
-	iss *oidctest.Issuer
-	st  store.Store
-	url string
+	t     *testing.T
+	iss   *oidctest.Issuer
+	st    store.Store
+	url   string
+	login *oidc.Login
+	logs  *syncBuffer
 }
 
 func newSSOEnv(t *testing.T, st store.Store) *ssoEnv {
@@ -39,11 +43,21 @@ func newSSOEnv(t *testing.T, st store.Store) *ssoEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(engine.New(st, engine.Config{}), server.Config{OIDC: login})
-	ts.Config.Handler = srv.Handler()
+	e := &ssoEnv{t: t, iss: iss, st: st, login: login, logs: &syncBuffer{}}
+	ts.Config.Handler = e.server().Handler()
 	ts.Start()
-	t.Cleanup(func() { ts.Close(); srv.Stop() })
-	return &ssoEnv{t: t, iss: iss, st: st, url: ts.URL}
+	t.Cleanup(ts.Close)
+	e.url = ts.URL
+	return e
+}
+
+// server is a server of the environment's database and login, stopped
+// when the test ends.
+func (e *ssoEnv) server() *server.Server {
+	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv := server.New(engine.New(e.st, engine.Config{Logger: log}), server.Config{OIDC: e.login, Logger: log})
+	e.t.Cleanup(srv.Stop)
+	return srv
 }
 
 // browser is a cookie-keeping client that stops at the callback, so a
@@ -293,6 +307,66 @@ func TestOIDCLoginRefusals(t *testing.T) {
 	victim := e.browser()
 	if resp, body := e.get(victim, u.String()); resp.StatusCode != http.StatusBadRequest || e.session(victim) != "" {
 		t.Fatalf("callback in another browser: %s %s", resp.Status, body)
+	}
+}
+
+// TestOIDCCallbackOnAnotherServer: the login's state lives in the
+// browser, so the callback may reach another server than the one that
+// started the login (servers behind a load balancer); and no server log
+// holds the code, the ID token or the client secret, of a login that
+// succeeds or of one refused.
+func TestOIDCCallbackOnAnotherServer(t *testing.T) {
+	e := newSSOEnv(t, storetest.OpenSQLite(t))
+	other := httptest.NewServer(e.server().Handler())
+	t.Cleanup(other.Close)
+	var mu sync.Mutex
+	var seen []string
+	capture := func(change func(string) string) func(string) string {
+		return func(tok string) string {
+			tok = change(tok)
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, tok)
+			return tok
+		}
+	}
+	e.iss.Tamper(capture(func(tok string) string { return tok }))
+	b := e.browser()
+	u := e.toCallback(b, "/runs")
+	mu.Lock()
+	seen = append(seen, u.Query().Get("code"))
+	mu.Unlock()
+	u.Host = strings.TrimPrefix(other.URL, "http://")
+	if resp, body := e.get(b, u.String()); resp.StatusCode != http.StatusOK || e.session(b) == "" {
+		t.Fatalf("callback on the other server: %s %s", resp.Status, body)
+	}
+	session := e.session(b)
+	if me, err := e.as(session).Whoami(context.Background()); err != nil || me.Actor != "user:alice" {
+		t.Fatalf("whoami on the first server: %+v, %v", me, err)
+	}
+
+	e.iss.Tamper(capture(func(tok string) string { return tok[:len(tok)-4] + flip(tok[len(tok)-4:]) }))
+	b = e.browser()
+	u = e.toCallback(b, "/")
+	mu.Lock()
+	seen = append(seen, u.Query().Get("code"))
+	mu.Unlock()
+	if resp, _ := e.get(b, u.String()); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("tampered token: %s", resp.Status)
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, "oidc login refused") || !strings.Contains(logs, "actor=user:alice") {
+		t.Fatalf("the log does not record the logins:\n%s", logs)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, secret := range append(seen, oidctest.ClientSecret, session) {
+		if secret != "" && strings.Contains(logs, secret) {
+			t.Errorf("the server log holds %q:\n%s", secret, logs)
+		}
+	}
+	if len(seen) != 4 {
+		t.Fatalf("saw %d codes and tokens, want 4", len(seen))
 	}
 }
 
