@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
@@ -32,11 +33,16 @@ type ssoEnv struct {
 	logs  *syncBuffer
 }
 
-func newSSOEnv(t *testing.T, st store.Store) *ssoEnv {
+func newSSOEnv(t *testing.T, st store.Store) *ssoEnv { return newSSOEnvAt(t, st, "127.0.0.1") }
+
+// newSSOEnvAt is newSSOEnv with the server known as host (its port is the
+// listener's).
+func newSSOEnvAt(t *testing.T, st store.Store, host string) *ssoEnv {
 	t.Helper()
 	iss := oidctest.New(t)
 	ts := httptest.NewUnstartedServer(nil)
-	base := "http://" + ts.Listener.Addr().String()
+	_, port, _ := net.SplitHostPort(ts.Listener.Addr().String())
+	base := "http://" + net.JoinHostPort(host, port)
 	login, err := oidc.New(oidc.Config{Issuer: iss.URL, ClientID: oidctest.ClientID, ClientSecret: oidctest.ClientSecret,
 		RedirectURL: base + oidc.CallbackPath, RoleClaim: "groups", UsernameClaim: "preferred_username",
 		RoleMap: map[string]string{"baton-viewers": "viewer", "baton-editors": "editor"}}, nil)
@@ -47,7 +53,7 @@ func newSSOEnv(t *testing.T, st store.Store) *ssoEnv {
 	ts.Config.Handler = e.server().Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)
-	e.url = ts.URL
+	e.url = base
 	return e
 }
 
