@@ -13,8 +13,9 @@ import (
 )
 
 // TestOIDCInBrowser logs in with single sign-on in headless Chromium,
-// with the issuer on another site (127.0.0.1) than Baton (localhost): the
-// way back from the issuer is a cross-site navigation, on which the
+// with the issuer on another site (127.0.0.1) than Baton (localhost) and a
+// page the person approves on: the way back from the issuer is a
+// cross-site navigation, on which the
 // browser withholds SameSite=Strict cookies, so the callback answers a
 // page that moves on from Baton's own site. The browser must land on the
 // page it asked for, logged in, not on the login form.
@@ -35,8 +36,10 @@ func TestOIDCInBrowser(t *testing.T) {
 	bctx, cancel := context.WithTimeout(bctx, 60*time.Second)
 	defer cancel()
 
+	e.iss.Consent(true)
 	if err := chromedp.Do(bctx, chromedp.Navigate(e.url+"/login?next=/runs"),
-		chromedp.WaitVisible(chromedp.CSS(`a.button`)), chromedp.Click(chromedp.CSS(`a.button`))); err != nil {
+		chromedp.WaitVisible(chromedp.CSS(`a.button`)), chromedp.Click(chromedp.CSS(`a.button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#approve`)), chromedp.Click(chromedp.CSS(`#approve`))); err != nil {
 		t.Fatal(err)
 	}
 	// Poll (the page navigates several times, which ends a chromedp.Poll).

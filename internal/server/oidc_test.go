@@ -3,11 +3,11 @@ package server_test
 import (
 	"context"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"log/slog"
-	"net"
 	"net/url"
 	"strings"
 	"sync"

@@ -12,6 +12,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"html/template"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -38,12 +39,13 @@ type Issuer struct {
 	key *rsa.PrivateKey
 	kid string
 
-	mu     sync.Mutex
-	user   map[string]any
-	codes  map[string]grant
-	mutate func(claims map[string]any)
-	tamper func(idToken string) string
-	tokens int
+	mu      sync.Mutex
+	user    map[string]any
+	codes   map[string]grant
+	mutate  func(claims map[string]any)
+	tamper  func(idToken string) string
+	tokens  int
+	consent bool
 }
 
 type grant struct {
@@ -95,6 +97,16 @@ func (i *Issuer) Tamper(f func(idToken string) string) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	i.tamper = f
+}
+
+// Consent makes the authorization endpoint answer a page with an
+// "Approve" link (id approve) to follow, as a person would at a real
+// issuer, instead of redirecting at once: the way back then starts on the
+// issuer's site.
+func (i *Issuer) Consent(on bool) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.consent = on
 }
 
 // Tokens counts the codes exchanged for tokens.
@@ -157,13 +169,22 @@ func (i *Issuer) authorize(w http.ResponseWriter, r *http.Request) {
 	i.mu.Lock()
 	i.codes[code] = grant{clientID: ClientID, redirect: q.Get("redirect_uri"), nonce: q.Get("nonce"),
 		challenge: q.Get("code_challenge"), user: maps.Clone(i.user)}
+	consent := i.consent
 	i.mu.Unlock()
 	v := back.Query()
 	v.Set("code", code)
 	v.Set("state", q.Get("state"))
 	back.RawQuery = v.Encode()
+	if consent {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = consentPage.Execute(w, back.String())
+		return
+	}
 	http.Redirect(w, r, back.String(), http.StatusSeeOther)
 }
+
+var consentPage = template.Must(template.New("consent").Parse(
+	`<!doctype html><title>Test issuer</title><p>Log in to Baton? <a id="approve" href="{{.}}">Approve</a></p>`))
 
 // token exchanges a code: the client's secret (basic or in the form), the
 // code (once), its redirect_uri and the PKCE verifier are checked.
