@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"maps"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -480,5 +481,34 @@ func eventually2(t *testing.T, timeout time.Duration, what string, cond func() b
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		_ = client.Wait(context.Background(), 20*time.Millisecond)
+	}
+}
+
+// Bad flags are refused with the flag's name, before anything is read,
+// and a password in --to is not repeated.
+func TestMigrateStoreFlags(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "baton.db")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--to", "postgres://h/db"}, `--from: want sqlite:PATH`},
+		{[]string{"--from", path, "--to", "postgres://h/db"}, `--from: want sqlite:PATH`},
+		{[]string{"--from", "sqlite:" + path}, "--to: want a PostgreSQL URL"},
+		{[]string{"--from", "sqlite:" + path, "--to", "mysql://h/db"}, "--to: want a PostgreSQL URL"},
+		{[]string{"--from", "sqlite:" + path, "--to", "postgres://u:hunter2@h:99999/db"}, "--to: cannot parse"},
+		{[]string{"--from", "sqlite:" + path, "--to", "postgres://h/db"}, "--from: open " + path + ": no such file"},
+	} {
+		r := runMigrateStore(t, c.args...)
+		if r.err == nil || !strings.Contains(r.err.Error(), c.want) || strings.Contains(r.err.Error(), "hunter2") {
+			t.Errorf("migrate-store %v: %v, want %q", c.args, r.err, c.want)
+		}
+	}
+	if err := os.WriteFile(path, []byte("not a database"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runMigrateStore(t, "--from", "sqlite:"+path, "--to", "postgres://h/db")
+	if r.err == nil || !strings.Contains(r.err.Error(), "--from: "+path+": not an SQLite database") {
+		t.Errorf("migrate-store from a text file: %v", r.err)
 	}
 }
