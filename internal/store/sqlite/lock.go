@@ -19,7 +19,7 @@ var ErrInUse = errors.New("the database is in use by another process (a baton se
 // error wrapping os.ErrNotExist if the file does not exist. Close the file
 // to release the lock.
 func Lock(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	f, err := os.Open(path) // flock needs no write access
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
