@@ -192,14 +192,14 @@ func readSum(ctx context.Context, q querier, t *table) (sum, error) {
 func seedSums(ctx context.Context, dsn string, tables []*table) (map[string]sum, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("scratch schema: %w", err)
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	schema := "baton_migrate_seed_" + hex.EncodeToString(b[:])
 	admin, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("scratch schema: %w", err)
 	}
 	defer admin.Close(context.WithoutCancel(ctx))
 	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
@@ -220,7 +220,7 @@ func seedSums(ctx context.Context, dsn string, tables []*table) (map[string]sum,
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("scratch schema: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	sums := map[string]sum{}
