@@ -103,7 +103,7 @@ func describe(ctx context.Context, conn *pgx.Conn, tables []*table) ([]*table, e
 	}
 	if len(problems) > 0 {
 		slices.Sort(problems)
-		return nil, fmt.Errorf("the two schemas differ (this binary's migrations disagree): %s", strings.Join(problems, "; "))
+		return nil, fmt.Errorf("the SQLite and PostgreSQL schemas differ: %s", strings.Join(problems, "; "))
 	}
 	return dependencyOrder(ctx, conn, tables)
 }
