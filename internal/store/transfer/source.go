@@ -124,36 +124,44 @@ func (s *source) tables(ctx context.Context) ([]*table, error) {
 	var out []*table
 	for _, name := range names {
 		t := &table{name: name, seq: seqs[name]}
-		rows, err := s.tx.QueryContext(ctx, "SELECT name, pk FROM pragma_table_info(?) ORDER BY cid", name)
-		if err != nil {
+		if err := s.columns(ctx, t); err != nil {
 			return nil, fmt.Errorf("columns of %s: %w", name, err)
-		}
-		pk := map[int64]string{}
-		for rows.Next() {
-			var col string
-			var n int64
-			if err := rows.Scan(&col, &n); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("columns of %s: %w", name, err)
-			}
-			t.cols = append(t.cols, col)
-			if n > 0 {
-				pk[n] = col
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("columns of %s: %w", name, err)
-		}
-		for i := range int64(len(pk)) {
-			t.order = append(t.order, pk[i+1])
-		}
-		if len(t.order) == 0 {
-			t.order = t.cols
 		}
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// columns fills in a table's columns and its order: the primary key, or
+// every column for a table without one.
+func (s *source) columns(ctx context.Context, t *table) error {
+	rows, err := s.tx.QueryContext(ctx, "SELECT name, pk FROM pragma_table_info(?) ORDER BY cid", t.name)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	pk := map[int64]string{}
+	for rows.Next() {
+		var col string
+		var n int64
+		if err := rows.Scan(&col, &n); err != nil {
+			return err
+		}
+		t.cols = append(t.cols, col)
+		if n > 0 {
+			pk[n] = col
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range int64(len(pk)) {
+		t.order = append(t.order, pk[i+1])
+	}
+	if len(t.order) == 0 {
+		t.order = t.cols
+	}
+	return nil
 }
 
 // sequences reads sqlite_sequence, which exists once a table with
