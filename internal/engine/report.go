@@ -194,9 +194,7 @@ func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := o.observeStarts(started); err != nil {
-		return nil, err
-	}
+	startedNow := slices.Clone(started) // and those whose start came with their finish
 	for _, a := range started {
 		i := first[[2]int64{0, a.ID}]
 		applied[i], out[i] = true, ReportResult{AttemptID: a.ID, Status: Accepted, State: a.State}
@@ -216,7 +214,7 @@ func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 		applied[i], out[i] = true, ReportResult{AttemptID: a.ID, Status: Accepted, State: a.State}
 		if s, ok := first[[2]int64{0, a.ID}]; ok { // its start came with it
 			applied[s], out[s] = true, out[i]
-			o.observe(histClaimToRunning, "", a.StartedAt-a.DispatchedAt)
+			startedNow = append(startedNow, a)
 		}
 		outputs[a.ID] = reports[i].Outputs
 		o.record(store.NewEvent{Kind: "attempt." + a.State, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
@@ -236,6 +234,9 @@ func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 			return nil, fmt.Errorf("attempt %d: %w", r.AttemptID, err)
 		}
 		out[i] = res
+	}
+	if err := o.observeStarts(startedNow); err != nil {
+		return nil, err
 	}
 	if err := o.settle(finished, outputs); err != nil {
 		return nil, err
