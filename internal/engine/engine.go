@@ -127,14 +127,14 @@ func (c Config) withDefaults() Config {
 // each as one transaction of guarded updates. It holds no state that
 // matters: any number of engines on one database act correctly together.
 type Engine struct {
-	store    store.Store
-	cfg      Config
-	log      *slog.Logger
-	plans    *planCache
-	counts   counts
-	meter    meter
-	alerts   alertSubs
-	slots    slotCache
+	store  store.Store
+	cfg    Config
+	log    *slog.Logger
+	plans  *planCache
+	counts counts
+	meter  meter
+	alerts alertSubs
+	slots  slotCache
 	// orphanCheck is when this engine's sweep last looked for orphaned
 	// attempts (Unix nanoseconds): only saves work, holds no truth.
 	orphanCheck atomic.Int64

@@ -174,7 +174,6 @@ func (o *op) observe(kind histKind, label string, ms int64) {
 	o.obs = append(o.obs, observation{kind: kind, label: label, seconds: float64(max(ms, 0)) / 1000})
 }
 
-
 // taskEnded records the duration of a task that ran and ended in state.
 func (o *op) taskEnded(task store.Task, a store.Attempt, state string) {
 	if task.StartedAt > 0 && a.FinishedAt > 0 {

@@ -22,7 +22,7 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 			Help: "HTTP requests answered, by method and route pattern (unmatched for none) and status code."},
 			[]string{"method", "route", "code"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "baton_http_request_duration_seconds",
-			Help: "Time to answer HTTP requests, by method and route pattern (long polls and streams included).",
+			Help:    "Time to answer HTTP requests, by method and route pattern (long polls and streams included).",
 			Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}},
 			[]string{"method", "route"}),
 	}
