@@ -46,8 +46,8 @@ func (o *observability) timed(name string, fn func(ctx context.Context)) func(ct
 // are timed where they are built, so that only their work counts.
 func (s *Server) timeLoops() {
 	o := s.obs
-	s.sweeper.loop.run = o.timed("sweeper", s.sweeper.loop.run)
-	s.elector.loop.run = o.timed("elector", s.elector.loop.run)
+	s.sweeper.run = o.timed("sweeper", s.sweeper.run)
+	s.elector.run = o.timed("elector", s.elector.run)
 	s.alerter.run = o.timed("alerts", s.alerter.run)
 	s.subflows.run = o.timed("subworkflows", s.subflows.run)
 	s.prober.run = o.timed("commit_probe", s.prober.run)
