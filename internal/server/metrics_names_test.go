@@ -103,6 +103,9 @@ func TestMetricsOfDeployFilesExist(t *testing.T) {
 				t.Errorf("%s%v = %g, want at least %g", ch.name, ch.labels, got, ch.min)
 			}
 		}
+		if age := metricValue(fams["baton_sweep_age_seconds"], nil); age < 0 || age > 30 {
+			t.Errorf("baton_sweep_age_seconds = %g, want the few seconds since this server swept", age)
+		}
 		// Routes are patterns: no raw path (a run's or a worker's id) is a
 		// label value.
 		for _, m := range fams["baton_http_requests_total"].GetMetric() {

@@ -49,7 +49,7 @@ type stateStats struct {
 	mu      sync.Mutex
 	queue   map[[2]string]store.QueueDepth
 	alerts  map[string]store.AlertBacklog
-	sweepMs int64
+	sweepMs int64 // -1: no sweep yet
 	at      time.Time
 }
 
@@ -89,7 +89,10 @@ func (s *stateStats) RunOnce(ctx context.Context) error {
 	for _, a := range alerts {
 		s.alerts[a.State] = a
 	}
-	s.sweepMs, s.at = mark.Now-mark.At, time.Now()
+	s.sweepMs, s.at = -1, time.Now()
+	if mark.At > 0 { // 0: no server swept yet (a new database)
+		s.sweepMs = mark.Now - mark.At
+	}
 	return nil
 }
 
@@ -136,6 +139,8 @@ func (s *stateStats) Collect(ch chan<- prometheus.Metric) {
 		gauge(alertsDesc, float64(a.Alerts), a.State)
 		gauge(alertsOldestDesc, float64(a.OldestMs)/1000, a.State)
 	}
-	gauge(sweepAgeDesc, float64(s.sweepMs)/1000)
+	if s.sweepMs >= 0 {
+		gauge(sweepAgeDesc, float64(s.sweepMs)/1000)
+	}
 	gauge(statsAgeDesc, float64(s.at.UnixNano())/1e9)
 }
