@@ -60,6 +60,8 @@ func newStateStats(e *engine.Engine, log *slog.Logger) *stateStats {
 
 // RunOnce reads the figures in one read transaction.
 func (s *stateStats) RunOnce(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, statsInterval)
+	defer cancel()
 	var queue []store.QueueDepth
 	var alerts []store.AlertBacklog
 	var mark store.LoopMark
@@ -98,7 +100,7 @@ func (s *stateStats) RunOnce(ctx context.Context) error {
 
 func (s *stateStats) run(ctx context.Context) {
 	if err := s.RunOnce(ctx); err != nil && ctx.Err() == nil {
-		s.log.Warn("read the figures for /metrics", "err", err)
+		s.log.Warn("read the queue and outbox figures for /metrics", "err", err)
 	}
 }
 
