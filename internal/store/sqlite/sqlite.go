@@ -238,3 +238,17 @@ func mapErr(err error) error {
 	}
 	return err
 }
+
+// PoolStats reports the use of the writing and the reading connections.
+func (s *Store) PoolStats() []store.PoolStats {
+	out := make([]store.PoolStats, 0, 2)
+	for _, p := range []struct {
+		name string
+		db   *sql.DB
+	}{{"write", s.write}, {"read", s.read}} {
+		st := p.db.Stats()
+		out = append(out, store.PoolStats{Name: p.name, Max: int64(st.MaxOpenConnections), InUse: int64(st.InUse),
+			Idle: int64(st.Idle), Waits: st.WaitCount, Wait: st.WaitDuration})
+	}
+	return out
+}
