@@ -240,7 +240,7 @@ func TestMigrateStore(t *testing.T) {
 
 	// The schedule comes last, so that its first due time is still ahead
 	// once the store has moved: created paused, with a note.
-	due := time.Now().Add(10 * time.Second).Truncate(time.Second).UTC()
+	due := time.Now().Add(25 * time.Second).Truncate(time.Second).UTC()
 	ticker := "name: ticker\nschedule: {cron: \"@every 1h\", start: " + due.Format(time.RFC3339) +
 		", paused: true}\ntasks:\n  - {name: tick, run: echo tick}\n"
 	_, err = c.Apply(ctx, []client.SourceFile{{Filename: "ticker.yaml", Content: ticker}})
