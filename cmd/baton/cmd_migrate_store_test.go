@@ -316,7 +316,7 @@ func TestMigrateStore(t *testing.T) {
 	_, err = c.PauseSchedule(ctx, "ticker", "default", "resume", "")
 	must(err)
 	var fired client.Run
-	eventually2(t, 20*time.Second, "the resumed schedule fires", func() bool {
+	eventually2(t, time.Until(due)+20*time.Second, "the resumed schedule fires", func() bool {
 		page, err := c.Runs(ctx, client.RunFilter{Workflow: "ticker"})
 		if err != nil || len(page.Items) == 0 {
 			return false
