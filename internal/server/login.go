@@ -54,18 +54,24 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 <body><main class="login">
 <h1>Baton</h1>
 <form method="post" action="/login">
-<p><label for="token">API token</label><br>
-<input id="token" name="token" type="password" autocomplete="off" required autofocus size="50"></p>
+<p><label for="username">User name</label><br>
+<input id="username" name="username" autocomplete="username" autofocus size="30"></p>
+<p><label for="password">Password</label><br>
+<input id="password" name="password" type="password" autocomplete="current-password" size="30"></p>
 <input type="hidden" name="next" value="{{.Next}}">
 {{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
 <p><button type="submit">Log in</button></p>
-<p class="hint">A token of any role but <code>worker</code> (<code>baton token create NAME --role viewer</code>;
-<code>baton dev</code> wrote one to <code>.baton/admin.token</code>).</p>
+<p><label for="token">or paste an API token</label><br>
+<input id="token" name="token" type="password" autocomplete="off" size="50"></p>
+<p class="hint">A user (<code>baton user create NAME --role viewer</code>) or a token of any role but
+<code>worker</code> (<code>baton token create NAME --role viewer</code>; <code>baton dev</code> wrote one to
+<code>.baton/admin.token</code>).</p>
 </form></main></body></html>
 `))
 
-// registerLogin serves the login form, the login (a token checked like
-// any API call, then kept in the session cookie) and the logout. They are
+// registerLogin serves the login form, the login (a user's password, or a
+// token checked like any API call; either starts a session, session.go)
+// and the logout, which ends the session on every server. They are
 // anonymous routes; the guard refuses a POST from another site's page
 // (Origin and Host checks) and the cookie is SameSite=Strict.
 func (s *Server) registerLogin() {
@@ -77,13 +83,22 @@ func (s *Server) registerLogin() {
 				s.renderLogin(w, http.StatusOK, next, "this login link was used already or has expired: paste a token")
 				return
 			}
-			s.logIn(w, r, secret, next)
+			s.tokenLogin(w, r, secret, next)
 			return
 		}
 		s.renderLogin(w, http.StatusOK, next, "")
 	}))
 	s.plain.handle("POST /login", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.logIn(w, r, strings.TrimSpace(r.PostFormValue("token")), safeNext(r.PostFormValue("next")))
+		next := safeNext(r.PostFormValue("next"))
+		token, name := strings.TrimSpace(r.PostFormValue("token")), strings.TrimSpace(r.PostFormValue("username"))
+		switch {
+		case token != "":
+			s.tokenLogin(w, r, token, next)
+		case name != "":
+			s.passwordLogin(w, r, name, r.PostFormValue("password"), next)
+		default:
+			s.renderLogin(w, http.StatusOK, next, "give a user name and password, or an API token")
+		}
 	}))
 	s.plain.handle("POST /logout", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.endSession(w, r)
@@ -91,13 +106,22 @@ func (s *Server) registerLogin() {
 	}))
 }
 
-// logIn checks token like any API call and starts a session that acts as
-// the token (token:NAME, its role, never past its expiry), or shows the
-// form again with why (200: the login page answered). The cookie holds
-// the session's secret, never the token's.
-func (s *Server) logIn(w http.ResponseWriter, r *http.Request, token, next string) {
+// tokenLogin checks token like any API call and starts a session that
+// acts as the token (token:NAME, its role, never past its expiry), or
+// shows the form again with why (200: the login page answered). The
+// cookie holds the session's secret, never the token's. Failures count
+// against the client's address (throttle.go).
+func (s *Server) tokenLogin(w http.ResponseWriter, r *http.Request, token, next string) {
+	addrKey := "addr:" + clientAddr(r)
+	if d := s.throttle.wait(addrKey, addrFreeFailures); d > 0 {
+		s.refuseThrottled(w, next, d)
+		return
+	}
 	p, status, msg := s.authorize(r.Context(), "Bearer "+token, permissionOfPages, "")
 	if status != 0 {
+		if status == http.StatusUnauthorized {
+			s.throttle.fail(addrKey)
+		}
 		s.renderLogin(w, http.StatusOK, next, msg)
 		return
 	}
