@@ -47,8 +47,8 @@ func TestPasswordHashKeepsItsOwnParameters(t *testing.T) {
 
 func TestPasswordLengthIsBounded(t *testing.T) {
 	for pw, want := range map[string]string{
-		"short":                    "at least 12 characters, got 5",
-		"ééééééééééé":              "at least 12 characters, got 11", // characters, not bytes
+		"short":                   "at least 12 characters, got 5",
+		"ééééééééééé":             "at least 12 characters, got 11", // characters, not bytes
 		strings.Repeat("x", 1025): "at most 1024 bytes, got 1025",
 	} {
 		if _, err := HashPassword(pw); err == nil || !strings.Contains(err.Error(), want) {
