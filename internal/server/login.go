@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// sessionCookie holds a browser's token: HttpOnly (no script reads it),
+// sessionCookie holds a browser's session secret (session.go): HttpOnly (no script reads it),
 // SameSite=Strict (no other site's page sends it), Secure under TLS. It is
 // accepted only on GET and HEAD (pages, the live streams, the API's
 // reads): every change still needs the Authorization header, so a cookie

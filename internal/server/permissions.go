@@ -35,7 +35,8 @@ var permissions = map[string]auth.Permission{
 	"change-password":              auth.Authenticated, // a user's own, with the old one
 
 	// The web UI (with the API docs page) reads as a viewer; browsers log
-	// in with a token kept in a cookie honoured on reads only (login.go).
+	// in with a password or a token and hold a session in a cookie
+	// honoured on reads only (login.go, session.go).
 	"GET /":        permissionOfPages,
 	"GET /login":   auth.Anonymous,
 	"POST /login":  auth.Anonymous,
