@@ -11,8 +11,9 @@ import (
 	"time"
 )
 
-// sessionCookie holds a browser's session secret (session.go): HttpOnly (no script reads it),
-// SameSite=Strict (no other site's page sends it), Secure under TLS. It is
+// sessionCookie holds a browser's session secret (session.go): HttpOnly
+// (no script reads it), SameSite=Strict (no other site's page sends it),
+// Secure under TLS. It is
 // accepted only on GET and HEAD (pages, the live streams, the API's
 // reads): every change still needs the Authorization header, so a cookie
 // can never be ridden into a write (CSRF).
