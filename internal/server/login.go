@@ -61,7 +61,8 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 <input id="password" name="password" type="password" autocomplete="current-password" size="30"></p>
 <input type="hidden" name="next" value="{{.Next}}">
 {{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
-<p><button type="submit">Log in</button></p>
+{{if .Notice}}<p role="status">{{.Notice}}</p>{{end}}
+<p><button type="submit">Log in</button> <a href="/password">Change your password</a></p>
 <p><label for="token">or paste an API token</label><br>
 <input id="token" name="token" type="password" autocomplete="off" size="50"></p>
 <p class="hint">A user (<code>baton user create NAME --role viewer</code>) or a token of any role but
@@ -138,7 +139,16 @@ func (s *Server) renderLogin(w http.ResponseWriter, status int, next, msg string
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	if err := loginPage.Execute(w, struct{ Next, Error string }{next, msg}); err != nil {
+	if err := loginPage.Execute(w, struct{ Next, Error, Notice string }{next, msg, ""}); err != nil {
+		s.log.Error("render login page", "err", err)
+	}
+}
+
+// renderLoginNotice shows the login form with a notice (not an error).
+func (s *Server) renderLoginNotice(w http.ResponseWriter, next, notice string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := loginPage.Execute(w, struct{ Next, Error, Notice string }{next, "", notice}); err != nil {
 		s.log.Error("render login page", "err", err)
 	}
 }

@@ -41,6 +41,9 @@ var permissions = map[string]auth.Permission{
 	"GET /login":   auth.Anonymous,
 	"POST /login":  auth.Anonymous,
 	"POST /logout": auth.Anonymous,
+	// A user's own password change: the current password is the credential.
+	"GET /password":  auth.Anonymous,
+	"POST /password": auth.Anonymous,
 
 	// Reads.
 	"list-workflows":         auth.Read,

@@ -61,6 +61,7 @@ func (s *Server) routes() http.Handler {
 	s.ui = s.newUI(api)
 	s.plain.handle("GET /", s.ui)
 	s.registerLogin()
+	s.registerPasswordPage()
 	return newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
 }
 

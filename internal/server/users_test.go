@@ -332,3 +332,57 @@ func TestUsersAPIValidation(t *testing.T) {
 		t.Errorf("role worker: %v", err)
 	}
 }
+
+// TestUserChangesOwnPassword: with the current password a user sets a new
+// one through the form; a wrong current password changes nothing; the
+// change ends the user's sessions.
+func TestUserChangesOwnPassword(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite(t), engine.Config{})
+	if _, err := f.c.CreateUser(f.ctx, client.NewUser{Name: "erin", Role: "viewer", Password: alicePassword}); err != nil {
+		t.Fatal(err)
+	}
+	b := browserFrom(t, "127.0.0.1")
+	_, _, session := passwordLogin(t, b, f.url, "erin", alicePassword)
+	if session == nil {
+		t.Fatal("login failed")
+	}
+	change := func(old, pw, confirm string) (int, string) {
+		resp, err := b.PostForm(f.url+"/password", neturl.Values{"username": {"erin"}, "old_password": {old},
+			"password": {pw}, "confirm": {confirm}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	const newPw = "erin's new long password"
+	for _, tc := range []struct{ old, pw, confirm, want string }{
+		{"not the password", newPw, newPw, "wrong user name or password"},
+		{alicePassword, newPw, newPw + "x", "differ"},
+		{alicePassword, "short", "short", "at least 12 characters"},
+	} {
+		if _, page := change(tc.old, tc.pw, tc.confirm); !strings.Contains(page, tc.want) {
+			t.Errorf("change %+v: page lacks %q", tc, tc.want)
+		}
+	}
+	if _, _, s := passwordLogin(t, b, f.url, "erin", alicePassword); s == nil {
+		t.Fatal("a refused change changed the password")
+	}
+	if status, page := change(alicePassword, newPw, newPw); status != http.StatusOK || !strings.Contains(page, "password changed") {
+		t.Fatalf("change: %d %s", status, page)
+	}
+	if st := pageWith(t, f.url, session); st != http.StatusUnauthorized {
+		t.Errorf("session before the change: %d, want 401", st)
+	}
+	if _, _, s := passwordLogin(t, b, f.url, "erin", alicePassword); s != nil {
+		t.Error("the old password still logs in")
+	}
+	if _, _, s := passwordLogin(t, b, f.url, "erin", newPw); s == nil {
+		t.Error("the new password does not log in")
+	}
+	evs, err := f.c.Events(f.ctx, client.EventFilter{Kind: "user.password"})
+	if err != nil || len(evs.Items) != 1 || evs.Items[0].Actor != "user:erin" {
+		t.Errorf("password events: %+v %v, want one by user:erin", evs, err)
+	}
+}
