@@ -130,6 +130,7 @@ func New(e *engine.Engine, cfg Config) *Server {
 	s.subflows = &loop{interval: subWorkflowPause, run: s.startSubWorkflows}
 	s.elector = NewElector(e, ElectorConfig{Name: "loops", Holder: s.id, TTL: cfg.LeaderTTL, Logger: cfg.Logger})
 	s.leader = []*loop{{interval: cfg.MonitorInterval, run: leaderOnly(s.elector, s.recordZoneHealth)}}
+	s.leader = append(s.leader, &loop{interval: sessionPruneInterval, run: leaderOnly(s.elector, s.pruneSessions)})
 	if cfg.VacuumInterval > 0 {
 		s.leader = append(s.leader, &loop{interval: cfg.VacuumInterval, run: leaderOnly(s.elector, s.vacuum)})
 	}
