@@ -386,3 +386,39 @@ func TestUserChangesOwnPassword(t *testing.T) {
 		t.Errorf("password events: %+v %v, want one by user:erin", evs, err)
 	}
 }
+
+// TestChangePasswordAPI: a user's session changes the user's password
+// with the current one; a token cannot (it has no password).
+func TestChangePasswordAPI(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite(t), engine.Config{})
+	if _, err := f.c.CreateUser(f.ctx, client.NewUser{Name: "frank", Role: "viewer", Password: alicePassword}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, session := passwordLogin(t, browserFrom(t, "127.0.0.1"), f.url, "frank", alicePassword)
+	if session == nil {
+		t.Fatal("login failed")
+	}
+	as, err := client.New([]string{f.url}, client.WithToken(session.Value))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pe *client.Error
+	if err := as.ChangePassword(f.ctx, "not the password", "frank's new password"); !errors.As(err, &pe) || pe.Status != http.StatusForbidden {
+		t.Errorf("wrong current password: %v, want 403", err)
+	}
+	if err := as.ChangePassword(f.ctx, alicePassword, "short"); !errors.As(err, &pe) || pe.Status != http.StatusUnprocessableEntity {
+		t.Errorf("short new password: %v, want 422", err)
+	}
+	if err := as.ChangePassword(f.ctx, alicePassword, "frank's new password"); err != nil {
+		t.Fatalf("change: %v", err)
+	}
+	if _, err := as.Whoami(f.ctx); !errors.As(err, &pe) || pe.Status != http.StatusUnauthorized {
+		t.Errorf("the session after the change: %v, want 401", err)
+	}
+	if _, _, s := passwordLogin(t, browserFrom(t, "127.0.0.1"), f.url, "frank", "frank's new password"); s == nil {
+		t.Error("the new password does not log in")
+	}
+	if err := f.c.ChangePassword(f.ctx, alicePassword, "frank's new password"); !errors.As(err, &pe) || pe.Status != http.StatusConflict {
+		t.Errorf("a token changing its password: %v, want 409", err)
+	}
+}
