@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"github.com/baton-sched/baton/internal/server"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/store/storetest"
+	"github.com/baton-sched/baton/internal/tlsconf/tlstest"
 )
 
 const alicePassword = "alice's long password"
@@ -420,5 +422,26 @@ func TestChangePasswordAPI(t *testing.T) {
 	}
 	if err := f.c.ChangePassword(f.ctx, alicePassword, "frank's new password"); !errors.As(err, &pe) || pe.Status != http.StatusConflict {
 		t.Errorf("a token changing its password: %v, want 409", err)
+	}
+}
+
+// TestSessionCookieIsSecureUnderTLS: over HTTPS the session cookie is
+// Secure, so no plain-HTTP request ever carries it.
+func TestSessionCookieIsSecureUnderTLS(t *testing.T) {
+	set := tlstest.New(t)
+	srv := startTLSServer(t, set, false)
+	c := tlsClient(t, srv.URL(), set.ClientOptions(false))
+	if _, err := c.CreateUser(context.Background(), client.NewUser{Name: "gina", Role: "viewer", Password: alicePassword}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := set.ClientConfig(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &http.Client{Transport: &http.Transport{TLSClientConfig: cfg},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	status, _, session := passwordLogin(t, b, srv.URL(), "gina", alicePassword)
+	if status != http.StatusSeeOther || session == nil || !session.Secure || !session.HttpOnly {
+		t.Errorf("login over TLS: %d, cookie %+v, want a Secure HttpOnly session", status, session)
 	}
 }
