@@ -95,11 +95,14 @@ type Server struct {
 	adapter   *authAdapter // the API's routes, authorized
 	plain     *plainRoutes // the other routes, authorized
 	codes     loginCodes   // one-time login links
+	throttle  *throttle    // failed logins, per user and address
 	// alertClient posts alerts to their channels.
 	alertClient *http.Client
 	leader      []*loop // work of the leading server
 	probe       *commitProbe
 	prober      *loop
+	obs         *observability // what /metrics exports
+	statsLoop   *loop          // reads the figures /metrics exports
 
 	mu       sync.Mutex
 	http     *http.Server
@@ -114,7 +117,8 @@ func New(e *engine.Engine, cfg Config) *Server {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	s := &Server{cfg: cfg, id: "server-" + hex.EncodeToString(b[:]), engine: e, log: cfg.Logger,
-		build: buildInfo(), stopping: make(chan struct{}), authn: newAuthenticator(e.Store())}
+		build: buildInfo(), stopping: make(chan struct{}), authn: newAuthenticator(e.Store()),
+		throttle: newThrottle()}
 	s.handler = s.routes()
 	s.sweeper = NewSweeper(e, SweeperConfig{Interval: cfg.SweepInterval, Logger: cfg.Logger})
 	s.probe = newCommitProbe(e.Store())
@@ -131,10 +135,15 @@ func New(e *engine.Engine, cfg Config) *Server {
 	s.alerter = &loop{interval: alertInterval, run: s.deliverAlerts}
 	s.subflows = &loop{interval: subWorkflowPause, run: s.startSubWorkflows}
 	s.elector = NewElector(e, ElectorConfig{Name: "loops", Holder: s.id, TTL: cfg.LeaderTTL, Logger: cfg.Logger})
-	s.leader = []*loop{{interval: cfg.MonitorInterval, run: leaderOnly(s.elector, s.recordZoneHealth)}}
+	s.leader = []*loop{{interval: cfg.MonitorInterval,
+		run: leaderOnly(s.elector, s.obs.timed("zone_monitor", s.recordZoneHealth))}}
+	s.leader = append(s.leader, &loop{interval: sessionPruneInterval,
+		run: leaderOnly(s.elector, s.obs.timed("session_prune", s.pruneSessions))})
 	if cfg.VacuumInterval > 0 {
-		s.leader = append(s.leader, &loop{interval: cfg.VacuumInterval, run: leaderOnly(s.elector, s.vacuum)})
+		s.leader = append(s.leader, &loop{interval: cfg.VacuumInterval,
+			run: leaderOnly(s.elector, s.obs.timed("vacuum", s.vacuum))})
 	}
+	s.timeLoops()
 	return s
 }
 
@@ -197,6 +206,7 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 	}()
 	s.prober.Start(ctx)
+	s.statsLoop.Start(ctx)
 	s.sweeper.Start(ctx)
 	s.scheduler.Start(ctx)
 	s.alerter.Start(ctx)
@@ -226,6 +236,7 @@ func (s *Server) Stop() {
 		l.Stop()
 	}
 	s.prober.Stop()
+	s.statsLoop.Stop()
 	s.sweeper.Stop()
 	s.scheduler.Stop()
 	s.alerter.Stop()

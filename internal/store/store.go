@@ -344,6 +344,11 @@ type Stats interface {
 	// ID in [fromRun, toRun], the milliseconds from its task becoming ready
 	// to the attempt running.
 	DispatchLatencies(ctx context.Context, fromRun, toRun int64) ([]int64, error)
+	// QueueDepth returns the queued tasks that are not held, per group and
+	// allowed zones.
+	QueueDepth(ctx context.Context) ([]QueueDepth, error)
+	// UndeliveredAlerts returns the alerts of the outbox per state.
+	UndeliveredAlerts(ctx context.Context) ([]AlertBacklog, error)
 }
 
 // Events stores the audit trail.
@@ -412,6 +417,9 @@ type Tokens interface {
 	// RevokeSession ends the session whose secret has the hash; false if
 	// there is no such live session.
 	RevokeSession(ctx context.Context, hash string) (bool, error)
+	// DeleteEndedSessions deletes the sessions that expired or were
+	// revoked over an hour ago; the count deleted.
+	DeleteEndedSessions(ctx context.Context) (int64, error)
 }
 
 // Users stores the local users who log in with a password.

@@ -416,6 +416,15 @@ func (s stats) DispatchLatencies(ctx context.Context, fromRun, toRun int64) ([]i
 	return ms, mapErr(err)
 }
 
+func (s stats) QueueDepth(ctx context.Context) ([]store.QueueDepth, error) {
+	return many(func(r db.QueueDepthRow) store.QueueDepth { return store.QueueDepth(r) })(s.q.QueueDepth(ctx))
+}
+
+func (s stats) UndeliveredAlerts(ctx context.Context) ([]store.AlertBacklog, error) {
+	return many(func(r db.UndeliveredAlertsRow) store.AlertBacklog { return store.AlertBacklog(r) })(
+		s.q.UndeliveredAlerts(ctx))
+}
+
 type events struct{ q *db.Queries }
 
 func (e events) List(ctx context.Context, f store.EventFilter) ([]store.Event, error) {
@@ -536,6 +545,11 @@ func (k tokens) RevokeSessions(ctx context.Context, subject string) (int64, erro
 
 func (k tokens) RevokeSession(ctx context.Context, hash string) (bool, error) {
 	return affected(k.q.RevokeSession(ctx, hash))
+}
+
+func (k tokens) DeleteEndedSessions(ctx context.Context) (int64, error) {
+	n, err := k.q.DeleteEndedSessions(ctx)
+	return n, mapErr(err)
 }
 
 type schedules struct{ q *db.Queries }

@@ -78,6 +78,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteAlertChannelStmt, err = db.PrepareContext(ctx, deleteAlertChannel); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteAlertChannel: %w", err)
 	}
+	if q.deleteEndedSessionsStmt, err = db.PrepareContext(ctx, deleteEndedSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteEndedSessions: %w", err)
+	}
 	if q.deleteLogRangeStmt, err = db.PrepareContext(ctx, deleteLogRange); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteLogRange: %w", err)
 	}
@@ -333,6 +336,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.putLogStatsStmt, err = db.PrepareContext(ctx, putLogStats); err != nil {
 		return nil, fmt.Errorf("error preparing query PutLogStats: %w", err)
 	}
+	if q.queueDepthStmt, err = db.PrepareContext(ctx, queueDepth); err != nil {
+		return nil, fmt.Errorf("error preparing query QueueDepth: %w", err)
+	}
 	if q.recoverRunStmt, err = db.PrepareContext(ctx, recoverRun); err != nil {
 		return nil, fmt.Errorf("error preparing query RecoverRun: %w", err)
 	}
@@ -437,6 +443,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.touchTokenStmt, err = db.PrepareContext(ctx, touchToken); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchToken: %w", err)
+	}
+	if q.undeliveredAlertsStmt, err = db.PrepareContext(ctx, undeliveredAlerts); err != nil {
+		return nil, fmt.Errorf("error preparing query UndeliveredAlerts: %w", err)
 	}
 	if q.updateScheduleSpecStmt, err = db.PrepareContext(ctx, updateScheduleSpec); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateScheduleSpec: %w", err)
@@ -555,6 +564,11 @@ func (q *Queries) Close() error {
 	if q.deleteAlertChannelStmt != nil {
 		if cerr := q.deleteAlertChannelStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteAlertChannelStmt: %w", cerr)
+		}
+	}
+	if q.deleteEndedSessionsStmt != nil {
+		if cerr := q.deleteEndedSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteEndedSessionsStmt: %w", cerr)
 		}
 	}
 	if q.deleteLogRangeStmt != nil {
@@ -982,6 +996,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing putLogStatsStmt: %w", cerr)
 		}
 	}
+	if q.queueDepthStmt != nil {
+		if cerr := q.queueDepthStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing queueDepthStmt: %w", cerr)
+		}
+	}
 	if q.recoverRunStmt != nil {
 		if cerr := q.recoverRunStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing recoverRunStmt: %w", cerr)
@@ -1157,6 +1176,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing touchTokenStmt: %w", cerr)
 		}
 	}
+	if q.undeliveredAlertsStmt != nil {
+		if cerr := q.undeliveredAlertsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing undeliveredAlertsStmt: %w", cerr)
+		}
+	}
 	if q.updateScheduleSpecStmt != nil {
 		if cerr := q.updateScheduleSpecStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing updateScheduleSpecStmt: %w", cerr)
@@ -1254,6 +1278,7 @@ type Queries struct {
 	databaseNowStmt             *sql.Stmt
 	deleteAlertStmt             *sql.Stmt
 	deleteAlertChannelStmt      *sql.Stmt
+	deleteEndedSessionsStmt     *sql.Stmt
 	deleteLogRangeStmt          *sql.Stmt
 	deleteRunDeadlineStmt       *sql.Stmt
 	deleteRunWaitStmt           *sql.Stmt
@@ -1339,6 +1364,7 @@ type Queries struct {
 	orphanedAttemptsStmt        *sql.Stmt
 	popRunWaitStmt              *sql.Stmt
 	putLogStatsStmt             *sql.Stmt
+	queueDepthStmt              *sql.Stmt
 	recoverRunStmt              *sql.Stmt
 	recoverTaskStmt             *sql.Stmt
 	registerWorkerStmt          *sql.Stmt
@@ -1374,6 +1400,7 @@ type Queries struct {
 	tokenByHashStmt             *sql.Stmt
 	tokenByNameStmt             *sql.Stmt
 	touchTokenStmt              *sql.Stmt
+	undeliveredAlertsStmt       *sql.Stmt
 	updateScheduleSpecStmt      *sql.Stmt
 	upsertAlertChannelStmt      *sql.Stmt
 	upsertSecretStmt            *sql.Stmt
@@ -1406,6 +1433,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		databaseNowStmt:             q.databaseNowStmt,
 		deleteAlertStmt:             q.deleteAlertStmt,
 		deleteAlertChannelStmt:      q.deleteAlertChannelStmt,
+		deleteEndedSessionsStmt:     q.deleteEndedSessionsStmt,
 		deleteLogRangeStmt:          q.deleteLogRangeStmt,
 		deleteRunDeadlineStmt:       q.deleteRunDeadlineStmt,
 		deleteRunWaitStmt:           q.deleteRunWaitStmt,
@@ -1491,6 +1519,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		orphanedAttemptsStmt:        q.orphanedAttemptsStmt,
 		popRunWaitStmt:              q.popRunWaitStmt,
 		putLogStatsStmt:             q.putLogStatsStmt,
+		queueDepthStmt:              q.queueDepthStmt,
 		recoverRunStmt:              q.recoverRunStmt,
 		recoverTaskStmt:             q.recoverTaskStmt,
 		registerWorkerStmt:          q.registerWorkerStmt,
@@ -1526,6 +1555,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		tokenByHashStmt:             q.tokenByHashStmt,
 		tokenByNameStmt:             q.tokenByNameStmt,
 		touchTokenStmt:              q.touchTokenStmt,
+		undeliveredAlertsStmt:       q.undeliveredAlertsStmt,
 		updateScheduleSpecStmt:      q.updateScheduleSpecStmt,
 		upsertAlertChannelStmt:      q.upsertAlertChannelStmt,
 		upsertSecretStmt:            q.upsertSecretStmt,
