@@ -56,6 +56,7 @@ var permissions = map[string]auth.Permission{
 	"schedule-next":          auth.Read,
 	"list-alerts":            auth.Read,
 	"list-slots":             auth.Read,
+	"list-servers":           auth.Read,
 
 	// Operating runs and schedules.
 	"start-run":         auth.Operate,

@@ -49,6 +49,7 @@ func (s *Server) routes() http.Handler {
 	s.registerVersion(api)
 	s.registerSecrets(api)
 	s.registerAuth(api)
+	s.registerServers(api)
 	s.plain = &plainRoutes{s: s, mux: mux}
 	s.plain.handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
