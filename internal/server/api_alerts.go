@@ -30,18 +30,9 @@ func (s *Server) registerAlerts(api huma.API) {
 		OperationID: "list-alerts", Method: http.MethodGet, Path: "/api/v1/alerts",
 		Summary: "Alert channels and undelivered alerts", Tags: []string{"alerts"},
 	}, func(ctx context.Context, _ *struct{}) (*alertsOutput, error) {
-		chans, pending, err := s.engine.Alerts(ctx, 1000)
+		out, err := s.listAlerts(ctx)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
-		}
-		out := client.Alerts{Channels: []client.AlertChannel{}, Pending: []client.PendingAlert{}}
-		for _, c := range chans {
-			out.Channels = append(out.Channels, toChannel(c))
-		}
-		for _, a := range pending {
-			out.Pending = append(out.Pending, client.PendingAlert{AlertID: a.AlertID, Channel: a.Channel, Kind: a.Kind,
-				State: a.State, Attempts: a.Attempts, NextAt: ms(a.NextAt), LastError: a.LastError,
-				CreatedAt: ms(a.CreatedAt)})
 		}
 		return &alertsOutput{Body: out}, nil
 	})

@@ -64,20 +64,11 @@ func (s *Server) registerAuth(api huma.API) {
 		OperationID: "list-tokens", Method: http.MethodGet, Path: "/api/v1/tokens",
 		Summary: "List the API and join tokens (never their secrets)", Tags: tag,
 	}, func(ctx context.Context, _ *struct{}) (*tokensOutput, error) {
-		var toks []store.Token
-		err := s.engine.Store().Read(ctx, func(tx store.Tx) error {
-			var err error
-			toks, err = tx.Tokens().List(ctx)
-			return err
-		})
+		toks, err := s.listTokens(ctx)
 		if err != nil {
-			return nil, s.apiError(ctx, fmt.Errorf("list tokens: %w", err))
+			return nil, s.apiError(ctx, err)
 		}
-		out := &tokensOutput{Body: make([]client.Token, len(toks))}
-		for i, t := range toks {
-			out.Body[i] = toToken(t)
-		}
-		return out, nil
+		return &tokensOutput{Body: toks}, nil
 	})
 
 	huma.Register(api, huma.Operation{

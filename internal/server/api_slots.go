@@ -28,14 +28,9 @@ func (s *Server) registerSlots(api huma.API) {
 		OperationID: "list-slots", Method: http.MethodGet, Path: "/api/v1/slots",
 		Summary: "Concurrency slots with their running and queued tasks", Tags: []string{"slots"},
 	}, func(ctx context.Context, _ *struct{}) (*slotsOutput, error) {
-		slots, err := s.engine.Slots(ctx)
+		out, err := s.listSlots(ctx)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
-		}
-		out := make([]client.Slot, len(slots))
-		for i, sl := range slots {
-			out[i] = client.Slot{Name: sl.Name, Size: sl.Size, Description: sl.Description, Running: sl.Running,
-				Queued: sl.Queued, UpdatedAt: ms(sl.UpdatedAt)}
 		}
 		return &slotsOutput{Body: out}, nil
 	})

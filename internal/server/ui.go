@@ -3,10 +3,12 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/auth"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/ui"
 )
@@ -43,7 +45,14 @@ func (u uiSource) Logs(ctx context.Context, runID int64, task string, attempt, a
 }
 
 func (u uiSource) Events(ctx context.Context, q ui.EventQuery) ([]client.Event, error) {
-	return u.s.listEvents(ctx, store.EventFilter{RunID: q.Run, Kind: q.Kind, AfterID: q.After, Limit: q.Limit})
+	f := store.EventFilter{RunID: q.Run, Kind: q.Kind, AfterID: q.After, Limit: q.Limit, Actor: q.Actor}
+	if !q.From.IsZero() {
+		f.AtFrom = q.From.UnixMilli()
+	}
+	if !q.To.IsZero() {
+		f.AtTo = q.To.UnixMilli()
+	}
+	return u.s.listEvents(ctx, f)
 }
 
 func (u uiSource) Workflows(ctx context.Context) ([]client.Workflow, error) {
@@ -60,6 +69,21 @@ func (u uiSource) Version(ctx context.Context, workflow string, version int64) (
 
 func (u uiSource) Schedules(ctx context.Context) ([]client.Schedule, error) {
 	return u.s.listSchedules(ctx)
+}
+
+func (u uiSource) Servers(ctx context.Context) ([]client.Server, error) { return u.s.listServers(ctx) }
+
+func (u uiSource) Slots(ctx context.Context) ([]client.Slot, error) { return u.s.listSlots(ctx) }
+
+func (u uiSource) Alerts(ctx context.Context) (client.Alerts, error) { return u.s.listAlerts(ctx) }
+
+// Tokens lists the tokens for those the API lets list them.
+func (u uiSource) Tokens(ctx context.Context) ([]client.Token, error) {
+	p, _ := auth.From(ctx)
+	if need := permissions["list-tokens"]; !p.Role.Allows(need) {
+		return nil, fmt.Errorf("listing tokens needs the %s permission: %w", need, ui.ErrForbidden)
+	}
+	return u.s.listTokens(ctx)
 }
 
 // newUI returns the web UI over this server's reads; its API docs page

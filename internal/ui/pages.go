@@ -56,6 +56,11 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 		h.readErr(w, r, err)
 		return
 	}
+	servers, err := h.src.Servers(ctx)
+	if err != nil {
+		h.readErr(w, r, err)
+		return
+	}
 	byState := map[string]int{}
 	since := h.opts.Now().Add(-24 * time.Hour)
 	q := RunQuery{Since: since, Limit: 1000}
@@ -92,7 +97,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	}
 	h.render(w, r, http.StatusOK, "overview", page{Title: "Overview", Nav: "overview", Data: map[string]any{
 		"Zones": p.Zones, "Groups": p.Groups, "Workers": len(workers), "Counts": counts, "Total": total,
-		"Capped": capped, "Failovers": fo,
+		"Capped": capped, "Failovers": fo, "Servers": servers,
 	}})
 }
 

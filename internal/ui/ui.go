@@ -74,6 +74,7 @@ func New(src Source, opts Options) *Handler {
 	h.mux.HandleFunc("GET /workflows", h.workflows)
 	h.mux.HandleFunc("GET /workflows/{name}", h.workflow)
 	h.mux.HandleFunc("GET /zones", h.zones)
+	h.routeMorePages()
 	if opts.OpenAPI != nil {
 		h.mux.HandleFunc("GET /api/v1/docs", h.apiDocs)
 	}
@@ -156,6 +157,8 @@ func (h *Handler) readErr(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, engine.ErrNotFound):
 		h.fail(w, r, http.StatusNotFound, err.Error())
+	case errors.Is(err, ErrForbidden):
+		h.fail(w, r, http.StatusForbidden, err.Error())
 	case errors.Is(err, context.Canceled):
 	default:
 		h.log.ErrorContext(r.Context(), "ui read failed", "path", r.URL.Path, "err", err)

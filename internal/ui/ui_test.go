@@ -34,6 +34,7 @@ type fake struct {
 	runReads atomic.Int64
 	// eventQueries are the event reads made, in order.
 	eventQueries []ui.EventQuery
+	more         moreData // the administration lists (more_test.go)
 }
 
 func (f *fake) Placement(context.Context) (client.Placement, error) {
