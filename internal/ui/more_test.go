@@ -20,6 +20,8 @@ type moreData struct {
 	tokens  []client.Token
 	// tokensDenied: Tokens answers ErrForbidden.
 	tokensDenied bool
+	// versions, when set, are the versions Version answers by number.
+	versions map[int64]client.WorkflowVersion
 }
 
 func (f *fake) Servers(context.Context) ([]client.Server, error) { return f.more.servers, nil }
@@ -156,3 +158,74 @@ func TestEventsPagination(t *testing.T) {
 	}
 }
 
+// The workflow page's grid: a row per task, a cell per recent run, each
+// linking to the task's panel in that run, with the state in text too.
+func TestWorkflowGrid(t *testing.T) {
+	f := fakeWithLists()
+	f.run.Tasks[1].State = "failed"
+	f.run.Tasks = append(f.run.Tasks, client.Task{ID: 99, Name: "old <b>task</b>", State: "skipped"})
+	h := ui.New(f, ui.Options{})
+	defer h.Close()
+	code, body := get(t, h, "/workflows/wf")
+	if code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	for _, want := range []string{
+		`<table class="grid">`,
+		`<th scope="row">split</th><td><a class="cell s-ok" href="/runs/7?task=split" title="run 7 · split: succeeded">✓<span class="visually-hidden"> succeeded</span></a></td>`,
+		`<th scope="row">part-0</th><td><a class="cell s-bad" href="/runs/7?task=part-0"`,
+		// A task only an older version has comes last, escaped.
+		`<th scope="row">old &lt;b&gt;task&lt;/b&gt;</th><td><a class="cell s-idle" href="/runs/7?task=old%20%3cb%3etask%3c%2fb%3e"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the grid lacks %s", want)
+		}
+	}
+	if strings.Index(body, `scope="row">join<`) > strings.Index(body, `scope="row">old &lt;b&gt;`) {
+		t.Errorf("rows are not in definition order, older tasks last")
+	}
+}
+
+func TestWorkflowDiff(t *testing.T) {
+	f := fakeWithLists()
+	f.more.versions = map[int64]client.WorkflowVersion{
+		1: {Workflow: "wf", Version: 1, Source: "name: wf\ntasks:\n  - name: a\n    run: echo <script>alert(1)</script>\n"},
+		2: {Workflow: "wf", Version: 2, Source: "name: wf\ntasks:\n  - name: a\n    run: echo hi\n"},
+		3: {Workflow: "wf", Version: 3, Definition: map[string]any{"name": "wf"}},
+	}
+	h := ui.New(f, ui.Options{})
+	defer h.Close()
+	code, body := get(t, h, "/workflows/wf?diff=1..2")
+	if code != 200 {
+		t.Fatalf("status %d", code)
+	}
+	for _, want := range []string{
+		"Changes from v1 to v2",
+		`<span class="d-hunk">@@ -1,4 &#43;1,4 @@</span>`,
+		`<span class="d-same"> name: wf</span>`,
+		`<span class="d-del">-    run: echo &lt;script&gt;alert(1)&lt;/script&gt;</span>`,
+		`<span class="d-ins">&#43;    run: echo hi</span>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the diff lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "<script>alert") {
+		t.Errorf("the diff renders a definition as markup")
+	}
+	// Without a source the definitions' JSON is compared.
+	if _, body := get(t, h, "/workflows/wf?diff=3..3"); !strings.Contains(body, "The two definitions are the same.") {
+		t.Errorf("a version against itself shows changes")
+	}
+	for path, want := range map[string]int{
+		"/workflows/wf?diff=1":      http.StatusBadRequest,
+		"/workflows/wf?diff=a..2":   http.StatusBadRequest,
+		"/workflows/wf?diff=0..2":   http.StatusBadRequest,
+		"/workflows/wf?diff=1..9":   http.StatusNotFound,
+		"/workflows/nope?diff=1..2": http.StatusNotFound,
+	} {
+		if code, body := get(t, h, path); code != want || (want == 400 && !strings.Contains(body, "diff: want two versions")) {
+			t.Errorf("GET %s: %d, want %d", path, code, want)
+		}
+	}
+}

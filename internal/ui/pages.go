@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -443,10 +444,15 @@ func (h *Handler) workflow(w http.ResponseWriter, r *http.Request) {
 	for i, t := range def.Tasks {
 		nodes[i] = Node{Name: t.Name, Needs: t.Needs}
 	}
-	h.render(w, r, http.StatusOK, "workflow", page{Title: name, Nav: "workflows", Data: map[string]any{
+	data, ok := h.workflowExtras(w, r, name, def, recent)
+	if !ok {
+		return
+	}
+	maps.Copy(data, map[string]any{
 		"Name": name, "Version": v, "Versions": versions, "Schedules": scheds, "Recent": recent,
 		"Description": def.Description, "DAG": DAG(nodes), "Tasks": def.Tasks,
-	}})
+	})
+	h.render(w, r, http.StatusOK, "workflow", page{Title: name, Nav: "workflows", Data: data})
 }
 
 func (h *Handler) zones(w http.ResponseWriter, r *http.Request) {
