@@ -187,6 +187,10 @@ func (r *plainRoutes) handle(pattern string, h http.Handler) {
 			h.ServeHTTP(w, req)
 			return
 		}
+		if csrfRefused(req) {
+			writeProblem(w, http.StatusForbidden, csrfMissing)
+			return
+		}
 		p, status, msg := r.s.authorize(req.Context(), credential(req), need, "")
 		if status != 0 {
 			if status == http.StatusUnauthorized && wantsPage(req) {

@@ -33,6 +33,12 @@ type Options struct {
 	// docs page; nil serves no docs page.
 	OpenAPI func() ([]byte, error)
 	Logger  *slog.Logger
+	// CSRF returns the CSRF token of the request's session, which forms
+	// send back (see Me); nil or "" for none.
+	CSRF func(r *http.Request) string
+	// Allowed says whether the request's principal may use an API
+	// operation (by its ID in the server's permission table); nil: never.
+	Allowed allowedFunc
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -110,11 +116,22 @@ type page struct {
 	Title string
 	Nav   string
 	Data  any
+	Me    *Me
+	Flash *Flash
 }
 
 // render executes a page into a buffer first, so that a failed render
 // answers 500 and never half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	if p.Me == nil {
+		p.Me = h.me(r)
+	}
+	if m, ok := p.Data.(map[string]any); ok && m["Me"] == nil {
+		m["Me"] = p.Me
+	}
+	if p.Flash == nil {
+		p.Flash = takeFlash(w, r)
+	}
 	var buf bytes.Buffer
 	if err := h.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		h.log.ErrorContext(r.Context(), "render page", "page", name, "err", err)
