@@ -71,6 +71,7 @@ func (s *Server) newUI(api huma.API) *ui.Handler {
 		OpenAPI: func() ([]byte, error) { return json.Marshal(api.OpenAPI()) },
 		CSRF:    pageCSRF,
 		Allowed: allowed,
+		Actions: uiActions{s},
 	})
 }
 

@@ -39,6 +39,8 @@ type Options struct {
 	// Allowed says whether the request's principal may use an API
 	// operation (by its ID in the server's permission table); nil: never.
 	Allowed allowedFunc
+	// Actions makes the changes of the UI's forms; nil: no forms.
+	Actions Actions
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -80,6 +82,7 @@ func New(src Source, opts Options) *Handler {
 	h.mux.HandleFunc("GET /workflows", h.workflows)
 	h.mux.HandleFunc("GET /workflows/{name}", h.workflow)
 	h.mux.HandleFunc("GET /zones", h.zones)
+	h.registerActions()
 	if opts.OpenAPI != nil {
 		h.mux.HandleFunc("GET /api/v1/docs", h.apiDocs)
 	}
@@ -222,6 +225,18 @@ var funcs = template.FuncMap{
 	},
 	"sub":   func(a, b float64) float64 { return a - b },
 	"short": shortID,
+	"list": func(v ...string) []string { return v },
+	// args makes a map of key, value pairs, to hand a template several
+	// values: {{template "x" (args "Me" $.Me "Run" .)}}.
+	"args": func(kv ...any) map[string]any {
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			if k, ok := kv[i].(string); ok {
+				m[k] = kv[i+1]
+			}
+		}
+		return m
+	},
 }
 
 // humanDuration writes d as "850ms", "12s", "4m10s", "3h2m" or "2d5h".
