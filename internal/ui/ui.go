@@ -225,7 +225,7 @@ var funcs = template.FuncMap{
 	},
 	"sub":   func(a, b float64) float64 { return a - b },
 	"short": shortID,
-	"list": func(v ...string) []string { return v },
+	"list":  func(v ...string) []string { return v },
 	// args makes a map of key, value pairs, to hand a template several
 	// values: {{template "x" (args "Me" $.Me "Run" .)}}.
 	"args": func(kv ...any) map[string]any {
