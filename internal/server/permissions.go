@@ -39,6 +39,8 @@ var permissions = map[string]auth.Permission{
 	"GET /login":   auth.Anonymous,
 	"POST /login":  auth.Anonymous,
 	"POST /logout": auth.Anonymous,
+	// The UI's forms (POST /runs/{id}/cancel, ...) take their API twin's
+	// permission: ui.ActionRoutes, added by ui_actions.go.
 
 	// Reads.
 	"list-workflows":         auth.Read,
@@ -186,6 +188,10 @@ func (r *plainRoutes) handle(pattern string, h http.Handler) {
 		}
 		if need == auth.Anonymous {
 			h.ServeHTTP(w, req)
+			return
+		}
+		if csrfRefused(req) {
+			writeProblem(w, http.StatusForbidden, csrfMissing)
 			return
 		}
 		p, status, msg := r.s.authorize(req.Context(), credential(req), need, "")

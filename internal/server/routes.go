@@ -60,6 +60,7 @@ func (s *Server) routes() http.Handler {
 	// viewer; browsers log in with a token (login.go).
 	s.ui = s.newUI(api)
 	s.plain.handle("GET /", s.ui)
+	s.registerUIActions()
 	s.registerLogin()
 	return newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
 }

@@ -92,5 +92,16 @@ func (s *Server) newUI(api huma.API) *ui.Handler {
 	return ui.New(uiSource{s}, ui.Options{
 		Logger:  s.log,
 		OpenAPI: func() ([]byte, error) { return json.Marshal(api.OpenAPI()) },
+		CSRF:    pageCSRF,
+		Allowed: allowed,
+		Actions: uiActions{s},
 	})
+}
+
+// allowed says whether the principal of ctx may use the API operation op,
+// by the permission table: the UI shows an action only to those.
+func allowed(ctx context.Context, op string) bool {
+	p, ok := auth.From(ctx)
+	need, known := permissions[op]
+	return ok && known && !p.Join && p.Role.Allows(need)
 }

@@ -34,8 +34,8 @@ func parseTime(field, v string) (time.Time, string) {
 	return time.Time{}, field + ": not a time (YYYY-MM-DDTHH:MM, UTC): " + v
 }
 
-// formTime writes t for a datetime-local input.
-func formTime(t time.Time) string {
+// inputTime writes t for a datetime-local input.
+func inputTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
@@ -85,7 +85,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	if q.From.IsZero() && q.To.IsZero() && q.After == 0 && q.Run == 0 {
 		q.From = h.opts.Now().Add(-eventsWindow).Truncate(time.Minute)
 	}
-	form.From, form.To = formTime(q.From), formTime(q.To)
+	form.From, form.To = inputTime(q.From), inputTime(q.To)
 	evs, err := h.src.Events(r.Context(), q)
 	if err != nil {
 		h.readErr(w, r, err)
