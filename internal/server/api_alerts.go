@@ -56,14 +56,17 @@ func (s *Server) registerAlerts(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "delete-alert-channel", Method: http.MethodDelete, Path: "/api/v1/alerts/channels/{name}",
 		Summary: "Delete an alert channel", Tags: []string{"alerts"}, DefaultStatus: http.StatusNoContent,
-	}, func(ctx context.Context, in *deleteChannelInput) (*struct{}, error) {
-		if err := s.engine.DeleteAlertChannel(ctx, in.Name, actorOf(ctx)); err != nil {
-			return nil, s.apiError(ctx, err)
-		}
-		return nil, nil
-	})
+	}, s.deleteChannel)
 }
 
 func toChannel(c store.AlertChannel) client.AlertChannel {
 	return client.AlertChannel{Name: c.Name, URL: egress.Redact(c.URL), Events: strings.Split(c.Events, ","), HasSecret: c.Secret != ""}
+}
+
+// deleteChannel deletes an alert channel.
+func (s *Server) deleteChannel(ctx context.Context, in *deleteChannelInput) (*struct{}, error) {
+	if err := s.engine.DeleteAlertChannel(ctx, in.Name, actorOf(ctx)); err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return nil, nil
 }

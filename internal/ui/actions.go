@@ -93,7 +93,9 @@ func (h *Handler) registerActions() {
 		"POST /workers/{id}/drain":                             h.drainWorker,
 	}
 	for pattern := range ActionRoutes {
-		h.mux.HandleFunc(pattern, handlers[pattern])
+		if hf := handlers[pattern]; hf != nil { // the others: more.go
+			h.mux.HandleFunc(pattern, hf)
+		}
 	}
 }
 

@@ -69,6 +69,6 @@ func (h *Handler) tokens(w http.ResponseWriter, r *http.Request) {
 	}
 	from, to, prev, next := pageOf(r, "/tokens", len(ts))
 	h.render(w, r, http.StatusOK, "tokens", page{Title: "Tokens", Nav: "tokens", Data: map[string]any{
-		"Tokens": ts[from:to], "Total": len(ts), "Prev": prev, "Next": next,
+		"Tokens": ts[from:to], "Total": len(ts), "Prev": prev, "Next": next, "Roles": tokenRoles,
 	}})
 }

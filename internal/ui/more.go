@@ -8,6 +8,9 @@ import "time"
 
 func init() {
 	pageNames = append(pageNames, "events", "schedules", "slots", "alerts", "tokens")
+	for pattern, op := range adminRoutes {
+		ActionRoutes[pattern] = op
+	}
 	funcs["evstate"] = eventState
 	funcs["f64"] = func(n int64) float64 { return float64(n) }
 	funcs["secs"] = func(s float64) string { return humanDuration(time.Duration(s * float64(time.Second))) }
@@ -19,4 +22,5 @@ func (h *Handler) routeMorePages() {
 	h.mux.HandleFunc("GET /slots", h.slots)
 	h.mux.HandleFunc("GET /alerts", h.alerts)
 	h.mux.HandleFunc("GET /tokens", h.tokens)
+	h.routeAdminActions()
 }
