@@ -50,6 +50,7 @@ func (s *Server) routes() http.Handler {
 	s.registerSecrets(api)
 	s.registerAuth(api)
 	s.registerServers(api)
+	s.registerUsers(api)
 	s.plain = &plainRoutes{s: s, mux: mux}
 	s.plain.handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
@@ -62,6 +63,7 @@ func (s *Server) routes() http.Handler {
 	s.plain.handle("GET /", s.ui)
 	s.registerUIActions()
 	s.registerLogin()
+	s.registerPasswordPage()
 	return newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
 }
 

@@ -99,8 +99,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteStaleServersStmt, err = db.PrepareContext(ctx, deleteStaleServers); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteStaleServers: %w", err)
 	}
+	if q.deleteUserStmt, err = db.PrepareContext(ctx, deleteUser); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteUser: %w", err)
+	}
 	if q.deleteWorkflowStmt, err = db.PrepareContext(ctx, deleteWorkflow); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteWorkflow: %w", err)
+	}
+	if q.disableUserStmt, err = db.PrepareContext(ctx, disableUser); err != nil {
+		return nil, fmt.Errorf("error preparing query DisableUser: %w", err)
 	}
 	if q.dispatchLatenciesStmt, err = db.PrepareContext(ctx, dispatchLatencies); err != nil {
 		return nil, fmt.Errorf("error preparing query DispatchLatencies: %w", err)
@@ -113,6 +119,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.dueSchedulesStmt, err = db.PrepareContext(ctx, dueSchedules); err != nil {
 		return nil, fmt.Errorf("error preparing query DueSchedules: %w", err)
+	}
+	if q.enableUserStmt, err = db.PrepareContext(ctx, enableUser); err != nil {
+		return nil, fmt.Errorf("error preparing query EnableUser: %w", err)
 	}
 	if q.ensureZoneStmt, err = db.PrepareContext(ctx, ensureZone); err != nil {
 		return nil, fmt.Errorf("error preparing query EnsureZone: %w", err)
@@ -216,6 +225,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertTokenStmt, err = db.PrepareContext(ctx, insertToken); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertToken: %w", err)
 	}
+	if q.insertUserStmt, err = db.PrepareContext(ctx, insertUser); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertUser: %w", err)
+	}
 	if q.insertVersionStmt, err = db.PrepareContext(ctx, insertVersion); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertVersion: %w", err)
 	}
@@ -278,6 +290,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listTokensStmt, err = db.PrepareContext(ctx, listTokens); err != nil {
 		return nil, fmt.Errorf("error preparing query ListTokens: %w", err)
+	}
+	if q.listUsersStmt, err = db.PrepareContext(ctx, listUsers); err != nil {
+		return nil, fmt.Errorf("error preparing query ListUsers: %w", err)
 	}
 	if q.listVersionsStmt, err = db.PrepareContext(ctx, listVersions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListVersions: %w", err)
@@ -363,6 +378,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.retryAlertStmt, err = db.PrepareContext(ctx, retryAlert); err != nil {
 		return nil, fmt.Errorf("error preparing query RetryAlert: %w", err)
 	}
+	if q.revokeSessionStmt, err = db.PrepareContext(ctx, revokeSession); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeSession: %w", err)
+	}
+	if q.revokeSessionsStmt, err = db.PrepareContext(ctx, revokeSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeSessions: %w", err)
+	}
 	if q.revokeTokenStmt, err = db.PrepareContext(ctx, revokeToken); err != nil {
 		return nil, fmt.Errorf("error preparing query RevokeToken: %w", err)
 	}
@@ -392,6 +413,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.setSchedulePausedStmt, err = db.PrepareContext(ctx, setSchedulePaused); err != nil {
 		return nil, fmt.Errorf("error preparing query SetSchedulePaused: %w", err)
+	}
+	if q.setUserPasswordStmt, err = db.PrepareContext(ctx, setUserPassword); err != nil {
+		return nil, fmt.Errorf("error preparing query SetUserPassword: %w", err)
+	}
+	if q.setUserRoleStmt, err = db.PrepareContext(ctx, setUserRole); err != nil {
+		return nil, fmt.Errorf("error preparing query SetUserRole: %w", err)
 	}
 	if q.setWorkerStateStmt, err = db.PrepareContext(ctx, setWorkerState); err != nil {
 		return nil, fmt.Errorf("error preparing query SetWorkerState: %w", err)
@@ -440,6 +467,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.upsertWorkflowStmt, err = db.PrepareContext(ctx, upsertWorkflow); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertWorkflow: %w", err)
+	}
+	if q.userByNameStmt, err = db.PrepareContext(ctx, userByName); err != nil {
+		return nil, fmt.Errorf("error preparing query UserByName: %w", err)
 	}
 	if q.wakeRetriesStmt, err = db.PrepareContext(ctx, wakeRetries); err != nil {
 		return nil, fmt.Errorf("error preparing query WakeRetries: %w", err)
@@ -577,9 +607,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteStaleServersStmt: %w", cerr)
 		}
 	}
+	if q.deleteUserStmt != nil {
+		if cerr := q.deleteUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteUserStmt: %w", cerr)
+		}
+	}
 	if q.deleteWorkflowStmt != nil {
 		if cerr := q.deleteWorkflowStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteWorkflowStmt: %w", cerr)
+		}
+	}
+	if q.disableUserStmt != nil {
+		if cerr := q.disableUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing disableUserStmt: %w", cerr)
 		}
 	}
 	if q.dispatchLatenciesStmt != nil {
@@ -600,6 +640,11 @@ func (q *Queries) Close() error {
 	if q.dueSchedulesStmt != nil {
 		if cerr := q.dueSchedulesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing dueSchedulesStmt: %w", cerr)
+		}
+	}
+	if q.enableUserStmt != nil {
+		if cerr := q.enableUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing enableUserStmt: %w", cerr)
 		}
 	}
 	if q.ensureZoneStmt != nil {
@@ -772,6 +817,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertTokenStmt: %w", cerr)
 		}
 	}
+	if q.insertUserStmt != nil {
+		if cerr := q.insertUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertUserStmt: %w", cerr)
+		}
+	}
 	if q.insertVersionStmt != nil {
 		if cerr := q.insertVersionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertVersionStmt: %w", cerr)
@@ -875,6 +925,11 @@ func (q *Queries) Close() error {
 	if q.listTokensStmt != nil {
 		if cerr := q.listTokensStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listTokensStmt: %w", cerr)
+		}
+	}
+	if q.listUsersStmt != nil {
+		if cerr := q.listUsersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listUsersStmt: %w", cerr)
 		}
 	}
 	if q.listVersionsStmt != nil {
@@ -1017,6 +1072,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing retryAlertStmt: %w", cerr)
 		}
 	}
+	if q.revokeSessionStmt != nil {
+		if cerr := q.revokeSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeSessionStmt: %w", cerr)
+		}
+	}
+	if q.revokeSessionsStmt != nil {
+		if cerr := q.revokeSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeSessionsStmt: %w", cerr)
+		}
+	}
 	if q.revokeTokenStmt != nil {
 		if cerr := q.revokeTokenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing revokeTokenStmt: %w", cerr)
@@ -1065,6 +1130,16 @@ func (q *Queries) Close() error {
 	if q.setSchedulePausedStmt != nil {
 		if cerr := q.setSchedulePausedStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setSchedulePausedStmt: %w", cerr)
+		}
+	}
+	if q.setUserPasswordStmt != nil {
+		if cerr := q.setUserPasswordStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setUserPasswordStmt: %w", cerr)
+		}
+	}
+	if q.setUserRoleStmt != nil {
+		if cerr := q.setUserRoleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setUserRoleStmt: %w", cerr)
 		}
 	}
 	if q.setWorkerStateStmt != nil {
@@ -1147,6 +1222,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing upsertWorkflowStmt: %w", cerr)
 		}
 	}
+	if q.userByNameStmt != nil {
+		if cerr := q.userByNameStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing userByNameStmt: %w", cerr)
+		}
+	}
 	if q.wakeRetriesStmt != nil {
 		if cerr := q.wakeRetriesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing wakeRetriesStmt: %w", cerr)
@@ -1221,11 +1301,14 @@ type Queries struct {
 	deleteSecretStmt            *sql.Stmt
 	deleteSlotStmt              *sql.Stmt
 	deleteStaleServersStmt      *sql.Stmt
+	deleteUserStmt              *sql.Stmt
 	deleteWorkflowStmt          *sql.Stmt
+	disableUserStmt             *sql.Stmt
 	dispatchLatenciesStmt       *sql.Stmt
 	drainZoneWorkersStmt        *sql.Stmt
 	dueRunDeadlinesStmt         *sql.Stmt
 	dueSchedulesStmt            *sql.Stmt
+	enableUserStmt              *sql.Stmt
 	ensureZoneStmt              *sql.Stmt
 	expireWorkersStmt           *sql.Stmt
 	extendLeasesStmt            *sql.Stmt
@@ -1260,6 +1343,7 @@ type Queries struct {
 	insertScheduleStmt          *sql.Stmt
 	insertTaskStmt              *sql.Stmt
 	insertTokenStmt             *sql.Stmt
+	insertUserStmt              *sql.Stmt
 	insertVersionStmt           *sql.Stmt
 	leaseAlertsStmt             *sql.Stmt
 	listAlertChannelsStmt       *sql.Stmt
@@ -1281,6 +1365,7 @@ type Queries struct {
 	listServersStmt             *sql.Stmt
 	listSlotsStmt               *sql.Stmt
 	listTokensStmt              *sql.Stmt
+	listUsersStmt               *sql.Stmt
 	listVersionsStmt            *sql.Stmt
 	listWorkerAttemptsStmt      *sql.Stmt
 	listWorkersStmt             *sql.Stmt
@@ -1309,6 +1394,8 @@ type Queries struct {
 	resetDispatchedStmt         *sql.Stmt
 	resignLeaderStmt            *sql.Stmt
 	retryAlertStmt              *sql.Stmt
+	revokeSessionStmt           *sql.Stmt
+	revokeSessionsStmt          *sql.Stmt
 	revokeTokenStmt             *sql.Stmt
 	revokeWorkerCredentialsStmt *sql.Stmt
 	saveCheckpointStmt          *sql.Stmt
@@ -1319,6 +1406,8 @@ type Queries struct {
 	setRunStateStmt             *sql.Stmt
 	setScheduleFiringStmt       *sql.Stmt
 	setSchedulePausedStmt       *sql.Stmt
+	setUserPasswordStmt         *sql.Stmt
+	setUserRoleStmt             *sql.Stmt
 	setWorkerStateStmt          *sql.Stmt
 	setWorkflowDisabledStmt     *sql.Stmt
 	setZoneCordonStmt           *sql.Stmt
@@ -1335,6 +1424,7 @@ type Queries struct {
 	upsertServerStmt            *sql.Stmt
 	upsertSlotStmt              *sql.Stmt
 	upsertWorkflowStmt          *sql.Stmt
+	userByNameStmt              *sql.Stmt
 	wakeRetriesStmt             *sql.Stmt
 	workerUsageStmt             *sql.Stmt
 }
@@ -1368,11 +1458,14 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteSecretStmt:            q.deleteSecretStmt,
 		deleteSlotStmt:              q.deleteSlotStmt,
 		deleteStaleServersStmt:      q.deleteStaleServersStmt,
+		deleteUserStmt:              q.deleteUserStmt,
 		deleteWorkflowStmt:          q.deleteWorkflowStmt,
+		disableUserStmt:             q.disableUserStmt,
 		dispatchLatenciesStmt:       q.dispatchLatenciesStmt,
 		drainZoneWorkersStmt:        q.drainZoneWorkersStmt,
 		dueRunDeadlinesStmt:         q.dueRunDeadlinesStmt,
 		dueSchedulesStmt:            q.dueSchedulesStmt,
+		enableUserStmt:              q.enableUserStmt,
 		ensureZoneStmt:              q.ensureZoneStmt,
 		expireWorkersStmt:           q.expireWorkersStmt,
 		extendLeasesStmt:            q.extendLeasesStmt,
@@ -1407,6 +1500,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertScheduleStmt:          q.insertScheduleStmt,
 		insertTaskStmt:              q.insertTaskStmt,
 		insertTokenStmt:             q.insertTokenStmt,
+		insertUserStmt:              q.insertUserStmt,
 		insertVersionStmt:           q.insertVersionStmt,
 		leaseAlertsStmt:             q.leaseAlertsStmt,
 		listAlertChannelsStmt:       q.listAlertChannelsStmt,
@@ -1428,6 +1522,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listServersStmt:             q.listServersStmt,
 		listSlotsStmt:               q.listSlotsStmt,
 		listTokensStmt:              q.listTokensStmt,
+		listUsersStmt:               q.listUsersStmt,
 		listVersionsStmt:            q.listVersionsStmt,
 		listWorkerAttemptsStmt:      q.listWorkerAttemptsStmt,
 		listWorkersStmt:             q.listWorkersStmt,
@@ -1456,6 +1551,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		resetDispatchedStmt:         q.resetDispatchedStmt,
 		resignLeaderStmt:            q.resignLeaderStmt,
 		retryAlertStmt:              q.retryAlertStmt,
+		revokeSessionStmt:           q.revokeSessionStmt,
+		revokeSessionsStmt:          q.revokeSessionsStmt,
 		revokeTokenStmt:             q.revokeTokenStmt,
 		revokeWorkerCredentialsStmt: q.revokeWorkerCredentialsStmt,
 		saveCheckpointStmt:          q.saveCheckpointStmt,
@@ -1466,6 +1563,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setRunStateStmt:             q.setRunStateStmt,
 		setScheduleFiringStmt:       q.setScheduleFiringStmt,
 		setSchedulePausedStmt:       q.setSchedulePausedStmt,
+		setUserPasswordStmt:         q.setUserPasswordStmt,
+		setUserRoleStmt:             q.setUserRoleStmt,
 		setWorkerStateStmt:          q.setWorkerStateStmt,
 		setWorkflowDisabledStmt:     q.setWorkflowDisabledStmt,
 		setZoneCordonStmt:           q.setZoneCordonStmt,
@@ -1482,6 +1581,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		upsertServerStmt:            q.upsertServerStmt,
 		upsertSlotStmt:              q.upsertSlotStmt,
 		upsertWorkflowStmt:          q.upsertWorkflowStmt,
+		userByNameStmt:              q.userByNameStmt,
 		wakeRetriesStmt:             q.wakeRetriesStmt,
 		workerUsageStmt:             q.workerUsageStmt,
 	}
