@@ -86,6 +86,15 @@ func (u uiSource) Tokens(ctx context.Context) ([]client.Token, error) {
 	return u.s.listTokens(ctx)
 }
 
+// Users lists the local users for those the API lets list them.
+func (u uiSource) Users(ctx context.Context) ([]client.User, error) {
+	p, _ := auth.From(ctx)
+	if need := permissions["list-users"]; !p.Role.Allows(need) {
+		return nil, fmt.Errorf("listing users needs the %s permission: %w", need, ui.ErrForbidden)
+	}
+	return u.s.listUsers(ctx)
+}
+
 // newUI returns the web UI over this server's reads; its API docs page
 // renders api's OpenAPI document.
 func (s *Server) newUI(api huma.API) *ui.Handler {

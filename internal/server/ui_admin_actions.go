@@ -38,3 +38,18 @@ func (a uiActions) DeleteAlertChannel(ctx context.Context, name string) error {
 	_, err := a.s.deleteChannel(ctx, &deleteChannelInput{Name: name})
 	return actionErr(err)
 }
+
+func (a uiActions) CreateUser(ctx context.Context, u client.NewUser) error {
+	_, err := a.s.createUser(ctx, &newUserInput{Body: u})
+	return actionErr(err)
+}
+
+func (a uiActions) DeleteUser(ctx context.Context, name string) error {
+	_, err := a.s.deleteUser(ctx, &userNameInput{Name: name})
+	return actionErr(err)
+}
+
+func (a uiActions) SetUserDisabled(ctx context.Context, name string, disabled bool) error {
+	_, err := a.s.updateUser(ctx, name, client.UserUpdate{Disabled: &disabled})
+	return actionErr(err)
+}

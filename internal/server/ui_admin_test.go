@@ -43,10 +43,13 @@ func TestUIAdminPages(t *testing.T) {
 	if _, body := f.viewer.get("/"); !strings.Contains(body, "✓ alive") && !strings.Contains(body, "No server has recorded itself") {
 		t.Errorf("the overview has no servers section")
 	}
-	if status, _ := f.viewer.get("/tokens"); status != http.StatusForbidden {
-		t.Errorf("viewer GET /tokens: %d, want 403 (the API lists tokens to admins only)", status)
+	for _, page := range []string{"/tokens", "/users"} {
+		if status, _ := editor.get(page); status != http.StatusForbidden {
+			t.Errorf("editor GET %s: %d, want 403 (the API lists them to admins only)", page, status)
+		}
 	}
-	for _, path := range []string{"/slots", "/slots/db/delete", "/tokens", "/tokens/ui-admin/revoke", "/alerts/channels/ops/delete"} {
+	for _, path := range []string{"/slots", "/slots/db/delete", "/tokens", "/tokens/ui-admin/revoke", "/alerts/channels/ops/delete",
+		"/users", "/users/x/delete", "/users/x/disable", "/users/x/enable"} {
 		status, body := f.viewer.post(path, neturl.Values{"name": {"x"}, "size": {"1"}, "role": {"admin"}})
 		if status != http.StatusForbidden || !strings.Contains(body, "lacks permission") {
 			t.Errorf("viewer POST %s: %d %.200s, want 403", path, status, body)
@@ -100,6 +103,22 @@ func TestUIAdminPages(t *testing.T) {
 	}
 	if a, _ := f.c.Alerts(f.ctx); len(a.Channels) != 0 {
 		t.Errorf("channels after delete: %+v", a.Channels)
+	}
+	// An admin manages users: create, disable, enable, delete.
+	if _, body := f.admin.post("/users", neturl.Values{"name": {"carol"}, "role": {"editor"}, "password": {"short"}}); !strings.Contains(body, "password") || strings.Contains(body, "User carol created.") {
+		t.Errorf("a short password is not refused naming the field")
+	}
+	if _, body := f.admin.post("/users", neturl.Values{"name": {"carol"}, "role": {"editor"}, "password": {"correct horse battery"}}); !strings.Contains(body, "User carol created.") || !strings.Contains(body, `action="/users/carol/disable"`) {
+		t.Errorf("creating a user did not say so, or shows no disable form")
+	}
+	if _, body := f.admin.post("/users/carol/disable", nil); !strings.Contains(body, "User carol disabled.") || !strings.Contains(body, "‖ disabled") {
+		t.Errorf("disabling a user did not say so")
+	}
+	if _, body := f.admin.post("/users/carol/enable", nil); !strings.Contains(body, "User carol enabled.") {
+		t.Errorf("enabling a user did not say so")
+	}
+	if _, body := f.admin.post("/users/carol/delete", nil); !strings.Contains(body, "User carol deleted.") || strings.Contains(body, "<td>carol</td>") {
+		t.Errorf("deleting a user did not say so")
 	}
 	// Each change is in the audit trail, which the events page shows.
 	if _, body := f.viewer.get("/events?kind=token.revoked"); !strings.Contains(body, "token ci") || !strings.Contains(body, "token:ui-admin") {

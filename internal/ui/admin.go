@@ -72,3 +72,15 @@ func (h *Handler) tokens(w http.ResponseWriter, r *http.Request) {
 		"Tokens": ts[from:to], "Total": len(ts), "Prev": prev, "Next": next, "Roles": tokenRoles,
 	}})
 }
+
+func (h *Handler) users(w http.ResponseWriter, r *http.Request) {
+	us, err := h.src.Users(r.Context())
+	if err != nil {
+		h.readErr(w, r, err)
+		return
+	}
+	from, to, prev, next := pageOf(r, "/users", len(us))
+	h.render(w, r, http.StatusOK, "users", page{Title: "Users", Nav: "users", Data: map[string]any{
+		"Users": us[from:to], "Total": len(us), "Prev": prev, "Next": next, "Roles": tokenRoles[:4],
+	}})
+}

@@ -21,6 +21,10 @@ type AdminActions interface {
 	CreateToken(ctx context.Context, t client.NewToken) (client.CreatedToken, error)
 	RevokeToken(ctx context.Context, name string) error
 	DeleteAlertChannel(ctx context.Context, name string) error
+	CreateUser(ctx context.Context, u client.NewUser) error
+	DeleteUser(ctx context.Context, name string) error
+	// SetUserDisabled disables or enables a user.
+	SetUserDisabled(ctx context.Context, name string, disabled bool) error
 }
 
 // adminRoutes are the administration forms by mux pattern, each with the
@@ -32,6 +36,10 @@ var adminRoutes = map[string]string{
 	"POST /tokens":                        "create-token",
 	"POST /tokens/{name}/revoke":          "revoke-token",
 	"POST /alerts/channels/{name}/delete": "delete-alert-channel",
+	"POST /users":                         "create-user",
+	"POST /users/{name}/delete":           "delete-user",
+	"POST /users/{name}/disable":          "update-user",
+	"POST /users/{name}/enable":           "update-user",
 }
 
 // maxSlotSize is the API's bound on a slot's size.
@@ -69,6 +77,17 @@ func (h *Handler) routeAdminActions() {
 			name := r.PathValue("name")
 			h.done(w, r, "/alerts", "Alert channel "+name+" deleted.", a.DeleteAlertChannel(r.Context(), name))
 		},
+		"POST /users": func(w http.ResponseWriter, r *http.Request) {
+			u := client.NewUser{Name: strings.TrimSpace(r.PostFormValue("name")), Role: r.PostFormValue("role"),
+				Password: r.PostFormValue("password")}
+			h.done(w, r, "/users", "User "+u.Name+" created.", a.CreateUser(r.Context(), u))
+		},
+		"POST /users/{name}/delete": func(w http.ResponseWriter, r *http.Request) {
+			name := r.PathValue("name")
+			h.done(w, r, "/users", "User "+name+" deleted.", a.DeleteUser(r.Context(), name))
+		},
+		"POST /users/{name}/disable": h.setUserDisabled(a, true),
+		"POST /users/{name}/enable":  h.setUserDisabled(a, false),
 	}
 	for pattern, hf := range handlers {
 		h.mux.HandleFunc(pattern, hf)
@@ -119,4 +138,15 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+func (h *Handler) setUserDisabled(a AdminActions, disabled bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		verb := "enabled"
+		if disabled {
+			verb = "disabled"
+		}
+		h.done(w, r, "/users", "User "+name+" "+verb+".", a.SetUserDisabled(r.Context(), name, disabled))
+	}
 }

@@ -7,7 +7,7 @@ package ui
 import "time"
 
 func init() {
-	pageNames = append(pageNames, "events", "schedules", "slots", "alerts", "tokens")
+	pageNames = append(pageNames, "events", "schedules", "slots", "alerts", "tokens", "users")
 	for pattern, op := range adminRoutes {
 		ActionRoutes[pattern] = op
 	}
@@ -22,5 +22,6 @@ func (h *Handler) routeMorePages() {
 	h.mux.HandleFunc("GET /slots", h.slots)
 	h.mux.HandleFunc("GET /alerts", h.alerts)
 	h.mux.HandleFunc("GET /tokens", h.tokens)
+	h.mux.HandleFunc("GET /users", h.users)
 	h.routeAdminActions()
 }

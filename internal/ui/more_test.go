@@ -18,6 +18,7 @@ type moreData struct {
 	slots   []client.Slot
 	alerts  client.Alerts
 	tokens  []client.Token
+	users   []client.User
 	// tokensDenied: Tokens answers ErrForbidden.
 	tokensDenied bool
 	// versions, when set, are the versions Version answers by number.
@@ -27,6 +28,12 @@ type moreData struct {
 func (f *fake) Servers(context.Context) ([]client.Server, error) { return f.more.servers, nil }
 func (f *fake) Slots(context.Context) ([]client.Slot, error)     { return f.more.slots, nil }
 func (f *fake) Alerts(context.Context) (client.Alerts, error)    { return f.more.alerts, nil }
+func (f *fake) Users(context.Context) ([]client.User, error) {
+	if f.more.tokensDenied {
+		return nil, fmt.Errorf("listing users needs admin: %w", ui.ErrForbidden)
+	}
+	return f.more.users, nil
+}
 func (f *fake) Tokens(context.Context) ([]client.Token, error) {
 	if f.more.tokensDenied {
 		return nil, fmt.Errorf("listing tokens needs admin: %w", ui.ErrForbidden)
@@ -50,6 +57,7 @@ func fakeWithLists() *fake {
 			Channels: []client.AlertChannel{{Name: "ops", URL: "https://hooks.example.com/…", Events: []string{"run.failed"}, HasSecret: true}},
 			Pending:  []client.PendingAlert{{AlertID: "al-1", Channel: "ops", Kind: "run.failed", State: "failed", LastError: xss}},
 		},
+		users: []client.User{{Name: "alice " + xss, Role: "editor", CreatedAt: t0, UpdatedAt: t0}, {Name: "bob", Role: "viewer", Disabled: true}},
 		tokens: []client.Token{{Name: "ci " + xss, Kind: "api", Role: "operator", Scope: "*", CreatedAt: t0, LastUsedAt: &used}},
 	}
 	f.events = append(f.events, client.Event{ID: 2, At: t0.Add(6 * time.Second), Kind: "run.cancelled", Actor: "user:mallory",
@@ -70,6 +78,7 @@ func TestAdminPages(t *testing.T) {
 		{"/schedules", 200, []string{`href="/workflows/wf"`, "nightly", "‖ paused", "0 3 * * *"}},
 		{"/slots", 200, []string{"db", "pool &lt;script&gt;", `aria-label="1 of 4 used"`}},
 		{"/alerts", 200, []string{"ops", "https://hooks.example.com/…", "run.failed", "✗ failed", "&lt;script&gt;alert(9)"}},
+		{"/users", 200, []string{"alice &lt;script&gt;", "editor", "✓ enabled", "‖ disabled"}},
 		{"/tokens", 200, []string{"ci &lt;script&gt;", "operator", "✓ valid", "2026-01-02 03:05:05Z"}},
 		{"/events?run=7", 200, []string{`href="/runs/7"`, "user:mallory", "because &lt;script&gt;", "running → cancelled",
 			`href="/runs/7?task=split"`}},
@@ -90,6 +99,9 @@ func TestAdminPages(t *testing.T) {
 	f.more.tokensDenied = true
 	if code, body := get(t, h, "/tokens"); code != http.StatusForbidden || strings.Contains(body, "operator") {
 		t.Errorf("GET /tokens for a role that may not list them: %d", code)
+	}
+	if code, body := get(t, h, "/users"); code != http.StatusForbidden || strings.Contains(body, "alice") {
+		t.Errorf("GET /users for a role that may not list them: %d", code)
 	}
 }
 

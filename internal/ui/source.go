@@ -36,6 +36,9 @@ type Source interface {
 	// Tokens returns the API and join tokens, never their secrets; an
 	// error wrapping ErrForbidden when the caller may not list them.
 	Tokens(ctx context.Context) ([]client.Token, error)
+	// Users returns the local users, never their passwords; an error
+	// wrapping ErrForbidden when the caller may not list them.
+	Users(ctx context.Context) ([]client.User, error)
 }
 
 // ErrForbidden is what a read answers when the caller's role does not
