@@ -128,6 +128,9 @@ tasks:
 	if !eval(`document.querySelectorAll('.cards .zone').length >= 3`) {
 		t.Errorf("the overview does not show the three zones")
 	}
+	if !eval(`[...document.querySelectorAll('table.servers tbody tr')].some(r => r.textContent.includes('✓ alive'))`) {
+		t.Errorf("the overview does not show the dev server alive")
+	}
 	shoot("overview")
 
 	// The run page, opened while the run waits at its gate, follows it.
@@ -182,8 +185,13 @@ tasks:
 	shoot("runs")
 	open("/workflows", "table")
 	shoot("workflows")
-	open("/workflows/etl", "svg.dag")
+	open("/workflows/etl", "table.grid")
 	shoot("workflow")
+	open("/events", "table.events")
+	if !eval(`document.querySelectorAll('table.events tbody a[href^="/runs/"]').length > 0`) {
+		t.Errorf("the events page links no event to its run")
+	}
+	shoot("events")
 	open("/zones", "table.workers")
 	shoot("zones")
 	open("/api/v1/docs", "details.op")
@@ -197,7 +205,8 @@ tasks:
 	if err := chromedp.Do(bctx, chromedp.EmulateViewport(390, 844)); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"/", runPath, "/runs", "/zones"} {
+	for _, p := range []string{"/", runPath, "/runs", "/zones", "/workflows/etl", "/events", "/schedules", "/slots",
+		"/alerts", "/tokens", "/users"} {
 		open(p, "main")
 		if !eval(`document.documentElement.scrollWidth <= 391`) {
 			t.Errorf("%s is wider than 390 px", p)
