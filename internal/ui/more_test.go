@@ -57,7 +57,7 @@ func fakeWithLists() *fake {
 			Channels: []client.AlertChannel{{Name: "ops", URL: "https://hooks.example.com/…", Events: []string{"run.failed"}, HasSecret: true}},
 			Pending:  []client.PendingAlert{{AlertID: "al-1", Channel: "ops", Kind: "run.failed", State: "failed", LastError: xss}},
 		},
-		users: []client.User{{Name: "alice " + xss, Role: "editor", CreatedAt: t0, UpdatedAt: t0}, {Name: "bob", Role: "viewer", Disabled: true}},
+		users:  []client.User{{Name: "alice " + xss, Role: "editor", CreatedAt: t0, UpdatedAt: t0}, {Name: "bob", Role: "viewer", Disabled: true}},
 		tokens: []client.Token{{Name: "ci " + xss, Kind: "api", Role: "operator", Scope: "*", CreatedAt: t0, LastUsedAt: &used}},
 	}
 	f.events = append(f.events, client.Event{ID: 2, At: t0.Add(6 * time.Second), Kind: "run.cancelled", Actor: "user:mallory",
