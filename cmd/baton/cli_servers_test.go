@@ -38,3 +38,35 @@ func TestServersCommand(t *testing.T) {
 		t.Errorf("servers -o json: %v %q", err, r.stdout)
 	}
 }
+
+func TestEventsCommandFilters(t *testing.T) {
+	f := newCLIFixture(t)
+	if _, err := f.c.Register(context.Background(), client.RegisterRequest{Name: "w1", Zone: "a", Capacity: 1}); err != nil {
+		t.Fatal(err)
+	}
+	count := func(args ...string) int {
+		t.Helper()
+		r := f.mustRun(append([]string{"events", "-o", "json"}, args...)...)
+		var evs []client.Event
+		if err := json.Unmarshal([]byte(r.stdout), &evs); err != nil {
+			t.Fatalf("events %v: %v %q", args, err, r.stdout)
+		}
+		return len(evs)
+	}
+	all := count("--kind", "worker.active")
+	if all < 1 {
+		t.Fatalf("no worker.active event")
+	}
+	if n := count("--kind", "worker.active", "--actor", "nobody"); n != 0 {
+		t.Errorf("--actor nobody: %d events", n)
+	}
+	if n := count("--kind", "worker.active", "--to", "2000-01-01T00:00:00Z"); n != 0 {
+		t.Errorf("--to 2000: %d events", n)
+	}
+	if n := count("--kind", "worker.active", "--from", "2000-01-01T00:00:00Z"); n != all {
+		t.Errorf("--from 2000: %d events, want %d", n, all)
+	}
+	if r := f.run("events", "--from", "yesterday"); r.err == nil || !strings.Contains(r.err.Error(), "--from") {
+		t.Errorf("a bad --from: %v", r.err)
+	}
+}
