@@ -64,6 +64,18 @@ func TestUIAdminPages(t *testing.T) {
 		t.Errorf("refused forms changed the slots: %+v", slots)
 	}
 
+	// The schedules page offers pause to operators, not to viewers.
+	if _, err := f.c.Apply(f.ctx, []client.SourceFile{{Filename: "p.yaml", Content: paramsWorkflow}}); err != nil {
+		t.Fatal(err)
+	}
+	const pause = `action="/workflows/params/schedules/default/pause"`
+	if _, body := f.viewer.get("/schedules"); strings.Contains(body, pause) || !strings.Contains(body, "0 3 * * *") {
+		t.Errorf("viewer GET /schedules: a pause form, or not the schedule")
+	}
+	if _, body := f.operator.get("/schedules"); !strings.Contains(body, pause) {
+		t.Errorf("operator GET /schedules: no pause form")
+	}
+
 	// An editor sees the slot forms and uses them.
 	if _, body := editor.get("/slots"); !strings.Contains(body, `action="/slots"`) || !strings.Contains(body, `action="/slots/db/delete"`) {
 		t.Errorf("editor GET /slots shows no slot forms")
