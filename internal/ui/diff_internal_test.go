@@ -2,6 +2,8 @@ package ui
 
 import (
 	"math/rand/v2"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -87,4 +89,24 @@ func lcs(a, b []string) int {
 		}
 	}
 	return dp[0][0]
+}
+
+// Texts further apart than maxEdits are shown as wholly replaced, so a
+// huge diff costs bounded work.
+func TestDiffPastMaxEdits(t *testing.T) {
+	var a, b []string
+	for i := range maxEdits {
+		a = append(a, "a"+strconv.Itoa(i))
+		b = append(b, "b"+strconv.Itoa(i))
+	}
+	es := lineDiff(a, b)
+	if len(es) != 2*maxEdits || es[0].op != '-' || es[maxEdits].op != '+' {
+		t.Fatalf("%d edits, first %c, middle %c; want every line deleted then inserted", len(es), es[0].op, es[maxEdits].op)
+	}
+	// Under the bound, a change in a long text stays one small hunk.
+	long := slices.Clone(a)
+	long[1000] = "changed"
+	if got := unifiedDiff(strings.Join(a, "\n"), strings.Join(long, "\n")); len(got) != 1+2*diffContext+2 {
+		t.Errorf("one changed line of %d: %d diff lines, want one hunk of %d", len(a), len(got), 1+2*diffContext+2)
+	}
 }
