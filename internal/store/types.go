@@ -386,3 +386,19 @@ type Server struct {
 	// Ready is the server's readiness when it last refreshed its row.
 	Ready bool
 }
+
+// QueueDepth is the queued tasks of one group and one zone constraint.
+type QueueDepth struct {
+	Group      string
+	ZonesAllow string // ",a,b," or "" for any zone (see EncodeZones)
+	Tasks      int64
+	OldestMs   int64 // how long the oldest has been ready
+}
+
+// AlertBacklog is the undelivered alerts in one state of the outbox:
+// pending (still tried) or failed (given up).
+type AlertBacklog struct {
+	State    string
+	Alerts   int64
+	OldestMs int64 // age of the oldest
+}
