@@ -464,4 +464,11 @@ func TestUIRunAndScheduleActions(t *testing.T) {
 	if len(ws) != 1 || ws[0].State != "draining" {
 		t.Errorf("workers after drain: %+v", ws)
 	}
+	// Zones: a made-up action is no route; drain cordons the zone.
+	if status, _ := f.admin.post("/zones/a/explode", nil); status != http.StatusNotFound {
+		t.Errorf("zone action explode: %d, want 404", status)
+	}
+	if _, body := f.admin.post("/zones/a/drain", nil); !strings.Contains(body, "Zone a draining.") || !f.zone("a").Cordoned {
+		t.Errorf("drain zone a: cordoned %v:\n%.2000s", f.zone("a").Cordoned, body)
+	}
 }

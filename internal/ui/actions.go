@@ -101,9 +101,9 @@ func (h *Handler) registerActions() {
 // (POST, redirect, GET), so that a reload does not do it again.
 func (h *Handler) done(w http.ResponseWriter, r *http.Request, to, okMsg string, err error) {
 	if err != nil {
-		setFlash(w, actionMessage(err), true)
+		setFlash(w, r, actionMessage(err), true)
 	} else {
-		setFlash(w, okMsg, false)
+		setFlash(w, r, okMsg, false)
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
@@ -256,6 +256,6 @@ func (h *Handler) trigger(w http.ResponseWriter, r *http.Request) {
 		h.workflowPage(w, r, ae.Status, &triggerState{Values: values, Err: ae})
 		return
 	}
-	setFlash(w, fmt.Sprintf("Started run %d of %s.", id, name), false)
+	setFlash(w, r, fmt.Sprintf("Started run %d of %s.", id, name), false)
 	http.Redirect(w, r, fmt.Sprintf("/runs/%d", id), http.StatusSeeOther)
 }
