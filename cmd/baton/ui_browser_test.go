@@ -321,6 +321,9 @@ func uiActionsInBrowser(t *testing.T, bctx context.Context, c *client.Client, op
 	if !eval(`window.batonNoReload === true`) {
 		t.Errorf("the page reloaded to follow the started run")
 	}
+	// Its buttons follow: the finished run offers no cancel any more.
+	poll("the finished run's actions were not reloaded",
+		`document.querySelector('#run-actions').dataset.state === "succeeded" && !document.querySelector('#run-actions form')`)
 	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`table.tasks tr[data-task="say"] a`)),
 		chromedp.WaitVisible(chromedp.CSS(`#task-panel pre.log`))); err != nil {
 		t.Fatalf("task panel: %v", err)

@@ -260,6 +260,16 @@ func TestUIActionGating(t *testing.T) {
 			}
 		}
 	}
+	// The run page reloads its buttons (for the viewer) when the run ends.
+	for _, tc := range []struct {
+		b    *browserOf
+		want bool
+	}{{f.viewer, false}, {f.operator, true}} {
+		status, body := tc.b.get(runPath + "/actions")
+		if status != http.StatusOK || strings.Contains(body, runPath+`/cancel"`) != tc.want || !strings.Contains(body, `id="run-actions"`) {
+			t.Errorf("GET %s/actions: %d, cancel shown %v, want %v", runPath, status, !tc.want, tc.want)
+		}
+	}
 	before := stateOf(t, f)
 	for _, path := range []string{"/workflows/params/run", runPath + "/cancel", runPath + "/pause", "/zones/a/cordon",
 		"/workers/" + reg.Worker.ID + "/drain", "/workflows/params/schedules/default/pause"} {
