@@ -260,6 +260,16 @@ func TestUIActionGating(t *testing.T) {
 			}
 		}
 	}
+	// The run page reloads its buttons (for the viewer) when the run ends.
+	for _, tc := range []struct {
+		b    *browserOf
+		want bool
+	}{{f.viewer, false}, {f.operator, true}} {
+		status, body := tc.b.get(runPath + "/actions")
+		if status != http.StatusOK || strings.Contains(body, runPath+`/cancel"`) != tc.want || !strings.Contains(body, `id="run-actions"`) {
+			t.Errorf("GET %s/actions: %d, cancel shown %v, want %v", runPath, status, !tc.want, tc.want)
+		}
+	}
 	before := stateOf(t, f)
 	for _, path := range []string{"/workflows/params/run", runPath + "/cancel", runPath + "/pause", "/zones/a/cordon",
 		"/workers/" + reg.Worker.ID + "/drain", "/workflows/params/schedules/default/pause"} {
@@ -463,5 +473,12 @@ func TestUIRunAndScheduleActions(t *testing.T) {
 	ws, _ := f.c.Workers(f.ctx, true)
 	if len(ws) != 1 || ws[0].State != "draining" {
 		t.Errorf("workers after drain: %+v", ws)
+	}
+	// Zones: a made-up action is no route; drain cordons the zone.
+	if status, _ := f.admin.post("/zones/a/explode", nil); status != http.StatusNotFound {
+		t.Errorf("zone action explode: %d, want 404", status)
+	}
+	if _, body := f.admin.post("/zones/a/drain", nil); !strings.Contains(body, "Zone a draining.") || !f.zone("a").Cordoned {
+		t.Errorf("drain zone a: cordoned %v:\n%.2000s", f.zone("a").Cordoned, body)
 	}
 }

@@ -103,9 +103,9 @@ func (h *Handler) registerActions() {
 // (POST, redirect, GET), so that a reload does not do it again.
 func (h *Handler) done(w http.ResponseWriter, r *http.Request, to, okMsg string, err error) {
 	if err != nil {
-		setFlash(w, actionMessage(err), true)
+		setFlash(w, r, actionMessage(err), true)
 	} else {
-		setFlash(w, okMsg, false)
+		setFlash(w, r, okMsg, false)
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
@@ -144,6 +144,22 @@ func (h *Handler) runAction(verb string) http.HandlerFunc {
 		}
 		h.done(w, r, fmt.Sprintf("/runs/%d", id), msg, err)
 	}
+}
+
+// runActions answers a run's action buttons for the viewer, for htmx: the
+// run page reloads them once its run has finished.
+func (h *Handler) runActions(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		h.fail(w, r, http.StatusNotFound, "Not a run ID.")
+		return
+	}
+	run, err := h.src.Run(r.Context(), id)
+	if err != nil {
+		h.readErr(w, r, err)
+		return
+	}
+	h.fragment(w, r, "run", "runactions", map[string]any{"Me": h.me(r), "Run": run})
 }
 
 func (h *Handler) mark(w http.ResponseWriter, r *http.Request) {
@@ -258,6 +274,6 @@ func (h *Handler) trigger(w http.ResponseWriter, r *http.Request) {
 		h.workflowPage(w, r, ae.Status, &triggerState{Values: values, Err: ae})
 		return
 	}
-	setFlash(w, fmt.Sprintf("Started run %d of %s.", id, name), false)
+	setFlash(w, r, fmt.Sprintf("Started run %d of %s.", id, name), false)
 	http.Redirect(w, r, fmt.Sprintf("/runs/%d", id), http.StatusSeeOther)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/baton-sched/baton/internal/auth"
 )
@@ -50,14 +51,21 @@ type Flash struct {
 	Error   bool
 }
 
+// flashLimit bounds a flash message, so that its cookie stays far below
+// the 4 KiB browsers keep.
+const flashLimit = 1000
+
 // setFlash keeps msg for the next page this browser renders.
-func setFlash(w http.ResponseWriter, msg string, isErr bool) {
+func setFlash(w http.ResponseWriter, r *http.Request, msg string, isErr bool) {
+	if len(msg) > flashLimit {
+		msg = strings.ToValidUTF8(msg[:flashLimit], "") + "…"
+	}
 	v := "ok:" + msg
 	if isErr {
 		v = "error:" + msg
 	}
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(v), Path: "/", MaxAge: 60,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
 }
 
 // takeFlash returns the pending flash message and forgets it.
@@ -67,7 +75,7 @@ func takeFlash(w http.ResponseWriter, r *http.Request) *Flash {
 		return nil
 	}
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
 	v, err := url.QueryUnescape(c.Value)
 	if err != nil {
 		return nil

@@ -79,6 +79,7 @@ func New(src Source, opts Options) *Handler {
 	h.mux.HandleFunc("GET /runs/{id}", h.run)
 	h.mux.HandleFunc("GET /runs/{id}/live", h.live)
 	h.mux.HandleFunc("GET /runs/{id}/tasks/{task}", h.task)
+	h.mux.HandleFunc("GET /runs/{id}/actions", h.runActions)
 	h.mux.HandleFunc("GET /workflows", h.workflows)
 	h.mux.HandleFunc("GET /workflows/{name}", h.workflow)
 	h.mux.HandleFunc("GET /zones", h.zones)
