@@ -103,11 +103,15 @@ func (s *Server) registerUsers(api huma.API) {
 		if p.Kind != auth.KindUser {
 			return nil, huma.Error409Conflict(p.Actor() + " is not a local user: only users have passwords")
 		}
-		hash, err := hashPassword("body.password", in.Body.Password)
-		if err != nil {
-			return nil, err
+		if err := auth.CheckPassword(in.Body.Password); err != nil {
+			return nil, huma.Error422UnprocessableEntity("invalid request: nothing was changed",
+				&huma.ErrorDetail{Location: "body.password", Message: err.Error()})
 		}
 		if err := s.checkOldPassword(ctx, p.Name, in.Body.OldPassword); err != nil {
+			return nil, err
+		}
+		hash, err := hashPassword("body.password", in.Body.Password)
+		if err != nil {
 			return nil, err
 		}
 		return nil, s.setPassword(ctx, p.Name, hash, "password changed by the user")

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -25,7 +26,7 @@ const errLogin = "wrong user name or password"
 // against the user's hash. A user that does not exist costs a hash too,
 // so both failures take about the same time.
 func (s *Server) passwordLogin(w http.ResponseWriter, r *http.Request, name, password, next string) {
-	userKey, addrKey := "user:"+name, "addr:"+clientAddr(r)
+	userKey, addrKey := throttleKeys(name, r)
 	if d := max(s.throttle.wait(userKey, userFreeFailures), s.throttle.wait(addrKey, addrFreeFailures)); d > 0 {
 		s.refuseThrottled(w, next, d)
 		return
@@ -38,7 +39,8 @@ func (s *Server) passwordLogin(w http.ResponseWriter, r *http.Request, name, pas
 	}
 	if !ok {
 		s.throttle.fail(userKey, addrKey)
-		s.log.InfoContext(r.Context(), "login refused", "user", name, "addr", clientAddr(r))
+		// The name only if it is a user's: a mistyped one may be a password.
+		s.log.InfoContext(r.Context(), "login refused", "user", cmp.Or(u.Name, "(no such user)"), "addr", clientAddr(r))
 		s.renderLogin(w, http.StatusOK, next, errLogin)
 		return
 	}
@@ -56,7 +58,8 @@ func (s *Server) refuseThrottled(w http.ResponseWriter, next string, d time.Dura
 }
 
 // verifyUser checks a user's password; false for an unknown or disabled
-// user or a wrong password, after the same work in each case.
+// user or a wrong password, after the same work in each case. The user
+// is returned when it exists, matched or not.
 func (s *Server) verifyUser(ctx context.Context, name, password string) (store.User, bool, error) {
 	var u store.User
 	err := s.engine.Store().Read(ctx, func(tx store.Tx) error {
@@ -64,7 +67,7 @@ func (s *Server) verifyUser(ctx context.Context, name, password string) (store.U
 		u, err = tx.Users().ByName(ctx, name)
 		return err
 	})
-	if errors.Is(err, store.ErrNotFound) || auth.CheckUserName(name) != nil {
+	if errors.Is(err, store.ErrNotFound) {
 		auth.VerifyNoUser(password)
 		return store.User{}, false, nil
 	}
@@ -74,9 +77,19 @@ func (s *Server) verifyUser(ctx context.Context, name, password string) (store.U
 	ok, err := auth.VerifyPassword(password, u.PasswordHash)
 	if err != nil {
 		s.log.ErrorContext(ctx, "stored password hash unreadable", "user", name, "err", err)
-		return store.User{}, false, nil
+		return u, false, nil
 	}
 	return u, ok && u.DisabledAt == 0, nil
+}
+
+// throttleKeys are the throttle's keys of a login: the user name (cut
+// to the longest a name may be, so that garbage cannot grow the map's
+// keys) and the client's address.
+func throttleKeys(name string, r *http.Request) (user, addr string) {
+	if len(name) > 65 {
+		name = name[:65]
+	}
+	return "user:" + name, "addr:" + clientAddr(r)
 }
 
 // checkOldPassword checks a user's current password before a change,

@@ -38,7 +38,7 @@ func (s *Server) registerPasswordPage() {
 	}))
 	s.plain.handle("POST /password", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimSpace(r.PostFormValue("username"))
-		userKey, addrKey := "user:"+name, "addr:"+clientAddr(r)
+		userKey, addrKey := throttleKeys(name, r)
 		if d := max(s.throttle.wait(userKey, userFreeFailures), s.throttle.wait(addrKey, addrFreeFailures)); d > 0 {
 			s.refuseThrottled(w, "/", d)
 			return

@@ -140,6 +140,8 @@ func New(e *engine.Engine, cfg Config) *Server {
 	s.elector = NewElector(e, ElectorConfig{Name: "loops", Holder: s.id, TTL: cfg.LeaderTTL, Logger: cfg.Logger})
 	s.leader = []*loop{{interval: cfg.MonitorInterval,
 		run: leaderOnly(s.elector, s.obs.timed("zone_monitor", s.recordZoneHealth))}}
+	s.leader = append(s.leader, &loop{interval: sessionPruneInterval,
+		run: leaderOnly(s.elector, s.obs.timed("session_prune", s.pruneSessions))})
 	if cfg.VacuumInterval > 0 {
 		s.leader = append(s.leader, &loop{interval: cfg.VacuumInterval,
 			run: leaderOnly(s.elector, s.obs.timed("vacuum", s.vacuum))})

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -84,6 +85,27 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: s.cfg.TLS != nil, SameSite: http.SameSiteStrictMode})
+}
+
+// sessionPruneInterval is how often the leading server deletes ended
+// sessions.
+const sessionPruneInterval = 10 * time.Minute
+
+// pruneSessions deletes the sessions that ended over an hour ago, so that
+// logins do not grow the tokens table forever.
+func (s *Server) pruneSessions(ctx context.Context) {
+	var n int64
+	err := s.engine.Store().InTx(ctx, func(tx store.Tx) error {
+		var err error
+		n, err = tx.Tokens().DeleteEndedSessions(ctx)
+		return err
+	})
+	switch {
+	case err != nil && ctx.Err() == nil:
+		s.log.WarnContext(ctx, "delete ended sessions", "err", err)
+	case n > 0:
+		s.log.DebugContext(ctx, "ended sessions deleted", "count", n)
+	}
 }
 
 // sessionPrincipal is the principal a session token stands for.

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"github.com/baton-sched/baton/internal/server"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/store/storetest"
+	"github.com/baton-sched/baton/internal/tlsconf/tlstest"
 )
 
 const alicePassword = "alice's long password"
@@ -384,5 +386,62 @@ func TestUserChangesOwnPassword(t *testing.T) {
 	evs, err := f.c.Events(f.ctx, client.EventFilter{Kind: "user.password"})
 	if err != nil || len(evs.Items) != 1 || evs.Items[0].Actor != "user:erin" {
 		t.Errorf("password events: %+v %v, want one by user:erin", evs, err)
+	}
+}
+
+// TestChangePasswordAPI: a user's session changes the user's password
+// with the current one; a token cannot (it has no password).
+func TestChangePasswordAPI(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite(t), engine.Config{})
+	if _, err := f.c.CreateUser(f.ctx, client.NewUser{Name: "frank", Role: "viewer", Password: alicePassword}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, session := passwordLogin(t, browserFrom(t, "127.0.0.1"), f.url, "frank", alicePassword)
+	if session == nil {
+		t.Fatal("login failed")
+	}
+	as, err := client.New([]string{f.url}, client.WithToken(session.Value))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pe *client.Error
+	if err := as.ChangePassword(f.ctx, "not the password", "frank's new password"); !errors.As(err, &pe) || pe.Status != http.StatusForbidden {
+		t.Errorf("wrong current password: %v, want 403", err)
+	}
+	if err := as.ChangePassword(f.ctx, alicePassword, "short"); !errors.As(err, &pe) || pe.Status != http.StatusUnprocessableEntity {
+		t.Errorf("short new password: %v, want 422", err)
+	}
+	if err := as.ChangePassword(f.ctx, alicePassword, "frank's new password"); err != nil {
+		t.Fatalf("change: %v", err)
+	}
+	if _, err := as.Whoami(f.ctx); !errors.As(err, &pe) || pe.Status != http.StatusUnauthorized {
+		t.Errorf("the session after the change: %v, want 401", err)
+	}
+	if _, _, s := passwordLogin(t, browserFrom(t, "127.0.0.1"), f.url, "frank", "frank's new password"); s == nil {
+		t.Error("the new password does not log in")
+	}
+	if err := f.c.ChangePassword(f.ctx, alicePassword, "frank's new password"); !errors.As(err, &pe) || pe.Status != http.StatusConflict {
+		t.Errorf("a token changing its password: %v, want 409", err)
+	}
+}
+
+// TestSessionCookieIsSecureUnderTLS: over HTTPS the session cookie is
+// Secure, so no plain-HTTP request ever carries it.
+func TestSessionCookieIsSecureUnderTLS(t *testing.T) {
+	set := tlstest.New(t)
+	srv := startTLSServer(t, set, false)
+	c := tlsClient(t, srv.URL(), set.ClientOptions(false))
+	if _, err := c.CreateUser(context.Background(), client.NewUser{Name: "gina", Role: "viewer", Password: alicePassword}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := set.ClientConfig(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &http.Client{Transport: &http.Transport{TLSClientConfig: cfg},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	status, _, session := passwordLogin(t, b, srv.URL(), "gina", alicePassword)
+	if status != http.StatusSeeOther || session == nil || !session.Secure || !session.HttpOnly {
+		t.Errorf("login over TLS: %d, cookie %+v, want a Secure HttpOnly session", status, session)
 	}
 }

@@ -418,6 +418,9 @@ type Tokens interface {
 	// RevokeSession ends the session whose secret has the hash; false if
 	// there is no such live session.
 	RevokeSession(ctx context.Context, hash string) (bool, error)
+	// DeleteEndedSessions deletes the sessions that expired or were
+	// revoked over an hour ago; the count deleted.
+	DeleteEndedSessions(ctx context.Context) (int64, error)
 }
 
 // Users stores the local users who log in with a password.

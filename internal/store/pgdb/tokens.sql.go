@@ -20,6 +20,23 @@ func (q *Queries) CountTokens(ctx context.Context) (int64, error) {
 	return count, err
 }
 
+const deleteEndedSessions = `-- name: DeleteEndedSessions :execrows
+DELETE FROM tokens
+WHERE kind = 'session'
+  AND ((expires_at <> 0 AND expires_at < baton_now() - 3600000)
+    OR (revoked_at <> 0 AND revoked_at < baton_now() - 3600000))
+`
+
+// Browser sessions that expired or were revoked over an hour ago are gone
+// for good (their events stay).
+func (q *Queries) DeleteEndedSessions(ctx context.Context) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteEndedSessions)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const insertToken = `-- name: InsertToken :one
 INSERT INTO tokens (name, kind, hash, role, scope, zones, worker_groups, worker_id, expires_at, created_by, subject,
                     created_at)

@@ -552,6 +552,11 @@ func (k tokens) RevokeSession(ctx context.Context, hash string) (bool, error) {
 	return affected(k.q.RevokeSession(ctx, hash))
 }
 
+func (k tokens) DeleteEndedSessions(ctx context.Context) (int64, error) {
+	n, err := k.q.DeleteEndedSessions(ctx)
+	return n, mapErr(err)
+}
+
 type schedules struct{ q *db.Queries }
 
 func toSchedule(r db.Schedule) store.Schedule { return store.Schedule(r) }

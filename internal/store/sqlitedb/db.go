@@ -78,6 +78,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteAlertChannelStmt, err = db.PrepareContext(ctx, deleteAlertChannel); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteAlertChannel: %w", err)
 	}
+	if q.deleteEndedSessionsStmt, err = db.PrepareContext(ctx, deleteEndedSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteEndedSessions: %w", err)
+	}
 	if q.deleteLogRangeStmt, err = db.PrepareContext(ctx, deleteLogRange); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteLogRange: %w", err)
 	}
@@ -576,6 +579,11 @@ func (q *Queries) Close() error {
 	if q.deleteAlertChannelStmt != nil {
 		if cerr := q.deleteAlertChannelStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteAlertChannelStmt: %w", cerr)
+		}
+	}
+	if q.deleteEndedSessionsStmt != nil {
+		if cerr := q.deleteEndedSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteEndedSessionsStmt: %w", cerr)
 		}
 	}
 	if q.deleteLogRangeStmt != nil {
@@ -1310,6 +1318,7 @@ type Queries struct {
 	databaseNowStmt             *sql.Stmt
 	deleteAlertStmt             *sql.Stmt
 	deleteAlertChannelStmt      *sql.Stmt
+	deleteEndedSessionsStmt     *sql.Stmt
 	deleteLogRangeStmt          *sql.Stmt
 	deleteRunDeadlineStmt       *sql.Stmt
 	deleteRunWaitStmt           *sql.Stmt
@@ -1469,6 +1478,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		databaseNowStmt:             q.databaseNowStmt,
 		deleteAlertStmt:             q.deleteAlertStmt,
 		deleteAlertChannelStmt:      q.deleteAlertChannelStmt,
+		deleteEndedSessionsStmt:     q.deleteEndedSessionsStmt,
 		deleteLogRangeStmt:          q.deleteLogRangeStmt,
 		deleteRunDeadlineStmt:       q.deleteRunDeadlineStmt,
 		deleteRunWaitStmt:           q.deleteRunWaitStmt,

@@ -96,3 +96,29 @@ func TestSessionsAreRevokedBySubjectAndHash(t *testing.T) {
 		}
 	})
 }
+
+func TestEndedSessionsAreDeleted(t *testing.T) {
+	t.Parallel()
+	ForEach(t, func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		now := read(t, s, func(tx store.Tx) (int64, error) { return tx.Schedules().Now(ctx) })
+		for _, nt := range []store.NewToken{
+			{Name: "session:old", Kind: store.TokenSession, Hash: "o1", Role: "viewer", Subject: "user:a", ExpiresAt: now - 2*3600000},
+			{Name: "session:recent", Kind: store.TokenSession, Hash: "r1", Role: "viewer", Subject: "user:a", ExpiresAt: now - 60000},
+			{Name: "session:live", Kind: store.TokenSession, Hash: "l1", Role: "viewer", Subject: "user:b", ExpiresAt: now + 3600000},
+			{Name: "expired-api", Kind: store.TokenAPI, Hash: "e1", Role: "viewer", ExpiresAt: now - 2*3600000},
+		} {
+			do(t, s, func(tx store.Tx) error { _, err := tx.Tokens().Insert(ctx, nt); return err })
+		}
+		if n := get(t, s, func(tx store.Tx) (int64, error) { return tx.Tokens().DeleteEndedSessions(ctx) }); n != 1 {
+			t.Errorf("deleted %d sessions, want 1 (expired over an hour ago)", n)
+		}
+		for _, h := range []string{"r1", "l1", "e1"} {
+			if _, err := readErr(s, func(tx store.Tx) (store.Token, error) { return tx.Tokens().ByHash(ctx, h) }); err != nil {
+				t.Errorf("token %s: %v", h, err)
+			}
+		}
+		_, err := readErr(s, func(tx store.Tx) (store.Token, error) { return tx.Tokens().ByHash(ctx, "o1") })
+		wantErr(t, "old session", err, store.ErrNotFound)
+	})
+}

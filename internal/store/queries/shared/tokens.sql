@@ -41,3 +41,11 @@ WHERE kind = 'session' AND subject = sqlc.arg(subject) AND revoked_at = 0;
 -- Ends one browser session (logout), by the hash of its secret.
 UPDATE tokens SET revoked_at = baton_now()
 WHERE kind = 'session' AND hash = sqlc.arg(hash) AND revoked_at = 0;
+
+-- name: DeleteEndedSessions :execrows
+-- Browser sessions that expired or were revoked over an hour ago are gone
+-- for good (their events stay).
+DELETE FROM tokens
+WHERE kind = 'session'
+  AND ((expires_at <> 0 AND expires_at < baton_now() - 3600000)
+    OR (revoked_at <> 0 AND revoked_at < baton_now() - 3600000));

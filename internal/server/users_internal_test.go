@@ -1,8 +1,13 @@
 package server
 
 import (
+	"context"
 	"testing"
 	"time"
+
+	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/store/storetest"
 )
 
 func TestThrottleBacksOffExponentiallyAndForgets(t *testing.T) {
@@ -65,5 +70,28 @@ func TestThrottlePruneBoundsMemory(t *testing.T) {
 	}
 	if d := th.wait("user:locked", userFreeFailures); d == 0 {
 		t.Error("pruning forgot a locked-out key")
+	}
+}
+
+func TestPruneSessionsKeepsLiveOnes(t *testing.T) {
+	st := storetest.OpenSQLite(t)
+	s := New(engine.New(st, engine.Config{}), Config{})
+	defer s.Stop()
+	ctx := context.Background()
+	for _, nt := range []store.NewToken{
+		{Name: "session:gone", Kind: store.TokenSession, Hash: "g", Role: "viewer", Subject: "user:a", ExpiresAt: 1},
+		{Name: "session:live", Kind: store.TokenSession, Hash: "l", Role: "viewer", Subject: "user:a",
+			ExpiresAt: time.Now().Add(time.Hour).UnixMilli()},
+	} {
+		if err := st.InTx(ctx, func(tx store.Tx) error { _, err := tx.Tokens().Insert(ctx, nt); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.pruneSessions(ctx)
+	for hash, want := range map[string]bool{"g": false, "l": true} {
+		err := st.Read(ctx, func(tx store.Tx) error { _, err := tx.Tokens().ByHash(ctx, hash); return err })
+		if (err == nil) != want {
+			t.Errorf("session %s kept = %v, want %v", hash, err == nil, want)
+		}
 	}
 }
