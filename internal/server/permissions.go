@@ -41,6 +41,8 @@ var permissions = map[string]auth.Permission{
 	"GET /login":   auth.Anonymous,
 	"POST /login":  auth.Anonymous,
 	"POST /logout": auth.Anonymous,
+	// The UI's forms (POST /runs/{id}/cancel, ...) take their API twin's
+	// permission: ui.ActionRoutes, added by ui_actions.go.
 	// A user's own password change: the current password is the credential.
 	"GET /password":  auth.Anonymous,
 	"POST /password": auth.Anonymous,
@@ -61,6 +63,7 @@ var permissions = map[string]auth.Permission{
 	"schedule-next":          auth.Read,
 	"list-alerts":            auth.Read,
 	"list-slots":             auth.Read,
+	"list-servers":           auth.Read,
 
 	// Operating runs and schedules.
 	"start-run":         auth.Operate,
@@ -195,6 +198,10 @@ func (r *plainRoutes) handle(pattern string, h http.Handler) {
 		}
 		if need == auth.Anonymous {
 			h.ServeHTTP(w, req)
+			return
+		}
+		if csrfRefused(req) {
+			writeProblem(w, http.StatusForbidden, csrfMissing)
 			return
 		}
 		p, status, msg := r.s.authorize(req.Context(), credential(req), need, "")
