@@ -35,8 +35,9 @@ var permissions = map[string]auth.Permission{
 	"change-password":              auth.Authenticated, // a user's own, with the old one
 
 	// The web UI (with the API docs page) reads as a viewer; browsers log
-	// in with a password or a token and hold a session in a cookie
-	// honoured on reads only (login.go, session.go).
+	// in with a password or a token and hold a session in a cookie, which
+	// an unsafe method honours only with the session's CSRF token
+	// (login.go, session.go, csrf.go).
 	"GET /":        permissionOfPages,
 	"GET /login":   auth.Anonymous,
 	"POST /login":  auth.Anonymous,
