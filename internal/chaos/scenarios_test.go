@@ -44,7 +44,6 @@ func runScenario(t *testing.T, file string, short bool, change func(*chaos.Scena
 	return r
 }
 
-
 // TestScenarios runs every scenario of scenarios/ in its short form: each
 // must pass. `make chaos` runs them at full length. Here, on a shared and
 // loaded test machine under -race, the failover and liveness time bounds
