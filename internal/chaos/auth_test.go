@@ -22,7 +22,7 @@ func TestRevokedTokenRefusedByEveryServer(t *testing.T) {
 	}
 	var each []*client.Client
 	for _, s := range c.Servers() {
-		cl, err := client.New([]string{s.URL()}, client.WithToken(tok.Secret))
+		cl, err := c.NewClient([]string{s.URL()}, client.WithToken(tok.Secret))
 		if err != nil {
 			t.Fatal(err)
 		}
