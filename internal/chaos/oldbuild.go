@@ -23,6 +23,11 @@ func OldVersion(commit string) string { return "v0.0.0-" + commit }
 // archive` (the repository's work tree is not touched); the binary is
 // kept in cacheDir under the commit's full hash and built once.
 func BuildCommit(ctx context.Context, dir, commit, cacheDir string) (string, error) {
+	top, err := git(ctx, dir, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return "", fmt.Errorf("workers_commit %s: %s is not in a git repository: %w", commit, dir, err)
+	}
+	dir = strings.TrimSpace(top) // git archive in a subdirectory archives only that
 	full, err := git(ctx, dir, "rev-parse", "--verify", commit+"^{commit}")
 	if err != nil {
 		return "", fmt.Errorf("workers_commit %s: not a commit of the repository at %s: %w", commit, dir, err)
