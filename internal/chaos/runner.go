@@ -35,6 +35,9 @@ type Options struct {
 	// BuildCache keeps the binaries built from a scenario's
 	// workers_commit (default: baton-chaos in the user's cache directory).
 	BuildCache string
+	// PlainHTTP runs every cluster without TLS, as tls: false in each
+	// scenario would (only to measure what TLS costs).
+	PlainHTTP bool
 	// Logger receives the progress of the run (default: discarded).
 	Logger *slog.Logger
 }
@@ -176,7 +179,7 @@ func (r *runner) startCluster(ctx context.Context, dsn string) error {
 	defer cancel()
 	c, err := Start(startCtx, Config{Binary: r.opts.Binary, Dir: r.dir, DSN: dsn, Servers: r.sc.Cluster.Servers,
 		Timing: r.sc.Cluster.Timing, MaxLost: r.sc.Cluster.MaxLost, DatabaseLinks: links,
-		PlainHTTP: r.sc.Cluster.PlainHTTP, WorkerBinary: workerBin})
+		PlainHTTP: r.sc.Cluster.PlainHTTP || r.opts.PlainHTTP, WorkerBinary: workerBin})
 	if err != nil {
 		return fmt.Errorf("start the servers: %w", err)
 	}
