@@ -84,8 +84,8 @@ type Cluster struct {
 	joinFile string
 	// pki is the cluster's CA and certificates; nil with PlainHTTP.
 	pki *tlstest.Set
-	// tls verifies the servers (nil with PlainHTTP); probe is a plain
-	// HTTP client with it.
+	// tls verifies the servers (nil with PlainHTTP); probe, an HTTP
+	// client with it, asks /readyz.
 	tls   *tls.Config
 	probe *http.Client
 
