@@ -25,7 +25,8 @@ func newBenchCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure throughput, latency and failover on a fresh database",
-		Long: "Runs Baton in this process (a server and workers speaking HTTP over loopback) on a fresh\n" +
+		Long: "Runs Baton in this process (a server and workers speaking HTTPS over loopback, mTLS for the\n" +
+			"workers, authentication on; --no-tls for plain HTTP) on a fresh\n" +
 			"database it creates and drops: on PostgreSQL (--postgres names the server) and on SQLite.\n" +
 			"Scenarios: " + fmt.Sprint(bench.Scenarios) + ". The baseline is the raw queue lifecycle of the\n" +
 			"same database, so throughput reads as a ratio to what the database can do right now.\n" +
