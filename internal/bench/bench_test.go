@@ -168,6 +168,9 @@ func checkTLS(t *testing.T, c *bench.TLSCost) {
 	if plain.PerSecond > 0 && tls.PerSecond > 0 && c.ThroughputRatio != tls.PerSecond/plain.PerSecond {
 		t.Errorf("throughput ratio %v, want %v / %v", c.ThroughputRatio, tls.PerSecond, plain.PerSecond)
 	}
+	if plain.CPUPerTask > 0 && tls.CPUPerTask > 0 && c.CPUPerTaskRatio != tls.CPUPerTask/plain.CPUPerTask {
+		t.Errorf("CPU per task ratio %v, want %v / %v", c.CPUPerTaskRatio, tls.CPUPerTask, plain.CPUPerTask)
+	}
 	if want := float64(tls.Latency.P99) / float64(plain.Latency.P99); plain.Latency.P99 > 0 && c.LatencyP99Ratio != want {
 		t.Errorf("p99 ratio %v, want %v", c.LatencyP99Ratio, want)
 	}

@@ -107,11 +107,12 @@ func tlsRows(row rowFunc) {
 		}
 		return perSecond(medianOf(off)) + " / " + perSecond(medianOf(on))
 	})
-	row("  TLS / plain: throughput, dispatch p50, p99", "", func(r *Report) string {
+	row("  TLS / plain: throughput, dispatch p50, p99, CPU per task", "", func(r *Report) string {
 		if r.TLS == nil {
 			return ""
 		}
 		t := r.TLS
-		return fmt.Sprintf("%.2f, %.2f, %.2f", t.ThroughputRatio, t.LatencyP50Ratio, t.LatencyP99Ratio)
+		return fmt.Sprintf("%.2f, %.2f, %.2f, %.2f", t.ThroughputRatio, t.LatencyP50Ratio, t.LatencyP99Ratio,
+			t.CPUPerTaskRatio)
 	})
 }

@@ -64,6 +64,10 @@ type TLSCost struct {
 	ThroughputRatio float64 `json:"throughput_ratio"`
 	LatencyP50Ratio float64 `json:"latency_p50_ratio"`
 	LatencyP99Ratio float64 `json:"latency_p99_ratio"`
+	// CPUPerTaskRatio is the same for the CPU per task (process and
+	// database): less sensitive than throughput to the machine's other
+	// load.
+	CPUPerTaskRatio float64 `json:"cpu_per_task_ratio,omitempty"`
 }
 
 // TLSRound is one measurement of TLSCost.
@@ -94,6 +98,7 @@ func tlsCost(ctx context.Context, cfg Config) (*TLSCost, error) {
 	out.ThroughputRatio = out.ratio(func(r TLSRound) float64 { return r.PerSecond })
 	out.LatencyP50Ratio = out.ratio(func(r TLSRound) float64 { return float64(r.Latency.P50) })
 	out.LatencyP99Ratio = out.ratio(func(r TLSRound) float64 { return float64(r.Latency.P99) })
+	out.CPUPerTaskRatio = out.ratio(func(r TLSRound) float64 { return r.CPUPerTask })
 	return out, nil
 }
 
