@@ -52,7 +52,9 @@ func BuildCommit(ctx context.Context, dir, commit, cacheDir string) (string, err
 	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
 		return "", fmt.Errorf("build %s: %w", commit, err)
 	}
-	tmp := bin + ".tmp"
+	// A name of this process's own, then renamed: two harnesses building
+	// the same commit at once both end with a whole binary.
+	tmp := fmt.Sprintf("%s.tmp-%d", bin, os.Getpid())
 	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", tmp,
 		"-ldflags", "-X github.com/baton-sched/baton/internal/version.version="+OldVersion(commit)+
 			" -X github.com/baton-sched/baton/internal/version.commit="+full,
