@@ -87,8 +87,8 @@ type TLSRound struct {
 	// AuthPerTask is the server's time checking credentials during the
 	// sustained run, per task, in microseconds.
 	AuthPerTask float64 `json:"auth_per_task_us"`
-	Latency    Summary `json:"latency"`
-	LoadAvg    float64 `json:"load_average"`
+	Latency     Summary `json:"latency"`
+	LoadAvg     float64 `json:"load_average"`
 }
 
 // tlsCost runs cfg.TLSRounds pairs: plain HTTP, then TLS; each a noop
