@@ -159,9 +159,12 @@ func TestOIDCLoginViewer(t *testing.T) {
 		t.Errorf("the login page offers no single sign-on:\n%s", page)
 	}
 	b := e.logIn("/runs?state=failed")
-	resp, _ := e.get(b, "/runs?state=failed")
+	resp, page := e.get(b, "/runs?state=failed")
 	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/runs" {
 		t.Fatalf("page with the session: %s at %s", resp.Status, resp.Request.URL)
+	}
+	if !strings.Contains(page, `<span title="signed in as">user:alice</span> <span class="role">viewer</span>`) {
+		t.Errorf("the page does not show user:alice as viewer:\n%s", page)
 	}
 	c := e.as(e.session(b))
 	ctx := context.Background()
