@@ -65,6 +65,7 @@ type Tx interface {
 	Stats() Stats
 	Secrets() Secrets
 	Tokens() Tokens
+	Retention() Retention
 	// NotifyWork wakes waiting claims once the transaction commits.
 	NotifyWork()
 }
