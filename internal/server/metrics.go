@@ -91,10 +91,11 @@ func boolValue(b bool) float64 {
 // newRegistry returns the registry /metrics serves: Go and process
 // metrics and Baton's own. Each server has its own, so several servers
 // may live in one process (tests, baton dev).
-func newRegistry(e *engine.Engine, build client.BuildInfo) *prometheus.Registry {
+func newRegistry(e *engine.Engine, build client.BuildInfo, more ...prometheus.Collector) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		placementCollector{engine: e}, buildInfoGauge(build))
+	reg.MustRegister(more...)
 	return reg
 }
 

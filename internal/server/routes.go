@@ -54,7 +54,7 @@ func (s *Server) routes() http.Handler {
 		w.Write([]byte("ok\n"))
 	}))
 	s.plain.handle("GET /readyz", http.HandlerFunc(s.ready))
-	s.plain.handle("GET /metrics", promhttp.HandlerFor(newRegistry(s.engine, s.build), promhttp.HandlerOpts{}))
+	s.plain.handle("GET /metrics", promhttp.HandlerFor(newRegistry(s.engine, s.build, s.retainer.Collectors()...), promhttp.HandlerOpts{}))
 	// The web UI (and the API docs page, which is the UI's) reads as a
 	// viewer; browsers log in with a token (login.go).
 	s.ui = s.newUI(api)
