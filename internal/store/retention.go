@@ -21,9 +21,7 @@ type Retention interface {
 	Children(ctx context.Context, runIDs []int64) ([]ChildRun, error)
 	// DeleteRuns deletes the given runs that are finished, with their
 	// tasks, attempts, events, logs, deadlines and waits, and says how
-	// many rows of each went. A run that is not finished stays (its rows
-	// too, unless the caller holds it locked: call ExpiredRuns and
-	// Children first in the same transaction).
+	// many rows of each went. A run that is not finished stays whole.
 	DeleteRuns(ctx context.Context, runIDs []int64) (RetentionDeleted, error)
 	// DeleteAudit deletes up to limit events not tied to a run that are
 	// older than ageMs, oldest first, and says how many went.

@@ -37,7 +37,6 @@ const deleteFinishedRuns = `-- name: DeleteFinishedRuns :execrows
 DELETE FROM runs WHERE id = ANY($1::bigint[]) AND state IN ('succeeded', 'failed', 'cancelled')
 `
 
-// The state guard makes a run that moved on (a rerun) stay.
 func (q *Queries) DeleteFinishedRuns(ctx context.Context, ids []int64) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteFinishedRuns, ids)
 	if err != nil {
@@ -47,7 +46,8 @@ func (q *Queries) DeleteFinishedRuns(ctx context.Context, ids []int64) (int64, e
 }
 
 const deleteRunAttempts = `-- name: DeleteRunAttempts :execrows
-DELETE FROM attempts WHERE run_id = ANY($1::bigint[])
+DELETE FROM attempts WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY($1::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'))
 `
 
 func (q *Queries) DeleteRunAttempts(ctx context.Context, ids []int64) (int64, error) {
@@ -59,7 +59,8 @@ func (q *Queries) DeleteRunAttempts(ctx context.Context, ids []int64) (int64, er
 }
 
 const deleteRunDeadlines = `-- name: DeleteRunDeadlines :execrows
-DELETE FROM run_deadlines WHERE run_id = ANY($1::bigint[])
+DELETE FROM run_deadlines WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY($1::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'))
 `
 
 func (q *Queries) DeleteRunDeadlines(ctx context.Context, ids []int64) (int64, error) {
@@ -71,7 +72,8 @@ func (q *Queries) DeleteRunDeadlines(ctx context.Context, ids []int64) (int64, e
 }
 
 const deleteRunEvents = `-- name: DeleteRunEvents :execrows
-DELETE FROM events WHERE run_id = ANY($1::bigint[]) AND run_id <> 0
+DELETE FROM events WHERE run_id <> 0 AND run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY($1::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'))
 `
 
 func (q *Queries) DeleteRunEvents(ctx context.Context, ids []int64) (int64, error) {
@@ -83,7 +85,8 @@ func (q *Queries) DeleteRunEvents(ctx context.Context, ids []int64) (int64, erro
 }
 
 const deleteRunLogStats = `-- name: DeleteRunLogStats :execrows
-DELETE FROM log_stats WHERE attempt_id IN (SELECT id FROM attempts WHERE run_id = ANY($1::bigint[]))
+DELETE FROM log_stats WHERE attempt_id IN (SELECT a.id FROM attempts a WHERE a.run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY($1::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled')))
 `
 
 func (q *Queries) DeleteRunLogStats(ctx context.Context, ids []int64) (int64, error) {
@@ -95,9 +98,14 @@ func (q *Queries) DeleteRunLogStats(ctx context.Context, ids []int64) (int64, er
 }
 
 const deleteRunLogs = `-- name: DeleteRunLogs :execrows
-DELETE FROM logs WHERE attempt_id IN (SELECT id FROM attempts WHERE run_id = ANY($1::bigint[]))
+
+DELETE FROM logs WHERE attempt_id IN (SELECT a.id FROM attempts a WHERE a.run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY($1::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled')))
 `
 
+// The rows of the given runs that are finished, children first: logs and
+// their stats name attempts, attempts name tasks, tasks name runs. The
+// state guard keeps every row of a run that moved on (a rerun).
 func (q *Queries) DeleteRunLogs(ctx context.Context, ids []int64) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteRunLogs, ids)
 	if err != nil {
@@ -107,7 +115,8 @@ func (q *Queries) DeleteRunLogs(ctx context.Context, ids []int64) (int64, error)
 }
 
 const deleteRunTasks = `-- name: DeleteRunTasks :execrows
-DELETE FROM tasks WHERE run_id = ANY($1::bigint[])
+DELETE FROM tasks WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY($1::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'))
 `
 
 func (q *Queries) DeleteRunTasks(ctx context.Context, ids []int64) (int64, error) {
@@ -119,7 +128,8 @@ func (q *Queries) DeleteRunTasks(ctx context.Context, ids []int64) (int64, error
 }
 
 const deleteRunWaits = `-- name: DeleteRunWaits :execrows
-DELETE FROM run_waits WHERE run_id = ANY($1::bigint[])
+DELETE FROM run_waits WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY($1::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'))
 `
 
 func (q *Queries) DeleteRunWaits(ctx context.Context, ids []int64) (int64, error) {

@@ -37,7 +37,6 @@ const deleteFinishedRuns = `-- name: DeleteFinishedRuns :execrows
 DELETE FROM runs WHERE id IN (/*SLICE:ids*/?) AND state IN ('succeeded', 'failed', 'cancelled')
 `
 
-// The state guard makes a run that moved on (a rerun) stay.
 func (q *Queries) DeleteFinishedRuns(ctx context.Context, ids []int64) (int64, error) {
 	query := deleteFinishedRuns
 	var queryParams []interface{}
@@ -57,7 +56,8 @@ func (q *Queries) DeleteFinishedRuns(ctx context.Context, ids []int64) (int64, e
 }
 
 const deleteRunAttempts = `-- name: DeleteRunAttempts :execrows
-DELETE FROM attempts WHERE run_id IN (/*SLICE:ids*/?)
+DELETE FROM attempts WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id IN (/*SLICE:ids*/?) AND r.state IN ('succeeded', 'failed', 'cancelled'))
 `
 
 func (q *Queries) DeleteRunAttempts(ctx context.Context, ids []int64) (int64, error) {
@@ -79,7 +79,8 @@ func (q *Queries) DeleteRunAttempts(ctx context.Context, ids []int64) (int64, er
 }
 
 const deleteRunDeadlines = `-- name: DeleteRunDeadlines :execrows
-DELETE FROM run_deadlines WHERE run_id IN (/*SLICE:ids*/?)
+DELETE FROM run_deadlines WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id IN (/*SLICE:ids*/?) AND r.state IN ('succeeded', 'failed', 'cancelled'))
 `
 
 func (q *Queries) DeleteRunDeadlines(ctx context.Context, ids []int64) (int64, error) {
@@ -101,7 +102,8 @@ func (q *Queries) DeleteRunDeadlines(ctx context.Context, ids []int64) (int64, e
 }
 
 const deleteRunEvents = `-- name: DeleteRunEvents :execrows
-DELETE FROM events WHERE run_id IN (/*SLICE:ids*/?) AND run_id <> 0
+DELETE FROM events WHERE run_id <> 0 AND run_id IN
+  (SELECT r.id FROM runs r WHERE r.id IN (/*SLICE:ids*/?) AND r.state IN ('succeeded', 'failed', 'cancelled'))
 `
 
 func (q *Queries) DeleteRunEvents(ctx context.Context, ids []int64) (int64, error) {
@@ -123,7 +125,8 @@ func (q *Queries) DeleteRunEvents(ctx context.Context, ids []int64) (int64, erro
 }
 
 const deleteRunLogStats = `-- name: DeleteRunLogStats :execrows
-DELETE FROM log_stats WHERE attempt_id IN (SELECT id FROM attempts WHERE run_id IN (/*SLICE:ids*/?))
+DELETE FROM log_stats WHERE attempt_id IN (SELECT a.id FROM attempts a WHERE a.run_id IN
+  (SELECT r.id FROM runs r WHERE r.id IN (/*SLICE:ids*/?) AND r.state IN ('succeeded', 'failed', 'cancelled')))
 `
 
 func (q *Queries) DeleteRunLogStats(ctx context.Context, ids []int64) (int64, error) {
@@ -145,9 +148,14 @@ func (q *Queries) DeleteRunLogStats(ctx context.Context, ids []int64) (int64, er
 }
 
 const deleteRunLogs = `-- name: DeleteRunLogs :execrows
-DELETE FROM logs WHERE attempt_id IN (SELECT id FROM attempts WHERE run_id IN (/*SLICE:ids*/?))
+
+DELETE FROM logs WHERE attempt_id IN (SELECT a.id FROM attempts a WHERE a.run_id IN
+  (SELECT r.id FROM runs r WHERE r.id IN (/*SLICE:ids*/?) AND r.state IN ('succeeded', 'failed', 'cancelled')))
 `
 
+// The rows of the given runs that are finished, children first: logs and
+// their stats name attempts, attempts name tasks, tasks name runs. The
+// state guard keeps every row of a run that moved on (a rerun).
 func (q *Queries) DeleteRunLogs(ctx context.Context, ids []int64) (int64, error) {
 	query := deleteRunLogs
 	var queryParams []interface{}
@@ -167,7 +175,8 @@ func (q *Queries) DeleteRunLogs(ctx context.Context, ids []int64) (int64, error)
 }
 
 const deleteRunTasks = `-- name: DeleteRunTasks :execrows
-DELETE FROM tasks WHERE run_id IN (/*SLICE:ids*/?)
+DELETE FROM tasks WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id IN (/*SLICE:ids*/?) AND r.state IN ('succeeded', 'failed', 'cancelled'))
 `
 
 func (q *Queries) DeleteRunTasks(ctx context.Context, ids []int64) (int64, error) {
@@ -189,7 +198,8 @@ func (q *Queries) DeleteRunTasks(ctx context.Context, ids []int64) (int64, error
 }
 
 const deleteRunWaits = `-- name: DeleteRunWaits :execrows
-DELETE FROM run_waits WHERE run_id IN (/*SLICE:ids*/?)
+DELETE FROM run_waits WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id IN (/*SLICE:ids*/?) AND r.state IN ('succeeded', 'failed', 'cancelled'))
 `
 
 func (q *Queries) DeleteRunWaits(ctx context.Context, ids []int64) (int64, error) {

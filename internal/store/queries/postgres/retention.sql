@@ -30,29 +30,39 @@ WHERE parent_run_id = ANY(sqlc.arg(ids)::bigint[]) AND parent_run_id <> 0
 ORDER BY id
 FOR UPDATE;
 
+-- The rows of the given runs that are finished, children first: logs and
+-- their stats name attempts, attempts name tasks, tasks name runs. The
+-- state guard keeps every row of a run that moved on (a rerun).
+
 -- name: DeleteRunLogs :execrows
-DELETE FROM logs WHERE attempt_id IN (SELECT id FROM attempts WHERE run_id = ANY(sqlc.arg(ids)::bigint[]));
+DELETE FROM logs WHERE attempt_id IN (SELECT a.id FROM attempts a WHERE a.run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY(sqlc.arg(ids)::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled')));
 
 -- name: DeleteRunLogStats :execrows
-DELETE FROM log_stats WHERE attempt_id IN (SELECT id FROM attempts WHERE run_id = ANY(sqlc.arg(ids)::bigint[]));
+DELETE FROM log_stats WHERE attempt_id IN (SELECT a.id FROM attempts a WHERE a.run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY(sqlc.arg(ids)::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled')));
 
 -- name: DeleteRunEvents :execrows
-DELETE FROM events WHERE run_id = ANY(sqlc.arg(ids)::bigint[]) AND run_id <> 0;
+DELETE FROM events WHERE run_id <> 0 AND run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY(sqlc.arg(ids)::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'));
 
 -- name: DeleteRunAttempts :execrows
-DELETE FROM attempts WHERE run_id = ANY(sqlc.arg(ids)::bigint[]);
+DELETE FROM attempts WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY(sqlc.arg(ids)::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'));
 
 -- name: DeleteRunTasks :execrows
-DELETE FROM tasks WHERE run_id = ANY(sqlc.arg(ids)::bigint[]);
+DELETE FROM tasks WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY(sqlc.arg(ids)::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'));
 
 -- name: DeleteRunDeadlines :execrows
-DELETE FROM run_deadlines WHERE run_id = ANY(sqlc.arg(ids)::bigint[]);
+DELETE FROM run_deadlines WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY(sqlc.arg(ids)::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'));
 
 -- name: DeleteRunWaits :execrows
-DELETE FROM run_waits WHERE run_id = ANY(sqlc.arg(ids)::bigint[]);
+DELETE FROM run_waits WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY(sqlc.arg(ids)::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'));
 
 -- name: DeleteFinishedRuns :execrows
--- The state guard makes a run that moved on (a rerun) stay.
 DELETE FROM runs WHERE id = ANY(sqlc.arg(ids)::bigint[]) AND state IN ('succeeded', 'failed', 'cancelled');
 
 -- name: DeleteAuditEvents :execrows

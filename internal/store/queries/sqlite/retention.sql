@@ -28,29 +28,39 @@ SELECT id, parent_run_id, state FROM runs
 WHERE parent_run_id IN (sqlc.slice(ids)) AND parent_run_id <> 0
 ORDER BY id;
 
+-- The rows of the given runs that are finished, children first: logs and
+-- their stats name attempts, attempts name tasks, tasks name runs. The
+-- state guard keeps every row of a run that moved on (a rerun).
+
 -- name: DeleteRunLogs :execrows
-DELETE FROM logs WHERE attempt_id IN (SELECT id FROM attempts WHERE run_id IN (sqlc.slice(ids)));
+DELETE FROM logs WHERE attempt_id IN (SELECT a.id FROM attempts a WHERE a.run_id IN
+  (SELECT r.id FROM runs r WHERE r.id IN (sqlc.slice(ids)) AND r.state IN ('succeeded', 'failed', 'cancelled')));
 
 -- name: DeleteRunLogStats :execrows
-DELETE FROM log_stats WHERE attempt_id IN (SELECT id FROM attempts WHERE run_id IN (sqlc.slice(ids)));
+DELETE FROM log_stats WHERE attempt_id IN (SELECT a.id FROM attempts a WHERE a.run_id IN
+  (SELECT r.id FROM runs r WHERE r.id IN (sqlc.slice(ids)) AND r.state IN ('succeeded', 'failed', 'cancelled')));
 
 -- name: DeleteRunEvents :execrows
-DELETE FROM events WHERE run_id IN (sqlc.slice(ids)) AND run_id <> 0;
+DELETE FROM events WHERE run_id <> 0 AND run_id IN
+  (SELECT r.id FROM runs r WHERE r.id IN (sqlc.slice(ids)) AND r.state IN ('succeeded', 'failed', 'cancelled'));
 
 -- name: DeleteRunAttempts :execrows
-DELETE FROM attempts WHERE run_id IN (sqlc.slice(ids));
+DELETE FROM attempts WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id IN (sqlc.slice(ids)) AND r.state IN ('succeeded', 'failed', 'cancelled'));
 
 -- name: DeleteRunTasks :execrows
-DELETE FROM tasks WHERE run_id IN (sqlc.slice(ids));
+DELETE FROM tasks WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id IN (sqlc.slice(ids)) AND r.state IN ('succeeded', 'failed', 'cancelled'));
 
 -- name: DeleteRunDeadlines :execrows
-DELETE FROM run_deadlines WHERE run_id IN (sqlc.slice(ids));
+DELETE FROM run_deadlines WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id IN (sqlc.slice(ids)) AND r.state IN ('succeeded', 'failed', 'cancelled'));
 
 -- name: DeleteRunWaits :execrows
-DELETE FROM run_waits WHERE run_id IN (sqlc.slice(ids));
+DELETE FROM run_waits WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id IN (sqlc.slice(ids)) AND r.state IN ('succeeded', 'failed', 'cancelled'));
 
 -- name: DeleteFinishedRuns :execrows
--- The state guard makes a run that moved on (a rerun) stay.
 DELETE FROM runs WHERE id IN (sqlc.slice(ids)) AND state IN ('succeeded', 'failed', 'cancelled');
 
 -- name: DeleteAuditEvents :execrows
