@@ -133,7 +133,7 @@ func TestDeleteExpiredRuns(t *testing.T) {
 		x.age(10 * day)
 		active := x.start("plain", nil).ID // started long ago, still running
 		storetest.Exec(t, x.s, fmt.Sprintf("UPDATE runs SET created_at = created_at - %d WHERE id = %d",
-			(20 * day).Milliseconds(), active))
+			(20*day).Milliseconds(), active))
 		young := x.start("short", nil).ID
 		x.runAll(w)
 
