@@ -118,7 +118,10 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 	// request, as they always have.
 	e.engine = engine.New(st, engine.Config{Logger: cfg.Logger,
 		Limits: engine.Limits{MaxRunsPerBatch: engine.MaxStartBatch}})
-	e.server = server.New(e.engine, server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger})
+	// The history scenario runs retention itself, when it measures it:
+	// the server's own loop is off.
+	e.server = server.New(e.engine, server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger,
+		Retention: server.RetentionConfig{Interval: -1}})
 	if err := e.server.Start(ctx); err != nil {
 		st.Close()
 		return nil, err

@@ -20,7 +20,8 @@ type RetentionConfig struct {
 	Runs time.Duration
 	// Audit is how long events not tied to a run are kept.
 	Audit time.Duration
-	// Interval is how often the loop looks for what expired (default 1m).
+	// Interval is how often the loop looks for what expired (default 1m;
+	// negative: never, RunOnce only).
 	Interval time.Duration
 	// Batch is the most runs (with their sub-workflow runs) or audit
 	// events one transaction deletes (default 500). A batch that deleted
@@ -90,6 +91,14 @@ func NewRetainer(e *engine.Engine, cfg RetentionConfig) *Retainer {
 }
 
 var retentionKinds = []string{"runs", "tasks", "attempts", "events", "logs", "audit"}
+
+// Start starts the loop in the background, unless its interval is
+// negative.
+func (r *Retainer) Start(ctx context.Context) {
+	if r.cfg.Interval > 0 {
+		r.loop.Start(ctx)
+	}
+}
 
 // Collectors are the retention loop's metrics.
 func (r *Retainer) Collectors() []prometheus.Collector {
