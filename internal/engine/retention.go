@@ -30,6 +30,8 @@ type RetentionRule struct {
 // RetentionRules returns the rule of every workflow, deleted ones
 // included: the retention its latest version sets, else def.
 func (e *Engine) RetentionRules(ctx context.Context, def time.Duration) ([]RetentionRule, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.TxTimeout)
+	defer cancel()
 	var rows []store.RetentionRule
 	err := e.store.Read(ctx, func(tx store.Tx) (err error) {
 		rows, err = tx.Retention().Rules(ctx)
