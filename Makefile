@@ -46,14 +46,14 @@ test: ## Vet and run every test with the race detector, on PostgreSQL and SQLite
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
 .PHONY: lint
-lint: vet vuln lint-go lint-deploy ## Vet, govulncheck, golangci-lint, and check the deployment files (systemd units, Helm chart)
+lint: vet vuln lint-go lint-deploy ## Vet, govulncheck, golangci-lint, and check the deployment files (systemd units, Helm chart, Prometheus rules, Grafana dashboard)
 
 .PHONY: lint-go
 lint-go: ## Run golangci-lint with the curated linters of .golangci.yml
 	$(TOOLS) golangci-lint run $(PKGS)
 
 .PHONY: lint-deploy
-lint-deploy: lint-systemd lint-helm ## Check deploy/: systemd-analyze verify, helm lint and template, the rendered manifests
+lint-deploy: lint-systemd lint-helm lint-rules ## Check deploy/: systemd-analyze verify, helm lint and template, the rendered manifests, promtool check and test rules
 
 # The units name /usr/local/bin/baton, which systemd-analyze wants to find:
 # they are verified as copies pointing at a stand-in; any warning fails.
@@ -80,6 +80,19 @@ lint-helm: $(HELM)
 		$(HELM) template lint deploy/helm/baton -f "$$f" >/dev/null || exit 1; \
 	done; echo "helm chart: linted and rendered with each of deploy/helm/baton/ci/"
 	BATON_HELM=$(CURDIR)/$(HELM) $(GO) test -count=1 ./deploy/
+
+# promtool comes from its own module too (tools/promtool/go.mod: the
+# Prometheus module's graph is larger still), built once. The alerting
+# rules are checked and unit-tested, and every dashboard query is loaded as
+# a recording rule so that one that does not parse fails.
+PROMTOOL := bin/promtool
+$(PROMTOOL): tools/promtool/go.mod tools/promtool/go.sum
+	$(GO) build -modfile=tools/promtool/go.mod -o $@ github.com/prometheus/prometheus/cmd/promtool
+
+.PHONY: lint-rules
+lint-rules: $(PROMTOOL)
+	$(PROMTOOL) check rules deploy/prometheus/alerts.yaml
+	BATON_PROMTOOL=$(CURDIR)/$(PROMTOOL) $(GO) test -count=1 -run 'TestPrometheusRules|TestDashboard' ./deploy/
 
 .PHONY: vet
 vet: ## Run go vet

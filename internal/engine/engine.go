@@ -127,14 +127,14 @@ func (c Config) withDefaults() Config {
 // each as one transaction of guarded updates. It holds no state that
 // matters: any number of engines on one database act correctly together.
 type Engine struct {
-	store    store.Store
-	cfg      Config
-	log      *slog.Logger
-	plans    *planCache
-	counts   counts
-	lateness latenessHist
-	alerts   alertSubs
-	slots    slotCache
+	store  store.Store
+	cfg    Config
+	log    *slog.Logger
+	plans  *planCache
+	counts counts
+	meter  meter
+	alerts alertSubs
+	slots  slotCache
 	// orphanCheck is when this engine's sweep last looked for orphaned
 	// attempts (Unix nanoseconds): only saves work, holds no truth.
 	orphanCheck atomic.Int64
@@ -164,13 +164,15 @@ type op struct {
 	e      *Engine
 	actor  string
 	events []store.NewEvent
-	// late lists how late the schedule loop fired the runs it created.
-	late []time.Duration
+	// obs and refusals are the measures taken, counted at commit.
+	obs      []observation
+	refusals []string
 }
 
 func (e *Engine) inTx(ctx context.Context, actor string, fn func(o *op) error) error {
 	var committed []store.NewEvent
-	var late []time.Duration
+	var obs []observation
+	var refusals []string
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.TxTimeout)
 	defer cancel()
 	err := e.store.InTx(ctx, func(tx store.Tx) error {
@@ -184,12 +186,12 @@ func (e *Engine) inTx(ctx context.Context, actor string, fn func(o *op) error) e
 		if err := tx.Events().Insert(ctx, o.events); err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}
-		committed, late = o.events, o.late
+		committed, obs, refusals = o.events, o.obs, o.refusals
 		return nil
 	})
 	if err == nil {
 		e.counts.add(committed)
-		e.lateness.observe(late)
+		e.meter.observe(obs, refusals)
 	}
 	return err
 }

@@ -189,7 +189,7 @@ func (f *firing) startAll() error {
 			ScheduledAt: s.Run.ScheduledAt, CreatedAt: s.Run.CreatedAt})
 		if s.Created {
 			late := s.Run.CreatedAt - f.fireAt(ms(s.Run.ScheduledAt))
-			f.o.late = append(f.o.late, time.Duration(max(late, 0))*time.Millisecond)
+			f.o.observe(histLateness, "", late)
 		}
 	}
 	f.starts = f.starts[:0]

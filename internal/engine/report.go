@@ -194,6 +194,7 @@ func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	startedNow := slices.Clone(started) // and those whose start came with their finish
 	for _, a := range started {
 		i := first[[2]int64{0, a.ID}]
 		applied[i], out[i] = true, ReportResult{AttemptID: a.ID, Status: Accepted, State: a.State}
@@ -213,6 +214,7 @@ func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 		applied[i], out[i] = true, ReportResult{AttemptID: a.ID, Status: Accepted, State: a.State}
 		if s, ok := first[[2]int64{0, a.ID}]; ok { // its start came with it
 			applied[s], out[s] = true, out[i]
+			startedNow = append(startedNow, a)
 		}
 		outputs[a.ID] = reports[i].Outputs
 		o.record(store.NewEvent{Kind: "attempt." + a.State, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
@@ -232,6 +234,9 @@ func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 			return nil, fmt.Errorf("attempt %d: %w", r.AttemptID, err)
 		}
 		out[i] = res
+	}
+	if err := o.observeStarts(startedNow); err != nil {
+		return nil, err
 	}
 	if err := o.settle(finished, outputs); err != nil {
 		return nil, err
@@ -267,6 +272,11 @@ func (o *op) checkpoints(workerID string, reports []Report, out []ReportResult, 
 		}
 		if err != nil || a.WorkerID != workerID || superseded(a.State) {
 			out[i].Status = Fenced
+			if err != nil {
+				o.refused(nil, workerID)
+			} else {
+				o.refused(&a, workerID)
+			}
 		}
 		out[i].State = a.State
 	}
@@ -292,6 +302,7 @@ func endedFrom(a store.Attempt) string {
 func (o *op) judgeResend(workerID string, r Report, want string) (ReportResult, error) {
 	a, err := o.Attempts().Get(o.ctx, r.AttemptID)
 	if errors.Is(err, store.ErrNotFound) {
+		o.refused(nil, workerID)
 		return ReportResult{AttemptID: r.AttemptID, Status: Fenced}, nil
 	}
 	if err != nil {
@@ -304,8 +315,39 @@ func (o *op) judgeResend(workerID string, r Report, want string) (ReportResult, 
 	if a.WorkerID == workerID && resent {
 		return ReportResult{AttemptID: a.ID, Status: Accepted, State: a.State}, nil
 	}
+	o.refused(&a, workerID)
 	o.record(store.NewEvent{Kind: "attempt.report_refused", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,
 		WorkerID: workerID, OldState: a.State,
 		Reason: fmt.Sprintf("%s report from worker %s for an attempt that is %s", r.Kind, workerID, a.State)})
 	return ReportResult{AttemptID: a.ID, Status: Fenced, State: a.State}, nil
+}
+
+// observeStarts measures the attempts that just started: from claim to
+// running, and for a task requeued after a lost attempt (it avoids the
+// lost attempt's worker), from that requeue to running again.
+func (o *op) observeStarts(started []store.Attempt) error {
+	var again []int64
+	for _, a := range started {
+		o.observe(histClaimToRunning, "", a.StartedAt-a.DispatchedAt)
+		if a.Number > 1 {
+			again = append(again, a.TaskID)
+		}
+	}
+	if len(again) == 0 {
+		return nil
+	}
+	tasks, err := o.Tasks().GetMany(o.ctx, again)
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]store.Task, len(tasks))
+	for _, t := range tasks {
+		byID[t.ID] = t
+	}
+	for _, a := range started {
+		if t, ok := byID[a.TaskID]; ok && a.Number > 1 && t.Lost > 0 && t.AvoidWorker != "" && t.ReadyAt > 0 {
+			o.observe(histFailover, "", a.StartedAt-t.ReadyAt)
+		}
+	}
+	return nil
 }

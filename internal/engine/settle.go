@@ -178,6 +178,7 @@ func (o *op) succeed(wins []win) error {
 			continue
 		}
 		o.record(taskEvent(w.task, w.attempt, store.TaskSucceeded, ""))
+		o.taskEnded(w.task, w.attempt, store.TaskSucceeded)
 		for _, d := range w.scope.plan.downstream[w.task.Idx] {
 			releases[key{w.task.RunID, d}]++
 		}
@@ -297,6 +298,7 @@ func (o *op) failRunning(rs *runScope, task store.Task, a store.Attempt, reason 
 		return err
 	}
 	o.record(taskEvent(task, a, store.TaskFailed, reason))
+	o.taskEnded(task, a, store.TaskFailed)
 	return o.cascadeFailure(rs, task)
 }
 

@@ -139,6 +139,11 @@ func (e *Engine) Renew(ctx context.Context, workerID string, h Holding) (Beat, e
 		return err
 	})
 	if err != nil {
+		reason := "error"
+		if errors.Is(err, ErrWorkerGone) {
+			reason = "worker_gone"
+		}
+		e.meter.renewFailed(reason)
 		return Beat{}, fmt.Errorf("heartbeat of worker %s: %w", workerID, err)
 	}
 	var beat Beat

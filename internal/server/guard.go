@@ -61,6 +61,8 @@ type guard struct {
 	// sick says whether the server cannot commit in time: worker-protocol
 	// calls are then answered 503 at once, so that workers move on.
 	sick func() (bool, string)
+	// metrics, when set, counts and times every request.
+	metrics *httpMetrics
 }
 
 // newGuard reads the operations of api and gives every one its body
@@ -93,6 +95,12 @@ func newGuard(mux *http.ServeMux, api huma.API, hosts hostPolicy, claimWait time
 
 func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, pattern := g.mux.Handler(r)
+	if g.metrics != nil {
+		sw := &statusWriter{ResponseWriter: w}
+		start := time.Now()
+		defer func() { g.metrics.observe(pattern, sw.status(), time.Since(start)) }()
+		w = sw
+	}
 	rt, ok := g.routes[pattern]
 	if !ok {
 		rt = route{id: pattern, limit: defaultBodyLimit, write: writeTimeout}

@@ -32,26 +32,16 @@ var (
 		"Resource availability ratio, live CU / registered CU, per group over all zones.", []string{"group"}, nil)
 	zoneAvailabilityDesc = prometheus.NewDesc("baton_zone_availability_ratio",
 		"Resource availability ratio, live CU / registered CU, per zone.", []string{"zone"}, nil)
-	latenessDesc = prometheus.NewDesc("baton_schedule_lateness_seconds",
-		"How long after its fire time (due time plus jitter) each run this server's schedule loop fired was created.",
-		nil, nil)
-	eventsDesc = prometheus.NewDesc("baton_events_total",
-		"Transitions this server committed, by event kind (task.succeeded, attempt.lost, ...).", []string{"kind"}, nil)
 )
 
 func (c placementCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{zoneStateDesc, zoneWorkersDesc, zoneCordonedDesc, capacityDesc,
-		availabilityDesc, zoneAvailabilityDesc, eventsDesc, latenessDesc} {
+		availabilityDesc, zoneAvailabilityDesc} {
 		ch <- d
 	}
 }
 
 func (c placementCollector) Collect(ch chan<- prometheus.Metric) {
-	for kind, n := range c.engine.Counts() {
-		ch <- prometheus.MustNewConstMetric(eventsDesc, prometheus.CounterValue, float64(n), kind)
-	}
-	l := c.engine.FiringLateness()
-	ch <- prometheus.MustNewConstHistogram(latenessDesc, l.Count, l.Sum, l.Buckets)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	p, err := c.engine.Placement(ctx)
@@ -91,11 +81,10 @@ func boolValue(b bool) float64 {
 // newRegistry returns the registry /metrics serves: Go and process
 // metrics and Baton's own. Each server has its own, so several servers
 // may live in one process (tests, baton dev).
-func newRegistry(e *engine.Engine, build client.BuildInfo, more ...prometheus.Collector) *prometheus.Registry {
+func newRegistry(e *engine.Engine, build client.BuildInfo) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		placementCollector{engine: e}, buildInfoGauge(build))
-	reg.MustRegister(more...)
+		placementCollector{engine: e}, engineCollector{engine: e}, buildInfoGauge(build))
 	return reg
 }
 

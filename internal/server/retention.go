@@ -53,8 +53,7 @@ type Retainer struct {
 	maxRows int64
 	log     *slog.Logger
 
-	deleted  *prometheus.CounterVec
-	duration prometheus.Histogram
+	deleted *prometheus.CounterVec
 }
 
 // RetentionResult is what one pass of the loop deleted.
@@ -79,9 +78,6 @@ func NewRetainer(e *engine.Engine, cfg RetentionConfig) *Retainer {
 		deleted: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "baton_retention_deleted_total",
 			Help: "Rows this server's retention loop deleted, by kind: runs, tasks, attempts, events and logs of expired runs, audit events."},
 			[]string{"kind"}),
-		duration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "baton_retention_loop_duration_seconds",
-			Help:    "How long one pass of this server's retention loop took, pauses between batches included.",
-			Buckets: prometheus.ExponentialBuckets(0.01, 4, 10)}),
 	}
 	for _, kind := range retentionKinds {
 		r.deleted.WithLabelValues(kind)
@@ -100,9 +96,10 @@ func (r *Retainer) Start(ctx context.Context) {
 	}
 }
 
-// Collectors are the retention loop's metrics.
+// Collectors are the retention loop's metrics (the server times its
+// passes with the other loops': baton_loop_duration_seconds{loop="retention"}).
 func (r *Retainer) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{r.deleted, r.duration}
+	return []prometheus.Collector{r.deleted}
 }
 
 // RunOnce deletes everything that expired, batch after batch, and logs
@@ -110,7 +107,6 @@ func (r *Retainer) Collectors() []prometheus.Collector {
 func (r *Retainer) RunOnce(ctx context.Context) RetentionResult {
 	began := time.Now()
 	res, err := r.runOnce(ctx)
-	r.duration.Observe(time.Since(began).Seconds())
 	if err != nil && ctx.Err() == nil {
 		r.log.Warn("retention", "err", err)
 	}

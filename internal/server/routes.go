@@ -54,13 +54,17 @@ func (s *Server) routes() http.Handler {
 		w.Write([]byte("ok\n"))
 	}))
 	s.plain.handle("GET /readyz", http.HandlerFunc(s.ready))
-	s.plain.handle("GET /metrics", promhttp.HandlerFor(newRegistry(s.engine, s.build, s.retainer.Collectors()...), promhttp.HandlerOpts{}))
+	s.obs = s.newObservability()
+	s.obs.reg.MustRegister(s.retainer.Collectors()...)
+	s.plain.handle("GET /metrics", promhttp.HandlerFor(s.obs.reg, promhttp.HandlerOpts{}))
 	// The web UI (and the API docs page, which is the UI's) reads as a
 	// viewer; browsers log in with a token (login.go).
 	s.ui = s.newUI(api)
 	s.plain.handle("GET /", s.ui)
 	s.registerLogin()
-	return newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
+	g := newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
+	g.metrics = s.obs.http
+	return g
 }
 
 // ready answers 200 when the database answers and takes commits within

@@ -17,6 +17,8 @@ type scheduler struct {
 	engine *engine.Engine
 	log    *slog.Logger
 	wake   chan struct{}
+	// timed, when set, wraps each pass to time it.
+	timed func(name string, fn func(ctx context.Context)) func(ctx context.Context)
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -62,6 +64,17 @@ func (s *scheduler) loop(ctx context.Context) {
 	defer close(s.done)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	var wait time.Duration
+	pass := func(ctx context.Context) {
+		var err error
+		wait, err = s.engine.FireSchedules(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("schedule loop", "err", err)
+		}
+	}
+	if s.timed != nil {
+		pass = s.timed("scheduler", pass)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -69,10 +82,7 @@ func (s *scheduler) loop(ctx context.Context) {
 		case <-timer.C:
 		case <-s.wake:
 		}
-		wait, err := s.engine.FireSchedules(ctx)
-		if err != nil && ctx.Err() == nil {
-			s.log.Warn("schedule loop", "err", err)
-		}
+		pass(ctx)
 		timer.Reset(wait)
 	}
 }

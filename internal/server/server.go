@@ -100,6 +100,8 @@ type Server struct {
 	leader      []*loop // work of the leading server
 	probe       *commitProbe
 	prober      *loop
+	obs         *observability // what /metrics exports
+	statsLoop   *loop          // reads the figures /metrics exports
 
 	mu       sync.Mutex
 	http     *http.Server
@@ -134,10 +136,13 @@ func New(e *engine.Engine, cfg Config) *Server {
 	s.alerter = &loop{interval: alertInterval, run: s.deliverAlerts}
 	s.subflows = &loop{interval: subWorkflowPause, run: s.startSubWorkflows}
 	s.elector = NewElector(e, ElectorConfig{Name: "loops", Holder: s.id, TTL: cfg.LeaderTTL, Logger: cfg.Logger})
-	s.leader = []*loop{{interval: cfg.MonitorInterval, run: leaderOnly(s.elector, s.recordZoneHealth)}}
+	s.leader = []*loop{{interval: cfg.MonitorInterval,
+		run: leaderOnly(s.elector, s.obs.timed("zone_monitor", s.recordZoneHealth))}}
 	if cfg.VacuumInterval > 0 {
-		s.leader = append(s.leader, &loop{interval: cfg.VacuumInterval, run: leaderOnly(s.elector, s.vacuum)})
+		s.leader = append(s.leader, &loop{interval: cfg.VacuumInterval,
+			run: leaderOnly(s.elector, s.obs.timed("vacuum", s.vacuum))})
 	}
+	s.timeLoops()
 	return s
 }
 
@@ -200,6 +205,7 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 	}()
 	s.prober.Start(ctx)
+	s.statsLoop.Start(ctx)
 	s.sweeper.Start(ctx)
 	s.retainer.Start(ctx)
 	s.scheduler.Start(ctx)
@@ -230,6 +236,7 @@ func (s *Server) Stop() {
 		l.Stop()
 	}
 	s.prober.Stop()
+	s.statsLoop.Stop()
 	s.sweeper.Stop()
 	s.retainer.Stop()
 	s.scheduler.Stop()

@@ -344,6 +344,11 @@ type Stats interface {
 	// ID in [fromRun, toRun], the milliseconds from its task becoming ready
 	// to the attempt running.
 	DispatchLatencies(ctx context.Context, fromRun, toRun int64) ([]int64, error)
+	// QueueDepth returns the queued tasks that are not held, per group and
+	// allowed zones.
+	QueueDepth(ctx context.Context) ([]QueueDepth, error)
+	// UndeliveredAlerts returns the alerts of the outbox per state.
+	UndeliveredAlerts(ctx context.Context) ([]AlertBacklog, error)
 }
 
 // Events stores the audit trail.

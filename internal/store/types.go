@@ -341,3 +341,19 @@ type Token struct {
 	CreatedBy    string
 	CreatedAt    int64
 }
+
+// QueueDepth is the queued tasks of one group and one zone constraint.
+type QueueDepth struct {
+	Group      string
+	ZonesAllow string // ",a,b," or "" for any zone (see EncodeZones)
+	Tasks      int64
+	OldestMs   int64 // how long the oldest has been ready
+}
+
+// AlertBacklog is the undelivered alerts in one state of the outbox:
+// pending (still tried) or failed (given up).
+type AlertBacklog struct {
+	State    string
+	Alerts   int64
+	OldestMs int64 // age of the oldest
+}

@@ -268,3 +268,10 @@ func mapErr(err error) error {
 	}
 	return err
 }
+
+// PoolStats reports the use of the connection pool.
+func (s *Store) PoolStats() []store.PoolStats {
+	st := s.pool.Stat()
+	return []store.PoolStats{{Name: "main", Max: int64(st.MaxConns()), InUse: int64(st.AcquiredConns()),
+		Idle: int64(st.IdleConns()), Waits: st.EmptyAcquireCount(), Wait: st.EmptyAcquireWaitTime()}}
+}

@@ -416,6 +416,15 @@ func (s stats) DispatchLatencies(ctx context.Context, fromRun, toRun int64) ([]i
 	return ms, mapErr(err)
 }
 
+func (s stats) QueueDepth(ctx context.Context) ([]store.QueueDepth, error) {
+	return many(func(r db.QueueDepthRow) store.QueueDepth { return store.QueueDepth(r) })(s.q.QueueDepth(ctx))
+}
+
+func (s stats) UndeliveredAlerts(ctx context.Context) ([]store.AlertBacklog, error) {
+	return many(func(r db.UndeliveredAlertsRow) store.AlertBacklog { return store.AlertBacklog(r) })(
+		s.q.UndeliveredAlerts(ctx))
+}
+
 type events struct{ q *db.Queries }
 
 func (e events) List(ctx context.Context, f store.EventFilter) ([]store.Event, error) {

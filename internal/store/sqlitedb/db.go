@@ -351,6 +351,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.putLogStatsStmt, err = db.PrepareContext(ctx, putLogStats); err != nil {
 		return nil, fmt.Errorf("error preparing query PutLogStats: %w", err)
 	}
+	if q.queueDepthStmt, err = db.PrepareContext(ctx, queueDepth); err != nil {
+		return nil, fmt.Errorf("error preparing query QueueDepth: %w", err)
+	}
 	if q.recoverRunStmt, err = db.PrepareContext(ctx, recoverRun); err != nil {
 		return nil, fmt.Errorf("error preparing query RecoverRun: %w", err)
 	}
@@ -446,6 +449,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.touchTokenStmt, err = db.PrepareContext(ctx, touchToken); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchToken: %w", err)
+	}
+	if q.undeliveredAlertsStmt, err = db.PrepareContext(ctx, undeliveredAlerts); err != nil {
+		return nil, fmt.Errorf("error preparing query UndeliveredAlerts: %w", err)
 	}
 	if q.updateScheduleSpecStmt, err = db.PrepareContext(ctx, updateScheduleSpec); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateScheduleSpec: %w", err)
@@ -1018,6 +1024,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing putLogStatsStmt: %w", cerr)
 		}
 	}
+	if q.queueDepthStmt != nil {
+		if cerr := q.queueDepthStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing queueDepthStmt: %w", cerr)
+		}
+	}
 	if q.recoverRunStmt != nil {
 		if cerr := q.recoverRunStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing recoverRunStmt: %w", cerr)
@@ -1176,6 +1187,11 @@ func (q *Queries) Close() error {
 	if q.touchTokenStmt != nil {
 		if cerr := q.touchTokenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing touchTokenStmt: %w", cerr)
+		}
+	}
+	if q.undeliveredAlertsStmt != nil {
+		if cerr := q.undeliveredAlertsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing undeliveredAlertsStmt: %w", cerr)
 		}
 	}
 	if q.updateScheduleSpecStmt != nil {
@@ -1361,6 +1377,7 @@ type Queries struct {
 	orphanedAttemptsStmt        *sql.Stmt
 	popRunWaitStmt              *sql.Stmt
 	putLogStatsStmt             *sql.Stmt
+	queueDepthStmt              *sql.Stmt
 	recoverRunStmt              *sql.Stmt
 	recoverTaskStmt             *sql.Stmt
 	registerWorkerStmt          *sql.Stmt
@@ -1393,6 +1410,7 @@ type Queries struct {
 	tokenByHashStmt             *sql.Stmt
 	tokenByNameStmt             *sql.Stmt
 	touchTokenStmt              *sql.Stmt
+	undeliveredAlertsStmt       *sql.Stmt
 	updateScheduleSpecStmt      *sql.Stmt
 	upsertAlertChannelStmt      *sql.Stmt
 	upsertSecretStmt            *sql.Stmt
@@ -1515,6 +1533,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		orphanedAttemptsStmt:        q.orphanedAttemptsStmt,
 		popRunWaitStmt:              q.popRunWaitStmt,
 		putLogStatsStmt:             q.putLogStatsStmt,
+		queueDepthStmt:              q.queueDepthStmt,
 		recoverRunStmt:              q.recoverRunStmt,
 		recoverTaskStmt:             q.recoverTaskStmt,
 		registerWorkerStmt:          q.registerWorkerStmt,
@@ -1547,6 +1566,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		tokenByHashStmt:             q.tokenByHashStmt,
 		tokenByNameStmt:             q.tokenByNameStmt,
 		touchTokenStmt:              q.touchTokenStmt,
+		undeliveredAlertsStmt:       q.undeliveredAlertsStmt,
 		updateScheduleSpecStmt:      q.updateScheduleSpecStmt,
 		upsertAlertChannelStmt:      q.upsertAlertChannelStmt,
 		upsertSecretStmt:            q.upsertSecretStmt,
