@@ -27,8 +27,10 @@ type RetentionConfig struct {
 	// events one transaction deletes (default 500). A batch that deleted
 	// more rows than maxRows halves the next one.
 	Batch int
-	// Pause is the rest between two batches (default 100ms), which lets
-	// the workload's transactions through.
+	// Pause is the shortest rest between two batches (default 100ms);
+	// the rest is also at least twice as long as the batch took, so that
+	// deleting a backlog takes at most a third of one connection's time
+	// and the workload's transactions get through.
 	Pause  time.Duration
 	Logger *slog.Logger
 }
@@ -131,7 +133,9 @@ func (r *Retainer) runOnce(ctx context.Context) (RetentionResult, error) {
 	for _, rule := range rules {
 		after := engine.RetentionCursor{}
 		for rule.Age > 0 {
+			t0 := time.Now()
 			b, err := r.engine.DeleteExpiredRuns(ctx, rule.WorkflowID, rule.Age, after, limit)
+			took := time.Since(t0)
 			if err != nil {
 				return res, err
 			}
@@ -143,13 +147,15 @@ func (r *Retainer) runOnce(ctx context.Context) (RetentionResult, error) {
 				limit /= 2 // runs with many tasks or logs: keep transactions short
 			}
 			after = b.Next
-			if !r.pause(ctx) {
+			if !r.pause(ctx, took) {
 				return res, ctx.Err()
 			}
 		}
 	}
 	for r.cfg.Audit > 0 {
+		t0 := time.Now()
 		n, err := r.engine.DeleteExpiredAudit(ctx, r.cfg.Audit, r.cfg.Batch)
+		took := time.Since(t0)
 		if err != nil {
 			return res, err
 		}
@@ -158,7 +164,7 @@ func (r *Retainer) runOnce(ctx context.Context) (RetentionResult, error) {
 			res.Batches++
 			r.deleted.WithLabelValues("audit").Add(float64(n))
 		}
-		if n < int64(r.cfg.Batch) || !r.pause(ctx) {
+		if n < int64(r.cfg.Batch) || !r.pause(ctx, took) {
 			break
 		}
 	}
@@ -183,9 +189,10 @@ func (r *Retainer) count(res *RetentionResult, b engine.RetentionBatch) {
 	}
 }
 
-// pause rests between batches; false if ctx ended meanwhile.
-func (r *Retainer) pause(ctx context.Context) bool {
-	t := time.NewTimer(r.cfg.Pause)
+// pause rests between batches, after one that took took; false if ctx
+// ended meanwhile.
+func (r *Retainer) pause(ctx context.Context, took time.Duration) bool {
+	t := time.NewTimer(max(r.cfg.Pause, 2*took))
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
