@@ -95,9 +95,9 @@ func TestEveryScenarioRuns(t *testing.T) {
 				t.Errorf("history %+v, want 2000 attempts and 6 reads timed", h)
 			}
 			if h := r.History; h != nil {
-				if x := h.Retention; x == nil || x.Expired != 1000 || x.Deleted <= x.Expired || x.Batches < 1 ||
+				if x := h.Retention; x == nil || x.Expired != 1000 || x.Deleted <= 0 || x.Batches < 1 ||
 					x.Without.Reads.N == 0 || x.With.Reads.N == 0 || x.ReadP99Ratio <= 0 {
-					t.Errorf("history with retention %+v, want 1000 expired attempts deleted and reads timed", x)
+					t.Errorf("history with retention %+v, want 1000 expired attempts, some deleted, and reads timed", x)
 				}
 			}
 			// CPU is counted in clock ticks: a second of ten idle workers

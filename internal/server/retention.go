@@ -28,15 +28,20 @@ type RetentionConfig struct {
 	// more rows than maxRows halves the next one.
 	Batch int
 	// Pause is the shortest rest between two batches (default 100ms);
-	// the rest is also at least twice as long as the batch took, so that
-	// deleting a backlog takes at most a third of one connection's time
-	// and the workload's transactions get through.
+	// the rest is also at least restFactor times as long as the batch
+	// took, so that deleting a backlog takes at most a tenth of one
+	// database connection's time and the workload's transactions get
+	// through.
 	Pause  time.Duration
 	Logger *slog.Logger
 }
 
 // Retention defaults.
 const (
+	// restFactor: the rest after a batch lasts at least this many times
+	// as long as the batch took.
+	restFactor = 9
+
 	DefaultRetentionInterval = time.Minute
 	DefaultRetentionBatch    = 500
 	DefaultRetentionPause    = 100 * time.Millisecond
@@ -192,7 +197,7 @@ func (r *Retainer) count(res *RetentionResult, b engine.RetentionBatch) {
 // pause rests between batches, after one that took took; false if ctx
 // ended meanwhile.
 func (r *Retainer) pause(ctx context.Context, took time.Duration) bool {
-	t := time.NewTimer(max(r.cfg.Pause, 2*took))
+	t := time.NewTimer(max(r.cfg.Pause, restFactor*took))
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
