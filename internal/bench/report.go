@@ -133,7 +133,7 @@ func WriteTable(w io.Writer, reports []*Report) error {
 			return f(r.History.Retention)
 		}
 	}
-	row("history + retention: delete expired runs", "", retention(func(x *RetentionImpact) string {
+	row("history + retention: rows deleted while measured", "", retention(func(x *RetentionImpact) string {
 		return fmt.Sprintf("%s rows in %s (%d tx)", count(x.Deleted), short(x.Took), x.Batches)
 	}))
 	row("  API reads p50 / p99, with over without retention", "~1", retention(func(x *RetentionImpact) string {

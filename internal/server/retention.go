@@ -28,19 +28,18 @@ type RetentionConfig struct {
 	// more rows than maxRows halves the next one.
 	Batch int
 	// Pause is the shortest rest between two batches (default 100ms);
-	// the rest is also at least restFactor times as long as the batch
-	// took, so that deleting a backlog takes at most a tenth of one
-	// database connection's time and the workload's transactions get
-	// through.
-	Pause  time.Duration
+	// the rest is also at least RestFactor times as long as the batch
+	// took (default 9), so that deleting a backlog takes at most a tenth
+	// of one database connection's time and the workload's transactions
+	// get through.
+	Pause      time.Duration
+	RestFactor int
 	Logger *slog.Logger
 }
 
 // Retention defaults.
 const (
-	// restFactor: the rest after a batch lasts at least this many times
-	// as long as the batch took.
-	restFactor = 9
+	DefaultRetentionRestFactor = 9
 
 	DefaultRetentionInterval = time.Minute
 	DefaultRetentionBatch    = 500
@@ -80,6 +79,7 @@ func NewRetainer(e *engine.Engine, cfg RetentionConfig) *Retainer {
 	cfg.Interval = cmp.Or(cfg.Interval, DefaultRetentionInterval)
 	cfg.Batch = cmp.Or(cfg.Batch, DefaultRetentionBatch)
 	cfg.Pause = cmp.Or(cfg.Pause, DefaultRetentionPause)
+	cfg.RestFactor = cmp.Or(cfg.RestFactor, DefaultRetentionRestFactor)
 	r := &Retainer{engine: e, cfg: cfg, maxRows: int64(e.Config().Limits.MaxRowsPerTx),
 		log: cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
 		deleted: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "baton_retention_deleted_total",
@@ -197,7 +197,7 @@ func (r *Retainer) count(res *RetentionResult, b engine.RetentionBatch) {
 // pause rests between batches, after one that took took; false if ctx
 // ended meanwhile.
 func (r *Retainer) pause(ctx context.Context, took time.Duration) bool {
-	t := time.NewTimer(max(r.cfg.Pause, restFactor*took))
+	t := time.NewTimer(max(r.cfg.Pause, time.Duration(r.cfg.RestFactor)*took))
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
