@@ -34,7 +34,7 @@ type RetentionConfig struct {
 	// get through.
 	Pause      time.Duration
 	RestFactor int
-	Logger *slog.Logger
+	Logger     *slog.Logger
 }
 
 // Retention defaults.
