@@ -105,7 +105,7 @@ func startServer(ctx context.Context, cfg config.Config, log *slog.Logger, tlsCf
 		return nil, nil, err
 	}
 	srv := server.New(e, server.Config{Addr: cfg.Addr, HeartbeatInterval: cfg.HeartbeatInterval,
-		SweepInterval: cfg.SweepInterval, TLS: tlsCfg, PublicURL: cfg.PublicURL, Egress: policy, Logger: log,
+		SweepInterval: cfg.SweepInterval, TLS: tlsCfg, PublicURL: cfg.PublicURL, Egress: policy, Logger: log, Zone: cfg.Zone,
 		BootstrapToken: bootstrap, Retention: server.RetentionConfig{Runs: cfg.Retention.Runs,
 			Audit: cfg.Retention.Audit, Interval: cfg.Retention.Interval, Batch: cfg.Retention.Batch,
 			Pause: cfg.Retention.Pause}})

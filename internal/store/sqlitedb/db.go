@@ -81,6 +81,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteAuditEventsStmt, err = db.PrepareContext(ctx, deleteAuditEvents); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteAuditEvents: %w", err)
 	}
+	if q.deleteEndedSessionsStmt, err = db.PrepareContext(ctx, deleteEndedSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteEndedSessions: %w", err)
+	}
 	if q.deleteFinishedRunsStmt, err = db.PrepareContext(ctx, deleteFinishedRuns); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteFinishedRuns: %w", err)
 	}
@@ -123,8 +126,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteSlotStmt, err = db.PrepareContext(ctx, deleteSlot); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteSlot: %w", err)
 	}
+	if q.deleteStaleServersStmt, err = db.PrepareContext(ctx, deleteStaleServers); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteStaleServers: %w", err)
+	}
+	if q.deleteUserStmt, err = db.PrepareContext(ctx, deleteUser); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteUser: %w", err)
+	}
 	if q.deleteWorkflowStmt, err = db.PrepareContext(ctx, deleteWorkflow); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteWorkflow: %w", err)
+	}
+	if q.disableUserStmt, err = db.PrepareContext(ctx, disableUser); err != nil {
+		return nil, fmt.Errorf("error preparing query DisableUser: %w", err)
 	}
 	if q.dispatchLatenciesStmt, err = db.PrepareContext(ctx, dispatchLatencies); err != nil {
 		return nil, fmt.Errorf("error preparing query DispatchLatencies: %w", err)
@@ -137,6 +149,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.dueSchedulesStmt, err = db.PrepareContext(ctx, dueSchedules); err != nil {
 		return nil, fmt.Errorf("error preparing query DueSchedules: %w", err)
+	}
+	if q.enableUserStmt, err = db.PrepareContext(ctx, enableUser); err != nil {
+		return nil, fmt.Errorf("error preparing query EnableUser: %w", err)
 	}
 	if q.ensureZoneStmt, err = db.PrepareContext(ctx, ensureZone); err != nil {
 		return nil, fmt.Errorf("error preparing query EnsureZone: %w", err)
@@ -240,6 +255,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertTokenStmt, err = db.PrepareContext(ctx, insertToken); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertToken: %w", err)
 	}
+	if q.insertUserStmt, err = db.PrepareContext(ctx, insertUser); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertUser: %w", err)
+	}
 	if q.insertVersionStmt, err = db.PrepareContext(ctx, insertVersion); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertVersion: %w", err)
 	}
@@ -254,6 +272,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listEventsStmt, err = db.PrepareContext(ctx, listEvents); err != nil {
 		return nil, fmt.Errorf("error preparing query ListEvents: %w", err)
+	}
+	if q.listKindEventsStmt, err = db.PrepareContext(ctx, listKindEvents); err != nil {
+		return nil, fmt.Errorf("error preparing query ListKindEvents: %w", err)
 	}
 	if q.listLiveAttemptsStmt, err = db.PrepareContext(ctx, listLiveAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListLiveAttempts: %w", err)
@@ -291,11 +312,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listSecretsStmt, err = db.PrepareContext(ctx, listSecrets); err != nil {
 		return nil, fmt.Errorf("error preparing query ListSecrets: %w", err)
 	}
+	if q.listServersStmt, err = db.PrepareContext(ctx, listServers); err != nil {
+		return nil, fmt.Errorf("error preparing query ListServers: %w", err)
+	}
 	if q.listSlotsStmt, err = db.PrepareContext(ctx, listSlots); err != nil {
 		return nil, fmt.Errorf("error preparing query ListSlots: %w", err)
 	}
 	if q.listTokensStmt, err = db.PrepareContext(ctx, listTokens); err != nil {
 		return nil, fmt.Errorf("error preparing query ListTokens: %w", err)
+	}
+	if q.listUsersStmt, err = db.PrepareContext(ctx, listUsers); err != nil {
+		return nil, fmt.Errorf("error preparing query ListUsers: %w", err)
 	}
 	if q.listVersionsStmt, err = db.PrepareContext(ctx, listVersions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListVersions: %w", err)
@@ -393,6 +420,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.retryAlertStmt, err = db.PrepareContext(ctx, retryAlert); err != nil {
 		return nil, fmt.Errorf("error preparing query RetryAlert: %w", err)
 	}
+	if q.revokeSessionStmt, err = db.PrepareContext(ctx, revokeSession); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeSession: %w", err)
+	}
+	if q.revokeSessionsStmt, err = db.PrepareContext(ctx, revokeSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeSessions: %w", err)
+	}
 	if q.revokeTokenStmt, err = db.PrepareContext(ctx, revokeToken); err != nil {
 		return nil, fmt.Errorf("error preparing query RevokeToken: %w", err)
 	}
@@ -423,6 +456,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.setSchedulePausedStmt, err = db.PrepareContext(ctx, setSchedulePaused); err != nil {
 		return nil, fmt.Errorf("error preparing query SetSchedulePaused: %w", err)
 	}
+	if q.setUserPasswordStmt, err = db.PrepareContext(ctx, setUserPassword); err != nil {
+		return nil, fmt.Errorf("error preparing query SetUserPassword: %w", err)
+	}
+	if q.setUserRoleStmt, err = db.PrepareContext(ctx, setUserRole); err != nil {
+		return nil, fmt.Errorf("error preparing query SetUserRole: %w", err)
+	}
 	if q.setWorkerStateStmt, err = db.PrepareContext(ctx, setWorkerState); err != nil {
 		return nil, fmt.Errorf("error preparing query SetWorkerState: %w", err)
 	}
@@ -447,6 +486,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.tokenByNameStmt, err = db.PrepareContext(ctx, tokenByName); err != nil {
 		return nil, fmt.Errorf("error preparing query TokenByName: %w", err)
 	}
+	if q.touchServerStmt, err = db.PrepareContext(ctx, touchServer); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchServer: %w", err)
+	}
 	if q.touchTokenStmt, err = db.PrepareContext(ctx, touchToken); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchToken: %w", err)
 	}
@@ -462,11 +504,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.upsertSecretStmt, err = db.PrepareContext(ctx, upsertSecret); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertSecret: %w", err)
 	}
+	if q.upsertServerStmt, err = db.PrepareContext(ctx, upsertServer); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertServer: %w", err)
+	}
 	if q.upsertSlotStmt, err = db.PrepareContext(ctx, upsertSlot); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertSlot: %w", err)
 	}
 	if q.upsertWorkflowStmt, err = db.PrepareContext(ctx, upsertWorkflow); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertWorkflow: %w", err)
+	}
+	if q.userByNameStmt, err = db.PrepareContext(ctx, userByName); err != nil {
+		return nil, fmt.Errorf("error preparing query UserByName: %w", err)
 	}
 	if q.wakeRetriesStmt, err = db.PrepareContext(ctx, wakeRetries); err != nil {
 		return nil, fmt.Errorf("error preparing query WakeRetries: %w", err)
@@ -574,6 +622,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteAuditEventsStmt: %w", cerr)
 		}
 	}
+	if q.deleteEndedSessionsStmt != nil {
+		if cerr := q.deleteEndedSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteEndedSessionsStmt: %w", cerr)
+		}
+	}
 	if q.deleteFinishedRunsStmt != nil {
 		if cerr := q.deleteFinishedRunsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteFinishedRunsStmt: %w", cerr)
@@ -644,9 +697,24 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteSlotStmt: %w", cerr)
 		}
 	}
+	if q.deleteStaleServersStmt != nil {
+		if cerr := q.deleteStaleServersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteStaleServersStmt: %w", cerr)
+		}
+	}
+	if q.deleteUserStmt != nil {
+		if cerr := q.deleteUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteUserStmt: %w", cerr)
+		}
+	}
 	if q.deleteWorkflowStmt != nil {
 		if cerr := q.deleteWorkflowStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteWorkflowStmt: %w", cerr)
+		}
+	}
+	if q.disableUserStmt != nil {
+		if cerr := q.disableUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing disableUserStmt: %w", cerr)
 		}
 	}
 	if q.dispatchLatenciesStmt != nil {
@@ -667,6 +735,11 @@ func (q *Queries) Close() error {
 	if q.dueSchedulesStmt != nil {
 		if cerr := q.dueSchedulesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing dueSchedulesStmt: %w", cerr)
+		}
+	}
+	if q.enableUserStmt != nil {
+		if cerr := q.enableUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing enableUserStmt: %w", cerr)
 		}
 	}
 	if q.ensureZoneStmt != nil {
@@ -839,6 +912,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertTokenStmt: %w", cerr)
 		}
 	}
+	if q.insertUserStmt != nil {
+		if cerr := q.insertUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertUserStmt: %w", cerr)
+		}
+	}
 	if q.insertVersionStmt != nil {
 		if cerr := q.insertVersionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertVersionStmt: %w", cerr)
@@ -862,6 +940,11 @@ func (q *Queries) Close() error {
 	if q.listEventsStmt != nil {
 		if cerr := q.listEventsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listEventsStmt: %w", cerr)
+		}
+	}
+	if q.listKindEventsStmt != nil {
+		if cerr := q.listKindEventsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listKindEventsStmt: %w", cerr)
 		}
 	}
 	if q.listLiveAttemptsStmt != nil {
@@ -924,6 +1007,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listSecretsStmt: %w", cerr)
 		}
 	}
+	if q.listServersStmt != nil {
+		if cerr := q.listServersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listServersStmt: %w", cerr)
+		}
+	}
 	if q.listSlotsStmt != nil {
 		if cerr := q.listSlotsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listSlotsStmt: %w", cerr)
@@ -932,6 +1020,11 @@ func (q *Queries) Close() error {
 	if q.listTokensStmt != nil {
 		if cerr := q.listTokensStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listTokensStmt: %w", cerr)
+		}
+	}
+	if q.listUsersStmt != nil {
+		if cerr := q.listUsersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listUsersStmt: %w", cerr)
 		}
 	}
 	if q.listVersionsStmt != nil {
@@ -1094,6 +1187,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing retryAlertStmt: %w", cerr)
 		}
 	}
+	if q.revokeSessionStmt != nil {
+		if cerr := q.revokeSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeSessionStmt: %w", cerr)
+		}
+	}
+	if q.revokeSessionsStmt != nil {
+		if cerr := q.revokeSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeSessionsStmt: %w", cerr)
+		}
+	}
 	if q.revokeTokenStmt != nil {
 		if cerr := q.revokeTokenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing revokeTokenStmt: %w", cerr)
@@ -1144,6 +1247,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setSchedulePausedStmt: %w", cerr)
 		}
 	}
+	if q.setUserPasswordStmt != nil {
+		if cerr := q.setUserPasswordStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setUserPasswordStmt: %w", cerr)
+		}
+	}
+	if q.setUserRoleStmt != nil {
+		if cerr := q.setUserRoleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setUserRoleStmt: %w", cerr)
+		}
+	}
 	if q.setWorkerStateStmt != nil {
 		if cerr := q.setWorkerStateStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setWorkerStateStmt: %w", cerr)
@@ -1184,6 +1297,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing tokenByNameStmt: %w", cerr)
 		}
 	}
+	if q.touchServerStmt != nil {
+		if cerr := q.touchServerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchServerStmt: %w", cerr)
+		}
+	}
 	if q.touchTokenStmt != nil {
 		if cerr := q.touchTokenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing touchTokenStmt: %w", cerr)
@@ -1209,6 +1327,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing upsertSecretStmt: %w", cerr)
 		}
 	}
+	if q.upsertServerStmt != nil {
+		if cerr := q.upsertServerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertServerStmt: %w", cerr)
+		}
+	}
 	if q.upsertSlotStmt != nil {
 		if cerr := q.upsertSlotStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertSlotStmt: %w", cerr)
@@ -1217,6 +1340,11 @@ func (q *Queries) Close() error {
 	if q.upsertWorkflowStmt != nil {
 		if cerr := q.upsertWorkflowStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertWorkflowStmt: %w", cerr)
+		}
+	}
+	if q.userByNameStmt != nil {
+		if cerr := q.userByNameStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing userByNameStmt: %w", cerr)
 		}
 	}
 	if q.wakeRetriesStmt != nil {
@@ -1287,6 +1415,7 @@ type Queries struct {
 	deleteAlertStmt             *sql.Stmt
 	deleteAlertChannelStmt      *sql.Stmt
 	deleteAuditEventsStmt       *sql.Stmt
+	deleteEndedSessionsStmt     *sql.Stmt
 	deleteFinishedRunsStmt      *sql.Stmt
 	deleteLogRangeStmt          *sql.Stmt
 	deleteRunAttemptsStmt       *sql.Stmt
@@ -1301,11 +1430,15 @@ type Queries struct {
 	deleteScheduleStmt          *sql.Stmt
 	deleteSecretStmt            *sql.Stmt
 	deleteSlotStmt              *sql.Stmt
+	deleteStaleServersStmt      *sql.Stmt
+	deleteUserStmt              *sql.Stmt
 	deleteWorkflowStmt          *sql.Stmt
+	disableUserStmt             *sql.Stmt
 	dispatchLatenciesStmt       *sql.Stmt
 	drainZoneWorkersStmt        *sql.Stmt
 	dueRunDeadlinesStmt         *sql.Stmt
 	dueSchedulesStmt            *sql.Stmt
+	enableUserStmt              *sql.Stmt
 	ensureZoneStmt              *sql.Stmt
 	expireWorkersStmt           *sql.Stmt
 	extendLeasesStmt            *sql.Stmt
@@ -1340,11 +1473,13 @@ type Queries struct {
 	insertScheduleStmt          *sql.Stmt
 	insertTaskStmt              *sql.Stmt
 	insertTokenStmt             *sql.Stmt
+	insertUserStmt              *sql.Stmt
 	insertVersionStmt           *sql.Stmt
 	leaseAlertsStmt             *sql.Stmt
 	listAlertChannelsStmt       *sql.Stmt
 	listAlertsStmt              *sql.Stmt
 	listEventsStmt              *sql.Stmt
+	listKindEventsStmt          *sql.Stmt
 	listLiveAttemptsStmt        *sql.Stmt
 	listLogRangeStmt            *sql.Stmt
 	listLogSizesStmt            *sql.Stmt
@@ -1357,8 +1492,10 @@ type Queries struct {
 	listRunsStmt                *sql.Stmt
 	listSchedulesStmt           *sql.Stmt
 	listSecretsStmt             *sql.Stmt
+	listServersStmt             *sql.Stmt
 	listSlotsStmt               *sql.Stmt
 	listTokensStmt              *sql.Stmt
+	listUsersStmt               *sql.Stmt
 	listVersionsStmt            *sql.Stmt
 	listWorkerAttemptsStmt      *sql.Stmt
 	listWorkersStmt             *sql.Stmt
@@ -1391,6 +1528,8 @@ type Queries struct {
 	resignLeaderStmt            *sql.Stmt
 	retentionRulesStmt          *sql.Stmt
 	retryAlertStmt              *sql.Stmt
+	revokeSessionStmt           *sql.Stmt
+	revokeSessionsStmt          *sql.Stmt
 	revokeTokenStmt             *sql.Stmt
 	revokeWorkerCredentialsStmt *sql.Stmt
 	saveCheckpointStmt          *sql.Stmt
@@ -1401,6 +1540,8 @@ type Queries struct {
 	setRunStateStmt             *sql.Stmt
 	setScheduleFiringStmt       *sql.Stmt
 	setSchedulePausedStmt       *sql.Stmt
+	setUserPasswordStmt         *sql.Stmt
+	setUserRoleStmt             *sql.Stmt
 	setWorkerStateStmt          *sql.Stmt
 	setWorkflowDisabledStmt     *sql.Stmt
 	setZoneCordonStmt           *sql.Stmt
@@ -1409,13 +1550,16 @@ type Queries struct {
 	startAttemptStmt            *sql.Stmt
 	tokenByHashStmt             *sql.Stmt
 	tokenByNameStmt             *sql.Stmt
+	touchServerStmt             *sql.Stmt
 	touchTokenStmt              *sql.Stmt
 	undeliveredAlertsStmt       *sql.Stmt
 	updateScheduleSpecStmt      *sql.Stmt
 	upsertAlertChannelStmt      *sql.Stmt
 	upsertSecretStmt            *sql.Stmt
+	upsertServerStmt            *sql.Stmt
 	upsertSlotStmt              *sql.Stmt
 	upsertWorkflowStmt          *sql.Stmt
+	userByNameStmt              *sql.Stmt
 	wakeRetriesStmt             *sql.Stmt
 	workerUsageStmt             *sql.Stmt
 }
@@ -1443,6 +1587,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteAlertStmt:             q.deleteAlertStmt,
 		deleteAlertChannelStmt:      q.deleteAlertChannelStmt,
 		deleteAuditEventsStmt:       q.deleteAuditEventsStmt,
+		deleteEndedSessionsStmt:     q.deleteEndedSessionsStmt,
 		deleteFinishedRunsStmt:      q.deleteFinishedRunsStmt,
 		deleteLogRangeStmt:          q.deleteLogRangeStmt,
 		deleteRunAttemptsStmt:       q.deleteRunAttemptsStmt,
@@ -1457,11 +1602,15 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteScheduleStmt:          q.deleteScheduleStmt,
 		deleteSecretStmt:            q.deleteSecretStmt,
 		deleteSlotStmt:              q.deleteSlotStmt,
+		deleteStaleServersStmt:      q.deleteStaleServersStmt,
+		deleteUserStmt:              q.deleteUserStmt,
 		deleteWorkflowStmt:          q.deleteWorkflowStmt,
+		disableUserStmt:             q.disableUserStmt,
 		dispatchLatenciesStmt:       q.dispatchLatenciesStmt,
 		drainZoneWorkersStmt:        q.drainZoneWorkersStmt,
 		dueRunDeadlinesStmt:         q.dueRunDeadlinesStmt,
 		dueSchedulesStmt:            q.dueSchedulesStmt,
+		enableUserStmt:              q.enableUserStmt,
 		ensureZoneStmt:              q.ensureZoneStmt,
 		expireWorkersStmt:           q.expireWorkersStmt,
 		extendLeasesStmt:            q.extendLeasesStmt,
@@ -1496,11 +1645,13 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertScheduleStmt:          q.insertScheduleStmt,
 		insertTaskStmt:              q.insertTaskStmt,
 		insertTokenStmt:             q.insertTokenStmt,
+		insertUserStmt:              q.insertUserStmt,
 		insertVersionStmt:           q.insertVersionStmt,
 		leaseAlertsStmt:             q.leaseAlertsStmt,
 		listAlertChannelsStmt:       q.listAlertChannelsStmt,
 		listAlertsStmt:              q.listAlertsStmt,
 		listEventsStmt:              q.listEventsStmt,
+		listKindEventsStmt:          q.listKindEventsStmt,
 		listLiveAttemptsStmt:        q.listLiveAttemptsStmt,
 		listLogRangeStmt:            q.listLogRangeStmt,
 		listLogSizesStmt:            q.listLogSizesStmt,
@@ -1513,8 +1664,10 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listRunsStmt:                q.listRunsStmt,
 		listSchedulesStmt:           q.listSchedulesStmt,
 		listSecretsStmt:             q.listSecretsStmt,
+		listServersStmt:             q.listServersStmt,
 		listSlotsStmt:               q.listSlotsStmt,
 		listTokensStmt:              q.listTokensStmt,
+		listUsersStmt:               q.listUsersStmt,
 		listVersionsStmt:            q.listVersionsStmt,
 		listWorkerAttemptsStmt:      q.listWorkerAttemptsStmt,
 		listWorkersStmt:             q.listWorkersStmt,
@@ -1547,6 +1700,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		resignLeaderStmt:            q.resignLeaderStmt,
 		retentionRulesStmt:          q.retentionRulesStmt,
 		retryAlertStmt:              q.retryAlertStmt,
+		revokeSessionStmt:           q.revokeSessionStmt,
+		revokeSessionsStmt:          q.revokeSessionsStmt,
 		revokeTokenStmt:             q.revokeTokenStmt,
 		revokeWorkerCredentialsStmt: q.revokeWorkerCredentialsStmt,
 		saveCheckpointStmt:          q.saveCheckpointStmt,
@@ -1557,6 +1712,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setRunStateStmt:             q.setRunStateStmt,
 		setScheduleFiringStmt:       q.setScheduleFiringStmt,
 		setSchedulePausedStmt:       q.setSchedulePausedStmt,
+		setUserPasswordStmt:         q.setUserPasswordStmt,
+		setUserRoleStmt:             q.setUserRoleStmt,
 		setWorkerStateStmt:          q.setWorkerStateStmt,
 		setWorkflowDisabledStmt:     q.setWorkflowDisabledStmt,
 		setZoneCordonStmt:           q.setZoneCordonStmt,
@@ -1565,13 +1722,16 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		startAttemptStmt:            q.startAttemptStmt,
 		tokenByHashStmt:             q.tokenByHashStmt,
 		tokenByNameStmt:             q.tokenByNameStmt,
+		touchServerStmt:             q.touchServerStmt,
 		touchTokenStmt:              q.touchTokenStmt,
 		undeliveredAlertsStmt:       q.undeliveredAlertsStmt,
 		updateScheduleSpecStmt:      q.updateScheduleSpecStmt,
 		upsertAlertChannelStmt:      q.upsertAlertChannelStmt,
 		upsertSecretStmt:            q.upsertSecretStmt,
+		upsertServerStmt:            q.upsertServerStmt,
 		upsertSlotStmt:              q.upsertSlotStmt,
 		upsertWorkflowStmt:          q.upsertWorkflowStmt,
+		userByNameStmt:              q.userByNameStmt,
 		wakeRetriesStmt:             q.wakeRetriesStmt,
 		workerUsageStmt:             q.workerUsageStmt,
 	}
