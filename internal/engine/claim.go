@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/baton-sched/baton/client/vocab"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/workflow"
 )
@@ -21,9 +22,9 @@ type ClaimRequest struct {
 
 // Task kinds: what a worker does with an assignment.
 const (
-	KindShell = "shell" // run Command with /bin/sh
-	KindNoop  = "noop"  // run nothing; report the attempt succeeded
-	KindHTTP  = "http"  // send HTTP; succeed on an expected status
+	KindShell = vocab.KindShell // run Command with /bin/sh
+	KindNoop  = vocab.KindNoop  // run nothing; report the attempt succeeded
+	KindHTTP  = vocab.KindHTTP  // send HTTP; succeed on an expected status
 )
 
 // Assignment is an attempt dispatched to a worker: everything it needs to
