@@ -107,15 +107,13 @@ func (a *Agent) runAttempt(at *attempt) {
 		}
 		return
 	}
-	switch at.asg.Kind {
-	case vocab.KindNoop: // nothing to run: started and succeeded at once
-		a.reports.add(at.workerID, client.Report{AttemptID: id, Kind: "start"})
-		a.reports.add(at.workerID, client.Report{AttemptID: id, Kind: "finish", State: vocab.AttemptSucceeded})
-		return
-	case vocab.KindHTTP:
-		a.runHTTP(at, log)
-		return
-	}
+	executorOf(at.asg.Kind).Run(a, at, lease, log)
+}
+
+// runShell runs a shell attempt's command under the shim and reports how
+// it ended.
+func (a *Agent) runShell(at *attempt, lease time.Duration, log *slog.Logger) {
+	id := at.asg.AttemptID
 	a.logs.open(id, at.workerID, newMasker(at.asg.Mask))
 	res, outputs, err := a.execute(at, lease, log)
 	if err != nil {
@@ -132,7 +130,7 @@ func (a *Agent) runAttempt(at *attempt) {
 	case <-a.flushAbort:
 	}
 	a.mu.Lock()
-	cause = at.cause
+	cause := at.cause
 	a.mu.Unlock()
 	r, ok := finishReport(at, cause, res, outputs)
 	if !ok {
