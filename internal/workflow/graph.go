@@ -155,8 +155,9 @@ func (d *Definition) compileNode(t Task) Node {
 	if n.Group == "" {
 		n.Group = DefaultGroup
 	}
-	if n.Workflow != "" {
-		n.Group = SubWorkflowGroup
+	kind, _ := KindOf(t.Kind())
+	if kind.Server() {
+		n.Group = kind.Group
 	}
 	switch {
 	case t.Retry != nil:
@@ -184,7 +185,7 @@ func (d *Definition) compileNode(t Task) Node {
 		n.ZonesAllow = sortedSet(zones.Allow)
 		n.ZonesDeny = sortedSet(zones.Deny)
 	}
-	if n.Workflow != "" { // the servers start it: no worker places it
+	if kind.Server() { // the servers start it: no worker places it
 		n.Labels, n.ZonesAllow, n.ZonesDeny, n.Env = nil, nil, nil, nil
 	}
 	return n
