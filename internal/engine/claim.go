@@ -276,32 +276,60 @@ func (o *op) prepare(rs *runScope, c store.Candidate) (pick, bool, error) {
 	n := rs.plan.graph.Nodes[c.Idx]
 	number := c.Attempts + 1
 	asg := Assignment{Number: number, RunID: c.RunID, TaskID: c.ID, Task: c.Name, Workflow: rs.run.Workflow,
-		Timeout: n.Timeout, CU: c.CU, Kind: KindShell}
-	if n.Noop {
-		asg.Kind = KindNoop
-		return pick{cand: c, asg: asg}, true, nil
+		Timeout: n.Timeout, CU: c.CU, Kind: n.Kind()}
+	prep, ok := workerKinds[asg.Kind]
+	if !ok { // a server kind: its group has no workers, so it is not offered here
+		return pick{}, false, nil
 	}
-	if n.HTTP != nil {
-		asg.Kind = KindHTTP
-		asg.Timeout = cmp.Or(n.HTTP.Timeout.Std(), n.Timeout, workflow.DefaultHTTPTimeout.Std())
-		req, scope, err := o.renderHTTP(rs, n, number)
-		if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
-			return pick{}, false, err
-		}
-		asg.HTTP, asg.Mask = req, masks(scope)
-		return pick{cand: c, asg: asg}, true, nil
-	}
-	cmd, env, scope, err := o.render(rs, n, number)
-	if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
+	if ok, err := prep(o, rs, c, n, &asg); !ok || err != nil {
 		return pick{}, false, err
+	}
+	return pick{cand: c, asg: asg}, true, nil
+}
+
+// A preparer fills in the assignment of a worker kind: it renders the
+// task's templates (params, upstream outputs, secrets, whose values go in
+// Mask). ok is false when the task failed instead (failUnrenderable).
+type preparer func(o *op, rs *runScope, c store.Candidate, n workflow.Node, asg *Assignment) (ok bool, err error)
+
+// workerKinds maps each kind workers run to its preparer; the servers run
+// the kinds of ServerKinds.
+var workerKinds = map[string]preparer{
+	vocab.KindShell: prepareShell,
+	vocab.KindNoop:  prepareNoop,
+	vocab.KindHTTP:  prepareHTTP,
+}
+
+// prepareNoop: nothing to render.
+func prepareNoop(*op, *runScope, store.Candidate, workflow.Node, *Assignment) (bool, error) {
+	return true, nil
+}
+
+// prepareHTTP renders the request; the attempt's timeout is the request's.
+func prepareHTTP(o *op, rs *runScope, c store.Candidate, n workflow.Node, asg *Assignment) (bool, error) {
+	asg.Timeout = cmp.Or(n.HTTP.Timeout.Std(), n.Timeout, workflow.DefaultHTTPTimeout.Std())
+	req, scope, err := o.renderHTTP(rs, n, asg.Number)
+	if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
+		return false, err
+	}
+	asg.HTTP, asg.Mask = req, masks(scope)
+	return true, nil
+}
+
+// prepareShell renders the command and env, and hands on the last
+// checkpoint.
+func prepareShell(o *op, rs *runScope, c store.Candidate, n workflow.Node, asg *Assignment) (bool, error) {
+	cmd, env, scope, err := o.render(rs, n, asg.Number)
+	if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
+		return false, err
 	}
 	asg.Command, asg.Env, asg.Mask = cmd, env, masks(scope)
 	if c.Attempts > 0 { // an earlier attempt may have left a checkpoint
 		task, err := o.Tasks().Get(o.ctx, c.ID)
 		if err != nil {
-			return pick{}, false, err
+			return false, err
 		}
 		asg.Checkpoint = task.Checkpoint
 	}
-	return pick{cand: c, asg: asg}, true, nil
+	return true, nil
 }
