@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,7 +57,8 @@ var allowed = map[string][]string{
 	"internal/server/metrics_state.go": {"pending", "failed"},
 }
 
-// TestNoStateLiterals walks every non-test Go file of the module and fails
+// TestNoStateLiterals walks every non-test Go file (and html template) of
+// the module and fails
 // on a state or kind name spelled where a state or kind is meant: compared
 // (== and !=, switch cases), assigned or keyed to a field or variable whose
 // name says State or Kind, listed in a composite literal, declared as a
@@ -79,6 +81,9 @@ func TestNoStateLiterals(t *testing.T) {
 				return filepath.SkipDir // another module
 			}
 			return nil
+		}
+		if strings.HasSuffix(path, ".html") {
+			return checkTemplate(t, path, w)
 		}
 		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
 			return nil
@@ -164,4 +169,27 @@ func statey(e ast.Expr) bool {
 	}
 	name = strings.ToLower(name)
 	return strings.Contains(name, "state") || strings.Contains(name, "kind")
+}
+
+// action is a template action, {{ ... }}.
+var action = regexp.MustCompile(`{{.*?}}`)
+
+// checkTemplate fails on a state or kind name quoted in an action of an
+// html template (such as eq .State "failed"): templates map states with
+// the UI's functions (class, icon), which use the constants.
+func checkTemplate(t *testing.T, path string, w map[string]bool) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	for i, line := range strings.Split(string(b), "\n") {
+		for _, a := range action.FindAllString(line, -1) {
+			for word := range w {
+				if strings.Contains(a, strconv.Quote(word)) {
+					t.Errorf("%s:%d: %s in a template action: use a function of the UI", path, i+1, strconv.Quote(word))
+				}
+			}
+		}
+	}
+	return nil
 }
