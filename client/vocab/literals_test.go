@@ -58,8 +58,8 @@ var allowed = map[string][]string{
 }
 
 // TestNoStateLiterals walks every non-test Go file (and html template) of
-// the module and fails
-// on a state or kind name spelled where a state or kind is meant: compared
+// the module and fails on a state or kind name spelled where a state or
+// kind is meant: compared
 // (== and !=, switch cases), assigned or keyed to a field or variable whose
 // name says State or Kind, listed in a composite literal, declared as a
 // constant or variable, or returned.
