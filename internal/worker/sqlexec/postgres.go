@@ -1,0 +1,72 @@
+package sqlexec
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// runPostgres runs the statements on one pgx connection. pgx sends the
+// server a cancel request when ctx ends during a query, so the database
+// stops it too.
+func runPostgres(ctx context.Context, req Request) (res Result, err error) {
+	conn, err := pgx.Connect(ctx, req.DSN)
+	if err != nil {
+		return res, fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return res, fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if req.Timeout > 0 {
+		ms := strconv.FormatInt(max(1, req.Timeout.Milliseconds()), 10)
+		if _, err := tx.Exec(ctx, "SELECT set_config('statement_timeout', $1, true)", ms); err != nil {
+			return res, fmt.Errorf("statement timeout: %w", err)
+		}
+	}
+	for i, st := range req.Statements {
+		last := i == len(req.Statements)-1
+		rows, err := tx.Query(ctx, st.SQL, args(st.Params)...)
+		if err != nil {
+			return res, fmt.Errorf("statement %d: %w", i+1, err)
+		}
+		if last {
+			for _, f := range rows.FieldDescriptions() {
+				res.Columns = append(res.Columns, f.Name)
+			}
+		}
+		keep := collector{max: req.MaxRows, res: &res}
+		for rows.Next() {
+			if !last {
+				continue
+			}
+			values, err := rows.Values()
+			if err != nil {
+				rows.Close()
+				return res, fmt.Errorf("statement %d: %w", i+1, err)
+			}
+			if !keep.add(values) {
+				break
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return res, fmt.Errorf("statement %d: %w", i+1, err)
+		}
+		if !rows.CommandTag().Select() {
+			res.RowsAffected += rows.CommandTag().RowsAffected()
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return res, fmt.Errorf("commit: %w", err)
+	}
+	return res, nil
+}
