@@ -74,18 +74,19 @@ const (
 )
 
 // Task kinds. A kind's name is also the key of its block in a task's
-// definition (noop: true, http: {...}, workflow: NAME), except shell,
+// definition (noop: true, http: {...}, sql: {...}, workflow: NAME), except shell,
 // whose block is run.
 const (
 	KindShell    = "shell"    // run the command with /bin/sh on a worker
 	KindNoop     = "noop"     // run nothing; the attempt succeeds at once
 	KindHTTP     = "http"     // send an HTTP request from a worker
+	KindSQL      = "sql"      // run SQL statements from a worker
 	KindWorkflow = "workflow" // start a child run; the servers run it, no worker
 )
 
 // WorkerKinds lists the kinds a worker executes, in the order of the
 // Assignment kind enum of the worker protocol.
-var WorkerKinds = []string{KindShell, KindNoop, KindHTTP}
+var WorkerKinds = []string{KindShell, KindNoop, KindHTTP, KindSQL}
 
 // Kinds lists every task kind.
-var Kinds = []string{KindShell, KindNoop, KindHTTP, KindWorkflow}
+var Kinds = []string{KindShell, KindNoop, KindHTTP, KindSQL, KindWorkflow}

@@ -45,6 +45,8 @@ type Assignment struct {
 	Checkpoint string
 	// HTTP is the request of a KindHTTP attempt.
 	HTTP *HTTPRequest
+	// SQL is the work of a KindSQL attempt.
+	SQL *SQLRequest
 	// Mask lists the secret values the attempt's env or request holds:
 	// the worker replaces each with *** in the attempt's output, outputs
 	// and reasons. Assignments are never stored.
@@ -298,6 +300,7 @@ var workerKinds = map[string]preparer{
 	vocab.KindShell: prepareShell,
 	vocab.KindNoop:  prepareNoop,
 	vocab.KindHTTP:  prepareHTTP,
+	vocab.KindSQL:   prepareSQL,
 }
 
 // prepareNoop: nothing to render.

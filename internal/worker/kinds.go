@@ -24,6 +24,7 @@ var executors = map[string]Executor{
 	vocab.KindShell: shellExecutor{},
 	vocab.KindNoop:  noopExecutor{},
 	vocab.KindHTTP:  httpExecutor{},
+	vocab.KindSQL:   sqlExecutor{},
 }
 
 // executorOf returns the executor of kind: shell for an assignment that

@@ -10,8 +10,8 @@ import "github.com/baton-sched/baton/client/vocab"
 // ServerKinds table; the worker runs worker kinds with an Executor.
 type KindSpec struct {
 	Name string
-	// Block is the task key that selects the kind: run, noop, http or
-	// workflow.
+	// Block is the task key that selects the kind: run, noop, http, sql
+	// or workflow.
 	Block string
 	// Group is, for a kind the servers run, the group its tasks queue in:
 	// no worker serves it (worker groups may not start with "@"), so the
@@ -27,6 +27,7 @@ func (k KindSpec) Server() bool { return k.Group != "" }
 var Kinds = []KindSpec{
 	{Name: vocab.KindNoop, Block: "noop"},
 	{Name: vocab.KindHTTP, Block: "http"},
+	{Name: vocab.KindSQL, Block: "sql"},
 	{Name: vocab.KindWorkflow, Block: "workflow", Group: SubWorkflowGroup},
 	{Name: vocab.KindShell, Block: "run"},
 }
@@ -44,17 +45,19 @@ func KindOf(name string) (KindSpec, bool) {
 
 // Kind returns the name of the task's kind, from the block it gives
 // (Parse allows exactly one).
-func (t Task) Kind() string { return kindOf(t.Noop, t.HTTP, t.Workflow) }
+func (t Task) Kind() string { return kindOf(t.Noop, t.HTTP, t.SQL, t.Workflow) }
 
 // Kind returns the name of the node's kind.
-func (n Node) Kind() string { return kindOf(n.Noop, n.HTTP, n.Workflow) }
+func (n Node) Kind() string { return kindOf(n.Noop, n.HTTP, n.SQL, n.Workflow) }
 
-func kindOf(noop bool, h *HTTP, workflow string) string {
+func kindOf(noop bool, h *HTTP, q *SQL, workflow string) string {
 	switch {
 	case noop:
 		return vocab.KindNoop
 	case h != nil:
 		return vocab.KindHTTP
+	case q != nil:
+		return vocab.KindSQL
 	case workflow != "":
 		return vocab.KindWorkflow
 	}
