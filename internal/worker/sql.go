@@ -3,12 +3,15 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strconv"
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/worker/sqlexec"
 )
 
@@ -64,12 +67,20 @@ func (a *Agent) runSQL(ctx context.Context, at *attempt) (exitResult, map[string
 		return exitResult{ShimError: "sql attempt without statements"}, nil
 	}
 	driver, dsn := sqlexec.DSNDriver(q.DSN)
-	req := sqlexec.Request{Driver: driver, DSN: dsn, MaxRows: q.MaxRows, Timeout: at.asg.Timeout}
+	req := sqlexec.Request{Driver: driver, DSN: dsn, MaxRows: q.MaxRows, Timeout: at.asg.Timeout,
+		Dial: a.cfg.Egress.Dialer().DialContext}
 	for _, st := range q.Statements {
 		req.Statements = append(req.Statements, sqlexec.Statement{SQL: st.Query, Params: st.Params})
 	}
 	start := time.Now()
 	res, err := sqlexec.Run(ctx, req)
+	var dial *net.OpError
+	if errors.As(err, &dial) && dial.Op == "dial" {
+		// As for http tasks, the task's log tells no refused address from
+		// a closed port; the worker's log has the cause.
+		a.log.Warn("sql task cannot connect", "attempt_id", id, "err", egress.Detail(dial))
+		err = fmt.Errorf("connect: %w", egress.Opaque(ctx, err))
+	}
 	if err != nil {
 		a.logs.note(id, fmt.Sprintf("%s: %v", driver, err))
 		return exitResult{ShimError: err.Error()}, nil

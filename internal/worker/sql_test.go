@@ -9,13 +9,14 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/client/vocab"
+	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/store/storetest"
 	"github.com/baton-sched/baton/internal/worker/sqlexec"
 )
 
 func TestAgentRunsSQLTasks(t *testing.T) {
 	dsn := storetest.CreateDatabase(t)
-	x := newAgentTest(t, nil)
+	x := newAgentTest(t, func(c *Config) { c.Egress = allowLoopback(t) })
 	req := func(id int64, timeout time.Duration, sts ...client.SQLStatement) client.Assignment {
 		a := x.assignment(id, "")
 		a.Kind, a.Timeout, a.Mask = vocab.KindSQL, timeout, []string{dsn}
@@ -53,5 +54,17 @@ func TestSQLOutputsBounded(t *testing.T) {
 	out := sqlOutputs(res)
 	if len(out["rows"]) > maxSQLRowsJSON || out["truncated"] != "true" || out["row_count"] == "100" {
 		t.Errorf("rows output of %d bytes, row_count %s, truncated %s", len(out["rows"]), out["row_count"], out["truncated"])
+	}
+}
+
+// The worker's egress policy applies to sql connections as to http tasks.
+func TestAgentSQLEgress(t *testing.T) {
+	x := newAgentTest(t, nil) // the default policy: no loopback
+	a := x.assignment(301, "")
+	a.Kind = vocab.KindSQL
+	a.SQL = &client.SQLRequest{DSN: storetest.AdminDSN(), Statements: []client.SQLStatement{{Query: "SELECT 1"}}}
+	x.fake.enqueue(a)
+	if r := x.fake.waitReport(t, 301, "finish").Report; r.State != vocab.AttemptFailed || r.Reason != "connect: "+egress.ErrFailed.Error() {
+		t.Errorf("sql to loopback under the default policy: %+v, want failed to connect", r)
 	}
 }

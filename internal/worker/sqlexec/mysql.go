@@ -22,6 +22,9 @@ func runMySQL(ctx context.Context, req Request) (res Result, err error) {
 	if err != nil {
 		return res, fmt.Errorf("connection: %w", err)
 	}
+	if req.Dial != nil {
+		cfg.DialFunc = req.Dial
+	}
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return res, fmt.Errorf("connection: %w", err)

@@ -12,7 +12,14 @@ import (
 // server a cancel request when ctx ends during a query, so the database
 // stops it too.
 func runPostgres(ctx context.Context, req Request) (res Result, err error) {
-	conn, err := pgx.Connect(ctx, req.DSN)
+	cfg, err := pgx.ParseConfig(req.DSN)
+	if err != nil {
+		return res, fmt.Errorf("connection: %w", err)
+	}
+	if req.Dial != nil {
+		cfg.DialFunc = req.Dial
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return res, fmt.Errorf("connect: %w", err)
 	}

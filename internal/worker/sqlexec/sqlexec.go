@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 )
@@ -42,6 +43,9 @@ type Request struct {
 	// Timeout bounds every statement on the database (statement_timeout
 	// on PostgreSQL); 0 for none. The context's deadline still applies.
 	Timeout time.Duration
+	// Dial opens the connections (the worker's egress policy); nil for
+	// the drivers' own.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Result is how the statements went.
