@@ -4,12 +4,19 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 )
 
-// runPostgres runs the statements on one pgx connection. pgx sends the
-// server a cancel request when ctx ends during a query, so the database
+// cancelGrace is how long a cancelled PostgreSQL query has to stop before
+// its connection is dropped.
+const cancelGrace = 2 * time.Second
+
+// runPostgres runs the statements on one pgx connection. When ctx ends
+// during a query, pgx sends the server a cancel request, so the database
 // stops it too.
 func runPostgres(ctx context.Context, req Request) (res Result, err error) {
 	cfg, err := pgx.ParseConfig(req.DSN)
@@ -18,6 +25,12 @@ func runPostgres(ctx context.Context, req Request) (res Result, err error) {
 	}
 	if req.Dial != nil {
 		cfg.DialFunc = req.Dial
+	}
+	// On cancel, ask the server to stop the query (pgx's default only
+	// drops the connection, which leaves it running), then give up on the
+	// connection after cancelGrace.
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelGrace}
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
