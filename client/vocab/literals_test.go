@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -20,10 +21,7 @@ import (
 // kind is meant.
 func words() map[string]bool {
 	w := map[string]bool{}
-	for _, list := range [][]string{vocab.RunStates, vocab.TaskFinished, vocab.AttemptFinished, vocab.Kinds,
-		{vocab.TaskPending, vocab.TaskQueued, vocab.TaskRunning, vocab.TaskRetryWait,
-			vocab.AttemptDispatched, vocab.AttemptRunning,
-			vocab.WorkerActive, vocab.WorkerDraining, vocab.WorkerLost, vocab.WorkerStopped}} {
+	for _, list := range [][]string{vocab.RunStates, vocab.TaskStates, vocab.AttemptStates, vocab.WorkerStates, vocab.Kinds} {
 		for _, s := range list {
 			w[s] = true
 		}
@@ -91,6 +89,9 @@ func TestNoStateLiterals(t *testing.T) {
 		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
 		if err != nil {
 			return err
+		}
+		for _, lit := range badEnums(f, w) {
+			t.Errorf("%s: enum %s mixes or misspells states or kinds: list one family of client/vocab", fset.Position(lit.Pos()), lit.Value)
 		}
 		for _, lit := range stateLiterals(f, w) {
 			s, _ := strconv.Unquote(lit.Value)
@@ -192,4 +193,39 @@ func checkTemplate(t *testing.T, path string, w map[string]bool) error {
 		}
 	}
 	return nil
+}
+
+// families are the lists an API enum of states or kinds draws from.
+var families = [][]string{vocab.RunStates, vocab.TaskStates, vocab.AttemptStates, vocab.WorkerStates, vocab.Kinds}
+
+// badEnums returns the struct tags of f whose enum names a state or kind
+// but is not drawn from one family (a typo, or states of two kinds of
+// things).
+func badEnums(f *ast.File, w map[string]bool) []*ast.BasicLit {
+	var out []*ast.BasicLit
+	ast.Inspect(f, func(n ast.Node) bool {
+		field, ok := n.(*ast.Field)
+		if !ok || field.Tag == nil {
+			return true
+		}
+		tag, err := strconv.Unquote(field.Tag.Value)
+		if err != nil {
+			return true
+		}
+		enum, ok := reflect.StructTag(tag).Lookup("enum")
+		if !ok {
+			return true
+		}
+		values := strings.Split(enum, ",")
+		if !slices.ContainsFunc(values, func(v string) bool { return w[v] }) {
+			return true
+		}
+		if !slices.ContainsFunc(families, func(fam []string) bool {
+			return !slices.ContainsFunc(values, func(v string) bool { return !slices.Contains(fam, v) })
+		}) {
+			out = append(out, field.Tag)
+		}
+		return true
+	})
+	return out
 }

@@ -36,6 +36,10 @@ const (
 	TaskUpstreamFailed = "upstream_failed"
 )
 
+// TaskStates lists every task state, in the order of a task's life.
+var TaskStates = []string{TaskPending, TaskQueued, TaskRunning, TaskRetryWait, TaskSucceeded, TaskFailed,
+	TaskSkipped, TaskCancelled, TaskUpstreamFailed}
+
 // TaskFinished lists the states a task ends in.
 var TaskFinished = []string{TaskSucceeded, TaskFailed, TaskSkipped, TaskCancelled, TaskUpstreamFailed}
 
@@ -50,6 +54,10 @@ const (
 	AttemptCancelled  = "cancelled"
 	AttemptFenced     = "fenced"
 )
+
+// AttemptStates lists every attempt state, live ones first.
+var AttemptStates = []string{AttemptDispatched, AttemptRunning, AttemptSucceeded, AttemptFailed, AttemptTimedOut,
+	AttemptLost, AttemptCancelled, AttemptFenced}
 
 // AttemptFinished lists the states an attempt ends in.
 var AttemptFinished = []string{AttemptSucceeded, AttemptFailed, AttemptTimedOut, AttemptLost, AttemptCancelled, AttemptFenced}
@@ -66,6 +74,9 @@ const (
 	WorkerLost     = "lost"
 	WorkerStopped  = "stopped"
 )
+
+// WorkerStates lists every worker state.
+var WorkerStates = []string{WorkerActive, WorkerDraining, WorkerLost, WorkerStopped}
 
 // Schedule states.
 const (

@@ -37,11 +37,23 @@ func f(s string, r *R) string {
 	}
 }
 
-// The worker protocol's enum of assignment kinds (a struct tag, which
-// cannot name a constant) lists the worker kinds.
+// The API's enums of states and kinds (struct tags, which cannot name a
+// constant) list the states and kinds of this package.
 func TestAssignmentKindEnum(t *testing.T) {
-	f, _ := reflect.TypeFor[client.Assignment]().FieldByName("Kind")
-	if got, want := f.Tag.Get("enum"), strings.Join(vocab.WorkerKinds, ","); got != want {
-		t.Errorf("client.Assignment kind enum %q, want %q", got, want)
+	for _, c := range []struct {
+		typ   reflect.Type
+		field string
+		want  []string
+	}{
+		{reflect.TypeFor[client.Assignment](), "Kind", vocab.WorkerKinds},
+		{reflect.TypeFor[client.Run](), "State", vocab.RunStates},
+		{reflect.TypeFor[client.Task](), "State", vocab.TaskStates},
+		{reflect.TypeFor[client.Attempt](), "State", vocab.AttemptStates},
+		{reflect.TypeFor[client.Worker](), "State", vocab.WorkerStates},
+	} {
+		f, _ := c.typ.FieldByName(c.field)
+		if got, want := f.Tag.Get("enum"), strings.Join(c.want, ","); got != want {
+			t.Errorf("%s.%s enum %q, want %q", c.typ, c.field, got, want)
+		}
 	}
 }
