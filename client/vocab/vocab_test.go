@@ -21,6 +21,7 @@ func f(s string, r *R) string {
 	switch s { case "lost": }
 	_ = R{Kind: "http"}
 	_ = g("succeeded") // a call argument: not a state by place
+	_ = u.Scheme == "http" // a URL scheme
 	return "paused"
 }`
 	f, err := parser.ParseFile(token.NewFileSet(), "p.go", src, 0)
