@@ -56,6 +56,10 @@ type ClaimRequest struct {
 	Max    int           `json:"max" minimum:"1" maximum:"1000"`
 	FreeCU float64       `json:"free_cu" minimum:"0"`
 	Wait   time.Duration `json:"wait,omitempty" doc:"Nanoseconds to wait for work (at most 30s)"`
+	// Kinds lists the task kinds the worker runs; a worker that sends
+	// none (older than this field) gets tasks of the kinds every worker
+	// runs: shell, noop and http.
+	Kinds []string `json:"kinds,omitempty" doc:"Task kinds the worker runs (default shell, noop, http)"`
 }
 
 // Assignment is an attempt for the worker to run.

@@ -99,5 +99,9 @@ const (
 // Assignment kind enum of the worker protocol.
 var WorkerKinds = []string{KindShell, KindNoop, KindHTTP, KindSQL}
 
+// BaseKinds are the kinds every worker runs, also one that does not say
+// which it runs (older than the claim's kinds field).
+var BaseKinds = []string{KindShell, KindNoop, KindHTTP}
+
 // Kinds lists every task kind.
 var Kinds = []string{KindShell, KindNoop, KindHTTP, KindSQL, KindWorkflow}

@@ -18,6 +18,10 @@ type ClaimRequest struct {
 	WorkerID string
 	Max      int     // at most this many attempts
 	FreeCU   float64 // capacity the worker has free
+	// Kinds are the task kinds the worker runs; nil for vocab.BaseKinds
+	// (a worker older than this field). Tasks of other kinds are left for
+	// other workers.
+	Kinds []string
 }
 
 // Task kinds: what a worker does with an assignment.
@@ -115,6 +119,10 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 	}
 	var picks []pick
 	free := req.FreeCU
+	kinds := req.Kinds
+	if kinds == nil {
+		kinds = vocab.BaseKinds
+	}
 	elsewhere := map[string]bool{} // per avoided zone: can a live worker elsewhere serve?
 	for _, c := range cands {
 		if len(picks) == req.Max {
@@ -122,6 +130,9 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 		}
 		if c.CU > free+1e-9 || (c.Slot != "" && room[c.Slot] <= 0) {
 			continue
+		}
+		if !slices.Contains(kinds, scopes[c.RunID].plan.graph.Nodes[c.Idx].Kind()) {
+			continue // a kind this worker does not run (an older worker, mid-upgrade)
 		}
 		if avoid, err := o.avoids(c, w, elsewhere); err != nil || avoid {
 			if err != nil {

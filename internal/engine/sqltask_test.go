@@ -47,7 +47,16 @@ func TestSQLTaskAssignment(t *testing.T) {
 		x.start("load", nil)
 		w := x.worker("a", 10)
 		x.finish(w, x.claimOne(w), store.AttemptSucceeded, map[string]string{"v": "'; DROP TABLE t; --"})
-		q := x.claimOne(w)
+		// A worker that does not say it runs sql (older than the claim's
+		// kinds) is not given the task; one that does is.
+		if as := x.claim(w, 1); len(as) != 0 {
+			t.Fatalf("a worker without the sql kind got %+v", as[0])
+		}
+		as, err := x.e.Claim(x.ctx, engine.ClaimRequest{WorkerID: w.ID, Max: 1, FreeCU: w.Capacity, Kinds: vocab.WorkerKinds})
+		if err != nil || len(as) != 1 {
+			t.Fatalf("claim with the sql kind: %v, %v", as, err)
+		}
+		q := as[0]
 		want := &engine.SQLRequest{DSN: dsn, MaxRows: 10, Statements: []engine.SQLStatement{
 			{Query: "DELETE FROM t WHERE day = $1"},
 			{Query: "INSERT INTO t (day, v) VALUES ($1, $2)", Params: []string{"2026-01-01", "'; DROP TABLE t; --"}}}}

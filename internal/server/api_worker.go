@@ -238,7 +238,7 @@ func (s *Server) claim(ctx context.Context, workerID string, req client.ClaimReq
 	defer deadline.Stop()
 	for {
 		signal := s.engine.Store().WorkSignal()
-		as, err := s.engine.Claim(ctx, engine.ClaimRequest{WorkerID: workerID, Max: req.Max, FreeCU: req.FreeCU})
+		as, err := s.engine.Claim(ctx, engine.ClaimRequest{WorkerID: workerID, Max: req.Max, FreeCU: req.FreeCU, Kinds: req.Kinds})
 		if err != nil || len(as) > 0 || wait == 0 {
 			return as, err
 		}

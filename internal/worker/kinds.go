@@ -2,6 +2,8 @@ package worker
 
 import (
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/baton-sched/baton/client"
@@ -26,6 +28,9 @@ var executors = map[string]Executor{
 	vocab.KindHTTP:  httpExecutor{},
 	vocab.KindSQL:   sqlExecutor{},
 }
+
+// executorKinds lists the kinds of executors, sorted, for the claim.
+var executorKinds = slices.Sorted(maps.Keys(executors))
 
 // executorOf returns the executor of kind: shell for an assignment that
 // names no kind, a refusing one for a kind this worker does not know (a

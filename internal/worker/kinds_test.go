@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/baton-sched/baton/client/vocab"
@@ -13,6 +14,9 @@ func TestExecutors(t *testing.T) {
 		if _, ok := executors[k].(Executor); !ok {
 			t.Errorf("kind %s: no executor", k)
 		}
+	}
+	if !slices.Equal(executorKinds, slices.Sorted(slices.Values(vocab.WorkerKinds))) {
+		t.Errorf("the claim says the worker runs %q, want %q", executorKinds, vocab.WorkerKinds)
 	}
 	if _, ok := executorOf("").(shellExecutor); !ok {
 		t.Error("an assignment without a kind is not run as shell")
