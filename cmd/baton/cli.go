@@ -57,6 +57,8 @@ func clientCommands(g *globals) []*cobra.Command {
 		newTokensCmd(g),
 		newTokenCmd(g),
 		newWhoamiCmd(g),
+		newUsersCmd(g),
+		newUserCmd(g),
 		newLoginCmd(g),
 		newAuthCmd(g),
 		newBackupCmd(g),

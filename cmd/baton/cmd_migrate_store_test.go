@@ -208,6 +208,8 @@ func TestMigrateStore(t *testing.T) {
 	must(err)
 	viewer, err := c.CreateToken(ctx, client.NewToken{Name: "dashboard", Role: "viewer"})
 	must(err)
+	_, err = c.CreateUser(ctx, client.NewUser{Name: "ana", Role: "operator", Password: "ana's long password"})
+	must(err)
 	_, err = c.Apply(ctx, []client.SourceFile{{Filename: "child.yaml", Content: migrateChild},
 		{Filename: "parent.yaml", Content: migrateParent}, {Filename: "flaky.yaml", Content: migrateFlaky},
 		{Filename: "limited.yaml", Content: migrateLimited}, {Filename: "retired.yaml", Content: migrateRetired}})
@@ -281,6 +283,9 @@ func TestMigrateStore(t *testing.T) {
 	if id, err := mustClient(t, now.srv.URL(), viewer.Secret).Whoami(ctx); err != nil || id.Name != "dashboard" || id.Role != "viewer" {
 		t.Fatalf("the SQLite era's viewer token on PostgreSQL: %+v %v", id, err)
 	}
+	if users, err := c.Users(ctx); err != nil || len(users) != 1 || users[0].Name != "ana" || users[0].Role != "operator" {
+		t.Errorf("the SQLite era's users on PostgreSQL: %+v %v", users, err)
+	}
 	if got := runsByID(t, c); !maps.EqualFunc(got, oldRuns, func(a, b client.Run) bool { return a.State == b.State && a.Version == b.Version }) {
 		t.Errorf("runs on PostgreSQL differ:\n got %+v\nwant %+v", got, oldRuns)
 	}
@@ -316,7 +321,7 @@ func TestMigrateStore(t *testing.T) {
 	_, err = c.PauseSchedule(ctx, "ticker", "default", "resume", "")
 	must(err)
 	var fired client.Run
-	eventually2(t, 20*time.Second, "the resumed schedule fires", func() bool {
+	eventually2(t, time.Until(due)+20*time.Second, "the resumed schedule fires", func() bool {
 		page, err := c.Runs(ctx, client.RunFilter{Workflow: "ticker"})
 		if err != nil || len(page.Items) == 0 {
 			return false
@@ -376,7 +381,7 @@ func checkMigrateReport(t *testing.T, path, out string) {
 		}
 	}
 	for _, name := range []string{"workflows", "workflow_versions", "runs", "tasks", "attempts", "events", "logs",
-		"log_stats", "schedules", "slots", "alert_channels", "alert_outbox", "tokens", "secrets", "zones",
+		"log_stats", "schedules", "slots", "alert_channels", "alert_outbox", "tokens", "users", "secrets", "zones",
 		"workers", "workflow_active", "run_waits", "loop_marks"} {
 		if n := rows[name]; n[0] == "" || n[0] == "0" {
 			t.Errorf("table %s: %q rows copied, want some (the fixture builds them)", name, n[0])

@@ -121,6 +121,9 @@ func (s *Server) registerAuth(api huma.API) {
 			if ok, err = tx.Tokens().Revoke(ctx, in.Name); err != nil || !ok {
 				return err
 			}
+			if _, err := tx.Tokens().RevokeSessions(ctx, "token:"+in.Name); err != nil {
+				return err
+			}
 			return tx.Events().Insert(ctx, []store.NewEvent{{Kind: "token.revoked", Actor: actorOf(ctx),
 				Reason: "token " + in.Name}})
 		})

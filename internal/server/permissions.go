@@ -32,13 +32,18 @@ var permissions = map[string]auth.Permission{
 	"GET /api/v1/schemas/{schema}": auth.Read,
 	"get-version":                  auth.Read,
 	"whoami":                       auth.Authenticated,
+	"change-password":              auth.Authenticated, // a user's own, with the old one
 
 	// The web UI (with the API docs page) reads as a viewer; browsers log
-	// in with a token kept in a cookie honoured on reads only (login.go).
+	// in with a password or a token and hold a session in a cookie
+	// honoured on reads only (login.go, session.go).
 	"GET /":        permissionOfPages,
 	"GET /login":   auth.Anonymous,
 	"POST /login":  auth.Anonymous,
 	"POST /logout": auth.Anonymous,
+	// A user's own password change: the current password is the credential.
+	"GET /password":  auth.Anonymous,
+	"POST /password": auth.Anonymous,
 
 	// Reads.
 	"list-workflows":         auth.Read,
@@ -90,6 +95,11 @@ var permissions = map[string]auth.Permission{
 	"delete-alert-channel": auth.Admin,
 	"zone-action":          auth.Admin, // cordon, uncordon, drain
 	"drain-worker":         auth.Admin,
+	"list-users":           auth.Admin,
+	"create-user":          auth.Admin,
+	"update-user":          auth.Admin,
+	"set-user-password":    auth.Admin,
+	"delete-user":          auth.Admin,
 
 	// The worker protocol: worker credentials only, each for itself.
 	"register-worker": auth.Worker, // with a join token

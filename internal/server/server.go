@@ -91,6 +91,7 @@ type Server struct {
 	adapter   *authAdapter // the API's routes, authorized
 	plain     *plainRoutes // the other routes, authorized
 	codes     loginCodes   // one-time login links
+	throttle  *throttle    // failed logins, per user and address
 	// alertClient posts alerts to their channels.
 	alertClient *http.Client
 	leader      []*loop // work of the leading server
@@ -112,7 +113,8 @@ func New(e *engine.Engine, cfg Config) *Server {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	s := &Server{cfg: cfg, id: "server-" + hex.EncodeToString(b[:]), engine: e, log: cfg.Logger,
-		build: buildInfo(), stopping: make(chan struct{}), authn: newAuthenticator(e.Store())}
+		build: buildInfo(), stopping: make(chan struct{}), authn: newAuthenticator(e.Store()),
+		throttle: newThrottle()}
 	s.handler = s.routes()
 	s.sweeper = NewSweeper(e, SweeperConfig{Interval: cfg.SweepInterval, Logger: cfg.Logger})
 	s.probe = newCommitProbe(e.Store())
@@ -131,6 +133,8 @@ func New(e *engine.Engine, cfg Config) *Server {
 	s.elector = NewElector(e, ElectorConfig{Name: "loops", Holder: s.id, TTL: cfg.LeaderTTL, Logger: cfg.Logger})
 	s.leader = []*loop{{interval: cfg.MonitorInterval,
 		run: leaderOnly(s.elector, s.obs.timed("zone_monitor", s.recordZoneHealth))}}
+	s.leader = append(s.leader, &loop{interval: sessionPruneInterval,
+		run: leaderOnly(s.elector, s.obs.timed("session_prune", s.pruneSessions))})
 	if cfg.VacuumInterval > 0 {
 		s.leader = append(s.leader, &loop{interval: cfg.VacuumInterval,
 			run: leaderOnly(s.elector, s.obs.timed("vacuum", s.vacuum))})

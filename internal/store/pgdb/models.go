@@ -208,6 +208,18 @@ type Token struct {
 	LastUsedAt   int64
 	CreatedBy    string
 	CreatedAt    int64
+	Subject      string
+}
+
+type User struct {
+	ID           int64
+	Name         string
+	Role         string
+	PasswordHash string
+	DisabledAt   int64
+	CreatedBy    string
+	CreatedAt    int64
+	UpdatedAt    int64
 }
 
 type Worker struct {

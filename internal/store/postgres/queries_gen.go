@@ -32,6 +32,7 @@ func (t *tx) Slots() store.Slots         { return slots{t.q} }
 func (t *tx) Stats() store.Stats         { return stats{t.q} }
 func (t *tx) Secrets() store.Secrets     { return secretRows{t.q} }
 func (t *tx) Tokens() store.Tokens       { return tokens{t.q} }
+func (t *tx) Users() store.Users         { return users{t.q} }
 func (t *tx) NotifyWork()                { t.notify = true }
 
 // one and many adapt a generated call's results: one(conv)(q.Get(ctx, id)).
@@ -535,6 +536,20 @@ func (k tokens) Touch(ctx context.Context, id int64) (bool, error) {
 	return affected(k.q.TouchToken(ctx, id))
 }
 
+func (k tokens) RevokeSessions(ctx context.Context, subject string) (int64, error) {
+	n, err := k.q.RevokeSessions(ctx, subject)
+	return n, mapErr(err)
+}
+
+func (k tokens) RevokeSession(ctx context.Context, hash string) (bool, error) {
+	return affected(k.q.RevokeSession(ctx, hash))
+}
+
+func (k tokens) DeleteEndedSessions(ctx context.Context) (int64, error) {
+	n, err := k.q.DeleteEndedSessions(ctx)
+	return n, mapErr(err)
+}
+
 type schedules struct{ q *db.Queries }
 
 func toSchedule(r db.Schedule) store.Schedule { return store.Schedule(r) }
@@ -667,4 +682,40 @@ func (s slots) Lock(ctx context.Context, name string) (int64, error) {
 func (s slots) Running(ctx context.Context, name string) (int64, error) {
 	n, err := s.q.CountSlotRunning(ctx, name)
 	return n, mapErr(err)
+}
+
+type users struct{ q *db.Queries }
+
+func toUser(r db.User) store.User { return store.User(r) }
+
+func (u users) Insert(ctx context.Context, n store.NewUser) (store.User, error) {
+	return one(toUser)(u.q.InsertUser(ctx, db.InsertUserParams(n)))
+}
+
+func (u users) ByName(ctx context.Context, name string) (store.User, error) {
+	return one(toUser)(u.q.UserByName(ctx, name))
+}
+
+func (u users) List(ctx context.Context) ([]store.User, error) {
+	return many(toUser)(u.q.ListUsers(ctx))
+}
+
+func (u users) SetPassword(ctx context.Context, name, hash string) (bool, error) {
+	return affected(u.q.SetUserPassword(ctx, db.SetUserPasswordParams{PasswordHash: hash, Name: name}))
+}
+
+func (u users) SetRole(ctx context.Context, name, role string) (bool, error) {
+	return affected(u.q.SetUserRole(ctx, db.SetUserRoleParams{Role: role, Name: name}))
+}
+
+func (u users) Disable(ctx context.Context, name string) (bool, error) {
+	return affected(u.q.DisableUser(ctx, name))
+}
+
+func (u users) Enable(ctx context.Context, name string) (bool, error) {
+	return affected(u.q.EnableUser(ctx, name))
+}
+
+func (u users) Delete(ctx context.Context, name string) (bool, error) {
+	return affected(u.q.DeleteUser(ctx, name))
 }
