@@ -78,6 +78,15 @@ const (
 // WorkerStates lists every worker state.
 var WorkerStates = []string{WorkerActive, WorkerDraining, WorkerLost, WorkerStopped}
 
+// Alert delivery states (an alert not delivered yet).
+const (
+	AlertPending = "pending"
+	AlertFailed  = "failed"
+)
+
+// TaskMarkStates are the states a person may mark a finished task with.
+var TaskMarkStates = []string{TaskSucceeded, TaskSkipped}
+
 // Schedule states.
 const (
 	ScheduleActive = "active"

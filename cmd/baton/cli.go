@@ -44,6 +44,7 @@ func clientCommands(g *globals) []*cobra.Command {
 		newWorkersCmd(g),
 		newZonesCmd(g),
 		newZoneCmd(g),
+		newServersCmd(g),
 		newEventsCmd(g),
 		newWorkflowsCmd(g),
 		newWorkflowCmd(g),

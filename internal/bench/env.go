@@ -118,12 +118,17 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 	// request, as they always have.
 	e.engine = engine.New(st, engine.Config{Logger: cfg.Logger,
 		Limits: engine.Limits{MaxRunsPerBatch: engine.MaxStartBatch}})
-	e.server = server.New(e.engine, server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger})
+	sec, err := newSecurity(cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	e.server = server.New(e.engine, server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger, TLS: sec.server})
 	if err := e.server.Start(ctx); err != nil {
 		st.Close()
 		return nil, err
 	}
-	url := "http://" + e.server.Addr()
+	url := sec.scheme + "://" + e.server.Addr()
 	admin, err := server.IssueToken(ctx, st, "bench-admin", auth.RoleAdmin)
 	var join string
 	if err == nil {
@@ -133,7 +138,7 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 		e.stop()
 		return nil, err
 	}
-	if e.api, err = client.New([]string{url}, client.WithToken(admin)); err != nil {
+	if e.api, err = client.New([]string{url}, client.WithToken(admin), client.WithTLSConfig(sec.client)); err != nil {
 		e.stop()
 		return nil, err
 	}
@@ -143,7 +148,7 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 			e.zones = append(e.zones, zone)
 		}
 		a, err := worker.New(worker.Config{
-			Servers: []string{url}, Token: join, Name: "bench-" + strconv.Itoa(i), Zone: zone,
+			Servers: []string{url}, TLS: sec.worker, Token: join, Name: "bench-" + strconv.Itoa(i), Zone: zone,
 			Capacity: cu, MaxTasks: int(min(cu, 1000)), WorkDir: filepath.Join(cfg.Dir, "work", strconv.Itoa(i)),
 			Shim: cfg.Shim, Logger: quiet(cfg.Logger),
 		})

@@ -46,48 +46,18 @@ func (s *Server) registerUsers(api huma.API) {
 		OperationID: "list-users", Method: http.MethodGet, Path: "/api/v1/users",
 		Summary: "List the local users (never their passwords)", Tags: tag,
 	}, func(ctx context.Context, _ *struct{}) (*usersOutput, error) {
-		var us []store.User
-		err := s.engine.Store().Read(ctx, func(tx store.Tx) error {
-			var err error
-			us, err = tx.Users().List(ctx)
-			return err
-		})
+		us, err := s.listUsers(ctx)
 		if err != nil {
-			return nil, s.apiError(ctx, fmt.Errorf("list users: %w", err))
+			return nil, s.apiError(ctx, err)
 		}
-		out := &usersOutput{Body: make([]client.User, len(us))}
-		for i, u := range us {
-			out.Body[i] = toUser(u)
-		}
-		return out, nil
+		return &usersOutput{Body: us}, nil
 	})
 
 	huma.Register(api, huma.Operation{
 		OperationID: "create-user", Method: http.MethodPost, Path: "/api/v1/users",
 		Summary: "Create a local user who logs in to the web UI with a password", Tags: tag,
 		DefaultStatus: http.StatusCreated, Description: "409 if the name is taken.",
-	}, func(ctx context.Context, in *newUserInput) (*userOutput, error) {
-		nu, err := checkNewUser(in.Body)
-		if err != nil {
-			return nil, err
-		}
-		nu.CreatedBy = actorOf(ctx)
-		var u store.User
-		err = s.engine.Store().InTx(ctx, func(tx store.Tx) error {
-			if u, err = tx.Users().Insert(ctx, nu); err != nil {
-				return err
-			}
-			return tx.Events().Insert(ctx, []store.NewEvent{{Kind: "user.created", Actor: actorOf(ctx),
-				Reason: "user " + u.Name + " (role " + u.Role + ")"}})
-		})
-		if errors.Is(err, store.ErrConflict) {
-			return nil, huma.Error409Conflict(fmt.Sprintf("user %q exists: delete it or choose another name", nu.Name))
-		}
-		if err != nil {
-			return nil, s.apiError(ctx, fmt.Errorf("create user: %w", err))
-		}
-		return &userOutput{Body: toUser(u)}, nil
-	})
+	}, s.createUser)
 
 	huma.Register(api, huma.Operation{
 		OperationID: "update-user", Method: http.MethodPatch, Path: "/api/v1/users/{name}",
@@ -151,28 +121,7 @@ func (s *Server) registerUsers(api huma.API) {
 		OperationID: "delete-user", Method: http.MethodDelete, Path: "/api/v1/users/{name}",
 		Summary: "Delete a user and end their sessions", Tags: tag, DefaultStatus: http.StatusNoContent,
 		Description: "Every server refuses the user's sessions within a second. 404 if there is no such user.",
-	}, func(ctx context.Context, in *userNameInput) (*struct{}, error) {
-		var ok bool
-		err := s.engine.Store().InTx(ctx, func(tx store.Tx) error {
-			var err error
-			if ok, err = tx.Users().Delete(ctx, in.Name); err != nil || !ok {
-				return err
-			}
-			if _, err := tx.Tokens().RevokeSessions(ctx, "user:"+in.Name); err != nil {
-				return err
-			}
-			return tx.Events().Insert(ctx, []store.NewEvent{{Kind: "user.deleted", Actor: actorOf(ctx),
-				Reason: "user " + in.Name}})
-		})
-		if err != nil {
-			return nil, s.apiError(ctx, fmt.Errorf("delete user: %w", err))
-		}
-		if !ok {
-			return nil, huma.Error404NotFound(fmt.Sprintf("no user %q", in.Name))
-		}
-		s.authn.flush()
-		return nil, nil
-	})
+	}, s.deleteUser)
 }
 
 // checkNewUser checks a user request whole and hashes its password.
@@ -303,4 +252,70 @@ func toUser(u store.User) client.User {
 		out.DisabledAt = &t
 	}
 	return out
+}
+
+// createUser creates a local user.
+func (s *Server) createUser(ctx context.Context, in *newUserInput) (*userOutput, error) {
+	nu, err := checkNewUser(in.Body)
+	if err != nil {
+		return nil, err
+	}
+	nu.CreatedBy = actorOf(ctx)
+	var u store.User
+	err = s.engine.Store().InTx(ctx, func(tx store.Tx) error {
+		if u, err = tx.Users().Insert(ctx, nu); err != nil {
+			return err
+		}
+		return tx.Events().Insert(ctx, []store.NewEvent{{Kind: "user.created", Actor: actorOf(ctx),
+			Reason: "user " + u.Name + " (role " + u.Role + ")"}})
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil, huma.Error409Conflict(fmt.Sprintf("user %q exists: delete it or choose another name", nu.Name))
+	}
+	if err != nil {
+		return nil, s.apiError(ctx, fmt.Errorf("create user: %w", err))
+	}
+	return &userOutput{Body: toUser(u)}, nil
+}
+
+// deleteUser deletes a user and ends their sessions.
+func (s *Server) deleteUser(ctx context.Context, in *userNameInput) (*struct{}, error) {
+	var ok bool
+	err := s.engine.Store().InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if ok, err = tx.Users().Delete(ctx, in.Name); err != nil || !ok {
+			return err
+		}
+		if _, err := tx.Tokens().RevokeSessions(ctx, "user:"+in.Name); err != nil {
+			return err
+		}
+		return tx.Events().Insert(ctx, []store.NewEvent{{Kind: "user.deleted", Actor: actorOf(ctx),
+			Reason: "user " + in.Name}})
+	})
+	if err != nil {
+		return nil, s.apiError(ctx, fmt.Errorf("delete user: %w", err))
+	}
+	if !ok {
+		return nil, huma.Error404NotFound(fmt.Sprintf("no user %q", in.Name))
+	}
+	s.authn.flush()
+	return nil, nil
+}
+
+// listUsers returns the local users by name, never their passwords.
+func (s *Server) listUsers(ctx context.Context) ([]client.User, error) {
+	var us []store.User
+	err := s.engine.Store().Read(ctx, func(tx store.Tx) error {
+		var err error
+		us, err = tx.Users().List(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	out := make([]client.User, len(us))
+	for i, u := range us {
+		out[i] = toUser(u)
+	}
+	return out, nil
 }

@@ -13,29 +13,28 @@ import (
 
 // sessionCookie holds a browser's session secret (session.go): HttpOnly
 // (no script reads it), SameSite=Strict (no other site's page sends it),
-// Secure under TLS. It is
-// accepted only on GET and HEAD (pages, the live streams, the API's
-// reads): every change still needs the Authorization header, so a cookie
-// can never be ridden into a write (CSRF).
+// Secure under TLS. It is accepted on GET and HEAD (pages, the live
+// streams, the API's reads), and on the web UI's forms only with the
+// session's CSRF token (csrf.go), so a cookie can never be ridden into a
+// write from another site.
 const sessionCookie = "baton_session"
 
 // sessionAge bounds a browser session; the token's own expiry and
 // revocation apply on every request as for any caller.
 const sessionAge = 12 * time.Hour
 
-// credential is the request's Authorization header, else, on a safe
-// method, the session cookie as a bearer token.
+// credential is the request's Authorization header, else the session
+// cookie as a bearer token: on a safe method, or on an unsafe one that
+// carries the session's CSRF token.
 func credential(r *http.Request) string {
 	if h := r.Header.Get("Authorization"); h != "" {
 		return h
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+	session := sessionOf(r)
+	if session == "" || (mutating(r.Method) && !csrfValid(r, session)) {
 		return ""
 	}
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		return "Bearer " + c.Value
-	}
-	return ""
+	return "Bearer " + session
 }
 
 // wantsPage says whether a refused request came from a browser

@@ -35,12 +35,15 @@ var permissions = map[string]auth.Permission{
 	"change-password":              auth.Authenticated, // a user's own, with the old one
 
 	// The web UI (with the API docs page) reads as a viewer; browsers log
-	// in with a password or a token and hold a session in a cookie
-	// honoured on reads only (login.go, session.go).
+	// in with a password or a token and hold a session in a cookie, which
+	// an unsafe method honours only with the session's CSRF token
+	// (login.go, session.go, csrf.go).
 	"GET /":        permissionOfPages,
 	"GET /login":   auth.Anonymous,
 	"POST /login":  auth.Anonymous,
 	"POST /logout": auth.Anonymous,
+	// The UI's forms (POST /runs/{id}/cancel, ...) take their API twin's
+	// permission: ui.ActionRoutes, added by ui_actions.go.
 	// A user's own password change: the current password is the credential.
 	"GET /password":  auth.Anonymous,
 	"POST /password": auth.Anonymous,
@@ -61,6 +64,7 @@ var permissions = map[string]auth.Permission{
 	"schedule-next":          auth.Read,
 	"list-alerts":            auth.Read,
 	"list-slots":             auth.Read,
+	"list-servers":           auth.Read,
 
 	// Operating runs and schedules.
 	"start-run":         auth.Operate,
@@ -195,6 +199,10 @@ func (r *plainRoutes) handle(pattern string, h http.Handler) {
 		}
 		if need == auth.Anonymous {
 			h.ServeHTTP(w, req)
+			return
+		}
+		if csrfRefused(req) {
+			writeProblem(w, http.StatusForbidden, csrfMissing)
 			return
 		}
 		p, status, msg := r.s.authorize(req.Context(), credential(req), need, "")

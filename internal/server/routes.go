@@ -49,6 +49,7 @@ func (s *Server) routes() http.Handler {
 	s.registerVersion(api)
 	s.registerSecrets(api)
 	s.registerAuth(api)
+	s.registerServers(api)
 	s.registerUsers(api)
 	s.plain = &plainRoutes{s: s, mux: mux}
 	s.plain.handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -61,6 +62,7 @@ func (s *Server) routes() http.Handler {
 	// viewer; browsers log in with a token (login.go).
 	s.ui = s.newUI(api)
 	s.plain.handle("GET /", s.ui)
+	s.registerUIActions()
 	s.registerLogin()
 	s.registerPasswordPage()
 	g := newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)

@@ -65,6 +65,7 @@ type Tx interface {
 	Stats() Stats
 	Secrets() Secrets
 	Tokens() Tokens
+	Servers() Servers
 	Users() Users
 	// NotifyWork wakes waiting claims once the transaction commits.
 	NotifyWork()
@@ -437,4 +438,20 @@ type Users interface {
 	Disable(ctx context.Context, name string) (bool, error)
 	Enable(ctx context.Context, name string) (bool, error)
 	Delete(ctx context.Context, name string) (bool, error)
+}
+
+// Servers stores the registry of servers: each records itself at start
+// and refreshes its row while it runs.
+type Servers interface {
+	// Upsert records a server as started and seen now, ready.
+	Upsert(ctx context.Context, s NewServer) (Server, error)
+	// Touch records that a server is still there; false if it has no row
+	// (deleted as stale meanwhile).
+	Touch(ctx context.Context, id string, ready bool) (bool, error)
+	// List returns every server recorded by zone and address, and the
+	// database's time.
+	List(ctx context.Context) ([]Server, int64, error)
+	// DeleteStale forgets the servers not seen for windowMs and returns
+	// how many.
+	DeleteStale(ctx context.Context, windowMs int64) (int64, error)
 }

@@ -367,6 +367,26 @@ type User struct {
 	UpdatedAt    int64
 }
 
+// NewServer is a server recording itself.
+type NewServer struct {
+	ID      string
+	Address string
+	Zone    string
+	Version string
+}
+
+// Server is a server of the registry; times are ms by the database clock.
+type Server struct {
+	ID         string
+	Address    string
+	Zone       string
+	Version    string
+	StartedAt  int64
+	LastSeenAt int64
+	// Ready is the server's readiness when it last refreshed its row.
+	Ready bool
+}
+
 // QueueDepth is the queued tasks of one group and one zone constraint.
 type QueueDepth struct {
 	Group      string

@@ -99,6 +99,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteSlotStmt, err = db.PrepareContext(ctx, deleteSlot); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteSlot: %w", err)
 	}
+	if q.deleteStaleServersStmt, err = db.PrepareContext(ctx, deleteStaleServers); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteStaleServers: %w", err)
+	}
 	if q.deleteUserStmt, err = db.PrepareContext(ctx, deleteUser); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteUser: %w", err)
 	}
@@ -243,6 +246,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listEventsStmt, err = db.PrepareContext(ctx, listEvents); err != nil {
 		return nil, fmt.Errorf("error preparing query ListEvents: %w", err)
 	}
+	if q.listKindEventsStmt, err = db.PrepareContext(ctx, listKindEvents); err != nil {
+		return nil, fmt.Errorf("error preparing query ListKindEvents: %w", err)
+	}
 	if q.listLiveAttemptsStmt, err = db.PrepareContext(ctx, listLiveAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListLiveAttempts: %w", err)
 	}
@@ -278,6 +284,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listSecretsStmt, err = db.PrepareContext(ctx, listSecrets); err != nil {
 		return nil, fmt.Errorf("error preparing query ListSecrets: %w", err)
+	}
+	if q.listServersStmt, err = db.PrepareContext(ctx, listServers); err != nil {
+		return nil, fmt.Errorf("error preparing query ListServers: %w", err)
 	}
 	if q.listSlotsStmt, err = db.PrepareContext(ctx, listSlots); err != nil {
 		return nil, fmt.Errorf("error preparing query ListSlots: %w", err)
@@ -441,6 +450,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.tokenByNameStmt, err = db.PrepareContext(ctx, tokenByName); err != nil {
 		return nil, fmt.Errorf("error preparing query TokenByName: %w", err)
 	}
+	if q.touchServerStmt, err = db.PrepareContext(ctx, touchServer); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchServer: %w", err)
+	}
 	if q.touchTokenStmt, err = db.PrepareContext(ctx, touchToken); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchToken: %w", err)
 	}
@@ -455,6 +467,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.upsertSecretStmt, err = db.PrepareContext(ctx, upsertSecret); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertSecret: %w", err)
+	}
+	if q.upsertServerStmt, err = db.PrepareContext(ctx, upsertServer); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertServer: %w", err)
 	}
 	if q.upsertSlotStmt, err = db.PrepareContext(ctx, upsertSlot); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertSlot: %w", err)
@@ -599,6 +614,11 @@ func (q *Queries) Close() error {
 	if q.deleteSlotStmt != nil {
 		if cerr := q.deleteSlotStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteSlotStmt: %w", cerr)
+		}
+	}
+	if q.deleteStaleServersStmt != nil {
+		if cerr := q.deleteStaleServersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteStaleServersStmt: %w", cerr)
 		}
 	}
 	if q.deleteUserStmt != nil {
@@ -841,6 +861,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listEventsStmt: %w", cerr)
 		}
 	}
+	if q.listKindEventsStmt != nil {
+		if cerr := q.listKindEventsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listKindEventsStmt: %w", cerr)
+		}
+	}
 	if q.listLiveAttemptsStmt != nil {
 		if cerr := q.listLiveAttemptsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listLiveAttemptsStmt: %w", cerr)
@@ -899,6 +924,11 @@ func (q *Queries) Close() error {
 	if q.listSecretsStmt != nil {
 		if cerr := q.listSecretsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listSecretsStmt: %w", cerr)
+		}
+	}
+	if q.listServersStmt != nil {
+		if cerr := q.listServersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listServersStmt: %w", cerr)
 		}
 	}
 	if q.listSlotsStmt != nil {
@@ -1171,6 +1201,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing tokenByNameStmt: %w", cerr)
 		}
 	}
+	if q.touchServerStmt != nil {
+		if cerr := q.touchServerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchServerStmt: %w", cerr)
+		}
+	}
 	if q.touchTokenStmt != nil {
 		if cerr := q.touchTokenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing touchTokenStmt: %w", cerr)
@@ -1194,6 +1229,11 @@ func (q *Queries) Close() error {
 	if q.upsertSecretStmt != nil {
 		if cerr := q.upsertSecretStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertSecretStmt: %w", cerr)
+		}
+	}
+	if q.upsertServerStmt != nil {
+		if cerr := q.upsertServerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertServerStmt: %w", cerr)
 		}
 	}
 	if q.upsertSlotStmt != nil {
@@ -1285,6 +1325,7 @@ type Queries struct {
 	deleteScheduleStmt          *sql.Stmt
 	deleteSecretStmt            *sql.Stmt
 	deleteSlotStmt              *sql.Stmt
+	deleteStaleServersStmt      *sql.Stmt
 	deleteUserStmt              *sql.Stmt
 	deleteWorkflowStmt          *sql.Stmt
 	disableUserStmt             *sql.Stmt
@@ -1333,6 +1374,7 @@ type Queries struct {
 	listAlertChannelsStmt       *sql.Stmt
 	listAlertsStmt              *sql.Stmt
 	listEventsStmt              *sql.Stmt
+	listKindEventsStmt          *sql.Stmt
 	listLiveAttemptsStmt        *sql.Stmt
 	listLogRangeStmt            *sql.Stmt
 	listLogSizesStmt            *sql.Stmt
@@ -1345,6 +1387,7 @@ type Queries struct {
 	listRunsStmt                *sql.Stmt
 	listSchedulesStmt           *sql.Stmt
 	listSecretsStmt             *sql.Stmt
+	listServersStmt             *sql.Stmt
 	listSlotsStmt               *sql.Stmt
 	listTokensStmt              *sql.Stmt
 	listUsersStmt               *sql.Stmt
@@ -1399,11 +1442,13 @@ type Queries struct {
 	startAttemptStmt            *sql.Stmt
 	tokenByHashStmt             *sql.Stmt
 	tokenByNameStmt             *sql.Stmt
+	touchServerStmt             *sql.Stmt
 	touchTokenStmt              *sql.Stmt
 	undeliveredAlertsStmt       *sql.Stmt
 	updateScheduleSpecStmt      *sql.Stmt
 	upsertAlertChannelStmt      *sql.Stmt
 	upsertSecretStmt            *sql.Stmt
+	upsertServerStmt            *sql.Stmt
 	upsertSlotStmt              *sql.Stmt
 	upsertWorkflowStmt          *sql.Stmt
 	userByNameStmt              *sql.Stmt
@@ -1440,6 +1485,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteScheduleStmt:          q.deleteScheduleStmt,
 		deleteSecretStmt:            q.deleteSecretStmt,
 		deleteSlotStmt:              q.deleteSlotStmt,
+		deleteStaleServersStmt:      q.deleteStaleServersStmt,
 		deleteUserStmt:              q.deleteUserStmt,
 		deleteWorkflowStmt:          q.deleteWorkflowStmt,
 		disableUserStmt:             q.disableUserStmt,
@@ -1488,6 +1534,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listAlertChannelsStmt:       q.listAlertChannelsStmt,
 		listAlertsStmt:              q.listAlertsStmt,
 		listEventsStmt:              q.listEventsStmt,
+		listKindEventsStmt:          q.listKindEventsStmt,
 		listLiveAttemptsStmt:        q.listLiveAttemptsStmt,
 		listLogRangeStmt:            q.listLogRangeStmt,
 		listLogSizesStmt:            q.listLogSizesStmt,
@@ -1500,6 +1547,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listRunsStmt:                q.listRunsStmt,
 		listSchedulesStmt:           q.listSchedulesStmt,
 		listSecretsStmt:             q.listSecretsStmt,
+		listServersStmt:             q.listServersStmt,
 		listSlotsStmt:               q.listSlotsStmt,
 		listTokensStmt:              q.listTokensStmt,
 		listUsersStmt:               q.listUsersStmt,
@@ -1554,11 +1602,13 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		startAttemptStmt:            q.startAttemptStmt,
 		tokenByHashStmt:             q.tokenByHashStmt,
 		tokenByNameStmt:             q.tokenByNameStmt,
+		touchServerStmt:             q.touchServerStmt,
 		touchTokenStmt:              q.touchTokenStmt,
 		undeliveredAlertsStmt:       q.undeliveredAlertsStmt,
 		updateScheduleSpecStmt:      q.updateScheduleSpecStmt,
 		upsertAlertChannelStmt:      q.upsertAlertChannelStmt,
 		upsertSecretStmt:            q.upsertSecretStmt,
+		upsertServerStmt:            q.upsertServerStmt,
 		upsertSlotStmt:              q.upsertSlotStmt,
 		upsertWorkflowStmt:          q.upsertWorkflowStmt,
 		userByNameStmt:              q.userByNameStmt,

@@ -152,6 +152,16 @@ type Secret struct {
 	UpdatedBy  string
 }
 
+type Server struct {
+	ID         string
+	Address    string
+	Zone       string
+	Version    string
+	StartedAt  int64
+	LastSeenAt int64
+	Ready      bool
+}
+
 type Slot struct {
 	Name        string
 	Size        int64
