@@ -48,8 +48,6 @@ var allowed = map[string][]string{
 	"internal/engine/report.go": {"fenced"},
 	// A page name of the web UI.
 	"internal/ui/ui.go": {"workflow"},
-	// Alert delivery states (alerts table), their own vocabulary.
-	"internal/server/metrics_state.go": {"pending", "failed"},
 }
 
 // TestNoStateLiterals walks every non-test Go file (and html template) of
