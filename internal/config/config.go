@@ -16,6 +16,8 @@ import (
 	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v4"
+
+	"github.com/baton-sched/baton/internal/auth/oidc"
 )
 
 // Config is every setting of every role; each role reads what it needs.
@@ -101,6 +103,10 @@ type Config struct {
 	// BootstrapTokenFile holds a token secret that a server makes its
 	// first admin token if the database has none (see baton auth).
 	BootstrapTokenFile string `koanf:"bootstrap_token_file"`
+
+	// OIDC turns on OpenID Connect login for the web UI (a section of
+	// its own, set in the file only; see package oidc).
+	OIDC oidc.Config `koanf:"oidc"`
 }
 
 // Keys are the configuration keys, as written in the file; flags use them
@@ -113,7 +119,12 @@ var Keys = []string{
 	"public_url", "secret_key_file", "egress_allow", "egress_deny", "max_log_bytes",
 	"max_output_bytes", "max_tasks_per_workflow", "max_runs_per_batch", "max_rows_per_tx",
 	"token", "join_token", "join_token_file", "bootstrap_token_file",
+	"oidc",
 }
+
+// sections are the keys whose value is a mapping of its own keys: set in
+// the file only, their keys checked there too.
+var sections = map[string][]string{"oidc": oidc.Keys}
 
 // Defaults are the values of keys nobody set.
 func Defaults() map[string]any {
@@ -145,6 +156,9 @@ func Load(path string, fs *pflag.FlagSet) (Config, error) {
 	}
 	env := map[string]any{}
 	for _, key := range Keys {
+		if _, section := sections[key]; section {
+			continue
+		}
 		if v, ok := os.LookupEnv("BATON_" + strings.ToUpper(key)); ok {
 			env[key] = listValue(key, v)
 		}
@@ -211,7 +225,8 @@ func (c Config) validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("config: log_format: must be text or json, got %q", c.LogFormat))
 	}
-	return errors.Join(append(errs, c.validateTLS()...)...)
+	errs = append(errs, c.validateTLS()...)
+	return errors.Join(append(errs, c.OIDC.Validate())...)
 }
 
 // validateTLS checks that the TLS keys come in the pairs they need.
@@ -254,6 +269,9 @@ func readFile(path string) (map[string]any, error) {
 			errs = append(errs, fmt.Errorf("%s:%d: unknown config key %q (known: %s)",
 				path, key.Line, key.Value, strings.Join(Keys, ", ")))
 		}
+		if known, ok := sections[key.Value]; ok {
+			errs = append(errs, checkSection(path, key.Value, root.Content[i+1], known)...)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -263,6 +281,22 @@ func readFile(path string) (map[string]any, error) {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	return m, nil
+}
+
+// checkSection refuses a section that is not a mapping, or holds unknown
+// keys, naming their line.
+func checkSection(path, name string, v *yaml.Node, known []string) []error {
+	if v.Kind != yaml.MappingNode {
+		return []error{fmt.Errorf("%s:%d: %s: must be a mapping of keys to values", path, v.Line, name)}
+	}
+	var errs []error
+	for i := 0; i < len(v.Content); i += 2 {
+		if k := v.Content[i]; !slices.Contains(known, k.Value) {
+			errs = append(errs, fmt.Errorf("%s:%d: unknown config key %s.%s (known: %s)",
+				path, k.Line, name, k.Value, strings.Join(known, ", ")))
+		}
+	}
+	return errs
 }
 
 // listValue splits list-valued keys given as one string ("a,b", "k=v,k2=v2").

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/pflag"
+
+	"github.com/baton-sched/baton/internal/auth/oidc"
 )
 
 func write(t *testing.T, text string) string {
@@ -59,6 +61,11 @@ func TestRejects(t *testing.T) {
 		{"server certificate without key", "tls_cert: s.pem\n", "tls_cert and tls_key: give both"},
 		{"client key without certificate", "tls_client_key: k.pem\n", "tls_client_cert and tls_client_key: give both"},
 		{"client CA without TLS", "tls_client_ca: ca.pem\n", "tls_client_ca: needs tls_cert"},
+		{"oidc unknown key names its line", "oidc:\n  issuer: https://id.example.com\n  client_secert: x\n",
+			`baton.yaml:3: unknown config key oidc.client_secert`},
+		{"oidc not a mapping", "oidc: https://id.example.com\n", "baton.yaml:1: oidc: must be a mapping"},
+		{"oidc incomplete", "oidc:\n  issuer: https://id.example.com\n", "oidc.client_id: required"},
+		{"oidc worker role", oidcSection + "  default_role: worker\n", "oidc.default_role: the worker role is for workers only"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,6 +74,32 @@ func TestRejects(t *testing.T) {
 				t.Errorf("Load: %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+const oidcSection = `oidc:
+  issuer: https://id.example.com/realms/baton
+  client_id: baton
+  client_secret_file: /etc/baton/oidc-secret
+  redirect_url: https://baton.example.com/login/oidc/callback
+  scopes: [openid, email, groups]
+  role_claim: groups
+  role_map: {baton-admins: admin, /Team.Ops: operator}
+  username_claim: preferred_username
+`
+
+func TestOIDCSection(t *testing.T) {
+	c, err := Load(write(t, oidcSection), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := oidc.Config{Issuer: "https://id.example.com/realms/baton", ClientID: "baton",
+		ClientSecretFile: "/etc/baton/oidc-secret", RedirectURL: "https://baton.example.com/login/oidc/callback",
+		Scopes: []string{"openid", "email", "groups"}, RoleClaim: "groups",
+		RoleMap:       map[string]string{"baton-admins": "admin", "/Team.Ops": "operator"},
+		UsernameClaim: "preferred_username"}
+	if diff := cmp.Diff(want, c.OIDC); diff != "" {
+		t.Errorf("oidc (-want +got):\n%s", diff)
 	}
 }
 

@@ -65,6 +65,7 @@ func (s *Server) routes() http.Handler {
 	s.registerUIActions()
 	s.registerLogin()
 	s.registerPasswordPage()
+	s.registerOIDC()
 	g := newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
 	g.metrics = s.obs.http
 	return g

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/auth/oidc"
 	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/store"
@@ -58,7 +59,10 @@ type Config struct {
 	BootstrapToken string
 	// Zone is the zone this server runs in, shown in the servers
 	// registry.
-	Zone   string
+	Zone string
+	// OIDC, when set, logs people in to the web UI with OpenID Connect
+	// (/login/oidc).
+	OIDC   *oidc.Login
 	Logger *slog.Logger
 }
 
