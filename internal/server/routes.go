@@ -57,6 +57,7 @@ func (s *Server) routes() http.Handler {
 	}))
 	s.plain.handle("GET /readyz", http.HandlerFunc(s.ready))
 	s.obs = s.newObservability()
+	s.obs.reg.MustRegister(s.retainer.Collectors()...)
 	s.plain.handle("GET /metrics", promhttp.HandlerFor(s.obs.reg, promhttp.HandlerOpts{}))
 	// The web UI (and the API docs page, which is the UI's) reads as a
 	// viewer; browsers log in with a token (login.go).
