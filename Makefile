@@ -14,6 +14,7 @@ VPKG     := github.com/baton-sched/baton/internal/version
 LDFLAGS  := -X $(VPKG).version=$(VERSION) -X $(VPKG).commit=$(COMMIT) -X $(VPKG).date=$(DATE)
 # Tests need PostgreSQL; override to point elsewhere.
 export BATON_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+export BATON_TEST_MYSQL ?= root@tcp(127.0.0.1:3306)/
 
 .DEFAULT_GOAL := help
 

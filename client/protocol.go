@@ -56,12 +56,16 @@ type ClaimRequest struct {
 	Max    int           `json:"max" minimum:"1" maximum:"1000"`
 	FreeCU float64       `json:"free_cu" minimum:"0"`
 	Wait   time.Duration `json:"wait,omitempty" doc:"Nanoseconds to wait for work (at most 30s)"`
+	// Kinds lists the task kinds the worker runs; a worker that sends
+	// none (older than this field) gets tasks of the kinds every worker
+	// runs: shell, noop and http.
+	Kinds []string `json:"kinds,omitempty" doc:"Task kinds the worker runs (default shell, noop, http)"`
 }
 
 // Assignment is an attempt for the worker to run.
 type Assignment struct {
 	AttemptID int64             `json:"attempt_id" doc:"Fencing token of every report about this attempt"`
-	Kind      string            `json:"kind" enum:"shell,noop,http" doc:"shell: run command with /bin/sh; noop: run nothing, report the attempt succeeded; http: send the request in http"`
+	Kind      string            `json:"kind" enum:"shell,noop,http,sql" doc:"shell: run command with /bin/sh; noop: run nothing, report the attempt succeeded; http: send the request in http; sql: run the statements in sql"`
 	Number    int64             `json:"number"`
 	RunID     int64             `json:"run_id"`
 	TaskID    int64             `json:"task_id"`
@@ -76,6 +80,8 @@ type Assignment struct {
 	Checkpoint string `json:"checkpoint,omitempty" doc:"The task's last checkpoint (base64), to put in $BATON_CHECKPOINT"`
 	// HTTP is the request of an http attempt.
 	HTTP *HTTPRequest `json:"http,omitempty"`
+	// SQL is the work of an sql attempt.
+	SQL *SQLRequest `json:"sql,omitempty"`
 	// Mask lists the values of the secrets the attempt uses: the worker
 	// writes *** for each in the attempt's output, outputs and reasons.
 	Mask []string `json:"mask,omitempty" doc:"Secret values to replace with *** in the attempt's output and outputs"`
@@ -90,6 +96,22 @@ type HTTPRequest struct {
 	Headers      map[string]string `json:"headers,omitempty"`
 	Body         string            `json:"body,omitempty"`
 	ExpectStatus []int             `json:"expect_status,omitempty"`
+}
+
+// SQLRequest is what the worker runs for an sql task: the statements in
+// one transaction on the connection DSN (a secret's value: in Mask too),
+// parameters bound. Its outputs are rows_affected, columns and rows (JSON)
+// and row_count (of the last statement, at most MaxRows kept).
+type SQLRequest struct {
+	DSN        string         `json:"dsn"`
+	Statements []SQLStatement `json:"statements"`
+	MaxRows    int            `json:"max_rows,omitempty"`
+}
+
+// SQLStatement is one statement of an sql task with its parameters.
+type SQLStatement struct {
+	Query  string   `json:"query"`
+	Params []string `json:"params,omitempty"`
 }
 
 // ClaimResponse carries the claimed attempts, possibly none.

@@ -1,6 +1,10 @@
 package client
 
-import "time"
+import (
+	"time"
+
+	"github.com/baton-sched/baton/client/vocab"
+)
 
 // Workflow is a named workflow and its latest version.
 type Workflow struct {
@@ -92,7 +96,7 @@ type Run struct {
 
 // Terminal reports whether the run has finished.
 func (r Run) Terminal() bool {
-	return r.State == "succeeded" || r.State == "failed" || r.State == "cancelled"
+	return r.State == vocab.RunSucceeded || r.State == vocab.RunFailed || r.State == vocab.RunCancelled
 }
 
 // RunDetail is a run with its tasks.

@@ -10,13 +10,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 // finishedAttempt and finishedTask are the terminal states: no more output
 // comes once they are reached.
 var (
-	finishedAttempt = []string{"succeeded", "failed", "timed_out", "lost", "cancelled", "fenced"}
-	finishedTask    = []string{"succeeded", "failed", "skipped", "cancelled", "upstream_failed"}
+	finishedAttempt = []string{vocab.AttemptSucceeded, vocab.AttemptFailed, vocab.AttemptTimedOut, vocab.AttemptLost, vocab.AttemptCancelled, vocab.AttemptFenced}
+	finishedTask    = []string{vocab.TaskSucceeded, vocab.TaskFailed, vocab.TaskSkipped, vocab.TaskCancelled, vocab.TaskUpstreamFailed}
 )
 
 func newLogsCmd(g *globals) *cobra.Command {

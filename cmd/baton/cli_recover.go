@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 func newRerunCmd(g *globals) *cobra.Command {
@@ -70,7 +71,7 @@ func newMarkCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if req.State != "succeeded" && req.State != "skipped" {
+			if req.State != vocab.TaskSucceeded && req.State != vocab.TaskSkipped {
 				return fmt.Errorf("--state: %q is neither succeeded nor skipped", req.State)
 			}
 			c, err := g.client()

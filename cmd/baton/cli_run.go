@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 // paramsFlag collects repeated -p key=value flags.
@@ -140,7 +141,7 @@ func waitRun(cmd *cobra.Command, g *globals, c *client.Client, run client.Run, t
 	} else {
 		fmt.Fprintln(out, runSummary(detail, time.Now()))
 	}
-	if detail.State != "succeeded" {
+	if detail.State != vocab.RunSucceeded {
 		return &exitError{code: exitFailed}
 	}
 	return nil
@@ -181,13 +182,13 @@ func (tr *transitions) print(ctx context.Context, c *client.Client, w io.Writer,
 				continue
 			}
 			line := fmt.Sprintf("%s  %-*s  %s", timestamp(e.At), width, e.Task, e.NewState)
-			if e.NewState == "running" {
+			if e.NewState == vocab.RunRunning {
 				tr.attempts[e.Task]++
 				if n := tr.attempts[e.Task]; n > 1 {
 					line += fmt.Sprintf(" (attempt %d)", n)
 				}
 			}
-			if e.Reason != "" && e.NewState != "running" && e.NewState != "queued" {
+			if e.Reason != "" && e.NewState != vocab.RunRunning && e.NewState != vocab.RunQueued {
 				line += ": " + oneLine(e.Reason)
 			}
 			fmt.Fprintln(w, line)

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 // scheduleRef reads "WORKFLOW" (its schedule "default") or "WORKFLOW/NAME".
@@ -139,7 +140,7 @@ func schedulePauseCmd(g *globals, action, short string) *cobra.Command {
 			}
 			state := "active, next due " + timestamp(s.NextDue)
 			if s.Paused {
-				state = "paused"
+				state = vocab.SchedulePaused
 			}
 			cmd.Printf("schedule %s/%s: %s\n", s.Workflow, s.Name, state)
 			return nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 // DAG is the end-to-end time of one run of a DAG workflow.
@@ -41,7 +42,7 @@ func (e *env) runOnce(ctx context.Context, workflow string) (time.Duration, erro
 	if err != nil {
 		return 0, err
 	}
-	if r.State != "succeeded" {
+	if r.State != vocab.RunSucceeded {
 		return 0, fmt.Errorf("run %d of %s ended %s: %s", r.ID, workflow, r.State, r.Reason)
 	}
 	return r.FinishedAt.Sub(r.CreatedAt), nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 	"github.com/baton-sched/baton/internal/chaos"
 )
 
@@ -101,7 +102,7 @@ func runningAttempt(ctx context.Context, api *client.Client, runID, n int64) (cl
 			return client.Attempt{}, err
 		}
 		for _, a := range as {
-			if a.Number == n && a.State == "running" {
+			if a.Number == n && a.State == vocab.AttemptRunning {
 				return a, nil
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 // historyTasks is the number of tasks (one attempt each) per history run.
@@ -67,7 +68,7 @@ func (e *env) historyReads(ctx context.Context, first, last, lastEvent int64) ma
 	return map[string]func() error{
 		apiReads[0]: func() error { _, err := e.api.Runs(ctx, client.RunFilter{Limit: 50}); return err },
 		apiReads[1]: func() error {
-			p, err := e.api.Runs(ctx, client.RunFilter{Workflow: "bench-history", State: "failed", Limit: 50})
+			p, err := e.api.Runs(ctx, client.RunFilter{Workflow: "bench-history", State: vocab.RunFailed, Limit: 50})
 			if want := min(50, (last-first+1)/100); err == nil && int64(len(p.Items)) < want {
 				err = fmt.Errorf("%d failed runs listed, want %d", len(p.Items), want)
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 // Check is the outcome of one check of a scenario.
@@ -47,7 +48,7 @@ func (k *checker) done(format string, args ...any) Check {
 }
 
 func terminal(state string) bool {
-	return state == "succeeded" || state == "failed" || state == "cancelled"
+	return state == vocab.RunSucceeded || state == vocab.RunFailed || state == vocab.RunCancelled
 }
 
 // checkRuns: every run started (by the workload or a schedule) ended, in
@@ -79,7 +80,7 @@ func checkRuns(ev *evidence) Check {
 		}
 	}
 	var parts []string
-	for _, st := range []string{"succeeded", "failed", "cancelled", "running", "queued", "paused"} {
+	for _, st := range []string{vocab.RunSucceeded, vocab.RunFailed, vocab.RunCancelled, vocab.RunRunning, vocab.RunQueued, vocab.RunPaused} {
 		if counts[st] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
 		}
@@ -99,7 +100,7 @@ func because(reason string) string {
 func unfinished(r runEvidence) string {
 	var parts []string
 	for _, t := range r.Tasks {
-		if terminal(t.State) || t.State == "skipped" || t.State == "upstream_failed" {
+		if terminal(t.State) || t.State == vocab.TaskSkipped || t.State == vocab.TaskUpstreamFailed {
 			continue
 		}
 		s := "task " + t.Name + " " + t.State
@@ -139,7 +140,7 @@ func checkFinished(ev *evidence) Check {
 			tasks++
 			var success *client.Attempt
 			for i, a := range as {
-				if a.State != "succeeded" {
+				if a.State != vocab.AttemptSucceeded {
 					continue
 				}
 				if success != nil {
@@ -237,7 +238,7 @@ func checkRerunnable(ev *evidence) Check {
 		for _, name := range fixed[r.Workflow] {
 			tasks++
 			as := byTask[name]
-			i := slices.IndexFunc(as, func(a client.Attempt) bool { return a.State == "lost" || a.State == "fenced" })
+			i := slices.IndexFunc(as, func(a client.Attempt) bool { return a.State == vocab.AttemptLost || a.State == vocab.AttemptFenced })
 			if i < 0 {
 				continue
 			}
@@ -246,7 +247,7 @@ func checkRerunnable(ev *evidence) Check {
 			if i != len(as)-1 {
 				k.fail("run %d task %s: attempt #%d was %s, then attempt #%d ran", r.ID, name, a.Number, a.State, as[i+1].Number)
 			}
-			if t, ok := r.task(name); !ok || t.State != "failed" || !strings.Contains(t.Reason, "lost") {
+			if t, ok := r.task(name); !ok || t.State != vocab.TaskFailed || !strings.Contains(t.Reason, "lost") {
 				k.fail("run %d task %s: lost, but the task is %s (%s), want failed with reason lost", r.ID, name, t.State, t.Reason)
 			}
 			if !alerted[fmt.Sprintf("%d/%s", r.ID, name)] {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 // LivenessStats say how work kept moving: the longest stall (a task
@@ -329,7 +331,7 @@ func checkLimits(ev *evidence) Check {
 			}
 			switch e.Kind {
 			case "run.running":
-				if e.OldState != "paused" {
+				if e.OldState != vocab.RunPaused {
 					active[wf][e.RunID] = true
 					started[wf] = append(started[wf], e.RunID)
 				}

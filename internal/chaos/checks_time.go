@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 	"github.com/baton-sched/baton/internal/schedule"
 )
 
@@ -47,7 +48,7 @@ func failoverSamples(ev *evidence) []FailoverSample {
 	for _, r := range ev.runs {
 		for task, as := range r.tasks() {
 			for i, a := range as {
-				if a.State != "lost" && a.State != "fenced" || i+1 >= len(as) || as[i+1].StartedAt.IsZero() {
+				if a.State != vocab.AttemptLost && a.State != vocab.AttemptFenced || i+1 >= len(as) || as[i+1].StartedAt.IsZero() {
 					continue
 				}
 				next := as[i+1]

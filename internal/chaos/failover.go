@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 // MeasureFailover times failover on cluster c: trials times it starts a
@@ -85,7 +86,7 @@ func waitAttempt(ctx context.Context, api *client.Client, runID, n int64) (clien
 			return false, err
 		}
 		for _, a := range as {
-			if a.Number == n && a.State == "running" {
+			if a.Number == n && a.State == vocab.AttemptRunning {
 				got = a
 				return true, nil
 			}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 // Millis is a duration that JSON writes as milliseconds.
@@ -75,18 +77,18 @@ func (r *Report) addChecks(ev *evidence) {
 	for _, run := range ev.runs {
 		r.Runs.Total++
 		switch run.State {
-		case "succeeded":
+		case vocab.RunSucceeded:
 			r.Runs.Succeeded++
-		case "failed":
+		case vocab.RunFailed:
 			r.Runs.Failed++
-		case "cancelled":
+		case vocab.RunCancelled:
 			r.Runs.Cancelled++
 		default:
 			r.Runs.Unfinished++
 		}
 		for _, a := range run.Attempts {
 			r.Runs.Attempts++
-			if a.State == "lost" {
+			if a.State == vocab.AttemptLost {
 				r.Runs.Lost++
 			}
 			if r.Runs.AttemptStates == nil {
@@ -243,7 +245,7 @@ func WriteTable(w io.Writer, reports []*Report) error {
 func attemptStates(m map[string]int) string {
 	var parts []string
 	for _, st := range slices.Sorted(maps.Keys(m)) {
-		if st != "succeeded" {
+		if st != vocab.RunSucceeded {
 			parts = append(parts, fmt.Sprintf("%d %s", m[st], st))
 		}
 	}

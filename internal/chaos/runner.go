@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 // Options are how a scenario is run, whatever it says.
@@ -349,7 +350,7 @@ func (r *runner) progress(ctx context.Context, t *Trigger) (n int, over bool, er
 	over = true
 	for _, run := range r.load.started() {
 		st := states[run.ID]
-		if t.What == "finished" && terminal(st) || t.What == "started" && st != "queued" && st != "" {
+		if t.What == "finished" && terminal(st) || t.What == "started" && st != vocab.RunQueued && st != "" {
 			n++
 		}
 		over = over && terminal(st)

@@ -16,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v4"
 
+	"github.com/baton-sched/baton/client/vocab"
 	"github.com/baton-sched/baton/internal/workflow"
 )
 
@@ -152,7 +153,7 @@ var (
 	phaseFields     = []string{"from", "to", "events"}
 	livenessFields  = []string{"max_gap", "p99_wait"}
 	failoverFields  = []string{"p50", "p99", "max", "min"}
-	runStates       = []string{"succeeded", "failed", "cancelled", "terminal"}
+	runStates       = []string{vocab.RunSucceeded, "failed", vocab.RunCancelled, "terminal"}
 )
 
 // scenario decodes a whole scenario (without its short block).

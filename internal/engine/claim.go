@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/baton-sched/baton/client/vocab"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/workflow"
 )
@@ -17,13 +18,17 @@ type ClaimRequest struct {
 	WorkerID string
 	Max      int     // at most this many attempts
 	FreeCU   float64 // capacity the worker has free
+	// Kinds are the task kinds the worker runs; nil for vocab.BaseKinds
+	// (a worker older than this field). Tasks of other kinds are left for
+	// other workers.
+	Kinds []string
 }
 
 // Task kinds: what a worker does with an assignment.
 const (
-	KindShell = "shell" // run Command with /bin/sh
-	KindNoop  = "noop"  // run nothing; report the attempt succeeded
-	KindHTTP  = "http"  // send HTTP; succeed on an expected status
+	KindShell = vocab.KindShell // run Command with /bin/sh
+	KindNoop  = vocab.KindNoop  // run nothing; report the attempt succeeded
+	KindHTTP  = vocab.KindHTTP  // send HTTP; succeed on an expected status
 )
 
 // Assignment is an attempt dispatched to a worker: everything it needs to
@@ -44,6 +49,8 @@ type Assignment struct {
 	Checkpoint string
 	// HTTP is the request of a KindHTTP attempt.
 	HTTP *HTTPRequest
+	// SQL is the work of a KindSQL attempt.
+	SQL *SQLRequest
 	// Mask lists the secret values the attempt's env or request holds:
 	// the worker replaces each with *** in the attempt's output, outputs
 	// and reasons. Assignments are never stored.
@@ -112,6 +119,10 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 	}
 	var picks []pick
 	free := req.FreeCU
+	kinds := req.Kinds
+	if kinds == nil {
+		kinds = vocab.BaseKinds
+	}
 	elsewhere := map[string]bool{} // per avoided zone: can a live worker elsewhere serve?
 	for _, c := range cands {
 		if len(picks) == req.Max {
@@ -119,6 +130,9 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 		}
 		if c.CU > free+1e-9 || (c.Slot != "" && room[c.Slot] <= 0) {
 			continue
+		}
+		if !slices.Contains(kinds, scopes[c.RunID].plan.graph.Nodes[c.Idx].Kind()) {
+			continue // a kind this worker does not run (an older worker, mid-upgrade)
 		}
 		if avoid, err := o.avoids(c, w, elsewhere); err != nil || avoid {
 			if err != nil {
@@ -275,32 +289,61 @@ func (o *op) prepare(rs *runScope, c store.Candidate) (pick, bool, error) {
 	n := rs.plan.graph.Nodes[c.Idx]
 	number := c.Attempts + 1
 	asg := Assignment{Number: number, RunID: c.RunID, TaskID: c.ID, Task: c.Name, Workflow: rs.run.Workflow,
-		Timeout: n.Timeout, CU: c.CU, Kind: KindShell}
-	if n.Noop {
-		asg.Kind = KindNoop
-		return pick{cand: c, asg: asg}, true, nil
+		Timeout: n.Timeout, CU: c.CU, Kind: n.Kind()}
+	prep, ok := workerKinds[asg.Kind]
+	if !ok { // a server kind: its group has no workers, so it is not offered here
+		return pick{}, false, nil
 	}
-	if n.HTTP != nil {
-		asg.Kind = KindHTTP
-		asg.Timeout = cmp.Or(n.HTTP.Timeout.Std(), n.Timeout, workflow.DefaultHTTPTimeout.Std())
-		req, scope, err := o.renderHTTP(rs, n, number)
-		if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
-			return pick{}, false, err
-		}
-		asg.HTTP, asg.Mask = req, masks(scope)
-		return pick{cand: c, asg: asg}, true, nil
-	}
-	cmd, env, scope, err := o.render(rs, n, number)
-	if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
+	if ok, err := prep(o, rs, c, n, &asg); !ok || err != nil {
 		return pick{}, false, err
+	}
+	return pick{cand: c, asg: asg}, true, nil
+}
+
+// A preparer fills in the assignment of a worker kind: it renders the
+// task's templates (params, upstream outputs, secrets, whose values go in
+// Mask). ok is false when the task failed instead (failUnrenderable).
+type preparer func(o *op, rs *runScope, c store.Candidate, n workflow.Node, asg *Assignment) (ok bool, err error)
+
+// workerKinds maps each kind workers run to its preparer; the servers run
+// the kinds of ServerKinds.
+var workerKinds = map[string]preparer{
+	vocab.KindShell: prepareShell,
+	vocab.KindNoop:  prepareNoop,
+	vocab.KindHTTP:  prepareHTTP,
+	vocab.KindSQL:   prepareSQL,
+}
+
+// prepareNoop: nothing to render.
+func prepareNoop(*op, *runScope, store.Candidate, workflow.Node, *Assignment) (bool, error) {
+	return true, nil
+}
+
+// prepareHTTP renders the request; the attempt's timeout is the request's.
+func prepareHTTP(o *op, rs *runScope, c store.Candidate, n workflow.Node, asg *Assignment) (bool, error) {
+	asg.Timeout = cmp.Or(n.HTTP.Timeout.Std(), n.Timeout, workflow.DefaultHTTPTimeout.Std())
+	req, scope, err := o.renderHTTP(rs, n, asg.Number)
+	if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
+		return false, err
+	}
+	asg.HTTP, asg.Mask = req, masks(scope)
+	return true, nil
+}
+
+// prepareShell renders the command and env, and hands on the last
+// checkpoint.
+func prepareShell(o *op, rs *runScope, c store.Candidate, n workflow.Node, asg *Assignment) (bool, error) {
+	cmd, env, scope, err := o.render(rs, n, asg.Number)
+	if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
+		return false, err
 	}
 	asg.Command, asg.Env, asg.Mask = cmd, env, masks(scope)
 	if c.Attempts > 0 { // an earlier attempt may have left a checkpoint
 		task, err := o.Tasks().Get(o.ctx, c.ID)
 		if err != nil {
-			return pick{}, false, err
+			return false, err
 		}
 		asg.Checkpoint = task.Checkpoint
 	}
-	return pick{cand: c, asg: asg}, true, nil
+	return true, nil
 }

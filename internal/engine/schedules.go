@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/baton-sched/baton/client/vocab"
 	"github.com/baton-sched/baton/internal/schedule"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/workflow"
@@ -167,7 +168,7 @@ func (o *op) syncSchedules(wf store.Workflow, def *workflow.Definition) ([]Sched
 			change = "changed"
 		}
 		changes = append(changes, ScheduleChange{Name: s.Name, Change: change, Cron: s.Cron, Next: next})
-		o.record(store.NewEvent{Kind: "schedule.applied", NewState: "active",
+		o.record(store.NewEvent{Kind: "schedule.applied", NewState: vocab.ScheduleActive,
 			Reason: fmt.Sprintf("schedule %s: %s, next due %s", c.name(), s.Cron, formatDue(next))})
 	}
 	for _, r := range old {

@@ -194,7 +194,9 @@ func (e *Engine) listSealed(ctx context.Context) ([]store.Secret, error) {
 // secretNames returns the names of the secrets when a source refers to
 // any (nil otherwise), for Apply to check references against.
 func (e *Engine) secretNames(ctx context.Context, sources []Source) (map[string]bool, error) {
-	if !slices.ContainsFunc(sources, func(s Source) bool { return bytes.Contains(s.Text, []byte("secrets.")) }) {
+	if !slices.ContainsFunc(sources, func(s Source) bool {
+		return bytes.Contains(s.Text, []byte("secrets.")) || bytes.Contains(s.Text, []byte("connection")) // sql tasks
+	}) {
 		return nil, nil
 	}
 	list, err := e.listSealed(ctx)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/baton-sched/baton/client/vocab"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/workflow"
 )
@@ -33,23 +34,7 @@ const subWorkflowActor = "server:subworkflows"
 // StartSubWorkflows starts the child runs of up to limit ready
 // sub-workflow tasks and returns how many it took.
 func (e *Engine) StartSubWorkflows(ctx context.Context, limit int) (int, error) {
-	var ready bool
-	err := e.store.Read(ctx, func(tx store.Tx) (err error) {
-		ready, err = tx.Tasks().AnyQueued(ctx, workflow.SubWorkflowGroup)
-		return err
-	})
-	if err != nil || !ready {
-		return 0, err
-	}
-	n := 0
-	err = e.inTx(ctx, subWorkflowActor, func(o *op) (err error) {
-		n, err = o.startSubWorkflows(limit)
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("start sub-workflows: %w", err)
-	}
-	return n, nil
+	return e.StartServerTasks(ctx, vocab.KindWorkflow, limit)
 }
 
 func (o *op) startSubWorkflows(limit int) (int, error) {

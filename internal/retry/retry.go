@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 // Strategies, as workflow definitions name them.
@@ -31,12 +33,12 @@ const (
 // Outcomes of an attempt that did not succeed.
 const (
 	// Failed: the command exited non-zero, or could not be run.
-	Failed = "failed"
+	Failed = vocab.AttemptFailed
 	// TimedOut: the attempt ran past its timeout and was killed.
-	TimedOut = "timed_out"
+	TimedOut = vocab.AttemptTimedOut
 	// Lost: the worker running the attempt was lost, so how the command
 	// ended is unknown.
-	Lost = "lost"
+	Lost = vocab.AttemptLost
 )
 
 // Outcomes returns every outcome, in the order definitions list them. A

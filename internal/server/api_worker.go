@@ -124,7 +124,7 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 			out.Body.Assignments[i] = client.Assignment{
 				AttemptID: a.AttemptID, Kind: a.Kind, Number: a.Number, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
 				Workflow: a.Workflow, Command: a.Command, Env: a.Env, Timeout: a.Timeout, CU: a.CU,
-				Checkpoint: a.Checkpoint, HTTP: (*client.HTTPRequest)(a.HTTP), Mask: a.Mask,
+				Checkpoint: a.Checkpoint, HTTP: (*client.HTTPRequest)(a.HTTP), SQL: sqlRequest(a.SQL), Mask: a.Mask,
 			}
 		}
 		return out, nil
@@ -238,7 +238,7 @@ func (s *Server) claim(ctx context.Context, workerID string, req client.ClaimReq
 	defer deadline.Stop()
 	for {
 		signal := s.engine.Store().WorkSignal()
-		as, err := s.engine.Claim(ctx, engine.ClaimRequest{WorkerID: workerID, Max: req.Max, FreeCU: req.FreeCU})
+		as, err := s.engine.Claim(ctx, engine.ClaimRequest{WorkerID: workerID, Max: req.Max, FreeCU: req.FreeCU, Kinds: req.Kinds})
 		if err != nil || len(as) > 0 || wait == 0 {
 			return as, err
 		}
@@ -288,6 +288,18 @@ func (s *Server) foreignAttempts(ctx context.Context, workerID string, refused [
 	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "check the owners of refused reports", "err", err)
+	}
+	return out
+}
+
+// sqlRequest is the wire form of an sql attempt's work.
+func sqlRequest(r *engine.SQLRequest) *client.SQLRequest {
+	if r == nil {
+		return nil
+	}
+	out := &client.SQLRequest{DSN: r.DSN, MaxRows: r.MaxRows, Statements: make([]client.SQLStatement, len(r.Statements))}
+	for i, st := range r.Statements {
+		out.Statements[i] = client.SQLStatement(st)
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/baton-sched/baton/client/vocab"
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/store"
 )
@@ -87,7 +88,7 @@ func (s *stateStats) RunOnce(ctx context.Context) error {
 	for _, q := range queue {
 		s.queue[[2]string{q.Group, q.ZonesAllow}] = q
 	}
-	s.alerts = map[string]store.AlertBacklog{"pending": {State: "pending"}, "failed": {State: "failed"}}
+	s.alerts = map[string]store.AlertBacklog{vocab.AlertPending: {State: vocab.AlertPending}, vocab.AlertFailed: {State: vocab.AlertFailed}}
 	for _, a := range alerts {
 		s.alerts[a.State] = a
 	}

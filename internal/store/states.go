@@ -1,49 +1,52 @@
 package store
 
+import "github.com/baton-sched/baton/client/vocab"
+
+// The states live in client/vocab; these names keep the store's callers
+// short.
+
 // Run states.
 const (
-	RunQueued    = "queued"
-	RunRunning   = "running"
-	RunPaused    = "paused"
-	RunSucceeded = "succeeded"
-	RunFailed    = "failed"
-	RunCancelled = "cancelled"
+	RunQueued    = vocab.RunQueued
+	RunRunning   = vocab.RunRunning
+	RunPaused    = vocab.RunPaused
+	RunSucceeded = vocab.RunSucceeded
+	RunFailed    = vocab.RunFailed
+	RunCancelled = vocab.RunCancelled
 )
 
 // RunTerminal reports whether a run in state has finished.
-func RunTerminal(state string) bool {
-	return state == RunSucceeded || state == RunFailed || state == RunCancelled
-}
+func RunTerminal(state string) bool { return vocab.RunTerminal(state) }
 
 // Task states.
 const (
-	TaskPending        = "pending"
-	TaskQueued         = "queued"
-	TaskRunning        = "running"
-	TaskRetryWait      = "retry_wait"
-	TaskSucceeded      = "succeeded"
-	TaskFailed         = "failed"
-	TaskSkipped        = "skipped"
-	TaskCancelled      = "cancelled"
-	TaskUpstreamFailed = "upstream_failed"
+	TaskPending        = vocab.TaskPending
+	TaskQueued         = vocab.TaskQueued
+	TaskRunning        = vocab.TaskRunning
+	TaskRetryWait      = vocab.TaskRetryWait
+	TaskSucceeded      = vocab.TaskSucceeded
+	TaskFailed         = vocab.TaskFailed
+	TaskSkipped        = vocab.TaskSkipped
+	TaskCancelled      = vocab.TaskCancelled
+	TaskUpstreamFailed = vocab.TaskUpstreamFailed
 )
 
 // Attempt states.
 const (
-	AttemptDispatched = "dispatched"
-	AttemptRunning    = "running"
-	AttemptSucceeded  = "succeeded"
-	AttemptFailed     = "failed"
-	AttemptTimedOut   = "timed_out"
-	AttemptLost       = "lost"
-	AttemptCancelled  = "cancelled"
-	AttemptFenced     = "fenced"
+	AttemptDispatched = vocab.AttemptDispatched
+	AttemptRunning    = vocab.AttemptRunning
+	AttemptSucceeded  = vocab.AttemptSucceeded
+	AttemptFailed     = vocab.AttemptFailed
+	AttemptTimedOut   = vocab.AttemptTimedOut
+	AttemptLost       = vocab.AttemptLost
+	AttemptCancelled  = vocab.AttemptCancelled
+	AttemptFenced     = vocab.AttemptFenced
 )
 
 // Worker states.
 const (
-	WorkerActive   = "active"
-	WorkerDraining = "draining"
-	WorkerLost     = "lost"
-	WorkerStopped  = "stopped"
+	WorkerActive   = vocab.WorkerActive
+	WorkerDraining = vocab.WorkerDraining
+	WorkerLost     = vocab.WorkerLost
+	WorkerStopped  = vocab.WorkerStopped
 )

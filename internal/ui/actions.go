@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 // Actions are the changes the UI makes. The server implements each with
@@ -170,7 +172,7 @@ func (h *Handler) mark(w http.ResponseWriter, r *http.Request) {
 	}
 	task, state := r.PathValue("task"), r.PostFormValue("state")
 	back := fmt.Sprintf("/runs/%d?task=%s", id, url.QueryEscape(task))
-	if state != "succeeded" && state != "skipped" {
+	if !slices.Contains(vocab.TaskMarkStates, state) {
 		h.done(w, r, back, "", &ActionError{Status: http.StatusUnprocessableEntity, Detail: "state: must be succeeded or skipped"})
 		return
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 // Node is a task of a DAG: its name, state ("" for a definition's DAG)
@@ -202,7 +204,7 @@ func writeBox(b *strings.Builder, p placed) {
 
 // groupState is the state a group node shows: the worst of its tasks.
 func groupState(counts map[string]int) string {
-	for _, s := range []string{"failed", "upstream_failed", "running", "retry_wait", "queued", "pending", "cancelled", "skipped", "succeeded"} {
+	for _, s := range []string{vocab.TaskFailed, vocab.TaskUpstreamFailed, vocab.TaskRunning, vocab.TaskRetryWait, vocab.TaskQueued, vocab.TaskPending, vocab.TaskCancelled, vocab.TaskSkipped, vocab.TaskSucceeded} {
 		if counts[s] > 0 {
 			return s
 		}
@@ -236,31 +238,31 @@ func truncate(s string, n int) string {
 // stateIcon is a symbol per state, so that a state reads without colour.
 func stateIcon(s string) string {
 	switch s {
-	case "succeeded":
+	case vocab.TaskSucceeded:
 		return "✓"
-	case "failed", "timed_out":
+	case vocab.TaskFailed, vocab.AttemptTimedOut:
 		return "✗"
-	case "running", "dispatched":
+	case vocab.TaskRunning, vocab.AttemptDispatched:
 		return "▶"
-	case "queued":
+	case vocab.TaskQueued:
 		return "…"
-	case "pending", "":
+	case vocab.TaskPending, "":
 		return "○"
-	case "retry_wait":
+	case vocab.TaskRetryWait:
 		return "↻"
-	case "skipped":
+	case vocab.TaskSkipped:
 		return "»"
-	case "cancelled", "fenced":
+	case vocab.TaskCancelled, vocab.AttemptFenced:
 		return "⊘"
-	case "upstream_failed":
+	case vocab.TaskUpstreamFailed:
 		return "⚠"
-	case "lost":
+	case vocab.AttemptLost:
 		return "☠"
-	case "paused":
+	case vocab.RunPaused:
 		return "‖"
-	case "active":
+	case vocab.WorkerActive:
 		return "●"
-	case "draining":
+	case vocab.WorkerDraining:
 		return "↓"
 	}
 	return "•"
@@ -269,13 +271,13 @@ func stateIcon(s string) string {
 // stateClass maps a state to its CSS class suffix.
 func stateClass(s string) string {
 	switch s {
-	case "succeeded", "active":
+	case vocab.TaskSucceeded, vocab.WorkerActive:
 		return "ok"
-	case "failed", "timed_out", "upstream_failed", "lost":
+	case vocab.TaskFailed, vocab.AttemptTimedOut, vocab.TaskUpstreamFailed, vocab.AttemptLost:
 		return "bad"
-	case "running", "dispatched":
+	case vocab.TaskRunning, vocab.AttemptDispatched:
 		return "run"
-	case "retry_wait", "paused", "draining":
+	case vocab.TaskRetryWait, vocab.RunPaused, vocab.WorkerDraining:
 		return "wait"
 	case "":
 		return "none"

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 const (
@@ -107,7 +108,7 @@ func Gantt(attempts []client.Attempt, names map[string]string, now time.Time) te
 	}
 	// A lost attempt links to the next attempt of its task.
 	for i, a := range attempts {
-		if a.State != "lost" {
+		if a.State != vocab.AttemptLost {
 			continue
 		}
 		for _, r := range attempts[i+1:] {

@@ -16,11 +16,12 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 	"github.com/baton-sched/baton/internal/workflow"
 )
 
 // runStates are the states a run can be in, for filters and counts.
-var runStates = []string{"queued", "running", "paused", "succeeded", "failed", "cancelled"}
+var runStates = []string{vocab.RunQueued, vocab.RunRunning, vocab.RunPaused, vocab.RunSucceeded, vocab.RunFailed, vocab.RunCancelled}
 
 const (
 	runsPerPage      = 50
@@ -348,7 +349,7 @@ func (h *Handler) taskPanel(r *http.Request, run client.RunDetail, name string) 
 	for _, c := range p.Logs.Chunks {
 		p.Text += c.Data
 	}
-	p.Follow = p.Logs.State == "running" || p.Logs.State == "dispatched"
+	p.Follow = p.Logs.State == vocab.AttemptRunning || p.Logs.State == vocab.AttemptDispatched
 	return p, nil
 }
 

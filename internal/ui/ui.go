@@ -198,6 +198,7 @@ func pathID(r *http.Request) (int64, bool) {
 var funcs = template.FuncMap{
 	"icon":  stateIcon,
 	"class": stateClass,
+	"names": func() vocabNames { return names },
 	"ago": func(t time.Time) string {
 		if t.IsZero() {
 			return "—"

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 // endCause is why the agent ended an attempt before its task did.
@@ -106,15 +107,13 @@ func (a *Agent) runAttempt(at *attempt) {
 		}
 		return
 	}
-	switch at.asg.Kind {
-	case "noop": // nothing to run: started and succeeded at once
-		a.reports.add(at.workerID, client.Report{AttemptID: id, Kind: "start"})
-		a.reports.add(at.workerID, client.Report{AttemptID: id, Kind: "finish", State: "succeeded"})
-		return
-	case "http":
-		a.runHTTP(at, log)
-		return
-	}
+	executorOf(at.asg.Kind).Run(a, at, lease, log)
+}
+
+// runShell runs a shell attempt's command under the shim and reports how
+// it ended.
+func (a *Agent) runShell(at *attempt, lease time.Duration, log *slog.Logger) {
+	id := at.asg.AttemptID
 	a.logs.open(id, at.workerID, newMasker(at.asg.Mask))
 	res, outputs, err := a.execute(at, lease, log)
 	if err != nil {
@@ -131,7 +130,7 @@ func (a *Agent) runAttempt(at *attempt) {
 	case <-a.flushAbort:
 	}
 	a.mu.Lock()
-	cause = at.cause
+	cause := at.cause
 	a.mu.Unlock()
 	r, ok := finishReport(at, cause, res, outputs)
 	if !ok {
@@ -309,21 +308,21 @@ func finishState(at *attempt, cause endCause, res exitResult, outputs map[string
 	r := client.Report{AttemptID: at.asg.AttemptID, Kind: "finish", ExitCode: int64(res.Code)}
 	switch {
 	case cause == causeFenced || res.LeaseExpired:
-		r.State, r.Reason = "fenced", "worker lease expired"
+		r.State, r.Reason = vocab.AttemptFenced, "worker lease expired"
 	case cause == causeSuperseded:
 		return r, false
 	case cause == causeShutdown:
-		r.State, r.Reason = "lost", "worker shut down"
+		r.State, r.Reason = vocab.AttemptLost, "worker shut down"
 	case cause == causePreempted:
-		r.State, r.Reason = "cancelled", "preempted: stopped to run elsewhere ("+res.reason()+")"
+		r.State, r.Reason = vocab.AttemptCancelled, "preempted: stopped to run elsewhere ("+res.reason()+")"
 	case cause == causeTimeout:
-		r.State, r.Reason = "timed_out", fmt.Sprintf("timed out after %v", at.asg.Timeout)
+		r.State, r.Reason = vocab.AttemptTimedOut, fmt.Sprintf("timed out after %v", at.asg.Timeout)
 	case res.ShimError != "":
-		r.State, r.Reason = "failed", res.ShimError
+		r.State, r.Reason = vocab.AttemptFailed, res.ShimError
 	case res.Code == 0 && res.Signal == 0:
-		r.State, r.Outputs = "succeeded", outputs
+		r.State, r.Outputs = vocab.AttemptSucceeded, outputs
 	default:
-		r.State, r.Reason = "failed", res.reason()
+		r.State, r.Reason = vocab.AttemptFailed, res.reason()
 	}
 	return r, true
 }
@@ -333,11 +332,11 @@ func notStartedReport(at *attempt, cause endCause) (client.Report, bool) {
 	r := client.Report{AttemptID: at.asg.AttemptID, Kind: "finish"}
 	switch cause {
 	case causeShutdown:
-		r.State, r.Reason = "lost", "worker shut down"
+		r.State, r.Reason = vocab.AttemptLost, "worker shut down"
 	case causeFenced:
-		r.State, r.Reason = "fenced", "not started: the worker had no valid lease"
+		r.State, r.Reason = vocab.AttemptFenced, "not started: the worker had no valid lease"
 	case causePreempted:
-		r.State, r.Reason = "cancelled", "preempted before it started"
+		r.State, r.Reason = vocab.AttemptCancelled, "preempted before it started"
 	default:
 		return r, false
 	}

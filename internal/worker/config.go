@@ -104,7 +104,7 @@ type Config struct {
 	// uploaded when the task ends.
 	CheckpointInterval time.Duration
 
-	// Egress is the policy of HTTP tasks' connections (default:
+	// Egress is the policy of HTTP and SQL tasks' connections (default:
 	// egress.New with no ranges, which denies loopback, link-local and
 	// metadata addresses, this host's servers included).
 	Egress *egress.Policy

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 	"github.com/baton-sched/baton/internal/version"
 )
 
@@ -200,7 +201,7 @@ func (a *Agent) heartbeatOnce(ctx context.Context) heartbeatResult {
 		return res
 	}
 	res.Left = a.renewLocked(res.Sent, beat.LeaseTTL)
-	if draining := beat.State == "draining"; draining != a.draining {
+	if draining := beat.State == vocab.WorkerDraining; draining != a.draining {
 		a.draining = draining
 		a.log.Info("worker draining state changed", "worker_id", id, "draining", draining)
 	}

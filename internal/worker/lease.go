@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 // The worker's lease, as the agent sees it. The servers renew it, on the
@@ -66,7 +67,7 @@ func (a *Agent) beginSessionLocked(reg client.Registration, sent time.Time) {
 	}
 	a.renewedAt = sent
 	a.leaseOK = time.Now().Before(a.leaseDeadlineLocked())
-	a.draining = reg.Worker.State == "draining"
+	a.draining = reg.Worker.State == vocab.WorkerDraining
 	a.changed.notify()
 }
 

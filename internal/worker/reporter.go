@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 // maxReportBatch bounds the reports sent in one request: the servers
@@ -170,10 +171,10 @@ func (r *reporter) tooLarge(batch []client.Report, err error) (int, error) {
 		r.log.Error("finish report too large for the servers: reporting the attempt failed without its outputs",
 			"attempt_id", rep.AttemptID, "state", rep.State, "outputs", len(rep.Outputs), "error", err)
 		reason := "outputs exceeded the servers' size limit"
-		if rep.State != "succeeded" {
+		if rep.State != vocab.AttemptSucceeded {
 			reason = fmt.Sprintf("%s (ended %s: %s)", reason, rep.State, rep.Reason)
 		}
-		rep.State, rep.Reason, rep.Outputs = "failed", clip(reason, 1000), nil
+		rep.State, rep.Reason, rep.Outputs = vocab.AttemptFailed, clip(reason, 1000), nil
 		r.mu.Lock()
 		r.queue[0].report = rep
 		r.mu.Unlock()

@@ -109,6 +109,7 @@ func (v *validator) decodeTask(m map[string]any, p path) Task {
 	}
 	t.Noop, _ = m["noop"].(bool)
 	t.HTTP = v.decodeHTTP(m["http"], p.key("http"))
+	t.SQL = v.decodeSQL(m["sql"], p.key("sql"))
 	t.Workflow = v.decodeName(m["workflow"], p.key("workflow"))
 	t.Params = v.decodeSubParams(m["params"], p.key("params"))
 	run, hasRun := m["run"].(string)
@@ -120,9 +121,11 @@ func (v *validator) decodeTask(m map[string]any, p path) Task {
 		v.ps.add(p.key("http"), "an http task runs no command and is not noop: give one of run, noop and http")
 	case t.Workflow != "" && (setRun || t.Noop || t.HTTP != nil):
 		v.ps.add(p.key("workflow"), "a sub-workflow task runs no command: give one of run, noop, http and workflow")
+	case t.SQL != nil && (setRun || t.Noop || t.HTTP != nil || t.Workflow != ""):
+		v.ps.add(p.key("sql"), "an sql task runs no command: give one of run, noop, http, workflow and sql")
 	case t.Params != nil && t.Workflow == "":
 		v.ps.add(p.key("params"), "params are a sub-workflow's parameters: give workflow too (a command reads the run's params as {{ params.NAME }})")
-	case !t.Noop && !setRun && t.HTTP == nil && t.Workflow == "":
+	case !t.Noop && !setRun && t.HTTP == nil && t.Workflow == "" && t.SQL == nil:
 		v.ps.add(p, `missing required field "run" (the command; or noop: true for a task that runs nothing, http: {url: ...}, or workflow: NAME)`)
 	case hasRun:
 		t.Run = run

@@ -104,6 +104,8 @@ type Task struct {
 	// HTTP makes the task call a URL instead (a task has one of Run, Noop,
 	// HTTP and Workflow).
 	HTTP *HTTP `json:"http,omitempty"`
+	// SQL makes the task run SQL statements instead (see SQL).
+	SQL *SQL `json:"sql,omitempty"`
 	// Workflow makes the task a sub-workflow: it starts a run of the
 	// workflow so named, with Params, and ends as that run ends.
 	Workflow string `json:"workflow,omitempty"`

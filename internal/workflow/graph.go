@@ -32,6 +32,8 @@ type Node struct {
 	// HTTP is the request of an http task, nil for others; its strings
 	// are templates.
 	HTTP *HTTP
+	// SQL is the block of an sql task, nil for others.
+	SQL *SQL
 	// Run is the raw command template; see Render.
 	Run string
 	// Env is defaults.env merged with the task's env (the task wins); values
@@ -128,6 +130,7 @@ func (d *Definition) compileNode(t Task) Node {
 		Name:        t.Name,
 		Noop:        t.Noop,
 		HTTP:        t.HTTP,
+		SQL:         t.SQL,
 		Run:         t.Run,
 		Timeout:     time.Duration(t.Timeout),
 		CU:          t.CU,
@@ -155,8 +158,9 @@ func (d *Definition) compileNode(t Task) Node {
 	if n.Group == "" {
 		n.Group = DefaultGroup
 	}
-	if n.Workflow != "" {
-		n.Group = SubWorkflowGroup
+	kind, _ := KindOf(t.Kind())
+	if kind.Server() {
+		n.Group = kind.Group
 	}
 	switch {
 	case t.Retry != nil:
@@ -184,7 +188,7 @@ func (d *Definition) compileNode(t Task) Node {
 		n.ZonesAllow = sortedSet(zones.Allow)
 		n.ZonesDeny = sortedSet(zones.Deny)
 	}
-	if n.Workflow != "" { // the servers start it: no worker places it
+	if kind.Server() { // the servers start it: no worker places it
 		n.Labels, n.ZonesAllow, n.ZonesDeny, n.Env = nil, nil, nil, nil
 	}
 	return n

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 // Retry strategies. docs/workflows.md explains them to users; package
@@ -26,11 +28,11 @@ const (
 // Outcomes a policy's RetryOn may list.
 const (
 	// OutcomeFailed: the command exited non-zero.
-	OutcomeFailed = "failed"
+	OutcomeFailed = vocab.AttemptFailed
 	// OutcomeTimedOut: the attempt ran past its timeout and was killed.
-	OutcomeTimedOut = "timed_out"
+	OutcomeTimedOut = vocab.AttemptTimedOut
 	// OutcomeLost: the worker running the attempt was lost.
-	OutcomeLost = "lost"
+	OutcomeLost = vocab.AttemptLost
 )
 
 // retryOutcomes lists the outcomes in the order the docs give them;

@@ -92,6 +92,11 @@ func (n Node) OutputRefs() []string {
 			collect(f.text)
 		}
 	}
+	if n.SQL != nil {
+		for _, f := range n.SQL.templates(nil) {
+			collect(f.text)
+		}
+	}
 	for _, v := range n.Params {
 		collect(v)
 	}
@@ -119,6 +124,12 @@ func (n Node) SecretRefs() []string {
 		collect(n.HTTP.Body)
 		for _, v := range n.HTTP.Headers {
 			collect(v)
+		}
+	}
+	if n.SQL != nil {
+		names = append(names, n.SQL.Connection)
+		for _, f := range n.SQL.templates(nil) {
+			collect(f.text)
 		}
 	}
 	slices.Sort(names)

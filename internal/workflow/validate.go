@@ -259,6 +259,12 @@ func (v *validator) checkTemplates(d *Definition, index map[string]int, up [][]i
 				v.checkTemplate(d, fields[k].text, fields[k].path, kind, i, index, anc)
 			}
 		}
+		if t.SQL != nil {
+			fields := t.SQL.templates(p.key("sql"))
+			for _, k := range slices.Sorted(maps.Keys(fields)) {
+				v.checkTemplate(d, fields[k].text, fields[k].path, fieldSecrets, i, index, anc)
+			}
+		}
 		for _, k := range slices.Sorted(maps.Keys(t.Params)) {
 			v.checkTemplate(d, t.Params[k], p.key("params").key(k), fieldPlain, i, index, anc)
 		}

@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/baton-sched/baton/client/vocab"
+	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/workflow"
+)
+
+// A serverKind is a task kind the servers run instead of workers: its
+// tasks queue in the kind's group (workflow.KindSpec.Group), which no
+// worker serves, so they hold no worker capacity. Every server calls
+// StartServerTasks for each kind in a loop; start takes up to limit ready
+// tasks of the kind (store.CandidateFilter on the group, locked with SKIP
+// LOCKED by offer) and starts their attempts, in the caller's transaction.
+type serverKind struct {
+	spec  workflow.KindSpec
+	actor string // the events' actor
+	start func(o *op, limit int) (int, error)
+}
+
+// serverKinds lists the kinds the servers run. A new one adds its entry
+// here and its file beside subworkflow.go.
+var serverKinds = []serverKind{
+	{spec: mustKind(vocab.KindWorkflow), actor: subWorkflowActor, start: (*op).startSubWorkflows},
+}
+
+func mustKind(name string) workflow.KindSpec {
+	k, ok := workflow.KindOf(name)
+	if !ok || !k.Server() {
+		panic("engine: " + name + " is not a server-run kind")
+	}
+	return k
+}
+
+// ServerKinds returns the names of the kinds the servers run.
+func ServerKinds() []string {
+	names := make([]string, len(serverKinds))
+	for i, k := range serverKinds {
+		names[i] = k.spec.Name
+	}
+	return names
+}
+
+// StartServerTasks starts up to limit ready tasks of the server-run kind
+// named kind and returns how many it took. It reads before it writes, so
+// that an idle kind costs one cheap query.
+func (e *Engine) StartServerTasks(ctx context.Context, kind string, limit int) (int, error) {
+	i := -1
+	for j, k := range serverKinds {
+		if k.spec.Name == kind {
+			i = j
+		}
+	}
+	if i < 0 {
+		return 0, fmt.Errorf("start %s tasks: not a server-run kind", kind)
+	}
+	k := serverKinds[i]
+	var ready bool
+	err := e.store.Read(ctx, func(tx store.Tx) (err error) {
+		ready, err = tx.Tasks().AnyQueued(ctx, k.spec.Group)
+		return err
+	})
+	if err != nil || !ready {
+		return 0, err
+	}
+	n := 0
+	err = e.inTx(ctx, k.actor, func(o *op) (err error) {
+		n, err = k.start(o, limit)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("start %s tasks: %w", kind, err)
+	}
+	return n, nil
+}
