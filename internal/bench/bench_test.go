@@ -96,8 +96,8 @@ func TestEveryScenarioRuns(t *testing.T) {
 			}
 			if h := r.History; h != nil {
 				if x := h.Retention; x == nil || x.Expired != 1000 || x.Deleted <= 0 || x.Batches < 1 ||
-					x.Without.Reads.N == 0 || x.With.Reads.N == 0 || x.ReadP99Ratio <= 0 {
-					t.Errorf("history with retention %+v, want 1000 expired attempts, some deleted, and reads timed", x)
+					x.Without.Reads.N == 0 || x.With.Reads.N == 0 || x.After.Reads.N == 0 || x.ReadP99Ratio <= 0 {
+					t.Errorf("history with retention %+v, want 1000 expired attempts, some deleted, and reads timed in three phases", x)
 				}
 			}
 			// CPU is counted in clock ticks: a second of ten idle workers

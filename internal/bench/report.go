@@ -136,11 +136,12 @@ func WriteTable(w io.Writer, reports []*Report) error {
 	row("history + retention: rows deleted while measured", "", retention(func(x *RetentionImpact) string {
 		return fmt.Sprintf("%s rows in %s (%d tx)", count(x.Deleted), short(x.Took), x.Batches)
 	}))
-	row("  API reads p50 / p99, with over without retention", "~1", retention(func(x *RetentionImpact) string {
+	row("  API reads p50 / p99, with over without retention (before and after)", "~1", retention(func(x *RetentionImpact) string {
 		return fmt.Sprintf("%.2f / %.2f", x.ReadP50Ratio, x.ReadP99Ratio)
 	}))
-	row("  noop throughput, with over without retention", "~1", retention(func(x *RetentionImpact) string {
-		return fmt.Sprintf("%.2f (%s vs %s)", x.ThroughputRatio, perSecond(x.With.PerSecond), perSecond(x.Without.PerSecond))
+	row("  noop throughput, with over without retention (before, after)", "~1", retention(func(x *RetentionImpact) string {
+		return fmt.Sprintf("%.2f (%s vs %s, %s)", x.ThroughputRatio, perSecond(x.With.PerSecond),
+			perSecond(x.Without.PerSecond), perSecond(x.After.PerSecond))
 	}))
 	row("fleet: server CPU idle / with heartbeats", "", func(r *Report) string {
 		if r.Fleet == nil {

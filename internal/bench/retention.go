@@ -22,12 +22,16 @@ type RetentionImpact struct {
 	Deleted int64         `json:"deleted_rows"`
 	Batches int           `json:"batches"`
 	Took    time.Duration `json:"took_ns"`
-	// Without and With are the workload's figures, With taken while
-	// retention was deleting.
+	// Without, With and After are the workload's figures in three phases
+	// one after the other: before retention, while it deletes, and once
+	// it has stopped, so that a drift of the machine or the database over
+	// the run (autovacuum after the bulk load) shows in both phases
+	// without it rather than in the ratio.
 	Without HistoryLoad `json:"without"`
 	With    HistoryLoad `json:"with"`
-	// Ratios, with over without: read latency p50 and p99 over every
-	// read, noop runs finished per second.
+	After   HistoryLoad `json:"after"`
+	// Ratios, with over the mean of without and after: read latency p50
+	// and p99 over every read, noop runs finished per second.
 	ReadP50Ratio    float64 `json:"read_p50_ratio"`
 	ReadP99Ratio    float64 `json:"read_p99_ratio"`
 	ThroughputRatio float64 `json:"throughput_ratio"`
@@ -43,8 +47,9 @@ type HistoryLoad struct {
 
 // retentionImpact loads expired runs (of bench-expired, which keeps its
 // runs 45 days, finished 60 days ago), then runs the mixed workload for
-// phase without retention, and again while a retention pass deletes them
-// (until it ends, or phase is over: then the pass is stopped).
+// phase without retention, again while a retention pass deletes them
+// (until it ends, or phase is over: then the pass is stopped), and a
+// third time without.
 func (e *env) retentionImpact(ctx context.Context, attempts int64, reads map[string]func() error,
 	phase time.Duration) (*RetentionImpact, error) {
 	first, last, err := e.loadHistory(ctx, "bench-expired", max(attempts/historyTasks, 1), 60*24*time.Hour)
@@ -71,20 +76,24 @@ func (e *env) retentionImpact(ctx context.Context, attempts int64, reads map[str
 	if err != nil {
 		return nil, err
 	}
+	if out.After, err = e.mixedLoad(ctx, reads, phase, nil); err != nil {
+		return nil, err
+	}
 	out.Deleted = res.Runs + res.Tasks + res.Attempts + res.Events + res.Logs
 	out.Batches = res.Batches
 	if res.Runs == 0 {
 		return nil, fmt.Errorf("retention deleted none of the %d expired runs", last-first+1)
 	}
-	ratio := func(with, without float64) float64 {
+	ratio := func(f func(HistoryLoad) float64) float64 {
+		without := (f(out.Without) + f(out.After)) / 2
 		if without == 0 {
 			return 0
 		}
-		return with / without
+		return f(out.With) / without
 	}
-	out.ReadP50Ratio = ratio(float64(out.With.Reads.P50), float64(out.Without.Reads.P50))
-	out.ReadP99Ratio = ratio(float64(out.With.Reads.P99), float64(out.Without.Reads.P99))
-	out.ThroughputRatio = ratio(out.With.PerSecond, out.Without.PerSecond)
+	out.ReadP50Ratio = ratio(func(l HistoryLoad) float64 { return float64(l.Reads.P50) })
+	out.ReadP99Ratio = ratio(func(l HistoryLoad) float64 { return float64(l.Reads.P99) })
+	out.ThroughputRatio = ratio(func(l HistoryLoad) float64 { return l.PerSecond })
 	return out, nil
 }
 
