@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/auth"
@@ -191,37 +192,43 @@ func checkCLIUserRole(role string) error {
 }
 
 // readNewPassword reads a new password: the first line of standard input
-// when it is not a terminal, else asked for twice (the terminal shows it
-// as typed: pipe it to keep it off the screen).
+// when it is not a terminal, else asked for twice without echo.
 func readNewPassword(cmd *cobra.Command) (string, error) {
-	in := bufio.NewReader(io.LimitReader(cmd.InOrStdin(), 2*(auth.MaxPasswordLen+2)))
-	if !isTerminal(cmd.InOrStdin()) {
-		pw, err := readPasswordLine(in)
+	if f, ok := cmd.InOrStdin().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		ask := func(prompt string) (string, error) {
+			cmd.PrintErr(prompt)
+			b, err := term.ReadPassword(int(f.Fd()))
+			cmd.PrintErrln()
+			if err != nil {
+				return "", fmt.Errorf("read the password: %w", err)
+			}
+			return string(b), nil
+		}
+		pw, err := ask(fmt.Sprintf("Password (%d characters or more): ", auth.MinPasswordLen))
 		if err != nil {
 			return "", err
 		}
-		if pw == "" {
-			return "", errors.New("no password on standard input (printf %s \"$PASSWORD\" | baton user ...)")
+		if err := auth.CheckPassword(pw); err != nil {
+			return "", err
 		}
-		return pw, auth.CheckPassword(pw)
+		again, err := ask("Again: ")
+		if err != nil {
+			return "", err
+		}
+		if again != pw {
+			return "", errors.New("the two passwords differ: nothing was changed")
+		}
+		return pw, nil
 	}
-	cmd.PrintErrf("Password (%d characters or more; shown as typed, pipe it to hide it): ", auth.MinPasswordLen)
+	in := bufio.NewReader(io.LimitReader(cmd.InOrStdin(), 2*(auth.MaxPasswordLen+2)))
 	pw, err := readPasswordLine(in)
 	if err != nil {
 		return "", err
 	}
-	if err := auth.CheckPassword(pw); err != nil {
-		return "", err
+	if pw == "" {
+		return "", errors.New("no password on standard input (printf %s \"$PASSWORD\" | baton user ...)")
 	}
-	cmd.PrintErr("Again: ")
-	again, err := readPasswordLine(in)
-	if err != nil {
-		return "", err
-	}
-	if again != pw {
-		return "", errors.New("the two passwords differ: nothing was changed")
-	}
-	return pw, nil
+	return pw, auth.CheckPassword(pw)
 }
 
 // readPasswordLine reads one line, without its line ending; spaces are
@@ -232,14 +239,4 @@ func readPasswordLine(in *bufio.Reader) (string, error) {
 		return "", fmt.Errorf("read the password: %w", err)
 	}
 	return strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"), nil
-}
-
-// isTerminal reports whether r is a terminal (a character device).
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
