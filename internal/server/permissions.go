@@ -10,6 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/baton-sched/baton/internal/auth"
+	"github.com/baton-sched/baton/internal/ui"
 )
 
 // permissions is what every route needs, by huma operation ID or, for
@@ -35,10 +36,12 @@ var permissions = map[string]auth.Permission{
 
 	// The web UI (with the API docs page) reads as a viewer; browsers log
 	// in with a token kept in a cookie honoured on reads only (login.go).
-	"GET /":        permissionOfPages,
-	"GET /login":   auth.Anonymous,
-	"POST /login":  auth.Anonymous,
-	"POST /logout": auth.Anonymous,
+	"GET /": permissionOfPages,
+	// A task's log-following stream reads what get-task-logs reads.
+	"GET " + ui.LogsLivePattern: auth.Read,
+	"GET /login":                auth.Anonymous,
+	"POST /login":               auth.Anonymous,
+	"POST /logout":              auth.Anonymous,
 
 	// Reads.
 	"list-workflows":         auth.Read,

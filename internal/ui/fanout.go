@@ -22,9 +22,8 @@ type pollFunc[U any] func(ctx context.Context) (u U, changed bool, err error)
 // so far, folded by merge the same way.
 type fanout[K comparable, U any] struct {
 	interval time.Duration
-	start    func(key K) pollFunc[U] // the poller of a new feed
-	merge    func(old, new U) U      // folds new into an update not yet taken
-	done     func(U) bool            // the last update: the feed ends
+	merge    func(old, new U) U // folds new into an update not yet taken
+	done     func(U) bool       // the last update: the feed ends
 	log      *slog.Logger
 	polls    atomic.Int64
 
@@ -40,12 +39,12 @@ type feedOf[U any] struct {
 	cancel context.CancelFunc
 }
 
-func newFanout[K comparable, U any](interval time.Duration, log *slog.Logger, start func(K) pollFunc[U],
+func newFanout[K comparable, U any](interval time.Duration, log *slog.Logger,
 	merge func(old, new U) U, done func(U) bool) *fanout[K, U] {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &fanout[K, U]{interval: interval, start: start, merge: merge, done: done, log: log, feeds: map[K]*feedOf[U]{}}
+	return &fanout[K, U]{interval: interval, merge: merge, done: done, log: log, feeds: map[K]*feedOf[U]{}}
 }
 
 func (h *fanout[K, U]) watching() int {
@@ -54,7 +53,8 @@ func (h *fanout[K, U]) watching() int {
 	return len(h.feeds)
 }
 
-func (h *fanout[K, U]) subscribe(key K) (<-chan U, func()) {
+// subscribe adds a subscriber to key's feed; a new feed reads with read.
+func (h *fanout[K, U]) subscribe(key K, read pollFunc[U]) (<-chan U, func()) {
 	ch := make(chan U, 1)
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -68,7 +68,7 @@ func (h *fanout[K, U]) subscribe(key K) (<-chan U, func()) {
 		f = &feedOf[U]{subs: map[chan U]struct{}{}, cancel: cancel}
 		h.feeds[key] = f
 		h.wg.Add(1)
-		go h.poll(ctx, key, f, h.start(key))
+		go h.poll(ctx, key, f, read)
 	}
 	f.subs[ch] = struct{}{}
 	if f.last != nil {

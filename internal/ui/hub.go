@@ -21,7 +21,10 @@ type RenderFunc func(ctx context.Context, id int64) (Update, error)
 // least one watcher is subscribed and until it has finished; watchers
 // get an update only when the rendering changed, and a slow watcher
 // skips to the latest one.
-type Hub struct{ f *fanout[int64, Update] }
+type Hub struct {
+	f     *fanout[int64, Update]
+	start func(id int64) pollFunc[Update]
+}
 
 // NewHub returns a hub that renders with render every interval; log
 // may be nil.
@@ -39,7 +42,7 @@ func NewHub(interval time.Duration, render RenderFunc, log *slog.Logger) *Hub {
 		}
 	}
 	latest := func(_, u Update) Update { return u }
-	return &Hub{newFanout(interval, log, start, latest, func(u Update) bool { return u.Done })}
+	return &Hub{f: newFanout[int64](interval, log, latest, func(u Update) bool { return u.Done }), start: start}
 }
 
 // Polls counts the renders the hub has made, for tests and metrics.
@@ -51,7 +54,9 @@ func (h *Hub) Watching() int { return h.f.watching() }
 // Subscribe watches run id. The channel holds at most the latest update
 // (a slow watcher skips intermediate ones) and is closed after the update
 // that says Done, or when the hub closes. Call leave when done watching.
-func (h *Hub) Subscribe(id int64) (updates <-chan Update, leave func()) { return h.f.subscribe(id) }
+func (h *Hub) Subscribe(id int64) (updates <-chan Update, leave func()) {
+	return h.f.subscribe(id, h.start(id))
+}
 
 // Close ends every feed, closing its watchers' channels, and waits for
 // the polls to return. It is safe to call twice.
