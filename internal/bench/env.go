@@ -96,8 +96,13 @@ type env struct {
 	engine   *engine.Engine
 	server   *server.Server
 	api      *client.Client
-	workers  []*worker.Agent
-	zones    []string // of the workers, each once
+	url      string // the server's
+	admin    string // the admin token api uses
+	// history is the range of runs the history scenario stored (0s
+	// until then).
+	historyFirst, historyLast int64
+	workers                   []*worker.Agent
+	zones                     []string // of the workers, each once
 }
 
 // startEnv opens the store and starts the server and n workers of
@@ -133,6 +138,7 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 		e.stop()
 		return nil, err
 	}
+	e.url, e.admin = url, admin
 	if e.api, err = client.New([]string{url}, client.WithToken(admin)); err != nil {
 		e.stop()
 		return nil, err
