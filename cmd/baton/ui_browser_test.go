@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,7 +48,7 @@ func TestUIInBrowser(t *testing.T) {
 description: Waits for a gate file, then fans out and joins.
 tasks:
   - name: wait
-    run: while [ ! -e %s ]; do sleep 0.05; done; echo "gate <open>"
+    run: echo "waiting <b>at the gate</b>"; while [ ! -e %s ]; do sleep 0.05; done; echo "gate <open>"
   - name: left
     needs: [wait]
     run: echo left
@@ -137,8 +138,25 @@ tasks:
 		t.Fatalf("join is not pending when the page opens")
 	}
 	eval(`window.batonNoReload = true`)
+	// The waiting task's panel follows its output live (SSE) from the
+	// first line on.
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`table.tasks tr[data-task="wait"] a`)),
+		chromedp.WaitVisible(chromedp.CSS(`#task-panel pre.log[data-follow]`))); err != nil {
+		t.Fatalf("the running task's panel does not follow its output: %v", err)
+	}
+	if _, err := chromedp.Run(bctx, chromedp.Poll[bool](`document.querySelector('#task-panel pre.log').textContent.includes('waiting <b>at the gate</b>')`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the waiting task's first line never showed: %v", err)
+	}
 	if err := os.WriteFile(gate, nil, 0o644); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(bctx, chromedp.Poll[bool](`document.querySelector('#task-panel pre.log').textContent.includes('gate <open>')`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the task's next line never arrived in its panel: %v", err)
+	}
+	if eval(`document.querySelector('#task-panel pre.log b') !== null`) {
+		t.Errorf("a log line was rendered as markup")
 	}
 	if _, err := chromedp.Run(bctx, chromedp.Poll[bool](
 		`[...document.querySelectorAll('svg.dag g.node')].every(n => n.dataset.state === "succeeded") && document.querySelector('#live').dataset.done === "true"`,
@@ -153,7 +171,7 @@ tasks:
 		chromedp.WaitVisible(chromedp.CSS(`#task-panel pre.log`))); err != nil {
 		t.Fatalf("task panel: %v", err)
 	}
-	if log, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`#task-panel pre.log`))); err != nil || log != "gate <open>\n" && log != "gate <open>" {
+	if log, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`#task-panel pre.log`))); err != nil || strings.TrimSpace(log) != "waiting <b>at the gate</b>\ngate <open>" {
 		t.Errorf("task output %q (%v), want the task's line as text", log, err)
 	}
 	shoot("run")
