@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -487,40 +486,19 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	rc := http.NewResponseController(w)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	_ = rc.Flush()
 	updates, leave := h.hub.Subscribe(id)
 	defer leave()
-	keepalive := time.NewTicker(15 * time.Second)
-	defer keepalive.Stop()
-	for {
-		var msg string
-		select {
-		case <-r.Context().Done():
-			return
-		case u, ok := <-updates:
-			if !ok {
-				return
-			}
-			msg = sseEvent("update", u.HTML)
+	h.stream(w, r, func(yield func(string) bool) {
+		for u := range updates {
+			msg := sseEvent("update", u.HTML)
 			if u.Done {
 				msg += sseEvent("done", "")
 			}
-		case <-keepalive.C:
-			msg = ": keepalive\n\n"
+			if !yield(msg) {
+				return
+			}
 		}
-		_ = rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-		if _, err := io.WriteString(w, msg); err != nil {
-			return
-		}
-		if err := rc.Flush(); err != nil {
-			return
-		}
-	}
+	})
 }
 
 // sseEvent writes one server-sent event; every line of data gets its
