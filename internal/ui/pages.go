@@ -303,7 +303,7 @@ type taskPanel struct {
 	Attempts []client.Attempt
 	Logs     client.Logs
 	Text     string
-	Follow   bool // the attempt still runs: the panel follows its output (logs.go)
+	Follow   bool // the attempt still runs: the panel reloads itself
 }
 
 const panelLogBytes = 256 << 10
