@@ -162,6 +162,9 @@ type EventFilter struct {
 	Kind  string
 	After int64 // event ID
 	Limit int
+	Actor string // as the trail names it: user:alice, worker:w-1
+	// From and To bound the events' time: From <= at < To (zero: no bound).
+	From, To time.Time
 }
 
 // Events lists audit events in order.
@@ -178,6 +181,15 @@ func (c *Client) Events(ctx context.Context, f EventFilter) (Page[Event], error)
 	}
 	if f.Limit > 0 {
 		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	if f.Actor != "" {
+		q.Set("actor", f.Actor)
+	}
+	if !f.From.IsZero() {
+		q.Set("from", f.From.UTC().Format(time.RFC3339Nano))
+	}
+	if !f.To.IsZero() {
+		q.Set("to", f.To.UTC().Format(time.RFC3339Nano))
 	}
 	var out Page[Event]
 	err := c.do(ctx, http.MethodGet, "/api/v1/events", q, nil, &out)

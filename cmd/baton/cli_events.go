@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -12,8 +13,9 @@ import (
 
 func newEventsCmd(g *globals) *cobra.Command {
 	var (
-		f      client.EventFilter
-		follow bool
+		f        client.EventFilter
+		follow   bool
+		from, to string
 	)
 	cmd := &cobra.Command{
 		Use:   "events",
@@ -23,11 +25,25 @@ func newEventsCmd(g *globals) *cobra.Command {
 			"has finished. With -o json, prints a JSON array, or with -f one event per line.",
 		Example: "  baton events --run 42\n" +
 			"  baton events --kind alert.task_lost --limit 20\n" +
+			"  baton events --actor user:alice --from 2026-01-02T00:00:00Z\n" +
 			"  baton events -f",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.Limit < 1 {
 				return fmt.Errorf("--limit %d: want at least 1", f.Limit)
+			}
+			for _, b := range []struct {
+				flag, v string
+				t       *time.Time
+			}{{"--from", from, &f.From}, {"--to", to, &f.To}} {
+				if b.v == "" {
+					continue
+				}
+				t, err := time.Parse(time.RFC3339, b.v)
+				if err != nil {
+					return fmt.Errorf("%s %q: want an RFC 3339 time, e.g. 2026-01-02T15:04:05Z", b.flag, b.v)
+				}
+				*b.t = t
 			}
 			c, err := g.client()
 			if err != nil {
@@ -48,6 +64,9 @@ func newEventsCmd(g *globals) *cobra.Command {
 	fl := cmd.Flags()
 	fl.Int64Var(&f.RunID, "run", 0, "only events of this run")
 	fl.StringVar(&f.Kind, "kind", "", "only events of this kind, e.g. run.failed or task.succeeded")
+	fl.StringVar(&f.Actor, "actor", "", "only events of this actor, e.g. user:alice or worker:w-1")
+	fl.StringVar(&from, "from", "", "only events at or after this time (RFC 3339)")
+	fl.StringVar(&to, "to", "", "only events before this time (RFC 3339)")
 	fl.IntVar(&f.Limit, "limit", 1000, "list at most this many events (before following)")
 	fl.BoolVarP(&follow, "follow", "f", false, "keep printing new events")
 	return cmd

@@ -25,7 +25,8 @@ func newBenchCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure throughput, latency and failover on a fresh database",
-		Long: "Runs Baton in this process (a server and workers speaking HTTP over loopback) on a fresh\n" +
+		Long: "Runs Baton in this process (a server and workers speaking HTTPS over loopback, mTLS for the\n" +
+			"workers, authentication on; --no-tls for plain HTTP) on a fresh\n" +
 			"database it creates and drops: on PostgreSQL (--postgres names the server) and on SQLite.\n" +
 			"Scenarios: " + fmt.Sprint(bench.Scenarios) + ". The baseline is the raw queue lifecycle of the\n" +
 			"same database, so throughput reads as a ratio to what the database can do right now.\n" +
@@ -111,6 +112,8 @@ func newBenchCmd(g *globals) *cobra.Command {
 	f.IntVar(&cfg.UIRequests, "ui-requests", 50, "renders timed per web UI page (ui scenario, over the --history)")
 	f.IntVar(&cfg.Fleet, "fleet", 500, "simulated workers heartbeating against one server process")
 	f.IntSliceVar(&cfg.ScaleWorkers, "scale-workers", []int{1, 2, 4, 8}, "worker counts the scale scenario measures noop with")
+	f.BoolVar(&cfg.PlainHTTP, "no-tls", false, "plain HTTP instead of TLS (mTLS for workers) in every scenario but tls, which measures both")
+	f.IntVar(&cfg.TLSRounds, "tls-rounds", 2, "interleaved plain-HTTP/TLS pairs the tls scenario runs")
 	f.StringVar(&jsonPath, "json", "", "also write the figures as JSON to this file")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the whole bench to this file (go tool pprof)")
 	return cmd

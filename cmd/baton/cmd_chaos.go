@@ -94,6 +94,7 @@ func newChaosRunCmd(g *globals) *cobra.Command {
 		"PostgreSQL server to create throwaway databases on, for scenarios that name none (env BATON_TEST_POSTGRES)")
 	f.StringVar(&opts.Dir, "dir", "", "directory for the processes' logs and witness files (default: a temporary one)")
 	f.BoolVar(&opts.Keep, "keep", false, "keep the logs of scenarios that passed too")
+	f.BoolVar(&opts.PlainHTTP, "no-tls", false, "run the clusters without TLS (only to measure its cost; as tls: false in every scenario)")
 	f.BoolVarP(&quiet, "quiet", "q", false, "no progress on stderr, only the report")
 	return cmd
 }

@@ -105,7 +105,7 @@ func startServer(ctx context.Context, cfg config.Config, log *slog.Logger, tlsCf
 		return nil, nil, err
 	}
 	srv := server.New(e, server.Config{Addr: cfg.Addr, HeartbeatInterval: cfg.HeartbeatInterval,
-		SweepInterval: cfg.SweepInterval, TLS: tlsCfg, PublicURL: cfg.PublicURL, Egress: policy, Logger: log,
+		SweepInterval: cfg.SweepInterval, TLS: tlsCfg, PublicURL: cfg.PublicURL, Egress: policy, Logger: log, Zone: cfg.Zone,
 		BootstrapToken: bootstrap})
 	if err := srv.Start(ctx); err != nil {
 		st.Close()

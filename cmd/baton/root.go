@@ -59,6 +59,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newServerCmd(g), newWorkerCmd(g), newDevCmd(g), newMigrateCmd(g), newShimCmd(), newBenchCmd(g))
 	root.AddCommand(clientCommands(g)...)
 	root.AddCommand(newChaosCmd(g), newTLSCmd(), newVersionCmd(g), newValidateCmd())
+	root.AddCommand(newMigrateStoreCmd(g))
 	refuseUnknownSubcommands(root)
 	addCompletions(root, g)
 	root.SetFlagErrorFunc(plainFlagError)

@@ -37,7 +37,8 @@ func tail(b []byte, n int) []byte { return b[max(0, len(b)-n):] }
 // `baton dev`: the overview renders; a run page opened while its run
 // waits follows it live (SSE) until its DAG shows every task succeeded,
 // without reloading; a task's panel opens through htmx with its output;
-// pages fit 390 px wide; the API docs render from the server alone. It
+// pages fit 390 px wide; the API docs render from the server alone; the
+// actions work (see uiActionsInBrowser). It
 // takes a screenshot of every page; with BATON_UI_SCREENSHOTS=1 it writes
 // them to docs/img/ (the ones docs/ui.md shows).
 func TestUIInBrowser(t *testing.T) {
@@ -71,6 +72,12 @@ tasks:
 	if err := os.WriteFile(filepath.Join(wfDir, "moved.yaml"), []byte(moved), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(wfDir, "greet.yaml"), []byte(greetWorkflow), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(wfDir, "long.yaml"), []byte("name: long\ntasks:\n  - name: sleep\n    run: sleep 300\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	d := startDev(t, devOptions{dataDir: filepath.Join(dir, "data"),
 		apply: []string{"../../examples", wfDir}, runs: []string{"hello", "etl"}, workers: 3})
 	base, admin := d.url, d.admin
@@ -92,7 +99,7 @@ tasks:
 	defer cancelAlloc()
 	bctx, cancelBrowser := chromedp.NewContext(alloc)
 	defer cancelBrowser()
-	bctx, cancelTimeout := context.WithTimeout(bctx, 60*time.Second)
+	bctx, cancelTimeout := context.WithTimeout(bctx, 120*time.Second)
 	defer cancelTimeout()
 	shots := map[string][]byte{}
 	shoot := func(name string) {
@@ -128,6 +135,9 @@ tasks:
 	open("/", ".cards .zone")
 	if !eval(`document.querySelectorAll('.cards .zone').length >= 3`) {
 		t.Errorf("the overview does not show the three zones")
+	}
+	if !eval(`[...document.querySelectorAll('table.servers tbody tr')].some(r => r.textContent.includes('✓ alive'))`) {
+		t.Errorf("the overview does not show the dev server alive")
 	}
 	shoot("overview")
 
@@ -176,6 +186,8 @@ tasks:
 	}
 	shoot("run")
 
+	uiActionsInBrowser(t, bctx, c, open, eval, shoot)
+
 	// A worker in zone z takes a task and vanishes (no heartbeat): the
 	// Gantt shows the lost attempt in z's lane, the replacement in
 	// another zone's, and the line between them; the overview lists it.
@@ -200,8 +212,13 @@ tasks:
 	shoot("runs")
 	open("/workflows", "table")
 	shoot("workflows")
-	open("/workflows/etl", "svg.dag")
+	open("/workflows/etl", "table.grid")
 	shoot("workflow")
+	open("/events", "table.events")
+	if !eval(`document.querySelectorAll('table.events tbody a[href^="/runs/"]').length > 0`) {
+		t.Errorf("the events page links no event to its run")
+	}
+	shoot("events")
 	open("/zones", "table.workers")
 	shoot("zones")
 	open("/api/v1/docs", "details.op")
@@ -215,7 +232,8 @@ tasks:
 	if err := chromedp.Do(bctx, chromedp.EmulateViewport(390, 844)); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"/", runPath, "/runs", "/zones"} {
+	for _, p := range []string{"/", runPath, "/runs", "/zones", "/workflows/etl", "/events", "/schedules", "/slots",
+		"/alerts", "/tokens", "/users"} {
 		open(p, "main")
 		if !eval(`document.documentElement.scrollWidth <= 391`) {
 			t.Errorf("%s is wider than 390 px", p)
@@ -270,4 +288,105 @@ func vanishingWorker(t *testing.T, c *client.Client) int64 {
 		}
 	}
 	return run.ID
+}
+
+// greetWorkflow takes a required parameter, for the trigger form (the
+// workflow long runs until it is cancelled).
+const greetWorkflow = `name: greet
+description: Greets whom the form names.
+params:
+  who:
+    description: Whom to greet.
+  times: 1
+tasks:
+  - name: say
+    run: echo "hello ${{ params.who }} x${{ params.times }}"
+  - name: done
+    needs: [say]
+    run: echo done
+`
+
+// uiActionsInBrowser drives the UI's forms as an admin: a run started
+// through the form generated from greet's params (a missing required
+// parameter is shown at its field first) is followed live to succeeded
+// and its task's log opened; a long run is cancelled from its page; a
+// zone is cordoned from its card (and uncordoned again).
+func uiActionsInBrowser(t *testing.T, bctx context.Context, c *client.Client, open func(path, ready string),
+	eval func(js string) bool, shoot func(name string)) {
+	t.Helper()
+	poll := func(what, js string) {
+		t.Helper()
+		if _, err := chromedp.Run(bctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	open("/workflows/greet", "#trigger form")
+	if !eval(`document.querySelector('#param-who').required && document.querySelector('#param-times').value === "1"`) {
+		t.Errorf("the trigger form does not mark who required or fill times' default")
+	}
+	shoot("trigger")
+	// Sent without who: the form comes back with the error at the field.
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`#trigger button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#param-who-error`))); err != nil {
+		t.Fatalf("a start without who shows no error at the field: %v", err)
+	}
+	shoot("trigger-error")
+	if runs, err := c.Runs(context.Background(), client.RunFilter{Workflow: "greet"}); err != nil || len(runs.Items) != 0 {
+		t.Fatalf("the refused form started runs: %+v %v", runs.Items, err)
+	}
+	if err := chromedp.Do(bctx, chromedp.SendKeys(chromedp.CSS(`#param-who`), "browser <b>"),
+		chromedp.Click(chromedp.CSS(`#trigger button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#live svg.dag`))); err != nil {
+		t.Fatalf("start through the form: %v", err)
+	}
+	if !eval(`document.querySelector('.flash').textContent.startsWith('Started run')`) {
+		t.Errorf("the run page does not say the run started")
+	}
+	eval(`window.batonNoReload = true`)
+	poll("the started run's DAG never showed every task succeeded",
+		`[...document.querySelectorAll('#live svg.dag g.node')].every(n => n.dataset.state === "succeeded") && document.querySelector('#live').dataset.done === "true"`)
+	if !eval(`window.batonNoReload === true`) {
+		t.Errorf("the page reloaded to follow the started run")
+	}
+	// Its buttons follow: the finished run offers no cancel any more.
+	poll("the finished run's actions were not reloaded",
+		`document.querySelector('#run-actions').dataset.state === "succeeded" && !document.querySelector('#run-actions form')`)
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`table.tasks tr[data-task="say"] a`)),
+		chromedp.WaitVisible(chromedp.CSS(`#task-panel pre.log`))); err != nil {
+		t.Fatalf("task panel: %v", err)
+	}
+	poll("the task log lacks the parameter's value", `document.querySelector('#task-panel pre.log').textContent.includes("hello browser <b> x1")`)
+
+	// A long run, cancelled from its page while its task runs.
+	long, err := c.StartRun(context.Background(), "long", client.StartRunRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open(fmt.Sprintf("/runs/%d", long.ID), `#run-actions`)
+	poll("the long task never ran", `document.querySelector('#live svg.dag g.node[data-task="sleep"]').dataset.state === "running"`)
+	shoot("run-actions")
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`#run-actions form[action$="/cancel"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`))); err != nil {
+		t.Fatalf("cancel: %v", err)
+	}
+	poll("the cancelled run's page never showed it cancelled", `document.querySelector('#live .runhead .state').textContent.includes('cancelled')`)
+	if r, err := c.Run(context.Background(), long.ID); err != nil || r.State != "cancelled" {
+		t.Errorf("run after cancel: %s %v", r.State, err)
+	}
+
+	// A zone cordoned from its card, then uncordoned.
+	open("/zones", `article[data-zone="a"]`)
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`article[data-zone="a"] form[action="/zones/a/cordon"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`article[data-zone="a"] form[action="/zones/a/uncordon"]`))); err != nil {
+		t.Fatalf("cordon: %v", err)
+	}
+	if !eval(`document.querySelector('article[data-zone="a"]').classList.contains('s-wait') &&
+		document.querySelector('article[data-zone="a"]').textContent.includes('cordoned')`) {
+		t.Errorf("zone a's card does not show it cordoned")
+	}
+	shoot("zones-cordoned")
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`article[data-zone="a"] form[action="/zones/a/uncordon"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`article[data-zone="a"] form[action="/zones/a/cordon"]`))); err != nil {
+		t.Fatalf("uncordon: %v", err)
+	}
 }

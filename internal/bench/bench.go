@@ -53,14 +53,22 @@ type Config struct {
 	// ScaleWorkers are the worker counts the scale scenario measures noop
 	// throughput with (default 1, 2, 4, 8).
 	ScaleWorkers []int
-	Logger       *slog.Logger
+	// PlainHTTP turns TLS off for every scenario; by default the server
+	// serves HTTPS and demands the workers' client certificates, as in
+	// production (authentication is always on). The tls scenario measures
+	// both in the same run whatever this says.
+	PlainHTTP bool
+	// TLSRounds is how many interleaved pairs (plain HTTP, then TLS) the
+	// tls scenario runs (default 2).
+	TLSRounds int
+	Logger    *slog.Logger
 	// Progress receives a line as each scenario starts and ends.
 	Progress func(format string, args ...any)
 }
 
 // Scenarios are the measurements, in the order they run.
 var Scenarios = []string{"baseline", "noop", "shell", "dag", "latency", "lateness", "backlog", "history", "ui", "scale", "fleet",
-	"failover"}
+	"failover", "tls"}
 
 func (c Config) withDefaults() Config {
 	c.Duration = cmp.Or(c.Duration, 60*time.Second)
@@ -73,6 +81,7 @@ func (c Config) withDefaults() Config {
 	c.APIRequests = cmp.Or(c.APIRequests, 100)
 	c.Fleet = cmp.Or(c.Fleet, 500)
 	c.UIRequests = cmp.Or(c.UIRequests, 50)
+	c.TLSRounds = cmp.Or(c.TLSRounds, 2)
 	if len(c.ScaleWorkers) == 0 {
 		c.ScaleWorkers = []int{1, 2, 4, 8}
 	}
@@ -127,6 +136,8 @@ type Report struct {
 	// CrashRestart: SIGKILL of a worker started again at once → its
 	// task running again.
 	CrashRestart *Summary `json:"crash_restart,omitempty"`
+	// TLS: noop throughput and dispatch latency with and without TLS.
+	TLS *TLSCost `json:"tls,omitempty"`
 }
 
 // Machine describes where the figures were taken.
@@ -207,6 +218,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+	err = step("tls", func() (err error) { r.TLS, err = tlsCost(ctx, cfg); return err })
+	if err != nil {
+		return nil, err
 	}
 	r.Duration = time.Since(r.Started).Round(time.Second).String()
 	return r, nil

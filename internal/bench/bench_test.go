@@ -49,7 +49,7 @@ func TestEveryScenarioRuns(t *testing.T) {
 				Store: st, AdminDSN: storetest.AdminDSN(), Dir: t.TempDir(),
 				Duration: 3 * time.Second, Window: time.Second, Workers: 2, Capacity: 50,
 				Shim: []string{binary, "task-shim"}, Binary: binary, FailoverTrials: 1,
-				Backlog: 500, History: 2000, APIRequests: 3, UIRequests: 2, Fleet: 10, ScaleWorkers: []int{1, 2},
+				Backlog: 500, History: 2000, APIRequests: 3, UIRequests: 2, Fleet: 10, ScaleWorkers: []int{1, 2}, TLSRounds: 1,
 				Progress: func(format string, args ...any) { t.Logf(format, args...) },
 			})
 			if err != nil {
@@ -108,12 +108,14 @@ func TestEveryScenarioRuns(t *testing.T) {
 			if st == "postgres" && (r.CrashRestart == nil || r.CrashRestart.N != 1) {
 				t.Errorf("crash and restart %+v, want one trial", r.CrashRestart)
 			}
+			checkTLS(t, r.TLS)
 			var table bytes.Buffer
 			if err := bench.WriteTable(&table, []*bench.Report{r}); err != nil {
 				t.Fatal(err)
 			}
 			for _, want := range []string{"noop throughput", "dispatch latency", "schedule lateness", "drain the queue",
-				"API events of a run", "heartbeat round trip", "CPU per task", "noop with 1 / 2 / 4 / 8 workers"} {
+				"API events of a run", "heartbeat round trip", "CPU per task", "noop with 1 / 2 / 4 / 8 workers",
+				"TLS / plain"} {
 				if !strings.Contains(table.String(), want) {
 					t.Errorf("table lacks %q:\n%s", want, table.String())
 				}
@@ -150,5 +152,29 @@ func checkCost(t *testing.T, store string, r *bench.Report) {
 	}
 	if r.ScaleRatio != 0 {
 		t.Errorf("scale ratio %v with 2 workers the most, want none", r.ScaleRatio)
+	}
+}
+
+// checkTLS checks the tls scenario: one plain and one TLS round, measured,
+// and the ratios of their figures.
+func checkTLS(t *testing.T, c *bench.TLSCost) {
+	t.Helper()
+	if c == nil || len(c.Rounds) != 2 || c.Rounds[0].TLS || !c.Rounds[1].TLS {
+		t.Fatalf("tls %+v, want a plain round, then a TLS one", c)
+	}
+	plain, tls := c.Rounds[0], c.Rounds[1]
+	for _, r := range c.Rounds {
+		if r.Latency.N == 0 || r.PerSecond < 0 {
+			t.Errorf("tls round %+v, want its throughput and dispatch latency measured", r)
+		}
+	}
+	if plain.PerSecond > 0 && tls.PerSecond > 0 && c.ThroughputRatio != tls.PerSecond/plain.PerSecond {
+		t.Errorf("throughput ratio %v, want %v / %v", c.ThroughputRatio, tls.PerSecond, plain.PerSecond)
+	}
+	if plain.CPUPerTask > 0 && tls.CPUPerTask > 0 && c.CPUPerTaskRatio != tls.CPUPerTask/plain.CPUPerTask {
+		t.Errorf("CPU per task ratio %v, want %v / %v", c.CPUPerTaskRatio, tls.CPUPerTask, plain.CPUPerTask)
+	}
+	if want := float64(tls.Latency.P99) / float64(plain.Latency.P99); plain.Latency.P99 > 0 && c.LatencyP99Ratio != want {
+		t.Errorf("p99 ratio %v, want %v", c.LatencyP99Ratio, want)
 	}
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -96,8 +97,9 @@ type env struct {
 	engine   *engine.Engine
 	server   *server.Server
 	api      *client.Client
-	url      string // the server's
-	admin    string // the admin token api uses
+	url      string      // the server's
+	admin    string      // the admin token api uses
+	tls      *tls.Config // how clients verify the server; nil over HTTP
 	// history is the range of runs the history scenario stored (0s
 	// until then).
 	historyFirst, historyLast int64
@@ -123,12 +125,17 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 	// request, as they always have.
 	e.engine = engine.New(st, engine.Config{Logger: cfg.Logger,
 		Limits: engine.Limits{MaxRunsPerBatch: engine.MaxStartBatch}})
-	e.server = server.New(e.engine, server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger})
+	sec, err := newSecurity(cfg)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	e.server = server.New(e.engine, server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger, TLS: sec.server})
 	if err := e.server.Start(ctx); err != nil {
 		st.Close()
 		return nil, err
 	}
-	url := "http://" + e.server.Addr()
+	url := sec.scheme + "://" + e.server.Addr()
 	admin, err := server.IssueToken(ctx, st, "bench-admin", auth.RoleAdmin)
 	var join string
 	if err == nil {
@@ -138,8 +145,8 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 		e.stop()
 		return nil, err
 	}
-	e.url, e.admin = url, admin
-	if e.api, err = client.New([]string{url}, client.WithToken(admin)); err != nil {
+	e.url, e.admin, e.tls = url, admin, sec.client
+	if e.api, err = client.New([]string{url}, client.WithToken(admin), client.WithTLSConfig(sec.client)); err != nil {
 		e.stop()
 		return nil, err
 	}
@@ -149,7 +156,7 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 			e.zones = append(e.zones, zone)
 		}
 		a, err := worker.New(worker.Config{
-			Servers: []string{url}, Token: join, Name: "bench-" + strconv.Itoa(i), Zone: zone,
+			Servers: []string{url}, TLS: sec.worker, Token: join, Name: "bench-" + strconv.Itoa(i), Zone: zone,
 			Capacity: cu, MaxTasks: int(min(cu, 1000)), WorkDir: filepath.Join(cfg.Dir, "work", strconv.Itoa(i)),
 			Shim: cfg.Shim, Logger: quiet(cfg.Logger),
 		})

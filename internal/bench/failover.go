@@ -25,7 +25,7 @@ func failover(ctx context.Context, cfg Config) (crash, loss *Summary, err error)
 	}
 	defer db.drop()
 	dir := filepath.Join(cfg.Dir, "failover")
-	c, err := chaos.Start(ctx, chaos.Config{Binary: cfg.Binary, Dir: dir, DSN: db.dsn})
+	c, err := chaos.Start(ctx, chaos.Config{Binary: cfg.Binary, Dir: dir, DSN: db.dsn, PlainHTTP: cfg.PlainHTTP})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
@@ -41,7 +42,8 @@ func fleet(ctx context.Context, cfg Config, n int, window time.Duration) (*Fleet
 		return nil, err
 	}
 	defer db.drop()
-	c, err := chaos.Start(ctx, chaos.Config{Binary: cfg.Binary, Dir: filepath.Join(cfg.Dir, "fleet"), DSN: db.url()})
+	c, err := chaos.Start(ctx, chaos.Config{Binary: cfg.Binary, Dir: filepath.Join(cfg.Dir, "fleet"), DSN: db.url(),
+		PlainHTTP: cfg.PlainHTTP})
 	if err != nil {
 		return nil, err
 	}
@@ -62,9 +64,13 @@ func fleet(ctx context.Context, cfg Config, n int, window time.Duration) (*Fleet
 	if err != nil {
 		return nil, err
 	}
+	tlsCfg, err := c.WorkerTLSConfig()
+	if err != nil {
+		return nil, err
+	}
 	for i := range n {
 		wg.Go(func() {
-			err := simulateWorker(ctx, url, string(join), i, func(d time.Duration) {
+			err := simulateWorker(ctx, url, string(join), tlsCfg, i, func(d time.Duration) {
 				mu.Lock()
 				beats = append(beats, d)
 				mu.Unlock()
@@ -100,8 +106,8 @@ func fleet(ctx context.Context, cfg Config, n int, window time.Duration) (*Fleet
 
 // simulateWorker registers a worker with no work and heartbeats until ctx
 // ends, reporting each heartbeat's round trip.
-func simulateWorker(ctx context.Context, url, join string, i int, took func(time.Duration)) error {
-	api, err := client.New([]string{url}, client.WithJoinToken(join))
+func simulateWorker(ctx context.Context, url, join string, tlsCfg *tls.Config, i int, took func(time.Duration)) error {
+	api, err := client.New([]string{url}, client.WithJoinToken(join), client.WithTLSConfig(tlsCfg))
 	if err != nil {
 		return err
 	}

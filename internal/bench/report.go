@@ -161,6 +161,7 @@ func WriteTable(w io.Writer, reports []*Report) error {
 	row("crash and restart, SIGKILL + restart -> running again, p50/p99/max", "p99 <= 1s", func(r *Report) string {
 		return triple(r.CrashRestart)
 	})
+	tlsRows(row)
 	if err := tw.Flush(); err != nil {
 		return err
 	}

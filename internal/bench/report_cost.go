@@ -90,3 +90,29 @@ func windows(t *Throughput) string {
 	}
 	return strings.Join(ws, " ")
 }
+
+// tlsRows adds what TLS costs the noop scenario (the tls scenario).
+func tlsRows(row rowFunc) {
+	row("noop plain HTTP / TLS (median of rounds), auth on", "", func(r *Report) string {
+		if r.TLS == nil {
+			return ""
+		}
+		var off, on []float64
+		for _, x := range r.TLS.Rounds {
+			if x.TLS {
+				on = append(on, x.PerSecond)
+			} else {
+				off = append(off, x.PerSecond)
+			}
+		}
+		return perSecond(medianOf(off)) + " / " + perSecond(medianOf(on))
+	})
+	row("  TLS / plain: throughput, dispatch p50, p99, CPU per task", "", func(r *Report) string {
+		if r.TLS == nil {
+			return ""
+		}
+		t := r.TLS
+		return fmt.Sprintf("%.2f, %.2f, %.2f, %.2f", t.ThroughputRatio, t.LatencyP50Ratio, t.LatencyP99Ratio,
+			t.CPUPerTaskRatio)
+	})
+}

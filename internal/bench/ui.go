@@ -44,7 +44,7 @@ func (e *env) uiPages(ctx context.Context, attempts int64, requests int) (*UILat
 	}
 	out := &UILatency{Attempts: (last - first + 1) * historyTasks, Pages: map[string]Summary{}}
 	rng := rand.New(rand.NewPCG(3, 4))
-	hc := &http.Client{Timeout: time.Minute}
+	hc := &http.Client{Timeout: time.Minute, Transport: &http.Transport{TLSClientConfig: e.tls}}
 	get := func(path string) (int, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.url+path, nil)
 		if err != nil {

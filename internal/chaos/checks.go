@@ -324,3 +324,25 @@ func checkRefusals(ev *evidence) Check {
 	}
 	return k.done("%s", strings.Join(parts, "; "))
 }
+
+// checkVersions: in a mixed-version cluster, every worker the scenario
+// started registered, and is recorded, with the older build's version.
+func checkVersions(ev *evidence) Check {
+	k := newCheck("versions")
+	want := OldVersion(ev.sc.Cluster.WorkersCommit)
+	n := 0
+	for _, id := range slices.Sorted(maps.Keys(ev.workers)) {
+		w := ev.workers[id]
+		if w.Zone == probeZone {
+			continue
+		}
+		n++
+		if w.Version != want {
+			k.fail("worker %s (%s) registered with version %q, want the older build's %q", w.Name, id, w.Version, want)
+		}
+	}
+	if n == 0 {
+		k.fail("no worker registered")
+	}
+	return k.done("%d worker registrations, all with version %s (servers: this build)", n, want)
+}

@@ -3,6 +3,7 @@ package chaos
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"maps"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/auth"
+	"github.com/baton-sched/baton/internal/tlsconf/tlstest"
 )
 
 // Timing is the failure-detection timing of a cluster; zero fields keep
@@ -58,6 +60,15 @@ type Config struct {
 	// that servers can be partitioned from it or slowed down (DSN must be
 	// a postgres:// URL then).
 	DatabaseLinks bool
+	// PlainHTTP turns TLS off (only to measure its cost): by default the
+	// cluster runs as in production, its servers serving HTTPS with a
+	// certificate of a CA made for the cluster and demanding a client
+	// certificate from workers (mTLS), every client verifying the servers
+	// with that CA.
+	PlainHTTP bool
+	// WorkerBinary, when set, is the baton binary the workers run instead
+	// of Binary (an older build, for a mixed-version cluster).
+	WorkerBinary string
 }
 
 // Cluster is a running set of servers and workers. Its methods are safe
@@ -71,6 +82,12 @@ type Cluster struct {
 	// of the workers.
 	admin    string
 	joinFile string
+	// pki is the cluster's CA and certificates; nil with PlainHTTP.
+	pki *tlstest.Set
+	// tls verifies the servers (nil with PlainHTTP); probe, an HTTP
+	// client with it, asks /readyz.
+	tls   *tls.Config
+	probe *http.Client
 
 	mu      sync.Mutex
 	workers []*Worker
@@ -84,10 +101,11 @@ type Server struct {
 	// DBLink is the server's link to the database, with
 	// Config.DatabaseLinks.
 	DBLink *Link
+	scheme string
 }
 
 // URL is the server's base URL.
-func (s *Server) URL() string { return "http://" + s.Addr }
+func (s *Server) URL() string { return s.scheme + "://" + s.Addr }
 
 // WorkerSpec describes a worker to add.
 type WorkerSpec struct {
@@ -136,7 +154,10 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cluster dir: %w", err)
 	}
-	c := &Cluster{cfg: cfg, proxies: newProxies()}
+	c := &Cluster{cfg: cfg, proxies: newProxies(), probe: http.DefaultClient}
+	if err := c.setUpTLS(); err != nil {
+		return nil, err
+	}
 	// Authentication is on, as in production: the servers bootstrap the
 	// admin token from a file, and workers join with a join token.
 	c.admin, _ = auth.NewSecret()
@@ -161,6 +182,9 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		}
 		args := append([]string{"server", "--database", dsn, "--addr", addr, "--log-format", "json",
 			"--bootstrap-token-file", adminFile}, cfg.Timing.flags()...)
+		if c.pki != nil {
+			args = append(args, c.pki.ServerFlags(true)...)
+		}
 		if cfg.MaxLost > 0 {
 			args = append(args, "--max-lost", strconv.Itoa(cfg.MaxLost))
 		}
@@ -168,11 +192,11 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		// denies unless allowed.
 		env := []string{"BATON_EGRESS_ALLOW=127.0.0.1/32"}
 		s := &Server{Process: newProcess(name, cfg.Binary, filepath.Join(cfg.Dir, name+".log"), args, env), Addr: addr,
-			DBLink: dbLink}
+			DBLink: dbLink, scheme: c.scheme()}
 		c.servers = append(c.servers, s)
 		urls = append(urls, s.URL())
 	}
-	api, err := client.New(urls, client.WithToken(c.admin))
+	api, err := c.NewClient(urls, client.WithToken(c.admin))
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +263,7 @@ func (c *Cluster) WaitReady(ctx context.Context, s *Server) error {
 			return false, s.exitedWhile("starting")
 		default:
 		}
-		resp, err := http.Get(s.URL() + "/readyz")
+		resp, err := c.probe.Get(s.URL() + "/readyz")
 		ready := err == nil && resp.StatusCode == http.StatusOK
 		if err == nil {
 			resp.Body.Close()
@@ -270,7 +294,7 @@ func (c *Cluster) AddWorker(ctx context.Context, spec WorkerSpec) (*Worker, erro
 		if n < 1 || n > len(w.Links) {
 			return nil, fmt.Errorf("worker %s: no server %d", spec.Name, n)
 		}
-		urls = append(urls, "http://"+w.Links[n-1].Addr())
+		urls = append(urls, c.scheme()+"://"+w.Links[n-1].Addr())
 	}
 	args := []string{"worker", "--server", strings.Join(urls, ","), "--name", spec.Name,
 		"--capacity", strconv.FormatFloat(spec.Capacity, 'g', -1, 64),
@@ -282,6 +306,13 @@ func (c *Cluster) AddWorker(ctx context.Context, spec WorkerSpec) (*Worker, erro
 	if spec.Group != "" {
 		args = append(args, "--group", spec.Group)
 	}
+	if c.pki != nil {
+		cert, key, err := c.pki.IssueClient(spec.Name)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, "--tls-ca", c.pki.CA, "--tls-client-cert", cert, "--tls-client-key", key)
+	}
 	if len(spec.Labels) > 0 {
 		var kv []string
 		for _, k := range slices.Sorted(maps.Keys(spec.Labels)) {
@@ -289,7 +320,7 @@ func (c *Cluster) AddWorker(ctx context.Context, spec WorkerSpec) (*Worker, erro
 		}
 		args = append(args, "--labels", strings.Join(kv, ","))
 	}
-	w.Process = newProcess(spec.Name, c.cfg.Binary, filepath.Join(c.cfg.Dir, spec.Name+".log"), args, nil)
+	w.Process = newProcess(spec.Name, cmp.Or(c.cfg.WorkerBinary, c.cfg.Binary), filepath.Join(c.cfg.Dir, spec.Name+".log"), args, nil)
 	c.mu.Lock()
 	c.workers = append(c.workers, w)
 	c.mu.Unlock()

@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"math"
@@ -46,11 +47,12 @@ type heartbeatProbe struct {
 // startProbe registers the probe with the cluster's join token and starts
 // its heartbeats, on every server with the credential the registration
 // issued.
-func startProbe(ctx context.Context, urls []string, joinToken string, log *slog.Logger) (*heartbeatProbe, error) {
+func startProbe(ctx context.Context, urls []string, joinToken string, tlsCfg *tls.Config, log *slog.Logger) (*heartbeatProbe, error) {
 	p := &heartbeatProbe{log: log, done: make(chan struct{})}
 	creds := client.NewCredentials()
 	for _, u := range urls {
-		c, err := client.New([]string{u}, client.WithJoinToken(joinToken), client.WithCredentials(creds))
+		c, err := client.New([]string{u}, client.WithJoinToken(joinToken), client.WithCredentials(creds),
+			client.WithTLSConfig(tlsCfg))
 		if err != nil {
 			return nil, err
 		}

@@ -102,6 +102,9 @@ func (r *Report) addChecks(ev *evidence) {
 	}
 	r.Liveness = liveness(ev)
 	r.Checks = append(r.Checks, checkFailover(ev, r.Failover), checkLiveness(ev, r.Liveness), checkAlerts(ev))
+	if ev.sc.Cluster.WorkersCommit != "" {
+		r.Checks = append(r.Checks, checkVersions(ev))
+	}
 	if ev.sc.Expect.Limits {
 		r.Checks = append(r.Checks, checkLimits(ev))
 	}

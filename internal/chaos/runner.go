@@ -32,6 +32,12 @@ type Options struct {
 	// It is removed when the scenario passed, unless Keep.
 	Dir  string
 	Keep bool
+	// BuildCache keeps the binaries built from a scenario's
+	// workers_commit (default: baton-chaos in the user's cache directory).
+	BuildCache string
+	// PlainHTTP runs every cluster without TLS, as tls: false in each
+	// scenario would (only to measure what TLS costs).
+	PlainHTTP bool
 	// Logger receives the progress of the run (default: discarded).
 	Logger *slog.Logger
 }
@@ -165,10 +171,15 @@ func (r *runner) startCluster(ctx context.Context, dsn string) error {
 			links = links || t.Kind == TargetDatabase || t.Kind == TargetServer && f.Kind.onLinks()
 		}
 	}
+	workerBin, err := r.workerBinary(ctx)
+	if err != nil {
+		return err
+	}
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	c, err := Start(startCtx, Config{Binary: r.opts.Binary, Dir: r.dir, DSN: dsn, Servers: r.sc.Cluster.Servers,
-		Timing: r.sc.Cluster.Timing, MaxLost: r.sc.Cluster.MaxLost, DatabaseLinks: links})
+		Timing: r.sc.Cluster.Timing, MaxLost: r.sc.Cluster.MaxLost, DatabaseLinks: links,
+		PlainHTTP: r.sc.Cluster.PlainHTTP || r.opts.PlainHTTP, WorkerBinary: workerBin})
 	if err != nil {
 		return fmt.Errorf("start the servers: %w", err)
 	}
@@ -178,8 +189,7 @@ func (r *runner) startCluster(ctx context.Context, dsn string) error {
 		urls = append(urls, s.URL())
 	}
 	// A request to a frozen or cut-off server times out and moves on.
-	r.api, err = client.New(urls, client.WithToken(c.AdminToken()),
-		client.WithHTTPClient(&http.Client{Timeout: 5 * time.Second}))
+	r.api, err = client.New(urls, client.WithToken(c.AdminToken()), client.WithHTTPClient(c.HTTPClient(5*time.Second)))
 	if err != nil {
 		return err
 	}
@@ -213,12 +223,40 @@ func (r *runner) startCluster(ctx context.Context, dsn string) error {
 		if err != nil {
 			return fmt.Errorf("heartbeat probe: %w", err)
 		}
-		if r.probe, err = startProbe(startCtx, urls, strings.TrimSpace(string(join)), r.log); err != nil {
+		tlsCfg, err := c.WorkerTLSConfig()
+		if err != nil {
+			return fmt.Errorf("heartbeat probe: %w", err)
+		}
+		if r.probe, err = startProbe(startCtx, urls, strings.TrimSpace(string(join)), tlsCfg, r.log); err != nil {
 			return err
 		}
 	}
 	r.log.Info("cluster up", "servers", len(c.Servers()), "workers", len(specs), "dir", r.dir)
 	return nil
+}
+
+// workerBinary builds the workers' binary from the scenario's
+// workers_commit, if it names one (else "": the servers' binary).
+func (r *runner) workerBinary(ctx context.Context) (string, error) {
+	commit := r.sc.Cluster.WorkersCommit
+	if commit == "" {
+		return "", nil
+	}
+	cache := r.opts.BuildCache
+	if cache == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			dir = os.TempDir()
+		}
+		cache = filepath.Join(dir, "baton-chaos")
+	}
+	start := time.Now()
+	bin, err := BuildCommit(ctx, filepath.Dir(cmp.Or(r.sc.File, ".")), commit, cache)
+	if err != nil {
+		return "", err
+	}
+	r.log.Info("workers run an older build", "commit", commit, "binary", bin, "took", time.Since(start).Round(time.Millisecond))
+	return bin, nil
 }
 
 // timeline starts the workload and the faults, waits until both are done

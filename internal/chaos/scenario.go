@@ -49,6 +49,14 @@ type ClusterSpec struct {
 	// default) or "spread" (worker i starts on server i mod N and goes
 	// round). A zone's Servers overrides it for its workers.
 	ServerOrder string
+	// PlainHTTP (tls: false) runs the cluster without TLS, only to measure
+	// what TLS costs; by default servers serve HTTPS and demand client
+	// certificates from workers.
+	PlainHTTP bool
+	// WorkersCommit (workers_commit) is a commit of Baton's repository the
+	// workers are built from, for a mixed-version cluster (old workers,
+	// new servers); empty: the workers run the servers' binary.
+	WorkersCommit string
 }
 
 // Server orders.

@@ -141,7 +141,7 @@ func (p *parser) adopt(d *decoder, overlay *yaml.Node) {
 var (
 	scenarioFields = []string{"name", "description", "cluster", "database", "witness_tick", "workload", "duration",
 		"settle", "faults", "expect", "short"}
-	clusterFields  = []string{"servers", "timing", "max_lost", "zones", "server_order"}
+	clusterFields  = []string{"servers", "timing", "max_lost", "zones", "server_order", "tls", "workers_commit"}
 	timingFields   = []string{"lease_ttl", "heartbeat_interval", "sweep_interval"}
 	zoneFields     = []string{"name", "workers", "capacity", "group", "labels", "servers"}
 	databaseFields = []string{"dsn", "admin", "private"}
@@ -214,6 +214,15 @@ func (p *parser) cluster(d *decoder, fl field) ClusterSpec {
 	}
 	if v, ok := f["max_lost"]; ok {
 		c.MaxLost = d.integer(v.value, "cluster.max_lost", 1)
+	}
+	if v, ok := f["tls"]; ok {
+		c.PlainHTTP = !d.boolean(v.value, "cluster.tls")
+	}
+	if v, ok := f["workers_commit"]; ok {
+		if c.WorkersCommit = d.str(v.value, "cluster.workers_commit"); !isCommit(c.WorkersCommit) {
+			d.addf(v.value, "cluster.workers_commit", "want a commit hash of Baton's repository (7 to 40 hex digits), got %q",
+				c.WorkersCommit)
+		}
 	}
 	if v, ok := f["timing"]; ok {
 		t := d.fields(v.value, "cluster.timing", timingFields...)
@@ -587,4 +596,17 @@ func parseCount(s string) (EventCount, error) {
 	}
 	ec.N = n
 	return ec, nil
+}
+
+// isCommit reports whether s looks like a git commit hash.
+func isCommit(s string) bool {
+	if len(s) < 7 || len(s) > 40 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdef", r) {
+			return false
+		}
+	}
+	return true
 }

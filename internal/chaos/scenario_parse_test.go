@@ -60,6 +60,14 @@ func TestLoadScenario(t *testing.T) {
 	if sc.Name != "sample" || sc.Cluster.Servers != 2 || sc.Cluster.Timing.LeaseTTL != 2*time.Second || sc.Short {
 		t.Errorf("scenario %+v", sc)
 	}
+	if sc.Cluster.PlainHTTP || sc.Cluster.WorkersCommit != "" {
+		t.Errorf("cluster %+v, want TLS and this build's workers by default", sc.Cluster)
+	}
+	sc, err = chaos.LoadScenario(writeScenario(t, strings.Replace(goodScenario, "servers: 2",
+		"servers: 2\n  tls: false\n  workers_commit: 04e491183059", 1)), false)
+	if err != nil || !sc.Cluster.PlainHTTP || sc.Cluster.WorkersCommit != "04e491183059" {
+		t.Fatalf("tls: false, workers_commit: %+v, %v", sc, err)
+	}
 	var workers []string
 	for _, w := range sc.WorkerSpecs() {
 		workers = append(workers, w.Name)
@@ -168,6 +176,9 @@ func TestLoadScenarioRefusesMistakes(t *testing.T) {
 			`:12: faults[1].loss: bad share "150%"`},
 		{"unknown server order", "servers: 2", "servers: 2\n  server_order: random",
 			`:4: cluster.server_order: unknown server order "random" (want given or spread)`},
+		{"bad workers commit", "servers: 2", "servers: 2\n  workers_commit: HEAD~1",
+			`:4: cluster.workers_commit: want a commit hash of Baton's repository (7 to 40 hex digits), got "HEAD~1"`},
+		{"tls not a boolean", "servers: 2", "servers: 2\n  tls: maybe", `:4: cluster.tls:`},
 		{"zone server twice", "{name: b, workers: 1}", "{name: b, workers: 1, servers: [1, 1]}",
 			`:7: cluster.zones[1].servers[1]: server 1 given twice`},
 		{"phase ending before it starts", "events: {worker.lost: \">= 1\"}", "phases: [{from: 5s, to: 2s, events: {worker.lost: 0}}]",

@@ -44,7 +44,6 @@ func runScenario(t *testing.T, file string, short bool, change func(*chaos.Scena
 	return r
 }
 
-
 // TestScenarios runs every scenario of scenarios/ in its short form: each
 // must pass. `make chaos` runs them at full length. Here, on a shared and
 // loaded test machine under -race, the failover and liveness time bounds
@@ -65,6 +64,11 @@ func TestScenarios(t *testing.T) {
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
 		t.Run(name, func(t *testing.T) {
+			if sc, err := chaos.LoadScenario(f, true); err == nil && sc.Cluster.WorkersCommit != "" {
+				// Building the older workers takes minutes here; the fast
+				// check of version skew is in internal/server.
+				t.Skip("mixed-version scenario: `make chaos` runs it")
+			}
 			start := time.Now()
 			r := runScenario(t, f, true, invariantsOnly)
 			if !r.Passed {

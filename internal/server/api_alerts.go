@@ -30,18 +30,9 @@ func (s *Server) registerAlerts(api huma.API) {
 		OperationID: "list-alerts", Method: http.MethodGet, Path: "/api/v1/alerts",
 		Summary: "Alert channels and undelivered alerts", Tags: []string{"alerts"},
 	}, func(ctx context.Context, _ *struct{}) (*alertsOutput, error) {
-		chans, pending, err := s.engine.Alerts(ctx, 1000)
+		out, err := s.listAlerts(ctx)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
-		}
-		out := client.Alerts{Channels: []client.AlertChannel{}, Pending: []client.PendingAlert{}}
-		for _, c := range chans {
-			out.Channels = append(out.Channels, toChannel(c))
-		}
-		for _, a := range pending {
-			out.Pending = append(out.Pending, client.PendingAlert{AlertID: a.AlertID, Channel: a.Channel, Kind: a.Kind,
-				State: a.State, Attempts: a.Attempts, NextAt: ms(a.NextAt), LastError: a.LastError,
-				CreatedAt: ms(a.CreatedAt)})
 		}
 		return &alertsOutput{Body: out}, nil
 	})
@@ -65,14 +56,17 @@ func (s *Server) registerAlerts(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "delete-alert-channel", Method: http.MethodDelete, Path: "/api/v1/alerts/channels/{name}",
 		Summary: "Delete an alert channel", Tags: []string{"alerts"}, DefaultStatus: http.StatusNoContent,
-	}, func(ctx context.Context, in *deleteChannelInput) (*struct{}, error) {
-		if err := s.engine.DeleteAlertChannel(ctx, in.Name, actorOf(ctx)); err != nil {
-			return nil, s.apiError(ctx, err)
-		}
-		return nil, nil
-	})
+	}, s.deleteChannel)
 }
 
 func toChannel(c store.AlertChannel) client.AlertChannel {
 	return client.AlertChannel{Name: c.Name, URL: egress.Redact(c.URL), Events: strings.Split(c.Events, ","), HasSecret: c.Secret != ""}
+}
+
+// deleteChannel deletes an alert channel.
+func (s *Server) deleteChannel(ctx context.Context, in *deleteChannelInput) (*struct{}, error) {
+	if err := s.engine.DeleteAlertChannel(ctx, in.Name, actorOf(ctx)); err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return nil, nil
 }

@@ -64,20 +64,11 @@ func (s *Server) registerAuth(api huma.API) {
 		OperationID: "list-tokens", Method: http.MethodGet, Path: "/api/v1/tokens",
 		Summary: "List the API and join tokens (never their secrets)", Tags: tag,
 	}, func(ctx context.Context, _ *struct{}) (*tokensOutput, error) {
-		var toks []store.Token
-		err := s.engine.Store().Read(ctx, func(tx store.Tx) error {
-			var err error
-			toks, err = tx.Tokens().List(ctx)
-			return err
-		})
+		toks, err := s.listTokens(ctx)
 		if err != nil {
-			return nil, s.apiError(ctx, fmt.Errorf("list tokens: %w", err))
+			return nil, s.apiError(ctx, err)
 		}
-		out := &tokensOutput{Body: make([]client.Token, len(toks))}
-		for i, t := range toks {
-			out.Body[i] = toToken(t)
-		}
-		return out, nil
+		return &tokensOutput{Body: toks}, nil
 	})
 
 	huma.Register(api, huma.Operation{
@@ -85,54 +76,13 @@ func (s *Server) registerAuth(api huma.API) {
 		Summary: "Create a token; its secret is in the answer only", Tags: tag, DefaultStatus: http.StatusCreated,
 		Description: "Role worker makes a join token, with which workers register (optionally only in the zones " +
 			"and groups given). 409 if the name is taken.",
-	}, func(ctx context.Context, in *newTokenInput) (*createdTokenOutput, error) {
-		nt, err := s.newToken(ctx, in.Body)
-		if err != nil {
-			return nil, err
-		}
-		secret, hash := auth.NewSecret()
-		nt.Hash = hash
-		var tok store.Token
-		err = s.engine.Store().InTx(ctx, func(tx store.Tx) error {
-			tok, err = tx.Tokens().Insert(ctx, nt)
-			if err != nil {
-				return err
-			}
-			return tx.Events().Insert(ctx, []store.NewEvent{{Kind: "token.created", Actor: actorOf(ctx),
-				Reason: "token " + tok.Name + " (role " + tok.Role + ")"}})
-		})
-		if errors.Is(err, store.ErrConflict) {
-			return nil, huma.Error409Conflict(fmt.Sprintf("token %q exists: revoke it or choose another name", nt.Name))
-		}
-		if err != nil {
-			return nil, s.apiError(ctx, fmt.Errorf("create token: %w", err))
-		}
-		return &createdTokenOutput{Body: client.CreatedToken{Token: toToken(tok), Secret: secret}}, nil
-	})
+	}, s.createToken)
 
 	huma.Register(api, huma.Operation{
 		OperationID: "revoke-token", Method: http.MethodDelete, Path: "/api/v1/tokens/{name}",
 		Summary: "Revoke a token", Tags: tag, DefaultStatus: http.StatusNoContent,
 		Description: "Every server refuses it within a second. 404 if there is no such unrevoked token.",
-	}, func(ctx context.Context, in *tokenNameInput) (*struct{}, error) {
-		var ok bool
-		err := s.engine.Store().InTx(ctx, func(tx store.Tx) error {
-			var err error
-			if ok, err = tx.Tokens().Revoke(ctx, in.Name); err != nil || !ok {
-				return err
-			}
-			return tx.Events().Insert(ctx, []store.NewEvent{{Kind: "token.revoked", Actor: actorOf(ctx),
-				Reason: "token " + in.Name}})
-		})
-		if err != nil {
-			return nil, s.apiError(ctx, fmt.Errorf("revoke token: %w", err))
-		}
-		if !ok {
-			return nil, huma.Error404NotFound(fmt.Sprintf("no unrevoked token %q", in.Name))
-		}
-		s.authn.flush()
-		return nil, nil
-	})
+	}, s.revokeToken)
 }
 
 // newToken checks a token request whole.
@@ -319,4 +269,54 @@ func IssueToken(ctx context.Context, st store.Store, name string, role auth.Role
 // EnsureToken is the package's EnsureToken on the server's store.
 func (s *Server) EnsureToken(ctx context.Context, name string, role auth.Role, secret string) error {
 	return EnsureToken(ctx, s.engine.Store(), name, role, secret)
+}
+
+// createToken creates a token; its secret is in the answer only.
+func (s *Server) createToken(ctx context.Context, in *newTokenInput) (*createdTokenOutput, error) {
+	nt, err := s.newToken(ctx, in.Body)
+	if err != nil {
+		return nil, err
+	}
+	secret, hash := auth.NewSecret()
+	nt.Hash = hash
+	var tok store.Token
+	err = s.engine.Store().InTx(ctx, func(tx store.Tx) error {
+		tok, err = tx.Tokens().Insert(ctx, nt)
+		if err != nil {
+			return err
+		}
+		return tx.Events().Insert(ctx, []store.NewEvent{{Kind: "token.created", Actor: actorOf(ctx),
+			Reason: "token " + tok.Name + " (role " + tok.Role + ")"}})
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil, huma.Error409Conflict(fmt.Sprintf("token %q exists: revoke it or choose another name", nt.Name))
+	}
+	if err != nil {
+		return nil, s.apiError(ctx, fmt.Errorf("create token: %w", err))
+	}
+	return &createdTokenOutput{Body: client.CreatedToken{Token: toToken(tok), Secret: secret}}, nil
+}
+
+// revokeToken revokes a token.
+func (s *Server) revokeToken(ctx context.Context, in *tokenNameInput) (*struct{}, error) {
+	var ok bool
+	err := s.engine.Store().InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if ok, err = tx.Tokens().Revoke(ctx, in.Name); err != nil || !ok {
+			return err
+		}
+		if _, err := tx.Tokens().RevokeSessions(ctx, "token:"+in.Name); err != nil {
+			return err
+		}
+		return tx.Events().Insert(ctx, []store.NewEvent{{Kind: "token.revoked", Actor: actorOf(ctx),
+			Reason: "token " + in.Name}})
+	})
+	if err != nil {
+		return nil, s.apiError(ctx, fmt.Errorf("revoke token: %w", err))
+	}
+	if !ok {
+		return nil, huma.Error404NotFound(fmt.Sprintf("no unrevoked token %q", in.Name))
+	}
+	s.authn.flush()
+	return nil, nil
 }

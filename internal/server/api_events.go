@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -14,6 +16,9 @@ type eventsInput struct {
 	Run   int64  `query:"run" doc:"Only events of this run"`
 	Kind  string `query:"kind" doc:"Only events of this kind, e.g. run.failed"`
 	After int64  `query:"after" doc:"Only events after this event ID"`
+	Actor string `query:"actor" doc:"Only events of this actor, e.g. user:alice or worker:w1"`
+	From  string `query:"from" doc:"Only events at or after this time (RFC 3339)"`
+	To    string `query:"to" doc:"Only events before this time (RFC 3339)"`
 	Limit int64  `query:"limit" minimum:"1" maximum:"10000" default:"1000"`
 }
 
@@ -32,7 +37,12 @@ func (s *Server) registerEvents(api huma.API) {
 		Description: "Every state transition of runs, tasks, attempts and workers, with its actor and reason. " +
 			"Page on with after = the ID of the last event.",
 	}, func(ctx context.Context, in *eventsInput) (*eventsOutput, error) {
-		evs, err := s.listEvents(ctx, store.EventFilter{RunID: in.Run, Kind: in.Kind, AfterID: in.After, Limit: in.Limit})
+		f := store.EventFilter{RunID: in.Run, Kind: in.Kind, AfterID: in.After, Limit: in.Limit, Actor: in.Actor}
+		var err error
+		if f.AtFrom, f.AtTo, err = timeRange(in.From, in.To); err != nil {
+			return nil, huma.Error422UnprocessableEntity(err.Error())
+		}
+		evs, err := s.listEvents(ctx, f)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
@@ -66,4 +76,24 @@ func workerUsage(ctx context.Context, tx store.Tx) (map[string]store.WorkerUsage
 		used[u.WorkerID] = u
 	}
 	return used, nil
+}
+
+// timeRange parses the RFC 3339 bounds of a time filter into ms (0 for
+// none); the error names the field.
+func timeRange(from, to string) (int64, int64, error) {
+	var out [2]int64
+	for i, f := range []struct{ name, v string }{{"from", from}, {"to", to}} {
+		if f.v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, f.v)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: not an RFC 3339 time: %q", f.name, f.v)
+		}
+		out[i] = t.UnixMilli()
+	}
+	if out[0] != 0 && out[1] != 0 && out[1] <= out[0] {
+		return 0, 0, fmt.Errorf("to: %s is not after from %s", to, from)
+	}
+	return out[0], out[1], nil
 }

@@ -41,21 +41,27 @@ func (s *Server) registerRecovery(api huma.API) {
 			"run, rerun_of naming the old one) on the workflow's latest version and/or with the params over its own: " +
 			"tasks are matched by name, those that succeeded (with all their upstream carried too) are carried with " +
 			"their outputs and not executed, tasks the version added run, tasks it removed are dropped.",
-	}, func(ctx context.Context, in *rerunInput) (*recoveredOutput, error) {
-		r := engine.Recovery{Failed: in.Body.From == "", From: in.Body.From, Reason: in.Body.Reason, Actor: actorOf(ctx),
-			Latest: in.Body.Latest, Params: in.Body.Params}
-		return s.recoverRun(ctx, in.ID, r)
-	})
+	}, s.rerunRun)
 
 	huma.Register(api, huma.Operation{
 		OperationID: "mark-task", Method: http.MethodPost, Path: "/api/v1/runs/{id}/tasks/{task}/mark",
 		Summary: "Mark a task succeeded or skipped", Tags: []string{"runs"},
 		Description: "Ends a failed, cancelled or upstream_failed task of a finished run as succeeded or skipped: " +
 			"the tasks downstream of it that did not run, run (the run runs again). 409 if the run has not finished.",
-	}, func(ctx context.Context, in *markInput) (*recoveredOutput, error) {
-		r := engine.Recovery{Mark: in.Task, MarkState: in.Body.State, Reason: in.Body.Reason, Actor: actorOf(ctx)}
-		return s.recoverRun(ctx, in.ID, r)
-	})
+	}, s.markTask)
+}
+
+// rerunRun is the rerun-run operation (and the web UI's).
+func (s *Server) rerunRun(ctx context.Context, in *rerunInput) (*recoveredOutput, error) {
+	r := engine.Recovery{Failed: in.Body.From == "", From: in.Body.From, Reason: in.Body.Reason, Actor: actorOf(ctx),
+		Latest: in.Body.Latest, Params: in.Body.Params}
+	return s.recoverRun(ctx, in.ID, r)
+}
+
+// markTask is the mark-task operation (and the web UI's).
+func (s *Server) markTask(ctx context.Context, in *markInput) (*recoveredOutput, error) {
+	r := engine.Recovery{Mark: in.Task, MarkState: in.Body.State, Reason: in.Body.Reason, Actor: actorOf(ctx)}
+	return s.recoverRun(ctx, in.ID, r)
 }
 
 func (s *Server) registerPause(api huma.API) {
@@ -70,13 +76,19 @@ func (s *Server) registerPause(api huma.API) {
 		huma.Register(api, huma.Operation{
 			OperationID: op.verb + "-run", Method: http.MethodPost, Path: "/api/v1/runs/{id}/" + op.verb,
 			Summary: op.summary, Tags: []string{"runs"}, Description: op.description,
-		}, func(ctx context.Context, in *pauseRunInput) (*runOutput, error) {
-			run, err := s.engine.PauseRun(ctx, in.ID, op.paused, actorOf(ctx), in.Body.Reason)
-			if err != nil {
-				return nil, s.apiError(ctx, err)
-			}
-			return &runOutput{Body: toRun(run)}, nil
-		})
+		}, s.pauseRun(op.paused))
+	}
+}
+
+// pauseRun is the pause-run (paused) or resume-run operation (and the web
+// UI's).
+func (s *Server) pauseRun(paused bool) func(context.Context, *pauseRunInput) (*runOutput, error) {
+	return func(ctx context.Context, in *pauseRunInput) (*runOutput, error) {
+		run, err := s.engine.PauseRun(ctx, in.ID, paused, actorOf(ctx), in.Body.Reason)
+		if err != nil {
+			return nil, s.apiError(ctx, err)
+		}
+		return &runOutput{Body: toRun(run)}, nil
 	}
 }
 

@@ -73,20 +73,7 @@ func (s *Server) registerRuns(api huma.API) {
 		Summary: "Start a run", Tags: []string{"runs"}, DefaultStatus: http.StatusCreated,
 		Description: "Starts a run of the latest (or a given) version. With an idempotency key, " +
 			"a repeated request returns the run the first one created.",
-	}, func(ctx context.Context, in *startInput) (*runOutput, error) {
-		key := in.Body.IdempotencyKey
-		if key == "" {
-			key = in.IdempotencyKey
-		}
-		st, err := s.engine.StartRun(ctx, engine.StartRequest{
-			Workflow: in.Name, Version: in.Body.Version, Params: in.Body.Params,
-			IdempotencyKey: key, Priority: in.Body.Priority, Actor: actorOf(ctx),
-		})
-		if err != nil {
-			return nil, s.apiError(ctx, err)
-		}
-		return &runOutput{Body: toRun(st.Run)}, nil
-	})
+	}, s.startRun)
 
 	huma.Register(api, huma.Operation{
 		OperationID: "start-runs", Method: http.MethodPost, Path: "/api/v1/workflows/{name}/runs/batch",
@@ -165,18 +152,7 @@ func (s *Server) registerRuns(api huma.API) {
 		OperationID: "cancel-run", Method: http.MethodPost, Path: "/api/v1/runs/{id}/cancel",
 		Summary: "Cancel a run", Tags: []string{"runs"},
 		Description: "Cancels unfinished tasks; running attempts are killed by their workers at the next heartbeat.",
-	}, func(ctx context.Context, in *cancelInput) (*runOutput, error) {
-		if err := s.engine.CancelRun(ctx, in.ID, actorOf(ctx), in.Body.Reason); err != nil {
-			return nil, s.apiError(ctx, err)
-		}
-		out := &runOutput{}
-		err := s.read(ctx, func(tx store.Tx) error {
-			r, err := tx.Runs().Get(ctx, in.ID)
-			out.Body = toRun(r)
-			return err
-		})
-		return out, err
-	})
+	}, s.cancelRun)
 
 	huma.Register(api, huma.Operation{
 		OperationID: "get-task-logs", Method: http.MethodGet, Path: "/api/v1/runs/{id}/tasks/{task}/logs",
@@ -191,6 +167,36 @@ func (s *Server) registerRuns(api huma.API) {
 		}
 		return &logsOutput{Body: logs}, nil
 	})
+}
+
+// startRun is the start-run operation (and the web UI's trigger form).
+func (s *Server) startRun(ctx context.Context, in *startInput) (*runOutput, error) {
+	key := in.Body.IdempotencyKey
+	if key == "" {
+		key = in.IdempotencyKey
+	}
+	st, err := s.engine.StartRun(ctx, engine.StartRequest{
+		Workflow: in.Name, Version: in.Body.Version, Params: in.Body.Params,
+		IdempotencyKey: key, Priority: in.Body.Priority, Actor: actorOf(ctx),
+	})
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &runOutput{Body: toRun(st.Run)}, nil
+}
+
+// cancelRun is the cancel-run operation (and the web UI's).
+func (s *Server) cancelRun(ctx context.Context, in *cancelInput) (*runOutput, error) {
+	if err := s.engine.CancelRun(ctx, in.ID, actorOf(ctx), in.Body.Reason); err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	out := &runOutput{}
+	err := s.read(ctx, func(tx store.Tx) error {
+		r, err := tx.Runs().Get(ctx, in.ID)
+		out.Body = toRun(r)
+		return err
+	})
+	return out, err
 }
 
 // readLogPage reads the chunks after seq after, at most limit of them and

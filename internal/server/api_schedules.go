@@ -81,13 +81,7 @@ func (s *Server) registerSchedules(api huma.API) {
 		Summary: "Pause or resume a schedule", Tags: []string{"schedules"},
 		Description: "A resumed schedule fires from its next due time after now: ticks due while it was paused " +
 			"are not caught up (they are counted in the schedule.resumed event).",
-	}, func(ctx context.Context, in *pauseInput) (*scheduleOutput, error) {
-		err := s.engine.PauseSchedule(ctx, in.Workflow, in.Schedule, in.Action == "pause", in.Body.Note, actorOf(ctx))
-		if err != nil {
-			return nil, s.apiError(ctx, err)
-		}
-		return s.scheduleAnswer(ctx, in.Workflow, in.Schedule)
-	})
+	}, s.pauseSchedule)
 
 	huma.Register(api, huma.Operation{
 		OperationID: "trigger-schedule", Method: http.MethodPost, Path: "/api/v1/workflows/{workflow}/schedules/{schedule}/trigger",
@@ -106,17 +100,30 @@ func (s *Server) registerSchedules(api huma.API) {
 		Summary: "Create a schedule's runs for a past time range", Tags: []string{"schedules"},
 		Description: "One run per due time in [from, to] (to no later than now), each the run its tick would " +
 			"create: repeating a backfill, or backfilling ticks that fired, creates nothing new. At most 10000 due times.",
-	}, func(ctx context.Context, in *backfillInput) (*backfillOutput, error) {
-		b, err := s.engine.Backfill(ctx, in.Workflow, in.Schedule, in.Body.From, in.Body.To, actorOf(ctx))
-		if err != nil {
-			return nil, s.apiError(ctx, err)
-		}
-		out := client.Backfill{Created: b.Created, Existing: b.Existing, RunIDs: []int64{}}
-		for _, r := range b.Runs {
-			out.RunIDs = append(out.RunIDs, r.ID)
-		}
-		return &backfillOutput{Body: out}, nil
-	})
+	}, s.backfill)
+}
+
+// pauseSchedule is the pause-schedule operation, pause or resume (and the
+// web UI's).
+func (s *Server) pauseSchedule(ctx context.Context, in *pauseInput) (*scheduleOutput, error) {
+	err := s.engine.PauseSchedule(ctx, in.Workflow, in.Schedule, in.Action == "pause", in.Body.Note, actorOf(ctx))
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return s.scheduleAnswer(ctx, in.Workflow, in.Schedule)
+}
+
+// backfill is the backfill-schedule operation (and the web UI's).
+func (s *Server) backfill(ctx context.Context, in *backfillInput) (*backfillOutput, error) {
+	b, err := s.engine.Backfill(ctx, in.Workflow, in.Schedule, in.Body.From, in.Body.To, actorOf(ctx))
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	out := client.Backfill{Created: b.Created, Existing: b.Existing, RunIDs: []int64{}}
+	for _, r := range b.Runs {
+		out.RunIDs = append(out.RunIDs, r.ID)
+	}
+	return &backfillOutput{Body: out}, nil
 }
 
 // scheduleAnswer returns a schedule as listed.

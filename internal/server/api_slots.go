@@ -28,14 +28,9 @@ func (s *Server) registerSlots(api huma.API) {
 		OperationID: "list-slots", Method: http.MethodGet, Path: "/api/v1/slots",
 		Summary: "Concurrency slots with their running and queued tasks", Tags: []string{"slots"},
 	}, func(ctx context.Context, _ *struct{}) (*slotsOutput, error) {
-		slots, err := s.engine.Slots(ctx)
+		out, err := s.listSlots(ctx)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
-		}
-		out := make([]client.Slot, len(slots))
-		for i, sl := range slots {
-			out[i] = client.Slot{Name: sl.Name, Size: sl.Size, Description: sl.Description, Running: sl.Running,
-				Queued: sl.Queued, UpdatedAt: ms(sl.UpdatedAt)}
 		}
 		return &slotsOutput{Body: out}, nil
 	})
@@ -45,24 +40,30 @@ func (s *Server) registerSlots(api huma.API) {
 		Summary: "Create a slot or change its size", Tags: []string{"slots"},
 		Description: "Tasks naming the slot (`slot:` in a workflow) run only while fewer than size of them run, " +
 			"across workflows. A smaller size stops no running task.",
-	}, func(ctx context.Context, in *setSlotInput) (*slotOutput, error) {
-		sl, err := s.engine.SetSlot(ctx, store.Slot{Name: in.Name, Size: in.Body.Size,
-			Description: in.Body.Description}, actorOf(ctx))
-		if err != nil {
-			return nil, s.apiError(ctx, err)
-		}
-		return &slotOutput{Body: client.Slot{Name: sl.Name, Size: sl.Size, Description: sl.Description,
-			UpdatedAt: ms(sl.UpdatedAt)}}, nil
-	})
+	}, s.setSlot)
 
 	huma.Register(api, huma.Operation{
 		OperationID: "delete-slot", Method: http.MethodDelete, Path: "/api/v1/slots/{name}",
 		Summary: "Delete a slot", Tags: []string{"slots"}, DefaultStatus: http.StatusNoContent,
 		Description: "Its queued tasks wait until a slot of that name exists again; running ones finish.",
-	}, func(ctx context.Context, in *deleteSlotInput) (*struct{}, error) {
-		if err := s.engine.DeleteSlot(ctx, in.Name, actorOf(ctx)); err != nil {
-			return nil, s.apiError(ctx, err)
-		}
-		return nil, nil
-	})
+	}, s.deleteSlot)
+}
+
+// setSlot creates a slot or changes its size.
+func (s *Server) setSlot(ctx context.Context, in *setSlotInput) (*slotOutput, error) {
+	sl, err := s.engine.SetSlot(ctx, store.Slot{Name: in.Name, Size: in.Body.Size,
+		Description: in.Body.Description}, actorOf(ctx))
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &slotOutput{Body: client.Slot{Name: sl.Name, Size: sl.Size, Description: sl.Description,
+		UpdatedAt: ms(sl.UpdatedAt)}}, nil
+}
+
+// deleteSlot deletes a slot.
+func (s *Server) deleteSlot(ctx context.Context, in *deleteSlotInput) (*struct{}, error) {
+	if err := s.engine.DeleteSlot(ctx, in.Name, actorOf(ctx)); err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return nil, nil
 }

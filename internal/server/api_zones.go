@@ -46,43 +46,49 @@ func (s *Server) registerZones(api huma.API) {
 		Summary: "Cordon, uncordon or drain a zone", Tags: []string{"workers"},
 		Description: "Drain cordons the zone and drains its workers: they take no new work and exit once their " +
 			"running tasks end; with reschedule, running rerunnable tasks are stopped and run again elsewhere at once.",
-	}, func(ctx context.Context, in *zoneActionInput) (*zoneOutput, error) {
-		var err error
-		switch in.Action {
-		case "cordon", "uncordon":
-			_, err = s.engine.CordonZone(ctx, in.Zone, in.Action == "cordon", actorOf(ctx), in.Body.Reason)
-		default:
-			_, err = s.engine.DrainZone(ctx, in.Zone,
-				engine.DrainOptions{Reschedule: in.Body.Reschedule, Reason: in.Body.Reason}, actorOf(ctx))
-		}
-		if err != nil {
-			return nil, s.apiError(ctx, err)
-		}
-		p, err := s.engine.Placement(ctx)
-		if err != nil {
-			return nil, s.apiError(ctx, err)
-		}
-		for _, z := range toPlacement(p).Zones {
-			if z.Name == in.Zone {
-				return &zoneOutput{Body: z}, nil
-			}
-		}
-		return nil, huma.Error404NotFound("zone " + in.Zone + " not found")
-	})
+	}, s.zoneAction)
 
 	huma.Register(api, huma.Operation{
 		OperationID: "drain-worker", Method: http.MethodPost, Path: "/api/v1/workers/{id}/drain",
 		Summary: "Drain a worker", Tags: []string{"workers"},
 		Description: "The worker takes no new work and exits once its running tasks end; with reschedule, its " +
 			"running rerunnable tasks are stopped and run again elsewhere at once. 410: the worker is not live.",
-	}, func(ctx context.Context, in *drainWorkerInput) (*workerOutput, error) {
-		w, err := s.engine.DrainWorker(ctx, in.ID,
+	}, s.drainWorker)
+}
+
+// zoneAction is the zone-action operation (and the web UI's).
+func (s *Server) zoneAction(ctx context.Context, in *zoneActionInput) (*zoneOutput, error) {
+	var err error
+	switch in.Action {
+	case "cordon", "uncordon":
+		_, err = s.engine.CordonZone(ctx, in.Zone, in.Action == "cordon", actorOf(ctx), in.Body.Reason)
+	default:
+		_, err = s.engine.DrainZone(ctx, in.Zone,
 			engine.DrainOptions{Reschedule: in.Body.Reschedule, Reason: in.Body.Reason}, actorOf(ctx))
-		if err != nil {
-			return nil, s.apiError(ctx, err)
+	}
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	p, err := s.engine.Placement(ctx)
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	for _, z := range toPlacement(p).Zones {
+		if z.Name == in.Zone {
+			return &zoneOutput{Body: z}, nil
 		}
-		return &workerOutput{Body: toWorker(w)}, nil
-	})
+	}
+	return nil, huma.Error404NotFound("zone " + in.Zone + " not found")
+}
+
+// drainWorker is the drain-worker operation (and the web UI's).
+func (s *Server) drainWorker(ctx context.Context, in *drainWorkerInput) (*workerOutput, error) {
+	w, err := s.engine.DrainWorker(ctx, in.ID,
+		engine.DrainOptions{Reschedule: in.Body.Reschedule, Reason: in.Body.Reason}, actorOf(ctx))
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &workerOutput{Body: toWorker(w)}, nil
 }
 
 func toPlacement(p engine.Placement) client.Placement {

@@ -136,6 +136,8 @@ func principalOf(tok store.Token) auth.Principal {
 		p.Kind, p.Name, p.WorkerID = auth.KindWorker, tok.WorkerID, tok.WorkerID
 	case store.TokenJoin:
 		p.Join, p.Zones, p.Groups = true, splitList(tok.Zones), splitList(tok.WorkerGroups)
+	case store.TokenSession:
+		p = sessionPrincipal(tok)
 	}
 	return p
 }

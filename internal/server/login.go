@@ -11,30 +11,30 @@ import (
 	"time"
 )
 
-// sessionCookie holds a browser's token: HttpOnly (no script reads it),
-// SameSite=Strict (no other site's page sends it), Secure under TLS. It is
-// accepted only on GET and HEAD (pages, the live streams, the API's
-// reads): every change still needs the Authorization header, so a cookie
-// can never be ridden into a write (CSRF).
+// sessionCookie holds a browser's session secret (session.go): HttpOnly
+// (no script reads it), SameSite=Strict (no other site's page sends it),
+// Secure under TLS. It is accepted on GET and HEAD (pages, the live
+// streams, the API's reads), and on the web UI's forms only with the
+// session's CSRF token (csrf.go), so a cookie can never be ridden into a
+// write from another site.
 const sessionCookie = "baton_session"
 
 // sessionAge bounds a browser session; the token's own expiry and
 // revocation apply on every request as for any caller.
 const sessionAge = 12 * time.Hour
 
-// credential is the request's Authorization header, else, on a safe
-// method, the session cookie as a bearer token.
+// credential is the request's Authorization header, else the session
+// cookie as a bearer token: on a safe method, or on an unsafe one that
+// carries the session's CSRF token.
 func credential(r *http.Request) string {
 	if h := r.Header.Get("Authorization"); h != "" {
 		return h
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+	session := sessionOf(r)
+	if session == "" || (mutating(r.Method) && !csrfValid(r, session)) {
 		return ""
 	}
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		return "Bearer " + c.Value
-	}
-	return ""
+	return "Bearer " + session
 }
 
 // wantsPage says whether a refused request came from a browser
@@ -54,18 +54,25 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 <body><main class="login">
 <h1>Baton</h1>
 <form method="post" action="/login">
-<p><label for="token">API token</label><br>
-<input id="token" name="token" type="password" autocomplete="off" required autofocus size="50"></p>
+<p><label for="username">User name</label><br>
+<input id="username" name="username" autocomplete="username" autofocus size="30"></p>
+<p><label for="password">Password</label><br>
+<input id="password" name="password" type="password" autocomplete="current-password" size="30"></p>
 <input type="hidden" name="next" value="{{.Next}}">
 {{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
-<p><button type="submit">Log in</button></p>
-<p class="hint">A token of any role but <code>worker</code> (<code>baton token create NAME --role viewer</code>;
-<code>baton dev</code> wrote one to <code>.baton/admin.token</code>).</p>
+{{if .Notice}}<p role="status">{{.Notice}}</p>{{end}}
+<p><button type="submit">Log in</button> <a href="/password">Change your password</a></p>
+<p><label for="token">or paste an API token</label><br>
+<input id="token" name="token" type="password" autocomplete="off" size="50"></p>
+<p class="hint">A user (<code>baton user create NAME --role viewer</code>) or a token of any role but
+<code>worker</code> (<code>baton token create NAME --role viewer</code>; <code>baton dev</code> wrote one to
+<code>.baton/admin.token</code>).</p>
 </form></main></body></html>
 `))
 
-// registerLogin serves the login form, the login (a token checked like
-// any API call, then kept in the session cookie) and the logout. They are
+// registerLogin serves the login form, the login (a user's password, or a
+// token checked like any API call; either starts a session, session.go)
+// and the logout, which ends the session on every server. They are
 // anonymous routes; the guard refuses a POST from another site's page
 // (Origin and Host checks) and the cookie is SameSite=Strict.
 func (s *Server) registerLogin() {
@@ -77,38 +84,70 @@ func (s *Server) registerLogin() {
 				s.renderLogin(w, http.StatusOK, next, "this login link was used already or has expired: paste a token")
 				return
 			}
-			s.logIn(w, r, secret, next)
+			s.tokenLogin(w, r, secret, next)
 			return
 		}
 		s.renderLogin(w, http.StatusOK, next, "")
 	}))
 	s.plain.handle("POST /login", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.logIn(w, r, strings.TrimSpace(r.PostFormValue("token")), safeNext(r.PostFormValue("next")))
+		next := safeNext(r.PostFormValue("next"))
+		token, name := strings.TrimSpace(r.PostFormValue("token")), strings.TrimSpace(r.PostFormValue("username"))
+		switch {
+		case token != "":
+			s.tokenLogin(w, r, token, next)
+		case name != "":
+			s.passwordLogin(w, r, name, r.PostFormValue("password"), next)
+		default:
+			s.renderLogin(w, http.StatusOK, next, "give a user name and password, or an API token")
+		}
 	}))
 	s.plain.handle("POST /logout", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-			HttpOnly: true, Secure: s.cfg.TLS != nil, SameSite: http.SameSiteStrictMode})
+		s.endSession(w, r)
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 	}))
 }
 
-// logIn checks token like any API call and keeps it in the session
-// cookie, or shows the form again with why (200: the login page answered).
-func (s *Server) logIn(w http.ResponseWriter, r *http.Request, token, next string) {
-	if _, status, msg := s.authorize(r.Context(), "Bearer "+token, permissionOfPages, ""); status != 0 {
+// tokenLogin checks token like any API call and starts a session that
+// acts as the token (token:NAME, its role, never past its expiry), or
+// shows the form again with why (200: the login page answered). The
+// cookie holds the session's secret, never the token's. Failures count
+// against the client's address (throttle.go).
+func (s *Server) tokenLogin(w http.ResponseWriter, r *http.Request, token, next string) {
+	addrKey := "addr:" + clientAddr(r)
+	if d := s.throttle.wait(addrKey, addrFreeFailures); d > 0 {
+		s.refuseThrottled(w, next, d)
+		return
+	}
+	p, status, msg := s.authorize(r.Context(), "Bearer "+token, permissionOfPages, "")
+	if status != 0 {
+		if status == http.StatusUnauthorized {
+			s.throttle.fail(addrKey)
+		}
 		s.renderLogin(w, http.StatusOK, next, msg)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(sessionAge.Seconds()),
-		HttpOnly: true, Secure: s.cfg.TLS != nil, SameSite: http.SameSiteStrictMode})
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	expires := time.Now().Add(sessionAge)
+	if tok, err := s.authn.lookup(r.Context(), token); err == nil && tok.ExpiresAt != 0 &&
+		tok.ExpiresAt < expires.UnixMilli() {
+		expires = time.UnixMilli(tok.ExpiresAt)
+	}
+	s.startSessionUntil(w, r, p, p.Role, next, expires)
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, status int, next, msg string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	if err := loginPage.Execute(w, struct{ Next, Error string }{next, msg}); err != nil {
+	if err := loginPage.Execute(w, struct{ Next, Error, Notice string }{next, msg, ""}); err != nil {
+		s.log.Error("render login page", "err", err)
+	}
+}
+
+// renderLoginNotice shows the login form with a notice (not an error).
+func (s *Server) renderLoginNotice(w http.ResponseWriter, next, notice string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := loginPage.Execute(w, struct{ Next, Error, Notice string }{next, "", notice}); err != nil {
 		s.log.Error("render login page", "err", err)
 	}
 }

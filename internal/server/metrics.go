@@ -84,7 +84,7 @@ func boolValue(b bool) float64 {
 func newRegistry(e *engine.Engine, build client.BuildInfo) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		placementCollector{engine: e}, engineCollector{engine: e}, buildInfoGauge(build))
+		placementCollector{engine: e}, engineCollector{engine: e}, buildInfoGauge(build), serversCollector{st: e.Store()})
 	return reg
 }
 

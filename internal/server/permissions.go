@@ -33,15 +33,23 @@ var permissions = map[string]auth.Permission{
 	"GET /api/v1/schemas/{schema}": auth.Read,
 	"get-version":                  auth.Read,
 	"whoami":                       auth.Authenticated,
+	"change-password":              auth.Authenticated, // a user's own, with the old one
 
 	// The web UI (with the API docs page) reads as a viewer; browsers log
-	// in with a token kept in a cookie honoured on reads only (login.go).
+	// in with a password or a token and hold a session in a cookie, which
+	// an unsafe method honours only with the session's CSRF token
+	// (login.go, session.go, csrf.go).
 	"GET /": permissionOfPages,
 	// A task's log-following stream reads what get-task-logs reads.
 	"GET " + ui.LogsLivePattern: auth.Read,
 	"GET /login":                auth.Anonymous,
 	"POST /login":               auth.Anonymous,
 	"POST /logout":              auth.Anonymous,
+	// The UI's forms (POST /runs/{id}/cancel, ...) take their API twin's
+	// permission: ui.ActionRoutes, added by ui_actions.go.
+	// A user's own password change: the current password is the credential.
+	"GET /password":  auth.Anonymous,
+	"POST /password": auth.Anonymous,
 
 	// Reads.
 	"list-workflows":         auth.Read,
@@ -59,6 +67,7 @@ var permissions = map[string]auth.Permission{
 	"schedule-next":          auth.Read,
 	"list-alerts":            auth.Read,
 	"list-slots":             auth.Read,
+	"list-servers":           auth.Read,
 
 	// Operating runs and schedules.
 	"start-run":         auth.Operate,
@@ -93,6 +102,11 @@ var permissions = map[string]auth.Permission{
 	"delete-alert-channel": auth.Admin,
 	"zone-action":          auth.Admin, // cordon, uncordon, drain
 	"drain-worker":         auth.Admin,
+	"list-users":           auth.Admin,
+	"create-user":          auth.Admin,
+	"update-user":          auth.Admin,
+	"set-user-password":    auth.Admin,
+	"delete-user":          auth.Admin,
 
 	// The worker protocol: worker credentials only, each for itself.
 	"register-worker": auth.Worker, // with a join token
@@ -188,6 +202,10 @@ func (r *plainRoutes) handle(pattern string, h http.Handler) {
 		}
 		if need == auth.Anonymous {
 			h.ServeHTTP(w, req)
+			return
+		}
+		if csrfRefused(req) {
+			writeProblem(w, http.StatusForbidden, csrfMissing)
 			return
 		}
 		p, status, msg := r.s.authorize(req.Context(), credential(req), need, "")

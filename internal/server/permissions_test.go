@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -40,7 +41,7 @@ func TestEveryRouteHasAPermission(t *testing.T) {
 	}
 	for _, r := range routes {
 		if p := permissions[r]; p == auth.Anonymous && !slices.Contains([]string{"GET /healthz", "GET /readyz", "auth-bootstrap",
-			"GET /login", "POST /login", "POST /logout"}, r) { // the login form takes a token: login.go
+			"GET /login", "POST /login", "POST /logout", "GET /password", "POST /password"}, r) { // the login and password forms: login.go, password_page.go
 			t.Errorf("route %s is anonymous", r)
 		}
 	}
@@ -174,6 +175,11 @@ func TestRoleMatrix(t *testing.T) {
 	for _, role := range []auth.Role{auth.RoleViewer, auth.RoleOperator, auth.RoleEditor, auth.RoleAdmin} {
 		cases = append(cases, principalCase{name: string(role), secret: issue("matrix-"+string(role), role), refused: byRole(role)})
 	}
+	// A user's browser session is a credential with the user's role.
+	for _, role := range []auth.Role{auth.RoleViewer, auth.RoleOperator, auth.RoleAdmin} {
+		cases = append(cases, principalCase{name: "session of a user with role " + string(role),
+			secret: userSession(t, st, ts.URL, "matrix-"+string(role), role), refused: byRole(role)})
+	}
 	routes := matrixRoutes(t, srv, srv.adapter.api)
 
 	call := func(r matrixRoute, secret string) (int, string) {
@@ -244,6 +250,35 @@ func TestRoleMatrix(t *testing.T) {
 	t.Logf("%d routes x %d callers: %d refused, %d let through", len(routes), len(cases), refusals, allowed)
 }
 
+// userSession creates a user with the role, logs in with its password
+// through the login form and returns the session's secret.
+func userSession(t *testing.T, st store.Store, url, name string, role auth.Role) string {
+	t.Helper()
+	hash, err := auth.HashPassword("matrix user password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.InTx(context.Background(), func(tx store.Tx) error {
+		_, err := tx.Users().Insert(context.Background(), store.NewUser{Name: name, Role: string(role), PasswordHash: hash})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.PostForm(url+"/login", neturl.Values{"username": {name}, "password": {"matrix user password"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, c := range resp.Cookies() {
+		if c.Name == sessionCookie && c.Value != "" {
+			return c.Value
+		}
+	}
+	t.Fatalf("login of %s: %d, no session", name, resp.StatusCode)
+	return ""
+}
+
 // expiredSecret stores an admin token that expired a minute ago.
 func expiredSecret(t *testing.T, st store.Store) string {
 	t.Helper()
@@ -295,6 +330,13 @@ func stateOf(t *testing.T, st store.Store) string {
 			return err
 		}
 		fmt.Fprintf(&b, "secrets=%d ", len(secs))
+		users, err := tx.Users().List(ctx)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			fmt.Fprintf(&b, "user %s %s %d %s; ", u.Name, u.Role, u.DisabledAt, u.PasswordHash)
+		}
 		return nil
 	})
 	if err != nil {

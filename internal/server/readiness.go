@@ -31,6 +31,10 @@ type commitProbe struct {
 	bound time.Duration
 	now   func() time.Time
 
+	// also runs in the probe's transaction, told whether the server is
+	// ready (the registry's refresh); nil: nothing.
+	also func(ctx context.Context, tx store.Tx, ready bool) error
+
 	mu       sync.Mutex
 	ok       bool      // the last probe committed within the bound
 	inFlight time.Time // when the probe running now began, or zero
@@ -63,12 +67,18 @@ func (p *commitProbe) why() string {
 func (p *commitProbe) run(ctx context.Context) {
 	p.mu.Lock()
 	p.inFlight = p.now()
+	ready := p.ok
 	p.mu.Unlock()
 	pctx, cancel := context.WithTimeout(ctx, p.bound)
 	defer cancel()
 	err := p.st.InTx(pctx, func(tx store.Tx) error {
-		_, err := tx.Workflows().List(pctx, "", 1)
-		return err
+		if _, err := tx.Workflows().List(pctx, "", 1); err != nil {
+			return err
+		}
+		if p.also != nil {
+			return p.also(pctx, tx, ready)
+		}
+		return nil
 	})
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -50,6 +50,8 @@ func (s *Server) routes() http.Handler {
 	s.registerVersion(api)
 	s.registerSecrets(api)
 	s.registerAuth(api)
+	s.registerServers(api)
+	s.registerUsers(api)
 	s.plain = &plainRoutes{s: s, mux: mux}
 	s.plain.handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
@@ -62,7 +64,9 @@ func (s *Server) routes() http.Handler {
 	s.ui = s.newUI(api)
 	s.plain.handle("GET /", s.ui)
 	s.plain.handle("GET "+ui.LogsLivePattern, s.ui)
+	s.registerUIActions()
 	s.registerLogin()
+	s.registerPasswordPage()
 	g := newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
 	g.metrics = s.obs.http
 	return g

@@ -17,6 +17,7 @@ import (
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/ui"
 )
 
@@ -55,7 +56,10 @@ type Config struct {
 	// BootstrapToken, when set (bootstrap_token_file), becomes the first
 	// admin token, named "bootstrap", if the database has no token yet.
 	BootstrapToken string
-	Logger         *slog.Logger
+	// Zone is the zone this server runs in, shown in the servers
+	// registry.
+	Zone   string
+	Logger *slog.Logger
 }
 
 func (c Config) withDefaults() Config {
@@ -91,11 +95,13 @@ type Server struct {
 	adapter   *authAdapter // the API's routes, authorized
 	plain     *plainRoutes // the other routes, authorized
 	codes     loginCodes   // one-time login links
+	throttle  *throttle    // failed logins, per user and address
 	// alertClient posts alerts to their channels.
 	alertClient *http.Client
 	leader      []*loop // work of the leading server
 	probe       *commitProbe
 	prober      *loop
+	registry    *registry
 	obs         *observability // what /metrics exports
 	statsLoop   *loop          // reads the figures /metrics exports
 
@@ -112,11 +118,14 @@ func New(e *engine.Engine, cfg Config) *Server {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	s := &Server{cfg: cfg, id: "server-" + hex.EncodeToString(b[:]), engine: e, log: cfg.Logger,
-		build: buildInfo(), stopping: make(chan struct{}), authn: newAuthenticator(e.Store())}
+		build: buildInfo(), stopping: make(chan struct{}), authn: newAuthenticator(e.Store()),
+		throttle: newThrottle()}
 	s.handler = s.routes()
 	s.sweeper = NewSweeper(e, SweeperConfig{Interval: cfg.SweepInterval, Logger: cfg.Logger})
 	s.probe = newCommitProbe(e.Store())
 	s.prober = &loop{interval: probeInterval, run: s.probe.run}
+	s.registry = &registry{self: store.NewServer{ID: s.id, Zone: cfg.Zone, Version: s.build.Version}}
+	s.probe.also = s.registry.touch
 	if g, ok := s.handler.(*guard); ok {
 		g.sick = func() (bool, string) { return !s.probe.healthy(), s.probe.why() }
 	}
@@ -131,6 +140,8 @@ func New(e *engine.Engine, cfg Config) *Server {
 	s.elector = NewElector(e, ElectorConfig{Name: "loops", Holder: s.id, TTL: cfg.LeaderTTL, Logger: cfg.Logger})
 	s.leader = []*loop{{interval: cfg.MonitorInterval,
 		run: leaderOnly(s.elector, s.obs.timed("zone_monitor", s.recordZoneHealth))}}
+	s.leader = append(s.leader, &loop{interval: sessionPruneInterval,
+		run: leaderOnly(s.elector, s.obs.timed("session_prune", s.pruneSessions))})
 	if cfg.VacuumInterval > 0 {
 		s.leader = append(s.leader, &loop{interval: cfg.VacuumInterval,
 			run: leaderOnly(s.elector, s.obs.timed("vacuum", s.vacuum))})
@@ -197,6 +208,8 @@ func (s *Server) Start(ctx context.Context) error {
 			s.log.Error("http server stopped", "err", err)
 		}
 	}()
+	s.registry.self.Address = advertised(ln.Addr().String())
+	s.recordSelf(ctx)
 	s.prober.Start(ctx)
 	s.statsLoop.Start(ctx)
 	s.sweeper.Start(ctx)

@@ -3,10 +3,12 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/auth"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/ui"
 )
@@ -43,7 +45,14 @@ func (u uiSource) Logs(ctx context.Context, runID int64, task string, attempt, a
 }
 
 func (u uiSource) Events(ctx context.Context, q ui.EventQuery) ([]client.Event, error) {
-	return u.s.listEvents(ctx, store.EventFilter{RunID: q.Run, Kind: q.Kind, AfterID: q.After, Limit: q.Limit})
+	f := store.EventFilter{RunID: q.Run, Kind: q.Kind, AfterID: q.After, Limit: q.Limit, Actor: q.Actor}
+	if !q.From.IsZero() {
+		f.AtFrom = q.From.UnixMilli()
+	}
+	if !q.To.IsZero() {
+		f.AtTo = q.To.UnixMilli()
+	}
+	return u.s.listEvents(ctx, f)
 }
 
 func (u uiSource) Workflows(ctx context.Context) ([]client.Workflow, error) {
@@ -62,11 +71,46 @@ func (u uiSource) Schedules(ctx context.Context) ([]client.Schedule, error) {
 	return u.s.listSchedules(ctx)
 }
 
+func (u uiSource) Servers(ctx context.Context) ([]client.Server, error) { return u.s.listServers(ctx) }
+
+func (u uiSource) Slots(ctx context.Context) ([]client.Slot, error) { return u.s.listSlots(ctx) }
+
+func (u uiSource) Alerts(ctx context.Context) (client.Alerts, error) { return u.s.listAlerts(ctx) }
+
+// Tokens lists the tokens for those the API lets list them.
+func (u uiSource) Tokens(ctx context.Context) ([]client.Token, error) {
+	p, _ := auth.From(ctx)
+	if need := permissions["list-tokens"]; !p.Role.Allows(need) {
+		return nil, fmt.Errorf("listing tokens needs the %s permission: %w", need, ui.ErrForbidden)
+	}
+	return u.s.listTokens(ctx)
+}
+
+// Users lists the local users for those the API lets list them.
+func (u uiSource) Users(ctx context.Context) ([]client.User, error) {
+	p, _ := auth.From(ctx)
+	if need := permissions["list-users"]; !p.Role.Allows(need) {
+		return nil, fmt.Errorf("listing users needs the %s permission: %w", need, ui.ErrForbidden)
+	}
+	return u.s.listUsers(ctx)
+}
+
 // newUI returns the web UI over this server's reads; its API docs page
 // renders api's OpenAPI document.
 func (s *Server) newUI(api huma.API) *ui.Handler {
 	return ui.New(uiSource{s}, ui.Options{
 		Logger:  s.log,
 		OpenAPI: func() ([]byte, error) { return json.Marshal(api.OpenAPI()) },
+		CSRF:    pageCSRF,
+		Allowed: allowed,
+		Actions: uiActions{s},
 	})
+}
+
+// allowed says whether the principal of ctx may use the API operation op,
+// by the permission table: the UI shows an action only to those.
+func allowed(ctx context.Context, op string) bool {
+	p, ok := auth.From(ctx)
+	need, known := permissions[op]
+	return ok && known && !p.Join && p.Role.Allows(need)
 }

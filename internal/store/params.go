@@ -236,6 +236,11 @@ type EventFilter struct {
 	Kind    string
 	AfterID int64
 	Limit   int64
+	Actor   string
+	// AtFrom and AtTo bound the events' time, ms: AtFrom <= at < AtTo
+	// (AtTo 0: no upper bound).
+	AtFrom int64
+	AtTo   int64
 }
 
 // NewLogChunk is a log chunk to store; a repeated (AttemptID, Seq) is ignored.

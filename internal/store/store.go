@@ -65,6 +65,8 @@ type Tx interface {
 	Stats() Stats
 	Secrets() Secrets
 	Tokens() Tokens
+	Servers() Servers
+	Users() Users
 	// NotifyWork wakes waiting claims once the transaction commits.
 	NotifyWork()
 }
@@ -410,4 +412,46 @@ type Tokens interface {
 	RevokeWorker(ctx context.Context, workerID string) (int64, error)
 	// Touch records a use, at most once a minute; true if it wrote.
 	Touch(ctx context.Context, id int64) (bool, error)
+	// RevokeSessions ends the browser sessions of a principal
+	// ("user:alice"); the count revoked.
+	RevokeSessions(ctx context.Context, subject string) (int64, error)
+	// RevokeSession ends the session whose secret has the hash; false if
+	// there is no such live session.
+	RevokeSession(ctx context.Context, hash string) (bool, error)
+	// DeleteEndedSessions deletes the sessions that expired or were
+	// revoked over an hour ago; the count deleted.
+	DeleteEndedSessions(ctx context.Context) (int64, error)
+}
+
+// Users stores the local users who log in with a password.
+type Users interface {
+	// Insert adds a user; ErrConflict if the name exists.
+	Insert(ctx context.Context, u NewUser) (User, error)
+	// ByName returns a user; ErrNotFound if none.
+	ByName(ctx context.Context, name string) (User, error)
+	// List returns the users by name.
+	List(ctx context.Context) ([]User, error)
+	// SetPassword, SetRole, Disable, Enable and Delete report false if
+	// there is no such user (or, for Disable and Enable, nothing changed).
+	SetPassword(ctx context.Context, name, hash string) (bool, error)
+	SetRole(ctx context.Context, name, role string) (bool, error)
+	Disable(ctx context.Context, name string) (bool, error)
+	Enable(ctx context.Context, name string) (bool, error)
+	Delete(ctx context.Context, name string) (bool, error)
+}
+
+// Servers stores the registry of servers: each records itself at start
+// and refreshes its row while it runs.
+type Servers interface {
+	// Upsert records a server as started and seen now, ready.
+	Upsert(ctx context.Context, s NewServer) (Server, error)
+	// Touch records that a server is still there; false if it has no row
+	// (deleted as stale meanwhile).
+	Touch(ctx context.Context, id string, ready bool) (bool, error)
+	// List returns every server recorded by zone and address, and the
+	// database's time.
+	List(ctx context.Context) ([]Server, int64, error)
+	// DeleteStale forgets the servers not seen for windowMs and returns
+	// how many.
+	DeleteStale(ctx context.Context, windowMs int64) (int64, error)
 }

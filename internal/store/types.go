@@ -308,6 +308,9 @@ const (
 	TokenAPI    = "api"
 	TokenJoin   = "join"
 	TokenWorker = "worker"
+	// TokenSession is a browser session (login.go): Subject names whom
+	// it stands for; it is not listed with the API tokens.
+	TokenSession = "session"
 )
 
 // NewToken is a token to store.
@@ -322,6 +325,7 @@ type NewToken struct {
 	WorkerID     string
 	ExpiresAt    int64 // ms; 0: never
 	CreatedBy    string
+	Subject      string // sessions: the principal, "user:alice"
 }
 
 // Token is a stored credential; times are ms, 0 for never.
@@ -340,6 +344,47 @@ type Token struct {
 	LastUsedAt   int64
 	CreatedBy    string
 	CreatedAt    int64
+	Subject      string
+}
+
+// NewUser is a local user to store.
+type NewUser struct {
+	Name         string
+	Role         string
+	PasswordHash string // PHC string (package auth)
+	CreatedBy    string
+}
+
+// User is a stored local user; times are ms, DisabledAt 0 if enabled.
+type User struct {
+	ID           int64
+	Name         string
+	Role         string
+	PasswordHash string
+	DisabledAt   int64
+	CreatedBy    string
+	CreatedAt    int64
+	UpdatedAt    int64
+}
+
+// NewServer is a server recording itself.
+type NewServer struct {
+	ID      string
+	Address string
+	Zone    string
+	Version string
+}
+
+// Server is a server of the registry; times are ms by the database clock.
+type Server struct {
+	ID         string
+	Address    string
+	Zone       string
+	Version    string
+	StartedAt  int64
+	LastSeenAt int64
+	// Ready is the server's readiness when it last refreshed its row.
+	Ready bool
 }
 
 // QueueDepth is the queued tasks of one group and one zone constraint.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/workflow"
 )
 
 // runStates are the states a run can be in, for filters and counts.
@@ -55,6 +57,11 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 		h.readErr(w, r, err)
 		return
 	}
+	servers, err := h.src.Servers(ctx)
+	if err != nil {
+		h.readErr(w, r, err)
+		return
+	}
 	byState := map[string]int{}
 	since := h.opts.Now().Add(-24 * time.Hour)
 	q := RunQuery{Since: since, Limit: 1000}
@@ -91,7 +98,7 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 	}
 	h.render(w, r, http.StatusOK, "overview", page{Title: "Overview", Nav: "overview", Data: map[string]any{
 		"Zones": p.Zones, "Groups": p.Groups, "Workers": len(workers), "Counts": counts, "Total": total,
-		"Capped": capped, "Failovers": fo,
+		"Capped": capped, "Failovers": fo, "Servers": servers,
 	}})
 }
 
@@ -223,7 +230,8 @@ type liveData struct {
 
 // definition is the part of a stored definition the UI draws.
 type definition struct {
-	Description string `json:"description"`
+	Description string                    `json:"description"`
+	Params      map[string]workflow.Param `json:"params"`
 	Tasks       []struct {
 		Name        string   `json:"name"`
 		Description string   `json:"description"`
@@ -304,13 +312,16 @@ type taskPanel struct {
 	Logs     client.Logs
 	Text     string
 	Follow   bool // the attempt still runs: the panel reloads itself
+	// RunTerminal: the run has finished, so the task may be rerun or marked.
+	RunTerminal bool
+	Me          *Me
 }
 
 const panelLogBytes = 256 << 10
 
 func (h *Handler) taskPanel(r *http.Request, run client.RunDetail, name string) (*taskPanel, error) {
 	ctx := r.Context()
-	p := &taskPanel{RunID: run.ID}
+	p := &taskPanel{RunID: run.ID, RunTerminal: run.Terminal(), Me: h.me(r)}
 	found := false
 	for _, t := range run.Tasks {
 		if t.Name == name {
@@ -407,9 +418,18 @@ func (h *Handler) workflows(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) workflow(w http.ResponseWriter, r *http.Request) {
+	h.workflowPage(w, r, http.StatusOK, nil)
+}
+
+// workflowPage renders a workflow's page; trigger, if not nil, is its
+// trigger form as sent back, refused.
+func (h *Handler) workflowPage(w http.ResponseWriter, r *http.Request, status int, trigger *triggerState) {
 	ctx := r.Context()
 	name := r.PathValue("name")
 	version, _ := strconv.ParseInt(r.URL.Query().Get("version"), 10, 64)
+	if trigger != nil {
+		version, _ = strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	}
 	v, err := h.src.Version(ctx, name, version)
 	if err != nil {
 		h.readErr(w, r, err)
@@ -437,10 +457,17 @@ func (h *Handler) workflow(w http.ResponseWriter, r *http.Request) {
 	for i, t := range def.Tasks {
 		nodes[i] = Node{Name: t.Name, Needs: t.Needs}
 	}
-	h.render(w, r, http.StatusOK, "workflow", page{Title: name, Nav: "workflows", Data: map[string]any{
+	data, ok := h.workflowExtras(w, r, name, def, recent)
+	if !ok {
+		return
+	}
+	me := h.me(r)
+	maps.Copy(data, map[string]any{
 		"Name": name, "Version": v, "Versions": versions, "Schedules": scheds, "Recent": recent,
 		"Description": def.Description, "DAG": DAG(nodes), "Tasks": def.Tasks,
-	}})
+		"Trigger": newTriggerForm(me, name, v.Version, def, trigger),
+	})
+	h.render(w, r, status, "workflow", page{Title: name, Nav: "workflows", Me: me, Data: data})
 }
 
 func (h *Handler) zones(w http.ResponseWriter, r *http.Request) {
@@ -460,9 +487,20 @@ func (h *Handler) zones(w http.ResponseWriter, r *http.Request) {
 		ws = slices.DeleteFunc(ws, func(w client.Worker) bool { return w.Zone != z })
 	}
 	slices.SortFunc(ws, func(a, b client.Worker) int { return cmp.Or(cmp.Compare(a.Zone, b.Zone), cmp.Compare(a.Name, b.Name)) })
-	h.render(w, r, http.StatusOK, "zones", page{Title: "Zones and workers", Nav: "zones", Data: map[string]any{
-		"Zones": p.Zones, "Groups": p.Groups, "Workers": ws, "All": all, "Zone": r.URL.Query().Get("zone"),
+	me := h.me(r)
+	cards := make([]zoneCard, len(p.Zones))
+	for i, z := range p.Zones {
+		cards[i] = zoneCard{Zone: z, Me: me}
+	}
+	h.render(w, r, http.StatusOK, "zones", page{Title: "Zones and workers", Nav: "zones", Me: me, Data: map[string]any{
+		"Zones": cards, "Groups": p.Groups, "Workers": ws, "All": all, "Zone": r.URL.Query().Get("zone"),
 	}})
+}
+
+// zoneCard is a zone with who looks at it, for its actions.
+type zoneCard struct {
+	client.Zone
+	Me *Me
 }
 
 // renderLive renders the live part of a run page, for the hub.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/baton-sched/baton/client"
@@ -26,7 +27,23 @@ type Source interface {
 	// Version returns a version with its definition (0: the latest).
 	Version(ctx context.Context, workflow string, version int64) (client.WorkflowVersion, error)
 	Schedules(ctx context.Context) ([]client.Schedule, error)
+	// Servers returns the servers registry by zone and address.
+	Servers(ctx context.Context) ([]client.Server, error)
+	Slots(ctx context.Context) ([]client.Slot, error)
+	// Alerts returns the alert channels (URLs redacted) and undelivered
+	// alerts.
+	Alerts(ctx context.Context) (client.Alerts, error)
+	// Tokens returns the API and join tokens, never their secrets; an
+	// error wrapping ErrForbidden when the caller may not list them.
+	Tokens(ctx context.Context) ([]client.Token, error)
+	// Users returns the local users, never their passwords; an error
+	// wrapping ErrForbidden when the caller may not list them.
+	Users(ctx context.Context) ([]client.User, error)
 }
+
+// ErrForbidden is what a read answers when the caller's role does not
+// allow it; pages answer 403.
+var ErrForbidden = errors.New("permission denied")
 
 // RunQuery filters runs.
 type RunQuery struct {
@@ -43,4 +60,8 @@ type EventQuery struct {
 	Kind  string
 	After int64
 	Limit int64
+	Actor string
+	// From and To bound the events' time: From <= at < To (zero: no
+	// bound).
+	From, To time.Time
 }

@@ -33,6 +33,14 @@ type Options struct {
 	// docs page; nil serves no docs page.
 	OpenAPI func() ([]byte, error)
 	Logger  *slog.Logger
+	// CSRF returns the CSRF token of the request's session, which forms
+	// send back (see Me); nil or "" for none.
+	CSRF func(r *http.Request) string
+	// Allowed says whether the request's principal may use an API
+	// operation (by its ID in the server's permission table); nil: never.
+	Allowed allowedFunc
+	// Actions makes the changes of the UI's forms; nil: no forms.
+	Actions Actions
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -74,9 +82,12 @@ func New(src Source, opts Options) *Handler {
 	h.mux.HandleFunc("GET /runs/{id}/live", h.live)
 	h.mux.HandleFunc("GET /runs/{id}/tasks/{task}", h.task)
 	h.mux.HandleFunc("GET "+LogsLivePattern, h.followLogs)
+	h.mux.HandleFunc("GET /runs/{id}/actions", h.runActions)
 	h.mux.HandleFunc("GET /workflows", h.workflows)
 	h.mux.HandleFunc("GET /workflows/{name}", h.workflow)
 	h.mux.HandleFunc("GET /zones", h.zones)
+	h.routeMorePages()
+	h.registerActions()
 	if opts.OpenAPI != nil {
 		h.mux.HandleFunc("GET /api/v1/docs", h.apiDocs)
 	}
@@ -123,11 +134,22 @@ type page struct {
 	Title string
 	Nav   string
 	Data  any
+	Me    *Me
+	Flash *Flash
 }
 
 // render executes a page into a buffer first, so that a failed render
 // answers 500 and never half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	if p.Me == nil {
+		p.Me = h.me(r)
+	}
+	if m, ok := p.Data.(map[string]any); ok && m["Me"] == nil {
+		m["Me"] = p.Me
+	}
+	if p.Flash == nil {
+		p.Flash = takeFlash(w, r)
+	}
 	var buf bytes.Buffer
 	if err := h.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		h.log.ErrorContext(r.Context(), "render page", "page", name, "err", err)
@@ -169,6 +191,8 @@ func (h *Handler) readErr(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, engine.ErrNotFound):
 		h.fail(w, r, http.StatusNotFound, err.Error())
+	case errors.Is(err, ErrForbidden):
+		h.fail(w, r, http.StatusForbidden, err.Error())
 	case errors.Is(err, context.Canceled):
 	default:
 		h.log.ErrorContext(r.Context(), "ui read failed", "path", r.URL.Path, "err", err)
@@ -218,6 +242,18 @@ var funcs = template.FuncMap{
 	},
 	"sub":   func(a, b float64) float64 { return a - b },
 	"short": shortID,
+	"list":  func(v ...string) []string { return v },
+	// args makes a map of key, value pairs, to hand a template several
+	// values: {{template "x" (args "Me" $.Me "Run" .)}}.
+	"args": func(kv ...any) map[string]any {
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			if k, ok := kv[i].(string); ok {
+				m[k] = kv[i+1]
+			}
+		}
+		return m
+	},
 }
 
 // humanDuration writes d as "850ms", "12s", "4m10s", "3h2m" or "2d5h".

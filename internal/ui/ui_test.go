@@ -34,6 +34,7 @@ type fake struct {
 	runReads atomic.Int64
 	// eventQueries are the event reads made, in order.
 	eventQueries []ui.EventQuery
+	more         moreData // the administration lists (more_test.go)
 }
 
 func (f *fake) Placement(context.Context) (client.Placement, error) {
@@ -75,9 +76,12 @@ func (f *fake) Workflows(context.Context) ([]client.Workflow, error) {
 func (f *fake) Versions(context.Context, string) ([]client.WorkflowVersion, error) {
 	return []client.WorkflowVersion{{Workflow: "wf", Version: 1}}, nil
 }
-func (f *fake) Version(_ context.Context, name string, _ int64) (client.WorkflowVersion, error) {
+func (f *fake) Version(_ context.Context, name string, version int64) (client.WorkflowVersion, error) {
 	if name != "wf" {
 		return client.WorkflowVersion{}, fmt.Errorf("workflow %q: %w", name, engine.ErrNotFound)
+	}
+	if v, ok := f.more.versions[version]; ok {
+		return v, nil
 	}
 	return client.WorkflowVersion{Workflow: "wf", Version: 1, Definition: f.def}, nil
 }

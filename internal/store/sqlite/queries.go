@@ -34,6 +34,8 @@ func (t *tx) Slots() store.Slots         { return slots{t.q} }
 func (t *tx) Stats() store.Stats         { return stats{t.q} }
 func (t *tx) Secrets() store.Secrets     { return secretRows{t.q} }
 func (t *tx) Tokens() store.Tokens       { return tokens{t.q} }
+func (t *tx) Servers() store.Servers     { return servers{t.q} }
+func (t *tx) Users() store.Users         { return users{t.q} }
 func (t *tx) NotifyWork()                { t.notify = true }
 
 // one and many adapt a generated call's results: one(conv)(q.Get(ctx, id)).
@@ -427,10 +429,16 @@ func (s stats) UndeliveredAlerts(ctx context.Context) ([]store.AlertBacklog, err
 type events struct{ q *db.Queries }
 
 func (e events) List(ctx context.Context, f store.EventFilter) ([]store.Event, error) {
-	if f.RunID != 0 {
-		return many(toEvent)(e.q.ListRunEvents(ctx, db.ListRunEventsParams(f)))
+	switch {
+	case f.RunID != 0:
+		return many(toEvent)(e.q.ListRunEvents(ctx, db.ListRunEventsParams{RunID: f.RunID, Kind: f.Kind,
+			AfterID: f.AfterID, Actor: f.Actor, AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: f.Limit}))
+	case f.Kind != "":
+		return many(toEvent)(e.q.ListKindEvents(ctx, db.ListKindEventsParams{Kind: f.Kind, AfterID: f.AfterID,
+			Actor: f.Actor, AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: f.Limit}))
 	}
-	return many(toEvent)(e.q.ListEvents(ctx, db.ListEventsParams{Kind: f.Kind, AfterID: f.AfterID, Limit: f.Limit}))
+	return many(toEvent)(e.q.ListEvents(ctx, db.ListEventsParams{AfterID: f.AfterID, Actor: f.Actor,
+		AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: f.Limit}))
 }
 
 type logs struct{ q *db.Queries }
@@ -535,6 +543,20 @@ func (k tokens) RevokeWorker(ctx context.Context, workerID string) (int64, error
 
 func (k tokens) Touch(ctx context.Context, id int64) (bool, error) {
 	return affected(k.q.TouchToken(ctx, id))
+}
+
+func (k tokens) RevokeSessions(ctx context.Context, subject string) (int64, error) {
+	n, err := k.q.RevokeSessions(ctx, subject)
+	return n, mapErr(err)
+}
+
+func (k tokens) RevokeSession(ctx context.Context, hash string) (bool, error) {
+	return affected(k.q.RevokeSession(ctx, hash))
+}
+
+func (k tokens) DeleteEndedSessions(ctx context.Context) (int64, error) {
+	n, err := k.q.DeleteEndedSessions(ctx)
+	return n, mapErr(err)
 }
 
 type schedules struct{ q *db.Queries }
@@ -669,4 +691,76 @@ func (s slots) Lock(ctx context.Context, name string) (int64, error) {
 func (s slots) Running(ctx context.Context, name string) (int64, error) {
 	n, err := s.q.CountSlotRunning(ctx, name)
 	return n, mapErr(err)
+}
+
+type servers struct{ q *db.Queries }
+
+func (s servers) Upsert(ctx context.Context, in store.NewServer) (store.Server, error) {
+	return one(func(r db.Server) store.Server { return store.Server(r) })(s.q.UpsertServer(ctx,
+		db.UpsertServerParams{ID: in.ID, Address: in.Address, Zone: in.Zone, Version: in.Version}))
+}
+
+func (s servers) Touch(ctx context.Context, id string, ready bool) (bool, error) {
+	return affected(s.q.TouchServer(ctx, db.TouchServerParams{ID: id, Ready: ready}))
+}
+
+func (s servers) List(ctx context.Context) ([]store.Server, int64, error) {
+	rows, err := s.q.ListServers(ctx)
+	if err != nil {
+		return nil, 0, mapErr(err)
+	}
+	out := make([]store.Server, len(rows))
+	var now int64
+	for i, r := range rows {
+		out[i] = store.Server{ID: r.ID, Address: r.Address, Zone: r.Zone, Version: r.Version,
+			StartedAt: r.StartedAt, LastSeenAt: r.LastSeenAt, Ready: r.Ready}
+		now = r.Now
+	}
+	if len(rows) == 0 {
+		if now, err = s.q.DatabaseNow(ctx); err != nil {
+			return nil, 0, mapErr(err)
+		}
+	}
+	return out, now, nil
+}
+
+func (s servers) DeleteStale(ctx context.Context, windowMs int64) (int64, error) {
+	n, err := s.q.DeleteStaleServers(ctx, windowMs)
+	return n, mapErr(err)
+}
+
+type users struct{ q *db.Queries }
+
+func toUser(r db.User) store.User { return store.User(r) }
+
+func (u users) Insert(ctx context.Context, n store.NewUser) (store.User, error) {
+	return one(toUser)(u.q.InsertUser(ctx, db.InsertUserParams(n)))
+}
+
+func (u users) ByName(ctx context.Context, name string) (store.User, error) {
+	return one(toUser)(u.q.UserByName(ctx, name))
+}
+
+func (u users) List(ctx context.Context) ([]store.User, error) {
+	return many(toUser)(u.q.ListUsers(ctx))
+}
+
+func (u users) SetPassword(ctx context.Context, name, hash string) (bool, error) {
+	return affected(u.q.SetUserPassword(ctx, db.SetUserPasswordParams{PasswordHash: hash, Name: name}))
+}
+
+func (u users) SetRole(ctx context.Context, name, role string) (bool, error) {
+	return affected(u.q.SetUserRole(ctx, db.SetUserRoleParams{Role: role, Name: name}))
+}
+
+func (u users) Disable(ctx context.Context, name string) (bool, error) {
+	return affected(u.q.DisableUser(ctx, name))
+}
+
+func (u users) Enable(ctx context.Context, name string) (bool, error) {
+	return affected(u.q.EnableUser(ctx, name))
+}
+
+func (u users) Delete(ctx context.Context, name string) (bool, error) {
+	return affected(u.q.DeleteUser(ctx, name))
 }

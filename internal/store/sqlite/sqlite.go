@@ -35,6 +35,8 @@ type Store struct {
 	// running it (batch operations run one small statement per row).
 	wq, rq *db.Queries
 	signal store.Signal
+	// lock holds the file's exclusive flock (Lock) until Close.
+	lock *os.File
 }
 
 var registerOnce sync.Once
@@ -79,7 +81,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // OpenWith opens (creating if needed) the database file at path and
 // migrates it. The file, and the -wal and -shm files beside it, are
 // readable by their owner only (0600): they hold every definition,
-// parameter and log.
+// parameter and log. The store holds the file's lock (Lock) until Close:
+// while it is open another process cannot open it as a store (ErrInUse).
 func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	registerClock()
 	syncMode := strings.ToUpper(cmp.Or(o.Synchronous, "FULL"))
@@ -90,12 +93,17 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	if err := ownerOnly(path); err != nil {
 		return nil, err
 	}
+	lock, err := Lock(path)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
 	dsn := func(extra string) string {
 		return "file:" + url.PathEscape(path) + "?_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")" +
 			"&_pragma=journal_mode(WAL)&_pragma=synchronous(" + syncMode + ")&_pragma=foreign_keys(ON)" + extra
 	}
 	write, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
 	if err != nil {
+		_ = lock.Close() // the open failed: nothing to keep locked
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	write.SetMaxOpenConns(1)
@@ -103,10 +111,11 @@ func OpenWith(ctx context.Context, path string, o Options) (*Store, error) {
 	read, err := sql.Open("sqlite", dsn(""))
 	if err != nil {
 		write.Close()
+		_ = lock.Close() // the open failed: nothing to keep locked
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(4)
-	s := &Store{write: write, read: read}
+	s := &Store{write: write, read: read, lock: lock}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -171,7 +180,13 @@ func (s *Store) Close() error {
 			errs = append(errs, q.Close())
 		}
 	}
-	return errors.Join(append(errs, s.read.Close(), s.write.Close())...)
+	errs = append(errs, s.read.Close(), s.write.Close())
+	// The lock goes last, once SQLite has closed the file: closing the
+	// lock's descriptor before would drop SQLite's fcntl locks with it.
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // InTx implements store.Store. The single write connection serializes

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -46,4 +47,43 @@ func TestFilesOwnerOnly(t *testing.T) {
 		}
 		s.Close()
 	}
+}
+
+// TestOpenLocksTheFile: while a store has the file open, another store
+// (a second server, baton dev) or a migrate-store cannot take it.
+func TestOpenLocksTheFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "baton.db")
+	if _, err := sqlite.Lock(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("lock a missing file: %v, want not exist", err)
+	}
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2, err := sqlite.Open(ctx, path); !errors.Is(err, sqlite.ErrInUse) {
+		if s2 != nil {
+			s2.Close()
+		}
+		t.Errorf("second open: %v, want ErrInUse", err)
+	}
+	if _, err := sqlite.Lock(path); !errors.Is(err, sqlite.ErrInUse) {
+		t.Errorf("lock while open: %v, want ErrInUse", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := sqlite.Lock(path)
+	if err != nil {
+		t.Fatalf("lock after close: %v", err)
+	}
+	if _, err := sqlite.Open(ctx, path); !errors.Is(err, sqlite.ErrInUse) {
+		t.Errorf("open while locked: %v, want ErrInUse", err)
+	}
+	f.Close()
+	s, err = sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatalf("open after unlock: %v", err)
+	}
+	s.Close()
 }

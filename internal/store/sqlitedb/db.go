@@ -78,6 +78,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteAlertChannelStmt, err = db.PrepareContext(ctx, deleteAlertChannel); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteAlertChannel: %w", err)
 	}
+	if q.deleteEndedSessionsStmt, err = db.PrepareContext(ctx, deleteEndedSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteEndedSessions: %w", err)
+	}
 	if q.deleteLogRangeStmt, err = db.PrepareContext(ctx, deleteLogRange); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteLogRange: %w", err)
 	}
@@ -96,8 +99,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteSlotStmt, err = db.PrepareContext(ctx, deleteSlot); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteSlot: %w", err)
 	}
+	if q.deleteStaleServersStmt, err = db.PrepareContext(ctx, deleteStaleServers); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteStaleServers: %w", err)
+	}
+	if q.deleteUserStmt, err = db.PrepareContext(ctx, deleteUser); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteUser: %w", err)
+	}
 	if q.deleteWorkflowStmt, err = db.PrepareContext(ctx, deleteWorkflow); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteWorkflow: %w", err)
+	}
+	if q.disableUserStmt, err = db.PrepareContext(ctx, disableUser); err != nil {
+		return nil, fmt.Errorf("error preparing query DisableUser: %w", err)
 	}
 	if q.dispatchLatenciesStmt, err = db.PrepareContext(ctx, dispatchLatencies); err != nil {
 		return nil, fmt.Errorf("error preparing query DispatchLatencies: %w", err)
@@ -110,6 +122,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.dueSchedulesStmt, err = db.PrepareContext(ctx, dueSchedules); err != nil {
 		return nil, fmt.Errorf("error preparing query DueSchedules: %w", err)
+	}
+	if q.enableUserStmt, err = db.PrepareContext(ctx, enableUser); err != nil {
+		return nil, fmt.Errorf("error preparing query EnableUser: %w", err)
 	}
 	if q.ensureZoneStmt, err = db.PrepareContext(ctx, ensureZone); err != nil {
 		return nil, fmt.Errorf("error preparing query EnsureZone: %w", err)
@@ -213,6 +228,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertTokenStmt, err = db.PrepareContext(ctx, insertToken); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertToken: %w", err)
 	}
+	if q.insertUserStmt, err = db.PrepareContext(ctx, insertUser); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertUser: %w", err)
+	}
 	if q.insertVersionStmt, err = db.PrepareContext(ctx, insertVersion); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertVersion: %w", err)
 	}
@@ -227,6 +245,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listEventsStmt, err = db.PrepareContext(ctx, listEvents); err != nil {
 		return nil, fmt.Errorf("error preparing query ListEvents: %w", err)
+	}
+	if q.listKindEventsStmt, err = db.PrepareContext(ctx, listKindEvents); err != nil {
+		return nil, fmt.Errorf("error preparing query ListKindEvents: %w", err)
 	}
 	if q.listLiveAttemptsStmt, err = db.PrepareContext(ctx, listLiveAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListLiveAttempts: %w", err)
@@ -264,11 +285,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listSecretsStmt, err = db.PrepareContext(ctx, listSecrets); err != nil {
 		return nil, fmt.Errorf("error preparing query ListSecrets: %w", err)
 	}
+	if q.listServersStmt, err = db.PrepareContext(ctx, listServers); err != nil {
+		return nil, fmt.Errorf("error preparing query ListServers: %w", err)
+	}
 	if q.listSlotsStmt, err = db.PrepareContext(ctx, listSlots); err != nil {
 		return nil, fmt.Errorf("error preparing query ListSlots: %w", err)
 	}
 	if q.listTokensStmt, err = db.PrepareContext(ctx, listTokens); err != nil {
 		return nil, fmt.Errorf("error preparing query ListTokens: %w", err)
+	}
+	if q.listUsersStmt, err = db.PrepareContext(ctx, listUsers); err != nil {
+		return nil, fmt.Errorf("error preparing query ListUsers: %w", err)
 	}
 	if q.listVersionsStmt, err = db.PrepareContext(ctx, listVersions); err != nil {
 		return nil, fmt.Errorf("error preparing query ListVersions: %w", err)
@@ -357,6 +384,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.retryAlertStmt, err = db.PrepareContext(ctx, retryAlert); err != nil {
 		return nil, fmt.Errorf("error preparing query RetryAlert: %w", err)
 	}
+	if q.revokeSessionStmt, err = db.PrepareContext(ctx, revokeSession); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeSession: %w", err)
+	}
+	if q.revokeSessionsStmt, err = db.PrepareContext(ctx, revokeSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query RevokeSessions: %w", err)
+	}
 	if q.revokeTokenStmt, err = db.PrepareContext(ctx, revokeToken); err != nil {
 		return nil, fmt.Errorf("error preparing query RevokeToken: %w", err)
 	}
@@ -387,6 +420,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.setSchedulePausedStmt, err = db.PrepareContext(ctx, setSchedulePaused); err != nil {
 		return nil, fmt.Errorf("error preparing query SetSchedulePaused: %w", err)
 	}
+	if q.setUserPasswordStmt, err = db.PrepareContext(ctx, setUserPassword); err != nil {
+		return nil, fmt.Errorf("error preparing query SetUserPassword: %w", err)
+	}
+	if q.setUserRoleStmt, err = db.PrepareContext(ctx, setUserRole); err != nil {
+		return nil, fmt.Errorf("error preparing query SetUserRole: %w", err)
+	}
 	if q.setWorkerStateStmt, err = db.PrepareContext(ctx, setWorkerState); err != nil {
 		return nil, fmt.Errorf("error preparing query SetWorkerState: %w", err)
 	}
@@ -411,6 +450,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.tokenByNameStmt, err = db.PrepareContext(ctx, tokenByName); err != nil {
 		return nil, fmt.Errorf("error preparing query TokenByName: %w", err)
 	}
+	if q.touchServerStmt, err = db.PrepareContext(ctx, touchServer); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchServer: %w", err)
+	}
 	if q.touchTokenStmt, err = db.PrepareContext(ctx, touchToken); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchToken: %w", err)
 	}
@@ -426,11 +468,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.upsertSecretStmt, err = db.PrepareContext(ctx, upsertSecret); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertSecret: %w", err)
 	}
+	if q.upsertServerStmt, err = db.PrepareContext(ctx, upsertServer); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertServer: %w", err)
+	}
 	if q.upsertSlotStmt, err = db.PrepareContext(ctx, upsertSlot); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertSlot: %w", err)
 	}
 	if q.upsertWorkflowStmt, err = db.PrepareContext(ctx, upsertWorkflow); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertWorkflow: %w", err)
+	}
+	if q.userByNameStmt, err = db.PrepareContext(ctx, userByName); err != nil {
+		return nil, fmt.Errorf("error preparing query UserByName: %w", err)
 	}
 	if q.wakeRetriesStmt, err = db.PrepareContext(ctx, wakeRetries); err != nil {
 		return nil, fmt.Errorf("error preparing query WakeRetries: %w", err)
@@ -533,6 +581,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteAlertChannelStmt: %w", cerr)
 		}
 	}
+	if q.deleteEndedSessionsStmt != nil {
+		if cerr := q.deleteEndedSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteEndedSessionsStmt: %w", cerr)
+		}
+	}
 	if q.deleteLogRangeStmt != nil {
 		if cerr := q.deleteLogRangeStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteLogRangeStmt: %w", cerr)
@@ -563,9 +616,24 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteSlotStmt: %w", cerr)
 		}
 	}
+	if q.deleteStaleServersStmt != nil {
+		if cerr := q.deleteStaleServersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteStaleServersStmt: %w", cerr)
+		}
+	}
+	if q.deleteUserStmt != nil {
+		if cerr := q.deleteUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteUserStmt: %w", cerr)
+		}
+	}
 	if q.deleteWorkflowStmt != nil {
 		if cerr := q.deleteWorkflowStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteWorkflowStmt: %w", cerr)
+		}
+	}
+	if q.disableUserStmt != nil {
+		if cerr := q.disableUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing disableUserStmt: %w", cerr)
 		}
 	}
 	if q.dispatchLatenciesStmt != nil {
@@ -586,6 +654,11 @@ func (q *Queries) Close() error {
 	if q.dueSchedulesStmt != nil {
 		if cerr := q.dueSchedulesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing dueSchedulesStmt: %w", cerr)
+		}
+	}
+	if q.enableUserStmt != nil {
+		if cerr := q.enableUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing enableUserStmt: %w", cerr)
 		}
 	}
 	if q.ensureZoneStmt != nil {
@@ -758,6 +831,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertTokenStmt: %w", cerr)
 		}
 	}
+	if q.insertUserStmt != nil {
+		if cerr := q.insertUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertUserStmt: %w", cerr)
+		}
+	}
 	if q.insertVersionStmt != nil {
 		if cerr := q.insertVersionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertVersionStmt: %w", cerr)
@@ -781,6 +859,11 @@ func (q *Queries) Close() error {
 	if q.listEventsStmt != nil {
 		if cerr := q.listEventsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listEventsStmt: %w", cerr)
+		}
+	}
+	if q.listKindEventsStmt != nil {
+		if cerr := q.listKindEventsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listKindEventsStmt: %w", cerr)
 		}
 	}
 	if q.listLiveAttemptsStmt != nil {
@@ -843,6 +926,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listSecretsStmt: %w", cerr)
 		}
 	}
+	if q.listServersStmt != nil {
+		if cerr := q.listServersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listServersStmt: %w", cerr)
+		}
+	}
 	if q.listSlotsStmt != nil {
 		if cerr := q.listSlotsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listSlotsStmt: %w", cerr)
@@ -851,6 +939,11 @@ func (q *Queries) Close() error {
 	if q.listTokensStmt != nil {
 		if cerr := q.listTokensStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listTokensStmt: %w", cerr)
+		}
+	}
+	if q.listUsersStmt != nil {
+		if cerr := q.listUsersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listUsersStmt: %w", cerr)
 		}
 	}
 	if q.listVersionsStmt != nil {
@@ -998,6 +1091,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing retryAlertStmt: %w", cerr)
 		}
 	}
+	if q.revokeSessionStmt != nil {
+		if cerr := q.revokeSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeSessionStmt: %w", cerr)
+		}
+	}
+	if q.revokeSessionsStmt != nil {
+		if cerr := q.revokeSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing revokeSessionsStmt: %w", cerr)
+		}
+	}
 	if q.revokeTokenStmt != nil {
 		if cerr := q.revokeTokenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing revokeTokenStmt: %w", cerr)
@@ -1048,6 +1151,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setSchedulePausedStmt: %w", cerr)
 		}
 	}
+	if q.setUserPasswordStmt != nil {
+		if cerr := q.setUserPasswordStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setUserPasswordStmt: %w", cerr)
+		}
+	}
+	if q.setUserRoleStmt != nil {
+		if cerr := q.setUserRoleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setUserRoleStmt: %w", cerr)
+		}
+	}
 	if q.setWorkerStateStmt != nil {
 		if cerr := q.setWorkerStateStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setWorkerStateStmt: %w", cerr)
@@ -1088,6 +1201,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing tokenByNameStmt: %w", cerr)
 		}
 	}
+	if q.touchServerStmt != nil {
+		if cerr := q.touchServerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchServerStmt: %w", cerr)
+		}
+	}
 	if q.touchTokenStmt != nil {
 		if cerr := q.touchTokenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing touchTokenStmt: %w", cerr)
@@ -1113,6 +1231,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing upsertSecretStmt: %w", cerr)
 		}
 	}
+	if q.upsertServerStmt != nil {
+		if cerr := q.upsertServerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertServerStmt: %w", cerr)
+		}
+	}
 	if q.upsertSlotStmt != nil {
 		if cerr := q.upsertSlotStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertSlotStmt: %w", cerr)
@@ -1121,6 +1244,11 @@ func (q *Queries) Close() error {
 	if q.upsertWorkflowStmt != nil {
 		if cerr := q.upsertWorkflowStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertWorkflowStmt: %w", cerr)
+		}
+	}
+	if q.userByNameStmt != nil {
+		if cerr := q.userByNameStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing userByNameStmt: %w", cerr)
 		}
 	}
 	if q.wakeRetriesStmt != nil {
@@ -1190,17 +1318,22 @@ type Queries struct {
 	databaseNowStmt             *sql.Stmt
 	deleteAlertStmt             *sql.Stmt
 	deleteAlertChannelStmt      *sql.Stmt
+	deleteEndedSessionsStmt     *sql.Stmt
 	deleteLogRangeStmt          *sql.Stmt
 	deleteRunDeadlineStmt       *sql.Stmt
 	deleteRunWaitStmt           *sql.Stmt
 	deleteScheduleStmt          *sql.Stmt
 	deleteSecretStmt            *sql.Stmt
 	deleteSlotStmt              *sql.Stmt
+	deleteStaleServersStmt      *sql.Stmt
+	deleteUserStmt              *sql.Stmt
 	deleteWorkflowStmt          *sql.Stmt
+	disableUserStmt             *sql.Stmt
 	dispatchLatenciesStmt       *sql.Stmt
 	drainZoneWorkersStmt        *sql.Stmt
 	dueRunDeadlinesStmt         *sql.Stmt
 	dueSchedulesStmt            *sql.Stmt
+	enableUserStmt              *sql.Stmt
 	ensureZoneStmt              *sql.Stmt
 	expireWorkersStmt           *sql.Stmt
 	extendLeasesStmt            *sql.Stmt
@@ -1235,11 +1368,13 @@ type Queries struct {
 	insertScheduleStmt          *sql.Stmt
 	insertTaskStmt              *sql.Stmt
 	insertTokenStmt             *sql.Stmt
+	insertUserStmt              *sql.Stmt
 	insertVersionStmt           *sql.Stmt
 	leaseAlertsStmt             *sql.Stmt
 	listAlertChannelsStmt       *sql.Stmt
 	listAlertsStmt              *sql.Stmt
 	listEventsStmt              *sql.Stmt
+	listKindEventsStmt          *sql.Stmt
 	listLiveAttemptsStmt        *sql.Stmt
 	listLogRangeStmt            *sql.Stmt
 	listLogSizesStmt            *sql.Stmt
@@ -1252,8 +1387,10 @@ type Queries struct {
 	listRunsStmt                *sql.Stmt
 	listSchedulesStmt           *sql.Stmt
 	listSecretsStmt             *sql.Stmt
+	listServersStmt             *sql.Stmt
 	listSlotsStmt               *sql.Stmt
 	listTokensStmt              *sql.Stmt
+	listUsersStmt               *sql.Stmt
 	listVersionsStmt            *sql.Stmt
 	listWorkerAttemptsStmt      *sql.Stmt
 	listWorkersStmt             *sql.Stmt
@@ -1283,6 +1420,8 @@ type Queries struct {
 	resetDispatchedStmt         *sql.Stmt
 	resignLeaderStmt            *sql.Stmt
 	retryAlertStmt              *sql.Stmt
+	revokeSessionStmt           *sql.Stmt
+	revokeSessionsStmt          *sql.Stmt
 	revokeTokenStmt             *sql.Stmt
 	revokeWorkerCredentialsStmt *sql.Stmt
 	saveCheckpointStmt          *sql.Stmt
@@ -1293,6 +1432,8 @@ type Queries struct {
 	setRunStateStmt             *sql.Stmt
 	setScheduleFiringStmt       *sql.Stmt
 	setSchedulePausedStmt       *sql.Stmt
+	setUserPasswordStmt         *sql.Stmt
+	setUserRoleStmt             *sql.Stmt
 	setWorkerStateStmt          *sql.Stmt
 	setWorkflowDisabledStmt     *sql.Stmt
 	setZoneCordonStmt           *sql.Stmt
@@ -1301,13 +1442,16 @@ type Queries struct {
 	startAttemptStmt            *sql.Stmt
 	tokenByHashStmt             *sql.Stmt
 	tokenByNameStmt             *sql.Stmt
+	touchServerStmt             *sql.Stmt
 	touchTokenStmt              *sql.Stmt
 	undeliveredAlertsStmt       *sql.Stmt
 	updateScheduleSpecStmt      *sql.Stmt
 	upsertAlertChannelStmt      *sql.Stmt
 	upsertSecretStmt            *sql.Stmt
+	upsertServerStmt            *sql.Stmt
 	upsertSlotStmt              *sql.Stmt
 	upsertWorkflowStmt          *sql.Stmt
+	userByNameStmt              *sql.Stmt
 	wakeRetriesStmt             *sql.Stmt
 	workerUsageStmt             *sql.Stmt
 }
@@ -1334,17 +1478,22 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		databaseNowStmt:             q.databaseNowStmt,
 		deleteAlertStmt:             q.deleteAlertStmt,
 		deleteAlertChannelStmt:      q.deleteAlertChannelStmt,
+		deleteEndedSessionsStmt:     q.deleteEndedSessionsStmt,
 		deleteLogRangeStmt:          q.deleteLogRangeStmt,
 		deleteRunDeadlineStmt:       q.deleteRunDeadlineStmt,
 		deleteRunWaitStmt:           q.deleteRunWaitStmt,
 		deleteScheduleStmt:          q.deleteScheduleStmt,
 		deleteSecretStmt:            q.deleteSecretStmt,
 		deleteSlotStmt:              q.deleteSlotStmt,
+		deleteStaleServersStmt:      q.deleteStaleServersStmt,
+		deleteUserStmt:              q.deleteUserStmt,
 		deleteWorkflowStmt:          q.deleteWorkflowStmt,
+		disableUserStmt:             q.disableUserStmt,
 		dispatchLatenciesStmt:       q.dispatchLatenciesStmt,
 		drainZoneWorkersStmt:        q.drainZoneWorkersStmt,
 		dueRunDeadlinesStmt:         q.dueRunDeadlinesStmt,
 		dueSchedulesStmt:            q.dueSchedulesStmt,
+		enableUserStmt:              q.enableUserStmt,
 		ensureZoneStmt:              q.ensureZoneStmt,
 		expireWorkersStmt:           q.expireWorkersStmt,
 		extendLeasesStmt:            q.extendLeasesStmt,
@@ -1379,11 +1528,13 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertScheduleStmt:          q.insertScheduleStmt,
 		insertTaskStmt:              q.insertTaskStmt,
 		insertTokenStmt:             q.insertTokenStmt,
+		insertUserStmt:              q.insertUserStmt,
 		insertVersionStmt:           q.insertVersionStmt,
 		leaseAlertsStmt:             q.leaseAlertsStmt,
 		listAlertChannelsStmt:       q.listAlertChannelsStmt,
 		listAlertsStmt:              q.listAlertsStmt,
 		listEventsStmt:              q.listEventsStmt,
+		listKindEventsStmt:          q.listKindEventsStmt,
 		listLiveAttemptsStmt:        q.listLiveAttemptsStmt,
 		listLogRangeStmt:            q.listLogRangeStmt,
 		listLogSizesStmt:            q.listLogSizesStmt,
@@ -1396,8 +1547,10 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listRunsStmt:                q.listRunsStmt,
 		listSchedulesStmt:           q.listSchedulesStmt,
 		listSecretsStmt:             q.listSecretsStmt,
+		listServersStmt:             q.listServersStmt,
 		listSlotsStmt:               q.listSlotsStmt,
 		listTokensStmt:              q.listTokensStmt,
+		listUsersStmt:               q.listUsersStmt,
 		listVersionsStmt:            q.listVersionsStmt,
 		listWorkerAttemptsStmt:      q.listWorkerAttemptsStmt,
 		listWorkersStmt:             q.listWorkersStmt,
@@ -1427,6 +1580,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		resetDispatchedStmt:         q.resetDispatchedStmt,
 		resignLeaderStmt:            q.resignLeaderStmt,
 		retryAlertStmt:              q.retryAlertStmt,
+		revokeSessionStmt:           q.revokeSessionStmt,
+		revokeSessionsStmt:          q.revokeSessionsStmt,
 		revokeTokenStmt:             q.revokeTokenStmt,
 		revokeWorkerCredentialsStmt: q.revokeWorkerCredentialsStmt,
 		saveCheckpointStmt:          q.saveCheckpointStmt,
@@ -1437,6 +1592,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setRunStateStmt:             q.setRunStateStmt,
 		setScheduleFiringStmt:       q.setScheduleFiringStmt,
 		setSchedulePausedStmt:       q.setSchedulePausedStmt,
+		setUserPasswordStmt:         q.setUserPasswordStmt,
+		setUserRoleStmt:             q.setUserRoleStmt,
 		setWorkerStateStmt:          q.setWorkerStateStmt,
 		setWorkflowDisabledStmt:     q.setWorkflowDisabledStmt,
 		setZoneCordonStmt:           q.setZoneCordonStmt,
@@ -1445,13 +1602,16 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		startAttemptStmt:            q.startAttemptStmt,
 		tokenByHashStmt:             q.tokenByHashStmt,
 		tokenByNameStmt:             q.tokenByNameStmt,
+		touchServerStmt:             q.touchServerStmt,
 		touchTokenStmt:              q.touchTokenStmt,
 		undeliveredAlertsStmt:       q.undeliveredAlertsStmt,
 		updateScheduleSpecStmt:      q.updateScheduleSpecStmt,
 		upsertAlertChannelStmt:      q.upsertAlertChannelStmt,
 		upsertSecretStmt:            q.upsertSecretStmt,
+		upsertServerStmt:            q.upsertServerStmt,
 		upsertSlotStmt:              q.upsertSlotStmt,
 		upsertWorkflowStmt:          q.upsertWorkflowStmt,
+		userByNameStmt:              q.userByNameStmt,
 		wakeRetriesStmt:             q.wakeRetriesStmt,
 		workerUsageStmt:             q.workerUsageStmt,
 	}

@@ -50,21 +50,98 @@ func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) error 
 
 const listEvents = `-- name: ListEvents :many
 SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone FROM events
-WHERE (CAST(?1 AS TEXT) = '' OR kind = ?1)
-  AND id > CAST(?2 AS BIGINT)
+WHERE id > CAST(?1 AS BIGINT)
+  AND (CAST(?2 AS TEXT) = '' OR actor = ?2)
+  AND at >= CAST(?3 AS BIGINT)
+  AND (CAST(?4 AS BIGINT) = 0 OR at < ?4)
 ORDER BY id
-LIMIT CAST(?3 AS BIGINT)
+LIMIT CAST(?5 AS BIGINT)
 `
 
 type ListEventsParams struct {
-	Kind    string
 	AfterID int64
+	Actor   string
+	AtFrom  int64
+	AtTo    int64
 	Limit   int64
 }
 
-// Every event in ID order (a run's: ListRunEvents, which its index serves).
+// Every event in ID order (a run's: ListRunEvents, which its index serves;
+// a kind's: ListKindEvents). Actor and a time range [at_from, at_to)
+// narrow it (zero: no bound).
 func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event, error) {
-	rows, err := q.query(ctx, q.listEventsStmt, listEvents, arg.Kind, arg.AfterID, arg.Limit)
+	rows, err := q.query(ctx, q.listEventsStmt, listEvents,
+		arg.AfterID,
+		arg.Actor,
+		arg.AtFrom,
+		arg.AtTo,
+		arg.Limit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Event
+	for rows.Next() {
+		var i Event
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.Kind,
+			&i.Actor,
+			&i.RunID,
+			&i.TaskID,
+			&i.Task,
+			&i.AttemptID,
+			&i.WorkerID,
+			&i.OldState,
+			&i.NewState,
+			&i.Reason,
+			&i.Zone,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listKindEvents = `-- name: ListKindEvents :many
+SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone FROM events
+WHERE kind = ?1
+  AND id > CAST(?2 AS BIGINT)
+  AND (CAST(?3 AS TEXT) = '' OR actor = ?3)
+  AND at >= CAST(?4 AS BIGINT)
+  AND (CAST(?5 AS BIGINT) = 0 OR at < ?5)
+ORDER BY kind, id
+LIMIT CAST(?6 AS BIGINT)
+`
+
+type ListKindEventsParams struct {
+	Kind    string
+	AfterID int64
+	Actor   string
+	AtFrom  int64
+	AtTo    int64
+	Limit   int64
+}
+
+// The events of one kind in ID order, which the index on (kind, id) serves.
+func (q *Queries) ListKindEvents(ctx context.Context, arg ListKindEventsParams) ([]Event, error) {
+	rows, err := q.query(ctx, q.listKindEventsStmt, listKindEvents,
+		arg.Kind,
+		arg.AfterID,
+		arg.Actor,
+		arg.AtFrom,
+		arg.AtTo,
+		arg.Limit,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -105,14 +182,20 @@ SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_st
 WHERE run_id = ?1 AND run_id <> 0
   AND (CAST(?2 AS TEXT) = '' OR kind = ?2)
   AND id > CAST(?3 AS BIGINT)
+  AND (CAST(?4 AS TEXT) = '' OR actor = ?4)
+  AND at >= CAST(?5 AS BIGINT)
+  AND (CAST(?6 AS BIGINT) = 0 OR at < ?6)
 ORDER BY run_id, id
-LIMIT CAST(?4 AS BIGINT)
+LIMIT CAST(?7 AS BIGINT)
 `
 
 type ListRunEventsParams struct {
 	RunID   int64
 	Kind    string
 	AfterID int64
+	Actor   string
+	AtFrom  int64
+	AtTo    int64
 	Limit   int64
 }
 
@@ -123,6 +206,9 @@ func (q *Queries) ListRunEvents(ctx context.Context, arg ListRunEventsParams) ([
 		arg.RunID,
 		arg.Kind,
 		arg.AfterID,
+		arg.Actor,
+		arg.AtFrom,
+		arg.AtTo,
 		arg.Limit,
 	)
 	if err != nil {

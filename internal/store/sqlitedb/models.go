@@ -152,6 +152,16 @@ type Secret struct {
 	UpdatedBy  string
 }
 
+type Server struct {
+	ID         string
+	Address    string
+	Zone       string
+	Version    string
+	StartedAt  int64
+	LastSeenAt int64
+	Ready      bool
+}
+
 type Slot struct {
 	Name        string
 	Size        int64
@@ -208,6 +218,18 @@ type Token struct {
 	LastUsedAt   int64
 	CreatedBy    string
 	CreatedAt    int64
+	Subject      string
+}
+
+type User struct {
+	ID           int64
+	Name         string
+	Role         string
+	PasswordHash string
+	DisabledAt   int64
+	CreatedBy    string
+	CreatedAt    int64
+	UpdatedAt    int64
 }
 
 type Worker struct {

@@ -10,7 +10,7 @@ import (
 )
 
 const countTokens = `-- name: CountTokens :one
-SELECT count(*) FROM tokens WHERE kind <> 'worker'
+SELECT count(*) FROM tokens WHERE kind NOT IN ('worker', 'session')
 `
 
 func (q *Queries) CountTokens(ctx context.Context) (int64, error) {
@@ -20,11 +20,30 @@ func (q *Queries) CountTokens(ctx context.Context) (int64, error) {
 	return count, err
 }
 
+const deleteEndedSessions = `-- name: DeleteEndedSessions :execrows
+DELETE FROM tokens
+WHERE kind = 'session'
+  AND ((expires_at <> 0 AND expires_at < baton_now() - 3600000)
+    OR (revoked_at <> 0 AND revoked_at < baton_now() - 3600000))
+`
+
+// Browser sessions that expired or were revoked over an hour ago are gone
+// for good (their events stay).
+func (q *Queries) DeleteEndedSessions(ctx context.Context) (int64, error) {
+	result, err := q.exec(ctx, q.deleteEndedSessionsStmt, deleteEndedSessions)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const insertToken = `-- name: InsertToken :one
-INSERT INTO tokens (name, kind, hash, role, scope, zones, worker_groups, worker_id, expires_at, created_by, created_at)
+INSERT INTO tokens (name, kind, hash, role, scope, zones, worker_groups, worker_id, expires_at, created_by, subject,
+                    created_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6,
-        ?7, ?8, ?9, ?10, baton_now())
-RETURNING id, name, kind, hash, role, scope, zones, worker_groups, worker_id, expires_at, revoked_at, last_used_at, created_by, created_at
+        ?7, ?8, ?9, ?10, ?11,
+        baton_now())
+RETURNING id, name, kind, hash, role, scope, zones, worker_groups, worker_id, expires_at, revoked_at, last_used_at, created_by, created_at, subject
 `
 
 type InsertTokenParams struct {
@@ -38,6 +57,7 @@ type InsertTokenParams struct {
 	WorkerID     string
 	ExpiresAt    int64
 	CreatedBy    string
+	Subject      string
 }
 
 func (q *Queries) InsertToken(ctx context.Context, arg InsertTokenParams) (Token, error) {
@@ -52,6 +72,7 @@ func (q *Queries) InsertToken(ctx context.Context, arg InsertTokenParams) (Token
 		arg.WorkerID,
 		arg.ExpiresAt,
 		arg.CreatedBy,
+		arg.Subject,
 	)
 	var i Token
 	err := row.Scan(
@@ -69,15 +90,16 @@ func (q *Queries) InsertToken(ctx context.Context, arg InsertTokenParams) (Token
 		&i.LastUsedAt,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.Subject,
 	)
 	return i, err
 }
 
 const listTokens = `-- name: ListTokens :many
-SELECT id, name, kind, hash, role, scope, zones, worker_groups, worker_id, expires_at, revoked_at, last_used_at, created_by, created_at FROM tokens WHERE kind <> 'worker' ORDER BY name
+SELECT id, name, kind, hash, role, scope, zones, worker_groups, worker_id, expires_at, revoked_at, last_used_at, created_by, created_at, subject FROM tokens WHERE kind NOT IN ('worker', 'session') ORDER BY name
 `
 
-// API and join tokens; the credentials of workers are listed with them.
+// API and join tokens; the credentials of workers and browser sessions are not listed.
 func (q *Queries) ListTokens(ctx context.Context) ([]Token, error) {
 	rows, err := q.query(ctx, q.listTokensStmt, listTokens)
 	if err != nil {
@@ -102,6 +124,7 @@ func (q *Queries) ListTokens(ctx context.Context) ([]Token, error) {
 			&i.LastUsedAt,
 			&i.CreatedBy,
 			&i.CreatedAt,
+			&i.Subject,
 		); err != nil {
 			return nil, err
 		}
@@ -114,6 +137,34 @@ func (q *Queries) ListTokens(ctx context.Context) ([]Token, error) {
 		return nil, err
 	}
 	return items, nil
+}
+
+const revokeSession = `-- name: RevokeSession :execrows
+UPDATE tokens SET revoked_at = baton_now()
+WHERE kind = 'session' AND hash = ?1 AND revoked_at = 0
+`
+
+// Ends one browser session (logout), by the hash of its secret.
+func (q *Queries) RevokeSession(ctx context.Context, hash string) (int64, error) {
+	result, err := q.exec(ctx, q.revokeSessionStmt, revokeSession, hash)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const revokeSessions = `-- name: RevokeSessions :execrows
+UPDATE tokens SET revoked_at = baton_now()
+WHERE kind = 'session' AND subject = ?1 AND revoked_at = 0
+`
+
+// Ends the browser sessions of a principal ('user:alice', 'token:ci').
+func (q *Queries) RevokeSessions(ctx context.Context, subject string) (int64, error) {
+	result, err := q.exec(ctx, q.revokeSessionsStmt, revokeSessions, subject)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }
 
 const revokeToken = `-- name: RevokeToken :execrows
@@ -143,7 +194,7 @@ func (q *Queries) RevokeWorkerCredentials(ctx context.Context, workerID string) 
 }
 
 const tokenByHash = `-- name: TokenByHash :one
-SELECT id, name, kind, hash, role, scope, zones, worker_groups, worker_id, expires_at, revoked_at, last_used_at, created_by, created_at FROM tokens WHERE hash = ?1
+SELECT id, name, kind, hash, role, scope, zones, worker_groups, worker_id, expires_at, revoked_at, last_used_at, created_by, created_at, subject FROM tokens WHERE hash = ?1
 `
 
 func (q *Queries) TokenByHash(ctx context.Context, hash string) (Token, error) {
@@ -164,12 +215,13 @@ func (q *Queries) TokenByHash(ctx context.Context, hash string) (Token, error) {
 		&i.LastUsedAt,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.Subject,
 	)
 	return i, err
 }
 
 const tokenByName = `-- name: TokenByName :one
-SELECT id, name, kind, hash, role, scope, zones, worker_groups, worker_id, expires_at, revoked_at, last_used_at, created_by, created_at FROM tokens WHERE name = ?1
+SELECT id, name, kind, hash, role, scope, zones, worker_groups, worker_id, expires_at, revoked_at, last_used_at, created_by, created_at, subject FROM tokens WHERE name = ?1
 `
 
 func (q *Queries) TokenByName(ctx context.Context, name string) (Token, error) {
@@ -190,6 +242,7 @@ func (q *Queries) TokenByName(ctx context.Context, name string) (Token, error) {
 		&i.LastUsedAt,
 		&i.CreatedBy,
 		&i.CreatedAt,
+		&i.Subject,
 	)
 	return i, err
 }

@@ -58,6 +58,18 @@ func TestEventsInsertList(t *testing.T) {
 			{"after id with limit", store.EventFilter{AfterID: id(1), Limit: 2}, []string{"e2", "e3"}},
 			{"run after id", store.EventFilter{RunID: 101, AfterID: id(3), Limit: 100}, []string{"e5"}},
 			{"nothing after the last", store.EventFilter{AfterID: id(5), Limit: 100}, nil},
+			{"actor", store.EventFilter{Actor: "worker:w1", Limit: 100}, []string{"e1", "e5"}},
+			{"kind and actor", store.EventFilter{Kind: "run.state", Actor: "server", Limit: 100}, []string{"e3"}},
+			{"run and actor", store.EventFilter{RunID: 101, Actor: "server", Limit: 100}, []string{"e3"}},
+			{"kind after id", store.EventFilter{Kind: "run.state", AfterID: id(2), Limit: 100}, []string{"e3"}},
+			{"from the last", store.EventFilter{AtFrom: all[4].At, Limit: 100}, reasons(all, all[4].At, 0)},
+			{"before the last", store.EventFilter{AtTo: all[4].At, Limit: 100}, reasons(all, 0, all[4].At)},
+			{"before the first", store.EventFilter{AtTo: all[0].At, Limit: 100}, nil},
+			{"after the last", store.EventFilter{AtFrom: all[4].At + 1, Limit: 100}, nil},
+			{"kind in a range", store.EventFilter{Kind: "worker.lost", AtFrom: all[3].At, AtTo: all[3].At + 1, Limit: 100}, []string{"e4"}},
+			{"kind out of range", store.EventFilter{Kind: "worker.lost", AtTo: all[3].At, Limit: 100}, nil},
+			{"run in a range", store.EventFilter{RunID: 102, AtFrom: all[1].At, AtTo: all[1].At + 1, Limit: 100}, []string{"e2"}},
+			{"run out of range", store.EventFilter{RunID: 102, AtFrom: all[1].At + 1, Limit: 100}, nil},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				es := read(t, s, func(tx store.Tx) ([]store.Event, error) { return tx.Events().List(ctx, tc.f) })
@@ -71,6 +83,18 @@ func TestEventsInsertList(t *testing.T) {
 			})
 		}
 	})
+}
+
+// reasons returns the reasons of the events with from <= at < to (to 0:
+// no bound).
+func reasons(es []store.Event, from, to int64) []string {
+	var out []string
+	for _, e := range es {
+		if e.At >= from && (to == 0 || e.At < to) {
+			out = append(out, e.Reason)
+		}
+	}
+	return out
 }
 
 func TestLogsInsertList(t *testing.T) {

@@ -16,6 +16,9 @@
     es.addEventListener("done", function () {
       es.close();
       el.setAttribute("data-done", "true");
+      // The run's action buttons are the viewer's own: they reload once,
+      // when the run has finished (run.html, hx-trigger).
+      document.body.dispatchEvent(new CustomEvent("run-done"));
     });
   }
   function followLog(el) {

@@ -6,11 +6,26 @@ VALUES (baton_now(), sqlc.arg(kind), sqlc.arg(actor), sqlc.arg(run_id), sqlc.arg
         sqlc.arg(new_state), sqlc.arg(reason), sqlc.arg(zone));
 
 -- name: ListEvents :many
--- Every event in ID order (a run's: ListRunEvents, which its index serves).
+-- Every event in ID order (a run's: ListRunEvents, which its index serves;
+-- a kind's: ListKindEvents). Actor and a time range [at_from, at_to)
+-- narrow it (zero: no bound).
 SELECT * FROM events
-WHERE (CAST(sqlc.arg(kind) AS TEXT) = '' OR kind = sqlc.arg(kind))
-  AND id > CAST(sqlc.arg(after_id) AS BIGINT)
+WHERE id > CAST(sqlc.arg(after_id) AS BIGINT)
+  AND (CAST(sqlc.arg(actor) AS TEXT) = '' OR actor = sqlc.arg(actor))
+  AND at >= CAST(sqlc.arg(at_from) AS BIGINT)
+  AND (CAST(sqlc.arg(at_to) AS BIGINT) = 0 OR at < sqlc.arg(at_to))
 ORDER BY id
+LIMIT CAST(sqlc.arg(lim) AS BIGINT);
+
+-- name: ListKindEvents :many
+-- The events of one kind in ID order, which the index on (kind, id) serves.
+SELECT * FROM events
+WHERE kind = sqlc.arg(kind)
+  AND id > CAST(sqlc.arg(after_id) AS BIGINT)
+  AND (CAST(sqlc.arg(actor) AS TEXT) = '' OR actor = sqlc.arg(actor))
+  AND at >= CAST(sqlc.arg(at_from) AS BIGINT)
+  AND (CAST(sqlc.arg(at_to) AS BIGINT) = 0 OR at < sqlc.arg(at_to))
+ORDER BY kind, id
 LIMIT CAST(sqlc.arg(lim) AS BIGINT);
 
 -- name: ListRunEvents :many
@@ -20,5 +35,8 @@ SELECT * FROM events
 WHERE run_id = sqlc.arg(run_id) AND run_id <> 0
   AND (CAST(sqlc.arg(kind) AS TEXT) = '' OR kind = sqlc.arg(kind))
   AND id > CAST(sqlc.arg(after_id) AS BIGINT)
+  AND (CAST(sqlc.arg(actor) AS TEXT) = '' OR actor = sqlc.arg(actor))
+  AND at >= CAST(sqlc.arg(at_from) AS BIGINT)
+  AND (CAST(sqlc.arg(at_to) AS BIGINT) = 0 OR at < sqlc.arg(at_to))
 ORDER BY run_id, id
 LIMIT CAST(sqlc.arg(lim) AS BIGINT);
