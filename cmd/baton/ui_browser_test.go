@@ -127,8 +127,11 @@ tasks:
 
 	// A page sends the browser to the login form; the dev admin token
 	// logs it in and it comes back to the page.
-	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`#token`)),
-		chromedp.SendKeys(chromedp.CSS(`#token`), admin), chromedp.Submit(chromedp.CSS(`#token`)),
+	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`#token`))); err != nil {
+		t.Fatalf("login form: %v", err)
+	}
+	shoot("login")
+	if err := chromedp.Do(bctx, chromedp.SendKeys(chromedp.CSS(`#token`), admin), chromedp.Submit(chromedp.CSS(`#token`)),
 		chromedp.WaitVisible(chromedp.CSS(".cards .zone"))); err != nil {
 		t.Fatalf("log in: %v", err)
 	}
@@ -227,6 +230,17 @@ tasks:
 		t.Errorf("the API docs page lacks operations or loads assets from elsewhere")
 	}
 	shoot("apidocs")
+	// The administration pages, and a diff between two versions.
+	for _, p := range []string{"schedules", "slots", "alerts", "tokens", "users"} {
+		open("/"+p, "main table")
+		shoot(p)
+	}
+	if _, err := c.Apply(context.Background(), []client.SourceFile{{Filename: "moved.yaml",
+		Content: strings.Replace(moved, "echo ran here", "echo ran here; echo and again", 1)}}); err != nil {
+		t.Fatal(err)
+	}
+	open("/workflows/moved?diff=1..2", "#diff pre.diff")
+	shoot("workflow-diff")
 
 	// 390 px wide: no page scrolls sideways (tables scroll in their box).
 	if err := chromedp.Do(bctx, chromedp.EmulateViewport(390, 844)); err != nil {
