@@ -239,7 +239,7 @@ tasks:
 		Content: strings.Replace(moved, "echo ran here", "echo ran here; echo and again", 1)}}); err != nil {
 		t.Fatal(err)
 	}
-	open("/workflows/moved?diff=1..2", "#diff pre.diff")
+	open("/workflows/moved?diff=1..2#diff", "#diff pre.diff")
 	shoot("workflow-diff")
 
 	// 390 px wide: no page scrolls sideways (tables scroll in their box).
