@@ -174,6 +174,14 @@ func checkTLS(t *testing.T, c *bench.TLSCost) {
 	if plain.CPUPerTask > 0 && tls.CPUPerTask > 0 && c.CPUPerTaskRatio != tls.CPUPerTask/plain.CPUPerTask {
 		t.Errorf("CPU per task ratio %v, want %v / %v", c.CPUPerTaskRatio, tls.CPUPerTask, plain.CPUPerTask)
 	}
+	if plain.AuthPerTask <= 0 || tls.AuthPerTask <= 0 {
+		t.Errorf("time checking credentials per task: plain %v, TLS %v µs; want both measured", plain.AuthPerTask, tls.AuthPerTask)
+	}
+	if plain.CPUPerTask > 0 && tls.CPUPerTask > 0 {
+		if want := tls.CPUPerTask / (plain.CPUPerTask - plain.AuthPerTask); c.AuthTLSCPURatio != want {
+			t.Errorf("auth+TLS CPU per task ratio %v, want %v", c.AuthTLSCPURatio, want)
+		}
+	}
 	if want := float64(tls.Latency.P99) / float64(plain.Latency.P99); plain.Latency.P99 > 0 && c.LatencyP99Ratio != want {
 		t.Errorf("p99 ratio %v, want %v", c.LatencyP99Ratio, want)
 	}

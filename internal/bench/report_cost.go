@@ -115,4 +115,22 @@ func tlsRows(row rowFunc) {
 		return fmt.Sprintf("%.2f, %.2f, %.2f, %.2f", t.ThroughputRatio, t.LatencyP50Ratio, t.LatencyP99Ratio,
 			t.CPUPerTaskRatio)
 	})
+	row("  auth + TLS / neither: CPU per task (auth's share of the plain rounds' CPU)", "", func(r *Report) string {
+		if r.TLS == nil || r.TLS.AuthTLSCPURatio == 0 {
+			return ""
+		}
+		return fmt.Sprintf("%.2f (%.1f %%)", r.TLS.AuthTLSCPURatio, 100*r.TLS.AuthShare)
+	})
+	row("  checking credentials per task, plain rounds (median)", "", func(r *Report) string {
+		if r.TLS == nil {
+			return ""
+		}
+		var us []float64
+		for _, x := range r.TLS.Rounds {
+			if !x.TLS {
+				us = append(us, x.AuthPerTask)
+			}
+		}
+		return fmt.Sprintf("%.1f µs", medianOf(us))
+	})
 }

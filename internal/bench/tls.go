@@ -68,6 +68,15 @@ type TLSCost struct {
 	// database): less sensitive than throughput to the machine's other
 	// load.
 	CPUPerTaskRatio float64 `json:"cpu_per_task_ratio,omitempty"`
+	// AuthTLSCPURatio is the cost of authentication and TLS together: the
+	// median CPU per task with TLS over the median of the plain rounds'
+	// CPU per task less their time checking credentials (the server has no
+	// switch to turn authentication off, so its share is measured inside
+	// the same rounds rather than by a run without it).
+	AuthTLSCPURatio float64 `json:"auth_tls_cpu_per_task_ratio,omitempty"`
+	// AuthShare is the median share of the CPU per task that checking
+	// credentials took in the plain rounds.
+	AuthShare float64 `json:"auth_share,omitempty"`
 }
 
 // TLSRound is one measurement of TLSCost.
@@ -75,8 +84,11 @@ type TLSRound struct {
 	TLS        bool    `json:"tls"`
 	PerSecond  float64 `json:"per_second"`
 	CPUPerTask float64 `json:"cpu_per_task_us,omitempty"`
-	Latency    Summary `json:"latency"`
-	LoadAvg    float64 `json:"load_average"`
+	// AuthPerTask is the server's time checking credentials during the
+	// sustained run, per task, in microseconds.
+	AuthPerTask float64 `json:"auth_per_task_us"`
+	Latency     Summary `json:"latency"`
+	LoadAvg     float64 `json:"load_average"`
 }
 
 // tlsCost runs cfg.TLSRounds pairs: plain HTTP, then TLS; each a noop
@@ -99,6 +111,7 @@ func tlsCost(ctx context.Context, cfg Config) (*TLSCost, error) {
 	out.LatencyP50Ratio = out.ratio(func(r TLSRound) float64 { return float64(r.Latency.P50) })
 	out.LatencyP99Ratio = out.ratio(func(r TLSRound) float64 { return float64(r.Latency.P99) })
 	out.CPUPerTaskRatio = out.ratio(func(r TLSRound) float64 { return r.CPUPerTask })
+	out.authRatios()
 	return out, nil
 }
 
@@ -118,9 +131,13 @@ func tlsRound(ctx context.Context, cfg Config, i int, withTLS bool) (TLSRound, e
 		return r, err
 	}
 	defer e.stop()
+	_, authBefore := e.server.AuthCost()
 	t, err := e.sustained(ctx, c, "bench-noop", nil)
 	if err != nil {
 		return r, err
+	}
+	if _, authAfter := e.server.AuthCost(); t.Tasks > 0 {
+		r.AuthPerTask = float64(authAfter-authBefore) / 1e3 / float64(t.Tasks)
 	}
 	r.PerSecond = t.PerSecond
 	if t.Cost != nil {
@@ -165,4 +182,24 @@ func medianOf(xs []float64) float64 {
 		return s[n/2]
 	}
 	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// authRatios sets AuthShare and AuthTLSCPURatio from the rounds' CPU per
+// task (measured on PostgreSQL only; both stay 0 otherwise).
+func (t *TLSCost) authRatios() {
+	var on, bare, share []float64
+	for _, r := range t.Rounds {
+		switch {
+		case r.CPUPerTask <= 0:
+		case r.TLS:
+			on = append(on, r.CPUPerTask)
+		default:
+			bare = append(bare, r.CPUPerTask-r.AuthPerTask)
+			share = append(share, r.AuthPerTask/r.CPUPerTask)
+		}
+	}
+	if a, b := medianOf(on), medianOf(bare); a > 0 && b > 0 {
+		t.AuthTLSCPURatio = a / b
+		t.AuthShare = medianOf(share)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/baton-sched/baton/internal/auth"
@@ -31,6 +32,10 @@ type cachedToken struct {
 type authenticator struct {
 	st  store.Store
 	now func() time.Time
+
+	// checks and spent count the credentials checked and the time
+	// checking them took (AuthCost, baton_auth_seconds_total).
+	checks, spent atomic.Int64
 
 	mu      sync.Mutex
 	cache   map[string]cachedToken // by hash
@@ -149,6 +154,14 @@ func splitList(s string) []string {
 	return strings.Split(s, ",")
 }
 
+// AuthCost returns how many credentials this server has checked and the
+// time checking them took: what authentication costs, as the bench
+// reports it beside TLS's (authentication has no off switch to compare
+// against).
+func (s *Server) AuthCost() (checks int64, spent time.Duration) {
+	return s.authn.checks.Load(), time.Duration(s.authn.spent.Load())
+}
+
 // authorize authenticates the Authorization header and checks that the
 // principal has need. It returns the principal, or the status (401, 403,
 // 500) and the detail of the refusal. Join tokens may only register a
@@ -157,6 +170,11 @@ func (s *Server) authorize(ctx context.Context, header string, need auth.Permiss
 	if need == auth.Anonymous {
 		return auth.Principal{}, 0, ""
 	}
+	start := time.Now()
+	defer func() {
+		s.authn.checks.Add(1)
+		s.authn.spent.Add(int64(time.Since(start)))
+	}()
 	scheme, secret, _ := strings.Cut(header, " ")
 	if header != "" && !strings.EqualFold(scheme, "Bearer") {
 		return auth.Principal{}, http.StatusUnauthorized, "authentication required: the Authorization header must be \"Bearer <token>\""

@@ -28,7 +28,13 @@ func (s *Server) newObservability() *observability {
 	leader := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "baton_leader",
 		Help: "1 while this server holds the loops' leader lease (zone monitor, vacuum), else 0."},
 		func() float64 { return boolValue(s.elector != nil && s.elector.Leading()) })
-	o.reg.MustRegister(o.loops, leader, o.stats)
+	authChecks := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "baton_auth_checks_total",
+		Help: "Credentials this server has checked (every request but the anonymous routes)."},
+		func() float64 { n, _ := s.AuthCost(); return float64(n) })
+	authTime := prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "baton_auth_seconds_total",
+		Help: "Time this server spent checking credentials (cache, database look-ups, permissions)."},
+		func() float64 { _, d := s.AuthCost(); return d.Seconds() })
+	o.reg.MustRegister(o.loops, leader, o.stats, authChecks, authTime)
 	return o
 }
 
