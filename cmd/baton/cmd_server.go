@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/baton-sched/baton/internal/auth/oidc"
 	"github.com/baton-sched/baton/internal/config"
 	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/engine"
@@ -104,14 +105,36 @@ func startServer(ctx context.Context, cfg config.Config, log *slog.Logger, tlsCf
 		st.Close()
 		return nil, nil, err
 	}
+	sso, err := oidcLogin(cfg)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
 	srv := server.New(e, server.Config{Addr: cfg.Addr, HeartbeatInterval: cfg.HeartbeatInterval,
 		SweepInterval: cfg.SweepInterval, TLS: tlsCfg, PublicURL: cfg.PublicURL, Egress: policy, Logger: log, Zone: cfg.Zone,
-		BootstrapToken: bootstrap})
+		BootstrapToken: bootstrap, OIDC: sso, Retention: server.RetentionConfig{Runs: cfg.Retention.Runs,
+			Audit: cfg.Retention.Audit, Interval: cfg.Retention.Interval, Batch: cfg.Retention.Batch,
+			Pause: cfg.Retention.Pause}})
 	if err := srv.Start(ctx); err != nil {
 		st.Close()
 		return nil, nil, err
 	}
 	return srv, func() { st.Close() }, nil
+}
+
+// oidcLogin is the OpenID Connect login of cfg's oidc section, or nil when
+// the section is empty.
+func oidcLogin(cfg config.Config) (*oidc.Login, error) {
+	if !cfg.OIDC.Enabled() {
+		return nil, nil
+	}
+	c := cfg.OIDC
+	secret, err := secretFrom(c.ClientSecret, c.ClientSecretFile, "oidc.client_secret_file")
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c.ClientSecret, c.ClientSecretFile = secret, ""
+	return oidc.New(c, nil)
 }
 
 func newMigrateCmd(g *globals) *cobra.Command {

@@ -193,7 +193,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		{"latency", func() error { return e.latencies(ctx, cfg, r) }},
 		{"lateness", func() (err error) { r.Lateness, err = e.lateness(ctx, max(cfg.Duration/3, 5*time.Second)); return err }},
 		{"backlog", func() (err error) { r.Backlog, err = e.backlog(ctx, cfg.Backlog); return err }},
-		{"history", func() (err error) { r.History, err = e.history(ctx, cfg.History, cfg.APIRequests); return err }},
+		{"history", func() (err error) {
+			r.History, err = e.history(ctx, cfg.History, cfg.APIRequests, max(cfg.Duration/4, 2*cfg.Window))
+			return err
+		}},
 		{"ui", func() (err error) { r.UI, err = e.uiPages(ctx, cfg.History, cfg.UIRequests); return err }},
 	} {
 		if err := step(s.name, s.f); err != nil {

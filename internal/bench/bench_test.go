@@ -97,6 +97,12 @@ func TestEveryScenarioRuns(t *testing.T) {
 			if u := r.UI; u == nil || u.Attempts != 2000 || len(u.Pages) == 0 {
 				t.Errorf("ui %+v, want pages timed over the same history", u)
 			}
+			if h := r.History; h != nil {
+				if x := h.Retention; x == nil || x.Expired != 1000 || x.Deleted <= 0 || x.Batches < 1 ||
+					x.Without.Reads.N == 0 || x.With.Reads.N == 0 || x.ReadP99Ratio <= 0 {
+					t.Errorf("history with retention %+v, want 1000 expired attempts, some deleted, and reads timed", x)
+				}
+			}
 			// CPU is counted in clock ticks: a second of ten idle workers
 			// may round to none.
 			if f := r.Fleet; f == nil || f.Heartbeat.N < f.Workers/2 || f.CPU < 0 || f.RSS <= 0 {
@@ -114,8 +120,8 @@ func TestEveryScenarioRuns(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, want := range []string{"noop throughput", "dispatch latency", "schedule lateness", "drain the queue",
-				"API events of a run", "heartbeat round trip", "CPU per task", "noop with 1 / 2 / 4 / 8 workers",
-				"TLS / plain"} {
+				"API events of a run", "with over without retention", "heartbeat round trip", "CPU per task",
+				"noop with 1 / 2 / 4 / 8 workers", "TLS / plain"} {
 				if !strings.Contains(table.String(), want) {
 					t.Errorf("table lacks %q:\n%s", want, table.String())
 				}

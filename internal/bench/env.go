@@ -130,7 +130,10 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 		st.Close()
 		return nil, err
 	}
-	e.server = server.New(e.engine, server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger, TLS: sec.server})
+	// The history scenario runs retention itself, when it measures it:
+	// the server's own loop is off.
+	e.server = server.New(e.engine, server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger, TLS: sec.server,
+		Retention: server.RetentionConfig{Interval: -1}})
 	if err := e.server.Start(ctx); err != nil {
 		st.Close()
 		return nil, err

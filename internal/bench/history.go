@@ -19,6 +19,9 @@ type APILatency struct {
 	Attempts int64              `json:"attempts"`
 	Load     time.Duration      `json:"load_ns"` // writing the history
 	Reads    map[string]Summary `json:"reads"`
+	// Retention: the same reads and noop throughput while retention
+	// deletes expired runs, against the same without.
+	Retention *RetentionImpact `json:"retention,omitempty"`
 }
 
 // apiReads are the reads timed, in the order reported.
@@ -29,7 +32,7 @@ var apiReads = []string{"runs, newest page", "runs of a workflow that failed", "
 // in a hundred failed) with their runs, tasks and events, straight into
 // the database as the engine would have left them, then times API reads
 // against it, each read requests times.
-func (e *env) history(ctx context.Context, attempts int64, requests int) (*APILatency, error) {
+func (e *env) history(ctx context.Context, attempts int64, requests int, phase time.Duration) (*APILatency, error) {
 	began := time.Now()
 	first, last, err := e.storedHistory(ctx, attempts)
 	if err != nil {
@@ -41,9 +44,27 @@ func (e *env) history(ctx context.Context, attempts int64, requests int) (*APILa
 	if p, err := e.api.Events(ctx, client.EventFilter{RunID: last, Limit: 1}); err == nil && len(p.Items) > 0 {
 		lastEvent = p.Items[0].ID
 	}
+	reads := e.historyReads(ctx, first, last, lastEvent)
+	for _, name := range apiReads {
+		ds := make([]time.Duration, 0, requests)
+		for range requests {
+			t0 := time.Now()
+			if err := reads[name](); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			ds = append(ds, time.Since(t0))
+		}
+		out.Reads[name] = summarize(ds)
+	}
+	out.Retention, err = e.retentionImpact(ctx, attempts/2, reads, phase)
+	return out, err
+}
+
+// historyReads returns the API reads the history scenario times, by name.
+func (e *env) historyReads(ctx context.Context, first, last, lastEvent int64) map[string]func() error {
 	rng := rand.New(rand.NewPCG(1, 2))
 	someRun := func() int64 { return first + rng.Int64N(last-first+1) }
-	reads := map[string]func() error{
+	return map[string]func() error{
 		apiReads[0]: func() error { _, err := e.api.Runs(ctx, client.RunFilter{Limit: 50}); return err },
 		apiReads[1]: func() error {
 			p, err := e.api.Runs(ctx, client.RunFilter{Workflow: "bench-history", State: "failed", Limit: 50})
@@ -63,25 +84,13 @@ func (e *env) history(ctx context.Context, attempts int64, requests int) (*APILa
 			return err
 		},
 	}
-	for _, name := range apiReads {
-		ds := make([]time.Duration, 0, requests)
-		for range requests {
-			t0 := time.Now()
-			if err := reads[name](); err != nil {
-				return nil, fmt.Errorf("%s: %w", name, err)
-			}
-			ds = append(ds, time.Since(t0))
-		}
-		out.Reads[name] = summarize(ds)
-	}
-	return out, nil
 }
 
 // storedHistory stores the history of attempts once per env (the
 // history and ui scenarios share it) and returns its runs' range.
 func (e *env) storedHistory(ctx context.Context, attempts int64) (first, last int64, err error) {
 	if e.historyLast == 0 {
-		e.historyFirst, e.historyLast, err = e.loadHistory(ctx, attempts/historyTasks)
+		e.historyFirst, e.historyLast, err = e.loadHistory(ctx, "bench-history", attempts/historyTasks, 30*24*time.Hour)
 		if err != nil {
 			return 0, 0, fmt.Errorf("load history: %w", err)
 		}
@@ -89,17 +98,17 @@ func (e *env) storedHistory(ctx context.Context, attempts int64) (first, last in
 	return e.historyFirst, e.historyLast, nil
 }
 
-// loadHistory writes runs finished runs of the bench-history workflow and
-// returns the first and last run IDs. The same statements serve both
-// dialects; numbers are written into them (they are integers).
-func (e *env) loadHistory(ctx context.Context, runs int64) (first, last int64, err error) {
+// loadHistory writes runs finished runs of workflow, the first of them
+// age ago, and returns the first and last run IDs. The same statements
+// serve both dialects; numbers are written into them (they are integers).
+func (e *env) loadHistory(ctx context.Context, workflow string, runs int64, age time.Duration) (first, last int64, err error) {
 	db, err := e.raw(ctx)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer db.close()
 	var wfID, versionID, version, base int64
-	err = db.row(ctx, "SELECT id, latest_version_id, latest_version FROM workflows WHERE name = 'bench-history'",
+	err = db.row(ctx, "SELECT id, latest_version_id, latest_version FROM workflows WHERE name = '"+workflow+"'",
 		&wfID, &versionID, &version)
 	if err == nil {
 		err = db.row(ctx, "SELECT COALESCE(MAX(id), 0) FROM runs", &base)
@@ -107,19 +116,19 @@ func (e *env) loadHistory(ctx context.Context, runs int64) (first, last int64, e
 	if err != nil {
 		return 0, 0, err
 	}
-	t0 := time.Now().Add(-30 * 24 * time.Hour).UnixMilli()
+	t0 := time.Now().Add(-age).UnixMilli()
 	seq := func(n int64) string {
 		return fmt.Sprintf("WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < %d) ", n)
 	}
 	steps := []string{
 		seq(runs) + fmt.Sprintf(`INSERT INTO runs (workflow_id, workflow, version_id, version, state, reason,
 			created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at)
-			SELECT %d, 'bench-history', %d, %d,
+			SELECT %d, '%s', %d, %d,
 			       CASE WHEN x %% 100 = 0 THEN 'failed' ELSE 'succeeded' END,
 			       CASE WHEN x %% 100 = 0 THEN '1 task(s) failed' ELSE '' END,
 			       'user:bench', %d, 0, CASE WHEN x %% 100 = 0 THEN 1 ELSE 0 END,
 			       %d + x * 20, %d + x * 20, %d + x * 20 + 900 FROM g`,
-			wfID, versionID, version, historyTasks, t0, t0, t0),
+			wfID, workflow, versionID, version, historyTasks, t0, t0, t0),
 		seq(historyTasks) + fmt.Sprintf(`INSERT INTO tasks (run_id, idx, name, state, reason, grp, cu,
 			needs_total, needs_done, attempts, ready_at, created_at, started_at, finished_at)
 			SELECT r.id, g.x - 1, 't' || CAST(g.x - 1 AS TEXT),

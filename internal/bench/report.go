@@ -125,6 +125,23 @@ func WriteTable(w io.Writer, reports []*Report) error {
 			return triple(&s)
 		})
 	}
+	retention := func(f func(x *RetentionImpact) string) func(r *Report) string {
+		return func(r *Report) string {
+			if r.History == nil || r.History.Retention == nil {
+				return ""
+			}
+			return f(r.History.Retention)
+		}
+	}
+	row("history + retention: rows deleted while measured", "", retention(func(x *RetentionImpact) string {
+		return fmt.Sprintf("%s rows in %s (%d tx)", count(x.Deleted), short(x.Took), x.Batches)
+	}))
+	row("  API reads p50 / p99, with over without retention", "~1", retention(func(x *RetentionImpact) string {
+		return fmt.Sprintf("%.2f / %.2f", x.ReadP50Ratio, x.ReadP99Ratio)
+	}))
+	row("  noop throughput, with over without retention", "~1", retention(func(x *RetentionImpact) string {
+		return fmt.Sprintf("%.2f (%s vs %s)", x.ThroughputRatio, perSecond(x.With.PerSecond), perSecond(x.Without.PerSecond))
+	}))
 	for _, p := range uiPages {
 		row("  UI page "+p.Name+", p50/p99/max", "", func(r *Report) string {
 			if r.UI == nil {

@@ -34,8 +34,10 @@ func workflows() []client.SourceFile {
 	for i := range historyTasks {
 		fmt.Fprintf(&history, "  - {name: t%d, noop: true}\n", i)
 	}
+	expired := strings.Replace(history.String(), "name: bench-history\n", "name: bench-expired\nretention: 45d\n", 1)
 	return []client.SourceFile{
 		{Filename: "bench-history.yaml", Content: history.String()},
+		{Filename: "bench-expired.yaml", Content: expired},
 		{Filename: "bench-noop.yaml", Content: "name: bench-noop\ntasks:\n  - {name: t, noop: true}\n"},
 		{Filename: "bench-shell.yaml", Content: "name: bench-shell\ntasks:\n  - {name: t, run: \"true\"}\n"},
 		{Filename: "bench-fan.yaml", Content: fan.String()},

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +17,9 @@ import (
 	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v4"
+
+	"github.com/baton-sched/baton/internal/auth/oidc"
+	"github.com/baton-sched/baton/internal/workflow"
 )
 
 // Config is every setting of every role; each role reads what it needs.
@@ -101,6 +105,29 @@ type Config struct {
 	// BootstrapTokenFile holds a token secret that a server makes its
 	// first admin token if the database has none (see baton auth).
 	BootstrapTokenFile string `koanf:"bootstrap_token_file"`
+
+	// OIDC turns on OpenID Connect login for the web UI (a section of
+	// its own, set in the file only; see package oidc).
+	OIDC oidc.Config `koanf:"oidc"`
+	// Retention says how long servers keep finished runs and audit
+	// events (see docs/operations.md, Retention).
+	Retention Retention `koanf:"retention"`
+}
+
+// Retention is the retention key: a mapping of its own.
+type Retention struct {
+	// Runs is how long finished runs are kept, for workflows that set no
+	// retention of their own; 0 keeps them forever.
+	Runs time.Duration `koanf:"runs"`
+	// Audit is how long events not tied to a run (operator actions,
+	// worker and zone events) are kept; 0 keeps them forever.
+	Audit time.Duration `koanf:"audit"`
+	// Interval is how often each server looks for what expired.
+	Interval time.Duration `koanf:"interval"`
+	// Batch is the most runs, or audit events, one transaction deletes.
+	Batch int `koanf:"batch"`
+	// Pause is the rest between two batches.
+	Pause time.Duration `koanf:"pause"`
 }
 
 // Keys are the configuration keys, as written in the file; flags use them
@@ -113,7 +140,20 @@ var Keys = []string{
 	"public_url", "secret_key_file", "egress_allow", "egress_deny", "max_log_bytes",
 	"max_output_bytes", "max_tasks_per_workflow", "max_runs_per_batch", "max_rows_per_tx",
 	"token", "join_token", "join_token_file", "bootstrap_token_file",
+	"oidc", "retention",
 }
+
+// sections are the keys whose value is a mapping of its own keys, checked
+// in the file too. They are set in the file only, but for those of
+// envSections, whose keys environment variables may set joined with an
+// underscore (BATON_RETENTION_RUNS).
+var (
+	sections = map[string][]string{
+		"oidc":      oidc.Keys,
+		"retention": {"runs", "audit", "interval", "batch", "pause"},
+	}
+	envSections = map[string]bool{"retention": true}
+)
 
 // Defaults are the values of keys nobody set.
 func Defaults() map[string]any {
@@ -124,6 +164,7 @@ func Defaults() map[string]any {
 		"shutdown_grace":   "30s",
 		"max_log_bytes":    10 << 20,
 		"max_output_bytes": 256 << 10, "max_tasks_per_workflow": 5000, "max_runs_per_batch": 100,
+		"retention": map[string]any{"runs": "720h", "audit": "8760h", "interval": "1m", "batch": 500, "pause": "100ms"},
 	}
 }
 
@@ -145,8 +186,25 @@ func Load(path string, fs *pflag.FlagSet) (Config, error) {
 	}
 	env := map[string]any{}
 	for _, key := range Keys {
-		if v, ok := os.LookupEnv("BATON_" + strings.ToUpper(key)); ok {
-			env[key] = listValue(key, v)
+		subs, section := sections[key]
+		if !section {
+			if v, ok := os.LookupEnv("BATON_" + strings.ToUpper(key)); ok {
+				env[key] = listValue(key, v)
+			}
+			continue
+		}
+		if !envSections[key] {
+			continue
+		}
+		for _, sub := range subs {
+			if v, ok := os.LookupEnv("BATON_" + strings.ToUpper(key+"_"+sub)); ok {
+				m, _ := env[key].(map[string]any)
+				if m == nil {
+					m = map[string]any{}
+					env[key] = m
+				}
+				m[sub] = v
+			}
 		}
 	}
 	if err := k.Load(mapProvider(env), nil); err != nil {
@@ -167,7 +225,7 @@ func Load(path string, fs *pflag.FlagSet) (Config, error) {
 	var c Config
 	err := k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
 		DecodeHook: mapstructure.ComposeDecodeHookFunc(
-			mapstructure.StringToTimeDurationHookFunc(), mapstructure.StringToSliceHookFunc(",")),
+			durationHook, mapstructure.StringToSliceHookFunc(",")),
 		WeaklyTypedInput: true, Result: &c, TagName: "koanf",
 	}})
 	if err != nil {
@@ -211,7 +269,42 @@ func (c Config) validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("config: log_format: must be text or json, got %q", c.LogFormat))
 	}
-	return errors.Join(append(errs, c.validateTLS()...)...)
+	errs = append(errs, c.Retention.validate()...)
+	errs = append(errs, c.validateTLS()...)
+	return errors.Join(append(errs, c.OIDC.Validate())...)
+}
+
+func (r Retention) validate() []error {
+	var errs []error
+	for key, d := range map[string]time.Duration{"runs": r.Runs, "audit": r.Audit} {
+		if d < 0 {
+			errs = append(errs, fmt.Errorf("config: retention.%s: must not be negative (0 keeps forever), got %v", key, d))
+		}
+	}
+	for key, d := range map[string]time.Duration{"interval": r.Interval, "pause": r.Pause} {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("config: retention.%s: must be a positive duration, got %v", key, d))
+		}
+	}
+	if r.Batch < 1 || r.Batch > 100000 {
+		errs = append(errs, fmt.Errorf("config: retention.batch: must be between 1 and 100000, got %d", r.Batch))
+	}
+	return errs
+}
+
+// durationHook reads durations in Go syntax, or in days ("30d", "1d12h").
+func durationHook(from, to reflect.Type, data any) (any, error) {
+	s, ok := data.(string)
+	if from.Kind() != reflect.String || to != reflect.TypeFor[time.Duration]() || !ok {
+		return data, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil && strings.Contains(s, "d") {
+		if dd, derr := workflow.ParseDuration(s); derr == nil {
+			return dd.Std(), nil
+		}
+	}
+	return d, err
 }
 
 // validateTLS checks that the TLS keys come in the pairs they need.
@@ -254,6 +347,9 @@ func readFile(path string) (map[string]any, error) {
 			errs = append(errs, fmt.Errorf("%s:%d: unknown config key %q (known: %s)",
 				path, key.Line, key.Value, strings.Join(Keys, ", ")))
 		}
+		if known, ok := sections[key.Value]; ok {
+			errs = append(errs, checkSection(path, key.Value, root.Content[i+1], known)...)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -263,6 +359,22 @@ func readFile(path string) (map[string]any, error) {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	return m, nil
+}
+
+// checkSection refuses a section that is not a mapping, or holds unknown
+// keys, naming their line.
+func checkSection(path, name string, v *yaml.Node, known []string) []error {
+	if v.Kind != yaml.MappingNode {
+		return []error{fmt.Errorf("%s:%d: %s: must be a mapping of keys to values", path, v.Line, name)}
+	}
+	var errs []error
+	for i := 0; i < len(v.Content); i += 2 {
+		if k := v.Content[i]; !slices.Contains(known, k.Value) {
+			errs = append(errs, fmt.Errorf("%s:%d: unknown config key %s.%s (known: %s)",
+				path, k.Line, name, k.Value, strings.Join(known, ", ")))
+		}
+	}
+	return errs
 }
 
 // listValue splits list-valued keys given as one string ("a,b", "k=v,k2=v2").

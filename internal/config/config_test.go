@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/pflag"
+
+	"github.com/baton-sched/baton/internal/auth/oidc"
 )
 
 func write(t *testing.T, text string) string {
@@ -40,6 +42,8 @@ func TestPrecedence(t *testing.T) {
 		Servers: []string{"http://a:1", "http://b:2"}, Zone: "env-zone", Group: "default", Capacity: 8, MaxLogBytes: 10 << 20,
 		Labels: map[string]string{"gpu": "true"}, WorkDir: "./baton-work", LogLevel: "info", LogFormat: "text",
 		ShutdownGrace: 30 * time.Second, MaxOutputBytes: 256 << 10, MaxTasksPerWorkflow: 5000, MaxRunsPerBatch: 100,
+		Retention: Retention{Runs: 30 * 24 * time.Hour, Audit: 365 * 24 * time.Hour, Interval: time.Minute, Batch: 500,
+			Pause: 100 * time.Millisecond},
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
@@ -54,11 +58,22 @@ func TestRejects(t *testing.T) {
 		{"bad duration", "lease_ttl: soon\n", "lease_ttl"},
 		{"heartbeat not shorter than lease", "lease_ttl: 1s\nheartbeat_interval: 2s\n", "heartbeat_interval (2s) must be shorter"},
 		{"not a mapping", "- a\n", "must be a mapping"},
+		{"unknown retention key names its line", "retention:\n  runs: 7d\n  logs: 1d\n", "baton.yaml:3: unknown config key retention.logs"},
+		{"retention not a mapping", "retention: 30d\n", "baton.yaml:1: retention: must be a mapping"},
+		{"negative retention", "retention: {runs: -1h}\n", "retention.runs: must not be negative"},
+		{"retention batch zero", "retention: {batch: 0}\n", "retention.batch: must be between 1 and 100000, got 0"},
+		{"retention interval zero", "retention: {interval: 0s}\n", "retention.interval: must be a positive duration"},
+		{"retention bad duration", "retention: {audit: a year}\n", "retention.audit"},
 		{"bad log format", "log_format: xml\n", "log_format"},
 		{"shutdown grace not positive", "shutdown_grace: 0s\n", "shutdown_grace: must be a positive duration"},
 		{"server certificate without key", "tls_cert: s.pem\n", "tls_cert and tls_key: give both"},
 		{"client key without certificate", "tls_client_key: k.pem\n", "tls_client_cert and tls_client_key: give both"},
 		{"client CA without TLS", "tls_client_ca: ca.pem\n", "tls_client_ca: needs tls_cert"},
+		{"oidc unknown key names its line", "oidc:\n  issuer: https://id.example.com\n  client_secert: x\n",
+			`baton.yaml:3: unknown config key oidc.client_secert`},
+		{"oidc not a mapping", "oidc: https://id.example.com\n", "baton.yaml:1: oidc: must be a mapping"},
+		{"oidc incomplete", "oidc:\n  issuer: https://id.example.com\n", "oidc.client_id: required"},
+		{"oidc worker role", oidcSection + "  default_role: worker\n", "oidc.default_role: the worker role is for workers only"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,6 +82,32 @@ func TestRejects(t *testing.T) {
 				t.Errorf("Load: %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+const oidcSection = `oidc:
+  issuer: https://id.example.com/realms/baton
+  client_id: baton
+  client_secret_file: /etc/baton/oidc-secret
+  redirect_url: https://baton.example.com/login/oidc/callback
+  scopes: [openid, email, groups]
+  role_claim: groups
+  role_map: {baton-admins: admin, /Team.Ops: operator}
+  username_claim: preferred_username
+`
+
+func TestOIDCSection(t *testing.T) {
+	c, err := Load(write(t, oidcSection), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := oidc.Config{Issuer: "https://id.example.com/realms/baton", ClientID: "baton",
+		ClientSecretFile: "/etc/baton/oidc-secret", RedirectURL: "https://baton.example.com/login/oidc/callback",
+		Scopes: []string{"openid", "email", "groups"}, RoleClaim: "groups",
+		RoleMap:       map[string]string{"baton-admins": "admin", "/Team.Ops": "operator"},
+		UsernameClaim: "preferred_username"}
+	if diff := cmp.Diff(want, c.OIDC); diff != "" {
+		t.Errorf("oidc (-want +got):\n%s", diff)
 	}
 }
 
@@ -89,5 +130,19 @@ func TestTLSKeys(t *testing.T) {
 		"w.pem", "w-key.pem", true}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("TLS keys (-want +got):\n%s", diff)
+	}
+}
+
+func TestRetention(t *testing.T) {
+	// File values merge with the defaults; days are accepted; the
+	// environment overrides one sub-key.
+	t.Setenv("BATON_RETENTION_BATCH", "50")
+	c, err := Load(write(t, "retention:\n  runs: 7d\n  audit: 0\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Retention{Runs: 7 * 24 * time.Hour, Audit: 0, Interval: time.Minute, Batch: 50, Pause: 100 * time.Millisecond}
+	if diff := cmp.Diff(want, c.Retention); diff != "" {
+		t.Errorf("retention (-want +got):\n%s", diff)
 	}
 }

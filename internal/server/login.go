@@ -62,6 +62,7 @@ var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 {{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
 {{if .Notice}}<p role="status">{{.Notice}}</p>{{end}}
 <p><button type="submit">Log in</button> <a href="/password">Change your password</a></p>
+{{if .SSO}}<p><a class="button" href="/login/oidc?next={{.Next}}">Log in with SSO</a></p>{{end}}
 <p><label for="token">or paste an API token</label><br>
 <input id="token" name="token" type="password" autocomplete="off" size="50"></p>
 <p class="hint">A user (<code>baton user create NAME --role viewer</code>) or a token of any role but
@@ -134,11 +135,17 @@ func (s *Server) tokenLogin(w http.ResponseWriter, r *http.Request, token, next 
 	s.startSessionUntil(w, r, p, p.Role, next, expires)
 }
 
+// loginView is what the login page shows.
+type loginView struct {
+	Next, Error, Notice string
+	SSO                 bool // OpenID Connect is configured: offer it
+}
+
 func (s *Server) renderLogin(w http.ResponseWriter, status int, next, msg string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	if err := loginPage.Execute(w, struct{ Next, Error, Notice string }{next, msg, ""}); err != nil {
+	if err := loginPage.Execute(w, loginView{Next: next, Error: msg, SSO: s.cfg.OIDC != nil}); err != nil {
 		s.log.Error("render login page", "err", err)
 	}
 }
@@ -147,7 +154,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, status int, next, msg string
 func (s *Server) renderLoginNotice(w http.ResponseWriter, next, notice string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	if err := loginPage.Execute(w, struct{ Next, Error, Notice string }{next, "", notice}); err != nil {
+	if err := loginPage.Execute(w, loginView{Next: next, Notice: notice, SSO: s.cfg.OIDC != nil}); err != nil {
 		s.log.Error("render login page", "err", err)
 	}
 }

@@ -57,6 +57,7 @@ func (s *Server) timeLoops() {
 	s.alerter.run = o.timed("alerts", s.alerter.run)
 	s.subflows.run = o.timed("subworkflows", s.subflows.run)
 	s.prober.run = o.timed("commit_probe", s.prober.run)
+	s.retainer.run = o.timed("retention", s.retainer.run)
 	s.scheduler.timed = o.timed
 	s.statsLoop = &loop{interval: statsInterval, run: o.timed("stats", o.stats.run)}
 }

@@ -50,6 +50,9 @@ var permissions = map[string]auth.Permission{
 	// A user's own password change: the current password is the credential.
 	"GET /password":  auth.Anonymous,
 	"POST /password": auth.Anonymous,
+	// OpenID Connect login (oidc.go): to the issuer and back.
+	"GET /login/oidc":          auth.Anonymous,
+	"GET /login/oidc/callback": auth.Anonymous,
 
 	// Reads.
 	"list-workflows":         auth.Read,

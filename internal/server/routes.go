@@ -58,6 +58,7 @@ func (s *Server) routes() http.Handler {
 	}))
 	s.plain.handle("GET /readyz", http.HandlerFunc(s.ready))
 	s.obs = s.newObservability()
+	s.obs.reg.MustRegister(s.retainer.Collectors()...)
 	s.plain.handle("GET /metrics", promhttp.HandlerFor(s.obs.reg, promhttp.HandlerOpts{}))
 	// The web UI (and the API docs page, which is the UI's) reads as a
 	// viewer; browsers log in with a token (login.go).
@@ -67,6 +68,7 @@ func (s *Server) routes() http.Handler {
 	s.registerUIActions()
 	s.registerLogin()
 	s.registerPasswordPage()
+	s.registerOIDC()
 	g := newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
 	g.metrics = s.obs.http
 	return g

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/auth/oidc"
 	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/store"
@@ -53,12 +54,18 @@ type Config struct {
 	// MaxConns bounds the open connections: past it the longest idle one
 	// is closed (default: from the process's file descriptor limit).
 	MaxConns int
+	// Retention says how long finished runs and audit events are kept
+	// (zero: forever, unless a workflow sets its own retention).
+	Retention RetentionConfig
 	// BootstrapToken, when set (bootstrap_token_file), becomes the first
 	// admin token, named "bootstrap", if the database has no token yet.
 	BootstrapToken string
 	// Zone is the zone this server runs in, shown in the servers
 	// registry.
-	Zone   string
+	Zone string
+	// OIDC, when set, logs people in to the web UI with OpenID Connect
+	// (/login/oidc).
+	OIDC   *oidc.Login
 	Logger *slog.Logger
 }
 
@@ -87,6 +94,7 @@ type Server struct {
 	handler   http.Handler
 	ui        *ui.Handler
 	sweeper   *Sweeper
+	retainer  *Retainer
 	scheduler *scheduler
 	alerter   *loop
 	subflows  *loop
@@ -120,6 +128,9 @@ func New(e *engine.Engine, cfg Config) *Server {
 	s := &Server{cfg: cfg, id: "server-" + hex.EncodeToString(b[:]), engine: e, log: cfg.Logger,
 		build: buildInfo(), stopping: make(chan struct{}), authn: newAuthenticator(e.Store()),
 		throttle: newThrottle()}
+	rc := cfg.Retention
+	rc.Logger = cmp.Or(rc.Logger, cfg.Logger)
+	s.retainer = NewRetainer(e, rc)
 	s.handler = s.routes()
 	s.sweeper = NewSweeper(e, SweeperConfig{Interval: cfg.SweepInterval, Logger: cfg.Logger})
 	s.probe = newCommitProbe(e.Store())
@@ -213,6 +224,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.prober.Start(ctx)
 	s.statsLoop.Start(ctx)
 	s.sweeper.Start(ctx)
+	s.retainer.Start(ctx)
 	s.scheduler.Start(ctx)
 	s.alerter.Start(ctx)
 	s.subflows.Start(ctx)
@@ -243,6 +255,7 @@ func (s *Server) Stop() {
 	s.prober.Stop()
 	s.statsLoop.Stop()
 	s.sweeper.Stop()
+	s.retainer.Stop()
 	s.scheduler.Stop()
 	s.alerter.Stop()
 	s.subflows.Stop()

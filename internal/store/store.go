@@ -67,6 +67,7 @@ type Tx interface {
 	Tokens() Tokens
 	Servers() Servers
 	Users() Users
+	Retention() Retention
 	// NotifyWork wakes waiting claims once the transaction commits.
 	NotifyWork()
 }

@@ -60,6 +60,7 @@ func (v *validator) decode() *Definition {
 	if s, ok := root["timeout"].(string); ok {
 		d.Timeout = v.duration(s, path{}.key("timeout"))
 	}
+	d.Retention = v.retention(root["retention"])
 	if params, ok := root["params"].(map[string]any); ok {
 		d.Params = make(map[string]Param, len(params))
 		for name, pv := range params {
@@ -217,6 +218,25 @@ func (v *validator) duration(s string, p path) Duration {
 		v.ps.add(p, "%v", err)
 	}
 	return d
+}
+
+// retention reads the retention key: a duration, or the number 0 (keep
+// forever); nil when absent.
+func (v *validator) retention(val any) *Duration {
+	p := path{}.key("retention")
+	var d Duration
+	switch val := val.(type) {
+	case nil:
+		return nil
+	case string:
+		d = v.duration(val, p)
+	default:
+		if n, ok := integer(val); !ok || n != 0 {
+			v.ps.add(p, "must be a duration such as 30d, or 0 to keep runs forever")
+			return nil
+		}
+	}
+	return &d
 }
 
 // scalarString renders a string, number or boolean as text.

@@ -21,6 +21,10 @@ type Definition struct {
 	// Timeout limits a run: past it, what runs is cancelled and the run
 	// fails. Zero means none. (Defaults.Timeout limits each attempt.)
 	Timeout Duration `json:"timeout,omitzero"`
+	// Retention, when set, is how long the workflow's finished runs are
+	// kept (it overrides the servers' retention.runs); zero keeps them
+	// forever. Nil means the servers' setting.
+	Retention *Duration `json:"retention,omitempty"`
 	// Params are the run parameters, by name.
 	Params map[string]Param `json:"params,omitempty"`
 	// Defaults apply to every task that does not set the field itself.

@@ -36,6 +36,7 @@ func (t *tx) Secrets() store.Secrets     { return secretRows{t.q} }
 func (t *tx) Tokens() store.Tokens       { return tokens{t.q} }
 func (t *tx) Servers() store.Servers     { return servers{t.q} }
 func (t *tx) Users() store.Users         { return users{t.q} }
+func (t *tx) Retention() store.Retention { return retention{t.q} }
 func (t *tx) NotifyWork()                { t.notify = true }
 
 // one and many adapt a generated call's results: one(conv)(q.Get(ctx, id)).
@@ -763,4 +764,52 @@ func (u users) Enable(ctx context.Context, name string) (bool, error) {
 
 func (u users) Delete(ctx context.Context, name string) (bool, error) {
 	return affected(u.q.DeleteUser(ctx, name))
+}
+
+type retention struct{ q *db.Queries }
+
+func (r retention) Rules(ctx context.Context) ([]store.RetentionRule, error) {
+	return many(func(row db.RetentionRulesRow) store.RetentionRule { return store.RetentionRule(row) })(r.q.RetentionRules(ctx))
+}
+
+func (r retention) ExpiredRuns(ctx context.Context, f store.ExpiredRunFilter) ([]store.ExpiredRun, error) {
+	return many(func(row db.LockExpiredRunsRow) store.ExpiredRun { return store.ExpiredRun(row) })(
+		r.q.LockExpiredRuns(ctx, db.LockExpiredRunsParams(f)))
+}
+
+func (r retention) Children(ctx context.Context, runIDs []int64) ([]store.ChildRun, error) {
+	if len(runIDs) == 0 {
+		return nil, nil
+	}
+	return many(func(row db.LockChildRunsRow) store.ChildRun { return store.ChildRun(row) })(r.q.LockChildRuns(ctx, runIDs))
+}
+
+func (r retention) DeleteRuns(ctx context.Context, runIDs []int64) (store.RetentionDeleted, error) {
+	var d store.RetentionDeleted
+	if len(runIDs) == 0 {
+		return d, nil
+	}
+	var discard int64
+	// Children before parents: logs and their stats name attempts,
+	// attempts name tasks, tasks name runs.
+	for _, step := range []struct {
+		n   *int64
+		del func(context.Context, []int64) (int64, error)
+	}{
+		{&d.Logs, r.q.DeleteRunLogs}, {&discard, r.q.DeleteRunLogStats}, {&d.Events, r.q.DeleteRunEvents},
+		{&d.Attempts, r.q.DeleteRunAttempts}, {&d.Tasks, r.q.DeleteRunTasks}, {&discard, r.q.DeleteRunDeadlines},
+		{&discard, r.q.DeleteRunWaits}, {&d.Runs, r.q.DeleteFinishedRuns},
+	} {
+		n, err := step.del(ctx, runIDs)
+		if err != nil {
+			return store.RetentionDeleted{}, mapErr(err)
+		}
+		*step.n += n
+	}
+	return d, nil
+}
+
+func (r retention) DeleteAudit(ctx context.Context, ageMs, limit int64) (int64, error) {
+	n, err := r.q.DeleteAuditEvents(ctx, db.DeleteAuditEventsParams{AgeMs: ageMs, Limit: limit})
+	return n, mapErr(err)
 }

@@ -163,6 +163,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
+// DB exposes the write connection to tests and benchmarks that write
+// bulk fixtures; its statements wait for the store's transactions.
+func (s *Store) DB() *sql.DB { return s.write }
+
 // Dialect implements store.Store.
 func (s *Store) Dialect() string { return "sqlite" }
 

@@ -78,17 +78,44 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteAlertChannelStmt, err = db.PrepareContext(ctx, deleteAlertChannel); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteAlertChannel: %w", err)
 	}
+	if q.deleteAuditEventsStmt, err = db.PrepareContext(ctx, deleteAuditEvents); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteAuditEvents: %w", err)
+	}
 	if q.deleteEndedSessionsStmt, err = db.PrepareContext(ctx, deleteEndedSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteEndedSessions: %w", err)
+	}
+	if q.deleteFinishedRunsStmt, err = db.PrepareContext(ctx, deleteFinishedRuns); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteFinishedRuns: %w", err)
 	}
 	if q.deleteLogRangeStmt, err = db.PrepareContext(ctx, deleteLogRange); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteLogRange: %w", err)
 	}
+	if q.deleteRunAttemptsStmt, err = db.PrepareContext(ctx, deleteRunAttempts); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteRunAttempts: %w", err)
+	}
 	if q.deleteRunDeadlineStmt, err = db.PrepareContext(ctx, deleteRunDeadline); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteRunDeadline: %w", err)
 	}
+	if q.deleteRunDeadlinesStmt, err = db.PrepareContext(ctx, deleteRunDeadlines); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteRunDeadlines: %w", err)
+	}
+	if q.deleteRunEventsStmt, err = db.PrepareContext(ctx, deleteRunEvents); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteRunEvents: %w", err)
+	}
+	if q.deleteRunLogStatsStmt, err = db.PrepareContext(ctx, deleteRunLogStats); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteRunLogStats: %w", err)
+	}
+	if q.deleteRunLogsStmt, err = db.PrepareContext(ctx, deleteRunLogs); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteRunLogs: %w", err)
+	}
+	if q.deleteRunTasksStmt, err = db.PrepareContext(ctx, deleteRunTasks); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteRunTasks: %w", err)
+	}
 	if q.deleteRunWaitStmt, err = db.PrepareContext(ctx, deleteRunWait); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteRunWait: %w", err)
+	}
+	if q.deleteRunWaitsStmt, err = db.PrepareContext(ctx, deleteRunWaits); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteRunWaits: %w", err)
 	}
 	if q.deleteScheduleStmt, err = db.PrepareContext(ctx, deleteSchedule); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteSchedule: %w", err)
@@ -315,6 +342,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listZonesStmt, err = db.PrepareContext(ctx, listZones); err != nil {
 		return nil, fmt.Errorf("error preparing query ListZones: %w", err)
 	}
+	if q.lockChildRunsStmt, err = db.PrepareContext(ctx, lockChildRuns); err != nil {
+		return nil, fmt.Errorf("error preparing query LockChildRuns: %w", err)
+	}
+	if q.lockExpiredRunsStmt, err = db.PrepareContext(ctx, lockExpiredRuns); err != nil {
+		return nil, fmt.Errorf("error preparing query LockExpiredRuns: %w", err)
+	}
 	if q.lockScheduleStmt, err = db.PrepareContext(ctx, lockSchedule); err != nil {
 		return nil, fmt.Errorf("error preparing query LockSchedule: %w", err)
 	}
@@ -380,6 +413,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.resignLeaderStmt, err = db.PrepareContext(ctx, resignLeader); err != nil {
 		return nil, fmt.Errorf("error preparing query ResignLeader: %w", err)
+	}
+	if q.retentionRulesStmt, err = db.PrepareContext(ctx, retentionRules); err != nil {
+		return nil, fmt.Errorf("error preparing query RetentionRules: %w", err)
 	}
 	if q.retryAlertStmt, err = db.PrepareContext(ctx, retryAlert); err != nil {
 		return nil, fmt.Errorf("error preparing query RetryAlert: %w", err)
@@ -581,9 +617,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteAlertChannelStmt: %w", cerr)
 		}
 	}
+	if q.deleteAuditEventsStmt != nil {
+		if cerr := q.deleteAuditEventsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteAuditEventsStmt: %w", cerr)
+		}
+	}
 	if q.deleteEndedSessionsStmt != nil {
 		if cerr := q.deleteEndedSessionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteEndedSessionsStmt: %w", cerr)
+		}
+	}
+	if q.deleteFinishedRunsStmt != nil {
+		if cerr := q.deleteFinishedRunsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteFinishedRunsStmt: %w", cerr)
 		}
 	}
 	if q.deleteLogRangeStmt != nil {
@@ -591,14 +637,49 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteLogRangeStmt: %w", cerr)
 		}
 	}
+	if q.deleteRunAttemptsStmt != nil {
+		if cerr := q.deleteRunAttemptsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteRunAttemptsStmt: %w", cerr)
+		}
+	}
 	if q.deleteRunDeadlineStmt != nil {
 		if cerr := q.deleteRunDeadlineStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteRunDeadlineStmt: %w", cerr)
 		}
 	}
+	if q.deleteRunDeadlinesStmt != nil {
+		if cerr := q.deleteRunDeadlinesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteRunDeadlinesStmt: %w", cerr)
+		}
+	}
+	if q.deleteRunEventsStmt != nil {
+		if cerr := q.deleteRunEventsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteRunEventsStmt: %w", cerr)
+		}
+	}
+	if q.deleteRunLogStatsStmt != nil {
+		if cerr := q.deleteRunLogStatsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteRunLogStatsStmt: %w", cerr)
+		}
+	}
+	if q.deleteRunLogsStmt != nil {
+		if cerr := q.deleteRunLogsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteRunLogsStmt: %w", cerr)
+		}
+	}
+	if q.deleteRunTasksStmt != nil {
+		if cerr := q.deleteRunTasksStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteRunTasksStmt: %w", cerr)
+		}
+	}
 	if q.deleteRunWaitStmt != nil {
 		if cerr := q.deleteRunWaitStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteRunWaitStmt: %w", cerr)
+		}
+	}
+	if q.deleteRunWaitsStmt != nil {
+		if cerr := q.deleteRunWaitsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteRunWaitsStmt: %w", cerr)
 		}
 	}
 	if q.deleteScheduleStmt != nil {
@@ -976,6 +1057,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listZonesStmt: %w", cerr)
 		}
 	}
+	if q.lockChildRunsStmt != nil {
+		if cerr := q.lockChildRunsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lockChildRunsStmt: %w", cerr)
+		}
+	}
+	if q.lockExpiredRunsStmt != nil {
+		if cerr := q.lockExpiredRunsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing lockExpiredRunsStmt: %w", cerr)
+		}
+	}
 	if q.lockScheduleStmt != nil {
 		if cerr := q.lockScheduleStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing lockScheduleStmt: %w", cerr)
@@ -1084,6 +1175,11 @@ func (q *Queries) Close() error {
 	if q.resignLeaderStmt != nil {
 		if cerr := q.resignLeaderStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing resignLeaderStmt: %w", cerr)
+		}
+	}
+	if q.retentionRulesStmt != nil {
+		if cerr := q.retentionRulesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing retentionRulesStmt: %w", cerr)
 		}
 	}
 	if q.retryAlertStmt != nil {
@@ -1318,10 +1414,19 @@ type Queries struct {
 	databaseNowStmt             *sql.Stmt
 	deleteAlertStmt             *sql.Stmt
 	deleteAlertChannelStmt      *sql.Stmt
+	deleteAuditEventsStmt       *sql.Stmt
 	deleteEndedSessionsStmt     *sql.Stmt
+	deleteFinishedRunsStmt      *sql.Stmt
 	deleteLogRangeStmt          *sql.Stmt
+	deleteRunAttemptsStmt       *sql.Stmt
 	deleteRunDeadlineStmt       *sql.Stmt
+	deleteRunDeadlinesStmt      *sql.Stmt
+	deleteRunEventsStmt         *sql.Stmt
+	deleteRunLogStatsStmt       *sql.Stmt
+	deleteRunLogsStmt           *sql.Stmt
+	deleteRunTasksStmt          *sql.Stmt
 	deleteRunWaitStmt           *sql.Stmt
+	deleteRunWaitsStmt          *sql.Stmt
 	deleteScheduleStmt          *sql.Stmt
 	deleteSecretStmt            *sql.Stmt
 	deleteSlotStmt              *sql.Stmt
@@ -1397,6 +1502,8 @@ type Queries struct {
 	listWorkflowSchedulesStmt   *sql.Stmt
 	listWorkflowsStmt           *sql.Stmt
 	listZonesStmt               *sql.Stmt
+	lockChildRunsStmt           *sql.Stmt
+	lockExpiredRunsStmt         *sql.Stmt
 	lockScheduleStmt            *sql.Stmt
 	lockSlotStmt                *sql.Stmt
 	lockWorkerStmt              *sql.Stmt
@@ -1419,6 +1526,7 @@ type Queries struct {
 	resealSecretStmt            *sql.Stmt
 	resetDispatchedStmt         *sql.Stmt
 	resignLeaderStmt            *sql.Stmt
+	retentionRulesStmt          *sql.Stmt
 	retryAlertStmt              *sql.Stmt
 	revokeSessionStmt           *sql.Stmt
 	revokeSessionsStmt          *sql.Stmt
@@ -1478,10 +1586,19 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		databaseNowStmt:             q.databaseNowStmt,
 		deleteAlertStmt:             q.deleteAlertStmt,
 		deleteAlertChannelStmt:      q.deleteAlertChannelStmt,
+		deleteAuditEventsStmt:       q.deleteAuditEventsStmt,
 		deleteEndedSessionsStmt:     q.deleteEndedSessionsStmt,
+		deleteFinishedRunsStmt:      q.deleteFinishedRunsStmt,
 		deleteLogRangeStmt:          q.deleteLogRangeStmt,
+		deleteRunAttemptsStmt:       q.deleteRunAttemptsStmt,
 		deleteRunDeadlineStmt:       q.deleteRunDeadlineStmt,
+		deleteRunDeadlinesStmt:      q.deleteRunDeadlinesStmt,
+		deleteRunEventsStmt:         q.deleteRunEventsStmt,
+		deleteRunLogStatsStmt:       q.deleteRunLogStatsStmt,
+		deleteRunLogsStmt:           q.deleteRunLogsStmt,
+		deleteRunTasksStmt:          q.deleteRunTasksStmt,
 		deleteRunWaitStmt:           q.deleteRunWaitStmt,
+		deleteRunWaitsStmt:          q.deleteRunWaitsStmt,
 		deleteScheduleStmt:          q.deleteScheduleStmt,
 		deleteSecretStmt:            q.deleteSecretStmt,
 		deleteSlotStmt:              q.deleteSlotStmt,
@@ -1557,6 +1674,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listWorkflowSchedulesStmt:   q.listWorkflowSchedulesStmt,
 		listWorkflowsStmt:           q.listWorkflowsStmt,
 		listZonesStmt:               q.listZonesStmt,
+		lockChildRunsStmt:           q.lockChildRunsStmt,
+		lockExpiredRunsStmt:         q.lockExpiredRunsStmt,
 		lockScheduleStmt:            q.lockScheduleStmt,
 		lockSlotStmt:                q.lockSlotStmt,
 		lockWorkerStmt:              q.lockWorkerStmt,
@@ -1579,6 +1698,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		resealSecretStmt:            q.resealSecretStmt,
 		resetDispatchedStmt:         q.resetDispatchedStmt,
 		resignLeaderStmt:            q.resignLeaderStmt,
+		retentionRulesStmt:          q.retentionRulesStmt,
 		retryAlertStmt:              q.retryAlertStmt,
 		revokeSessionStmt:           q.revokeSessionStmt,
 		revokeSessionsStmt:          q.revokeSessionsStmt,
