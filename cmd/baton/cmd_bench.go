@@ -109,6 +109,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 	f.Int64Var(&cfg.Backlog, "backlog", 100_000, "queued tasks the backlog scenario builds, then drains")
 	f.Int64Var(&cfg.History, "history", 1_000_000, "finished attempts stored before the history scenario times API reads")
 	f.IntVar(&cfg.APIRequests, "api-requests", 100, "requests timed per API read")
+	f.IntVar(&cfg.UIRequests, "ui-requests", 50, "renders timed per web UI page (ui scenario, over the --history)")
 	f.IntVar(&cfg.Fleet, "fleet", 500, "simulated workers heartbeating against one server process")
 	f.IntSliceVar(&cfg.ScaleWorkers, "scale-workers", []int{1, 2, 4, 8}, "worker counts the scale scenario measures noop with")
 	f.BoolVar(&cfg.PlainHTTP, "no-tls", false, "plain HTTP instead of TLS (mTLS for workers) in every scenario but tls, which measures both")

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,7 +49,7 @@ func TestUIInBrowser(t *testing.T) {
 description: Waits for a gate file, then fans out and joins.
 tasks:
   - name: wait
-    run: while [ ! -e %s ]; do sleep 0.05; done; echo "gate <open>"
+    run: echo "waiting <b>at the gate</b>"; while [ ! -e %s ]; do sleep 0.05; done; echo "gate <open>"
   - name: left
     needs: [wait]
     run: echo left
@@ -126,8 +127,11 @@ tasks:
 
 	// A page sends the browser to the login form; the dev admin token
 	// logs it in and it comes back to the page.
-	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`#token`)),
-		chromedp.SendKeys(chromedp.CSS(`#token`), admin), chromedp.Submit(chromedp.CSS(`#token`)),
+	if err := chromedp.Do(bctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`#token`))); err != nil {
+		t.Fatalf("login form: %v", err)
+	}
+	shoot("login")
+	if err := chromedp.Do(bctx, chromedp.SendKeys(chromedp.CSS(`#token`), admin), chromedp.Submit(chromedp.CSS(`#token`)),
 		chromedp.WaitVisible(chromedp.CSS(".cards .zone"))); err != nil {
 		t.Fatalf("log in: %v", err)
 	}
@@ -147,8 +151,25 @@ tasks:
 		t.Fatalf("join is not pending when the page opens")
 	}
 	eval(`window.batonNoReload = true`)
+	// The waiting task's panel follows its output live (SSE) from the
+	// first line on.
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`table.tasks tr[data-task="wait"] a`)),
+		chromedp.WaitVisible(chromedp.CSS(`#task-panel pre.log[data-follow]`))); err != nil {
+		t.Fatalf("the running task's panel does not follow its output: %v", err)
+	}
+	if _, err := chromedp.Run(bctx, chromedp.Poll[bool](`document.querySelector('#task-panel pre.log').textContent.includes('waiting <b>at the gate</b>')`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the waiting task's first line never showed: %v", err)
+	}
 	if err := os.WriteFile(gate, nil, 0o644); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(bctx, chromedp.Poll[bool](`document.querySelector('#task-panel pre.log').textContent.includes('gate <open>')`,
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the task's next line never arrived in its panel: %v", err)
+	}
+	if eval(`document.querySelector('#task-panel pre.log b') !== null`) {
+		t.Errorf("a log line was rendered as markup")
 	}
 	if _, err := chromedp.Run(bctx, chromedp.Poll[bool](
 		`[...document.querySelectorAll('svg.dag g.node')].every(n => n.dataset.state === "succeeded") && document.querySelector('#live').dataset.done === "true"`,
@@ -163,7 +184,7 @@ tasks:
 		chromedp.WaitVisible(chromedp.CSS(`#task-panel pre.log`))); err != nil {
 		t.Fatalf("task panel: %v", err)
 	}
-	if log, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`#task-panel pre.log`))); err != nil || log != "gate <open>\n" && log != "gate <open>" {
+	if log, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`#task-panel pre.log`))); err != nil || strings.TrimSpace(log) != "waiting <b>at the gate</b>\ngate <open>" {
 		t.Errorf("task output %q (%v), want the task's line as text", log, err)
 	}
 	shoot("run")
@@ -209,6 +230,17 @@ tasks:
 		t.Errorf("the API docs page lacks operations or loads assets from elsewhere")
 	}
 	shoot("apidocs")
+	// The administration pages, and a diff between two versions.
+	for _, p := range []string{"schedules", "slots", "alerts", "tokens", "users"} {
+		open("/"+p, "main table")
+		shoot(p)
+	}
+	if _, err := c.Apply(context.Background(), []client.SourceFile{{Filename: "moved.yaml",
+		Content: strings.Replace(moved, "echo ran here", "echo ran here; echo and again", 1)}}); err != nil {
+		t.Fatal(err)
+	}
+	open("/workflows/moved?diff=1..2#diff", "#diff pre.diff")
+	shoot("workflow-diff")
 
 	// 390 px wide: no page scrolls sideways (tables scroll in their box).
 	if err := chromedp.Do(bctx, chromedp.EmulateViewport(390, 844)); err != nil {

@@ -47,6 +47,9 @@ type Config struct {
 	History     int64
 	APIRequests int
 	Fleet       int
+	// UIRequests is how many times the ui scenario renders each page of
+	// the web UI over the history (default 50).
+	UIRequests int
 	// ScaleWorkers are the worker counts the scale scenario measures noop
 	// throughput with (default 1, 2, 4, 8).
 	ScaleWorkers []int
@@ -64,7 +67,7 @@ type Config struct {
 }
 
 // Scenarios are the measurements, in the order they run.
-var Scenarios = []string{"baseline", "noop", "shell", "dag", "latency", "lateness", "backlog", "history", "scale", "fleet",
+var Scenarios = []string{"baseline", "noop", "shell", "dag", "latency", "lateness", "backlog", "history", "ui", "scale", "fleet",
 	"failover", "tls"}
 
 func (c Config) withDefaults() Config {
@@ -77,6 +80,7 @@ func (c Config) withDefaults() Config {
 	c.History = cmp.Or(c.History, 1_000_000)
 	c.APIRequests = cmp.Or(c.APIRequests, 100)
 	c.Fleet = cmp.Or(c.Fleet, 500)
+	c.UIRequests = cmp.Or(c.UIRequests, 50)
 	c.TLSRounds = cmp.Or(c.TLSRounds, 2)
 	if len(c.ScaleWorkers) == 0 {
 		c.ScaleWorkers = []int{1, 2, 4, 8}
@@ -120,7 +124,9 @@ type Report struct {
 	Lateness *Lateness   `json:"schedule_lateness,omitempty"`
 	Backlog  *Backlog    `json:"backlog,omitempty"`
 	History  *APILatency `json:"history,omitempty"`
-	Fleet    *Fleet      `json:"fleet,omitempty"`
+	// UI: the web UI's pages rendered over the history.
+	UI    *UILatency `json:"ui,omitempty"`
+	Fleet *Fleet     `json:"fleet,omitempty"`
 	// Scale: noop throughput with 1, 2, 4, 8 workers (Config.ScaleWorkers).
 	Scale []ScalePoint `json:"scale,omitempty"`
 	// ScaleRatio is the noop rate with the most workers over that with 2.
@@ -191,6 +197,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			r.History, err = e.history(ctx, cfg.History, cfg.APIRequests, max(cfg.Duration/4, 2*cfg.Window))
 			return err
 		}},
+		{"ui", func() (err error) { r.UI, err = e.uiPages(ctx, cfg.History, cfg.UIRequests); return err }},
 	} {
 		if err := step(s.name, s.f); err != nil {
 			return nil, err

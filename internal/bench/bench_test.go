@@ -49,7 +49,7 @@ func TestEveryScenarioRuns(t *testing.T) {
 				Store: st, AdminDSN: storetest.AdminDSN(), Dir: t.TempDir(),
 				Duration: 3 * time.Second, Window: time.Second, Workers: 2, Capacity: 50,
 				Shim: []string{binary, "task-shim"}, Binary: binary, FailoverTrials: 1,
-				Backlog: 500, History: 2000, APIRequests: 3, Fleet: 10, ScaleWorkers: []int{1, 2}, TLSRounds: 1,
+				Backlog: 500, History: 2000, APIRequests: 3, UIRequests: 2, Fleet: 10, ScaleWorkers: []int{1, 2}, TLSRounds: 1,
 				Progress: func(format string, args ...any) { t.Logf(format, args...) },
 			})
 			if err != nil {
@@ -93,6 +93,9 @@ func TestEveryScenarioRuns(t *testing.T) {
 			}
 			if h := r.History; h == nil || h.Attempts != 2000 || len(h.Reads) != 6 {
 				t.Errorf("history %+v, want 2000 attempts and 6 reads timed", h)
+			}
+			if u := r.UI; u == nil || u.Attempts != 2000 || len(u.Pages) == 0 {
+				t.Errorf("ui %+v, want pages timed over the same history", u)
 			}
 			if h := r.History; h != nil {
 				if x := h.Retention; x == nil || x.Expired != 1000 || x.Deleted <= 0 || x.Batches < 1 ||

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -96,8 +97,14 @@ type env struct {
 	engine   *engine.Engine
 	server   *server.Server
 	api      *client.Client
-	workers  []*worker.Agent
-	zones    []string // of the workers, each once
+	url      string      // the server's
+	admin    string      // the admin token api uses
+	tls      *tls.Config // how clients verify the server; nil over HTTP
+	// history is the range of runs the history scenario stored (0s
+	// until then).
+	historyFirst, historyLast int64
+	workers                   []*worker.Agent
+	zones                     []string // of the workers, each once
 }
 
 // startEnv opens the store and starts the server and n workers of
@@ -141,6 +148,7 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 		e.stop()
 		return nil, err
 	}
+	e.url, e.admin, e.tls = url, admin, sec.client
 	if e.api, err = client.New([]string{url}, client.WithToken(admin), client.WithTLSConfig(sec.client)); err != nil {
 		e.stop()
 		return nil, err

@@ -35,9 +35,9 @@ var apiReads = []string{"runs, newest page", "runs of a workflow that failed", "
 // against it, each read requests times.
 func (e *env) history(ctx context.Context, attempts int64, requests int, phase time.Duration) (*APILatency, error) {
 	began := time.Now()
-	first, last, err := e.loadHistory(ctx, "bench-history", attempts/historyTasks, 30*24*time.Hour)
+	first, last, err := e.storedHistory(ctx, attempts)
 	if err != nil {
-		return nil, fmt.Errorf("load history: %w", err)
+		return nil, err
 	}
 	out := &APILatency{Attempts: (last - first + 1) * historyTasks, Load: time.Since(began),
 		Reads: map[string]Summary{}}
@@ -85,6 +85,18 @@ func (e *env) historyReads(ctx context.Context, first, last, lastEvent int64) ma
 			return err
 		},
 	}
+}
+
+// storedHistory stores the history of attempts once per env (the
+// history and ui scenarios share it) and returns its runs' range.
+func (e *env) storedHistory(ctx context.Context, attempts int64) (first, last int64, err error) {
+	if e.historyLast == 0 {
+		e.historyFirst, e.historyLast, err = e.loadHistory(ctx, "bench-history", attempts/historyTasks, 30*24*time.Hour)
+		if err != nil {
+			return 0, 0, fmt.Errorf("load history: %w", err)
+		}
+	}
+	return e.historyFirst, e.historyLast, nil
 }
 
 // loadHistory writes runs finished runs of workflow, the first of them

@@ -143,6 +143,18 @@ func WriteTable(w io.Writer, reports []*Report) error {
 		return fmt.Sprintf("%.2f (%s vs %s, %s)", x.ThroughputRatio, perSecond(x.With.PerSecond),
 			perSecond(x.Without.PerSecond), perSecond(x.After.PerSecond))
 	}))
+	for _, p := range uiPages {
+		row("  UI page "+p.Name+", p50/p99/max", "", func(r *Report) string {
+			if r.UI == nil {
+				return ""
+			}
+			s, ok := r.UI.Pages[p.Name]
+			if !ok {
+				return "not served"
+			}
+			return triple(&s)
+		})
+	}
 	row("fleet: server CPU idle / with heartbeats", "", func(r *Report) string {
 		if r.Fleet == nil {
 			return ""

@@ -10,6 +10,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/baton-sched/baton/internal/auth"
+	"github.com/baton-sched/baton/internal/ui"
 )
 
 // permissions is what every route needs, by huma operation ID or, for
@@ -38,10 +39,12 @@ var permissions = map[string]auth.Permission{
 	// in with a password or a token and hold a session in a cookie, which
 	// an unsafe method honours only with the session's CSRF token
 	// (login.go, session.go, csrf.go).
-	"GET /":        permissionOfPages,
-	"GET /login":   auth.Anonymous,
-	"POST /login":  auth.Anonymous,
-	"POST /logout": auth.Anonymous,
+	"GET /": permissionOfPages,
+	// A task's log-following stream reads what get-task-logs reads.
+	"GET " + ui.LogsLivePattern: auth.Read,
+	"GET /login":                auth.Anonymous,
+	"POST /login":               auth.Anonymous,
+	"POST /logout":              auth.Anonymous,
 	// The UI's forms (POST /runs/{id}/cancel, ...) take their API twin's
 	// permission: ui.ActionRoutes, added by ui_actions.go.
 	// A user's own password change: the current password is the credential.

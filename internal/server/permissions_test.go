@@ -19,6 +19,7 @@ import (
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/store/storetest"
+	"github.com/baton-sched/baton/internal/ui"
 )
 
 // Every registered route has a permission, and every permission names a
@@ -343,4 +344,12 @@ func stateOf(t *testing.T, st store.Store) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// TestLogFollowingReadsAsLogs: following a task's output over SSE needs
+// what reading its logs through the API needs.
+func TestLogFollowingReadsAsLogs(t *testing.T) {
+	if got, want := permissions["GET "+ui.LogsLivePattern], permissions["get-task-logs"]; got != want || want == "" {
+		t.Errorf("log following needs %q, reading logs %q", got, want)
+	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/ui"
 	"github.com/baton-sched/baton/internal/workflow"
 )
 
@@ -63,6 +64,7 @@ func (s *Server) routes() http.Handler {
 	// viewer; browsers log in with a token (login.go).
 	s.ui = s.newUI(api)
 	s.plain.handle("GET /", s.ui)
+	s.plain.handle("GET "+ui.LogsLivePattern, s.ui)
 	s.registerUIActions()
 	s.registerLogin()
 	s.registerPasswordPage()

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -313,7 +312,7 @@ type taskPanel struct {
 	Attempts []client.Attempt
 	Logs     client.Logs
 	Text     string
-	Follow   bool // the attempt still runs: the panel reloads itself
+	Follow   bool // the attempt still runs: the panel follows its output
 	// RunTerminal: the run has finished, so the task may be rerun or marked.
 	RunTerminal bool
 	Me          *Me
@@ -526,40 +525,19 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	rc := http.NewResponseController(w)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	_ = rc.Flush()
 	updates, leave := h.hub.Subscribe(id)
 	defer leave()
-	keepalive := time.NewTicker(15 * time.Second)
-	defer keepalive.Stop()
-	for {
-		var msg string
-		select {
-		case <-r.Context().Done():
-			return
-		case u, ok := <-updates:
-			if !ok {
-				return
-			}
-			msg = sseEvent("update", u.HTML)
+	h.stream(w, r, func(yield func(string) bool) {
+		for u := range updates {
+			msg := sseEvent("update", u.HTML)
 			if u.Done {
 				msg += sseEvent("done", "")
 			}
-		case <-keepalive.C:
-			msg = ": keepalive\n\n"
+			if !yield(msg) {
+				return
+			}
 		}
-		_ = rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-		if _, err := io.WriteString(w, msg); err != nil {
-			return
-		}
-		if err := rc.Flush(); err != nil {
-			return
-		}
-	}
+	})
 }
 
 // sseEvent writes one server-sent event; every line of data gets its

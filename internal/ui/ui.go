@@ -53,6 +53,7 @@ type Handler struct {
 	mux   *http.ServeMux
 	pages map[string]*template.Template
 	hub   *Hub
+	logs  *LogHub
 }
 
 var pageNames = []string{"overview", "runs", "run", "workflows", "workflow", "zones", "apidocs", "error"}
@@ -72,6 +73,7 @@ func New(src Source, opts Options) *Handler {
 			"templates/layout.html", "templates/parts.html", "templates/"+p+".html"))
 	}
 	h.hub = NewHub(opts.PollInterval, h.renderLive, opts.Logger)
+	h.logs = NewLogHub(opts.PollInterval, src, opts.Logger)
 	static, _ := fs.Sub(staticFS, "static")
 	h.mux.Handle("GET /ui/static/", http.StripPrefix("/ui/static/", cacheFor(http.FileServerFS(static))))
 	h.mux.HandleFunc("GET /{$}", h.overview)
@@ -79,6 +81,7 @@ func New(src Source, opts Options) *Handler {
 	h.mux.HandleFunc("GET /runs/{id}", h.run)
 	h.mux.HandleFunc("GET /runs/{id}/live", h.live)
 	h.mux.HandleFunc("GET /runs/{id}/tasks/{task}", h.task)
+	h.mux.HandleFunc("GET "+LogsLivePattern, h.followLogs)
 	h.mux.HandleFunc("GET /runs/{id}/actions", h.runActions)
 	h.mux.HandleFunc("GET /workflows", h.workflows)
 	h.mux.HandleFunc("GET /workflows/{name}", h.workflow)
@@ -100,10 +103,20 @@ func New(src Source, opts Options) *Handler {
 
 // Close ends the live streams of the pages open (they would keep their
 // connections busy and hold a server's shutdown up). Safe to call twice.
-func (h *Handler) Close() { h.hub.Close() }
+func (h *Handler) Close() {
+	h.hub.Close()
+	h.logs.Close()
+}
 
 // Hub returns the live-update hub, for tests.
 func (h *Handler) Hub() *Hub { return h.hub }
+
+// LogHub returns the log-following hub, for tests.
+func (h *Handler) LogHub() *LogHub { return h.logs }
+
+// LogsLivePattern is the path of a task's log-following stream, which
+// the server guards as a log read.
+const LogsLivePattern = "/runs/{id}/tasks/{task}/logs/live"
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
