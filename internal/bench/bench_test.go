@@ -180,8 +180,11 @@ func checkTLS(t *testing.T, c *bench.TLSCost) {
 	if plain.CPUPerTask > 0 && tls.CPUPerTask > 0 && c.CPUPerTaskRatio != tls.CPUPerTask/plain.CPUPerTask {
 		t.Errorf("CPU per task ratio %v, want %v / %v", c.CPUPerTaskRatio, tls.CPUPerTask, plain.CPUPerTask)
 	}
-	if plain.AuthPerTask <= 0 || tls.AuthPerTask <= 0 {
-		t.Errorf("time checking credentials per task: plain %v, TLS %v µs; want both measured", plain.AuthPerTask, tls.AuthPerTask)
+	for _, r := range c.Rounds {
+		// A loaded machine may finish no task within a short round.
+		if r.PerSecond > 0 && r.AuthPerTask <= 0 {
+			t.Errorf("tls round %+v: no time checking credentials measured", r)
+		}
 	}
 	if plain.CPUPerTask > 0 && tls.CPUPerTask > 0 {
 		if want := tls.CPUPerTask / (plain.CPUPerTask - plain.AuthPerTask); c.AuthTLSCPURatio != want {
