@@ -20,22 +20,41 @@ const maxHTTPBody = 64 << 10
 
 // runHTTP sends an http attempt's request and reports how it went: it
 // succeeds when the status is expected, with outputs "status" and "body".
+// Without a timeout of its own, a request has a minute.
 func (a *Agent) runHTTP(at *attempt, log *slog.Logger) {
-	id := at.asg.AttemptID
-	a.reports.add(at.workerID, client.Report{AttemptID: id, Kind: "start"})
-	a.logs.open(id, at.workerID, newMasker(at.asg.Mask))
 	timeout := at.asg.Timeout
 	if timeout <= 0 {
 		timeout = time.Minute
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	a.inProcess(at, log, timeout, func(ctx context.Context) (exitResult, map[string]string, bool) {
+		res, outputs := a.send(ctx, at)
+		return res, outputs, false
+	})
+}
+
+// inProcess runs an attempt whose work is a call this process makes (an
+// HTTP request, SQL statements): it reports the start, opens the log
+// (masking the attempt's secrets), gives call a context that the kill
+// order and timeout (if any) cancel, and reports how it ended. call says
+// whether a failure was the timeout beside the context's deadline (a
+// database's statement timeout, say).
+func (a *Agent) inProcess(at *attempt, log *slog.Logger, timeout time.Duration,
+	call func(ctx context.Context) (exitResult, map[string]string, bool)) {
+	id := at.asg.AttemptID
+	a.reports.add(at.workerID, client.Report{AttemptID: id, Kind: "start"})
+	a.logs.open(id, at.workerID, newMasker(at.asg.Mask))
+	ctx, cancel := context.WithCancel(context.Background())
+	if timeout > 0 {
+		cancel()
+		ctx, cancel = context.WithTimeout(context.Background(), timeout)
+	}
 	defer cancel()
 	a.mu.Lock()
 	at.cancel = cancel
 	a.mu.Unlock()
-	res, outputs := a.send(ctx, at)
+	res, outputs, timedOut := call(ctx)
 	a.mu.Lock()
-	if ctx.Err() == context.DeadlineExceeded && at.cause == causeNone {
+	if (timedOut || ctx.Err() == context.DeadlineExceeded) && at.cause == causeNone {
 		at.cause = causeTimeout
 	}
 	at.exited = true

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/worker/sqlexec"
 )
@@ -25,37 +24,14 @@ type sqlExecutor struct{}
 // outputs rows_affected, columns, rows (JSON), row_count and truncated.
 // A kill order cancels the query on the database.
 func (sqlExecutor) Run(a *Agent, at *attempt, _ time.Duration, log *slog.Logger) {
-	id := at.asg.AttemptID
-	a.reports.add(at.workerID, client.Report{AttemptID: id, Kind: "start"})
-	a.logs.open(id, at.workerID, newMasker(at.asg.Mask))
-	ctx, cancel := context.WithCancel(context.Background())
-	if at.asg.Timeout > 0 {
-		ctx, cancel = context.WithTimeout(context.Background(), at.asg.Timeout)
-	}
-	defer cancel()
-	a.mu.Lock()
-	at.cancel = cancel
-	a.mu.Unlock()
-	start := time.Now()
-	res, outputs := a.runSQL(ctx, at)
-	a.mu.Lock()
-	timedOut := ctx.Err() == context.DeadlineExceeded ||
-		res.ShimError != "" && at.asg.Timeout > 0 && time.Since(start) >= at.asg.Timeout // the database's statement timeout
-	if timedOut && at.cause == causeNone {
-		at.cause = causeTimeout
-	}
-	at.exited = true
-	cause := at.cause
-	a.changed.notify()
-	a.mu.Unlock()
-	<-a.logs.close(id)
-	r, ok := finishReport(at, cause, res, outputs)
-	if !ok {
-		log.Info("attempt superseded: result dropped")
-		return
-	}
-	log.Info("attempt finished", "state", r.State, "reason", r.Reason)
-	a.reports.add(at.workerID, r)
+	a.inProcess(at, log, at.asg.Timeout, func(ctx context.Context) (exitResult, map[string]string, bool) {
+		start := time.Now()
+		res, outputs := a.runSQL(ctx, at)
+		// The database's statement timeout ends the query a moment before
+		// the context's deadline.
+		timedOut := res.ShimError != "" && at.asg.Timeout > 0 && time.Since(start) >= at.asg.Timeout
+		return res, outputs, timedOut
+	})
 }
 
 // runSQL runs the statements; a result with ShimError is a failure with
