@@ -229,12 +229,18 @@ type NewEvent struct {
 	Zone      string
 }
 
-// EventFilter selects events in id order. Zero fields match everything,
-// except Limit, which must be positive.
+// EventFilter selects events in id order, oldest first unless Newest.
+// Zero fields match everything, except Limit, which must be positive.
 type EventFilter struct {
 	RunID   int64
 	Kind    string
 	AfterID int64
+	// BeforeID: only events below this ID (0: no bound); it pages a
+	// newest-first list on, and lists newest first whatever Newest says.
+	BeforeID int64
+	// Newest lists newest first (ID descending), which the primary key,
+	// the (kind, id) and the run indexes serve read backwards.
+	Newest bool
 	Limit   int64
 	Actor   string
 	// AtFrom and AtTo bound the events' time, ms: AtFrom <= at < AtTo

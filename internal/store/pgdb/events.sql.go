@@ -109,6 +109,70 @@ func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event
 	return items, nil
 }
 
+const listEventsDesc = `-- name: ListEventsDesc :many
+SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone FROM events
+WHERE id < CAST($1 AS BIGINT)
+  AND id > CAST($2 AS BIGINT)
+  AND (CAST($3 AS TEXT) = '' OR actor = $3)
+  AND at >= CAST($4 AS BIGINT)
+  AND (CAST($5 AS BIGINT) = 0 OR at < $5)
+ORDER BY id DESC
+LIMIT CAST($6 AS BIGINT)
+`
+
+type ListEventsDescParams struct {
+	BeforeID int64
+	AfterID  int64
+	Actor    string
+	AtFrom   int64
+	AtTo     int64
+	Limit    int64
+}
+
+// Every event newest first, below before_id (the caller passes the
+// largest BIGINT for none) and above after_id, which the primary key
+// serves read backwards. Actor and time narrow it as in ListEvents.
+func (q *Queries) ListEventsDesc(ctx context.Context, arg ListEventsDescParams) ([]Event, error) {
+	rows, err := q.db.Query(ctx, listEventsDesc,
+		arg.BeforeID,
+		arg.AfterID,
+		arg.Actor,
+		arg.AtFrom,
+		arg.AtTo,
+		arg.Limit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Event
+	for rows.Next() {
+		var i Event
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.Kind,
+			&i.Actor,
+			&i.RunID,
+			&i.TaskID,
+			&i.Task,
+			&i.AttemptID,
+			&i.WorkerID,
+			&i.OldState,
+			&i.NewState,
+			&i.Reason,
+			&i.Zone,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listKindEvents = `-- name: ListKindEvents :many
 SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone FROM events
 WHERE kind = $1
@@ -133,6 +197,72 @@ type ListKindEventsParams struct {
 func (q *Queries) ListKindEvents(ctx context.Context, arg ListKindEventsParams) ([]Event, error) {
 	rows, err := q.db.Query(ctx, listKindEvents,
 		arg.Kind,
+		arg.AfterID,
+		arg.Actor,
+		arg.AtFrom,
+		arg.AtTo,
+		arg.Limit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Event
+	for rows.Next() {
+		var i Event
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.Kind,
+			&i.Actor,
+			&i.RunID,
+			&i.TaskID,
+			&i.Task,
+			&i.AttemptID,
+			&i.WorkerID,
+			&i.OldState,
+			&i.NewState,
+			&i.Reason,
+			&i.Zone,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listKindEventsDesc = `-- name: ListKindEventsDesc :many
+SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone FROM events
+WHERE kind = $1
+  AND id < CAST($2 AS BIGINT)
+  AND id > CAST($3 AS BIGINT)
+  AND (CAST($4 AS TEXT) = '' OR actor = $4)
+  AND at >= CAST($5 AS BIGINT)
+  AND (CAST($6 AS BIGINT) = 0 OR at < $6)
+ORDER BY kind DESC, id DESC
+LIMIT CAST($7 AS BIGINT)
+`
+
+type ListKindEventsDescParams struct {
+	Kind     string
+	BeforeID int64
+	AfterID  int64
+	Actor    string
+	AtFrom   int64
+	AtTo     int64
+	Limit    int64
+}
+
+// The events of one kind newest first, the (kind, id) index read
+// backwards.
+func (q *Queries) ListKindEventsDesc(ctx context.Context, arg ListKindEventsDescParams) ([]Event, error) {
+	rows, err := q.db.Query(ctx, listKindEventsDesc,
+		arg.Kind,
+		arg.BeforeID,
 		arg.AfterID,
 		arg.Actor,
 		arg.AtFrom,
@@ -199,6 +329,74 @@ func (q *Queries) ListRunEvents(ctx context.Context, arg ListRunEventsParams) ([
 	rows, err := q.db.Query(ctx, listRunEvents,
 		arg.RunID,
 		arg.Kind,
+		arg.AfterID,
+		arg.Actor,
+		arg.AtFrom,
+		arg.AtTo,
+		arg.Limit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Event
+	for rows.Next() {
+		var i Event
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.Kind,
+			&i.Actor,
+			&i.RunID,
+			&i.TaskID,
+			&i.Task,
+			&i.AttemptID,
+			&i.WorkerID,
+			&i.OldState,
+			&i.NewState,
+			&i.Reason,
+			&i.Zone,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listRunEventsDesc = `-- name: ListRunEventsDesc :many
+SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone FROM events
+WHERE run_id = $1 AND run_id <> 0
+  AND (CAST($2 AS TEXT) = '' OR kind = $2)
+  AND id < CAST($3 AS BIGINT)
+  AND id > CAST($4 AS BIGINT)
+  AND (CAST($5 AS TEXT) = '' OR actor = $5)
+  AND at >= CAST($6 AS BIGINT)
+  AND (CAST($7 AS BIGINT) = 0 OR at < $7)
+ORDER BY run_id DESC, id DESC
+LIMIT CAST($8 AS BIGINT)
+`
+
+type ListRunEventsDescParams struct {
+	RunID    int64
+	Kind     string
+	BeforeID int64
+	AfterID  int64
+	Actor    string
+	AtFrom   int64
+	AtTo     int64
+	Limit    int64
+}
+
+// A run's events newest first, its partial index read backwards.
+func (q *Queries) ListRunEventsDesc(ctx context.Context, arg ListRunEventsDescParams) ([]Event, error) {
+	rows, err := q.db.Query(ctx, listRunEventsDesc,
+		arg.RunID,
+		arg.Kind,
+		arg.BeforeID,
 		arg.AfterID,
 		arg.Actor,
 		arg.AtFrom,

@@ -7,6 +7,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"math"
 
 	"github.com/baton-sched/baton/internal/store"
 	db "github.com/baton-sched/baton/internal/store/sqlitedb"
@@ -430,6 +431,9 @@ func (s stats) UndeliveredAlerts(ctx context.Context) ([]store.AlertBacklog, err
 type events struct{ q *db.Queries }
 
 func (e events) List(ctx context.Context, f store.EventFilter) ([]store.Event, error) {
+	if f.Newest || f.BeforeID != 0 {
+		return e.newest(ctx, f)
+	}
 	switch {
 	case f.RunID != 0:
 		return many(toEvent)(e.q.ListRunEvents(ctx, db.ListRunEventsParams{RunID: f.RunID, Kind: f.Kind,
@@ -440,6 +444,24 @@ func (e events) List(ctx context.Context, f store.EventFilter) ([]store.Event, e
 	}
 	return many(toEvent)(e.q.ListEvents(ctx, db.ListEventsParams{AfterID: f.AfterID, Actor: f.Actor,
 		AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: f.Limit}))
+}
+
+// newest lists events newest first, below f.BeforeID.
+func (e events) newest(ctx context.Context, f store.EventFilter) ([]store.Event, error) {
+	before := f.BeforeID
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	switch {
+	case f.RunID != 0:
+		return many(toEvent)(e.q.ListRunEventsDesc(ctx, db.ListRunEventsDescParams{RunID: f.RunID, Kind: f.Kind,
+			BeforeID: before, AfterID: f.AfterID, Actor: f.Actor, AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: f.Limit}))
+	case f.Kind != "":
+		return many(toEvent)(e.q.ListKindEventsDesc(ctx, db.ListKindEventsDescParams{Kind: f.Kind,
+			BeforeID: before, AfterID: f.AfterID, Actor: f.Actor, AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: f.Limit}))
+	}
+	return many(toEvent)(e.q.ListEventsDesc(ctx, db.ListEventsDescParams{BeforeID: before, AfterID: f.AfterID,
+		Actor: f.Actor, AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: f.Limit}))
 }
 
 type logs struct{ q *db.Queries }

@@ -273,8 +273,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listEventsStmt, err = db.PrepareContext(ctx, listEvents); err != nil {
 		return nil, fmt.Errorf("error preparing query ListEvents: %w", err)
 	}
+	if q.listEventsDescStmt, err = db.PrepareContext(ctx, listEventsDesc); err != nil {
+		return nil, fmt.Errorf("error preparing query ListEventsDesc: %w", err)
+	}
 	if q.listKindEventsStmt, err = db.PrepareContext(ctx, listKindEvents); err != nil {
 		return nil, fmt.Errorf("error preparing query ListKindEvents: %w", err)
+	}
+	if q.listKindEventsDescStmt, err = db.PrepareContext(ctx, listKindEventsDesc); err != nil {
+		return nil, fmt.Errorf("error preparing query ListKindEventsDesc: %w", err)
 	}
 	if q.listLiveAttemptsStmt, err = db.PrepareContext(ctx, listLiveAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListLiveAttempts: %w", err)
@@ -296,6 +302,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listRunEventsStmt, err = db.PrepareContext(ctx, listRunEvents); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRunEvents: %w", err)
+	}
+	if q.listRunEventsDescStmt, err = db.PrepareContext(ctx, listRunEventsDesc); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRunEventsDesc: %w", err)
 	}
 	if q.listRunOutputsStmt, err = db.PrepareContext(ctx, listRunOutputs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRunOutputs: %w", err)
@@ -942,9 +951,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listEventsStmt: %w", cerr)
 		}
 	}
+	if q.listEventsDescStmt != nil {
+		if cerr := q.listEventsDescStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listEventsDescStmt: %w", cerr)
+		}
+	}
 	if q.listKindEventsStmt != nil {
 		if cerr := q.listKindEventsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listKindEventsStmt: %w", cerr)
+		}
+	}
+	if q.listKindEventsDescStmt != nil {
+		if cerr := q.listKindEventsDescStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listKindEventsDescStmt: %w", cerr)
 		}
 	}
 	if q.listLiveAttemptsStmt != nil {
@@ -980,6 +999,11 @@ func (q *Queries) Close() error {
 	if q.listRunEventsStmt != nil {
 		if cerr := q.listRunEventsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listRunEventsStmt: %w", cerr)
+		}
+	}
+	if q.listRunEventsDescStmt != nil {
+		if cerr := q.listRunEventsDescStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRunEventsDescStmt: %w", cerr)
 		}
 	}
 	if q.listRunOutputsStmt != nil {
@@ -1479,7 +1503,9 @@ type Queries struct {
 	listAlertChannelsStmt       *sql.Stmt
 	listAlertsStmt              *sql.Stmt
 	listEventsStmt              *sql.Stmt
+	listEventsDescStmt          *sql.Stmt
 	listKindEventsStmt          *sql.Stmt
+	listKindEventsDescStmt      *sql.Stmt
 	listLiveAttemptsStmt        *sql.Stmt
 	listLogRangeStmt            *sql.Stmt
 	listLogSizesStmt            *sql.Stmt
@@ -1487,6 +1513,7 @@ type Queries struct {
 	listRecentWorkersStmt       *sql.Stmt
 	listRunAttemptsStmt         *sql.Stmt
 	listRunEventsStmt           *sql.Stmt
+	listRunEventsDescStmt       *sql.Stmt
 	listRunOutputsStmt          *sql.Stmt
 	listRunTasksStmt            *sql.Stmt
 	listRunsStmt                *sql.Stmt
@@ -1651,7 +1678,9 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listAlertChannelsStmt:       q.listAlertChannelsStmt,
 		listAlertsStmt:              q.listAlertsStmt,
 		listEventsStmt:              q.listEventsStmt,
+		listEventsDescStmt:          q.listEventsDescStmt,
 		listKindEventsStmt:          q.listKindEventsStmt,
+		listKindEventsDescStmt:      q.listKindEventsDescStmt,
 		listLiveAttemptsStmt:        q.listLiveAttemptsStmt,
 		listLogRangeStmt:            q.listLogRangeStmt,
 		listLogSizesStmt:            q.listLogSizesStmt,
@@ -1659,6 +1688,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listRecentWorkersStmt:       q.listRecentWorkersStmt,
 		listRunAttemptsStmt:         q.listRunAttemptsStmt,
 		listRunEventsStmt:           q.listRunEventsStmt,
+		listRunEventsDescStmt:       q.listRunEventsDescStmt,
 		listRunOutputsStmt:          q.listRunOutputsStmt,
 		listRunTasksStmt:            q.listRunTasksStmt,
 		listRunsStmt:                q.listRunsStmt,

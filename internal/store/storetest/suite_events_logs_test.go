@@ -70,6 +70,23 @@ func TestEventsInsertList(t *testing.T) {
 			{"kind out of range", store.EventFilter{Kind: "worker.lost", AtTo: all[3].At, Limit: 100}, nil},
 			{"run in a range", store.EventFilter{RunID: 102, AtFrom: all[1].At, AtTo: all[1].At + 1, Limit: 100}, []string{"e2"}},
 			{"run out of range", store.EventFilter{RunID: 102, AtFrom: all[1].At + 1, Limit: 100}, nil},
+			{"newest", store.EventFilter{Newest: true, Limit: 100}, []string{"e5", "e4", "e3", "e2", "e1"}},
+			{"newest limit", store.EventFilter{Newest: true, Limit: 2}, []string{"e5", "e4"}},
+			{"newest before id", store.EventFilter{Newest: true, BeforeID: id(4), Limit: 2}, []string{"e3", "e2"}},
+			{"before id alone", store.EventFilter{BeforeID: id(2), Limit: 100}, []string{"e1"}},
+			{"newest between ids", store.EventFilter{Newest: true, AfterID: id(1), BeforeID: id(4), Limit: 100}, []string{"e3", "e2"}},
+			{"nothing before the first", store.EventFilter{Newest: true, BeforeID: id(1), Limit: 100}, nil},
+			{"newest kind", store.EventFilter{Newest: true, Kind: "run.state", Limit: 100}, []string{"e3", "e2"}},
+			{"newest kind before id", store.EventFilter{Kind: "run.state", BeforeID: id(3), Limit: 100}, []string{"e2"}},
+			{"newest run", store.EventFilter{Newest: true, RunID: 101, Limit: 100}, []string{"e5", "e3", "e1"}},
+			{"newest run and kind before id", store.EventFilter{RunID: 101, Kind: "task.state", BeforeID: id(5), Limit: 100}, []string{"e1"}},
+			{"newest actor", store.EventFilter{Newest: true, Actor: "worker:w1", Limit: 100}, []string{"e5", "e1"}},
+			{"newest kind and actor", store.EventFilter{Newest: true, Kind: "run.state", Actor: "server", Limit: 100}, []string{"e3"}},
+			{"newest run and actor", store.EventFilter{Newest: true, RunID: 101, Actor: "worker:w1", Limit: 1}, []string{"e5"}},
+			{"newest in a range", store.EventFilter{Newest: true, AtTo: all[4].At, Limit: 100}, reverse(reasons(all, 0, all[4].At))},
+			{"newest from the last", store.EventFilter{Newest: true, AtFrom: all[4].At, Limit: 100}, reverse(reasons(all, all[4].At, 0))},
+			{"newest kind out of range", store.EventFilter{Newest: true, Kind: "worker.lost", AtTo: all[3].At, Limit: 100}, nil},
+			{"newest run in a range", store.EventFilter{Newest: true, RunID: 102, AtFrom: all[1].At, AtTo: all[1].At + 1, Limit: 100}, []string{"e2"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				es := read(t, s, func(tx store.Tx) ([]store.Event, error) { return tx.Events().List(ctx, tc.f) })
@@ -93,6 +110,18 @@ func reasons(es []store.Event, from, to int64) []string {
 		if e.At >= from && (to == 0 || e.At < to) {
 			out = append(out, e.Reason)
 		}
+	}
+	return out
+}
+
+// reverse returns ss last first.
+func reverse(ss []string) []string {
+	out := make([]string, 0, len(ss))
+	for i := len(ss) - 1; i >= 0; i-- {
+		out = append(out, ss[i])
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }

@@ -40,3 +40,42 @@ WHERE run_id = sqlc.arg(run_id) AND run_id <> 0
   AND (CAST(sqlc.arg(at_to) AS BIGINT) = 0 OR at < sqlc.arg(at_to))
 ORDER BY run_id, id
 LIMIT CAST(sqlc.arg(lim) AS BIGINT);
+
+-- name: ListEventsDesc :many
+-- Every event newest first, below before_id (the caller passes the
+-- largest BIGINT for none) and above after_id, which the primary key
+-- serves read backwards. Actor and time narrow it as in ListEvents.
+SELECT * FROM events
+WHERE id < CAST(sqlc.arg(before_id) AS BIGINT)
+  AND id > CAST(sqlc.arg(after_id) AS BIGINT)
+  AND (CAST(sqlc.arg(actor) AS TEXT) = '' OR actor = sqlc.arg(actor))
+  AND at >= CAST(sqlc.arg(at_from) AS BIGINT)
+  AND (CAST(sqlc.arg(at_to) AS BIGINT) = 0 OR at < sqlc.arg(at_to))
+ORDER BY id DESC
+LIMIT CAST(sqlc.arg(lim) AS BIGINT);
+
+-- name: ListKindEventsDesc :many
+-- The events of one kind newest first, the (kind, id) index read
+-- backwards.
+SELECT * FROM events
+WHERE kind = sqlc.arg(kind)
+  AND id < CAST(sqlc.arg(before_id) AS BIGINT)
+  AND id > CAST(sqlc.arg(after_id) AS BIGINT)
+  AND (CAST(sqlc.arg(actor) AS TEXT) = '' OR actor = sqlc.arg(actor))
+  AND at >= CAST(sqlc.arg(at_from) AS BIGINT)
+  AND (CAST(sqlc.arg(at_to) AS BIGINT) = 0 OR at < sqlc.arg(at_to))
+ORDER BY kind DESC, id DESC
+LIMIT CAST(sqlc.arg(lim) AS BIGINT);
+
+-- name: ListRunEventsDesc :many
+-- A run's events newest first, its partial index read backwards.
+SELECT * FROM events
+WHERE run_id = sqlc.arg(run_id) AND run_id <> 0
+  AND (CAST(sqlc.arg(kind) AS TEXT) = '' OR kind = sqlc.arg(kind))
+  AND id < CAST(sqlc.arg(before_id) AS BIGINT)
+  AND id > CAST(sqlc.arg(after_id) AS BIGINT)
+  AND (CAST(sqlc.arg(actor) AS TEXT) = '' OR actor = sqlc.arg(actor))
+  AND at >= CAST(sqlc.arg(at_from) AS BIGINT)
+  AND (CAST(sqlc.arg(at_to) AS BIGINT) = 0 OR at < sqlc.arg(at_to))
+ORDER BY run_id DESC, id DESC
+LIMIT CAST(sqlc.arg(lim) AS BIGINT);
