@@ -241,8 +241,8 @@ type EventFilter struct {
 	// Newest lists newest first (ID descending), which the primary key,
 	// the (kind, id) and the run indexes serve read backwards.
 	Newest bool
-	Limit   int64
-	Actor   string
+	Limit  int64
+	Actor  string
 	// AtFrom and AtTo bound the events' time, ms: AtFrom <= at < AtTo
 	// (AtTo 0: no upper bound).
 	AtFrom int64
