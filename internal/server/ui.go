@@ -45,7 +45,8 @@ func (u uiSource) Logs(ctx context.Context, runID int64, task string, attempt, a
 }
 
 func (u uiSource) Events(ctx context.Context, q ui.EventQuery) ([]client.Event, error) {
-	f := store.EventFilter{RunID: q.Run, Kind: q.Kind, AfterID: q.After, Limit: q.Limit, Actor: q.Actor}
+	f := store.EventFilter{RunID: q.Run, Kind: q.Kind, AfterID: q.After, BeforeID: q.Before, Newest: q.Newest,
+		Limit: q.Limit, Actor: q.Actor}
 	if !q.From.IsZero() {
 		f.AtFrom = q.From.UnixMilli()
 	}

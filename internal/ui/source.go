@@ -20,7 +20,8 @@ type Source interface {
 	Attempts(ctx context.Context, runID int64) ([]client.Attempt, error)
 	// Logs reads a page of an attempt's output (attempt 0: the latest).
 	Logs(ctx context.Context, runID int64, task string, attempt, after, limitBytes int64) (client.Logs, error)
-	// Events returns audit events oldest first.
+	// Events returns audit events oldest first, or newest first when
+	// the query asks (Newest, Before).
 	Events(ctx context.Context, q EventQuery) ([]client.Event, error)
 	Workflows(ctx context.Context) ([]client.Workflow, error)
 	Versions(ctx context.Context, workflow string) ([]client.WorkflowVersion, error)
@@ -59,8 +60,12 @@ type EventQuery struct {
 	Run   int64
 	Kind  string
 	After int64
-	Limit int64
-	Actor string
+	// Before: only events below this ID (0: no bound); newest first.
+	Before int64
+	// Newest lists newest first.
+	Newest bool
+	Limit  int64
+	Actor  string
 	// From and To bound the events' time: From <= at < To (zero: no
 	// bound).
 	From, To time.Time
