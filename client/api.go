@@ -161,8 +161,12 @@ type EventFilter struct {
 	RunID int64
 	Kind  string
 	After int64 // event ID
-	Limit int
-	Actor string // as the trail names it: user:alice, worker:w-1
+	// Before: only events below this event ID; the list is newest first.
+	Before int64
+	// Newest lists newest first (page on with Before = the page's Next).
+	Newest bool
+	Limit  int
+	Actor  string // as the trail names it: user:alice, worker:w-1
 	// From and To bound the events' time: From <= at < To (zero: no bound).
 	From, To time.Time
 }
@@ -178,6 +182,12 @@ func (c *Client) Events(ctx context.Context, f EventFilter) (Page[Event], error)
 	}
 	if f.After > 0 {
 		q.Set("after", strconv.FormatInt(f.After, 10))
+	}
+	if f.Before > 0 {
+		q.Set("before", strconv.FormatInt(f.Before, 10))
+	}
+	if f.Newest {
+		q.Set("order", "desc")
 	}
 	if f.Limit > 0 {
 		q.Set("limit", strconv.Itoa(f.Limit))

@@ -13,13 +13,15 @@ import (
 )
 
 type eventsInput struct {
-	Run   int64  `query:"run" doc:"Only events of this run"`
-	Kind  string `query:"kind" doc:"Only events of this kind, e.g. run.failed"`
-	After int64  `query:"after" doc:"Only events after this event ID"`
-	Actor string `query:"actor" doc:"Only events of this actor, e.g. user:alice or worker:w1"`
-	From  string `query:"from" doc:"Only events at or after this time (RFC 3339)"`
-	To    string `query:"to" doc:"Only events before this time (RFC 3339)"`
-	Limit int64  `query:"limit" minimum:"1" maximum:"10000" default:"1000"`
+	Run    int64  `query:"run" doc:"Only events of this run"`
+	Kind   string `query:"kind" doc:"Only events of this kind, e.g. run.failed"`
+	After  int64  `query:"after" doc:"Only events after this event ID"`
+	Before int64  `query:"before" minimum:"0" doc:"Only events before this event ID; lists newest first (page on with before = next)"`
+	Order  string `query:"order" enum:"asc,desc" default:"asc" doc:"asc: oldest first; desc: newest first, read from the newest event backwards"`
+	Actor  string `query:"actor" doc:"Only events of this actor, e.g. user:alice or worker:w1"`
+	From   string `query:"from" doc:"Only events at or after this time (RFC 3339)"`
+	To     string `query:"to" doc:"Only events before this time (RFC 3339)"`
+	Limit  int64  `query:"limit" minimum:"1" maximum:"10000" default:"1000"`
 }
 
 type eventsOutput struct{ Body client.Page[client.Event] }
@@ -35,9 +37,11 @@ func (s *Server) registerEvents(api huma.API) {
 		OperationID: "list-events", Method: http.MethodGet, Path: "/api/v1/events",
 		Summary: "List audit events, oldest first", Tags: []string{"events"},
 		Description: "Every state transition of runs, tasks, attempts and workers, with its actor and reason. " +
-			"Page on with after = the ID of the last event.",
+			"Page on with after = the ID of the last event; with order=desc (or before) newest first, " +
+			"paging on with before = next.",
 	}, func(ctx context.Context, in *eventsInput) (*eventsOutput, error) {
-		f := store.EventFilter{RunID: in.Run, Kind: in.Kind, AfterID: in.After, Limit: in.Limit, Actor: in.Actor}
+		f := store.EventFilter{RunID: in.Run, Kind: in.Kind, AfterID: in.After, BeforeID: in.Before,
+			Newest: in.Order == "desc", Limit: in.Limit, Actor: in.Actor}
 		var err error
 		if f.AtFrom, f.AtTo, err = timeRange(in.From, in.To); err != nil {
 			return nil, huma.Error422UnprocessableEntity(err.Error())
