@@ -44,14 +44,7 @@ func (s *Server) registerAlerts(api huma.API) {
 			"within the servers' egress policy; credentials in the URL (password, token-like query parameters) " +
 			"are never shown back. " +
 			"with a stable X-Baton-Alert-Id; signed (X-Baton-Signature: sha256=HMAC) when it has a secret.",
-	}, func(ctx context.Context, in *setChannelInput) (*channelOutput, error) {
-		c, err := s.engine.SetAlertChannel(ctx, store.AlertChannel{Name: in.Name, URL: in.Body.URL,
-			Secret: in.Body.Secret, Events: strings.Join(in.Body.Events, ",")}, actorOf(ctx))
-		if err != nil {
-			return nil, s.apiError(ctx, err)
-		}
-		return &channelOutput{Body: toChannel(c)}, nil
-	})
+	}, s.setChannel)
 
 	huma.Register(api, huma.Operation{
 		OperationID: "delete-alert-channel", Method: http.MethodDelete, Path: "/api/v1/alerts/channels/{name}",
@@ -61,6 +54,16 @@ func (s *Server) registerAlerts(api huma.API) {
 
 func toChannel(c store.AlertChannel) client.AlertChannel {
 	return client.AlertChannel{Name: c.Name, URL: egress.Redact(c.URL), Events: strings.Split(c.Events, ","), HasSecret: c.Secret != ""}
+}
+
+// setChannel creates or replaces an alert channel.
+func (s *Server) setChannel(ctx context.Context, in *setChannelInput) (*channelOutput, error) {
+	c, err := s.engine.SetAlertChannel(ctx, store.AlertChannel{Name: in.Name, URL: in.Body.URL,
+		Secret: in.Body.Secret, Events: strings.Join(in.Body.Events, ",")}, actorOf(ctx))
+	if err != nil {
+		return nil, s.apiError(ctx, err)
+	}
+	return &channelOutput{Body: toChannel(c)}, nil
 }
 
 // deleteChannel deletes an alert channel.

@@ -39,6 +39,14 @@ func (a uiActions) DeleteAlertChannel(ctx context.Context, name string) error {
 	return actionErr(err)
 }
 
+func (a uiActions) SetAlertChannel(ctx context.Context, name string, c client.AlertChannel) (client.AlertChannel, error) {
+	out, err := a.s.setChannel(ctx, &setChannelInput{Name: name, Body: c})
+	if err != nil {
+		return client.AlertChannel{}, actionErr(err)
+	}
+	return out.Body, nil
+}
+
 func (a uiActions) CreateUser(ctx context.Context, u client.NewUser) error {
 	_, err := a.s.createUser(ctx, &newUserInput{Body: u})
 	return actionErr(err)

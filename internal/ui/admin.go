@@ -50,14 +50,24 @@ func (h *Handler) slots(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) alerts(w http.ResponseWriter, r *http.Request) {
+	h.alertsPage(w, r, http.StatusOK, nil)
+}
+
+// alertsPage answers the alerts page, with the channel form as sent
+// when it was refused (nil: empty).
+func (h *Handler) alertsPage(w http.ResponseWriter, r *http.Request, status int, form *channelForm) {
 	a, err := h.src.Alerts(r.Context())
 	if err != nil {
 		h.readErr(w, r, err)
 		return
 	}
+	if form == nil {
+		form = &channelForm{}
+	}
 	from, to, prev, next := pageOf(r, "/alerts", len(a.Pending))
-	h.render(w, r, http.StatusOK, "alerts", page{Title: "Alert channels", Nav: "alerts", Data: map[string]any{
+	h.render(w, r, status, "alerts", page{Title: "Alert channels", Nav: "alerts", Data: map[string]any{
 		"Channels": a.Channels, "Pending": a.Pending[from:to], "Total": len(a.Pending), "Prev": prev, "Next": next,
+		"Form": form,
 	}})
 }
 

@@ -21,6 +21,9 @@ type AdminActions interface {
 	CreateToken(ctx context.Context, t client.NewToken) (client.CreatedToken, error)
 	RevokeToken(ctx context.Context, name string) error
 	DeleteAlertChannel(ctx context.Context, name string) error
+	// SetAlertChannel creates or replaces an alert channel (c.URL,
+	// c.Events, c.Secret); the answer's URL is redacted.
+	SetAlertChannel(ctx context.Context, name string, c client.AlertChannel) (client.AlertChannel, error)
 	CreateUser(ctx context.Context, u client.NewUser) error
 	DeleteUser(ctx context.Context, name string) error
 	// SetUserDisabled disables or enables a user.
@@ -36,6 +39,7 @@ var adminRoutes = map[string]string{
 	"POST /tokens":                        "create-token",
 	"POST /tokens/{name}/revoke":          "revoke-token",
 	"POST /alerts/channels/{name}/delete": "delete-alert-channel",
+	"POST /alerts/channels":               "set-alert-channel",
 	"POST /users":                         "create-user",
 	"POST /users/{name}/delete":           "delete-user",
 	"POST /users/{name}/disable":          "update-user",
@@ -77,6 +81,7 @@ func (h *Handler) routeAdminActions() {
 			name := r.PathValue("name")
 			h.done(w, r, "/alerts", "Alert channel "+name+" deleted.", a.DeleteAlertChannel(r.Context(), name))
 		},
+		"POST /alerts/channels": func(w http.ResponseWriter, r *http.Request) { h.setChannel(w, r, a) },
 		"POST /users": func(w http.ResponseWriter, r *http.Request) {
 			u := client.NewUser{Name: strings.TrimSpace(r.PostFormValue("name")), Role: r.PostFormValue("role"),
 				Password: r.PostFormValue("password")}
