@@ -97,9 +97,14 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 		h.readErr(w, r, err)
 		return
 	}
+	alerts, err := h.alertSummary(ctx)
+	if err != nil {
+		h.readErr(w, r, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, "overview", page{Title: "Overview", Nav: "overview", Data: map[string]any{
 		"Zones": p.Zones, "Groups": p.Groups, "Workers": len(workers), "Counts": counts, "Total": total,
-		"Capped": capped, "Failovers": fo, "Servers": servers,
+		"Capped": capped, "Failovers": fo, "Servers": servers, "Alerts": alerts,
 	}})
 }
 
