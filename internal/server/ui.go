@@ -114,3 +114,21 @@ func allowed(ctx context.Context, op string) bool {
 	need, known := permissions[op]
 	return ok && known && !p.Join && p.Role.Allows(need)
 }
+
+// Children lists the runs the sub-workflow tasks of a run started.
+func (u uiSource) Children(ctx context.Context, runID int64) ([]ui.ChildRun, error) {
+	var runs []store.Run
+	err := u.s.engine.Store().Read(ctx, func(tx store.Tx) error {
+		var err error
+		runs, err = tx.Runs().Children(ctx, runID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("child runs of run %d: %w", runID, err)
+	}
+	out := make([]ui.ChildRun, len(runs))
+	for i, r := range runs {
+		out[i] = ui.ChildRun{TaskID: r.ParentTaskID, RunID: r.ID, State: r.State}
+	}
+	return out, nil
+}

@@ -23,11 +23,16 @@ type moreData struct {
 	tokensDenied bool
 	// versions, when set, are the versions Version answers by number.
 	versions map[int64]client.WorkflowVersion
+	// children are the child runs Children answers.
+	children []ui.ChildRun
 }
 
 func (f *fake) Servers(context.Context) ([]client.Server, error) { return f.more.servers, nil }
 func (f *fake) Slots(context.Context) ([]client.Slot, error)     { return f.more.slots, nil }
 func (f *fake) Alerts(context.Context) (client.Alerts, error)    { return f.more.alerts, nil }
+func (f *fake) Children(context.Context, int64) ([]ui.ChildRun, error) {
+	return f.more.children, nil
+}
 func (f *fake) Users(context.Context) ([]client.User, error) {
 	if f.more.tokensDenied {
 		return nil, fmt.Errorf("listing users needs admin: %w", ui.ErrForbidden)

@@ -321,6 +321,8 @@ type taskPanel struct {
 	// RunTerminal: the run has finished, so the task may be rerun or marked.
 	RunTerminal bool
 	Me          *Me
+	Checkpoint  checkpointInfo
+	Child       *ChildRun // a sub-workflow task's latest child run
 }
 
 const panelLogBytes = 256 << 10
@@ -336,6 +338,9 @@ func (h *Handler) taskPanel(r *http.Request, run client.RunDetail, name string) 
 	}
 	if !found {
 		return nil, fmt.Errorf("task %q of run %d: %w", name, run.ID, errNotFound)
+	}
+	if err := h.panelExtras(ctx, p); err != nil {
+		return nil, err
 	}
 	as, err := h.src.Attempts(ctx, run.ID)
 	if err != nil {
