@@ -9,6 +9,7 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/auth"
+	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/ui"
 )
@@ -131,4 +132,9 @@ func (u uiSource) Children(ctx context.Context, runID int64) ([]ui.ChildRun, err
 		out[i] = ui.ChildRun{TaskID: r.ParentTaskID, RunID: r.ID, State: r.State}
 	}
 	return out, nil
+}
+
+// RenderTask expands a task's templates, secrets as placeholders.
+func (u uiSource) RenderTask(ctx context.Context, runID int64, task string, attempt int64) (engine.RenderedTask, error) {
+	return u.s.engine.RenderTask(ctx, runID, task, attempt)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/client/vocab"
+	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/workflow"
 )
 
@@ -323,6 +324,7 @@ type taskPanel struct {
 	Me          *Me
 	Checkpoint  checkpointInfo
 	Child       *ChildRun // a sub-workflow task's latest child run
+	Rendered    engine.RenderedTask
 }
 
 const panelLogBytes = 256 << 10
@@ -338,9 +340,6 @@ func (h *Handler) taskPanel(r *http.Request, run client.RunDetail, name string) 
 	}
 	if !found {
 		return nil, fmt.Errorf("task %q of run %d: %w", name, run.ID, errNotFound)
-	}
-	if err := h.panelExtras(ctx, p); err != nil {
-		return nil, err
 	}
 	as, err := h.src.Attempts(ctx, run.ID)
 	if err != nil {
@@ -359,6 +358,9 @@ func (h *Handler) taskPanel(r *http.Request, run client.RunDetail, name string) 
 		p.Text += c.Data
 	}
 	p.Follow = p.Logs.State == vocab.AttemptRunning || p.Logs.State == vocab.AttemptDispatched
+	if err := h.panelExtras(ctx, p); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

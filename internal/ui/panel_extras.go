@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 
+	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/workflow"
 )
 
@@ -40,10 +41,20 @@ func sizeText(n int) string {
 	}
 }
 
-// panelExtras adds to a task panel its checkpoint's size and, for a
-// sub-workflow task, the latest child run it started.
+// panelExtras adds to a task panel its checkpoint's size, its templates
+// expanded for the attempt shown (secrets as placeholders; an http
+// task's URL redacted as alert channels' are) and, for a sub-workflow
+// task, the latest child run it started.
 func (h *Handler) panelExtras(ctx context.Context, p *taskPanel) error {
 	p.Checkpoint = checkpointOf(p.Task.Checkpoint)
+	rendered, err := h.src.RenderTask(ctx, p.RunID, p.Task.Name, p.Logs.Attempt)
+	if err != nil {
+		return err
+	}
+	if rendered.HTTP != nil {
+		rendered.HTTP.URL = egress.Redact(rendered.HTTP.URL)
+	}
+	p.Rendered = rendered
 	if p.Task.Group != workflow.SubWorkflowGroup {
 		return nil
 	}

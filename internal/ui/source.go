@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/engine"
 )
 
 // Source is what the UI reads. The server implements it with the reads
@@ -42,6 +43,9 @@ type Source interface {
 	// Children returns the runs the sub-workflow tasks of run runID
 	// started, oldest first.
 	Children(ctx context.Context, runID int64) ([]ChildRun, error)
+	// RenderTask expands a task's templates for attempt number, every
+	// secret as "${{ secrets.NAME }}", never its value.
+	RenderTask(ctx context.Context, runID int64, task string, attempt int64) (engine.RenderedTask, error)
 }
 
 // ChildRun is a run a sub-workflow task started.
