@@ -167,6 +167,9 @@ type op struct {
 	// obs and refusals are the measures taken, counted at commit.
 	obs      []observation
 	refusals []string
+	// placeholders: templates get "${{ secrets.NAME }}" for a secret,
+	// never its value (RenderTask, for showing).
+	placeholders bool
 }
 
 func (e *Engine) inTx(ctx context.Context, actor string, fn func(o *op) error) error {

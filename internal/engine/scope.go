@@ -129,7 +129,10 @@ func (o *op) scope(rs *runScope, n workflow.Node, number int64) (workflow.Scope,
 	if sched == 0 {
 		sched = rs.run.CreatedAt
 	}
-	secrets, err := o.secretValues(n.SecretRefs())
+	secrets, err := secretPlaceholders(n.SecretRefs()), error(nil)
+	if !o.placeholders {
+		secrets, err = o.secretValues(n.SecretRefs())
+	}
 	if err != nil {
 		return workflow.Scope{}, err
 	}

@@ -50,7 +50,11 @@ func TestServerThatCannotCommitIsNotReady(t *testing.T) {
 	now := time.Now()
 	srv.probe.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	get := func(method, path string) *http.Response {
+	type answer struct {
+		StatusCode int
+		Header     http.Header
+	}
+	get := func(method, path string) answer {
 		t.Helper()
 		req, _ := http.NewRequest(method, ts.URL+path, strings.NewReader("{}"))
 		req.Header.Set("Content-Type", "application/json")
@@ -59,7 +63,7 @@ func TestServerThatCannotCommitIsNotReady(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		return resp
+		return answer{resp.StatusCode, resp.Header}
 	}
 	if r := get("GET", "/readyz"); r.StatusCode != 200 {
 		t.Fatalf("readyz %d before any stall", r.StatusCode)

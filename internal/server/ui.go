@@ -9,6 +9,7 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/auth"
+	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/ui"
 )
@@ -114,4 +115,27 @@ func allowed(ctx context.Context, op string) bool {
 	p, ok := auth.From(ctx)
 	need, known := permissions[op]
 	return ok && known && !p.Join && p.Role.Allows(need)
+}
+
+// Children lists the runs the sub-workflow tasks of a run started.
+func (u uiSource) Children(ctx context.Context, runID int64) ([]ui.ChildRun, error) {
+	var runs []store.Run
+	err := u.s.engine.Store().Read(ctx, func(tx store.Tx) error {
+		var err error
+		runs, err = tx.Runs().Children(ctx, runID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("child runs of run %d: %w", runID, err)
+	}
+	out := make([]ui.ChildRun, len(runs))
+	for i, r := range runs {
+		out[i] = ui.ChildRun{TaskID: r.ParentTaskID, RunID: r.ID, State: r.State}
+	}
+	return out, nil
+}
+
+// RenderTask expands a task's templates, secrets as placeholders.
+func (u uiSource) RenderTask(ctx context.Context, runID int64, task string, attempt int64) (engine.RenderedTask, error) {
+	return u.s.engine.RenderTask(ctx, runID, task, attempt)
 }

@@ -12,6 +12,7 @@ func init() {
 		ActionRoutes[pattern] = op
 	}
 	funcs["evstate"] = eventState
+	funcs["size"] = sizeText
 	funcs["f64"] = func(n int64) float64 { return float64(n) }
 	funcs["secs"] = func(s float64) string { return humanDuration(time.Duration(s * float64(time.Second))) }
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/ui"
 )
 
@@ -23,11 +24,23 @@ type moreData struct {
 	tokensDenied bool
 	// versions, when set, are the versions Version answers by number.
 	versions map[int64]client.WorkflowVersion
+	// children are the child runs Children answers.
+	children []ui.ChildRun
+	// rendered are the tasks RenderTask answers, by name.
+	rendered map[string]engine.RenderedTask
 }
 
 func (f *fake) Servers(context.Context) ([]client.Server, error) { return f.more.servers, nil }
 func (f *fake) Slots(context.Context) ([]client.Slot, error)     { return f.more.slots, nil }
 func (f *fake) Alerts(context.Context) (client.Alerts, error)    { return f.more.alerts, nil }
+func (f *fake) Children(context.Context, int64) ([]ui.ChildRun, error) {
+	return f.more.children, nil
+}
+func (f *fake) RenderTask(_ context.Context, _ int64, task string, attempt int64) (engine.RenderedTask, error) {
+	r := f.more.rendered[task]
+	r.Attempt = max(attempt, 1)
+	return r, nil
+}
 func (f *fake) Users(context.Context) ([]client.User, error) {
 	if f.more.tokensDenied {
 		return nil, fmt.Errorf("listing users needs admin: %w", ui.ErrForbidden)

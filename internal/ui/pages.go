@@ -16,6 +16,7 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/client/vocab"
+	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/workflow"
 )
 
@@ -97,9 +98,14 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 		h.readErr(w, r, err)
 		return
 	}
+	alerts, err := h.alertSummary(ctx)
+	if err != nil {
+		h.readErr(w, r, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, "overview", page{Title: "Overview", Nav: "overview", Data: map[string]any{
 		"Zones": p.Zones, "Groups": p.Groups, "Workers": len(workers), "Counts": counts, "Total": total,
-		"Capped": capped, "Failovers": fo, "Servers": servers,
+		"Capped": capped, "Failovers": fo, "Servers": servers, "Alerts": alerts,
 	}})
 }
 
@@ -316,6 +322,9 @@ type taskPanel struct {
 	// RunTerminal: the run has finished, so the task may be rerun or marked.
 	RunTerminal bool
 	Me          *Me
+	Checkpoint  checkpointInfo
+	Child       *ChildRun // a sub-workflow task's latest child run
+	Rendered    engine.RenderedTask
 }
 
 const panelLogBytes = 256 << 10
@@ -349,6 +358,9 @@ func (h *Handler) taskPanel(r *http.Request, run client.RunDetail, name string) 
 		p.Text += c.Data
 	}
 	p.Follow = p.Logs.State == vocab.AttemptRunning || p.Logs.State == vocab.AttemptDispatched
+	if err := h.panelExtras(ctx, p); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

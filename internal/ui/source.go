@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/engine"
 )
 
 // Source is what the UI reads. The server implements it with the reads
@@ -40,6 +41,19 @@ type Source interface {
 	// Users returns the local users, never their passwords; an error
 	// wrapping ErrForbidden when the caller may not list them.
 	Users(ctx context.Context) ([]client.User, error)
+	// Children returns the runs the sub-workflow tasks of run runID
+	// started, oldest first.
+	Children(ctx context.Context, runID int64) ([]ChildRun, error)
+	// RenderTask expands a task's templates for attempt number, every
+	// secret as "${{ secrets.NAME }}", never its value.
+	RenderTask(ctx context.Context, runID int64, task string, attempt int64) (engine.RenderedTask, error)
+}
+
+// ChildRun is a run a sub-workflow task started.
+type ChildRun struct {
+	TaskID int64 // the parent run's task that started it
+	RunID  int64
+	State  string
 }
 
 // ErrForbidden is what a read answers when the caller's role does not

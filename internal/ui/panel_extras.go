@@ -1,0 +1,71 @@
+package ui
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+
+	"github.com/baton-sched/baton/internal/egress"
+	"github.com/baton-sched/baton/internal/workflow"
+)
+
+// checkpointInfo is the size of a task's last checkpoint: its decoded
+// bytes (-1 when it does not decode).
+type checkpointInfo struct {
+	Bytes int
+	Kept  bool // the task has a checkpoint
+}
+
+func checkpointOf(b64 string) checkpointInfo {
+	if b64 == "" {
+		return checkpointInfo{}
+	}
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return checkpointInfo{Bytes: -1, Kept: true}
+	}
+	return checkpointInfo{Bytes: len(raw), Kept: true}
+}
+
+// sizeText says n bytes the way people read them.
+func sizeText(n int) string {
+	switch {
+	case n < 0:
+		return "not readable"
+	case n < 1024:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB (%d B)", float64(n)/1024, n)
+	default:
+		return fmt.Sprintf("%.1f MiB (%d B)", float64(n)/(1<<20), n)
+	}
+}
+
+// panelExtras adds to a task panel its checkpoint's size, its templates
+// expanded for the attempt shown (secrets as placeholders; an http
+// task's URL redacted as alert channels' are) and, for a sub-workflow
+// task, the latest child run it started.
+func (h *Handler) panelExtras(ctx context.Context, p *taskPanel) error {
+	p.Checkpoint = checkpointOf(p.Task.Checkpoint)
+	rendered, err := h.src.RenderTask(ctx, p.RunID, p.Task.Name, p.Logs.Attempt)
+	if err != nil {
+		return err
+	}
+	if rendered.HTTP != nil {
+		rendered.HTTP.URL = egress.Redact(rendered.HTTP.URL)
+	}
+	p.Rendered = rendered
+	if p.Task.Group != workflow.SubWorkflowGroup {
+		return nil
+	}
+	children, err := h.src.Children(ctx, p.RunID)
+	if err != nil {
+		return err
+	}
+	for _, c := range children { // oldest first: the last one is the latest
+		if c.TaskID == p.Task.ID {
+			p.Child = &c
+		}
+	}
+	return nil
+}
