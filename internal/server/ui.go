@@ -30,6 +30,9 @@ func (u uiSource) Runs(ctx context.Context, q ui.RunQuery) ([]client.Run, string
 	if !q.Since.IsZero() {
 		f.CreatedFrom = q.Since.UnixMilli()
 	}
+	if !q.Until.IsZero() {
+		f.CreatedTo = q.Until.UnixMilli()
+	}
 	return u.s.listRuns(ctx, f)
 }
 

@@ -199,6 +199,14 @@ func (h *Handler) runs(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusBadRequest, "Not a run state: "+q.State)
 		return
 	}
+	var msg string
+	if q.Since, msg = parseTime("from", qs.Get("from")); msg == "" {
+		q.Until, msg = parseTime("to", qs.Get("to"))
+	}
+	if msg != "" {
+		h.fail(w, r, http.StatusBadRequest, msg)
+		return
+	}
 	if b := qs.Get("before"); b != "" {
 		q.Before, _ = strconv.ParseInt(b, 10, 64)
 	}
@@ -221,10 +229,17 @@ func (h *Handler) runs(w http.ResponseWriter, r *http.Request) {
 		if q.State != "" {
 			v.Set("state", q.State)
 		}
+		if !q.Since.IsZero() {
+			v.Set("from", inputTime(q.Since))
+		}
+		if !q.Until.IsZero() {
+			v.Set("to", inputTime(q.Until))
+		}
 		nextURL = "/runs?" + v.Encode()
 	}
 	h.render(w, r, http.StatusOK, "runs", page{Title: "Runs", Nav: "runs", Data: map[string]any{
 		"Runs": runs, "Query": q, "States": runStates, "Workflows": wfs, "Next": nextURL, "Paged": q.Before != 0,
+		"From": inputTime(q.Since), "To": inputTime(q.Until),
 	}})
 }
 

@@ -65,6 +65,7 @@ type RunQuery struct {
 	Workflow string
 	State    string
 	Since    time.Time // created at or after; zero: any
+	Until    time.Time // created before; zero: any
 	Before   int64     // ID below; 0: from the newest
 	Limit    int64
 }

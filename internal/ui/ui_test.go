@@ -34,7 +34,8 @@ type fake struct {
 	runReads atomic.Int64
 	// eventQueries are the event reads made, in order.
 	eventQueries []ui.EventQuery
-	more         moreData // the administration lists (more_test.go)
+	runQueries   []ui.RunQuery // the runs reads made, in order
+	more         moreData      // the administration lists (more_test.go)
 }
 
 func (f *fake) Placement(context.Context) (client.Placement, error) {
@@ -47,6 +48,7 @@ func (f *fake) Workers(context.Context, bool) ([]client.Worker, error) {
 func (f *fake) Runs(_ context.Context, q ui.RunQuery) ([]client.Run, string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.runQueries = append(f.runQueries, q)
 	return []client.Run{f.run.Run}, "", nil
 }
 func (f *fake) Run(_ context.Context, id int64) (client.RunDetail, error) {
