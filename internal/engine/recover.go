@@ -104,6 +104,12 @@ func (o *op) recoverRun(runID int64, r Recovery) (Recovered, error) {
 	if err != nil {
 		return Recovered{}, err
 	}
+	if len(tasks) == 0 {
+		// Retention deleted its tasks after this transaction read the
+		// run (PostgreSQL reads each statement's own snapshot): the run
+		// goes next.
+		return Recovered{}, fmt.Errorf("run %d is being deleted by retention: %w", runID, ErrNotFound)
+	}
 	if len(tasks) != len(rs.plan.graph.Nodes) {
 		return Recovered{}, fmt.Errorf("run %d has %d tasks, its plan %d", runID, len(tasks), len(rs.plan.graph.Nodes))
 	}

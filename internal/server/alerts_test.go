@@ -85,6 +85,21 @@ func TestAlertsAreDeliveredSignedAndRetried(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond) // polling the receiver
 		}
+		// The server records the delivery once the receiver has answered:
+		// poll until it has.
+		var a client.Alerts
+		for {
+			if a, err = c.Alerts(ctx); err != nil || len(a.Pending) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond) // polling the server
+		}
+		if err != nil || len(a.Channels) != 1 || !a.Channels[0].HasSecret || a.Channels[0].Secret != "" || len(a.Pending) != 0 {
+			t.Errorf("alerts after delivery: %+v %v", a, err)
+		}
 		rcv.mu.Lock()
 		defer rcv.mu.Unlock()
 		id := rcv.got[0].Header.Get("X-Baton-Alert-Id")
@@ -103,10 +118,6 @@ func TestAlertsAreDeliveredSignedAndRetried(t *testing.T) {
 		}
 		if len(rcv.got) != 3 {
 			t.Errorf("%d deliveries, want 3: nothing more once accepted", len(rcv.got))
-		}
-		a, err := c.Alerts(ctx)
-		if err != nil || len(a.Channels) != 1 || !a.Channels[0].HasSecret || a.Channels[0].Secret != "" || len(a.Pending) != 0 {
-			t.Errorf("alerts after delivery: %+v %v", a, err)
 		}
 	})
 }

@@ -127,9 +127,9 @@ func TestWorkersRenew(t *testing.T) {
 				if got.LastSeenAt < before.LastSeenAt {
 					t.Errorf("last_seen_at went back from %d to %d", before.LastSeenAt, got.LastSeenAt)
 				}
-				// SQLite reads baton_now() once per use: the two may be
-				// a millisecond apart.
-				if lease := got.LeaseExpiresAt - got.LastSeenAt; lease < 60_000-1 || lease > 60_000+leaseSlack {
+				// SQLite reads baton_now() once per use: on a loaded
+				// machine the two may be some milliseconds apart.
+				if lease := got.LeaseExpiresAt - got.LastSeenAt; lease < 60_000-leaseSlack || lease > 60_000+leaseSlack {
 					t.Errorf("renewed lease runs %d ms past last_seen_at, want 60000", lease)
 				}
 				if got.LeaseExpiresAt <= before.LeaseExpiresAt {
