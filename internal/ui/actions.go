@@ -151,14 +151,8 @@ func (h *Handler) runAction(verb string) http.HandlerFunc {
 // runActions answers a run's action buttons for the viewer, for htmx: the
 // run page reloads them once its run has finished.
 func (h *Handler) runActions(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	run, ok := h.pathRun(w, r)
 	if !ok {
-		h.fail(w, r, http.StatusNotFound, "Not a run ID.")
-		return
-	}
-	run, err := h.src.Run(r.Context(), id)
-	if err != nil {
-		h.readErr(w, r, err)
 		return
 	}
 	h.fragment(w, r, "run", "runactions", map[string]any{"Me": h.me(r), "Run": run})

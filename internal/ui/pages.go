@@ -381,14 +381,8 @@ func (h *Handler) taskPanel(r *http.Request, run client.RunDetail, name string) 
 
 // task answers a task panel, for htmx.
 func (h *Handler) task(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	run, ok := h.pathRun(w, r)
 	if !ok {
-		h.fail(w, r, http.StatusNotFound, "Not a run ID.")
-		return
-	}
-	run, err := h.src.Run(r.Context(), id)
-	if err != nil {
-		h.readErr(w, r, err)
 		return
 	}
 	p, err := h.taskPanel(r, run, r.PathValue("task"))

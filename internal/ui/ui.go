@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/engine"
 )
 
@@ -206,6 +207,21 @@ var errNotFound = engine.ErrNotFound
 func pathID(r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	return id, err == nil && id > 0
+}
+
+// pathRun reads the run the path names, or answers why not.
+func (h *Handler) pathRun(w http.ResponseWriter, r *http.Request) (client.RunDetail, bool) {
+	id, ok := pathID(r)
+	if !ok {
+		h.fail(w, r, http.StatusNotFound, "Not a run ID.")
+		return client.RunDetail{}, false
+	}
+	run, err := h.src.Run(r.Context(), id)
+	if err != nil {
+		h.readErr(w, r, err)
+		return client.RunDetail{}, false
+	}
+	return run, true
 }
 
 var funcs = template.FuncMap{
