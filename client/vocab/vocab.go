@@ -94,7 +94,7 @@ const (
 )
 
 // Task kinds. A kind's name is also the key of its block in a task's
-// definition (noop: true, http: {...}, sql: {...}, workflow: NAME), except shell,
+// definition (noop: true, http: {...}, sql: {...}, workflow: NAME, wait: {...}), except shell,
 // whose block is run.
 const (
 	KindShell    = "shell"    // run the command with /bin/sh on a worker
@@ -102,6 +102,7 @@ const (
 	KindHTTP     = "http"     // send an HTTP request from a worker
 	KindSQL      = "sql"      // run SQL statements from a worker
 	KindWorkflow = "workflow" // start a child run; the servers run it, no worker
+	KindWait     = "wait"     // wait for a condition; the servers check it, no worker
 )
 
 // WorkerKinds lists the kinds a worker executes, in the order of the
@@ -113,4 +114,4 @@ var WorkerKinds = []string{KindShell, KindNoop, KindHTTP, KindSQL}
 var BaseKinds = []string{KindShell, KindNoop, KindHTTP}
 
 // Kinds lists every task kind.
-var Kinds = []string{KindShell, KindNoop, KindHTTP, KindSQL, KindWorkflow}
+var Kinds = []string{KindShell, KindNoop, KindHTTP, KindSQL, KindWorkflow, KindWait}

@@ -112,6 +112,9 @@ type Task struct {
 	// Params are the parameters of the sub-workflow's run (templates), by
 	// name; only with Workflow.
 	Params map[string]string `json:"params,omitempty"`
+	// Wait makes the task wait for a condition the servers check (see
+	// Wait).
+	Wait *Wait `json:"wait,omitempty"`
 	// Env adds environment variables (values are templates) to
 	// Defaults.Env.
 	Env map[string]string `json:"env,omitempty"`

@@ -74,6 +74,8 @@ type Node struct {
 	// tasks); Params are its run's parameters, templates.
 	Workflow string
 	Params   map[string]string
+	// Wait is the block of a wait task, nil for others.
+	Wait *Wait
 }
 
 // DefaultGroup is the worker group of tasks that name none.
@@ -142,6 +144,7 @@ func (d *Definition) compileNode(t Task) Node {
 		Slot:        cmp.Or(t.Slot, d.Defaults.Slot),
 		Workflow:    t.Workflow,
 		Params:      t.Params,
+		Wait:        t.Wait,
 	}
 	if n.Timeout == 0 {
 		n.Timeout = time.Duration(d.Defaults.Timeout)

@@ -100,6 +100,11 @@ func (n Node) OutputRefs() []string {
 	for _, v := range n.Params {
 		collect(v)
 	}
+	if n.Wait != nil {
+		for _, f := range n.Wait.templates(nil) {
+			collect(f.text)
+		}
+	}
 	slices.Sort(names)
 	return slices.Compact(names)
 }
@@ -123,6 +128,11 @@ func (n Node) SecretRefs() []string {
 	if n.HTTP != nil {
 		collect(n.HTTP.Body)
 		for _, v := range n.HTTP.Headers {
+			collect(v)
+		}
+	}
+	if n.Wait != nil && n.Wait.HTTP != nil {
+		for _, v := range n.Wait.HTTP.Headers {
 			collect(v)
 		}
 	}

@@ -268,6 +268,16 @@ func (v *validator) checkTemplates(d *Definition, index map[string]int, up [][]i
 		for _, k := range slices.Sorted(maps.Keys(t.Params)) {
 			v.checkTemplate(d, t.Params[k], p.key("params").key(k), fieldPlain, i, index, anc)
 		}
+		if t.Wait != nil {
+			fields := t.Wait.templates(p.key("wait"))
+			for _, k := range slices.Sorted(maps.Keys(fields)) {
+				kind := fieldPlain
+				if t.Wait.secretField(k) {
+					kind = fieldSecrets
+				}
+				v.checkTemplate(d, fields[k].text, fields[k].path, kind, i, index, anc)
+			}
+		}
 		for _, k := range slices.Sorted(maps.Keys(d.Defaults.Env)) {
 			if _, own := t.Env[k]; !own {
 				v.checkOutputs(d, d.Defaults.Env[k], pathDefaults.key("env").key(k), i, index, anc)
@@ -335,7 +345,7 @@ func (v *validator) checkSecret(r *ref, kind fieldKind, p path, line int) {
 		v.ps.addLine(p, line, "%s: secrets are not allowed in run, where they would show in process lists "+
 			"(set an env variable to ${{ %s }} and use it as \"$NAME\")", r.expr, r.expr)
 	case kind != fieldSecrets:
-		v.ps.addLine(p, line, "%s: secrets are only allowed in env, http.headers and http.body", r.expr)
+		v.ps.addLine(p, line, "%s: secrets are only allowed in env, http.headers, http.body and wait.http.headers", r.expr)
 	case !validSecretName(r.name):
 		v.ps.addLine(p, line, "%s: %q is not a secret name (letters, digits, _ and -)", r.expr, r.name)
 	case v.secretExists != nil && !v.secretExists(r.name):

@@ -36,6 +36,7 @@ func (t *tx) Tokens() store.Tokens       { return tokens{t.q} }
 func (t *tx) Servers() store.Servers     { return servers{t.q} }
 func (t *tx) Users() store.Users         { return users{t.q} }
 func (t *tx) Retention() store.Retention { return retention{t.q} }
+func (t *tx) Waits() store.Waits         { return waits{t.q} }
 func (t *tx) NotifyWork()                { t.notify = true }
 
 // one and many adapt a generated call's results: one(conv)(q.Get(ctx, id)).
@@ -831,5 +832,36 @@ func (r retention) DeleteRuns(ctx context.Context, runIDs []int64) (store.Retent
 
 func (r retention) DeleteAudit(ctx context.Context, ageMs, limit int64) (int64, error) {
 	n, err := r.q.DeleteAuditEvents(ctx, db.DeleteAuditEventsParams{AgeMs: ageMs, Limit: limit})
+	return n, mapErr(err)
+}
+
+type waits struct{ q *db.Queries }
+
+func (w waits) Insert(ctx context.Context, in store.NewWait) error {
+	return mapErr(w.q.InsertWait(ctx, db.InsertWaitParams(in)))
+}
+
+func (w waits) Due(ctx context.Context, limit int64) ([]store.DueWait, error) {
+	return many(func(r db.DueWaitsRow) store.DueWait { return store.DueWait(r) })(w.q.DueWaits(ctx, limit))
+}
+
+func (w waits) Push(ctx context.Context, ids []int64) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	n, err := w.q.PushWaits(ctx, ids)
+	return n, mapErr(err)
+}
+
+func (w waits) Delete(ctx context.Context, ids []int64) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	n, err := w.q.DeleteWaits(ctx, ids)
+	return n, mapErr(err)
+}
+
+func (w waits) Count(ctx context.Context) (int64, error) {
+	n, err := w.q.CountWaits(ctx)
 	return n, mapErr(err)
 }

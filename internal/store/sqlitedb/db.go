@@ -69,6 +69,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.countTokensStmt, err = db.PrepareContext(ctx, countTokens); err != nil {
 		return nil, fmt.Errorf("error preparing query CountTokens: %w", err)
 	}
+	if q.countWaitsStmt, err = db.PrepareContext(ctx, countWaits); err != nil {
+		return nil, fmt.Errorf("error preparing query CountWaits: %w", err)
+	}
 	if q.databaseNowStmt, err = db.PrepareContext(ctx, databaseNow); err != nil {
 		return nil, fmt.Errorf("error preparing query DatabaseNow: %w", err)
 	}
@@ -132,6 +135,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteUserStmt, err = db.PrepareContext(ctx, deleteUser); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteUser: %w", err)
 	}
+	if q.deleteWaitsStmt, err = db.PrepareContext(ctx, deleteWaits); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteWaits: %w", err)
+	}
 	if q.deleteWorkflowStmt, err = db.PrepareContext(ctx, deleteWorkflow); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteWorkflow: %w", err)
 	}
@@ -149,6 +155,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.dueSchedulesStmt, err = db.PrepareContext(ctx, dueSchedules); err != nil {
 		return nil, fmt.Errorf("error preparing query DueSchedules: %w", err)
+	}
+	if q.dueWaitsStmt, err = db.PrepareContext(ctx, dueWaits); err != nil {
+		return nil, fmt.Errorf("error preparing query DueWaits: %w", err)
 	}
 	if q.enableUserStmt, err = db.PrepareContext(ctx, enableUser); err != nil {
 		return nil, fmt.Errorf("error preparing query EnableUser: %w", err)
@@ -260,6 +269,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.insertVersionStmt, err = db.PrepareContext(ctx, insertVersion); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertVersion: %w", err)
+	}
+	if q.insertWaitStmt, err = db.PrepareContext(ctx, insertWait); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertWait: %w", err)
 	}
 	if q.leaseAlertsStmt, err = db.PrepareContext(ctx, leaseAlerts); err != nil {
 		return nil, fmt.Errorf("error preparing query LeaseAlerts: %w", err)
@@ -383,6 +395,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.popRunWaitStmt, err = db.PrepareContext(ctx, popRunWait); err != nil {
 		return nil, fmt.Errorf("error preparing query PopRunWait: %w", err)
+	}
+	if q.pushWaitsStmt, err = db.PrepareContext(ctx, pushWaits); err != nil {
+		return nil, fmt.Errorf("error preparing query PushWaits: %w", err)
 	}
 	if q.putLogStatsStmt, err = db.PrepareContext(ctx, putLogStats); err != nil {
 		return nil, fmt.Errorf("error preparing query PutLogStats: %w", err)
@@ -611,6 +626,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing countTokensStmt: %w", cerr)
 		}
 	}
+	if q.countWaitsStmt != nil {
+		if cerr := q.countWaitsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countWaitsStmt: %w", cerr)
+		}
+	}
 	if q.databaseNowStmt != nil {
 		if cerr := q.databaseNowStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing databaseNowStmt: %w", cerr)
@@ -716,6 +736,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteUserStmt: %w", cerr)
 		}
 	}
+	if q.deleteWaitsStmt != nil {
+		if cerr := q.deleteWaitsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteWaitsStmt: %w", cerr)
+		}
+	}
 	if q.deleteWorkflowStmt != nil {
 		if cerr := q.deleteWorkflowStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteWorkflowStmt: %w", cerr)
@@ -744,6 +769,11 @@ func (q *Queries) Close() error {
 	if q.dueSchedulesStmt != nil {
 		if cerr := q.dueSchedulesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing dueSchedulesStmt: %w", cerr)
+		}
+	}
+	if q.dueWaitsStmt != nil {
+		if cerr := q.dueWaitsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing dueWaitsStmt: %w", cerr)
 		}
 	}
 	if q.enableUserStmt != nil {
@@ -929,6 +959,11 @@ func (q *Queries) Close() error {
 	if q.insertVersionStmt != nil {
 		if cerr := q.insertVersionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertVersionStmt: %w", cerr)
+		}
+	}
+	if q.insertWaitStmt != nil {
+		if cerr := q.insertWaitStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertWaitStmt: %w", cerr)
 		}
 	}
 	if q.leaseAlertsStmt != nil {
@@ -1134,6 +1169,11 @@ func (q *Queries) Close() error {
 	if q.popRunWaitStmt != nil {
 		if cerr := q.popRunWaitStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing popRunWaitStmt: %w", cerr)
+		}
+	}
+	if q.pushWaitsStmt != nil {
+		if cerr := q.pushWaitsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing pushWaitsStmt: %w", cerr)
 		}
 	}
 	if q.putLogStatsStmt != nil {
@@ -1435,6 +1475,7 @@ type Queries struct {
 	countSlotRunningStmt        *sql.Stmt
 	countSlotsStmt              *sql.Stmt
 	countTokensStmt             *sql.Stmt
+	countWaitsStmt              *sql.Stmt
 	databaseNowStmt             *sql.Stmt
 	deleteAlertStmt             *sql.Stmt
 	deleteAlertChannelStmt      *sql.Stmt
@@ -1456,12 +1497,14 @@ type Queries struct {
 	deleteSlotStmt              *sql.Stmt
 	deleteStaleServersStmt      *sql.Stmt
 	deleteUserStmt              *sql.Stmt
+	deleteWaitsStmt             *sql.Stmt
 	deleteWorkflowStmt          *sql.Stmt
 	disableUserStmt             *sql.Stmt
 	dispatchLatenciesStmt       *sql.Stmt
 	drainZoneWorkersStmt        *sql.Stmt
 	dueRunDeadlinesStmt         *sql.Stmt
 	dueSchedulesStmt            *sql.Stmt
+	dueWaitsStmt                *sql.Stmt
 	enableUserStmt              *sql.Stmt
 	ensureZoneStmt              *sql.Stmt
 	expireWorkersStmt           *sql.Stmt
@@ -1499,6 +1542,7 @@ type Queries struct {
 	insertTokenStmt             *sql.Stmt
 	insertUserStmt              *sql.Stmt
 	insertVersionStmt           *sql.Stmt
+	insertWaitStmt              *sql.Stmt
 	leaseAlertsStmt             *sql.Stmt
 	listAlertChannelsStmt       *sql.Stmt
 	listAlertsStmt              *sql.Stmt
@@ -1540,6 +1584,7 @@ type Queries struct {
 	nextScheduleFireStmt        *sql.Stmt
 	orphanedAttemptsStmt        *sql.Stmt
 	popRunWaitStmt              *sql.Stmt
+	pushWaitsStmt               *sql.Stmt
 	putLogStatsStmt             *sql.Stmt
 	queueDepthStmt              *sql.Stmt
 	recoverRunStmt              *sql.Stmt
@@ -1610,6 +1655,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		countSlotRunningStmt:        q.countSlotRunningStmt,
 		countSlotsStmt:              q.countSlotsStmt,
 		countTokensStmt:             q.countTokensStmt,
+		countWaitsStmt:              q.countWaitsStmt,
 		databaseNowStmt:             q.databaseNowStmt,
 		deleteAlertStmt:             q.deleteAlertStmt,
 		deleteAlertChannelStmt:      q.deleteAlertChannelStmt,
@@ -1631,12 +1677,14 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteSlotStmt:              q.deleteSlotStmt,
 		deleteStaleServersStmt:      q.deleteStaleServersStmt,
 		deleteUserStmt:              q.deleteUserStmt,
+		deleteWaitsStmt:             q.deleteWaitsStmt,
 		deleteWorkflowStmt:          q.deleteWorkflowStmt,
 		disableUserStmt:             q.disableUserStmt,
 		dispatchLatenciesStmt:       q.dispatchLatenciesStmt,
 		drainZoneWorkersStmt:        q.drainZoneWorkersStmt,
 		dueRunDeadlinesStmt:         q.dueRunDeadlinesStmt,
 		dueSchedulesStmt:            q.dueSchedulesStmt,
+		dueWaitsStmt:                q.dueWaitsStmt,
 		enableUserStmt:              q.enableUserStmt,
 		ensureZoneStmt:              q.ensureZoneStmt,
 		expireWorkersStmt:           q.expireWorkersStmt,
@@ -1674,6 +1722,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertTokenStmt:             q.insertTokenStmt,
 		insertUserStmt:              q.insertUserStmt,
 		insertVersionStmt:           q.insertVersionStmt,
+		insertWaitStmt:              q.insertWaitStmt,
 		leaseAlertsStmt:             q.leaseAlertsStmt,
 		listAlertChannelsStmt:       q.listAlertChannelsStmt,
 		listAlertsStmt:              q.listAlertsStmt,
@@ -1715,6 +1764,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		nextScheduleFireStmt:        q.nextScheduleFireStmt,
 		orphanedAttemptsStmt:        q.orphanedAttemptsStmt,
 		popRunWaitStmt:              q.popRunWaitStmt,
+		pushWaitsStmt:               q.pushWaitsStmt,
 		putLogStatsStmt:             q.putLogStatsStmt,
 		queueDepthStmt:              q.queueDepthStmt,
 		recoverRunStmt:              q.recoverRunStmt,

@@ -203,6 +203,22 @@ type Task struct {
 	Slot         string
 }
 
+type TaskWait struct {
+	AttemptID     int64
+	TaskID        int64
+	RunID         int64
+	Workflow      string
+	FromMs        int64
+	ToMs          int64
+	UntilMs       int64
+	HTTP          bool
+	IntervalMs    int64
+	NextCheckAt   int64
+	Deadline      int64
+	SkipOnTimeout bool
+	Checks        int64
+}
+
 type Token struct {
 	ID           int64
 	Name         string

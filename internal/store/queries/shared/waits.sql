@@ -1,0 +1,10 @@
+-- name: InsertWait :exec
+-- The state of a wait task's attempt; first checked at once.
+INSERT INTO task_waits (attempt_id, task_id, run_id, workflow, from_ms, to_ms, until_ms, http,
+                        interval_ms, next_check_at, deadline, skip_on_timeout)
+VALUES (sqlc.arg(attempt_id), sqlc.arg(task_id), sqlc.arg(run_id), sqlc.arg(workflow), sqlc.arg(from_ms),
+        sqlc.arg(to_ms), sqlc.arg(until_ms), sqlc.arg(http), sqlc.arg(interval_ms), baton_now(),
+        baton_now() + CAST(sqlc.arg(timeout_ms) AS BIGINT), sqlc.arg(skip_on_timeout));
+
+-- name: CountWaits :one
+SELECT CAST(COUNT(*) AS BIGINT) FROM task_waits;
