@@ -248,7 +248,7 @@ func (o *op) dispatch(picks []pick, scopes map[int64]*runScope, w store.Worker) 
 	}
 	where := fmt.Sprintf("to %s in zone %s", w.Name, w.Zone)
 	if w.ID == "" {
-		where = "to the servers: a sub-workflow"
+		where = "to the servers" // a server-run kind
 	}
 	out := make([]Assignment, len(picks))
 	for i, p := range picks {

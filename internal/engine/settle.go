@@ -64,12 +64,15 @@ func (o *op) settle(as []store.Attempt, outputs map[int64]map[string]string) err
 	return o.succeed(wins)
 }
 
-// win is a task whose attempt succeeded.
+// win is a task whose attempt succeeded (or, with state skipped, a wait
+// that timed out with on_timeout skip: downstream it counts as succeeded).
 type win struct {
 	task    store.Task
 	attempt store.Attempt
 	scope   *runScope
 	outputs map[string]string
+	state   string // '' means succeeded
+	reason  string
 }
 
 // settleUnsuccessful applies an attempt that ended without success.
@@ -163,7 +166,8 @@ func (o *op) succeed(wins []win) error {
 			}
 			outJSON = string(b)
 		}
-		fins[i] = store.TaskFinish{State: store.TaskSucceeded, Outputs: outJSON, ID: w.task.ID, AttemptID: w.attempt.ID}
+		fins[i] = store.TaskFinish{State: cmp.Or(w.state, store.TaskSucceeded), Reason: w.reason, Outputs: outJSON,
+			ID: w.task.ID, AttemptID: w.attempt.ID}
 	}
 	done, err := o.Tasks().FinishMany(o.ctx, fins)
 	if err != nil {
@@ -177,8 +181,9 @@ func (o *op) succeed(wins []win) error {
 		if !finished[w.task.ID] {
 			continue
 		}
-		o.record(taskEvent(w.task, w.attempt, store.TaskSucceeded, ""))
-		o.taskEnded(w.task, w.attempt, store.TaskSucceeded)
+		state := cmp.Or(w.state, store.TaskSucceeded)
+		o.record(taskEvent(w.task, w.attempt, state, w.reason))
+		o.taskEnded(w.task, w.attempt, state)
 		for _, d := range w.scope.plan.downstream[w.task.Idx] {
 			releases[key{w.task.RunID, d}]++
 		}
@@ -422,6 +427,9 @@ func (o *op) progress(was map[int64]string, deltas ...store.RunDelta) error {
 				return err
 			}
 			if err := o.childEnded(pr.ParentTaskID, pr.ID, pr.State, pr.Reason); err != nil {
+				return err
+			}
+			if err := o.wakeWaits(pr.ID, pr.State); err != nil {
 				return err
 			}
 		}

@@ -17,6 +17,8 @@ type Waits interface {
 	Push(ctx context.Context, attemptIDs []int64) (int64, error)
 	// Delete forgets the waits named by attempt IDs.
 	Delete(ctx context.Context, attemptIDs []int64) (int64, error)
+	// Wake makes the waits for the workflow of run runID due now.
+	Wake(ctx context.Context, runID int64) (int64, error)
 	// Count returns how many waits there are.
 	Count(ctx context.Context) (int64, error)
 }

@@ -863,6 +863,11 @@ func (w waits) Delete(ctx context.Context, ids []int64) (int64, error) {
 	return n, mapErr(err)
 }
 
+func (w waits) Wake(ctx context.Context, runID int64) (int64, error) {
+	n, err := w.q.WakeWaits(ctx, runID)
+	return n, mapErr(err)
+}
+
 func (w waits) Count(ctx context.Context) (int64, error) {
 	n, err := w.q.CountWaits(ctx)
 	return n, mapErr(err)

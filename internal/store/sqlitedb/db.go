@@ -543,6 +543,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.wakeRetriesStmt, err = db.PrepareContext(ctx, wakeRetries); err != nil {
 		return nil, fmt.Errorf("error preparing query WakeRetries: %w", err)
 	}
+	if q.wakeWaitsStmt, err = db.PrepareContext(ctx, wakeWaits); err != nil {
+		return nil, fmt.Errorf("error preparing query WakeWaits: %w", err)
+	}
 	if q.workerUsageStmt, err = db.PrepareContext(ctx, workerUsage); err != nil {
 		return nil, fmt.Errorf("error preparing query WorkerUsage: %w", err)
 	}
@@ -1416,6 +1419,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing wakeRetriesStmt: %w", cerr)
 		}
 	}
+	if q.wakeWaitsStmt != nil {
+		if cerr := q.wakeWaitsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing wakeWaitsStmt: %w", cerr)
+		}
+	}
 	if q.workerUsageStmt != nil {
 		if cerr := q.workerUsageStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing workerUsageStmt: %w", cerr)
@@ -1633,6 +1641,7 @@ type Queries struct {
 	upsertWorkflowStmt          *sql.Stmt
 	userByNameStmt              *sql.Stmt
 	wakeRetriesStmt             *sql.Stmt
+	wakeWaitsStmt               *sql.Stmt
 	workerUsageStmt             *sql.Stmt
 }
 
@@ -1813,6 +1822,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		upsertWorkflowStmt:          q.upsertWorkflowStmt,
 		userByNameStmt:              q.userByNameStmt,
 		wakeRetriesStmt:             q.wakeRetriesStmt,
+		wakeWaitsStmt:               q.wakeWaitsStmt,
 		workerUsageStmt:             q.workerUsageStmt,
 	}
 }

@@ -180,3 +180,19 @@ func (q *Queries) PushWaits(ctx context.Context, ids []int64) (int64, error) {
 	}
 	return result.RowsAffected()
 }
+
+const wakeWaits = `-- name: WakeWaits :execrows
+UPDATE task_waits SET next_check_at = baton_now()
+WHERE workflow <> '' AND next_check_at > baton_now()
+  AND workflow = (SELECT r.workflow FROM runs r WHERE r.id = ?1)
+`
+
+// Makes the waits for the workflow of a run that just succeeded due now,
+// so that they see it at the next check rather than an interval later.
+func (q *Queries) WakeWaits(ctx context.Context, runID int64) (int64, error) {
+	result, err := q.exec(ctx, q.wakeWaitsStmt, wakeWaits, runID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}

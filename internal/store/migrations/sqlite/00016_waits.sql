@@ -24,6 +24,8 @@ CREATE TABLE task_waits (
   checks          BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX task_waits_due ON task_waits (next_check_at);
+-- A run that succeeds makes the waits for its workflow due at once.
+CREATE INDEX task_waits_workflow ON task_waits (workflow) WHERE workflow <> '';
 -- The workflow condition looks for a succeeded run of a workflow by its
 -- logical time; only succeeded runs enter this index.
 CREATE INDEX runs_succeeded ON runs (workflow, scheduled_at, created_at) WHERE state = 'succeeded';

@@ -8,3 +8,10 @@ VALUES (sqlc.arg(attempt_id), sqlc.arg(task_id), sqlc.arg(run_id), sqlc.arg(work
 
 -- name: CountWaits :one
 SELECT CAST(COUNT(*) AS BIGINT) FROM task_waits;
+
+-- name: WakeWaits :execrows
+-- Makes the waits for the workflow of a run that just succeeded due now,
+-- so that they see it at the next check rather than an interval later.
+UPDATE task_waits SET next_check_at = baton_now()
+WHERE workflow <> '' AND next_check_at > baton_now()
+  AND workflow = (SELECT r.workflow FROM runs r WHERE r.id = sqlc.arg(run_id));
