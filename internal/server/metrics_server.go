@@ -56,6 +56,7 @@ func (s *Server) timeLoops() {
 	s.elector.run = o.timed("elector", s.elector.run)
 	s.alerter.run = o.timed("alerts", s.alerter.run)
 	s.subflows.run = o.timed("subworkflows", s.subflows.run)
+	s.waiter.run = o.timed("waits", s.waiter.run)
 	s.prober.run = o.timed("commit_probe", s.prober.run)
 	s.retainer.run = o.timed("retention", s.retainer.run)
 	s.scheduler.timed = o.timed

@@ -98,6 +98,7 @@ type Server struct {
 	scheduler *scheduler
 	alerter   *loop
 	subflows  *loop
+	waiter    *loop // checks wait tasks (waits.go)
 	elector   *Elector
 	authn     *authenticator
 	adapter   *authAdapter // the API's routes, authorized
@@ -148,6 +149,7 @@ func New(e *engine.Engine, cfg Config) *Server {
 	s.alertClient = policy.Client()
 	s.alerter = &loop{interval: alertInterval, run: s.deliverAlerts}
 	s.subflows = &loop{interval: subWorkflowPause, run: s.startSubWorkflows}
+	s.waiter = s.newWaiter(policy)
 	s.elector = NewElector(e, ElectorConfig{Name: "loops", Holder: s.id, TTL: cfg.LeaderTTL, Logger: cfg.Logger})
 	s.leader = []*loop{{interval: cfg.MonitorInterval,
 		run: leaderOnly(s.elector, s.obs.timed("zone_monitor", s.recordZoneHealth))}}
@@ -228,6 +230,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.scheduler.Start(ctx)
 	s.alerter.Start(ctx)
 	s.subflows.Start(ctx)
+	s.waiter.Start(ctx)
 	s.elector.Start(ctx)
 	for _, l := range s.leader {
 		l.Start(ctx)
@@ -259,6 +262,7 @@ func (s *Server) Stop() {
 	s.scheduler.Stop()
 	s.alerter.Stop()
 	s.subflows.Stop()
+	s.waiter.Stop()
 	s.elector.Stop()
 	s.ui.Close() // ends live pages, whose streams would hold Shutdown up
 	if h == nil {
