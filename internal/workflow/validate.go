@@ -345,7 +345,7 @@ func (v *validator) checkSecret(r *ref, kind fieldKind, p path, line int) {
 		v.ps.addLine(p, line, "%s: secrets are not allowed in run, where they would show in process lists "+
 			"(set an env variable to ${{ %s }} and use it as \"$NAME\")", r.expr, r.expr)
 	case kind != fieldSecrets:
-		v.ps.addLine(p, line, "%s: secrets are only allowed in env, http.headers, http.body and wait.http.headers", r.expr)
+		v.ps.addLine(p, line, "%s: secrets are only allowed in env, http.headers and http.body (and a wait's http.headers)", r.expr)
 	case !validSecretName(r.name):
 		v.ps.addLine(p, line, "%s: %q is not a secret name (letters, digits, _ and -)", r.expr, r.name)
 	case v.secretExists != nil && !v.secretExists(r.name):
