@@ -12,7 +12,7 @@ import (
 // RenderedTask is a task's templates expanded as an attempt would get
 // them, for showing: parameters, run fields and upstream outputs filled
 // in, and every secret left as "${{ secrets.NAME }}" (its value is never
-// read). One of Command, HTTP, SQL and Params is set, by Kind; Problem
+// read). One of Command, HTTP, SQL, Params and Wait is set, by Kind; Problem
 // says why the templates do not expand now (an upstream output not
 // written yet), and then nothing else is.
 type RenderedTask struct {
@@ -25,6 +25,7 @@ type RenderedTask struct {
 	HTTP    *HTTPRequest
 	SQL     *SQLRequest       // DSN is the placeholder of its secret
 	Params  map[string]string // a sub-workflow task's child parameters
+	Wait    string            // a wait task's condition, in words ("waiting for ...")
 	Problem string
 }
 
@@ -63,6 +64,10 @@ func (e *Engine) RenderTask(ctx context.Context, runID int64, task string, numbe
 			out.SQL, _, err = o.renderSQL(rs, n, number)
 		case vocab.KindWorkflow:
 			out.Params, err = o.renderParams(rs, n, number)
+		case vocab.KindWait:
+			var ws waitSpec
+			ws, err = o.renderWait(rs, n, number)
+			out.Wait = ws.describe
 		default:
 			out.Command, out.Env, _, err = o.render(rs, n, number)
 		}
