@@ -119,6 +119,11 @@ tasks:
 		if res := x.checkWaits(engine.WaitCheck{}); res.Due != 2 || res.Pushed != 2 {
 			t.Fatalf("first check %+v, want both due and pushed on", res)
 		}
+		// The sweep does not take a wait for a lost worker's attempt.
+		if _, err := x.e.Sweep(x.ctx); err != nil {
+			t.Fatal(err)
+		}
+		wantState(t, "wait attempt after a sweep", x.attempt(run.ID, wait.AttemptID).State, store.AttemptRunning)
 
 		// The only worker has room for one task, and the waits take none.
 		w := x.worker("a", 1)
@@ -200,6 +205,10 @@ tasks:
 `)
 		run := x.start("sensor", nil)
 		x.startWaits()
+		rt, err := x.e.RenderTask(x.ctx, run.ID, "at", 1)
+		if err != nil || !strings.Contains(rt.Wait, "waiting for the time 2020-01-01T00:00:00Z") {
+			t.Errorf("rendered %+v %v, want the wait's condition in words", rt, err)
+		}
 		if res := x.checkWaits(engine.WaitCheck{}); res.Met != 1 {
 			t.Fatalf("check %+v, want the past time met", res)
 		}
