@@ -49,7 +49,8 @@ type WaitCheckResult struct {
 	HTTP     int // HTTP conditions checked
 }
 
-// CheckWaits checks the waits that are due, one batch (c.Limit): every
+// CheckWaits checks the waits that are due, one batch (c.Limit), after a
+// read that finds whether any is (an idle round costs that read): every
 // workflow and time condition of the batch in the query that takes them;
 // HTTP conditions after that transaction, at most c.HTTPConcurrency at
 // once, and those met end in a second transaction. The caller loops while
@@ -57,8 +58,16 @@ type WaitCheckResult struct {
 func (e *Engine) CheckWaits(ctx context.Context, c WaitCheck) (WaitCheckResult, error) {
 	c = c.withDefaults()
 	var res WaitCheckResult
+	var due bool
+	err := e.store.Read(ctx, func(tx store.Tx) (err error) {
+		due, err = tx.Waits().AnyDue(ctx)
+		return err
+	})
+	if err != nil || !due {
+		return res, err
+	}
 	var httpDue []store.DueWait
-	err := e.inTx(ctx, waitActor, func(o *op) error {
+	err = e.inTx(ctx, waitActor, func(o *op) error {
 		res, httpDue = WaitCheckResult{}, nil
 		due, err := o.Waits().Due(o.ctx, int64(c.Limit))
 		if err != nil {

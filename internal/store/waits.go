@@ -7,6 +7,8 @@ import "context"
 type Waits interface {
 	// Insert records a new wait, due for a check at once.
 	Insert(ctx context.Context, w NewWait) error
+	// AnyDue says whether a wait is due for a check.
+	AnyDue(ctx context.Context) (bool, error)
 	// Due returns up to limit waits whose next check is due, oldest
 	// first, locked on Postgres (rows another transaction holds are
 	// skipped), with their workflow and time conditions evaluated: one

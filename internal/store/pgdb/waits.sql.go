@@ -9,6 +9,19 @@ import (
 	"context"
 )
 
+const anyWaitDue = `-- name: AnyWaitDue :one
+SELECT CAST(EXISTS (SELECT 1 FROM task_waits WHERE next_check_at <= baton_now()) AS BOOLEAN)
+`
+
+// Whether a wait is due for a check: a cheap read that spares an idle
+// check loop a write transaction.
+func (q *Queries) AnyWaitDue(ctx context.Context) (bool, error) {
+	row := q.db.QueryRow(ctx, anyWaitDue)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const countWaits = `-- name: CountWaits :one
 SELECT CAST(COUNT(*) AS BIGINT) FROM task_waits
 `

@@ -841,6 +841,11 @@ func (w waits) Insert(ctx context.Context, in store.NewWait) error {
 	return mapErr(w.q.InsertWait(ctx, db.InsertWaitParams(in)))
 }
 
+func (w waits) AnyDue(ctx context.Context) (bool, error) {
+	ok, err := w.q.AnyWaitDue(ctx)
+	return ok, mapErr(err)
+}
+
 func (w waits) Due(ctx context.Context, limit int64) ([]store.DueWait, error) {
 	return many(func(r db.DueWaitsRow) store.DueWait { return store.DueWait(r) })(w.q.DueWaits(ctx, limit))
 }

@@ -42,6 +42,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.anyQueuedStmt, err = db.PrepareContext(ctx, anyQueued); err != nil {
 		return nil, fmt.Errorf("error preparing query AnyQueued: %w", err)
 	}
+	if q.anyWaitDueStmt, err = db.PrepareContext(ctx, anyWaitDue); err != nil {
+		return nil, fmt.Errorf("error preparing query AnyWaitDue: %w", err)
+	}
 	if q.appendLogTextStmt, err = db.PrepareContext(ctx, appendLogText); err != nil {
 		return nil, fmt.Errorf("error preparing query AppendLogText: %w", err)
 	}
@@ -582,6 +585,11 @@ func (q *Queries) Close() error {
 	if q.anyQueuedStmt != nil {
 		if cerr := q.anyQueuedStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing anyQueuedStmt: %w", cerr)
+		}
+	}
+	if q.anyWaitDueStmt != nil {
+		if cerr := q.anyWaitDueStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing anyWaitDueStmt: %w", cerr)
 		}
 	}
 	if q.appendLogTextStmt != nil {
@@ -1474,6 +1482,7 @@ type Queries struct {
 	addUpstreamFailureStmt      *sql.Stmt
 	advanceLoopMarkStmt         *sql.Stmt
 	anyQueuedStmt               *sql.Stmt
+	anyWaitDueStmt              *sql.Stmt
 	appendLogTextStmt           *sql.Stmt
 	cancelRunAttemptsStmt       *sql.Stmt
 	cancelRunTasksStmt          *sql.Stmt
@@ -1655,6 +1664,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		addUpstreamFailureStmt:      q.addUpstreamFailureStmt,
 		advanceLoopMarkStmt:         q.advanceLoopMarkStmt,
 		anyQueuedStmt:               q.anyQueuedStmt,
+		anyWaitDueStmt:              q.anyWaitDueStmt,
 		appendLogTextStmt:           q.appendLogTextStmt,
 		cancelRunAttemptsStmt:       q.cancelRunAttemptsStmt,
 		cancelRunTasksStmt:          q.cancelRunTasksStmt,

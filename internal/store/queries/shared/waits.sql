@@ -6,6 +6,11 @@ VALUES (sqlc.arg(attempt_id), sqlc.arg(task_id), sqlc.arg(run_id), sqlc.arg(work
         sqlc.arg(to_ms), sqlc.arg(until_ms), sqlc.arg(http), sqlc.arg(interval_ms), baton_now(),
         baton_now() + CAST(sqlc.arg(timeout_ms) AS BIGINT), sqlc.arg(skip_on_timeout));
 
+-- name: AnyWaitDue :one
+-- Whether a wait is due for a check: a cheap read that spares an idle
+-- check loop a write transaction.
+SELECT CAST(EXISTS (SELECT 1 FROM task_waits WHERE next_check_at <= baton_now()) AS BOOLEAN);
+
 -- name: CountWaits :one
 SELECT CAST(COUNT(*) AS BIGINT) FROM task_waits;
 
