@@ -96,7 +96,7 @@ func TestWaitChecksCostNoQueryPerWait(t *testing.T) {
 			// The first check is due at once; the next, one interval on.
 			for i := range 2 {
 				if i == 1 {
-					x.checkUntil("the waits to be due again", engine.WaitCheck{}, func() bool { return dueAll(x, n) })
+					waitDue(x, n)
 				}
 				cs.reset()
 				start := time.Now()
@@ -113,7 +113,8 @@ func TestWaitChecksCostNoQueryPerWait(t *testing.T) {
 			if err := x.e.CancelRun(x.ctx, run.ID, "user:test", ""); err != nil {
 				t.Fatal(err)
 			}
-			x.checkWaits(engine.WaitCheck{}) // drops the cancelled waits' rows
+			// The cancelled waits' rows go at their next check.
+			x.checkUntil("the cancelled waits' rows to go", engine.WaitCheck{}, func() bool { return x.waitCount() == 0 })
 			return txs, calls, took
 		}
 		txs10, calls10, _ := measure(10)
@@ -129,17 +130,27 @@ func TestWaitChecksCostNoQueryPerWait(t *testing.T) {
 	})
 }
 
-// dueAll says whether the check loop would find n waits due.
-func dueAll(x *env, n int) bool {
+// waitDue polls, with a deadline, until n waits are due (by the
+// database clock, which tests do not control), checking none.
+func waitDue(x *env, n int) {
 	x.t.Helper()
-	var due int
-	err := x.s.Read(x.ctx, func(tx store.Tx) error {
-		ws, err := tx.Waits().Due(x.ctx, int64(n+1))
-		due = len(ws)
-		return err
-	})
-	if err != nil {
-		x.t.Fatalf("due waits: %v", err)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var due int
+		err := x.s.Read(x.ctx, func(tx store.Tx) error {
+			ws, err := tx.Waits().Due(x.ctx, int64(n+1))
+			due = len(ws)
+			return err
+		})
+		if err != nil {
+			x.t.Fatalf("due waits: %v", err)
+		}
+		if due >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			x.t.Fatalf("%d of %d waits due after 15 s", due, n)
+		}
+		time.Sleep(50 * time.Millisecond) // poll interval, not a wait for an event
 	}
-	return due >= n
 }
