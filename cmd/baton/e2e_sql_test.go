@@ -36,6 +36,10 @@ type sqlTarget struct {
 	query func(t *testing.T, q string, args ...any) []string
 	// sleeping counts the sleep statements running on the server.
 	sleeping string
+	// tableExists counts the tables named $1/? in the database.
+	tableExists string
+	// ddlCommits: DDL commits at once (MySQL), no rollback undoes it.
+	ddlCommits bool
 }
 
 // newPassword is a password no log line could hold by chance.
@@ -91,6 +95,7 @@ func postgresSQLTarget(t *testing.T) sqlTarget {
 		p: func(n int) string { return fmt.Sprintf("$%d", n) }, sleep: "SELECT pg_sleep(60)",
 		sleeping: `SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database()
 			AND query LIKE 'SELECT pg_sleep(60)%' AND state <> 'idle' AND pid <> pg_backend_pid()`,
+		tableExists: "SELECT count(*)::text FROM information_schema.tables WHERE table_catalog = current_database() AND table_name = $1",
 		query: func(t *testing.T, q string, args ...any) []string {
 			t.Helper()
 			rows, err := conn.Query(ctx, q, args...)
@@ -151,6 +156,8 @@ func mysqlSQLTarget(t *testing.T) sqlTarget {
 		p: func(int) string { return "?" }, sleep: "SELECT SLEEP(60)",
 		sleeping: `SELECT count(*) FROM information_schema.PROCESSLIST
 			WHERE DB = DATABASE() AND INFO LIKE 'SELECT SLEEP(60)%' AND ID <> CONNECTION_ID()`,
+		tableExists: "SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+		ddlCommits:  true,
 		query: func(t *testing.T, q string, args ...any) []string {
 			t.Helper()
 			rows, err := db.Query(q, args...)
@@ -249,6 +256,7 @@ func waitGone(t *testing.T, tg sqlTarget, since time.Time) {
 		}
 		_ = client.Wait(context.Background(), 20*time.Millisecond)
 	}
+	t.Logf("the sleep is gone from the database %v after the run ended", time.Since(since).Round(time.Millisecond))
 }
 
 // lastAttempt is the run's only task's last attempt, read through the API.
@@ -314,6 +322,21 @@ func TestSQLTasksEndToEnd(t *testing.T) {
 				if got := tg.query(t, "SELECT v FROM x WHERE id = 10"); len(got) != 0 {
 					t.Errorf("the first statement of a failed task stayed: %q", got)
 				}
+				// MySQL commits DDL at once, but what follows it stays in
+				// the task's transaction.
+				def = sqlWorkflow("ddl", "30s", `"CREATE TABLE y (id INT)"`, `{query: "`+ins+`", params: ["11", "kept?"]}`,
+					`{query: "`+ins+`", params: ["1", "duplicate"]}`)
+				id = startSQLRun(t, x, def, nil)
+				runs = append(runs, id)
+				if run := waitSQLRun(t, x, id, 30*time.Second, nil); run.State != vocab.RunFailed {
+					t.Fatalf("run %s, want failed on the duplicate key", run.State)
+				}
+				if got := tg.query(t, "SELECT v FROM x WHERE id = 11"); len(got) != 0 {
+					t.Errorf("a statement after DDL in a failed task stayed: %q", got)
+				}
+				if got := tg.query(t, tg.tableExists, "y"); len(got) != 1 || (got[0] != "0") != tg.ddlCommits {
+					t.Errorf("tables named y after the failed task: %q, want DDL kept: %v", got, tg.ddlCommits)
+				}
 			})
 
 			t.Run("failure with the database's message", func(t *testing.T) {
@@ -335,11 +358,13 @@ func TestSQLTasksEndToEnd(t *testing.T) {
 			})
 
 			t.Run("timeout stops the query on the database", func(t *testing.T) {
+				start := time.Now()
 				id := startSQLRun(t, x, sqlWorkflow("slow", "1s", `"`+tg.sleep+`"`), nil)
 				runs = append(runs, id)
 				seen := false
 				run := waitSQLRun(t, x, id, 30*time.Second, func() { seen = seen || tg.sleepRuns(t) })
 				ended := time.Now()
+				t.Logf("the run ended %v after it started", ended.Sub(start).Round(time.Millisecond))
 				a := lastAttempt(t, x, id)
 				if run.State != vocab.RunFailed || a.State != vocab.AttemptTimedOut || !strings.Contains(a.Reason, "timed out") {
 					t.Errorf("run %s, attempt %s (%q); want timed out", run.State, a.State, a.Reason)
@@ -375,10 +400,11 @@ func TestSQLTasksEndToEnd(t *testing.T) {
 			if got := tg.query(t, "SELECT v FROM x ORDER BY id"); len(got) != 3 || got[0] != evil {
 				t.Errorf("table x holds %q, want the three rows of the first task", got)
 			}
-			paths := []string{"/api/v1/runs", "/api/v1/events?limit=1000", "/api/v1/secrets", "/api/v1/workflows"}
+			paths := []string{"/api/v1/runs", "/api/v1/events?limit=1000", "/api/v1/secrets", "/api/v1/workflows", "/events"}
 			for _, id := range runs {
 				paths = append(paths, fmt.Sprintf("/api/v1/runs/%d", id), fmt.Sprintf("/api/v1/runs/%d/attempts", id),
-					fmt.Sprintf("/api/v1/runs/%d/tasks/q/logs", id), fmt.Sprintf("/api/v1/events?run=%d&limit=1000", id))
+					fmt.Sprintf("/api/v1/runs/%d/tasks/q/logs", id), fmt.Sprintf("/api/v1/events?run=%d&limit=1000", id),
+					fmt.Sprintf("/runs/%d", id), fmt.Sprintf("/runs/%d/tasks/q", id)) // the web UI's run and task pages
 			}
 			for _, path := range paths {
 				body := getRaw(t, x.c.URLs()[0]+path, x.token)
