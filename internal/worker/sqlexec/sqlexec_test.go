@@ -211,6 +211,18 @@ func TestSQL(t *testing.T) {
 				}
 			})
 
+			t.Run("values in the database's text form", func(t *testing.T) {
+				q := `SELECT 1.50::numeric, NULL::text, DATE '2026-01-01', '{"a": 1}'::jsonb, '6a9e5b4e-0000-4000-8000-000000000001'::uuid`
+				if tg.driver == MySQL {
+					q = `SELECT CAST(1.50 AS DECIMAL(5,2)), NULL, DATE '2026-01-01', JSON_OBJECT('a', 1), '6a9e5b4e-0000-4000-8000-000000000001'`
+				}
+				res, err := run(t, tg, 0, Statement{SQL: q})
+				want := []string{"1.50", "", "2026-01-01", `{"a": 1}`, "6a9e5b4e-0000-4000-8000-000000000001"}
+				if err != nil || len(res.Rows) != 1 || !slices.Equal(res.Rows[0], want) {
+					t.Errorf("rows %q, %v; want %q", res.Rows, err, want)
+				}
+			})
+
 			t.Run("database error", func(t *testing.T) {
 				_, err := run(t, tg, 0, Statement{SQL: "SELEC 1"})
 				if err == nil || !strings.Contains(strings.ToLower(err.Error()), "syntax") {
