@@ -164,12 +164,15 @@ func (t *Task) UnmarshalJSON(b []byte) error {
 	}
 	*t = Task(p)
 	for _, k := range taskkind.All() {
-		if _, given := keys[k.Block]; !given || k.Decode == nil || k.Block == "noop" && string(keys[k.Block]) == "false" {
+		if _, given := keys[k.Block]; !given || k.Decode == nil {
 			continue
 		}
 		s, err := k.LoadSpec(keys)
 		if err != nil {
 			return fmt.Errorf("task %s: %w", t.Name, err)
+		}
+		if s == nil { // the block says the kind is off (noop: false)
+			continue
 		}
 		t.Kind, t.Spec = k.Name, s
 		return nil

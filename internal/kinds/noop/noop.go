@@ -16,6 +16,7 @@ func init() {
 		Name: vocab.KindNoop, Block: "noop", Rank: 10,
 		Conflict: "a noop task runs no command: remove run or noop", ConflictAt: "run",
 		Decode:  decode,
+		Load:    load,
 		New:     func() taskkind.Spec { return &Block{} },
 		Prepare: func(taskkind.Renderer, taskkind.Spec) (taskkind.Prepared, error) { return taskkind.Prepared{}, nil },
 		// No Execute: the attempt starts and succeeds at once.
@@ -30,6 +31,15 @@ func decode(_ taskkind.Decoder, task map[string]any) taskkind.Spec {
 		return &Block{}
 	}
 	return nil
+}
+
+// load reads the task key noop: false is no block.
+func load(keys map[string]json.RawMessage) (taskkind.Spec, error) {
+	var on bool
+	if err := json.Unmarshal(keys["noop"], &on); err != nil || !on {
+		return nil, err
+	}
+	return &Block{}, nil
 }
 
 // Templates: none.

@@ -18,4 +18,3 @@ func TestSQLOutputsBounded(t *testing.T) {
 		t.Errorf("rows output of %d bytes, row_count %s, truncated %s", len(out["rows"]), out["row_count"], out["truncated"])
 	}
 }
-
