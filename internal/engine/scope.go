@@ -96,13 +96,16 @@ func (o *op) render(rs *runScope, n workflow.Node, number int64) (string, map[st
 // renderKind renders the node's block with its kind's Prepare for
 // attempt number; a template that does not expand is a renderError.
 func (o *op) renderKind(rs *runScope, n workflow.Node, number int64) (taskkind.Prepared, workflow.Scope, error) {
+	k, ok := taskkind.Lookup(n.Kind)
+	if !ok {
+		return taskkind.Prepared{}, workflow.Scope{}, fmt.Errorf("task %s: unknown kind %q", n.Name, n.Kind)
+	}
+	if k.Prepare == nil { // nothing to render (noop): no scope to read
+		return taskkind.Prepared{}, workflow.Scope{}, nil
+	}
 	scope, err := o.scope(rs, n, number)
 	if err != nil {
 		return taskkind.Prepared{}, scope, err
-	}
-	k, ok := taskkind.Lookup(n.Kind)
-	if !ok || k.Prepare == nil {
-		return taskkind.Prepared{}, scope, fmt.Errorf("task %s: kind %q renders nothing", n.Name, n.Kind)
 	}
 	p, err := k.Prepare(renderer{scope: scope, timeout: n.Timeout}, n.Spec)
 	if err != nil {

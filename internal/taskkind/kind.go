@@ -48,7 +48,8 @@ type Kind struct {
 	// Prepare renders the Spec for one attempt (a worker kind's payload,
 	// a server kind's input): every template through r. An error fails
 	// the task without an attempt, so it must only be about the
-	// templates (a missing output or secret).
+	// templates (a missing output or secret). Nil: nothing to render,
+	// the payload is nil.
 	Prepare func(r Renderer, s Spec) (Prepared, error)
 	// Execute runs an attempt on a worker, through x. Nil for a worker
 	// kind means the attempt has nothing to run: it starts and succeeds

@@ -15,11 +15,11 @@ func init() {
 	taskkind.Register(taskkind.Kind{
 		Name: vocab.KindNoop, Block: "noop", Rank: 10,
 		Conflict: "a noop task runs no command: remove run or noop", ConflictAt: "run",
-		Decode:  decode,
-		Load:    load,
-		New:     func() taskkind.Spec { return &Block{} },
-		Prepare: func(taskkind.Renderer, taskkind.Spec) (taskkind.Prepared, error) { return taskkind.Prepared{}, nil },
-		// No Execute: the attempt starts and succeeds at once.
+		Decode: decode,
+		Load:   load,
+		New:    func() taskkind.Spec { return &Block{} },
+		// No Prepare: nothing to render (the claim reads no scope). No
+		// Execute: the attempt starts and succeeds at once.
 	})
 }
 
