@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"reflect"
 	"testing"
 
 	"github.com/baton-sched/baton/client/vocab"
@@ -116,5 +117,22 @@ func TestKindsCompatibility(t *testing.T) {
 	}
 	if diff := cmp.Diff(now, &again); diff != "" {
 		t.Errorf("graph round trip (-want +got):\n%s", diff)
+	}
+}
+
+// Every JSON field of Task is written by Task.MarshalJSON (taskHead or
+// taskTail): a field added to Task and not there would be dropped from
+// stored versions.
+func TestTaskJSONFields(t *testing.T) {
+	written := map[string]bool{}
+	for _, typ := range []reflect.Type{reflect.TypeFor[taskHead](), reflect.TypeFor[taskTail]()} {
+		for f := range typ.Fields() {
+			written[f.Name] = true
+		}
+	}
+	for f := range reflect.TypeFor[Task]().Fields() {
+		if tag := f.Tag.Get("json"); tag != "-" && !written[f.Name] {
+			t.Errorf("Task.%s is not written by Task.MarshalJSON", f.Name)
+		}
 	}
 }
