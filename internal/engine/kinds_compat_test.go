@@ -51,7 +51,11 @@ func TestStoredDefinitionOfEveryKind(t *testing.T) {
 		}
 		x.finish(w, extract, store.AttemptSucceeded, map[string]string{"id": "42"})
 		byTask := map[string]engine.Assignment{}
-		for _, a := range x.claim(w, 10) {
+		as, err := x.e.Claim(x.ctx, engine.ClaimRequest{WorkerID: w.ID, Max: 10, FreeCU: w.Capacity, Kinds: vocab.WorkerKinds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range as {
 			byTask[a.Task] = a
 		}
 		if join := byTask["join"]; join.Kind != vocab.KindNoop || join.Payload != nil || join.Mask != nil {
