@@ -121,7 +121,9 @@ func TestRetentionDeletesPackedEvents(t *testing.T) {
 		if n := packed(); n != 1 {
 			t.Fatalf("%d packed rows, want 1", n)
 		}
-		get(t, s, func(tx store.Tx) (store.RetentionDeleted, error) { return tx.Retention().DeleteRuns(ctx, []int64{first}) })
+		get(t, s, func(tx store.Tx) (store.RetentionDeleted, error) {
+			return tx.Retention().DeleteRuns(ctx, []int64{first})
+		})
 		if n := packed(); n != 1 {
 			t.Errorf("%d packed rows after deleting run %d of two, want the row kept for run %d", n, first, last)
 		}
@@ -131,7 +133,9 @@ func TestRetentionDeletesPackedEvents(t *testing.T) {
 		if len(evs) == 0 || evs[len(evs)-1].Reason != "packed" {
 			t.Errorf("run %d's events %+v, want its packed one last", last, evs)
 		}
-		get(t, s, func(tx store.Tx) (store.RetentionDeleted, error) { return tx.Retention().DeleteRuns(ctx, []int64{last}) })
+		get(t, s, func(tx store.Tx) (store.RetentionDeleted, error) {
+			return tx.Retention().DeleteRuns(ctx, []int64{last})
+		})
 		if n := packed(); n != 0 {
 			t.Errorf("%d packed rows after deleting both runs, want 0", n)
 		}
