@@ -58,6 +58,8 @@ type Event struct {
 	NewState  string
 	Reason    string
 	Zone      string
+	RunHi     int64
+	Packed    string
 }
 
 type LeaderLease struct {

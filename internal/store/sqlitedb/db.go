@@ -90,6 +90,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteLogRangeStmt, err = db.PrepareContext(ctx, deleteLogRange); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteLogRange: %w", err)
 	}
+	if q.deletePackedRunEventsStmt, err = db.PrepareContext(ctx, deletePackedRunEvents); err != nil {
+		return nil, fmt.Errorf("error preparing query DeletePackedRunEvents: %w", err)
+	}
 	if q.deleteRunAttemptsStmt, err = db.PrepareContext(ctx, deleteRunAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteRunAttempts: %w", err)
 	}
@@ -293,6 +296,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listLogsStmt, err = db.PrepareContext(ctx, listLogs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListLogs: %w", err)
+	}
+	if q.listPackedRunEventsStmt, err = db.PrepareContext(ctx, listPackedRunEvents); err != nil {
+		return nil, fmt.Errorf("error preparing query ListPackedRunEvents: %w", err)
+	}
+	if q.listPackedRunEventsDescStmt, err = db.PrepareContext(ctx, listPackedRunEventsDesc); err != nil {
+		return nil, fmt.Errorf("error preparing query ListPackedRunEventsDesc: %w", err)
 	}
 	if q.listRecentWorkersStmt, err = db.PrepareContext(ctx, listRecentWorkers); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRecentWorkers: %w", err)
@@ -646,6 +655,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteLogRangeStmt: %w", cerr)
 		}
 	}
+	if q.deletePackedRunEventsStmt != nil {
+		if cerr := q.deletePackedRunEventsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deletePackedRunEventsStmt: %w", cerr)
+		}
+	}
 	if q.deleteRunAttemptsStmt != nil {
 		if cerr := q.deleteRunAttemptsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteRunAttemptsStmt: %w", cerr)
@@ -984,6 +998,16 @@ func (q *Queries) Close() error {
 	if q.listLogsStmt != nil {
 		if cerr := q.listLogsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listLogsStmt: %w", cerr)
+		}
+	}
+	if q.listPackedRunEventsStmt != nil {
+		if cerr := q.listPackedRunEventsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listPackedRunEventsStmt: %w", cerr)
+		}
+	}
+	if q.listPackedRunEventsDescStmt != nil {
+		if cerr := q.listPackedRunEventsDescStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listPackedRunEventsDescStmt: %w", cerr)
 		}
 	}
 	if q.listRecentWorkersStmt != nil {
@@ -1442,6 +1466,7 @@ type Queries struct {
 	deleteEndedSessionsStmt     *sql.Stmt
 	deleteFinishedRunsStmt      *sql.Stmt
 	deleteLogRangeStmt          *sql.Stmt
+	deletePackedRunEventsStmt   *sql.Stmt
 	deleteRunAttemptsStmt       *sql.Stmt
 	deleteRunDeadlineStmt       *sql.Stmt
 	deleteRunDeadlinesStmt      *sql.Stmt
@@ -1510,6 +1535,8 @@ type Queries struct {
 	listLogRangeStmt            *sql.Stmt
 	listLogSizesStmt            *sql.Stmt
 	listLogsStmt                *sql.Stmt
+	listPackedRunEventsStmt     *sql.Stmt
+	listPackedRunEventsDescStmt *sql.Stmt
 	listRecentWorkersStmt       *sql.Stmt
 	listRunAttemptsStmt         *sql.Stmt
 	listRunEventsStmt           *sql.Stmt
@@ -1617,6 +1644,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteEndedSessionsStmt:     q.deleteEndedSessionsStmt,
 		deleteFinishedRunsStmt:      q.deleteFinishedRunsStmt,
 		deleteLogRangeStmt:          q.deleteLogRangeStmt,
+		deletePackedRunEventsStmt:   q.deletePackedRunEventsStmt,
 		deleteRunAttemptsStmt:       q.deleteRunAttemptsStmt,
 		deleteRunDeadlineStmt:       q.deleteRunDeadlineStmt,
 		deleteRunDeadlinesStmt:      q.deleteRunDeadlinesStmt,
@@ -1685,6 +1713,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listLogRangeStmt:            q.listLogRangeStmt,
 		listLogSizesStmt:            q.listLogSizesStmt,
 		listLogsStmt:                q.listLogsStmt,
+		listPackedRunEventsStmt:     q.listPackedRunEventsStmt,
+		listPackedRunEventsDescStmt: q.listPackedRunEventsDescStmt,
 		listRecentWorkersStmt:       q.listRecentWorkersStmt,
 		listRunAttemptsStmt:         q.listRunAttemptsStmt,
 		listRunEventsStmt:           q.listRunEventsStmt,
