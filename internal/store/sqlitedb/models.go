@@ -121,6 +121,20 @@ type RunDeadline struct {
 	DeadlineAt int64
 }
 
+type RunTrigger struct {
+	ID               int64
+	WorkflowID       int64
+	TriggerKey       string
+	Kind             string
+	RunID            int64
+	UpstreamRunID    int64
+	UpstreamWorkflow string
+	Depth            int64
+	Context          string
+	Reason           string
+	CreatedAt        int64
+}
+
 type RunWait struct {
 	RunID      int64
 	WorkflowID int64
@@ -221,6 +235,11 @@ type Token struct {
 	Subject      string
 }
 
+type TriggerSubscription struct {
+	Upstream   string
+	WorkflowID int64
+}
+
 type User struct {
 	ID           int64
 	Name         string
@@ -230,6 +249,13 @@ type User struct {
 	CreatedBy    string
 	CreatedAt    int64
 	UpdatedAt    int64
+}
+
+type WebhookToken struct {
+	WorkflowID int64
+	Hash       string
+	CreatedBy  string
+	CreatedAt  int64
 }
 
 type Worker struct {
