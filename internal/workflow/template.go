@@ -143,12 +143,12 @@ func (n Node) SecretRefs() []string {
 type refKind int
 
 const (
-	refParam  refKind = iota // params.NAME
-	refRun                   // run.FIELD
-	refTask                  // task.FIELD
-	refOutput                // tasks.NAME.outputs.KEY
-	refSecret                // secrets.NAME
-	refTrigger               // trigger.FIELD[.KEY[.SUB]]
+	refParam   refKind = iota // params.NAME
+	refRun                    // run.FIELD
+	refTask                   // task.FIELD
+	refOutput                 // tasks.NAME.outputs.KEY
+	refSecret                 // secrets.NAME
+	refTrigger                // trigger.FIELD[.KEY[.SUB]]
 )
 
 // ref is one parsed reference.
