@@ -352,3 +352,52 @@ func webhookParams(body map[string]any) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// SetWebhookToken creates or replaces the webhook token (its hash) of a
+// workflow.
+func (e *Engine) SetWebhookToken(ctx context.Context, name, hash, actor string) (store.WebhookToken, error) {
+	var out store.WebhookToken
+	err := e.inTx(ctx, actor, func(o *op) error {
+		wf, err := o.Workflows().Get(o.ctx, name)
+		if err != nil {
+			return notFound(err, "workflow %q", name)
+		}
+		if err := o.Triggers().SetWebhookToken(o.ctx, wf.ID, hash, actor); err != nil {
+			return err
+		}
+		o.record(store.NewEvent{Kind: "webhook.token_created", Reason: fmt.Sprintf(
+			"webhook token of workflow %s created by %s (any earlier one stops working)", name, actor)})
+		out, err = o.Triggers().WebhookOf(o.ctx, wf.ID)
+		return err
+	})
+	if err != nil {
+		return store.WebhookToken{}, fmt.Errorf("webhook token of %s: %w", name, err)
+	}
+	out.Workflow = name
+	return out, nil
+}
+
+// DeleteWebhookToken removes a workflow's webhook token; ErrNotFound if
+// it has none.
+func (e *Engine) DeleteWebhookToken(ctx context.Context, name, actor string) error {
+	err := e.inTx(ctx, actor, func(o *op) error {
+		wf, err := o.Workflows().Get(o.ctx, name)
+		if err != nil {
+			return notFound(err, "workflow %q", name)
+		}
+		ok, err := o.Triggers().DeleteWebhookToken(o.ctx, wf.ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound(store.ErrNotFound, "webhook token of workflow %q", name)
+		}
+		o.record(store.NewEvent{Kind: "webhook.token_deleted", Reason: fmt.Sprintf(
+			"webhook token of workflow %s deleted by %s", name, actor)})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete webhook token of %s: %w", name, err)
+	}
+	return nil
+}
