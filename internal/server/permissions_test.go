@@ -182,6 +182,17 @@ func TestRoleMatrix(t *testing.T) {
 		cases = append(cases, principalCase{name: "session of a user with role " + string(role),
 			secret: userSession(t, st, ts.URL, "matrix-"+string(role), role), refused: byRole(role)})
 	}
+	// A webhook takes its workflow's own token and no other credential:
+	// none of these callers holds one (hooks_test.go calls it with one).
+	for i := range cases {
+		refused := cases[i].refused
+		cases[i].refused = func(r matrixRoute) int {
+			if r.key == "call-webhook" {
+				return http.StatusUnauthorized
+			}
+			return refused(r)
+		}
+	}
 	routes := matrixRoutes(t, srv, srv.adapter.api)
 
 	call := func(r matrixRoute, secret string) (int, string) {
