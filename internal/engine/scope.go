@@ -19,6 +19,10 @@ type runScope struct {
 	plan    *plan
 	params  map[string]string
 	outputs map[string]map[string]string
+	// trigger is the event that started the run (loadTrigger), nil for
+	// none.
+	trigger       *workflow.TriggerScope
+	triggerLoaded bool
 }
 
 // runScopes loads the runs ids (in one query) with their plans.
@@ -142,6 +146,9 @@ func (o *op) scope(rs *runScope, n workflow.Node, number int64) (workflow.Scope,
 			return workflow.Scope{}, err
 		}
 	}
+	if err := o.loadTrigger(rs); err != nil {
+		return workflow.Scope{}, err
+	}
 	sched := rs.run.ScheduledAt
 	if sched == 0 {
 		sched = rs.run.CreatedAt
@@ -156,7 +163,7 @@ func (o *op) scope(rs *runScope, n workflow.Node, number int64) (workflow.Scope,
 	return workflow.Scope{
 		Params: rs.params, RunID: rs.run.ID, Workflow: rs.run.Workflow,
 		ScheduledTime: time.UnixMilli(sched).UTC(), Task: n.Name, Attempt: int(number),
-		Outputs: rs.outputs, Secrets: secrets,
+		Outputs: rs.outputs, Secrets: secrets, Trigger: rs.trigger,
 	}, nil
 }
 

@@ -19,6 +19,9 @@ type validator struct {
 	// schedules holds where each of Definition.Schedules was written
 	// (schedule or schedules[i]); nil for an item that is not an object.
 	schedules []path
+	// upstreams holds where each of Definition.On.WorkflowSucceeded was
+	// written.
+	upstreams []upstreamPath
 	// secretExists checks secret references (nil: not checked).
 	secretExists func(string) bool
 }
@@ -94,6 +97,7 @@ func (v *validator) decode() *Definition {
 		}
 	}
 	d.Schedules = v.decodeSchedules(root)
+	d.On = v.decodeOn(root["on"])
 	return d
 }
 

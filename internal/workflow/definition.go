@@ -40,6 +40,8 @@ type Definition struct {
 	// as `schedule:` (named "default") or several as `schedules:`; Parse
 	// returns them here in either case.
 	Schedules []Schedule `json:"schedules,omitempty"`
+	// On lists the events that start runs besides schedules (see On).
+	On *On `json:"on,omitempty"`
 }
 
 // Trigger rules of a task (Airflow's names). A skipped upstream counts as

@@ -23,6 +23,8 @@ import (
 //	tasks.NAME.outputs.KEY      an output of an upstream task
 //	secrets.NAME                a secret (only in env, http.headers and
 //	                            http.body: see SecretFields)
+//	trigger.*                   the event that started the run (see
+//	                            TriggerScope)
 //
 // In run, expressions are not pasted into the command: see RenderCommand.
 
@@ -38,6 +40,8 @@ type Scope struct {
 	Outputs map[string]map[string]string
 	// Secrets are the values of the secrets the templates refer to.
 	Secrets map[string]string
+	// Trigger is the event that started the run; nil for none.
+	Trigger *TriggerScope
 }
 
 // Render expands the expressions of tmpl with the values in s. It fails if
@@ -131,11 +135,12 @@ func (n Node) SecretRefs() []string {
 type refKind int
 
 const (
-	refParam  refKind = iota // params.NAME
-	refRun                   // run.FIELD
-	refTask                  // task.FIELD
-	refOutput                // tasks.NAME.outputs.KEY
-	refSecret                // secrets.NAME
+	refParam   refKind = iota // params.NAME
+	refRun                    // run.FIELD
+	refTask                   // task.FIELD
+	refOutput                 // tasks.NAME.outputs.KEY
+	refSecret                 // secrets.NAME
+	refTrigger                // trigger.FIELD[.KEY[.SUB]]
 )
 
 // ref is one parsed reference.
@@ -143,7 +148,8 @@ type ref struct {
 	expr string // as normalised: "tasks.extract.outputs.file"
 	kind refKind
 	name string // parameter, run or task field, or upstream task
-	key  string // output key
+	key  string // output key; trigger: parameter or task
+	sub  string // trigger: output key
 }
 
 var (
@@ -187,6 +193,8 @@ func (r *ref) value(s Scope) (string, error) {
 			return v, nil
 		}
 		return "", fmt.Errorf("%s: secret %q does not exist", r.expr, r.name)
+	case refTrigger:
+		return r.triggerValue(s.Trigger)
 	}
 	return "", fmt.Errorf("%s: unknown reference", r.expr)
 }
@@ -295,12 +303,14 @@ func parseRef(expr string) (*ref, error) {
 			return r, nil
 		}
 		return nil, fmt.Errorf("%s: unknown reference (write secrets.NAME)", expr)
+	case "trigger":
+		return parseTriggerRef(expr, segs)
 	}
 	msg := fmt.Sprintf("%s: unknown reference", expr)
-	if s := suggest(segs[0], []string{"params", "run", "task", "tasks", "secrets"}); s != "" {
+	if s := suggest(segs[0], []string{"params", "run", "task", "tasks", "secrets", "trigger"}); s != "" {
 		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(append([]string{s}, segs[1:]...), "."))
 	} else {
-		msg += " (use params, run, task, tasks or secrets)"
+		msg += " (use params, run, task, tasks, secrets or trigger)"
 	}
 	return nil, errors.New(msg)
 }

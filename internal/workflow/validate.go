@@ -22,6 +22,7 @@ func (v *validator) check(d *Definition) {
 	v.checkCycles(d, up)
 	v.checkTemplates(d, index, up)
 	v.checkSchedules(d)
+	v.checkOn(d)
 }
 
 // checkNames reports repeated task names and returns the index of the
@@ -299,6 +300,10 @@ func (v *validator) checkTemplate(d *Definition, tmpl string, p path, kind field
 		}
 		if r.kind == refSecret {
 			v.checkSecret(r, kind, p, line())
+			continue
+		}
+		if r.kind == refTrigger {
+			v.checkTriggerRef(d, r, p, line())
 			continue
 		}
 		if r.kind != refParam {

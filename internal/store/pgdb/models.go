@@ -123,6 +123,20 @@ type RunDeadline struct {
 	DeadlineAt int64
 }
 
+type RunTrigger struct {
+	ID               int64
+	WorkflowID       int64
+	TriggerKey       string
+	Kind             string
+	RunID            int64
+	UpstreamRunID    int64
+	UpstreamWorkflow string
+	Depth            int64
+	Context          string
+	Reason           string
+	CreatedAt        int64
+}
+
 type RunWait struct {
 	RunID      int64
 	WorkflowID int64
@@ -223,6 +237,11 @@ type Token struct {
 	Subject      string
 }
 
+type TriggerSubscription struct {
+	Upstream   string
+	WorkflowID int64
+}
+
 type User struct {
 	ID           int64
 	Name         string
@@ -232,6 +251,13 @@ type User struct {
 	CreatedBy    string
 	CreatedAt    int64
 	UpdatedAt    int64
+}
+
+type WebhookToken struct {
+	WorkflowID int64
+	Hash       string
+	CreatedBy  string
+	CreatedAt  int64
 }
 
 type Worker struct {

@@ -39,6 +39,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.advanceLoopMarkStmt, err = db.PrepareContext(ctx, advanceLoopMark); err != nil {
 		return nil, fmt.Errorf("error preparing query AdvanceLoopMark: %w", err)
 	}
+	if q.allSubscriptionsStmt, err = db.PrepareContext(ctx, allSubscriptions); err != nil {
+		return nil, fmt.Errorf("error preparing query AllSubscriptions: %w", err)
+	}
 	if q.anyQueuedStmt, err = db.PrepareContext(ctx, anyQueued); err != nil {
 		return nil, fmt.Errorf("error preparing query AnyQueued: %w", err)
 	}
@@ -59,6 +62,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.claimCandidatesStmt, err = db.PrepareContext(ctx, claimCandidates); err != nil {
 		return nil, fmt.Errorf("error preparing query ClaimCandidates: %w", err)
+	}
+	if q.claimTriggerStmt, err = db.PrepareContext(ctx, claimTrigger); err != nil {
+		return nil, fmt.Errorf("error preparing query ClaimTrigger: %w", err)
 	}
 	if q.countSlotRunningStmt, err = db.PrepareContext(ctx, countSlotRunning); err != nil {
 		return nil, fmt.Errorf("error preparing query CountSlotRunning: %w", err)
@@ -132,8 +138,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteStaleServersStmt, err = db.PrepareContext(ctx, deleteStaleServers); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteStaleServers: %w", err)
 	}
+	if q.deleteSubscriptionsStmt, err = db.PrepareContext(ctx, deleteSubscriptions); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteSubscriptions: %w", err)
+	}
 	if q.deleteUserStmt, err = db.PrepareContext(ctx, deleteUser); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteUser: %w", err)
+	}
+	if q.deleteWebhookTokenStmt, err = db.PrepareContext(ctx, deleteWebhookToken); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteWebhookToken: %w", err)
 	}
 	if q.deleteWorkflowStmt, err = db.PrepareContext(ctx, deleteWorkflow); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteWorkflow: %w", err)
@@ -251,6 +263,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.insertScheduleStmt, err = db.PrepareContext(ctx, insertSchedule); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertSchedule: %w", err)
+	}
+	if q.insertSubscriptionStmt, err = db.PrepareContext(ctx, insertSubscription); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertSubscription: %w", err)
 	}
 	if q.insertTaskStmt, err = db.PrepareContext(ctx, insertTask); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertTask: %w", err)
@@ -474,6 +489,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.setSchedulePausedStmt, err = db.PrepareContext(ctx, setSchedulePaused); err != nil {
 		return nil, fmt.Errorf("error preparing query SetSchedulePaused: %w", err)
 	}
+	if q.setTriggerRunStmt, err = db.PrepareContext(ctx, setTriggerRun); err != nil {
+		return nil, fmt.Errorf("error preparing query SetTriggerRun: %w", err)
+	}
 	if q.setUserPasswordStmt, err = db.PrepareContext(ctx, setUserPassword); err != nil {
 		return nil, fmt.Errorf("error preparing query SetUserPassword: %w", err)
 	}
@@ -498,6 +516,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.startAttemptStmt, err = db.PrepareContext(ctx, startAttempt); err != nil {
 		return nil, fmt.Errorf("error preparing query StartAttempt: %w", err)
 	}
+	if q.subscribersStmt, err = db.PrepareContext(ctx, subscribers); err != nil {
+		return nil, fmt.Errorf("error preparing query Subscribers: %w", err)
+	}
 	if q.tokenByHashStmt, err = db.PrepareContext(ctx, tokenByHash); err != nil {
 		return nil, fmt.Errorf("error preparing query TokenByHash: %w", err)
 	}
@@ -509,6 +530,15 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.touchTokenStmt, err = db.PrepareContext(ctx, touchToken); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchToken: %w", err)
+	}
+	if q.triggerByKeyStmt, err = db.PrepareContext(ctx, triggerByKey); err != nil {
+		return nil, fmt.Errorf("error preparing query TriggerByKey: %w", err)
+	}
+	if q.triggerOfRunStmt, err = db.PrepareContext(ctx, triggerOfRun); err != nil {
+		return nil, fmt.Errorf("error preparing query TriggerOfRun: %w", err)
+	}
+	if q.triggersOfUpstreamStmt, err = db.PrepareContext(ctx, triggersOfUpstream); err != nil {
+		return nil, fmt.Errorf("error preparing query TriggersOfUpstream: %w", err)
 	}
 	if q.undeliveredAlertsStmt, err = db.PrepareContext(ctx, undeliveredAlerts); err != nil {
 		return nil, fmt.Errorf("error preparing query UndeliveredAlerts: %w", err)
@@ -528,6 +558,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.upsertSlotStmt, err = db.PrepareContext(ctx, upsertSlot); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertSlot: %w", err)
 	}
+	if q.upsertWebhookTokenStmt, err = db.PrepareContext(ctx, upsertWebhookToken); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertWebhookToken: %w", err)
+	}
 	if q.upsertWorkflowStmt, err = db.PrepareContext(ctx, upsertWorkflow); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertWorkflow: %w", err)
 	}
@@ -536,6 +569,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.wakeRetriesStmt, err = db.PrepareContext(ctx, wakeRetries); err != nil {
 		return nil, fmt.Errorf("error preparing query WakeRetries: %w", err)
+	}
+	if q.webhookTokenByHashStmt, err = db.PrepareContext(ctx, webhookTokenByHash); err != nil {
+		return nil, fmt.Errorf("error preparing query WebhookTokenByHash: %w", err)
+	}
+	if q.webhookTokenOfStmt, err = db.PrepareContext(ctx, webhookTokenOf); err != nil {
+		return nil, fmt.Errorf("error preparing query WebhookTokenOf: %w", err)
 	}
 	if q.workerUsageStmt, err = db.PrepareContext(ctx, workerUsage); err != nil {
 		return nil, fmt.Errorf("error preparing query WorkerUsage: %w", err)
@@ -568,6 +607,11 @@ func (q *Queries) Close() error {
 	if q.advanceLoopMarkStmt != nil {
 		if cerr := q.advanceLoopMarkStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing advanceLoopMarkStmt: %w", cerr)
+		}
+	}
+	if q.allSubscriptionsStmt != nil {
+		if cerr := q.allSubscriptionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing allSubscriptionsStmt: %w", cerr)
 		}
 	}
 	if q.anyQueuedStmt != nil {
@@ -603,6 +647,11 @@ func (q *Queries) Close() error {
 	if q.claimCandidatesStmt != nil {
 		if cerr := q.claimCandidatesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing claimCandidatesStmt: %w", cerr)
+		}
+	}
+	if q.claimTriggerStmt != nil {
+		if cerr := q.claimTriggerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing claimTriggerStmt: %w", cerr)
 		}
 	}
 	if q.countSlotRunningStmt != nil {
@@ -725,9 +774,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteStaleServersStmt: %w", cerr)
 		}
 	}
+	if q.deleteSubscriptionsStmt != nil {
+		if cerr := q.deleteSubscriptionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteSubscriptionsStmt: %w", cerr)
+		}
+	}
 	if q.deleteUserStmt != nil {
 		if cerr := q.deleteUserStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteUserStmt: %w", cerr)
+		}
+	}
+	if q.deleteWebhookTokenStmt != nil {
+		if cerr := q.deleteWebhookTokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteWebhookTokenStmt: %w", cerr)
 		}
 	}
 	if q.deleteWorkflowStmt != nil {
@@ -923,6 +982,11 @@ func (q *Queries) Close() error {
 	if q.insertScheduleStmt != nil {
 		if cerr := q.insertScheduleStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertScheduleStmt: %w", cerr)
+		}
+	}
+	if q.insertSubscriptionStmt != nil {
+		if cerr := q.insertSubscriptionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertSubscriptionStmt: %w", cerr)
 		}
 	}
 	if q.insertTaskStmt != nil {
@@ -1295,6 +1359,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setSchedulePausedStmt: %w", cerr)
 		}
 	}
+	if q.setTriggerRunStmt != nil {
+		if cerr := q.setTriggerRunStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setTriggerRunStmt: %w", cerr)
+		}
+	}
 	if q.setUserPasswordStmt != nil {
 		if cerr := q.setUserPasswordStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setUserPasswordStmt: %w", cerr)
@@ -1335,6 +1404,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing startAttemptStmt: %w", cerr)
 		}
 	}
+	if q.subscribersStmt != nil {
+		if cerr := q.subscribersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing subscribersStmt: %w", cerr)
+		}
+	}
 	if q.tokenByHashStmt != nil {
 		if cerr := q.tokenByHashStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing tokenByHashStmt: %w", cerr)
@@ -1353,6 +1427,21 @@ func (q *Queries) Close() error {
 	if q.touchTokenStmt != nil {
 		if cerr := q.touchTokenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing touchTokenStmt: %w", cerr)
+		}
+	}
+	if q.triggerByKeyStmt != nil {
+		if cerr := q.triggerByKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing triggerByKeyStmt: %w", cerr)
+		}
+	}
+	if q.triggerOfRunStmt != nil {
+		if cerr := q.triggerOfRunStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing triggerOfRunStmt: %w", cerr)
+		}
+	}
+	if q.triggersOfUpstreamStmt != nil {
+		if cerr := q.triggersOfUpstreamStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing triggersOfUpstreamStmt: %w", cerr)
 		}
 	}
 	if q.undeliveredAlertsStmt != nil {
@@ -1385,6 +1474,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing upsertSlotStmt: %w", cerr)
 		}
 	}
+	if q.upsertWebhookTokenStmt != nil {
+		if cerr := q.upsertWebhookTokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertWebhookTokenStmt: %w", cerr)
+		}
+	}
 	if q.upsertWorkflowStmt != nil {
 		if cerr := q.upsertWorkflowStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertWorkflowStmt: %w", cerr)
@@ -1398,6 +1492,16 @@ func (q *Queries) Close() error {
 	if q.wakeRetriesStmt != nil {
 		if cerr := q.wakeRetriesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing wakeRetriesStmt: %w", cerr)
+		}
+	}
+	if q.webhookTokenByHashStmt != nil {
+		if cerr := q.webhookTokenByHashStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing webhookTokenByHashStmt: %w", cerr)
+		}
+	}
+	if q.webhookTokenOfStmt != nil {
+		if cerr := q.webhookTokenOfStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing webhookTokenOfStmt: %w", cerr)
 		}
 	}
 	if q.workerUsageStmt != nil {
@@ -1449,6 +1553,7 @@ type Queries struct {
 	addRunProgressStmt          *sql.Stmt
 	addUpstreamFailureStmt      *sql.Stmt
 	advanceLoopMarkStmt         *sql.Stmt
+	allSubscriptionsStmt        *sql.Stmt
 	anyQueuedStmt               *sql.Stmt
 	appendLogTextStmt           *sql.Stmt
 	cancelRunAttemptsStmt       *sql.Stmt
@@ -1456,6 +1561,7 @@ type Queries struct {
 	carryTaskStmt               *sql.Stmt
 	childRunsStmt               *sql.Stmt
 	claimCandidatesStmt         *sql.Stmt
+	claimTriggerStmt            *sql.Stmt
 	countSlotRunningStmt        *sql.Stmt
 	countSlotsStmt              *sql.Stmt
 	countTokensStmt             *sql.Stmt
@@ -1480,7 +1586,9 @@ type Queries struct {
 	deleteSecretStmt            *sql.Stmt
 	deleteSlotStmt              *sql.Stmt
 	deleteStaleServersStmt      *sql.Stmt
+	deleteSubscriptionsStmt     *sql.Stmt
 	deleteUserStmt              *sql.Stmt
+	deleteWebhookTokenStmt      *sql.Stmt
 	deleteWorkflowStmt          *sql.Stmt
 	disableUserStmt             *sql.Stmt
 	dispatchLatenciesStmt       *sql.Stmt
@@ -1520,6 +1628,7 @@ type Queries struct {
 	insertRunStmt               *sql.Stmt
 	insertRunWaitStmt           *sql.Stmt
 	insertScheduleStmt          *sql.Stmt
+	insertSubscriptionStmt      *sql.Stmt
 	insertTaskStmt              *sql.Stmt
 	insertTokenStmt             *sql.Stmt
 	insertUserStmt              *sql.Stmt
@@ -1594,6 +1703,7 @@ type Queries struct {
 	setRunStateStmt             *sql.Stmt
 	setScheduleFiringStmt       *sql.Stmt
 	setSchedulePausedStmt       *sql.Stmt
+	setTriggerRunStmt           *sql.Stmt
 	setUserPasswordStmt         *sql.Stmt
 	setUserRoleStmt             *sql.Stmt
 	setWorkerStateStmt          *sql.Stmt
@@ -1602,19 +1712,26 @@ type Queries struct {
 	setZoneStateStmt            *sql.Stmt
 	slotUsageStmt               *sql.Stmt
 	startAttemptStmt            *sql.Stmt
+	subscribersStmt             *sql.Stmt
 	tokenByHashStmt             *sql.Stmt
 	tokenByNameStmt             *sql.Stmt
 	touchServerStmt             *sql.Stmt
 	touchTokenStmt              *sql.Stmt
+	triggerByKeyStmt            *sql.Stmt
+	triggerOfRunStmt            *sql.Stmt
+	triggersOfUpstreamStmt      *sql.Stmt
 	undeliveredAlertsStmt       *sql.Stmt
 	updateScheduleSpecStmt      *sql.Stmt
 	upsertAlertChannelStmt      *sql.Stmt
 	upsertSecretStmt            *sql.Stmt
 	upsertServerStmt            *sql.Stmt
 	upsertSlotStmt              *sql.Stmt
+	upsertWebhookTokenStmt      *sql.Stmt
 	upsertWorkflowStmt          *sql.Stmt
 	userByNameStmt              *sql.Stmt
 	wakeRetriesStmt             *sql.Stmt
+	webhookTokenByHashStmt      *sql.Stmt
+	webhookTokenOfStmt          *sql.Stmt
 	workerUsageStmt             *sql.Stmt
 }
 
@@ -1627,6 +1744,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		addRunProgressStmt:          q.addRunProgressStmt,
 		addUpstreamFailureStmt:      q.addUpstreamFailureStmt,
 		advanceLoopMarkStmt:         q.advanceLoopMarkStmt,
+		allSubscriptionsStmt:        q.allSubscriptionsStmt,
 		anyQueuedStmt:               q.anyQueuedStmt,
 		appendLogTextStmt:           q.appendLogTextStmt,
 		cancelRunAttemptsStmt:       q.cancelRunAttemptsStmt,
@@ -1634,6 +1752,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		carryTaskStmt:               q.carryTaskStmt,
 		childRunsStmt:               q.childRunsStmt,
 		claimCandidatesStmt:         q.claimCandidatesStmt,
+		claimTriggerStmt:            q.claimTriggerStmt,
 		countSlotRunningStmt:        q.countSlotRunningStmt,
 		countSlotsStmt:              q.countSlotsStmt,
 		countTokensStmt:             q.countTokensStmt,
@@ -1658,7 +1777,9 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteSecretStmt:            q.deleteSecretStmt,
 		deleteSlotStmt:              q.deleteSlotStmt,
 		deleteStaleServersStmt:      q.deleteStaleServersStmt,
+		deleteSubscriptionsStmt:     q.deleteSubscriptionsStmt,
 		deleteUserStmt:              q.deleteUserStmt,
+		deleteWebhookTokenStmt:      q.deleteWebhookTokenStmt,
 		deleteWorkflowStmt:          q.deleteWorkflowStmt,
 		disableUserStmt:             q.disableUserStmt,
 		dispatchLatenciesStmt:       q.dispatchLatenciesStmt,
@@ -1698,6 +1819,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertRunStmt:               q.insertRunStmt,
 		insertRunWaitStmt:           q.insertRunWaitStmt,
 		insertScheduleStmt:          q.insertScheduleStmt,
+		insertSubscriptionStmt:      q.insertSubscriptionStmt,
 		insertTaskStmt:              q.insertTaskStmt,
 		insertTokenStmt:             q.insertTokenStmt,
 		insertUserStmt:              q.insertUserStmt,
@@ -1772,6 +1894,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setRunStateStmt:             q.setRunStateStmt,
 		setScheduleFiringStmt:       q.setScheduleFiringStmt,
 		setSchedulePausedStmt:       q.setSchedulePausedStmt,
+		setTriggerRunStmt:           q.setTriggerRunStmt,
 		setUserPasswordStmt:         q.setUserPasswordStmt,
 		setUserRoleStmt:             q.setUserRoleStmt,
 		setWorkerStateStmt:          q.setWorkerStateStmt,
@@ -1780,19 +1903,26 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setZoneStateStmt:            q.setZoneStateStmt,
 		slotUsageStmt:               q.slotUsageStmt,
 		startAttemptStmt:            q.startAttemptStmt,
+		subscribersStmt:             q.subscribersStmt,
 		tokenByHashStmt:             q.tokenByHashStmt,
 		tokenByNameStmt:             q.tokenByNameStmt,
 		touchServerStmt:             q.touchServerStmt,
 		touchTokenStmt:              q.touchTokenStmt,
+		triggerByKeyStmt:            q.triggerByKeyStmt,
+		triggerOfRunStmt:            q.triggerOfRunStmt,
+		triggersOfUpstreamStmt:      q.triggersOfUpstreamStmt,
 		undeliveredAlertsStmt:       q.undeliveredAlertsStmt,
 		updateScheduleSpecStmt:      q.updateScheduleSpecStmt,
 		upsertAlertChannelStmt:      q.upsertAlertChannelStmt,
 		upsertSecretStmt:            q.upsertSecretStmt,
 		upsertServerStmt:            q.upsertServerStmt,
 		upsertSlotStmt:              q.upsertSlotStmt,
+		upsertWebhookTokenStmt:      q.upsertWebhookTokenStmt,
 		upsertWorkflowStmt:          q.upsertWorkflowStmt,
 		userByNameStmt:              q.userByNameStmt,
 		wakeRetriesStmt:             q.wakeRetriesStmt,
+		webhookTokenByHashStmt:      q.webhookTokenByHashStmt,
+		webhookTokenOfStmt:          q.webhookTokenOfStmt,
 		workerUsageStmt:             q.workerUsageStmt,
 	}
 }
