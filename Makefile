@@ -118,7 +118,11 @@ generate: ## Regenerate the query layer (sqlc) for both dialects
 	    -e 's#internal/store/sqlitedb"#internal/store/pgdb"#' \
 	    -e '1,3c\// Code generated from ../sqlite/queries.go by `make generate`. DO NOT EDIT.' \
 	    internal/store/sqlite/queries.go > internal/store/postgres/queries_gen.go
-	gofmt -w internal/store/postgres/queries_gen.go
+	sed -e 's#^package sqlite$$#package postgres#' \
+	    -e 's#internal/store/sqlitedb"#internal/store/pgdb"#' \
+	    -e '1,3c\// Code generated from ../sqlite/triggers.go by `make generate`. DO NOT EDIT.' \
+	    internal/store/sqlite/triggers.go > internal/store/postgres/triggers_gen.go
+	gofmt -w internal/store/postgres/queries_gen.go internal/store/postgres/triggers_gen.go
 
 .PHONY: verify
 verify: generate ## Check that generated code and go.mod are up to date

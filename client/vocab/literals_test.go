@@ -34,6 +34,8 @@ func words() map[string]bool {
 var allowed = map[string][]string{
 	// The template field {{ run.workflow }}, not the sub-workflow kind.
 	"internal/workflow/template.go": {"workflow"},
+	// trigger.workflow, the template field naming the upstream workflow.
+	"internal/workflow/trigger.go": {"workflow"},
 	// The chaos scenario format's own words: a fault target ("workflow"),
 	// trigger points ("running"), the heartbeat check's field ("failed").
 	"internal/chaos/scenario.go":       {"workflow"},

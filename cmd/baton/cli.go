@@ -63,6 +63,7 @@ func clientCommands(g *globals) []*cobra.Command {
 		newLoginCmd(g),
 		newAuthCmd(g),
 		newBackupCmd(g),
+		newWebhookCmd(g),
 	}
 	for _, c := range cmds {
 		explainErrors(g, c)

@@ -102,6 +102,9 @@ func (r *Report) addChecks(ev *evidence) {
 	if c, ok := checkTicks(ev); ok {
 		r.Checks = append(r.Checks, c)
 	}
+	if c, ok := checkTriggers(ev); ok {
+		r.Checks = append(r.Checks, c)
+	}
 	r.Liveness = liveness(ev)
 	r.Checks = append(r.Checks, checkFailover(ev, r.Failover), checkLiveness(ev, r.Liveness), checkAlerts(ev))
 	if ev.sc.Cluster.WorkersCommit != "" {

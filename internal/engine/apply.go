@@ -156,6 +156,9 @@ func (o *op) apply(p parsed) (Applied, error) {
 	if err != nil {
 		return Applied{}, err
 	}
+	if err := o.syncTriggers(wf, p.def, p.src.Filename); err != nil {
+		return Applied{}, err
+	}
 	o.record(store.NewEvent{Kind: "workflow.applied", NewState: fmt.Sprintf("v%d", v.Version),
 		Reason: fmt.Sprintf("workflow %s version %d", wf.Name, v.Version)})
 	wf.DeletedAt = 0

@@ -47,7 +47,8 @@ type Metrics struct {
 	// that already moved on.
 	ReportsRefused map[string]int64
 	// RenewalsFailed: lease renewals (heartbeats) that failed, by reason:
-	// worker_gone (the worker was declared lost or stopped) or error.
+	// worker_gone (the worker was declared lost or stopped) or error (not
+	// counted when the caller went away first).
 	RenewalsFailed map[string]int64
 }
 

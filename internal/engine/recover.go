@@ -224,6 +224,11 @@ func (o *op) recoverRun(runID int64, r Recovery) (Recovered, error) {
 	}
 	o.record(store.NewEvent{Kind: "run." + rec.State, RunID: runID, OldState: rs.run.State, NewState: rec.State,
 		Reason: reason})
+	if rec.State == store.RunSucceeded { // marked so: its triggers fire, once per run as ever
+		if err := o.runSucceeded(runID); err != nil {
+			return Recovered{}, err
+		}
+	}
 	if rec.State == store.RunRunning { // a new deadline and a place for the new go
 		if err := o.setDeadline(runID, rs.plan); err != nil {
 			return Recovered{}, err

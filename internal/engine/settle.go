@@ -432,6 +432,11 @@ func (o *op) progress(was map[int64]string, deltas ...store.RunDelta) error {
 			if err := o.wakeWaits(pr.ID, pr.State); err != nil {
 				return err
 			}
+			if pr.State == store.RunSucceeded {
+				if err := o.runSucceeded(pr.ID); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil

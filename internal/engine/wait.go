@@ -2,15 +2,14 @@ package engine
 
 import (
 	"fmt"
-	"strings"
-	"time"
 
+	"github.com/baton-sched/baton/internal/kinds/wait"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/workflow"
 )
 
 // Wait tasks (sensors). A task with a `wait:` block queues in a group no
-// worker serves (workflow.WaitGroup); a server takes it like a worker
+// worker serves (wait.Group); a server takes it like a worker
 // would and, in the same transaction, its attempt starts running, owned by
 // the servers, and a task_waits row records the rendered condition, the
 // interval, the next check and the deadline. Every server then checks the
@@ -27,7 +26,7 @@ import (
 const waitActor = "server:waits"
 
 func (o *op) startWaits(limit int) (int, error) {
-	cands, room, scopes, err := o.offer(store.CandidateFilter{Group: workflow.WaitGroup,
+	cands, room, scopes, err := o.offer(store.CandidateFilter{Group: wait.Group,
 		WorkerLabels: "{}", Limit: int64(limit)})
 	if err != nil {
 		return 0, err
@@ -83,61 +82,23 @@ type waitSpec struct {
 	describe string
 }
 
-// renderWait renders a wait task's condition for attempt number. The
-// HTTP condition is rendered here only to fail the task at once on a bad
-// template; each check renders it again (its headers may hold secrets,
-// which are never stored).
+// renderWait renders a wait task's condition for attempt number (the
+// kind's Prepare). The HTTP condition is rendered here only to fail the
+// task at once on a bad template; each check renders it again (its
+// headers may hold secrets, which are never stored).
 func (o *op) renderWait(rs *runScope, n workflow.Node, number int64) (waitSpec, error) {
-	w := n.Wait
-	if w == nil {
-		return waitSpec{}, fmt.Errorf("task %s has no wait block", n.Name)
-	}
-	interval, timeout := w.EffectiveInterval(), w.EffectiveTimeout()
-	ws := waitSpec{row: store.NewWait{IntervalMs: interval.Milliseconds(), TimeoutMs: timeout.Milliseconds(),
-		SkipOnTimeout: w.OnTimeout == workflow.WaitSkip}}
-	scope, err := o.scope(rs, n, number)
+	p, _, err := o.renderKind(rs, n, number)
 	if err != nil {
 		return waitSpec{}, err
 	}
-	var what string
-	switch {
-	case w.Workflow != "":
-		date, err := workflow.Render(w.EffectiveLogicalDate(), scope)
-		if err != nil {
-			return waitSpec{}, &renderError{fmt.Errorf("wait.logical_date: %w", err)}
-		}
-		from, to, err := workflow.LogicalWindow(date)
-		if err != nil {
-			return waitSpec{}, &renderError{fmt.Errorf("wait.logical_date: %w", err)}
-		}
-		ws.row.Workflow, ws.row.FromMs, ws.row.ToMs = w.Workflow, from, to
-		what = fmt.Sprintf("a run of %s for %s to succeed", w.Workflow, strings.TrimSpace(date))
-	case w.Until != "":
-		until, err := workflow.Render(w.Until, scope)
-		if err != nil {
-			return waitSpec{}, &renderError{fmt.Errorf("wait.until: %w", err)}
-		}
-		t, err := time.Parse(time.RFC3339, strings.TrimSpace(until))
-		if err != nil {
-			return waitSpec{}, &renderError{fmt.Errorf("wait.until: not an RFC 3339 time: %q", until)}
-		}
-		ws.row.UntilMs = max(t.UnixMilli(), 1)
-		what = "the time " + t.UTC().Format(time.RFC3339)
-	case w.HTTP != nil:
-		req, err := renderWaitHTTP(w.HTTP, scope)
-		if err != nil {
-			return waitSpec{}, err
-		}
-		ws.row.HTTP = true
-		what = "an answer from " + redactURL(req.URL)
+	c, ok := p.Payload.(*wait.Condition)
+	if !ok {
+		return waitSpec{}, fmt.Errorf("task %s has no wait block", n.Name)
 	}
-	onTimeout := workflow.WaitFail
-	if ws.row.SkipOnTimeout {
-		onTimeout = workflow.WaitSkip
-	}
-	ws.describe = fmt.Sprintf("waiting for %s (checked every %s, timeout %s, then %s)",
-		what, interval, timeout, onTimeout)
-	return ws, nil
+	row := store.NewWait{IntervalMs: c.Interval.Milliseconds(), TimeoutMs: c.Timeout.Milliseconds(),
+		SkipOnTimeout: c.OnTimeout == wait.Skip, Workflow: c.Workflow, FromMs: c.FromMs, ToMs: c.ToMs,
+		UntilMs: c.UntilMs, HTTP: c.HTTP != nil}
+	return waitSpec{row: row, describe: c.Describe()}, nil
 }
 
 // wakeWaits makes the waits for the workflow of a run that just succeeded

@@ -11,6 +11,7 @@ import (
 
 	"github.com/baton-sched/baton/client/vocab"
 	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/kinds/wait"
 	"github.com/baton-sched/baton/internal/store"
 )
 
@@ -206,7 +207,8 @@ tasks:
 		run := x.start("sensor", nil)
 		x.startWaits()
 		rt, err := x.e.RenderTask(x.ctx, run.ID, "at", 1)
-		if err != nil || !strings.Contains(rt.Wait, "waiting for the time 2020-01-01T00:00:00Z") {
+		c, _ := rt.Payload.(*wait.Condition)
+		if err != nil || c == nil || !strings.Contains(c.Describe(), "waiting for the time 2020-01-01T00:00:00Z") {
 			t.Errorf("rendered %+v %v, want the wait's condition in words", rt, err)
 		}
 		if res := x.checkWaits(engine.WaitCheck{}); res.Met != 1 {

@@ -3,11 +3,13 @@ package engine
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/baton-sched/baton/internal/egress"
+	"github.com/baton-sched/baton/internal/kinds/wait"
 	"github.com/baton-sched/baton/internal/store"
 )
 
@@ -189,7 +191,7 @@ func (o *op) skipWaits(as []store.Attempt) error {
 // secrets their headers use), sends them outside any transaction and ends
 // the attempts of those met; it returns how many.
 func (e *Engine) checkHTTPWaits(ctx context.Context, c WaitCheck, due []store.DueWait) (int, error) {
-	reqs := make(map[int64]waitHTTPRequest, len(due))
+	reqs := make(map[int64]*wait.HTTPRequest, len(due))
 	err := e.store.Read(ctx, func(tx store.Tx) error {
 		o := &op{Tx: tx, ctx: ctx, e: e}
 		taskIDs, runIDs := make([]int64, len(due)), make([]int64, len(due))
@@ -210,15 +212,19 @@ func (e *Engine) checkHTTPWaits(ctx context.Context, c WaitCheck, due []store.Du
 				continue
 			}
 			n := rs.plan.graph.Nodes[t.Idx]
-			if n.Wait == nil || n.Wait.HTTP == nil {
+			if b, ok := n.Spec.(*wait.Block); !ok || b.HTTP == nil {
 				continue
 			}
-			scope, err := o.scope(rs, n, t.Attempts)
+			p, _, err := o.renderKind(rs, n, t.Attempts)
 			if err != nil {
+				var re *renderError
+				if errors.As(err, &re) {
+					continue // a template that no longer renders: the deadline ends the wait
+				}
 				return err
 			}
-			if r, err := renderWaitHTTP(n.Wait.HTTP, scope); err == nil {
-				reqs[t.AttemptID] = r
+			if c, ok := p.Payload.(*wait.Condition); ok && c.HTTP != nil {
+				reqs[t.AttemptID] = c.HTTP
 			}
 		}
 		return nil

@@ -10,53 +10,19 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/internal/egress"
-	"github.com/baton-sched/baton/internal/workflow"
+	"github.com/baton-sched/baton/internal/kinds/wait"
 )
 
 // The HTTP condition of wait tasks: a GET checked by the servers, outside
 // any transaction, a bounded number at once, each with a timeout.
 
-// waitHTTPRequest is a wait's HTTP condition rendered for one check.
-type waitHTTPRequest struct {
-	URL          string
-	Headers      map[string]string
-	Status       int
-	BodyContains string
-}
-
 // waitBodyLimit bounds the body read to look for body_contains.
 const waitBodyLimit = 64 << 10
-
-func renderWaitHTTP(h *workflow.WaitHTTP, scope workflow.Scope) (waitHTTPRequest, error) {
-	req := waitHTTPRequest{Status: h.Status}
-	var err error
-	if req.URL, err = workflow.Render(h.URL, scope); err != nil {
-		return req, &renderError{fmt.Errorf("wait.http.url: %w", err)}
-	}
-	if u := strings.TrimSpace(req.URL); !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
-		return req, &renderError{fmt.Errorf("wait.http.url: must start with http:// or https://, got %q", redactURL(u))}
-	}
-	if req.BodyContains, err = workflow.Render(h.BodyContains, scope); err != nil {
-		return req, &renderError{fmt.Errorf("wait.http.body_contains: %w", err)}
-	}
-	if len(h.Headers) > 0 {
-		req.Headers = make(map[string]string, len(h.Headers))
-	}
-	for k, v := range h.Headers {
-		if req.Headers[k], err = workflow.Render(v, scope); err != nil {
-			return req, &renderError{fmt.Errorf("wait.http.headers.%s: %w", k, err)}
-		}
-	}
-	return req, nil
-}
-
-// redactURL hides the credentials a URL may carry, for events and logs.
-func redactURL(u string) string { return egress.Redact(u) }
 
 // check sends the request; met says whether the answer is the one
 // expected, why says what it was otherwise (no secrets: headers are not
 // echoed, and the URL is redacted).
-func (r waitHTTPRequest) check(ctx context.Context, client *http.Client, timeout time.Duration) (met bool, why string) {
+func checkHTTP(ctx context.Context, client *http.Client, timeout time.Duration, r *wait.HTTPRequest) (met bool, why string) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSpace(r.URL), nil)
@@ -91,7 +57,7 @@ func (r waitHTTPRequest) check(ctx context.Context, client *http.Client, timeout
 // checkAll checks reqs with at most conc requests at once and returns
 // which conditions are met.
 func checkAll(ctx context.Context, client *http.Client, timeout time.Duration, conc int,
-	reqs map[int64]waitHTTPRequest) map[int64]bool {
+	reqs map[int64]*wait.HTTPRequest) map[int64]bool {
 	met := make(map[int64]bool, len(reqs))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -102,7 +68,7 @@ func checkAll(ctx context.Context, client *http.Client, timeout time.Duration, c
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			ok, _ := r.check(ctx, client, timeout)
+			ok, _ := checkHTTP(ctx, client, timeout, r)
 			mu.Lock()
 			met[id] = ok
 			mu.Unlock()

@@ -139,11 +139,14 @@ func (e *Engine) Renew(ctx context.Context, workerID string, h Holding) (Beat, e
 		return err
 	})
 	if err != nil {
-		reason := "error"
-		if errors.Is(err, ErrWorkerGone) {
-			reason = "worker_gone"
+		switch {
+		case errors.Is(err, ErrWorkerGone):
+			e.meter.renewFailed("worker_gone")
+		case ctx.Err() == nil:
+			e.meter.renewFailed("error")
 		}
-		e.meter.renewFailed(reason)
+		// else the caller went away (its request ended): not a failure of
+		// the renewal.
 		return Beat{}, fmt.Errorf("heartbeat of worker %s: %w", workerID, err)
 	}
 	var beat Beat

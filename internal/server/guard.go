@@ -38,6 +38,7 @@ var bodyLimits = map[string]int64{
 	"report-batch": reportBodyLimit,
 	"report":       reportBodyLimit,
 	"send-logs":    1 << 20, // a worker sends at most 128 KiB of output a batch
+	"call-webhook": webhookBodyLimit,
 }
 
 // route is what the guard knows of an API operation.

@@ -88,9 +88,14 @@ var permissions = map[string]auth.Permission{
 	"apply-workflows":  auth.Edit, // also ?dry_run (validate)
 	"delete-workflow":  auth.Edit,
 	"disable-workflow": auth.Edit,
-	"enable-workflow":  auth.Edit,
-	"set-slot":         auth.Edit,
-	"delete-slot":      auth.Edit,
+	// A workflow's webhook token is an editor's to make; the webhook
+	// itself checks that token, never a user's (hooks.go).
+	"create-webhook-token": auth.Edit,
+	"delete-webhook-token": auth.Edit,
+	"call-webhook":         auth.Anonymous,
+	"enable-workflow":      auth.Edit,
+	"set-slot":             auth.Edit,
+	"delete-slot":          auth.Edit,
 
 	// Administration.
 	"backup":               auth.Admin, // the whole database, secrets sealed

@@ -42,7 +42,8 @@ func TestEveryRouteHasAPermission(t *testing.T) {
 	for _, r := range routes {
 		if p := permissions[r]; p == auth.Anonymous && !slices.Contains([]string{"GET /healthz", "GET /readyz", "auth-bootstrap",
 			"GET /login", "POST /login", "POST /logout", "GET /password", "POST /password",
-			"GET /login/oidc", "GET /login/oidc/callback"}, r) { // the login and password forms: login.go, password_page.go
+			"GET /login/oidc", "GET /login/oidc/callback", // the login and password forms: login.go, password_page.go
+			"call-webhook"}, r) { // checks the workflow's own webhook token: hooks.go
 			t.Errorf("route %s is anonymous", r)
 		}
 	}
@@ -180,6 +181,17 @@ func TestRoleMatrix(t *testing.T) {
 	for _, role := range []auth.Role{auth.RoleViewer, auth.RoleOperator, auth.RoleAdmin} {
 		cases = append(cases, principalCase{name: "session of a user with role " + string(role),
 			secret: userSession(t, st, ts.URL, "matrix-"+string(role), role), refused: byRole(role)})
+	}
+	// A webhook takes its workflow's own token and no other credential:
+	// none of these callers holds one (hooks_test.go calls it with one).
+	for i := range cases {
+		refused := cases[i].refused
+		cases[i].refused = func(r matrixRoute) int {
+			if r.key == "call-webhook" {
+				return http.StatusUnauthorized
+			}
+			return refused(r)
+		}
 	}
 	routes := matrixRoutes(t, srv, srv.adapter.api)
 

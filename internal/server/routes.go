@@ -52,6 +52,7 @@ func (s *Server) routes() http.Handler {
 	s.registerAuth(api)
 	s.registerServers(api)
 	s.registerUsers(api)
+	s.registerWebhooks(api)
 	s.plain = &plainRoutes{s: s, mux: mux}
 	s.plain.handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))

@@ -69,6 +69,7 @@ type Tx interface {
 	Users() Users
 	Retention() Retention
 	Waits() Waits
+	Triggers() Triggers
 	// NotifyWork wakes waiting claims once the transaction commits.
 	NotifyWork()
 }

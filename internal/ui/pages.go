@@ -16,7 +16,6 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/client/vocab"
-	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/workflow"
 )
 
@@ -339,7 +338,7 @@ type taskPanel struct {
 	Me          *Me
 	Checkpoint  checkpointInfo
 	Child       *ChildRun // a sub-workflow task's latest child run
-	Rendered    engine.RenderedTask
+	Rendered    renderedView
 }
 
 const panelLogBytes = 256 << 10

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-sched/baton/client/vocab"
+	"github.com/baton-sched/baton/internal/kinds/subworkflow"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -496,7 +498,7 @@ func TestParseNoopTask(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := def.Graph()
-	if !g.Nodes[0].Noop || g.Nodes[0].Run != "" || g.Nodes[1].Noop {
+	if g.Nodes[0].Kind != vocab.KindNoop || g.Nodes[0].Run != "" || g.Nodes[1].Kind == vocab.KindNoop {
 		t.Errorf("nodes %+v, want the first a noop and the second a command", g.Nodes)
 	}
 	spec, err := json.Marshal(def)
@@ -504,7 +506,7 @@ func TestParseNoopTask(t *testing.T) {
 		t.Fatal(err)
 	}
 	again, err := Parse("noop.json", spec)
-	if err != nil || !again.Tasks[0].Noop {
+	if err != nil || again.Tasks[0].Kind != vocab.KindNoop {
 		t.Errorf("noop did not survive the JSON round trip: %s %v", spec, err)
 	}
 }
@@ -536,8 +538,9 @@ tasks:
 		t.Errorf("slots %q and %q, want the default warehouse and the task's api", byName["load"].Slot, byName["light"].Slot)
 	}
 	child := byName["child"]
-	if child.Workflow != "nightly" || child.Group != SubWorkflowGroup || child.Params["mode"] != "full" ||
-		child.Params["day"] != "${{ params.day }}" {
+	sub, _ := child.Spec.(*subworkflow.Block)
+	if sub == nil || sub.Workflow != "nightly" || child.Group != SubWorkflowGroup || sub.Params["mode"] != "full" ||
+		sub.Params["day"] != "${{ params.day }}" {
 		t.Errorf("sub-workflow node %+v, want workflow nightly in group %s with its params", child, SubWorkflowGroup)
 	}
 	spec, err := json.Marshal(def)
@@ -545,7 +548,7 @@ tasks:
 		t.Fatal(err)
 	}
 	again, err := Parse("x.json", spec)
-	if err != nil || again.Tasks[2].Workflow != "nightly" || again.Defaults.Slot != "warehouse" {
+	if sub, _ := again.Tasks[2].Spec.(*subworkflow.Block); err != nil || sub == nil || sub.Workflow != "nightly" || again.Defaults.Slot != "warehouse" {
 		t.Errorf("fields did not survive the JSON round trip: %s %v", spec, err)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/baton-sched/baton/internal/taskkind"
 )
 
 // Templates are the text of run and env values with expressions
@@ -21,6 +23,8 @@ import (
 //	tasks.NAME.outputs.KEY      an output of an upstream task
 //	secrets.NAME                a secret (only in env, http.headers and
 //	                            http.body: see SecretFields)
+//	trigger.*                   the event that started the run (see
+//	                            TriggerScope)
 //
 // In run, expressions are not pasted into the command: see RenderCommand.
 
@@ -36,6 +40,8 @@ type Scope struct {
 	Outputs map[string]map[string]string
 	// Secrets are the values of the secrets the templates refer to.
 	Secrets map[string]string
+	// Trigger is the event that started the run; nil for none.
+	Trigger *TriggerScope
 }
 
 // Render expands the expressions of tmpl with the values in s. It fails if
@@ -69,8 +75,8 @@ func Render(tmpl string, s Scope) (string, error) {
 }
 
 // OutputRefs returns the names of the tasks whose outputs the node's
-// templates refer to (run command, environment, http url, headers and body,
-// sub-workflow params), sorted and without repeats, so that the engine loads
+// templates refer to (run command, environment, the kind's templates),
+// sorted and without repeats, so that the engine loads
 // only those before rendering. Every template a Node holds must be scanned
 // here, or its output references render as missing.
 func (n Node) OutputRefs() []string {
@@ -87,22 +93,9 @@ func (n Node) OutputRefs() []string {
 	for _, v := range n.Env {
 		collect(v)
 	}
-	if n.HTTP != nil {
-		for _, f := range n.HTTP.templates(nil) {
-			collect(f.text)
-		}
-	}
-	if n.SQL != nil {
-		for _, f := range n.SQL.templates(nil) {
-			collect(f.text)
-		}
-	}
-	for _, v := range n.Params {
-		collect(v)
-	}
-	if n.Wait != nil {
-		for _, f := range n.Wait.templates(nil) {
-			collect(f.text)
+	if n.Spec != nil {
+		for _, t := range n.Spec.Templates() {
+			collect(t.Text)
 		}
 	}
 	slices.Sort(names)
@@ -110,7 +103,7 @@ func (n Node) OutputRefs() []string {
 }
 
 // SecretRefs returns the names of the secrets the node's environment and
-// http request refer to, sorted and without repeats, so that the engine
+// kind's block refer to (templates and taskkind.SecretUser), sorted and without repeats, so that the engine
 // decrypts only those, for the attempt that needs them.
 func (n Node) SecretRefs() []string {
 	var names []string
@@ -125,21 +118,14 @@ func (n Node) SecretRefs() []string {
 	for _, v := range n.Env {
 		collect(v)
 	}
-	if n.HTTP != nil {
-		collect(n.HTTP.Body)
-		for _, v := range n.HTTP.Headers {
-			collect(v)
-		}
+	if su, ok := n.Spec.(taskkind.SecretUser); ok {
+		names = append(names, su.Secrets()...)
 	}
-	if n.Wait != nil && n.Wait.HTTP != nil {
-		for _, v := range n.Wait.HTTP.Headers {
-			collect(v)
-		}
-	}
-	if n.SQL != nil {
-		names = append(names, n.SQL.Connection)
-		for _, f := range n.SQL.templates(nil) {
-			collect(f.text)
+	if n.Spec != nil {
+		for _, t := range n.Spec.Templates() {
+			if t.Secrets {
+				collect(t.Text)
+			}
 		}
 	}
 	slices.Sort(names)
@@ -149,11 +135,12 @@ func (n Node) SecretRefs() []string {
 type refKind int
 
 const (
-	refParam  refKind = iota // params.NAME
-	refRun                   // run.FIELD
-	refTask                  // task.FIELD
-	refOutput                // tasks.NAME.outputs.KEY
-	refSecret                // secrets.NAME
+	refParam   refKind = iota // params.NAME
+	refRun                    // run.FIELD
+	refTask                   // task.FIELD
+	refOutput                 // tasks.NAME.outputs.KEY
+	refSecret                 // secrets.NAME
+	refTrigger                // trigger.FIELD[.KEY[.SUB]]
 )
 
 // ref is one parsed reference.
@@ -161,7 +148,8 @@ type ref struct {
 	expr string // as normalised: "tasks.extract.outputs.file"
 	kind refKind
 	name string // parameter, run or task field, or upstream task
-	key  string // output key
+	key  string // output key; trigger: parameter or task
+	sub  string // trigger: output key
 }
 
 var (
@@ -205,6 +193,8 @@ func (r *ref) value(s Scope) (string, error) {
 			return v, nil
 		}
 		return "", fmt.Errorf("%s: secret %q does not exist", r.expr, r.name)
+	case refTrigger:
+		return r.triggerValue(s.Trigger)
 	}
 	return "", fmt.Errorf("%s: unknown reference", r.expr)
 }
@@ -313,12 +303,14 @@ func parseRef(expr string) (*ref, error) {
 			return r, nil
 		}
 		return nil, fmt.Errorf("%s: unknown reference (write secrets.NAME)", expr)
+	case "trigger":
+		return parseTriggerRef(expr, segs)
 	}
 	msg := fmt.Sprintf("%s: unknown reference", expr)
-	if s := suggest(segs[0], []string{"params", "run", "task", "tasks", "secrets"}); s != "" {
+	if s := suggest(segs[0], []string{"params", "run", "task", "tasks", "secrets", "trigger"}); s != "" {
 		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(append([]string{s}, segs[1:]...), "."))
 	} else {
-		msg += " (use params, run, task, tasks or secrets)"
+		msg += " (use params, run, task, tasks, secrets or trigger)"
 	}
 	return nil, errors.New(msg)
 }

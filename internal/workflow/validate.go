@@ -22,6 +22,7 @@ func (v *validator) check(d *Definition) {
 	v.checkCycles(d, up)
 	v.checkTemplates(d, index, up)
 	v.checkSchedules(d)
+	v.checkOn(d)
 }
 
 // checkNames reports repeated task names and returns the index of the
@@ -249,33 +250,13 @@ func (v *validator) checkTemplates(d *Definition, index map[string]int, up [][]i
 		for _, k := range slices.Sorted(maps.Keys(t.Env)) {
 			v.checkTemplate(d, t.Env[k], p.key("env").key(k), fieldSecrets, i, index, anc)
 		}
-		if t.HTTP != nil {
-			fields := t.HTTP.templates(p.key("http"))
-			for _, k := range slices.Sorted(maps.Keys(fields)) {
-				kind := fieldSecrets
-				if k == "url" {
-					kind = fieldPlain
-				}
-				v.checkTemplate(d, fields[k].text, fields[k].path, kind, i, index, anc)
-			}
-		}
-		if t.SQL != nil {
-			fields := t.SQL.templates(p.key("sql"))
-			for _, k := range slices.Sorted(maps.Keys(fields)) {
-				v.checkTemplate(d, fields[k].text, fields[k].path, fieldSecrets, i, index, anc)
-			}
-		}
-		for _, k := range slices.Sorted(maps.Keys(t.Params)) {
-			v.checkTemplate(d, t.Params[k], p.key("params").key(k), fieldPlain, i, index, anc)
-		}
-		if t.Wait != nil {
-			fields := t.Wait.templates(p.key("wait"))
-			for _, k := range slices.Sorted(maps.Keys(fields)) {
+		if t.Spec != nil {
+			for _, tm := range t.Spec.Templates() {
 				kind := fieldPlain
-				if t.Wait.secretField(k) {
+				if tm.Secrets {
 					kind = fieldSecrets
 				}
-				v.checkTemplate(d, fields[k].text, fields[k].path, kind, i, index, anc)
+				v.checkTemplate(d, tm.Text, joinPath(p, tm.Path), kind, i, index, anc)
 			}
 		}
 		for _, k := range slices.Sorted(maps.Keys(d.Defaults.Env)) {
@@ -293,7 +274,7 @@ type fieldKind int
 const (
 	fieldPlain   fieldKind = iota // http.url, sub-workflow params: no secrets
 	fieldShell                    // run: shell rules (see RenderCommand), no secrets
-	fieldSecrets                  // env, http.headers, http.body: secrets allowed
+	fieldSecrets                  // env, and kinds' templates that allow secrets (taskkind.Template.Secrets)
 )
 
 // checkTemplate reports syntax errors and unknown references in tmpl, a
@@ -321,6 +302,10 @@ func (v *validator) checkTemplate(d *Definition, tmpl string, p path, kind field
 			v.checkSecret(r, kind, p, line())
 			continue
 		}
+		if r.kind == refTrigger {
+			v.checkTriggerRef(d, r, p, line())
+			continue
+		}
 		if r.kind != refParam {
 			continue
 		}
@@ -345,7 +330,7 @@ func (v *validator) checkSecret(r *ref, kind fieldKind, p path, line int) {
 		v.ps.addLine(p, line, "%s: secrets are not allowed in run, where they would show in process lists "+
 			"(set an env variable to ${{ %s }} and use it as \"$NAME\")", r.expr, r.expr)
 	case kind != fieldSecrets:
-		v.ps.addLine(p, line, "%s: secrets are only allowed in env, http.headers and http.body (and a wait's http.headers)", r.expr)
+		v.ps.addLine(p, line, "%s: secrets are only allowed in env, http.headers and http.body", r.expr)
 	case !validSecretName(r.name):
 		v.ps.addLine(p, line, "%s: %q is not a secret name (letters, digits, _ and -)", r.expr, r.name)
 	case v.secretExists != nil && !v.secretExists(r.name):

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client/vocab"
+	"github.com/baton-sched/baton/internal/kinds/wait"
 )
 
 func TestParseWait(t *testing.T) {
@@ -47,23 +48,24 @@ tasks:
 		nodes[n.Name] = n
 	}
 	up := nodes["upstream-done"]
-	if up.Kind() != vocab.KindWait || up.Group != WaitGroup || up.Wait.Workflow != "load-orders" {
-		t.Errorf("upstream-done: kind %s group %s wait %+v, want a wait on load-orders in %s", up.Kind(), up.Group, up.Wait, WaitGroup)
+	upw, _ := up.Spec.(*wait.Block)
+	if up.Kind != vocab.KindWait || up.Group != wait.Group || upw == nil || upw.Workflow != "load-orders" {
+		t.Fatalf("upstream-done: kind %s group %s wait %+v, want a wait on load-orders in %s", up.Kind, up.Group, upw, wait.Group)
 	}
-	if up.Wait.EffectiveInterval() != 10*time.Second || up.Wait.EffectiveTimeout() != 6*time.Hour ||
-		up.Wait.OnTimeout != WaitSkip || up.Wait.EffectiveLogicalDate() != "${{ run.scheduled_date }}" {
-		t.Errorf("upstream-done: %+v, want 10s, 6h, skip and this run's date", up.Wait)
+	if upw.EffectiveInterval() != 10*time.Second || upw.EffectiveTimeout() != 6*time.Hour ||
+		upw.OnTimeout != wait.Skip || upw.EffectiveLogicalDate() != "${{ run.scheduled_date }}" {
+		t.Errorf("upstream-done: %+v, want 10s, 6h, skip and this run's date", upw)
 	}
-	at := nodes["at-six"].Wait
-	if at.EffectiveInterval() != time.Duration(DefaultWaitInterval) || at.EffectiveTimeout() != time.Duration(DefaultWaitTimeout) {
+	at := nodes["at-six"].Spec.(*wait.Block)
+	if at.EffectiveInterval() != wait.DefaultInterval.Std() || at.EffectiveTimeout() != wait.DefaultTimeout.Std() {
 		t.Errorf("at-six: interval %s timeout %s, want the defaults", at.EffectiveInterval(), at.EffectiveTimeout())
 	}
 	api := nodes["api-ready"]
 	if got := api.SecretRefs(); len(got) != 1 || got[0] != "status_token" {
 		t.Errorf("api-ready secrets %v, want [status_token]", got)
 	}
-	if api.Wait.HTTP.Status != 200 || api.Wait.HTTP.BodyContains != "ready" {
-		t.Errorf("api-ready http %+v", api.Wait.HTTP)
+	if h := api.Spec.(*wait.Block).HTTP; h.Status != 200 || h.BodyContains != "ready" {
+		t.Errorf("api-ready http %+v", h)
 	}
 }
 
@@ -106,21 +108,5 @@ func TestParseWaitRejects(t *testing.T) {
 			}
 			t.Errorf("no problem {path %q, line %d, message containing %q} in:\n%v", tt.path, tt.line, tt.msg, err)
 		})
-	}
-}
-
-func TestLogicalWindow(t *testing.T) {
-	from, to, err := LogicalWindow("2026-12-07")
-	day := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
-	if err != nil || from != day.UnixMilli() || to != day.AddDate(0, 0, 1).UnixMilli() {
-		t.Errorf("date: [%d, %d) %v, want the UTC day", from, to, err)
-	}
-	from, to, err = LogicalWindow("2026-12-07T02:00:00+08:00")
-	at := time.Date(2026, 12, 6, 18, 0, 0, 0, time.UTC).UnixMilli()
-	if err != nil || from != at || to != at+1 {
-		t.Errorf("time: [%d, %d) %v, want exactly %d", from, to, err, at)
-	}
-	if _, _, err := LogicalWindow("12/07/2026"); err == nil {
-		t.Error("a US date was accepted")
 	}
 }

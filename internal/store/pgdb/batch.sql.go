@@ -438,9 +438,9 @@ func (q *Queries) InsertAttempts(ctx context.Context, arg InsertAttemptsParams) 
 
 const insertEvents = `-- name: InsertEvents :exec
 INSERT INTO events (at, kind, actor, run_id, task_id, task, attempt_id, worker_id,
-                    old_state, new_state, reason, zone)
+                    old_state, new_state, reason, zone, run_hi, packed)
 SELECT baton_now(), u.kind, u.actor, u.run_id, u.task_id, u.task, u.attempt_id, u.worker_id,
-       u.old_state, u.new_state, u.reason, u.zone
+       u.old_state, u.new_state, u.reason, u.zone, u.run_hi, u.packed
 FROM (SELECT unnest($1::text[]) AS kind,
         unnest($2::text[]) AS actor,
         unnest($3::bigint[]) AS run_id,
@@ -451,7 +451,9 @@ FROM (SELECT unnest($1::text[]) AS kind,
         unnest($8::text[]) AS old_state,
         unnest($9::text[]) AS new_state,
         unnest($10::text[]) AS reason,
-        unnest($11::text[]) AS zone) AS u
+        unnest($11::text[]) AS zone,
+        unnest($12::bigint[]) AS run_hi,
+        unnest($13::text[]) AS packed) AS u
 `
 
 type InsertEventsParams struct {
@@ -466,6 +468,8 @@ type InsertEventsParams struct {
 	NewState  []string
 	Reason    []string
 	Zone      []string
+	RunHi     []int64
+	Packed    []string
 }
 
 func (q *Queries) InsertEvents(ctx context.Context, arg InsertEventsParams) error {
@@ -481,6 +485,8 @@ func (q *Queries) InsertEvents(ctx context.Context, arg InsertEventsParams) erro
 		arg.NewState,
 		arg.Reason,
 		arg.Zone,
+		arg.RunHi,
+		arg.Packed,
 	)
 	return err
 }

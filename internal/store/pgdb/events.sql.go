@@ -11,10 +11,10 @@ import (
 
 const insertEvent = `-- name: InsertEvent :exec
 INSERT INTO events (at, kind, actor, run_id, task_id, task, attempt_id, worker_id,
-                    old_state, new_state, reason, zone)
+                    old_state, new_state, reason, zone, run_hi, packed)
 VALUES (baton_now(), $1, $2, $3, $4,
         $5, $6, $7, $8,
-        $9, $10, $11)
+        $9, $10, $11, $12, $13)
 `
 
 type InsertEventParams struct {
@@ -29,6 +29,8 @@ type InsertEventParams struct {
 	NewState  string
 	Reason    string
 	Zone      string
+	RunHi     int64
+	Packed    string
 }
 
 func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) error {
@@ -44,12 +46,14 @@ func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) error 
 		arg.NewState,
 		arg.Reason,
 		arg.Zone,
+		arg.RunHi,
+		arg.Packed,
 	)
 	return err
 }
 
 const listEvents = `-- name: ListEvents :many
-SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone FROM events
+SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone, run_hi, packed FROM events
 WHERE id > CAST($1 AS BIGINT)
   AND (CAST($2 AS TEXT) = '' OR actor = $2)
   AND at >= CAST($3 AS BIGINT)
@@ -98,6 +102,8 @@ func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event
 			&i.NewState,
 			&i.Reason,
 			&i.Zone,
+			&i.RunHi,
+			&i.Packed,
 		); err != nil {
 			return nil, err
 		}
@@ -110,7 +116,7 @@ func (q *Queries) ListEvents(ctx context.Context, arg ListEventsParams) ([]Event
 }
 
 const listEventsDesc = `-- name: ListEventsDesc :many
-SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone FROM events
+SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone, run_hi, packed FROM events
 WHERE id < CAST($1 AS BIGINT)
   AND id > CAST($2 AS BIGINT)
   AND (CAST($3 AS TEXT) = '' OR actor = $3)
@@ -162,6 +168,8 @@ func (q *Queries) ListEventsDesc(ctx context.Context, arg ListEventsDescParams) 
 			&i.NewState,
 			&i.Reason,
 			&i.Zone,
+			&i.RunHi,
+			&i.Packed,
 		); err != nil {
 			return nil, err
 		}
@@ -174,7 +182,7 @@ func (q *Queries) ListEventsDesc(ctx context.Context, arg ListEventsDescParams) 
 }
 
 const listKindEvents = `-- name: ListKindEvents :many
-SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone FROM events
+SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone, run_hi, packed FROM events
 WHERE kind = $1
   AND id > CAST($2 AS BIGINT)
   AND (CAST($3 AS TEXT) = '' OR actor = $3)
@@ -224,6 +232,8 @@ func (q *Queries) ListKindEvents(ctx context.Context, arg ListKindEventsParams) 
 			&i.NewState,
 			&i.Reason,
 			&i.Zone,
+			&i.RunHi,
+			&i.Packed,
 		); err != nil {
 			return nil, err
 		}
@@ -236,7 +246,7 @@ func (q *Queries) ListKindEvents(ctx context.Context, arg ListKindEventsParams) 
 }
 
 const listKindEventsDesc = `-- name: ListKindEventsDesc :many
-SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone FROM events
+SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone, run_hi, packed FROM events
 WHERE kind = $1
   AND id < CAST($2 AS BIGINT)
   AND id > CAST($3 AS BIGINT)
@@ -290,6 +300,150 @@ func (q *Queries) ListKindEventsDesc(ctx context.Context, arg ListKindEventsDesc
 			&i.NewState,
 			&i.Reason,
 			&i.Zone,
+			&i.RunHi,
+			&i.Packed,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listPackedRunEvents = `-- name: ListPackedRunEvents :many
+SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone, run_hi, packed FROM events
+WHERE run_hi <> 0 AND run_id BETWEEN CAST($1 AS BIGINT) AND CAST($2 AS BIGINT)
+  AND run_hi >= CAST($2 AS BIGINT)
+  AND id > CAST($3 AS BIGINT)
+  AND id < CAST($4 AS BIGINT)
+  AND (CAST($5 AS TEXT) = '' OR actor = $5)
+  AND at >= CAST($6 AS BIGINT)
+  AND (CAST($7 AS BIGINT) = 0 OR at < $7)
+ORDER BY id
+LIMIT CAST($8 AS BIGINT)
+`
+
+type ListPackedRunEventsParams struct {
+	RunLo    int64
+	RunID    int64
+	AfterID  int64
+	BeforeID int64
+	Actor    string
+	AtFrom   int64
+	AtTo     int64
+	Limit    int64
+}
+
+// The packed rows that may hold events of a run, in ID order: those whose
+// runs span it, found among the few whose first run is at most
+// store.PackedRunSpan below it (run_lo) by the partial index events_packed.
+func (q *Queries) ListPackedRunEvents(ctx context.Context, arg ListPackedRunEventsParams) ([]Event, error) {
+	rows, err := q.db.Query(ctx, listPackedRunEvents,
+		arg.RunLo,
+		arg.RunID,
+		arg.AfterID,
+		arg.BeforeID,
+		arg.Actor,
+		arg.AtFrom,
+		arg.AtTo,
+		arg.Limit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Event
+	for rows.Next() {
+		var i Event
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.Kind,
+			&i.Actor,
+			&i.RunID,
+			&i.TaskID,
+			&i.Task,
+			&i.AttemptID,
+			&i.WorkerID,
+			&i.OldState,
+			&i.NewState,
+			&i.Reason,
+			&i.Zone,
+			&i.RunHi,
+			&i.Packed,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listPackedRunEventsDesc = `-- name: ListPackedRunEventsDesc :many
+SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone, run_hi, packed FROM events
+WHERE run_hi <> 0 AND run_id BETWEEN CAST($1 AS BIGINT) AND CAST($2 AS BIGINT)
+  AND run_hi >= CAST($2 AS BIGINT)
+  AND id > CAST($3 AS BIGINT)
+  AND id < CAST($4 AS BIGINT)
+  AND (CAST($5 AS TEXT) = '' OR actor = $5)
+  AND at >= CAST($6 AS BIGINT)
+  AND (CAST($7 AS BIGINT) = 0 OR at < $7)
+ORDER BY id DESC
+LIMIT CAST($8 AS BIGINT)
+`
+
+type ListPackedRunEventsDescParams struct {
+	RunLo    int64
+	RunID    int64
+	AfterID  int64
+	BeforeID int64
+	Actor    string
+	AtFrom   int64
+	AtTo     int64
+	Limit    int64
+}
+
+// ListPackedRunEvents newest first.
+func (q *Queries) ListPackedRunEventsDesc(ctx context.Context, arg ListPackedRunEventsDescParams) ([]Event, error) {
+	rows, err := q.db.Query(ctx, listPackedRunEventsDesc,
+		arg.RunLo,
+		arg.RunID,
+		arg.AfterID,
+		arg.BeforeID,
+		arg.Actor,
+		arg.AtFrom,
+		arg.AtTo,
+		arg.Limit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Event
+	for rows.Next() {
+		var i Event
+		if err := rows.Scan(
+			&i.ID,
+			&i.At,
+			&i.Kind,
+			&i.Actor,
+			&i.RunID,
+			&i.TaskID,
+			&i.Task,
+			&i.AttemptID,
+			&i.WorkerID,
+			&i.OldState,
+			&i.NewState,
+			&i.Reason,
+			&i.Zone,
+			&i.RunHi,
+			&i.Packed,
 		); err != nil {
 			return nil, err
 		}
@@ -302,8 +456,8 @@ func (q *Queries) ListKindEventsDesc(ctx context.Context, arg ListKindEventsDesc
 }
 
 const listRunEvents = `-- name: ListRunEvents :many
-SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone FROM events
-WHERE run_id = $1 AND run_id <> 0
+SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone, run_hi, packed FROM events
+WHERE run_id = $1 AND run_id <> 0 AND run_hi = 0
   AND (CAST($2 AS TEXT) = '' OR kind = $2)
   AND id > CAST($3 AS BIGINT)
   AND (CAST($4 AS TEXT) = '' OR actor = $4)
@@ -323,8 +477,9 @@ type ListRunEventsParams struct {
 	Limit   int64
 }
 
-// A run's events in ID order. run_id <> 0 lets the partial index serve
-// whatever run is asked for.
+// A run's rows of one event in ID order (its packed rows:
+// ListPackedRunEvents). run_id <> 0 lets the partial index serve whatever
+// run is asked for.
 func (q *Queries) ListRunEvents(ctx context.Context, arg ListRunEventsParams) ([]Event, error) {
 	rows, err := q.db.Query(ctx, listRunEvents,
 		arg.RunID,
@@ -356,6 +511,8 @@ func (q *Queries) ListRunEvents(ctx context.Context, arg ListRunEventsParams) ([
 			&i.NewState,
 			&i.Reason,
 			&i.Zone,
+			&i.RunHi,
+			&i.Packed,
 		); err != nil {
 			return nil, err
 		}
@@ -368,8 +525,8 @@ func (q *Queries) ListRunEvents(ctx context.Context, arg ListRunEventsParams) ([
 }
 
 const listRunEventsDesc = `-- name: ListRunEventsDesc :many
-SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone FROM events
-WHERE run_id = $1 AND run_id <> 0
+SELECT id, at, kind, actor, run_id, task_id, task, attempt_id, worker_id, old_state, new_state, reason, zone, run_hi, packed FROM events
+WHERE run_id = $1 AND run_id <> 0 AND run_hi = 0
   AND (CAST($2 AS TEXT) = '' OR kind = $2)
   AND id < CAST($3 AS BIGINT)
   AND id > CAST($4 AS BIGINT)
@@ -391,7 +548,8 @@ type ListRunEventsDescParams struct {
 	Limit    int64
 }
 
-// A run's events newest first, its partial index read backwards.
+// A run's rows of one event newest first, its partial index read
+// backwards.
 func (q *Queries) ListRunEventsDesc(ctx context.Context, arg ListRunEventsDescParams) ([]Event, error) {
 	rows, err := q.db.Query(ctx, listRunEventsDesc,
 		arg.RunID,
@@ -424,6 +582,8 @@ func (q *Queries) ListRunEventsDesc(ctx context.Context, arg ListRunEventsDescPa
 			&i.NewState,
 			&i.Reason,
 			&i.Zone,
+			&i.RunHi,
+			&i.Packed,
 		); err != nil {
 			return nil, err
 		}

@@ -45,6 +45,30 @@ func (q *Queries) DeleteFinishedRuns(ctx context.Context, ids []int64) (int64, e
 	return result.RowsAffected(), nil
 }
 
+const deletePackedRunEvents = `-- name: DeletePackedRunEvents :execrows
+DELETE FROM events
+WHERE run_hi <> 0 AND run_id BETWEEN CAST($1 AS BIGINT) - 128 AND CAST($2 AS BIGINT)
+  AND run_hi >= CAST($1 AS BIGINT)
+  AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id BETWEEN events.run_id AND events.run_hi)
+`
+
+type DeletePackedRunEventsParams struct {
+	RunLo int64
+	RunHi int64
+}
+
+// The packed rows of events that span runs from run_lo to run_hi, once no
+// run they may name is left (the runs are deleted first): a packed row
+// names runs at most store.PackedRunSpan apart, so those that can span a
+// run in [run_lo, run_hi] have their first run at most that far below.
+func (q *Queries) DeletePackedRunEvents(ctx context.Context, arg DeletePackedRunEventsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deletePackedRunEvents, arg.RunLo, arg.RunHi)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const deleteRunAttempts = `-- name: DeleteRunAttempts :execrows
 DELETE FROM attempts WHERE run_id IN
   (SELECT r.id FROM runs r WHERE r.id = ANY($1::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'))
@@ -72,10 +96,11 @@ func (q *Queries) DeleteRunDeadlines(ctx context.Context, ids []int64) (int64, e
 }
 
 const deleteRunEvents = `-- name: DeleteRunEvents :execrows
-DELETE FROM events WHERE run_id <> 0 AND run_id IN
+DELETE FROM events WHERE run_id <> 0 AND run_hi = 0 AND run_id IN
   (SELECT r.id FROM runs r WHERE r.id = ANY($1::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'))
 `
 
+// The rows of one event of the runs (packed rows: DeletePackedRunEvents).
 func (q *Queries) DeleteRunEvents(ctx context.Context, ids []int64) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteRunEvents, ids)
 	if err != nil {

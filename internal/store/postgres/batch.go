@@ -46,18 +46,24 @@ func (e events) Insert(ctx context.Context, es []store.NewEvent) error {
 	if len(es) == 0 {
 		return nil
 	}
+	rows, err := store.PackEvents(es)
+	if err != nil {
+		return err
+	}
 	return mapErr(e.q.InsertEvents(ctx, db.InsertEventsParams{
-		Kind:      column(es, func(n store.NewEvent) string { return n.Kind }),
-		Actor:     column(es, func(n store.NewEvent) string { return n.Actor }),
-		RunID:     column(es, func(n store.NewEvent) int64 { return n.RunID }),
-		TaskID:    column(es, func(n store.NewEvent) int64 { return n.TaskID }),
-		Task:      column(es, func(n store.NewEvent) string { return n.Task }),
-		AttemptID: column(es, func(n store.NewEvent) int64 { return n.AttemptID }),
-		WorkerID:  column(es, func(n store.NewEvent) string { return n.WorkerID }),
-		OldState:  column(es, func(n store.NewEvent) string { return n.OldState }),
-		NewState:  column(es, func(n store.NewEvent) string { return n.NewState }),
-		Reason:    column(es, func(n store.NewEvent) string { return n.Reason }),
-		Zone:      column(es, func(n store.NewEvent) string { return n.Zone }),
+		Kind:      column(rows, func(n store.NewEventRow) string { return n.Kind }),
+		Actor:     column(rows, func(n store.NewEventRow) string { return n.Actor }),
+		RunID:     column(rows, func(n store.NewEventRow) int64 { return n.RunID }),
+		TaskID:    column(rows, func(n store.NewEventRow) int64 { return n.TaskID }),
+		Task:      column(rows, func(n store.NewEventRow) string { return n.Task }),
+		AttemptID: column(rows, func(n store.NewEventRow) int64 { return n.AttemptID }),
+		WorkerID:  column(rows, func(n store.NewEventRow) string { return n.WorkerID }),
+		OldState:  column(rows, func(n store.NewEventRow) string { return n.OldState }),
+		NewState:  column(rows, func(n store.NewEventRow) string { return n.NewState }),
+		Reason:    column(rows, func(n store.NewEventRow) string { return n.Reason }),
+		Zone:      column(rows, func(n store.NewEventRow) string { return n.Zone }),
+		RunHi:     column(rows, func(n store.NewEventRow) int64 { return n.RunHi }),
+		Packed:    column(rows, func(n store.NewEventRow) string { return n.Packed }),
 	}))
 }
 

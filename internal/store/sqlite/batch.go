@@ -22,8 +22,14 @@ func (t tasks) Insert(ctx context.Context, ts []store.NewTask) error {
 }
 
 func (e events) Insert(ctx context.Context, es []store.NewEvent) error {
-	for _, n := range es {
-		if err := e.q.InsertEvent(ctx, db.InsertEventParams(n)); err != nil {
+	rows, err := store.PackEvents(es)
+	if err != nil {
+		return err
+	}
+	for _, n := range rows {
+		if err := e.q.InsertEvent(ctx, db.InsertEventParams{Kind: n.Kind, Actor: n.Actor, RunID: n.RunID,
+			TaskID: n.TaskID, Task: n.Task, AttemptID: n.AttemptID, WorkerID: n.WorkerID, OldState: n.OldState,
+			NewState: n.NewState, Reason: n.Reason, Zone: n.Zone, RunHi: n.RunHi, Packed: n.Packed}); err != nil {
 			return mapErr(err)
 		}
 	}

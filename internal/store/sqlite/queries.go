@@ -7,7 +7,7 @@ package sqlite
 import (
 	"context"
 	"errors"
-	"math"
+	"slices"
 
 	"github.com/baton-sched/baton/internal/store"
 	db "github.com/baton-sched/baton/internal/store/sqlitedb"
@@ -82,7 +82,11 @@ func toWorkerRef[R ~struct {
 }](r R) store.WorkerRef {
 	return store.WorkerRef(r)
 }
-func toEvent(r db.Event) store.Event                    { return store.Event(r) }
+func toEventRow(r db.Event) store.EventRow {
+	return store.EventRow{Event: store.Event{ID: r.ID, At: r.At, Kind: r.Kind, Actor: r.Actor, RunID: r.RunID,
+		TaskID: r.TaskID, Task: r.Task, AttemptID: r.AttemptID, WorkerID: r.WorkerID, OldState: r.OldState,
+		NewState: r.NewState, Reason: r.Reason, Zone: r.Zone}, RunHi: r.RunHi, Packed: r.Packed}
+}
 func toLog(r db.Log) store.LogChunk                     { return store.LogChunk(r) }
 func toZone(r db.Zone) store.Zone                       { return store.Zone(r) }
 func toLease(r db.LeaderLease) store.LeaderLease        { return store.LeaderLease(r) }
@@ -432,37 +436,60 @@ func (s stats) UndeliveredAlerts(ctx context.Context) ([]store.AlertBacklog, err
 type events struct{ q *db.Queries }
 
 func (e events) List(ctx context.Context, f store.EventFilter) ([]store.Event, error) {
-	if f.Newest || f.BeforeID != 0 {
-		return e.newest(ctx, f)
+	newest := f.Newest || f.BeforeID != 0
+	rows := func(asc, desc func(afterRow, beforeRow, limit int64) ([]db.Event, error)) store.EventRows {
+		return func(_ context.Context, afterRow, beforeRow, limit int64) ([]store.EventRow, error) {
+			if newest {
+				return many(toEventRow)(desc(afterRow, beforeRow, limit))
+			}
+			return many(toEventRow)(asc(afterRow, beforeRow, limit))
+		}
 	}
+	kind := func(kind string) store.EventRows {
+		return rows(func(after, _, lim int64) ([]db.Event, error) {
+			return e.q.ListKindEvents(ctx, db.ListKindEventsParams{Kind: kind, AfterID: after, Actor: f.Actor,
+				AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: lim})
+		}, func(after, before, lim int64) ([]db.Event, error) {
+			return e.q.ListKindEventsDesc(ctx, db.ListKindEventsDescParams{Kind: kind, BeforeID: before, AfterID: after,
+				Actor: f.Actor, AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: lim})
+		})
+	}
+	var sources []store.EventRows
 	switch {
 	case f.RunID != 0:
-		return many(toEvent)(e.q.ListRunEvents(ctx, db.ListRunEventsParams{RunID: f.RunID, Kind: f.Kind,
-			AfterID: f.AfterID, Actor: f.Actor, AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: f.Limit}))
+		sources = append(sources, rows(func(after, _, lim int64) ([]db.Event, error) {
+			return e.q.ListRunEvents(ctx, db.ListRunEventsParams{RunID: f.RunID, Kind: f.Kind, AfterID: after,
+				Actor: f.Actor, AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: lim})
+		}, func(after, before, lim int64) ([]db.Event, error) {
+			return e.q.ListRunEventsDesc(ctx, db.ListRunEventsDescParams{RunID: f.RunID, Kind: f.Kind,
+				BeforeID: before, AfterID: after, Actor: f.Actor, AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: lim})
+		}))
+		if f.Kind == "" || store.Packable(f.Kind) {
+			lo := f.RunID - store.PackedRunSpan
+			sources = append(sources, rows(func(after, before, lim int64) ([]db.Event, error) {
+				return e.q.ListPackedRunEvents(ctx, db.ListPackedRunEventsParams{RunLo: lo, RunID: f.RunID,
+					AfterID: after, BeforeID: before, Actor: f.Actor, AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: lim})
+			}, func(after, before, lim int64) ([]db.Event, error) {
+				return e.q.ListPackedRunEventsDesc(ctx, db.ListPackedRunEventsDescParams{RunLo: lo, RunID: f.RunID,
+					AfterID: after, BeforeID: before, Actor: f.Actor, AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: lim})
+			}))
+		}
 	case f.Kind != "":
-		return many(toEvent)(e.q.ListKindEvents(ctx, db.ListKindEventsParams{Kind: f.Kind, AfterID: f.AfterID,
-			Actor: f.Actor, AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: f.Limit}))
+		sources = append(sources, kind(f.Kind))
+		if store.Packable(f.Kind) {
+			sources = append(sources, kind(store.PackedKind))
+		}
+	default:
+		sources = append(sources, rows(func(after, before, lim int64) ([]db.Event, error) {
+			return e.q.ListEvents(ctx, db.ListEventsParams{AfterID: after, Actor: f.Actor,
+				AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: lim})
+		}, func(after, before, lim int64) ([]db.Event, error) {
+			return e.q.ListEventsDesc(ctx, db.ListEventsDescParams{BeforeID: before, AfterID: after,
+				Actor: f.Actor, AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: lim})
+		}))
 	}
-	return many(toEvent)(e.q.ListEvents(ctx, db.ListEventsParams{AfterID: f.AfterID, Actor: f.Actor,
-		AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: f.Limit}))
-}
-
-// newest lists events newest first, below f.BeforeID.
-func (e events) newest(ctx context.Context, f store.EventFilter) ([]store.Event, error) {
-	before := f.BeforeID
-	if before <= 0 {
-		before = math.MaxInt64
-	}
-	switch {
-	case f.RunID != 0:
-		return many(toEvent)(e.q.ListRunEventsDesc(ctx, db.ListRunEventsDescParams{RunID: f.RunID, Kind: f.Kind,
-			BeforeID: before, AfterID: f.AfterID, Actor: f.Actor, AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: f.Limit}))
-	case f.Kind != "":
-		return many(toEvent)(e.q.ListKindEventsDesc(ctx, db.ListKindEventsDescParams{Kind: f.Kind,
-			BeforeID: before, AfterID: f.AfterID, Actor: f.Actor, AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: f.Limit}))
-	}
-	return many(toEvent)(e.q.ListEventsDesc(ctx, db.ListEventsDescParams{BeforeID: before, AfterID: f.AfterID,
-		Actor: f.Actor, AtFrom: f.AtFrom, AtTo: f.AtTo, Limit: f.Limit}))
+	evs, err := store.CollectEvents(ctx, f, sources...)
+	return evs, mapErr(err)
 }
 
 type logs struct{ q *db.Queries }
@@ -829,6 +856,12 @@ func (r retention) DeleteRuns(ctx context.Context, runIDs []int64) (store.Retent
 		}
 		*step.n += n
 	}
+	// Packed rows of events go once no run they may name is left.
+	n, err := r.q.DeletePackedRunEvents(ctx, db.DeletePackedRunEventsParams{RunLo: slices.Min(runIDs), RunHi: slices.Max(runIDs)})
+	if err != nil {
+		return store.RetentionDeleted{}, mapErr(err)
+	}
+	d.Events += n
 	return d, nil
 }
 

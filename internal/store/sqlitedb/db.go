@@ -39,6 +39,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.advanceLoopMarkStmt, err = db.PrepareContext(ctx, advanceLoopMark); err != nil {
 		return nil, fmt.Errorf("error preparing query AdvanceLoopMark: %w", err)
 	}
+	if q.allSubscriptionsStmt, err = db.PrepareContext(ctx, allSubscriptions); err != nil {
+		return nil, fmt.Errorf("error preparing query AllSubscriptions: %w", err)
+	}
 	if q.anyQueuedStmt, err = db.PrepareContext(ctx, anyQueued); err != nil {
 		return nil, fmt.Errorf("error preparing query AnyQueued: %w", err)
 	}
@@ -62,6 +65,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.claimCandidatesStmt, err = db.PrepareContext(ctx, claimCandidates); err != nil {
 		return nil, fmt.Errorf("error preparing query ClaimCandidates: %w", err)
+	}
+	if q.claimTriggerStmt, err = db.PrepareContext(ctx, claimTrigger); err != nil {
+		return nil, fmt.Errorf("error preparing query ClaimTrigger: %w", err)
 	}
 	if q.countSlotRunningStmt, err = db.PrepareContext(ctx, countSlotRunning); err != nil {
 		return nil, fmt.Errorf("error preparing query CountSlotRunning: %w", err)
@@ -95,6 +101,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.deleteLogRangeStmt, err = db.PrepareContext(ctx, deleteLogRange); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteLogRange: %w", err)
+	}
+	if q.deletePackedRunEventsStmt, err = db.PrepareContext(ctx, deletePackedRunEvents); err != nil {
+		return nil, fmt.Errorf("error preparing query DeletePackedRunEvents: %w", err)
 	}
 	if q.deleteRunAttemptsStmt, err = db.PrepareContext(ctx, deleteRunAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteRunAttempts: %w", err)
@@ -135,11 +144,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteStaleServersStmt, err = db.PrepareContext(ctx, deleteStaleServers); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteStaleServers: %w", err)
 	}
+	if q.deleteSubscriptionsStmt, err = db.PrepareContext(ctx, deleteSubscriptions); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteSubscriptions: %w", err)
+	}
 	if q.deleteUserStmt, err = db.PrepareContext(ctx, deleteUser); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteUser: %w", err)
 	}
 	if q.deleteWaitsStmt, err = db.PrepareContext(ctx, deleteWaits); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteWaits: %w", err)
+	}
+	if q.deleteWebhookTokenStmt, err = db.PrepareContext(ctx, deleteWebhookToken); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteWebhookToken: %w", err)
 	}
 	if q.deleteWorkflowStmt, err = db.PrepareContext(ctx, deleteWorkflow); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteWorkflow: %w", err)
@@ -261,6 +276,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertScheduleStmt, err = db.PrepareContext(ctx, insertSchedule); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertSchedule: %w", err)
 	}
+	if q.insertSubscriptionStmt, err = db.PrepareContext(ctx, insertSubscription); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertSubscription: %w", err)
+	}
 	if q.insertTaskStmt, err = db.PrepareContext(ctx, insertTask); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertTask: %w", err)
 	}
@@ -308,6 +326,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listLogsStmt, err = db.PrepareContext(ctx, listLogs); err != nil {
 		return nil, fmt.Errorf("error preparing query ListLogs: %w", err)
+	}
+	if q.listPackedRunEventsStmt, err = db.PrepareContext(ctx, listPackedRunEvents); err != nil {
+		return nil, fmt.Errorf("error preparing query ListPackedRunEvents: %w", err)
+	}
+	if q.listPackedRunEventsDescStmt, err = db.PrepareContext(ctx, listPackedRunEventsDesc); err != nil {
+		return nil, fmt.Errorf("error preparing query ListPackedRunEventsDesc: %w", err)
 	}
 	if q.listRecentWorkersStmt, err = db.PrepareContext(ctx, listRecentWorkers); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRecentWorkers: %w", err)
@@ -483,6 +507,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.setSchedulePausedStmt, err = db.PrepareContext(ctx, setSchedulePaused); err != nil {
 		return nil, fmt.Errorf("error preparing query SetSchedulePaused: %w", err)
 	}
+	if q.setTriggerRunStmt, err = db.PrepareContext(ctx, setTriggerRun); err != nil {
+		return nil, fmt.Errorf("error preparing query SetTriggerRun: %w", err)
+	}
 	if q.setUserPasswordStmt, err = db.PrepareContext(ctx, setUserPassword); err != nil {
 		return nil, fmt.Errorf("error preparing query SetUserPassword: %w", err)
 	}
@@ -507,6 +534,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.startAttemptStmt, err = db.PrepareContext(ctx, startAttempt); err != nil {
 		return nil, fmt.Errorf("error preparing query StartAttempt: %w", err)
 	}
+	if q.subscribersStmt, err = db.PrepareContext(ctx, subscribers); err != nil {
+		return nil, fmt.Errorf("error preparing query Subscribers: %w", err)
+	}
 	if q.tokenByHashStmt, err = db.PrepareContext(ctx, tokenByHash); err != nil {
 		return nil, fmt.Errorf("error preparing query TokenByHash: %w", err)
 	}
@@ -518,6 +548,15 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.touchTokenStmt, err = db.PrepareContext(ctx, touchToken); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchToken: %w", err)
+	}
+	if q.triggerByKeyStmt, err = db.PrepareContext(ctx, triggerByKey); err != nil {
+		return nil, fmt.Errorf("error preparing query TriggerByKey: %w", err)
+	}
+	if q.triggerOfRunStmt, err = db.PrepareContext(ctx, triggerOfRun); err != nil {
+		return nil, fmt.Errorf("error preparing query TriggerOfRun: %w", err)
+	}
+	if q.triggersOfUpstreamStmt, err = db.PrepareContext(ctx, triggersOfUpstream); err != nil {
+		return nil, fmt.Errorf("error preparing query TriggersOfUpstream: %w", err)
 	}
 	if q.undeliveredAlertsStmt, err = db.PrepareContext(ctx, undeliveredAlerts); err != nil {
 		return nil, fmt.Errorf("error preparing query UndeliveredAlerts: %w", err)
@@ -537,6 +576,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.upsertSlotStmt, err = db.PrepareContext(ctx, upsertSlot); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertSlot: %w", err)
 	}
+	if q.upsertWebhookTokenStmt, err = db.PrepareContext(ctx, upsertWebhookToken); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertWebhookToken: %w", err)
+	}
 	if q.upsertWorkflowStmt, err = db.PrepareContext(ctx, upsertWorkflow); err != nil {
 		return nil, fmt.Errorf("error preparing query UpsertWorkflow: %w", err)
 	}
@@ -548,6 +590,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.wakeWaitsStmt, err = db.PrepareContext(ctx, wakeWaits); err != nil {
 		return nil, fmt.Errorf("error preparing query WakeWaits: %w", err)
+	}
+	if q.webhookTokenByHashStmt, err = db.PrepareContext(ctx, webhookTokenByHash); err != nil {
+		return nil, fmt.Errorf("error preparing query WebhookTokenByHash: %w", err)
+	}
+	if q.webhookTokenOfStmt, err = db.PrepareContext(ctx, webhookTokenOf); err != nil {
+		return nil, fmt.Errorf("error preparing query WebhookTokenOf: %w", err)
 	}
 	if q.workerUsageStmt, err = db.PrepareContext(ctx, workerUsage); err != nil {
 		return nil, fmt.Errorf("error preparing query WorkerUsage: %w", err)
@@ -580,6 +628,11 @@ func (q *Queries) Close() error {
 	if q.advanceLoopMarkStmt != nil {
 		if cerr := q.advanceLoopMarkStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing advanceLoopMarkStmt: %w", cerr)
+		}
+	}
+	if q.allSubscriptionsStmt != nil {
+		if cerr := q.allSubscriptionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing allSubscriptionsStmt: %w", cerr)
 		}
 	}
 	if q.anyQueuedStmt != nil {
@@ -620,6 +673,11 @@ func (q *Queries) Close() error {
 	if q.claimCandidatesStmt != nil {
 		if cerr := q.claimCandidatesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing claimCandidatesStmt: %w", cerr)
+		}
+	}
+	if q.claimTriggerStmt != nil {
+		if cerr := q.claimTriggerStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing claimTriggerStmt: %w", cerr)
 		}
 	}
 	if q.countSlotRunningStmt != nil {
@@ -675,6 +733,11 @@ func (q *Queries) Close() error {
 	if q.deleteLogRangeStmt != nil {
 		if cerr := q.deleteLogRangeStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteLogRangeStmt: %w", cerr)
+		}
+	}
+	if q.deletePackedRunEventsStmt != nil {
+		if cerr := q.deletePackedRunEventsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deletePackedRunEventsStmt: %w", cerr)
 		}
 	}
 	if q.deleteRunAttemptsStmt != nil {
@@ -742,6 +805,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteStaleServersStmt: %w", cerr)
 		}
 	}
+	if q.deleteSubscriptionsStmt != nil {
+		if cerr := q.deleteSubscriptionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteSubscriptionsStmt: %w", cerr)
+		}
+	}
 	if q.deleteUserStmt != nil {
 		if cerr := q.deleteUserStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteUserStmt: %w", cerr)
@@ -750,6 +818,11 @@ func (q *Queries) Close() error {
 	if q.deleteWaitsStmt != nil {
 		if cerr := q.deleteWaitsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteWaitsStmt: %w", cerr)
+		}
+	}
+	if q.deleteWebhookTokenStmt != nil {
+		if cerr := q.deleteWebhookTokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteWebhookTokenStmt: %w", cerr)
 		}
 	}
 	if q.deleteWorkflowStmt != nil {
@@ -952,6 +1025,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertScheduleStmt: %w", cerr)
 		}
 	}
+	if q.insertSubscriptionStmt != nil {
+		if cerr := q.insertSubscriptionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertSubscriptionStmt: %w", cerr)
+		}
+	}
 	if q.insertTaskStmt != nil {
 		if cerr := q.insertTaskStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertTaskStmt: %w", cerr)
@@ -1030,6 +1108,16 @@ func (q *Queries) Close() error {
 	if q.listLogsStmt != nil {
 		if cerr := q.listLogsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listLogsStmt: %w", cerr)
+		}
+	}
+	if q.listPackedRunEventsStmt != nil {
+		if cerr := q.listPackedRunEventsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listPackedRunEventsStmt: %w", cerr)
+		}
+	}
+	if q.listPackedRunEventsDescStmt != nil {
+		if cerr := q.listPackedRunEventsDescStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listPackedRunEventsDescStmt: %w", cerr)
 		}
 	}
 	if q.listRecentWorkersStmt != nil {
@@ -1322,6 +1410,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setSchedulePausedStmt: %w", cerr)
 		}
 	}
+	if q.setTriggerRunStmt != nil {
+		if cerr := q.setTriggerRunStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setTriggerRunStmt: %w", cerr)
+		}
+	}
 	if q.setUserPasswordStmt != nil {
 		if cerr := q.setUserPasswordStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setUserPasswordStmt: %w", cerr)
@@ -1362,6 +1455,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing startAttemptStmt: %w", cerr)
 		}
 	}
+	if q.subscribersStmt != nil {
+		if cerr := q.subscribersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing subscribersStmt: %w", cerr)
+		}
+	}
 	if q.tokenByHashStmt != nil {
 		if cerr := q.tokenByHashStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing tokenByHashStmt: %w", cerr)
@@ -1380,6 +1478,21 @@ func (q *Queries) Close() error {
 	if q.touchTokenStmt != nil {
 		if cerr := q.touchTokenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing touchTokenStmt: %w", cerr)
+		}
+	}
+	if q.triggerByKeyStmt != nil {
+		if cerr := q.triggerByKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing triggerByKeyStmt: %w", cerr)
+		}
+	}
+	if q.triggerOfRunStmt != nil {
+		if cerr := q.triggerOfRunStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing triggerOfRunStmt: %w", cerr)
+		}
+	}
+	if q.triggersOfUpstreamStmt != nil {
+		if cerr := q.triggersOfUpstreamStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing triggersOfUpstreamStmt: %w", cerr)
 		}
 	}
 	if q.undeliveredAlertsStmt != nil {
@@ -1412,6 +1525,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing upsertSlotStmt: %w", cerr)
 		}
 	}
+	if q.upsertWebhookTokenStmt != nil {
+		if cerr := q.upsertWebhookTokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertWebhookTokenStmt: %w", cerr)
+		}
+	}
 	if q.upsertWorkflowStmt != nil {
 		if cerr := q.upsertWorkflowStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing upsertWorkflowStmt: %w", cerr)
@@ -1430,6 +1548,16 @@ func (q *Queries) Close() error {
 	if q.wakeWaitsStmt != nil {
 		if cerr := q.wakeWaitsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing wakeWaitsStmt: %w", cerr)
+		}
+	}
+	if q.webhookTokenByHashStmt != nil {
+		if cerr := q.webhookTokenByHashStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing webhookTokenByHashStmt: %w", cerr)
+		}
+	}
+	if q.webhookTokenOfStmt != nil {
+		if cerr := q.webhookTokenOfStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing webhookTokenOfStmt: %w", cerr)
 		}
 	}
 	if q.workerUsageStmt != nil {
@@ -1481,6 +1609,7 @@ type Queries struct {
 	addRunProgressStmt          *sql.Stmt
 	addUpstreamFailureStmt      *sql.Stmt
 	advanceLoopMarkStmt         *sql.Stmt
+	allSubscriptionsStmt        *sql.Stmt
 	anyQueuedStmt               *sql.Stmt
 	anyWaitDueStmt              *sql.Stmt
 	appendLogTextStmt           *sql.Stmt
@@ -1489,6 +1618,7 @@ type Queries struct {
 	carryTaskStmt               *sql.Stmt
 	childRunsStmt               *sql.Stmt
 	claimCandidatesStmt         *sql.Stmt
+	claimTriggerStmt            *sql.Stmt
 	countSlotRunningStmt        *sql.Stmt
 	countSlotsStmt              *sql.Stmt
 	countTokensStmt             *sql.Stmt
@@ -1500,6 +1630,7 @@ type Queries struct {
 	deleteEndedSessionsStmt     *sql.Stmt
 	deleteFinishedRunsStmt      *sql.Stmt
 	deleteLogRangeStmt          *sql.Stmt
+	deletePackedRunEventsStmt   *sql.Stmt
 	deleteRunAttemptsStmt       *sql.Stmt
 	deleteRunDeadlineStmt       *sql.Stmt
 	deleteRunDeadlinesStmt      *sql.Stmt
@@ -1513,8 +1644,10 @@ type Queries struct {
 	deleteSecretStmt            *sql.Stmt
 	deleteSlotStmt              *sql.Stmt
 	deleteStaleServersStmt      *sql.Stmt
+	deleteSubscriptionsStmt     *sql.Stmt
 	deleteUserStmt              *sql.Stmt
 	deleteWaitsStmt             *sql.Stmt
+	deleteWebhookTokenStmt      *sql.Stmt
 	deleteWorkflowStmt          *sql.Stmt
 	disableUserStmt             *sql.Stmt
 	dispatchLatenciesStmt       *sql.Stmt
@@ -1555,6 +1688,7 @@ type Queries struct {
 	insertRunStmt               *sql.Stmt
 	insertRunWaitStmt           *sql.Stmt
 	insertScheduleStmt          *sql.Stmt
+	insertSubscriptionStmt      *sql.Stmt
 	insertTaskStmt              *sql.Stmt
 	insertTokenStmt             *sql.Stmt
 	insertUserStmt              *sql.Stmt
@@ -1571,6 +1705,8 @@ type Queries struct {
 	listLogRangeStmt            *sql.Stmt
 	listLogSizesStmt            *sql.Stmt
 	listLogsStmt                *sql.Stmt
+	listPackedRunEventsStmt     *sql.Stmt
+	listPackedRunEventsDescStmt *sql.Stmt
 	listRecentWorkersStmt       *sql.Stmt
 	listRunAttemptsStmt         *sql.Stmt
 	listRunEventsStmt           *sql.Stmt
@@ -1629,6 +1765,7 @@ type Queries struct {
 	setRunStateStmt             *sql.Stmt
 	setScheduleFiringStmt       *sql.Stmt
 	setSchedulePausedStmt       *sql.Stmt
+	setTriggerRunStmt           *sql.Stmt
 	setUserPasswordStmt         *sql.Stmt
 	setUserRoleStmt             *sql.Stmt
 	setWorkerStateStmt          *sql.Stmt
@@ -1637,20 +1774,27 @@ type Queries struct {
 	setZoneStateStmt            *sql.Stmt
 	slotUsageStmt               *sql.Stmt
 	startAttemptStmt            *sql.Stmt
+	subscribersStmt             *sql.Stmt
 	tokenByHashStmt             *sql.Stmt
 	tokenByNameStmt             *sql.Stmt
 	touchServerStmt             *sql.Stmt
 	touchTokenStmt              *sql.Stmt
+	triggerByKeyStmt            *sql.Stmt
+	triggerOfRunStmt            *sql.Stmt
+	triggersOfUpstreamStmt      *sql.Stmt
 	undeliveredAlertsStmt       *sql.Stmt
 	updateScheduleSpecStmt      *sql.Stmt
 	upsertAlertChannelStmt      *sql.Stmt
 	upsertSecretStmt            *sql.Stmt
 	upsertServerStmt            *sql.Stmt
 	upsertSlotStmt              *sql.Stmt
+	upsertWebhookTokenStmt      *sql.Stmt
 	upsertWorkflowStmt          *sql.Stmt
 	userByNameStmt              *sql.Stmt
 	wakeRetriesStmt             *sql.Stmt
 	wakeWaitsStmt               *sql.Stmt
+	webhookTokenByHashStmt      *sql.Stmt
+	webhookTokenOfStmt          *sql.Stmt
 	workerUsageStmt             *sql.Stmt
 }
 
@@ -1663,6 +1807,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		addRunProgressStmt:          q.addRunProgressStmt,
 		addUpstreamFailureStmt:      q.addUpstreamFailureStmt,
 		advanceLoopMarkStmt:         q.advanceLoopMarkStmt,
+		allSubscriptionsStmt:        q.allSubscriptionsStmt,
 		anyQueuedStmt:               q.anyQueuedStmt,
 		anyWaitDueStmt:              q.anyWaitDueStmt,
 		appendLogTextStmt:           q.appendLogTextStmt,
@@ -1671,6 +1816,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		carryTaskStmt:               q.carryTaskStmt,
 		childRunsStmt:               q.childRunsStmt,
 		claimCandidatesStmt:         q.claimCandidatesStmt,
+		claimTriggerStmt:            q.claimTriggerStmt,
 		countSlotRunningStmt:        q.countSlotRunningStmt,
 		countSlotsStmt:              q.countSlotsStmt,
 		countTokensStmt:             q.countTokensStmt,
@@ -1682,6 +1828,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteEndedSessionsStmt:     q.deleteEndedSessionsStmt,
 		deleteFinishedRunsStmt:      q.deleteFinishedRunsStmt,
 		deleteLogRangeStmt:          q.deleteLogRangeStmt,
+		deletePackedRunEventsStmt:   q.deletePackedRunEventsStmt,
 		deleteRunAttemptsStmt:       q.deleteRunAttemptsStmt,
 		deleteRunDeadlineStmt:       q.deleteRunDeadlineStmt,
 		deleteRunDeadlinesStmt:      q.deleteRunDeadlinesStmt,
@@ -1695,8 +1842,10 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteSecretStmt:            q.deleteSecretStmt,
 		deleteSlotStmt:              q.deleteSlotStmt,
 		deleteStaleServersStmt:      q.deleteStaleServersStmt,
+		deleteSubscriptionsStmt:     q.deleteSubscriptionsStmt,
 		deleteUserStmt:              q.deleteUserStmt,
 		deleteWaitsStmt:             q.deleteWaitsStmt,
+		deleteWebhookTokenStmt:      q.deleteWebhookTokenStmt,
 		deleteWorkflowStmt:          q.deleteWorkflowStmt,
 		disableUserStmt:             q.disableUserStmt,
 		dispatchLatenciesStmt:       q.dispatchLatenciesStmt,
@@ -1737,6 +1886,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertRunStmt:               q.insertRunStmt,
 		insertRunWaitStmt:           q.insertRunWaitStmt,
 		insertScheduleStmt:          q.insertScheduleStmt,
+		insertSubscriptionStmt:      q.insertSubscriptionStmt,
 		insertTaskStmt:              q.insertTaskStmt,
 		insertTokenStmt:             q.insertTokenStmt,
 		insertUserStmt:              q.insertUserStmt,
@@ -1753,6 +1903,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listLogRangeStmt:            q.listLogRangeStmt,
 		listLogSizesStmt:            q.listLogSizesStmt,
 		listLogsStmt:                q.listLogsStmt,
+		listPackedRunEventsStmt:     q.listPackedRunEventsStmt,
+		listPackedRunEventsDescStmt: q.listPackedRunEventsDescStmt,
 		listRecentWorkersStmt:       q.listRecentWorkersStmt,
 		listRunAttemptsStmt:         q.listRunAttemptsStmt,
 		listRunEventsStmt:           q.listRunEventsStmt,
@@ -1811,6 +1963,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setRunStateStmt:             q.setRunStateStmt,
 		setScheduleFiringStmt:       q.setScheduleFiringStmt,
 		setSchedulePausedStmt:       q.setSchedulePausedStmt,
+		setTriggerRunStmt:           q.setTriggerRunStmt,
 		setUserPasswordStmt:         q.setUserPasswordStmt,
 		setUserRoleStmt:             q.setUserRoleStmt,
 		setWorkerStateStmt:          q.setWorkerStateStmt,
@@ -1819,20 +1972,27 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setZoneStateStmt:            q.setZoneStateStmt,
 		slotUsageStmt:               q.slotUsageStmt,
 		startAttemptStmt:            q.startAttemptStmt,
+		subscribersStmt:             q.subscribersStmt,
 		tokenByHashStmt:             q.tokenByHashStmt,
 		tokenByNameStmt:             q.tokenByNameStmt,
 		touchServerStmt:             q.touchServerStmt,
 		touchTokenStmt:              q.touchTokenStmt,
+		triggerByKeyStmt:            q.triggerByKeyStmt,
+		triggerOfRunStmt:            q.triggerOfRunStmt,
+		triggersOfUpstreamStmt:      q.triggersOfUpstreamStmt,
 		undeliveredAlertsStmt:       q.undeliveredAlertsStmt,
 		updateScheduleSpecStmt:      q.updateScheduleSpecStmt,
 		upsertAlertChannelStmt:      q.upsertAlertChannelStmt,
 		upsertSecretStmt:            q.upsertSecretStmt,
 		upsertServerStmt:            q.upsertServerStmt,
 		upsertSlotStmt:              q.upsertSlotStmt,
+		upsertWebhookTokenStmt:      q.upsertWebhookTokenStmt,
 		upsertWorkflowStmt:          q.upsertWorkflowStmt,
 		userByNameStmt:              q.userByNameStmt,
 		wakeRetriesStmt:             q.wakeRetriesStmt,
 		wakeWaitsStmt:               q.wakeWaitsStmt,
+		webhookTokenByHashStmt:      q.webhookTokenByHashStmt,
+		webhookTokenOfStmt:          q.webhookTokenOfStmt,
 		workerUsageStmt:             q.workerUsageStmt,
 	}
 }

@@ -58,6 +58,8 @@ type Event struct {
 	NewState  string
 	Reason    string
 	Zone      string
+	RunHi     int64
+	Packed    string
 }
 
 type LeaderLease struct {
@@ -119,6 +121,20 @@ type Run struct {
 type RunDeadline struct {
 	RunID      int64
 	DeadlineAt int64
+}
+
+type RunTrigger struct {
+	ID               int64
+	WorkflowID       int64
+	TriggerKey       string
+	Kind             string
+	RunID            int64
+	UpstreamRunID    int64
+	UpstreamWorkflow string
+	Depth            int64
+	Context          string
+	Reason           string
+	CreatedAt        int64
 }
 
 type RunWait struct {
@@ -237,6 +253,11 @@ type Token struct {
 	Subject      string
 }
 
+type TriggerSubscription struct {
+	Upstream   string
+	WorkflowID int64
+}
+
 type User struct {
 	ID           int64
 	Name         string
@@ -246,6 +267,13 @@ type User struct {
 	CreatedBy    string
 	CreatedAt    int64
 	UpdatedAt    int64
+}
+
+type WebhookToken struct {
+	WorkflowID int64
+	Hash       string
+	CreatedBy  string
+	CreatedAt  int64
 }
 
 type Worker struct {

@@ -22,13 +22,13 @@ func TestWaitConditions(t *testing.T) {
 		hour := time.Hour.Milliseconds()
 		base := int64(1_000_000_000) + seq.Add(1)*100 // attempt IDs no attempt has: their state reads ''
 		waits := []store.NewWait{
-			{Workflow: wf.Name, FromMs: dayStart, ToMs: dayStart + dayMs},          // its run succeeded that day
+			{Workflow: wf.Name, FromMs: dayStart, ToMs: dayStart + dayMs},           // its run succeeded that day
 			{Workflow: wf.Name, FromMs: dayStart + dayMs, ToMs: dayStart + 2*dayMs}, // the next day's failed
 			{Workflow: uniq("other"), FromMs: dayStart, ToMs: dayStart + dayMs},     // another workflow
 			{Workflow: wf.Name, FromMs: now - hour, ToMs: now + hour},               // the run started by hand
-			{UntilMs: now - hour},                                                   // a time passed
-			{UntilMs: now + hour},                                                   // a time to come
-			{HTTP: true},                                                            // checked by the engine
+			{UntilMs: now - hour}, // a time passed
+			{UntilMs: now + hour}, // a time to come
+			{HTTP: true},          // checked by the engine
 		}
 		want := map[int64]bool{base: true, base + 3: true, base + 4: true}
 		do(t, s, func(tx store.Tx) error {

@@ -144,9 +144,9 @@ RETURNING a.*;
 
 -- name: InsertEvents :exec
 INSERT INTO events (at, kind, actor, run_id, task_id, task, attempt_id, worker_id,
-                    old_state, new_state, reason, zone)
+                    old_state, new_state, reason, zone, run_hi, packed)
 SELECT baton_now(), u.kind, u.actor, u.run_id, u.task_id, u.task, u.attempt_id, u.worker_id,
-       u.old_state, u.new_state, u.reason, u.zone
+       u.old_state, u.new_state, u.reason, u.zone, u.run_hi, u.packed
 FROM (SELECT unnest(sqlc.arg(kind)::text[]) AS kind,
         unnest(sqlc.arg(actor)::text[]) AS actor,
         unnest(sqlc.arg(run_id)::bigint[]) AS run_id,
@@ -157,7 +157,9 @@ FROM (SELECT unnest(sqlc.arg(kind)::text[]) AS kind,
         unnest(sqlc.arg(old_state)::text[]) AS old_state,
         unnest(sqlc.arg(new_state)::text[]) AS new_state,
         unnest(sqlc.arg(reason)::text[]) AS reason,
-        unnest(sqlc.arg(zone)::text[]) AS zone) AS u;
+        unnest(sqlc.arg(zone)::text[]) AS zone,
+        unnest(sqlc.arg(run_hi)::bigint[]) AS run_hi,
+        unnest(sqlc.arg(packed)::text[]) AS packed) AS u;
 
 -- name: InsertLogs :exec
 INSERT INTO logs (attempt_id, seq, stream, at, data, size)

@@ -41,7 +41,8 @@ DELETE FROM log_stats WHERE attempt_id IN (SELECT a.id FROM attempts a WHERE a.r
   (SELECT r.id FROM runs r WHERE r.id IN (sqlc.slice(ids)) AND r.state IN ('succeeded', 'failed', 'cancelled')));
 
 -- name: DeleteRunEvents :execrows
-DELETE FROM events WHERE run_id <> 0 AND run_id IN
+-- The rows of one event of the runs (packed rows: DeletePackedRunEvents).
+DELETE FROM events WHERE run_id <> 0 AND run_hi = 0 AND run_id IN
   (SELECT r.id FROM runs r WHERE r.id IN (sqlc.slice(ids)) AND r.state IN ('succeeded', 'failed', 'cancelled'));
 
 -- name: DeleteRunAttempts :execrows
@@ -71,3 +72,13 @@ DELETE FROM events WHERE id IN (
   WHERE run_id = 0 AND at < baton_now() - CAST(sqlc.arg(age_ms) AS BIGINT)
   ORDER BY at, id
   LIMIT CAST(sqlc.arg(lim) AS BIGINT));
+
+-- name: DeletePackedRunEvents :execrows
+-- The packed rows of events that span runs from run_lo to run_hi, once no
+-- run they may name is left (the runs are deleted first): a packed row
+-- names runs at most store.PackedRunSpan apart, so those that can span a
+-- run in [run_lo, run_hi] have their first run at most that far below.
+DELETE FROM events
+WHERE run_hi <> 0 AND run_id BETWEEN CAST(sqlc.arg(run_lo) AS BIGINT) - 128 AND CAST(sqlc.arg(run_hi) AS BIGINT)
+  AND run_hi >= CAST(sqlc.arg(run_lo) AS BIGINT)
+  AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id BETWEEN events.run_id AND events.run_hi);

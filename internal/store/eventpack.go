@@ -1,0 +1,277 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/baton-sched/baton/client/vocab"
+)
+
+// The audit trail of runs is most of what Baton writes: five events a
+// one-task run. So the run, task and attempt events that one transaction
+// records under one actor are stored in one row of the events table, a
+// packed row, whose packed column holds them compactly; every other event
+// keeps a row of its own. Reading expands packed rows into the same events
+// a row each would give, with IDs that keep their order: row ID * 1024 +
+// the event's place in its row (0 for a row of its own).
+
+const (
+	// PackedKind is the kind of a packed row, never of an event.
+	PackedKind = "events.packed"
+	// PackedRunSpan bounds the runs of one packed row: its last run
+	// (run_hi) is at most this far above its first (run_id), so that a
+	// run's packed rows are found among those whose run_id is at most
+	// this far below it.
+	PackedRunSpan = 128
+	// eventIDBits: a packed row holds at most 1 << eventIDBits events.
+	eventIDBits = 10
+	maxPacked   = 1 << eventIDBits
+)
+
+// packedKinds are the kinds a packed row may hold: the transitions of
+// runs, tasks and attempts on their way through the queue. Others, which
+// are rare and some read by kind (attempt.lost on the overview), keep a
+// row each and their place in the kind index.
+var packedKinds = func() map[string]bool {
+	m := map[string]bool{}
+	for _, s := range vocab.RunStates {
+		m["run."+s] = true
+	}
+	for _, s := range vocab.TaskStates {
+		m["task."+s] = true
+	}
+	for _, s := range []string{vocab.AttemptRunning, vocab.AttemptSucceeded, vocab.AttemptFailed, vocab.AttemptCancelled} {
+		m["attempt."+s] = true
+	}
+	return m
+}()
+
+// Packable says whether events of the kind are stored in packed rows.
+func Packable(kind string) bool { return packedKinds[kind] }
+
+// EventID is the ID of the event at place i of the row with ID rowID.
+func EventID(rowID int64, i int) int64 { return rowID<<eventIDBits | int64(i) }
+
+// NewEventRow is a row of the events table to insert: an event, or a
+// packed row (Kind PackedKind) with RunHi and Packed set.
+type NewEventRow struct {
+	NewEvent
+	RunHi  int64
+	Packed string
+}
+
+// EventRow is a row of the events table as stored.
+type EventRow struct {
+	Event
+	RunHi  int64
+	Packed string
+}
+
+// packedEvents is the encoding of a packed row: S are the row's distinct
+// strings; E holds 10 numbers an event: kind, run (above the row's
+// run_id), task ID and attempt ID (each the difference to the previous
+// event's), task, worker, old state, new state, reason, zone. A string is
+// 0 when empty, else its place in S plus one.
+type packedEvents struct {
+	S []string `json:"s"`
+	E []int64  `json:"e"`
+}
+
+const packedFields = 10
+
+// PackEvents turns the events of one transaction into the rows to store,
+// in order: runs of consecutive packable events with one actor and runs
+// at most PackedRunSpan apart share a row; a group of one stays a row of
+// its own, as does every other event.
+func PackEvents(es []NewEvent) ([]NewEventRow, error) {
+	out := make([]NewEventRow, 0, len(es))
+	for i := 0; i < len(es); {
+		lo, hi := es[i].RunID, es[i].RunID
+		j := i + 1
+		if es[i].RunID > 0 && Packable(es[i].Kind) {
+			for ; j < len(es) && j-i < maxPacked; j++ {
+				e := es[j]
+				if e.RunID <= 0 || !Packable(e.Kind) || e.Actor != es[i].Actor ||
+					max(hi, e.RunID)-min(lo, e.RunID) > PackedRunSpan {
+					break
+				}
+				lo, hi = min(lo, e.RunID), max(hi, e.RunID)
+			}
+		}
+		if j-i == 1 {
+			out = append(out, NewEventRow{NewEvent: es[i]})
+			i = j
+			continue
+		}
+		packed, err := encodePacked(es[i:j], lo)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, NewEventRow{NewEvent: NewEvent{Kind: PackedKind, Actor: es[i].Actor, RunID: lo},
+			RunHi: hi, Packed: packed})
+		i = j
+	}
+	return out, nil
+}
+
+func encodePacked(es []NewEvent, lo int64) (string, error) {
+	p := packedEvents{E: make([]int64, 0, packedFields*len(es))}
+	index := map[string]int64{}
+	str := func(s string) int64 {
+		if s == "" {
+			return 0
+		}
+		if n, ok := index[s]; ok {
+			return n
+		}
+		p.S = append(p.S, s)
+		index[s] = int64(len(p.S))
+		return index[s]
+	}
+	var task, attempt int64
+	for _, e := range es {
+		p.E = append(p.E, str(e.Kind), e.RunID-lo, e.TaskID-task, str(e.Task), e.AttemptID-attempt,
+			str(e.WorkerID), str(e.OldState), str(e.NewState), str(e.Reason), str(e.Zone))
+		task, attempt = e.TaskID, e.AttemptID
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return "", fmt.Errorf("pack events: %w", err)
+	}
+	return string(b), nil
+}
+
+// Expand returns the events of a row, oldest first.
+func (r EventRow) Expand() ([]Event, error) {
+	if r.RunHi == 0 || r.Kind != PackedKind {
+		e := r.Event
+		e.ID = EventID(r.ID, 0)
+		return []Event{e}, nil
+	}
+	var p packedEvents
+	if err := json.NewDecoder(strings.NewReader(r.Packed)).Decode(&p); err != nil {
+		return nil, fmt.Errorf("packed events row %d: %w", r.ID, err)
+	}
+	if len(p.E)%packedFields != 0 {
+		return nil, fmt.Errorf("packed events row %d: %d numbers, not events of %d", r.ID, len(p.E), packedFields)
+	}
+	str := func(n int64) (string, error) {
+		if n < 0 || n > int64(len(p.S)) {
+			return "", fmt.Errorf("packed events row %d: string %d of %d", r.ID, n, len(p.S))
+		}
+		if n == 0 {
+			return "", nil
+		}
+		return p.S[n-1], nil
+	}
+	out := make([]Event, 0, len(p.E)/packedFields)
+	var task, attempt int64
+	for i := 0; i < len(p.E); i += packedFields {
+		f := p.E[i : i+packedFields]
+		task, attempt = task+f[2], attempt+f[4]
+		e := Event{ID: EventID(r.ID, i/packedFields), At: r.At, Actor: r.Actor, RunID: r.RunID + f[1],
+			TaskID: task, AttemptID: attempt}
+		for _, s := range []struct {
+			dst *string
+			n   int64
+		}{{&e.Kind, f[0]}, {&e.Task, f[3]}, {&e.WorkerID, f[5]}, {&e.OldState, f[6]}, {&e.NewState, f[7]},
+			{&e.Reason, f[8]}, {&e.Zone, f[9]}} {
+			var err error
+			if *s.dst, err = str(s.n); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// EventRows reads rows of the events table in ID order (descending when
+// newest), with afterRow < ID < beforeRow, at most limit.
+type EventRows func(ctx context.Context, afterRow, beforeRow, limit int64) ([]EventRow, error)
+
+// CollectEvents lists the events f selects from the rows the sources
+// read, which together hold every row that may hold one: each source is
+// read page by page until it gave f.Limit matching events or ran out, and
+// the events of all are merged in ID order.
+func CollectEvents(ctx context.Context, f EventFilter, sources ...EventRows) ([]Event, error) {
+	newest := f.Newest || f.BeforeID != 0
+	var all []Event
+	for _, src := range sources {
+		evs, err := collectEvents(ctx, f, newest, src)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, evs...)
+	}
+	if len(sources) > 1 {
+		slices.SortFunc(all, func(a, b Event) int {
+			if newest {
+				a, b = b, a
+			}
+			switch {
+			case a.ID < b.ID:
+				return -1
+			case a.ID > b.ID:
+				return 1
+			}
+			return 0
+		})
+	}
+	if int64(len(all)) > f.Limit {
+		all = all[:f.Limit]
+	}
+	return all, nil
+}
+
+func collectEvents(ctx context.Context, f EventFilter, newest bool, src EventRows) ([]Event, error) {
+	afterRow, beforeRow := int64(-1), int64(math.MaxInt64)
+	if f.AfterID > 0 {
+		afterRow = f.AfterID>>eventIDBits - 1
+	}
+	if f.BeforeID > 0 {
+		beforeRow = (f.BeforeID-1)>>eventIDBits + 1
+	}
+	var out []Event
+	for int64(len(out)) < f.Limit {
+		rows, err := src(ctx, afterRow, beforeRow, f.Limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			evs, err := r.Expand()
+			if err != nil {
+				return nil, err
+			}
+			if newest {
+				slices.Reverse(evs)
+			}
+			for _, e := range evs {
+				if eventMatches(f, e) && int64(len(out)) < f.Limit {
+					out = append(out, e)
+				}
+			}
+		}
+		if int64(len(rows)) < f.Limit {
+			break
+		}
+		if last := rows[len(rows)-1].ID; newest {
+			beforeRow = last
+		} else {
+			afterRow = last
+		}
+	}
+	return out, nil
+}
+
+// eventMatches checks an expanded event against the filter; the time and
+// the actor are those of its row, which the query checked.
+func eventMatches(f EventFilter, e Event) bool {
+	return (f.RunID == 0 || e.RunID == f.RunID) && (f.Kind == "" || e.Kind == f.Kind) &&
+		(f.AfterID <= 0 || e.ID > f.AfterID) && (f.BeforeID <= 0 || e.ID < f.BeforeID) &&
+		(f.Actor == "" || e.Actor == f.Actor)
+}

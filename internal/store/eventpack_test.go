@@ -1,0 +1,56 @@
+package store
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// Events pack into rows of at most 1024, runs at most PackedRunSpan
+// apart, one actor, and expand back to what was packed.
+func TestPackEventsRoundTrip(t *testing.T) {
+	var es []NewEvent
+	for i := range 2500 {
+		es = append(es, NewEvent{Kind: "task.succeeded", Actor: "worker:w", RunID: 100 + int64(i%50), TaskID: int64(7 * i),
+			Task: fmt.Sprintf("t%d", i%3), AttemptID: int64(i), WorkerID: "w", OldState: TaskRunning, NewState: TaskSucceeded,
+			Reason: fmt.Sprintf("r%d \"\x1e", i%7), Zone: "z"})
+	}
+	es = append(es,
+		NewEvent{Kind: "task.succeeded", Actor: "worker:w", RunID: 100 + PackedRunSpan + 1},      // too far: a row of its own
+		NewEvent{Kind: "attempt.lost", Actor: "worker:w", RunID: 100, AttemptID: 3},              // not packed
+		NewEvent{Kind: "run.succeeded", Actor: "user:a", RunID: 100},                             // another actor, alone
+		NewEvent{Kind: "run.succeeded", Actor: "user:a", RunID: 0, Reason: "no run, not packed"}, // no run
+	)
+	rows, err := PackEvents(es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3+4 {
+		t.Fatalf("%d rows, want 3 packed of 1024, 1024 and 452 events and 4 of their own", len(rows))
+	}
+	var got []NewEvent
+	for i, r := range rows {
+		er := EventRow{Event: Event{ID: int64(i + 1), At: 5, Kind: r.Kind, Actor: r.Actor, RunID: r.RunID, TaskID: r.TaskID,
+			Task: r.Task, AttemptID: r.AttemptID, WorkerID: r.WorkerID, OldState: r.OldState, NewState: r.NewState,
+			Reason: r.Reason, Zone: r.Zone}, RunHi: r.RunHi, Packed: r.Packed}
+		evs, err := er.Expand()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, e := range evs {
+			if e.ID != EventID(int64(i+1), j) || e.At != 5 {
+				t.Errorf("row %d event %d: id %d at %d", i+1, j, e.ID, e.At)
+			}
+			got = append(got, NewEvent{Kind: e.Kind, Actor: e.Actor, RunID: e.RunID, TaskID: e.TaskID, Task: e.Task,
+				AttemptID: e.AttemptID, WorkerID: e.WorkerID, OldState: e.OldState, NewState: e.NewState, Reason: e.Reason, Zone: e.Zone})
+		}
+	}
+	if diff := cmp.Diff(es, got); diff != "" {
+		t.Errorf("expanded (-packed +got):\n%s", diff)
+	}
+	bad := EventRow{Event: Event{ID: 1, Kind: PackedKind}, RunHi: 2, Packed: `{"s":[],"e":[1,0,0,0,0,0,0,0,0,0]}`}
+	if _, err := bad.Expand(); err == nil {
+		t.Error("a packed row naming a string it lacks expanded without an error")
+	}
+}
