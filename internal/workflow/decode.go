@@ -112,6 +112,7 @@ func (v *validator) decodeTask(m map[string]any, p path) Task {
 	t.SQL = v.decodeSQL(m["sql"], p.key("sql"))
 	t.Workflow = v.decodeName(m["workflow"], p.key("workflow"))
 	t.Params = v.decodeSubParams(m["params"], p.key("params"))
+	t.Approval = v.decodeApproval(m["approval"], p.key("approval"))
 	run, hasRun := m["run"].(string)
 	_, setRun := m["run"]
 	switch {
@@ -123,10 +124,12 @@ func (v *validator) decodeTask(m map[string]any, p path) Task {
 		v.ps.add(p.key("workflow"), "a sub-workflow task runs no command: give one of run, noop, http and workflow")
 	case t.SQL != nil && (setRun || t.Noop || t.HTTP != nil || t.Workflow != ""):
 		v.ps.add(p.key("sql"), "an sql task runs no command: give one of run, noop, http, workflow and sql")
+	case t.Approval != nil && (setRun || t.Noop || t.HTTP != nil || t.Workflow != "" || t.SQL != nil):
+		v.ps.add(p.key("approval"), "an approval task runs no command: give one of run, noop, http, workflow, sql and approval")
 	case t.Params != nil && t.Workflow == "":
 		v.ps.add(p.key("params"), "params are a sub-workflow's parameters: give workflow too (a command reads the run's params as {{ params.NAME }})")
-	case !t.Noop && !setRun && t.HTTP == nil && t.Workflow == "" && t.SQL == nil:
-		v.ps.add(p, `missing required field "run" (the command; or noop: true for a task that runs nothing, http: {url: ...}, or workflow: NAME)`)
+	case !t.Noop && !setRun && t.HTTP == nil && t.Workflow == "" && t.SQL == nil && t.Approval == nil:
+		v.ps.add(p, `missing required field "run" (the command; or noop: true for a task that runs nothing, http: {url: ...}, workflow: NAME, or approval: {message: ...})`)
 	case hasRun:
 		t.Run = run
 		if strings.TrimSpace(run) == "" {

@@ -109,6 +109,9 @@ type Task struct {
 	// Workflow makes the task a sub-workflow: it starts a run of the
 	// workflow so named, with Params, and ends as that run ends.
 	Workflow string `json:"workflow,omitempty"`
+	// Approval makes the task wait for a person's decision (see
+	// Approval).
+	Approval *Approval `json:"approval,omitempty"`
 	// Params are the parameters of the sub-workflow's run (templates), by
 	// name; only with Workflow.
 	Params map[string]string `json:"params,omitempty"`

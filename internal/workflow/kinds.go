@@ -10,8 +10,8 @@ import "github.com/baton-sched/baton/client/vocab"
 // ServerKinds table; the worker runs worker kinds with an Executor.
 type KindSpec struct {
 	Name string
-	// Block is the task key that selects the kind: run, noop, http, sql
-	// or workflow.
+	// Block is the task key that selects the kind: run, noop, http, sql,
+	// workflow or approval.
 	Block string
 	// Group is, for a kind the servers run, the group its tasks queue in:
 	// no worker serves it (worker groups may not start with "@"), so the
@@ -29,6 +29,7 @@ var Kinds = []KindSpec{
 	{Name: vocab.KindHTTP, Block: "http"},
 	{Name: vocab.KindSQL, Block: "sql"},
 	{Name: vocab.KindWorkflow, Block: "workflow", Group: SubWorkflowGroup},
+	{Name: vocab.KindApproval, Block: "approval", Group: ApprovalGroup},
 	{Name: vocab.KindShell, Block: "run"},
 }
 
@@ -45,12 +46,12 @@ func KindOf(name string) (KindSpec, bool) {
 
 // Kind returns the name of the task's kind, from the block it gives
 // (Parse allows exactly one).
-func (t Task) Kind() string { return kindOf(t.Noop, t.HTTP, t.SQL, t.Workflow) }
+func (t Task) Kind() string { return kindOf(t.Noop, t.HTTP, t.SQL, t.Workflow, t.Approval) }
 
 // Kind returns the name of the node's kind.
-func (n Node) Kind() string { return kindOf(n.Noop, n.HTTP, n.SQL, n.Workflow) }
+func (n Node) Kind() string { return kindOf(n.Noop, n.HTTP, n.SQL, n.Workflow, n.Approval) }
 
-func kindOf(noop bool, h *HTTP, q *SQL, workflow string) string {
+func kindOf(noop bool, h *HTTP, q *SQL, workflow string, a *Approval) string {
 	switch {
 	case noop:
 		return vocab.KindNoop
@@ -60,6 +61,8 @@ func kindOf(noop bool, h *HTTP, q *SQL, workflow string) string {
 		return vocab.KindSQL
 	case workflow != "":
 		return vocab.KindWorkflow
+	case a != nil:
+		return vocab.KindApproval
 	}
 	return vocab.KindShell
 }

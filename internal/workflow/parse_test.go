@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/baton-sched/baton/client/vocab"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -547,5 +549,51 @@ tasks:
 	again, err := Parse("x.json", spec)
 	if err != nil || again.Tasks[2].Workflow != "nightly" || again.Defaults.Slot != "warehouse" {
 		t.Errorf("fields did not survive the JSON round trip: %s %v", spec, err)
+	}
+}
+
+func TestParseApproval(t *testing.T) {
+	src := `name: x
+params:
+  date: {default: "2026-01-01"}
+tasks:
+  - {name: build, run: build, env: {A: b}}
+  - name: sign-off
+    needs: [build]
+    labels: {disk: ssd}
+    approval:
+      message: "Load ${{ params.date }} into prod?"
+      timeout: 4h
+      default: reject
+  - name: ask
+    approval: {message: "go?"}
+`
+	def, err := Parse("x.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := def.Graph()
+	byName := map[string]Node{}
+	for _, n := range g.Nodes {
+		byName[n.Name] = n
+	}
+	n := byName["sign-off"]
+	if n.Kind() != vocab.KindApproval || n.Group != ApprovalGroup || n.Labels != nil || n.Approval == nil {
+		t.Fatalf("approval node %+v, want kind approval in group %s without labels", n, ApprovalGroup)
+	}
+	if n.Approval.Message != "Load ${{ params.date }} into prod?" || n.Approval.Timeout.Std() != 4*time.Hour ||
+		n.Approval.Default != vocab.DecisionReject {
+		t.Errorf("approval block %+v", *n.Approval)
+	}
+	if a := byName["ask"].Approval; a == nil || a.Timeout != 0 || a.Default != "" {
+		t.Errorf("approval without timeout: %+v", a)
+	}
+	spec, err := json.Marshal(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Parse("x.json", spec)
+	if err != nil || again.Tasks[1].Approval == nil || again.Tasks[1].Approval.Default != vocab.DecisionReject {
+		t.Errorf("approval did not survive the JSON round trip: %s %v", spec, err)
 	}
 }

@@ -100,6 +100,9 @@ func (n Node) OutputRefs() []string {
 	for _, v := range n.Params {
 		collect(v)
 	}
+	if n.Approval != nil {
+		collect(n.Approval.Message)
+	}
 	slices.Sort(names)
 	return slices.Compact(names)
 }

@@ -265,6 +265,10 @@ func (v *validator) checkTemplates(d *Definition, index map[string]int, up [][]i
 				v.checkTemplate(d, fields[k].text, fields[k].path, fieldSecrets, i, index, anc)
 			}
 		}
+		if t.Approval != nil {
+			f := t.Approval.templates(p.key("approval"))["message"]
+			v.checkTemplate(d, f.text, f.path, fieldPlain, i, index, anc)
+		}
 		for _, k := range slices.Sorted(maps.Keys(t.Params)) {
 			v.checkTemplate(d, t.Params[k], p.key("params").key(k), fieldPlain, i, index, anc)
 		}
