@@ -45,6 +45,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.appendLogTextStmt, err = db.PrepareContext(ctx, appendLogText); err != nil {
 		return nil, fmt.Errorf("error preparing query AppendLogText: %w", err)
 	}
+	if q.cancelRunApprovalsStmt, err = db.PrepareContext(ctx, cancelRunApprovals); err != nil {
+		return nil, fmt.Errorf("error preparing query CancelRunApprovals: %w", err)
+	}
 	if q.cancelRunAttemptsStmt, err = db.PrepareContext(ctx, cancelRunAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query CancelRunAttempts: %w", err)
 	}
@@ -71,6 +74,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.databaseNowStmt, err = db.PrepareContext(ctx, databaseNow); err != nil {
 		return nil, fmt.Errorf("error preparing query DatabaseNow: %w", err)
+	}
+	if q.decideApprovalStmt, err = db.PrepareContext(ctx, decideApproval); err != nil {
+		return nil, fmt.Errorf("error preparing query DecideApproval: %w", err)
 	}
 	if q.deleteAlertStmt, err = db.PrepareContext(ctx, deleteAlert); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteAlert: %w", err)
@@ -144,6 +150,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.drainZoneWorkersStmt, err = db.PrepareContext(ctx, drainZoneWorkers); err != nil {
 		return nil, fmt.Errorf("error preparing query DrainZoneWorkers: %w", err)
 	}
+	if q.dueApprovalsStmt, err = db.PrepareContext(ctx, dueApprovals); err != nil {
+		return nil, fmt.Errorf("error preparing query DueApprovals: %w", err)
+	}
 	if q.dueRunDeadlinesStmt, err = db.PrepareContext(ctx, dueRunDeadlines); err != nil {
 		return nil, fmt.Errorf("error preparing query DueRunDeadlines: %w", err)
 	}
@@ -173,6 +182,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.finishTaskStmt, err = db.PrepareContext(ctx, finishTask); err != nil {
 		return nil, fmt.Errorf("error preparing query FinishTask: %w", err)
+	}
+	if q.getApprovalStmt, err = db.PrepareContext(ctx, getApproval); err != nil {
+		return nil, fmt.Errorf("error preparing query GetApproval: %w", err)
 	}
 	if q.getAttemptStmt, err = db.PrepareContext(ctx, getAttempt); err != nil {
 		return nil, fmt.Errorf("error preparing query GetAttempt: %w", err)
@@ -231,6 +243,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertAlertStmt, err = db.PrepareContext(ctx, insertAlert); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertAlert: %w", err)
 	}
+	if q.insertApprovalStmt, err = db.PrepareContext(ctx, insertApproval); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertApproval: %w", err)
+	}
 	if q.insertAttemptStmt, err = db.PrepareContext(ctx, insertAttempt); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertAttempt: %w", err)
 	}
@@ -270,6 +285,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listAlertsStmt, err = db.PrepareContext(ctx, listAlerts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAlerts: %w", err)
 	}
+	if q.listApprovalsStmt, err = db.PrepareContext(ctx, listApprovals); err != nil {
+		return nil, fmt.Errorf("error preparing query ListApprovals: %w", err)
+	}
 	if q.listEventsStmt, err = db.PrepareContext(ctx, listEvents); err != nil {
 		return nil, fmt.Errorf("error preparing query ListEvents: %w", err)
 	}
@@ -296,6 +314,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listRecentWorkersStmt, err = db.PrepareContext(ctx, listRecentWorkers); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRecentWorkers: %w", err)
+	}
+	if q.listRunApprovalsStmt, err = db.PrepareContext(ctx, listRunApprovals); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRunApprovals: %w", err)
 	}
 	if q.listRunAttemptsStmt, err = db.PrepareContext(ctx, listRunAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRunAttempts: %w", err)
@@ -571,6 +592,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing appendLogTextStmt: %w", cerr)
 		}
 	}
+	if q.cancelRunApprovalsStmt != nil {
+		if cerr := q.cancelRunApprovalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing cancelRunApprovalsStmt: %w", cerr)
+		}
+	}
 	if q.cancelRunAttemptsStmt != nil {
 		if cerr := q.cancelRunAttemptsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing cancelRunAttemptsStmt: %w", cerr)
@@ -614,6 +640,11 @@ func (q *Queries) Close() error {
 	if q.databaseNowStmt != nil {
 		if cerr := q.databaseNowStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing databaseNowStmt: %w", cerr)
+		}
+	}
+	if q.decideApprovalStmt != nil {
+		if cerr := q.decideApprovalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing decideApprovalStmt: %w", cerr)
 		}
 	}
 	if q.deleteAlertStmt != nil {
@@ -736,6 +767,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing drainZoneWorkersStmt: %w", cerr)
 		}
 	}
+	if q.dueApprovalsStmt != nil {
+		if cerr := q.dueApprovalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing dueApprovalsStmt: %w", cerr)
+		}
+	}
 	if q.dueRunDeadlinesStmt != nil {
 		if cerr := q.dueRunDeadlinesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing dueRunDeadlinesStmt: %w", cerr)
@@ -784,6 +820,11 @@ func (q *Queries) Close() error {
 	if q.finishTaskStmt != nil {
 		if cerr := q.finishTaskStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing finishTaskStmt: %w", cerr)
+		}
+	}
+	if q.getApprovalStmt != nil {
+		if cerr := q.getApprovalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getApprovalStmt: %w", cerr)
 		}
 	}
 	if q.getAttemptStmt != nil {
@@ -881,6 +922,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertAlertStmt: %w", cerr)
 		}
 	}
+	if q.insertApprovalStmt != nil {
+		if cerr := q.insertApprovalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertApprovalStmt: %w", cerr)
+		}
+	}
 	if q.insertAttemptStmt != nil {
 		if cerr := q.insertAttemptStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertAttemptStmt: %w", cerr)
@@ -946,6 +992,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listAlertsStmt: %w", cerr)
 		}
 	}
+	if q.listApprovalsStmt != nil {
+		if cerr := q.listApprovalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listApprovalsStmt: %w", cerr)
+		}
+	}
 	if q.listEventsStmt != nil {
 		if cerr := q.listEventsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listEventsStmt: %w", cerr)
@@ -989,6 +1040,11 @@ func (q *Queries) Close() error {
 	if q.listRecentWorkersStmt != nil {
 		if cerr := q.listRecentWorkersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listRecentWorkersStmt: %w", cerr)
+		}
+	}
+	if q.listRunApprovalsStmt != nil {
+		if cerr := q.listRunApprovalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRunApprovalsStmt: %w", cerr)
 		}
 	}
 	if q.listRunAttemptsStmt != nil {
@@ -1427,6 +1483,7 @@ type Queries struct {
 	advanceLoopMarkStmt         *sql.Stmt
 	anyQueuedStmt               *sql.Stmt
 	appendLogTextStmt           *sql.Stmt
+	cancelRunApprovalsStmt      *sql.Stmt
 	cancelRunAttemptsStmt       *sql.Stmt
 	cancelRunTasksStmt          *sql.Stmt
 	carryTaskStmt               *sql.Stmt
@@ -1436,6 +1493,7 @@ type Queries struct {
 	countSlotsStmt              *sql.Stmt
 	countTokensStmt             *sql.Stmt
 	databaseNowStmt             *sql.Stmt
+	decideApprovalStmt          *sql.Stmt
 	deleteAlertStmt             *sql.Stmt
 	deleteAlertChannelStmt      *sql.Stmt
 	deleteAuditEventsStmt       *sql.Stmt
@@ -1460,6 +1518,7 @@ type Queries struct {
 	disableUserStmt             *sql.Stmt
 	dispatchLatenciesStmt       *sql.Stmt
 	drainZoneWorkersStmt        *sql.Stmt
+	dueApprovalsStmt            *sql.Stmt
 	dueRunDeadlinesStmt         *sql.Stmt
 	dueSchedulesStmt            *sql.Stmt
 	enableUserStmt              *sql.Stmt
@@ -1470,6 +1529,7 @@ type Queries struct {
 	finishAttemptStmt           *sql.Stmt
 	finishRunStmt               *sql.Stmt
 	finishTaskStmt              *sql.Stmt
+	getApprovalStmt             *sql.Stmt
 	getAttemptStmt              *sql.Stmt
 	getLogStatsStmt             *sql.Stmt
 	getLoopMarkStmt             *sql.Stmt
@@ -1489,6 +1549,7 @@ type Queries struct {
 	getZoneStmt                 *sql.Stmt
 	holdRunTasksStmt            *sql.Stmt
 	insertAlertStmt             *sql.Stmt
+	insertApprovalStmt          *sql.Stmt
 	insertAttemptStmt           *sql.Stmt
 	insertEventStmt             *sql.Stmt
 	insertLogStmt               *sql.Stmt
@@ -1502,6 +1563,7 @@ type Queries struct {
 	leaseAlertsStmt             *sql.Stmt
 	listAlertChannelsStmt       *sql.Stmt
 	listAlertsStmt              *sql.Stmt
+	listApprovalsStmt           *sql.Stmt
 	listEventsStmt              *sql.Stmt
 	listEventsDescStmt          *sql.Stmt
 	listKindEventsStmt          *sql.Stmt
@@ -1511,6 +1573,7 @@ type Queries struct {
 	listLogSizesStmt            *sql.Stmt
 	listLogsStmt                *sql.Stmt
 	listRecentWorkersStmt       *sql.Stmt
+	listRunApprovalsStmt        *sql.Stmt
 	listRunAttemptsStmt         *sql.Stmt
 	listRunEventsStmt           *sql.Stmt
 	listRunEventsDescStmt       *sql.Stmt
@@ -1602,6 +1665,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		advanceLoopMarkStmt:         q.advanceLoopMarkStmt,
 		anyQueuedStmt:               q.anyQueuedStmt,
 		appendLogTextStmt:           q.appendLogTextStmt,
+		cancelRunApprovalsStmt:      q.cancelRunApprovalsStmt,
 		cancelRunAttemptsStmt:       q.cancelRunAttemptsStmt,
 		cancelRunTasksStmt:          q.cancelRunTasksStmt,
 		carryTaskStmt:               q.carryTaskStmt,
@@ -1611,6 +1675,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		countSlotsStmt:              q.countSlotsStmt,
 		countTokensStmt:             q.countTokensStmt,
 		databaseNowStmt:             q.databaseNowStmt,
+		decideApprovalStmt:          q.decideApprovalStmt,
 		deleteAlertStmt:             q.deleteAlertStmt,
 		deleteAlertChannelStmt:      q.deleteAlertChannelStmt,
 		deleteAuditEventsStmt:       q.deleteAuditEventsStmt,
@@ -1635,6 +1700,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		disableUserStmt:             q.disableUserStmt,
 		dispatchLatenciesStmt:       q.dispatchLatenciesStmt,
 		drainZoneWorkersStmt:        q.drainZoneWorkersStmt,
+		dueApprovalsStmt:            q.dueApprovalsStmt,
 		dueRunDeadlinesStmt:         q.dueRunDeadlinesStmt,
 		dueSchedulesStmt:            q.dueSchedulesStmt,
 		enableUserStmt:              q.enableUserStmt,
@@ -1645,6 +1711,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		finishAttemptStmt:           q.finishAttemptStmt,
 		finishRunStmt:               q.finishRunStmt,
 		finishTaskStmt:              q.finishTaskStmt,
+		getApprovalStmt:             q.getApprovalStmt,
 		getAttemptStmt:              q.getAttemptStmt,
 		getLogStatsStmt:             q.getLogStatsStmt,
 		getLoopMarkStmt:             q.getLoopMarkStmt,
@@ -1664,6 +1731,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getZoneStmt:                 q.getZoneStmt,
 		holdRunTasksStmt:            q.holdRunTasksStmt,
 		insertAlertStmt:             q.insertAlertStmt,
+		insertApprovalStmt:          q.insertApprovalStmt,
 		insertAttemptStmt:           q.insertAttemptStmt,
 		insertEventStmt:             q.insertEventStmt,
 		insertLogStmt:               q.insertLogStmt,
@@ -1677,6 +1745,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		leaseAlertsStmt:             q.leaseAlertsStmt,
 		listAlertChannelsStmt:       q.listAlertChannelsStmt,
 		listAlertsStmt:              q.listAlertsStmt,
+		listApprovalsStmt:           q.listApprovalsStmt,
 		listEventsStmt:              q.listEventsStmt,
 		listEventsDescStmt:          q.listEventsDescStmt,
 		listKindEventsStmt:          q.listKindEventsStmt,
@@ -1686,6 +1755,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listLogSizesStmt:            q.listLogSizesStmt,
 		listLogsStmt:                q.listLogsStmt,
 		listRecentWorkersStmt:       q.listRecentWorkersStmt,
+		listRunApprovalsStmt:        q.listRunApprovalsStmt,
 		listRunAttemptsStmt:         q.listRunAttemptsStmt,
 		listRunEventsStmt:           q.listRunEventsStmt,
 		listRunEventsDescStmt:       q.listRunEventsDescStmt,
