@@ -25,6 +25,7 @@ type serverKind struct {
 // here and its file beside subworkflow.go.
 var serverKinds = []serverKind{
 	{spec: mustKind(vocab.KindWorkflow), actor: subWorkflowActor, start: (*op).startSubWorkflows},
+	{spec: mustKind(vocab.KindApproval), actor: approvalActor, start: (*op).startApprovals},
 }
 
 func mustKind(name string) workflow.KindSpec {
