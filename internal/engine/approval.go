@@ -97,7 +97,7 @@ func (e *Engine) Decide(ctx context.Context, d Decision) (store.Approval, error)
 	return out, nil
 }
 
-// Approvals lists up to limit approvals in state ('' for any), newest
+// Approvals lists up to limit approvals in state (empty: any), newest
 // first.
 func (e *Engine) Approvals(ctx context.Context, state string, limit int) ([]store.Approval, error) {
 	var out []store.Approval

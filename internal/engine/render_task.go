@@ -12,7 +12,7 @@ import (
 // RenderedTask is a task's templates expanded as an attempt would get
 // them, for showing: parameters, run fields and upstream outputs filled
 // in, and every secret left as "${{ secrets.NAME }}" (its value is never
-// read). One of Command, HTTP, SQL and Params is set, by Kind; Problem
+// read). One of Command, HTTP, SQL, Params and Message is set, by Kind; Problem
 // says why the templates do not expand now (an upstream output not
 // written yet), and then nothing else is.
 type RenderedTask struct {
@@ -25,6 +25,7 @@ type RenderedTask struct {
 	HTTP    *HTTPRequest
 	SQL     *SQLRequest       // DSN is the placeholder of its secret
 	Params  map[string]string // a sub-workflow task's child parameters
+	Message string            // an approval task's message
 	Problem string
 }
 
@@ -63,6 +64,8 @@ func (e *Engine) RenderTask(ctx context.Context, runID int64, task string, numbe
 			out.SQL, _, err = o.renderSQL(rs, n, number)
 		case vocab.KindWorkflow:
 			out.Params, err = o.renderParams(rs, n, number)
+		case vocab.KindApproval:
+			out.Message, err = o.renderApproval(rs, n, number)
 		default:
 			out.Command, out.Env, _, err = o.render(rs, n, number)
 		}
