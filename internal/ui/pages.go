@@ -340,6 +340,7 @@ type taskPanel struct {
 	Checkpoint  checkpointInfo
 	Child       *ChildRun // a sub-workflow task's latest child run
 	Rendered    engine.RenderedTask
+	Approval    *client.Approval // an approval task's latest approval
 }
 
 const panelLogBytes = 256 << 10
