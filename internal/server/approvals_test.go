@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -122,5 +123,53 @@ func TestApprovalBodyBounded(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("1 MiB body: %d, want 413", resp.StatusCode)
+	}
+}
+
+// TestApprovalUI: the task panel of a waiting approval shows its message,
+// and its buttons to an operator only; the form needs the session's CSRF
+// token, a viewer's forged form is refused 403 and changes nothing, an
+// operator's approves.
+func TestApprovalUI(t *testing.T) {
+	st := storetest.OpenSQLite(t)
+	f := newUIFixture(t, st)
+	if _, err := f.c.Apply(f.ctx, []client.SourceFile{{Filename: "r.yaml", Content: approvalFlow}}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := f.c.StartRun(f.ctx, "release", client.StartRunRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := engine.New(st, engine.Config{}).StartServerTasks(f.ctx, vocab.KindApproval, 10); err != nil || n != 1 {
+		t.Fatalf("start approvals: %d %v", n, err)
+	}
+	panel := "/runs/" + strconv.FormatInt(run.ID, 10) + "?task=sign-off"
+	action := "/runs/" + strconv.FormatInt(run.ID, 10) + "/tasks/sign-off/approval"
+	status, body := f.viewer.get(panel)
+	if status != http.StatusOK || !strings.Contains(body, "Load 2026-12-01 into prod?") {
+		t.Fatalf("viewer's panel: %d, message missing:\n%.2000s", status, body)
+	}
+	if strings.Contains(body, `action="`+action+`"`) {
+		t.Error("a viewer is shown the approval form")
+	}
+	if status, _ := f.viewer.post(action, neturl.Values{"decision": {vocab.DecisionApprove}}); status != http.StatusForbidden {
+		t.Errorf("viewer's approval form: %d, want 403", status)
+	}
+	if status, _ := f.operator.post(action, neturl.Values{"decision": {vocab.DecisionApprove}, "csrf": {""}}); status != http.StatusForbidden {
+		t.Errorf("operator's form without CSRF token: %d, want 403", status)
+	}
+	if aps, _ := f.c.Approvals(f.ctx, vocab.ApprovalPending, 0); len(aps) != 1 {
+		t.Fatalf("refused forms decided: pending %+v", aps)
+	}
+	if _, body := f.operator.get(panel); !strings.Contains(body, `action="`+action+`"`) {
+		t.Errorf("the operator is not shown the approval form:\n%.3000s", body)
+	}
+	status, body = f.operator.post(action, neturl.Values{"decision": {vocab.DecisionApprove}, "note": {"fine"}})
+	if status != http.StatusOK || !strings.Contains(body, "task sign-off approved") {
+		t.Fatalf("operator approves: %d, flash missing:\n%.3000s", status, body)
+	}
+	aps, err := f.c.Approvals(f.ctx, vocab.ApprovalApproved, 0)
+	if err != nil || len(aps) != 1 || aps[0].DecidedBy != "token:ui-operator" || aps[0].Note != "fine" {
+		t.Errorf("approved: %+v %v, want one by the operator with the note", aps, err)
 	}
 }

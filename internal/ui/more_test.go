@@ -38,7 +38,9 @@ func (f *fake) Alerts(context.Context) (client.Alerts, error)    { return f.more
 func (f *fake) Children(context.Context, int64) ([]ui.ChildRun, error) {
 	return f.more.children, nil
 }
-func (f *fake) Approvals(context.Context, int64) ([]client.Approval, error) { return f.more.approvals, nil }
+func (f *fake) Approvals(context.Context, int64) ([]client.Approval, error) {
+	return f.more.approvals, nil
+}
 func (f *fake) RenderTask(_ context.Context, _ int64, task string, attempt int64) (engine.RenderedTask, error) {
 	r := f.more.rendered[task]
 	r.Attempt = max(attempt, 1)
