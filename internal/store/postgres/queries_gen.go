@@ -859,7 +859,7 @@ func (r retention) DeleteRuns(ctx context.Context, runIDs []int64) (store.Retent
 	}{
 		{&d.Logs, r.q.DeleteRunLogs}, {&discard, r.q.DeleteRunLogStats}, {&d.Events, r.q.DeleteRunEvents},
 		{&d.Attempts, r.q.DeleteRunAttempts}, {&d.Tasks, r.q.DeleteRunTasks}, {&discard, r.q.DeleteRunDeadlines},
-		{&discard, r.q.DeleteRunWaits}, {&d.Runs, r.q.DeleteFinishedRuns},
+		{&discard, r.q.DeleteRunWaits}, {&discard, r.q.DeleteRunApprovals}, {&d.Runs, r.q.DeleteFinishedRuns},
 	} {
 		n, err := step.del(ctx, runIDs)
 		if err != nil {

@@ -96,6 +96,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteLogRangeStmt, err = db.PrepareContext(ctx, deleteLogRange); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteLogRange: %w", err)
 	}
+	if q.deleteRunApprovalsStmt, err = db.PrepareContext(ctx, deleteRunApprovals); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteRunApprovals: %w", err)
+	}
 	if q.deleteRunAttemptsStmt, err = db.PrepareContext(ctx, deleteRunAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteRunAttempts: %w", err)
 	}
@@ -675,6 +678,11 @@ func (q *Queries) Close() error {
 	if q.deleteLogRangeStmt != nil {
 		if cerr := q.deleteLogRangeStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteLogRangeStmt: %w", cerr)
+		}
+	}
+	if q.deleteRunApprovalsStmt != nil {
+		if cerr := q.deleteRunApprovalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteRunApprovalsStmt: %w", cerr)
 		}
 	}
 	if q.deleteRunAttemptsStmt != nil {
@@ -1500,6 +1508,7 @@ type Queries struct {
 	deleteEndedSessionsStmt     *sql.Stmt
 	deleteFinishedRunsStmt      *sql.Stmt
 	deleteLogRangeStmt          *sql.Stmt
+	deleteRunApprovalsStmt      *sql.Stmt
 	deleteRunAttemptsStmt       *sql.Stmt
 	deleteRunDeadlineStmt       *sql.Stmt
 	deleteRunDeadlinesStmt      *sql.Stmt
@@ -1682,6 +1691,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteEndedSessionsStmt:     q.deleteEndedSessionsStmt,
 		deleteFinishedRunsStmt:      q.deleteFinishedRunsStmt,
 		deleteLogRangeStmt:          q.deleteLogRangeStmt,
+		deleteRunApprovalsStmt:      q.deleteRunApprovalsStmt,
 		deleteRunAttemptsStmt:       q.deleteRunAttemptsStmt,
 		deleteRunDeadlineStmt:       q.deleteRunDeadlineStmt,
 		deleteRunDeadlinesStmt:      q.deleteRunDeadlinesStmt,
