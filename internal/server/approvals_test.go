@@ -161,6 +161,9 @@ func TestApprovalUI(t *testing.T) {
 	if aps, _ := f.c.Approvals(f.ctx, vocab.ApprovalPending, 0); len(aps) != 1 {
 		t.Fatalf("refused forms decided: pending %+v", aps)
 	}
+	if _, body := f.viewer.get("/"); !strings.Contains(body, "Waiting for approval") || !strings.Contains(body, "Load 2026-12-01 into prod?") {
+		t.Errorf("the overview does not list the waiting approval:\n%.3000s", body)
+	}
 	if _, body := f.operator.get(panel); !strings.Contains(body, `action="`+action+`"`) {
 		t.Errorf("the operator is not shown the approval form:\n%.3000s", body)
 	}

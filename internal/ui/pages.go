@@ -103,9 +103,14 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 		h.readErr(w, r, err)
 		return
 	}
+	approvals, err := h.src.Approvals(ctx, 0)
+	if err != nil {
+		h.readErr(w, r, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, "overview", page{Title: "Overview", Nav: "overview", Data: map[string]any{
 		"Zones": p.Zones, "Groups": p.Groups, "Workers": len(workers), "Counts": counts, "Total": total,
-		"Capped": capped, "Failovers": fo, "Servers": servers, "Alerts": alerts,
+		"Capped": capped, "Failovers": fo, "Servers": servers, "Alerts": alerts, "Approvals": approvals,
 	}})
 }
 
