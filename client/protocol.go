@@ -1,6 +1,10 @@
 package client
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
 
 // The worker protocol: how `baton worker` talks to servers. Every report
 // carries the attempt ID as its fencing token.
@@ -82,9 +86,59 @@ type Assignment struct {
 	HTTP *HTTPRequest `json:"http,omitempty"`
 	// SQL is the work of an sql attempt.
 	SQL *SQLRequest `json:"sql,omitempty"`
+	// Spec is the rendered block of an attempt of any other kind (JSON,
+	// the kind's own form). http and sql keep their keys, which workers
+	// of every version read; see SetPayload.
+	Spec json.RawMessage `json:"spec,omitempty" doc:"The rendered block of an attempt of a kind other than shell, noop, http and sql"`
 	// Mask lists the values of the secrets the attempt uses: the worker
 	// writes *** for each in the attempt's output, outputs and reasons.
 	Mask []string `json:"mask,omitempty" doc:"Secret values to replace with *** in the attempt's output and outputs"`
+}
+
+// SetPayload puts an attempt's rendered block (what its kind's Prepare
+// made) where the worker reads it: an *HTTPRequest in HTTP, an
+// *SQLRequest in SQL, as every worker version expects, and any other
+// value as JSON in Spec.
+func (a *Assignment) SetPayload(p any) error {
+	switch p := p.(type) {
+	case nil:
+	case *HTTPRequest:
+		a.HTTP = p
+	case *SQLRequest:
+		a.SQL = p
+	default:
+		b, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("attempt %d: payload: %w", a.AttemptID, err)
+		}
+		a.Spec = b
+	}
+	return nil
+}
+
+// DecodePayload reads the attempt's rendered block into v, a pointer:
+// *HTTPRequest and *SQLRequest from their keys, anything else from Spec.
+// It fails when the assignment carries none.
+func (a *Assignment) DecodePayload(v any) error {
+	missing := fmt.Errorf("attempt %d of kind %s carries no payload", a.AttemptID, a.Kind)
+	switch dst := v.(type) {
+	case *HTTPRequest:
+		if a.HTTP == nil {
+			return missing
+		}
+		*dst = *a.HTTP
+	case *SQLRequest:
+		if a.SQL == nil {
+			return missing
+		}
+		*dst = *a.SQL
+	default:
+		if len(a.Spec) == 0 {
+			return missing
+		}
+		return json.Unmarshal(a.Spec, v)
+	}
+	return nil
 }
 
 // HTTPRequest is what the worker sends for an http task. The task

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-sched/baton/client/vocab"
 	"github.com/baton-sched/baton/internal/workflow"
 )
 
@@ -39,7 +40,7 @@ tasks:
 	if a.Env[witnessEnv] != `echo "${{ run.id }}"` || a.Env["X"] != "1" || !strings.Contains(a.Run, witness) {
 		t.Errorf("task a: run %q, env %v", a.Run, a.Env)
 	}
-	if !b.Noop || b.Run != "" || len(b.Env) != 0 {
+	if b.Kind != vocab.KindNoop || b.Run != "" || len(b.Env) != 0 {
 		t.Errorf("noop task changed: %+v", b)
 	}
 	for _, tc := range []struct {

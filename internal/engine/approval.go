@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/baton-sched/baton/client/vocab"
+	"github.com/baton-sched/baton/internal/kinds/approval"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/workflow"
 )
@@ -201,7 +202,7 @@ func (o *op) decide(ap store.Approval, decision, actor, note, why string) (store
 // startApprovals starts up to limit ready approval tasks: each attempt
 // runs at once, owned by the servers, and waits for a decision.
 func (o *op) startApprovals(limit int) (int, error) {
-	cands, room, scopes, err := o.offer(store.CandidateFilter{Group: workflow.ApprovalGroup,
+	cands, room, scopes, err := o.offer(store.CandidateFilter{Group: approval.Group,
 		WorkerLabels: "{}", Limit: int64(limit)})
 	if err != nil {
 		return 0, err
@@ -239,16 +240,16 @@ func (o *op) startApprovals(limit int) (int, error) {
 		return 0, err
 	}
 	for i, a := range asgs {
-		n := scopes[a.RunID].plan.graph.Nodes[picks[i].cand.Idx]
+		b := approvalBlock(scopes[a.RunID].plan.graph.Nodes[picks[i].cand.Idx])
 		ap, err := o.Approvals().Insert(o.ctx, store.NewApproval{AttemptID: a.AttemptID, RunID: a.RunID,
-			TaskID: a.TaskID, Task: a.Task, Workflow: a.Workflow, Message: messages[i], Outcome: n.Approval.Default,
-			TimeoutMs: n.Approval.Timeout.Std().Milliseconds()})
+			TaskID: a.TaskID, Task: a.Task, Workflow: a.Workflow, Message: messages[i], Outcome: b.Default,
+			TimeoutMs: b.Timeout.Std().Milliseconds()})
 		if err != nil {
 			return 0, err
 		}
 		reason := messages[i]
 		if ap.DeadlineAt > 0 {
-			reason += fmt.Sprintf(" (default %s after %v)", ap.Outcome, n.Approval.Timeout.Std())
+			reason += fmt.Sprintf(" (default %s after %v)", ap.Outcome, b.Timeout.Std())
 		}
 		o.record(store.NewEvent{Kind: vocab.EventApprovalRequested, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
 			AttemptID: a.AttemptID, NewState: vocab.ApprovalPending, Reason: reason})
@@ -256,20 +257,25 @@ func (o *op) startApprovals(limit int) (int, error) {
 	return len(asgs), nil
 }
 
+// approvalBlock is an approval task's block (empty for another task).
+func approvalBlock(n workflow.Node) *approval.Block {
+	if b, ok := n.Spec.(*approval.Block); ok {
+		return b
+	}
+	return &approval.Block{}
+}
+
 // renderApproval expands an approval task's message for attempt number.
 func (o *op) renderApproval(rs *runScope, n workflow.Node, number int64) (string, error) {
-	if n.Approval == nil {
-		return "", &renderError{errors.New("approval: the task has no approval block")}
-	}
-	scope, err := o.scope(rs, n, number)
+	p, _, err := o.renderKind(rs, n, number)
 	if err != nil {
 		return "", err
 	}
-	msg, err := workflow.Render(n.Approval.Message, scope)
-	if err != nil {
-		return "", &renderError{fmt.Errorf("approval.message: %w", err)}
+	msg, ok := p.Payload.(string)
+	if !ok {
+		return "", &renderError{errors.New("approval: the task has no approval block")}
 	}
-	return clipString(msg, workflow.MaxApprovalMessage*4), nil
+	return clipString(msg, approval.MaxMessage*4), nil
 }
 
 // clipString cuts s to at most n bytes, on a character boundary.

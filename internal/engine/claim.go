@@ -10,6 +10,7 @@ import (
 
 	"github.com/baton-sched/baton/client/vocab"
 	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/taskkind"
 	"github.com/baton-sched/baton/internal/workflow"
 )
 
@@ -47,23 +48,14 @@ type Assignment struct {
 	CU        float64
 	// Checkpoint is the task's last checkpoint (base64), '' for none.
 	Checkpoint string
-	// HTTP is the request of a KindHTTP attempt.
-	HTTP *HTTPRequest
-	// SQL is the work of a KindSQL attempt.
-	SQL *SQLRequest
+	// Payload is what the kind's Prepare rendered (taskkind.Prepared):
+	// a *client.HTTPRequest for http, a *client.SQLRequest for sql, nil
+	// for shell and noop. The wire form is client.Assignment.SetPayload.
+	Payload any
 	// Mask lists the secret values the attempt's env or request holds:
 	// the worker replaces each with *** in the attempt's output, outputs
 	// and reasons. Assignments are never stored.
 	Mask []string
-}
-
-// HTTPRequest is what the worker sends for an http task, rendered.
-type HTTPRequest struct {
-	Method       string
-	URL          string
-	Headers      map[string]string
-	Body         string
-	ExpectStatus []int // empty: any 2xx
 }
 
 // claimSlack: candidates fetched beyond the number asked for, so that tasks
@@ -131,7 +123,7 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 		if c.CU > free+1e-9 || (c.Slot != "" && room[c.Slot] <= 0) {
 			continue
 		}
-		if !slices.Contains(kinds, scopes[c.RunID].plan.graph.Nodes[c.Idx].Kind()) {
+		if !slices.Contains(kinds, scopes[c.RunID].plan.graph.Nodes[c.Idx].Kind) {
 			continue // a kind this worker does not run (an older worker, mid-upgrade)
 		}
 		if avoid, err := o.avoids(c, w, elsewhere); err != nil || avoid {
@@ -284,66 +276,57 @@ type pick struct {
 }
 
 // prepare renders what the worker needs to run candidate c; ok is false
-// when the task failed instead (its command cannot be rendered).
+// when the task failed instead (its templates cannot be rendered).
 func (o *op) prepare(rs *runScope, c store.Candidate) (pick, bool, error) {
 	n := rs.plan.graph.Nodes[c.Idx]
 	number := c.Attempts + 1
 	asg := Assignment{Number: number, RunID: c.RunID, TaskID: c.ID, Task: c.Name, Workflow: rs.run.Workflow,
-		Timeout: n.Timeout, CU: c.CU, Kind: n.Kind()}
-	prep, ok := workerKinds[asg.Kind]
-	if !ok { // a server kind: its group has no workers, so it is not offered here
-		return pick{}, false, nil
+		Timeout: n.Timeout, CU: c.CU, Kind: n.Kind}
+	var err error
+	if n.Kind == vocab.KindShell { // built in: the command and its checkpoint
+		err = o.prepareShell(rs, c, n, &asg)
+	} else {
+		k, known := taskkind.Lookup(n.Kind)
+		if !known || k.Server() { // a server kind: its group has no workers, so it is not offered here
+			return pick{}, false, nil
+		}
+		err = o.prepareKind(rs, n, &asg)
 	}
-	if ok, err := prep(o, rs, c, n, &asg); !ok || err != nil {
+	if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
 		return pick{}, false, err
 	}
 	return pick{cand: c, asg: asg}, true, nil
 }
 
-// A preparer fills in the assignment of a worker kind: it renders the
-// task's templates (params, upstream outputs, secrets, whose values go in
-// Mask). ok is false when the task failed instead (failUnrenderable).
-type preparer func(o *op, rs *runScope, c store.Candidate, n workflow.Node, asg *Assignment) (ok bool, err error)
-
-// workerKinds maps each kind workers run to its preparer; the servers run
-// the kinds of ServerKinds.
-var workerKinds = map[string]preparer{
-	vocab.KindShell: prepareShell,
-	vocab.KindNoop:  prepareNoop,
-	vocab.KindHTTP:  prepareHTTP,
-	vocab.KindSQL:   prepareSQL,
-}
-
-// prepareNoop: nothing to render.
-func prepareNoop(*op, *runScope, store.Candidate, workflow.Node, *Assignment) (bool, error) {
-	return true, nil
-}
-
-// prepareHTTP renders the request; the attempt's timeout is the request's.
-func prepareHTTP(o *op, rs *runScope, c store.Candidate, n workflow.Node, asg *Assignment) (bool, error) {
-	asg.Timeout = cmp.Or(n.HTTP.Timeout.Std(), n.Timeout, workflow.DefaultHTTPTimeout.Std())
-	req, scope, err := o.renderHTTP(rs, n, asg.Number)
-	if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
-		return false, err
+// prepareKind renders a registered kind's block into the assignment
+// (taskkind.Kind.Prepare); the secret values its templates use go in
+// Mask.
+func (o *op) prepareKind(rs *runScope, n workflow.Node, asg *Assignment) error {
+	p, scope, err := o.renderKind(rs, n, asg.Number)
+	if err != nil {
+		return err
 	}
-	asg.HTTP, asg.Mask = req, masks(scope)
-	return true, nil
+	asg.Payload, asg.Mask = p.Payload, masks(scope)
+	if p.Timeout > 0 {
+		asg.Timeout = p.Timeout
+	}
+	return nil
 }
 
 // prepareShell renders the command and env, and hands on the last
 // checkpoint.
-func prepareShell(o *op, rs *runScope, c store.Candidate, n workflow.Node, asg *Assignment) (bool, error) {
+func (o *op) prepareShell(rs *runScope, c store.Candidate, n workflow.Node, asg *Assignment) error {
 	cmd, env, scope, err := o.render(rs, n, asg.Number)
-	if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
-		return false, err
+	if err != nil {
+		return err
 	}
 	asg.Command, asg.Env, asg.Mask = cmd, env, masks(scope)
 	if c.Attempts > 0 { // an earlier attempt may have left a checkpoint
 		task, err := o.Tasks().Get(o.ctx, c.ID)
 		if err != nil {
-			return false, err
+			return err
 		}
 		asg.Checkpoint = task.Checkpoint
 	}
-	return true, nil
+	return nil
 }

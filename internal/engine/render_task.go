@@ -7,14 +7,16 @@ import (
 
 	"github.com/baton-sched/baton/client/vocab"
 	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/taskkind"
 )
 
 // RenderedTask is a task's templates expanded as an attempt would get
 // them, for showing: parameters, run fields and upstream outputs filled
 // in, and every secret left as "${{ secrets.NAME }}" (its value is never
-// read). One of Command, HTTP, SQL, Params and Message is set, by Kind; Problem
-// says why the templates do not expand now (an upstream output not
-// written yet), and then nothing else is.
+// read). A shell task has Command and Env, another kind its Payload (its
+// Prepare's, as an attempt gets it); Problem says why the templates do
+// not expand now (an upstream output not written yet), and then nothing
+// else is.
 type RenderedTask struct {
 	Kind    string
 	Attempt int64 // the attempt number the templates were expanded for
@@ -22,10 +24,11 @@ type RenderedTask struct {
 	// are the BATON_TPL_ variables of Env (workflow.RenderCommand).
 	Command string
 	Env     map[string]string
-	HTTP    *HTTPRequest
-	SQL     *SQLRequest       // DSN is the placeholder of its secret
-	Params  map[string]string // a sub-workflow task's child parameters
-	Message string            // an approval task's message
+	// Payload is the kind's rendered block: *client.HTTPRequest for
+	// http, *client.SQLRequest for sql (its DSN is the placeholder of
+	// its secret), the child run's map[string]string params for a
+	// sub-workflow, nil for noop.
+	Payload any
 	Problem string
 }
 
@@ -55,19 +58,13 @@ func (e *Engine) RenderTask(ctx context.Context, runID int64, task string, numbe
 		if !ok {
 			return notFound(store.ErrNotFound, "task %q of run %d", task, runID)
 		}
-		out = RenderedTask{Kind: n.Kind(), Attempt: number}
-		switch out.Kind {
-		case vocab.KindNoop:
-		case vocab.KindHTTP:
-			out.HTTP, _, err = o.renderHTTP(rs, n, number)
-		case vocab.KindSQL:
-			out.SQL, _, err = o.renderSQL(rs, n, number)
-		case vocab.KindWorkflow:
-			out.Params, err = o.renderParams(rs, n, number)
-		case vocab.KindApproval:
-			out.Message, err = o.renderApproval(rs, n, number)
-		default:
+		out = RenderedTask{Kind: n.Kind, Attempt: number}
+		if n.Kind == vocab.KindShell {
 			out.Command, out.Env, _, err = o.render(rs, n, number)
+		} else {
+			var p taskkind.Prepared
+			p, _, err = o.renderKind(rs, n, number)
+			out.Payload = p.Payload
 		}
 		var re *renderError
 		if errors.As(err, &re) {

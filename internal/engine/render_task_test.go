@@ -54,17 +54,17 @@ func TestRenderTask(t *testing.T) {
 		}
 		// notify needs push's output, not written yet.
 		notify, err := keyless.RenderTask(x.ctx, run.ID, "notify", 0)
-		if err != nil || notify.Kind != "http" || notify.HTTP != nil || !strings.Contains(notify.Problem, "tasks.push.outputs.id") {
+		if err != nil || notify.Kind != "http" || httpOf(notify.Payload) != nil || !strings.Contains(notify.Problem, "tasks.push.outputs.id") {
 			t.Errorf("notify before push: %+v %v", notify, err)
 		}
 		w := x.worker("a", 4)
 		x.finish(w, x.claimOne(w), "succeeded", map[string]string{"id": "42"})
 		notify, err = keyless.RenderTask(x.ctx, run.ID, "notify", 3)
-		if err != nil || notify.HTTP == nil || notify.Attempt != 3 || notify.HTTP.URL != "https://hooks.example.com/42" ||
-			notify.HTTP.Headers["Authorization"] != "Bearer ${{ secrets.api_token }}" || notify.HTTP.Body != `{"who": "<b>ann</b>"}` {
+		if err != nil || httpOf(notify.Payload) == nil || notify.Attempt != 3 || httpOf(notify.Payload).URL != "https://hooks.example.com/42" ||
+			httpOf(notify.Payload).Headers["Authorization"] != "Bearer ${{ secrets.api_token }}" || httpOf(notify.Payload).Body != `{"who": "<b>ann</b>"}` {
 			t.Errorf("notify rendered %+v %v", notify, err)
 		}
-		if got := fmt.Sprintf("%+v %+v %+v", push, notify, *notify.HTTP); strings.Contains(got, value) {
+		if got := fmt.Sprintf("%+v %+v %+v", push, notify, *httpOf(notify.Payload)); strings.Contains(got, value) {
 			t.Errorf("a rendered task holds the secret's value: %s", got)
 		}
 		for _, tc := range []struct {

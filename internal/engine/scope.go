@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/taskkind"
 	"github.com/baton-sched/baton/internal/workflow"
 )
 
@@ -93,30 +93,47 @@ func (o *op) render(rs *runScope, n workflow.Node, number int64) (string, map[st
 	return cmd, env, scope, nil
 }
 
-// renderHTTP expands the node's http request for attempt number.
-func (o *op) renderHTTP(rs *runScope, n workflow.Node, number int64) (*HTTPRequest, workflow.Scope, error) {
+// renderKind renders the node's block with its kind's Prepare for
+// attempt number; a template that does not expand is a renderError.
+func (o *op) renderKind(rs *runScope, n workflow.Node, number int64) (taskkind.Prepared, workflow.Scope, error) {
+	k, ok := taskkind.Lookup(n.Kind)
+	if !ok {
+		return taskkind.Prepared{}, workflow.Scope{}, fmt.Errorf("task %s: unknown kind %q", n.Name, n.Kind)
+	}
+	if k.Prepare == nil { // nothing to render (noop): no scope to read
+		return taskkind.Prepared{}, workflow.Scope{}, nil
+	}
 	scope, err := o.scope(rs, n, number)
 	if err != nil {
-		return nil, scope, err
+		return taskkind.Prepared{}, scope, err
 	}
-	h := n.HTTP
-	req := &HTTPRequest{Method: cmp.Or(h.Method, "GET"), ExpectStatus: h.ExpectStatus}
-	if req.URL, err = workflow.Render(h.URL, scope); err != nil {
-		return nil, scope, &renderError{fmt.Errorf("http.url: %w", err)}
+	p, err := k.Prepare(renderer{scope: scope, timeout: n.Timeout}, n.Spec)
+	if err != nil {
+		return taskkind.Prepared{}, scope, &renderError{err}
 	}
-	if req.Body, err = workflow.Render(h.Body, scope); err != nil {
-		return nil, scope, &renderError{fmt.Errorf("http.body: %w", err)}
-	}
-	if len(h.Headers) > 0 {
-		req.Headers = make(map[string]string, len(h.Headers))
-	}
-	for k, v := range h.Headers {
-		if req.Headers[k], err = workflow.Render(v, scope); err != nil {
-			return nil, scope, &renderError{fmt.Errorf("http.headers.%s: %w", k, err)}
-		}
-	}
-	return req, scope, nil
+	return p, scope, nil
 }
+
+// renderer is the taskkind.Renderer of one attempt's scope.
+type renderer struct {
+	scope   workflow.Scope
+	timeout time.Duration
+}
+
+func (r renderer) Render(p taskkind.Path, tmpl string) (string, error) {
+	out, err := workflow.Render(tmpl, r.scope)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", p, err)
+	}
+	return out, nil
+}
+
+func (r renderer) Secret(name string) (string, bool) {
+	v, ok := r.scope.Secrets[name]
+	return v, ok
+}
+
+func (r renderer) Timeout() time.Duration { return r.timeout }
 
 // scope is what the node's templates may refer to, for attempt number.
 func (o *op) scope(rs *runScope, n workflow.Node, number int64) (workflow.Scope, error) {

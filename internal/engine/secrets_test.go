@@ -65,8 +65,8 @@ func TestSecretsReachOnlyTheirAttempt(t *testing.T) {
 		}
 		x.finish(w, push, store.AttemptSucceeded, nil)
 		notify := x.claimOne(w)
-		if notify.HTTP.Headers["Authorization"] != "Bearer "+value || !slices.Equal(notify.Mask, []string{value}) {
-			t.Errorf("notify: %+v mask %v", notify.HTTP, notify.Mask)
+		if httpOf(notify.Payload).Headers["Authorization"] != "Bearer "+value || !slices.Equal(notify.Mask, []string{value}) {
+			t.Errorf("notify: %+v mask %v", httpOf(notify.Payload), notify.Mask)
 		}
 		list, err := x.e.Secrets(x.ctx)
 		if err != nil || len(list) != 1 || list[0].Name != "api_token" || list[0].CreatedBy != "user:admin" {

@@ -5,31 +5,34 @@ import (
 	"fmt"
 
 	"github.com/baton-sched/baton/client/vocab"
+	_ "github.com/baton-sched/baton/internal/kinds/all" // every task kind
 	"github.com/baton-sched/baton/internal/store"
-	"github.com/baton-sched/baton/internal/workflow"
+	"github.com/baton-sched/baton/internal/taskkind"
 )
 
 // A serverKind is a task kind the servers run instead of workers: its
-// tasks queue in the kind's group (workflow.KindSpec.Group), which no
+// tasks queue in the kind's group (taskkind.Kind.Group), which no
 // worker serves, so they hold no worker capacity. Every server calls
 // StartServerTasks for each kind in a loop; start takes up to limit ready
 // tasks of the kind (store.CandidateFilter on the group, locked with SKIP
 // LOCKED by offer) and starts their attempts, in the caller's transaction.
 type serverKind struct {
-	spec  workflow.KindSpec
+	spec  *taskkind.Kind
 	actor string // the events' actor
 	start func(o *op, limit int) (int, error)
 }
 
-// serverKinds lists the kinds the servers run. A new one adds its entry
-// here and its file beside subworkflow.go.
+// serverKinds lists the kinds the servers run, with the start function
+// of each: a server kind's package (internal/kinds) holds its block, and
+// the engine the transitions it makes. A new one adds its entry here and
+// its file beside subworkflow.go.
 var serverKinds = []serverKind{
 	{spec: mustKind(vocab.KindWorkflow), actor: subWorkflowActor, start: (*op).startSubWorkflows},
 	{spec: mustKind(vocab.KindApproval), actor: approvalActor, start: (*op).startApprovals},
 }
 
-func mustKind(name string) workflow.KindSpec {
-	k, ok := workflow.KindOf(name)
+func mustKind(name string) *taskkind.Kind {
+	k, ok := taskkind.Lookup(name)
 	if !ok || !k.Server() {
 		panic("engine: " + name + " is not a server-run kind")
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/client/vocab"
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/secrets"
@@ -57,10 +58,10 @@ func TestSQLTaskAssignment(t *testing.T) {
 			t.Fatalf("claim with the sql kind: %v, %v", as, err)
 		}
 		q := as[0]
-		want := &engine.SQLRequest{DSN: dsn, MaxRows: 10, Statements: []engine.SQLStatement{
+		want := &client.SQLRequest{DSN: dsn, MaxRows: 10, Statements: []client.SQLStatement{
 			{Query: "DELETE FROM t WHERE day = $1"},
 			{Query: "INSERT INTO t (day, v) VALUES ($1, $2)", Params: []string{"2026-01-01", "'; DROP TABLE t; --"}}}}
-		if diff := cmp.Diff(want, q.SQL); diff != "" || q.Kind != vocab.KindSQL || q.Command != "" {
+		if diff := cmp.Diff(want, sqlOf(q.Payload)); diff != "" || q.Kind != vocab.KindSQL || q.Command != "" {
 			t.Errorf("kind %s, command %q, sql (-want +got):\n%s", q.Kind, q.Command, diff)
 		}
 		if !slices.Contains(q.Mask, dsn) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client/vocab"
+	"github.com/baton-sched/baton/internal/kinds/subworkflow"
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/workflow"
 )
@@ -83,19 +84,15 @@ func (o *op) startSubWorkflows(limit int) (int, error) {
 	return len(asgs), nil
 }
 
-// renderParams expands a sub-workflow task's params for attempt number.
+// renderParams expands a sub-workflow task's params for attempt number
+// (the kind's Prepare).
 func (o *op) renderParams(rs *runScope, n workflow.Node, number int64) (map[string]string, error) {
-	scope, err := o.scope(rs, n, number)
+	p, _, err := o.renderKind(rs, n, number)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]string, len(n.Params))
-	for k, v := range n.Params {
-		if out[k], err = workflow.Render(v, scope); err != nil {
-			return nil, &renderError{fmt.Errorf("params.%s: %w", k, err)}
-		}
-	}
-	return out, nil
+	params, _ := p.Payload.(map[string]string)
+	return params, nil
 }
 
 // startChild starts the child run of a sub-workflow task's attempt, or
@@ -103,13 +100,17 @@ func (o *op) renderParams(rs *runScope, n workflow.Node, number int64) (map[stri
 // A child that cannot start fails the attempt.
 func (o *op) startChild(rs *runScope, c store.Candidate, attemptID int64, params map[string]string) error {
 	n := rs.plan.graph.Nodes[c.Idx]
+	sub, ok := n.Spec.(*subworkflow.Block)
+	if !ok {
+		return fmt.Errorf("task %s of run %d: not a sub-workflow", n.Name, rs.run.ID)
+	}
 	depth, err := o.depth(rs.run)
 	if err != nil {
 		return err
 	}
 	if depth >= MaxSubWorkflowDepth {
 		return o.endSubAttempt(attemptID, store.AttemptFailed,
-			fmt.Sprintf("sub-workflows nest deeper than %d: does %s run itself?", MaxSubWorkflowDepth, n.Workflow), 0)
+			fmt.Sprintf("sub-workflows nest deeper than %d: does %s run itself?", MaxSubWorkflowDepth, sub.Workflow), 0)
 	}
 	prev, err := o.lastChild(rs.run.ID, c.ID)
 	if err != nil {
@@ -133,10 +134,10 @@ func (o *op) startChild(rs *runScope, c store.Candidate, attemptID int64, params
 			return err
 		}
 		o.record(store.NewEvent{Kind: "task.subworkflow", RunID: rs.run.ID, TaskID: c.ID, Task: c.Name,
-			AttemptID: attemptID, Reason: fmt.Sprintf("run %d of %s runs again from its failed tasks", prev.ID, n.Workflow)})
+			AttemptID: attemptID, Reason: fmt.Sprintf("run %d of %s runs again from its failed tasks", prev.ID, sub.Workflow)})
 		return nil
 	}
-	started, err := o.startRuns([]StartRequest{{Workflow: n.Workflow, Params: params, Priority: rs.run.Priority,
+	started, err := o.startRuns([]StartRequest{{Workflow: sub.Workflow, Params: params, Priority: rs.run.Priority,
 		IdempotencyKey: "subworkflow/" + strconv.FormatInt(attemptID, 10),
 		Actor:          fmt.Sprintf("run:%d/%s", rs.run.ID, c.Name)}}, false)
 	var inv *InvalidError
@@ -154,7 +155,7 @@ func (o *op) startChild(rs *runScope, c store.Candidate, attemptID int64, params
 		return err
 	}
 	o.record(store.NewEvent{Kind: "task.subworkflow", RunID: rs.run.ID, TaskID: c.ID, Task: c.Name,
-		AttemptID: attemptID, Reason: fmt.Sprintf("started run %d of %s", child.ID, n.Workflow)})
+		AttemptID: attemptID, Reason: fmt.Sprintf("started run %d of %s", child.ID, sub.Workflow)})
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/store"
 )
@@ -91,15 +92,15 @@ tasks:
 			byTask[a.Task] = a
 		}
 		ping := byTask["ping"]
-		if ping.Kind != engine.KindHTTP || ping.HTTP == nil || ping.HTTP.Method != "GET" ||
-			ping.HTTP.URL != "https://example.org/ping" || ping.Timeout != time.Minute {
-			t.Errorf("ping: kind %s, timeout %v, request %+v", ping.Kind, ping.Timeout, ping.HTTP)
+		if ping.Kind != engine.KindHTTP || httpOf(ping.Payload) == nil || httpOf(ping.Payload).Method != "GET" ||
+			httpOf(ping.Payload).URL != "https://example.org/ping" || ping.Timeout != time.Minute {
+			t.Errorf("ping: kind %s, timeout %v, request %+v", ping.Kind, ping.Timeout, httpOf(ping.Payload))
 		}
 		x.finish(w, byTask["a"], store.AttemptSucceeded, map[string]string{"file": "/data/x.csv"})
 		n := x.claimOne(w)
-		want := &engine.HTTPRequest{Method: "POST", URL: "https://hooks.example/prod",
+		want := &client.HTTPRequest{Method: "POST", URL: "https://hooks.example/prod",
 			Headers: map[string]string{"X-Run": fmt.Sprint(run.ID)}, Body: "/data/x.csv", ExpectStatus: []int{200}}
-		if diff := cmp.Diff(want, n.HTTP); diff != "" || n.Timeout != 10*time.Second || n.Task != "notify" {
+		if diff := cmp.Diff(want, httpOf(n.Payload)); diff != "" || n.Timeout != 10*time.Second || n.Task != "notify" {
 			t.Errorf("notify (%s, timeout %v) request (-want +got):\n%s", n.Task, n.Timeout, diff)
 		}
 	})

@@ -124,7 +124,12 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 			out.Body.Assignments[i] = client.Assignment{
 				AttemptID: a.AttemptID, Kind: a.Kind, Number: a.Number, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
 				Workflow: a.Workflow, Command: a.Command, Env: a.Env, Timeout: a.Timeout, CU: a.CU,
-				Checkpoint: a.Checkpoint, HTTP: (*client.HTTPRequest)(a.HTTP), SQL: sqlRequest(a.SQL), Mask: a.Mask,
+				Checkpoint: a.Checkpoint, Mask: a.Mask,
+			}
+			if err := out.Body.Assignments[i].SetPayload(a.Payload); err != nil {
+				// The attempt is dispatched: the worker fails it, as it
+				// carries no payload, and the task's retries apply.
+				s.log.ErrorContext(ctx, "encode an assignment", "attempt_id", a.AttemptID, "err", err)
 			}
 		}
 		return out, nil
@@ -288,18 +293,6 @@ func (s *Server) foreignAttempts(ctx context.Context, workerID string, refused [
 	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "check the owners of refused reports", "err", err)
-	}
-	return out
-}
-
-// sqlRequest is the wire form of an sql attempt's work.
-func sqlRequest(r *engine.SQLRequest) *client.SQLRequest {
-	if r == nil {
-		return nil
-	}
-	out := &client.SQLRequest{DSN: r.DSN, MaxRows: r.MaxRows, Statements: make([]client.SQLStatement, len(r.Statements))}
-	for i, st := range r.Statements {
-		out.Statements[i] = client.SQLStatement(st)
 	}
 	return out
 }

@@ -16,7 +16,6 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/client/vocab"
-	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/workflow"
 )
 
@@ -344,7 +343,7 @@ type taskPanel struct {
 	Me          *Me
 	Checkpoint  checkpointInfo
 	Child       *ChildRun // a sub-workflow task's latest child run
-	Rendered    engine.RenderedTask
+	Rendered    renderedView
 	Approval    *client.Approval // an approval task's latest approval
 }
 

@@ -3,9 +3,13 @@ package ui
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 
+	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/egress"
+	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/kinds/approval"
 	"github.com/baton-sched/baton/internal/workflow"
 )
 
@@ -52,11 +56,11 @@ func (h *Handler) panelExtras(ctx context.Context, p *taskPanel) error {
 	if err != nil {
 		return err
 	}
-	if rendered.HTTP != nil {
-		rendered.HTTP.URL = egress.Redact(rendered.HTTP.URL)
+	p.Rendered = viewOf(rendered)
+	if p.Rendered.HTTP != nil {
+		p.Rendered.HTTP.URL = egress.Redact(p.Rendered.HTTP.URL)
 	}
-	p.Rendered = rendered
-	if p.Task.Group == workflow.ApprovalGroup {
+	if p.Task.Group == approval.Group {
 		aps, err := h.src.Approvals(ctx, p.RunID)
 		if err != nil {
 			return err
@@ -81,4 +85,33 @@ func (h *Handler) panelExtras(ctx context.Context, p *taskPanel) error {
 		}
 	}
 	return nil
+}
+
+// renderedView is a task's rendering as the panel shows it: the payload
+// of the kinds it knows by their form, any other as JSON.
+type renderedView struct {
+	engine.RenderedTask
+	HTTP   *client.HTTPRequest
+	SQL    *client.SQLRequest
+	Params map[string]string // a sub-workflow's child parameters
+	Other  string            // another kind's payload, as JSON
+}
+
+func viewOf(r engine.RenderedTask) renderedView {
+	v := renderedView{RenderedTask: r}
+	switch p := r.Payload.(type) {
+	case nil:
+	case *client.HTTPRequest:
+		h := *p // redacted for showing: the engine's copy stays whole
+		v.HTTP = &h
+	case *client.SQLRequest:
+		v.SQL = p
+	case map[string]string:
+		v.Params = p
+	default:
+		if b, err := json.MarshalIndent(p, "", "  "); err == nil {
+			v.Other = string(b)
+		}
+	}
+	return v
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/ui"
 	"github.com/baton-sched/baton/internal/workflow"
@@ -67,10 +68,10 @@ func TestPanelRenderedCommand(t *testing.T) {
 	f.more.rendered = map[string]engine.RenderedTask{
 		"split": {Kind: "shell", Command: `./push "${BATON_TPL_1}"`,
 			Env: map[string]string{"BATON_TPL_1": xss, "TOKEN": "${{ secrets.api_token }}"}},
-		"part-0": {Kind: "http", HTTP: &engine.HTTPRequest{Method: "POST", URL: "https://u:pw@hooks.example.com/x?token=abc&day=1",
+		"part-0": {Kind: "http", Payload: &client.HTTPRequest{Method: "POST", URL: "https://u:pw@hooks.example.com/x?token=abc&day=1",
 			Headers: map[string]string{"Authorization": "Bearer ${{ secrets.api_token }}"}, Body: xss}},
 		"part-1": {Kind: "http", Problem: "http.url: tasks.split.outputs.id: task split has no output \"id\" " + xss},
-		"join":   {Kind: "sql", SQL: &engine.SQLRequest{DSN: "${{ secrets.db }}", Statements: []engine.SQLStatement{{Query: "select $1", Params: []string{xss}}}}},
+		"join":   {Kind: "sql", Payload: &client.SQLRequest{DSN: "${{ secrets.db }}", Statements: []client.SQLStatement{{Query: "select $1", Params: []string{xss}}}}},
 	}
 	h := ui.New(f, ui.Options{})
 	defer h.Close()

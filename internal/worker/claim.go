@@ -94,7 +94,7 @@ func (a *Agent) claimRequest() (string, client.ClaimRequest, <-chan struct{}) {
 	if slots <= 0 || free <= 1e-9 {
 		return "", client.ClaimRequest{}, a.changed.wait()
 	}
-	return a.workerID, client.ClaimRequest{Max: slots, FreeCU: free, Wait: a.cfg.ClaimWait, Kinds: executorKinds}, nil
+	return a.workerID, client.ClaimRequest{Max: slots, FreeCU: free, Wait: a.cfg.ClaimWait, Kinds: executorKinds()}, nil
 }
 
 // accept starts the attempts claimed as worker id. Assignments for a

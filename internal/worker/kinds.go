@@ -1,13 +1,18 @@
 package worker
 
 import (
+	"context"
 	"log/slog"
-	"maps"
+	"net"
+	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/client/vocab"
+	_ "github.com/baton-sched/baton/internal/kinds/all" // every task kind
+	"github.com/baton-sched/baton/internal/taskkind"
 )
 
 // An Executor runs the attempts of one task kind on a worker. Run gets an
@@ -20,29 +25,39 @@ type Executor interface {
 	Run(a *Agent, at *attempt, lease time.Duration, log *slog.Logger)
 }
 
-// executors maps a kind name (vocab.Kind*) to its executor. A new worker
-// kind adds its entry here and its file beside this one.
-var executors = map[string]Executor{
-	vocab.KindShell: shellExecutor{},
-	vocab.KindNoop:  noopExecutor{},
-	vocab.KindHTTP:  httpExecutor{},
-	vocab.KindSQL:   sqlExecutor{},
+// executorKinds lists the kinds this worker runs, sorted, for the claim:
+// shell (built in) and every registered kind the servers do not run. It
+// is computed at the first claim, after every package's init registered
+// its kinds.
+var executorKinds = sync.OnceValue(workerKinds)
+
+func workerKinds() []string {
+	out := []string{vocab.KindShell}
+	for _, k := range taskkind.All() {
+		if !k.Server() && k.Name != vocab.KindShell {
+			out = append(out, k.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
-// executorKinds lists the kinds of executors, sorted, for the claim.
-var executorKinds = slices.Sorted(maps.Keys(executors))
-
-// executorOf returns the executor of kind: shell for an assignment that
-// names no kind, a refusing one for a kind this worker does not know (a
-// newer server's).
+// executorOf returns the executor of kind: shell, built in, for an
+// assignment that names no kind; the registered kind's (taskkind.Kind.
+// Execute); a refusing one for a kind this worker does not know (a newer
+// server's).
 func executorOf(kind string) Executor {
-	if kind == "" {
-		return executors[vocab.KindShell]
+	if kind == "" || kind == vocab.KindShell {
+		return shellExecutor{}
 	}
-	if ex, ok := executors[kind]; ok {
-		return ex
+	k, ok := taskkind.Lookup(kind)
+	switch {
+	case !ok || k.Server():
+		return unknownExecutor{kind: kind}
+	case k.Execute == nil:
+		return instantExecutor{}
 	}
-	return unknownExecutor{kind: kind}
+	return kindExecutor{kind: k}
 }
 
 // shellExecutor runs the command with /bin/sh under the shim.
@@ -52,15 +67,44 @@ func (shellExecutor) Run(a *Agent, at *attempt, lease time.Duration, log *slog.L
 	a.runShell(at, lease, log)
 }
 
-// httpExecutor sends the attempt's request (http.go).
-type httpExecutor struct{}
+// kindExecutor runs a registered kind's Execute in this process
+// (inProcess): the kill order and the timeout (the kind's default when
+// the assignment sets none) cancel its context.
+type kindExecutor struct{ kind *taskkind.Kind }
 
-func (httpExecutor) Run(a *Agent, at *attempt, _ time.Duration, log *slog.Logger) { a.runHTTP(at, log) }
+func (x kindExecutor) Run(a *Agent, at *attempt, _ time.Duration, log *slog.Logger) {
+	timeout := at.asg.Timeout
+	if timeout <= 0 {
+		timeout = x.kind.DefaultTimeout
+	}
+	a.inProcess(at, log, timeout, func(ctx context.Context) (exitResult, map[string]string, bool) {
+		r := x.kind.Execute(ctx, execution{a: a, at: at, log: a.log.With("attempt_id", at.asg.AttemptID)})
+		return exitResult{ShimError: r.Failure}, r.Outputs, r.TimedOut
+	})
+}
 
-// noopExecutor runs nothing: the attempt starts and succeeds at once.
-type noopExecutor struct{}
+// execution is the taskkind.Execution of one attempt.
+type execution struct {
+	a   *Agent
+	at  *attempt
+	log *slog.Logger
+}
 
-func (noopExecutor) Run(a *Agent, at *attempt, _ time.Duration, _ *slog.Logger) {
+func (x execution) Payload(v any) error           { return x.at.asg.DecodePayload(v) }
+func (x execution) Timeout() time.Duration        { return x.at.asg.Timeout }
+func (x execution) Note(line string)              { x.a.logs.note(x.at.asg.AttemptID, line) }
+func (x execution) Write(stream string, p []byte) { x.a.logs.write(x.at.asg.AttemptID, stream, p) }
+func (x execution) Log() *slog.Logger             { return x.log }
+func (x execution) HTTPClient() *http.Client      { return x.a.httpTasks }
+func (x execution) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	return x.a.cfg.Egress.Dialer().DialContext(ctx, network, addr)
+}
+
+// instantExecutor runs a kind with nothing to run (noop): the attempt
+// starts and succeeds at once.
+type instantExecutor struct{}
+
+func (instantExecutor) Run(a *Agent, at *attempt, _ time.Duration, _ *slog.Logger) {
 	id := at.asg.AttemptID
 	a.reports.add(at.workerID, client.Report{AttemptID: id, Kind: "start"})
 	a.reports.add(at.workerID, client.Report{AttemptID: id, Kind: "finish", State: vocab.AttemptSucceeded})

@@ -11,7 +11,6 @@ import (
 	"github.com/baton-sched/baton/client/vocab"
 	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/store/storetest"
-	"github.com/baton-sched/baton/internal/worker/sqlexec"
 )
 
 func TestAgentRunsSQLTasks(t *testing.T) {
@@ -42,18 +41,6 @@ func TestAgentRunsSQLTasks(t *testing.T) {
 	}
 	if r := x.fake.waitReport(t, 203, "finish").Report; r.State != vocab.AttemptTimedOut {
 		t.Errorf("sleep past the timeout: %+v, want timed_out", r)
-	}
-}
-
-// Rows that would make a large output are dropped from the end.
-func TestSQLOutputsBounded(t *testing.T) {
-	res := sqlexec.Result{Columns: []string{"v"}}
-	for range 100 {
-		res.Rows = append(res.Rows, []string{strings.Repeat("x", 2000)})
-	}
-	out := sqlOutputs(res)
-	if len(out["rows"]) > maxSQLRowsJSON || out["truncated"] != "true" || out["row_count"] == "100" {
-		t.Errorf("rows output of %d bytes, row_count %s, truncated %s", len(out["rows"]), out["row_count"], out["truncated"])
 	}
 }
 

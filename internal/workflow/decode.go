@@ -107,29 +107,13 @@ func (v *validator) decodeTask(m map[string]any, p path) Task {
 			t.Needs[i], _ = n.(string)
 		}
 	}
-	t.Noop, _ = m["noop"].(bool)
-	t.HTTP = v.decodeHTTP(m["http"], p.key("http"))
-	t.SQL = v.decodeSQL(m["sql"], p.key("sql"))
-	t.Workflow = v.decodeName(m["workflow"], p.key("workflow"))
-	t.Params = v.decodeSubParams(m["params"], p.key("params"))
-	t.Approval = v.decodeApproval(m["approval"], p.key("approval"))
 	run, hasRun := m["run"].(string)
 	_, setRun := m["run"]
+	t.Kind, t.Spec = v.decodeKind(m, p, setRun)
 	switch {
-	case t.Noop && setRun:
-		v.ps.add(p.key("run"), "a noop task runs no command: remove run or noop")
-	case t.HTTP != nil && (setRun || t.Noop):
-		v.ps.add(p.key("http"), "an http task runs no command and is not noop: give one of run, noop and http")
-	case t.Workflow != "" && (setRun || t.Noop || t.HTTP != nil):
-		v.ps.add(p.key("workflow"), "a sub-workflow task runs no command: give one of run, noop, http and workflow")
-	case t.SQL != nil && (setRun || t.Noop || t.HTTP != nil || t.Workflow != ""):
-		v.ps.add(p.key("sql"), "an sql task runs no command: give one of run, noop, http, workflow and sql")
-	case t.Approval != nil && (setRun || t.Noop || t.HTTP != nil || t.Workflow != "" || t.SQL != nil):
-		v.ps.add(p.key("approval"), "an approval task runs no command: give one of run, noop, http, workflow, sql and approval")
-	case t.Params != nil && t.Workflow == "":
-		v.ps.add(p.key("params"), "params are a sub-workflow's parameters: give workflow too (a command reads the run's params as {{ params.NAME }})")
-	case !t.Noop && !setRun && t.HTTP == nil && t.Workflow == "" && t.SQL == nil && t.Approval == nil:
-		v.ps.add(p, `missing required field "run" (the command; or noop: true for a task that runs nothing, http: {url: ...}, workflow: NAME, or approval: {message: ...})`)
+	case t.Spec != nil:
+	case !setRun:
+		v.ps.add(p, `missing required field "run" (the command; or noop: true for a task that runs nothing, http: {url: ...}, or workflow: NAME)`)
 	case hasRun:
 		t.Run = run
 		if strings.TrimSpace(run) == "" {
@@ -162,25 +146,6 @@ func (v *validator) decodeName(val any, p path) string {
 		v.ps.add(p, "%s", nameMessage(s))
 	}
 	return s
-}
-
-// decodeSubParams reads a sub-workflow task's params: scalars kept as
-// written, nil when absent.
-func (v *validator) decodeSubParams(val any, p path) map[string]string {
-	m, ok := val.(map[string]any)
-	if !ok {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, pv := range m {
-		if !validName(k) {
-			v.ps.add(p.key(k), "%s", nameMessage(k))
-		}
-		if s, ok := scalarString(pv); ok {
-			out[k] = s
-		}
-	}
-	return out
 }
 
 // decodeParam reads a parameter: a scalar default, null (no default), or

@@ -1,6 +1,10 @@
 package workflow
 
-import "time"
+import (
+	"time"
+
+	"github.com/baton-sched/baton/internal/taskkind"
+)
 
 // Definition is one version of a workflow as a user writes it (YAML or JSON).
 // It is validated whole by Parse before anything uses it; the engine stores it
@@ -93,28 +97,17 @@ type Task struct {
 	// Needs names the tasks that must succeed before this one starts
 	// (Airflow's upstream tasks).
 	Needs []string `json:"needs,omitempty"`
-	// Run is the command, a template (see Render). A task has a Run or is
-	// Noop.
+	// Run is the command of a shell task, a template (see
+	// RenderCommand); empty for other kinds.
 	Run string `json:"run,omitempty"`
-	// Noop tasks run no process: a worker claims the attempt and reports
-	// it succeeded at once, through the normal protocol (Airflow's
-	// EmptyOperator, but dispatched). For joins, placeholders and
-	// measuring Baton itself.
-	Noop bool `json:"noop,omitempty"`
-	// HTTP makes the task call a URL instead (a task has one of Run, Noop,
-	// HTTP and Workflow).
-	HTTP *HTTP `json:"http,omitempty"`
-	// SQL makes the task run SQL statements instead (see SQL).
-	SQL *SQL `json:"sql,omitempty"`
-	// Workflow makes the task a sub-workflow: it starts a run of the
-	// workflow so named, with Params, and ends as that run ends.
-	Workflow string `json:"workflow,omitempty"`
-	// Approval makes the task wait for a person's decision (see
-	// Approval).
-	Approval *Approval `json:"approval,omitempty"`
-	// Params are the parameters of the sub-workflow's run (templates), by
-	// name; only with Workflow.
-	Params map[string]string `json:"params,omitempty"`
+	// Kind names the task's kind (client/vocab): the kind whose block
+	// the task gives, else shell (run). Empty means shell.
+	Kind string `json:"-"`
+	// Spec is the kind's block (package taskkind): for the http kind an
+	// *http.Block, for noop a *noop.Block, nil for shell. In JSON it is
+	// written under the kind's keys (http: {...}, workflow: NAME), as in
+	// YAML.
+	Spec taskkind.Spec `json:"-"`
 	// Env adds environment variables (values are templates) to
 	// Defaults.Env.
 	Env map[string]string `json:"env,omitempty"`
@@ -240,7 +233,3 @@ type Zones struct {
 	// Deny lists zones the task never runs in.
 	Deny []string `json:"deny,omitempty"`
 }
-
-// Duration is a time.Duration written as a string ("90s", "1h30m", "2d").
-// See ParseDuration and Duration.String.
-type Duration time.Duration

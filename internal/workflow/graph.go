@@ -6,6 +6,9 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/baton-sched/baton/client/vocab"
+	"github.com/baton-sched/baton/internal/taskkind"
 )
 
 // Graph is the compiled form of a definition that the engine stores and
@@ -27,14 +30,11 @@ type Node struct {
 	Upstream []int
 	// Downstream are the nodes that need this one, ascending.
 	Downstream []int
-	// Noop is true for a task that runs no process.
-	Noop bool
-	// HTTP is the request of an http task, nil for others; its strings
-	// are templates.
-	HTTP *HTTP
-	// SQL is the block of an sql task, nil for others.
-	SQL *SQL
-	// Run is the raw command template; see Render.
+	// Kind names the task's kind (client/vocab); never empty.
+	Kind string
+	// Spec is the kind's block (see Task.Spec); nil for shell.
+	Spec taskkind.Spec
+	// Run is the raw command template of a shell task; see Render.
 	Run string
 	// Env is defaults.env merged with the task's env (the task wins); values
 	// are templates. Nil when empty.
@@ -70,21 +70,10 @@ type Node struct {
 	Retry Retry
 	// Slot is the task's concurrency slot, else the default one, else ''.
 	Slot string
-	// Workflow names the workflow a sub-workflow task runs ('' for other
-	// tasks); Params are its run's parameters, templates.
-	Workflow string
-	Params   map[string]string
-	// Approval is the block of an approval task, nil for others; its
-	// message is a template.
-	Approval *Approval
 }
 
 // DefaultGroup is the worker group of tasks that name none.
 const DefaultGroup = "default"
-
-// SubWorkflowGroup is the group of sub-workflow tasks: no worker serves
-// it (worker groups may not start with "@"); the servers start their runs.
-const SubWorkflowGroup = "@workflow"
 
 // Graph compiles d, which must have come from Parse (or passed it), into
 // the form the engine runs. On a definition Parse would reject it does not
@@ -131,9 +120,8 @@ func (d *Definition) Graph() *Graph {
 func (d *Definition) compileNode(t Task) Node {
 	n := Node{
 		Name:        t.Name,
-		Noop:        t.Noop,
-		HTTP:        t.HTTP,
-		SQL:         t.SQL,
+		Kind:        cmp.Or(t.Kind, vocab.KindShell),
+		Spec:        t.Spec,
 		Run:         t.Run,
 		Timeout:     time.Duration(t.Timeout),
 		CU:          t.CU,
@@ -143,9 +131,6 @@ func (d *Definition) compileNode(t Task) Node {
 		TriggerRule: cmp.Or(t.TriggerRule, RuleAllSuccess),
 		Retry:       NoRetry(),
 		Slot:        cmp.Or(t.Slot, d.Defaults.Slot),
-		Workflow:    t.Workflow,
-		Params:      t.Params,
-		Approval:    t.Approval,
 	}
 	if n.Timeout == 0 {
 		n.Timeout = time.Duration(d.Defaults.Timeout)
@@ -162,8 +147,9 @@ func (d *Definition) compileNode(t Task) Node {
 	if n.Group == "" {
 		n.Group = DefaultGroup
 	}
-	kind, _ := KindOf(t.Kind())
-	if kind.Server() {
+	kind, _ := KindOf(n.Kind)
+	server := kind != nil && kind.Server()
+	if server {
 		n.Group = kind.Group
 	}
 	switch {
@@ -192,7 +178,7 @@ func (d *Definition) compileNode(t Task) Node {
 		n.ZonesAllow = sortedSet(zones.Allow)
 		n.ZonesDeny = sortedSet(zones.Deny)
 	}
-	if kind.Server() { // the servers start it: no worker places it
+	if server { // the servers start it: no worker places it
 		n.Labels, n.ZonesAllow, n.ZonesDeny, n.Env = nil, nil, nil, nil
 	}
 	return n

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-sched/baton/client/vocab"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -17,7 +18,7 @@ func TestGraph(t *testing.T) {
 		{
 			name: "defaults when nothing is set",
 			src:  "name: x\ntasks:\n  - name: a\n    run: a\n",
-			want: &Graph{Nodes: []Node{{Index: 0, Name: "a", Run: "a", CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none}}},
+			want: &Graph{Nodes: []Node{{Index: 0, Name: "a", Kind: vocab.KindShell, Run: "a", CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none}}},
 		},
 		{
 			name: "ties broken by definition order",
@@ -32,11 +33,11 @@ tasks:
   - {name: e, run: e, needs: [b]}
 `,
 			want: &Graph{Nodes: []Node{
-				{Index: 0, Name: "b", Run: "b", Downstream: []int{2, 4}, CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none},
-				{Index: 1, Name: "a", Run: "a", Downstream: []int{2}, CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none},
-				{Index: 2, Name: "c", Run: "c", Upstream: []int{0, 1}, Downstream: []int{3}, CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none},
-				{Index: 3, Name: "d", Run: "d", Upstream: []int{2}, CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none},
-				{Index: 4, Name: "e", Run: "e", Upstream: []int{0}, CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none},
+				{Index: 0, Name: "b", Kind: vocab.KindShell, Run: "b", Downstream: []int{2, 4}, CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none},
+				{Index: 1, Name: "a", Kind: vocab.KindShell, Run: "a", Downstream: []int{2}, CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none},
+				{Index: 2, Name: "c", Kind: vocab.KindShell, Run: "c", Upstream: []int{0, 1}, Downstream: []int{3}, CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none},
+				{Index: 3, Name: "d", Kind: vocab.KindShell, Run: "d", Upstream: []int{2}, CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none},
+				{Index: 4, Name: "e", Kind: vocab.KindShell, Run: "e", Upstream: []int{0}, CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none},
 			}},
 		},
 		{
@@ -63,12 +64,12 @@ tasks:
 `,
 			want: &Graph{Nodes: []Node{
 				{
-					Index: 0, Name: "inherit", Run: "i", Env: map[string]string{"A": "a", "B": "b"},
+					Index: 0, Name: "inherit", Kind: vocab.KindShell, Run: "i", Env: map[string]string{"A": "a", "B": "b"},
 					Timeout: time.Hour, CU: 2, Group: "etl", Rerunnable: true, TriggerRule: RuleAllSuccess,
 					Retry: Retry{Strategy: "fixed", MaxAttempts: 3, Delay: Duration(10 * time.Second)},
 				},
 				{
-					Index: 1, Name: "override", Run: "o", Env: map[string]string{"A": "a", "B": "task", "C": "c"},
+					Index: 1, Name: "override", Kind: vocab.KindShell, Run: "o", Env: map[string]string{"A": "a", "B": "task", "C": "c"},
 					Timeout: 48 * time.Hour, CU: 0.5, Group: "db", Priority: 7, Rerunnable: false, TriggerRule: RuleAllSuccess, Retry: none,
 				},
 			}},
@@ -94,17 +95,17 @@ tasks:
 `,
 			want: &Graph{Nodes: []Node{
 				{
-					Index: 0, Name: "inherit", Run: "i", CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none,
+					Index: 0, Name: "inherit", Kind: vocab.KindShell, Run: "i", CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none,
 					Labels:     map[string]string{"os": "linux", "disk": "hdd"},
 					ZonesAllow: []string{"a", "b"}, ZonesDeny: []string{"c"},
 				},
 				{
-					Index: 1, Name: "override", Run: "o", CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none,
+					Index: 1, Name: "override", Kind: vocab.KindShell, Run: "o", CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none,
 					Labels:    map[string]string{"os": "linux", "disk": "ssd", "gpus": "2", "spot": "true", "ratio": "0.50"},
 					ZonesDeny: []string{"y", "z"},
 				},
 				{
-					Index: 2, Name: "own-allow", Run: "a", CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none,
+					Index: 2, Name: "own-allow", Kind: vocab.KindShell, Run: "a", CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none,
 					Labels:     map[string]string{"os": "linux", "disk": "hdd"},
 					ZonesAllow: []string{"c"},
 				},
@@ -114,8 +115,8 @@ tasks:
 			name: "task labels without defaults",
 			src:  "name: x\ntasks:\n  - name: a\n    run: a\n    labels: {gpu: \"\"}\n  - name: b\n    run: b\n    labels: {}\n",
 			want: &Graph{Nodes: []Node{
-				{Index: 0, Name: "a", Run: "a", CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none, Labels: map[string]string{"gpu": ""}},
-				{Index: 1, Name: "b", Run: "b", CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none},
+				{Index: 0, Name: "a", Kind: vocab.KindShell, Run: "a", CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none, Labels: map[string]string{"gpu": ""}},
+				{Index: 1, Name: "b", Kind: vocab.KindShell, Run: "b", CU: 1, Group: "default", Rerunnable: true, TriggerRule: RuleAllSuccess, Retry: none},
 			}},
 		},
 	}

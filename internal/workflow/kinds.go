@@ -1,68 +1,116 @@
 package workflow
 
-import "github.com/baton-sched/baton/client/vocab"
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"slices"
 
-// KindSpec is what the definition layer knows of a task kind: its name
-// (client/vocab), the key of its block in a task, and where its tasks run.
-// Each kind's block is decoded and checked in decode.go (one case each,
-// with its field paths) and rendered in template.go; the engine prepares
-// worker kinds in claim.go and starts server kinds through its
-// ServerKinds table; the worker runs worker kinds with an Executor.
-type KindSpec struct {
-	Name string
-	// Block is the task key that selects the kind: run, noop, http, sql,
-	// workflow or approval.
-	Block string
-	// Group is, for a kind the servers run, the group its tasks queue in:
-	// no worker serves it (worker groups may not start with "@"), so the
-	// tasks hold no worker capacity. '' for worker kinds.
-	Group string
+	_ "github.com/baton-sched/baton/internal/kinds/all" // every task kind
+	"github.com/baton-sched/baton/internal/kinds/subworkflow"
+	"github.com/baton-sched/baton/internal/taskkind"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// Task kinds are the extension point of package taskkind: a task's kind
+// is the kind whose block it gives (Task.Kind), and its block is the
+// kind's Spec (Task.Spec), decoded, checked and rendered by the kind's
+// package. A task that gives none runs its command: the shell kind, built
+// in (Task.Run).
+
+// SubWorkflowGroup is the group of sub-workflow tasks: no worker serves
+// it (worker groups may not start with "@"); the servers start their runs.
+const SubWorkflowGroup = subworkflow.Group
+
+// KindOf returns the kind named name; ok is false for an unknown name.
+func KindOf(name string) (*taskkind.Kind, bool) { return taskkind.Lookup(name) }
+
+// taskDecoder is the taskkind.Decoder of one task: paths are inside it.
+type taskDecoder struct {
+	v  *validator
+	at path
 }
 
-// Server reports whether the servers run the kind's tasks, not workers.
-func (k KindSpec) Server() bool { return k.Group != "" }
-
-// Kinds lists every task kind, in the order a task's blocks are looked
-// for.
-var Kinds = []KindSpec{
-	{Name: vocab.KindNoop, Block: "noop"},
-	{Name: vocab.KindHTTP, Block: "http"},
-	{Name: vocab.KindSQL, Block: "sql"},
-	{Name: vocab.KindWorkflow, Block: "workflow", Group: SubWorkflowGroup},
-	{Name: vocab.KindApproval, Block: "approval", Group: ApprovalGroup},
-	{Name: vocab.KindShell, Block: "run"},
+func (d taskDecoder) Problem(p taskkind.Path, format string, args ...any) {
+	d.v.ps.add(d.path(p), format, args...)
 }
 
-// KindOf returns the spec of the kind named name; ok is false for an
-// unknown name.
-func KindOf(name string) (KindSpec, bool) {
-	for _, k := range Kinds {
-		if k.Name == name {
-			return k, true
+func (d taskDecoder) Duration(s string, p taskkind.Path) taskkind.Duration {
+	return d.v.duration(s, d.path(p))
+}
+
+func (d taskDecoder) SecretExists(name string) bool {
+	return d.v.secretExists == nil || d.v.secretExists(name)
+}
+
+func (d taskDecoder) path(p taskkind.Path) path { return joinPath(d.at, p) }
+
+// joinPath extends p by a taskkind path.
+func joinPath(p path, rel taskkind.Path) path {
+	for _, e := range rel {
+		switch e := e.(type) {
+		case int:
+			p = p.index(e)
+		default:
+			p = p.key(fmt.Sprint(e))
 		}
 	}
-	return KindSpec{}, false
+	return p
 }
 
-// Kind returns the name of the task's kind, from the block it gives
-// (Parse allows exactly one).
-func (t Task) Kind() string { return kindOf(t.Noop, t.HTTP, t.SQL, t.Workflow, t.Approval) }
-
-// Kind returns the name of the node's kind.
-func (n Node) Kind() string { return kindOf(n.Noop, n.HTTP, n.SQL, n.Workflow, n.Approval) }
-
-func kindOf(noop bool, h *HTTP, q *SQL, workflow string, a *Approval) string {
-	switch {
-	case noop:
-		return vocab.KindNoop
-	case h != nil:
-		return vocab.KindHTTP
-	case q != nil:
-		return vocab.KindSQL
-	case workflow != "":
-		return vocab.KindWorkflow
-	case a != nil:
-		return vocab.KindApproval
+// decodeKind finds the kind of task m, decoding its block: the kind of
+// lowest rank whose block the task gives; a second block, or run beside
+// one, is a problem (the kind's Conflict). It returns ” and nil when the
+// task gives no block.
+func (v *validator) decodeKind(m map[string]any, p path, setRun bool) (string, taskkind.Spec) {
+	d := taskDecoder{v: v, at: p}
+	kind, spec, conflict := "", taskkind.Spec(nil), false
+	for _, k := range taskkind.All() {
+		if k.Decode == nil {
+			continue
+		}
+		s := k.Decode(d, m)
+		if s == nil {
+			continue
+		}
+		if (setRun || spec != nil) && !conflict {
+			conflict = true
+			at := k.ConflictAt
+			if at == "" {
+				at = k.Block
+			}
+			v.ps.add(p.key(at), "%s", k.Conflict)
+		}
+		if spec == nil {
+			kind, spec = k.Name, s
+		}
 	}
-	return vocab.KindShell
+	return kind, spec
+}
+
+// kindSchemas adds to the task schema the keys of kinds that bring their
+// own (taskkind.Kind.Schema) and are not in schema.json.
+func kindSchemas(raw any) (bool, error) {
+	root, _ := raw.(map[string]any)
+	defs, _ := root["$defs"].(map[string]any)
+	task, _ := defs["task"].(map[string]any)
+	props, _ := task["properties"].(map[string]any)
+	extended := false
+	if props == nil {
+		return false, fmt.Errorf("no task properties")
+	}
+	for _, k := range taskkind.All() {
+		for _, key := range slices.Sorted(maps.Keys(k.Schema)) {
+			if _, ok := props[key]; ok {
+				continue
+			}
+			v, err := jsonschema.UnmarshalJSON(bytes.NewReader(k.Schema[key]))
+			if err != nil {
+				return false, fmt.Errorf("kind %s: schema of %s: %w", k.Name, key, err)
+			}
+			props[key] = v
+			extended = true
+		}
+	}
+	return extended, nil
 }

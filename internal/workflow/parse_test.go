@@ -7,9 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/baton-sched/baton/client/vocab"
+	"github.com/baton-sched/baton/internal/kinds/approval"
+	"github.com/baton-sched/baton/internal/kinds/subworkflow"
+	"github.com/google/go-cmp/cmp"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -498,7 +499,7 @@ func TestParseNoopTask(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := def.Graph()
-	if !g.Nodes[0].Noop || g.Nodes[0].Run != "" || g.Nodes[1].Noop {
+	if g.Nodes[0].Kind != vocab.KindNoop || g.Nodes[0].Run != "" || g.Nodes[1].Kind == vocab.KindNoop {
 		t.Errorf("nodes %+v, want the first a noop and the second a command", g.Nodes)
 	}
 	spec, err := json.Marshal(def)
@@ -506,7 +507,7 @@ func TestParseNoopTask(t *testing.T) {
 		t.Fatal(err)
 	}
 	again, err := Parse("noop.json", spec)
-	if err != nil || !again.Tasks[0].Noop {
+	if err != nil || again.Tasks[0].Kind != vocab.KindNoop {
 		t.Errorf("noop did not survive the JSON round trip: %s %v", spec, err)
 	}
 }
@@ -538,8 +539,9 @@ tasks:
 		t.Errorf("slots %q and %q, want the default warehouse and the task's api", byName["load"].Slot, byName["light"].Slot)
 	}
 	child := byName["child"]
-	if child.Workflow != "nightly" || child.Group != SubWorkflowGroup || child.Params["mode"] != "full" ||
-		child.Params["day"] != "${{ params.day }}" {
+	sub, _ := child.Spec.(*subworkflow.Block)
+	if sub == nil || sub.Workflow != "nightly" || child.Group != SubWorkflowGroup || sub.Params["mode"] != "full" ||
+		sub.Params["day"] != "${{ params.day }}" {
 		t.Errorf("sub-workflow node %+v, want workflow nightly in group %s with its params", child, SubWorkflowGroup)
 	}
 	spec, err := json.Marshal(def)
@@ -547,7 +549,7 @@ tasks:
 		t.Fatal(err)
 	}
 	again, err := Parse("x.json", spec)
-	if err != nil || again.Tasks[2].Workflow != "nightly" || again.Defaults.Slot != "warehouse" {
+	if sub, _ := again.Tasks[2].Spec.(*subworkflow.Block); err != nil || sub == nil || sub.Workflow != "nightly" || again.Defaults.Slot != "warehouse" {
 		t.Errorf("fields did not survive the JSON round trip: %s %v", spec, err)
 	}
 }
@@ -578,14 +580,14 @@ tasks:
 		byName[n.Name] = n
 	}
 	n := byName["sign-off"]
-	if n.Kind() != vocab.KindApproval || n.Group != ApprovalGroup || n.Labels != nil || n.Approval == nil {
-		t.Fatalf("approval node %+v, want kind approval in group %s without labels", n, ApprovalGroup)
+	b, ok := n.Spec.(*approval.Block)
+	if n.Kind != vocab.KindApproval || n.Group != approval.Group || n.Labels != nil || !ok {
+		t.Fatalf("approval node %+v, want kind approval in group %s without labels", n, approval.Group)
 	}
-	if n.Approval.Message != "Load ${{ params.date }} into prod?" || n.Approval.Timeout.Std() != 4*time.Hour ||
-		n.Approval.Default != vocab.DecisionReject {
-		t.Errorf("approval block %+v", *n.Approval)
+	if b.Message != "Load ${{ params.date }} into prod?" || b.Timeout.Std() != 4*time.Hour || b.Default != vocab.DecisionReject {
+		t.Errorf("approval block %+v", *b)
 	}
-	if a := byName["ask"].Approval; a == nil || a.Timeout != 0 || a.Default != "" {
+	if a, ok := byName["ask"].Spec.(*approval.Block); !ok || a.Timeout != 0 || a.Default != "" {
 		t.Errorf("approval without timeout: %+v", a)
 	}
 	spec, err := json.Marshal(def)
@@ -593,7 +595,10 @@ tasks:
 		t.Fatal(err)
 	}
 	again, err := Parse("x.json", spec)
-	if err != nil || again.Tasks[1].Approval == nil || again.Tasks[1].Approval.Default != vocab.DecisionReject {
-		t.Errorf("approval did not survive the JSON round trip: %s %v", spec, err)
+	if err != nil {
+		t.Fatalf("approval did not survive the JSON round trip: %s %v", spec, err)
+	}
+	if a, ok := again.Tasks[1].Spec.(*approval.Block); !ok || a.Default != vocab.DecisionReject || a.Timeout.Std() != 4*time.Hour {
+		t.Errorf("approval did not survive the JSON round trip: %s", spec)
 	}
 }

@@ -3,6 +3,7 @@ package workflow
 import (
 	"bytes"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -27,18 +28,32 @@ const schemaID = "https://github.com/baton-sched/baton/internal/workflow/schema.
 // Parse checks more than the schema can say (dependencies, durations,
 // templates).
 func Schema() []byte {
-	return bytes.Clone(schemaJSON)
+	cs, err := loadSchema()
+	if err != nil {
+		return bytes.Clone(schemaJSON)
+	}
+	return bytes.Clone(cs.text)
 }
 
 type compiledSchema struct {
 	schema *jsonschema.Schema
 	raw    any // schema.json as a value, to suggest field names
+	// text is schema.json with the keys of kinds that bring their own.
+	text []byte
 }
 
 var loadSchema = sync.OnceValues(func() (*compiledSchema, error) {
 	raw, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
 	if err != nil {
 		return nil, fmt.Errorf("workflow schema: %w", err)
+	}
+	text := schemaJSON
+	if extended, err := kindSchemas(raw); err != nil {
+		return nil, fmt.Errorf("workflow schema: %w", err)
+	} else if extended {
+		if text, err = json.MarshalIndent(raw, "", "  "); err != nil {
+			return nil, fmt.Errorf("workflow schema: %w", err)
+		}
 	}
 	c := jsonschema.NewCompiler()
 	if err := c.AddResource(schemaID, raw); err != nil {
@@ -48,7 +63,7 @@ var loadSchema = sync.OnceValues(func() (*compiledSchema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workflow schema: %w", err)
 	}
-	return &compiledSchema{schema: sch, raw: raw}, nil
+	return &compiledSchema{schema: sch, raw: raw, text: text}, nil
 })
 
 // checkSchema validates the structure of src and records every violation as

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/baton-sched/baton/internal/kinds/sql"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -22,10 +23,10 @@ params:
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &SQL{Connection: "warehouse", Statements: []SQLStatement{{Query: "SELECT 1"},
+	want := &sql.Block{Connection: "warehouse", Statements: []sql.Statement{{Query: "SELECT 1"},
 		{Query: "INSERT INTO t VALUES ($1, $2)", Params: []string{"${{ params.day }}", "3"}}}}
 	n := d.Graph().Nodes[0]
-	if diff := cmp.Diff(want, n.SQL); diff != "" {
+	if diff := cmp.Diff(want, n.Spec); diff != "" {
 		t.Errorf("sql (-want +got):\n%s", diff)
 	}
 	if got := n.SecretRefs(); len(got) != 1 || got[0] != "warehouse" {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/baton-sched/baton/internal/taskkind"
 )
 
 // Templates are the text of run and env values with expressions
@@ -69,8 +71,8 @@ func Render(tmpl string, s Scope) (string, error) {
 }
 
 // OutputRefs returns the names of the tasks whose outputs the node's
-// templates refer to (run command, environment, http url, headers and body,
-// sub-workflow params), sorted and without repeats, so that the engine loads
+// templates refer to (run command, environment, the kind's templates),
+// sorted and without repeats, so that the engine loads
 // only those before rendering. Every template a Node holds must be scanned
 // here, or its output references render as missing.
 func (n Node) OutputRefs() []string {
@@ -87,28 +89,17 @@ func (n Node) OutputRefs() []string {
 	for _, v := range n.Env {
 		collect(v)
 	}
-	if n.HTTP != nil {
-		for _, f := range n.HTTP.templates(nil) {
-			collect(f.text)
+	if n.Spec != nil {
+		for _, t := range n.Spec.Templates() {
+			collect(t.Text)
 		}
-	}
-	if n.SQL != nil {
-		for _, f := range n.SQL.templates(nil) {
-			collect(f.text)
-		}
-	}
-	for _, v := range n.Params {
-		collect(v)
-	}
-	if n.Approval != nil {
-		collect(n.Approval.Message)
 	}
 	slices.Sort(names)
 	return slices.Compact(names)
 }
 
 // SecretRefs returns the names of the secrets the node's environment and
-// http request refer to, sorted and without repeats, so that the engine
+// kind's block refer to (templates and taskkind.SecretUser), sorted and without repeats, so that the engine
 // decrypts only those, for the attempt that needs them.
 func (n Node) SecretRefs() []string {
 	var names []string
@@ -123,16 +114,14 @@ func (n Node) SecretRefs() []string {
 	for _, v := range n.Env {
 		collect(v)
 	}
-	if n.HTTP != nil {
-		collect(n.HTTP.Body)
-		for _, v := range n.HTTP.Headers {
-			collect(v)
-		}
+	if su, ok := n.Spec.(taskkind.SecretUser); ok {
+		names = append(names, su.Secrets()...)
 	}
-	if n.SQL != nil {
-		names = append(names, n.SQL.Connection)
-		for _, f := range n.SQL.templates(nil) {
-			collect(f.text)
+	if n.Spec != nil {
+		for _, t := range n.Spec.Templates() {
+			if t.Secrets {
+				collect(t.Text)
+			}
 		}
 	}
 	slices.Sort(names)

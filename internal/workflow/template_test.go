@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baton-sched/baton/client/vocab"
+	khttp "github.com/baton-sched/baton/internal/kinds/http"
+	"github.com/baton-sched/baton/internal/kinds/subworkflow"
+	"github.com/baton-sched/baton/internal/taskkind"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -83,8 +87,8 @@ func TestOutputRefs(t *testing.T) {
 		{"none", Node{Run: "echo ${{ params.x }} $${{ tasks.a.outputs.b }}"}, nil},
 		{"run", Node{Run: "${{ tasks.b.outputs.x }} ${{ tasks.a.outputs.y }} ${{ tasks.b.outputs.z }}"}, []string{"a", "b"}},
 		{"env", Node{Run: "x", Env: map[string]string{"A": "${{ tasks.c.outputs.f }}", "B": "${{tasks.a.outputs.f}}"}}, []string{"a", "c"}},
-		{"sub-workflow params", Node{Workflow: "child", Params: map[string]string{"batch": "${{ tasks.prep.outputs.batch }}"}}, []string{"prep"}},
-		{"http", Node{HTTP: &HTTP{URL: "${{ tasks.u.outputs.x }}", Body: "${{ tasks.b.outputs.x }}",
+		{"sub-workflow params", Node{Kind: vocab.KindWorkflow, Spec: &subworkflow.Block{Workflow: "child", Params: map[string]string{"batch": "${{ tasks.prep.outputs.batch }}"}}}, []string{"prep"}},
+		{"http", Node{Kind: vocab.KindHTTP, Spec: &khttp.Block{URL: "${{ tasks.u.outputs.x }}", Body: "${{ tasks.b.outputs.x }}",
 			Headers: map[string]string{"H": "${{ tasks.h.outputs.x }}"}}}, []string{"b", "h", "u"}},
 	}
 	for _, tt := range tests {
@@ -103,7 +107,7 @@ func TestOutputRefs(t *testing.T) {
 func TestOutputRefsScansEveryTemplate(t *testing.T) {
 	plain := map[string]bool{ // fields that are not templates
 		"Name": true, "Group": true, "TriggerRule": true, "Slot": true, "Workflow": true,
-		"Labels": true, "ZonesAllow": true, "ZonesDeny": true, "Method": true,
+		"Labels": true, "ZonesAllow": true, "ZonesDeny": true, "Method": true, "Kind": true,
 	}
 	var want []string
 	var fill func(v reflect.Value)
@@ -119,9 +123,10 @@ func TestOutputRefsScansEveryTemplate(t *testing.T) {
 				f.SetString(tmpl)
 			case f.Type() == reflect.TypeFor[map[string]string]():
 				f.Set(reflect.ValueOf(map[string]string{"k": tmpl}))
-			case f.Type() == reflect.TypeFor[*HTTP]():
-				f.Set(reflect.New(f.Type().Elem()))
-				fill(f.Elem())
+			case f.Type() == reflect.TypeFor[taskkind.Spec](): // the http kind's block
+				h := &khttp.Block{}
+				fill(reflect.ValueOf(h).Elem())
+				f.Set(reflect.ValueOf(h))
 				continue
 			default:
 				continue

@@ -249,28 +249,14 @@ func (v *validator) checkTemplates(d *Definition, index map[string]int, up [][]i
 		for _, k := range slices.Sorted(maps.Keys(t.Env)) {
 			v.checkTemplate(d, t.Env[k], p.key("env").key(k), fieldSecrets, i, index, anc)
 		}
-		if t.HTTP != nil {
-			fields := t.HTTP.templates(p.key("http"))
-			for _, k := range slices.Sorted(maps.Keys(fields)) {
-				kind := fieldSecrets
-				if k == "url" {
-					kind = fieldPlain
+		if t.Spec != nil {
+			for _, tm := range t.Spec.Templates() {
+				kind := fieldPlain
+				if tm.Secrets {
+					kind = fieldSecrets
 				}
-				v.checkTemplate(d, fields[k].text, fields[k].path, kind, i, index, anc)
+				v.checkTemplate(d, tm.Text, joinPath(p, tm.Path), kind, i, index, anc)
 			}
-		}
-		if t.SQL != nil {
-			fields := t.SQL.templates(p.key("sql"))
-			for _, k := range slices.Sorted(maps.Keys(fields)) {
-				v.checkTemplate(d, fields[k].text, fields[k].path, fieldSecrets, i, index, anc)
-			}
-		}
-		if t.Approval != nil {
-			f := t.Approval.templates(p.key("approval"))["message"]
-			v.checkTemplate(d, f.text, f.path, fieldPlain, i, index, anc)
-		}
-		for _, k := range slices.Sorted(maps.Keys(t.Params)) {
-			v.checkTemplate(d, t.Params[k], p.key("params").key(k), fieldPlain, i, index, anc)
 		}
 		for _, k := range slices.Sorted(maps.Keys(d.Defaults.Env)) {
 			if _, own := t.Env[k]; !own {
@@ -287,7 +273,7 @@ type fieldKind int
 const (
 	fieldPlain   fieldKind = iota // http.url, sub-workflow params: no secrets
 	fieldShell                    // run: shell rules (see RenderCommand), no secrets
-	fieldSecrets                  // env, http.headers, http.body: secrets allowed
+	fieldSecrets                  // env, and kinds' templates that allow secrets (taskkind.Template.Secrets)
 )
 
 // checkTemplate reports syntax errors and unknown references in tmpl, a

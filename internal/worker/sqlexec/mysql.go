@@ -41,6 +41,11 @@ func runMySQL(ctx context.Context, req Request) (res Result, err error) {
 	if err := conn.QueryRowContext(ctx, "SELECT CONNECTION_ID()").Scan(&id); err != nil {
 		return res, fmt.Errorf("connect: %w", err)
 	}
+	// DDL commits the transaction; with autocommit on, the statements
+	// after it would each commit on their own, out of the rollback's reach.
+	if _, err := conn.ExecContext(ctx, "SET autocommit = 0"); err != nil {
+		return res, fmt.Errorf("connect: %w", err)
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return res, fmt.Errorf("begin: %w", err)
@@ -69,9 +74,18 @@ func statement(ctx context.Context, db *sql.DB, id int64, tx *sql.Tx, st Stateme
 		ctx, cancel = context.WithTimeout(ctx, req.Timeout)
 		defer cancel()
 	}
-	stop := context.AfterFunc(ctx, func() { kill(db, id) })
-	defer stop()
+	killed := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() { defer close(killed); kill(db, id) })
 	err := mysqlStatement(ctx, tx, st, last, req.MaxRows, res)
+	// The kill is done before returning: the caller closes db next, which
+	// would refuse it, and the query would run on. The driver may return
+	// on ctx's end before the kill started, which then never starts.
+	switch {
+	case !stop():
+		<-killed
+	case ctx.Err() != nil:
+		kill(db, id)
+	}
 	if err != nil && ctx.Err() != nil {
 		return fmt.Errorf("%w (%w)", ctx.Err(), err)
 	}

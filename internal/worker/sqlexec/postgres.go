@@ -54,7 +54,9 @@ func runPostgres(ctx context.Context, req Request) (res Result, err error) {
 	}
 	for i, st := range req.Statements {
 		last := i == len(req.Statements)-1
-		rows, err := tx.Query(ctx, st.SQL, args(st.Params)...)
+		// Values in the server's text format (as psql shows them): pgx's
+		// Go values of numeric, uuid, json or interval do not print as such.
+		rows, err := tx.Query(ctx, st.SQL, append([]any{pgx.QueryResultFormats{pgx.TextFormatCode}}, args(st.Params)...)...)
 		if err != nil {
 			return res, fmt.Errorf("statement %d: %w", i+1, err)
 		}
@@ -68,10 +70,12 @@ func runPostgres(ctx context.Context, req Request) (res Result, err error) {
 			if !last {
 				continue
 			}
-			values, err := rows.Values()
-			if err != nil {
-				rows.Close()
-				return res, fmt.Errorf("statement %d: %w", i+1, err)
+			raw := rows.RawValues()
+			values := make([]any, len(raw))
+			for j, v := range raw {
+				if v != nil {
+					values[j] = string(v)
+				}
 			}
 			if !keep.add(values) {
 				break

@@ -23,6 +23,9 @@ type target struct {
 	p           func(n int) string // the n-th placeholder
 	sleep       string             // a statement that sleeps 30 s
 	running     func(t *testing.T) bool
+	// kills counts the KILL statements the server ran (nil on
+	// PostgreSQL, whose cancel is no statement).
+	kills func(t *testing.T) int
 }
 
 func targets(t *testing.T) map[string]func(t *testing.T) target {
@@ -93,7 +96,35 @@ func mysqlTarget(t *testing.T) target {
 					WHERE INFO LIKE '%SLEEP(30)%' AND ID <> CONNECTION_ID()`).Scan(&n)
 				return n, err
 			}) > 0
+		},
+		kills: func(t *testing.T) int {
+			return count(t, func(ctx context.Context) (int, error) {
+				db, err := sql.Open("mysql", dsn)
+				if err != nil {
+					return 0, err
+				}
+				defer db.Close()
+				var name string
+				var n int
+				err = db.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE 'Com_kill'").Scan(&name, &n)
+				return n, err
+			})
 		}}
+}
+
+// killedOnReturn checks that run sent its KILL before it returned (the
+// server's count of KILL statements grew), on MySQL.
+func killedOnReturn(t *testing.T, tg target, run func()) {
+	t.Helper()
+	if tg.kills == nil {
+		run()
+		return
+	}
+	before := tg.kills(t)
+	run()
+	if after := tg.kills(t); after <= before {
+		t.Errorf("no KILL sent by the time Run returned (Com_kill %d, then %d)", before, after)
+	}
 }
 
 func count(t *testing.T, f func(ctx context.Context) (int, error)) int {
@@ -167,6 +198,31 @@ func TestSQL(t *testing.T) {
 				}
 			})
 
+			t.Run("statements after DDL stay in the transaction", func(t *testing.T) {
+				_, err := run(t, tg, 0, Statement{SQL: "CREATE TABLE ddl (id INT)"},
+					Statement{SQL: ins, Params: []string{"11", "kept?"}},
+					Statement{SQL: ins, Params: []string{"1", "duplicate"}})
+				if err == nil {
+					t.Fatal("a duplicate key succeeded")
+				}
+				res, err := run(t, tg, 0, Statement{SQL: "SELECT count(*) FROM x WHERE id = 11"})
+				if err != nil || len(res.Rows) != 1 || res.Rows[0][0] != "0" {
+					t.Errorf("after the failed transaction: %+v, %v; want no row 11", res, err)
+				}
+			})
+
+			t.Run("values in the database's text form", func(t *testing.T) {
+				q := `SELECT 1.50::numeric, NULL::text, DATE '2026-01-01', '{"a": 1}'::jsonb, '6a9e5b4e-0000-4000-8000-000000000001'::uuid`
+				if tg.driver == MySQL {
+					q = `SELECT CAST(1.50 AS DECIMAL(5,2)), NULL, DATE '2026-01-01', JSON_OBJECT('a', 1), '6a9e5b4e-0000-4000-8000-000000000001'`
+				}
+				res, err := run(t, tg, 0, Statement{SQL: q})
+				want := []string{"1.50", "", "2026-01-01", `{"a": 1}`, "6a9e5b4e-0000-4000-8000-000000000001"}
+				if err != nil || len(res.Rows) != 1 || !slices.Equal(res.Rows[0], want) {
+					t.Errorf("rows %q, %v; want %q", res.Rows, err, want)
+				}
+			})
+
 			t.Run("database error", func(t *testing.T) {
 				_, err := run(t, tg, 0, Statement{SQL: "SELEC 1"})
 				if err == nil || !strings.Contains(strings.ToLower(err.Error()), "syntax") {
@@ -175,7 +231,8 @@ func TestSQL(t *testing.T) {
 			})
 
 			t.Run("timeout cancels the query on the database", func(t *testing.T) {
-				_, err := run(t, tg, 300*time.Millisecond, Statement{SQL: tg.sleep})
+				var err error
+				killedOnReturn(t, tg, func() { _, err = run(t, tg, 300*time.Millisecond, Statement{SQL: tg.sleep}) })
 				if err == nil {
 					t.Fatal("a 30 s sleep with a 300 ms timeout succeeded")
 				}
@@ -190,15 +247,17 @@ func TestSQL(t *testing.T) {
 					done <- err
 				}()
 				eventually(t, "running on the database", func() bool { return tg.running(t) })
-				cancel()
-				select {
-				case err := <-done:
-					if err == nil {
-						t.Fatal("a cancelled sleep succeeded")
+				killedOnReturn(t, tg, func() {
+					cancel()
+					select {
+					case err := <-done:
+						if err == nil {
+							t.Fatal("a cancelled sleep succeeded")
+						}
+					case <-time.After(10 * time.Second):
+						t.Fatal("Run did not return 10 s after its cancel")
 					}
-				case <-time.After(10 * time.Second):
-					t.Fatal("Run did not return 10 s after its cancel")
-				}
+				})
 				eventually(t, "stopped on the database", func() bool { return !tg.running(t) })
 			})
 		})
