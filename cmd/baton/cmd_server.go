@@ -94,7 +94,7 @@ func startServer(ctx context.Context, cfg config.Config, log *slog.Logger, tlsCf
 	if err != nil {
 		return nil, nil, err
 	}
-	e := engine.New(st, engine.Config{LeaseTTL: cfg.LeaseTTL, MaxLost: cfg.MaxLost, Logger: log,
+	e := engine.New(st, engine.Config{LeaseTTL: cfg.LeaseTTL, MaxLost: cfg.MaxLost, Logger: log, PublicURL: cfg.PublicURL,
 		Secrets: ring, MaxLogBytes: cfg.MaxLogBytes, MaxOutputBytes: cfg.MaxOutputBytes,
 		Limits: engine.Limits{MaxTasksPerWorkflow: cfg.MaxTasksPerWorkflow, MaxRunsPerBatch: cfg.MaxRunsPerBatch,
 			MaxRowsPerTx: cfg.MaxRowsPerTx},

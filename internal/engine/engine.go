@@ -37,6 +37,9 @@ func invalid(format string, args ...any) error {
 
 // Config tunes the engine. Zero fields take the defaults.
 type Config struct {
+	// PublicURL is the URL people reach the web UI at; when set, alerts
+	// about a run carry a link to it (AlertPayload.URL).
+	PublicURL string
 	// LeaseTTL is how long a worker's lease lasts after a heartbeat.
 	LeaseTTL time.Duration
 	// DispatchTimeout is how long a dispatched attempt may go unstarted

@@ -71,11 +71,13 @@ var permissions = map[string]auth.Permission{
 	"list-alerts":            auth.Read,
 	"list-slots":             auth.Read,
 	"list-servers":           auth.Read,
+	"list-approvals":         auth.Read,
 
 	// Operating runs and schedules.
 	"start-run":         auth.Operate,
 	"start-runs":        auth.Operate,
 	"cancel-run":        auth.Operate,
+	"decide-approval":   auth.Operate,
 	"pause-run":         auth.Operate,
 	"resume-run":        auth.Operate,
 	"rerun-run":         auth.Operate,

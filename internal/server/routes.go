@@ -40,6 +40,7 @@ func (s *Server) routes() http.Handler {
 	s.registerLifecycle(api)
 	s.registerBackup(api)
 	s.registerRuns(api)
+	s.registerApprovals(api)
 	s.registerEvents(api)
 	s.registerWorkerProtocol(api)
 	s.registerZones(api)

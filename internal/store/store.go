@@ -69,6 +69,7 @@ type Tx interface {
 	Users() Users
 	Retention() Retention
 	Triggers() Triggers
+	Approvals() Approvals
 	// NotifyWork wakes waiting claims once the transaction commits.
 	NotifyWork()
 }
@@ -323,6 +324,25 @@ type Alerts interface {
 	// or given up (state failed).
 	Retry(ctx context.Context, id int64, state, lastError string, delayMs int64) error
 	List(ctx context.Context, limit int64) ([]Alert, error)
+}
+
+// Approvals stores what approval tasks wait for.
+type Approvals interface {
+	Insert(ctx context.Context, a NewApproval) (Approval, error)
+	// Get returns the approval of an attempt; ErrNotFound if none.
+	Get(ctx context.Context, attemptID int64) (Approval, error)
+	// Decide moves a pending approval to state; false when it was not
+	// pending (someone decided first).
+	Decide(ctx context.Context, attemptID int64, state, actor, note string) (Approval, bool, error)
+	// CancelRun cancels the pending approvals of a run and says how many.
+	CancelRun(ctx context.Context, runID int64, actor, note string) (int64, error)
+	// Due returns up to limit pending approvals whose deadline passed.
+	Due(ctx context.Context, limit int64) ([]Approval, error)
+	// List returns up to limit approvals in state ('' for any), newest
+	// first.
+	List(ctx context.Context, state string, limit int64) ([]Approval, error)
+	// ListRun returns a run's approvals, oldest first.
+	ListRun(ctx context.Context, runID int64) ([]Approval, error)
 }
 
 // Slots stores the named concurrency slots.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client/vocab"
+	"github.com/baton-sched/baton/internal/kinds/approval"
 	"github.com/baton-sched/baton/internal/kinds/subworkflow"
 	"github.com/google/go-cmp/cmp"
 )
@@ -550,5 +551,54 @@ tasks:
 	again, err := Parse("x.json", spec)
 	if sub, _ := again.Tasks[2].Spec.(*subworkflow.Block); err != nil || sub == nil || sub.Workflow != "nightly" || again.Defaults.Slot != "warehouse" {
 		t.Errorf("fields did not survive the JSON round trip: %s %v", spec, err)
+	}
+}
+
+func TestParseApproval(t *testing.T) {
+	src := `name: x
+params:
+  date: {default: "2026-01-01"}
+tasks:
+  - {name: build, run: build, env: {A: b}}
+  - name: sign-off
+    needs: [build]
+    labels: {disk: ssd}
+    approval:
+      message: "Load ${{ params.date }} into prod?"
+      timeout: 4h
+      default: reject
+  - name: ask
+    approval: {message: "go?"}
+`
+	def, err := Parse("x.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := def.Graph()
+	byName := map[string]Node{}
+	for _, n := range g.Nodes {
+		byName[n.Name] = n
+	}
+	n := byName["sign-off"]
+	b, ok := n.Spec.(*approval.Block)
+	if n.Kind != vocab.KindApproval || n.Group != approval.Group || n.Labels != nil || !ok {
+		t.Fatalf("approval node %+v, want kind approval in group %s without labels", n, approval.Group)
+	}
+	if b.Message != "Load ${{ params.date }} into prod?" || b.Timeout.Std() != 4*time.Hour || b.Default != vocab.DecisionReject {
+		t.Errorf("approval block %+v", *b)
+	}
+	if a, ok := byName["ask"].Spec.(*approval.Block); !ok || a.Timeout != 0 || a.Default != "" {
+		t.Errorf("approval without timeout: %+v", a)
+	}
+	spec, err := json.Marshal(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Parse("x.json", spec)
+	if err != nil {
+		t.Fatalf("approval did not survive the JSON round trip: %s %v", spec, err)
+	}
+	if a, ok := again.Tasks[1].Spec.(*approval.Block); !ok || a.Default != vocab.DecisionReject || a.Timeout.Std() != 4*time.Hour {
+		t.Errorf("approval did not survive the JSON round trip: %s", spec)
 	}
 }

@@ -26,6 +26,22 @@ type AlertOutbox struct {
 	CreatedAt int64
 }
 
+type Approval struct {
+	AttemptID   int64
+	RunID       int64
+	TaskID      int64
+	Task        string
+	Workflow    string
+	Message     string
+	Outcome     string
+	DeadlineAt  int64
+	State       string
+	Actor       string
+	Note        string
+	RequestedAt int64
+	DecidedAt   int64
+}
+
 type Attempt struct {
 	ID            int64
 	TaskID        int64

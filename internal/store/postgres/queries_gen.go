@@ -36,6 +36,7 @@ func (t *tx) Tokens() store.Tokens       { return tokens{t.q} }
 func (t *tx) Servers() store.Servers     { return servers{t.q} }
 func (t *tx) Users() store.Users         { return users{t.q} }
 func (t *tx) Retention() store.Retention { return retention{t.q} }
+func (t *tx) Approvals() store.Approvals { return approvals{t.q} }
 func (t *tx) NotifyWork()                { t.notify = true }
 
 // one and many adapt a generated call's results: one(conv)(q.Get(ctx, id)).
@@ -707,6 +708,46 @@ func (a alerts) List(ctx context.Context, limit int64) ([]store.Alert, error) {
 	return many(toAlert)(a.q.ListAlerts(ctx, limit))
 }
 
+type approvals struct{ q *db.Queries }
+
+func toApproval(r db.Approval) store.Approval { return store.Approval(r) }
+
+func (a approvals) Insert(ctx context.Context, in store.NewApproval) (store.Approval, error) {
+	return one(toApproval)(a.q.InsertApproval(ctx, db.InsertApprovalParams{AttemptID: in.AttemptID, RunID: in.RunID,
+		TaskID: in.TaskID, Task: in.Task, Workflow: in.Workflow, Message: in.Message, Outcome: in.Outcome,
+		TimeoutMs: in.TimeoutMs}))
+}
+
+func (a approvals) Get(ctx context.Context, attemptID int64) (store.Approval, error) {
+	return one(toApproval)(a.q.GetApproval(ctx, attemptID))
+}
+
+func (a approvals) Decide(ctx context.Context, attemptID int64, state, actor, note string) (store.Approval, bool, error) {
+	out, err := one(toApproval)(a.q.DecideApproval(ctx, db.DecideApprovalParams{AttemptID: attemptID, State: state,
+		Actor: actor, Note: note}))
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Approval{}, false, nil
+	}
+	return out, err == nil, err
+}
+
+func (a approvals) CancelRun(ctx context.Context, runID int64, actor, note string) (int64, error) {
+	n, err := a.q.CancelRunApprovals(ctx, db.CancelRunApprovalsParams{RunID: runID, Actor: actor, Note: note})
+	return n, mapErr(err)
+}
+
+func (a approvals) Due(ctx context.Context, limit int64) ([]store.Approval, error) {
+	return many(toApproval)(a.q.DueApprovals(ctx, limit))
+}
+
+func (a approvals) List(ctx context.Context, state string, limit int64) ([]store.Approval, error) {
+	return many(toApproval)(a.q.ListApprovals(ctx, db.ListApprovalsParams{State: state, Limit: limit}))
+}
+
+func (a approvals) ListRun(ctx context.Context, runID int64) ([]store.Approval, error) {
+	return many(toApproval)(a.q.ListRunApprovals(ctx, runID))
+}
+
 type slots struct{ q *db.Queries }
 
 func (s slots) Upsert(ctx context.Context, in store.Slot) (store.Slot, error) {
@@ -845,7 +886,7 @@ func (r retention) DeleteRuns(ctx context.Context, runIDs []int64) (store.Retent
 	}{
 		{&d.Logs, r.q.DeleteRunLogs}, {&discard, r.q.DeleteRunLogStats}, {&d.Events, r.q.DeleteRunEvents},
 		{&d.Attempts, r.q.DeleteRunAttempts}, {&d.Tasks, r.q.DeleteRunTasks}, {&discard, r.q.DeleteRunDeadlines},
-		{&discard, r.q.DeleteRunWaits}, {&d.Runs, r.q.DeleteFinishedRuns},
+		{&discard, r.q.DeleteRunWaits}, {&discard, r.q.DeleteRunApprovals}, {&d.Runs, r.q.DeleteFinishedRuns},
 	} {
 		n, err := step.del(ctx, runIDs)
 		if err != nil {

@@ -48,6 +48,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.appendLogTextStmt, err = db.PrepareContext(ctx, appendLogText); err != nil {
 		return nil, fmt.Errorf("error preparing query AppendLogText: %w", err)
 	}
+	if q.cancelRunApprovalsStmt, err = db.PrepareContext(ctx, cancelRunApprovals); err != nil {
+		return nil, fmt.Errorf("error preparing query CancelRunApprovals: %w", err)
+	}
 	if q.cancelRunAttemptsStmt, err = db.PrepareContext(ctx, cancelRunAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query CancelRunAttempts: %w", err)
 	}
@@ -78,6 +81,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.databaseNowStmt, err = db.PrepareContext(ctx, databaseNow); err != nil {
 		return nil, fmt.Errorf("error preparing query DatabaseNow: %w", err)
 	}
+	if q.decideApprovalStmt, err = db.PrepareContext(ctx, decideApproval); err != nil {
+		return nil, fmt.Errorf("error preparing query DecideApproval: %w", err)
+	}
 	if q.deleteAlertStmt, err = db.PrepareContext(ctx, deleteAlert); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteAlert: %w", err)
 	}
@@ -98,6 +104,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.deletePackedRunEventsStmt, err = db.PrepareContext(ctx, deletePackedRunEvents); err != nil {
 		return nil, fmt.Errorf("error preparing query DeletePackedRunEvents: %w", err)
+	}
+	if q.deleteRunApprovalsStmt, err = db.PrepareContext(ctx, deleteRunApprovals); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteRunApprovals: %w", err)
 	}
 	if q.deleteRunAttemptsStmt, err = db.PrepareContext(ctx, deleteRunAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteRunAttempts: %w", err)
@@ -159,6 +168,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.drainZoneWorkersStmt, err = db.PrepareContext(ctx, drainZoneWorkers); err != nil {
 		return nil, fmt.Errorf("error preparing query DrainZoneWorkers: %w", err)
 	}
+	if q.dueApprovalsStmt, err = db.PrepareContext(ctx, dueApprovals); err != nil {
+		return nil, fmt.Errorf("error preparing query DueApprovals: %w", err)
+	}
 	if q.dueRunDeadlinesStmt, err = db.PrepareContext(ctx, dueRunDeadlines); err != nil {
 		return nil, fmt.Errorf("error preparing query DueRunDeadlines: %w", err)
 	}
@@ -188,6 +200,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.finishTaskStmt, err = db.PrepareContext(ctx, finishTask); err != nil {
 		return nil, fmt.Errorf("error preparing query FinishTask: %w", err)
+	}
+	if q.getApprovalStmt, err = db.PrepareContext(ctx, getApproval); err != nil {
+		return nil, fmt.Errorf("error preparing query GetApproval: %w", err)
 	}
 	if q.getAttemptStmt, err = db.PrepareContext(ctx, getAttempt); err != nil {
 		return nil, fmt.Errorf("error preparing query GetAttempt: %w", err)
@@ -246,6 +261,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertAlertStmt, err = db.PrepareContext(ctx, insertAlert); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertAlert: %w", err)
 	}
+	if q.insertApprovalStmt, err = db.PrepareContext(ctx, insertApproval); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertApproval: %w", err)
+	}
 	if q.insertAttemptStmt, err = db.PrepareContext(ctx, insertAttempt); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertAttempt: %w", err)
 	}
@@ -288,6 +306,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listAlertsStmt, err = db.PrepareContext(ctx, listAlerts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAlerts: %w", err)
 	}
+	if q.listApprovalsStmt, err = db.PrepareContext(ctx, listApprovals); err != nil {
+		return nil, fmt.Errorf("error preparing query ListApprovals: %w", err)
+	}
 	if q.listEventsStmt, err = db.PrepareContext(ctx, listEvents); err != nil {
 		return nil, fmt.Errorf("error preparing query ListEvents: %w", err)
 	}
@@ -320,6 +341,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listRecentWorkersStmt, err = db.PrepareContext(ctx, listRecentWorkers); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRecentWorkers: %w", err)
+	}
+	if q.listRunApprovalsStmt, err = db.PrepareContext(ctx, listRunApprovals); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRunApprovals: %w", err)
 	}
 	if q.listRunAttemptsStmt, err = db.PrepareContext(ctx, listRunAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRunAttempts: %w", err)
@@ -624,6 +648,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing appendLogTextStmt: %w", cerr)
 		}
 	}
+	if q.cancelRunApprovalsStmt != nil {
+		if cerr := q.cancelRunApprovalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing cancelRunApprovalsStmt: %w", cerr)
+		}
+	}
 	if q.cancelRunAttemptsStmt != nil {
 		if cerr := q.cancelRunAttemptsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing cancelRunAttemptsStmt: %w", cerr)
@@ -674,6 +703,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing databaseNowStmt: %w", cerr)
 		}
 	}
+	if q.decideApprovalStmt != nil {
+		if cerr := q.decideApprovalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing decideApprovalStmt: %w", cerr)
+		}
+	}
 	if q.deleteAlertStmt != nil {
 		if cerr := q.deleteAlertStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteAlertStmt: %w", cerr)
@@ -707,6 +741,11 @@ func (q *Queries) Close() error {
 	if q.deletePackedRunEventsStmt != nil {
 		if cerr := q.deletePackedRunEventsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deletePackedRunEventsStmt: %w", cerr)
+		}
+	}
+	if q.deleteRunApprovalsStmt != nil {
+		if cerr := q.deleteRunApprovalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteRunApprovalsStmt: %w", cerr)
 		}
 	}
 	if q.deleteRunAttemptsStmt != nil {
@@ -809,6 +848,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing drainZoneWorkersStmt: %w", cerr)
 		}
 	}
+	if q.dueApprovalsStmt != nil {
+		if cerr := q.dueApprovalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing dueApprovalsStmt: %w", cerr)
+		}
+	}
 	if q.dueRunDeadlinesStmt != nil {
 		if cerr := q.dueRunDeadlinesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing dueRunDeadlinesStmt: %w", cerr)
@@ -857,6 +901,11 @@ func (q *Queries) Close() error {
 	if q.finishTaskStmt != nil {
 		if cerr := q.finishTaskStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing finishTaskStmt: %w", cerr)
+		}
+	}
+	if q.getApprovalStmt != nil {
+		if cerr := q.getApprovalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getApprovalStmt: %w", cerr)
 		}
 	}
 	if q.getAttemptStmt != nil {
@@ -954,6 +1003,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertAlertStmt: %w", cerr)
 		}
 	}
+	if q.insertApprovalStmt != nil {
+		if cerr := q.insertApprovalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertApprovalStmt: %w", cerr)
+		}
+	}
 	if q.insertAttemptStmt != nil {
 		if cerr := q.insertAttemptStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertAttemptStmt: %w", cerr)
@@ -1024,6 +1078,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listAlertsStmt: %w", cerr)
 		}
 	}
+	if q.listApprovalsStmt != nil {
+		if cerr := q.listApprovalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listApprovalsStmt: %w", cerr)
+		}
+	}
 	if q.listEventsStmt != nil {
 		if cerr := q.listEventsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listEventsStmt: %w", cerr)
@@ -1077,6 +1136,11 @@ func (q *Queries) Close() error {
 	if q.listRecentWorkersStmt != nil {
 		if cerr := q.listRecentWorkersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listRecentWorkersStmt: %w", cerr)
+		}
+	}
+	if q.listRunApprovalsStmt != nil {
+		if cerr := q.listRunApprovalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRunApprovalsStmt: %w", cerr)
 		}
 	}
 	if q.listRunAttemptsStmt != nil {
@@ -1556,6 +1620,7 @@ type Queries struct {
 	allSubscriptionsStmt        *sql.Stmt
 	anyQueuedStmt               *sql.Stmt
 	appendLogTextStmt           *sql.Stmt
+	cancelRunApprovalsStmt      *sql.Stmt
 	cancelRunAttemptsStmt       *sql.Stmt
 	cancelRunTasksStmt          *sql.Stmt
 	carryTaskStmt               *sql.Stmt
@@ -1566,6 +1631,7 @@ type Queries struct {
 	countSlotsStmt              *sql.Stmt
 	countTokensStmt             *sql.Stmt
 	databaseNowStmt             *sql.Stmt
+	decideApprovalStmt          *sql.Stmt
 	deleteAlertStmt             *sql.Stmt
 	deleteAlertChannelStmt      *sql.Stmt
 	deleteAuditEventsStmt       *sql.Stmt
@@ -1573,6 +1639,7 @@ type Queries struct {
 	deleteFinishedRunsStmt      *sql.Stmt
 	deleteLogRangeStmt          *sql.Stmt
 	deletePackedRunEventsStmt   *sql.Stmt
+	deleteRunApprovalsStmt      *sql.Stmt
 	deleteRunAttemptsStmt       *sql.Stmt
 	deleteRunDeadlineStmt       *sql.Stmt
 	deleteRunDeadlinesStmt      *sql.Stmt
@@ -1593,6 +1660,7 @@ type Queries struct {
 	disableUserStmt             *sql.Stmt
 	dispatchLatenciesStmt       *sql.Stmt
 	drainZoneWorkersStmt        *sql.Stmt
+	dueApprovalsStmt            *sql.Stmt
 	dueRunDeadlinesStmt         *sql.Stmt
 	dueSchedulesStmt            *sql.Stmt
 	enableUserStmt              *sql.Stmt
@@ -1603,6 +1671,7 @@ type Queries struct {
 	finishAttemptStmt           *sql.Stmt
 	finishRunStmt               *sql.Stmt
 	finishTaskStmt              *sql.Stmt
+	getApprovalStmt             *sql.Stmt
 	getAttemptStmt              *sql.Stmt
 	getLogStatsStmt             *sql.Stmt
 	getLoopMarkStmt             *sql.Stmt
@@ -1622,6 +1691,7 @@ type Queries struct {
 	getZoneStmt                 *sql.Stmt
 	holdRunTasksStmt            *sql.Stmt
 	insertAlertStmt             *sql.Stmt
+	insertApprovalStmt          *sql.Stmt
 	insertAttemptStmt           *sql.Stmt
 	insertEventStmt             *sql.Stmt
 	insertLogStmt               *sql.Stmt
@@ -1636,6 +1706,7 @@ type Queries struct {
 	leaseAlertsStmt             *sql.Stmt
 	listAlertChannelsStmt       *sql.Stmt
 	listAlertsStmt              *sql.Stmt
+	listApprovalsStmt           *sql.Stmt
 	listEventsStmt              *sql.Stmt
 	listEventsDescStmt          *sql.Stmt
 	listKindEventsStmt          *sql.Stmt
@@ -1647,6 +1718,7 @@ type Queries struct {
 	listPackedRunEventsStmt     *sql.Stmt
 	listPackedRunEventsDescStmt *sql.Stmt
 	listRecentWorkersStmt       *sql.Stmt
+	listRunApprovalsStmt        *sql.Stmt
 	listRunAttemptsStmt         *sql.Stmt
 	listRunEventsStmt           *sql.Stmt
 	listRunEventsDescStmt       *sql.Stmt
@@ -1747,6 +1819,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		allSubscriptionsStmt:        q.allSubscriptionsStmt,
 		anyQueuedStmt:               q.anyQueuedStmt,
 		appendLogTextStmt:           q.appendLogTextStmt,
+		cancelRunApprovalsStmt:      q.cancelRunApprovalsStmt,
 		cancelRunAttemptsStmt:       q.cancelRunAttemptsStmt,
 		cancelRunTasksStmt:          q.cancelRunTasksStmt,
 		carryTaskStmt:               q.carryTaskStmt,
@@ -1757,6 +1830,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		countSlotsStmt:              q.countSlotsStmt,
 		countTokensStmt:             q.countTokensStmt,
 		databaseNowStmt:             q.databaseNowStmt,
+		decideApprovalStmt:          q.decideApprovalStmt,
 		deleteAlertStmt:             q.deleteAlertStmt,
 		deleteAlertChannelStmt:      q.deleteAlertChannelStmt,
 		deleteAuditEventsStmt:       q.deleteAuditEventsStmt,
@@ -1764,6 +1838,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteFinishedRunsStmt:      q.deleteFinishedRunsStmt,
 		deleteLogRangeStmt:          q.deleteLogRangeStmt,
 		deletePackedRunEventsStmt:   q.deletePackedRunEventsStmt,
+		deleteRunApprovalsStmt:      q.deleteRunApprovalsStmt,
 		deleteRunAttemptsStmt:       q.deleteRunAttemptsStmt,
 		deleteRunDeadlineStmt:       q.deleteRunDeadlineStmt,
 		deleteRunDeadlinesStmt:      q.deleteRunDeadlinesStmt,
@@ -1784,6 +1859,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		disableUserStmt:             q.disableUserStmt,
 		dispatchLatenciesStmt:       q.dispatchLatenciesStmt,
 		drainZoneWorkersStmt:        q.drainZoneWorkersStmt,
+		dueApprovalsStmt:            q.dueApprovalsStmt,
 		dueRunDeadlinesStmt:         q.dueRunDeadlinesStmt,
 		dueSchedulesStmt:            q.dueSchedulesStmt,
 		enableUserStmt:              q.enableUserStmt,
@@ -1794,6 +1870,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		finishAttemptStmt:           q.finishAttemptStmt,
 		finishRunStmt:               q.finishRunStmt,
 		finishTaskStmt:              q.finishTaskStmt,
+		getApprovalStmt:             q.getApprovalStmt,
 		getAttemptStmt:              q.getAttemptStmt,
 		getLogStatsStmt:             q.getLogStatsStmt,
 		getLoopMarkStmt:             q.getLoopMarkStmt,
@@ -1813,6 +1890,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getZoneStmt:                 q.getZoneStmt,
 		holdRunTasksStmt:            q.holdRunTasksStmt,
 		insertAlertStmt:             q.insertAlertStmt,
+		insertApprovalStmt:          q.insertApprovalStmt,
 		insertAttemptStmt:           q.insertAttemptStmt,
 		insertEventStmt:             q.insertEventStmt,
 		insertLogStmt:               q.insertLogStmt,
@@ -1827,6 +1905,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		leaseAlertsStmt:             q.leaseAlertsStmt,
 		listAlertChannelsStmt:       q.listAlertChannelsStmt,
 		listAlertsStmt:              q.listAlertsStmt,
+		listApprovalsStmt:           q.listApprovalsStmt,
 		listEventsStmt:              q.listEventsStmt,
 		listEventsDescStmt:          q.listEventsDescStmt,
 		listKindEventsStmt:          q.listKindEventsStmt,
@@ -1838,6 +1917,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listPackedRunEventsStmt:     q.listPackedRunEventsStmt,
 		listPackedRunEventsDescStmt: q.listPackedRunEventsDescStmt,
 		listRecentWorkersStmt:       q.listRecentWorkersStmt,
+		listRunApprovalsStmt:        q.listRunApprovalsStmt,
 		listRunAttemptsStmt:         q.listRunAttemptsStmt,
 		listRunEventsStmt:           q.listRunEventsStmt,
 		listRunEventsDescStmt:       q.listRunEventsDescStmt,
