@@ -74,6 +74,9 @@ type Node struct {
 	// tasks); Params are its run's parameters, templates.
 	Workflow string
 	Params   map[string]string
+	// Resources are the resources the worker materialises for the task
+	// (run tasks only); nil when none.
+	Resources []ResourceRef
 }
 
 // DefaultGroup is the worker group of tasks that name none.
@@ -142,6 +145,7 @@ func (d *Definition) compileNode(t Task) Node {
 		Slot:        cmp.Or(t.Slot, d.Defaults.Slot),
 		Workflow:    t.Workflow,
 		Params:      t.Params,
+		Resources:   t.Resources,
 	}
 	if n.Timeout == 0 {
 		n.Timeout = time.Duration(d.Defaults.Timeout)

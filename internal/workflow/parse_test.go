@@ -3,6 +3,7 @@ package workflow
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -547,5 +548,23 @@ tasks:
 	again, err := Parse("x.json", spec)
 	if err != nil || again.Tasks[2].Workflow != "nightly" || again.Defaults.Slot != "warehouse" {
 		t.Errorf("fields did not survive the JSON round trip: %s %v", spec, err)
+	}
+}
+
+func TestParseResources(t *testing.T) {
+	d, err := Parse("x.yaml", []byte("name: x\ntasks:\n  - name: a\n    run: ./tools/a.sh\n    resources: [tools, config@3]\n  - {name: b, run: b}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := d.Graph()
+	want := []ResourceRef{{Name: "tools"}, {Name: "config", Version: 3}}
+	if !slices.Equal(g.Nodes[0].Resources, want) {
+		t.Errorf("resources %v, want %v", g.Nodes[0].Resources, want)
+	}
+	if g.Nodes[1].Resources != nil {
+		t.Errorf("task b has resources %v, want none", g.Nodes[1].Resources)
+	}
+	if got := want[1].String(); got != "config@3" {
+		t.Errorf("String() = %q", got)
 	}
 }
