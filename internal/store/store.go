@@ -68,6 +68,7 @@ type Tx interface {
 	Servers() Servers
 	Users() Users
 	Retention() Retention
+	Resources() Resources
 	// NotifyWork wakes waiting claims once the transaction commits.
 	NotifyWork()
 }
