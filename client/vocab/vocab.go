@@ -114,3 +114,9 @@ var BaseKinds = []string{KindShell, KindNoop, KindHTTP}
 
 // Kinds lists every task kind.
 var Kinds = []string{KindShell, KindNoop, KindHTTP, KindSQL, KindWorkflow}
+
+// Resource kinds: what a version of a resource holds.
+const (
+	ResourceFile = "file" // one file, materialised as ./NAME
+	ResourceDir  = "dir"  // a directory tree, materialised as ./NAME/...
+)
