@@ -55,6 +55,8 @@ type Assignment struct {
 	// the worker replaces each with *** in the attempt's output, outputs
 	// and reasons. Assignments are never stored.
 	Mask []string
+	// Resources are materialised in the attempt's directory first.
+	Resources []AssignedResource
 }
 
 // HTTPRequest is what the worker sends for an http task, rendered.
@@ -295,6 +297,9 @@ func (o *op) prepare(rs *runScope, c store.Candidate) (pick, bool, error) {
 		return pick{}, false, nil
 	}
 	if ok, err := prep(o, rs, c, n, &asg); !ok || err != nil {
+		return pick{}, false, err
+	}
+	if ok, err := o.assignResources(rs, c, n, &asg); !ok || err != nil {
 		return pick{}, false, err
 	}
 	return pick{cand: c, asg: asg}, true, nil

@@ -19,6 +19,8 @@ type runScope struct {
 	plan    *plan
 	params  map[string]string
 	outputs map[string]map[string]string
+	// resources are the versions the run pinned, by name, once read.
+	resources map[string]store.Resource
 }
 
 // runScopes loads the runs ids (in one query) with their plans.
