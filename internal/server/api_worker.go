@@ -126,6 +126,7 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 				Workflow: a.Workflow, Command: a.Command, Env: a.Env, Timeout: a.Timeout, CU: a.CU,
 				Checkpoint: a.Checkpoint, HTTP: (*client.HTTPRequest)(a.HTTP), SQL: sqlRequest(a.SQL), Mask: a.Mask,
 			}
+			out.Body.Assignments[i].Resources = assignedResources(a.Resources)
 		}
 		return out, nil
 	})
@@ -300,6 +301,17 @@ func sqlRequest(r *engine.SQLRequest) *client.SQLRequest {
 	out := &client.SQLRequest{DSN: r.DSN, MaxRows: r.MaxRows, Statements: make([]client.SQLStatement, len(r.Statements))}
 	for i, st := range r.Statements {
 		out.Statements[i] = client.SQLStatement(st)
+	}
+	return out
+}
+
+func assignedResources(rs []engine.AssignedResource) []client.AssignedResource {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]client.AssignedResource, len(rs))
+	for i, r := range rs {
+		out[i] = client.AssignedResource(r)
 	}
 	return out
 }
