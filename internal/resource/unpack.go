@@ -179,3 +179,16 @@ func WriteDir(w io.Writer, root string) error {
 	}
 	return tw.Close()
 }
+
+// RemoveAll removes path like os.RemoveAll, first making its directories
+// writable again (resources are materialised read-only, which would keep
+// their entries from being removed by anyone but root).
+func RemoveAll(path string) error {
+	_ = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			_ = os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+	return os.RemoveAll(path)
+}
