@@ -568,3 +568,24 @@ func TestParseResources(t *testing.T) {
 		t.Errorf("String() = %q", got)
 	}
 }
+
+func TestResourcesRoundTrip(t *testing.T) {
+	d, err := Parse("x.yaml", []byte("name: x\ntasks:\n  - name: a\n    run: a\n    resources: [tools, config@3]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"resources":["tools","config@3"]`) {
+		t.Errorf("JSON %s: want the references as written", b)
+	}
+	again, err := Parse("x.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(again.Tasks[0].Resources, d.Tasks[0].Resources) {
+		t.Errorf("round trip: %v, want %v", again.Tasks[0].Resources, d.Tasks[0].Resources)
+	}
+}

@@ -1,6 +1,8 @@
 package workflow
 
 import (
+	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -11,9 +13,28 @@ const MaxTaskResources = 32
 // ResourceRef names a resource of the resource centre a task uses: its
 // name and, when pinned in the definition, its version (0: the latest at
 // the run's start).
+// It is written as a definition writes it, NAME or NAME@VERSION, in JSON
+// too (stored definitions are parsed again).
 type ResourceRef struct {
-	Name    string `json:"name"`
-	Version int64  `json:"version,omitempty"`
+	Name    string
+	Version int64
+}
+
+// MarshalJSON writes the reference as its String.
+func (r ResourceRef) MarshalJSON() ([]byte, error) { return json.Marshal(r.String()) }
+
+// UnmarshalJSON reads NAME or NAME@VERSION.
+func (r *ResourceRef) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	ref, msg := ParseResourceRef(s)
+	if msg != "" {
+		return errors.New(msg)
+	}
+	*r = ref
+	return nil
 }
 
 // String writes the reference as it is written in a definition:
