@@ -53,7 +53,7 @@ func newResourceCmd(g *globals) *cobra.Command {
 			"immutable version. A task that names it (resources: [NAME] or [NAME@VERSION]) finds it\n" +
 			"read-only in its working directory: ./NAME for a file, ./NAME/ for a directory. A run\n" +
 			"keeps the versions that were latest when it started.",
-		Example: "  baton resource put scripts ./scripts/\n  baton resource put clean.sh ./bin/clean.sh\n" +
+		Example: "  baton resource put scripts ./scripts/\n  baton resource put cleanup ./bin/clean.sh\n" +
 			"  baton resource versions scripts\n  baton resource get scripts@2 ./scripts-v2",
 	}
 	put := &cobra.Command{
