@@ -100,7 +100,7 @@ func TestResourceRunsOnWorker(t *testing.T) {
 	var def strings.Builder
 	def.WriteString("name: scripted\ntasks:\n")
 	for i := range tasks {
-		fmt.Fprintf(&def, "  - name: t%d\n    run: ./tools/first.sh && ./tools/second.sh && test ! -w tools/first.sh\n    resources: [tools]\n", i)
+		fmt.Fprintf(&def, "  - name: t%d\n    run: ./tools/first.sh && ./tools/second.sh && test \"$(stat -c %%a tools/first.sh)\" = 555\n    resources: [tools]\n", i)
 	}
 	if _, err := c.Apply(ctx, []client.SourceFile{{Filename: "scripted.yaml", Content: def.String()}}); err != nil {
 		t.Fatal(err)
