@@ -142,3 +142,9 @@ const (
 	EventApprovalApproved  = "approval.approved"
 	EventApprovalRejected  = "approval.rejected"
 )
+
+// Resource kinds: what a version of a resource holds.
+const (
+	ResourceFile = "file" // one file, materialised as ./NAME
+	ResourceDir  = "dir"  // a directory tree, materialised as ./NAME/...
+)

@@ -57,6 +57,8 @@ func clientCommands(g *globals) []*cobra.Command {
 		newAlertCmd(g),
 		newSlotsCmd(g),
 		newSlotCmd(g),
+		newResourcesCmd(g),
+		newResourceCmd(g),
 		newTokensCmd(g),
 		newTokenCmd(g),
 		newWhoamiCmd(g),

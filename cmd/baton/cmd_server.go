@@ -16,6 +16,7 @@ import (
 	"github.com/baton-sched/baton/internal/config"
 	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/resource"
 	"github.com/baton-sched/baton/internal/secrets"
 	"github.com/baton-sched/baton/internal/server"
 )
@@ -98,6 +99,7 @@ func startServer(ctx context.Context, cfg config.Config, log *slog.Logger, tlsCf
 		Secrets: ring, MaxLogBytes: cfg.MaxLogBytes, MaxOutputBytes: cfg.MaxOutputBytes,
 		Limits: engine.Limits{MaxTasksPerWorkflow: cfg.MaxTasksPerWorkflow, MaxRunsPerBatch: cfg.MaxRunsPerBatch,
 			MaxRowsPerTx: cfg.MaxRowsPerTx},
+		Resources: resource.Limits{MaxBytes: cfg.MaxResourceBytes, MaxFiles: cfg.MaxResourceFiles},
 		// A gap of a few sweeps, not one slow sweep, means an outage.
 		ResumeAfter: max(cfg.LeaseTTL/2, 4*cfg.SweepInterval)})
 	bootstrap, err := secretFrom("", cfg.BootstrapTokenFile, "bootstrap_token_file")

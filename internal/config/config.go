@@ -67,6 +67,10 @@ type Config struct {
 	// MaxOutputBytes caps the outputs of one attempt (keys and values):
 	// past it the attempt fails, its outputs dropped.
 	MaxOutputBytes int64 `koanf:"max_output_bytes"`
+	// MaxResourceBytes and MaxResourceFiles bound one version of a
+	// resource (the bytes of its files, their count).
+	MaxResourceBytes int64 `koanf:"max_resource_bytes"`
+	MaxResourceFiles int64 `koanf:"max_resource_files"`
 	// MaxTasksPerWorkflow, MaxRunsPerBatch and MaxRowsPerTx bound the
 	// work of one request (see docs/api.md, Limits); MaxRowsPerTx 0 is
 	// the store's default (20000 on PostgreSQL, 5000 on SQLite).
@@ -139,6 +143,7 @@ var Keys = []string{
 	"shutdown_grace",
 	"public_url", "secret_key_file", "egress_allow", "egress_deny", "max_log_bytes",
 	"max_output_bytes", "max_tasks_per_workflow", "max_runs_per_batch", "max_rows_per_tx",
+	"max_resource_bytes", "max_resource_files",
 	"token", "join_token", "join_token_file", "bootstrap_token_file",
 	"oidc", "retention",
 }
@@ -164,6 +169,7 @@ func Defaults() map[string]any {
 		"shutdown_grace":   "30s",
 		"max_log_bytes":    10 << 20,
 		"max_output_bytes": 256 << 10, "max_tasks_per_workflow": 5000, "max_runs_per_batch": 100,
+		"max_resource_bytes": 64 << 20, "max_resource_files": 10000,
 		"retention": map[string]any{"runs": "720h", "audit": "8760h", "interval": "1m", "batch": 500, "pause": "100ms"},
 	}
 }
@@ -253,7 +259,8 @@ func (c Config) validate() error {
 		errs = append(errs, fmt.Errorf("config: max_log_bytes: must be at least 65536, got %d", c.MaxLogBytes))
 	}
 	for key, v := range map[string]int64{"max_output_bytes": c.MaxOutputBytes,
-		"max_tasks_per_workflow": int64(c.MaxTasksPerWorkflow), "max_runs_per_batch": int64(c.MaxRunsPerBatch)} {
+		"max_tasks_per_workflow": int64(c.MaxTasksPerWorkflow), "max_runs_per_batch": int64(c.MaxRunsPerBatch),
+		"max_resource_bytes": c.MaxResourceBytes, "max_resource_files": c.MaxResourceFiles} {
 		if v < 1 {
 			errs = append(errs, fmt.Errorf("config: %s: must be at least 1, got %d", key, v))
 		}

@@ -42,6 +42,7 @@ func TestPrecedence(t *testing.T) {
 		Servers: []string{"http://a:1", "http://b:2"}, Zone: "env-zone", Group: "default", Capacity: 8, MaxLogBytes: 10 << 20,
 		Labels: map[string]string{"gpu": "true"}, WorkDir: "./baton-work", LogLevel: "info", LogFormat: "text",
 		ShutdownGrace: 30 * time.Second, MaxOutputBytes: 256 << 10, MaxTasksPerWorkflow: 5000, MaxRunsPerBatch: 100,
+		MaxResourceBytes: 64 << 20, MaxResourceFiles: 10000,
 		Retention: Retention{Runs: 30 * 24 * time.Hour, Audit: 365 * 24 * time.Hour, Interval: time.Minute, Batch: 500,
 			Pause: 100 * time.Millisecond},
 	}

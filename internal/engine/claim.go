@@ -56,6 +56,8 @@ type Assignment struct {
 	// the worker replaces each with *** in the attempt's output, outputs
 	// and reasons. Assignments are never stored.
 	Mask []string
+	// Resources are materialised in the attempt's directory first.
+	Resources []AssignedResource
 }
 
 // claimSlack: candidates fetched beyond the number asked for, so that tasks
@@ -293,6 +295,9 @@ func (o *op) prepare(rs *runScope, c store.Candidate) (pick, bool, error) {
 		err = o.prepareKind(rs, n, &asg)
 	}
 	if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
+		return pick{}, false, err
+	}
+	if ok, err := o.assignResources(rs, c, n, &asg); !ok || err != nil {
 		return pick{}, false, err
 	}
 	return pick{cand: c, asg: asg}, true, nil

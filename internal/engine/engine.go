@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/baton-sched/baton/internal/resource"
 	"github.com/baton-sched/baton/internal/secrets"
 	"github.com/baton-sched/baton/internal/store"
 )
@@ -91,7 +92,10 @@ type Config struct {
 	TxTimeout time.Duration
 	// Limits bound the work one request may ask for.
 	Limits Limits
-	Logger *slog.Logger
+	// Resources bound one version of a resource (default 64 MiB of
+	// files, 10000 files).
+	Resources resource.Limits
+	Logger    *slog.Logger
 }
 
 // Default timing: a heartbeat every second renews a 3 s lease, so a lost
@@ -110,6 +114,8 @@ func (c Config) withDefaults() Config {
 	c.LeaseTTL = cmp.Or(c.LeaseTTL, DefaultLeaseTTL)
 	c.DispatchTimeout = cmp.Or(c.DispatchTimeout, 2*c.LeaseTTL)
 	c.MaxLost = cmp.Or(c.MaxLost, DefaultMaxLost)
+	c.Resources.MaxBytes = cmp.Or(c.Resources.MaxBytes, resource.DefaultMaxBytes)
+	c.Resources.MaxFiles = cmp.Or(c.Resources.MaxFiles, resource.DefaultMaxFiles)
 	c.SweepBatch = cmp.Or(c.SweepBatch, 200)
 	c.ResumeAfter = cmp.Or(c.ResumeAfter, c.LeaseTTL/2)
 	c.AvoidWindow = cmp.Or(c.AvoidWindow, 5*time.Second)

@@ -23,6 +23,8 @@ type runScope struct {
 	// none.
 	trigger       *workflow.TriggerScope
 	triggerLoaded bool
+	// resources are the versions the run pinned, by name, once read.
+	resources map[string]store.Resource
 }
 
 // runScopes loads the runs ids (in one query) with their plans.

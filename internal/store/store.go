@@ -70,6 +70,7 @@ type Tx interface {
 	Retention() Retention
 	Triggers() Triggers
 	Approvals() Approvals
+	Resources() Resources
 	// NotifyWork wakes waiting claims once the transaction commits.
 	NotifyWork()
 }

@@ -3,6 +3,7 @@ package workflow
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -600,5 +601,44 @@ tasks:
 	}
 	if a, ok := again.Tasks[1].Spec.(*approval.Block); !ok || a.Default != vocab.DecisionReject || a.Timeout.Std() != 4*time.Hour {
 		t.Errorf("approval did not survive the JSON round trip: %s", spec)
+	}
+}
+
+func TestParseResources(t *testing.T) {
+	d, err := Parse("x.yaml", []byte("name: x\ntasks:\n  - name: a\n    run: ./tools/a.sh\n    resources: [tools, config@3]\n  - {name: b, run: b}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := d.Graph()
+	want := []ResourceRef{{Name: "tools"}, {Name: "config", Version: 3}}
+	if !slices.Equal(g.Nodes[0].Resources, want) {
+		t.Errorf("resources %v, want %v", g.Nodes[0].Resources, want)
+	}
+	if g.Nodes[1].Resources != nil {
+		t.Errorf("task b has resources %v, want none", g.Nodes[1].Resources)
+	}
+	if got := want[1].String(); got != "config@3" {
+		t.Errorf("String() = %q", got)
+	}
+}
+
+func TestResourcesRoundTrip(t *testing.T) {
+	d, err := Parse("x.yaml", []byte("name: x\ntasks:\n  - name: a\n    run: a\n    resources: [tools, config@3]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"resources":["tools","config@3"]`) {
+		t.Errorf("JSON %s: want the references as written", b)
+	}
+	again, err := Parse("x.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(again.Tasks[0].Resources, d.Tasks[0].Resources) {
+		t.Errorf("round trip: %v, want %v", again.Tasks[0].Resources, d.Tasks[0].Resources)
 	}
 }

@@ -152,6 +152,19 @@ func (q *Queries) DeleteRunLogs(ctx context.Context, ids []int64) (int64, error)
 	return result.RowsAffected(), nil
 }
 
+const deleteRunResources = `-- name: DeleteRunResources :execrows
+DELETE FROM run_resources WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY($1::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'))
+`
+
+func (q *Queries) DeleteRunResources(ctx context.Context, ids []int64) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteRunResources, ids)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const deleteRunTasks = `-- name: DeleteRunTasks :execrows
 DELETE FROM tasks WHERE run_id IN
   (SELECT r.id FROM runs r WHERE r.id = ANY($1::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'))

@@ -39,6 +39,7 @@ func (t *tx) Servers() store.Servers     { return servers{t.q} }
 func (t *tx) Users() store.Users         { return users{t.q} }
 func (t *tx) Retention() store.Retention { return retention{t.q} }
 func (t *tx) Approvals() store.Approvals { return approvals{t.q} }
+func (t *tx) Resources() store.Resources { return resources{t.q} }
 func (t *tx) NotifyWork()                { t.notify = true }
 
 // one and many adapt a generated call's results: one(conv)(q.Get(ctx, id)).
@@ -888,7 +889,8 @@ func (r retention) DeleteRuns(ctx context.Context, runIDs []int64) (store.Retent
 	}{
 		{&d.Logs, r.q.DeleteRunLogs}, {&discard, r.q.DeleteRunLogStats}, {&d.Events, r.q.DeleteRunEvents},
 		{&d.Attempts, r.q.DeleteRunAttempts}, {&d.Tasks, r.q.DeleteRunTasks}, {&discard, r.q.DeleteRunDeadlines},
-		{&discard, r.q.DeleteRunWaits}, {&discard, r.q.DeleteRunApprovals}, {&d.Runs, r.q.DeleteFinishedRuns},
+		{&discard, r.q.DeleteRunWaits}, {&discard, r.q.DeleteRunApprovals}, {&discard, r.q.DeleteRunResources},
+		{&d.Runs, r.q.DeleteFinishedRuns},
 	} {
 		n, err := step.del(ctx, runIDs)
 		if err != nil {
@@ -908,4 +910,64 @@ func (r retention) DeleteRuns(ctx context.Context, runIDs []int64) (store.Retent
 func (r retention) DeleteAudit(ctx context.Context, ageMs, limit int64) (int64, error) {
 	n, err := r.q.DeleteAuditEvents(ctx, db.DeleteAuditEventsParams{AgeMs: ageMs, Limit: limit})
 	return n, mapErr(err)
+}
+
+type resources struct{ q *db.Queries }
+
+func toResource(r db.Resource) store.Resource { return store.Resource(r) }
+
+func (r resources) PutBlob(ctx context.Context, sha256 string, content []byte) (bool, error) {
+	return affected(r.q.InsertResourceBlob(ctx, db.InsertResourceBlobParams{Sha256: sha256,
+		Size: int64(len(content)), Content: content}))
+}
+
+func (r resources) Blob(ctx context.Context, sha256 string) ([]byte, error) {
+	b, err := r.q.GetResourceBlob(ctx, sha256)
+	return b, mapErr(err)
+}
+
+func (r resources) Insert(ctx context.Context, in store.NewResource) (store.Resource, error) {
+	latest, err := r.q.LatestResourceVersion(ctx, in.Name)
+	if err != nil {
+		return store.Resource{}, mapErr(err)
+	}
+	return one(toResource)(r.q.InsertResource(ctx, db.InsertResourceParams{Name: in.Name, Version: latest + 1,
+		Sha256: in.Sha256, Kind: in.Kind, Size: in.Size, Files: in.Files, CreatedBy: in.CreatedBy}))
+}
+
+func (r resources) Get(ctx context.Context, name string, version int64) (store.Resource, error) {
+	return one(toResource)(r.q.GetResource(ctx, db.GetResourceParams{Name: name, Version: version}))
+}
+
+func (r resources) Latest(ctx context.Context, name string) (store.Resource, error) {
+	v, err := r.q.LatestResourceVersion(ctx, name)
+	switch {
+	case err != nil:
+		return store.Resource{}, mapErr(err)
+	case v == 0:
+		return store.Resource{}, store.ErrNotFound
+	}
+	return r.Get(ctx, name, v)
+}
+
+func (r resources) Versions(ctx context.Context, name string) ([]store.Resource, error) {
+	return many(toResource)(r.q.ResourceVersions(ctx, name))
+}
+
+func (r resources) List(ctx context.Context) ([]store.Resource, error) {
+	return many(toResource)(r.q.ListResources(ctx))
+}
+
+func (r resources) Pin(ctx context.Context, runID int64, pins []store.ResourcePin) error {
+	for _, p := range pins {
+		if err := r.q.InsertRunResource(ctx, db.InsertRunResourceParams{RunID: runID, Name: p.Name,
+			Version: p.Version}); err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
+}
+
+func (r resources) Pinned(ctx context.Context, runID int64) ([]store.Resource, error) {
+	return many(toResource)(r.q.RunResources(ctx, runID))
 }

@@ -126,6 +126,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteRunLogsStmt, err = db.PrepareContext(ctx, deleteRunLogs); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteRunLogs: %w", err)
 	}
+	if q.deleteRunResourcesStmt, err = db.PrepareContext(ctx, deleteRunResources); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteRunResources: %w", err)
+	}
 	if q.deleteRunTasksStmt, err = db.PrepareContext(ctx, deleteRunTasks); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteRunTasks: %w", err)
 	}
@@ -213,6 +216,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getLoopMarkStmt, err = db.PrepareContext(ctx, getLoopMark); err != nil {
 		return nil, fmt.Errorf("error preparing query GetLoopMark: %w", err)
 	}
+	if q.getResourceStmt, err = db.PrepareContext(ctx, getResource); err != nil {
+		return nil, fmt.Errorf("error preparing query GetResource: %w", err)
+	}
+	if q.getResourceBlobStmt, err = db.PrepareContext(ctx, getResourceBlob); err != nil {
+		return nil, fmt.Errorf("error preparing query GetResourceBlob: %w", err)
+	}
 	if q.getRunStmt, err = db.PrepareContext(ctx, getRun); err != nil {
 		return nil, fmt.Errorf("error preparing query GetRun: %w", err)
 	}
@@ -273,8 +282,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertLogStmt, err = db.PrepareContext(ctx, insertLog); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertLog: %w", err)
 	}
+	if q.insertResourceStmt, err = db.PrepareContext(ctx, insertResource); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertResource: %w", err)
+	}
+	if q.insertResourceBlobStmt, err = db.PrepareContext(ctx, insertResourceBlob); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertResourceBlob: %w", err)
+	}
 	if q.insertRunStmt, err = db.PrepareContext(ctx, insertRun); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertRun: %w", err)
+	}
+	if q.insertRunResourceStmt, err = db.PrepareContext(ctx, insertRunResource); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertRunResource: %w", err)
 	}
 	if q.insertRunWaitStmt, err = db.PrepareContext(ctx, insertRunWait); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertRunWait: %w", err)
@@ -296,6 +314,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.insertVersionStmt, err = db.PrepareContext(ctx, insertVersion); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertVersion: %w", err)
+	}
+	if q.latestResourceVersionStmt, err = db.PrepareContext(ctx, latestResourceVersion); err != nil {
+		return nil, fmt.Errorf("error preparing query LatestResourceVersion: %w", err)
 	}
 	if q.leaseAlertsStmt, err = db.PrepareContext(ctx, leaseAlerts); err != nil {
 		return nil, fmt.Errorf("error preparing query LeaseAlerts: %w", err)
@@ -341,6 +362,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listRecentWorkersStmt, err = db.PrepareContext(ctx, listRecentWorkers); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRecentWorkers: %w", err)
+	}
+	if q.listResourcesStmt, err = db.PrepareContext(ctx, listResources); err != nil {
+		return nil, fmt.Errorf("error preparing query ListResources: %w", err)
 	}
 	if q.listRunApprovalsStmt, err = db.PrepareContext(ctx, listRunApprovals); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRunApprovals: %w", err)
@@ -471,6 +495,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.resignLeaderStmt, err = db.PrepareContext(ctx, resignLeader); err != nil {
 		return nil, fmt.Errorf("error preparing query ResignLeader: %w", err)
 	}
+	if q.resourceVersionsStmt, err = db.PrepareContext(ctx, resourceVersions); err != nil {
+		return nil, fmt.Errorf("error preparing query ResourceVersions: %w", err)
+	}
 	if q.retentionRulesStmt, err = db.PrepareContext(ctx, retentionRules); err != nil {
 		return nil, fmt.Errorf("error preparing query RetentionRules: %w", err)
 	}
@@ -488,6 +515,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.revokeWorkerCredentialsStmt, err = db.PrepareContext(ctx, revokeWorkerCredentials); err != nil {
 		return nil, fmt.Errorf("error preparing query RevokeWorkerCredentials: %w", err)
+	}
+	if q.runResourcesStmt, err = db.PrepareContext(ctx, runResources); err != nil {
+		return nil, fmt.Errorf("error preparing query RunResources: %w", err)
 	}
 	if q.saveCheckpointStmt, err = db.PrepareContext(ctx, saveCheckpoint); err != nil {
 		return nil, fmt.Errorf("error preparing query SaveCheckpoint: %w", err)
@@ -778,6 +808,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteRunLogsStmt: %w", cerr)
 		}
 	}
+	if q.deleteRunResourcesStmt != nil {
+		if cerr := q.deleteRunResourcesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteRunResourcesStmt: %w", cerr)
+		}
+	}
 	if q.deleteRunTasksStmt != nil {
 		if cerr := q.deleteRunTasksStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteRunTasksStmt: %w", cerr)
@@ -923,6 +958,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getLoopMarkStmt: %w", cerr)
 		}
 	}
+	if q.getResourceStmt != nil {
+		if cerr := q.getResourceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getResourceStmt: %w", cerr)
+		}
+	}
+	if q.getResourceBlobStmt != nil {
+		if cerr := q.getResourceBlobStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getResourceBlobStmt: %w", cerr)
+		}
+	}
 	if q.getRunStmt != nil {
 		if cerr := q.getRunStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getRunStmt: %w", cerr)
@@ -1023,9 +1068,24 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertLogStmt: %w", cerr)
 		}
 	}
+	if q.insertResourceStmt != nil {
+		if cerr := q.insertResourceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertResourceStmt: %w", cerr)
+		}
+	}
+	if q.insertResourceBlobStmt != nil {
+		if cerr := q.insertResourceBlobStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertResourceBlobStmt: %w", cerr)
+		}
+	}
 	if q.insertRunStmt != nil {
 		if cerr := q.insertRunStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertRunStmt: %w", cerr)
+		}
+	}
+	if q.insertRunResourceStmt != nil {
+		if cerr := q.insertRunResourceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertRunResourceStmt: %w", cerr)
 		}
 	}
 	if q.insertRunWaitStmt != nil {
@@ -1061,6 +1121,11 @@ func (q *Queries) Close() error {
 	if q.insertVersionStmt != nil {
 		if cerr := q.insertVersionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertVersionStmt: %w", cerr)
+		}
+	}
+	if q.latestResourceVersionStmt != nil {
+		if cerr := q.latestResourceVersionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing latestResourceVersionStmt: %w", cerr)
 		}
 	}
 	if q.leaseAlertsStmt != nil {
@@ -1136,6 +1201,11 @@ func (q *Queries) Close() error {
 	if q.listRecentWorkersStmt != nil {
 		if cerr := q.listRecentWorkersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listRecentWorkersStmt: %w", cerr)
+		}
+	}
+	if q.listResourcesStmt != nil {
+		if cerr := q.listResourcesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listResourcesStmt: %w", cerr)
 		}
 	}
 	if q.listRunApprovalsStmt != nil {
@@ -1353,6 +1423,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing resignLeaderStmt: %w", cerr)
 		}
 	}
+	if q.resourceVersionsStmt != nil {
+		if cerr := q.resourceVersionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing resourceVersionsStmt: %w", cerr)
+		}
+	}
 	if q.retentionRulesStmt != nil {
 		if cerr := q.retentionRulesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing retentionRulesStmt: %w", cerr)
@@ -1381,6 +1456,11 @@ func (q *Queries) Close() error {
 	if q.revokeWorkerCredentialsStmt != nil {
 		if cerr := q.revokeWorkerCredentialsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing revokeWorkerCredentialsStmt: %w", cerr)
+		}
+	}
+	if q.runResourcesStmt != nil {
+		if cerr := q.runResourcesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing runResourcesStmt: %w", cerr)
 		}
 	}
 	if q.saveCheckpointStmt != nil {
@@ -1646,6 +1726,7 @@ type Queries struct {
 	deleteRunEventsStmt         *sql.Stmt
 	deleteRunLogStatsStmt       *sql.Stmt
 	deleteRunLogsStmt           *sql.Stmt
+	deleteRunResourcesStmt      *sql.Stmt
 	deleteRunTasksStmt          *sql.Stmt
 	deleteRunWaitStmt           *sql.Stmt
 	deleteRunWaitsStmt          *sql.Stmt
@@ -1675,6 +1756,8 @@ type Queries struct {
 	getAttemptStmt              *sql.Stmt
 	getLogStatsStmt             *sql.Stmt
 	getLoopMarkStmt             *sql.Stmt
+	getResourceStmt             *sql.Stmt
+	getResourceBlobStmt         *sql.Stmt
 	getRunStmt                  *sql.Stmt
 	getRunByKeyStmt             *sql.Stmt
 	getRunsStmt                 *sql.Stmt
@@ -1695,7 +1778,10 @@ type Queries struct {
 	insertAttemptStmt           *sql.Stmt
 	insertEventStmt             *sql.Stmt
 	insertLogStmt               *sql.Stmt
+	insertResourceStmt          *sql.Stmt
+	insertResourceBlobStmt      *sql.Stmt
 	insertRunStmt               *sql.Stmt
+	insertRunResourceStmt       *sql.Stmt
 	insertRunWaitStmt           *sql.Stmt
 	insertScheduleStmt          *sql.Stmt
 	insertSubscriptionStmt      *sql.Stmt
@@ -1703,6 +1789,7 @@ type Queries struct {
 	insertTokenStmt             *sql.Stmt
 	insertUserStmt              *sql.Stmt
 	insertVersionStmt           *sql.Stmt
+	latestResourceVersionStmt   *sql.Stmt
 	leaseAlertsStmt             *sql.Stmt
 	listAlertChannelsStmt       *sql.Stmt
 	listAlertsStmt              *sql.Stmt
@@ -1718,6 +1805,7 @@ type Queries struct {
 	listPackedRunEventsStmt     *sql.Stmt
 	listPackedRunEventsDescStmt *sql.Stmt
 	listRecentWorkersStmt       *sql.Stmt
+	listResourcesStmt           *sql.Stmt
 	listRunApprovalsStmt        *sql.Stmt
 	listRunAttemptsStmt         *sql.Stmt
 	listRunEventsStmt           *sql.Stmt
@@ -1761,12 +1849,14 @@ type Queries struct {
 	resealSecretStmt            *sql.Stmt
 	resetDispatchedStmt         *sql.Stmt
 	resignLeaderStmt            *sql.Stmt
+	resourceVersionsStmt        *sql.Stmt
 	retentionRulesStmt          *sql.Stmt
 	retryAlertStmt              *sql.Stmt
 	revokeSessionStmt           *sql.Stmt
 	revokeSessionsStmt          *sql.Stmt
 	revokeTokenStmt             *sql.Stmt
 	revokeWorkerCredentialsStmt *sql.Stmt
+	runResourcesStmt            *sql.Stmt
 	saveCheckpointStmt          *sql.Stmt
 	scheduleRecentRunsStmt      *sql.Stmt
 	setLatestVersionStmt        *sql.Stmt
@@ -1845,6 +1935,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteRunEventsStmt:         q.deleteRunEventsStmt,
 		deleteRunLogStatsStmt:       q.deleteRunLogStatsStmt,
 		deleteRunLogsStmt:           q.deleteRunLogsStmt,
+		deleteRunResourcesStmt:      q.deleteRunResourcesStmt,
 		deleteRunTasksStmt:          q.deleteRunTasksStmt,
 		deleteRunWaitStmt:           q.deleteRunWaitStmt,
 		deleteRunWaitsStmt:          q.deleteRunWaitsStmt,
@@ -1874,6 +1965,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getAttemptStmt:              q.getAttemptStmt,
 		getLogStatsStmt:             q.getLogStatsStmt,
 		getLoopMarkStmt:             q.getLoopMarkStmt,
+		getResourceStmt:             q.getResourceStmt,
+		getResourceBlobStmt:         q.getResourceBlobStmt,
 		getRunStmt:                  q.getRunStmt,
 		getRunByKeyStmt:             q.getRunByKeyStmt,
 		getRunsStmt:                 q.getRunsStmt,
@@ -1894,7 +1987,10 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertAttemptStmt:           q.insertAttemptStmt,
 		insertEventStmt:             q.insertEventStmt,
 		insertLogStmt:               q.insertLogStmt,
+		insertResourceStmt:          q.insertResourceStmt,
+		insertResourceBlobStmt:      q.insertResourceBlobStmt,
 		insertRunStmt:               q.insertRunStmt,
+		insertRunResourceStmt:       q.insertRunResourceStmt,
 		insertRunWaitStmt:           q.insertRunWaitStmt,
 		insertScheduleStmt:          q.insertScheduleStmt,
 		insertSubscriptionStmt:      q.insertSubscriptionStmt,
@@ -1902,6 +1998,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertTokenStmt:             q.insertTokenStmt,
 		insertUserStmt:              q.insertUserStmt,
 		insertVersionStmt:           q.insertVersionStmt,
+		latestResourceVersionStmt:   q.latestResourceVersionStmt,
 		leaseAlertsStmt:             q.leaseAlertsStmt,
 		listAlertChannelsStmt:       q.listAlertChannelsStmt,
 		listAlertsStmt:              q.listAlertsStmt,
@@ -1917,6 +2014,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listPackedRunEventsStmt:     q.listPackedRunEventsStmt,
 		listPackedRunEventsDescStmt: q.listPackedRunEventsDescStmt,
 		listRecentWorkersStmt:       q.listRecentWorkersStmt,
+		listResourcesStmt:           q.listResourcesStmt,
 		listRunApprovalsStmt:        q.listRunApprovalsStmt,
 		listRunAttemptsStmt:         q.listRunAttemptsStmt,
 		listRunEventsStmt:           q.listRunEventsStmt,
@@ -1960,12 +2058,14 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		resealSecretStmt:            q.resealSecretStmt,
 		resetDispatchedStmt:         q.resetDispatchedStmt,
 		resignLeaderStmt:            q.resignLeaderStmt,
+		resourceVersionsStmt:        q.resourceVersionsStmt,
 		retentionRulesStmt:          q.retentionRulesStmt,
 		retryAlertStmt:              q.retryAlertStmt,
 		revokeSessionStmt:           q.revokeSessionStmt,
 		revokeSessionsStmt:          q.revokeSessionsStmt,
 		revokeTokenStmt:             q.revokeTokenStmt,
 		revokeWorkerCredentialsStmt: q.revokeWorkerCredentialsStmt,
+		runResourcesStmt:            q.runResourcesStmt,
 		saveCheckpointStmt:          q.saveCheckpointStmt,
 		scheduleRecentRunsStmt:      q.scheduleRecentRunsStmt,
 		setLatestVersionStmt:        q.setLatestVersionStmt,

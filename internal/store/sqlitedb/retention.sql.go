@@ -222,6 +222,29 @@ func (q *Queries) DeleteRunLogs(ctx context.Context, ids []int64) (int64, error)
 	return result.RowsAffected()
 }
 
+const deleteRunResources = `-- name: DeleteRunResources :execrows
+DELETE FROM run_resources WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id IN (/*SLICE:ids*/?) AND r.state IN ('succeeded', 'failed', 'cancelled'))
+`
+
+func (q *Queries) DeleteRunResources(ctx context.Context, ids []int64) (int64, error) {
+	query := deleteRunResources
+	var queryParams []interface{}
+	if len(ids) > 0 {
+		for _, v := range ids {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(ids))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
+	}
+	result, err := q.exec(ctx, nil, query, queryParams...)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const deleteRunTasks = `-- name: DeleteRunTasks :execrows
 DELETE FROM tasks WHERE run_id IN
   (SELECT r.id FROM runs r WHERE r.id IN (/*SLICE:ids*/?) AND r.state IN ('succeeded', 'failed', 'cancelled'))
