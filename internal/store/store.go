@@ -197,6 +197,11 @@ type Attempts interface {
 	// InsertMany dispatches new attempts and returns their IDs in the
 	// order given.
 	InsertMany(ctx context.Context, as []NewAttempt) ([]int64, error)
+	// Dispatch inserts new attempts of queued tasks and turns those tasks
+	// running under them (PostgreSQL: one statement), returning the
+	// attempts' IDs in the order given; an error if a task was no longer
+	// queued (the caller rolls back).
+	Dispatch(ctx context.Context, as []NewAttempt) ([]int64, error)
 	// StartMany moves dispatched attempts of workerID to running and
 	// returns those it moved.
 	StartMany(ctx context.Context, ids []int64, workerID string) ([]Attempt, error)
@@ -231,8 +236,8 @@ type Workers interface {
 	Get(ctx context.Context, id string) (Worker, error)
 	// Lock returns the worker, locked until the transaction ends so that
 	// its state cannot change meanwhile (claims take it, so that an expiry
-	// sees the attempts they create).
-	Lock(ctx context.Context, id string) (Worker, error)
+	// sees the attempts they create), and whether its zone is cordoned.
+	Lock(ctx context.Context, id string) (w Worker, zoneCordoned bool, err error)
 	List(ctx context.Context, all bool) ([]Worker, error)
 	// Expire marks live workers whose lease ran out as lost.
 	Expire(ctx context.Context) ([]WorkerRef, error)

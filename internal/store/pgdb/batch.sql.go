@@ -76,6 +76,77 @@ func (q *Queries) AddRunsProgress(ctx context.Context, arg AddRunsProgressParams
 	return items, nil
 }
 
+const dispatchAttempts = `-- name: DispatchAttempts :many
+WITH a AS (
+  INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at, timeout_ms)
+  SELECT u.task_id, u.run_id, u.task, u.number, 'dispatched', u.worker_id, u.zone, baton_now(), u.timeout_ms
+  FROM (SELECT unnest($1::bigint[]) AS task_id,
+          unnest($2::bigint[]) AS run_id,
+          unnest($3::text[]) AS task,
+          unnest($4::bigint[]) AS number,
+          unnest($5::text[]) AS worker_id,
+          unnest($6::text[]) AS zone,
+          unnest($7::bigint[]) AS timeout_ms) AS u
+  RETURNING id, task_id
+), moved AS (
+  UPDATE tasks
+  SET state = 'running', attempt_id = a.id, attempts = tasks.attempts + 1,
+      started_at = CASE WHEN tasks.started_at = 0 THEN baton_now() ELSE tasks.started_at END
+  FROM a
+  WHERE tasks.id = a.task_id AND tasks.state = 'queued'
+  RETURNING tasks.id
+)
+SELECT a.id, a.task_id, CAST(moved.id IS NOT NULL AS BOOLEAN) AS moved
+FROM a LEFT JOIN moved ON moved.id = a.task_id
+`
+
+type DispatchAttemptsParams struct {
+	TaskID    []int64
+	RunID     []int64
+	Task      []string
+	Number    []int64
+	WorkerID  []string
+	Zone      []string
+	TimeoutMs []int64
+}
+
+type DispatchAttemptsRow struct {
+	ID     int64
+	TaskID int64
+	Moved  bool
+}
+
+// New attempts of queued tasks and those tasks turned running under
+// them, in one statement (a claim's write); moved is false for a task
+// that was no longer queued.
+func (q *Queries) DispatchAttempts(ctx context.Context, arg DispatchAttemptsParams) ([]DispatchAttemptsRow, error) {
+	rows, err := q.db.Query(ctx, dispatchAttempts,
+		arg.TaskID,
+		arg.RunID,
+		arg.Task,
+		arg.Number,
+		arg.WorkerID,
+		arg.Zone,
+		arg.TimeoutMs,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []DispatchAttemptsRow
+	for rows.Next() {
+		var i DispatchAttemptsRow
+		if err := rows.Scan(&i.ID, &i.TaskID, &i.Moved); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const finishAttempts = `-- name: FinishAttempts :many
 UPDATE attempts a
 SET state = u.state, reason = u.reason, exit_code = u.exit_code, finished_at = baton_now(),

@@ -331,8 +331,14 @@ func (w workers) Get(ctx context.Context, id string) (store.Worker, error) {
 	return one(toWorker)(w.q.GetWorker(ctx, id))
 }
 
-func (w workers) Lock(ctx context.Context, id string) (store.Worker, error) {
-	return one(toWorker)(w.q.LockWorker(ctx, id))
+func (w workers) Lock(ctx context.Context, id string) (store.Worker, bool, error) {
+	row, err := w.q.LockWorker(ctx, id)
+	if err != nil {
+		return store.Worker{}, false, mapErr(err)
+	}
+	return store.Worker{ID: row.ID, Name: row.Name, Zone: row.Zone, Group: row.Group, Labels: row.Labels,
+		Capacity: row.Capacity, State: row.State, Version: row.Version, LeaseExpiresAt: row.LeaseExpiresAt,
+		RegisteredAt: row.RegisteredAt, LastSeenAt: row.LastSeenAt}, row.ZoneCordoned, nil
 }
 
 func (w workers) List(ctx context.Context, all bool) ([]store.Worker, error) {

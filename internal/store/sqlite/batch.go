@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/baton-sched/baton/internal/store"
 	db "github.com/baton-sched/baton/internal/store/sqlitedb"
@@ -147,6 +148,23 @@ func (a attempts) InsertMany(ctx context.Context, ns []store.NewAttempt) ([]int6
 		out = append(out, id)
 	}
 	return out, nil
+}
+
+func (a attempts) Dispatch(ctx context.Context, ns []store.NewAttempt) ([]int64, error) {
+	ids, err := a.InsertMany(ctx, ns)
+	if err != nil {
+		return nil, err
+	}
+	for i, n := range ns {
+		moved, err := a.q.MarkTaskRunning(ctx, db.MarkTaskRunningParams{AttemptID: ids[i], ID: n.TaskID})
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		if moved == 0 {
+			return nil, fmt.Errorf("dispatch attempt of task %d: the task left the queue during its claim", n.TaskID)
+		}
+	}
+	return ids, nil
 }
 
 func (a attempts) StartMany(ctx context.Context, ids []int64, workerID string) ([]store.Attempt, error) {

@@ -433,14 +433,31 @@ func (q *Queries) LockSlot(ctx context.Context, name string) (int64, error) {
 }
 
 const lockWorker = `-- name: LockWorker :one
-SELECT id, name, zone, grp, labels, capacity, state, version, lease_expires_at, registered_at, last_seen_at FROM workers WHERE id = ?1
+SELECT w.id, w.name, w.zone, w.grp, w.labels, w.capacity, w.state, w.version, w.lease_expires_at, w.registered_at, w.last_seen_at, CAST(COALESCE((SELECT z.cordoned FROM zones z WHERE z.name = w.zone), FALSE) AS BOOLEAN) AS zone_cordoned
+FROM workers w WHERE w.id = ?1
 `
 
+type LockWorkerRow struct {
+	ID             string
+	Name           string
+	Zone           string
+	Group          string
+	Labels         string
+	Capacity       float64
+	State          string
+	Version        string
+	LeaseExpiresAt int64
+	RegisteredAt   int64
+	LastSeenAt     int64
+	ZoneCordoned   bool
+}
+
 // The worker, locked until the transaction ends against an expiry or a
-// stop changing its state meanwhile: SQLite has one writer.
-func (q *Queries) LockWorker(ctx context.Context, id string) (Worker, error) {
+// stop changing its state meanwhile (SQLite has one writer), and whether
+// its zone is cordoned.
+func (q *Queries) LockWorker(ctx context.Context, id string) (LockWorkerRow, error) {
 	row := q.queryRow(ctx, q.lockWorkerStmt, lockWorker, id)
-	var i Worker
+	var i LockWorkerRow
 	err := row.Scan(
 		&i.ID,
 		&i.Name,
@@ -453,6 +470,7 @@ func (q *Queries) LockWorker(ctx context.Context, id string) (Worker, error) {
 		&i.LeaseExpiresAt,
 		&i.RegisteredAt,
 		&i.LastSeenAt,
+		&i.ZoneCordoned,
 	)
 	return i, err
 }

@@ -34,11 +34,13 @@ FOR UPDATE OF a SKIP LOCKED;
 
 -- name: LockWorker :one
 -- The worker, locked until the transaction ends against an expiry or a
--- stop changing its state meanwhile (Postgres). KEY SHARE, not SHARE: a
--- lease renewal (an UPDATE of other columns) never waits for a claim,
--- however slow the claiming server's link; expiry and state changes lock
--- the row FOR UPDATE, which does.
-SELECT * FROM workers WHERE id = sqlc.arg(id) FOR KEY SHARE;
+-- stop changing its state meanwhile (Postgres), and whether its zone is
+-- cordoned (read, not locked: one round trip for the claim). KEY SHARE,
+-- not SHARE: a lease renewal (an UPDATE of other columns) never waits for
+-- a claim, however slow the claiming server's link; expiry and state
+-- changes lock the row FOR UPDATE, which does.
+SELECT w.*, CAST(COALESCE((SELECT z.cordoned FROM zones z WHERE z.name = w.zone), FALSE) AS BOOLEAN) AS zone_cordoned
+FROM workers w WHERE w.id = sqlc.arg(id) FOR KEY SHARE OF w;
 
 -- name: DueRunDeadlines :many
 -- Runs whose deadline passed, locked; others' locked rows are skipped.

@@ -34,8 +34,10 @@ LIMIT CAST(sqlc.arg(lim) AS BIGINT);
 
 -- name: LockWorker :one
 -- The worker, locked until the transaction ends against an expiry or a
--- stop changing its state meanwhile: SQLite has one writer.
-SELECT * FROM workers WHERE id = sqlc.arg(id);
+-- stop changing its state meanwhile (SQLite has one writer), and whether
+-- its zone is cordoned.
+SELECT w.*, CAST(COALESCE((SELECT z.cordoned FROM zones z WHERE z.name = w.zone), FALSE) AS BOOLEAN) AS zone_cordoned
+FROM workers w WHERE w.id = sqlc.arg(id);
 
 -- name: GetRuns :many
 SELECT * FROM runs WHERE id IN (sqlc.slice(ids));
