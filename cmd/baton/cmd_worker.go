@@ -84,6 +84,7 @@ func newWorkerCmd(g *globals) *cobra.Command {
 				Token: token, Servers: servers, Name: name, Zone: cfg.Zone, Group: cfg.Group, Capacity: cfg.Capacity,
 				Labels: cfg.Labels, WorkDir: cfg.WorkDir, ShutdownGrace: cfg.ShutdownGrace, TLS: tlsCfg, Egress: policy,
 				MaxLogBytes: cfg.MaxLogBytes, MaxOutputBytes: cfg.MaxOutputBytes, Logger: log,
+				NoHedge: !cfg.Measurement.HedgedRenewals,
 			})
 			if err != nil {
 				return err
