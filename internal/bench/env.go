@@ -96,6 +96,7 @@ type env struct {
 	store    store.Store
 	engine   *engine.Engine
 	server   *server.Server
+	more     []*server.Server // further servers on the same database (Config.servers)
 	api      *client.Client
 	url      string      // the server's
 	admin    string      // the admin token api uses
@@ -115,7 +116,8 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 	if db.dialect == "sqlite" {
 		st, err = sqlite.Open(ctx, db.dsn)
 	} else {
-		st, err = postgres.Open(ctx, postgres.Config{DSN: db.dsn, MaxConns: cfg.PoolSize, Logger: cfg.Logger})
+		st, err = postgres.Open(ctx, postgres.Config{DSN: db.dsn, MaxConns: cfg.PoolSize, NoTimeouts: cfg.noDeadlines,
+			Logger: cfg.Logger})
 	}
 	if err != nil {
 		return nil, err
@@ -123,8 +125,9 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 	e := &env{db: db, store: st}
 	// The bench's own load generators start up to MaxStartBatch runs a
 	// request, as they always have.
-	e.engine = engine.New(st, engine.Config{Logger: cfg.Logger,
-		Limits: engine.Limits{MaxRunsPerBatch: engine.MaxStartBatch}})
+	ecfg := engine.Config{Logger: cfg.Logger, NoTxDeadline: cfg.noDeadlines,
+		Limits: engine.Limits{MaxRunsPerBatch: engine.MaxStartBatch}}
+	e.engine = engine.New(st, ecfg)
 	sec, err := newSecurity(cfg)
 	if err != nil {
 		st.Close()
@@ -139,6 +142,17 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 		return nil, err
 	}
 	url := sec.scheme + "://" + e.server.Addr()
+	urls := []string{url}
+	for range cfg.servers - 1 { // more servers, each its own engine, on the same database
+		s := server.New(engine.New(st, ecfg), server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger, TLS: sec.server,
+			Retention: server.RetentionConfig{Interval: -1}})
+		if err := s.Start(ctx); err != nil {
+			e.stop()
+			return nil, err
+		}
+		e.more = append(e.more, s)
+		urls = append(urls, sec.scheme+"://"+s.Addr())
+	}
 	admin, err := server.IssueToken(ctx, st, "bench-admin", auth.RoleAdmin)
 	var join string
 	if err == nil {
@@ -159,7 +173,7 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 			e.zones = append(e.zones, zone)
 		}
 		a, err := worker.New(worker.Config{
-			Servers: []string{url}, TLS: sec.worker, Token: join, Name: "bench-" + strconv.Itoa(i), Zone: zone,
+			Servers: urls, TLS: sec.worker, Token: join, Name: "bench-" + strconv.Itoa(i), Zone: zone, NoHedge: cfg.noHedge,
 			Capacity: cu, MaxTasks: int(min(cu, 1000)), WorkDir: filepath.Join(cfg.Dir, "work", strconv.Itoa(i)),
 			Shim: cfg.Shim, Logger: quiet(cfg.Logger),
 		})
@@ -221,6 +235,9 @@ func (e *env) stop() {
 	e.stopOnce.Do(func() {
 		for _, w := range e.workers {
 			w.Stop()
+		}
+		for _, s := range e.more {
+			s.Stop()
 		}
 		if e.server != nil {
 			e.server.Stop()
