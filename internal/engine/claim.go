@@ -151,7 +151,7 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 
 // offer returns the queued tasks of filter f whose slot, if any, has
 // room (see slots.go), locked for the claim; the room left in each slot
-// they name; and the scopes of their runs.
+// they name; and the scopes of their runs (read with the candidates).
 func (o *op) offer(f store.CandidateFilter) ([]store.Candidate, map[string]int64, map[int64]*runScope, error) {
 	open, err := o.openSlots()
 	if err != nil {
@@ -166,13 +166,11 @@ func (o *op) offer(f store.CandidateFilter) ([]store.Candidate, map[string]int64
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	runIDs := make([]int64, len(cands))
-	for i, c := range cands {
-		runIDs[i] = c.RunID
-	}
-	scopes, err := o.runScopes(runIDs)
-	if err != nil {
-		return nil, nil, nil, err
+	scopes := make(map[int64]*runScope)
+	for _, c := range cands {
+		if err := o.addScopes(scopes, c.Run); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	return cands, room, scopes, nil
 }

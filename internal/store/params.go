@@ -115,6 +115,8 @@ type Candidate struct {
 	// WaitedMs is how long the task has been ready, by the database clock.
 	WaitedMs int64
 	Slot     string
+	// Run is the task's run, read with the candidate (not locked).
+	Run Run
 }
 
 // CandidateFilter selects the queued tasks a worker of Zone with the

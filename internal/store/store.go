@@ -150,7 +150,7 @@ type Tasks interface {
 	// Candidates returns up to f.Limit queued tasks that a worker of f.Zone
 	// and f.WorkerLabels may run in f.Group, in placement order, locked
 	// against other claims (Postgres: rows locked by another transaction
-	// are skipped).
+	// are skipped), each with its run.
 	Candidates(ctx context.Context, f CandidateFilter) ([]Candidate, error)
 	GetMany(ctx context.Context, ids []int64) ([]Task, error)
 	// MarkRunningMany moves queued tasks to running under their new

@@ -66,11 +66,15 @@ func many[S, D any](conv func(S) D) func([]S, error) ([]D, error) {
 
 func affected(n int64, err error) (bool, error) { return n > 0, mapErr(err) }
 
-func toWorkflow(r db.Workflow) store.Workflow                 { return store.Workflow(r) }
-func toVersion(r db.WorkflowVersion) store.Version            { return store.Version(r) }
-func toRun(r db.Run) store.Run                                { return store.Run(r) }
-func toTask(r db.Task) store.Task                             { return store.Task(r) }
-func toCandidate(r db.ClaimCandidatesRow) store.Candidate     { return store.Candidate(r) }
+func toWorkflow(r db.Workflow) store.Workflow      { return store.Workflow(r) }
+func toVersion(r db.WorkflowVersion) store.Version { return store.Version(r) }
+func toRun(r db.Run) store.Run                     { return store.Run(r) }
+func toTask(r db.Task) store.Task                  { return store.Task(r) }
+func toCandidate(r db.ClaimCandidatesRow) store.Candidate {
+	return store.Candidate{ID: r.ID, RunID: r.RunID, Idx: r.Idx, Name: r.Name, CU: r.CU, Attempts: r.Attempts,
+		Lost: r.Lost, AvoidWorker: r.AvoidWorker, AvoidZone: r.AvoidZone, WaitedMs: r.WaitedMs, Slot: r.Slot,
+		Run: store.Run(r.Run)}
+}
 func toOutputs(r db.ListRunOutputsRow) store.TaskOutputs      { return store.TaskOutputs(r) }
 func toAttempt(r db.Attempt) store.Attempt                    { return store.Attempt(r) }
 func toAttemptRef(r db.CancelRunAttemptsRow) store.AttemptRef { return store.AttemptRef(r) }

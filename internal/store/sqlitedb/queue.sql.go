@@ -30,18 +30,24 @@ func (q *Queries) AdvanceLoopMark(ctx context.Context, arg AdvanceLoopMarkParams
 
 const claimCandidates = `-- name: ClaimCandidates :many
 
-SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
-       CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot
-FROM tasks
-WHERE state = 'queued' AND grp = ?1 AND NOT held
-  AND (slot = '' OR instr(CAST(?2 AS TEXT), ',' || slot || ',') > 0)
-  AND (zones_allow = '' OR instr(zones_allow, ',' || CAST(?3 AS TEXT) || ',') > 0)
-  AND instr(zones_deny, ',' || CAST(?3 AS TEXT) || ',') = 0
-  AND (labels = '' OR NOT EXISTS (
-        SELECT 1 FROM json_each(tasks.labels) AS need
-        WHERE json_extract(CAST(?4 AS TEXT), '$."' || need.key || '"') IS NOT need.value))
-ORDER BY run_priority DESC, priority DESC, id
-LIMIT CAST(?5 AS BIGINT)
+WITH c AS (
+  SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
+         CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot, run_priority, priority
+  FROM tasks
+  WHERE state = 'queued' AND grp = ?1 AND NOT held
+    AND (slot = '' OR instr(CAST(?2 AS TEXT), ',' || slot || ',') > 0)
+    AND (zones_allow = '' OR instr(zones_allow, ',' || CAST(?3 AS TEXT) || ',') > 0)
+    AND instr(zones_deny, ',' || CAST(?3 AS TEXT) || ',') = 0
+    AND (labels = '' OR NOT EXISTS (
+          SELECT 1 FROM json_each(tasks.labels) AS need
+          WHERE json_extract(CAST(?4 AS TEXT), '$."' || need.key || '"') IS NOT need.value))
+  ORDER BY run_priority DESC, priority DESC, id
+  LIMIT CAST(?5 AS BIGINT)
+)
+SELECT c.id, c.run_id, c.idx, c.name, c.cu, c.attempts, c.lost, c.avoid_worker, c.avoid_zone, c.waited_ms, c.slot,
+       runs.id, runs.workflow_id, runs.workflow, runs.version_id, runs.version, runs.state, runs.reason, runs.params, runs.idempotency_key, runs.priority, runs.scheduled_at, runs.created_by, runs.tasks_total, runs.tasks_left, runs.tasks_failed, runs.created_at, runs.started_at, runs.finished_at, runs.schedule_id, runs.parent_run_id, runs.parent_task_id
+FROM c JOIN runs ON runs.id = c.run_id
+ORDER BY c.run_priority DESC, c.priority DESC, c.id
 `
 
 type ClaimCandidatesParams struct {
@@ -64,13 +70,14 @@ type ClaimCandidatesRow struct {
 	AvoidZone   string
 	WaitedMs    int64
 	Slot        string
+	Run         Run
 }
 
 // Queries whose text differs between dialects. Each has a twin of the same
 // name in ../postgres so both generated packages expose the same methods.
 // Queued tasks of a group that a worker of zone and worker_labels (a JSON
-// object) may run, in placement order. SQLite has one writer, so no row
-// locks are needed.
+// object) may run, in placement order, each with its run. SQLite has one
+// writer, so no row locks are needed.
 func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams) ([]ClaimCandidatesRow, error) {
 	rows, err := q.query(ctx, q.claimCandidatesStmt, claimCandidates,
 		arg.Group,
@@ -98,6 +105,27 @@ func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams
 			&i.AvoidZone,
 			&i.WaitedMs,
 			&i.Slot,
+			&i.Run.ID,
+			&i.Run.WorkflowID,
+			&i.Run.Workflow,
+			&i.Run.VersionID,
+			&i.Run.Version,
+			&i.Run.State,
+			&i.Run.Reason,
+			&i.Run.Params,
+			&i.Run.IdempotencyKey,
+			&i.Run.Priority,
+			&i.Run.ScheduledAt,
+			&i.Run.CreatedBy,
+			&i.Run.TasksTotal,
+			&i.Run.TasksLeft,
+			&i.Run.TasksFailed,
+			&i.Run.CreatedAt,
+			&i.Run.StartedAt,
+			&i.Run.FinishedAt,
+			&i.Run.ScheduleID,
+			&i.Run.ParentRunID,
+			&i.Run.ParentTaskID,
 		); err != nil {
 			return nil, err
 		}
