@@ -101,6 +101,12 @@ type TaskOutputs struct {
 	Outputs string
 }
 
+// TaskRun is a task with its run.
+type TaskRun struct {
+	Task Task
+	Run  Run
+}
+
 // Candidate is a queued task offered to a claim.
 type Candidate struct {
 	ID          int64

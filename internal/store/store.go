@@ -153,6 +153,9 @@ type Tasks interface {
 	// are skipped), each with its run.
 	Candidates(ctx context.Context, f CandidateFilter) ([]Candidate, error)
 	GetMany(ctx context.Context, ids []int64) ([]Task, error)
+	// GetManyWithRuns returns the tasks ids, each with its run, in one
+	// query.
+	GetManyWithRuns(ctx context.Context, ids []int64) ([]TaskRun, error)
 	// MarkRunningMany moves queued tasks to running under their new
 	// attempts and returns those it moved.
 	MarkRunningMany(ctx context.Context, ts []TaskAttempt) ([]int64, error)

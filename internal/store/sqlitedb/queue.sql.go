@@ -400,6 +400,103 @@ func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
 	return items, nil
 }
 
+const getTasksWithRuns = `-- name: GetTasksWithRuns :many
+SELECT tasks.id, tasks.run_id, tasks.idx, tasks.name, tasks.state, tasks.reason, tasks.grp, tasks.cu, tasks.priority, tasks.run_priority, tasks.needs_total, tasks.needs_done, tasks.attempts, tasks.lost, tasks.attempt_id, tasks.avoid_worker, tasks.avoid_zone, tasks.outputs, tasks.ready_at, tasks.created_at, tasks.started_at, tasks.finished_at, tasks.labels, tasks.zones_allow, tasks.zones_deny, tasks.preempted, tasks.held, tasks.needs_failed, tasks.checkpoint, tasks.checkpoint_at, tasks.slot, runs.id, runs.workflow_id, runs.workflow, runs.version_id, runs.version, runs.state, runs.reason, runs.params, runs.idempotency_key, runs.priority, runs.scheduled_at, runs.created_by, runs.tasks_total, runs.tasks_left, runs.tasks_failed, runs.created_at, runs.started_at, runs.finished_at, runs.schedule_id, runs.parent_run_id, runs.parent_task_id
+FROM tasks JOIN runs ON runs.id = tasks.run_id
+WHERE tasks.id IN (/*SLICE:ids*/?)
+`
+
+type GetTasksWithRunsRow struct {
+	Task Task
+	Run  Run
+}
+
+func (q *Queries) GetTasksWithRuns(ctx context.Context, ids []int64) ([]GetTasksWithRunsRow, error) {
+	query := getTasksWithRuns
+	var queryParams []interface{}
+	if len(ids) > 0 {
+		for _, v := range ids {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(ids))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
+	}
+	rows, err := q.query(ctx, nil, query, queryParams...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []GetTasksWithRunsRow
+	for rows.Next() {
+		var i GetTasksWithRunsRow
+		if err := rows.Scan(
+			&i.Task.ID,
+			&i.Task.RunID,
+			&i.Task.Idx,
+			&i.Task.Name,
+			&i.Task.State,
+			&i.Task.Reason,
+			&i.Task.Group,
+			&i.Task.CU,
+			&i.Task.Priority,
+			&i.Task.RunPriority,
+			&i.Task.NeedsTotal,
+			&i.Task.NeedsDone,
+			&i.Task.Attempts,
+			&i.Task.Lost,
+			&i.Task.AttemptID,
+			&i.Task.AvoidWorker,
+			&i.Task.AvoidZone,
+			&i.Task.Outputs,
+			&i.Task.ReadyAt,
+			&i.Task.CreatedAt,
+			&i.Task.StartedAt,
+			&i.Task.FinishedAt,
+			&i.Task.Labels,
+			&i.Task.ZonesAllow,
+			&i.Task.ZonesDeny,
+			&i.Task.Preempted,
+			&i.Task.Held,
+			&i.Task.NeedsFailed,
+			&i.Task.Checkpoint,
+			&i.Task.CheckpointAt,
+			&i.Task.Slot,
+			&i.Run.ID,
+			&i.Run.WorkflowID,
+			&i.Run.Workflow,
+			&i.Run.VersionID,
+			&i.Run.Version,
+			&i.Run.State,
+			&i.Run.Reason,
+			&i.Run.Params,
+			&i.Run.IdempotencyKey,
+			&i.Run.Priority,
+			&i.Run.ScheduledAt,
+			&i.Run.CreatedBy,
+			&i.Run.TasksTotal,
+			&i.Run.TasksLeft,
+			&i.Run.TasksFailed,
+			&i.Run.CreatedAt,
+			&i.Run.StartedAt,
+			&i.Run.FinishedAt,
+			&i.Run.ScheduleID,
+			&i.Run.ParentRunID,
+			&i.Run.ParentTaskID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const leaseAlerts = `-- name: LeaseAlerts :many
 UPDATE alert_outbox SET next_at = baton_now() + CAST(?1 AS BIGINT)
 WHERE id IN (SELECT id FROM alert_outbox WHERE state = 'pending' AND next_at <= baton_now()

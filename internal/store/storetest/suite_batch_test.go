@@ -76,6 +76,14 @@ func TestTasksManyRows(t *testing.T) {
 		if diff := cmp.Diff([]store.Task{ts[0], ts[3]}, sortByID(got, func(x store.Task) int64 { return x.ID })); diff != "" {
 			t.Errorf("GetMany (-want +got):\n%s", diff)
 		}
+		withRuns := read(t, s, func(tx store.Tx) ([]store.TaskRun, error) {
+			return tx.Tasks().GetManyWithRuns(ctx, []int64{ts[3].ID, ts[0].ID, -1})
+		})
+		runs := read(t, s, func(tx store.Tx) ([]store.Run, error) { return tx.Runs().GetMany(ctx, []int64{run.ID}) })
+		wantRuns := []store.TaskRun{{Task: ts[0], Run: runs[0]}, {Task: ts[3], Run: runs[0]}}
+		if diff := cmp.Diff(wantRuns, sortByID(withRuns, func(x store.TaskRun) int64 { return x.Task.ID })); diff != "" {
+			t.Errorf("GetManyWithRuns (-want +got), a missing task left out:\n%s", diff)
+		}
 		markRunning(t, s, ts[0].ID, 10)
 		moved := get(t, s, func(tx store.Tx) ([]int64, error) {
 			return tx.Tasks().MarkRunningMany(ctx, []store.TaskAttempt{{ID: ts[0].ID, AttemptID: 11}, {ID: ts[1].ID, AttemptID: 12}})

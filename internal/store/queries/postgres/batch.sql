@@ -78,6 +78,11 @@ FROM (SELECT unnest(sqlc.arg(run_id)::bigint[]) AS run_id,
 -- name: GetTasks :many
 SELECT * FROM tasks WHERE id = ANY(sqlc.arg(ids)::bigint[]);
 
+-- name: GetTasksWithRuns :many
+SELECT sqlc.embed(tasks), sqlc.embed(runs)
+FROM tasks JOIN runs ON runs.id = tasks.run_id
+WHERE tasks.id = ANY(sqlc.arg(ids)::bigint[]);
+
 -- name: MarkTasksRunning :many
 UPDATE tasks t
 SET state = 'running', attempt_id = u.attempt_id, attempts = t.attempts + 1,

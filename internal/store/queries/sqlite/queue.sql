@@ -51,6 +51,11 @@ SELECT * FROM runs WHERE id IN (sqlc.slice(ids));
 -- name: GetTasks :many
 SELECT * FROM tasks WHERE id IN (sqlc.slice(ids));
 
+-- name: GetTasksWithRuns :many
+SELECT sqlc.embed(tasks), sqlc.embed(runs)
+FROM tasks JOIN runs ON runs.id = tasks.run_id
+WHERE tasks.id IN (sqlc.slice(ids));
+
 -- name: GetRunsByKeys :many
 -- The explicit idempotency_key <> '' lets the planner use the partial
 -- unique index runs_idempotency.
