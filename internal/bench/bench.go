@@ -68,10 +68,8 @@ type Config struct {
 	// Progress receives a line as each scenario starts and ends.
 	Progress func(format string, args ...any)
 
-	// servers, noDeadlines and noHedge shape an environment (the features
-	// scenario): servers on the database (default 1), and the measurement
-	// switches off.
-	servers     int
+	// noDeadlines and noHedge switch measurement features off in an
+	// environment (the features scenario).
 	noDeadlines bool
 	noHedge     bool
 }

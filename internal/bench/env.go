@@ -96,7 +96,6 @@ type env struct {
 	store    store.Store
 	engine   *engine.Engine
 	server   *server.Server
-	more     []*server.Server // further servers on the same database (Config.servers)
 	api      *client.Client
 	url      string      // the server's
 	admin    string      // the admin token api uses
@@ -142,17 +141,6 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 		return nil, err
 	}
 	url := sec.scheme + "://" + e.server.Addr()
-	urls := []string{url}
-	for range cfg.servers - 1 { // more servers, each its own engine, on the same database
-		s := server.New(engine.New(st, ecfg), server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger, TLS: sec.server,
-			Retention: server.RetentionConfig{Interval: -1}})
-		if err := s.Start(ctx); err != nil {
-			e.stop()
-			return nil, err
-		}
-		e.more = append(e.more, s)
-		urls = append(urls, sec.scheme+"://"+s.Addr())
-	}
 	admin, err := server.IssueToken(ctx, st, "bench-admin", auth.RoleAdmin)
 	var join string
 	if err == nil {
@@ -173,7 +161,7 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 			e.zones = append(e.zones, zone)
 		}
 		a, err := worker.New(worker.Config{
-			Servers: urls, TLS: sec.worker, Token: join, Name: "bench-" + strconv.Itoa(i), Zone: zone, NoHedge: cfg.noHedge,
+			Servers: []string{url}, TLS: sec.worker, Token: join, Name: "bench-" + strconv.Itoa(i), Zone: zone, NoHedge: cfg.noHedge,
 			Capacity: cu, MaxTasks: int(min(cu, 1000)), WorkDir: filepath.Join(cfg.Dir, "work", strconv.Itoa(i)),
 			Shim: cfg.Shim, Logger: quiet(cfg.Logger),
 		})
@@ -235,9 +223,6 @@ func (e *env) stop() {
 	e.stopOnce.Do(func() {
 		for _, w := range e.workers {
 			w.Stop()
-		}
-		for _, s := range e.more {
-			s.Stop()
 		}
 		if e.server != nil {
 			e.server.Stop()
