@@ -91,12 +91,17 @@ func startServer(ctx context.Context, cfg config.Config, log *slog.Logger, tlsCf
 	if ring == nil {
 		log.Warn("no secret key (secret_key_file or BATON_SECRET_KEY): secrets cannot be set or used")
 	}
-	st, err := openStore(ctx, cfg.Database, log)
+	st, err := openStore(ctx, cfg.Database, !cfg.Measurement.Deadlines, log)
 	if err != nil {
 		return nil, nil, err
 	}
+	if !cfg.Measurement.Deadlines || !cfg.Measurement.HedgedRenewals {
+		log.Warn("measurement switches set: not for production", "deadlines", cfg.Measurement.Deadlines,
+			"hedged_renewals", cfg.Measurement.HedgedRenewals)
+	}
 	e := engine.New(st, engine.Config{LeaseTTL: cfg.LeaseTTL, MaxLost: cfg.MaxLost, Logger: log, PublicURL: cfg.PublicURL,
 		Secrets: ring, MaxLogBytes: cfg.MaxLogBytes, MaxOutputBytes: cfg.MaxOutputBytes,
+		NoTxDeadline: !cfg.Measurement.Deadlines,
 		Limits: engine.Limits{MaxTasksPerWorkflow: cfg.MaxTasksPerWorkflow, MaxRunsPerBatch: cfg.MaxRunsPerBatch,
 			MaxRowsPerTx: cfg.MaxRowsPerTx},
 		Resources: resource.Limits{MaxBytes: cfg.MaxResourceBytes, MaxFiles: cfg.MaxResourceFiles},
@@ -149,7 +154,7 @@ func newMigrateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := openStore(cmd.Context(), cfg.Database, logger(cfg))
+			st, err := openStore(cmd.Context(), cfg.Database, false, logger(cfg))
 			if err != nil {
 				return err
 			}

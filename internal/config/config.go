@@ -116,6 +116,21 @@ type Config struct {
 	// Retention says how long servers keep finished runs and audit
 	// events (see docs/operations.md, Retention).
 	Retention Retention `koanf:"retention"`
+	// Measurement switches features off to measure what they cost (see
+	// docs/performance.md); both default on, and production keeps them on.
+	Measurement Measurement `koanf:"measurement"`
+}
+
+// Measurement is the measurement key: switches for measuring what a
+// feature costs, never for production.
+type Measurement struct {
+	// Deadlines: servers bound every engine transaction (15 s) and their
+	// PostgreSQL sessions (statement, lock and idle-in-transaction
+	// timeouts).
+	Deadlines bool `koanf:"deadlines"`
+	// HedgedRenewals: workers send a heartbeat not answered within a
+	// quarter interval to the next server too.
+	HedgedRenewals bool `koanf:"hedged_renewals"`
 }
 
 // Retention is the retention key: a mapping of its own.
@@ -145,7 +160,7 @@ var Keys = []string{
 	"max_output_bytes", "max_tasks_per_workflow", "max_runs_per_batch", "max_rows_per_tx",
 	"max_resource_bytes", "max_resource_files",
 	"token", "join_token", "join_token_file", "bootstrap_token_file",
-	"oidc", "retention",
+	"oidc", "retention", "measurement",
 }
 
 // sections are the keys whose value is a mapping of its own keys, checked
@@ -154,10 +169,11 @@ var Keys = []string{
 // underscore (BATON_RETENTION_RUNS).
 var (
 	sections = map[string][]string{
-		"oidc":      oidc.Keys,
-		"retention": {"runs", "audit", "interval", "batch", "pause"},
+		"oidc":        oidc.Keys,
+		"retention":   {"runs", "audit", "interval", "batch", "pause"},
+		"measurement": {"deadlines", "hedged_renewals"},
 	}
-	envSections = map[string]bool{"retention": true}
+	envSections = map[string]bool{"retention": true, "measurement": true}
 )
 
 // Defaults are the values of keys nobody set.
@@ -170,7 +186,8 @@ func Defaults() map[string]any {
 		"max_log_bytes":    10 << 20,
 		"max_output_bytes": 256 << 10, "max_tasks_per_workflow": 5000, "max_runs_per_batch": 100,
 		"max_resource_bytes": 64 << 20, "max_resource_files": 10000,
-		"retention": map[string]any{"runs": "720h", "audit": "8760h", "interval": "1m", "batch": 500, "pause": "100ms"},
+		"retention":   map[string]any{"runs": "720h", "audit": "8760h", "interval": "1m", "batch": 500, "pause": "100ms"},
+		"measurement": map[string]any{"deadlines": true, "hedged_renewals": true},
 	}
 }
 

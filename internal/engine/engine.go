@@ -90,6 +90,10 @@ type Config struct {
 	// connection or the database lock included (default 15 s): a slow or
 	// cut-off database fails the call instead of holding it.
 	TxTimeout time.Duration
+	// NoTxDeadline leaves transactions without TxTimeout, for measuring
+	// what the deadlines cost (config measurement.deadlines: false); never
+	// for production.
+	NoTxDeadline bool
 	// Limits bound the work one request may ask for.
 	Limits Limits
 	// Resources bound one version of a resource (default 64 MiB of
@@ -185,7 +189,7 @@ func (e *Engine) inTx(ctx context.Context, actor string, fn func(o *op) error) e
 	var committed []store.NewEvent
 	var obs []observation
 	var refusals []string
-	ctx, cancel := context.WithTimeout(ctx, e.cfg.TxTimeout)
+	ctx, cancel := e.txDeadline(ctx)
 	defer cancel()
 	err := e.store.InTx(ctx, func(tx store.Tx) error {
 		o := &op{Tx: tx, ctx: ctx, e: e, actor: actor}
@@ -206,6 +210,14 @@ func (e *Engine) inTx(ctx context.Context, actor string, fn func(o *op) error) e
 		e.meter.observe(obs, refusals)
 	}
 	return err
+}
+
+// txDeadline bounds a transaction by TxTimeout, unless NoTxDeadline.
+func (e *Engine) txDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if e.cfg.NoTxDeadline {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, e.cfg.TxTimeout)
 }
 
 // record adds an audit event; its kind is "<entity>.<new state>".

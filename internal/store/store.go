@@ -153,9 +153,12 @@ type Tasks interface {
 	// Candidates returns up to f.Limit queued tasks that a worker of f.Zone
 	// and f.WorkerLabels may run in f.Group, in placement order, locked
 	// against other claims (Postgres: rows locked by another transaction
-	// are skipped).
+	// are skipped), each with its run.
 	Candidates(ctx context.Context, f CandidateFilter) ([]Candidate, error)
 	GetMany(ctx context.Context, ids []int64) ([]Task, error)
+	// GetManyWithRuns returns the tasks ids, each with its run, in one
+	// query.
+	GetManyWithRuns(ctx context.Context, ids []int64) ([]TaskRun, error)
 	// MarkRunningMany moves queued tasks to running under their new
 	// attempts and returns those it moved.
 	MarkRunningMany(ctx context.Context, ts []TaskAttempt) ([]int64, error)
@@ -200,6 +203,11 @@ type Attempts interface {
 	// InsertMany dispatches new attempts and returns their IDs in the
 	// order given.
 	InsertMany(ctx context.Context, as []NewAttempt) ([]int64, error)
+	// Dispatch inserts new attempts of queued tasks and turns those tasks
+	// running under them (PostgreSQL: one statement), returning the
+	// attempts' IDs in the order given; an error if a task was no longer
+	// queued (the caller rolls back).
+	Dispatch(ctx context.Context, as []NewAttempt) ([]int64, error)
 	// StartMany moves dispatched attempts of workerID to running and
 	// returns those it moved.
 	StartMany(ctx context.Context, ids []int64, workerID string) ([]Attempt, error)
@@ -234,8 +242,8 @@ type Workers interface {
 	Get(ctx context.Context, id string) (Worker, error)
 	// Lock returns the worker, locked until the transaction ends so that
 	// its state cannot change meanwhile (claims take it, so that an expiry
-	// sees the attempts they create).
-	Lock(ctx context.Context, id string) (Worker, error)
+	// sees the attempts they create), and whether its zone is cordoned.
+	Lock(ctx context.Context, id string) (w Worker, zoneCordoned bool, err error)
 	List(ctx context.Context, all bool) ([]Worker, error)
 	// Expire marks live workers whose lease ran out as lost.
 	Expire(ctx context.Context) ([]WorkerRef, error)

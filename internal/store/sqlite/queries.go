@@ -68,11 +68,15 @@ func many[S, D any](conv func(S) D) func([]S, error) ([]D, error) {
 
 func affected(n int64, err error) (bool, error) { return n > 0, mapErr(err) }
 
-func toWorkflow(r db.Workflow) store.Workflow                 { return store.Workflow(r) }
-func toVersion(r db.WorkflowVersion) store.Version            { return store.Version(r) }
-func toRun(r db.Run) store.Run                                { return store.Run(r) }
-func toTask(r db.Task) store.Task                             { return store.Task(r) }
-func toCandidate(r db.ClaimCandidatesRow) store.Candidate     { return store.Candidate(r) }
+func toWorkflow(r db.Workflow) store.Workflow      { return store.Workflow(r) }
+func toVersion(r db.WorkflowVersion) store.Version { return store.Version(r) }
+func toRun(r db.Run) store.Run                     { return store.Run(r) }
+func toTask(r db.Task) store.Task                  { return store.Task(r) }
+func toCandidate(r db.ClaimCandidatesRow) store.Candidate {
+	return store.Candidate{ID: r.ID, RunID: r.RunID, Idx: r.Idx, Name: r.Name, CU: r.CU, Attempts: r.Attempts,
+		Lost: r.Lost, AvoidWorker: r.AvoidWorker, AvoidZone: r.AvoidZone, WaitedMs: r.WaitedMs, Slot: r.Slot,
+		Run: store.Run(r.Run)}
+}
 func toOutputs(r db.ListRunOutputsRow) store.TaskOutputs      { return store.TaskOutputs(r) }
 func toAttempt(r db.Attempt) store.Attempt                    { return store.Attempt(r) }
 func toAttemptRef(r db.CancelRunAttemptsRow) store.AttemptRef { return store.AttemptRef(r) }
@@ -339,8 +343,14 @@ func (w workers) Get(ctx context.Context, id string) (store.Worker, error) {
 	return one(toWorker)(w.q.GetWorker(ctx, id))
 }
 
-func (w workers) Lock(ctx context.Context, id string) (store.Worker, error) {
-	return one(toWorker)(w.q.LockWorker(ctx, id))
+func (w workers) Lock(ctx context.Context, id string) (store.Worker, bool, error) {
+	row, err := w.q.LockWorker(ctx, id)
+	if err != nil {
+		return store.Worker{}, false, mapErr(err)
+	}
+	return store.Worker{ID: row.ID, Name: row.Name, Zone: row.Zone, Group: row.Group, Labels: row.Labels,
+		Capacity: row.Capacity, State: row.State, Version: row.Version, LeaseExpiresAt: row.LeaseExpiresAt,
+		RegisteredAt: row.RegisteredAt, LastSeenAt: row.LastSeenAt}, row.ZoneCordoned, nil
 }
 
 func (w workers) List(ctx context.Context, all bool) ([]store.Worker, error) {

@@ -249,6 +249,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getTasksStmt, err = db.PrepareContext(ctx, getTasks); err != nil {
 		return nil, fmt.Errorf("error preparing query GetTasks: %w", err)
 	}
+	if q.getTasksWithRunsStmt, err = db.PrepareContext(ctx, getTasksWithRuns); err != nil {
+		return nil, fmt.Errorf("error preparing query GetTasksWithRuns: %w", err)
+	}
 	if q.getVersionStmt, err = db.PrepareContext(ctx, getVersion); err != nil {
 		return nil, fmt.Errorf("error preparing query GetVersion: %w", err)
 	}
@@ -1013,6 +1016,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getTasksStmt: %w", cerr)
 		}
 	}
+	if q.getTasksWithRunsStmt != nil {
+		if cerr := q.getTasksWithRunsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getTasksWithRunsStmt: %w", cerr)
+		}
+	}
 	if q.getVersionStmt != nil {
 		if cerr := q.getVersionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getVersionStmt: %w", cerr)
@@ -1767,6 +1775,7 @@ type Queries struct {
 	getTaskStmt                 *sql.Stmt
 	getTaskByNameStmt           *sql.Stmt
 	getTasksStmt                *sql.Stmt
+	getTasksWithRunsStmt        *sql.Stmt
 	getVersionStmt              *sql.Stmt
 	getVersionByNumberStmt      *sql.Stmt
 	getWorkerStmt               *sql.Stmt
@@ -1976,6 +1985,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getTaskStmt:                 q.getTaskStmt,
 		getTaskByNameStmt:           q.getTaskByNameStmt,
 		getTasksStmt:                q.getTasksStmt,
+		getTasksWithRunsStmt:        q.getTasksWithRunsStmt,
 		getVersionStmt:              q.getVersionStmt,
 		getVersionByNumberStmt:      q.getVersionByNumberStmt,
 		getWorkerStmt:               q.getWorkerStmt,
