@@ -226,6 +226,10 @@ func IsGone(err error) bool { return StatusOf(err) == http.StatusGone }
 // answered, even with an error, is not retried elsewhere.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) error {
 	var body []byte
+	contentType := "application/json"
+	if raw, ok := in.(rawBody); ok {
+		body, contentType, in = raw.data, raw.contentType, nil
+	}
 	if in != nil {
 		var err error
 		if body, err = json.Marshal(in); err != nil {
@@ -239,7 +243,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	var lastErr error
 	for i := range c.urls {
 		idx := (start + i) % len(c.urls)
-		err := c.once(ctx, method, c.urls[idx], path, body, out)
+		err := c.once(ctx, method, c.urls[idx], path, contentType, body, out)
 		if err == nil || !unreachable(err) || ctx.Err() != nil {
 			if err == nil && idx != start {
 				c.next.Store(uint32(idx))
@@ -252,7 +256,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	return lastErr
 }
 
-func (c *Client) once(ctx context.Context, method, base, path string, body []byte, out any) error {
+func (c *Client) once(ctx context.Context, method, base, path, contentType string, body []byte, out any) error {
 	u := base + path
 	var rd io.Reader
 	if body != nil {
@@ -263,7 +267,7 @@ func (c *Client) once(ctx context.Context, method, base, path string, body []byt
 		return err
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "application/json")
 	bearer, ok := ctx.Value(bearerKey{}).(string)
@@ -310,6 +314,12 @@ func (c *Client) once(ctx context.Context, method, base, path string, body []byt
 		return fmt.Errorf("decode answer of %s %s: %w", method, u, err)
 	}
 	return nil
+}
+
+// rawBody is a request body sent as it is, not as JSON.
+type rawBody struct {
+	contentType string
+	data        []byte
 }
 
 // unreachableError: the server could not be reached or could not serve, so

@@ -93,6 +93,22 @@ type Assignment struct {
 	// Mask lists the values of the secrets the attempt uses: the worker
 	// writes *** for each in the attempt's output, outputs and reasons.
 	Mask []string `json:"mask,omitempty" doc:"Secret values to replace with *** in the attempt's output and outputs"`
+	// Resources are materialised read-only in the attempt's working
+	// directory before a shell task starts. A worker older than the field
+	// ignores it and runs the task without them (the task then fails on
+	// the missing files).
+	Resources []AssignedResource `json:"resources,omitempty" doc:"Resources to materialise in the working directory before the task starts"`
+}
+
+// AssignedResource is a resource version an attempt uses: the worker
+// fetches its archive by SHA-256 (GET /api/v1/workers/{id}/resources/{sha256}),
+// once per worker, and puts it at ./NAME.
+type AssignedResource struct {
+	Name    string `json:"name"`
+	Version int64  `json:"version"`
+	Sha256  string `json:"sha256" doc:"Of the archive (a deterministic tar)"`
+	Size    int64  `json:"size" doc:"Bytes of its files"`
+	Kind    string `json:"kind" enum:"file,dir" doc:"file: ./NAME is the file; dir: ./NAME/ holds the tree"`
 }
 
 // SetPayload puts an attempt's rendered block (what its kind's Prepare

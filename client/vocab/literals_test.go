@@ -21,7 +21,8 @@ import (
 // kind is meant.
 func words() map[string]bool {
 	w := map[string]bool{}
-	for _, list := range [][]string{vocab.RunStates, vocab.TaskStates, vocab.AttemptStates, vocab.WorkerStates, vocab.Kinds} {
+	for _, list := range [][]string{vocab.RunStates, vocab.TaskStates, vocab.AttemptStates, vocab.WorkerStates, vocab.Kinds,
+		vocab.ApprovalStates} {
 		for _, s := range list {
 			w[s] = true
 		}
@@ -204,7 +205,8 @@ func checkTemplate(t *testing.T, path string, w map[string]bool) error {
 }
 
 // families are the lists an API enum of states or kinds draws from.
-var families = [][]string{vocab.RunStates, vocab.TaskStates, vocab.AttemptStates, vocab.WorkerStates, vocab.Kinds}
+var families = [][]string{vocab.RunStates, vocab.TaskStates, vocab.AttemptStates, vocab.WorkerStates, vocab.Kinds,
+	vocab.ApprovalStates}
 
 // badEnums returns the struct tags of f whose enum names a state or kind
 // but is not drawn from one family (a typo, or states of two kinds of

@@ -102,6 +102,7 @@ const (
 	KindHTTP     = "http"     // send an HTTP request from a worker
 	KindSQL      = "sql"      // run SQL statements from a worker
 	KindWorkflow = "workflow" // start a child run; the servers run it, no worker
+	KindApproval = "approval" // wait for a person's decision; the servers run it, no worker
 	KindWait     = "wait"     // wait for a condition; the servers check it, no worker
 )
 
@@ -114,4 +115,37 @@ var WorkerKinds = []string{KindShell, KindNoop, KindHTTP, KindSQL}
 var BaseKinds = []string{KindShell, KindNoop, KindHTTP}
 
 // Kinds lists every task kind.
-var Kinds = []string{KindShell, KindNoop, KindHTTP, KindSQL, KindWorkflow, KindWait}
+var Kinds = []string{KindShell, KindNoop, KindHTTP, KindSQL, KindWorkflow, KindApproval, KindWait}
+
+// Approval states: pending until a person or the timeout decides, or the
+// run ends first (cancelled).
+const (
+	ApprovalPending   = "pending"
+	ApprovalApproved  = "approved"
+	ApprovalRejected  = "rejected"
+	ApprovalCancelled = "cancelled"
+)
+
+// ApprovalStates lists every approval state.
+var ApprovalStates = []string{ApprovalPending, ApprovalApproved, ApprovalRejected, ApprovalCancelled}
+
+// Approval decisions, as a person gives them (API, CLI, UI) and as an
+// approval block's default: names them.
+const (
+	DecisionApprove = "approve"
+	DecisionReject  = "reject"
+)
+
+// Events of approval tasks. Alert channels may subscribe to
+// EventApprovalRequested.
+const (
+	EventApprovalRequested = "approval.requested"
+	EventApprovalApproved  = "approval.approved"
+	EventApprovalRejected  = "approval.rejected"
+)
+
+// Resource kinds: what a version of a resource holds.
+const (
+	ResourceFile = "file" // one file, materialised as ./NAME
+	ResourceDir  = "dir"  // a directory tree, materialised as ./NAME/...
+)

@@ -51,6 +51,7 @@ func TestAssignmentKindEnum(t *testing.T) {
 		{reflect.TypeFor[client.Task](), "State", vocab.TaskStates},
 		{reflect.TypeFor[client.Attempt](), "State", vocab.AttemptStates},
 		{reflect.TypeFor[client.Worker](), "State", vocab.WorkerStates},
+		{reflect.TypeFor[client.Approval](), "State", vocab.ApprovalStates},
 	} {
 		f, _ := c.typ.FieldByName(c.field)
 		if got, want := f.Tag.Get("enum"), strings.Join(c.want, ","); got != want {

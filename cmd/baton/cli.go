@@ -34,6 +34,8 @@ func clientCommands(g *globals) []*cobra.Command {
 		newCancelCmd(g),
 		newRerunCmd(g),
 		newMarkCmd(g),
+		newApproveCmd(g),
+		newApprovalsCmd(g),
 		newPauseCmd(g, "pause", "Pause a run: no task of it starts until it is resumed",
 			"No task of the run starts while it is paused, including tasks that become ready meanwhile;\n"+
 				"attempts already running finish and their results count."),
@@ -55,6 +57,8 @@ func clientCommands(g *globals) []*cobra.Command {
 		newAlertCmd(g),
 		newSlotsCmd(g),
 		newSlotCmd(g),
+		newResourcesCmd(g),
+		newResourceCmd(g),
 		newTokensCmd(g),
 		newTokenCmd(g),
 		newWhoamiCmd(g),

@@ -29,6 +29,7 @@ type cliFixture struct {
 	c     *client.Client
 	token string // the admin token the CLI sends
 	join  string // the join token of fake workers
+	eng   *engine.Engine
 }
 
 func newCLIFixture(t *testing.T) *cliFixture {
@@ -53,7 +54,7 @@ func newCLIFixture(t *testing.T) *cliFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &cliFixture{t: t, url: ts.URL, c: c, token: admin, join: join}
+	return &cliFixture{t: t, url: ts.URL, c: c, token: admin, join: join, eng: eng}
 }
 
 // cliResult is what one command invocation printed and returned.

@@ -207,7 +207,7 @@ func TestDevSecondInterruptKillsTasks(t *testing.T) {
 	case <-time.After(25 * time.Second): // the grace alone is 30 s
 		t.Fatalf("the second interrupt did not stop dev:\n%s", out)
 	}
-	st, err := openStore(context.Background(), "sqlite:"+filepath.Join(dataDir, "baton.db"), slog.New(slog.DiscardHandler))
+	st, err := openStore(context.Background(), "sqlite:"+filepath.Join(dataDir, "baton.db"), false, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/baton-sched/baton/internal/config"
 	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/resource"
 	"github.com/baton-sched/baton/internal/secrets"
 	"github.com/baton-sched/baton/internal/server"
 )
@@ -90,14 +91,20 @@ func startServer(ctx context.Context, cfg config.Config, log *slog.Logger, tlsCf
 	if ring == nil {
 		log.Warn("no secret key (secret_key_file or BATON_SECRET_KEY): secrets cannot be set or used")
 	}
-	st, err := openStore(ctx, cfg.Database, log)
+	st, err := openStore(ctx, cfg.Database, !cfg.Measurement.Deadlines, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	e := engine.New(st, engine.Config{LeaseTTL: cfg.LeaseTTL, MaxLost: cfg.MaxLost, Logger: log,
+	if !cfg.Measurement.Deadlines || !cfg.Measurement.HedgedRenewals {
+		log.Warn("measurement switches set: not for production", "deadlines", cfg.Measurement.Deadlines,
+			"hedged_renewals", cfg.Measurement.HedgedRenewals)
+	}
+	e := engine.New(st, engine.Config{LeaseTTL: cfg.LeaseTTL, MaxLost: cfg.MaxLost, Logger: log, PublicURL: cfg.PublicURL,
 		Secrets: ring, MaxLogBytes: cfg.MaxLogBytes, MaxOutputBytes: cfg.MaxOutputBytes,
+		NoTxDeadline: !cfg.Measurement.Deadlines,
 		Limits: engine.Limits{MaxTasksPerWorkflow: cfg.MaxTasksPerWorkflow, MaxRunsPerBatch: cfg.MaxRunsPerBatch,
 			MaxRowsPerTx: cfg.MaxRowsPerTx},
+		Resources: resource.Limits{MaxBytes: cfg.MaxResourceBytes, MaxFiles: cfg.MaxResourceFiles},
 		// A gap of a few sweeps, not one slow sweep, means an outage.
 		ResumeAfter: max(cfg.LeaseTTL/2, 4*cfg.SweepInterval)})
 	bootstrap, err := secretFrom("", cfg.BootstrapTokenFile, "bootstrap_token_file")
@@ -147,7 +154,7 @@ func newMigrateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := openStore(cmd.Context(), cfg.Database, logger(cfg))
+			st, err := openStore(cmd.Context(), cfg.Database, false, logger(cfg))
 			if err != nil {
 				return err
 			}

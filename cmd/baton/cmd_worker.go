@@ -80,10 +80,14 @@ func newWorkerCmd(g *globals) *cobra.Command {
 			if token == "" { // a worker joining baton dev on this machine
 				token = devFileToken(append(slices.Clone(servers), client.DefaultURL)[:max(len(servers), 1)], devJoinTokenFile)
 			}
+			if !cfg.Measurement.HedgedRenewals {
+				log.Warn("measurement switch set: heartbeats are not hedged; not for production")
+			}
 			a, err := worker.New(worker.Config{
 				Token: token, Servers: servers, Name: name, Zone: cfg.Zone, Group: cfg.Group, Capacity: cfg.Capacity,
 				Labels: cfg.Labels, WorkDir: cfg.WorkDir, ShutdownGrace: cfg.ShutdownGrace, TLS: tlsCfg, Egress: policy,
 				MaxLogBytes: cfg.MaxLogBytes, MaxOutputBytes: cfg.MaxOutputBytes, Logger: log,
+				NoHedge: !cfg.Measurement.HedgedRenewals,
 			})
 			if err != nil {
 				return err

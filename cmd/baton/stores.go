@@ -15,10 +15,12 @@ import (
 
 // openStore opens (and migrates) the database named by a config's
 // database setting: "postgres://..." / "postgresql://..." or "sqlite:PATH".
-func openStore(ctx context.Context, database string, log *slog.Logger) (store.Store, error) {
+// noTimeouts leaves PostgreSQL sessions without their timeouts
+// (measurement.deadlines: false).
+func openStore(ctx context.Context, database string, noTimeouts bool, log *slog.Logger) (store.Store, error) {
 	switch {
 	case strings.HasPrefix(database, "postgres://"), strings.HasPrefix(database, "postgresql://"):
-		return postgres.Open(ctx, postgres.Config{DSN: database, Logger: log})
+		return postgres.Open(ctx, postgres.Config{DSN: database, NoTimeouts: noTimeouts, Logger: log})
 	case strings.HasPrefix(database, "sqlite:"):
 		path := strings.TrimPrefix(database, "sqlite:")
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {

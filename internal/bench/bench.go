@@ -61,14 +61,22 @@ type Config struct {
 	// TLSRounds is how many interleaved pairs (plain HTTP, then TLS) the
 	// tls scenario runs (default 2).
 	TLSRounds int
-	Logger    *slog.Logger
+	// FeatureRounds is how many rounds (every feature on, then each off)
+	// the features scenario runs (default 1).
+	FeatureRounds int
+	Logger        *slog.Logger
 	// Progress receives a line as each scenario starts and ends.
 	Progress func(format string, args ...any)
+
+	// noDeadlines and noHedge switch measurement features off in an
+	// environment (the features scenario).
+	noDeadlines bool
+	noHedge     bool
 }
 
 // Scenarios are the measurements, in the order they run.
 var Scenarios = []string{"baseline", "noop", "shell", "dag", "latency", "lateness", "backlog", "history", "ui", "scale", "fleet",
-	"failover", "tls"}
+	"failover", "tls", "features"}
 
 func (c Config) withDefaults() Config {
 	c.Duration = cmp.Or(c.Duration, 60*time.Second)
@@ -82,6 +90,7 @@ func (c Config) withDefaults() Config {
 	c.Fleet = cmp.Or(c.Fleet, 500)
 	c.UIRequests = cmp.Or(c.UIRequests, 50)
 	c.TLSRounds = cmp.Or(c.TLSRounds, 2)
+	c.FeatureRounds = cmp.Or(c.FeatureRounds, 1)
 	if len(c.ScaleWorkers) == 0 {
 		c.ScaleWorkers = []int{1, 2, 4, 8}
 	}
@@ -138,6 +147,9 @@ type Report struct {
 	CrashRestart *Summary `json:"crash_restart,omitempty"`
 	// TLS: noop throughput and dispatch latency with and without TLS.
 	TLS *TLSCost `json:"tls,omitempty"`
+	// Features: what deadlines and hedged renewals cost, each against the
+	// same measurements with it off.
+	Features *FeatureCost `json:"features,omitempty"`
 }
 
 // Machine describes where the figures were taken.
@@ -223,6 +235,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	err = step("tls", func() (err error) { r.TLS, err = tlsCost(ctx, cfg); return err })
+	if err != nil {
+		return nil, err
+	}
+	err = step("features", func() (err error) { r.Features, err = featureCost(ctx, cfg); return err })
 	if err != nil {
 		return nil, err
 	}

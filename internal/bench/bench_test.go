@@ -115,13 +115,14 @@ func TestEveryScenarioRuns(t *testing.T) {
 				t.Errorf("crash and restart %+v, want one trial", r.CrashRestart)
 			}
 			checkTLS(t, r.TLS)
+			checkFeatures(t, r.Features)
 			var table bytes.Buffer
 			if err := bench.WriteTable(&table, []*bench.Report{r}); err != nil {
 				t.Fatal(err)
 			}
 			for _, want := range []string{"noop throughput", "dispatch latency", "schedule lateness", "drain the queue",
 				"API events of a run", "with over without retention", "heartbeat round trip", "CPU per task",
-				"noop with 1 / 2 / 4 / 8 workers", "TLS / plain"} {
+				"noop with 1 / 2 / 4 / 8 workers", "TLS / plain", "deadlines on / off", "hedged_renewals on / off"} {
 				if !strings.Contains(table.String(), want) {
 					t.Errorf("table lacks %q:\n%s", want, table.String())
 				}
@@ -158,6 +159,35 @@ func checkCost(t *testing.T, store string, r *bench.Report) {
 	}
 	if r.ScaleRatio != 0 {
 		t.Errorf("scale ratio %v with 2 workers the most, want none", r.ScaleRatio)
+	}
+}
+
+// checkFeatures checks the features scenario: a round with every feature
+// on, then one with each off, measured, and each feature's ratios.
+func checkFeatures(t *testing.T, c *bench.FeatureCost) {
+	t.Helper()
+	if c == nil || len(c.Rounds) != 3 || c.Rounds[0].Off != "" || c.Rounds[1].Off != "deadlines" ||
+		c.Rounds[2].Off != "hedged_renewals" {
+		t.Fatalf("features %+v, want rounds with nothing, deadlines and hedged renewals off", c)
+	}
+	on := c.Rounds[0]
+	for i, r := range c.Rounds {
+		if r.Latency.N == 0 || r.PerSecond < 0 {
+			t.Errorf("features round %+v, want its throughput and dispatch latency measured", r)
+		}
+		if i == 0 {
+			continue
+		}
+		x, ok := c.Ratios[r.Off]
+		if !ok {
+			t.Errorf("no ratios for %s", r.Off)
+		}
+		if on.PerSecond > 0 && r.PerSecond > 0 && x.Throughput != on.PerSecond/r.PerSecond {
+			t.Errorf("%s throughput ratio %v, want %v / %v", r.Off, x.Throughput, on.PerSecond, r.PerSecond)
+		}
+		if want := float64(on.Latency.P99) / float64(r.Latency.P99); r.Latency.P99 > 0 && on.Latency.P99 > 0 && x.LatencyP99 != want {
+			t.Errorf("%s p99 ratio %v, want %v", r.Off, x.LatencyP99, want)
+		}
 	}
 }
 

@@ -115,7 +115,8 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 	if db.dialect == "sqlite" {
 		st, err = sqlite.Open(ctx, db.dsn)
 	} else {
-		st, err = postgres.Open(ctx, postgres.Config{DSN: db.dsn, MaxConns: cfg.PoolSize, Logger: cfg.Logger})
+		st, err = postgres.Open(ctx, postgres.Config{DSN: db.dsn, MaxConns: cfg.PoolSize, NoTimeouts: cfg.noDeadlines,
+			Logger: cfg.Logger})
 	}
 	if err != nil {
 		return nil, err
@@ -123,8 +124,9 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 	e := &env{db: db, store: st}
 	// The bench's own load generators start up to MaxStartBatch runs a
 	// request, as they always have.
-	e.engine = engine.New(st, engine.Config{Logger: cfg.Logger,
-		Limits: engine.Limits{MaxRunsPerBatch: engine.MaxStartBatch}})
+	ecfg := engine.Config{Logger: cfg.Logger, NoTxDeadline: cfg.noDeadlines,
+		Limits: engine.Limits{MaxRunsPerBatch: engine.MaxStartBatch}}
+	e.engine = engine.New(st, ecfg)
 	sec, err := newSecurity(cfg)
 	if err != nil {
 		st.Close()
@@ -159,7 +161,7 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 			e.zones = append(e.zones, zone)
 		}
 		a, err := worker.New(worker.Config{
-			Servers: []string{url}, TLS: sec.worker, Token: join, Name: "bench-" + strconv.Itoa(i), Zone: zone,
+			Servers: []string{url}, TLS: sec.worker, Token: join, Name: "bench-" + strconv.Itoa(i), Zone: zone, NoHedge: cfg.noHedge,
 			Capacity: cu, MaxTasks: int(min(cu, 1000)), WorkDir: filepath.Join(cfg.Dir, "work", strconv.Itoa(i)),
 			Shim: cfg.Shim, Logger: quiet(cfg.Logger),
 		})

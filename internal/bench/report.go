@@ -180,6 +180,7 @@ func WriteTable(w io.Writer, reports []*Report) error {
 		return triple(r.CrashRestart)
 	})
 	tlsRows(row)
+	featureRows(row)
 	if err := tw.Flush(); err != nil {
 		return err
 	}

@@ -92,6 +92,20 @@ func windows(t *Throughput) string {
 }
 
 // tlsRows adds what TLS costs the noop scenario (the tls scenario).
+// featureRows reports the features scenario: per feature, the medians with
+// it over those without it.
+func featureRows(row rowFunc) {
+	for _, f := range featureList[1:] {
+		row("  "+f+" on / off: throughput, CPU per task, dispatch p99", "", func(r *Report) string {
+			if r.Features == nil {
+				return ""
+			}
+			x := r.Features.Ratios[f]
+			return fmt.Sprintf("%.2f, %.2f, %.2f", x.Throughput, x.CPUPerTask, x.LatencyP99)
+		})
+	}
+}
+
 func tlsRows(row rowFunc) {
 	row("noop plain HTTP / TLS (median of rounds), auth on", "", func(r *Report) string {
 		if r.TLS == nil {

@@ -67,6 +67,10 @@ type Config struct {
 	// MaxOutputBytes caps the outputs of one attempt (keys and values):
 	// past it the attempt fails, its outputs dropped.
 	MaxOutputBytes int64 `koanf:"max_output_bytes"`
+	// MaxResourceBytes and MaxResourceFiles bound one version of a
+	// resource (the bytes of its files, their count).
+	MaxResourceBytes int64 `koanf:"max_resource_bytes"`
+	MaxResourceFiles int64 `koanf:"max_resource_files"`
 	// MaxTasksPerWorkflow, MaxRunsPerBatch and MaxRowsPerTx bound the
 	// work of one request (see docs/api.md, Limits); MaxRowsPerTx 0 is
 	// the store's default (20000 on PostgreSQL, 5000 on SQLite).
@@ -112,6 +116,21 @@ type Config struct {
 	// Retention says how long servers keep finished runs and audit
 	// events (see docs/operations.md, Retention).
 	Retention Retention `koanf:"retention"`
+	// Measurement switches features off to measure what they cost (see
+	// docs/performance.md); both default on, and production keeps them on.
+	Measurement Measurement `koanf:"measurement"`
+}
+
+// Measurement is the measurement key: switches for measuring what a
+// feature costs, never for production.
+type Measurement struct {
+	// Deadlines: servers bound every engine transaction (15 s) and their
+	// PostgreSQL sessions (statement, lock and idle-in-transaction
+	// timeouts).
+	Deadlines bool `koanf:"deadlines"`
+	// HedgedRenewals: workers send a heartbeat not answered within a
+	// quarter interval to the next server too.
+	HedgedRenewals bool `koanf:"hedged_renewals"`
 }
 
 // Retention is the retention key: a mapping of its own.
@@ -139,8 +158,9 @@ var Keys = []string{
 	"shutdown_grace",
 	"public_url", "secret_key_file", "egress_allow", "egress_deny", "max_log_bytes",
 	"max_output_bytes", "max_tasks_per_workflow", "max_runs_per_batch", "max_rows_per_tx",
+	"max_resource_bytes", "max_resource_files",
 	"token", "join_token", "join_token_file", "bootstrap_token_file",
-	"oidc", "retention",
+	"oidc", "retention", "measurement",
 }
 
 // sections are the keys whose value is a mapping of its own keys, checked
@@ -149,10 +169,11 @@ var Keys = []string{
 // underscore (BATON_RETENTION_RUNS).
 var (
 	sections = map[string][]string{
-		"oidc":      oidc.Keys,
-		"retention": {"runs", "audit", "interval", "batch", "pause"},
+		"oidc":        oidc.Keys,
+		"retention":   {"runs", "audit", "interval", "batch", "pause"},
+		"measurement": {"deadlines", "hedged_renewals"},
 	}
-	envSections = map[string]bool{"retention": true}
+	envSections = map[string]bool{"retention": true, "measurement": true}
 )
 
 // Defaults are the values of keys nobody set.
@@ -164,7 +185,9 @@ func Defaults() map[string]any {
 		"shutdown_grace":   "30s",
 		"max_log_bytes":    10 << 20,
 		"max_output_bytes": 256 << 10, "max_tasks_per_workflow": 5000, "max_runs_per_batch": 100,
-		"retention": map[string]any{"runs": "720h", "audit": "8760h", "interval": "1m", "batch": 500, "pause": "100ms"},
+		"max_resource_bytes": 64 << 20, "max_resource_files": 10000,
+		"retention":   map[string]any{"runs": "720h", "audit": "8760h", "interval": "1m", "batch": 500, "pause": "100ms"},
+		"measurement": map[string]any{"deadlines": true, "hedged_renewals": true},
 	}
 }
 
@@ -253,7 +276,8 @@ func (c Config) validate() error {
 		errs = append(errs, fmt.Errorf("config: max_log_bytes: must be at least 65536, got %d", c.MaxLogBytes))
 	}
 	for key, v := range map[string]int64{"max_output_bytes": c.MaxOutputBytes,
-		"max_tasks_per_workflow": int64(c.MaxTasksPerWorkflow), "max_runs_per_batch": int64(c.MaxRunsPerBatch)} {
+		"max_tasks_per_workflow": int64(c.MaxTasksPerWorkflow), "max_runs_per_batch": int64(c.MaxRunsPerBatch),
+		"max_resource_bytes": c.MaxResourceBytes, "max_resource_files": c.MaxResourceFiles} {
 		if v < 1 {
 			errs = append(errs, fmt.Errorf("config: %s: must be at least 1, got %d", key, v))
 		}

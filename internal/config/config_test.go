@@ -42,8 +42,10 @@ func TestPrecedence(t *testing.T) {
 		Servers: []string{"http://a:1", "http://b:2"}, Zone: "env-zone", Group: "default", Capacity: 8, MaxLogBytes: 10 << 20,
 		Labels: map[string]string{"gpu": "true"}, WorkDir: "./baton-work", LogLevel: "info", LogFormat: "text",
 		ShutdownGrace: 30 * time.Second, MaxOutputBytes: 256 << 10, MaxTasksPerWorkflow: 5000, MaxRunsPerBatch: 100,
+		MaxResourceBytes: 64 << 20, MaxResourceFiles: 10000,
 		Retention: Retention{Runs: 30 * 24 * time.Hour, Audit: 365 * 24 * time.Hour, Interval: time.Minute, Batch: 500,
 			Pause: 100 * time.Millisecond},
+		Measurement: Measurement{Deadlines: true, HedgedRenewals: true},
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
@@ -144,5 +146,29 @@ func TestRetention(t *testing.T) {
 	want := Retention{Runs: 7 * 24 * time.Hour, Audit: 0, Interval: time.Minute, Batch: 50, Pause: 100 * time.Millisecond}
 	if diff := cmp.Diff(want, c.Retention); diff != "" {
 		t.Errorf("retention (-want +got):\n%s", diff)
+	}
+}
+
+func TestMeasurement(t *testing.T) {
+	// Both switches default on; the file and the environment turn each off;
+	// an unknown switch is refused with its line.
+	c, err := Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Measurement{Deadlines: true, HedgedRenewals: true}); c.Measurement != want {
+		t.Errorf("default measurement %+v, want %+v", c.Measurement, want)
+	}
+	t.Setenv("BATON_MEASUREMENT_HEDGED_RENEWALS", "false")
+	c, err = Load(write(t, "measurement:\n  deadlines: false\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Measurement{}); c.Measurement != want {
+		t.Errorf("measurement %+v, want both off", c.Measurement)
+	}
+	_, err = Load(write(t, "measurement:\n  deadline: false\n"), nil)
+	if err == nil || !strings.Contains(err.Error(), "deadline") || !strings.Contains(err.Error(), ":2") {
+		t.Errorf("unknown measurement key: err %v, want it named with its line", err)
 	}
 }

@@ -92,6 +92,9 @@ type AlertPayload struct {
 	OldState string `json:"old_state,omitempty"`
 	NewState string `json:"new_state,omitempty"`
 	Reason   string `json:"reason,omitempty"`
+	// URL links to the run (and task) in the web UI, when the servers'
+	// public_url is set.
+	URL string `json:"url,omitempty"`
 }
 
 // queueAlerts writes an outbox row for every channel subscribed to each
@@ -114,7 +117,7 @@ func (o *op) queueAlerts() error {
 			}
 			p := AlertPayload{AlertID: newAlertID(), Channel: ch, At: now, Kind: ev.Kind, Actor: cmp.Or(ev.Actor, o.actor),
 				RunID: ev.RunID, Task: ev.Task, WorkerID: ev.WorkerID, Zone: ev.Zone, OldState: ev.OldState,
-				NewState: ev.NewState, Reason: ev.Reason}
+				NewState: ev.NewState, Reason: ev.Reason, URL: o.e.runLink(ev.RunID, ev.Task)}
 			body, err := json.Marshal(p)
 			if err != nil {
 				return err
@@ -125,6 +128,19 @@ func (o *op) queueAlerts() error {
 		}
 	}
 	return nil
+}
+
+// runLink is the web UI's page of a run (its task panel when task is
+// set), or empty without a public URL or a run.
+func (e *Engine) runLink(runID int64, task string) string {
+	if e.cfg.PublicURL == "" || runID == 0 {
+		return ""
+	}
+	link := fmt.Sprintf("%s/runs/%d", strings.TrimRight(e.cfg.PublicURL, "/"), runID)
+	if task != "" {
+		link += "?task=" + url.QueryEscape(task)
+	}
+	return link
 }
 
 // newAlertID returns a random id, stable for the alert's every delivery.

@@ -57,6 +57,9 @@ func (o *op) endRun(run store.Run, state, reason string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if _, err := o.Approvals().CancelRun(o.ctx, run.ID, o.actor, reason); err != nil {
+		return false, err
+	}
 	for _, t := range tasks {
 		o.record(store.NewEvent{Kind: "task.cancelled", RunID: run.ID, TaskID: t.ID, Task: t.Name,
 			NewState: store.TaskCancelled, Reason: reason})

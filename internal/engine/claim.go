@@ -56,6 +56,8 @@ type Assignment struct {
 	// the worker replaces each with *** in the attempt's output, outputs
 	// and reasons. Assignments are never stored.
 	Mask []string
+	// Resources are materialised in the attempt's directory first.
+	Resources []AssignedResource
 }
 
 // claimSlack: candidates fetched beyond the number asked for, so that tasks
@@ -88,21 +90,15 @@ func (e *Engine) Claim(ctx context.Context, req ClaimRequest) ([]Assignment, err
 }
 
 func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
-	w, err := o.Workers().Lock(o.ctx, req.WorkerID)
+	w, cordoned, err := o.Workers().Lock(o.ctx, req.WorkerID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && !live(w.State)) {
 		return nil, ErrWorkerGone
 	}
 	if err != nil {
 		return nil, err
 	}
-	if w.State != store.WorkerActive {
-		return nil, nil // draining: no new work
-	}
-	switch z, err := o.Zones().Get(o.ctx, w.Zone); {
-	case err == nil && z.Cordoned:
-		return nil, nil
-	case err != nil && !errors.Is(err, store.ErrNotFound):
-		return nil, err
+	if w.State != store.WorkerActive || cordoned {
+		return nil, nil // draining, or its zone cordoned: no new work
 	}
 	cands, room, scopes, err := o.offer(store.CandidateFilter{Group: w.Group, Zone: w.Zone,
 		WorkerLabels: cmp.Or(w.Labels, "{}"), Limit: int64(req.Max + claimSlack(req.Max))})
@@ -149,7 +145,7 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 
 // offer returns the queued tasks of filter f whose slot, if any, has
 // room (see slots.go), locked for the claim; the room left in each slot
-// they name; and the scopes of their runs.
+// they name; and the scopes of their runs (read with the candidates).
 func (o *op) offer(f store.CandidateFilter) ([]store.Candidate, map[string]int64, map[int64]*runScope, error) {
 	open, err := o.openSlots()
 	if err != nil {
@@ -164,13 +160,11 @@ func (o *op) offer(f store.CandidateFilter) ([]store.Candidate, map[string]int64
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	runIDs := make([]int64, len(cands))
-	for i, c := range cands {
-		runIDs[i] = c.RunID
-	}
-	scopes, err := o.runScopes(runIDs)
-	if err != nil {
-		return nil, nil, nil, err
+	scopes := make(map[int64]*runScope)
+	for _, c := range cands {
+		if err := o.addScopes(scopes, c.Run); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	return cands, room, scopes, nil
 }
@@ -211,8 +205,8 @@ func live(workerState string) bool {
 	return workerState == store.WorkerActive || workerState == store.WorkerDraining
 }
 
-// dispatch creates the attempts of the tasks picked for worker w, in one
-// statement per table: the attempts, and the tasks turned running.
+// dispatch creates the attempts of the tasks picked for worker w and turns
+// the tasks running (one statement on PostgreSQL).
 func (o *op) dispatch(picks []pick, scopes map[int64]*runScope, w store.Worker) ([]Assignment, error) {
 	if len(picks) == 0 {
 		return nil, nil
@@ -223,20 +217,9 @@ func (o *op) dispatch(picks []pick, scopes map[int64]*runScope, w store.Worker) 
 		news[i] = store.NewAttempt{TaskID: c.ID, RunID: c.RunID, Task: c.Name, Number: c.Attempts + 1,
 			WorkerID: w.ID, Zone: w.Zone, TimeoutMs: p.asg.Timeout.Milliseconds()}
 	}
-	ids, err := o.Attempts().InsertMany(o.ctx, news)
+	ids, err := o.Attempts().Dispatch(o.ctx, news)
 	if err != nil {
 		return nil, err
-	}
-	pairs := make([]store.TaskAttempt, len(picks))
-	for i, p := range picks {
-		pairs[i] = store.TaskAttempt{ID: p.cand.ID, AttemptID: ids[i]}
-	}
-	moved, err := o.Tasks().MarkRunningMany(o.ctx, pairs)
-	if err != nil {
-		return nil, err
-	}
-	if len(moved) != len(picks) {
-		return nil, fmt.Errorf("%d of %d tasks left the queue during their claim", len(picks)-len(moved), len(picks))
 	}
 	where := fmt.Sprintf("to %s in zone %s", w.Name, w.Zone)
 	if w.ID == "" {
@@ -293,6 +276,9 @@ func (o *op) prepare(rs *runScope, c store.Candidate) (pick, bool, error) {
 		err = o.prepareKind(rs, n, &asg)
 	}
 	if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
+		return pick{}, false, err
+	}
+	if ok, err := o.assignResources(rs, c, n, &asg); !ok || err != nil {
 		return pick{}, false, err
 	}
 	return pick{cand: c, asg: asg}, true, nil

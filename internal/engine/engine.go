@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/baton-sched/baton/internal/resource"
 	"github.com/baton-sched/baton/internal/secrets"
 	"github.com/baton-sched/baton/internal/store"
 )
@@ -37,6 +38,9 @@ func invalid(format string, args ...any) error {
 
 // Config tunes the engine. Zero fields take the defaults.
 type Config struct {
+	// PublicURL is the URL people reach the web UI at; when set, alerts
+	// about a run carry a link to it (AlertPayload.URL).
+	PublicURL string
 	// LeaseTTL is how long a worker's lease lasts after a heartbeat.
 	LeaseTTL time.Duration
 	// DispatchTimeout is how long a dispatched attempt may go unstarted
@@ -86,9 +90,16 @@ type Config struct {
 	// connection or the database lock included (default 15 s): a slow or
 	// cut-off database fails the call instead of holding it.
 	TxTimeout time.Duration
+	// NoTxDeadline leaves transactions without TxTimeout, for measuring
+	// what the deadlines cost (config measurement.deadlines: false); never
+	// for production.
+	NoTxDeadline bool
 	// Limits bound the work one request may ask for.
 	Limits Limits
-	Logger *slog.Logger
+	// Resources bound one version of a resource (default 64 MiB of
+	// files, 10000 files).
+	Resources resource.Limits
+	Logger    *slog.Logger
 }
 
 // Default timing: a heartbeat every second renews a 3 s lease, so a lost
@@ -107,6 +118,8 @@ func (c Config) withDefaults() Config {
 	c.LeaseTTL = cmp.Or(c.LeaseTTL, DefaultLeaseTTL)
 	c.DispatchTimeout = cmp.Or(c.DispatchTimeout, 2*c.LeaseTTL)
 	c.MaxLost = cmp.Or(c.MaxLost, DefaultMaxLost)
+	c.Resources.MaxBytes = cmp.Or(c.Resources.MaxBytes, resource.DefaultMaxBytes)
+	c.Resources.MaxFiles = cmp.Or(c.Resources.MaxFiles, resource.DefaultMaxFiles)
 	c.SweepBatch = cmp.Or(c.SweepBatch, 200)
 	c.ResumeAfter = cmp.Or(c.ResumeAfter, c.LeaseTTL/2)
 	c.AvoidWindow = cmp.Or(c.AvoidWindow, 5*time.Second)
@@ -176,7 +189,7 @@ func (e *Engine) inTx(ctx context.Context, actor string, fn func(o *op) error) e
 	var committed []store.NewEvent
 	var obs []observation
 	var refusals []string
-	ctx, cancel := context.WithTimeout(ctx, e.cfg.TxTimeout)
+	ctx, cancel := e.txDeadline(ctx)
 	defer cancel()
 	err := e.store.InTx(ctx, func(tx store.Tx) error {
 		o := &op{Tx: tx, ctx: ctx, e: e, actor: actor}
@@ -197,6 +210,14 @@ func (e *Engine) inTx(ctx context.Context, actor string, fn func(o *op) error) e
 		e.meter.observe(obs, refusals)
 	}
 	return err
+}
+
+// txDeadline bounds a transaction by TxTimeout, unless NoTxDeadline.
+func (e *Engine) txDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if e.cfg.NoTxDeadline {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, e.cfg.TxTimeout)
 }
 
 // record adds an audit event; its kind is "<entity>.<new state>".

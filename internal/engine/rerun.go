@@ -138,6 +138,12 @@ func (o *op) rerunAsNew(runID int64, r Recovery) (Recovered, error) {
 		return Recovered{}, err
 	}
 	run := runs[0]
+	if n.pins, err = o.keepPins(runID, n.pins); err != nil {
+		return Recovered{}, err
+	}
+	if err := o.Resources().Pin(o.ctx, run.ID, n.pins); err != nil {
+		return Recovered{}, err
+	}
 	what := fmt.Sprintf("rerun of run %d (version %d) on version %d", runID, old.Version, version)
 	if len(r.Params) > 0 {
 		what += " with params " + formatParams(r.Params)

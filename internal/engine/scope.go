@@ -23,6 +23,8 @@ type runScope struct {
 	// none.
 	trigger       *workflow.TriggerScope
 	triggerLoaded bool
+	// resources are the versions the run pinned, by name, once read.
+	resources map[string]store.Resource
 }
 
 // runScopes loads the runs ids (in one query) with their plans.
@@ -33,16 +35,8 @@ func (o *op) runScopes(ids []int64) (map[int64]*runScope, error) {
 		return nil, err
 	}
 	out := make(map[int64]*runScope, len(runs))
-	for _, run := range runs {
-		p, err := o.plan(run.VersionID)
-		if err != nil {
-			return nil, err
-		}
-		rs := &runScope{run: run, plan: p}
-		if err := json.Unmarshal([]byte(run.Params), &rs.params); err != nil {
-			return nil, fmt.Errorf("run %d params: %w", run.ID, err)
-		}
-		out[run.ID] = rs
+	if err := o.addScopes(out, runs...); err != nil {
+		return nil, err
 	}
 	for _, id := range ids {
 		if out[id] == nil {
@@ -50,6 +44,25 @@ func (o *op) runScopes(ids []int64) (map[int64]*runScope, error) {
 		}
 	}
 	return out, nil
+}
+
+// addScopes adds to scopes those of runs not in it yet, with their plans.
+func (o *op) addScopes(scopes map[int64]*runScope, runs ...store.Run) error {
+	for _, run := range runs {
+		if scopes[run.ID] != nil {
+			continue
+		}
+		p, err := o.plan(run.VersionID)
+		if err != nil {
+			return err
+		}
+		rs := &runScope{run: run, plan: p}
+		if err := json.Unmarshal([]byte(run.Params), &rs.params); err != nil {
+			return fmt.Errorf("run %d params: %w", run.ID, err)
+		}
+		scopes[run.ID] = rs
+	}
+	return nil
 }
 
 func (o *op) loadOutputs(rs *runScope) error {

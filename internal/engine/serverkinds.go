@@ -28,6 +28,7 @@ type serverKind struct {
 // its file beside subworkflow.go.
 var serverKinds = []serverKind{
 	{spec: mustKind(vocab.KindWorkflow), actor: subWorkflowActor, start: (*op).startSubWorkflows},
+	{spec: mustKind(vocab.KindApproval), actor: approvalActor, start: (*op).startApprovals},
 	{spec: mustKind(vocab.KindWait), actor: waitActor, start: (*op).startWaits},
 }
 

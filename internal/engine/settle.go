@@ -24,21 +24,21 @@ func (o *op) settle(as []store.Attempt, outputs map[int64]map[string]string) err
 	if len(as) == 0 {
 		return nil
 	}
-	taskIDs, runIDs := make([]int64, len(as)), make([]int64, len(as))
+	taskIDs := make([]int64, len(as))
 	for i, a := range as {
-		taskIDs[i], runIDs[i] = a.TaskID, a.RunID
+		taskIDs[i] = a.TaskID
 	}
-	tasks, err := o.Tasks().GetMany(o.ctx, taskIDs)
+	rows, err := o.Tasks().GetManyWithRuns(o.ctx, taskIDs) // tasks and runs: one round trip
 	if err != nil {
 		return err
 	}
-	byID := make(map[int64]store.Task, len(tasks))
-	for _, t := range tasks {
-		byID[t.ID] = t
-	}
-	scopes, err := o.runScopes(runIDs)
-	if err != nil {
-		return err
+	byID := make(map[int64]store.Task, len(rows))
+	scopes := make(map[int64]*runScope)
+	for _, r := range rows {
+		byID[r.Task.ID] = r.Task
+		if err := o.addScopes(scopes, r.Run); err != nil {
+			return err
+		}
 	}
 	var wins []win
 	for _, a := range as {

@@ -113,6 +113,7 @@ type newRun struct {
 	plan *plan
 	wf   store.Workflow
 	row  store.NewRun
+	pins []store.ResourcePin // the latest versions of the resources it names
 }
 
 func (o *op) startRuns(reqs []StartRequest, limited bool) ([]Started, error) {
@@ -252,6 +253,10 @@ func (o *op) newRun(wf store.Workflow, req StartRequest) (newRun, error) {
 	if err != nil {
 		return newRun{}, err
 	}
+	pins, err := o.pinResources(p)
+	if err != nil {
+		return newRun{}, err
+	}
 	var scheduledAt int64
 	if !req.ScheduledAt.IsZero() {
 		scheduledAt = req.ScheduledAt.UnixMilli()
@@ -261,7 +266,7 @@ func (o *op) newRun(wf store.Workflow, req StartRequest) (newRun, error) {
 		State: store.RunRunning, Params: string(paramsJSON), IdempotencyKey: req.IdempotencyKey,
 		Priority: req.Priority, ScheduledAt: scheduledAt, CreatedBy: req.Actor,
 		TasksTotal: int64(len(p.graph.Nodes)), ScheduleID: req.ScheduleID,
-	}}, nil
+	}, pins: pins}, nil
 }
 
 // setDeadline gives a run of a workflow with a timeout its deadline.
@@ -305,6 +310,9 @@ func (o *op) insertRuns(news []newRun, out []Started) error {
 		o.record(store.NewEvent{Kind: "run.running", Actor: run.CreatedBy, RunID: run.ID, NewState: store.RunRunning,
 			Reason: fmt.Sprintf("%s v%d started by %s", n.wf.Name, run.Version, run.CreatedBy)})
 		if err := o.setDeadline(run.ID, n.plan); err != nil {
+			return err
+		}
+		if err := o.Resources().Pin(o.ctx, run.ID, n.pins); err != nil {
 			return err
 		}
 	}

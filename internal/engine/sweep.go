@@ -15,6 +15,9 @@ type SweepResult struct {
 	TasksWoken   int
 	// RunsTimedOut counts the runs failed for their workflow's timeout.
 	RunsTimedOut int
+	// ApprovalsTimedOut counts the approvals decided by their timeout's
+	// default.
+	ApprovalsTimedOut int
 	// Resumed is the time since the previous sweep when it exceeded
 	// ResumeAfter: the leases of LeasesExtended live workers were extended
 	// instead of expired.
@@ -82,6 +85,16 @@ func (e *Engine) Sweep(ctx context.Context) (SweepResult, error) {
 		res.RunsTimedOut += n
 		if err != nil {
 			return res, fmt.Errorf("sweep run deadlines: %w", err)
+		}
+		if n < e.cfg.SweepBatch {
+			break
+		}
+	}
+	for {
+		n, err := e.expireApprovals(ctx)
+		res.ApprovalsTimedOut += n
+		if err != nil {
+			return res, fmt.Errorf("sweep approval deadlines: %w", err)
 		}
 		if n < e.cfg.SweepBatch {
 			break

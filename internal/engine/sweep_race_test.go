@@ -60,7 +60,7 @@ func TestSweepDoesNotWaitForNorExpireBehindAHeldMark(t *testing.T) {
 	claimDone := make(chan error, 1)
 	go func() {
 		claimDone <- sa.InTx(ctx, func(tx store.Tx) error {
-			_, err := tx.Workers().Lock(ctx, w.ID)
+			_, _, err := tx.Workers().Lock(ctx, w.ID)
 			locked <- err
 			<-release
 			return nil

@@ -128,7 +128,7 @@ func (e *Engine) Renew(ctx context.Context, workerID string, h Holding) (Beat, e
 	// that it never waits behind what the rest of the heartbeat touches
 	// (tasks, runs) and its lease counts from when it reached the database.
 	var w store.Worker
-	rctx, cancel := context.WithTimeout(ctx, e.cfg.TxTimeout)
+	rctx, cancel := e.txDeadline(ctx)
 	defer cancel()
 	err := e.store.InTx(rctx, func(tx store.Tx) error {
 		var err error

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -120,4 +121,57 @@ func TestAlertsAreDeliveredSignedAndRetried(t *testing.T) {
 			t.Errorf("%d deliveries, want 3: nothing more once accepted", len(rcv.got))
 		}
 	})
+}
+
+// TestApprovalRequestedAlert: a channel subscribed to approval.requested
+// gets the run, the task, the message and a link to the task's panel.
+func TestApprovalRequestedAlert(t *testing.T) {
+	rcv := &receiver{}
+	hook := httptest.NewServer(rcv)
+	defer hook.Close()
+	s := storetest.OpenSQLite(t)
+	srv := server.New(engine.New(s, engine.Config{PublicURL: "https://baton.example/"}),
+		server.Config{Addr: "127.0.0.1:0", Egress: allowLoopback(t)})
+	ctx := context.Background()
+	if err := srv.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	c, err := client.New([]string{"http://" + srv.Addr()}, testTokens(t, s)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SetAlertChannel(ctx, client.AlertChannel{Name: "approvers", URL: hook.URL,
+		Events: []string{"approval.requested"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Apply(ctx, []client.SourceFile{{Filename: "r.yaml", Content: approvalFlow}}); err != nil {
+		t.Fatal(err)
+	}
+	run, err := c.StartRun(ctx, "release", client.StartRunRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		rcv.mu.Lock()
+		n := len(rcv.got)
+		rcv.mu.Unlock()
+		if n >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no approval.requested alert within 20 s")
+		}
+		time.Sleep(50 * time.Millisecond) // polling the receiver
+	}
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	var p engine.AlertPayload
+	err = json.Unmarshal(rcv.body[0], &p)
+	want := "https://baton.example/runs/" + strconv.FormatInt(run.ID, 10) + "?task=sign-off"
+	if err != nil || p.Kind != "approval.requested" || p.RunID != run.ID || p.Task != "sign-off" ||
+		p.Reason != "Load 2026-12-01 into prod?" || p.URL != want {
+		t.Errorf("payload %+v (%v), want approval.requested of sign-off with its message and link %s", p, err, want)
+	}
 }

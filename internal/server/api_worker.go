@@ -131,6 +131,7 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 				// carries no payload, and the task's retries apply.
 				s.log.ErrorContext(ctx, "encode an assignment", "attempt_id", a.AttemptID, "err", err)
 			}
+			out.Body.Assignments[i].Resources = assignedResources(a.Resources)
 		}
 		return out, nil
 	})
@@ -293,6 +294,17 @@ func (s *Server) foreignAttempts(ctx context.Context, workerID string, refused [
 	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "check the owners of refused reports", "err", err)
+	}
+	return out
+}
+
+func assignedResources(rs []engine.AssignedResource) []client.AssignedResource {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]client.AssignedResource, len(rs))
+	for i, r := range rs {
+		out[i] = client.AssignedResource(r)
 	}
 	return out
 }

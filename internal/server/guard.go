@@ -69,7 +69,8 @@ type guard struct {
 // newGuard reads the operations of api and gives every one its body
 // limit (huma's own limit is set past it, so the guard's answer is the
 // one a client sees).
-func newGuard(mux *http.ServeMux, api huma.API, hosts hostPolicy, claimWait time.Duration) *guard {
+// Limits set from the configuration (put-resource's) come in limits.
+func newGuard(mux *http.ServeMux, api huma.API, hosts hostPolicy, claimWait time.Duration, limits map[string]int64) *guard {
 	g := &guard{mux: mux, routes: map[string]route{}, hosts: hosts}
 	for path, item := range api.OpenAPI().Paths {
 		for method, op := range map[string]*huma.Operation{http.MethodGet: item.Get, http.MethodPost: item.Post,
@@ -77,8 +78,11 @@ func newGuard(mux *http.ServeMux, api huma.API, hosts hostPolicy, claimWait time
 			if op == nil {
 				continue
 			}
-			r := route{id: op.OperationID, limit: defaultBodyLimit, jsonBody: op.RequestBody != nil, write: writeTimeout}
+			r := route{id: op.OperationID, limit: defaultBodyLimit, jsonBody: takesJSON(op), write: writeTimeout}
 			if l, ok := bodyLimits[op.OperationID]; ok {
+				r.limit = l
+			}
+			if l, ok := limits[op.OperationID]; ok {
 				r.limit = l
 			}
 			if op.OperationID == "claim" {
@@ -177,6 +181,19 @@ func mutating(method string) bool {
 		return false
 	}
 	return true
+}
+
+// takesJSON says whether an operation's body is JSON (not a raw upload).
+func takesJSON(op *huma.Operation) bool {
+	if op.RequestBody == nil {
+		return false
+	}
+	for ct := range op.RequestBody.Content {
+		if isJSON(ct) {
+			return true
+		}
+	}
+	return len(op.RequestBody.Content) == 0
 }
 
 // isJSON accepts application/json and application/*+json, with parameters.

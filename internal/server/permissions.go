@@ -71,11 +71,17 @@ var permissions = map[string]auth.Permission{
 	"list-alerts":            auth.Read,
 	"list-slots":             auth.Read,
 	"list-servers":           auth.Read,
+	"list-approvals":         auth.Read,
+	"list-resources":         auth.Read,
+	"list-resource-versions": auth.Read,
+	"get-resource-version":   auth.Read,
+	"get-resource-content":   auth.Read,
 
 	// Operating runs and schedules.
 	"start-run":         auth.Operate,
 	"start-runs":        auth.Operate,
 	"cancel-run":        auth.Operate,
+	"decide-approval":   auth.Operate,
 	"pause-run":         auth.Operate,
 	"resume-run":        auth.Operate,
 	"rerun-run":         auth.Operate,
@@ -96,6 +102,7 @@ var permissions = map[string]auth.Permission{
 	"enable-workflow":      auth.Edit,
 	"set-slot":             auth.Edit,
 	"delete-slot":          auth.Edit,
+	"put-resource":         auth.Edit,
 
 	// Administration.
 	"backup":               auth.Admin, // the whole database, secrets sealed
@@ -124,6 +131,7 @@ var permissions = map[string]auth.Permission{
 	"report":          auth.Worker,
 	"send-logs":       auth.Worker,
 	"stop-worker":     auth.Worker, // a worker's own clean shutdown
+	"worker-resource": auth.Worker, // an archive a live attempt of its uses
 }
 
 // permissionOfPages is what the web UI's pages need.

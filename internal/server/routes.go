@@ -40,6 +40,7 @@ func (s *Server) routes() http.Handler {
 	s.registerLifecycle(api)
 	s.registerBackup(api)
 	s.registerRuns(api)
+	s.registerApprovals(api)
 	s.registerEvents(api)
 	s.registerWorkerProtocol(api)
 	s.registerZones(api)
@@ -53,6 +54,7 @@ func (s *Server) routes() http.Handler {
 	s.registerServers(api)
 	s.registerUsers(api)
 	s.registerWebhooks(api)
+	s.registerResources(api)
 	s.plain = &plainRoutes{s: s, mux: mux}
 	s.plain.handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
@@ -70,7 +72,8 @@ func (s *Server) routes() http.Handler {
 	s.registerLogin()
 	s.registerPasswordPage()
 	s.registerOIDC()
-	g := newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait)
+	g := newGuard(mux, api, newHostPolicy(s.cfg.Addr, s.cfg.PublicURL), s.cfg.MaxClaimWait,
+		map[string]int64{"put-resource": s.engine.ResourceLimits().ArchiveLimit()})
 	g.metrics = s.obs.http
 	return g
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/baton-sched/baton/client"
@@ -86,25 +87,27 @@ func (c Config) withDefaults() Config {
 // Server serves the HTTP API and runs the background loops. It holds no
 // state of its own: any number of servers may share one database.
 type Server struct {
-	cfg       Config
-	id        string // this server's identity in leader leases
-	build     client.BuildInfo
-	engine    *engine.Engine
-	log       *slog.Logger
-	handler   http.Handler
-	ui        *ui.Handler
-	sweeper   *Sweeper
-	retainer  *Retainer
-	scheduler *scheduler
-	alerter   *loop
-	subflows  *loop
-	waiter    *loop // checks wait tasks (waits.go)
-	elector   *Elector
-	authn     *authenticator
-	adapter   *authAdapter // the API's routes, authorized
-	plain     *plainRoutes // the other routes, authorized
-	codes     loginCodes   // one-time login links
-	throttle  *throttle    // failed logins, per user and address
+	cfg    Config
+	id     string // this server's identity in leader leases
+	build  client.BuildInfo
+	engine *engine.Engine
+	log    *slog.Logger
+	// resourceFetches counts resource archives sent to workers.
+	resourceFetches atomic.Int64
+	handler         http.Handler
+	ui              *ui.Handler
+	sweeper         *Sweeper
+	retainer        *Retainer
+	scheduler       *scheduler
+	alerter         *loop
+	subflows        *loop
+	waiter          *loop // checks wait tasks (waits.go)
+	elector         *Elector
+	authn           *authenticator
+	adapter         *authAdapter // the API's routes, authorized
+	plain           *plainRoutes // the other routes, authorized
+	codes           loginCodes   // one-time login links
+	throttle        *throttle    // failed logins, per user and address
 	// alertClient posts alerts to their channels.
 	alertClient *http.Client
 	leader      []*loop // work of the leading server

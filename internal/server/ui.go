@@ -8,6 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/client/vocab"
 	"github.com/baton-sched/baton/internal/auth"
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/store"
@@ -134,6 +135,25 @@ func (u uiSource) Children(ctx context.Context, runID int64) ([]ui.ChildRun, err
 	out := make([]ui.ChildRun, len(runs))
 	for i, r := range runs {
 		out[i] = ui.ChildRun{TaskID: r.ParentTaskID, RunID: r.ID, State: r.State}
+	}
+	return out, nil
+}
+
+// Approvals lists a run's approvals, or (runID 0) the pending ones.
+func (u uiSource) Approvals(ctx context.Context, runID int64) ([]client.Approval, error) {
+	var aps []store.Approval
+	var err error
+	if runID > 0 {
+		aps, err = u.s.engine.RunApprovals(ctx, runID)
+	} else {
+		aps, err = u.s.engine.Approvals(ctx, vocab.ApprovalPending, 100)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]client.Approval, len(aps))
+	for i, a := range aps {
+		out[i] = toApproval(a)
 	}
 	return out, nil
 }

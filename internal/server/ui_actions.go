@@ -110,3 +110,9 @@ func (a uiActions) DrainWorker(ctx context.Context, id string) error {
 	_, err := a.s.drainWorker(ctx, &drainWorkerInput{ID: id})
 	return actionErr(err)
 }
+
+func (a uiActions) Decide(ctx context.Context, run int64, task, decision, note string) error {
+	_, err := a.s.decideApproval(ctx, &decideInput{ID: run, Task: task,
+		Body: client.ApprovalDecision{Decision: decision, Note: note}})
+	return actionErr(err)
+}

@@ -101,6 +101,12 @@ type TaskOutputs struct {
 	Outputs string
 }
 
+// TaskRun is a task with its run.
+type TaskRun struct {
+	Task Task
+	Run  Run
+}
+
 // Candidate is a queued task offered to a claim.
 type Candidate struct {
 	ID          int64
@@ -115,6 +121,8 @@ type Candidate struct {
 	// WaitedMs is how long the task has been ready, by the database clock.
 	WaitedMs int64
 	Slot     string
+	// Run is the task's run, read with the candidate (not locked).
+	Run Run
 }
 
 // CandidateFilter selects the queued tasks a worker of Zone with the

@@ -70,6 +70,8 @@ type Tx interface {
 	Retention() Retention
 	Waits() Waits
 	Triggers() Triggers
+	Approvals() Approvals
+	Resources() Resources
 	// NotifyWork wakes waiting claims once the transaction commits.
 	NotifyWork()
 }
@@ -152,9 +154,12 @@ type Tasks interface {
 	// Candidates returns up to f.Limit queued tasks that a worker of f.Zone
 	// and f.WorkerLabels may run in f.Group, in placement order, locked
 	// against other claims (Postgres: rows locked by another transaction
-	// are skipped).
+	// are skipped), each with its run.
 	Candidates(ctx context.Context, f CandidateFilter) ([]Candidate, error)
 	GetMany(ctx context.Context, ids []int64) ([]Task, error)
+	// GetManyWithRuns returns the tasks ids, each with its run, in one
+	// query.
+	GetManyWithRuns(ctx context.Context, ids []int64) ([]TaskRun, error)
 	// MarkRunningMany moves queued tasks to running under their new
 	// attempts and returns those it moved.
 	MarkRunningMany(ctx context.Context, ts []TaskAttempt) ([]int64, error)
@@ -199,6 +204,11 @@ type Attempts interface {
 	// InsertMany dispatches new attempts and returns their IDs in the
 	// order given.
 	InsertMany(ctx context.Context, as []NewAttempt) ([]int64, error)
+	// Dispatch inserts new attempts of queued tasks and turns those tasks
+	// running under them (PostgreSQL: one statement), returning the
+	// attempts' IDs in the order given; an error if a task was no longer
+	// queued (the caller rolls back).
+	Dispatch(ctx context.Context, as []NewAttempt) ([]int64, error)
 	// StartMany moves dispatched attempts of workerID to running and
 	// returns those it moved.
 	StartMany(ctx context.Context, ids []int64, workerID string) ([]Attempt, error)
@@ -233,8 +243,8 @@ type Workers interface {
 	Get(ctx context.Context, id string) (Worker, error)
 	// Lock returns the worker, locked until the transaction ends so that
 	// its state cannot change meanwhile (claims take it, so that an expiry
-	// sees the attempts they create).
-	Lock(ctx context.Context, id string) (Worker, error)
+	// sees the attempts they create), and whether its zone is cordoned.
+	Lock(ctx context.Context, id string) (w Worker, zoneCordoned bool, err error)
 	List(ctx context.Context, all bool) ([]Worker, error)
 	// Expire marks live workers whose lease ran out as lost.
 	Expire(ctx context.Context) ([]WorkerRef, error)
@@ -324,6 +334,25 @@ type Alerts interface {
 	// or given up (state failed).
 	Retry(ctx context.Context, id int64, state, lastError string, delayMs int64) error
 	List(ctx context.Context, limit int64) ([]Alert, error)
+}
+
+// Approvals stores what approval tasks wait for.
+type Approvals interface {
+	Insert(ctx context.Context, a NewApproval) (Approval, error)
+	// Get returns the approval of an attempt; ErrNotFound if none.
+	Get(ctx context.Context, attemptID int64) (Approval, error)
+	// Decide moves a pending approval to state; false when it was not
+	// pending (someone decided first).
+	Decide(ctx context.Context, attemptID int64, state, actor, note string) (Approval, bool, error)
+	// CancelRun cancels the pending approvals of a run and says how many.
+	CancelRun(ctx context.Context, runID int64, actor, note string) (int64, error)
+	// Due returns up to limit pending approvals whose deadline passed.
+	Due(ctx context.Context, limit int64) ([]Approval, error)
+	// List returns up to limit approvals in state ('' for any), newest
+	// first.
+	List(ctx context.Context, state string, limit int64) ([]Approval, error)
+	// ListRun returns a run's approvals, oldest first.
+	ListRun(ctx context.Context, runID int64) ([]Approval, error)
 }
 
 // Slots stores the named concurrency slots.

@@ -402,3 +402,32 @@ type AlertBacklog struct {
 	Alerts   int64
 	OldestMs int64 // age of the oldest
 }
+
+// Approval is what an approval task's attempt waits for: a person's
+// decision, or the timeout's Outcome at DeadlineAt (0: none). Times are
+// ms, database clock.
+type Approval struct {
+	AttemptID int64
+	RunID     int64
+	TaskID    int64
+	Task      string
+	Workflow  string
+	Message   string
+	// Outcome is the decision the timeout takes (vocab.DecisionApprove
+	// or DecisionReject); '' without a timeout.
+	Outcome     string
+	DeadlineAt  int64
+	State       string // vocab.Approval*
+	Actor       string // who decided: user:NAME, token:NAME, system
+	Note        string
+	RequestedAt int64
+	DecidedAt   int64
+}
+
+// NewApproval is an approval to record; TimeoutMs 0 sets no deadline.
+type NewApproval struct {
+	AttemptID, RunID, TaskID int64
+	Task, Workflow, Message  string
+	Outcome                  string
+	TimeoutMs                int64
+}

@@ -31,6 +31,9 @@ type Actions interface {
 	// ZoneAction cordons, uncordons or drains a zone.
 	ZoneAction(ctx context.Context, zone, action string) error
 	DrainWorker(ctx context.Context, id string) error
+	// Decide approves or rejects (decision vocab.Decision*) a run's
+	// approval task.
+	Decide(ctx context.Context, run int64, task, decision, note string) error
 }
 
 // ActionError is a refused action as the API answers it: its status, its
@@ -72,6 +75,7 @@ var ActionRoutes = map[string]string{
 	"POST /runs/{id}/resume":                               "resume-run",
 	"POST /runs/{id}/rerun":                                "rerun-run",
 	"POST /runs/{id}/tasks/{task}/mark":                    "mark-task",
+	"POST /runs/{id}/tasks/{task}/approval":                "decide-approval",
 	"POST /zones/{zone}/{action}":                          "zone-action",
 	"POST /workers/{id}/drain":                             "drain-worker",
 }
@@ -91,6 +95,7 @@ func (h *Handler) registerActions() {
 		"POST /runs/{id}/resume":                               h.runAction("resume"),
 		"POST /runs/{id}/rerun":                                h.runAction("rerun"),
 		"POST /runs/{id}/tasks/{task}/mark":                    h.mark,
+		"POST /runs/{id}/tasks/{task}/approval":                h.decide,
 		"POST /zones/{zone}/{action}":                          h.zoneAction,
 		"POST /workers/{id}/drain":                             h.drainWorker,
 	}
@@ -172,6 +177,24 @@ func (h *Handler) mark(w http.ResponseWriter, r *http.Request) {
 	}
 	err := h.opts.Actions.MarkTask(r.Context(), id, task, state)
 	h.done(w, r, back, fmt.Sprintf("Run %d: task %s marked %s.", id, task, state), err)
+}
+
+// decide answers an approval task's Approve and Reject buttons.
+func (h *Handler) decide(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r)
+	if !ok {
+		h.fail(w, r, http.StatusNotFound, "Not a run ID.")
+		return
+	}
+	task, decision := r.PathValue("task"), r.PostFormValue("decision")
+	back := fmt.Sprintf("/runs/%d?task=%s", id, url.QueryEscape(task))
+	if decision != vocab.DecisionApprove && decision != vocab.DecisionReject {
+		h.done(w, r, back, "", &ActionError{Status: http.StatusUnprocessableEntity, Detail: "decision: must be approve or reject"})
+		return
+	}
+	err := h.opts.Actions.Decide(r.Context(), id, task, decision, r.PostFormValue("note"))
+	past := map[string]string{vocab.DecisionApprove: "approved", vocab.DecisionReject: "rejected"}[decision]
+	h.done(w, r, back, fmt.Sprintf("Run %d: task %s %s.", id, task, past), err)
 }
 
 func (h *Handler) pauseSchedule(paused bool) http.HandlerFunc {

@@ -271,9 +271,9 @@ func stateIcon(s string) string {
 // stateClass maps a state to its CSS class suffix.
 func stateClass(s string) string {
 	switch s {
-	case vocab.TaskSucceeded, vocab.WorkerActive:
+	case vocab.TaskSucceeded, vocab.WorkerActive, vocab.ApprovalApproved:
 		return "ok"
-	case vocab.TaskFailed, vocab.AttemptTimedOut, vocab.TaskUpstreamFailed, vocab.AttemptLost:
+	case vocab.TaskFailed, vocab.AttemptTimedOut, vocab.TaskUpstreamFailed, vocab.AttemptLost, vocab.ApprovalRejected:
 		return "bad"
 	case vocab.TaskRunning, vocab.AttemptDispatched:
 		return "run"

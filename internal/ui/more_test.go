@@ -28,6 +28,8 @@ type moreData struct {
 	children []ui.ChildRun
 	// rendered are the tasks RenderTask answers, by name.
 	rendered map[string]engine.RenderedTask
+	// approvals are what Approvals answers.
+	approvals []client.Approval
 }
 
 func (f *fake) Servers(context.Context) ([]client.Server, error) { return f.more.servers, nil }
@@ -35,6 +37,9 @@ func (f *fake) Slots(context.Context) ([]client.Slot, error)     { return f.more
 func (f *fake) Alerts(context.Context) (client.Alerts, error)    { return f.more.alerts, nil }
 func (f *fake) Children(context.Context, int64) ([]ui.ChildRun, error) {
 	return f.more.children, nil
+}
+func (f *fake) Approvals(context.Context, int64) ([]client.Approval, error) {
+	return f.more.approvals, nil
 }
 func (f *fake) RenderTask(_ context.Context, _ int64, task string, attempt int64) (engine.RenderedTask, error) {
 	r := f.more.rendered[task]

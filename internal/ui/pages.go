@@ -102,9 +102,14 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request) {
 		h.readErr(w, r, err)
 		return
 	}
+	approvals, err := h.src.Approvals(ctx, 0)
+	if err != nil {
+		h.readErr(w, r, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, "overview", page{Title: "Overview", Nav: "overview", Data: map[string]any{
 		"Zones": p.Zones, "Groups": p.Groups, "Workers": len(workers), "Counts": counts, "Total": total,
-		"Capped": capped, "Failovers": fo, "Servers": servers, "Alerts": alerts,
+		"Capped": capped, "Failovers": fo, "Servers": servers, "Alerts": alerts, "Approvals": approvals,
 	}})
 }
 
@@ -339,6 +344,7 @@ type taskPanel struct {
 	Checkpoint  checkpointInfo
 	Child       *ChildRun // a sub-workflow task's latest child run
 	Rendered    renderedView
+	Approval    *client.Approval // an approval task's latest approval
 }
 
 const panelLogBytes = 256 << 10

@@ -9,6 +9,7 @@ import (
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/egress"
 	"github.com/baton-sched/baton/internal/engine"
+	"github.com/baton-sched/baton/internal/kinds/approval"
 	"github.com/baton-sched/baton/internal/kinds/wait"
 	"github.com/baton-sched/baton/internal/workflow"
 )
@@ -48,7 +49,8 @@ func sizeText(n int) string {
 // panelExtras adds to a task panel its checkpoint's size, its templates
 // expanded for the attempt shown (secrets as placeholders; an http
 // task's URL redacted as alert channels' are) and, for a sub-workflow
-// task, the latest child run it started.
+// task, the latest child run it started; for an approval task, its
+// latest approval.
 func (h *Handler) panelExtras(ctx context.Context, p *taskPanel) error {
 	p.Checkpoint = checkpointOf(p.Task.Checkpoint)
 	rendered, err := h.src.RenderTask(ctx, p.RunID, p.Task.Name, p.Logs.Attempt)
@@ -58,6 +60,18 @@ func (h *Handler) panelExtras(ctx context.Context, p *taskPanel) error {
 	p.Rendered = viewOf(rendered)
 	if p.Rendered.HTTP != nil {
 		p.Rendered.HTTP.URL = egress.Redact(p.Rendered.HTTP.URL)
+	}
+	if p.Task.Group == approval.Group {
+		aps, err := h.src.Approvals(ctx, p.RunID)
+		if err != nil {
+			return err
+		}
+		for _, a := range aps { // oldest first: the last one is the latest
+			if a.Task == p.Task.Name {
+				p.Approval = &a
+			}
+		}
+		return nil
 	}
 	if p.Task.Group != workflow.SubWorkflowGroup {
 		return nil

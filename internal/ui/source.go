@@ -47,6 +47,9 @@ type Source interface {
 	// RenderTask expands a task's templates for attempt number, every
 	// secret as "${{ secrets.NAME }}", never its value.
 	RenderTask(ctx context.Context, runID int64, task string, attempt int64) (engine.RenderedTask, error)
+	// Approvals returns a run's approvals (runID > 0, oldest first), or
+	// every pending one (runID 0, newest first).
+	Approvals(ctx context.Context, runID int64) ([]client.Approval, error)
 }
 
 // ChildRun is a run a sub-workflow task started.

@@ -9,11 +9,15 @@ type vocabNames struct {
 	TaskFailed, TaskCancelled, TaskUpstreamFailed string
 	WorkerActive, AlertFailed                     string
 	TaskMarkStates                                []string
+	ApprovalPending                               string
+	DecisionApprove, DecisionReject               string
 }
 
 var names = vocabNames{
 	RunPaused: vocab.RunPaused, RunSucceeded: vocab.RunSucceeded,
 	TaskFailed: vocab.TaskFailed, TaskCancelled: vocab.TaskCancelled, TaskUpstreamFailed: vocab.TaskUpstreamFailed,
 	WorkerActive: vocab.WorkerActive, AlertFailed: vocab.AlertFailed,
-	TaskMarkStates: vocab.TaskMarkStates,
+	TaskMarkStates:  vocab.TaskMarkStates,
+	ApprovalPending: vocab.ApprovalPending,
+	DecisionApprove: vocab.DecisionApprove, DecisionReject: vocab.DecisionReject,
 }

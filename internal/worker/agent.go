@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/baton-sched/baton/client"
+	"github.com/baton-sched/baton/internal/resource"
 )
 
 // ErrStopped is returned by Start on an agent that was stopped: an agent
@@ -32,6 +33,8 @@ type Agent struct {
 	logs      *logShipper
 	// httpTasks sends the requests of http tasks (not the protocol's).
 	httpTasks *http.Client
+	// resources caches the resource archives of attempts, set at Start.
+	resources *resourceCache
 
 	mu        sync.Mutex
 	workerID  string // "" while not registered
@@ -123,6 +126,10 @@ func (a *Agent) Start(ctx context.Context) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	a.inc, a.prev = inc, prev
+	if a.resources, err = newResourceCache(a.cfg.WorkDir, a.client, a.log); err != nil {
+		inc.release()
+		return fmt.Errorf("start worker: %w", err)
+	}
 	a.started = true
 	a.log.Info("worker starting", "name", a.cfg.Name, "zone", a.cfg.Zone, "group", a.cfg.Group,
 		"version", a.cfg.Version)
@@ -351,7 +358,7 @@ func (a *Agent) takeOver() {
 	// Their attempt directories are of no use any more.
 	if dirs, err := os.ReadDir(filepath.Join(a.cfg.WorkDir, "attempts")); err == nil {
 		for _, d := range dirs {
-			_ = os.RemoveAll(filepath.Join(a.cfg.WorkDir, "attempts", d.Name()))
+			_ = resource.RemoveAll(filepath.Join(a.cfg.WorkDir, "attempts", d.Name()))
 		}
 	}
 	a.prevID = prev.WorkerID

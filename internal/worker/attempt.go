@@ -12,6 +12,7 @@ import (
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/client/vocab"
+	"github.com/baton-sched/baton/internal/resource"
 )
 
 // endCause is why the agent ended an attempt before its task did.
@@ -140,7 +141,7 @@ func (a *Agent) runShell(at *attempt, lease time.Duration, log *slog.Logger) {
 		a.reports.add(at.workerID, r)
 	}
 	if !a.cfg.KeepAttemptDirs {
-		if err := os.RemoveAll(at.dir); err != nil {
+		if err := resource.RemoveAll(at.dir); err != nil {
 			log.Warn("remove attempt directory", "error", err)
 		}
 	}
@@ -187,11 +188,24 @@ func (a *Agent) awaitStart(at *attempt) (time.Duration, endCause) {
 // the outputs. err means the task could not be started.
 func (a *Agent) execute(at *attempt, lease time.Duration, log *slog.Logger) (exitResult, map[string]string, error) {
 	id := at.asg.AttemptID
-	if err := os.RemoveAll(at.dir); err != nil {
+	if err := resource.RemoveAll(at.dir); err != nil {
 		return exitResult{}, nil, fmt.Errorf("prepare attempt directory: %w", err)
 	}
 	if err := os.MkdirAll(at.dir, 0o700); err != nil {
 		return exitResult{}, nil, fmt.Errorf("prepare attempt directory: %w", err)
+	}
+	if len(at.asg.Resources) > 0 {
+		if err := a.resources.materialise(at.workerID, at.asg.Resources, at.dir); err != nil {
+			return exitResult{}, nil, err
+		}
+		// The fetch took time: the shim's lease is what is left now.
+		a.mu.Lock()
+		lease = a.leaseLeftLocked(time.Now())
+		ok := a.leaseOK
+		a.mu.Unlock()
+		if !ok || lease <= 0 {
+			return exitResult{}, nil, errors.New("lease lost while the resources were fetched")
+		}
 	}
 	cp := &checkpointer{a: a, at: at}
 	if err := cp.restore(); err != nil {

@@ -68,6 +68,12 @@ type Config struct {
 	// [os.Executable(), "task-shim"].
 	Shim []string
 
+	// NoHedge sends each heartbeat to one server at a time (the next only
+	// after a try failed) instead of hedging it to the next server every
+	// quarter interval: for measuring what hedged renewals cost (config
+	// measurement.hedged_renewals: false); never for production.
+	NoHedge bool
+
 	// KillGrace is how long a task may take to exit after SIGTERM before
 	// it gets SIGKILL (default 10s).
 	KillGrace time.Duration

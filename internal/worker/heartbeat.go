@@ -296,6 +296,10 @@ func (a *Agent) sendHeartbeat(ctx context.Context, deadline time.Duration, id st
 	send()
 	tick := time.NewTicker(hedge)
 	defer tick.Stop()
+	hedged := tick.C
+	if a.cfg.NoHedge {
+		hedged = nil // the next server only after a try failed
+	}
 	var lastErr error
 	for {
 		select {
@@ -306,7 +310,7 @@ func (a *Agent) sendHeartbeat(ctx context.Context, deadline time.Duration, id st
 				lastErr = context.DeadlineExceeded
 			}
 			return client.HeartbeatResponse{}, time.Time{}, fmt.Errorf("heartbeat: no server answered in time: %w", lastErr)
-		case <-tick.C:
+		case <-hedged:
 			send()
 		case ans := <-answers:
 			busy[ans.server] = false

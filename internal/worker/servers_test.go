@@ -83,6 +83,29 @@ func TestHeartbeatHedges(t *testing.T) {
 	}
 }
 
+// With hedging off (measurement), a heartbeat the preferred server does
+// not answer goes to the next server only once its try gave up.
+func TestHeartbeatNoHedge(t *testing.T) {
+	hung := newFakeServer(t, testTTL, testInterval)
+	ok := newFakeServer(t, testTTL, testInterval)
+	hung.set(func(f *fakeServer) { f.heartbeatMode = "hang" })
+	a := idleAgent(t, func(c *Config) {
+		c.Servers, c.Name, c.NoHedge = []string{hung.URL, ok.URL}, nameStartingAt(t, 0, 2), true
+	})
+	const hedge, try = 10 * time.Millisecond, 300 * time.Millisecond
+	start := time.Now()
+	_, sent, err := a.sendHeartbeat(context.Background(), 10*time.Second, "w-1", client.HeartbeatRequest{}, hedge, try)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent.Sub(start) < try-try/10 {
+		t.Errorf("the answer's try was sent %v after the start, before the first try gave up (%v)", sent.Sub(start), try)
+	}
+	if n := len(get(hung, func(f *fakeServer) []gotBeat { return f.beats })); n != 1 {
+		t.Errorf("the hung server got %d tries, want 1", n)
+	}
+}
+
 // A hung server gets one try of a heartbeat at a time, sent again only
 // when the last one gave up: hedging must not pile tries on a server that
 // is slow, nor wait for a try stuck on a dead connection.

@@ -139,6 +139,7 @@ func (v *validator) decodeTask(m map[string]any, p path) Task {
 	}
 	t.Retry = v.decodeRetry(m["retry"], p.key("retry"))
 	t.Slot = v.decodeName(m["slot"], p.key("slot"))
+	t.Resources = v.decodeResources(m["resources"], p.key("resources"), hasRun)
 	return t
 }
 

@@ -144,6 +144,11 @@ type Task struct {
 	// it runs: at most the slot's size of such tasks run at once, across
 	// workflows. Empty means Defaults.Slot, else none.
 	Slot string `json:"slot,omitempty"`
+	// Resources names files or directories of the resource centre the
+	// worker materialises, read-only, in the attempt's working directory
+	// before a run task starts; unpinned names take the version that is
+	// latest when the run starts.
+	Resources []ResourceRef `json:"resources,omitempty"`
 }
 
 // Schedule is one schedule of a workflow: when it fires runs (see package

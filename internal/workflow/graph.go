@@ -70,6 +70,9 @@ type Node struct {
 	Retry Retry
 	// Slot is the task's concurrency slot, else the default one, else ''.
 	Slot string
+	// Resources are the resources the worker materialises for the task
+	// (run tasks only); nil when none.
+	Resources []ResourceRef
 }
 
 // DefaultGroup is the worker group of tasks that name none.
@@ -131,6 +134,7 @@ func (d *Definition) compileNode(t Task) Node {
 		TriggerRule: cmp.Or(t.TriggerRule, RuleAllSuccess),
 		Retry:       NoRetry(),
 		Slot:        cmp.Or(t.Slot, d.Defaults.Slot),
+		Resources:   t.Resources,
 	}
 	if n.Timeout == 0 {
 		n.Timeout = time.Duration(d.Defaults.Timeout)

@@ -31,6 +31,7 @@ type taskTail struct {
 	Rerunnable  *bool             `json:"rerunnable,omitempty"`
 	Retry       *Retry            `json:"retry,omitempty"`
 	Slot        string            `json:"slot,omitempty"`
+	Resources   []ResourceRef     `json:"resources,omitempty"`
 }
 
 // MarshalJSON writes the task as it is written in a definition: its
@@ -41,7 +42,7 @@ func (t Task) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	tail, err := json.Marshal(taskTail{t.Env, t.Timeout, t.CU, t.Group, t.Labels, t.Zones, t.Priority,
-		t.TriggerRule, t.Rerunnable, t.Retry, t.Slot})
+		t.TriggerRule, t.Rerunnable, t.Retry, t.Slot, t.Resources})
 	if err != nil {
 		return nil, err
 	}

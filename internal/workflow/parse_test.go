@@ -3,11 +3,13 @@ package workflow
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/baton-sched/baton/client/vocab"
+	"github.com/baton-sched/baton/internal/kinds/approval"
 	"github.com/baton-sched/baton/internal/kinds/subworkflow"
 	"github.com/google/go-cmp/cmp"
 )
@@ -550,5 +552,93 @@ tasks:
 	again, err := Parse("x.json", spec)
 	if sub, _ := again.Tasks[2].Spec.(*subworkflow.Block); err != nil || sub == nil || sub.Workflow != "nightly" || again.Defaults.Slot != "warehouse" {
 		t.Errorf("fields did not survive the JSON round trip: %s %v", spec, err)
+	}
+}
+
+func TestParseApproval(t *testing.T) {
+	src := `name: x
+params:
+  date: {default: "2026-01-01"}
+tasks:
+  - {name: build, run: build, env: {A: b}}
+  - name: sign-off
+    needs: [build]
+    labels: {disk: ssd}
+    approval:
+      message: "Load ${{ params.date }} into prod?"
+      timeout: 4h
+      default: reject
+  - name: ask
+    approval: {message: "go?"}
+`
+	def, err := Parse("x.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := def.Graph()
+	byName := map[string]Node{}
+	for _, n := range g.Nodes {
+		byName[n.Name] = n
+	}
+	n := byName["sign-off"]
+	b, ok := n.Spec.(*approval.Block)
+	if n.Kind != vocab.KindApproval || n.Group != approval.Group || n.Labels != nil || !ok {
+		t.Fatalf("approval node %+v, want kind approval in group %s without labels", n, approval.Group)
+	}
+	if b.Message != "Load ${{ params.date }} into prod?" || b.Timeout.Std() != 4*time.Hour || b.Default != vocab.DecisionReject {
+		t.Errorf("approval block %+v", *b)
+	}
+	if a, ok := byName["ask"].Spec.(*approval.Block); !ok || a.Timeout != 0 || a.Default != "" {
+		t.Errorf("approval without timeout: %+v", a)
+	}
+	spec, err := json.Marshal(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Parse("x.json", spec)
+	if err != nil {
+		t.Fatalf("approval did not survive the JSON round trip: %s %v", spec, err)
+	}
+	if a, ok := again.Tasks[1].Spec.(*approval.Block); !ok || a.Default != vocab.DecisionReject || a.Timeout.Std() != 4*time.Hour {
+		t.Errorf("approval did not survive the JSON round trip: %s", spec)
+	}
+}
+
+func TestParseResources(t *testing.T) {
+	d, err := Parse("x.yaml", []byte("name: x\ntasks:\n  - name: a\n    run: ./tools/a.sh\n    resources: [tools, config@3]\n  - {name: b, run: b}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := d.Graph()
+	want := []ResourceRef{{Name: "tools"}, {Name: "config", Version: 3}}
+	if !slices.Equal(g.Nodes[0].Resources, want) {
+		t.Errorf("resources %v, want %v", g.Nodes[0].Resources, want)
+	}
+	if g.Nodes[1].Resources != nil {
+		t.Errorf("task b has resources %v, want none", g.Nodes[1].Resources)
+	}
+	if got := want[1].String(); got != "config@3" {
+		t.Errorf("String() = %q", got)
+	}
+}
+
+func TestResourcesRoundTrip(t *testing.T) {
+	d, err := Parse("x.yaml", []byte("name: x\ntasks:\n  - name: a\n    run: a\n    resources: [tools, config@3]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"resources":["tools","config@3"]`) {
+		t.Errorf("JSON %s: want the references as written", b)
+	}
+	again, err := Parse("x.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(again.Tasks[0].Resources, d.Tasks[0].Resources) {
+		t.Errorf("round trip: %v, want %v", again.Tasks[0].Resources, d.Tasks[0].Resources)
 	}
 }

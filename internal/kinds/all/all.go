@@ -4,6 +4,7 @@
 package all
 
 import (
+	_ "github.com/baton-sched/baton/internal/kinds/approval"
 	_ "github.com/baton-sched/baton/internal/kinds/http"
 	_ "github.com/baton-sched/baton/internal/kinds/noop"
 	_ "github.com/baton-sched/baton/internal/kinds/shell"

@@ -38,7 +38,7 @@ const (
 func init() {
 	taskkind.Register(taskkind.Kind{
 		Name: vocab.KindWait, Block: "wait", Rank: 60, Group: Group,
-		Conflict: "a wait task runs no command: give one of run, noop, http, workflow, sql and wait",
+		Conflict: "a wait task runs no command: give one of run, noop, http, workflow, sql, approval and wait",
 		Decode:   decode,
 		New:      func() taskkind.Spec { return &Block{} },
 		Schema:   map[string]json.RawMessage{"wait": json.RawMessage(schema)},

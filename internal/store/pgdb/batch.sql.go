@@ -76,6 +76,77 @@ func (q *Queries) AddRunsProgress(ctx context.Context, arg AddRunsProgressParams
 	return items, nil
 }
 
+const dispatchAttempts = `-- name: DispatchAttempts :many
+WITH a AS (
+  INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at, timeout_ms)
+  SELECT u.task_id, u.run_id, u.task, u.number, 'dispatched', u.worker_id, u.zone, baton_now(), u.timeout_ms
+  FROM (SELECT unnest($1::bigint[]) AS task_id,
+          unnest($2::bigint[]) AS run_id,
+          unnest($3::text[]) AS task,
+          unnest($4::bigint[]) AS number,
+          unnest($5::text[]) AS worker_id,
+          unnest($6::text[]) AS zone,
+          unnest($7::bigint[]) AS timeout_ms) AS u
+  RETURNING id, task_id
+), moved AS (
+  UPDATE tasks
+  SET state = 'running', attempt_id = a.id, attempts = tasks.attempts + 1,
+      started_at = CASE WHEN tasks.started_at = 0 THEN baton_now() ELSE tasks.started_at END
+  FROM a
+  WHERE tasks.id = a.task_id AND tasks.state = 'queued'
+  RETURNING tasks.id
+)
+SELECT a.id, a.task_id, CAST(moved.id IS NOT NULL AS BOOLEAN) AS moved
+FROM a LEFT JOIN moved ON moved.id = a.task_id
+`
+
+type DispatchAttemptsParams struct {
+	TaskID    []int64
+	RunID     []int64
+	Task      []string
+	Number    []int64
+	WorkerID  []string
+	Zone      []string
+	TimeoutMs []int64
+}
+
+type DispatchAttemptsRow struct {
+	ID     int64
+	TaskID int64
+	Moved  bool
+}
+
+// New attempts of queued tasks and those tasks turned running under
+// them, in one statement (a claim's write); moved is false for a task
+// that was no longer queued.
+func (q *Queries) DispatchAttempts(ctx context.Context, arg DispatchAttemptsParams) ([]DispatchAttemptsRow, error) {
+	rows, err := q.db.Query(ctx, dispatchAttempts,
+		arg.TaskID,
+		arg.RunID,
+		arg.Task,
+		arg.Number,
+		arg.WorkerID,
+		arg.Zone,
+		arg.TimeoutMs,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []DispatchAttemptsRow
+	for rows.Next() {
+		var i DispatchAttemptsRow
+		if err := rows.Scan(&i.ID, &i.TaskID, &i.Moved); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const finishAttempts = `-- name: FinishAttempts :many
 UPDATE attempts a
 SET state = u.state, reason = u.reason, exit_code = u.exit_code, finished_at = baton_now(),
@@ -369,6 +440,90 @@ func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
 			&i.Checkpoint,
 			&i.CheckpointAt,
 			&i.Slot,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const getTasksWithRuns = `-- name: GetTasksWithRuns :many
+SELECT tasks.id, tasks.run_id, tasks.idx, tasks.name, tasks.state, tasks.reason, tasks.grp, tasks.cu, tasks.priority, tasks.run_priority, tasks.needs_total, tasks.needs_done, tasks.attempts, tasks.lost, tasks.attempt_id, tasks.avoid_worker, tasks.avoid_zone, tasks.outputs, tasks.ready_at, tasks.created_at, tasks.started_at, tasks.finished_at, tasks.labels, tasks.zones_allow, tasks.zones_deny, tasks.preempted, tasks.held, tasks.needs_failed, tasks.checkpoint, tasks.checkpoint_at, tasks.slot, runs.id, runs.workflow_id, runs.workflow, runs.version_id, runs.version, runs.state, runs.reason, runs.params, runs.idempotency_key, runs.priority, runs.scheduled_at, runs.created_by, runs.tasks_total, runs.tasks_left, runs.tasks_failed, runs.created_at, runs.started_at, runs.finished_at, runs.schedule_id, runs.parent_run_id, runs.parent_task_id
+FROM tasks JOIN runs ON runs.id = tasks.run_id
+WHERE tasks.id = ANY($1::bigint[])
+`
+
+type GetTasksWithRunsRow struct {
+	Task Task
+	Run  Run
+}
+
+func (q *Queries) GetTasksWithRuns(ctx context.Context, ids []int64) ([]GetTasksWithRunsRow, error) {
+	rows, err := q.db.Query(ctx, getTasksWithRuns, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []GetTasksWithRunsRow
+	for rows.Next() {
+		var i GetTasksWithRunsRow
+		if err := rows.Scan(
+			&i.Task.ID,
+			&i.Task.RunID,
+			&i.Task.Idx,
+			&i.Task.Name,
+			&i.Task.State,
+			&i.Task.Reason,
+			&i.Task.Group,
+			&i.Task.CU,
+			&i.Task.Priority,
+			&i.Task.RunPriority,
+			&i.Task.NeedsTotal,
+			&i.Task.NeedsDone,
+			&i.Task.Attempts,
+			&i.Task.Lost,
+			&i.Task.AttemptID,
+			&i.Task.AvoidWorker,
+			&i.Task.AvoidZone,
+			&i.Task.Outputs,
+			&i.Task.ReadyAt,
+			&i.Task.CreatedAt,
+			&i.Task.StartedAt,
+			&i.Task.FinishedAt,
+			&i.Task.Labels,
+			&i.Task.ZonesAllow,
+			&i.Task.ZonesDeny,
+			&i.Task.Preempted,
+			&i.Task.Held,
+			&i.Task.NeedsFailed,
+			&i.Task.Checkpoint,
+			&i.Task.CheckpointAt,
+			&i.Task.Slot,
+			&i.Run.ID,
+			&i.Run.WorkflowID,
+			&i.Run.Workflow,
+			&i.Run.VersionID,
+			&i.Run.Version,
+			&i.Run.State,
+			&i.Run.Reason,
+			&i.Run.Params,
+			&i.Run.IdempotencyKey,
+			&i.Run.Priority,
+			&i.Run.ScheduledAt,
+			&i.Run.CreatedBy,
+			&i.Run.TasksTotal,
+			&i.Run.TasksLeft,
+			&i.Run.TasksFailed,
+			&i.Run.CreatedAt,
+			&i.Run.StartedAt,
+			&i.Run.FinishedAt,
+			&i.Run.ScheduleID,
+			&i.Run.ParentRunID,
+			&i.Run.ParentTaskID,
 		); err != nil {
 			return nil, err
 		}

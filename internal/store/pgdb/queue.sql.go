@@ -32,17 +32,23 @@ func (q *Queries) AdvanceLoopMark(ctx context.Context, arg AdvanceLoopMarkParams
 
 const claimCandidates = `-- name: ClaimCandidates :many
 
-SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
-       CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot
-FROM tasks
-WHERE state = 'queued' AND grp = $1 AND NOT held
-  AND (slot = '' OR strpos($2::text, ',' || slot || ',') > 0)
-  AND (zones_allow = '' OR strpos(zones_allow, ',' || $3::text || ',') > 0)
-  AND strpos(zones_deny, ',' || $3::text || ',') = 0
-  AND (labels = '' OR labels::jsonb <@ CAST($4 AS TEXT)::jsonb)
-ORDER BY run_priority DESC, priority DESC, id
-LIMIT CAST($5 AS BIGINT)
-FOR UPDATE SKIP LOCKED
+WITH c AS (
+  SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
+         CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot, run_priority, priority
+  FROM tasks
+  WHERE state = 'queued' AND grp = $1 AND NOT held
+    AND (slot = '' OR strpos($2::text, ',' || slot || ',') > 0)
+    AND (zones_allow = '' OR strpos(zones_allow, ',' || $3::text || ',') > 0)
+    AND strpos(zones_deny, ',' || $3::text || ',') = 0
+    AND (labels = '' OR labels::jsonb <@ CAST($4 AS TEXT)::jsonb)
+  ORDER BY run_priority DESC, priority DESC, id
+  LIMIT CAST($5 AS BIGINT)
+  FOR UPDATE SKIP LOCKED
+)
+SELECT c.id, c.run_id, c.idx, c.name, c.cu, c.attempts, c.lost, c.avoid_worker, c.avoid_zone, c.waited_ms, c.slot,
+       runs.id, runs.workflow_id, runs.workflow, runs.version_id, runs.version, runs.state, runs.reason, runs.params, runs.idempotency_key, runs.priority, runs.scheduled_at, runs.created_by, runs.tasks_total, runs.tasks_left, runs.tasks_failed, runs.created_at, runs.started_at, runs.finished_at, runs.schedule_id, runs.parent_run_id, runs.parent_task_id
+FROM c JOIN runs ON runs.id = c.run_id
+ORDER BY c.run_priority DESC, c.priority DESC, c.id
 `
 
 type ClaimCandidatesParams struct {
@@ -65,13 +71,15 @@ type ClaimCandidatesRow struct {
 	AvoidZone   string
 	WaitedMs    int64
 	Slot        string
+	Run         Run
 }
 
 // Queries whose text differs between dialects. Each has a twin of the same
 // name in ../sqlite so both generated packages expose the same methods.
 // Queued tasks of a group that a worker of zone and worker_labels (a JSON
-// object) may run, in placement order, locked for this claim; rows another
-// server is claiming are skipped, not waited for.
+// object) may run, in placement order, locked for this claim (rows another
+// server is claiming are skipped, not waited for), each with its run (read,
+// not locked): one round trip.
 func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams) ([]ClaimCandidatesRow, error) {
 	rows, err := q.db.Query(ctx, claimCandidates,
 		arg.Group,
@@ -99,6 +107,27 @@ func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams
 			&i.AvoidZone,
 			&i.WaitedMs,
 			&i.Slot,
+			&i.Run.ID,
+			&i.Run.WorkflowID,
+			&i.Run.Workflow,
+			&i.Run.VersionID,
+			&i.Run.Version,
+			&i.Run.State,
+			&i.Run.Reason,
+			&i.Run.Params,
+			&i.Run.IdempotencyKey,
+			&i.Run.Priority,
+			&i.Run.ScheduledAt,
+			&i.Run.CreatedBy,
+			&i.Run.TasksTotal,
+			&i.Run.TasksLeft,
+			&i.Run.TasksFailed,
+			&i.Run.CreatedAt,
+			&i.Run.StartedAt,
+			&i.Run.FinishedAt,
+			&i.Run.ScheduleID,
+			&i.Run.ParentRunID,
+			&i.Run.ParentTaskID,
 		); err != nil {
 			return nil, err
 		}
@@ -233,17 +262,34 @@ func (q *Queries) LockSlot(ctx context.Context, name string) (int64, error) {
 }
 
 const lockWorker = `-- name: LockWorker :one
-SELECT id, name, zone, grp, labels, capacity, state, version, lease_expires_at, registered_at, last_seen_at FROM workers WHERE id = $1 FOR KEY SHARE
+SELECT w.id, w.name, w.zone, w.grp, w.labels, w.capacity, w.state, w.version, w.lease_expires_at, w.registered_at, w.last_seen_at, CAST(COALESCE((SELECT z.cordoned FROM zones z WHERE z.name = w.zone), FALSE) AS BOOLEAN) AS zone_cordoned
+FROM workers w WHERE w.id = $1 FOR KEY SHARE OF w
 `
 
+type LockWorkerRow struct {
+	ID             string
+	Name           string
+	Zone           string
+	Group          string
+	Labels         string
+	Capacity       float64
+	State          string
+	Version        string
+	LeaseExpiresAt int64
+	RegisteredAt   int64
+	LastSeenAt     int64
+	ZoneCordoned   bool
+}
+
 // The worker, locked until the transaction ends against an expiry or a
-// stop changing its state meanwhile (Postgres). KEY SHARE, not SHARE: a
-// lease renewal (an UPDATE of other columns) never waits for a claim,
-// however slow the claiming server's link; expiry and state changes lock
-// the row FOR UPDATE, which does.
-func (q *Queries) LockWorker(ctx context.Context, id string) (Worker, error) {
+// stop changing its state meanwhile (Postgres), and whether its zone is
+// cordoned (read, not locked: one round trip for the claim). KEY SHARE,
+// not SHARE: a lease renewal (an UPDATE of other columns) never waits for
+// a claim, however slow the claiming server's link; expiry and state
+// changes lock the row FOR UPDATE, which does.
+func (q *Queries) LockWorker(ctx context.Context, id string) (LockWorkerRow, error) {
 	row := q.db.QueryRow(ctx, lockWorker, id)
-	var i Worker
+	var i LockWorkerRow
 	err := row.Scan(
 		&i.ID,
 		&i.Name,
@@ -256,6 +302,7 @@ func (q *Queries) LockWorker(ctx context.Context, id string) (Worker, error) {
 		&i.LeaseExpiresAt,
 		&i.RegisteredAt,
 		&i.LastSeenAt,
+		&i.ZoneCordoned,
 	)
 	return i, err
 }

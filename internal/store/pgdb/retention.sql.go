@@ -69,6 +69,19 @@ func (q *Queries) DeletePackedRunEvents(ctx context.Context, arg DeletePackedRun
 	return result.RowsAffected(), nil
 }
 
+const deleteRunApprovals = `-- name: DeleteRunApprovals :execrows
+DELETE FROM approvals WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY($1::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'))
+`
+
+func (q *Queries) DeleteRunApprovals(ctx context.Context, ids []int64) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteRunApprovals, ids)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const deleteRunAttempts = `-- name: DeleteRunAttempts :execrows
 DELETE FROM attempts WHERE run_id IN
   (SELECT r.id FROM runs r WHERE r.id = ANY($1::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'))
@@ -133,6 +146,19 @@ DELETE FROM logs WHERE attempt_id IN (SELECT a.id FROM attempts a WHERE a.run_id
 // state guard keeps every row of a run that moved on (a rerun).
 func (q *Queries) DeleteRunLogs(ctx context.Context, ids []int64) (int64, error) {
 	result, err := q.db.Exec(ctx, deleteRunLogs, ids)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const deleteRunResources = `-- name: DeleteRunResources :execrows
+DELETE FROM run_resources WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY($1::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'))
+`
+
+func (q *Queries) DeleteRunResources(ctx context.Context, ids []int64) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteRunResources, ids)
 	if err != nil {
 		return 0, err
 	}

@@ -143,6 +143,15 @@ func (r runs) FinishMany(ctx context.Context, fs []store.RunFinish) ([]int64, er
 	return out, mapErr(err)
 }
 
+func (t tasks) GetManyWithRuns(ctx context.Context, ids []int64) ([]store.TaskRun, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return many(func(r db.GetTasksWithRunsRow) store.TaskRun {
+		return store.TaskRun{Task: store.Task(r.Task), Run: store.Run(r.Run)}
+	})(t.q.GetTasksWithRuns(ctx, ids))
+}
+
 func (t tasks) GetMany(ctx context.Context, ids []int64) ([]store.Task, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -210,6 +219,38 @@ func (a attempts) InsertMany(ctx context.Context, ns []store.NewAttempt) ([]int6
 	for i, n := range ns {
 		if out[i] = byTask[n.TaskID]; out[i] == 0 || len(byTask) != len(ns) {
 			return nil, fmt.Errorf("insert attempts: %d rows for %d tasks (one attempt per task)", len(rows), len(ns))
+		}
+	}
+	return out, nil
+}
+
+func (a attempts) Dispatch(ctx context.Context, ns []store.NewAttempt) ([]int64, error) {
+	if len(ns) == 0 {
+		return nil, nil
+	}
+	rows, err := a.q.DispatchAttempts(ctx, db.DispatchAttemptsParams{
+		TaskID:    column(ns, func(n store.NewAttempt) int64 { return n.TaskID }),
+		RunID:     column(ns, func(n store.NewAttempt) int64 { return n.RunID }),
+		Task:      column(ns, func(n store.NewAttempt) string { return n.Task }),
+		Number:    column(ns, func(n store.NewAttempt) int64 { return n.Number }),
+		WorkerID:  column(ns, func(n store.NewAttempt) string { return n.WorkerID }),
+		Zone:      column(ns, func(n store.NewAttempt) string { return n.Zone }),
+		TimeoutMs: column(ns, func(n store.NewAttempt) int64 { return n.TimeoutMs }),
+	})
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	byTask := make(map[int64]int64, len(rows))
+	for _, row := range rows {
+		if !row.Moved {
+			return nil, fmt.Errorf("dispatch attempt of task %d: the task left the queue during its claim", row.TaskID)
+		}
+		byTask[row.TaskID] = row.ID
+	}
+	out := make([]int64, len(ns))
+	for i, n := range ns {
+		if out[i] = byTask[n.TaskID]; out[i] == 0 || len(byTask) != len(ns) {
+			return nil, fmt.Errorf("dispatch attempts: %d rows for %d tasks (one attempt per task)", len(rows), len(ns))
 		}
 	}
 	return out, nil

@@ -38,7 +38,11 @@ type Config struct {
 	// MaxConns bounds the connection pool (default DefaultMaxConns, or
 	// pool_max_conns of the DSN).
 	MaxConns int32
-	Logger   *slog.Logger
+	// NoTimeouts leaves the sessions without the statement, lock and
+	// idle-in-transaction timeouts, for measuring what they cost (config
+	// measurement.deadlines: false); never for production.
+	NoTimeouts bool
+	Logger     *slog.Logger
 }
 
 // DefaultMaxConns is the pool size unless set: claims, reports, starts and
@@ -62,9 +66,9 @@ const (
 
 // bound gives the pool deadlines at every level: connecting, TCP
 // keepalives that find a dead peer in about 10 s (the default is minutes),
-// pool health checks, and statement, lock and idle-in-transaction
-// timeouts as session settings.
-func bound(pcfg *pgxpool.Config, dsn string) {
+// pool health checks, and (with timeouts) statement, lock and
+// idle-in-transaction timeouts as session settings.
+func bound(pcfg *pgxpool.Config, dsn string, timeouts bool) {
 	cc := pcfg.ConnConfig
 	if !strings.Contains(dsn, "connect_timeout") {
 		cc.ConnectTimeout = connectTimeout
@@ -74,6 +78,9 @@ func bound(pcfg *pgxpool.Config, dsn string) {
 	cc.DialFunc = d.DialContext
 	if !strings.Contains(dsn, "pool_health_check_period") {
 		pcfg.HealthCheckPeriod = healthCheckPeriod
+	}
+	if !timeouts {
+		return
 	}
 	for key, v := range map[string]time.Duration{"statement_timeout": DefaultStatementTimeout,
 		"lock_timeout": DefaultLockTimeout, "idle_in_transaction_session_timeout": DefaultIdleInTxTimeout} {
@@ -106,7 +113,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	case !strings.Contains(cfg.DSN, "pool_max_conns"):
 		pcfg.MaxConns = DefaultMaxConns
 	}
-	bound(pcfg, cfg.DSN)
+	bound(pcfg, cfg.DSN, !cfg.NoTimeouts)
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect postgres: %w", err)

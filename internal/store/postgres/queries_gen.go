@@ -36,6 +36,8 @@ func (t *tx) Tokens() store.Tokens       { return tokens{t.q} }
 func (t *tx) Servers() store.Servers     { return servers{t.q} }
 func (t *tx) Users() store.Users         { return users{t.q} }
 func (t *tx) Retention() store.Retention { return retention{t.q} }
+func (t *tx) Approvals() store.Approvals { return approvals{t.q} }
+func (t *tx) Resources() store.Resources { return resources{t.q} }
 func (t *tx) Waits() store.Waits         { return waits{t.q} }
 func (t *tx) NotifyWork()                { t.notify = true }
 
@@ -65,11 +67,15 @@ func many[S, D any](conv func(S) D) func([]S, error) ([]D, error) {
 
 func affected(n int64, err error) (bool, error) { return n > 0, mapErr(err) }
 
-func toWorkflow(r db.Workflow) store.Workflow                 { return store.Workflow(r) }
-func toVersion(r db.WorkflowVersion) store.Version            { return store.Version(r) }
-func toRun(r db.Run) store.Run                                { return store.Run(r) }
-func toTask(r db.Task) store.Task                             { return store.Task(r) }
-func toCandidate(r db.ClaimCandidatesRow) store.Candidate     { return store.Candidate(r) }
+func toWorkflow(r db.Workflow) store.Workflow      { return store.Workflow(r) }
+func toVersion(r db.WorkflowVersion) store.Version { return store.Version(r) }
+func toRun(r db.Run) store.Run                     { return store.Run(r) }
+func toTask(r db.Task) store.Task                  { return store.Task(r) }
+func toCandidate(r db.ClaimCandidatesRow) store.Candidate {
+	return store.Candidate{ID: r.ID, RunID: r.RunID, Idx: r.Idx, Name: r.Name, CU: r.CU, Attempts: r.Attempts,
+		Lost: r.Lost, AvoidWorker: r.AvoidWorker, AvoidZone: r.AvoidZone, WaitedMs: r.WaitedMs, Slot: r.Slot,
+		Run: store.Run(r.Run)}
+}
 func toOutputs(r db.ListRunOutputsRow) store.TaskOutputs      { return store.TaskOutputs(r) }
 func toAttempt(r db.Attempt) store.Attempt                    { return store.Attempt(r) }
 func toAttemptRef(r db.CancelRunAttemptsRow) store.AttemptRef { return store.AttemptRef(r) }
@@ -336,8 +342,14 @@ func (w workers) Get(ctx context.Context, id string) (store.Worker, error) {
 	return one(toWorker)(w.q.GetWorker(ctx, id))
 }
 
-func (w workers) Lock(ctx context.Context, id string) (store.Worker, error) {
-	return one(toWorker)(w.q.LockWorker(ctx, id))
+func (w workers) Lock(ctx context.Context, id string) (store.Worker, bool, error) {
+	row, err := w.q.LockWorker(ctx, id)
+	if err != nil {
+		return store.Worker{}, false, mapErr(err)
+	}
+	return store.Worker{ID: row.ID, Name: row.Name, Zone: row.Zone, Group: row.Group, Labels: row.Labels,
+		Capacity: row.Capacity, State: row.State, Version: row.Version, LeaseExpiresAt: row.LeaseExpiresAt,
+		RegisteredAt: row.RegisteredAt, LastSeenAt: row.LastSeenAt}, row.ZoneCordoned, nil
 }
 
 func (w workers) List(ctx context.Context, all bool) ([]store.Worker, error) {
@@ -708,6 +720,46 @@ func (a alerts) List(ctx context.Context, limit int64) ([]store.Alert, error) {
 	return many(toAlert)(a.q.ListAlerts(ctx, limit))
 }
 
+type approvals struct{ q *db.Queries }
+
+func toApproval(r db.Approval) store.Approval { return store.Approval(r) }
+
+func (a approvals) Insert(ctx context.Context, in store.NewApproval) (store.Approval, error) {
+	return one(toApproval)(a.q.InsertApproval(ctx, db.InsertApprovalParams{AttemptID: in.AttemptID, RunID: in.RunID,
+		TaskID: in.TaskID, Task: in.Task, Workflow: in.Workflow, Message: in.Message, Outcome: in.Outcome,
+		TimeoutMs: in.TimeoutMs}))
+}
+
+func (a approvals) Get(ctx context.Context, attemptID int64) (store.Approval, error) {
+	return one(toApproval)(a.q.GetApproval(ctx, attemptID))
+}
+
+func (a approvals) Decide(ctx context.Context, attemptID int64, state, actor, note string) (store.Approval, bool, error) {
+	out, err := one(toApproval)(a.q.DecideApproval(ctx, db.DecideApprovalParams{AttemptID: attemptID, State: state,
+		Actor: actor, Note: note}))
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Approval{}, false, nil
+	}
+	return out, err == nil, err
+}
+
+func (a approvals) CancelRun(ctx context.Context, runID int64, actor, note string) (int64, error) {
+	n, err := a.q.CancelRunApprovals(ctx, db.CancelRunApprovalsParams{RunID: runID, Actor: actor, Note: note})
+	return n, mapErr(err)
+}
+
+func (a approvals) Due(ctx context.Context, limit int64) ([]store.Approval, error) {
+	return many(toApproval)(a.q.DueApprovals(ctx, limit))
+}
+
+func (a approvals) List(ctx context.Context, state string, limit int64) ([]store.Approval, error) {
+	return many(toApproval)(a.q.ListApprovals(ctx, db.ListApprovalsParams{State: state, Limit: limit}))
+}
+
+func (a approvals) ListRun(ctx context.Context, runID int64) ([]store.Approval, error) {
+	return many(toApproval)(a.q.ListRunApprovals(ctx, runID))
+}
+
 type slots struct{ q *db.Queries }
 
 func (s slots) Upsert(ctx context.Context, in store.Slot) (store.Slot, error) {
@@ -846,7 +898,8 @@ func (r retention) DeleteRuns(ctx context.Context, runIDs []int64) (store.Retent
 	}{
 		{&d.Logs, r.q.DeleteRunLogs}, {&discard, r.q.DeleteRunLogStats}, {&d.Events, r.q.DeleteRunEvents},
 		{&d.Attempts, r.q.DeleteRunAttempts}, {&d.Tasks, r.q.DeleteRunTasks}, {&discard, r.q.DeleteRunDeadlines},
-		{&discard, r.q.DeleteRunWaits}, {&d.Runs, r.q.DeleteFinishedRuns},
+		{&discard, r.q.DeleteRunWaits}, {&discard, r.q.DeleteRunApprovals}, {&discard, r.q.DeleteRunResources},
+		{&d.Runs, r.q.DeleteFinishedRuns},
 	} {
 		n, err := step.del(ctx, runIDs)
 		if err != nil {
@@ -866,6 +919,66 @@ func (r retention) DeleteRuns(ctx context.Context, runIDs []int64) (store.Retent
 func (r retention) DeleteAudit(ctx context.Context, ageMs, limit int64) (int64, error) {
 	n, err := r.q.DeleteAuditEvents(ctx, db.DeleteAuditEventsParams{AgeMs: ageMs, Limit: limit})
 	return n, mapErr(err)
+}
+
+type resources struct{ q *db.Queries }
+
+func toResource(r db.Resource) store.Resource { return store.Resource(r) }
+
+func (r resources) PutBlob(ctx context.Context, sha256 string, content []byte) (bool, error) {
+	return affected(r.q.InsertResourceBlob(ctx, db.InsertResourceBlobParams{Sha256: sha256,
+		Size: int64(len(content)), Content: content}))
+}
+
+func (r resources) Blob(ctx context.Context, sha256 string) ([]byte, error) {
+	b, err := r.q.GetResourceBlob(ctx, sha256)
+	return b, mapErr(err)
+}
+
+func (r resources) Insert(ctx context.Context, in store.NewResource) (store.Resource, error) {
+	latest, err := r.q.LatestResourceVersion(ctx, in.Name)
+	if err != nil {
+		return store.Resource{}, mapErr(err)
+	}
+	return one(toResource)(r.q.InsertResource(ctx, db.InsertResourceParams{Name: in.Name, Version: latest + 1,
+		Sha256: in.Sha256, Kind: in.Kind, Size: in.Size, Files: in.Files, CreatedBy: in.CreatedBy}))
+}
+
+func (r resources) Get(ctx context.Context, name string, version int64) (store.Resource, error) {
+	return one(toResource)(r.q.GetResource(ctx, db.GetResourceParams{Name: name, Version: version}))
+}
+
+func (r resources) Latest(ctx context.Context, name string) (store.Resource, error) {
+	v, err := r.q.LatestResourceVersion(ctx, name)
+	switch {
+	case err != nil:
+		return store.Resource{}, mapErr(err)
+	case v == 0:
+		return store.Resource{}, store.ErrNotFound
+	}
+	return r.Get(ctx, name, v)
+}
+
+func (r resources) Versions(ctx context.Context, name string) ([]store.Resource, error) {
+	return many(toResource)(r.q.ResourceVersions(ctx, name))
+}
+
+func (r resources) List(ctx context.Context) ([]store.Resource, error) {
+	return many(toResource)(r.q.ListResources(ctx))
+}
+
+func (r resources) Pin(ctx context.Context, runID int64, pins []store.ResourcePin) error {
+	for _, p := range pins {
+		if err := r.q.InsertRunResource(ctx, db.InsertRunResourceParams{RunID: runID, Name: p.Name,
+			Version: p.Version}); err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
+}
+
+func (r resources) Pinned(ctx context.Context, runID int64) ([]store.Resource, error) {
+	return many(toResource)(r.q.RunResources(ctx, runID))
 }
 
 type waits struct{ q *db.Queries }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/baton-sched/baton/internal/store"
 	db "github.com/baton-sched/baton/internal/store/sqlitedb"
@@ -93,6 +94,15 @@ func (r runs) FinishMany(ctx context.Context, fs []store.RunFinish) ([]int64, er
 	return out, nil
 }
 
+func (t tasks) GetManyWithRuns(ctx context.Context, ids []int64) ([]store.TaskRun, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return many(func(r db.GetTasksWithRunsRow) store.TaskRun {
+		return store.TaskRun{Task: store.Task(r.Task), Run: store.Run(r.Run)}
+	})(t.q.GetTasksWithRuns(ctx, ids))
+}
+
 func (t tasks) GetMany(ctx context.Context, ids []int64) ([]store.Task, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -153,6 +163,23 @@ func (a attempts) InsertMany(ctx context.Context, ns []store.NewAttempt) ([]int6
 		out = append(out, id)
 	}
 	return out, nil
+}
+
+func (a attempts) Dispatch(ctx context.Context, ns []store.NewAttempt) ([]int64, error) {
+	ids, err := a.InsertMany(ctx, ns)
+	if err != nil {
+		return nil, err
+	}
+	for i, n := range ns {
+		moved, err := a.q.MarkTaskRunning(ctx, db.MarkTaskRunningParams{AttemptID: ids[i], ID: n.TaskID})
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		if moved == 0 {
+			return nil, fmt.Errorf("dispatch attempt of task %d: the task left the queue during its claim", n.TaskID)
+		}
+	}
+	return ids, nil
 }
 
 func (a attempts) StartMany(ctx context.Context, ids []int64, workerID string) ([]store.Attempt, error) {

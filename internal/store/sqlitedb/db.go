@@ -51,6 +51,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.appendLogTextStmt, err = db.PrepareContext(ctx, appendLogText); err != nil {
 		return nil, fmt.Errorf("error preparing query AppendLogText: %w", err)
 	}
+	if q.cancelRunApprovalsStmt, err = db.PrepareContext(ctx, cancelRunApprovals); err != nil {
+		return nil, fmt.Errorf("error preparing query CancelRunApprovals: %w", err)
+	}
 	if q.cancelRunAttemptsStmt, err = db.PrepareContext(ctx, cancelRunAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query CancelRunAttempts: %w", err)
 	}
@@ -84,6 +87,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.databaseNowStmt, err = db.PrepareContext(ctx, databaseNow); err != nil {
 		return nil, fmt.Errorf("error preparing query DatabaseNow: %w", err)
 	}
+	if q.decideApprovalStmt, err = db.PrepareContext(ctx, decideApproval); err != nil {
+		return nil, fmt.Errorf("error preparing query DecideApproval: %w", err)
+	}
 	if q.deleteAlertStmt, err = db.PrepareContext(ctx, deleteAlert); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteAlert: %w", err)
 	}
@@ -105,6 +111,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deletePackedRunEventsStmt, err = db.PrepareContext(ctx, deletePackedRunEvents); err != nil {
 		return nil, fmt.Errorf("error preparing query DeletePackedRunEvents: %w", err)
 	}
+	if q.deleteRunApprovalsStmt, err = db.PrepareContext(ctx, deleteRunApprovals); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteRunApprovals: %w", err)
+	}
 	if q.deleteRunAttemptsStmt, err = db.PrepareContext(ctx, deleteRunAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteRunAttempts: %w", err)
 	}
@@ -122,6 +131,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.deleteRunLogsStmt, err = db.PrepareContext(ctx, deleteRunLogs); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteRunLogs: %w", err)
+	}
+	if q.deleteRunResourcesStmt, err = db.PrepareContext(ctx, deleteRunResources); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteRunResources: %w", err)
 	}
 	if q.deleteRunTasksStmt, err = db.PrepareContext(ctx, deleteRunTasks); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteRunTasks: %w", err)
@@ -168,6 +180,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.drainZoneWorkersStmt, err = db.PrepareContext(ctx, drainZoneWorkers); err != nil {
 		return nil, fmt.Errorf("error preparing query DrainZoneWorkers: %w", err)
 	}
+	if q.dueApprovalsStmt, err = db.PrepareContext(ctx, dueApprovals); err != nil {
+		return nil, fmt.Errorf("error preparing query DueApprovals: %w", err)
+	}
 	if q.dueRunDeadlinesStmt, err = db.PrepareContext(ctx, dueRunDeadlines); err != nil {
 		return nil, fmt.Errorf("error preparing query DueRunDeadlines: %w", err)
 	}
@@ -201,6 +216,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.finishTaskStmt, err = db.PrepareContext(ctx, finishTask); err != nil {
 		return nil, fmt.Errorf("error preparing query FinishTask: %w", err)
 	}
+	if q.getApprovalStmt, err = db.PrepareContext(ctx, getApproval); err != nil {
+		return nil, fmt.Errorf("error preparing query GetApproval: %w", err)
+	}
 	if q.getAttemptStmt, err = db.PrepareContext(ctx, getAttempt); err != nil {
 		return nil, fmt.Errorf("error preparing query GetAttempt: %w", err)
 	}
@@ -209,6 +227,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getLoopMarkStmt, err = db.PrepareContext(ctx, getLoopMark); err != nil {
 		return nil, fmt.Errorf("error preparing query GetLoopMark: %w", err)
+	}
+	if q.getResourceStmt, err = db.PrepareContext(ctx, getResource); err != nil {
+		return nil, fmt.Errorf("error preparing query GetResource: %w", err)
+	}
+	if q.getResourceBlobStmt, err = db.PrepareContext(ctx, getResourceBlob); err != nil {
+		return nil, fmt.Errorf("error preparing query GetResourceBlob: %w", err)
 	}
 	if q.getRunStmt, err = db.PrepareContext(ctx, getRun); err != nil {
 		return nil, fmt.Errorf("error preparing query GetRun: %w", err)
@@ -237,6 +261,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getTasksStmt, err = db.PrepareContext(ctx, getTasks); err != nil {
 		return nil, fmt.Errorf("error preparing query GetTasks: %w", err)
 	}
+	if q.getTasksWithRunsStmt, err = db.PrepareContext(ctx, getTasksWithRuns); err != nil {
+		return nil, fmt.Errorf("error preparing query GetTasksWithRuns: %w", err)
+	}
 	if q.getVersionStmt, err = db.PrepareContext(ctx, getVersion); err != nil {
 		return nil, fmt.Errorf("error preparing query GetVersion: %w", err)
 	}
@@ -258,6 +285,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertAlertStmt, err = db.PrepareContext(ctx, insertAlert); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertAlert: %w", err)
 	}
+	if q.insertApprovalStmt, err = db.PrepareContext(ctx, insertApproval); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertApproval: %w", err)
+	}
 	if q.insertAttemptStmt, err = db.PrepareContext(ctx, insertAttempt); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertAttempt: %w", err)
 	}
@@ -267,8 +297,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertLogStmt, err = db.PrepareContext(ctx, insertLog); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertLog: %w", err)
 	}
+	if q.insertResourceStmt, err = db.PrepareContext(ctx, insertResource); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertResource: %w", err)
+	}
+	if q.insertResourceBlobStmt, err = db.PrepareContext(ctx, insertResourceBlob); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertResourceBlob: %w", err)
+	}
 	if q.insertRunStmt, err = db.PrepareContext(ctx, insertRun); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertRun: %w", err)
+	}
+	if q.insertRunResourceStmt, err = db.PrepareContext(ctx, insertRunResource); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertRunResource: %w", err)
 	}
 	if q.insertRunWaitStmt, err = db.PrepareContext(ctx, insertRunWait); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertRunWait: %w", err)
@@ -294,6 +333,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.insertWaitStmt, err = db.PrepareContext(ctx, insertWait); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertWait: %w", err)
 	}
+	if q.latestResourceVersionStmt, err = db.PrepareContext(ctx, latestResourceVersion); err != nil {
+		return nil, fmt.Errorf("error preparing query LatestResourceVersion: %w", err)
+	}
 	if q.leaseAlertsStmt, err = db.PrepareContext(ctx, leaseAlerts); err != nil {
 		return nil, fmt.Errorf("error preparing query LeaseAlerts: %w", err)
 	}
@@ -302,6 +344,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listAlertsStmt, err = db.PrepareContext(ctx, listAlerts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAlerts: %w", err)
+	}
+	if q.listApprovalsStmt, err = db.PrepareContext(ctx, listApprovals); err != nil {
+		return nil, fmt.Errorf("error preparing query ListApprovals: %w", err)
 	}
 	if q.listEventsStmt, err = db.PrepareContext(ctx, listEvents); err != nil {
 		return nil, fmt.Errorf("error preparing query ListEvents: %w", err)
@@ -335,6 +380,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listRecentWorkersStmt, err = db.PrepareContext(ctx, listRecentWorkers); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRecentWorkers: %w", err)
+	}
+	if q.listResourcesStmt, err = db.PrepareContext(ctx, listResources); err != nil {
+		return nil, fmt.Errorf("error preparing query ListResources: %w", err)
+	}
+	if q.listRunApprovalsStmt, err = db.PrepareContext(ctx, listRunApprovals); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRunApprovals: %w", err)
 	}
 	if q.listRunAttemptsStmt, err = db.PrepareContext(ctx, listRunAttempts); err != nil {
 		return nil, fmt.Errorf("error preparing query ListRunAttempts: %w", err)
@@ -465,6 +516,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.resignLeaderStmt, err = db.PrepareContext(ctx, resignLeader); err != nil {
 		return nil, fmt.Errorf("error preparing query ResignLeader: %w", err)
 	}
+	if q.resourceVersionsStmt, err = db.PrepareContext(ctx, resourceVersions); err != nil {
+		return nil, fmt.Errorf("error preparing query ResourceVersions: %w", err)
+	}
 	if q.retentionRulesStmt, err = db.PrepareContext(ctx, retentionRules); err != nil {
 		return nil, fmt.Errorf("error preparing query RetentionRules: %w", err)
 	}
@@ -482,6 +536,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.revokeWorkerCredentialsStmt, err = db.PrepareContext(ctx, revokeWorkerCredentials); err != nil {
 		return nil, fmt.Errorf("error preparing query RevokeWorkerCredentials: %w", err)
+	}
+	if q.runResourcesStmt, err = db.PrepareContext(ctx, runResources); err != nil {
+		return nil, fmt.Errorf("error preparing query RunResources: %w", err)
 	}
 	if q.saveCheckpointStmt, err = db.PrepareContext(ctx, saveCheckpoint); err != nil {
 		return nil, fmt.Errorf("error preparing query SaveCheckpoint: %w", err)
@@ -650,6 +707,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing appendLogTextStmt: %w", cerr)
 		}
 	}
+	if q.cancelRunApprovalsStmt != nil {
+		if cerr := q.cancelRunApprovalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing cancelRunApprovalsStmt: %w", cerr)
+		}
+	}
 	if q.cancelRunAttemptsStmt != nil {
 		if cerr := q.cancelRunAttemptsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing cancelRunAttemptsStmt: %w", cerr)
@@ -705,6 +767,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing databaseNowStmt: %w", cerr)
 		}
 	}
+	if q.decideApprovalStmt != nil {
+		if cerr := q.decideApprovalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing decideApprovalStmt: %w", cerr)
+		}
+	}
 	if q.deleteAlertStmt != nil {
 		if cerr := q.deleteAlertStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteAlertStmt: %w", cerr)
@@ -740,6 +807,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deletePackedRunEventsStmt: %w", cerr)
 		}
 	}
+	if q.deleteRunApprovalsStmt != nil {
+		if cerr := q.deleteRunApprovalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteRunApprovalsStmt: %w", cerr)
+		}
+	}
 	if q.deleteRunAttemptsStmt != nil {
 		if cerr := q.deleteRunAttemptsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteRunAttemptsStmt: %w", cerr)
@@ -768,6 +840,11 @@ func (q *Queries) Close() error {
 	if q.deleteRunLogsStmt != nil {
 		if cerr := q.deleteRunLogsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteRunLogsStmt: %w", cerr)
+		}
+	}
+	if q.deleteRunResourcesStmt != nil {
+		if cerr := q.deleteRunResourcesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteRunResourcesStmt: %w", cerr)
 		}
 	}
 	if q.deleteRunTasksStmt != nil {
@@ -845,6 +922,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing drainZoneWorkersStmt: %w", cerr)
 		}
 	}
+	if q.dueApprovalsStmt != nil {
+		if cerr := q.dueApprovalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing dueApprovalsStmt: %w", cerr)
+		}
+	}
 	if q.dueRunDeadlinesStmt != nil {
 		if cerr := q.dueRunDeadlinesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing dueRunDeadlinesStmt: %w", cerr)
@@ -900,6 +982,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing finishTaskStmt: %w", cerr)
 		}
 	}
+	if q.getApprovalStmt != nil {
+		if cerr := q.getApprovalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getApprovalStmt: %w", cerr)
+		}
+	}
 	if q.getAttemptStmt != nil {
 		if cerr := q.getAttemptStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getAttemptStmt: %w", cerr)
@@ -913,6 +1000,16 @@ func (q *Queries) Close() error {
 	if q.getLoopMarkStmt != nil {
 		if cerr := q.getLoopMarkStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getLoopMarkStmt: %w", cerr)
+		}
+	}
+	if q.getResourceStmt != nil {
+		if cerr := q.getResourceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getResourceStmt: %w", cerr)
+		}
+	}
+	if q.getResourceBlobStmt != nil {
+		if cerr := q.getResourceBlobStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getResourceBlobStmt: %w", cerr)
 		}
 	}
 	if q.getRunStmt != nil {
@@ -960,6 +1057,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getTasksStmt: %w", cerr)
 		}
 	}
+	if q.getTasksWithRunsStmt != nil {
+		if cerr := q.getTasksWithRunsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getTasksWithRunsStmt: %w", cerr)
+		}
+	}
 	if q.getVersionStmt != nil {
 		if cerr := q.getVersionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getVersionStmt: %w", cerr)
@@ -995,6 +1097,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertAlertStmt: %w", cerr)
 		}
 	}
+	if q.insertApprovalStmt != nil {
+		if cerr := q.insertApprovalStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertApprovalStmt: %w", cerr)
+		}
+	}
 	if q.insertAttemptStmt != nil {
 		if cerr := q.insertAttemptStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertAttemptStmt: %w", cerr)
@@ -1010,9 +1117,24 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertLogStmt: %w", cerr)
 		}
 	}
+	if q.insertResourceStmt != nil {
+		if cerr := q.insertResourceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertResourceStmt: %w", cerr)
+		}
+	}
+	if q.insertResourceBlobStmt != nil {
+		if cerr := q.insertResourceBlobStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertResourceBlobStmt: %w", cerr)
+		}
+	}
 	if q.insertRunStmt != nil {
 		if cerr := q.insertRunStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertRunStmt: %w", cerr)
+		}
+	}
+	if q.insertRunResourceStmt != nil {
+		if cerr := q.insertRunResourceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertRunResourceStmt: %w", cerr)
 		}
 	}
 	if q.insertRunWaitStmt != nil {
@@ -1055,6 +1177,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertWaitStmt: %w", cerr)
 		}
 	}
+	if q.latestResourceVersionStmt != nil {
+		if cerr := q.latestResourceVersionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing latestResourceVersionStmt: %w", cerr)
+		}
+	}
 	if q.leaseAlertsStmt != nil {
 		if cerr := q.leaseAlertsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing leaseAlertsStmt: %w", cerr)
@@ -1068,6 +1195,11 @@ func (q *Queries) Close() error {
 	if q.listAlertsStmt != nil {
 		if cerr := q.listAlertsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listAlertsStmt: %w", cerr)
+		}
+	}
+	if q.listApprovalsStmt != nil {
+		if cerr := q.listApprovalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listApprovalsStmt: %w", cerr)
 		}
 	}
 	if q.listEventsStmt != nil {
@@ -1123,6 +1255,16 @@ func (q *Queries) Close() error {
 	if q.listRecentWorkersStmt != nil {
 		if cerr := q.listRecentWorkersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listRecentWorkersStmt: %w", cerr)
+		}
+	}
+	if q.listResourcesStmt != nil {
+		if cerr := q.listResourcesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listResourcesStmt: %w", cerr)
+		}
+	}
+	if q.listRunApprovalsStmt != nil {
+		if cerr := q.listRunApprovalsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRunApprovalsStmt: %w", cerr)
 		}
 	}
 	if q.listRunAttemptsStmt != nil {
@@ -1340,6 +1482,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing resignLeaderStmt: %w", cerr)
 		}
 	}
+	if q.resourceVersionsStmt != nil {
+		if cerr := q.resourceVersionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing resourceVersionsStmt: %w", cerr)
+		}
+	}
 	if q.retentionRulesStmt != nil {
 		if cerr := q.retentionRulesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing retentionRulesStmt: %w", cerr)
@@ -1368,6 +1515,11 @@ func (q *Queries) Close() error {
 	if q.revokeWorkerCredentialsStmt != nil {
 		if cerr := q.revokeWorkerCredentialsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing revokeWorkerCredentialsStmt: %w", cerr)
+		}
+	}
+	if q.runResourcesStmt != nil {
+		if cerr := q.runResourcesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing runResourcesStmt: %w", cerr)
 		}
 	}
 	if q.saveCheckpointStmt != nil {
@@ -1613,6 +1765,7 @@ type Queries struct {
 	anyQueuedStmt               *sql.Stmt
 	anyWaitDueStmt              *sql.Stmt
 	appendLogTextStmt           *sql.Stmt
+	cancelRunApprovalsStmt      *sql.Stmt
 	cancelRunAttemptsStmt       *sql.Stmt
 	cancelRunTasksStmt          *sql.Stmt
 	carryTaskStmt               *sql.Stmt
@@ -1624,6 +1777,7 @@ type Queries struct {
 	countTokensStmt             *sql.Stmt
 	countWaitsStmt              *sql.Stmt
 	databaseNowStmt             *sql.Stmt
+	decideApprovalStmt          *sql.Stmt
 	deleteAlertStmt             *sql.Stmt
 	deleteAlertChannelStmt      *sql.Stmt
 	deleteAuditEventsStmt       *sql.Stmt
@@ -1631,12 +1785,14 @@ type Queries struct {
 	deleteFinishedRunsStmt      *sql.Stmt
 	deleteLogRangeStmt          *sql.Stmt
 	deletePackedRunEventsStmt   *sql.Stmt
+	deleteRunApprovalsStmt      *sql.Stmt
 	deleteRunAttemptsStmt       *sql.Stmt
 	deleteRunDeadlineStmt       *sql.Stmt
 	deleteRunDeadlinesStmt      *sql.Stmt
 	deleteRunEventsStmt         *sql.Stmt
 	deleteRunLogStatsStmt       *sql.Stmt
 	deleteRunLogsStmt           *sql.Stmt
+	deleteRunResourcesStmt      *sql.Stmt
 	deleteRunTasksStmt          *sql.Stmt
 	deleteRunWaitStmt           *sql.Stmt
 	deleteRunWaitsStmt          *sql.Stmt
@@ -1652,6 +1808,7 @@ type Queries struct {
 	disableUserStmt             *sql.Stmt
 	dispatchLatenciesStmt       *sql.Stmt
 	drainZoneWorkersStmt        *sql.Stmt
+	dueApprovalsStmt            *sql.Stmt
 	dueRunDeadlinesStmt         *sql.Stmt
 	dueSchedulesStmt            *sql.Stmt
 	dueWaitsStmt                *sql.Stmt
@@ -1663,9 +1820,12 @@ type Queries struct {
 	finishAttemptStmt           *sql.Stmt
 	finishRunStmt               *sql.Stmt
 	finishTaskStmt              *sql.Stmt
+	getApprovalStmt             *sql.Stmt
 	getAttemptStmt              *sql.Stmt
 	getLogStatsStmt             *sql.Stmt
 	getLoopMarkStmt             *sql.Stmt
+	getResourceStmt             *sql.Stmt
+	getResourceBlobStmt         *sql.Stmt
 	getRunStmt                  *sql.Stmt
 	getRunByKeyStmt             *sql.Stmt
 	getRunsStmt                 *sql.Stmt
@@ -1675,6 +1835,7 @@ type Queries struct {
 	getTaskStmt                 *sql.Stmt
 	getTaskByNameStmt           *sql.Stmt
 	getTasksStmt                *sql.Stmt
+	getTasksWithRunsStmt        *sql.Stmt
 	getVersionStmt              *sql.Stmt
 	getVersionByNumberStmt      *sql.Stmt
 	getWorkerStmt               *sql.Stmt
@@ -1682,10 +1843,14 @@ type Queries struct {
 	getZoneStmt                 *sql.Stmt
 	holdRunTasksStmt            *sql.Stmt
 	insertAlertStmt             *sql.Stmt
+	insertApprovalStmt          *sql.Stmt
 	insertAttemptStmt           *sql.Stmt
 	insertEventStmt             *sql.Stmt
 	insertLogStmt               *sql.Stmt
+	insertResourceStmt          *sql.Stmt
+	insertResourceBlobStmt      *sql.Stmt
 	insertRunStmt               *sql.Stmt
+	insertRunResourceStmt       *sql.Stmt
 	insertRunWaitStmt           *sql.Stmt
 	insertScheduleStmt          *sql.Stmt
 	insertSubscriptionStmt      *sql.Stmt
@@ -1694,9 +1859,11 @@ type Queries struct {
 	insertUserStmt              *sql.Stmt
 	insertVersionStmt           *sql.Stmt
 	insertWaitStmt              *sql.Stmt
+	latestResourceVersionStmt   *sql.Stmt
 	leaseAlertsStmt             *sql.Stmt
 	listAlertChannelsStmt       *sql.Stmt
 	listAlertsStmt              *sql.Stmt
+	listApprovalsStmt           *sql.Stmt
 	listEventsStmt              *sql.Stmt
 	listEventsDescStmt          *sql.Stmt
 	listKindEventsStmt          *sql.Stmt
@@ -1708,6 +1875,8 @@ type Queries struct {
 	listPackedRunEventsStmt     *sql.Stmt
 	listPackedRunEventsDescStmt *sql.Stmt
 	listRecentWorkersStmt       *sql.Stmt
+	listResourcesStmt           *sql.Stmt
+	listRunApprovalsStmt        *sql.Stmt
 	listRunAttemptsStmt         *sql.Stmt
 	listRunEventsStmt           *sql.Stmt
 	listRunEventsDescStmt       *sql.Stmt
@@ -1751,12 +1920,14 @@ type Queries struct {
 	resealSecretStmt            *sql.Stmt
 	resetDispatchedStmt         *sql.Stmt
 	resignLeaderStmt            *sql.Stmt
+	resourceVersionsStmt        *sql.Stmt
 	retentionRulesStmt          *sql.Stmt
 	retryAlertStmt              *sql.Stmt
 	revokeSessionStmt           *sql.Stmt
 	revokeSessionsStmt          *sql.Stmt
 	revokeTokenStmt             *sql.Stmt
 	revokeWorkerCredentialsStmt *sql.Stmt
+	runResourcesStmt            *sql.Stmt
 	saveCheckpointStmt          *sql.Stmt
 	scheduleRecentRunsStmt      *sql.Stmt
 	setLatestVersionStmt        *sql.Stmt
@@ -1811,6 +1982,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		anyQueuedStmt:               q.anyQueuedStmt,
 		anyWaitDueStmt:              q.anyWaitDueStmt,
 		appendLogTextStmt:           q.appendLogTextStmt,
+		cancelRunApprovalsStmt:      q.cancelRunApprovalsStmt,
 		cancelRunAttemptsStmt:       q.cancelRunAttemptsStmt,
 		cancelRunTasksStmt:          q.cancelRunTasksStmt,
 		carryTaskStmt:               q.carryTaskStmt,
@@ -1822,6 +1994,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		countTokensStmt:             q.countTokensStmt,
 		countWaitsStmt:              q.countWaitsStmt,
 		databaseNowStmt:             q.databaseNowStmt,
+		decideApprovalStmt:          q.decideApprovalStmt,
 		deleteAlertStmt:             q.deleteAlertStmt,
 		deleteAlertChannelStmt:      q.deleteAlertChannelStmt,
 		deleteAuditEventsStmt:       q.deleteAuditEventsStmt,
@@ -1829,12 +2002,14 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteFinishedRunsStmt:      q.deleteFinishedRunsStmt,
 		deleteLogRangeStmt:          q.deleteLogRangeStmt,
 		deletePackedRunEventsStmt:   q.deletePackedRunEventsStmt,
+		deleteRunApprovalsStmt:      q.deleteRunApprovalsStmt,
 		deleteRunAttemptsStmt:       q.deleteRunAttemptsStmt,
 		deleteRunDeadlineStmt:       q.deleteRunDeadlineStmt,
 		deleteRunDeadlinesStmt:      q.deleteRunDeadlinesStmt,
 		deleteRunEventsStmt:         q.deleteRunEventsStmt,
 		deleteRunLogStatsStmt:       q.deleteRunLogStatsStmt,
 		deleteRunLogsStmt:           q.deleteRunLogsStmt,
+		deleteRunResourcesStmt:      q.deleteRunResourcesStmt,
 		deleteRunTasksStmt:          q.deleteRunTasksStmt,
 		deleteRunWaitStmt:           q.deleteRunWaitStmt,
 		deleteRunWaitsStmt:          q.deleteRunWaitsStmt,
@@ -1850,6 +2025,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		disableUserStmt:             q.disableUserStmt,
 		dispatchLatenciesStmt:       q.dispatchLatenciesStmt,
 		drainZoneWorkersStmt:        q.drainZoneWorkersStmt,
+		dueApprovalsStmt:            q.dueApprovalsStmt,
 		dueRunDeadlinesStmt:         q.dueRunDeadlinesStmt,
 		dueSchedulesStmt:            q.dueSchedulesStmt,
 		dueWaitsStmt:                q.dueWaitsStmt,
@@ -1861,9 +2037,12 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		finishAttemptStmt:           q.finishAttemptStmt,
 		finishRunStmt:               q.finishRunStmt,
 		finishTaskStmt:              q.finishTaskStmt,
+		getApprovalStmt:             q.getApprovalStmt,
 		getAttemptStmt:              q.getAttemptStmt,
 		getLogStatsStmt:             q.getLogStatsStmt,
 		getLoopMarkStmt:             q.getLoopMarkStmt,
+		getResourceStmt:             q.getResourceStmt,
+		getResourceBlobStmt:         q.getResourceBlobStmt,
 		getRunStmt:                  q.getRunStmt,
 		getRunByKeyStmt:             q.getRunByKeyStmt,
 		getRunsStmt:                 q.getRunsStmt,
@@ -1873,6 +2052,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getTaskStmt:                 q.getTaskStmt,
 		getTaskByNameStmt:           q.getTaskByNameStmt,
 		getTasksStmt:                q.getTasksStmt,
+		getTasksWithRunsStmt:        q.getTasksWithRunsStmt,
 		getVersionStmt:              q.getVersionStmt,
 		getVersionByNumberStmt:      q.getVersionByNumberStmt,
 		getWorkerStmt:               q.getWorkerStmt,
@@ -1880,10 +2060,14 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getZoneStmt:                 q.getZoneStmt,
 		holdRunTasksStmt:            q.holdRunTasksStmt,
 		insertAlertStmt:             q.insertAlertStmt,
+		insertApprovalStmt:          q.insertApprovalStmt,
 		insertAttemptStmt:           q.insertAttemptStmt,
 		insertEventStmt:             q.insertEventStmt,
 		insertLogStmt:               q.insertLogStmt,
+		insertResourceStmt:          q.insertResourceStmt,
+		insertResourceBlobStmt:      q.insertResourceBlobStmt,
 		insertRunStmt:               q.insertRunStmt,
+		insertRunResourceStmt:       q.insertRunResourceStmt,
 		insertRunWaitStmt:           q.insertRunWaitStmt,
 		insertScheduleStmt:          q.insertScheduleStmt,
 		insertSubscriptionStmt:      q.insertSubscriptionStmt,
@@ -1892,9 +2076,11 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertUserStmt:              q.insertUserStmt,
 		insertVersionStmt:           q.insertVersionStmt,
 		insertWaitStmt:              q.insertWaitStmt,
+		latestResourceVersionStmt:   q.latestResourceVersionStmt,
 		leaseAlertsStmt:             q.leaseAlertsStmt,
 		listAlertChannelsStmt:       q.listAlertChannelsStmt,
 		listAlertsStmt:              q.listAlertsStmt,
+		listApprovalsStmt:           q.listApprovalsStmt,
 		listEventsStmt:              q.listEventsStmt,
 		listEventsDescStmt:          q.listEventsDescStmt,
 		listKindEventsStmt:          q.listKindEventsStmt,
@@ -1906,6 +2092,8 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listPackedRunEventsStmt:     q.listPackedRunEventsStmt,
 		listPackedRunEventsDescStmt: q.listPackedRunEventsDescStmt,
 		listRecentWorkersStmt:       q.listRecentWorkersStmt,
+		listResourcesStmt:           q.listResourcesStmt,
+		listRunApprovalsStmt:        q.listRunApprovalsStmt,
 		listRunAttemptsStmt:         q.listRunAttemptsStmt,
 		listRunEventsStmt:           q.listRunEventsStmt,
 		listRunEventsDescStmt:       q.listRunEventsDescStmt,
@@ -1949,12 +2137,14 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		resealSecretStmt:            q.resealSecretStmt,
 		resetDispatchedStmt:         q.resetDispatchedStmt,
 		resignLeaderStmt:            q.resignLeaderStmt,
+		resourceVersionsStmt:        q.resourceVersionsStmt,
 		retentionRulesStmt:          q.retentionRulesStmt,
 		retryAlertStmt:              q.retryAlertStmt,
 		revokeSessionStmt:           q.revokeSessionStmt,
 		revokeSessionsStmt:          q.revokeSessionsStmt,
 		revokeTokenStmt:             q.revokeTokenStmt,
 		revokeWorkerCredentialsStmt: q.revokeWorkerCredentialsStmt,
+		runResourcesStmt:            q.runResourcesStmt,
 		saveCheckpointStmt:          q.saveCheckpointStmt,
 		scheduleRecentRunsStmt:      q.scheduleRecentRunsStmt,
 		setLatestVersionStmt:        q.setLatestVersionStmt,

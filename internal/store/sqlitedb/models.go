@@ -26,6 +26,22 @@ type AlertOutbox struct {
 	CreatedAt int64
 }
 
+type Approval struct {
+	AttemptID   int64
+	RunID       int64
+	TaskID      int64
+	Task        string
+	Workflow    string
+	Message     string
+	Outcome     string
+	DeadlineAt  int64
+	State       string
+	Actor       string
+	Note        string
+	RequestedAt int64
+	DecidedAt   int64
+}
+
 type Attempt struct {
 	ID            int64
 	TaskID        int64
@@ -94,6 +110,24 @@ type LoopMark struct {
 	At   int64
 }
 
+type Resource struct {
+	Name      string
+	Version   int64
+	Sha256    string
+	Kind      string
+	Size      int64
+	Files     int64
+	CreatedAt int64
+	CreatedBy string
+}
+
+type ResourceBlob struct {
+	Sha256    string
+	Size      int64
+	Content   []byte
+	CreatedAt int64
+}
+
 type Run struct {
 	ID             int64
 	WorkflowID     int64
@@ -121,6 +155,12 @@ type Run struct {
 type RunDeadline struct {
 	RunID      int64
 	DeadlineAt int64
+}
+
+type RunResource struct {
+	RunID   int64
+	Name    string
+	Version int64
 }
 
 type RunTrigger struct {

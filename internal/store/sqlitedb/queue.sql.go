@@ -30,18 +30,24 @@ func (q *Queries) AdvanceLoopMark(ctx context.Context, arg AdvanceLoopMarkParams
 
 const claimCandidates = `-- name: ClaimCandidates :many
 
-SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
-       CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot
-FROM tasks
-WHERE state = 'queued' AND grp = ?1 AND NOT held
-  AND (slot = '' OR instr(CAST(?2 AS TEXT), ',' || slot || ',') > 0)
-  AND (zones_allow = '' OR instr(zones_allow, ',' || CAST(?3 AS TEXT) || ',') > 0)
-  AND instr(zones_deny, ',' || CAST(?3 AS TEXT) || ',') = 0
-  AND (labels = '' OR NOT EXISTS (
-        SELECT 1 FROM json_each(tasks.labels) AS need
-        WHERE json_extract(CAST(?4 AS TEXT), '$."' || need.key || '"') IS NOT need.value))
-ORDER BY run_priority DESC, priority DESC, id
-LIMIT CAST(?5 AS BIGINT)
+WITH c AS (
+  SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
+         CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot, run_priority, priority
+  FROM tasks
+  WHERE state = 'queued' AND grp = ?1 AND NOT held
+    AND (slot = '' OR instr(CAST(?2 AS TEXT), ',' || slot || ',') > 0)
+    AND (zones_allow = '' OR instr(zones_allow, ',' || CAST(?3 AS TEXT) || ',') > 0)
+    AND instr(zones_deny, ',' || CAST(?3 AS TEXT) || ',') = 0
+    AND (labels = '' OR NOT EXISTS (
+          SELECT 1 FROM json_each(tasks.labels) AS need
+          WHERE json_extract(CAST(?4 AS TEXT), '$."' || need.key || '"') IS NOT need.value))
+  ORDER BY run_priority DESC, priority DESC, id
+  LIMIT CAST(?5 AS BIGINT)
+)
+SELECT c.id, c.run_id, c.idx, c.name, c.cu, c.attempts, c.lost, c.avoid_worker, c.avoid_zone, c.waited_ms, c.slot,
+       runs.id, runs.workflow_id, runs.workflow, runs.version_id, runs.version, runs.state, runs.reason, runs.params, runs.idempotency_key, runs.priority, runs.scheduled_at, runs.created_by, runs.tasks_total, runs.tasks_left, runs.tasks_failed, runs.created_at, runs.started_at, runs.finished_at, runs.schedule_id, runs.parent_run_id, runs.parent_task_id
+FROM c JOIN runs ON runs.id = c.run_id
+ORDER BY c.run_priority DESC, c.priority DESC, c.id
 `
 
 type ClaimCandidatesParams struct {
@@ -64,13 +70,14 @@ type ClaimCandidatesRow struct {
 	AvoidZone   string
 	WaitedMs    int64
 	Slot        string
+	Run         Run
 }
 
 // Queries whose text differs between dialects. Each has a twin of the same
 // name in ../postgres so both generated packages expose the same methods.
 // Queued tasks of a group that a worker of zone and worker_labels (a JSON
-// object) may run, in placement order. SQLite has one writer, so no row
-// locks are needed.
+// object) may run, in placement order, each with its run. SQLite has one
+// writer, so no row locks are needed.
 func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams) ([]ClaimCandidatesRow, error) {
 	rows, err := q.query(ctx, q.claimCandidatesStmt, claimCandidates,
 		arg.Group,
@@ -98,6 +105,27 @@ func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams
 			&i.AvoidZone,
 			&i.WaitedMs,
 			&i.Slot,
+			&i.Run.ID,
+			&i.Run.WorkflowID,
+			&i.Run.Workflow,
+			&i.Run.VersionID,
+			&i.Run.Version,
+			&i.Run.State,
+			&i.Run.Reason,
+			&i.Run.Params,
+			&i.Run.IdempotencyKey,
+			&i.Run.Priority,
+			&i.Run.ScheduledAt,
+			&i.Run.CreatedBy,
+			&i.Run.TasksTotal,
+			&i.Run.TasksLeft,
+			&i.Run.TasksFailed,
+			&i.Run.CreatedAt,
+			&i.Run.StartedAt,
+			&i.Run.FinishedAt,
+			&i.Run.ScheduleID,
+			&i.Run.ParentRunID,
+			&i.Run.ParentTaskID,
 		); err != nil {
 			return nil, err
 		}
@@ -372,6 +400,103 @@ func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
 	return items, nil
 }
 
+const getTasksWithRuns = `-- name: GetTasksWithRuns :many
+SELECT tasks.id, tasks.run_id, tasks.idx, tasks.name, tasks.state, tasks.reason, tasks.grp, tasks.cu, tasks.priority, tasks.run_priority, tasks.needs_total, tasks.needs_done, tasks.attempts, tasks.lost, tasks.attempt_id, tasks.avoid_worker, tasks.avoid_zone, tasks.outputs, tasks.ready_at, tasks.created_at, tasks.started_at, tasks.finished_at, tasks.labels, tasks.zones_allow, tasks.zones_deny, tasks.preempted, tasks.held, tasks.needs_failed, tasks.checkpoint, tasks.checkpoint_at, tasks.slot, runs.id, runs.workflow_id, runs.workflow, runs.version_id, runs.version, runs.state, runs.reason, runs.params, runs.idempotency_key, runs.priority, runs.scheduled_at, runs.created_by, runs.tasks_total, runs.tasks_left, runs.tasks_failed, runs.created_at, runs.started_at, runs.finished_at, runs.schedule_id, runs.parent_run_id, runs.parent_task_id
+FROM tasks JOIN runs ON runs.id = tasks.run_id
+WHERE tasks.id IN (/*SLICE:ids*/?)
+`
+
+type GetTasksWithRunsRow struct {
+	Task Task
+	Run  Run
+}
+
+func (q *Queries) GetTasksWithRuns(ctx context.Context, ids []int64) ([]GetTasksWithRunsRow, error) {
+	query := getTasksWithRuns
+	var queryParams []interface{}
+	if len(ids) > 0 {
+		for _, v := range ids {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(ids))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
+	}
+	rows, err := q.query(ctx, nil, query, queryParams...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []GetTasksWithRunsRow
+	for rows.Next() {
+		var i GetTasksWithRunsRow
+		if err := rows.Scan(
+			&i.Task.ID,
+			&i.Task.RunID,
+			&i.Task.Idx,
+			&i.Task.Name,
+			&i.Task.State,
+			&i.Task.Reason,
+			&i.Task.Group,
+			&i.Task.CU,
+			&i.Task.Priority,
+			&i.Task.RunPriority,
+			&i.Task.NeedsTotal,
+			&i.Task.NeedsDone,
+			&i.Task.Attempts,
+			&i.Task.Lost,
+			&i.Task.AttemptID,
+			&i.Task.AvoidWorker,
+			&i.Task.AvoidZone,
+			&i.Task.Outputs,
+			&i.Task.ReadyAt,
+			&i.Task.CreatedAt,
+			&i.Task.StartedAt,
+			&i.Task.FinishedAt,
+			&i.Task.Labels,
+			&i.Task.ZonesAllow,
+			&i.Task.ZonesDeny,
+			&i.Task.Preempted,
+			&i.Task.Held,
+			&i.Task.NeedsFailed,
+			&i.Task.Checkpoint,
+			&i.Task.CheckpointAt,
+			&i.Task.Slot,
+			&i.Run.ID,
+			&i.Run.WorkflowID,
+			&i.Run.Workflow,
+			&i.Run.VersionID,
+			&i.Run.Version,
+			&i.Run.State,
+			&i.Run.Reason,
+			&i.Run.Params,
+			&i.Run.IdempotencyKey,
+			&i.Run.Priority,
+			&i.Run.ScheduledAt,
+			&i.Run.CreatedBy,
+			&i.Run.TasksTotal,
+			&i.Run.TasksLeft,
+			&i.Run.TasksFailed,
+			&i.Run.CreatedAt,
+			&i.Run.StartedAt,
+			&i.Run.FinishedAt,
+			&i.Run.ScheduleID,
+			&i.Run.ParentRunID,
+			&i.Run.ParentTaskID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const leaseAlerts = `-- name: LeaseAlerts :many
 UPDATE alert_outbox SET next_at = baton_now() + CAST(?1 AS BIGINT)
 WHERE id IN (SELECT id FROM alert_outbox WHERE state = 'pending' AND next_at <= baton_now()
@@ -433,14 +558,31 @@ func (q *Queries) LockSlot(ctx context.Context, name string) (int64, error) {
 }
 
 const lockWorker = `-- name: LockWorker :one
-SELECT id, name, zone, grp, labels, capacity, state, version, lease_expires_at, registered_at, last_seen_at FROM workers WHERE id = ?1
+SELECT w.id, w.name, w.zone, w.grp, w.labels, w.capacity, w.state, w.version, w.lease_expires_at, w.registered_at, w.last_seen_at, CAST(COALESCE((SELECT z.cordoned FROM zones z WHERE z.name = w.zone), FALSE) AS BOOLEAN) AS zone_cordoned
+FROM workers w WHERE w.id = ?1
 `
 
+type LockWorkerRow struct {
+	ID             string
+	Name           string
+	Zone           string
+	Group          string
+	Labels         string
+	Capacity       float64
+	State          string
+	Version        string
+	LeaseExpiresAt int64
+	RegisteredAt   int64
+	LastSeenAt     int64
+	ZoneCordoned   bool
+}
+
 // The worker, locked until the transaction ends against an expiry or a
-// stop changing its state meanwhile: SQLite has one writer.
-func (q *Queries) LockWorker(ctx context.Context, id string) (Worker, error) {
+// stop changing its state meanwhile (SQLite has one writer), and whether
+// its zone is cordoned.
+func (q *Queries) LockWorker(ctx context.Context, id string) (LockWorkerRow, error) {
 	row := q.queryRow(ctx, q.lockWorkerStmt, lockWorker, id)
-	var i Worker
+	var i LockWorkerRow
 	err := row.Scan(
 		&i.ID,
 		&i.Name,
@@ -453,6 +595,7 @@ func (q *Queries) LockWorker(ctx context.Context, id string) (Worker, error) {
 		&i.LeaseExpiresAt,
 		&i.RegisteredAt,
 		&i.LastSeenAt,
+		&i.ZoneCordoned,
 	)
 	return i, err
 }

@@ -79,6 +79,29 @@ func (q *Queries) DeletePackedRunEvents(ctx context.Context, arg DeletePackedRun
 	return result.RowsAffected()
 }
 
+const deleteRunApprovals = `-- name: DeleteRunApprovals :execrows
+DELETE FROM approvals WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id IN (/*SLICE:ids*/?) AND r.state IN ('succeeded', 'failed', 'cancelled'))
+`
+
+func (q *Queries) DeleteRunApprovals(ctx context.Context, ids []int64) (int64, error) {
+	query := deleteRunApprovals
+	var queryParams []interface{}
+	if len(ids) > 0 {
+		for _, v := range ids {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(ids))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
+	}
+	result, err := q.exec(ctx, nil, query, queryParams...)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const deleteRunAttempts = `-- name: DeleteRunAttempts :execrows
 DELETE FROM attempts WHERE run_id IN
   (SELECT r.id FROM runs r WHERE r.id IN (/*SLICE:ids*/?) AND r.state IN ('succeeded', 'failed', 'cancelled'))
@@ -183,6 +206,29 @@ DELETE FROM logs WHERE attempt_id IN (SELECT a.id FROM attempts a WHERE a.run_id
 // state guard keeps every row of a run that moved on (a rerun).
 func (q *Queries) DeleteRunLogs(ctx context.Context, ids []int64) (int64, error) {
 	query := deleteRunLogs
+	var queryParams []interface{}
+	if len(ids) > 0 {
+		for _, v := range ids {
+			queryParams = append(queryParams, v)
+		}
+		query = strings.Replace(query, "/*SLICE:ids*/?", strings.Repeat(",?", len(ids))[1:], 1)
+	} else {
+		query = strings.Replace(query, "/*SLICE:ids*/?", "NULL", 1)
+	}
+	result, err := q.exec(ctx, nil, query, queryParams...)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const deleteRunResources = `-- name: DeleteRunResources :execrows
+DELETE FROM run_resources WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id IN (/*SLICE:ids*/?) AND r.state IN ('succeeded', 'failed', 'cancelled'))
+`
+
+func (q *Queries) DeleteRunResources(ctx context.Context, ids []int64) (int64, error) {
+	query := deleteRunResources
 	var queryParams []interface{}
 	if len(ids) > 0 {
 		for _, v := range ids {

@@ -261,9 +261,29 @@ func TestAttemptsOrphaned(t *testing.T) {
 		if diff := cmp.Diff([]int64{lostRunning, lostDispatched}, orphaned(2)); diff != "" {
 			t.Errorf("Orphaned with a limit (-want +got):\n%s", diff)
 		}
-		w := get(t, s, func(tx store.Tx) (store.Worker, error) { return tx.Workers().Lock(ctx, f.w1.ID) })
-		if w.ID != f.w1.ID || w.State != store.WorkerActive {
-			t.Errorf("Lock = %+v", w)
+		type locked struct {
+			w        store.Worker
+			cordoned bool
+		}
+		lock := func(id string) locked {
+			return get(t, s, func(tx store.Tx) (locked, error) {
+				w, c, err := tx.Workers().Lock(ctx, id)
+				return locked{w, c}, err
+			})
+		}
+		if l := lock(f.w1.ID); l.w.ID != f.w1.ID || l.w.State != store.WorkerActive || l.cordoned {
+			t.Errorf("Lock = %+v", l)
+		}
+		zone := uniq("zc")
+		zw := newWorker(t, s, uniq("w"), zone, 60_000)
+		get(t, s, func(tx store.Tx) (store.Zone, error) {
+			if err := tx.Zones().Ensure(ctx, zone); err != nil {
+				return store.Zone{}, err
+			}
+			return tx.Zones().SetCordon(ctx, zone, true, "test")
+		})
+		if l := lock(zw.ID); l.w.ID != zw.ID || l.w.Zone != zone || !l.cordoned {
+			t.Errorf("Lock of a worker of a cordoned zone = %+v, want it cordoned", l)
 		}
 	})
 }

@@ -76,6 +76,14 @@ func TestTasksManyRows(t *testing.T) {
 		if diff := cmp.Diff([]store.Task{ts[0], ts[3]}, sortByID(got, func(x store.Task) int64 { return x.ID })); diff != "" {
 			t.Errorf("GetMany (-want +got):\n%s", diff)
 		}
+		withRuns := read(t, s, func(tx store.Tx) ([]store.TaskRun, error) {
+			return tx.Tasks().GetManyWithRuns(ctx, []int64{ts[3].ID, ts[0].ID, -1})
+		})
+		runs := read(t, s, func(tx store.Tx) ([]store.Run, error) { return tx.Runs().GetMany(ctx, []int64{run.ID}) })
+		wantRuns := []store.TaskRun{{Task: ts[0], Run: runs[0]}, {Task: ts[3], Run: runs[0]}}
+		if diff := cmp.Diff(wantRuns, sortByID(withRuns, func(x store.TaskRun) int64 { return x.Task.ID })); diff != "" {
+			t.Errorf("GetManyWithRuns (-want +got), a missing task left out:\n%s", diff)
+		}
 		markRunning(t, s, ts[0].ID, 10)
 		moved := get(t, s, func(tx store.Tx) ([]int64, error) {
 			return tx.Tasks().MarkRunningMany(ctx, []store.TaskAttempt{{ID: ts[0].ID, AttemptID: 11}, {ID: ts[1].ID, AttemptID: 12}})
@@ -105,6 +113,46 @@ func TestTasksManyRows(t *testing.T) {
 		}
 		if tk := getTask(t, s, ts[3].ID); tk.NeedsDone != 2 {
 			t.Errorf("needs_done %d, want 2", tk.NeedsDone)
+		}
+	})
+}
+
+func TestAttemptsDispatch(t *testing.T) {
+	t.Parallel()
+	ForEach(t, func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		f := newAttemptFixture(t, s, 3)
+		news := make([]store.NewAttempt, len(f.tasks))
+		for i, tk := range f.tasks {
+			news[i] = store.NewAttempt{TaskID: tk.ID, RunID: tk.RunID, Task: tk.Name, Number: 1, WorkerID: f.w1.ID,
+				Zone: "z1", TimeoutMs: int64(1000 * (i + 1))}
+		}
+		ids := get(t, s, func(tx store.Tx) ([]int64, error) { return tx.Attempts().Dispatch(ctx, news[1:]) })
+		if len(ids) != 2 {
+			t.Fatalf("Dispatch = %v, want two attempt IDs", ids)
+		}
+		for i, id := range ids {
+			n := news[i+1]
+			if a := getAttempt(t, s, id); a.TaskID != n.TaskID || a.State != store.AttemptDispatched || a.TimeoutMs != n.TimeoutMs {
+				t.Errorf("Dispatch id %d is %+v, want the attempt of %+v", i, a, n)
+			}
+			if tk := getTask(t, s, n.TaskID); tk.State != store.TaskRunning || tk.AttemptID != id || tk.Attempts != 1 {
+				t.Errorf("dispatched task %+v, want running under attempt %d", tk, id)
+			}
+		}
+		// A task no longer queued fails the whole dispatch; nothing stays.
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			_, err := tx.Attempts().Dispatch(ctx, []store.NewAttempt{news[0], news[1]})
+			return err
+		})
+		if err == nil {
+			t.Fatal("Dispatch of a running task: no error")
+		}
+		if tk := getTask(t, s, news[0].TaskID); tk.State != store.TaskQueued || tk.AttemptID != 0 {
+			t.Errorf("after a refused dispatch, task %+v, want it queued still", tk)
+		}
+		if as := read(t, s, func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().ListRun(ctx, f.run.ID) }); len(as) != 2 {
+			t.Errorf("after a refused dispatch, %d attempts, want the 2 dispatched", len(as))
 		}
 	})
 }

@@ -45,9 +45,14 @@ func TestTasksCandidates(t *testing.T) {
 		})
 		cand := func(tk store.Task) store.Candidate {
 			tk = getTask(t, s, tk.ID)
+			runs := read(t, s, func(tx store.Tx) ([]store.Run, error) { return tx.Runs().GetMany(t.Context(), []int64{tk.RunID}) })
+			if len(runs) != 1 {
+				t.Fatalf("run %d of task %s: %d rows", tk.RunID, tk.Name, len(runs))
+			}
 			return store.Candidate{
 				ID: tk.ID, RunID: tk.RunID, Idx: tk.Idx, Name: tk.Name, CU: tk.CU,
 				Attempts: tk.Attempts, Lost: tk.Lost, AvoidWorker: tk.AvoidWorker, AvoidZone: tk.AvoidZone,
+				Run: runs[0], // each candidate comes with its run
 			}
 		}
 		placement := []store.Candidate{cand(ht[1]), cand(ht[0]), cand(lt[1]), cand(lt[2]), cand(lt[0])}

@@ -78,6 +78,11 @@ FROM (SELECT unnest(sqlc.arg(run_id)::bigint[]) AS run_id,
 -- name: GetTasks :many
 SELECT * FROM tasks WHERE id = ANY(sqlc.arg(ids)::bigint[]);
 
+-- name: GetTasksWithRuns :many
+SELECT sqlc.embed(tasks), sqlc.embed(runs)
+FROM tasks JOIN runs ON runs.id = tasks.run_id
+WHERE tasks.id = ANY(sqlc.arg(ids)::bigint[]);
+
 -- name: MarkTasksRunning :many
 UPDATE tasks t
 SET state = 'running', attempt_id = u.attempt_id, attempts = t.attempts + 1,
@@ -123,6 +128,32 @@ FROM (SELECT unnest(sqlc.arg(task_id)::bigint[]) AS task_id,
         unnest(sqlc.arg(zone)::text[]) AS zone,
         unnest(sqlc.arg(timeout_ms)::bigint[]) AS timeout_ms) AS u
 RETURNING id, task_id;
+
+-- name: DispatchAttempts :many
+-- New attempts of queued tasks and those tasks turned running under
+-- them, in one statement (a claim's write); moved is false for a task
+-- that was no longer queued.
+WITH a AS (
+  INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at, timeout_ms)
+  SELECT u.task_id, u.run_id, u.task, u.number, 'dispatched', u.worker_id, u.zone, baton_now(), u.timeout_ms
+  FROM (SELECT unnest(sqlc.arg(task_id)::bigint[]) AS task_id,
+          unnest(sqlc.arg(run_id)::bigint[]) AS run_id,
+          unnest(sqlc.arg(task)::text[]) AS task,
+          unnest(sqlc.arg(number)::bigint[]) AS number,
+          unnest(sqlc.arg(worker_id)::text[]) AS worker_id,
+          unnest(sqlc.arg(zone)::text[]) AS zone,
+          unnest(sqlc.arg(timeout_ms)::bigint[]) AS timeout_ms) AS u
+  RETURNING id, task_id
+), moved AS (
+  UPDATE tasks
+  SET state = 'running', attempt_id = a.id, attempts = tasks.attempts + 1,
+      started_at = CASE WHEN tasks.started_at = 0 THEN baton_now() ELSE tasks.started_at END
+  FROM a
+  WHERE tasks.id = a.task_id AND tasks.state = 'queued'
+  RETURNING tasks.id
+)
+SELECT a.id, a.task_id, CAST(moved.id IS NOT NULL AS BOOLEAN) AS moved
+FROM a LEFT JOIN moved ON moved.id = a.task_id;
 
 -- name: StartAttempts :many
 UPDATE attempts SET state = 'running', started_at = baton_now()

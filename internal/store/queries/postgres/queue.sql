@@ -3,19 +3,26 @@
 
 -- name: ClaimCandidates :many
 -- Queued tasks of a group that a worker of zone and worker_labels (a JSON
--- object) may run, in placement order, locked for this claim; rows another
--- server is claiming are skipped, not waited for.
-SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
-       CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot
-FROM tasks
-WHERE state = 'queued' AND grp = sqlc.arg(grp) AND NOT held
-  AND (slot = '' OR strpos(sqlc.arg(open_slots)::text, ',' || slot || ',') > 0)
-  AND (zones_allow = '' OR strpos(zones_allow, ',' || sqlc.arg(zone)::text || ',') > 0)
-  AND strpos(zones_deny, ',' || sqlc.arg(zone)::text || ',') = 0
-  AND (labels = '' OR labels::jsonb <@ CAST(sqlc.arg(worker_labels) AS TEXT)::jsonb)
-ORDER BY run_priority DESC, priority DESC, id
-LIMIT CAST(sqlc.arg(lim) AS BIGINT)
-FOR UPDATE SKIP LOCKED;
+-- object) may run, in placement order, locked for this claim (rows another
+-- server is claiming are skipped, not waited for), each with its run (read,
+-- not locked): one round trip.
+WITH c AS (
+  SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
+         CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot, run_priority, priority
+  FROM tasks
+  WHERE state = 'queued' AND grp = sqlc.arg(grp) AND NOT held
+    AND (slot = '' OR strpos(sqlc.arg(open_slots)::text, ',' || slot || ',') > 0)
+    AND (zones_allow = '' OR strpos(zones_allow, ',' || sqlc.arg(zone)::text || ',') > 0)
+    AND strpos(zones_deny, ',' || sqlc.arg(zone)::text || ',') = 0
+    AND (labels = '' OR labels::jsonb <@ CAST(sqlc.arg(worker_labels) AS TEXT)::jsonb)
+  ORDER BY run_priority DESC, priority DESC, id
+  LIMIT CAST(sqlc.arg(lim) AS BIGINT)
+  FOR UPDATE SKIP LOCKED
+)
+SELECT c.id, c.run_id, c.idx, c.name, c.cu, c.attempts, c.lost, c.avoid_worker, c.avoid_zone, c.waited_ms, c.slot,
+       sqlc.embed(runs)
+FROM c JOIN runs ON runs.id = c.run_id
+ORDER BY c.run_priority DESC, c.priority DESC, c.id;
 
 -- name: MarkUpstreamFailed :many
 UPDATE tasks SET state = 'upstream_failed', reason = sqlc.arg(reason), finished_at = baton_now()
@@ -34,11 +41,13 @@ FOR UPDATE OF a SKIP LOCKED;
 
 -- name: LockWorker :one
 -- The worker, locked until the transaction ends against an expiry or a
--- stop changing its state meanwhile (Postgres). KEY SHARE, not SHARE: a
--- lease renewal (an UPDATE of other columns) never waits for a claim,
--- however slow the claiming server's link; expiry and state changes lock
--- the row FOR UPDATE, which does.
-SELECT * FROM workers WHERE id = sqlc.arg(id) FOR KEY SHARE;
+-- stop changing its state meanwhile (Postgres), and whether its zone is
+-- cordoned (read, not locked: one round trip for the claim). KEY SHARE,
+-- not SHARE: a lease renewal (an UPDATE of other columns) never waits for
+-- a claim, however slow the claiming server's link; expiry and state
+-- changes lock the row FOR UPDATE, which does.
+SELECT w.*, CAST(COALESCE((SELECT z.cordoned FROM zones z WHERE z.name = w.zone), FALSE) AS BOOLEAN) AS zone_cordoned
+FROM workers w WHERE w.id = sqlc.arg(id) FOR KEY SHARE OF w;
 
 -- name: DueRunDeadlines :many
 -- Runs whose deadline passed, locked; others' locked rows are skipped.

@@ -63,6 +63,14 @@ DELETE FROM run_deadlines WHERE run_id IN
 DELETE FROM run_waits WHERE run_id IN
   (SELECT r.id FROM runs r WHERE r.id = ANY(sqlc.arg(ids)::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'));
 
+-- name: DeleteRunApprovals :execrows
+DELETE FROM approvals WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY(sqlc.arg(ids)::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'));
+
+-- name: DeleteRunResources :execrows
+DELETE FROM run_resources WHERE run_id IN
+  (SELECT r.id FROM runs r WHERE r.id = ANY(sqlc.arg(ids)::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'));
+
 -- name: DeleteFinishedRuns :execrows
 DELETE FROM runs WHERE id = ANY(sqlc.arg(ids)::bigint[]) AND state IN ('succeeded', 'failed', 'cancelled');
 

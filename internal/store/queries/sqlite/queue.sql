@@ -3,20 +3,26 @@
 
 -- name: ClaimCandidates :many
 -- Queued tasks of a group that a worker of zone and worker_labels (a JSON
--- object) may run, in placement order. SQLite has one writer, so no row
--- locks are needed.
-SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
-       CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot
-FROM tasks
-WHERE state = 'queued' AND grp = sqlc.arg(grp) AND NOT held
-  AND (slot = '' OR instr(CAST(sqlc.arg(open_slots) AS TEXT), ',' || slot || ',') > 0)
-  AND (zones_allow = '' OR instr(zones_allow, ',' || CAST(sqlc.arg(zone) AS TEXT) || ',') > 0)
-  AND instr(zones_deny, ',' || CAST(sqlc.arg(zone) AS TEXT) || ',') = 0
-  AND (labels = '' OR NOT EXISTS (
-        SELECT 1 FROM json_each(tasks.labels) AS need
-        WHERE json_extract(CAST(sqlc.arg(worker_labels) AS TEXT), '$."' || need.key || '"') IS NOT need.value))
-ORDER BY run_priority DESC, priority DESC, id
-LIMIT CAST(sqlc.arg(lim) AS BIGINT);
+-- object) may run, in placement order, each with its run. SQLite has one
+-- writer, so no row locks are needed.
+WITH c AS (
+  SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
+         CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot, run_priority, priority
+  FROM tasks
+  WHERE state = 'queued' AND grp = sqlc.arg(grp) AND NOT held
+    AND (slot = '' OR instr(CAST(sqlc.arg(open_slots) AS TEXT), ',' || slot || ',') > 0)
+    AND (zones_allow = '' OR instr(zones_allow, ',' || CAST(sqlc.arg(zone) AS TEXT) || ',') > 0)
+    AND instr(zones_deny, ',' || CAST(sqlc.arg(zone) AS TEXT) || ',') = 0
+    AND (labels = '' OR NOT EXISTS (
+          SELECT 1 FROM json_each(tasks.labels) AS need
+          WHERE json_extract(CAST(sqlc.arg(worker_labels) AS TEXT), '$."' || need.key || '"') IS NOT need.value))
+  ORDER BY run_priority DESC, priority DESC, id
+  LIMIT CAST(sqlc.arg(lim) AS BIGINT)
+)
+SELECT c.id, c.run_id, c.idx, c.name, c.cu, c.attempts, c.lost, c.avoid_worker, c.avoid_zone, c.waited_ms, c.slot,
+       sqlc.embed(runs)
+FROM c JOIN runs ON runs.id = c.run_id
+ORDER BY c.run_priority DESC, c.priority DESC, c.id;
 
 -- name: MarkUpstreamFailed :many
 UPDATE tasks SET state = 'upstream_failed', reason = sqlc.arg(reason), finished_at = baton_now()
@@ -34,14 +40,21 @@ LIMIT CAST(sqlc.arg(lim) AS BIGINT);
 
 -- name: LockWorker :one
 -- The worker, locked until the transaction ends against an expiry or a
--- stop changing its state meanwhile: SQLite has one writer.
-SELECT * FROM workers WHERE id = sqlc.arg(id);
+-- stop changing its state meanwhile (SQLite has one writer), and whether
+-- its zone is cordoned.
+SELECT w.*, CAST(COALESCE((SELECT z.cordoned FROM zones z WHERE z.name = w.zone), FALSE) AS BOOLEAN) AS zone_cordoned
+FROM workers w WHERE w.id = sqlc.arg(id);
 
 -- name: GetRuns :many
 SELECT * FROM runs WHERE id IN (sqlc.slice(ids));
 
 -- name: GetTasks :many
 SELECT * FROM tasks WHERE id IN (sqlc.slice(ids));
+
+-- name: GetTasksWithRuns :many
+SELECT sqlc.embed(tasks), sqlc.embed(runs)
+FROM tasks JOIN runs ON runs.id = tasks.run_id
+WHERE tasks.id IN (sqlc.slice(ids));
 
 -- name: GetRunsByKeys :many
 -- The explicit idempotency_key <> '' lets the planner use the partial
