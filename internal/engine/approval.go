@@ -202,59 +202,27 @@ func (o *op) decide(ap store.Approval, decision, actor, note, why string) (store
 // startApprovals starts up to limit ready approval tasks: each attempt
 // runs at once, owned by the servers, and waits for a decision.
 func (o *op) startApprovals(limit int) (int, error) {
-	cands, room, scopes, err := o.offer(store.CandidateFilter{Group: approval.Group,
-		WorkerLabels: "{}", Limit: int64(limit)})
+	started, scopes, err := startOwned(o, approval.Group, limit, o.renderApproval)
 	if err != nil {
 		return 0, err
 	}
-	var picks []pick
-	var messages []string
-	for _, c := range cands {
-		if c.Slot != "" && room[c.Slot] <= 0 {
-			continue
-		}
-		rs := scopes[c.RunID]
-		msg, err := o.renderApproval(rs, rs.plan.graph.Nodes[c.Idx], c.Attempts+1)
-		if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
-			if err != nil {
-				return 0, err
-			}
-			continue
-		}
-		if c.Slot != "" {
-			room[c.Slot]--
-		}
-		picks = append(picks, pick{cand: c, asg: Assignment{Number: c.Attempts + 1, RunID: c.RunID,
-			TaskID: c.ID, Task: c.Name, Workflow: rs.run.Workflow}})
-		messages = append(messages, msg)
-	}
-	asgs, err := o.dispatch(picks, scopes, store.Worker{})
-	if err != nil {
-		return 0, err
-	}
-	ids := make([]int64, len(asgs))
-	for i, a := range asgs {
-		ids[i] = a.AttemptID
-	}
-	if _, err := o.Attempts().StartMany(o.ctx, ids, ""); err != nil {
-		return 0, err
-	}
-	for i, a := range asgs {
-		b := approvalBlock(scopes[a.RunID].plan.graph.Nodes[picks[i].cand.Idx])
+	for _, st := range started {
+		a, msg := st.asg, st.val
+		b := approvalBlock(scopes[a.RunID].plan.graph.Nodes[st.cand.Idx])
 		ap, err := o.Approvals().Insert(o.ctx, store.NewApproval{AttemptID: a.AttemptID, RunID: a.RunID,
-			TaskID: a.TaskID, Task: a.Task, Workflow: a.Workflow, Message: messages[i], Outcome: b.Default,
+			TaskID: a.TaskID, Task: a.Task, Workflow: a.Workflow, Message: msg, Outcome: b.Default,
 			TimeoutMs: b.Timeout.Std().Milliseconds()})
 		if err != nil {
 			return 0, err
 		}
-		reason := messages[i]
+		reason := msg
 		if ap.DeadlineAt > 0 {
 			reason += fmt.Sprintf(" (default %s after %v)", ap.Outcome, b.Timeout.Std())
 		}
 		o.record(store.NewEvent{Kind: vocab.EventApprovalRequested, RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
 			AttemptID: a.AttemptID, NewState: vocab.ApprovalPending, Reason: reason})
 	}
-	return len(asgs), nil
+	return len(started), nil
 }
 
 // approvalBlock is an approval task's block (empty for another task).

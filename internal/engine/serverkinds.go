@@ -8,6 +8,7 @@ import (
 	_ "github.com/baton-sched/baton/internal/kinds/all" // every task kind
 	"github.com/baton-sched/baton/internal/store"
 	"github.com/baton-sched/baton/internal/taskkind"
+	"github.com/baton-sched/baton/internal/workflow"
 )
 
 // A serverKind is a task kind the servers run instead of workers: its
@@ -80,4 +81,61 @@ func (e *Engine) StartServerTasks(ctx context.Context, kind string, limit int) (
 		return 0, fmt.Errorf("start %s tasks: %w", kind, err)
 	}
 	return n, nil
+}
+
+// ownedStart is an attempt a server-run kind started, with its candidate
+// and what the kind rendered for it.
+type ownedStart[T any] struct {
+	asg  Assignment
+	cand store.Candidate
+	val  T
+}
+
+// startOwned offers up to limit ready tasks of a server-run kind's group,
+// renders each (a task whose templates fail is failed instead, as on a
+// worker), and starts their attempts at once, owned by the servers. It
+// returns them in order, with the scopes of their runs.
+func startOwned[T any](o *op, group string, limit int,
+	render func(rs *runScope, n workflow.Node, number int64) (T, error)) ([]ownedStart[T], map[int64]*runScope, error) {
+	cands, room, scopes, err := o.offer(store.CandidateFilter{Group: group, WorkerLabels: "{}", Limit: int64(limit)})
+	if err != nil {
+		return nil, nil, err
+	}
+	var picks []pick
+	var vals []T
+	for _, c := range cands {
+		if c.Slot != "" && room[c.Slot] <= 0 {
+			continue
+		}
+		rs := scopes[c.RunID]
+		v, err := render(rs, rs.plan.graph.Nodes[c.Idx], c.Attempts+1)
+		if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
+			if err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		if c.Slot != "" {
+			room[c.Slot]--
+		}
+		picks = append(picks, pick{cand: c, asg: Assignment{Number: c.Attempts + 1, RunID: c.RunID,
+			TaskID: c.ID, Task: c.Name, Workflow: rs.run.Workflow}})
+		vals = append(vals, v)
+	}
+	asgs, err := o.dispatch(picks, scopes, store.Worker{})
+	if err != nil {
+		return nil, nil, err
+	}
+	ids := make([]int64, len(asgs))
+	for i, a := range asgs {
+		ids[i] = a.AttemptID
+	}
+	if _, err := o.Attempts().StartMany(o.ctx, ids, ""); err != nil {
+		return nil, nil, err
+	}
+	out := make([]ownedStart[T], len(asgs))
+	for i, a := range asgs {
+		out[i] = ownedStart[T]{asg: a, cand: picks[i].cand, val: vals[i]}
+	}
+	return out, scopes, nil
 }

@@ -39,49 +39,16 @@ func (e *Engine) StartSubWorkflows(ctx context.Context, limit int) (int, error) 
 }
 
 func (o *op) startSubWorkflows(limit int) (int, error) {
-	cands, room, scopes, err := o.offer(store.CandidateFilter{Group: workflow.SubWorkflowGroup,
-		WorkerLabels: "{}", Limit: int64(limit)})
+	started, scopes, err := startOwned(o, workflow.SubWorkflowGroup, limit, o.renderParams)
 	if err != nil {
 		return 0, err
 	}
-	var picks []pick
-	var params []map[string]string // each pick's child parameters
-	for _, c := range cands {
-		if c.Slot != "" && room[c.Slot] <= 0 {
-			continue
-		}
-		rs := scopes[c.RunID]
-		ps, err := o.renderParams(rs, rs.plan.graph.Nodes[c.Idx], c.Attempts+1)
-		if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
-			if err != nil {
-				return 0, err
-			}
-			continue
-		}
-		if c.Slot != "" {
-			room[c.Slot]--
-		}
-		picks = append(picks, pick{cand: c, asg: Assignment{Number: c.Attempts + 1, RunID: c.RunID,
-			TaskID: c.ID, Task: c.Name, Workflow: rs.run.Workflow}})
-		params = append(params, ps)
-	}
-	asgs, err := o.dispatch(picks, scopes, store.Worker{})
-	if err != nil {
-		return 0, err
-	}
-	ids := make([]int64, len(asgs))
-	for i, a := range asgs {
-		ids[i] = a.AttemptID
-	}
-	if _, err := o.Attempts().StartMany(o.ctx, ids, ""); err != nil {
-		return 0, err
-	}
-	for i, a := range asgs {
-		if err := o.startChild(scopes[a.RunID], picks[i].cand, a.AttemptID, params[i]); err != nil {
+	for _, st := range started {
+		if err := o.startChild(scopes[st.asg.RunID], st.cand, st.asg.AttemptID, st.val); err != nil {
 			return 0, err
 		}
 	}
-	return len(asgs), nil
+	return len(started), nil
 }
 
 // renderParams expands a sub-workflow task's params for attempt number

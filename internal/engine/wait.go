@@ -26,53 +26,21 @@ import (
 const waitActor = "server:waits"
 
 func (o *op) startWaits(limit int) (int, error) {
-	cands, room, scopes, err := o.offer(store.CandidateFilter{Group: wait.Group,
-		WorkerLabels: "{}", Limit: int64(limit)})
+	started, _, err := startOwned(o, wait.Group, limit, o.renderWait)
 	if err != nil {
 		return 0, err
 	}
-	var picks []pick
-	var waits []waitSpec
-	for _, c := range cands {
-		if c.Slot != "" && room[c.Slot] <= 0 {
-			continue
-		}
-		rs := scopes[c.RunID]
-		ws, err := o.renderWait(rs, rs.plan.graph.Nodes[c.Idx], c.Attempts+1)
-		if ok, err := o.failUnrenderable(rs, c, err); !ok || err != nil {
-			if err != nil {
-				return 0, err
-			}
-			continue
-		}
-		if c.Slot != "" {
-			room[c.Slot]--
-		}
-		picks = append(picks, pick{cand: c, asg: Assignment{Number: c.Attempts + 1, RunID: c.RunID,
-			TaskID: c.ID, Task: c.Name, Workflow: rs.run.Workflow}})
-		waits = append(waits, ws)
-	}
-	asgs, err := o.dispatch(picks, scopes, store.Worker{})
-	if err != nil {
-		return 0, err
-	}
-	ids := make([]int64, len(asgs))
-	for i, a := range asgs {
-		ids[i] = a.AttemptID
-	}
-	if _, err := o.Attempts().StartMany(o.ctx, ids, ""); err != nil {
-		return 0, err
-	}
-	for i, a := range asgs {
-		w := waits[i].row
+	for _, st := range started {
+		a := st.asg
+		w := st.val.row
 		w.AttemptID, w.TaskID, w.RunID = a.AttemptID, a.TaskID, a.RunID
 		if err := o.Waits().Insert(o.ctx, w); err != nil {
 			return 0, fmt.Errorf("insert wait of task %d: %w", a.TaskID, err)
 		}
 		o.record(store.NewEvent{Kind: "task.wait", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task,
-			AttemptID: a.AttemptID, Reason: waits[i].describe})
+			AttemptID: a.AttemptID, Reason: st.val.describe})
 	}
-	return len(asgs), nil
+	return len(started), nil
 }
 
 // waitSpec is a wait rendered for one attempt: its row but for the IDs,
