@@ -1,12 +1,11 @@
 package workflow
 
 import (
-	"encoding/json"
-	"math"
 	"regexp"
-	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/baton-sched/baton/internal/taskkind"
 )
 
 // validator turns a schema-checked source into a Definition and checks what
@@ -215,34 +214,10 @@ func (v *validator) retention(val any) *Duration {
 	return &d
 }
 
-// scalarString renders a string, number or boolean as text.
-func scalarString(val any) (string, bool) {
-	switch val := val.(type) {
-	case string:
-		return val, true
-	case json.Number:
-		return val.String(), true
-	case bool:
-		return strconv.FormatBool(val), true
-	}
-	return "", false
-}
-
-func number(val any) (float64, bool) {
-	n, ok := val.(json.Number)
-	if !ok {
-		return 0, false
-	}
-	f, err := n.Float64()
-	return f, err == nil && !math.IsInf(f, 0)
-}
-
-// integer reads a whole number that fits in 32 bits (schema limits keep
-// valid values there); "3.0" counts, as JSON Schema says.
-func integer(val any) (int, bool) {
-	f, ok := number(val)
-	if !ok || f != math.Trunc(f) || f < math.MinInt32 || f > math.MaxInt32 {
-		return 0, false
-	}
-	return int(f), true
-}
+// scalarString, number and integer read decoded values as the task
+// kinds do (taskkind).
+var (
+	scalarString = taskkind.Scalar
+	number       = taskkind.Number
+	integer      = taskkind.Integer
+)
