@@ -68,8 +68,11 @@ type Config struct {
 	// Progress receives a line as each scenario starts and ends.
 	Progress func(format string, args ...any)
 
-	// noDeadlines and noHedge switch measurement features off in an
-	// environment (the features scenario).
+	// servers is how many servers an environment runs on its database
+	// (default 1; the features scenario runs 2, so that a heartbeat has
+	// another server to be hedged to); noDeadlines and noHedge switch
+	// measurement features off.
+	servers     int
 	noDeadlines bool
 	noHedge     bool
 }
