@@ -115,7 +115,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 	f.BoolVar(&cfg.PlainHTTP, "no-tls", false, "plain HTTP instead of TLS (mTLS for workers) in every scenario but tls, which measures both")
 	f.IntVar(&cfg.TLSRounds, "tls-rounds", 2, "interleaved plain-HTTP/TLS pairs the tls scenario runs")
 	f.IntVar(&cfg.FeatureRounds, "feature-rounds", 1,
-		"rounds (every feature on, then deadlines off, then hedged renewals off) the features scenario runs")
+		"rounds (every feature on, then deadlines off, hedged renewals off, TLS off; two servers) the features scenario runs")
 	f.StringVar(&jsonPath, "json", "", "also write the figures as JSON to this file")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the whole bench to this file (go tool pprof)")
 	return cmd
