@@ -13,7 +13,7 @@ import (
 // events alone, the runs ended through the other were never seen done).
 func TestEnvTwoServersDrain(t *testing.T) {
 	dir := t.TempDir()
-	cfg := Config{Store: "sqlite", Dir: dir, PlainHTTP: true, servers: 2, Duration: 2 * time.Second,
+	cfg := Config{Store: "sqlite", Dir: dir, servers: 2, Duration: 2 * time.Second,
 		Window: time.Second, Workers: 4, Capacity: 10}.withDefaults()
 	db := &database{dialect: "sqlite", dsn: filepath.Join(dir, "bench.db"), drop: func() {}}
 	e, err := startEnv(t.Context(), db, cfg, cfg.Workers, cfg.Capacity)
