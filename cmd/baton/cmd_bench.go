@@ -113,6 +113,8 @@ func newBenchCmd(g *globals) *cobra.Command {
 	f.IntVar(&cfg.Fleet, "fleet", 500, "simulated workers heartbeating against one server process")
 	f.IntSliceVar(&cfg.ScaleWorkers, "scale-workers", []int{1, 2, 4, 8}, "worker counts the scale scenario measures noop with")
 	f.BoolVar(&cfg.PlainHTTP, "no-tls", false, "plain HTTP instead of TLS (mTLS for workers) in every scenario but tls, which measures both")
+	f.StringVar(&cfg.SQLiteSynchronous, "sqlite-synchronous", "FULL",
+		"SQLite's synchronous mode in the bench: FULL (as Baton runs) or NORMAL (commits not synced, to price FULL)")
 	f.IntVar(&cfg.TLSRounds, "tls-rounds", 2, "interleaved plain-HTTP/TLS pairs the tls scenario runs")
 	f.IntVar(&cfg.FeatureRounds, "feature-rounds", 1,
 		"rounds (every feature on, then deadlines off, hedged renewals off, TLS off; two servers) the features scenario runs")

@@ -111,17 +111,19 @@ type env struct {
 	zones                     []string // of the workers, each once
 }
 
+// openStore opens db as the bench's server does.
+func openStore(ctx context.Context, db *database, cfg Config) (store.Store, error) {
+	if db.dialect == "sqlite" {
+		return sqlite.OpenWith(ctx, db.dsn, sqlite.Options{Synchronous: cfg.SQLiteSynchronous})
+	}
+	return postgres.Open(ctx, postgres.Config{DSN: db.dsn, MaxConns: cfg.PoolSize, NoTimeouts: cfg.noDeadlines,
+		Logger: cfg.Logger})
+}
+
 // startEnv opens the store and starts the server and n workers of
 // capacity cu each (noop tasks take 1 CU).
 func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) (*env, error) {
-	var st store.Store
-	var err error
-	if db.dialect == "sqlite" {
-		st, err = sqlite.Open(ctx, db.dsn)
-	} else {
-		st, err = postgres.Open(ctx, postgres.Config{DSN: db.dsn, MaxConns: cfg.PoolSize, NoTimeouts: cfg.noDeadlines,
-			Logger: cfg.Logger})
-	}
+	st, err := openStore(ctx, db, cfg)
 	if err != nil {
 		return nil, err
 	}
