@@ -140,7 +140,9 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 	}
 	// The history scenario runs retention itself, when it measures it:
 	// the server's own loop is off.
-	e.server = server.New(e.engine, server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger, TLS: sec.server,
+	// Each server gets its own copy of the TLS config, as a server process
+	// has: serving HTTPS sets HTTP/2 up in the config it is given.
+	e.server = server.New(e.engine, server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger, TLS: sec.server.Clone(),
 		Retention: server.RetentionConfig{Interval: -1}})
 	if err := e.server.Start(ctx); err != nil {
 		st.Close()
@@ -150,8 +152,6 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 	urls := []string{url}
 	for range cfg.servers - 1 {
 		eng := engine.New(st, ecfg)
-		// Its own copy of the TLS config, as a server process has: serving
-		// HTTPS sets HTTP/2 up in the config it is given.
 		s := server.New(eng, server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger, TLS: sec.server.Clone(),
 			Retention: server.RetentionConfig{Interval: -1}})
 		if err := s.Start(ctx); err != nil {
