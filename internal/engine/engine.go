@@ -153,7 +153,7 @@ type Engine struct {
 	meter  meter
 	alerts alertSubs
 	slots  slotCache
-	gate   gate
+	gate   *gate
 	// orphanCheck is when this engine's sweep last looked for orphaned
 	// attempts (Unix nanoseconds): only saves work, holds no truth.
 	orphanCheck atomic.Int64

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/baton-sched/baton/internal/store"
@@ -26,16 +28,16 @@ import (
 // while its context already holds a permit does not take a second one,
 // so the gate cannot deadlock on itself.
 
-// Gate classes: the calls that pass the gate, the label of their wait in
-// Metrics.GateWait.
+// Gate classes: the calls that pass the gate, in the order a freed permit
+// serves them, and the label of their wait in Metrics.GateWait.
 const (
-	GateClaim  = "claim"
 	GateReport = "report"
+	GateClaim  = "claim"
 	GateStart  = "start"
 )
 
 // GateClasses lists the gate's classes.
-var GateClasses = []string{GateClaim, GateReport, GateStart}
+var GateClasses = []string{GateReport, GateClaim, GateStart}
 
 // GateWaitBuckets are the upper bounds, in seconds, of the gate's wait
 // histogram.
@@ -67,16 +69,82 @@ func writeTxDefault(s store.Store) int {
 	return DefaultWriteTx(poolMax, runtime.GOMAXPROCS(0))
 }
 
-// gate is a counting semaphore; a nil slots is no bound.
+// gate is a counting semaphore whose freed permits go to the waiting
+// reports first, then claims, then starts: work already dispatched is
+// finished, and work already queued dispatched, before more is accepted,
+// and only the starts' waits, which come before their tasks are ready,
+// stay out of dispatch latency. A waiter passed over for longer than
+// gateAging is served in its turn of arrival whatever its class, so no
+// class starves. n 0 is no bound.
 type gate struct {
-	slots chan struct{}
+	n       int
+	mu      sync.Mutex
+	used    int
+	waiters []*gateWaiter // in order of arrival
 }
 
-func newGate(n int) gate {
-	if n <= 0 {
-		return gate{}
+type gateWaiter struct {
+	prio  int
+	since time.Time
+	ch    chan struct{} // receives the permit
+}
+
+// gateAging bounds how long a waiter is passed over for waiters of a
+// higher class.
+const gateAging = 100 * time.Millisecond
+
+// gatePrio orders the classes: lower first.
+var gatePrio = map[string]int{GateReport: 0, GateClaim: 1, GateStart: 2}
+
+func newGate(n int) *gate { return &gate{n: max(n, 0)} }
+
+// acquire waits for a permit until ctx ends.
+func (g *gate) acquire(ctx context.Context, class string) error {
+	g.mu.Lock()
+	if g.used < g.n && len(g.waiters) == 0 {
+		g.used++
+		g.mu.Unlock()
+		return nil
 	}
-	return gate{slots: make(chan struct{}, n)}
+	w := &gateWaiter{prio: gatePrio[class], since: time.Now(), ch: make(chan struct{}, 1)}
+	g.waiters = append(g.waiters, w)
+	g.mu.Unlock()
+	select {
+	case <-w.ch:
+		return nil
+	case <-ctx.Done():
+		g.mu.Lock()
+		i := slices.Index(g.waiters, w)
+		if i >= 0 {
+			g.waiters = slices.Delete(g.waiters, i, i+1)
+		}
+		g.mu.Unlock()
+		if i < 0 { // granted meanwhile: hand it on
+			g.release()
+		}
+		return ctx.Err()
+	}
+}
+
+// release hands the permit to the next waiter, or returns it.
+func (g *gate) release() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.waiters) == 0 {
+		g.used--
+		return
+	}
+	next := 0
+	if time.Since(g.waiters[0].since) < gateAging {
+		for i, w := range g.waiters {
+			if w.prio < g.waiters[next].prio {
+				next = i
+			}
+		}
+	}
+	w := g.waiters[next]
+	g.waiters = slices.Delete(g.waiters, next, next+1)
+	w.ch <- struct{}{}
 }
 
 // gateHeld marks a context whose call holds a permit.
@@ -85,22 +153,17 @@ type gateHeld struct{}
 // enter waits for a permit and returns the context to run the transaction
 // with and the release; the wait is observed as class.
 func (e *Engine) enter(ctx context.Context, class string) (context.Context, func(), error) {
-	if e.gate.slots == nil || ctx.Value(gateHeld{}) != nil {
+	if e.gate.n == 0 || ctx.Value(gateHeld{}) != nil {
 		return ctx, func() {}, nil
 	}
 	began := time.Now()
-	select {
-	case e.gate.slots <- struct{}{}:
-	default:
-		select {
-		case e.gate.slots <- struct{}{}:
-		case <-ctx.Done():
-			e.meter.observe([]observation{{kind: histGateWait, label: class, seconds: time.Since(began).Seconds()}}, nil)
-			return nil, nil, fmt.Errorf("wait for the write gate (%d at once): %w", cap(e.gate.slots), ctx.Err())
-		}
-	}
+	err := e.gate.acquire(ctx, class)
 	e.meter.observe([]observation{{kind: histGateWait, label: class, seconds: time.Since(began).Seconds()}}, nil)
-	return context.WithValue(ctx, gateHeld{}, true), func() { <-e.gate.slots }, nil
+	if err != nil {
+		return nil, nil, fmt.Errorf("wait for the write gate (%d at once): %w", e.gate.n, err)
+	}
+	var once sync.Once
+	return context.WithValue(ctx, gateHeld{}, true), func() { once.Do(e.gate.release) }, nil
 }
 
 // inGatedTx is inTx behind the write gate, for class. The gate's wait

@@ -171,7 +171,7 @@ func (e *Engine) Metrics() Metrics {
 	for _, st := range []string{store.TaskSucceeded, store.TaskFailed} {
 		out.TaskDuration[st] = m.snapshot(histKey{histTaskDuration, st})
 	}
-	if e.gate.slots != nil {
+	if e.gate.n > 0 {
 		out.GateWait = map[string]Histogram{}
 		for _, c := range GateClasses {
 			out.GateWait[c] = m.snapshot(histKey{histGateWait, c})
