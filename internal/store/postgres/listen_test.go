@@ -1,7 +1,6 @@
 package postgres_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -14,16 +13,13 @@ import (
 // claims a second time. (Another store's notifications do:
 // storetest.TestPostgresWorkSignalAcrossServers.)
 func TestOwnNotificationFiresOnce(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	s := storetest.OpenPostgres(t)
+	ctx := t.Context()
 	until := func(what string, cond func() bool) {
 		t.Helper()
-		for !cond() {
-			select {
-			case <-ctx.Done():
+		for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
 				t.Fatalf("%s: not within a minute", what)
-			case <-time.After(5 * time.Millisecond):
 			}
 		}
 	}
