@@ -78,7 +78,7 @@ func (e *Engine) Claim(ctx context.Context, req ClaimRequest) ([]Assignment, err
 		return nil, nil
 	}
 	var out []Assignment
-	err := e.inTx(ctx, "worker:"+req.WorkerID, func(o *op) error {
+	err := e.inGatedTx(ctx, GateClaim, "worker:"+req.WorkerID, func(o *op) error {
 		var err error
 		out, err = o.claim(req)
 		return err

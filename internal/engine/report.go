@@ -92,7 +92,7 @@ func (e *Engine) Report(ctx context.Context, workerID string, reports []Report) 
 		}
 	}
 	var out []ReportResult
-	err := e.inTx(ctx, "worker:"+workerID, func(o *op) error {
+	err := e.inGatedTx(ctx, GateReport, "worker:"+workerID, func(o *op) error {
 		var err error
 		out, err = o.report(workerID, reports)
 		return err

@@ -88,7 +88,7 @@ func (e *Engine) startInTx(ctx context.Context, reqs []StartRequest, limited boo
 	// A concurrent start with the same idempotency key may win the race to
 	// insert; the second try finds its run.
 	for try := 0; try < 2; try++ {
-		err = e.inTx(ctx, reqs[0].Actor, func(o *op) error {
+		err = e.inGatedTx(ctx, GateStart, reqs[0].Actor, func(o *op) error {
 			var err error
 			out, err = o.startRuns(reqs, limited)
 			return err
