@@ -2,12 +2,10 @@ package server_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/engine"
-	"github.com/baton-sched/baton/internal/server"
 	"github.com/baton-sched/baton/internal/store/storetest"
 )
 
@@ -20,16 +18,7 @@ import (
 func BenchmarkProtocolLifecycle(b *testing.B) {
 	for _, d := range storetest.Dialects {
 		b.Run(d.Name, func(b *testing.B) {
-			s := d.Open(b)
-			srv := server.New(engine.New(s, engine.Config{}), server.Config{})
-			ts := httptest.NewServer(srv.Handler())
-			b.Cleanup(func() { ts.Close(); srv.Stop() })
-			rememberTokens(b, ts.URL, s)
-			admin, join := tokensOf(ts.URL)
-			c, err := client.New([]string{ts.URL}, client.WithToken(admin), client.WithJoinToken(join))
-			if err != nil {
-				b.Fatal(err)
-			}
+			c, _ := serve(b, d.Open(b), engine.Config{})
 			ctx := context.Background()
 			if _, err := c.Apply(ctx, []client.SourceFile{{Filename: "one.yaml",
 				Content: "name: one\ntasks:\n  - {name: t, noop: true}\n"}}); err != nil {
