@@ -21,6 +21,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 		stores   []string
 		jsonPath string
 		profile  string
+		memprof  string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -64,6 +65,9 @@ func newBenchCmd(g *globals) *cobra.Command {
 					return err
 				}
 				defer pprof.StopCPUProfile()
+			}
+			if memprof != "" {
+				defer writeMemProfile(cmd, memprof)
 			}
 			var reports []*bench.Report
 			for _, s := range stores {
@@ -120,5 +124,22 @@ func newBenchCmd(g *globals) *cobra.Command {
 		"rounds (every feature on, then deadlines off, hedged renewals off, TLS off; two servers) the features scenario runs")
 	f.StringVar(&jsonPath, "json", "", "also write the figures as JSON to this file")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the whole bench to this file (go tool pprof)")
+	f.StringVar(&memprof, "memprofile", "", "write an allocation profile of the whole bench to this file when it ends (go tool pprof)")
 	return cmd
+}
+
+// writeMemProfile writes the heap profile (with every allocation since the
+// start: pprof's alloc_space and alloc_objects) to path; a failure is only
+// reported, the bench's figures stand.
+func writeMemProfile(cmd *cobra.Command, path string) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "memprofile: %v\n", err)
+	}
 }
