@@ -36,19 +36,34 @@ CREATE TABLE live_attempts (
 COMMENT ON TABLE live_attempts IS 'baton:derived from attempts by the trigger live_attempts_sync';
 CREATE INDEX live_attempts_worker ON live_attempts (worker_id);
 
+-- Statement-level triggers over the statement's transition tables: one
+-- set-based statement per statement on tasks or attempts (a claim of 25
+-- tasks, a start of 100 runs), not a call per row.
 -- +goose StatementBegin
 CREATE FUNCTION task_queue_sync() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    was_in BOOLEAN := TG_OP <> 'INSERT' AND (OLD.state IN ('queued', 'retry_wait') OR (OLD.state = 'running' AND OLD.slot <> ''));
-    is_in  BOOLEAN := TG_OP <> 'DELETE' AND (NEW.state IN ('queued', 'retry_wait') OR (NEW.state = 'running' AND NEW.slot <> ''));
 BEGIN
-    IF was_in AND is_in THEN
-        UPDATE task_queue SET state = NEW.state, ready_at = NEW.ready_at WHERE task_id = NEW.id;
-    ELSIF was_in THEN
-        DELETE FROM task_queue WHERE task_id = OLD.id;
-    ELSIF is_in THEN
+    IF TG_OP = 'INSERT' THEN
         INSERT INTO task_queue (task_id, state, grp, run_priority, priority, slot, ready_at)
-        VALUES (NEW.id, NEW.state, NEW.grp, NEW.run_priority, NEW.priority, NEW.slot, NEW.ready_at);
+        SELECT id, state, grp, run_priority, priority, slot, ready_at FROM new_rows
+        WHERE state IN ('queued', 'retry_wait') OR (state = 'running' AND slot <> '');
+    ELSIF TG_OP = 'DELETE' THEN
+        DELETE FROM task_queue q USING old_rows o
+        WHERE q.task_id = o.id AND (o.state IN ('queued', 'retry_wait') OR (o.state = 'running' AND o.slot <> ''));
+    ELSE
+        WITH c AS (
+            SELECT n.id, n.state, n.grp, n.run_priority, n.priority, n.slot, n.ready_at,
+                   o.state IN ('queued', 'retry_wait') OR (o.state = 'running' AND o.slot <> '') AS was_in,
+                   n.state IN ('queued', 'retry_wait') OR (n.state = 'running' AND n.slot <> '') AS is_in
+            FROM old_rows o JOIN new_rows n ON n.id = o.id
+            WHERE o.state IS DISTINCT FROM n.state
+        ), gone AS (
+            DELETE FROM task_queue q USING c WHERE q.task_id = c.id AND c.was_in AND NOT c.is_in
+        ), moved AS (
+            UPDATE task_queue q SET state = c.state, ready_at = c.ready_at
+            FROM c WHERE q.task_id = c.id AND c.was_in AND c.is_in
+        )
+        INSERT INTO task_queue (task_id, state, grp, run_priority, priority, slot, ready_at)
+        SELECT id, state, grp, run_priority, priority, slot, ready_at FROM c WHERE c.is_in AND NOT c.was_in;
     END IF;
     RETURN NULL;
 END
@@ -57,43 +72,43 @@ $$;
 
 -- +goose StatementBegin
 CREATE FUNCTION live_attempts_sync() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    was_in BOOLEAN := TG_OP <> 'INSERT' AND OLD.state IN ('dispatched', 'running');
-    is_in  BOOLEAN := TG_OP <> 'DELETE' AND NEW.state IN ('dispatched', 'running');
 BEGIN
-    IF was_in AND NOT is_in THEN
-        DELETE FROM live_attempts WHERE attempt_id = OLD.id;
-    ELSIF is_in AND NOT was_in THEN
-        INSERT INTO live_attempts (attempt_id, worker_id) VALUES (NEW.id, NEW.worker_id);
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO live_attempts (attempt_id, worker_id)
+        SELECT id, worker_id FROM new_rows WHERE state IN ('dispatched', 'running');
+    ELSIF TG_OP = 'DELETE' THEN
+        DELETE FROM live_attempts l USING old_rows o
+        WHERE l.attempt_id = o.id AND o.state IN ('dispatched', 'running');
+    ELSE
+        WITH c AS (
+            SELECT n.id, n.worker_id, o.state IN ('dispatched', 'running') AS was_in,
+                   n.state IN ('dispatched', 'running') AS is_in
+            FROM old_rows o JOIN new_rows n ON n.id = o.id
+            WHERE o.state IS DISTINCT FROM n.state
+        ), gone AS (
+            DELETE FROM live_attempts l USING c WHERE l.attempt_id = c.id AND c.was_in AND NOT c.is_in
+        )
+        INSERT INTO live_attempts (attempt_id, worker_id)
+        SELECT id, worker_id FROM c WHERE c.is_in AND NOT c.was_in;
     END IF;
     RETURN NULL;
 END
 $$;
 -- +goose StatementEnd
 
--- The WHEN clauses are evaluated without calling the functions: only
--- rows entering or leaving a tracked state pay for a call.
-CREATE TRIGGER task_queue_insert AFTER INSERT ON tasks FOR EACH ROW
-    WHEN (NEW.state IN ('queued', 'retry_wait') OR (NEW.state = 'running' AND NEW.slot <> ''))
-    EXECUTE FUNCTION task_queue_sync();
-CREATE TRIGGER task_queue_update AFTER UPDATE OF state ON tasks FOR EACH ROW
-    WHEN (OLD.state IS DISTINCT FROM NEW.state
-          AND (OLD.state IN ('queued', 'retry_wait') OR NEW.state IN ('queued', 'retry_wait')
-               OR (NEW.slot <> '' AND (OLD.state = 'running' OR NEW.state = 'running'))))
-    EXECUTE FUNCTION task_queue_sync();
-CREATE TRIGGER task_queue_delete AFTER DELETE ON tasks FOR EACH ROW
-    WHEN (OLD.state IN ('queued', 'retry_wait') OR (OLD.state = 'running' AND OLD.slot <> ''))
-    EXECUTE FUNCTION task_queue_sync();
+CREATE TRIGGER task_queue_insert AFTER INSERT ON tasks REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION task_queue_sync();
+CREATE TRIGGER task_queue_update AFTER UPDATE ON tasks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION task_queue_sync();
+CREATE TRIGGER task_queue_delete AFTER DELETE ON tasks REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION task_queue_sync();
 
-CREATE TRIGGER live_attempts_insert AFTER INSERT ON attempts FOR EACH ROW
-    WHEN (NEW.state IN ('dispatched', 'running'))
-    EXECUTE FUNCTION live_attempts_sync();
-CREATE TRIGGER live_attempts_update AFTER UPDATE OF state ON attempts FOR EACH ROW
-    WHEN ((OLD.state IN ('dispatched', 'running')) IS DISTINCT FROM (NEW.state IN ('dispatched', 'running')))
-    EXECUTE FUNCTION live_attempts_sync();
-CREATE TRIGGER live_attempts_delete AFTER DELETE ON attempts FOR EACH ROW
-    WHEN (OLD.state IN ('dispatched', 'running'))
-    EXECUTE FUNCTION live_attempts_sync();
+CREATE TRIGGER live_attempts_insert AFTER INSERT ON attempts REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION live_attempts_sync();
+CREATE TRIGGER live_attempts_update AFTER UPDATE ON attempts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION live_attempts_sync();
+CREATE TRIGGER live_attempts_delete AFTER DELETE ON attempts REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION live_attempts_sync();
 
 INSERT INTO task_queue (task_id, state, grp, run_priority, priority, slot, ready_at)
 SELECT id, state, grp, run_priority, priority, slot, ready_at FROM tasks
