@@ -85,12 +85,6 @@ type LeaderLease struct {
 	ExpiresAt int64
 }
 
-// baton:derived from attempts by the trigger live_attempts_sync
-type LiveAttempt struct {
-	AttemptID int64
-	WorkerID  string
-}
-
 type Log struct {
 	ID        int64
 	AttemptID int64
@@ -263,17 +257,6 @@ type Task struct {
 	Checkpoint   string
 	CheckpointAt int64
 	Slot         string
-}
-
-// baton:derived from tasks by the trigger task_queue_sync
-type TaskQueue struct {
-	TaskID      int64
-	State       string
-	Group       string
-	RunPriority int64
-	Priority    int64
-	Slot        string
-	ReadyAt     int64
 }
 
 type TaskWait struct {

@@ -33,17 +33,17 @@ func (q *Queries) AdvanceLoopMark(ctx context.Context, arg AdvanceLoopMarkParams
 const claimCandidates = `-- name: ClaimCandidates :many
 
 WITH c AS (
-  SELECT t.id, t.run_id, t.idx, t.name, t.cu, t.attempts, t.lost, t.avoid_worker, t.avoid_zone,
-         CAST(baton_now() - t.ready_at AS BIGINT) AS waited_ms, t.slot, q.run_priority, q.priority
-  FROM task_queue q JOIN tasks t ON t.id = q.task_id
-  WHERE q.state = 'queued' AND q.grp = $1 AND t.state = 'queued' AND NOT t.held
-    AND (t.slot = '' OR strpos($2::text, ',' || t.slot || ',') > 0)
-    AND (t.zones_allow = '' OR strpos(t.zones_allow, ',' || $3::text || ',') > 0)
-    AND strpos(t.zones_deny, ',' || $3::text || ',') = 0
-    AND (t.labels = '' OR t.labels::jsonb <@ CAST($4 AS TEXT)::jsonb)
-  ORDER BY q.run_priority DESC, q.priority DESC, q.task_id
+  SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
+         CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot, run_priority, priority
+  FROM tasks
+  WHERE state = 'queued' AND grp = $1 AND NOT held
+    AND (slot = '' OR strpos($2::text, ',' || slot || ',') > 0)
+    AND (zones_allow = '' OR strpos(zones_allow, ',' || $3::text || ',') > 0)
+    AND strpos(zones_deny, ',' || $3::text || ',') = 0
+    AND (labels = '' OR labels::jsonb <@ CAST($4 AS TEXT)::jsonb)
+  ORDER BY run_priority DESC, priority DESC, id
   LIMIT CAST($5 AS BIGINT)
-  FOR UPDATE OF t SKIP LOCKED
+  FOR UPDATE SKIP LOCKED
 )
 SELECT c.id, c.run_id, c.idx, c.name, c.cu, c.attempts, c.lost, c.avoid_worker, c.avoid_zone, c.waited_ms, c.slot,
        runs.id, runs.workflow_id, runs.workflow, runs.version_id, runs.version, runs.state, runs.reason, runs.params, runs.idempotency_key, runs.priority, runs.scheduled_at, runs.created_by, runs.tasks_total, runs.tasks_left, runs.tasks_failed, runs.created_at, runs.started_at, runs.finished_at, runs.schedule_id, runs.parent_run_id, runs.parent_task_id
@@ -77,10 +77,9 @@ type ClaimCandidatesRow struct {
 // Queries whose text differs between dialects. Each has a twin of the same
 // name in ../sqlite so both generated packages expose the same methods.
 // Queued tasks of a group that a worker of zone and worker_labels (a JSON
-// object) may run, in placement order (found through task_queue), locked
-// for this claim (rows another server is claiming are skipped, not waited
-// for; a task claimed meanwhile fails t.state on the locked row), each
-// with its run (read, not locked): one round trip.
+// object) may run, in placement order, locked for this claim (rows another
+// server is claiming are skipped, not waited for), each with its run (read,
+// not locked): one round trip.
 func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams) ([]ClaimCandidatesRow, error) {
 	rows, err := q.db.Query(ctx, claimCandidates,
 		arg.Group,
@@ -353,7 +352,7 @@ func (q *Queries) MarkUpstreamFailed(ctx context.Context, arg MarkUpstreamFailed
 }
 
 const orphanedAttempts = `-- name: OrphanedAttempts :many
-SELECT a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested, a.timeout_ms FROM live_attempts l JOIN workers w ON w.id = l.worker_id JOIN attempts a ON a.id = l.attempt_id
+SELECT a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested, a.timeout_ms FROM attempts a JOIN workers w ON w.id = a.worker_id
 WHERE a.state IN ('dispatched', 'running') AND w.state IN ('lost', 'stopped')
 ORDER BY a.id
 LIMIT CAST($1 AS BIGINT)

@@ -236,3 +236,38 @@ func (q *Queries) RenewWorker(ctx context.Context, arg RenewWorkerParams) (Worke
 	)
 	return i, err
 }
+
+const workerUsage = `-- name: WorkerUsage :many
+SELECT a.worker_id, CAST(count(*) AS BIGINT) AS running,
+       CAST(coalesce(sum(t.cu), 0) AS DOUBLE PRECISION) AS used_cu
+FROM attempts a JOIN tasks t ON t.id = a.task_id
+WHERE a.state IN ('dispatched', 'running')
+GROUP BY a.worker_id
+`
+
+type WorkerUsageRow struct {
+	WorkerID string
+	Running  int64
+	UsedCU   float64
+}
+
+// Live attempts and the capacity they take, per worker.
+func (q *Queries) WorkerUsage(ctx context.Context) ([]WorkerUsageRow, error) {
+	rows, err := q.db.Query(ctx, workerUsage)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []WorkerUsageRow
+	for rows.Next() {
+		var i WorkerUsageRow
+		if err := rows.Scan(&i.WorkerID, &i.Running, &i.UsedCU); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

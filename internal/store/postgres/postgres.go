@@ -161,8 +161,7 @@ func (s *Store) migrate(ctx context.Context) error {
 func (s *Store) Dialect() string { return "postgres" }
 
 // Vacuum implements store.Store. Claimed tasks and finished attempts leave
-// dead rows in the narrow tables task_queue and live_attempts and dead
-// heap-only versions in tasks and attempts; autovacuum visits a
+// dead entries in the queue's partial indexes; autovacuum visits a
 // database at most once a minute by default, far too seldom for a queue
 // that turns over thousands of rows a second.
 func (s *Store) Vacuum(ctx context.Context) error {
@@ -176,7 +175,7 @@ func (s *Store) Vacuum(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, "SET statement_timeout = 0"); err != nil {
 		return fmt.Errorf("vacuum: %w", err)
 	}
-	_, err = conn.Exec(ctx, "VACUUM (SKIP_LOCKED) task_queue, live_attempts, tasks, attempts, runs, workers")
+	_, err = conn.Exec(ctx, "VACUUM (SKIP_LOCKED) tasks, attempts, runs, workers")
 	if _, rerr := conn.Exec(context.WithoutCancel(ctx), "RESET statement_timeout"); rerr != nil {
 		conn.Conn().Close(context.WithoutCancel(ctx)) //nolint:errcheck // a connection in doubt is not reused
 	}

@@ -166,12 +166,111 @@ func (q *Queries) InsertAttempt(ctx context.Context, arg InsertAttemptParams) (i
 	return id, err
 }
 
+const listLiveAttempts = `-- name: ListLiveAttempts :many
+SELECT id, stop_requested,
+       CAST(state = 'dispatched' AND dispatched_at < baton_now() - CAST(?1 AS BIGINT)
+            AS BOOLEAN) AS overdue,
+       CAST(state = 'running' AND timeout_ms > 0
+            AND started_at < baton_now() - timeout_ms - CAST(?2 AS BIGINT) AS BOOLEAN) AS overtime
+FROM attempts
+WHERE worker_id = ?3 AND state IN ('dispatched', 'running')
+`
+
+type ListLiveAttemptsParams struct {
+	DispatchTimeoutMs int64
+	GraceMs           int64
+	WorkerID          string
+}
+
+type ListLiveAttemptsRow struct {
+	ID            int64
+	StopRequested bool
+	Overdue       bool
+	Overtime      bool
+}
+
+// A worker's live attempts; overdue ones were dispatched longer than
+// dispatch_timeout_ms ago and not started; overtime ones started longer
+// than their timeout and grace_ms ago.
+func (q *Queries) ListLiveAttempts(ctx context.Context, arg ListLiveAttemptsParams) ([]ListLiveAttemptsRow, error) {
+	rows, err := q.query(ctx, q.listLiveAttemptsStmt, listLiveAttempts, arg.DispatchTimeoutMs, arg.GraceMs, arg.WorkerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListLiveAttemptsRow
+	for rows.Next() {
+		var i ListLiveAttemptsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.StopRequested,
+			&i.Overdue,
+			&i.Overtime,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listRunAttempts = `-- name: ListRunAttempts :many
 SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms FROM attempts WHERE run_id = ?1 ORDER BY task_id, number
 `
 
 func (q *Queries) ListRunAttempts(ctx context.Context, runID int64) ([]Attempt, error) {
 	rows, err := q.query(ctx, q.listRunAttemptsStmt, listRunAttempts, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Attempt
+	for rows.Next() {
+		var i Attempt
+		if err := rows.Scan(
+			&i.ID,
+			&i.TaskID,
+			&i.RunID,
+			&i.Task,
+			&i.Number,
+			&i.State,
+			&i.Reason,
+			&i.WorkerID,
+			&i.Zone,
+			&i.ExitCode,
+			&i.DispatchedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.StopRequested,
+			&i.TimeoutMs,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listWorkerAttempts = `-- name: ListWorkerAttempts :many
+SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms FROM attempts
+WHERE worker_id = ?1 AND state IN ('dispatched', 'running')
+ORDER BY id
+`
+
+func (q *Queries) ListWorkerAttempts(ctx context.Context, workerID string) ([]Attempt, error) {
+	rows, err := q.query(ctx, q.listWorkerAttemptsStmt, listWorkerAttempts, workerID)
 	if err != nil {
 		return nil, err
 	}
@@ -218,6 +317,20 @@ WHERE id = ?1 AND state IN ('dispatched', 'running')
 // the worker reports it ended, so it never overlaps its successor.
 func (q *Queries) RequestStop(ctx context.Context, id int64) (int64, error) {
 	result, err := q.exec(ctx, q.requestStopStmt, requestStop, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
+const resetDispatched = `-- name: ResetDispatched :execrows
+UPDATE attempts SET dispatched_at = baton_now() WHERE state = 'dispatched'
+`
+
+// Restarts the dispatch timeout of every attempt not yet started, after an
+// outage in which no start report could arrive.
+func (q *Queries) ResetDispatched(ctx context.Context) (int64, error) {
+	result, err := q.exec(ctx, q.resetDispatchedStmt, resetDispatched)
 	if err != nil {
 		return 0, err
 	}

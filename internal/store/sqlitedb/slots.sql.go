@@ -9,6 +9,19 @@ import (
 	"context"
 )
 
+const countSlotRunning = `-- name: CountSlotRunning :one
+SELECT count(*) FROM tasks WHERE slot = ?1 AND state = 'running'
+`
+
+// Tasks of a slot running now (a statement of its own, so that it reads
+// what committed before the slot's row was locked).
+func (q *Queries) CountSlotRunning(ctx context.Context, slot string) (int64, error) {
+	row := q.queryRow(ctx, q.countSlotRunningStmt, countSlotRunning, slot)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const countSlots = `-- name: CountSlots :one
 SELECT count(*) FROM slots
 `
@@ -30,6 +43,90 @@ func (q *Queries) DeleteSlot(ctx context.Context, name string) (int64, error) {
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+const listSlots = `-- name: ListSlots :many
+SELECT s.name, s.size, s.description, s.updated_at,
+       (SELECT count(*) FROM tasks t WHERE t.slot = s.name AND t.state = 'running') AS running,
+       (SELECT count(*) FROM tasks t WHERE t.slot = s.name AND t.state = 'queued') AS queued
+FROM slots s ORDER BY s.name
+`
+
+type ListSlotsRow struct {
+	Name        string
+	Size        int64
+	Description string
+	UpdatedAt   int64
+	Running     int64
+	Queued      int64
+}
+
+// Every slot with its running and queued tasks.
+func (q *Queries) ListSlots(ctx context.Context) ([]ListSlotsRow, error) {
+	rows, err := q.query(ctx, q.listSlotsStmt, listSlots)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListSlotsRow
+	for rows.Next() {
+		var i ListSlotsRow
+		if err := rows.Scan(
+			&i.Name,
+			&i.Size,
+			&i.Description,
+			&i.UpdatedAt,
+			&i.Running,
+			&i.Queued,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const slotUsage = `-- name: SlotUsage :many
+SELECT s.name, s.size,
+       (SELECT count(*) FROM tasks t WHERE t.slot = s.name AND t.state = 'running') AS running
+FROM slots s
+`
+
+type SlotUsageRow struct {
+	Name    string
+	Size    int64
+	Running int64
+}
+
+// Every slot's size and running tasks, for the claims' hint of which
+// slots are open.
+func (q *Queries) SlotUsage(ctx context.Context) ([]SlotUsageRow, error) {
+	rows, err := q.query(ctx, q.slotUsageStmt, slotUsage)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SlotUsageRow
+	for rows.Next() {
+		var i SlotUsageRow
+		if err := rows.Scan(&i.Name, &i.Size, &i.Running); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const upsertSlot = `-- name: UpsertSlot :one

@@ -45,6 +45,51 @@ func (q *Queries) DispatchLatencies(ctx context.Context, arg DispatchLatenciesPa
 	return items, nil
 }
 
+const queueDepth = `-- name: QueueDepth :many
+SELECT grp, zones_allow, CAST(COUNT(*) AS BIGINT) AS tasks,
+       CAST(COALESCE(MAX(baton_now() - ready_at), 0) AS BIGINT) AS oldest_ms
+FROM tasks
+WHERE state = 'queued' AND NOT held
+GROUP BY grp, zones_allow
+`
+
+type QueueDepthRow struct {
+	Group      string
+	ZonesAllow string
+	Tasks      int64
+	OldestMs   int64
+}
+
+// The queue: queued tasks not held, per group and allowed zones (",a,b,"
+// or empty for any), with how long the oldest of them has waited.
+func (q *Queries) QueueDepth(ctx context.Context) ([]QueueDepthRow, error) {
+	rows, err := q.query(ctx, q.queueDepthStmt, queueDepth)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []QueueDepthRow
+	for rows.Next() {
+		var i QueueDepthRow
+		if err := rows.Scan(
+			&i.Group,
+			&i.ZonesAllow,
+			&i.Tasks,
+			&i.OldestMs,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const undeliveredAlerts = `-- name: UndeliveredAlerts :many
 SELECT state, CAST(COUNT(*) AS BIGINT) AS alerts,
        CAST(COALESCE(MAX(baton_now() - created_at), 0) AS BIGINT) AS oldest_ms

@@ -60,6 +60,18 @@ func (q *Queries) AddUpstreamFailure(ctx context.Context, arg AddUpstreamFailure
 	return i, err
 }
 
+const anyQueued = `-- name: AnyQueued :one
+SELECT count(*) FROM (SELECT 1 FROM tasks WHERE state = 'queued' AND grp = ?1 AND NOT held LIMIT 1) AS q
+`
+
+// Whether a task of a group waits to be claimed (1) or not (0).
+func (q *Queries) AnyQueued(ctx context.Context, grp string) (int64, error) {
+	row := q.queryRow(ctx, q.anyQueuedStmt, anyQueued, grp)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const cancelRunTasks = `-- name: CancelRunTasks :many
 UPDATE tasks SET state = 'cancelled', reason = ?1, attempt_id = 0, finished_at = baton_now()
 WHERE run_id = ?2 AND state IN ('pending', 'queued', 'retry_wait', 'running')
@@ -591,4 +603,45 @@ func (q *Queries) SaveCheckpoint(ctx context.Context, arg SaveCheckpointParams) 
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+const wakeRetries = `-- name: WakeRetries :many
+UPDATE tasks SET state = 'queued'
+WHERE state = 'retry_wait' AND ready_at <= baton_now()
+RETURNING id, run_id, name, state
+`
+
+type WakeRetriesRow struct {
+	ID    int64
+	RunID int64
+	Name  string
+	State string
+}
+
+func (q *Queries) WakeRetries(ctx context.Context) ([]WakeRetriesRow, error) {
+	rows, err := q.query(ctx, q.wakeRetriesStmt, wakeRetries)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []WakeRetriesRow
+	for rows.Next() {
+		var i WakeRetriesRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.RunID,
+			&i.Name,
+			&i.State,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

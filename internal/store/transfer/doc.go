@@ -4,9 +4,7 @@
 //
 // Nothing in it knows Baton's tables: the table list comes from the
 // SQLite schema, the columns and their types from both, so a table a
-// later migration adds is copied without a change here. A PostgreSQL
-// table whose comment starts with "baton:derived" is not copied: triggers
-// fill it from the tables it derives from as they are copied. The steps:
+// later migration adds is copied without a change here. The steps:
 //
 //	lock the SQLite file (sqlite.Lock: refused while a server holds it)
 //	  → check the source's migrations are exactly this binary's

@@ -50,19 +50,6 @@ func targetTables(ctx context.Context, conn *pgx.Conn) ([]string, error) {
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-// derivedTables returns the target's tables whose rows triggers derive
-// from other tables (their comment starts with "baton:derived"): the copy
-// of those others fills them.
-func derivedTables(ctx context.Context, conn *pgx.Conn) ([]string, error) {
-	rows, err := conn.Query(ctx, `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = current_schema() AND c.relkind = 'r'
-		  AND obj_description(c.oid, 'pg_class') LIKE 'baton:derived%'`)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
-}
-
 // describe fills in the target's column types of every table and checks
 // that both sides have the same tables and columns, naming every
 // difference. It returns the tables in an order that inserts a table
@@ -85,15 +72,8 @@ func describe(ctx context.Context, conn *pgx.Conn, tables []*table) ([]*table, e
 	if err != nil {
 		return nil, fmt.Errorf("read the PostgreSQL columns: %w", err)
 	}
-	derived, err := derivedTables(ctx, conn)
-	if err != nil {
-		return nil, fmt.Errorf("read the PostgreSQL derived tables: %w", err)
-	}
 	var problems []string
 	seen := map[string]bool{versionTable: true}
-	for _, tn := range derived {
-		seen[tn] = true
-	}
 	for _, t := range tables {
 		seen[t.name] = true
 		cols, ok := types[t.name]

@@ -3,22 +3,21 @@
 
 -- name: ClaimCandidates :many
 -- Queued tasks of a group that a worker of zone and worker_labels (a JSON
--- object) may run, in placement order (found through task_queue), locked
--- for this claim (rows another server is claiming are skipped, not waited
--- for; a task claimed meanwhile fails t.state on the locked row), each
--- with its run (read, not locked): one round trip.
+-- object) may run, in placement order, locked for this claim (rows another
+-- server is claiming are skipped, not waited for), each with its run (read,
+-- not locked): one round trip.
 WITH c AS (
-  SELECT t.id, t.run_id, t.idx, t.name, t.cu, t.attempts, t.lost, t.avoid_worker, t.avoid_zone,
-         CAST(baton_now() - t.ready_at AS BIGINT) AS waited_ms, t.slot, q.run_priority, q.priority
-  FROM task_queue q JOIN tasks t ON t.id = q.task_id
-  WHERE q.state = 'queued' AND q.grp = sqlc.arg(grp) AND t.state = 'queued' AND NOT t.held
-    AND (t.slot = '' OR strpos(sqlc.arg(open_slots)::text, ',' || t.slot || ',') > 0)
-    AND (t.zones_allow = '' OR strpos(t.zones_allow, ',' || sqlc.arg(zone)::text || ',') > 0)
-    AND strpos(t.zones_deny, ',' || sqlc.arg(zone)::text || ',') = 0
-    AND (t.labels = '' OR t.labels::jsonb <@ CAST(sqlc.arg(worker_labels) AS TEXT)::jsonb)
-  ORDER BY q.run_priority DESC, q.priority DESC, q.task_id
+  SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
+         CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot, run_priority, priority
+  FROM tasks
+  WHERE state = 'queued' AND grp = sqlc.arg(grp) AND NOT held
+    AND (slot = '' OR strpos(sqlc.arg(open_slots)::text, ',' || slot || ',') > 0)
+    AND (zones_allow = '' OR strpos(zones_allow, ',' || sqlc.arg(zone)::text || ',') > 0)
+    AND strpos(zones_deny, ',' || sqlc.arg(zone)::text || ',') = 0
+    AND (labels = '' OR labels::jsonb <@ CAST(sqlc.arg(worker_labels) AS TEXT)::jsonb)
+  ORDER BY run_priority DESC, priority DESC, id
   LIMIT CAST(sqlc.arg(lim) AS BIGINT)
-  FOR UPDATE OF t SKIP LOCKED
+  FOR UPDATE SKIP LOCKED
 )
 SELECT c.id, c.run_id, c.idx, c.name, c.cu, c.attempts, c.lost, c.avoid_worker, c.avoid_zone, c.waited_ms, c.slot,
        sqlc.embed(runs)
@@ -34,7 +33,7 @@ RETURNING id, run_id, name, state;
 -- Live attempts whose worker is lost or stopped. The sweep hands those on
 -- when it finds the worker lost, and a worker that stops hands its own
 -- on: this is the safety net behind both, run now and then.
-SELECT a.* FROM live_attempts l JOIN workers w ON w.id = l.worker_id JOIN attempts a ON a.id = l.attempt_id
+SELECT a.* FROM attempts a JOIN workers w ON w.id = a.worker_id
 WHERE a.state IN ('dispatched', 'running') AND w.state IN ('lost', 'stopped')
 ORDER BY a.id
 LIMIT CAST(sqlc.arg(lim) AS BIGINT)

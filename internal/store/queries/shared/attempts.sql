@@ -27,6 +27,23 @@ SELECT * FROM attempts WHERE id = sqlc.arg(id);
 -- name: ListRunAttempts :many
 SELECT * FROM attempts WHERE run_id = sqlc.arg(run_id) ORDER BY task_id, number;
 
+-- name: ListLiveAttempts :many
+-- A worker's live attempts; overdue ones were dispatched longer than
+-- dispatch_timeout_ms ago and not started; overtime ones started longer
+-- than their timeout and grace_ms ago.
+SELECT id, stop_requested,
+       CAST(state = 'dispatched' AND dispatched_at < baton_now() - CAST(sqlc.arg(dispatch_timeout_ms) AS BIGINT)
+            AS BOOLEAN) AS overdue,
+       CAST(state = 'running' AND timeout_ms > 0
+            AND started_at < baton_now() - timeout_ms - CAST(sqlc.arg(grace_ms) AS BIGINT) AS BOOLEAN) AS overtime
+FROM attempts
+WHERE worker_id = sqlc.arg(worker_id) AND state IN ('dispatched', 'running');
+
+-- name: ListWorkerAttempts :many
+SELECT * FROM attempts
+WHERE worker_id = sqlc.arg(worker_id) AND state IN ('dispatched', 'running')
+ORDER BY id;
+
 -- name: RequestStop :execrows
 -- Asks the attempt's worker to stop it (preemption); it stays live until
 -- the worker reports it ended, so it never overlaps its successor.
@@ -37,3 +54,8 @@ WHERE id = sqlc.arg(id) AND state IN ('dispatched', 'running');
 UPDATE attempts SET state = 'cancelled', reason = sqlc.arg(reason), finished_at = baton_now()
 WHERE run_id = sqlc.arg(run_id) AND state IN ('dispatched', 'running')
 RETURNING id, task_id, task, worker_id;
+
+-- name: ResetDispatched :execrows
+-- Restarts the dispatch timeout of every attempt not yet started, after an
+-- outage in which no start report could arrive.
+UPDATE attempts SET dispatched_at = baton_now() WHERE state = 'dispatched';

@@ -47,6 +47,11 @@ SET state = sqlc.arg(state), reason = sqlc.arg(reason), attempt_id = 0,
     avoid_worker = sqlc.arg(avoid_worker), avoid_zone = sqlc.arg(avoid_zone)
 WHERE id = sqlc.arg(id) AND attempt_id = sqlc.arg(attempt_id) AND state = 'running';
 
+-- name: WakeRetries :many
+UPDATE tasks SET state = 'queued'
+WHERE state = 'retry_wait' AND ready_at <= baton_now()
+RETURNING id, run_id, name, state;
+
 -- name: CancelRunTasks :many
 -- Cancels every task of a run that has not finished; running attempts are
 -- cancelled separately.
@@ -98,6 +103,10 @@ WHERE id = (SELECT a.task_id FROM attempts a
             WHERE a.id = sqlc.arg(attempt_id) AND a.worker_id = sqlc.arg(worker_id)
               AND a.state IN ('dispatched', 'running'))
   AND attempt_id = sqlc.arg(attempt_id) AND state = 'running';
+
+-- name: AnyQueued :one
+-- Whether a task of a group waits to be claimed (1) or not (0).
+SELECT count(*) FROM (SELECT 1 FROM tasks WHERE state = 'queued' AND grp = sqlc.arg(grp) AND NOT held LIMIT 1) AS q;
 
 -- name: CarryTask :execrows
 -- Ends a pending task of a new run (a rerun on another version or with
