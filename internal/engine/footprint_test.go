@@ -19,22 +19,7 @@ import (
 // events the API lists.
 func BenchmarkEventFootprint(b *testing.B) {
 	ctx := context.Background()
-	dsn := storetest.CreateDatabase(b)
-	s, err := postgres.Open(ctx, postgres.Config{DSN: dsn})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close() })
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { conn.Close(ctx) })
-	e := engine.New(s, engine.Config{})
-	src := engine.Source{Filename: "one.yaml", Text: []byte("name: one\ntasks:\n  - {name: t, run: \"true\"}\n")}
-	if _, err := e.Apply(ctx, []engine.Source{src}, "bench"); err != nil {
-		b.Fatal(err)
-	}
+	e, s, conn := onePostgres(b)
 	w, err := e.RegisterWorker(ctx, engine.WorkerSpec{Zone: "a", Capacity: 1000})
 	if err != nil {
 		b.Fatal(err)
@@ -104,4 +89,28 @@ func BenchmarkEventFootprint(b *testing.B) {
 	b.ReportMetric(float64(rows-rows0)/n, "rows/task")
 	b.ReportMetric(float64(bytes-bytes0)/n, "bytes/task")
 	b.ReportMetric(float64(listed)/n, "events/task")
+}
+
+// onePostgres returns an engine on a fresh PostgreSQL database with the
+// one-task workflow "one" applied, its store, and a connection to the
+// database for measuring it.
+func onePostgres(b *testing.B) (*engine.Engine, store.Store, *pgx.Conn) {
+	ctx := context.Background()
+	dsn := storetest.CreateDatabase(b)
+	s, err := postgres.Open(ctx, postgres.Config{DSN: dsn})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { conn.Close(ctx) })
+	e := engine.New(s, engine.Config{})
+	src := engine.Source{Filename: "one.yaml", Text: []byte("name: one\ntasks:\n  - {name: t, run: \"true\"}\n")}
+	if _, err := e.Apply(ctx, []engine.Source{src}, "bench"); err != nil {
+		b.Fatal(err)
+	}
+	return e, s, conn
 }

@@ -5,11 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/baton-sched/baton/internal/engine"
-	"github.com/baton-sched/baton/internal/store/postgres"
-	"github.com/baton-sched/baton/internal/store/storetest"
 )
 
 // BenchmarkStartKeys starts batches of 100 one-task runs on PostgreSQL
@@ -21,22 +17,7 @@ func BenchmarkStartKeys(b *testing.B) {
 	for _, mode := range []string{"run-keys", "request-key"} {
 		b.Run(mode, func(b *testing.B) {
 			ctx := context.Background()
-			dsn := storetest.CreateDatabase(b)
-			s, err := postgres.Open(ctx, postgres.Config{DSN: dsn})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { s.Close() })
-			conn, err := pgx.Connect(ctx, dsn)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { conn.Close(ctx) })
-			e := engine.New(s, engine.Config{})
-			src := engine.Source{Filename: "one.yaml", Text: []byte("name: one\ntasks:\n  - {name: t, run: \"true\"}\n")}
-			if _, err := e.Apply(ctx, []engine.Source{src}, "bench"); err != nil {
-				b.Fatal(err)
-			}
+			e, _, conn := onePostgres(b)
 			const batch = 100
 			runs := 0
 			for b.Loop() {
@@ -58,7 +39,7 @@ func BenchmarkStartKeys(b *testing.B) {
 			}
 			b.StopTimer()
 			var bytes int64
-			err = conn.QueryRow(ctx, "SELECT pg_relation_size('runs_idempotency') + pg_total_relation_size('start_requests')").Scan(&bytes)
+			err := conn.QueryRow(ctx, "SELECT pg_relation_size('runs_idempotency') + pg_total_relation_size('start_requests')").Scan(&bytes)
 			if err != nil {
 				b.Fatal(err)
 			}
