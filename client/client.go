@@ -297,10 +297,13 @@ func (c *Client) once(ctx context.Context, method, base, path, contentType, key 
 		}
 		return nil
 	}
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
+	buf := answers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer putAnswer(buf)
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
 		return &unreachableError{err: fmt.Errorf("read answer of %s %s: %w", method, u, err)}
 	}
+	data := buf.Bytes()
 	if resp.StatusCode >= 300 {
 		if err := plainToTLS(base, resp.StatusCode, data); err != nil {
 			return &unreachableError{err: err}
@@ -317,7 +320,7 @@ func (c *Client) once(ctx context.Context, method, base, path, contentType, key 
 	if out == nil || len(data) == 0 {
 		return nil
 	}
-	if err := json.Unmarshal(data, out); err != nil {
+	if err := decodeJSON(data, out); err != nil {
 		return fmt.Errorf("decode answer of %s %s: %w", method, u, err)
 	}
 	return nil

@@ -21,6 +21,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 		stores   []string
 		jsonPath string
 		profile  string
+		memprof  string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -64,6 +65,9 @@ func newBenchCmd(g *globals) *cobra.Command {
 					return err
 				}
 				defer pprof.StopCPUProfile()
+			}
+			if memprof != "" {
+				defer writeMemProfile(cmd, memprof)
 			}
 			var reports []*bench.Report
 			for _, s := range stores {
@@ -113,10 +117,29 @@ func newBenchCmd(g *globals) *cobra.Command {
 	f.IntVar(&cfg.Fleet, "fleet", 500, "simulated workers heartbeating against one server process")
 	f.IntSliceVar(&cfg.ScaleWorkers, "scale-workers", []int{1, 2, 4, 8}, "worker counts the scale scenario measures noop with")
 	f.BoolVar(&cfg.PlainHTTP, "no-tls", false, "plain HTTP instead of TLS (mTLS for workers) in every scenario but tls, which measures both")
+	f.StringVar(&cfg.SQLiteSynchronous, "sqlite-synchronous", "FULL",
+		"SQLite's synchronous mode in the bench: FULL (as Baton runs) or NORMAL (commits not synced, to price FULL)")
 	f.IntVar(&cfg.TLSRounds, "tls-rounds", 2, "interleaved plain-HTTP/TLS pairs the tls scenario runs")
 	f.IntVar(&cfg.FeatureRounds, "feature-rounds", 1,
-		"rounds (every feature on, then deadlines off, then hedged renewals off) the features scenario runs")
+		"rounds (every feature on, then deadlines off, hedged renewals off, TLS off; two servers) the features scenario runs")
 	f.StringVar(&jsonPath, "json", "", "also write the figures as JSON to this file")
 	f.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the whole bench to this file (go tool pprof)")
+	f.StringVar(&memprof, "memprofile", "", "write an allocation profile of the whole bench to this file when it ends (go tool pprof)")
 	return cmd
+}
+
+// writeMemProfile writes the heap profile (with every allocation since the
+// start: pprof's alloc_space and alloc_objects) to path; a failure is only
+// reported, the bench's figures stand.
+func writeMemProfile(cmd *cobra.Command, path string) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "memprofile: %v\n", err)
+	}
 }

@@ -101,7 +101,7 @@ func startServer(ctx context.Context, cfg config.Config, log *slog.Logger, tlsCf
 	}
 	e := engine.New(st, engine.Config{LeaseTTL: cfg.LeaseTTL, MaxLost: cfg.MaxLost, Logger: log, PublicURL: cfg.PublicURL,
 		Secrets: ring, MaxLogBytes: cfg.MaxLogBytes, MaxOutputBytes: cfg.MaxOutputBytes,
-		NoTxDeadline: !cfg.Measurement.Deadlines,
+		NoTxDeadline: !cfg.Measurement.Deadlines, MaxWriteTx: cfg.MaxWriteTx,
 		Limits: engine.Limits{MaxTasksPerWorkflow: cfg.MaxTasksPerWorkflow, MaxRunsPerBatch: cfg.MaxRunsPerBatch,
 			MaxRowsPerTx: cfg.MaxRowsPerTx},
 		Resources: resource.Limits{MaxBytes: cfg.MaxResourceBytes, MaxFiles: cfg.MaxResourceFiles},

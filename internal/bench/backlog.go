@@ -37,8 +37,7 @@ func (e *env) backlog(ctx context.Context, n int64) (_ *Backlog, err error) {
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, cordon("uncordon")) }()
-	done := func() int64 { return e.engine.Count("run.succeeded") + e.engine.Count("run.failed") }
-	start := done()
+	start := e.finished()
 	began := time.Now()
 	if err := e.startRuns(ctx, "bench-noop", n); err != nil {
 		return nil, err
@@ -48,7 +47,7 @@ func (e *env) backlog(ctx context.Context, n int64) (_ *Backlog, err error) {
 	if err := cordon("uncordon"); err != nil {
 		return nil, err
 	}
-	if err := e.drain(ctx, n, start, done); err != nil {
+	if err := e.drain(ctx, n, start); err != nil {
 		return nil, err
 	}
 	b.Drain = time.Since(began)

@@ -115,14 +115,15 @@ func TestEveryScenarioRuns(t *testing.T) {
 				t.Errorf("crash and restart %+v, want one trial", r.CrashRestart)
 			}
 			checkTLS(t, r.TLS)
-			checkFeatures(t, r.Features)
+			checkFeatures(t, st, r.Features)
 			var table bytes.Buffer
 			if err := bench.WriteTable(&table, []*bench.Report{r}); err != nil {
 				t.Fatal(err)
 			}
 			for _, want := range []string{"noop throughput", "dispatch latency", "schedule lateness", "drain the queue",
 				"API events of a run", "with over without retention", "heartbeat round trip", "CPU per task",
-				"noop with 1 / 2 / 4 / 8 workers", "TLS / plain", "deadlines on / off", "hedged_renewals on / off"} {
+				"noop with 1 / 2 / 4 / 8 workers", "TLS / plain", "deadlines on / off", "hedged_renewals on / off",
+				"tls on / off"} {
 				if !strings.Contains(table.String(), want) {
 					t.Errorf("table lacks %q:\n%s", want, table.String())
 				}
@@ -163,17 +164,22 @@ func checkCost(t *testing.T, store string, r *bench.Report) {
 }
 
 // checkFeatures checks the features scenario: a round with every feature
-// on, then one with each off, measured, and each feature's ratios.
-func checkFeatures(t *testing.T, c *bench.FeatureCost) {
+// on, then one with each off, measured, and each feature's ratios; on
+// PostgreSQL, what authentication and TLS cost together.
+func checkFeatures(t *testing.T, store string, c *bench.FeatureCost) {
 	t.Helper()
-	if c == nil || len(c.Rounds) != 3 || c.Rounds[0].Off != "" || c.Rounds[1].Off != "deadlines" ||
-		c.Rounds[2].Off != "hedged_renewals" {
-		t.Fatalf("features %+v, want rounds with nothing, deadlines and hedged renewals off", c)
+	if c == nil || len(c.Rounds) != 4 || c.Rounds[0].Off != "" || c.Rounds[1].Off != "deadlines" ||
+		c.Rounds[2].Off != "hedged_renewals" || c.Rounds[3].Off != "tls" {
+		t.Fatalf("features %+v, want rounds with nothing, deadlines, hedged renewals and TLS off", c)
 	}
 	on := c.Rounds[0]
 	for i, r := range c.Rounds {
 		if r.Latency.N == 0 || r.PerSecond < 0 {
 			t.Errorf("features round %+v, want its throughput and dispatch latency measured", r)
+		}
+		// A loaded machine may finish no task within a short round.
+		if r.PerSecond > 0 && r.AuthPerTask <= 0 {
+			t.Errorf("features round %+v: no time checking credentials measured", r)
 		}
 		if i == 0 {
 			continue
@@ -187,6 +193,12 @@ func checkFeatures(t *testing.T, c *bench.FeatureCost) {
 		}
 		if want := float64(on.Latency.P99) / float64(r.Latency.P99); r.Latency.P99 > 0 && on.Latency.P99 > 0 && x.LatencyP99 != want {
 			t.Errorf("%s p99 ratio %v, want %v", r.Off, x.LatencyP99, want)
+		}
+	}
+	plain := c.Rounds[3]
+	if store == "postgres" && on.CPUPerTask > 0 && plain.CPUPerTask > 0 {
+		if want := on.CPUPerTask / (plain.CPUPerTask - plain.AuthPerTask); c.AuthTLSCPU != want {
+			t.Errorf("auth+TLS CPU per task ratio %v, want %v", c.AuthTLSCPU, want)
 		}
 	}
 }

@@ -89,17 +89,21 @@ func redact(dsn string) string {
 }
 
 // env is Baton running in this process on a database: a server on a
-// loopback port and worker agents speaking HTTP to it.
+// loopback port (or several, each with its own engine, as separate server
+// processes would be) and worker agents speaking HTTP to them.
 type env struct {
 	stopOnce sync.Once
 	db       *database
 	store    store.Store
-	engine   *engine.Engine
-	server   *server.Server
-	api      *client.Client
-	url      string      // the server's
-	admin    string      // the admin token api uses
-	tls      *tls.Config // how clients verify the server; nil over HTTP
+	engine   *engine.Engine // the first server's
+	server   *server.Server // the first server, which api talks to
+	// more are the further servers (Config.servers) and their engines.
+	more        []*server.Server
+	moreEngines []*engine.Engine
+	api         *client.Client
+	url         string      // the first server's
+	admin       string      // the admin token api uses
+	tls         *tls.Config // how clients verify the server; nil over HTTP
 	// history is the range of runs the history scenario stored (0s
 	// until then).
 	historyFirst, historyLast int64
@@ -107,17 +111,19 @@ type env struct {
 	zones                     []string // of the workers, each once
 }
 
+// openStore opens db as the bench's server does.
+func openStore(ctx context.Context, db *database, cfg Config) (store.Store, error) {
+	if db.dialect == "sqlite" {
+		return sqlite.OpenWith(ctx, db.dsn, sqlite.Options{Synchronous: cfg.SQLiteSynchronous})
+	}
+	return postgres.Open(ctx, postgres.Config{DSN: db.dsn, MaxConns: cfg.PoolSize, NoTimeouts: cfg.noDeadlines,
+		Logger: cfg.Logger})
+}
+
 // startEnv opens the store and starts the server and n workers of
 // capacity cu each (noop tasks take 1 CU).
 func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) (*env, error) {
-	var st store.Store
-	var err error
-	if db.dialect == "sqlite" {
-		st, err = sqlite.Open(ctx, db.dsn)
-	} else {
-		st, err = postgres.Open(ctx, postgres.Config{DSN: db.dsn, MaxConns: cfg.PoolSize, NoTimeouts: cfg.noDeadlines,
-			Logger: cfg.Logger})
-	}
+	st, err := openStore(ctx, db, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -134,13 +140,27 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 	}
 	// The history scenario runs retention itself, when it measures it:
 	// the server's own loop is off.
-	e.server = server.New(e.engine, server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger, TLS: sec.server,
+	// Each server gets its own copy of the TLS config, as a server process
+	// has: serving HTTPS sets HTTP/2 up in the config it is given.
+	e.server = server.New(e.engine, server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger, TLS: sec.server.Clone(),
 		Retention: server.RetentionConfig{Interval: -1}})
 	if err := e.server.Start(ctx); err != nil {
 		st.Close()
 		return nil, err
 	}
 	url := sec.scheme + "://" + e.server.Addr()
+	urls := []string{url}
+	for range cfg.servers - 1 {
+		eng := engine.New(st, ecfg)
+		s := server.New(eng, server.Config{Addr: "127.0.0.1:0", Logger: cfg.Logger, TLS: sec.server.Clone(),
+			Retention: server.RetentionConfig{Interval: -1}})
+		if err := s.Start(ctx); err != nil {
+			e.stop()
+			return nil, err
+		}
+		e.more, e.moreEngines = append(e.more, s), append(e.moreEngines, eng)
+		urls = append(urls, sec.scheme+"://"+s.Addr())
+	}
 	admin, err := server.IssueToken(ctx, st, "bench-admin", auth.RoleAdmin)
 	var join string
 	if err == nil {
@@ -161,7 +181,7 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 			e.zones = append(e.zones, zone)
 		}
 		a, err := worker.New(worker.Config{
-			Servers: []string{url}, TLS: sec.worker, Token: join, Name: "bench-" + strconv.Itoa(i), Zone: zone, NoHedge: cfg.noHedge,
+			Servers: urls, TLS: sec.worker, Token: join, Name: "bench-" + strconv.Itoa(i), Zone: zone, NoHedge: cfg.noHedge,
 			Capacity: cu, MaxTasks: int(min(cu, 1000)), WorkDir: filepath.Join(cfg.Dir, "work", strconv.Itoa(i)),
 			Shim: cfg.Shim, Logger: quiet(cfg.Logger),
 		})
@@ -218,11 +238,37 @@ func (e *env) waitWorkers(ctx context.Context, n int) error {
 	}
 }
 
+// finished counts the runs that ended (succeeded or failed) through any
+// of the environment's servers: a worker reports to the server it prefers,
+// so with several servers a run may end through any of them, and each
+// engine counts only the events it committed.
+func (e *env) finished() int64 {
+	var n int64
+	for _, eng := range append([]*engine.Engine{e.engine}, e.moreEngines...) {
+		n += eng.Count("run.succeeded") + eng.Count("run.failed")
+	}
+	return n
+}
+
+// authCost is the time every server of the environment spent checking
+// credentials.
+func (e *env) authCost() time.Duration {
+	var d time.Duration
+	for _, s := range append([]*server.Server{e.server}, e.more...) {
+		_, spent := s.AuthCost()
+		d += spent
+	}
+	return d
+}
+
 // stop stops the workers, the server and the store; safe twice.
 func (e *env) stop() {
 	e.stopOnce.Do(func() {
 		for _, w := range e.workers {
 			w.Stop()
+		}
+		for _, s := range e.more {
+			s.Stop()
 		}
 		if e.server != nil {
 			e.server.Stop()

@@ -91,9 +91,8 @@ func windows(t *Throughput) string {
 	return strings.Join(ws, " ")
 }
 
-// tlsRows adds what TLS costs the noop scenario (the tls scenario).
 // featureRows reports the features scenario: per feature, the medians with
-// it over those without it.
+// it over those without it; then authentication and TLS together.
 func featureRows(row rowFunc) {
 	for _, f := range featureList[1:] {
 		row("  "+f+" on / off: throughput, CPU per task, dispatch p99", "", func(r *Report) string {
@@ -104,8 +103,15 @@ func featureRows(row rowFunc) {
 			return fmt.Sprintf("%.2f, %.2f, %.2f", x.Throughput, x.CPUPerTask, x.LatencyP99)
 		})
 	}
+	row("  features: auth + TLS / neither, CPU per task (auth's share with TLS off)", "", func(r *Report) string {
+		if r.Features == nil || r.Features.AuthTLSCPU == 0 {
+			return ""
+		}
+		return fmt.Sprintf("%.2f (%.1f %%)", r.Features.AuthTLSCPU, 100*r.Features.AuthShare)
+	})
 }
 
+// tlsRows adds what TLS costs the noop scenario (the tls scenario).
 func tlsRows(row rowFunc) {
 	row("noop plain HTTP / TLS (median of rounds), auth on", "", func(r *Report) string {
 		if r.TLS == nil {

@@ -102,7 +102,7 @@ func (e *env) retentionImpact(ctx context.Context, attempts int64, reads map[str
 // comes first; then lets the runs started finish.
 func (e *env) mixedLoad(ctx context.Context, reads map[string]func() error, d time.Duration,
 	stop <-chan struct{}) (HistoryLoad, error) {
-	done := func() int64 { return e.engine.Count("run.succeeded") + e.engine.Count("run.failed") }
+	done := e.finished
 	start := done()
 	var created atomic.Int64
 	const batch, backlog = 100, 2000
@@ -159,7 +159,7 @@ loop:
 		return HistoryLoad{}, err
 	}
 	out := HistoryLoad{Span: span, Reads: summarize(ds), PerSecond: float64(finished) / span.Seconds()}
-	return out, e.drain(ctx, created.Load(), start, done)
+	return out, e.drain(ctx, created.Load(), start)
 }
 
 func firstErr(errs ...error) error {

@@ -38,7 +38,7 @@ const (
 // fast as they complete (several clients keep a backlog of queued runs so
 // the workers never wait for work), and counts completions per window.
 func (e *env) sustained(ctx context.Context, cfg Config, workflow string, base *Throughput) (*Throughput, error) {
-	done := func() int64 { return e.engine.Count("run.succeeded") + e.engine.Count("run.failed") }
+	done := e.finished
 	start := done()
 	var created atomic.Int64
 	// Runs started and not yet done: four claims' worth per worker.
@@ -81,16 +81,17 @@ func (e *env) sustained(ctx context.Context, cfg Config, workflow string, base *
 	}
 	t.ratioTo(base)
 	// Let the backlog drain so the next scenario starts on an empty queue.
-	return t, e.drain(ctx, created.Load(), start, done)
+	return t, e.drain(ctx, created.Load(), start)
 }
 
-// drain waits until the runs started since the count was start are done.
-func (e *env) drain(ctx context.Context, created, start int64, done func() int64) error {
+// drain waits until the created runs started since e.finished counted
+// start are done.
+func (e *env) drain(ctx context.Context, created, start int64) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	for done()-start < created {
+	for e.finished()-start < created {
 		if err := client.Wait(ctx, 20*time.Millisecond); err != nil {
-			return fmt.Errorf("drain %d runs: %w", created-(done()-start), err)
+			return fmt.Errorf("drain %d runs: %w", created-(e.finished()-start), err)
 		}
 	}
 	return nil

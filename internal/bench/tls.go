@@ -131,12 +131,12 @@ func tlsRound(ctx context.Context, cfg Config, i int, withTLS bool) (TLSRound, e
 		return r, err
 	}
 	defer e.stop()
-	_, authBefore := e.server.AuthCost()
+	authBefore := e.authCost()
 	t, err := e.sustained(ctx, c, "bench-noop", nil)
 	if err != nil {
 		return r, err
 	}
-	if _, authAfter := e.server.AuthCost(); t.Tasks > 0 {
+	if authAfter := e.authCost(); t.Tasks > 0 {
 		r.AuthPerTask = float64(authAfter-authBefore) / 1e3 / float64(t.Tasks)
 	}
 	r.PerSecond = t.PerSecond
@@ -187,19 +187,43 @@ func medianOf(xs []float64) float64 {
 // authRatios sets AuthShare and AuthTLSCPURatio from the rounds' CPU per
 // task (measured on PostgreSQL only; both stay 0 otherwise).
 func (t *TLSCost) authRatios() {
-	var on, bare, share []float64
+	var on, plain []authSample
 	for _, r := range t.Rounds {
-		switch {
-		case r.CPUPerTask <= 0:
-		case r.TLS:
-			on = append(on, r.CPUPerTask)
-		default:
-			bare = append(bare, r.CPUPerTask-r.AuthPerTask)
-			share = append(share, r.AuthPerTask/r.CPUPerTask)
+		s := authSample{cpu: r.CPUPerTask, auth: r.AuthPerTask}
+		if r.TLS {
+			on = append(on, s)
+		} else {
+			plain = append(plain, s)
 		}
 	}
-	if a, b := medianOf(on), medianOf(bare); a > 0 && b > 0 {
-		t.AuthTLSCPURatio = a / b
-		t.AuthShare = medianOf(share)
+	t.AuthTLSCPURatio, t.AuthShare = authTLSCPU(on, plain)
+}
+
+// authSample is a round's CPU per task and its time checking credentials
+// per task, in microseconds.
+type authSample struct{ cpu, auth float64 }
+
+// authTLSCPU is what authentication and TLS together cost: the median CPU
+// per task of the rounds with TLS (on) over the median of the plain
+// rounds' CPU per task less their time checking credentials, and the
+// median share of that time in the plain rounds. Rounds without a CPU
+// figure are left out; both are 0 if either side has none.
+func authTLSCPU(on, plain []authSample) (ratio, share float64) {
+	var with, bare, shares []float64
+	for _, s := range on {
+		if s.cpu > 0 {
+			with = append(with, s.cpu)
+		}
 	}
+	for _, s := range plain {
+		if s.cpu > 0 {
+			bare = append(bare, s.cpu-s.auth)
+			shares = append(shares, s.auth/s.cpu)
+		}
+	}
+	a, b := medianOf(with), medianOf(bare)
+	if a <= 0 || b <= 0 {
+		return 0, 0
+	}
+	return a / b, medianOf(shares)
 }

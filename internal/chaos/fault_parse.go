@@ -34,13 +34,13 @@ var (
 		"direction", "loss", "retransmit", "runs", "reschedule", "size", "rolling", "repeat", "gap"}
 	// targetKinds are the targets each kind of fault may hit.
 	targetKinds = map[FaultKind][]TargetKind{
-		FaultKill:      {TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetServers},
-		FaultStop:      {TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetServers},
+		FaultKill:      {TargetWorker, TargetBusiest, TargetZone, TargetWorkers, TargetServer, TargetServers},
+		FaultStop:      {TargetWorker, TargetBusiest, TargetZone, TargetWorkers, TargetServer, TargetServers},
 		FaultCont:      {TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetServers},
-		FaultRestart:   {TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetServers, TargetPostgres},
-		FaultPartition: {TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetDatabase, TargetLink},
-		FaultLatency:   {TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetDatabase, TargetLink},
-		FaultLoss:      {TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetDatabase, TargetLink},
+		FaultRestart:   {TargetWorker, TargetBusiest, TargetZone, TargetWorkers, TargetServer, TargetServers, TargetPostgres},
+		FaultPartition: {TargetWorker, TargetBusiest, TargetZone, TargetWorkers, TargetServer, TargetDatabase, TargetLink},
+		FaultLatency:   {TargetWorker, TargetBusiest, TargetZone, TargetWorkers, TargetServer, TargetDatabase, TargetLink},
+		FaultLoss:      {TargetWorker, TargetBusiest, TargetZone, TargetWorkers, TargetServer, TargetDatabase, TargetLink},
 		FaultCordon:    {TargetZone},
 		FaultUncordon:  {TargetZone},
 		FaultDrain:     {TargetZone, TargetWorker},
@@ -272,8 +272,8 @@ func (p *parser) trigger(d *decoder, s *Scenario, n *yaml.Node, path string) *Tr
 			d.addf(on.key, path+".on", "on counts running attempts: use it with running")
 		case err != nil:
 			d.addf(on.value, path+".on", "%v", err)
-		case tg.Kind != TargetWorker && tg.Kind != TargetZone && tg.Kind != TargetWorkers:
-			d.addf(on.value, path+".on", "%q: want worker NAME, zone NAME or workers", text)
+		case tg.Kind != TargetWorker && tg.Kind != TargetZone && tg.Kind != TargetWorkers && tg.Kind != TargetBusiest:
+			d.addf(on.value, path+".on", "%q: want worker NAME, zone NAME, workers or busiest", text)
 		default:
 			t.On = &tg
 		}
@@ -290,7 +290,7 @@ func btoi(b bool) int {
 
 // parseTarget reads one target and checks it exists and suits the kind.
 func parseTarget(s *Scenario, kind FaultKind, text string) (Target, error) {
-	const want = "want worker NAME, zone NAME, server N, workers, servers, database, postgres, link WORKER N, workflow NAME or slot NAME"
+	const want = "want worker NAME, zone NAME, server N, workers, busiest, servers, database, postgres, link WORKER N, workflow NAME or slot NAME"
 	fields := strings.Fields(text)
 	if len(fields) == 0 || len(fields) > 3 || len(fields) == 3 && fields[0] != string(TargetLink) {
 		return Target{}, fmt.Errorf("bad target %q: %s", text, want)
@@ -311,7 +311,7 @@ func parseTarget(s *Scenario, kind FaultKind, text string) (Target, error) {
 	}
 	named := map[TargetKind]bool{TargetWorker: true, TargetZone: true, TargetServer: true, TargetLink: true,
 		TargetWorkflow: true, TargetSlot: true}
-	known := []TargetKind{TargetWorker, TargetZone, TargetWorkers, TargetServer, TargetServers, TargetDatabase, TargetPostgres,
+	known := []TargetKind{TargetWorker, TargetZone, TargetWorkers, TargetBusiest, TargetServer, TargetServers, TargetDatabase, TargetPostgres,
 		TargetLink, TargetWorkflow, TargetSlot}
 	switch {
 	case !slices.Contains(known, t.Kind):

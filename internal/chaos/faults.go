@@ -176,6 +176,8 @@ func (in *injector) units(f Fault) ([]unit, error) {
 				return nil, fmt.Errorf("no link from worker %s to server %d", t.Name, t.Server)
 			}
 			add(unit{name: fmt.Sprintf("link %s->server %d", w.Name, t.Server), worker: w, workerLink: w.Links[t.Server-1]})
+		case TargetBusiest:
+			return nil, errors.New("the busiest worker was not resolved")
 		case TargetPostgres:
 			if in.pg == nil {
 				return nil, errors.New("no private PostgreSQL server")
@@ -186,9 +188,11 @@ func (in *injector) units(f Fault) ([]unit, error) {
 	return out, nil
 }
 
-// run waits for the fault's start, then applies it Repeat times.
-func (in *injector) run(ctx context.Context, f Fault, wait func(context.Context, Fault) error) error {
-	if err := wait(ctx, f); err != nil {
+// run waits for the fault's start, then applies it Repeat times. wait
+// returns the fault to apply (its busiest target resolved to a worker).
+func (in *injector) run(ctx context.Context, f Fault, wait func(context.Context, Fault) (Fault, error)) error {
+	f, err := wait(ctx, f)
+	if err != nil {
 		return in.record(f.Index, fmt.Sprintf("%s never started", f), err)
 	}
 	if f.Kind.Operator() {

@@ -283,7 +283,7 @@ func (r *runner) timeline(ctx context.Context) error {
 	}()
 	for _, f := range r.sc.Faults {
 		faulting.Go(func() {
-			_ = r.in.run(tctx, f, func(ctx context.Context, f Fault) error { return r.wait(ctx, f, startsDone) })
+			_ = r.in.run(tctx, f, func(ctx context.Context, f Fault) (Fault, error) { return r.wait(ctx, f, startsDone) })
 		})
 	}
 	r.log.Info("timeline started", "runs", r.sc.RunTotal(), "faults", len(r.sc.Faults))
@@ -313,20 +313,51 @@ func (r *runner) timeline(ctx context.Context) error {
 	return nil
 }
 
-// wait blocks until a fault is due: its time, then its condition.
-func (r *runner) wait(ctx context.Context, f Fault, startsDone <-chan struct{}) error {
-	if err := sleepUntil(ctx, r.load.t0.Add(f.At)); err != nil || f.When == nil {
-		return err
+// wait blocks until a fault is due: its time, then its condition. It
+// returns the fault to apply: a busiest target made the worker the
+// condition saw busiest, or, without such a condition, the one running
+// the most attempts now.
+func (r *runner) wait(ctx context.Context, f Fault, startsDone <-chan struct{}) (Fault, error) {
+	if err := sleepUntil(ctx, r.load.t0.Add(f.At)); err != nil {
+		return f, err
 	}
+	var busiest string
+	if f.When != nil {
+		var err error
+		if busiest, err = r.waitCondition(ctx, f, startsDone); err != nil {
+			return f, err
+		}
+	}
+	if !f.hasBusiest() {
+		return f, nil
+	}
+	if busiest == "" {
+		err := retry(ctx, 30*time.Second, func(ctx context.Context) (err error) {
+			busiest, _, err = r.busiest(ctx)
+			return err
+		})
+		if err != nil {
+			return f, err
+		}
+	}
+	r.log.Info("busiest worker", "fault", f.String(), "worker", busiest)
+	return f.onWorker(busiest), nil
+}
+
+// waitCondition polls until f.When holds; with a condition on the
+// busiest worker, it returns that worker's name.
+func (r *runner) waitCondition(ctx context.Context, f Fault, startsDone <-chan struct{}) (string, error) {
 	need := f.When.Count
 	if f.When.Percent > 0 {
 		need = max(1, int(math.Ceil(f.When.Percent/100*float64(r.sc.RunTotal()))))
 	}
 	overs := 0 // polls in a row that found the workload over
-	return poll(ctx, 100*time.Millisecond, func() (bool, error) {
+	var busiest string
+	err := poll(ctx, 100*time.Millisecond, func() (bool, error) {
 		// An error (a server down) leaves n at 0: ask again.
-		n, over, err := r.progress(ctx, f.When)
+		n, who, over, err := r.progress(ctx, f.When)
 		if err == nil && n >= need {
+			busiest = who
 			return true, nil
 		}
 		select {
@@ -344,15 +375,16 @@ func (r *runner) wait(ctx context.Context, f Fault, startsDone <-chan struct{}) 
 		overs = 0
 		return false, nil
 	})
+	return busiest, err
 }
 
 // progress counts the workload's runs that started or finished, or the
-// attempts running (on the trigger's workers); over is true when every
-// run started has finished.
-func (r *runner) progress(ctx context.Context, t *Trigger) (n int, over bool, err error) {
+// attempts running (on the trigger's workers; on the busiest worker,
+// named by who); over is true when every run started has finished.
+func (r *runner) progress(ctx context.Context, t *Trigger) (n int, who string, over bool, err error) {
 	states, err := r.runStates(ctx)
 	if err != nil {
-		return 0, false, err
+		return 0, "", false, err
 	}
 	over = true
 	for _, run := range r.load.started() {
@@ -362,8 +394,12 @@ func (r *runner) progress(ctx context.Context, t *Trigger) (n int, over bool, er
 		}
 		over = over && terminal(st)
 	}
-	if t.What != "running" {
-		return n, over, nil
+	switch {
+	case t.What != "running":
+		return n, "", over, nil
+	case t.onBusiest():
+		who, n, err = r.busiest(ctx)
+		return n, who, over, err
 	}
 	ws, err := r.api.Workers(ctx, false)
 	n = 0
@@ -372,7 +408,25 @@ func (r *runner) progress(ctx context.Context, t *Trigger) (n int, over bool, er
 			n += w.Running
 		}
 	}
-	return n, over, err
+	return n, "", over, err
+}
+
+// busiest returns the live worker running the most attempts and how many
+// (the first in the server's order among equals).
+func (r *runner) busiest(ctx context.Context) (name string, running int, err error) {
+	ws, err := r.api.Workers(ctx, false)
+	if err != nil {
+		return "", 0, err
+	}
+	for _, w := range ws {
+		if name == "" || w.Running > running {
+			name, running = w.Name, w.Running
+		}
+	}
+	if name == "" {
+		return "", 0, errors.New("no live worker")
+	}
+	return name, running, nil
 }
 
 // runStates returns the state of every run of the workload's workflows.

@@ -195,6 +195,10 @@ const (
 	TargetLink     TargetKind = "link"     // one worker's link to one server: "link a1 2"
 	TargetWorkflow TargetKind = "workflow" // the runs of a workflow, for cancel, pause and rerun
 	TargetSlot     TargetKind = "slot"     // a slot, for slot
+	// TargetBusiest is the worker running the most attempts when the
+	// fault starts (the one a when: {running: N, on: busiest} saw): a
+	// fault that needs a busy worker whichever one placement filled.
+	TargetBusiest TargetKind = "busiest"
 )
 
 // Target is one thing a fault hits, as written: "worker a1", "zone b",
@@ -269,6 +273,23 @@ type Fault struct {
 	Gap    time.Duration
 }
 
+// hasBusiest reports whether the fault targets the busiest worker.
+func (f Fault) hasBusiest() bool {
+	return slices.ContainsFunc(f.Targets, func(t Target) bool { return t.Kind == TargetBusiest })
+}
+
+// onWorker returns the fault with its busiest target replaced by the
+// worker named.
+func (f Fault) onWorker(name string) Fault {
+	f.Targets = slices.Clone(f.Targets)
+	for i, t := range f.Targets {
+		if t.Kind == TargetBusiest {
+			f.Targets[i] = Target{Kind: TargetWorker, Name: name}
+		}
+	}
+	return f
+}
+
 func (f Fault) String() string {
 	ts := make([]string, len(f.Targets))
 	for i, t := range f.Targets {
@@ -280,13 +301,13 @@ func (f Fault) String() string {
 // Trigger starts a fault when the workload reaches a point: when at least
 // Count (or Percent of the workload's runs) runs have started or
 // finished, or at least Count attempts run at once (on the workers of On,
-// when set).
+// when set; on one worker, the busiest, when On is busiest).
 type Trigger struct {
 	// What is "started", "finished" or "running".
 	What    string
 	Count   int
 	Percent float64 // 0 < Percent <= 100, for started and finished
-	On      *Target // a worker, a zone or the workers, for running
+	On      *Target // a worker, a zone, the workers or the busiest worker, for running
 }
 
 func (t Trigger) String() string {
@@ -299,11 +320,15 @@ func (t Trigger) String() string {
 	return fmt.Sprintf("%s %d", t.What, t.Count)
 }
 
+// onBusiest reports whether the trigger counts the busiest worker's
+// attempts alone.
+func (t Trigger) onBusiest() bool { return t.On != nil && t.On.Kind == TargetBusiest }
+
 // Covers reports whether a worker of that name and zone is one the
-// trigger counts.
+// trigger counts (for busiest: every worker, each counted apart).
 func (t Trigger) Covers(name, zone string) bool {
 	switch {
-	case t.On == nil || t.On.Kind == TargetWorkers:
+	case t.On == nil || t.On.Kind == TargetWorkers || t.On.Kind == TargetBusiest:
 		return true
 	case t.On.Kind == TargetZone:
 		return zone == t.On.Name

@@ -100,6 +100,18 @@ func TestLoadScenario(t *testing.T) {
 		t.Errorf("when %+v", w)
 	}
 
+	// The busiest worker: counted one worker at a time, hit whichever it is.
+	busiest := writeScenario(t, strings.Replace(goodScenario, "target: worker a1, when: {started: 50%}",
+		"target: busiest, when: {running: 2, on: busiest}", 1))
+	sc, err = chaos.LoadScenario(busiest, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := sc.Faults[0]; len(f.Targets) != 1 || f.Targets[0].Kind != chaos.TargetBusiest || f.When.On == nil ||
+		f.When.On.Kind != chaos.TargetBusiest || !f.When.Covers("a2", "a") {
+		t.Errorf("busiest fault %+v, when %+v", f, f.When)
+	}
+
 	short, err := chaos.LoadScenario(path, true)
 	if err != nil {
 		t.Fatal(err)
@@ -159,13 +171,17 @@ func TestLoadScenarioRefusesMistakes(t *testing.T) {
 		{"two conditions", "{started: 50%}", "{started: 50%, finished: 2}",
 			`:11: faults[0].when: give one condition`},
 		{"on a server", "{started: 50%}", "{running: 2, on: server 1}",
-			`:11: faults[0].when.on: "server 1": want worker NAME, zone NAME or workers`},
+			`:11: faults[0].when.on: "server 1": want worker NAME, zone NAME, workers or busiest`},
 		{"link to a server that is not there", "target: zone b", "target: link a1 3",
 			`:12: faults[1].target: target "link a1 3": servers are numbered 1 to 2`},
 		{"link of an unknown worker", "target: zone b", "target: link z1 1",
 			`:12: faults[1].target: target "link z1 1": no worker "z1" in the cluster`},
 		{"bad direction", "at: 2s, for: 3s}", "at: 2s, for: 3s, direction: sideways}",
 			`:12: faults[1].direction: unknown direction "sideways" (want both, upstream or downstream)`},
+		{"busiest with a name", "target: zone b", "target: busiest b1",
+			`:12: faults[1].target: target "busiest b1": busiest takes no name`},
+		{"operator action on the busiest worker", "{kind: partition, target: zone b, at: 2s, for: 3s}", "{kind: cordon, target: busiest, at: 2s}",
+			`:12: faults[1].target: target "busiest": a cordon fault cannot hit busiest`},
 		{"operator action on a worker", "{kind: partition, target: zone b, at: 2s, for: 3s}", "{kind: cordon, target: worker a1, at: 2s}",
 			`:12: faults[1].target: target "worker a1": a cordon fault cannot hit worker`},
 		{"cancel of a workflow not in the workload", "{kind: partition, target: zone b, at: 2s, for: 3s}", "{kind: cancel, target: workflow other, at: 2s}",

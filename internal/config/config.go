@@ -77,6 +77,11 @@ type Config struct {
 	MaxTasksPerWorkflow int `koanf:"max_tasks_per_workflow"`
 	MaxRunsPerBatch     int `koanf:"max_runs_per_batch"`
 	MaxRowsPerTx        int `koanf:"max_rows_per_tx"`
+	// MaxWriteTx bounds the claims, reports and starts one server runs
+	// at once (the others wait before their transaction begins; see
+	// docs/operations.md); 0 derives it from the pool and the processors,
+	// -1 leaves them unbounded.
+	MaxWriteTx int `koanf:"max_write_tx"`
 
 	// LogLevel is debug, info, warn or error; LogFormat is text or json.
 	LogLevel  string `koanf:"log_level"`
@@ -160,7 +165,7 @@ var Keys = []string{
 	"tls_cert", "tls_key", "tls_client_ca", "tls_ca", "tls_client_cert", "tls_client_key", "insecure",
 	"shutdown_grace",
 	"public_url", "secret_key_file", "egress_allow", "egress_deny", "max_log_bytes",
-	"max_output_bytes", "max_tasks_per_workflow", "max_runs_per_batch", "max_rows_per_tx",
+	"max_output_bytes", "max_tasks_per_workflow", "max_runs_per_batch", "max_rows_per_tx", "max_write_tx",
 	"max_resource_bytes", "max_resource_files",
 	"token", "join_token", "join_token_file", "bootstrap_token_file",
 	"oidc", "retention", "measurement",
@@ -288,6 +293,9 @@ func (c Config) validate() error {
 	}
 	if c.MaxRowsPerTx < 0 {
 		errs = append(errs, fmt.Errorf("config: max_rows_per_tx: must be positive (or 0 for the store's default), got %d", c.MaxRowsPerTx))
+	}
+	if c.MaxWriteTx < -1 {
+		errs = append(errs, fmt.Errorf("config: max_write_tx: must be positive, 0 (derived) or -1 (unbounded), got %d", c.MaxWriteTx))
 	}
 	if c.MaxLost < 1 {
 		errs = append(errs, fmt.Errorf("config: max_lost: must be at least 1, got %d", c.MaxLost))

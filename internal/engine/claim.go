@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/baton-sched/baton/client/vocab"
@@ -78,7 +79,7 @@ func (e *Engine) Claim(ctx context.Context, req ClaimRequest) ([]Assignment, err
 		return nil, nil
 	}
 	var out []Assignment
-	err := e.inTx(ctx, "worker:"+req.WorkerID, func(o *op) error {
+	err := e.inGatedTx(ctx, GateClaim, "worker:"+req.WorkerID, func(o *op) error {
 		var err error
 		out, err = o.claim(req)
 		return err
@@ -221,16 +222,18 @@ func (o *op) dispatch(picks []pick, scopes map[int64]*runScope, w store.Worker) 
 	if err != nil {
 		return nil, err
 	}
-	where := fmt.Sprintf("to %s in zone %s", w.Name, w.Zone)
+	where := " dispatched to " + w.Name + " in zone " + w.Zone
 	if w.ID == "" {
-		where = "to the servers" // a server-run kind
+		where = " dispatched to the servers" // a server-run kind
 	}
+	o.events = slices.Grow(o.events, len(picks))
 	out := make([]Assignment, len(picks))
 	for i, p := range picks {
 		c := p.cand
+		// "attempt 1 dispatched to w1 in zone a", without fmt: one a task.
 		o.record(store.NewEvent{Kind: "task.running", RunID: c.RunID, TaskID: c.ID, Task: c.Name,
 			AttemptID: ids[i], WorkerID: w.ID, Zone: w.Zone, OldState: store.TaskQueued, NewState: store.TaskRunning,
-			Reason: fmt.Sprintf("attempt %d dispatched %s", news[i].Number, where)})
+			Reason: "attempt " + strconv.FormatInt(news[i].Number, 10) + where})
 		p.asg.AttemptID = ids[i]
 		out[i] = p.asg
 	}

@@ -94,6 +94,11 @@ type Config struct {
 	// what the deadlines cost (config measurement.deadlines: false); never
 	// for production.
 	NoTxDeadline bool
+	// MaxWriteTx bounds the claims, reports and starts this engine runs
+	// at once (the write gate, see gate.go); the others wait before
+	// their transaction begins. 0: DefaultWriteTx of the store's pool and
+	// the processors; negative: no bound.
+	MaxWriteTx int
 	// Limits bound the work one request may ask for.
 	Limits Limits
 	// Resources bound one version of a resource (default 64 MiB of
@@ -148,6 +153,7 @@ type Engine struct {
 	meter  meter
 	alerts alertSubs
 	slots  slotCache
+	gate   *gate
 	// orphanCheck is when this engine's sweep last looked for orphaned
 	// attempts (Unix nanoseconds): only saves work, holds no truth.
 	orphanCheck atomic.Int64
@@ -159,8 +165,11 @@ func New(s store.Store, cfg Config) *Engine {
 		// One writer: every other write waits for the whole transaction.
 		cfg.Limits.MaxRowsPerTx = DefaultMaxRowsPerTxSQLite
 	}
+	if cfg.MaxWriteTx == 0 {
+		cfg.MaxWriteTx = writeTxDefault(s)
+	}
 	cfg = cfg.withDefaults()
-	return &Engine{store: s, cfg: cfg, log: cfg.Logger, plans: newPlanCache(512)}
+	return &Engine{store: s, cfg: cfg, log: cfg.Logger, plans: newPlanCache(512), gate: newGate(cfg.MaxWriteTx)}
 }
 
 // Config returns the engine's effective configuration.

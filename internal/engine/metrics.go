@@ -50,6 +50,10 @@ type Metrics struct {
 	// worker_gone (the worker was declared lost or stopped) or error (not
 	// counted when the caller went away first).
 	RenewalsFailed map[string]int64
+	// GateWait by class (claim, report, start): how long the calls that
+	// pass the write gate waited for a permit (see gate.go); empty when
+	// the gate is off.
+	GateWait map[string]Histogram
 }
 
 type histKind int
@@ -59,11 +63,12 @@ const (
 	histClaimToRunning
 	histFailover
 	histTaskDuration
+	histGateWait
 )
 
 var histBuckets = map[histKind][]float64{
 	histLateness: LatenessBuckets, histClaimToRunning: ClaimToRunningBuckets,
-	histFailover: FailoverBuckets, histTaskDuration: TaskDurationBuckets,
+	histFailover: FailoverBuckets, histTaskDuration: TaskDurationBuckets, histGateWait: GateWaitBuckets,
 }
 
 // observation is one measure a transaction took, counted at commit.
@@ -165,6 +170,12 @@ func (e *Engine) Metrics() Metrics {
 	}
 	for _, st := range []string{store.TaskSucceeded, store.TaskFailed} {
 		out.TaskDuration[st] = m.snapshot(histKey{histTaskDuration, st})
+	}
+	if e.gate.n > 0 {
+		out.GateWait = map[string]Histogram{}
+		for _, c := range GateClasses {
+			out.GateWait[c] = m.snapshot(histKey{histGateWait, c})
+		}
 	}
 	return out
 }

@@ -92,7 +92,7 @@ func (e *Engine) Report(ctx context.Context, workerID string, reports []Report) 
 		}
 	}
 	var out []ReportResult
-	err := e.inTx(ctx, "worker:"+workerID, func(o *op) error {
+	err := e.inGatedTx(ctx, GateReport, "worker:"+workerID, func(o *op) error {
 		var err error
 		out, err = o.report(workerID, reports)
 		return err
@@ -154,6 +154,9 @@ func (e *Engine) capOutputs(r Report) Report {
 // updated once), then the tasks of the finished attempts. A report that
 // changed nothing is judged on its own: a resend, or fenced.
 func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
+	// A start records one event, a start and finish of a one-task run
+	// three (attempt, task, run): room for them at once, not by doubling.
+	o.events = slices.Grow(o.events, len(reports)+len(reports)/2)
 	out := make([]ReportResult, len(reports))
 	applied := make([]bool, len(reports))
 	// Checkpoints first, while their attempts are live; a later one of an

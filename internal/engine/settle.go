@@ -418,6 +418,7 @@ func (o *op) progress(was map[int64]string, deltas ...store.RunDelta) error {
 	if err != nil {
 		return err
 	}
+	var heard listeners
 	for _, pr := range rows {
 		if pr.TasksLeft == 0 && (pr.State == store.RunSucceeded || pr.State == store.RunFailed) {
 			old := cmp.Or(was[pr.ID], store.RunRunning)
@@ -429,11 +430,8 @@ func (o *op) progress(was map[int64]string, deltas ...store.RunDelta) error {
 			if err := o.childEnded(pr.ParentTaskID, pr.ID, pr.State, pr.Reason); err != nil {
 				return err
 			}
-			if err := o.wakeWaits(pr.ID, pr.State); err != nil {
-				return err
-			}
 			if pr.State == store.RunSucceeded {
-				if err := o.runSucceeded(pr.ID); err != nil {
+				if err := heard.succeeded(o, pr.ID, pr.WorkflowID); err != nil {
 					return err
 				}
 			}

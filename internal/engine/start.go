@@ -100,7 +100,7 @@ func (e *Engine) startInTx(ctx context.Context, reqs []StartRequest, limited boo
 	// the request) may win the race to insert; the second try finds its
 	// runs.
 	for try := 0; try < 2; try++ {
-		err = e.inTx(ctx, reqs[0].Actor, func(o *op) error {
+		err = e.inGatedTx(ctx, GateStart, reqs[0].Actor, func(o *op) error {
 			wfs, err := o.workflowsOf(reqs)
 			if err != nil {
 				return err

@@ -157,7 +157,7 @@ func (e *Engine) recordSplit(ctx context.Context, reqs []StartRequest, rk *reque
 	if rk == nil {
 		return nil
 	}
-	err := e.inTx(ctx, reqs[0].Actor, func(o *op) error {
+	err := e.inGatedTx(ctx, GateStart, reqs[0].Actor, func(o *op) error {
 		wf, err := o.Workflows().Get(o.ctx, reqs[0].Workflow)
 		if err != nil {
 			return notFound(err, "workflow %q", reqs[0].Workflow)

@@ -34,17 +34,62 @@ const MaxTriggerChain = 32
 // started: "trigger:load-orders/42".
 const triggerActorPrefix = "trigger:"
 
+// listeners remembers, within one transaction, which workflows' waits
+// were made due and which workflows no trigger listens to, so that a
+// report ending many runs of one workflow looks them up once, not once a
+// run (three statements a run before). Neither changes within the
+// transaction; a workflow with subscribers is still handled run by run.
+type listeners struct {
+	woken map[int64]bool // workflow IDs whose waits are due
+	quiet map[int64]bool // workflow IDs without subscribers
+}
+
+// succeeded wakes the waits for the workflow of a run that just succeeded
+// and starts the runs that listen to it.
+func (l *listeners) succeeded(o *op, runID, workflowID int64) error {
+	if l.woken == nil {
+		l.woken, l.quiet = map[int64]bool{}, map[int64]bool{}
+	}
+	if !l.woken[workflowID] {
+		if err := o.wakeWaits(runID); err != nil {
+			return err
+		}
+		l.woken[workflowID] = true
+	}
+	if l.quiet[workflowID] {
+		return nil
+	}
+	heard, err := o.fireTriggers(runID)
+	if err == nil && !heard {
+		l.quiet[workflowID] = true
+	}
+	return err
+}
+
 // runSucceeded starts the runs that listen to the workflow of a run that
 // just succeeded.
 func (o *op) runSucceeded(runID int64) error {
+	_, err := o.fireTriggers(runID)
+	return err
+}
+
+// fireTriggers is runSucceeded, which also says whether any workflow
+// listens to the run's.
+func (o *op) fireTriggers(runID int64) (bool, error) {
 	run, err := o.Runs().Get(o.ctx, runID)
 	if err != nil {
-		return fmt.Errorf("trigger: run %d: %w", runID, err)
+		return false, fmt.Errorf("trigger: run %d: %w", runID, err)
 	}
 	subs, err := o.Triggers().Subscribers(o.ctx, run.Workflow)
 	if err != nil || len(subs) == 0 {
-		return err
+		return false, err
 	}
+	return true, o.fireSubscribers(run, subs)
+}
+
+// fireSubscribers starts one run of each subscriber of run's workflow,
+// once per upstream run.
+func (o *op) fireSubscribers(run store.Run, subs []store.Subscriber) error {
 	depth, err := o.triggerDepth(run.ID)
 	if err != nil {
 		return err

@@ -107,6 +107,55 @@ func TestTriggerStartsDownstreamWithUpstreamValues(t *testing.T) {
 	})
 }
 
+// One report that ends several runs of the upstream (and of a workflow
+// nothing listens to) fires the trigger once per upstream run: the
+// transaction looks the subscribers up once a workflow, never skipping a
+// run of a workflow that has some.
+func TestTriggerFiresForEveryRunEndedByOneReport(t *testing.T) {
+	eachStore(t, engine.Config{}, func(t *testing.T, x *env) {
+		x.apply(upstreamWorkflow)
+		x.apply(downstreamWorkflow)
+		x.apply("name: alone\ntasks:\n  - name: only\n    run: \"true\"\n")
+		w := x.worker("a", 20)
+		x.start("alone", nil)
+		ups := map[int64]string{}
+		for _, day := range []string{"d1", "d2", "d3"} {
+			ups[x.start("load", map[string]string{"day": day}).ID] = day
+		}
+		x.start("alone", nil)
+		var rs []engine.Report
+		for _, a := range x.claim(w, 20) {
+			rs = append(rs, engine.Report{AttemptID: a.AttemptID, Kind: engine.ReportStart},
+				engine.Report{AttemptID: a.AttemptID, Kind: engine.ReportFinish, State: store.AttemptSucceeded,
+					Outputs: map[string]string{"file": "/data/" + ups[a.RunID]}})
+		}
+		if len(rs) != 2*8 {
+			t.Fatalf("%d reports, want 16 (8 tasks)", len(rs))
+		}
+		for _, r := range x.report(w, rs...) {
+			if r.Status != engine.Accepted {
+				t.Fatalf("report %+v", r)
+			}
+		}
+		got := map[string]string{}
+		for _, r := range x.runsOf("report") {
+			var params map[string]string
+			if err := json.Unmarshal([]byte(r.Params), &params); err != nil {
+				t.Fatal(err)
+			}
+			got[r.CreatedBy] = params["day"]
+		}
+		if len(got) != len(ups) {
+			t.Errorf("runs of report %v, want one per upstream run %v", got, ups)
+		}
+		for id, day := range ups {
+			if by := fmt.Sprintf("trigger:load/%d", id); got[by] != day {
+				t.Errorf("run of report by %s has day %q, want %q", by, got[by], day)
+			}
+		}
+	})
+}
+
 func TestTriggerSkipsFailedUpstreamAndDisabledDownstream(t *testing.T) {
 	eachStore(t, engine.Config{}, func(t *testing.T, x *env) {
 		x.apply(upstreamWorkflow)

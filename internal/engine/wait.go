@@ -71,10 +71,7 @@ func (o *op) renderWait(rs *runScope, n workflow.Node, number int64) (waitSpec, 
 
 // wakeWaits makes the waits for the workflow of a run that just succeeded
 // due at once (a cheap indexed update when none waits).
-func (o *op) wakeWaits(runID int64, state string) error {
-	if state != store.RunSucceeded {
-		return nil
-	}
+func (o *op) wakeWaits(runID int64) error {
 	if _, err := o.Waits().Wake(o.ctx, runID); err != nil {
 		return fmt.Errorf("wake the waits for run %d: %w", runID, err)
 	}

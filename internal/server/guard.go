@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -138,7 +139,11 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		_ = rc.SetReadDeadline(time.Now().Add(bodyReadTimeout))
-		body, err := io.ReadAll(io.LimitReader(r.Body, rt.limit+1))
+		buf := bodies.Get().(*bytes.Buffer)
+		buf.Reset()
+		defer putBody(buf)
+		_, err := buf.ReadFrom(io.LimitReader(r.Body, rt.limit+1))
+		body := buf.Bytes()
 		_ = r.Body.Close()
 		_ = rc.SetReadDeadline(time.Time{})
 		switch {
@@ -158,6 +163,20 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.ContentLength = int64(len(body))
 	}
 	g.mux.ServeHTTP(w, r)
+}
+
+// bodies holds the buffers request bodies are read into. A handler is
+// done with its body when it returns (decoding copies what it keeps), so
+// the buffer is reused for the next request; one larger than
+// maxPooledBody is left to the collector.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBody = 1 << 20
+
+func putBody(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBody {
+		bodies.Put(b)
+	}
 }
 
 func tooLarge(rt route) string {

@@ -33,11 +33,15 @@ var (
 	renewalsFailedDesc = prometheus.NewDesc("baton_lease_renewals_failed_total",
 		"Worker lease renewals (heartbeats) this server refused or could not commit, by reason (worker_gone, error).",
 		[]string{"reason"}, nil)
+	gateWaitDesc = prometheus.NewDesc("baton_write_gate_wait_seconds",
+		"How long the claims, reports and starts of this server waited for a permit of the write gate "+
+			"(max_write_tx) before their transaction began, by class (claim, report, start).",
+		[]string{"class"}, nil)
 )
 
 func (c engineCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{eventsDesc, latenessDesc, claimToRunningDesc, failoverDesc,
-		taskDurationDesc, reportsRefusedDesc, renewalsFailedDesc} {
+		taskDurationDesc, reportsRefusedDesc, renewalsFailedDesc, gateWaitDesc} {
 		ch <- d
 	}
 }
@@ -55,6 +59,9 @@ func (c engineCollector) Collect(ch chan<- prometheus.Metric) {
 	hist(failoverDesc, m.Failover)
 	for state, h := range m.TaskDuration {
 		hist(taskDurationDesc, h, state)
+	}
+	for class, h := range m.GateWait {
+		hist(gateWaitDesc, h, class)
 	}
 	// Known reasons are exported at 0 so that rate() sees their first one.
 	refused := map[string]int64{"unknown_attempt": 0, "other_worker": 0}

@@ -33,6 +33,7 @@ func (s *Server) routes() http.Handler {
 	cfg.SchemasPath = "/api/v1/schemas"
 	// No "$schema" links in answers: they clutter every JSON body.
 	cfg.CreateHooks = nil
+	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	s.adapter = &authAdapter{Adapter: humago.NewAdapter(mux, ""), s: s}
 	api := huma.NewAPI(cfg, s.adapter)
 	s.adapter.api = api

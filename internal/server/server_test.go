@@ -39,16 +39,23 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T, s store.Store, cfg engine.Config) *fixture {
+	c, url := serve(t, s, cfg)
+	return &fixture{t: t, ctx: context.Background(), c: c, url: url}
+}
+
+// serve starts a test server on s and returns a client of it holding the
+// test tokens, and its URL.
+func serve(tb testing.TB, s store.Store, cfg engine.Config) (*client.Client, string) {
 	srv := server.New(engine.New(s, cfg), server.Config{})
 	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { ts.Close(); srv.Stop() })
-	rememberTokens(t, ts.URL, s)
+	tb.Cleanup(func() { ts.Close(); srv.Stop() })
+	rememberTokens(tb, ts.URL, s)
 	admin, join := tokensOf(ts.URL)
 	c, err := client.New([]string{ts.URL}, client.WithToken(admin), client.WithJoinToken(join))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return &fixture{t: t, ctx: context.Background(), c: c, url: ts.URL}
+	return c, ts.URL
 }
 
 const hello = `name: hello

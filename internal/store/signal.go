@@ -5,8 +5,9 @@ import "sync"
 // Signal is a broadcast: every channel handed out by C before a Fire is
 // closed by that Fire. Drivers use it for Store.WorkSignal.
 type Signal struct {
-	mu sync.Mutex
-	ch chan struct{}
+	mu    sync.Mutex
+	ch    chan struct{}
+	fired uint64
 }
 
 // C returns a channel closed by the next Fire.
@@ -23,8 +24,16 @@ func (s *Signal) C() <-chan struct{} {
 func (s *Signal) Fire() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.fired++
 	if s.ch != nil {
 		close(s.ch)
 		s.ch = nil
 	}
+}
+
+// Fired is how many times Fire was called.
+func (s *Signal) Fired() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fired
 }

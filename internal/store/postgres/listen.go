@@ -8,9 +8,12 @@ import (
 )
 
 // listen holds a dedicated connection LISTENing on the work channel and
-// fires the local signal for every notification, so a commit on any server
-// wakes the claims waiting here. It reconnects with backoff; after a
-// reconnect it fires once, since notifications may have been missed.
+// fires the local signal for every notification of another store, so a
+// commit on any server wakes the claims waiting here. This store's own
+// commits fired the signal as they committed: woken twice, every claim
+// that found nothing would run again for nothing. It reconnects with
+// backoff; after a reconnect it fires once, since notifications may have
+// been missed.
 func (s *Store) listen(ctx context.Context) {
 	defer s.wg.Done()
 	backoff := 100 * time.Millisecond
@@ -40,8 +43,13 @@ func (s *Store) listenOnce(ctx context.Context) error {
 	}
 	s.signal.Fire()
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return err
+		}
+		if n.Payload == s.id {
+			s.echoes.Add(1)
+			continue
 		}
 		s.signal.Fire()
 	}

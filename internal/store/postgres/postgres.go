@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -96,6 +97,10 @@ type Store struct {
 	dsn    string
 	log    *slog.Logger
 	signal store.Signal
+	// id names this store in the work notifications it sends, so that
+	// its listener skips them: their commit already fired the signal.
+	id     string
+	echoes atomic.Uint64 // own notifications heard back and skipped
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -122,7 +127,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{pool: pool, dsn: cfg.DSN, log: log}
+	s := &Store{pool: pool, dsn: cfg.DSN, log: log, id: strconv.FormatUint(rand.Uint64(), 36)}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -233,7 +238,7 @@ func (s *Store) tryTx(ctx context.Context, fn func(store.Tx) error) error {
 		return err
 	}
 	if t.notify {
-		if _, err := pgTx.Exec(ctx, "SELECT pg_notify($1, '')", workChannel); err != nil {
+		if _, err := pgTx.Exec(ctx, "SELECT pg_notify($1, $2)", workChannel, s.id); err != nil {
 			return fmt.Errorf("notify: %w", err)
 		}
 	}

@@ -83,8 +83,9 @@ func TestWorkSignal(t *testing.T) {
 	t.Parallel()
 	ForEach(t, func(t *testing.T, s store.Store) {
 		ctx := t.Context()
-		// The quiet checks come first: on Postgres every committed NotifyWork
-		// also comes back later through LISTEN and would close later channels.
+		// The quiet checks come first: on Postgres another store's committed
+		// NotifyWork comes back through LISTEN and would close later channels
+		// (a store skips its own: their commit fired the signal already).
 		expectQuiet(t, s, "a rolled-back transaction that called NotifyWork", func() {
 			err := txErr(t, s, func(tx store.Tx) error {
 				tx.NotifyWork()
