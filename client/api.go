@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"time"
 )
@@ -45,39 +44,35 @@ func (c *Client) Workflow(ctx context.Context, name string) (WorkflowVersion, er
 	return out, err
 }
 
-// StartRun starts a run. Without an idempotency key the client makes one,
-// so that retrying the request on another server cannot start two runs.
+// StartRun starts a run. The request carries a random Idempotency-Key
+// header, the same on every server it is tried on, so that retrying it
+// after a lost answer cannot start two runs. req.IdempotencyKey, when
+// set, is the run's own key: a start with it, however much later,
+// returns the first run.
 func (c *Client) StartRun(ctx context.Context, workflow string, req StartRunRequest) (Run, error) {
-	if req.IdempotencyKey == "" {
-		req.IdempotencyKey = autoKey()
-	}
 	var out Run
-	err := c.do(ctx, http.MethodPost, "/api/v1/workflows/"+url.PathEscape(workflow)+"/runs", nil, req, &out)
+	err := c.do(ctx, http.MethodPost, "/api/v1/workflows/"+url.PathEscape(workflow)+"/runs", nil,
+		keyedBody{key: requestKey(), body: req}, &out)
 	return out, err
 }
 
 // StartRuns starts up to the servers' max_runs_per_batch runs (default
 // 100) of a workflow in one request, in one transaction unless they are
-// larger than max_rows_per_tx rows. Runs without an idempotency key get one, as
-// with StartRun, so that a retried request starts each run once.
+// larger than max_rows_per_tx rows. As with StartRun, the request carries
+// one random Idempotency-Key header, so that a retried request starts its
+// runs once; runs with an IdempotencyKey of their own keep it.
 func (c *Client) StartRuns(ctx context.Context, workflow string, reqs []StartRunRequest) ([]Run, error) {
-	reqs = slices.Clone(reqs)
-	for i := range reqs {
-		if reqs[i].IdempotencyKey == "" {
-			reqs[i].IdempotencyKey = autoKey()
-		}
-	}
 	var out StartRunsResponse
 	err := c.do(ctx, http.MethodPost, "/api/v1/workflows/"+url.PathEscape(workflow)+"/runs/batch", nil,
-		StartRunsRequest{Runs: reqs}, &out)
+		keyedBody{key: requestKey(), body: StartRunsRequest{Runs: reqs}}, &out)
 	return out.Runs, err
 }
 
-// autoKey is an idempotency key for a request that came without one.
-func autoKey() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return "auto-" + hex.EncodeToString(b[:])
+// requestKey is a random Idempotency-Key for one request.
+func requestKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
 }
 
 // RunFilter selects runs; zero fields match everything.

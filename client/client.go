@@ -227,6 +227,10 @@ func IsGone(err error) bool { return StatusOf(err) == http.StatusGone }
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) error {
 	var body []byte
 	contentType := "application/json"
+	var key string
+	if k, ok := in.(keyedBody); ok {
+		key, in = k.key, k.body
+	}
 	if raw, ok := in.(rawBody); ok {
 		body, contentType, in = raw.data, raw.contentType, nil
 	}
@@ -243,7 +247,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	var lastErr error
 	for i := range c.urls {
 		idx := (start + i) % len(c.urls)
-		err := c.once(ctx, method, c.urls[idx], path, contentType, body, out)
+		err := c.once(ctx, method, c.urls[idx], path, contentType, key, body, out)
 		if err == nil || !unreachable(err) || ctx.Err() != nil {
 			if err == nil && idx != start {
 				c.next.Store(uint32(idx))
@@ -256,7 +260,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	return lastErr
 }
 
-func (c *Client) once(ctx context.Context, method, base, path, contentType string, body []byte, out any) error {
+func (c *Client) once(ctx context.Context, method, base, path, contentType, key string, body []byte, out any) error {
 	u := base + path
 	var rd io.Reader
 	if body != nil {
@@ -270,6 +274,9 @@ func (c *Client) once(ctx context.Context, method, base, path, contentType strin
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "application/json")
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
 	bearer, ok := ctx.Value(bearerKey{}).(string)
 	if !ok {
 		bearer = c.token
@@ -323,6 +330,13 @@ func (c *Client) once(ctx context.Context, method, base, path, contentType strin
 type rawBody struct {
 	contentType string
 	data        []byte
+}
+
+// keyedBody is a request body sent with an Idempotency-Key header: every
+// try of the request, on any server, carries the same key.
+type keyedBody struct {
+	key  string
+	body any
 }
 
 // unreachableError: the server could not be reached or could not serve, so

@@ -120,7 +120,7 @@ func startServer(ctx context.Context, cfg config.Config, log *slog.Logger, tlsCf
 	srv := server.New(e, server.Config{Addr: cfg.Addr, HeartbeatInterval: cfg.HeartbeatInterval,
 		SweepInterval: cfg.SweepInterval, TLS: tlsCfg, PublicURL: cfg.PublicURL, Egress: policy, Logger: log, Zone: cfg.Zone,
 		BootstrapToken: bootstrap, OIDC: sso, Retention: server.RetentionConfig{Runs: cfg.Retention.Runs,
-			Audit: cfg.Retention.Audit, Interval: cfg.Retention.Interval, Batch: cfg.Retention.Batch,
+			Audit: cfg.Retention.Audit, RequestKeys: cfg.Retention.RequestKeys, Interval: cfg.Retention.Interval, Batch: cfg.Retention.Batch,
 			Pause: cfg.Retention.Pause}})
 	if err := srv.Start(ctx); err != nil {
 		st.Close()

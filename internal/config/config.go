@@ -146,6 +146,9 @@ type Retention struct {
 	// Audit is how long events not tied to a run (operator actions,
 	// worker and zone events) are kept; 0 keeps them forever.
 	Audit time.Duration `koanf:"audit"`
+	// RequestKeys is how long the Idempotency-Key of a run start request
+	// is kept: a repeat within it returns the first request's runs.
+	RequestKeys time.Duration `koanf:"request_keys"`
 	// Interval is how often each server looks for what expired.
 	Interval time.Duration `koanf:"interval"`
 	// Batch is the most runs, or audit events, one transaction deletes.
@@ -175,7 +178,7 @@ var Keys = []string{
 var (
 	sections = map[string][]string{
 		"oidc":        oidc.Keys,
-		"retention":   {"runs", "audit", "interval", "batch", "pause"},
+		"retention":   {"runs", "audit", "request_keys", "interval", "batch", "pause"},
 		"measurement": {"deadlines", "hedged_renewals"},
 	}
 	envSections = map[string]bool{"retention": true, "measurement": true}
@@ -191,7 +194,8 @@ func Defaults() map[string]any {
 		"max_log_bytes":    10 << 20,
 		"max_output_bytes": 256 << 10, "max_tasks_per_workflow": 5000, "max_runs_per_batch": 100,
 		"max_resource_bytes": 64 << 20, "max_resource_files": 10000,
-		"retention":   map[string]any{"runs": "720h", "audit": "8760h", "interval": "1m", "batch": 500, "pause": "100ms"},
+		"retention": map[string]any{"runs": "720h", "audit": "8760h", "request_keys": "24h", "interval": "1m",
+			"batch": 500, "pause": "100ms"},
 		"measurement": map[string]any{"deadlines": true, "hedged_renewals": true},
 	}
 }
@@ -313,7 +317,7 @@ func (r Retention) validate() []error {
 			errs = append(errs, fmt.Errorf("config: retention.%s: must not be negative (0 keeps forever), got %v", key, d))
 		}
 	}
-	for key, d := range map[string]time.Duration{"interval": r.Interval, "pause": r.Pause} {
+	for key, d := range map[string]time.Duration{"interval": r.Interval, "pause": r.Pause, "request_keys": r.RequestKeys} {
 		if d <= 0 {
 			errs = append(errs, fmt.Errorf("config: retention.%s: must be a positive duration, got %v", key, d))
 		}

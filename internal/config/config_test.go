@@ -43,7 +43,7 @@ func TestPrecedence(t *testing.T) {
 		Labels: map[string]string{"gpu": "true"}, WorkDir: "./baton-work", LogLevel: "info", LogFormat: "text",
 		ShutdownGrace: 30 * time.Second, MaxOutputBytes: 256 << 10, MaxTasksPerWorkflow: 5000, MaxRunsPerBatch: 100,
 		MaxResourceBytes: 64 << 20, MaxResourceFiles: 10000,
-		Retention: Retention{Runs: 30 * 24 * time.Hour, Audit: 365 * 24 * time.Hour, Interval: time.Minute, Batch: 500,
+		Retention: Retention{Runs: 30 * 24 * time.Hour, Audit: 365 * 24 * time.Hour, RequestKeys: 24 * time.Hour, Interval: time.Minute, Batch: 500,
 			Pause: 100 * time.Millisecond},
 		Measurement: Measurement{Deadlines: true, HedgedRenewals: true},
 	}
@@ -65,6 +65,7 @@ func TestRejects(t *testing.T) {
 		{"negative retention", "retention: {runs: -1h}\n", "retention.runs: must not be negative"},
 		{"retention batch zero", "retention: {batch: 0}\n", "retention.batch: must be between 1 and 100000, got 0"},
 		{"retention interval zero", "retention: {interval: 0s}\n", "retention.interval: must be a positive duration"},
+		{"request keys zero", "retention: {request_keys: 0s}\n", "retention.request_keys: must be a positive duration"},
 		{"retention bad duration", "retention: {audit: a year}\n", "retention.audit"},
 		{"bad log format", "log_format: xml\n", "log_format"},
 		{"shutdown grace not positive", "shutdown_grace: 0s\n", "shutdown_grace: must be a positive duration"},
@@ -143,7 +144,7 @@ func TestRetention(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Retention{Runs: 7 * 24 * time.Hour, Audit: 0, Interval: time.Minute, Batch: 50, Pause: 100 * time.Millisecond}
+	want := Retention{Runs: 7 * 24 * time.Hour, Audit: 0, RequestKeys: 24 * time.Hour, Interval: time.Minute, Batch: 50, Pause: 100 * time.Millisecond}
 	if diff := cmp.Diff(want, c.Retention); diff != "" {
 		t.Errorf("retention (-want +got):\n%s", diff)
 	}

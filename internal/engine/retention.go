@@ -183,16 +183,31 @@ func (o *op) runTrees(roots []store.ExpiredRun) (ids []int64, kept int, err erro
 // tied to a run (operator actions, worker and zone events) older than
 // age, oldest first, and returns how many it deleted.
 func (e *Engine) DeleteExpiredAudit(ctx context.Context, age time.Duration, limit int) (int64, error) {
+	return e.deleteExpired(ctx, "audit events", age, limit, store.Retention.DeleteAudit)
+}
+
+// DeleteExpiredStartRecords deletes, in one transaction, up to limit
+// start requests recorded under an Idempotency-Key more than age ago,
+// oldest first, and returns how many it deleted: a repeat of one of those
+// requests starts its runs again.
+func (e *Engine) DeleteExpiredStartRecords(ctx context.Context, age time.Duration, limit int) (int64, error) {
+	return e.deleteExpired(ctx, "request keys", age, limit, store.Retention.DeleteStartRecords)
+}
+
+// deleteExpired deletes up to limit rows older than age with del, in one
+// transaction.
+func (e *Engine) deleteExpired(ctx context.Context, what string, age time.Duration, limit int,
+	del func(r store.Retention, ctx context.Context, ageMs, limit int64) (int64, error)) (int64, error) {
 	if age <= 0 || limit <= 0 {
 		return 0, nil
 	}
 	var n int64
 	err := e.inTx(ctx, "server:retention", func(o *op) (err error) {
-		n, err = o.Retention().DeleteAudit(o.ctx, age.Milliseconds(), int64(limit))
+		n, err = del(o.Retention(), o.ctx, age.Milliseconds(), int64(limit))
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("delete expired audit events: %w", err)
+		return 0, fmt.Errorf("delete expired %s: %w", what, err)
 	}
 	return n, nil
 }

@@ -56,6 +56,12 @@ const MaxStartBatch = 1000
 // the rest; idempotency keys make it safe). A request over
 // MaxRunsPerBatch is refused with a *LimitError.
 func (e *Engine) StartRuns(ctx context.Context, reqs []StartRequest) ([]Started, error) {
+	return e.startRuns(ctx, reqs, nil)
+}
+
+// startRuns is StartRuns, at most once per request key when rk is set
+// (see StartRunsOnce).
+func (e *Engine) startRuns(ctx context.Context, reqs []StartRequest, rk *requestKey) ([]Started, error) {
 	if len(reqs) == 0 {
 		return nil, invalid("runs: want 1 to %d runs, got 0", e.cfg.Limits.MaxRunsPerBatch)
 	}
@@ -63,35 +69,51 @@ func (e *Engine) StartRuns(ctx context.Context, reqs []StartRequest) ([]Started,
 		return nil, &LimitError{Limit: "max_runs_per_batch", Max: int64(e.cfg.Limits.MaxRunsPerBatch),
 			Got: int64(len(reqs)), What: "runs in one request"}
 	}
-	out, err := e.startInTx(ctx, reqs, true)
+	out, err := e.startInTx(ctx, reqs, true, rk)
 	var split *errSplit
 	if !errors.As(err, &split) {
 		return out, err
 	}
+	reqs = rk.perRunKeys(reqs)
 	out = make([]Started, 0, len(reqs))
 	for _, c := range chunks(split.tasks, e.cfg.Limits.MaxRowsPerTx) {
-		part, err := e.startInTx(ctx, reqs[c[0]:c[1]], false)
+		part, err := e.startInTx(ctx, reqs[c[0]:c[1]], false, nil)
 		if err != nil {
 			return nil, fmt.Errorf("runs %d to %d of %d (the runs before were started): %w", c[0], c[1]-1, len(reqs), err)
 		}
 		out = append(out, part...)
+	}
+	if err := e.recordSplit(ctx, reqs, rk, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
 // startInTx starts reqs in one transaction. With limited (a whole
 // request), one that would write more than MaxRowsPerTx rows writes
-// nothing and returns *errSplit.
-func (e *Engine) startInTx(ctx context.Context, reqs []StartRequest, limited bool) ([]Started, error) {
+// nothing and returns *errSplit. With rk, a request recorded under its
+// key returns the recorded runs, and a new one is recorded.
+func (e *Engine) startInTx(ctx context.Context, reqs []StartRequest, limited bool, rk *requestKey) ([]Started, error) {
 	var out []Started
 	var err error
-	// A concurrent start with the same idempotency key may win the race to
-	// insert; the second try finds its run.
+	// A concurrent start with the same idempotency key (of a run or of
+	// the request) may win the race to insert; the second try finds its
+	// runs.
 	for try := 0; try < 2; try++ {
 		err = e.inGatedTx(ctx, GateStart, reqs[0].Actor, func(o *op) error {
-			var err error
-			out, err = o.startRuns(reqs, limited)
-			return err
+			wfs, err := o.workflowsOf(reqs)
+			if err != nil {
+				return err
+			}
+			if rk != nil {
+				if out, err = o.repeated(wfs[reqs[0].Workflow].ID, rk); out != nil || err != nil {
+					return err
+				}
+			}
+			if out, err = o.startRunsOf(reqs, wfs, limited); err != nil || rk == nil {
+				return err
+			}
+			return o.recordStart(wfs[reqs[0].Workflow].ID, rk, out)
 		})
 		if !errors.Is(err, store.ErrConflict) {
 			break
@@ -116,12 +138,18 @@ type newRun struct {
 	pins []store.ResourcePin // the latest versions of the resources it names
 }
 
+// startRuns starts reqs in o's transaction (see startRunsOf).
 func (o *op) startRuns(reqs []StartRequest, limited bool) ([]Started, error) {
-	out := make([]Started, len(reqs))
 	wfs, err := o.workflowsOf(reqs)
 	if err != nil {
 		return nil, err
 	}
+	return o.startRunsOf(reqs, wfs, limited)
+}
+
+// startRunsOf starts reqs, runs of the workflows wfs.
+func (o *op) startRunsOf(reqs []StartRequest, wfs map[string]store.Workflow, limited bool) ([]Started, error) {
+	out := make([]Started, len(reqs))
 	existing, err := o.runsByKey(reqs, wfs)
 	if err != nil {
 		return nil, err

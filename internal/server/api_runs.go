@@ -15,15 +15,16 @@ import (
 
 type startInput struct {
 	Name           string `path:"name" doc:"Workflow name"`
-	IdempotencyKey string `header:"Idempotency-Key" doc:"Same as idempotency_key in the body"`
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes a repeat of this request (within the retention of request keys, 24 h by default) return the run the first one started; the same key with another request is refused 422. At most 255 printable ASCII bytes"`
 	Body           client.StartRunRequest
 }
 
 type runOutput struct{ Body client.Run }
 
 type startBatchInput struct {
-	Name string `path:"name" doc:"Workflow name"`
-	Body client.StartRunsRequest
+	Name           string `path:"name" doc:"Workflow name"`
+	IdempotencyKey string `header:"Idempotency-Key" doc:"Makes a repeat of this request (within the retention of request keys, 24 h by default) return the runs the first one started, in the same order; the same key with another request is refused 422. At most 255 printable ASCII bytes"`
+	Body           client.StartRunsRequest
 }
 
 type startBatchOutput struct{ Body client.StartRunsResponse }
@@ -71,8 +72,9 @@ func (s *Server) registerRuns(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "start-run", Method: http.MethodPost, Path: "/api/v1/workflows/{name}/runs",
 		Summary: "Start a run", Tags: []string{"runs"}, DefaultStatus: http.StatusCreated,
-		Description: "Starts a run of the latest (or a given) version. With an idempotency key, " +
-			"a repeated request returns the run the first one created.",
+		Description: "Starts a run of the latest (or a given) version. With an idempotency_key, a start with the " +
+			"same key returns the run the first one created. With an Idempotency-Key header, a repeat of the " +
+			"request returns its run and starts nothing; the same key with another request is refused 422.",
 	}, s.startRun)
 
 	huma.Register(api, huma.Operation{
@@ -82,14 +84,19 @@ func (s *Server) registerRuns(api huma.API) {
 		Description: "Starts up to max_runs_per_batch runs (default 100; more are refused 413) of a workflow in one " +
 			"transaction: all or none, unless they write more than max_rows_per_tx rows, when they are started in " +
 			"several transactions of whole runs, in order. A bad request is refused naming it (runs[i]), nothing " +
-			"started. Runs with an idempotency key already used are returned, not started again.",
+			"started. Runs with an idempotency_key already used are returned, not started again. With an " +
+			"Idempotency-Key header, a repeat of the request returns the same runs and starts nothing; the same key " +
+			"with another request (other runs or another caller) is refused 422.",
 	}, func(ctx context.Context, in *startBatchInput) (*startBatchOutput, error) {
+		if err := checkIdempotencyKey(in.IdempotencyKey); err != nil {
+			return nil, err
+		}
 		reqs := make([]engine.StartRequest, len(in.Body.Runs))
 		for i, r := range in.Body.Runs {
 			reqs[i] = engine.StartRequest{Workflow: in.Name, Version: r.Version, Params: r.Params,
 				IdempotencyKey: r.IdempotencyKey, Priority: r.Priority, Actor: actorOf(ctx)}
 		}
-		started, err := s.engine.StartRuns(ctx, reqs)
+		started, err := s.engine.StartRunsOnce(ctx, in.IdempotencyKey, reqs)
 		if err != nil {
 			return nil, s.apiError(ctx, err)
 		}
@@ -171,18 +178,17 @@ func (s *Server) registerRuns(api huma.API) {
 
 // startRun is the start-run operation (and the web UI's trigger form).
 func (s *Server) startRun(ctx context.Context, in *startInput) (*runOutput, error) {
-	key := in.Body.IdempotencyKey
-	if key == "" {
-		key = in.IdempotencyKey
+	if err := checkIdempotencyKey(in.IdempotencyKey); err != nil {
+		return nil, err
 	}
-	st, err := s.engine.StartRun(ctx, engine.StartRequest{
+	st, err := s.engine.StartRunsOnce(ctx, in.IdempotencyKey, []engine.StartRequest{{
 		Workflow: in.Name, Version: in.Body.Version, Params: in.Body.Params,
-		IdempotencyKey: key, Priority: in.Body.Priority, Actor: actorOf(ctx),
-	})
+		IdempotencyKey: in.Body.IdempotencyKey, Priority: in.Body.Priority, Actor: actorOf(ctx),
+	}})
 	if err != nil {
 		return nil, s.apiError(ctx, err)
 	}
-	return &runOutput{Body: toRun(st.Run)}, nil
+	return &runOutput{Body: toRun(st[0].Run)}, nil
 }
 
 // cancelRun is the cancel-run operation (and the web UI's).

@@ -33,9 +33,6 @@ const webhookBodyLimit = 1 << 20
 // webhookPath is the path of a workflow's webhook.
 const webhookPath = "/api/v1/hooks/"
 
-// maxIdempotencyKey bounds the Idempotency-Key header of a webhook call.
-const maxIdempotencyKey = 200
-
 type webhookTokenInput struct {
 	Name string `path:"name" doc:"Workflow name"`
 }
@@ -114,8 +111,8 @@ func (s *Server) callWebhook(ctx context.Context, in *callWebhookInput) (*callWe
 	case err != nil:
 		return nil, s.apiError(ctx, err)
 	}
-	if len(in.IdempotencyKey) > maxIdempotencyKey {
-		return nil, huma.Error422UnprocessableEntity(fmt.Sprintf("Idempotency-Key: at most %d bytes", maxIdempotencyKey))
+	if err := checkIdempotencyKey(in.IdempotencyKey); err != nil {
+		return nil, err
 	}
 	params, err := webhookBody(in.RawBody)
 	if err != nil {

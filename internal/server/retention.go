@@ -20,6 +20,10 @@ type RetentionConfig struct {
 	Runs time.Duration
 	// Audit is how long events not tied to a run are kept.
 	Audit time.Duration
+	// RequestKeys is how long the Idempotency-Key of a run start request
+	// is kept (default 24h): within it, a repeat of the request returns
+	// the first one's runs.
+	RequestKeys time.Duration
 	// Interval is how often the loop looks for what expired (default 1m;
 	// negative: never, RunOnce only).
 	Interval time.Duration
@@ -41,9 +45,10 @@ type RetentionConfig struct {
 const (
 	DefaultRetentionRestFactor = 9
 
-	DefaultRetentionInterval = time.Minute
-	DefaultRetentionBatch    = 500
-	DefaultRetentionPause    = 100 * time.Millisecond
+	DefaultRetentionInterval    = time.Minute
+	DefaultRetentionRequestKeys = 24 * time.Hour
+	DefaultRetentionBatch       = 500
+	DefaultRetentionPause       = 100 * time.Millisecond
 )
 
 // Retainer deletes finished runs and audit events past their age. Every
@@ -67,6 +72,8 @@ type RetentionResult struct {
 	store.RetentionDeleted
 	// Audit counts the audit events deleted.
 	Audit int64
+	// RequestKeys counts the request keys deleted.
+	RequestKeys int64
 	// Kept counts expired runs kept because a sub-workflow run of theirs
 	// is active.
 	Kept int
@@ -77,13 +84,14 @@ type RetentionResult struct {
 // NewRetainer returns a stopped retention loop.
 func NewRetainer(e *engine.Engine, cfg RetentionConfig) *Retainer {
 	cfg.Interval = cmp.Or(cfg.Interval, DefaultRetentionInterval)
+	cfg.RequestKeys = cmp.Or(cfg.RequestKeys, DefaultRetentionRequestKeys)
 	cfg.Batch = cmp.Or(cfg.Batch, DefaultRetentionBatch)
 	cfg.Pause = cmp.Or(cfg.Pause, DefaultRetentionPause)
 	cfg.RestFactor = cmp.Or(cfg.RestFactor, DefaultRetentionRestFactor)
 	r := &Retainer{engine: e, cfg: cfg, maxRows: int64(e.Config().Limits.MaxRowsPerTx),
 		log: cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
 		deleted: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "baton_retention_deleted_total",
-			Help: "Rows this server's retention loop deleted, by kind: runs, tasks, attempts, events and logs of expired runs, audit events."},
+			Help: "Rows this server's retention loop deleted, by kind: runs, tasks, attempts, events and logs of expired runs, audit events, request keys."},
 			[]string{"kind"}),
 	}
 	for _, kind := range retentionKinds {
@@ -93,7 +101,7 @@ func NewRetainer(e *engine.Engine, cfg RetentionConfig) *Retainer {
 	return r
 }
 
-var retentionKinds = []string{"runs", "tasks", "attempts", "events", "logs", "audit"}
+var retentionKinds = []string{"runs", "tasks", "attempts", "events", "logs", "audit", "request_keys"}
 
 // Start starts the loop in the background, unless its interval is
 // negative.
@@ -120,6 +128,7 @@ func (r *Retainer) RunOnce(ctx context.Context) RetentionResult {
 	if res.Batches > 0 {
 		r.log.Info("retention deleted expired history", "runs", res.Runs, "tasks", res.Tasks,
 			"attempts", res.Attempts, "events", res.Events, "logs", res.Logs, "audit_events", res.Audit,
+			"request_keys", res.RequestKeys,
 			"batches", res.Batches, "took", time.Since(began).Round(time.Millisecond))
 	}
 	if res.Kept > 0 {
@@ -157,23 +166,38 @@ func (r *Retainer) runOnce(ctx context.Context) (RetentionResult, error) {
 			}
 		}
 	}
-	for r.cfg.Audit > 0 {
+	if res.Audit, err = r.drain(ctx, &res, "audit", r.cfg.Audit, r.engine.DeleteExpiredAudit); err != nil || ctx.Err() != nil {
+		return res, cmp.Or(err, ctx.Err())
+	}
+	res.RequestKeys, err = r.drain(ctx, &res, "request_keys", r.cfg.RequestKeys, r.engine.DeleteExpiredStartRecords)
+	if err != nil {
+		return res, err
+	}
+	return res, ctx.Err()
+}
+
+// drain deletes what del finds older than age, batch after batch, and
+// says how much it deleted.
+func (r *Retainer) drain(ctx context.Context, res *RetentionResult, kind string, age time.Duration,
+	del func(context.Context, time.Duration, int) (int64, error)) (int64, error) {
+	var total int64
+	for age > 0 {
 		t0 := time.Now()
-		n, err := r.engine.DeleteExpiredAudit(ctx, r.cfg.Audit, r.cfg.Batch)
+		n, err := del(ctx, age, r.cfg.Batch)
 		took := time.Since(t0)
 		if err != nil {
-			return res, err
+			return total, err
 		}
 		if n > 0 {
-			res.Audit += n
+			total += n
 			res.Batches++
-			r.deleted.WithLabelValues("audit").Add(float64(n))
+			r.deleted.WithLabelValues(kind).Add(float64(n))
 		}
 		if n < int64(r.cfg.Batch) || !r.pause(ctx, took) {
 			break
 		}
 	}
-	return res, ctx.Err()
+	return total, nil
 }
 
 func (r *Retainer) count(res *RetentionResult, b engine.RetentionBatch) {

@@ -232,7 +232,7 @@ func TestRetentionUnderSteadyWorkload(t *testing.T) {
 			}
 		}
 		want := map[string]float64{"runs": oldRuns, "tasks": 2 * oldRuns, "attempts": 2 * oldRuns, "events": 8 * oldRuns,
-			"logs": 2 * oldRuns, "audit": 0}
+			"logs": 2 * oldRuns, "audit": 0, "request_keys": 0}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("metrics %v, want %v", got, want)
 		}

@@ -110,6 +110,11 @@ func (s *Server) apiError(ctx context.Context, err error) error {
 		return huma.NewError(http.StatusRequestEntityTooLarge, err.Error())
 	case errors.As(err, &inv):
 		return huma.Error422UnprocessableEntity(invalidTitle(inv), invalidDetails(inv.Err)...)
+	case errors.Is(err, engine.ErrKeyReused):
+		return huma.Error422UnprocessableEntity("Idempotency-Key: already used with a different request (other runs, " +
+			"params or caller) within the retention of request keys; send a new key for a new request. Nothing was started")
+	case errors.Is(err, engine.ErrRunsDeleted):
+		return huma.Error410Gone("Idempotency-Key: " + engine.ErrRunsDeleted.Error() + " by retention; nothing was started")
 	case errors.Is(err, engine.ErrNotFound):
 		return huma.Error404NotFound(err.Error())
 	case errors.Is(err, engine.ErrFinished), errors.Is(err, engine.ErrRunActive), errors.Is(err, store.ErrConflict),

@@ -26,6 +26,9 @@ type Retention interface {
 	// DeleteAudit deletes up to limit events not tied to a run that are
 	// older than ageMs, oldest first, and says how many went.
 	DeleteAudit(ctx context.Context, ageMs, limit int64) (int64, error)
+	// DeleteStartRecords deletes up to limit start requests recorded more
+	// than ageMs ago, oldest first, and says how many went.
+	DeleteStartRecords(ctx context.Context, ageMs, limit int64) (int64, error)
 }
 
 // RetentionRule is a workflow and the retention its latest version sets.

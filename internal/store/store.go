@@ -109,6 +109,13 @@ type Runs interface {
 	ByKey(ctx context.Context, workflowID int64, key string) (Run, error)
 	// ByKeys returns the runs of a workflow with any of the idempotency keys.
 	ByKeys(ctx context.Context, workflowID int64, keys []string) ([]Run, error)
+	// RecordStart records the answer of a start request under its
+	// workflow and key; false (and nothing written) if that key is
+	// recorded already.
+	RecordStart(ctx context.Context, r StartRecord) (bool, error)
+	// StartRecord returns the start request recorded under a workflow's
+	// key; ErrNotFound if none.
+	StartRecord(ctx context.Context, workflowID int64, key string) (StartRecord, error)
 	List(ctx context.Context, f RunFilter) ([]Run, error)
 	// AddProgressMany records, per run, done terminal tasks and failed of
 	// them failures, ends the runs with no task left (succeeded if none

@@ -191,6 +191,30 @@ func (q *Queries) DeleteRunWaits(ctx context.Context, ids []int64) (int64, error
 	return result.RowsAffected(), nil
 }
 
+const deleteStartRequests = `-- name: DeleteStartRequests :execrows
+DELETE FROM start_requests WHERE (workflow_id, request_key) IN (
+  SELECT workflow_id, request_key FROM start_requests
+  WHERE created_at < baton_now() - CAST($1 AS BIGINT)
+  ORDER BY created_at
+  LIMIT CAST($2 AS BIGINT)
+  FOR UPDATE SKIP LOCKED)
+`
+
+type DeleteStartRequestsParams struct {
+	AgeMs int64
+	Limit int64
+}
+
+// Up to lim request keys older than age_ms, oldest first; rows another
+// server is deleting are skipped.
+func (q *Queries) DeleteStartRequests(ctx context.Context, arg DeleteStartRequestsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteStartRequests, arg.AgeMs, arg.Limit)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const lockChildRuns = `-- name: LockChildRuns :many
 SELECT id, parent_run_id, state FROM runs
 WHERE parent_run_id = ANY($1::bigint[]) AND parent_run_id <> 0

@@ -214,6 +214,21 @@ func (r runs) ByKey(ctx context.Context, workflowID int64, key string) (store.Ru
 	return one(toRun)(r.q.GetRunByKey(ctx, db.GetRunByKeyParams{WorkflowID: workflowID, IdempotencyKey: key}))
 }
 
+func (r runs) RecordStart(ctx context.Context, sr store.StartRecord) (bool, error) {
+	return affected(r.q.InsertStartRequest(ctx, db.InsertStartRequestParams{WorkflowID: sr.WorkflowID,
+		RequestKey: sr.Key, BodyHash: sr.BodyHash, RunIds: store.EncodeRunIDs(sr.RunIDs)}))
+}
+
+func (r runs) StartRecord(ctx context.Context, workflowID int64, key string) (store.StartRecord, error) {
+	row, err := r.q.GetStartRequest(ctx, db.GetStartRequestParams{WorkflowID: workflowID, RequestKey: key})
+	if err != nil {
+		return store.StartRecord{}, mapErr(err)
+	}
+	ids, err := store.DecodeRunIDs(row.RunIds)
+	return store.StartRecord{WorkflowID: row.WorkflowID, Key: row.RequestKey, BodyHash: row.BodyHash, RunIDs: ids,
+		CreatedAt: row.CreatedAt}, err
+}
+
 func (r runs) List(ctx context.Context, f store.RunFilter) ([]store.Run, error) {
 	return many(toRun)(r.q.ListRuns(ctx, db.ListRunsParams(f)))
 }
@@ -918,6 +933,11 @@ func (r retention) DeleteRuns(ctx context.Context, runIDs []int64) (store.Retent
 
 func (r retention) DeleteAudit(ctx context.Context, ageMs, limit int64) (int64, error) {
 	n, err := r.q.DeleteAuditEvents(ctx, db.DeleteAuditEventsParams{AgeMs: ageMs, Limit: limit})
+	return n, mapErr(err)
+}
+
+func (r retention) DeleteStartRecords(ctx context.Context, ageMs, limit int64) (int64, error) {
+	n, err := r.q.DeleteStartRequests(ctx, db.DeleteStartRequestsParams{AgeMs: ageMs, Limit: limit})
 	return n, mapErr(err)
 }
 

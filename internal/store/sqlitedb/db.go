@@ -156,6 +156,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteStaleServersStmt, err = db.PrepareContext(ctx, deleteStaleServers); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteStaleServers: %w", err)
 	}
+	if q.deleteStartRequestsStmt, err = db.PrepareContext(ctx, deleteStartRequests); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteStartRequests: %w", err)
+	}
 	if q.deleteSubscriptionsStmt, err = db.PrepareContext(ctx, deleteSubscriptions); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteSubscriptions: %w", err)
 	}
@@ -252,6 +255,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getSecretStmt, err = db.PrepareContext(ctx, getSecret); err != nil {
 		return nil, fmt.Errorf("error preparing query GetSecret: %w", err)
 	}
+	if q.getStartRequestStmt, err = db.PrepareContext(ctx, getStartRequest); err != nil {
+		return nil, fmt.Errorf("error preparing query GetStartRequest: %w", err)
+	}
 	if q.getTaskStmt, err = db.PrepareContext(ctx, getTask); err != nil {
 		return nil, fmt.Errorf("error preparing query GetTask: %w", err)
 	}
@@ -314,6 +320,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.insertScheduleStmt, err = db.PrepareContext(ctx, insertSchedule); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertSchedule: %w", err)
+	}
+	if q.insertStartRequestStmt, err = db.PrepareContext(ctx, insertStartRequest); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertStartRequest: %w", err)
 	}
 	if q.insertSubscriptionStmt, err = db.PrepareContext(ctx, insertSubscription); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertSubscription: %w", err)
@@ -882,6 +891,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteStaleServersStmt: %w", cerr)
 		}
 	}
+	if q.deleteStartRequestsStmt != nil {
+		if cerr := q.deleteStartRequestsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteStartRequestsStmt: %w", cerr)
+		}
+	}
 	if q.deleteSubscriptionsStmt != nil {
 		if cerr := q.deleteSubscriptionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteSubscriptionsStmt: %w", cerr)
@@ -1042,6 +1056,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getSecretStmt: %w", cerr)
 		}
 	}
+	if q.getStartRequestStmt != nil {
+		if cerr := q.getStartRequestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getStartRequestStmt: %w", cerr)
+		}
+	}
 	if q.getTaskStmt != nil {
 		if cerr := q.getTaskStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getTaskStmt: %w", cerr)
@@ -1145,6 +1164,11 @@ func (q *Queries) Close() error {
 	if q.insertScheduleStmt != nil {
 		if cerr := q.insertScheduleStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertScheduleStmt: %w", cerr)
+		}
+	}
+	if q.insertStartRequestStmt != nil {
+		if cerr := q.insertStartRequestStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertStartRequestStmt: %w", cerr)
 		}
 	}
 	if q.insertSubscriptionStmt != nil {
@@ -1800,6 +1824,7 @@ type Queries struct {
 	deleteSecretStmt            *sql.Stmt
 	deleteSlotStmt              *sql.Stmt
 	deleteStaleServersStmt      *sql.Stmt
+	deleteStartRequestsStmt     *sql.Stmt
 	deleteSubscriptionsStmt     *sql.Stmt
 	deleteUserStmt              *sql.Stmt
 	deleteWaitsStmt             *sql.Stmt
@@ -1832,6 +1857,7 @@ type Queries struct {
 	getRunsByKeysStmt           *sql.Stmt
 	getScheduleStmt             *sql.Stmt
 	getSecretStmt               *sql.Stmt
+	getStartRequestStmt         *sql.Stmt
 	getTaskStmt                 *sql.Stmt
 	getTaskByNameStmt           *sql.Stmt
 	getTasksStmt                *sql.Stmt
@@ -1853,6 +1879,7 @@ type Queries struct {
 	insertRunResourceStmt       *sql.Stmt
 	insertRunWaitStmt           *sql.Stmt
 	insertScheduleStmt          *sql.Stmt
+	insertStartRequestStmt      *sql.Stmt
 	insertSubscriptionStmt      *sql.Stmt
 	insertTaskStmt              *sql.Stmt
 	insertTokenStmt             *sql.Stmt
@@ -2017,6 +2044,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteSecretStmt:            q.deleteSecretStmt,
 		deleteSlotStmt:              q.deleteSlotStmt,
 		deleteStaleServersStmt:      q.deleteStaleServersStmt,
+		deleteStartRequestsStmt:     q.deleteStartRequestsStmt,
 		deleteSubscriptionsStmt:     q.deleteSubscriptionsStmt,
 		deleteUserStmt:              q.deleteUserStmt,
 		deleteWaitsStmt:             q.deleteWaitsStmt,
@@ -2049,6 +2077,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getRunsByKeysStmt:           q.getRunsByKeysStmt,
 		getScheduleStmt:             q.getScheduleStmt,
 		getSecretStmt:               q.getSecretStmt,
+		getStartRequestStmt:         q.getStartRequestStmt,
 		getTaskStmt:                 q.getTaskStmt,
 		getTaskByNameStmt:           q.getTaskByNameStmt,
 		getTasksStmt:                q.getTasksStmt,
@@ -2070,6 +2099,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		insertRunResourceStmt:       q.insertRunResourceStmt,
 		insertRunWaitStmt:           q.insertRunWaitStmt,
 		insertScheduleStmt:          q.insertScheduleStmt,
+		insertStartRequestStmt:      q.insertStartRequestStmt,
 		insertSubscriptionStmt:      q.insertSubscriptionStmt,
 		insertTaskStmt:              q.insertTaskStmt,
 		insertTokenStmt:             q.insertTokenStmt,

@@ -225,6 +225,14 @@ type Slot struct {
 	UpdatedAt   int64
 }
 
+type StartRequest struct {
+	WorkflowID int64
+	RequestKey string
+	BodyHash   string
+	RunIds     string
+	CreatedAt  int64
+}
+
 type Task struct {
 	ID           int64
 	RunID        int64

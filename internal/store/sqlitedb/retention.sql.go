@@ -291,6 +291,28 @@ func (q *Queries) DeleteRunWaits(ctx context.Context, ids []int64) (int64, error
 	return result.RowsAffected()
 }
 
+const deleteStartRequests = `-- name: DeleteStartRequests :execrows
+DELETE FROM start_requests WHERE rowid IN (
+  SELECT rowid FROM start_requests
+  WHERE created_at < baton_now() - CAST(?1 AS BIGINT)
+  ORDER BY created_at
+  LIMIT CAST(?2 AS BIGINT))
+`
+
+type DeleteStartRequestsParams struct {
+	AgeMs int64
+	Limit int64
+}
+
+// Up to lim request keys older than age_ms, oldest first.
+func (q *Queries) DeleteStartRequests(ctx context.Context, arg DeleteStartRequestsParams) (int64, error) {
+	result, err := q.exec(ctx, q.deleteStartRequestsStmt, deleteStartRequests, arg.AgeMs, arg.Limit)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const lockChildRuns = `-- name: LockChildRuns :many
 SELECT id, parent_run_id, state FROM runs
 WHERE parent_run_id IN (/*SLICE:ids*/?) AND parent_run_id <> 0

@@ -93,3 +93,13 @@ DELETE FROM events
 WHERE run_hi <> 0 AND run_id BETWEEN CAST(sqlc.arg(run_lo) AS BIGINT) - 128 AND CAST(sqlc.arg(run_hi) AS BIGINT)
   AND run_hi >= CAST(sqlc.arg(run_lo) AS BIGINT)
   AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id BETWEEN events.run_id AND events.run_hi);
+
+-- name: DeleteStartRequests :execrows
+-- Up to lim request keys older than age_ms, oldest first; rows another
+-- server is deleting are skipped.
+DELETE FROM start_requests WHERE (workflow_id, request_key) IN (
+  SELECT workflow_id, request_key FROM start_requests
+  WHERE created_at < baton_now() - CAST(sqlc.arg(age_ms) AS BIGINT)
+  ORDER BY created_at
+  LIMIT CAST(sqlc.arg(lim) AS BIGINT)
+  FOR UPDATE SKIP LOCKED);

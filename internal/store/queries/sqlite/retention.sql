@@ -90,3 +90,11 @@ DELETE FROM events
 WHERE run_hi <> 0 AND run_id BETWEEN CAST(sqlc.arg(run_lo) AS BIGINT) - 128 AND CAST(sqlc.arg(run_hi) AS BIGINT)
   AND run_hi >= CAST(sqlc.arg(run_lo) AS BIGINT)
   AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id BETWEEN events.run_id AND events.run_hi);
+
+-- name: DeleteStartRequests :execrows
+-- Up to lim request keys older than age_ms, oldest first.
+DELETE FROM start_requests WHERE rowid IN (
+  SELECT rowid FROM start_requests
+  WHERE created_at < baton_now() - CAST(sqlc.arg(age_ms) AS BIGINT)
+  ORDER BY created_at
+  LIMIT CAST(sqlc.arg(lim) AS BIGINT));
