@@ -83,37 +83,95 @@ type packedEvents struct {
 
 const packedFields = 10
 
-// PackEvents turns the events of one transaction into the rows to store,
-// in order: runs of consecutive packable events with one actor and runs
-// at most PackedRunSpan apart share a row; a group of one stays a row of
-// its own, as does every other event.
+// maxOpenGroups bounds the packed rows PackEvents fills at once.
+const maxOpenGroups = 16
+
+// PackEvents turns the events of one transaction into the rows to store.
+// Packable events with one actor whose runs are at most PackedRunSpan
+// apart share a row, though other events come between them (a claim or a
+// report names runs of several start requests, whose IDs interleave);
+// a group of one stays a row of its own, as does every other event. The
+// events of each run keep their order: a run's events are in one row
+// being filled at a time, and that row is written before any later event
+// of the run that cannot join it. Rows come in the order their first
+// events came, so events of different runs in one transaction may read
+// in another order than they were given.
 func PackEvents(es []NewEvent) ([]NewEventRow, error) {
 	out := make([]NewEventRow, 0, len(es))
-	for i := 0; i < len(es); {
-		lo, hi := es[i].RunID, es[i].RunID
-		j := i + 1
-		if es[i].RunID > 0 && Packable(es[i].Kind) {
-			for ; j < len(es) && j-i < maxPacked; j++ {
-				e := es[j]
-				if e.RunID <= 0 || !Packable(e.Kind) || e.Actor != es[i].Actor ||
-					max(hi, e.RunID)-min(lo, e.RunID) > PackedRunSpan {
-					break
-				}
-				lo, hi = min(lo, e.RunID), max(hi, e.RunID)
+	type group struct {
+		events []NewEvent
+		lo, hi int64
+	}
+	var open []*group              // rows being filled, oldest first
+	byRun := map[int64]*group{}    // the open row holding a run's events
+	emit := func(g *group) error { // writes an open row and closes it
+		for i, o := range open {
+			if o == g {
+				open = slices.Delete(open, i, i+1)
+				break
 			}
 		}
-		if j-i == 1 {
-			out = append(out, NewEventRow{NewEvent: es[i]})
-			i = j
+		for _, e := range g.events {
+			if byRun[e.RunID] == g {
+				delete(byRun, e.RunID)
+			}
+		}
+		if len(g.events) == 1 {
+			out = append(out, NewEventRow{NewEvent: g.events[0]})
+			return nil
+		}
+		packed, err := encodePacked(g.events, g.lo)
+		if err != nil {
+			return err
+		}
+		out = append(out, NewEventRow{NewEvent: NewEvent{Kind: PackedKind, Actor: g.events[0].Actor, RunID: g.lo},
+			RunHi: g.hi, Packed: packed})
+		return nil
+	}
+	for _, e := range es {
+		if e.RunID <= 0 || !Packable(e.Kind) {
+			// A row of its own, after the run's events before it.
+			if g := byRun[e.RunID]; e.RunID > 0 && g != nil {
+				if err := emit(g); err != nil {
+					return nil, err
+				}
+			}
+			out = append(out, NewEventRow{NewEvent: e})
 			continue
 		}
-		packed, err := encodePacked(es[i:j], lo)
-		if err != nil {
+		g := byRun[e.RunID]
+		if g != nil && (g.events[0].Actor != e.Actor || len(g.events) >= maxPacked) {
+			if err := emit(g); err != nil {
+				return nil, err
+			}
+			g = nil
+		}
+		if g == nil {
+			for _, o := range open {
+				if o.events[0].Actor == e.Actor && len(o.events) < maxPacked &&
+					max(o.hi, e.RunID)-min(o.lo, e.RunID) <= PackedRunSpan {
+					g = o
+					break
+				}
+			}
+		}
+		if g == nil {
+			if len(open) == maxOpenGroups {
+				if err := emit(open[0]); err != nil {
+					return nil, err
+				}
+			}
+			g = &group{lo: e.RunID, hi: e.RunID}
+			open = append(open, g)
+		}
+		g.events = append(g.events, e)
+		g.lo, g.hi = min(g.lo, e.RunID), max(g.hi, e.RunID)
+		byRun[e.RunID] = g
+	}
+	for len(open) > 0 {
+		if err := emit(open[0]); err != nil {
 			return nil, err
 		}
-		out = append(out, NewEventRow{NewEvent: NewEvent{Kind: PackedKind, Actor: es[i].Actor, RunID: lo},
-			RunHi: hi, Packed: packed})
-		i = j
 	}
 	return out, nil
 }

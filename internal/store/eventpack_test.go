@@ -8,7 +8,8 @@ import (
 )
 
 // Events pack into rows of at most 1024, runs at most PackedRunSpan
-// apart, one actor, and expand back to what was packed.
+// apart, one actor, and expand back to what was packed, each run's in
+// their order.
 func TestPackEventsRoundTrip(t *testing.T) {
 	var es []NewEvent
 	for i := range 2500 {
@@ -46,11 +47,67 @@ func TestPackEventsRoundTrip(t *testing.T) {
 				AttemptID: e.AttemptID, WorkerID: e.WorkerID, OldState: e.OldState, NewState: e.NewState, Reason: e.Reason, Zone: e.Zone})
 		}
 	}
-	if diff := cmp.Diff(es, got); diff != "" {
-		t.Errorf("expanded (-packed +got):\n%s", diff)
+	if diff := cmp.Diff(byRun(es), byRun(got)); diff != "" {
+		t.Errorf("expanded, by run (-packed +got):\n%s", diff)
 	}
 	bad := EventRow{Event: Event{ID: 1, Kind: PackedKind}, RunHi: 2, Packed: `{"s":[],"e":[1,0,0,0,0,0,0,0,0,0]}`}
 	if _, err := bad.Expand(); err == nil {
 		t.Error("a packed row naming a string it lacks expanded without an error")
+	}
+}
+
+// byRun is the events of each run (run 0: those of none), in order.
+func byRun(es []NewEvent) map[int64][]NewEvent {
+	out := map[int64][]NewEvent{}
+	for _, e := range es {
+		out[e.RunID] = append(out[e.RunID], e)
+	}
+	return out
+}
+
+// The events of runs of interleaved start requests, as a claim or a
+// report of a busy server names them, share a few rows; each run's keep
+// their order, also around an event of its own row.
+func TestPackEventsInterleavedRuns(t *testing.T) {
+	var es []NewEvent
+	for i := range 100 {
+		// Four requests' runs, 1000 apart, taken in turn.
+		run := int64(1000*(i%4) + i/4 + 1)
+		es = append(es,
+			NewEvent{Kind: "task.succeeded", Actor: "worker:w", RunID: run, TaskID: 10 * run, Reason: fmt.Sprint(i)},
+			NewEvent{Kind: "attempt.succeeded", Actor: "worker:w", RunID: run, TaskID: 10 * run, AttemptID: 20 * run})
+	}
+	for i := range 100 {
+		es = append(es, NewEvent{Kind: "run.succeeded", Actor: "worker:w", RunID: int64(1000*(i%4) + i/4 + 1)})
+	}
+	// An event of its own row, then one more packed event of its run.
+	es = append(es, NewEvent{Kind: "attempt.lost", Actor: "worker:w", RunID: 5, AttemptID: 1},
+		NewEvent{Kind: "task.queued", Actor: "worker:w", RunID: 5, TaskID: 50})
+	rows, err := PackEvents(es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One row for each request's runs, the lost attempt's, and the last
+	// event of run 5, alone.
+	if len(rows) != 4+1+1 {
+		t.Errorf("%d rows, want 6", len(rows))
+	}
+	var got []NewEvent
+	for i, r := range rows {
+		if r.Kind == PackedKind && r.RunHi-r.RunID > PackedRunSpan {
+			t.Errorf("row %d spans runs %d to %d", i, r.RunID, r.RunHi)
+		}
+		evs, err := EventRow{Event: Event{ID: int64(i + 1), Kind: r.Kind, Actor: r.Actor, RunID: r.RunID,
+			TaskID: r.TaskID, AttemptID: r.AttemptID, Reason: r.Reason}, RunHi: r.RunHi, Packed: r.Packed}.Expand()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			got = append(got, NewEvent{Kind: e.Kind, Actor: e.Actor, RunID: e.RunID, TaskID: e.TaskID,
+				AttemptID: e.AttemptID, Reason: e.Reason})
+		}
+	}
+	if diff := cmp.Diff(byRun(es), byRun(got)); diff != "" {
+		t.Errorf("expanded, by run (-packed +got):\n%s", diff)
 	}
 }

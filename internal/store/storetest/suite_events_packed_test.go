@@ -42,6 +42,11 @@ func TestEventsPacked(t *testing.T) {
 			want = append(want, store.Event{Kind: n.Kind, Actor: n.Actor, RunID: n.RunID, TaskID: n.TaskID, Task: n.Task,
 				AttemptID: n.AttemptID, WorkerID: n.WorkerID, OldState: n.OldState, NewState: n.NewState, Reason: n.Reason, Zone: n.Zone})
 		}
+		// e7, of a run too far from the others, is in a row of its own,
+		// which comes after the row e8 shares with e5 and e6: a run's
+		// events keep their order, those of one transaction across runs
+		// need not.
+		want[6], want[7] = want[7], want[6]
 		ignore := func(es []store.Event) []store.Event {
 			out := make([]store.Event, len(es))
 			for i, e := range es {
@@ -76,10 +81,10 @@ func TestEventsPacked(t *testing.T) {
 			{"kind of its own row", store.EventFilter{Kind: "attempt.lost", Limit: 100}, []string{"e4"}},
 			{"run and kind", store.EventFilter{RunID: run, Kind: "task.running", Limit: 100}, []string{"e5"}},
 			{"run and kind of its own row", store.EventFilter{RunID: run, Kind: "attempt.lost", Limit: 100}, []string{"e4"}},
-			{"actor", store.EventFilter{Actor: "worker:w1", Limit: 100}, []string{"e5", "e6", "e7", "e8"}},
+			{"actor", store.EventFilter{Actor: "worker:w1", Limit: 100}, []string{"e5", "e6", "e8", "e7"}},
 			{"run and actor", store.EventFilter{RunID: run, Actor: "worker:w1", Limit: 100}, []string{"e5", "e8"}},
-			{"after", store.EventFilter{AfterID: id(5), Limit: 2}, []string{"e6", "e7"}},
-			{"newest", store.EventFilter{Newest: true, Limit: 3}, []string{"e8", "e7", "e6"}},
+			{"after", store.EventFilter{AfterID: id(5), Limit: 2}, []string{"e6", "e8"}},
+			{"newest", store.EventFilter{Newest: true, Limit: 3}, []string{"e7", "e8", "e6"}},
 			{"before", store.EventFilter{BeforeID: id(3), Limit: 100}, []string{"e2", "e1"}},
 			{"newest run", store.EventFilter{RunID: run, Newest: true, Limit: 100}, []string{"e8", "e5", "e4", "e2", "e1"}},
 			{"run before, pages of 2", store.EventFilter{RunID: run, BeforeID: id(5), Limit: 2}, []string{"e4", "e2"}},
