@@ -91,6 +91,15 @@ func WriteTable(w io.Writer, reports []*Report) error {
 		}
 		return strconv.FormatFloat(r.HalfPeakP99Ratio, 'f', 1, 64)
 	})
+	for i, name := range splitStages {
+		row("    "+name+", p50/p99/slowest 1%'s mean", "", func(r *Report) string {
+			if i >= len(r.LatencySplit) {
+				return ""
+			}
+			st := r.LatencySplit[i]
+			return short(st.P50) + " / " + short(st.P99) + " / " + short(st.TailMean)
+		})
+	}
 	scaleRows(row)
 	row("schedule lateness, due -> run created, p50/p99/max", "p99 <= 1s", func(r *Report) string {
 		if r.Lateness == nil {

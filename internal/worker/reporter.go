@@ -52,6 +52,7 @@ func (r *reporter) add(workerID string, rep client.Report) {
 	r.mu.Lock()
 	r.queue = append(r.queue, queuedReport{workerID: workerID, report: rep})
 	r.mu.Unlock()
+	traceStarts(r.cfg, StageStartQueued, []client.Report{rep})
 	poke(r.wake)
 }
 
@@ -110,7 +111,9 @@ func (r *reporter) sendOnce(ctx context.Context) (int, error) {
 	}
 	r.mu.Unlock()
 
+	traceStarts(r.cfg, StageStartSent, batch)
 	results, err := r.client.Report(withTryTimeout(ctx, r.cfg.RequestTimeout), workerID, batch)
+	traceStarts(r.cfg, StageStartAnswered, batch)
 	if err != nil && retryable(err) {
 		r.done(0)
 		return 0, fmt.Errorf("send %d reports as %s: %w", len(batch), workerID, err)
