@@ -30,11 +30,13 @@ func (e *env) latencies(ctx context.Context, cfg Config, r *Report) error {
 	}
 	r.HalfPeakRate = r.Noop.PerSecond / 2
 	e.tracer.start()
+	gateBefore := e.engine.Metrics().GateWait
 	s, first, last, err := e.pacedRuns(ctx, r.HalfPeakRate, cfg.Duration/3)
 	times := e.tracer.stop()
 	if err != nil {
 		return err
 	}
+	r.GateWaitHalfPeak = gateWaits(gateBefore, e.engine.Metrics().GateWait)
 	r.LatencyHalfPeak = s
 	if r.LatencySplit, err = e.split(ctx, first, last, times); err != nil {
 		return err

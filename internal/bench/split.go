@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/worker"
 )
 
@@ -41,6 +42,19 @@ type StageSplit struct {
 	P50      time.Duration `json:"p50_ns"`
 	P99      time.Duration `json:"p99_ns"`
 	TailMean time.Duration `json:"tail_mean_ns"`
+}
+
+// gateWaits is the mean wait for the write gate per class between two
+// snapshots of the engine's metrics, for the classes that waited.
+func gateWaits(before, after map[string]engine.Histogram) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for class, h := range after {
+		n, sum := h.Count-before[class].Count, h.Sum-before[class].Sum
+		if n > 0 {
+			out[class] = time.Duration(sum / float64(n) * float64(time.Second))
+		}
+	}
+	return out
 }
 
 // tracer records when attempts pass the workers' stages, while on.
