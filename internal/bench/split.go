@@ -102,11 +102,10 @@ func (e *env) split(ctx context.Context, first, last int64, times map[int64]*[4]
 	q := fmt.Sprintf(`SELECT a.id, t.ready_at, a.dispatched_at, a.started_at
 		FROM attempts a JOIN tasks t ON t.id = a.task_id
 		WHERE a.run_id >= %d AND a.run_id <= %d AND a.number = 1 AND a.started_at > 0`, first, last)
-	type row struct{ id, ready, dispatched, started int64 }
-	var rows []row
+	var rows []stampRow
 	scan := func(next func() bool, sc func(...any) error) error {
 		for next() {
-			var r row
+			var r stampRow
 			if err := sc(&r.id, &r.ready, &r.dispatched, &r.started); err != nil {
 				return err
 			}
@@ -149,6 +148,15 @@ func (e *env) split(ctx context.Context, first, last int64, times map[int64]*[4]
 			return nil, err
 		}
 	}
+	return splitOf(rows, times), nil
+}
+
+// stampRow is an attempt's stamps in the database, in ms.
+type stampRow struct{ id, ready, dispatched, started int64 }
+
+// splitOf computes the stages of the attempts of rows that the workers'
+// times (unix ns per worker.Stage) traced through every stage.
+func splitOf(rows []stampRow, times map[int64]*[4]int64) []StageSplit {
 	// Per attempt traced through every stage: the stage ends in ms.
 	type traced struct {
 		total  int64
@@ -172,7 +180,7 @@ func (e *env) split(ctx context.Context, first, last int64, times map[int64]*[4]
 		all = append(all, tr)
 	}
 	if len(all) == 0 {
-		return nil, nil
+		return nil
 	}
 	slices.SortFunc(all, func(a, b traced) int { return int(a.total - b.total) })
 	tail := all[min(len(all)-1, int(0.99*float64(len(all)))):]
@@ -191,5 +199,5 @@ func (e *env) split(ctx context.Context, first, last int64, times map[int64]*[4]
 		rank := func(q float64) float64 { return xs[min(len(xs)-1, int(q*float64(len(xs))))] }
 		out[i] = StageSplit{Stage: name, P50: d(rank(0.5)), P99: d(rank(0.99)), TailMean: d(sum / float64(len(tail)))}
 	}
-	return out, nil
+	return out
 }
