@@ -74,7 +74,9 @@ func toTask(r db.Task) store.Task                  { return store.Task(r) }
 func toCandidate(r db.ClaimCandidatesRow) store.Candidate {
 	return store.Candidate{ID: r.ID, RunID: r.RunID, Idx: r.Idx, Name: r.Name, CU: r.CU, Attempts: r.Attempts,
 		Lost: r.Lost, AvoidWorker: r.AvoidWorker, AvoidZone: r.AvoidZone, WaitedMs: r.WaitedMs, Slot: r.Slot,
-		Run: store.Run(r.Run)}
+		Run: store.Run{ID: r.RunID, WorkflowID: r.WorkflowID, Workflow: r.Workflow, VersionID: r.VersionID,
+			State: r.RunState, Params: r.Params, Priority: r.RunPriority, ScheduledAt: r.ScheduledAt,
+			CreatedAt: r.CreatedAt, ParentRunID: r.ParentRunID, ParentTaskID: r.ParentTaskID}}
 }
 func toSettle(r db.GetTasksToSettleRow) store.TaskRun {
 	return store.TaskRun{

@@ -85,9 +85,7 @@ func TestTasksManyRows(t *testing.T) {
 				Task: store.Task{ID: x.ID, RunID: x.RunID, Idx: x.Idx, Name: x.Name, State: x.State,
 					AttemptID: x.AttemptID, Slot: x.Slot, Attempts: x.Attempts, Lost: x.Lost,
 					Preempted: x.Preempted, StartedAt: x.StartedAt},
-				Run: store.Run{ID: r.ID, WorkflowID: r.WorkflowID, Workflow: r.Workflow, VersionID: r.VersionID,
-					State: r.State, Params: r.Params, Priority: r.Priority, ScheduledAt: r.ScheduledAt,
-					CreatedAt: r.CreatedAt, ParentRunID: r.ParentRunID, ParentTaskID: r.ParentTaskID},
+				Run: workRun(r),
 			}
 		}
 		wantRuns := []store.TaskRun{toSettle(ts[0], runs[0]), toSettle(ts[3], runs[0])}
