@@ -38,11 +38,15 @@ func (h *attemptHandler) handler() slog.Handler {
 	return h.with
 }
 
-func (h *attemptHandler) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
+func (h *attemptHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.next.Enabled(ctx, l)
+}
 
 func (h *attemptHandler) Handle(ctx context.Context, r slog.Record) error {
 	return h.handler().Handle(ctx, r)
 }
 
-func (h *attemptHandler) WithAttrs(attrs []slog.Attr) slog.Handler { return h.handler().WithAttrs(attrs) }
-func (h *attemptHandler) WithGroup(name string) slog.Handler       { return h.handler().WithGroup(name) }
+func (h *attemptHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return h.handler().WithAttrs(attrs)
+}
+func (h *attemptHandler) WithGroup(name string) slog.Handler { return h.handler().WithGroup(name) }
