@@ -243,6 +243,9 @@ func (o *op) dispatch(picks []pick, scopes map[int64]*runScope, w store.Worker) 
 // failUnrenderable fails candidate c when rendering its templates failed
 // with a renderError (false, nil); other errors are returned.
 func (o *op) failUnrenderable(rs *runScope, c store.Candidate, err error) (bool, error) {
+	if err == nil {
+		return true, nil // the common case: no errors.As target to allocate
+	}
 	var re *renderError
 	if errors.As(err, &re) {
 		task, err := o.Tasks().Get(o.ctx, c.ID)

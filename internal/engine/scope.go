@@ -15,10 +15,12 @@ import (
 // runScope is a run with what working on its tasks needs: its compiled
 // plan, its parameters and, loaded on first need, its tasks' outputs.
 type runScope struct {
-	run     store.Run
-	plan    *plan
-	params  map[string]string
-	outputs map[string]map[string]string
+	run    store.Run
+	plan   *plan
+	params map[string]string // see loadParams
+	// paramsLoaded says params holds the run's decoded parameters.
+	paramsLoaded bool
+	outputs      map[string]map[string]string
 	// trigger is the event that started the run (loadTrigger), nil for
 	// none.
 	trigger       *workflow.TriggerScope
@@ -56,12 +58,20 @@ func (o *op) addScopes(scopes map[int64]*runScope, runs ...store.Run) error {
 		if err != nil {
 			return err
 		}
-		rs := &runScope{run: run, plan: p}
-		if err := json.Unmarshal([]byte(run.Params), &rs.params); err != nil {
-			return fmt.Errorf("run %d params: %w", run.ID, err)
-		}
-		scopes[run.ID] = rs
+		scopes[run.ID] = &runScope{run: run, plan: p} // params decoded when a template needs them
 	}
+	return nil
+}
+
+// loadParams decodes the run's parameters, once.
+func (rs *runScope) loadParams() error {
+	if rs.paramsLoaded {
+		return nil
+	}
+	if err := json.Unmarshal([]byte(rs.run.Params), &rs.params); err != nil {
+		return fmt.Errorf("run %d params: %w", rs.run.ID, err)
+	}
+	rs.paramsLoaded = true
 	return nil
 }
 
@@ -160,6 +170,9 @@ func (o *op) scope(rs *runScope, n workflow.Node, number int64) (workflow.Scope,
 		}
 	}
 	if err := o.loadTrigger(rs); err != nil {
+		return workflow.Scope{}, err
+	}
+	if err := rs.loadParams(); err != nil {
 		return workflow.Scope{}, err
 	}
 	sched := rs.run.ScheduledAt

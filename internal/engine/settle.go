@@ -28,24 +28,26 @@ func (o *op) settle(as []store.Attempt, outputs map[int64]map[string]string) err
 	for i, a := range as {
 		taskIDs[i] = a.TaskID
 	}
-	rows, err := o.Tasks().GetManyWithRuns(o.ctx, taskIDs) // tasks and runs: one round trip
+	// Tasks and runs, the columns settling reads: one round trip.
+	rows, err := o.Tasks().GetManyToSettle(o.ctx, taskIDs)
 	if err != nil {
 		return err
 	}
-	byID := make(map[int64]store.Task, len(rows))
+	byID := make(map[int64]*store.Task, len(rows))
 	scopes := make(map[int64]*runScope)
-	for _, r := range rows {
-		byID[r.Task.ID] = r.Task
-		if err := o.addScopes(scopes, r.Run); err != nil {
+	for i := range rows {
+		byID[rows[i].Task.ID] = &rows[i].Task
+		if err := o.addScopes(scopes, rows[i].Run); err != nil {
 			return err
 		}
 	}
-	var wins []win
+	wins := make([]win, 0, len(as))
 	for _, a := range as {
-		task, ok := byID[a.TaskID]
+		tp, ok := byID[a.TaskID]
 		if !ok {
 			return notFound(store.ErrNotFound, "task %d", a.TaskID)
 		}
+		task := *tp
 		if task.State != store.TaskRunning || task.AttemptID != a.ID {
 			continue
 		}

@@ -21,8 +21,11 @@ func ms(v int64) time.Time {
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
 func stringMap(s string) map[string]string {
-	if s == "" {
+	switch s {
+	case "":
 		return nil
+	case "{}": // most runs' params: what decoding gives, without decoding
+		return map[string]string{}
 	}
 	var m map[string]string
 	_ = json.Unmarshal([]byte(s), &m) // written by the engine as such a map

@@ -121,7 +121,9 @@ type Candidate struct {
 	// WaitedMs is how long the task has been ready, by the database clock.
 	WaitedMs int64
 	Slot     string
-	// Run is the task's run, read with the candidate (not locked).
+	// Run is the task's run, read with the candidate (not locked), with
+	// the columns working on its tasks reads (Tasks.GetManyToSettle lists
+	// them; the rest is left zero).
 	Run Run
 }
 

@@ -164,9 +164,13 @@ type Tasks interface {
 	// are skipped), each with its run.
 	Candidates(ctx context.Context, f CandidateFilter) ([]Candidate, error)
 	GetMany(ctx context.Context, ids []int64) ([]Task, error)
-	// GetManyWithRuns returns the tasks ids, each with its run, in one
-	// query.
-	GetManyWithRuns(ctx context.Context, ids []int64) ([]TaskRun, error)
+	// GetManyToSettle returns the tasks ids, each with its run, in one
+	// query, filling only what settling an attempt reads (the rest is
+	// left zero): of the task ID, RunID, Idx, Name, State, AttemptID,
+	// Slot, Attempts, Lost, Preempted and StartedAt; of the run ID,
+	// WorkflowID, Workflow, VersionID, State, Params, Priority,
+	// ScheduledAt, CreatedAt, ParentRunID and ParentTaskID.
+	GetManyToSettle(ctx context.Context, ids []int64) ([]TaskRun, error)
 	// MarkRunningMany moves queued tasks to running under their new
 	// attempts and returns those it moved.
 	MarkRunningMany(ctx context.Context, ts []TaskAttempt) ([]int64, error)

@@ -86,8 +86,7 @@ func (a *Agent) superseded(attemptID int64) {
 func (a *Agent) runAttempt(at *attempt) {
 	defer a.attemptWG.Done()
 	id := at.asg.AttemptID
-	log := a.log.With("attempt_id", id, "run_id", at.asg.RunID, "workflow", at.asg.Workflow,
-		"task", at.asg.Task, "number", at.asg.Number)
+	log := attemptLog(a.log, &at.asg, false)
 	defer func() {
 		a.mu.Lock()
 		at.exited = true

@@ -78,7 +78,7 @@ func (x kindExecutor) Run(a *Agent, at *attempt, _ time.Duration, log *slog.Logg
 		timeout = x.kind.DefaultTimeout
 	}
 	a.inProcess(at, log, timeout, func(ctx context.Context) (exitResult, map[string]string, bool) {
-		r := x.kind.Execute(ctx, execution{a: a, at: at, log: a.log.With("attempt_id", at.asg.AttemptID)})
+		r := x.kind.Execute(ctx, execution{a: a, at: at, log: attemptLog(a.log, &at.asg, true)})
 		return exitResult{ShimError: r.Failure}, r.Outputs, r.TimedOut
 	})
 }

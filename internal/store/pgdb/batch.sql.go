@@ -451,79 +451,72 @@ func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
 	return items, nil
 }
 
-const getTasksWithRuns = `-- name: GetTasksWithRuns :many
-SELECT tasks.id, tasks.run_id, tasks.idx, tasks.name, tasks.state, tasks.reason, tasks.grp, tasks.cu, tasks.priority, tasks.run_priority, tasks.needs_total, tasks.needs_done, tasks.attempts, tasks.lost, tasks.attempt_id, tasks.avoid_worker, tasks.avoid_zone, tasks.outputs, tasks.ready_at, tasks.created_at, tasks.started_at, tasks.finished_at, tasks.labels, tasks.zones_allow, tasks.zones_deny, tasks.preempted, tasks.held, tasks.needs_failed, tasks.checkpoint, tasks.checkpoint_at, tasks.slot, runs.id, runs.workflow_id, runs.workflow, runs.version_id, runs.version, runs.state, runs.reason, runs.params, runs.idempotency_key, runs.priority, runs.scheduled_at, runs.created_by, runs.tasks_total, runs.tasks_left, runs.tasks_failed, runs.created_at, runs.started_at, runs.finished_at, runs.schedule_id, runs.parent_run_id, runs.parent_task_id
+const getTasksToSettle = `-- name: GetTasksToSettle :many
+SELECT tasks.id, tasks.run_id, tasks.idx, tasks.name, tasks.state, tasks.attempt_id, tasks.slot,
+       tasks.attempts, tasks.lost, tasks.preempted, tasks.started_at,
+       runs.workflow_id, runs.workflow, runs.version_id, runs.state AS run_state, runs.params,
+       runs.priority AS run_priority, runs.scheduled_at, runs.created_at, runs.parent_run_id, runs.parent_task_id
 FROM tasks JOIN runs ON runs.id = tasks.run_id
 WHERE tasks.id = ANY($1::bigint[])
 `
 
-type GetTasksWithRunsRow struct {
-	Task Task
-	Run  Run
+type GetTasksToSettleRow struct {
+	ID           int64
+	RunID        int64
+	Idx          int64
+	Name         string
+	State        string
+	AttemptID    int64
+	Slot         string
+	Attempts     int64
+	Lost         int64
+	Preempted    int64
+	StartedAt    int64
+	WorkflowID   int64
+	Workflow     string
+	VersionID    int64
+	RunState     string
+	Params       string
+	RunPriority  int64
+	ScheduledAt  int64
+	CreatedAt    int64
+	ParentRunID  int64
+	ParentTaskID int64
 }
 
-func (q *Queries) GetTasksWithRuns(ctx context.Context, ids []int64) ([]GetTasksWithRunsRow, error) {
-	rows, err := q.db.Query(ctx, getTasksWithRuns, ids)
+// What settling an attempt reads of its task and run (Tasks.GetManyToSettle):
+// a few columns, not the whole rows.
+func (q *Queries) GetTasksToSettle(ctx context.Context, ids []int64) ([]GetTasksToSettleRow, error) {
+	rows, err := q.db.Query(ctx, getTasksToSettle, ids)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []GetTasksWithRunsRow
+	var items []GetTasksToSettleRow
 	for rows.Next() {
-		var i GetTasksWithRunsRow
+		var i GetTasksToSettleRow
 		if err := rows.Scan(
-			&i.Task.ID,
-			&i.Task.RunID,
-			&i.Task.Idx,
-			&i.Task.Name,
-			&i.Task.State,
-			&i.Task.Reason,
-			&i.Task.Group,
-			&i.Task.CU,
-			&i.Task.Priority,
-			&i.Task.RunPriority,
-			&i.Task.NeedsTotal,
-			&i.Task.NeedsDone,
-			&i.Task.Attempts,
-			&i.Task.Lost,
-			&i.Task.AttemptID,
-			&i.Task.AvoidWorker,
-			&i.Task.AvoidZone,
-			&i.Task.Outputs,
-			&i.Task.ReadyAt,
-			&i.Task.CreatedAt,
-			&i.Task.StartedAt,
-			&i.Task.FinishedAt,
-			&i.Task.Labels,
-			&i.Task.ZonesAllow,
-			&i.Task.ZonesDeny,
-			&i.Task.Preempted,
-			&i.Task.Held,
-			&i.Task.NeedsFailed,
-			&i.Task.Checkpoint,
-			&i.Task.CheckpointAt,
-			&i.Task.Slot,
-			&i.Run.ID,
-			&i.Run.WorkflowID,
-			&i.Run.Workflow,
-			&i.Run.VersionID,
-			&i.Run.Version,
-			&i.Run.State,
-			&i.Run.Reason,
-			&i.Run.Params,
-			&i.Run.IdempotencyKey,
-			&i.Run.Priority,
-			&i.Run.ScheduledAt,
-			&i.Run.CreatedBy,
-			&i.Run.TasksTotal,
-			&i.Run.TasksLeft,
-			&i.Run.TasksFailed,
-			&i.Run.CreatedAt,
-			&i.Run.StartedAt,
-			&i.Run.FinishedAt,
-			&i.Run.ScheduleID,
-			&i.Run.ParentRunID,
-			&i.Run.ParentTaskID,
+			&i.ID,
+			&i.RunID,
+			&i.Idx,
+			&i.Name,
+			&i.State,
+			&i.AttemptID,
+			&i.Slot,
+			&i.Attempts,
+			&i.Lost,
+			&i.Preempted,
+			&i.StartedAt,
+			&i.WorkflowID,
+			&i.Workflow,
+			&i.VersionID,
+			&i.RunState,
+			&i.Params,
+			&i.RunPriority,
+			&i.ScheduledAt,
+			&i.CreatedAt,
+			&i.ParentRunID,
+			&i.ParentTaskID,
 		); err != nil {
 			return nil, err
 		}

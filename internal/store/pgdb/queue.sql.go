@@ -46,7 +46,8 @@ WITH c AS (
   FOR UPDATE SKIP LOCKED
 )
 SELECT c.id, c.run_id, c.idx, c.name, c.cu, c.attempts, c.lost, c.avoid_worker, c.avoid_zone, c.waited_ms, c.slot,
-       runs.id, runs.workflow_id, runs.workflow, runs.version_id, runs.version, runs.state, runs.reason, runs.params, runs.idempotency_key, runs.priority, runs.scheduled_at, runs.created_by, runs.tasks_total, runs.tasks_left, runs.tasks_failed, runs.created_at, runs.started_at, runs.finished_at, runs.schedule_id, runs.parent_run_id, runs.parent_task_id
+       runs.workflow_id, runs.workflow, runs.version_id, runs.state AS run_state, runs.params,
+       runs.priority AS run_priority, runs.scheduled_at, runs.created_at, runs.parent_run_id, runs.parent_task_id
 FROM c JOIN runs ON runs.id = c.run_id
 ORDER BY c.run_priority DESC, c.priority DESC, c.id
 `
@@ -60,26 +61,36 @@ type ClaimCandidatesParams struct {
 }
 
 type ClaimCandidatesRow struct {
-	ID          int64
-	RunID       int64
-	Idx         int64
-	Name        string
-	CU          float64
-	Attempts    int64
-	Lost        int64
-	AvoidWorker string
-	AvoidZone   string
-	WaitedMs    int64
-	Slot        string
-	Run         Run
+	ID           int64
+	RunID        int64
+	Idx          int64
+	Name         string
+	CU           float64
+	Attempts     int64
+	Lost         int64
+	AvoidWorker  string
+	AvoidZone    string
+	WaitedMs     int64
+	Slot         string
+	WorkflowID   int64
+	Workflow     string
+	VersionID    int64
+	RunState     string
+	Params       string
+	RunPriority  int64
+	ScheduledAt  int64
+	CreatedAt    int64
+	ParentRunID  int64
+	ParentTaskID int64
 }
 
 // Queries whose text differs between dialects. Each has a twin of the same
 // name in ../sqlite so both generated packages expose the same methods.
 // Queued tasks of a group that a worker of zone and worker_labels (a JSON
 // object) may run, in placement order, locked for this claim (rows another
-// server is claiming are skipped, not waited for), each with its run (read,
-// not locked): one round trip.
+// server is claiming are skipped, not waited for), each with the columns of
+// its run that working on it reads (read, not locked; see
+// store.Candidate): one round trip.
 func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams) ([]ClaimCandidatesRow, error) {
 	rows, err := q.db.Query(ctx, claimCandidates,
 		arg.Group,
@@ -107,27 +118,16 @@ func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams
 			&i.AvoidZone,
 			&i.WaitedMs,
 			&i.Slot,
-			&i.Run.ID,
-			&i.Run.WorkflowID,
-			&i.Run.Workflow,
-			&i.Run.VersionID,
-			&i.Run.Version,
-			&i.Run.State,
-			&i.Run.Reason,
-			&i.Run.Params,
-			&i.Run.IdempotencyKey,
-			&i.Run.Priority,
-			&i.Run.ScheduledAt,
-			&i.Run.CreatedBy,
-			&i.Run.TasksTotal,
-			&i.Run.TasksLeft,
-			&i.Run.TasksFailed,
-			&i.Run.CreatedAt,
-			&i.Run.StartedAt,
-			&i.Run.FinishedAt,
-			&i.Run.ScheduleID,
-			&i.Run.ParentRunID,
-			&i.Run.ParentTaskID,
+			&i.WorkflowID,
+			&i.Workflow,
+			&i.VersionID,
+			&i.RunState,
+			&i.Params,
+			&i.RunPriority,
+			&i.ScheduledAt,
+			&i.CreatedAt,
+			&i.ParentRunID,
+			&i.ParentTaskID,
 		); err != nil {
 			return nil, err
 		}

@@ -119,6 +119,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		pcfg.MaxConns = DefaultMaxConns
 	}
 	bound(pcfg, cfg.DSN, !cfg.NoTimeouts)
+	pcfg.AfterConnect = columns
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect postgres: %w", err)

@@ -94,13 +94,11 @@ func (r runs) FinishMany(ctx context.Context, fs []store.RunFinish) ([]int64, er
 	return out, nil
 }
 
-func (t tasks) GetManyWithRuns(ctx context.Context, ids []int64) ([]store.TaskRun, error) {
+func (t tasks) GetManyToSettle(ctx context.Context, ids []int64) ([]store.TaskRun, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return many(func(r db.GetTasksWithRunsRow) store.TaskRun {
-		return store.TaskRun{Task: store.Task(r.Task), Run: store.Run(r.Run)}
-	})(t.q.GetTasksWithRuns(ctx, ids))
+	return many(toSettle)(t.q.GetTasksToSettle(ctx, ids))
 }
 
 func (t tasks) GetMany(ctx context.Context, ids []int64) ([]store.Task, error) {

@@ -76,7 +76,18 @@ func toTask(r db.Task) store.Task                  { return store.Task(r) }
 func toCandidate(r db.ClaimCandidatesRow) store.Candidate {
 	return store.Candidate{ID: r.ID, RunID: r.RunID, Idx: r.Idx, Name: r.Name, CU: r.CU, Attempts: r.Attempts,
 		Lost: r.Lost, AvoidWorker: r.AvoidWorker, AvoidZone: r.AvoidZone, WaitedMs: r.WaitedMs, Slot: r.Slot,
-		Run: store.Run(r.Run)}
+		Run: store.Run{ID: r.RunID, WorkflowID: r.WorkflowID, Workflow: r.Workflow, VersionID: r.VersionID,
+			State: r.RunState, Params: r.Params, Priority: r.RunPriority, ScheduledAt: r.ScheduledAt,
+			CreatedAt: r.CreatedAt, ParentRunID: r.ParentRunID, ParentTaskID: r.ParentTaskID}}
+}
+func toSettle(r db.GetTasksToSettleRow) store.TaskRun {
+	return store.TaskRun{
+		Task: store.Task{ID: r.ID, RunID: r.RunID, Idx: r.Idx, Name: r.Name, State: r.State, AttemptID: r.AttemptID,
+			Slot: r.Slot, Attempts: r.Attempts, Lost: r.Lost, Preempted: r.Preempted, StartedAt: r.StartedAt},
+		Run: store.Run{ID: r.RunID, WorkflowID: r.WorkflowID, Workflow: r.Workflow, VersionID: r.VersionID,
+			State: r.RunState, Params: r.Params, Priority: r.RunPriority, ScheduledAt: r.ScheduledAt,
+			CreatedAt: r.CreatedAt, ParentRunID: r.ParentRunID, ParentTaskID: r.ParentTaskID},
+	}
 }
 func toOutputs(r db.ListRunOutputsRow) store.TaskOutputs      { return store.TaskOutputs(r) }
 func toAttempt(r db.Attempt) store.Attempt                    { return store.Attempt(r) }

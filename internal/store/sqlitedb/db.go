@@ -267,8 +267,8 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getTasksStmt, err = db.PrepareContext(ctx, getTasks); err != nil {
 		return nil, fmt.Errorf("error preparing query GetTasks: %w", err)
 	}
-	if q.getTasksWithRunsStmt, err = db.PrepareContext(ctx, getTasksWithRuns); err != nil {
-		return nil, fmt.Errorf("error preparing query GetTasksWithRuns: %w", err)
+	if q.getTasksToSettleStmt, err = db.PrepareContext(ctx, getTasksToSettle); err != nil {
+		return nil, fmt.Errorf("error preparing query GetTasksToSettle: %w", err)
 	}
 	if q.getVersionStmt, err = db.PrepareContext(ctx, getVersion); err != nil {
 		return nil, fmt.Errorf("error preparing query GetVersion: %w", err)
@@ -1076,9 +1076,9 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getTasksStmt: %w", cerr)
 		}
 	}
-	if q.getTasksWithRunsStmt != nil {
-		if cerr := q.getTasksWithRunsStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing getTasksWithRunsStmt: %w", cerr)
+	if q.getTasksToSettleStmt != nil {
+		if cerr := q.getTasksToSettleStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getTasksToSettleStmt: %w", cerr)
 		}
 	}
 	if q.getVersionStmt != nil {
@@ -1861,7 +1861,7 @@ type Queries struct {
 	getTaskStmt                 *sql.Stmt
 	getTaskByNameStmt           *sql.Stmt
 	getTasksStmt                *sql.Stmt
-	getTasksWithRunsStmt        *sql.Stmt
+	getTasksToSettleStmt        *sql.Stmt
 	getVersionStmt              *sql.Stmt
 	getVersionByNumberStmt      *sql.Stmt
 	getWorkerStmt               *sql.Stmt
@@ -2081,7 +2081,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getTaskStmt:                 q.getTaskStmt,
 		getTaskByNameStmt:           q.getTaskByNameStmt,
 		getTasksStmt:                q.getTasksStmt,
-		getTasksWithRunsStmt:        q.getTasksWithRunsStmt,
+		getTasksToSettleStmt:        q.getTasksToSettleStmt,
 		getVersionStmt:              q.getVersionStmt,
 		getVersionByNumberStmt:      q.getVersionByNumberStmt,
 		getWorkerStmt:               q.getWorkerStmt,

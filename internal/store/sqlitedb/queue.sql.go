@@ -45,7 +45,8 @@ WITH c AS (
   LIMIT CAST(?5 AS BIGINT)
 )
 SELECT c.id, c.run_id, c.idx, c.name, c.cu, c.attempts, c.lost, c.avoid_worker, c.avoid_zone, c.waited_ms, c.slot,
-       runs.id, runs.workflow_id, runs.workflow, runs.version_id, runs.version, runs.state, runs.reason, runs.params, runs.idempotency_key, runs.priority, runs.scheduled_at, runs.created_by, runs.tasks_total, runs.tasks_left, runs.tasks_failed, runs.created_at, runs.started_at, runs.finished_at, runs.schedule_id, runs.parent_run_id, runs.parent_task_id
+       runs.workflow_id, runs.workflow, runs.version_id, runs.state AS run_state, runs.params,
+       runs.priority AS run_priority, runs.scheduled_at, runs.created_at, runs.parent_run_id, runs.parent_task_id
 FROM c JOIN runs ON runs.id = c.run_id
 ORDER BY c.run_priority DESC, c.priority DESC, c.id
 `
@@ -59,25 +60,35 @@ type ClaimCandidatesParams struct {
 }
 
 type ClaimCandidatesRow struct {
-	ID          int64
-	RunID       int64
-	Idx         int64
-	Name        string
-	CU          float64
-	Attempts    int64
-	Lost        int64
-	AvoidWorker string
-	AvoidZone   string
-	WaitedMs    int64
-	Slot        string
-	Run         Run
+	ID           int64
+	RunID        int64
+	Idx          int64
+	Name         string
+	CU           float64
+	Attempts     int64
+	Lost         int64
+	AvoidWorker  string
+	AvoidZone    string
+	WaitedMs     int64
+	Slot         string
+	WorkflowID   int64
+	Workflow     string
+	VersionID    int64
+	RunState     string
+	Params       string
+	RunPriority  int64
+	ScheduledAt  int64
+	CreatedAt    int64
+	ParentRunID  int64
+	ParentTaskID int64
 }
 
 // Queries whose text differs between dialects. Each has a twin of the same
 // name in ../postgres so both generated packages expose the same methods.
 // Queued tasks of a group that a worker of zone and worker_labels (a JSON
-// object) may run, in placement order, each with its run. SQLite has one
-// writer, so no row locks are needed.
+// object) may run, in placement order, each with the columns of its run
+// that working on it reads (see store.Candidate). SQLite has one writer, so
+// no row locks are needed.
 func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams) ([]ClaimCandidatesRow, error) {
 	rows, err := q.query(ctx, q.claimCandidatesStmt, claimCandidates,
 		arg.Group,
@@ -105,27 +116,16 @@ func (q *Queries) ClaimCandidates(ctx context.Context, arg ClaimCandidatesParams
 			&i.AvoidZone,
 			&i.WaitedMs,
 			&i.Slot,
-			&i.Run.ID,
-			&i.Run.WorkflowID,
-			&i.Run.Workflow,
-			&i.Run.VersionID,
-			&i.Run.Version,
-			&i.Run.State,
-			&i.Run.Reason,
-			&i.Run.Params,
-			&i.Run.IdempotencyKey,
-			&i.Run.Priority,
-			&i.Run.ScheduledAt,
-			&i.Run.CreatedBy,
-			&i.Run.TasksTotal,
-			&i.Run.TasksLeft,
-			&i.Run.TasksFailed,
-			&i.Run.CreatedAt,
-			&i.Run.StartedAt,
-			&i.Run.FinishedAt,
-			&i.Run.ScheduleID,
-			&i.Run.ParentRunID,
-			&i.Run.ParentTaskID,
+			&i.WorkflowID,
+			&i.Workflow,
+			&i.VersionID,
+			&i.RunState,
+			&i.Params,
+			&i.RunPriority,
+			&i.ScheduledAt,
+			&i.CreatedAt,
+			&i.ParentRunID,
+			&i.ParentTaskID,
 		); err != nil {
 			return nil, err
 		}
@@ -400,19 +400,43 @@ func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
 	return items, nil
 }
 
-const getTasksWithRuns = `-- name: GetTasksWithRuns :many
-SELECT tasks.id, tasks.run_id, tasks.idx, tasks.name, tasks.state, tasks.reason, tasks.grp, tasks.cu, tasks.priority, tasks.run_priority, tasks.needs_total, tasks.needs_done, tasks.attempts, tasks.lost, tasks.attempt_id, tasks.avoid_worker, tasks.avoid_zone, tasks.outputs, tasks.ready_at, tasks.created_at, tasks.started_at, tasks.finished_at, tasks.labels, tasks.zones_allow, tasks.zones_deny, tasks.preempted, tasks.held, tasks.needs_failed, tasks.checkpoint, tasks.checkpoint_at, tasks.slot, runs.id, runs.workflow_id, runs.workflow, runs.version_id, runs.version, runs.state, runs.reason, runs.params, runs.idempotency_key, runs.priority, runs.scheduled_at, runs.created_by, runs.tasks_total, runs.tasks_left, runs.tasks_failed, runs.created_at, runs.started_at, runs.finished_at, runs.schedule_id, runs.parent_run_id, runs.parent_task_id
+const getTasksToSettle = `-- name: GetTasksToSettle :many
+SELECT tasks.id, tasks.run_id, tasks.idx, tasks.name, tasks.state, tasks.attempt_id, tasks.slot,
+       tasks.attempts, tasks.lost, tasks.preempted, tasks.started_at,
+       runs.workflow_id, runs.workflow, runs.version_id, runs.state AS run_state, runs.params,
+       runs.priority AS run_priority, runs.scheduled_at, runs.created_at, runs.parent_run_id, runs.parent_task_id
 FROM tasks JOIN runs ON runs.id = tasks.run_id
 WHERE tasks.id IN (/*SLICE:ids*/?)
 `
 
-type GetTasksWithRunsRow struct {
-	Task Task
-	Run  Run
+type GetTasksToSettleRow struct {
+	ID           int64
+	RunID        int64
+	Idx          int64
+	Name         string
+	State        string
+	AttemptID    int64
+	Slot         string
+	Attempts     int64
+	Lost         int64
+	Preempted    int64
+	StartedAt    int64
+	WorkflowID   int64
+	Workflow     string
+	VersionID    int64
+	RunState     string
+	Params       string
+	RunPriority  int64
+	ScheduledAt  int64
+	CreatedAt    int64
+	ParentRunID  int64
+	ParentTaskID int64
 }
 
-func (q *Queries) GetTasksWithRuns(ctx context.Context, ids []int64) ([]GetTasksWithRunsRow, error) {
-	query := getTasksWithRuns
+// What settling an attempt reads of its task and run (Tasks.GetManyToSettle):
+// a few columns, not the whole rows.
+func (q *Queries) GetTasksToSettle(ctx context.Context, ids []int64) ([]GetTasksToSettleRow, error) {
+	query := getTasksToSettle
 	var queryParams []interface{}
 	if len(ids) > 0 {
 		for _, v := range ids {
@@ -427,62 +451,31 @@ func (q *Queries) GetTasksWithRuns(ctx context.Context, ids []int64) ([]GetTasks
 		return nil, err
 	}
 	defer rows.Close()
-	var items []GetTasksWithRunsRow
+	var items []GetTasksToSettleRow
 	for rows.Next() {
-		var i GetTasksWithRunsRow
+		var i GetTasksToSettleRow
 		if err := rows.Scan(
-			&i.Task.ID,
-			&i.Task.RunID,
-			&i.Task.Idx,
-			&i.Task.Name,
-			&i.Task.State,
-			&i.Task.Reason,
-			&i.Task.Group,
-			&i.Task.CU,
-			&i.Task.Priority,
-			&i.Task.RunPriority,
-			&i.Task.NeedsTotal,
-			&i.Task.NeedsDone,
-			&i.Task.Attempts,
-			&i.Task.Lost,
-			&i.Task.AttemptID,
-			&i.Task.AvoidWorker,
-			&i.Task.AvoidZone,
-			&i.Task.Outputs,
-			&i.Task.ReadyAt,
-			&i.Task.CreatedAt,
-			&i.Task.StartedAt,
-			&i.Task.FinishedAt,
-			&i.Task.Labels,
-			&i.Task.ZonesAllow,
-			&i.Task.ZonesDeny,
-			&i.Task.Preempted,
-			&i.Task.Held,
-			&i.Task.NeedsFailed,
-			&i.Task.Checkpoint,
-			&i.Task.CheckpointAt,
-			&i.Task.Slot,
-			&i.Run.ID,
-			&i.Run.WorkflowID,
-			&i.Run.Workflow,
-			&i.Run.VersionID,
-			&i.Run.Version,
-			&i.Run.State,
-			&i.Run.Reason,
-			&i.Run.Params,
-			&i.Run.IdempotencyKey,
-			&i.Run.Priority,
-			&i.Run.ScheduledAt,
-			&i.Run.CreatedBy,
-			&i.Run.TasksTotal,
-			&i.Run.TasksLeft,
-			&i.Run.TasksFailed,
-			&i.Run.CreatedAt,
-			&i.Run.StartedAt,
-			&i.Run.FinishedAt,
-			&i.Run.ScheduleID,
-			&i.Run.ParentRunID,
-			&i.Run.ParentTaskID,
+			&i.ID,
+			&i.RunID,
+			&i.Idx,
+			&i.Name,
+			&i.State,
+			&i.AttemptID,
+			&i.Slot,
+			&i.Attempts,
+			&i.Lost,
+			&i.Preempted,
+			&i.StartedAt,
+			&i.WorkflowID,
+			&i.Workflow,
+			&i.VersionID,
+			&i.RunState,
+			&i.Params,
+			&i.RunPriority,
+			&i.ScheduledAt,
+			&i.CreatedAt,
+			&i.ParentRunID,
+			&i.ParentTaskID,
 		); err != nil {
 			return nil, err
 		}

@@ -77,12 +77,20 @@ func TestTasksManyRows(t *testing.T) {
 			t.Errorf("GetMany (-want +got):\n%s", diff)
 		}
 		withRuns := read(t, s, func(tx store.Tx) ([]store.TaskRun, error) {
-			return tx.Tasks().GetManyWithRuns(ctx, []int64{ts[3].ID, ts[0].ID, -1})
+			return tx.Tasks().GetManyToSettle(ctx, []int64{ts[3].ID, ts[0].ID, -1})
 		})
 		runs := read(t, s, func(tx store.Tx) ([]store.Run, error) { return tx.Runs().GetMany(ctx, []int64{run.ID}) })
-		wantRuns := []store.TaskRun{{Task: ts[0], Run: runs[0]}, {Task: ts[3], Run: runs[0]}}
+		toSettle := func(x store.Task, r store.Run) store.TaskRun {
+			return store.TaskRun{
+				Task: store.Task{ID: x.ID, RunID: x.RunID, Idx: x.Idx, Name: x.Name, State: x.State,
+					AttemptID: x.AttemptID, Slot: x.Slot, Attempts: x.Attempts, Lost: x.Lost,
+					Preempted: x.Preempted, StartedAt: x.StartedAt},
+				Run: workRun(r),
+			}
+		}
+		wantRuns := []store.TaskRun{toSettle(ts[0], runs[0]), toSettle(ts[3], runs[0])}
 		if diff := cmp.Diff(wantRuns, sortByID(withRuns, func(x store.TaskRun) int64 { return x.Task.ID })); diff != "" {
-			t.Errorf("GetManyWithRuns (-want +got), a missing task left out:\n%s", diff)
+			t.Errorf("GetManyToSettle (-want +got), a missing task left out:\n%s", diff)
 		}
 		markRunning(t, s, ts[0].ID, 10)
 		moved := get(t, s, func(tx store.Tx) ([]int64, error) {

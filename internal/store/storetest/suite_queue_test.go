@@ -52,7 +52,7 @@ func TestTasksCandidates(t *testing.T) {
 			return store.Candidate{
 				ID: tk.ID, RunID: tk.RunID, Idx: tk.Idx, Name: tk.Name, CU: tk.CU,
 				Attempts: tk.Attempts, Lost: tk.Lost, AvoidWorker: tk.AvoidWorker, AvoidZone: tk.AvoidZone,
-				Run: runs[0], // each candidate comes with its run
+				Run: workRun(runs[0]), // each candidate comes with (the columns it needs of) its run
 			}
 		}
 		placement := []store.Candidate{cand(ht[1]), cand(ht[0]), cand(lt[1]), cand(lt[2]), cand(lt[0])}
@@ -337,4 +337,12 @@ func TestTasksOutputs(t *testing.T) {
 			t.Errorf("Outputs (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// workRun is what Candidates and GetManyToSettle read of a run: the
+// columns working on its tasks needs.
+func workRun(r store.Run) store.Run {
+	return store.Run{ID: r.ID, WorkflowID: r.WorkflowID, Workflow: r.Workflow, VersionID: r.VersionID,
+		State: r.State, Params: r.Params, Priority: r.Priority, ScheduledAt: r.ScheduledAt,
+		CreatedAt: r.CreatedAt, ParentRunID: r.ParentRunID, ParentTaskID: r.ParentTaskID}
 }

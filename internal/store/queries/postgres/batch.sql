@@ -78,8 +78,13 @@ FROM (SELECT unnest(sqlc.arg(run_id)::bigint[]) AS run_id,
 -- name: GetTasks :many
 SELECT * FROM tasks WHERE id = ANY(sqlc.arg(ids)::bigint[]);
 
--- name: GetTasksWithRuns :many
-SELECT sqlc.embed(tasks), sqlc.embed(runs)
+-- name: GetTasksToSettle :many
+-- What settling an attempt reads of its task and run (Tasks.GetManyToSettle):
+-- a few columns, not the whole rows.
+SELECT tasks.id, tasks.run_id, tasks.idx, tasks.name, tasks.state, tasks.attempt_id, tasks.slot,
+       tasks.attempts, tasks.lost, tasks.preempted, tasks.started_at,
+       runs.workflow_id, runs.workflow, runs.version_id, runs.state AS run_state, runs.params,
+       runs.priority AS run_priority, runs.scheduled_at, runs.created_at, runs.parent_run_id, runs.parent_task_id
 FROM tasks JOIN runs ON runs.id = tasks.run_id
 WHERE tasks.id = ANY(sqlc.arg(ids)::bigint[]);
 

@@ -4,8 +4,9 @@
 -- name: ClaimCandidates :many
 -- Queued tasks of a group that a worker of zone and worker_labels (a JSON
 -- object) may run, in placement order, locked for this claim (rows another
--- server is claiming are skipped, not waited for), each with its run (read,
--- not locked): one round trip.
+-- server is claiming are skipped, not waited for), each with the columns of
+-- its run that working on it reads (read, not locked; see
+-- store.Candidate): one round trip.
 WITH c AS (
   SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
          CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot, run_priority, priority
@@ -20,7 +21,8 @@ WITH c AS (
   FOR UPDATE SKIP LOCKED
 )
 SELECT c.id, c.run_id, c.idx, c.name, c.cu, c.attempts, c.lost, c.avoid_worker, c.avoid_zone, c.waited_ms, c.slot,
-       sqlc.embed(runs)
+       runs.workflow_id, runs.workflow, runs.version_id, runs.state AS run_state, runs.params,
+       runs.priority AS run_priority, runs.scheduled_at, runs.created_at, runs.parent_run_id, runs.parent_task_id
 FROM c JOIN runs ON runs.id = c.run_id
 ORDER BY c.run_priority DESC, c.priority DESC, c.id;
 

@@ -3,8 +3,9 @@
 
 -- name: ClaimCandidates :many
 -- Queued tasks of a group that a worker of zone and worker_labels (a JSON
--- object) may run, in placement order, each with its run. SQLite has one
--- writer, so no row locks are needed.
+-- object) may run, in placement order, each with the columns of its run
+-- that working on it reads (see store.Candidate). SQLite has one writer, so
+-- no row locks are needed.
 WITH c AS (
   SELECT id, run_id, idx, name, cu, attempts, lost, avoid_worker, avoid_zone,
          CAST(baton_now() - ready_at AS BIGINT) AS waited_ms, slot, run_priority, priority
@@ -20,7 +21,8 @@ WITH c AS (
   LIMIT CAST(sqlc.arg(lim) AS BIGINT)
 )
 SELECT c.id, c.run_id, c.idx, c.name, c.cu, c.attempts, c.lost, c.avoid_worker, c.avoid_zone, c.waited_ms, c.slot,
-       sqlc.embed(runs)
+       runs.workflow_id, runs.workflow, runs.version_id, runs.state AS run_state, runs.params,
+       runs.priority AS run_priority, runs.scheduled_at, runs.created_at, runs.parent_run_id, runs.parent_task_id
 FROM c JOIN runs ON runs.id = c.run_id
 ORDER BY c.run_priority DESC, c.priority DESC, c.id;
 
@@ -51,8 +53,13 @@ SELECT * FROM runs WHERE id IN (sqlc.slice(ids));
 -- name: GetTasks :many
 SELECT * FROM tasks WHERE id IN (sqlc.slice(ids));
 
--- name: GetTasksWithRuns :many
-SELECT sqlc.embed(tasks), sqlc.embed(runs)
+-- name: GetTasksToSettle :many
+-- What settling an attempt reads of its task and run (Tasks.GetManyToSettle):
+-- a few columns, not the whole rows.
+SELECT tasks.id, tasks.run_id, tasks.idx, tasks.name, tasks.state, tasks.attempt_id, tasks.slot,
+       tasks.attempts, tasks.lost, tasks.preempted, tasks.started_at,
+       runs.workflow_id, runs.workflow, runs.version_id, runs.state AS run_state, runs.params,
+       runs.priority AS run_priority, runs.scheduled_at, runs.created_at, runs.parent_run_id, runs.parent_task_id
 FROM tasks JOIN runs ON runs.id = tasks.run_id
 WHERE tasks.id IN (sqlc.slice(ids));
 
