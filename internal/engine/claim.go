@@ -107,7 +107,7 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 		return nil, err
 	}
 	if w.State != store.WorkerActive || cordoned || req.Max <= 0 || req.FreeCU <= 1e-9 {
-		return again, nil // draining, or its zone cordoned: no new work
+		return again, nil // draining, its zone cordoned, or no room left: no new work
 	}
 	cands, room, scopes, err := o.offer(store.CandidateFilter{Group: w.Group, Zone: w.Zone,
 		WorkerLabels: cmp.Or(w.Labels, "{}"), Limit: int64(req.Max + claimSlack(req.Max))})
