@@ -77,7 +77,12 @@ func (a *Agent) claimOnce(ctx context.Context, unsure *time.Time) (int, error) {
 	defer cancelTry()
 	asgs, err := a.srv.clients[i].Claim(withTryTimeout(tctx, a.cfg.ClaimWait+a.claimMargin()), id, req)
 	if err != nil {
-		*unsure = time.Now().Add(a.dispatchTimeout())
+		switch {
+		case retryable(err): // no answer, or no good one: the claim may have committed
+			*unsure = time.Now().Add(a.dispatchTimeout())
+		case req.Redeliver: // refused (a server older than the field, say): claim as before
+			*unsure = time.Time{}
+		}
 		if moved.Err() != nil && ctx.Err() == nil {
 			return 0, nil // the heartbeats found that server failing: move on
 		}
