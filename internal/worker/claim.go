@@ -54,10 +54,11 @@ func (a *Agent) claimMargin() time.Duration {
 //
 // A claim that failed may have committed on its server all the same, its
 // answer lost on the way (the server killed, the connection cut, a slow
-// server given up on): until *unsure, which a failure moves to the
-// dispatch timeout (twice the lease TTL) from now, claims list every
-// attempt the worker holds, so that the servers send those attempts again
-// (client.ClaimRequest.Redeliver) instead of losing them.
+// server given up on): until *unsure, which such a failure (no answer, a
+// 5xx) moves to the dispatch timeout (twice the lease TTL) from now,
+// claims list every attempt the worker holds, so that the servers send
+// those attempts again (client.ClaimRequest.Redeliver) instead of losing
+// them.
 func (a *Agent) claimOnce(ctx context.Context, unsure *time.Time) (int, error) {
 	id, req, wait := a.claimRequest()
 	if wait != nil {
