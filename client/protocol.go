@@ -67,10 +67,10 @@ type ClaimRequest struct {
 	// Redeliver says Held lists every attempt the worker holds (running,
 	// or ended with its finish report not yet acknowledged): the servers
 	// then also return, first, the worker's attempts dispatched and not
-	// started that it does not hold, whose claim's answer it lost. A
-	// worker sends it after a claim failed; one that does not (older than
-	// the field) gets no attempt twice, and one whose answer was lost
-	// loses that attempt after the dispatch timeout.
+	// started that it does not hold, whose claim's answer it lost.
+	// Workers send it for a while after a claim that got no answer.
+	// Without it (workers older than the field), such an attempt is lost
+	// after the dispatch timeout and run again.
 	Redeliver bool    `json:"redeliver,omitempty" doc:"held lists every attempt the worker holds; its dispatched attempts not started and not held (a claim answer it lost) are returned again first"`
 	Held      []int64 `json:"held,omitempty" doc:"With redeliver: IDs of every attempt the worker holds"`
 }
