@@ -126,7 +126,9 @@ func TestResourceRunsOnWorker(t *testing.T) {
 	}
 	t.Cleanup(a.Stop)
 	var detail client.RunDetail
-	deadline := time.Now().Add(2 * time.Minute)
+	// Each run gets its own deadline: on a loaded machine (SQLite, the
+	// whole suite beside it) the 200 tasks alone may take most of one.
+	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		if detail, err = c.Run(ctx, run.ID); err != nil {
 			t.Fatal(err)
@@ -155,6 +157,7 @@ func TestResourceRunsOnWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	deadline = time.Now().Add(3 * time.Minute)
 	for {
 		if detail, err = c.Run(ctx, next.ID); err != nil {
 			t.Fatal(err)
