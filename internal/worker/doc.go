@@ -19,8 +19,7 @@
 //     worker is neither draining nor stopping;
 //   - the reporter (reporter.go) and the log shipper (logs.go): batch and
 //     deliver start/finish reports and output chunks, keeping whatever was
-//     not acknowledged and retrying with backoff (reports on two batches
-//     in flight at once, an attempt's reports in order);
+//     not acknowledged and retrying with backoff;
 //   - one goroutine per attempt (attempt.go, executor.go).
 //
 // # An attempt on the worker
