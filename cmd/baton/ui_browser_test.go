@@ -179,13 +179,20 @@ tasks:
 	if !eval(`window.batonNoReload === true`) {
 		t.Errorf("the page reloaded to follow the run")
 	}
-	// A task's panel, through htmx, with its output as text.
-	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`table.tasks tr[data-task="wait"] a`)),
-		chromedp.WaitVisible(chromedp.CSS(`#task-panel pre.log`))); err != nil {
+	// A task's panel, through htmx, with its output as text (markup in a
+	// line would leave "<b>" out of textContent). The live panel is
+	// marked first, so the wait is for a panel swapped in after the click
+	// (the live one also reloads itself when its stream ends).
+	eval(`(document.querySelector('#task-panel pre.log').dataset.previous = "true") === "true"`)
+	if err := chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`table.tasks tr[data-task="wait"] a`))); err != nil {
 		t.Fatalf("task panel: %v", err)
 	}
-	if log, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`#task-panel pre.log`))); err != nil || strings.TrimSpace(log) != "waiting <b>at the gate</b>\ngate <open>" {
-		t.Errorf("task output %q (%v), want the task's line as text", log, err)
+	const wantLog = "waiting <b>at the gate</b>\ngate <open>"
+	if _, err := chromedp.Run(bctx, chromedp.Poll[bool](
+		fmt.Sprintf(`(p => p !== null && p.dataset.previous === undefined && p.textContent.trim() === %q)(document.querySelector('#task-panel pre.log'))`, wantLog),
+		chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		got, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector('#task-panel pre.log')?.textContent ?? "(no panel)"`))
+		t.Errorf("task output %q (%v), want %q as text", got, err, wantLog)
 	}
 	shoot("run")
 
