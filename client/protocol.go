@@ -64,6 +64,15 @@ type ClaimRequest struct {
 	// none (older than this field) gets tasks of the kinds every worker
 	// runs: shell, noop and http.
 	Kinds []string `json:"kinds,omitempty" doc:"Task kinds the worker runs (default shell, noop, http)"`
+	// Redeliver says Held lists every attempt the worker holds (running,
+	// or ended with its finish report not yet acknowledged): the servers
+	// then also return, first, the worker's attempts dispatched and not
+	// started that it does not hold, whose claim's answer it lost.
+	// Workers send it for a while after a claim that got no answer.
+	// Without it (workers older than the field), such an attempt is lost
+	// after the dispatch timeout and run again.
+	Redeliver bool    `json:"redeliver,omitempty" doc:"held lists every attempt the worker holds; its dispatched attempts not started and not held (a claim answer it lost) are returned again first"`
+	Held      []int64 `json:"held,omitempty" doc:"With redeliver: IDs of every attempt the worker holds"`
 }
 
 // Assignment is an attempt for the worker to run.

@@ -24,6 +24,10 @@ type ClaimRequest struct {
 	// (a worker older than this field). Tasks of other kinds are left for
 	// other workers.
 	Kinds []string
+	// Held lists every attempt the worker holds: its attempts dispatched
+	// and not started that it does not hold are sent again first (see
+	// redeliver.go). nil for a worker that does not say.
+	Held []int64
 }
 
 // Task kinds: what a worker does with an assignment.
@@ -98,8 +102,12 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 	if err != nil {
 		return nil, err
 	}
-	if w.State != store.WorkerActive || cordoned {
-		return nil, nil // draining, or its zone cordoned: no new work
+	again, err := o.redeliver(&req, w)
+	if err != nil {
+		return nil, err
+	}
+	if w.State != store.WorkerActive || cordoned || req.Max <= 0 || req.FreeCU <= 1e-9 {
+		return again, nil // draining, its zone cordoned, or no room left: no new work
 	}
 	cands, room, scopes, err := o.offer(store.CandidateFilter{Group: w.Group, Zone: w.Zone,
 		WorkerLabels: cmp.Or(w.Labels, "{}"), Limit: int64(req.Max + claimSlack(req.Max))})
@@ -141,7 +149,11 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 			}
 		}
 	}
-	return o.dispatch(picks, scopes, w)
+	out, err := o.dispatch(picks, scopes, w)
+	if err != nil {
+		return nil, err
+	}
+	return append(again, out...), nil
 }
 
 // offer returns the queued tasks of filter f whose slot, if any, has

@@ -242,9 +242,14 @@ func (s *Server) claim(ctx context.Context, workerID string, req client.ClaimReq
 	wait := min(max(req.Wait, 0), s.cfg.MaxClaimWait)
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
+	var held []int64 // nil: no re-delivery
+	if req.Redeliver {
+		held = append([]int64{}, req.Held...)
+	}
 	for {
 		signal := s.engine.Store().WorkSignal()
-		as, err := s.engine.Claim(ctx, engine.ClaimRequest{WorkerID: workerID, Max: req.Max, FreeCU: req.FreeCU, Kinds: req.Kinds})
+		as, err := s.engine.Claim(ctx, engine.ClaimRequest{WorkerID: workerID, Max: req.Max, FreeCU: req.FreeCU, Kinds: req.Kinds,
+			Held: held})
 		if err != nil || len(as) > 0 || wait == 0 {
 			return as, err
 		}

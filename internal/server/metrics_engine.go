@@ -33,6 +33,9 @@ var (
 	renewalsFailedDesc = prometheus.NewDesc("baton_lease_renewals_failed_total",
 		"Worker lease renewals (heartbeats) this server refused or could not commit, by reason (worker_gone, error).",
 		[]string{"reason"}, nil)
+	redeliveredDesc = prometheus.NewDesc("baton_attempts_redelivered_total",
+		"Attempts this server sent again to their worker because the answer of the claim that dispatched them "+
+			"did not reach it (event attempt.redelivered).", nil, nil)
 	gateWaitDesc = prometheus.NewDesc("baton_write_gate_wait_seconds",
 		"How long the claims, reports and starts of this server waited for a permit of the write gate "+
 			"(max_write_tx) before their transaction began, by class (claim, report, start).",
@@ -41,7 +44,7 @@ var (
 
 func (c engineCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{eventsDesc, latenessDesc, claimToRunningDesc, failoverDesc,
-		taskDurationDesc, reportsRefusedDesc, renewalsFailedDesc, gateWaitDesc} {
+		taskDurationDesc, reportsRefusedDesc, renewalsFailedDesc, redeliveredDesc, gateWaitDesc} {
 		ch <- d
 	}
 }
@@ -78,4 +81,6 @@ func (c engineCollector) Collect(ch chan<- prometheus.Metric) {
 	for r, n := range renew {
 		ch <- prometheus.MustNewConstMetric(renewalsFailedDesc, prometheus.CounterValue, float64(n), r)
 	}
+	ch <- prometheus.MustNewConstMetric(redeliveredDesc, prometheus.CounterValue,
+		float64(c.engine.Count(engine.EventRedelivered)))
 }

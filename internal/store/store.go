@@ -234,6 +234,9 @@ type Attempts interface {
 	Live(ctx context.Context, workerID string, dispatchTimeoutMs, graceMs int64) ([]LiveAttempt, error)
 	// ListWorker returns a worker's live attempts in full.
 	ListWorker(ctx context.Context, workerID string) ([]Attempt, error)
+	// Unstarted returns a worker's attempts dispatched and not started,
+	// oldest first.
+	Unstarted(ctx context.Context, workerID string) ([]Attempt, error)
 	// RequestStop asks the worker of a live attempt to stop it.
 	RequestStop(ctx context.Context, id int64) (bool, error)
 	// Orphaned returns up to limit live attempts whose worker is lost or

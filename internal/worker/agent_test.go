@@ -444,3 +444,28 @@ func TestHeartbeatListsEveryHeldAttempt(t *testing.T) {
 	}
 	close(gate)
 }
+
+// TestClaimAfterAFailedClaimListsHeldAttempts: a claim that failed may
+// have committed on its server, its answer lost: the next claims list
+// every attempt the worker holds (redeliver), so that the servers send
+// again those it does not; claims before any failure list nothing.
+func TestClaimAfterAFailedClaimListsHeldAttempts(t *testing.T) {
+	x := newAgentTest(t, nil)
+	x.sleeper(101)
+	var n0 int
+	x.fake.set(func(f *fakeServer) { f.down, n0 = true, len(f.claims) })
+	x.fake.enqueue(x.assignment(102, `true`)) // wakes the waiting claim: it fails
+	// Claim n0 was sent while the server was down: it failed.
+	waitFor(t, 10*time.Second, "a claim after a failed one", func() bool {
+		return get(x.fake, func(f *fakeServer) bool { return len(f.claims) >= n0+2 })
+	})
+	x.fake.set(func(f *fakeServer) { f.down = false })
+	x.fake.waitReport(t, 102, "finish")
+	claims := get(x.fake, func(f *fakeServer) []client.ClaimRequest { return slices.Clone(f.claims) })
+	if claims[0].Redeliver || claims[0].Held != nil {
+		t.Errorf("first claim %+v: want no held list", claims[0])
+	}
+	if after := claims[n0+1]; !after.Redeliver || !slices.Contains(after.Held, 101) {
+		t.Errorf("claim after the failure %+v: want redeliver, listing attempt 101", after)
+	}
+}

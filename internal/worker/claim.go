@@ -1,9 +1,11 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -16,8 +18,9 @@ import (
 func (a *Agent) claimLoop(ctx context.Context) {
 	bo := newBackoff(a.cfg.MinBackoff, a.cfg.MaxBackoff)
 	failed := 0
+	var unsure time.Time // see claimOnce
 	for ctx.Err() == nil {
-		_, err := a.claimOnce(ctx)
+		_, err := a.claimOnce(ctx, &unsure)
 		if err == nil {
 			bo.reset()
 			failed = 0
@@ -48,7 +51,15 @@ func (a *Agent) claimMargin() time.Duration {
 // longer than the long-poll plus claimMargin, and at once when a try on
 // that server fails (a heartbeat found it down or hung). It returns the number of attempts
 // started.
-func (a *Agent) claimOnce(ctx context.Context) (int, error) {
+//
+// A claim that failed may have committed on its server all the same, its
+// answer lost on the way (the server killed, the connection cut, a slow
+// server given up on): until *unsure, which such a failure (no answer, a
+// 5xx) moves to the dispatch timeout (twice the lease TTL) from now,
+// claims list every attempt the worker holds, so that the servers send
+// those attempts again (client.ClaimRequest.Redeliver) instead of losing
+// them.
+func (a *Agent) claimOnce(ctx context.Context, unsure *time.Time) (int, error) {
 	id, req, wait := a.claimRequest()
 	if wait != nil {
 		select {
@@ -57,6 +68,9 @@ func (a *Agent) claimOnce(ctx context.Context) (int, error) {
 		}
 		return 0, nil
 	}
+	if time.Now().Before(*unsure) {
+		a.listHeld(id, &req)
+	}
 	i := a.srv.preferred()
 	moved, cancel := a.srv.untilFailed(ctx, i)
 	defer cancel()
@@ -64,6 +78,12 @@ func (a *Agent) claimOnce(ctx context.Context) (int, error) {
 	defer cancelTry()
 	asgs, err := a.srv.clients[i].Claim(withTryTimeout(tctx, a.cfg.ClaimWait+a.claimMargin()), id, req)
 	if err != nil {
+		switch {
+		case retryable(err): // no answer, or no good one: the claim may have committed
+			*unsure = time.Now().Add(a.dispatchTimeout())
+		case req.Redeliver: // refused (a server older than the field, say): claim as before
+			*unsure = time.Time{}
+		}
 		if moved.Err() != nil && ctx.Err() == nil {
 			return 0, nil // the heartbeats found that server failing: move on
 		}
@@ -73,6 +93,38 @@ func (a *Agent) claimOnce(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("claim on %s as %s: %w", a.srv.urls[i], id, err)
 	}
 	return a.accept(id, asgs), nil
+}
+
+// listHeld makes req list every attempt worker id holds, as the
+// heartbeat does: the attempts first, then the finish reports on their way
+// (an attempt leaves a.attempts only after its finish report is queued,
+// so none is missed).
+func (a *Agent) listHeld(id string, req *client.ClaimRequest) {
+	req.Redeliver = true
+	req.Held = append(a.heldIDs(id), a.reports.finishing(id)...)
+	slices.Sort(req.Held)
+	req.Held = slices.Compact(req.Held)
+}
+
+// heldIDs lists the attempts of worker id the agent holds, ended or not.
+func (a *Agent) heldIDs(id string) []int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ids := []int64{}
+	for aid, at := range a.attempts {
+		if at.workerID == id {
+			ids = append(ids, aid)
+		}
+	}
+	return ids
+}
+
+// dispatchTimeout is how long the servers wait for an attempt's start
+// before they judge its claim's answer lost: twice the lease TTL.
+func (a *Agent) dispatchTimeout() time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return 2 * cmp.Or(a.ttl, 30*time.Second)
 }
 
 // claimRequest says what to claim now or, when the worker may not claim,

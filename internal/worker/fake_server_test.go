@@ -42,6 +42,7 @@ type fakeServer struct {
 	work             chan struct{} // closed when work is queued
 
 	registrations []client.RegisterRequest
+	claims        []client.ClaimRequest
 	workerSeq     int
 	beats         []gotBeat
 	reports       []gotReport
@@ -236,6 +237,7 @@ func (f *fakeServer) claim(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	f.set(func(f *fakeServer) { f.claims = append(f.claims, req) })
 	timeout := time.NewTimer(req.Wait)
 	defer timeout.Stop()
 	id := r.PathValue("id")

@@ -254,6 +254,49 @@ func (q *Queries) ListRunAttempts(ctx context.Context, runID int64) ([]Attempt, 
 	return items, nil
 }
 
+const listUnstartedAttempts = `-- name: ListUnstartedAttempts :many
+SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms FROM attempts
+WHERE worker_id = $1 AND state = 'dispatched'
+ORDER BY id
+`
+
+// A worker's attempts dispatched and not started, oldest first.
+func (q *Queries) ListUnstartedAttempts(ctx context.Context, workerID string) ([]Attempt, error) {
+	rows, err := q.db.Query(ctx, listUnstartedAttempts, workerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Attempt
+	for rows.Next() {
+		var i Attempt
+		if err := rows.Scan(
+			&i.ID,
+			&i.TaskID,
+			&i.RunID,
+			&i.Task,
+			&i.Number,
+			&i.State,
+			&i.Reason,
+			&i.WorkerID,
+			&i.Zone,
+			&i.ExitCode,
+			&i.DispatchedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.StopRequested,
+			&i.TimeoutMs,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listWorkerAttempts = `-- name: ListWorkerAttempts :many
 SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms FROM attempts
 WHERE worker_id = $1 AND state IN ('dispatched', 'running')

@@ -337,6 +337,10 @@ func (a attempts) ListWorker(ctx context.Context, workerID string) ([]store.Atte
 	return many(toAttempt)(a.q.ListWorkerAttempts(ctx, workerID))
 }
 
+func (a attempts) Unstarted(ctx context.Context, workerID string) ([]store.Attempt, error) {
+	return many(toAttempt)(a.q.ListUnstartedAttempts(ctx, workerID))
+}
+
 func (a attempts) RequestStop(ctx context.Context, id int64) (bool, error) {
 	return affected(a.q.RequestStop(ctx, id))
 }

@@ -429,6 +429,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listTokensStmt, err = db.PrepareContext(ctx, listTokens); err != nil {
 		return nil, fmt.Errorf("error preparing query ListTokens: %w", err)
 	}
+	if q.listUnstartedAttemptsStmt, err = db.PrepareContext(ctx, listUnstartedAttempts); err != nil {
+		return nil, fmt.Errorf("error preparing query ListUnstartedAttempts: %w", err)
+	}
 	if q.listUsersStmt, err = db.PrepareContext(ctx, listUsers); err != nil {
 		return nil, fmt.Errorf("error preparing query ListUsers: %w", err)
 	}
@@ -1346,6 +1349,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listTokensStmt: %w", cerr)
 		}
 	}
+	if q.listUnstartedAttemptsStmt != nil {
+		if cerr := q.listUnstartedAttemptsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listUnstartedAttemptsStmt: %w", cerr)
+		}
+	}
 	if q.listUsersStmt != nil {
 		if cerr := q.listUsersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listUsersStmt: %w", cerr)
@@ -1915,6 +1923,7 @@ type Queries struct {
 	listServersStmt             *sql.Stmt
 	listSlotsStmt               *sql.Stmt
 	listTokensStmt              *sql.Stmt
+	listUnstartedAttemptsStmt   *sql.Stmt
 	listUsersStmt               *sql.Stmt
 	listVersionsStmt            *sql.Stmt
 	listWorkerAttemptsStmt      *sql.Stmt
@@ -2135,6 +2144,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listServersStmt:             q.listServersStmt,
 		listSlotsStmt:               q.listSlotsStmt,
 		listTokensStmt:              q.listTokensStmt,
+		listUnstartedAttemptsStmt:   q.listUnstartedAttemptsStmt,
 		listUsersStmt:               q.listUsersStmt,
 		listVersionsStmt:            q.listVersionsStmt,
 		listWorkerAttemptsStmt:      q.listWorkerAttemptsStmt,

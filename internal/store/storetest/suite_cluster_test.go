@@ -270,3 +270,21 @@ func TestAttemptsStopRequests(t *testing.T) {
 		}
 	})
 }
+
+func TestAttemptsUnstarted(t *testing.T) {
+	t.Parallel()
+	ForEach(t, func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		f := newAttemptFixture(t, s, 4)
+		first := dispatch(t, s, f.tasks[0], f.w1)
+		running := dispatch(t, s, f.tasks[1], f.w1)
+		start(t, s, running, f.w1.ID)
+		dispatch(t, s, f.tasks[2], f.w2) // another worker's
+		second := dispatch(t, s, f.tasks[3], f.w1)
+		got := get(t, s, func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().Unstarted(ctx, f.w1.ID) })
+		if len(got) != 2 || got[0].ID != first || got[1].ID != second || got[0].TaskID != f.tasks[0].ID {
+			t.Errorf("Unstarted = %+v, want attempts %d and %d (dispatched, not started, of w1), oldest first",
+				got, first, second)
+		}
+	})
+}

@@ -39,6 +39,12 @@ SELECT id, stop_requested,
 FROM attempts
 WHERE worker_id = sqlc.arg(worker_id) AND state IN ('dispatched', 'running');
 
+-- name: ListUnstartedAttempts :many
+-- A worker's attempts dispatched and not started, oldest first.
+SELECT * FROM attempts
+WHERE worker_id = sqlc.arg(worker_id) AND state = 'dispatched'
+ORDER BY id;
+
 -- name: ListWorkerAttempts :many
 SELECT * FROM attempts
 WHERE worker_id = sqlc.arg(worker_id) AND state IN ('dispatched', 'running')
