@@ -137,6 +137,11 @@ type Report struct {
 	// HalfPeakP99Ratio is the p99 of dispatch at half peak over the p99
 	// of a bare commit (CommitLow).
 	HalfPeakP99Ratio float64 `json:"half_peak_p99_to_commit_p99,omitempty"`
+	// LatencySplit: the stages of dispatch at half peak, timed apart.
+	LatencySplit []StageSplit `json:"latency_split_half_peak,omitempty"`
+	// GateWaitHalfPeak: the mean wait for the write gate at half peak, per
+	// class (the first server's).
+	GateWaitHalfPeak map[string]time.Duration `json:"gate_wait_half_peak_ns,omitempty"`
 	// Lateness: a schedule's due time → its run created.
 	Lateness *Lateness   `json:"schedule_lateness,omitempty"`
 	Backlog  *Backlog    `json:"backlog,omitempty"`

@@ -80,6 +80,15 @@ func TestEveryScenarioRuns(t *testing.T) {
 			if h := r.LatencyHalfPeak; h != nil && r.HalfPeakP99Ratio != float64(h.P99)/float64(r.CommitLow.P99) {
 				t.Errorf("half-peak p99 ratio %v, want %v / %v", r.HalfPeakP99Ratio, h.P99, r.CommitLow.P99)
 			}
+			if h := r.LatencyHalfPeak; h != nil {
+				var sum time.Duration
+				for _, st := range r.LatencySplit[:min(5, len(r.LatencySplit))] {
+					sum += st.TailMean
+				}
+				if len(r.LatencySplit) != 6 || sum <= 0 {
+					t.Errorf("latency split %+v, want 6 stages, the first five adding up to the slowest's dispatch", r.LatencySplit)
+				}
+			}
 			for name, s := range latencies {
 				if s == nil || s.N == 0 || s.P99 < s.P50 || s.Max < s.P99 {
 					t.Errorf("%s latency %+v, want a distribution", name, s)

@@ -108,6 +108,7 @@ type env struct {
 	// until then).
 	historyFirst, historyLast int64
 	workers                   []*worker.Agent
+	tracer                    *tracer  // the workers' stages of dispatch, while on
 	zones                     []string // of the workers, each once
 }
 
@@ -127,7 +128,7 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 	if err != nil {
 		return nil, err
 	}
-	e := &env{db: db, store: st}
+	e := &env{db: db, store: st, tracer: &tracer{}}
 	// The bench's own load generators start up to MaxStartBatch runs a
 	// request, as they always have.
 	ecfg := engine.Config{Logger: cfg.Logger, NoTxDeadline: cfg.noDeadlines,
@@ -183,7 +184,7 @@ func startEnv(ctx context.Context, db *database, cfg Config, n int, cu float64) 
 		a, err := worker.New(worker.Config{
 			Servers: urls, TLS: sec.worker, Token: join, Name: "bench-" + strconv.Itoa(i), Zone: zone, NoHedge: cfg.noHedge,
 			Capacity: cu, MaxTasks: int(min(cu, 1000)), WorkDir: filepath.Join(cfg.Dir, "work", strconv.Itoa(i)),
-			Shim: cfg.Shim, Logger: quiet(cfg.Logger),
+			Shim: cfg.Shim, Logger: quiet(cfg.Logger), Trace: e.tracer.trace,
 		})
 		if err == nil {
 			err = a.Start(ctx)

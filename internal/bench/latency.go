@@ -29,7 +29,16 @@ func (e *env) latencies(ctx context.Context, cfg Config, r *Report) error {
 		return nil
 	}
 	r.HalfPeakRate = r.Noop.PerSecond / 2
-	if r.LatencyHalfPeak, err = e.paced(ctx, r.HalfPeakRate, cfg.Duration/3); err != nil {
+	e.tracer.start()
+	gateBefore := e.engine.Metrics().GateWait
+	s, first, last, err := e.pacedRuns(ctx, r.HalfPeakRate, cfg.Duration/3)
+	times := e.tracer.stop()
+	if err != nil {
+		return err
+	}
+	r.GateWaitHalfPeak = gateWaits(gateBefore, e.engine.Metrics().GateWait)
+	r.LatencyHalfPeak = s
+	if r.LatencySplit, err = e.split(ctx, first, last, times); err != nil {
 		return err
 	}
 	if r.CommitLow.P99 > 0 {
@@ -41,6 +50,12 @@ func (e *env) latencies(ctx context.Context, cfg Config, r *Report) error {
 // paced starts noop runs at rate per second for d, waits for them and
 // returns their dispatch latencies.
 func (e *env) paced(ctx context.Context, rate float64, d time.Duration) (*Summary, error) {
+	s, _, _, err := e.pacedRuns(ctx, rate, d)
+	return s, err
+}
+
+// pacedRuns is paced that also returns the first and last run it started.
+func (e *env) pacedRuns(ctx context.Context, rate float64, d time.Duration) (*Summary, int64, int64, error) {
 	const tick = 20 * time.Millisecond
 	t := time.NewTicker(tick)
 	defer t.Stop()
@@ -49,7 +64,7 @@ func (e *env) paced(ctx context.Context, rate float64, d time.Duration) (*Summar
 	for time.Since(began) < d {
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, 0, 0, ctx.Err()
 		case <-t.C:
 		}
 		due := int64(rate*time.Since(began).Seconds()) - sent
@@ -58,7 +73,7 @@ func (e *env) paced(ctx context.Context, rate float64, d time.Duration) (*Summar
 		}
 		runs, err := e.api.StartRuns(ctx, "bench-noop", make([]client.StartRunRequest, min(due, 1000)))
 		if err != nil {
-			return nil, fmt.Errorf("start runs: %w", err)
+			return nil, 0, 0, fmt.Errorf("start runs: %w", err)
 		}
 		if first == 0 {
 			first = runs[0].ID
@@ -67,15 +82,15 @@ func (e *env) paced(ctx context.Context, rate float64, d time.Duration) (*Summar
 		sent += int64(len(runs))
 	}
 	if _, err := e.wait(ctx, last); err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
 	// Runs finish out of order: the last may be done before others began.
 	ms, err := e.dispatched(ctx, first, last, sent)
 	if err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
 	s := summarize(millis(ms))
-	return &s, nil
+	return &s, first, last, nil
 }
 
 // dispatched polls the dispatch latencies of runs first..last until all

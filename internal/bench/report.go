@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/baton-sched/baton/internal/engine"
 )
 
 // WriteTable prints the reports side by side, one column per store, with
@@ -90,6 +92,22 @@ func WriteTable(w io.Writer, reports []*Report) error {
 			return ""
 		}
 		return strconv.FormatFloat(r.HalfPeakP99Ratio, 'f', 1, 64)
+	})
+	for i, name := range splitStages {
+		row("    "+name+", p50/p99/slowest 1%'s mean", "", func(r *Report) string {
+			if i >= len(r.LatencySplit) {
+				return ""
+			}
+			st := r.LatencySplit[i]
+			return short(st.P50) + " / " + short(st.P99) + " / " + short(st.TailMean)
+		})
+	}
+	row("    write gate wait, mean, report / claim / start", "", func(r *Report) string {
+		if r.GateWaitHalfPeak == nil {
+			return ""
+		}
+		g := r.GateWaitHalfPeak
+		return short(g[engine.GateReport]) + " / " + short(g[engine.GateClaim]) + " / " + short(g[engine.GateStart])
 	})
 	scaleRows(row)
 	row("schedule lateness, due -> run created, p50/p99/max", "p99 <= 1s", func(r *Report) string {

@@ -164,6 +164,9 @@ func (a *Agent) accept(id string, asgs []client.Assignment) int {
 			a.log.Warn("assignment received twice ignored", "attempt_id", asg.AttemptID)
 			continue
 		}
+		if a.cfg.Trace != nil {
+			a.cfg.Trace(StageReceived, asg.AttemptID)
+		}
 		at := &attempt{asg: asg, workerID: id,
 			dir: filepath.Join(a.cfg.WorkDir, "attempts", strconv.FormatInt(asg.AttemptID, 10))}
 		a.attempts[asg.AttemptID] = at

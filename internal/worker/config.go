@@ -73,6 +73,11 @@ type Config struct {
 	// quarter interval: for measuring what hedged renewals cost (config
 	// measurement.hedged_renewals: false); never for production.
 	NoHedge bool
+	// Trace, when set, is told each time an attempt passes one of the
+	// worker's stages of dispatch (see Stage), in the order they happen:
+	// for timing dispatch apart (baton bench). It may be called with the
+	// agent's locks held, from several goroutines, and must return at once.
+	Trace func(stage Stage, attemptID int64)
 
 	// KillGrace is how long a task may take to exit after SIGTERM before
 	// it gets SIGKILL (default 10s).

@@ -19,7 +19,8 @@
 //     worker is neither draining nor stopping;
 //   - the reporter (reporter.go) and the log shipper (logs.go): batch and
 //     deliver start/finish reports and output chunks, keeping whatever was
-//     not acknowledged and retrying with backoff;
+//     not acknowledged and retrying with backoff (reports on two batches
+//     in flight at once, an attempt's reports in order);
 //   - one goroutine per attempt (attempt.go, executor.go).
 //
 // # An attempt on the worker

@@ -42,7 +42,7 @@ func (a *Agent) sessionLoop(ctx context.Context) {
 			failing = 0
 			// Reports and logs held back by the outage go out now, not
 			// at the end of their backoff.
-			poke(a.reports.retry)
+			a.reports.retryNow()
 			poke(a.logs.retry)
 		}
 		_ = client.Wait(ctx, time.Until(next))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 
 	"github.com/baton-sched/baton/client"
@@ -16,42 +17,60 @@ import (
 // apply a batch in one transaction, so bigger batches cost less each.
 const maxReportBatch = 1000
 
-// reporter delivers start and finish reports in batches, in the order they
-// were made. A batch that could not be delivered is kept and sent again
-// with backoff: a result is dropped only once a server accepted it (200)
-// or refused it for good (409, or the worker is gone). Sending a batch
-// twice is harmless: the servers accept a resent report again.
+// reportSenders is how many batches are in flight at once. A report made
+// while a batch is in flight would otherwise wait for that batch's whole
+// round trip (its transaction holds the run's settlement) before it is
+// even sent: with two, a start report goes out while the previous batch
+// is still applied.
+const reportSenders = 2
+
+// reporter delivers start and finish reports in batches. Batches go out on
+// up to reportSenders requests at once; the reports of one attempt are
+// delivered in the order they were made (a report waits while an earlier
+// one of its attempt is in flight). A batch that could not be delivered is
+// kept and sent again with backoff: a result is dropped only once a server
+// accepted it (200) or refused it for good (409, or the worker is gone).
+// Sending a batch twice is harmless: the servers accept a resent report
+// again.
 type reporter struct {
 	client     *client.Client
 	cfg        Config
 	log        *slog.Logger
 	superseded func(attemptID int64) // a 409 answer: kill the attempt
 
-	mu      sync.Mutex
-	queue   []queuedReport // the batch being sent stays at its head
-	limit   int            // reports per batch: halved after a 413, up to maxReportBatch
-	wake    chan struct{}
-	retry   chan struct{} // the servers answer again: retry without waiting
-	changed broadcast
+	mu       sync.Mutex
+	queue    []*queuedReport // in the order made; those in flight stay in place
+	inFlight map[int64]int   // per attempt, its reports in flight
+	limit    int             // reports per batch: halved after a 413, up to maxReportBatch
+	wake     chan struct{}
+	retries  [reportSenders]chan struct{} // the servers answer again: retry without waiting
+	changed  broadcast
 }
 
 // queuedReport is a report and the worker ID it is sent as: the one the
 // attempt was claimed by.
 type queuedReport struct {
-	workerID string
-	report   client.Report
+	workerID  string
+	report    client.Report
+	sending   bool // in a batch in flight
+	delivered bool // accepted or refused for good: leaves the queue
 }
 
 func newReporter(c *client.Client, cfg Config, log *slog.Logger, superseded func(int64)) *reporter {
-	return &reporter{client: c, cfg: cfg, log: log, superseded: superseded,
-		wake: make(chan struct{}, 1), retry: make(chan struct{}, 1), limit: maxReportBatch}
+	r := &reporter{client: c, cfg: cfg, log: log, superseded: superseded,
+		wake: make(chan struct{}, 1), inFlight: map[int64]int{}, limit: maxReportBatch}
+	for i := range r.retries {
+		r.retries[i] = make(chan struct{}, 1)
+	}
+	return r
 }
 
 // add queues a report for delivery.
 func (r *reporter) add(workerID string, rep client.Report) {
 	r.mu.Lock()
-	r.queue = append(r.queue, queuedReport{workerID: workerID, report: rep})
+	r.queue = append(r.queue, &queuedReport{workerID: workerID, report: rep})
 	r.mu.Unlock()
+	traceStarts(r.cfg, StageStartQueued, []client.Report{rep})
 	poke(r.wake)
 }
 
@@ -76,8 +95,25 @@ func (r *reporter) pending() int {
 	return len(r.queue)
 }
 
-// run delivers reports until ctx ends.
+// retryNow cuts the backoff of every sender short: the servers answer
+// again.
+func (r *reporter) retryNow() {
+	for _, ch := range r.retries {
+		poke(ch)
+	}
+}
+
+// run delivers reports until ctx ends, on reportSenders senders.
 func (r *reporter) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for i := range reportSenders {
+		wg.Go(func() { r.sender(ctx, r.retries[i]) })
+	}
+	wg.Wait()
+}
+
+// sender sends batches while there are reports to send, until ctx ends.
+func (r *reporter) sender(ctx context.Context, retry <-chan struct{}) {
 	bo := newBackoff(r.cfg.MinBackoff, r.cfg.MaxBackoff)
 	for {
 		select {
@@ -85,38 +121,58 @@ func (r *reporter) run(ctx context.Context) {
 			return
 		case <-r.wake:
 		}
-		if !bo.drain(ctx, r.log, "reports", r.sendOnce, r.retry) {
+		if !bo.drain(ctx, r.log, "reports", r.sendOnce, retry) {
 			return
 		}
 	}
 }
 
-// sendOnce sends the oldest reports of one worker ID as one batch and
-// applies the answer. It returns how many reports left the queue; an
-// error means the batch is kept to be sent again.
-func (r *reporter) sendOnce(ctx context.Context) (int, error) {
+// nextBatch takes the oldest reports not in flight of one worker ID, up to
+// the limit, skipping those of attempts with a report in flight, and marks
+// them in flight. It returns nil when there is nothing to send.
+func (r *reporter) nextBatch() []*queuedReport {
 	r.mu.Lock()
-	if len(r.queue) == 0 {
-		r.mu.Unlock()
-		return 0, nil
-	}
-	workerID := r.queue[0].workerID
-	var batch []client.Report
+	defer r.mu.Unlock()
+	var batch []*queuedReport
 	for _, q := range r.queue {
-		if q.workerID != workerID || len(batch) == r.limit {
+		if q.sending || r.inFlight[q.report.AttemptID] > 0 {
+			continue
+		}
+		if len(batch) == r.limit || (len(batch) > 0 && q.workerID != batch[0].workerID) {
 			break
 		}
-		batch = append(batch, q.report)
+		batch = append(batch, q)
 	}
-	r.mu.Unlock()
+	for _, q := range batch {
+		q.sending = true
+		r.inFlight[q.report.AttemptID]++
+	}
+	return batch
+}
 
+// sendOnce sends one batch (see nextBatch) and applies the answer. It
+// returns how many reports left the queue; an error means the batch is
+// kept to be sent again.
+func (r *reporter) sendOnce(ctx context.Context) (int, error) {
+	queued := r.nextBatch()
+	if len(queued) == 0 {
+		return 0, nil
+	}
+	workerID := queued[0].workerID
+	batch := make([]client.Report, len(queued))
+	for i, q := range queued {
+		batch[i] = q.report
+	}
+
+	traceStarts(r.cfg, StageStartSent, batch)
 	results, err := r.client.Report(withTryTimeout(ctx, r.cfg.RequestTimeout), workerID, batch)
+	traceStarts(r.cfg, StageStartAnswered, batch)
 	if err != nil && retryable(err) {
-		r.done(0)
+		r.done(queued, false)
 		return 0, fmt.Errorf("send %d reports as %s: %w", len(batch), workerID, err)
 	}
 	if client.StatusOf(err) == http.StatusRequestEntityTooLarge {
-		return r.tooLarge(batch, err)
+		return r.tooLarge(queued, err)
 	}
 	r.mu.Lock()
 	r.limit = maxReportBatch
@@ -130,7 +186,7 @@ func (r *reporter) sendOnce(ctx context.Context) (int, error) {
 				r.superseded(rep.AttemptID)
 			}
 		}
-		r.done(len(batch))
+		r.done(queued, true)
 		return len(batch), nil
 	}
 	for i, rep := range batch {
@@ -146,7 +202,7 @@ func (r *reporter) sendOnce(ctx context.Context) (int, error) {
 			r.superseded(rep.AttemptID)
 		}
 	}
-	r.done(len(batch))
+	r.done(queued, true)
 	return len(batch), nil
 }
 
@@ -155,17 +211,17 @@ func (r *reporter) sendOnce(ctx context.Context) (int, error) {
 // its own is replaced: a finish by one without outputs, failed with a reason
 // that says why, so the task ends instead of staying running; a checkpoint
 // is dropped (the task keeps running, its next checkpoint may fit).
-func (r *reporter) tooLarge(batch []client.Report, err error) (int, error) {
+func (r *reporter) tooLarge(batch []*queuedReport, err error) (int, error) {
 	if len(batch) > 1 {
 		r.mu.Lock()
 		r.limit = max(len(batch)/2, 1)
 		r.mu.Unlock()
-		r.done(0)
+		r.done(batch, false)
 		r.log.Warn("reports too large for one request: sending fewer at a time", "reports", len(batch), "error", err)
 		poke(r.wake)
 		return 0, nil
 	}
-	rep := batch[0]
+	rep := batch[0].report
 	switch {
 	case rep.Kind == "finish" && (rep.Outputs != nil || len(rep.Reason) > 1000):
 		r.log.Error("finish report too large for the servers: reporting the attempt failed without its outputs",
@@ -176,14 +232,15 @@ func (r *reporter) tooLarge(batch []client.Report, err error) (int, error) {
 		}
 		rep.State, rep.Reason, rep.Outputs = vocab.AttemptFailed, clip(reason, 1000), nil
 		r.mu.Lock()
-		r.queue[0].report = rep
+		batch[0].report = rep
 		r.mu.Unlock()
+		r.done(batch, false)
 		poke(r.wake) // send it now
 		return 0, nil
 	default:
 		r.log.Error("report too large for the servers: dropped", "attempt_id", rep.AttemptID, "kind", rep.Kind,
 			"error", err)
-		r.done(1)
+		r.done(batch, true)
 		return 1, nil
 	}
 }
@@ -199,10 +256,19 @@ func findResult(results []client.ReportResult, attemptID int64) (client.ReportRe
 	return client.ReportResult{}, false
 }
 
-// done removes the first n reports (the batch in flight) from the queue.
-func (r *reporter) done(n int) {
+// done ends the flight of batch: its reports leave the queue if
+// delivered, else stay in place to be sent again.
+func (r *reporter) done(batch []*queuedReport, delivered bool) {
 	r.mu.Lock()
-	r.queue = r.queue[n:]
+	for _, q := range batch {
+		q.sending, q.delivered = false, delivered
+		if r.inFlight[q.report.AttemptID]--; r.inFlight[q.report.AttemptID] <= 0 {
+			delete(r.inFlight, q.report.AttemptID)
+		}
+	}
+	if delivered {
+		r.queue = slices.DeleteFunc(r.queue, func(q *queuedReport) bool { return q.delivered })
+	}
 	r.mu.Unlock()
 	r.changed.notify()
 }
