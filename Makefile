@@ -41,13 +41,10 @@ ldflags: ## Print the -ldflags `make build` links with (for other build scripts)
 dev: build ## Run Baton on SQLite with three workers and the examples, and start the hello example
 	./$(BIN) dev --apply examples/ --run hello
 
-# Three packages at once: the chaos package (the longest, about 11 minutes)
-# mostly waits on its clusters' faults and uses a tenth of a core, so with
-# two at once it would leave one core idle for most of its run.
 .PHONY: test
 test: ## Vet and run every test with the race detector, on PostgreSQL and SQLite
 	$(GO) vet $(PKGS)
-	$(GO) test -race -count=1 -p 3 -timeout 20m $(PKGS)
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
 .PHONY: lint
 lint: vet vuln lint-go lint-deploy ## Vet, govulncheck, golangci-lint, and check the deployment files (systemd units, Helm chart, Prometheus rules, Grafana dashboard)

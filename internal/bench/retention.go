@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/server"
 )
@@ -70,6 +72,11 @@ func (e *env) retentionImpact(ctx context.Context, attempts int64, reads map[str
 		res = ret.RunOnce(retCtx)
 	}()
 	out.With, err = e.mixedLoad(ctx, reads, phase, deleting)
+	if err == nil {
+		// A loaded machine may not finish the first batch within the
+		// phase: stopping the pass then would measure no deletion at all.
+		err = firstBatch(ctx, ret, deleting)
+	}
 	stopRet()
 	<-deleting
 	out.Took = time.Since(began)
@@ -169,4 +176,32 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// firstBatch waits until ret's pass has deleted runs or has ended.
+func firstBatch(ctx context.Context, ret *server.Retainer, ended <-chan struct{}) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(ret.Collectors()...)
+	for {
+		mfs, err := reg.Gather()
+		if err != nil {
+			return fmt.Errorf("retention metrics: %w", err)
+		}
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "kind" && l.GetValue() == "runs" && m.GetCounter().GetValue() > 0 {
+						return nil
+					}
+				}
+			}
+		}
+		select {
+		case <-ended:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("retention's first batch: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
