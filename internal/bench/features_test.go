@@ -87,3 +87,24 @@ func TestAuthTLSCPU(t *testing.T) {
 		t.Errorf("without plain CPU: %v, %v; want 0, 0", r, s)
 	}
 }
+
+// A paced load whose window passed before any run was due (a stalled
+// process wakes after it) still starts one run and measures it: the
+// latency scenario always has a run to wait for.
+func TestPacedAfterStall(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Config{Store: "sqlite", Dir: dir}.withDefaults()
+	db := &database{dialect: "sqlite", dsn: filepath.Join(dir, "bench.db"), drop: func() {}}
+	e, err := startEnv(t.Context(), db, cfg, 1, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.stop()
+	s, err := e.paced(t.Context(), lowRate, 0)
+	if err != nil {
+		t.Fatalf("paced over an empty window: %v", err)
+	}
+	if s.N != 1 {
+		t.Errorf("%d runs measured, want 1", s.N)
+	}
+}

@@ -61,13 +61,15 @@ func (e *env) pacedRuns(ctx context.Context, rate float64, d time.Duration) (*Su
 	defer t.Stop()
 	began := time.Now()
 	var first, last, sent int64
-	for time.Since(began) < d {
+	// A stalled process may wake past d before a run was due: it still
+	// sends one, so there is always a run to wait for.
+	for sent == 0 || time.Since(began) < d {
 		select {
 		case <-ctx.Done():
 			return nil, 0, 0, ctx.Err()
 		case <-t.C:
 		}
-		due := int64(rate*time.Since(began).Seconds()) - sent
+		due := max(int64(rate*time.Since(began).Seconds()), 1) - sent
 		if due <= 0 {
 			continue
 		}
