@@ -398,6 +398,28 @@ func (q *Queries) OrphanedAttempts(ctx context.Context, lim int64) ([]Attempt, e
 	return items, nil
 }
 
+const planAsUsual = `-- name: PlanAsUsual :exec
+SELECT set_config(name, reset_val, true) FROM pg_catalog.pg_settings WHERE name IN ('enable_bitmapscan', 'enable_seqscan')
+`
+
+// Undoes PlanInQueueOrder: the session's own values again.
+func (q *Queries) PlanAsUsual(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, planAsUsual)
+	return err
+}
+
+const planInQueueOrder = `-- name: PlanInQueueOrder :exec
+SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)
+`
+
+// Until PlanAsUsual (or the transaction's end), the planner reads queued
+// tasks in the queue index's order rather than all of them at once: see
+// Candidates in ../../postgres. (PostgreSQL only: no twin.)
+func (q *Queries) PlanInQueueOrder(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, planInQueueOrder)
+	return err
+}
+
 const setWorkerState = `-- name: SetWorkerState :execrows
 UPDATE workers SET state = $1, last_seen_at = baton_now()
 WHERE id IN (SELECT w.id FROM workers w WHERE w.id = $2 AND w.state = $3 FOR UPDATE)

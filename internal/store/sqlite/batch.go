@@ -217,3 +217,8 @@ func (r runs) ByKeys(ctx context.Context, workflowID int64, keys []string) ([]st
 	}
 	return many(toRun)(r.q.GetRunsByKeys(ctx, db.GetRunsByKeysParams{WorkflowID: workflowID, Keys: keys}))
 }
+
+// Candidates implements store.Tasks. (PostgreSQL's differs: see there.)
+func (t tasks) Candidates(ctx context.Context, f store.CandidateFilter) ([]store.Candidate, error) {
+	return many(toCandidate)(t.q.ClaimCandidates(ctx, db.ClaimCandidatesParams(f)))
+}

@@ -273,10 +273,6 @@ func (t tasks) AnyQueued(ctx context.Context, group string) (bool, error) {
 	return n > 0, mapErr(err)
 }
 
-func (t tasks) Candidates(ctx context.Context, f store.CandidateFilter) ([]store.Candidate, error) {
-	return many(toCandidate)(t.q.ClaimCandidates(ctx, db.ClaimCandidatesParams(f)))
-}
-
 func (t tasks) SaveCheckpoint(ctx context.Context, workerID string, attemptID int64, checkpoint string) (bool, error) {
 	return affected(t.q.SaveCheckpoint(ctx, db.SaveCheckpointParams{WorkerID: workerID, AttemptID: attemptID,
 		Checkpoint: checkpoint}))

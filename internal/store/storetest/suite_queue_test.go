@@ -4,11 +4,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/baton-sched/baton/internal/store"
+	"github.com/baton-sched/baton/internal/store/postgres"
 )
 
 // The task queue: which tasks are claimable, and the bulk updates that move
@@ -345,4 +347,67 @@ func workRun(r store.Run) store.Run {
 	return store.Run{ID: r.ID, WorkflowID: r.WorkflowID, Workflow: r.Workflow, VersionID: r.VersionID,
 		State: r.State, Params: r.Params, Priority: r.Priority, ScheduledAt: r.ScheduledAt,
 		CreatedAt: r.CreatedAt, ParentRunID: r.ParentRunID, ParentTaskID: r.ParentTaskID}
+}
+
+// A claim reads the queue in the queue index's order and stops at its
+// limit, whatever the planner believes. Here it believes the queue short
+// (tasks were analyzed while 1% were queued) and random reads dear (set on
+// the database): reading every queued task at once, then sorting, looks
+// cheaper, and was chosen before claims turned those plans off.
+func TestTasksCandidatesReadQueueInOrder(t *testing.T) {
+	t.Parallel()
+	s := OpenPostgres(t)
+	done := make([]store.NewTask, 3000)
+	for i := range done {
+		done[i] = store.NewTask{Idx: int64(i), State: store.TaskSucceeded}
+		if i%100 == 0 {
+			done[i].State = store.TaskQueued
+		}
+	}
+	insertTasks(t, s, newRun(t, s).ID, done...)
+	Exec(t, s, "ANALYZE tasks")
+	Exec(t, s, "DO $$BEGIN EXECUTE format('ALTER DATABASE %I SET random_page_cost = 100', current_database()); END$$")
+	s, err := postgres.Open(t.Context(), postgres.Config{DSN: s.Pool().Config().ConnString()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const backlog = 5000
+	queued := make([]store.NewTask, backlog)
+	for i := range queued {
+		queued[i] = store.NewTask{Idx: int64(i)}
+	}
+	insertTasks(t, s, newRun(t, s).ID, queued...)
+
+	// How the queue index was read: scans, entries. Only queue reads use
+	// it, and the claim's backend reports them within a second or so of
+	// its commit.
+	reads := func() (scans, entries int64) {
+		err := s.Pool().QueryRow(t.Context(), `SELECT idx_scan, idx_tup_read FROM pg_stat_user_indexes
+			WHERE indexrelname = 'tasks_queue'`).Scan(&scans, &entries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return scans, entries
+	}
+	scans0, entries0 := reads()
+	got := candidates(t, s, store.CandidateFilter{Group: "default", Zone: "z1", WorkerLabels: "{}", Limit: 10})
+	if len(got) != 10 {
+		t.Fatalf("%d candidates, want 10", len(got))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		scans, entries := reads()
+		switch {
+		case scans > scans0:
+			if entries-entries0 >= backlog {
+				t.Errorf("the claim of 10 read %d queue index entries, all of the queue: want a few more than 10",
+					entries-entries0)
+			}
+			return
+		case time.Now().After(deadline):
+			t.Fatal("the claim did not read the queue index: it read all of tasks")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

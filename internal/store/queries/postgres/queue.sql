@@ -26,6 +26,16 @@ SELECT c.id, c.run_id, c.idx, c.name, c.cu, c.attempts, c.lost, c.avoid_worker, 
 FROM c JOIN runs ON runs.id = c.run_id
 ORDER BY c.run_priority DESC, c.priority DESC, c.id;
 
+-- name: PlanInQueueOrder :exec
+-- Until PlanAsUsual (or the transaction's end), the planner reads queued
+-- tasks in the queue index's order rather than all of them at once: see
+-- Candidates in ../../postgres. (PostgreSQL only: no twin.)
+SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true);
+
+-- name: PlanAsUsual :exec
+-- Undoes PlanInQueueOrder: the session's own values again.
+SELECT set_config(name, reset_val, true) FROM pg_catalog.pg_settings WHERE name IN ('enable_bitmapscan', 'enable_seqscan');
+
 -- name: MarkUpstreamFailed :many
 UPDATE tasks SET state = 'upstream_failed', reason = sqlc.arg(reason), finished_at = baton_now()
 WHERE run_id = sqlc.arg(run_id) AND idx = ANY(sqlc.arg(idxs)::bigint[]) AND state = 'pending'
