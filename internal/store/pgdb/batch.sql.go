@@ -93,7 +93,7 @@ WITH a AS (
   SET state = 'running', attempt_id = a.id, attempts = tasks.attempts + 1,
       started_at = CASE WHEN tasks.started_at = 0 THEN baton_now() ELSE tasks.started_at END
   FROM a
-  WHERE tasks.id = a.task_id AND tasks.state = 'queued'
+  WHERE tasks.id = a.task_id AND tasks.state || '' = 'queued'
   RETURNING tasks.id
 )
 SELECT a.id, a.task_id, CAST(moved.id IS NOT NULL AS BOOLEAN) AS moved
@@ -154,7 +154,7 @@ SET state = u.state, reason = u.reason, exit_code = u.exit_code, finished_at = b
 FROM (SELECT unnest($2::text[]) AS state, unnest($3::text[]) AS reason,
              unnest($4::bigint[]) AS exit_code, unnest($5::boolean[]) AS start,
              unnest($6::bigint[]) AS id) AS u
-WHERE a.id = u.id AND a.state IN ('dispatched', 'running')
+WHERE a.id = u.id AND a.state || '' IN ('dispatched', 'running')
   AND ($1::text = '' OR a.worker_id = $1::text)
 RETURNING a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested, a.timeout_ms
 `
@@ -712,6 +712,16 @@ type InsertRunsBulkParams struct {
 // results come in no particular order, so they return the keys callers
 // match them by. An UPDATE ... FROM unnest updates a row once even if its
 // key appears twice: callers pass each key once.
+//
+// Statements that find their rows by key write a row's state as
+// `state || ”` where its test would otherwise imply the predicate of a
+// partial index (tasks_queue, attempts_live). Those indexes hold only
+// queued tasks and live attempts, and the planner's idea of how many comes
+// from the last analyze of the table: taken while few were queued or live,
+// it makes reading the whole partial index and joining it look cheaper
+// than one primary-key probe per row, and that read grows with the
+// backlog. A test the predicate does not follow from leaves the planner
+// the primary key. (The claim itself wants tasks_queue: see Candidates.)
 func (q *Queries) InsertRunsBulk(ctx context.Context, arg InsertRunsBulkParams) ([]Run, error) {
 	rows, err := q.db.Query(ctx, insertRunsBulk,
 		arg.WorkflowID,
@@ -828,7 +838,7 @@ SET state = 'running', attempt_id = u.attempt_id, attempts = t.attempts + 1,
     started_at = CASE WHEN t.started_at = 0 THEN baton_now() ELSE t.started_at END
 FROM (SELECT unnest($1::bigint[]) AS id,
         unnest($2::bigint[]) AS attempt_id) AS u
-WHERE t.id = u.id AND t.state = 'queued'
+WHERE t.id = u.id AND t.state || '' = 'queued'
 RETURNING t.id
 `
 
@@ -912,7 +922,7 @@ func (q *Queries) ReleaseTasks(ctx context.Context, arg ReleaseTasksParams) ([]R
 
 const startAttempts = `-- name: StartAttempts :many
 UPDATE attempts SET state = 'running', started_at = baton_now()
-WHERE id = ANY($1::bigint[]) AND worker_id = $2 AND state = 'dispatched'
+WHERE id = ANY($1::bigint[]) AND worker_id = $2 AND state || '' = 'dispatched'
 RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms
 `
 

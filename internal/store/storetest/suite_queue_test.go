@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -349,6 +350,73 @@ func workRun(r store.Run) store.Run {
 		CreatedAt: r.CreatedAt, ParentRunID: r.ParentRunID, ParentTaskID: r.ParentTaskID}
 }
 
+// queueIndexReads is how often the queue index (tasks_queue) was scanned
+// and how many entries those scans read, as PostgreSQL's statistics have
+// it: a backend reports its reads within a second or so of its commit.
+func queueIndexReads(t *testing.T, s *postgres.Store) (scans, entries int64) {
+	t.Helper()
+	err := s.Pool().QueryRow(t.Context(), `SELECT idx_scan, idx_tup_read FROM pg_stat_user_indexes
+		WHERE indexrelname = 'tasks_queue'`).Scan(&scans, &entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return scans, entries
+}
+
+// waitStats polls PostgreSQL's statistics until reported says what it
+// waits for is in, for at most 10 seconds.
+func waitStats(t *testing.T, what string, reported func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !reported(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never reached the statistics", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Dispatch finds the tasks it moves to running by primary key, whatever
+// the planner believes of the queue. Here it believes the queue empty:
+// tasks was analyzed after 3,000 queued tasks left the queue, and their
+// index entries are still there. Reading the whole queue index and
+// joining it with the new attempts looked cheaper than ten key probes, so
+// dispatching ten tasks read every queued one.
+func TestAttemptsDispatchByKey(t *testing.T) {
+	t.Parallel()
+	s := OpenPostgres(t)
+	old := newRun(t, s)
+	gone := make([]store.NewTask, 3000)
+	for i := range gone {
+		gone[i] = store.NewTask{Idx: int64(i)}
+	}
+	insertTasks(t, s, old.ID, gone...)
+	Exec(t, s, fmt.Sprintf("UPDATE tasks SET state = 'succeeded' WHERE run_id = %d", old.ID))
+	Exec(t, s, "ANALYZE tasks")
+	const backlog = 5000
+	queued := make([]store.NewTask, backlog)
+	for i := range queued {
+		queued[i] = store.NewTask{Idx: int64(i)}
+	}
+	ts := insertTasks(t, s, newRun(t, s).ID, queued...)
+	w := newWorker(t, s, "w1", "z1", 60_000)
+	news := make([]store.NewAttempt, 10)
+	for i := range news {
+		news[i] = store.NewAttempt{TaskID: ts[i].ID, RunID: ts[i].RunID, Task: ts[i].Name, Number: 1, WorkerID: w.ID, Zone: "z1"}
+	}
+
+	_, entries0 := queueIndexReads(t, s)
+	ids := get(t, s, func(tx store.Tx) ([]int64, error) { return tx.Attempts().Dispatch(t.Context(), news) })
+	if len(ids) != len(news) {
+		t.Fatalf("dispatched %d, want %d", len(ids), len(news))
+	}
+	waitStats(t, "the dispatch", func() bool {
+		return Int(t, s, "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'attempts'") >= int64(len(news))
+	})
+	if _, entries := queueIndexReads(t, s); entries-entries0 >= backlog {
+		t.Errorf("dispatching 10 tasks read %d queue index entries, all of the queue: want none", entries-entries0)
+	}
+}
+
 // A claim reads the queue in the queue index's order and stops at its
 // limit, whatever the planner believes. Here it believes the queue short
 // (tasks were analyzed while 1% were queued) and random reads dear (set on
@@ -379,35 +447,18 @@ func TestTasksCandidatesReadQueueInOrder(t *testing.T) {
 	}
 	insertTasks(t, s, newRun(t, s).ID, queued...)
 
-	// How the queue index was read: scans, entries. Only queue reads use
-	// it, and the claim's backend reports them within a second or so of
-	// its commit.
-	reads := func() (scans, entries int64) {
-		err := s.Pool().QueryRow(t.Context(), `SELECT idx_scan, idx_tup_read FROM pg_stat_user_indexes
-			WHERE indexrelname = 'tasks_queue'`).Scan(&scans, &entries)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return scans, entries
-	}
-	scans0, entries0 := reads()
+	scans0, entries0 := queueIndexReads(t, s)
 	got := candidates(t, s, store.CandidateFilter{Group: "default", Zone: "z1", WorkerLabels: "{}", Limit: 10})
 	if len(got) != 10 {
 		t.Fatalf("%d candidates, want 10", len(got))
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		scans, entries := reads()
-		switch {
-		case scans > scans0:
-			if entries-entries0 >= backlog {
-				t.Errorf("the claim of 10 read %d queue index entries, all of the queue: want a few more than 10",
-					entries-entries0)
-			}
-			return
-		case time.Now().After(deadline):
-			t.Fatal("the claim did not read the queue index: it read all of tasks")
-		}
-		time.Sleep(50 * time.Millisecond)
+	// (A claim that read all of tasks never scans the queue index.)
+	waitStats(t, "the claim's read of the queue index", func() bool {
+		scans, _ := queueIndexReads(t, s)
+		return scans > scans0
+	})
+	if _, entries := queueIndexReads(t, s); entries-entries0 >= backlog {
+		t.Errorf("the claim of 10 read %d queue index entries, all of the queue: want a few more than 10",
+			entries-entries0)
 	}
 }

@@ -4,6 +4,16 @@
 -- results come in no particular order, so they return the keys callers
 -- match them by. An UPDATE ... FROM unnest updates a row once even if its
 -- key appears twice: callers pass each key once.
+--
+-- Statements that find their rows by key write a row's state as
+-- `state || ''` where its test would otherwise imply the predicate of a
+-- partial index (tasks_queue, attempts_live). Those indexes hold only
+-- queued tasks and live attempts, and the planner's idea of how many comes
+-- from the last analyze of the table: taken while few were queued or live,
+-- it makes reading the whole partial index and joining it look cheaper
+-- than one primary-key probe per row, and that read grows with the
+-- backlog. A test the predicate does not follow from leaves the planner
+-- the primary key. (The claim itself wants tasks_queue: see Candidates.)
 
 -- name: InsertRunsBulk :many
 INSERT INTO runs (workflow_id, workflow, version_id, version, state, params, idempotency_key,
@@ -94,7 +104,7 @@ SET state = 'running', attempt_id = u.attempt_id, attempts = t.attempts + 1,
     started_at = CASE WHEN t.started_at = 0 THEN baton_now() ELSE t.started_at END
 FROM (SELECT unnest(sqlc.arg(id)::bigint[]) AS id,
         unnest(sqlc.arg(attempt_id)::bigint[]) AS attempt_id) AS u
-WHERE t.id = u.id AND t.state = 'queued'
+WHERE t.id = u.id AND t.state || '' = 'queued'
 RETURNING t.id;
 
 -- name: FinishTasks :many
@@ -154,7 +164,7 @@ WITH a AS (
   SET state = 'running', attempt_id = a.id, attempts = tasks.attempts + 1,
       started_at = CASE WHEN tasks.started_at = 0 THEN baton_now() ELSE tasks.started_at END
   FROM a
-  WHERE tasks.id = a.task_id AND tasks.state = 'queued'
+  WHERE tasks.id = a.task_id AND tasks.state || '' = 'queued'
   RETURNING tasks.id
 )
 SELECT a.id, a.task_id, CAST(moved.id IS NOT NULL AS BOOLEAN) AS moved
@@ -162,7 +172,7 @@ FROM a LEFT JOIN moved ON moved.id = a.task_id;
 
 -- name: StartAttempts :many
 UPDATE attempts SET state = 'running', started_at = baton_now()
-WHERE id = ANY(sqlc.arg(ids)::bigint[]) AND worker_id = sqlc.arg(worker_id) AND state = 'dispatched'
+WHERE id = ANY(sqlc.arg(ids)::bigint[]) AND worker_id = sqlc.arg(worker_id) AND state || '' = 'dispatched'
 RETURNING *;
 
 -- name: FinishAttempts :many
@@ -174,7 +184,7 @@ SET state = u.state, reason = u.reason, exit_code = u.exit_code, finished_at = b
 FROM (SELECT unnest(sqlc.arg(state)::text[]) AS state, unnest(sqlc.arg(reason)::text[]) AS reason,
              unnest(sqlc.arg(exit_code)::bigint[]) AS exit_code, unnest(sqlc.arg(start)::boolean[]) AS start,
              unnest(sqlc.arg(id)::bigint[]) AS id) AS u
-WHERE a.id = u.id AND a.state IN ('dispatched', 'running')
+WHERE a.id = u.id AND a.state || '' IN ('dispatched', 'running')
   AND (sqlc.arg(worker_id)::text = '' OR a.worker_id = sqlc.arg(worker_id)::text)
 RETURNING a.*;
 
