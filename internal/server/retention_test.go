@@ -20,7 +20,7 @@ import (
 )
 
 const (
-	oldRuns     = 10_000
+	oldRuns     = 4_000
 	liveDef     = "name: live\ntasks: [{name: a, noop: true}, {name: b, noop: true, needs: [a]}]\n"
 	tickDef     = "name: tick\ntasks: [{name: t, noop: true}]\nschedule: {cron: \"@every 1s\", overlap: allow_all, catchup: all}\n"
 	historyDef  = "name: history\ntasks: [{name: a, run: a}, {name: b, run: b}]\n"
@@ -77,7 +77,7 @@ func playWorker(ctx context.Context, t *testing.T, e *engine.Engine, zone string
 	}
 }
 
-// TestRetentionUnderSteadyWorkload deletes 10,000 expired runs, with their
+// TestRetentionUnderSteadyWorkload deletes 4,000 expired runs, with their
 // tasks, attempts, events and logs, in batches, while a server's loops
 // and two workers run a steady workload: runs started by hand and by a
 // schedule. The workload loses nothing: every run it started is there,
@@ -213,7 +213,7 @@ func TestRetentionUnderSteadyWorkload(t *testing.T) {
 		// Between batches the deletion rests at least as long as the batch
 		// took: a tick later than a quarter of the whole deletion (or 5 s)
 		// means batches held the database together. (Under -race on a
-		// saturated machine, one deletion of 10,000 runs takes a minute.)
+		// saturated machine, one deletion of 10,000 runs took a minute.)
 		if bound := max(5*time.Second, took/4); maxLate >= bound.Seconds() {
 			t.Errorf("schedule lateness reached the %v s bucket, want under %v (the deletion took %v)", maxLate,
 				bound, took.Round(time.Millisecond))
