@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 
 	"github.com/baton-sched/baton/internal/store"
 	db "github.com/baton-sched/baton/internal/store/pgdb"
@@ -26,7 +25,10 @@ func (t tasks) Candidates(ctx context.Context, f store.CandidateFilter) ([]store
 		return nil, mapErr(err)
 	}
 	cands, err := many(toCandidate)(t.q.ClaimCandidates(ctx, db.ClaimCandidatesParams(f)))
-	if err := errors.Join(err, t.q.PlanAsUsual(ctx)); err != nil {
+	if err != nil {
+		return nil, err // the transaction failed: its rollback undoes the settings
+	}
+	if err := t.q.PlanAsUsual(ctx); err != nil {
 		return nil, mapErr(err)
 	}
 	return cands, nil
