@@ -69,7 +69,7 @@ func (e *env) pacedRuns(ctx context.Context, rate float64, d time.Duration) (*Su
 			return nil, 0, 0, ctx.Err()
 		case <-t.C:
 		}
-		due := max(int64(rate*time.Since(began).Seconds()), 1) - sent
+		due := int64(rate*time.Since(began).Seconds()) - sent
 		if due <= 0 {
 			continue
 		}

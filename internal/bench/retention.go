@@ -7,8 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/baton-sched/baton/client"
 	"github.com/baton-sched/baton/internal/server"
 )
@@ -180,22 +178,7 @@ func firstErr(errs ...error) error {
 
 // firstBatch waits until ret's pass has deleted runs or has ended.
 func firstBatch(ctx context.Context, ret *server.Retainer, ended <-chan struct{}) error {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(ret.Collectors()...)
-	for {
-		mfs, err := reg.Gather()
-		if err != nil {
-			return fmt.Errorf("retention metrics: %w", err)
-		}
-		for _, mf := range mfs {
-			for _, m := range mf.GetMetric() {
-				for _, l := range m.GetLabel() {
-					if l.GetName() == "kind" && l.GetValue() == "runs" && m.GetCounter().GetValue() > 0 {
-						return nil
-					}
-				}
-			}
-		}
+	for ret.Deleted("runs") == 0 {
 		select {
 		case <-ended:
 			return nil
@@ -204,4 +187,5 @@ func firstBatch(ctx context.Context, ret *server.Retainer, ended <-chan struct{}
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/baton-sched/baton/internal/engine"
 	"github.com/baton-sched/baton/internal/store"
@@ -115,6 +116,16 @@ func (r *Retainer) Start(ctx context.Context) {
 // passes with the other loops': baton_loop_duration_seconds{loop="retention"}).
 func (r *Retainer) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{r.deleted}
+}
+
+// Deleted is how many rows of kind (one of the labels of
+// baton_retention_deleted_total: runs, tasks, ...) the loop deleted so far.
+func (r *Retainer) Deleted(kind string) int64 {
+	var m dto.Metric
+	if err := r.deleted.WithLabelValues(kind).Write(&m); err != nil {
+		return 0
+	}
+	return int64(m.GetCounter().GetValue())
 }
 
 // RunOnce deletes everything that expired, batch after batch, and logs

@@ -241,6 +241,11 @@ func TestRetentionUnderSteadyWorkload(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("metrics %v, want %v", got, want)
 		}
+		for kind, n := range want {
+			if d := ret.Deleted(kind); float64(d) != n {
+				t.Errorf("Deleted(%q) = %d, want %v", kind, d, n)
+			}
+		}
 		ts := httptest.NewServer(srv.Handler())
 		defer ts.Close()
 		rememberTokens(t, ts.URL, s)
