@@ -19,16 +19,18 @@ import (
 // against well under a millisecond), claims slow down, the backlog grows,
 // and throughput sank within a minute of sustained load. So the claim
 // turns those two plans off for its one statement: the ordered index scan
-// is right whatever the backlog.
+// is right whatever the backlog, and gives the session's own values back
+// before the claim's transaction goes on.
 func (t tasks) Candidates(ctx context.Context, f store.CandidateFilter) ([]store.Candidate, error) {
-	if err := t.q.PlanInQueueOrder(ctx); err != nil {
+	was, err := t.q.PlanInQueueOrder(ctx)
+	if err != nil {
 		return nil, mapErr(err)
 	}
 	cands, err := many(toCandidate)(t.q.ClaimCandidates(ctx, db.ClaimCandidatesParams(f)))
 	if err != nil {
 		return nil, err // the transaction failed: its rollback undoes the settings
 	}
-	if err := t.q.PlanAsUsual(ctx); err != nil {
+	if err := t.q.PlanAsUsual(ctx, db.PlanAsUsualParams{Bitmapscan: was.Bitmapscan, Seqscan: was.Seqscan}); err != nil {
 		return nil, mapErr(err)
 	}
 	return cands, nil
