@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/baton-sched/baton/client/vocab"
@@ -96,59 +97,54 @@ const maxOpenGroups = 16
 // of the run that cannot join it. Rows come in the order their first
 // events came, so events of different runs in one transaction may read
 // in another order than they were given.
-func PackEvents(es []NewEvent) ([]NewEventRow, error) {
-	out := make([]NewEventRow, 0, len(es))
+func PackEvents(es []NewEvent) []NewEventRow {
+	var out []NewEventRow // most events pack: far fewer rows than events
 	type group struct {
-		events []NewEvent
+		events []int32 // places in es
 		lo, hi int64
 	}
-	var open []*group              // rows being filled, oldest first
-	byRun := map[int64]*group{}    // the open row holding a run's events
-	emit := func(g *group) error { // writes an open row and closes it
+	var open []*group                        // rows being filled, oldest first
+	byRun := make(map[int64]*group, len(es)) // the open row holding a run's events
+	var buf []byte                           // encodes the packed rows, one after the other
+	emit := func(g *group) {                 // writes an open row and closes it
 		for i, o := range open {
 			if o == g {
 				open = slices.Delete(open, i, i+1)
 				break
 			}
 		}
-		for _, e := range g.events {
-			if byRun[e.RunID] == g {
-				delete(byRun, e.RunID)
+		for _, i := range g.events {
+			if run := es[i].RunID; byRun[run] == g {
+				delete(byRun, run)
 			}
 		}
+		first := es[g.events[0]]
 		if len(g.events) == 1 {
-			out = append(out, NewEventRow{NewEvent: g.events[0]})
-			return nil
+			out = append(out, NewEventRow{NewEvent: first})
+			return
 		}
-		packed, err := encodePacked(g.events, g.lo)
-		if err != nil {
-			return err
-		}
-		out = append(out, NewEventRow{NewEvent: NewEvent{Kind: PackedKind, Actor: g.events[0].Actor, RunID: g.lo},
+		var packed string
+		packed, buf = encodePacked(buf[:0], es, g.events, g.lo)
+		out = append(out, NewEventRow{NewEvent: NewEvent{Kind: PackedKind, Actor: first.Actor, RunID: g.lo},
 			RunHi: g.hi, Packed: packed})
-		return nil
 	}
-	for _, e := range es {
+	for i, e := range es {
 		if e.RunID <= 0 || !Packable(e.Kind) {
 			// A row of its own, after the run's events before it.
 			if g := byRun[e.RunID]; e.RunID > 0 && g != nil {
-				if err := emit(g); err != nil {
-					return nil, err
-				}
+				emit(g)
 			}
 			out = append(out, NewEventRow{NewEvent: e})
 			continue
 		}
 		g := byRun[e.RunID]
-		if g != nil && (g.events[0].Actor != e.Actor || len(g.events) >= maxPacked) {
-			if err := emit(g); err != nil {
-				return nil, err
-			}
+		if g != nil && (es[g.events[0]].Actor != e.Actor || len(g.events) >= maxPacked) {
+			emit(g)
 			g = nil
 		}
 		if g == nil {
 			for _, o := range open {
-				if o.events[0].Actor == e.Actor && len(o.events) < maxPacked &&
+				if es[o.events[0]].Actor == e.Actor && len(o.events) < maxPacked &&
 					max(o.hi, e.RunID)-min(o.lo, e.RunID) <= PackedRunSpan {
 					g = o
 					break
@@ -157,28 +153,29 @@ func PackEvents(es []NewEvent) ([]NewEventRow, error) {
 		}
 		if g == nil {
 			if len(open) == maxOpenGroups {
-				if err := emit(open[0]); err != nil {
-					return nil, err
-				}
+				emit(open[0])
 			}
 			g = &group{lo: e.RunID, hi: e.RunID}
 			open = append(open, g)
 		}
-		g.events = append(g.events, e)
+		g.events = append(g.events, int32(i))
 		g.lo, g.hi = min(g.lo, e.RunID), max(g.hi, e.RunID)
 		byRun[e.RunID] = g
 	}
 	for len(open) > 0 {
-		if err := emit(open[0]); err != nil {
-			return nil, err
-		}
+		emit(open[0])
 	}
-	return out, nil
+	return out
 }
 
-func encodePacked(es []NewEvent, lo int64) (string, error) {
-	p := packedEvents{E: make([]int64, 0, packedFields*len(es))}
-	index := map[string]int64{}
+// encodePacked appends the packed row of the events at places idx of es
+// to buf as the JSON of packedEvents, and returns it as a string and the
+// buffer for the next row. Written by hand: this runs for every claim and
+// report, and reflection cost more than the rest of packing.
+func encodePacked(buf []byte, es []NewEvent, idx []int32, lo int64) (string, []byte) {
+	var strs []string
+	index := make(map[string]int64, 8)
+	nums := make([]int64, 0, packedFields*len(idx))
 	str := func(s string) int64 {
 		if s == "" {
 			return 0
@@ -186,21 +183,48 @@ func encodePacked(es []NewEvent, lo int64) (string, error) {
 		if n, ok := index[s]; ok {
 			return n
 		}
-		p.S = append(p.S, s)
-		index[s] = int64(len(p.S))
+		strs = append(strs, s)
+		index[s] = int64(len(strs))
 		return index[s]
 	}
 	var task, attempt int64
-	for _, e := range es {
-		p.E = append(p.E, str(e.Kind), e.RunID-lo, e.TaskID-task, str(e.Task), e.AttemptID-attempt,
+	for _, i := range idx {
+		e := &es[i]
+		nums = append(nums, str(e.Kind), e.RunID-lo, e.TaskID-task, str(e.Task), e.AttemptID-attempt,
 			str(e.WorkerID), str(e.OldState), str(e.NewState), str(e.Reason), str(e.Zone))
 		task, attempt = e.TaskID, e.AttemptID
 	}
-	b, err := json.Marshal(p)
-	if err != nil {
-		return "", fmt.Errorf("pack events: %w", err)
+	buf = append(buf, `{"s":[`...)
+	for i, s := range strs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = appendJSONString(buf, s)
 	}
-	return string(b), nil
+	buf = append(buf, `],"e":[`...)
+	for i, n := range nums {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = strconv.AppendInt(buf, n, 10)
+	}
+	buf = append(buf, "]}"...)
+	return string(buf), buf
+}
+
+// appendJSONString appends s as a JSON string: printable ASCII as it is,
+// anything else through encoding/json (names and states are ASCII; a
+// reason may not be).
+func appendJSONString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string always marshals
+			return append(buf, b...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
 }
 
 // Expand returns the events of a row, oldest first.

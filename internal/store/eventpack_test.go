@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -23,10 +24,7 @@ func TestPackEventsRoundTrip(t *testing.T) {
 		NewEvent{Kind: "run.succeeded", Actor: "user:a", RunID: 100},                             // another actor, alone
 		NewEvent{Kind: "run.succeeded", Actor: "user:a", RunID: 0, Reason: "no run, not packed"}, // no run
 	)
-	rows, err := PackEvents(es)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := PackEvents(es)
 	if len(rows) != 3+4 {
 		t.Fatalf("%d rows, want 3 packed of 1024, 1024 and 452 events and 4 of their own", len(rows))
 	}
@@ -83,10 +81,7 @@ func TestPackEventsInterleavedRuns(t *testing.T) {
 	// An event of its own row, then one more packed event of its run.
 	es = append(es, NewEvent{Kind: "attempt.lost", Actor: "worker:w", RunID: 5, AttemptID: 1},
 		NewEvent{Kind: "task.queued", Actor: "worker:w", RunID: 5, TaskID: 50})
-	rows, err := PackEvents(es)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := PackEvents(es)
 	// One row for each request's runs, the lost attempt's, and the last
 	// event of run 5, alone.
 	if len(rows) != 4+1+1 {
@@ -109,5 +104,42 @@ func TestPackEventsInterleavedRuns(t *testing.T) {
 	}
 	if diff := cmp.Diff(byRun(es), byRun(got)); diff != "" {
 		t.Errorf("expanded, by run (-packed +got):\n%s", diff)
+	}
+}
+
+// The packed column is written by hand; it is the JSON encoding/json
+// gives, whatever the strings hold.
+func TestEncodePackedIsJSON(t *testing.T) {
+	es := []NewEvent{
+		{Kind: "task.failed", RunID: 9, TaskID: 3, Task: "load", AttemptID: 4, Reason: `exit 1: "x" \ <b> & y`},
+		{Kind: "task.failed", RunID: 7, TaskID: 2, Task: "zoë", AttemptID: 1, Reason: "tab\there, bad \xff, line\u2028"},
+		{Kind: "attempt.succeeded", RunID: 8, TaskID: -5, AttemptID: 2, WorkerID: "w-1", Zone: "z"},
+		{Kind: "task.failed", RunID: 8, TaskID: 6, AttemptID: 3, Reason: "a<b>&c"},
+	}
+	got, _ := encodePacked(nil, es, []int32{0, 1, 2, 3}, 7)
+	p := packedEvents{}
+	var task, attempt int64
+	index := map[string]int64{}
+	str := func(s string) int64 {
+		if s == "" {
+			return 0
+		}
+		if index[s] == 0 {
+			p.S = append(p.S, s)
+			index[s] = int64(len(p.S))
+		}
+		return index[s]
+	}
+	for _, e := range es {
+		p.E = append(p.E, str(e.Kind), e.RunID-7, e.TaskID-task, str(e.Task), e.AttemptID-attempt,
+			str(e.WorkerID), str(e.OldState), str(e.NewState), str(e.Reason), str(e.Zone))
+		task, attempt = e.TaskID, e.AttemptID
+	}
+	want, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("packed\n got %s\nwant %s", got, want)
 	}
 }

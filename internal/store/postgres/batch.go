@@ -46,10 +46,7 @@ func (e events) Insert(ctx context.Context, es []store.NewEvent) error {
 	if len(es) == 0 {
 		return nil
 	}
-	rows, err := store.PackEvents(es)
-	if err != nil {
-		return err
-	}
+	rows := store.PackEvents(es)
 	return mapErr(e.q.InsertEvents(ctx, db.InsertEventsParams{
 		Kind:      column(rows, func(n store.NewEventRow) string { return n.Kind }),
 		Actor:     column(rows, func(n store.NewEventRow) string { return n.Actor }),

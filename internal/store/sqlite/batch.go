@@ -23,10 +23,7 @@ func (t tasks) Insert(ctx context.Context, ts []store.NewTask) error {
 }
 
 func (e events) Insert(ctx context.Context, es []store.NewEvent) error {
-	rows, err := store.PackEvents(es)
-	if err != nil {
-		return err
-	}
+	rows := store.PackEvents(es)
 	for _, n := range rows {
 		if err := e.q.InsertEvent(ctx, db.InsertEventParams{Kind: n.Kind, Actor: n.Actor, RunID: n.RunID,
 			TaskID: n.TaskID, Task: n.Task, AttemptID: n.AttemptID, WorkerID: n.WorkerID, OldState: n.OldState,
