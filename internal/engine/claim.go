@@ -114,7 +114,7 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 	if err != nil {
 		return nil, err
 	}
-	var picks []pick
+	picks := make([]pick, 0, min(len(cands), req.Max))
 	free := req.FreeCU
 	kinds := req.Kinds
 	if kinds == nil {
@@ -150,8 +150,8 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 		}
 	}
 	out, err := o.dispatch(picks, scopes, w)
-	if err != nil {
-		return nil, err
+	if err != nil || len(again) == 0 {
+		return out, err
 	}
 	return append(again, out...), nil
 }

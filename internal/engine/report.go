@@ -197,7 +197,8 @@ func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	startedNow := slices.Clone(started) // and those whose start came with their finish
+	// and those whose start came with their finish
+	startedNow := append(make([]store.Attempt, 0, len(started)+len(finishes)), started...)
 	for _, a := range started {
 		i := first[[2]int64{0, a.ID}]
 		applied[i], out[i] = true, ReportResult{AttemptID: a.ID, Status: Accepted, State: a.State}

@@ -157,7 +157,7 @@ func (o *op) startRunsOf(reqs []StartRequest, wfs map[string]store.Workflow, lim
 	type wfKey struct{ wf, key string }
 	keys := map[wfKey]int{} // the request that creates the run of a key
 	dups := map[int]int{}   // a request repeating a key -> the first with it
-	var news []newRun
+	news := make([]newRun, 0, len(reqs))
 	var errs []error
 	for i, req := range reqs {
 		wf := wfs[req.Workflow]
