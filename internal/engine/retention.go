@@ -60,9 +60,9 @@ func (e *Engine) RetentionRules(ctx context.Context, def time.Duration) ([]Reten
 }
 
 // RetentionCursor is where the next batch of a workflow's expired runs
-// starts: after the run that finished at FinishedAt with ID RunID.
+// starts: after the run created at CreatedAt with ID RunID.
 type RetentionCursor struct {
-	FinishedAt, RunID int64
+	CreatedAt, RunID int64
 }
 
 // RetentionBatch is what one DeleteExpiredRuns did.
@@ -95,12 +95,12 @@ var errRunMoved = errors.New("a run changed state while it was deleted")
 const maxRunDepth = 64
 
 // DeleteExpiredRuns deletes, in one transaction, up to limit finished runs
-// of a workflow that finished more than age ago, after the cursor, oldest
-// first, each with the sub-workflow runs its tasks started (at any depth:
-// they go with their parent's age), and everything recorded of them:
-// tasks with their outputs and checkpoints, attempts, events, logs. A run
-// with a sub-workflow run still active is kept, with that run's whole
-// tree.
+// of a workflow that finished more than age ago, after the cursor, in the
+// order they were created, each with the sub-workflow runs its tasks
+// started (at any depth: they go with their parent's age), and everything
+// recorded of them: tasks with their outputs and checkpoints, attempts,
+// events, logs. A run with a sub-workflow run still active is kept, with
+// that run's whole tree.
 func (e *Engine) DeleteExpiredRuns(ctx context.Context, workflowID int64, age time.Duration,
 	after RetentionCursor, limit int) (RetentionBatch, error) {
 	if age <= 0 || limit <= 0 {
@@ -111,13 +111,13 @@ func (e *Engine) DeleteExpiredRuns(ctx context.Context, workflowID int64, age ti
 		out = RetentionBatch{Next: after}
 		runs, err := o.Retention().ExpiredRuns(o.ctx, store.ExpiredRunFilter{
 			WorkflowID: workflowID, AgeMs: age.Milliseconds(),
-			AfterAt: after.FinishedAt, AfterID: after.RunID, Limit: int64(limit)})
+			AfterAt: after.CreatedAt, AfterID: after.RunID, Limit: int64(limit)})
 		if err != nil || len(runs) == 0 {
 			return err
 		}
 		out.Examined = len(runs)
 		last := runs[len(runs)-1]
-		out.Next = RetentionCursor{FinishedAt: last.FinishedAt, RunID: last.ID}
+		out.Next = RetentionCursor{CreatedAt: last.CreatedAt, RunID: last.ID}
 		ids, kept, err := o.runTrees(runs)
 		if err != nil {
 			return err

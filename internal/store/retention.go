@@ -13,8 +13,9 @@ type Retention interface {
 	Rules(ctx context.Context) ([]RetentionRule, error)
 	// ExpiredRuns returns up to f.Limit finished runs of a workflow that
 	// no task of another run started and that finished more than f.AgeMs
-	// ago, after the cursor (f.AfterAt, f.AfterID), oldest first, locked
-	// until the transaction ends (Postgres: rows others lock are skipped).
+	// ago, after the cursor (f.AfterAt, f.AfterID) of their creation time
+	// and ID, in the order they were created, locked until the transaction
+	// ends (Postgres: rows others lock are skipped).
 	ExpiredRuns(ctx context.Context, f ExpiredRunFilter) ([]ExpiredRun, error)
 	// Children returns the runs that tasks of the given runs started, of
 	// any state, locked until the transaction ends.
@@ -49,8 +50,8 @@ type ExpiredRunFilter struct {
 
 // ExpiredRun is a run ExpiredRuns found.
 type ExpiredRun struct {
-	ID         int64
-	FinishedAt int64
+	ID        int64
+	CreatedAt int64
 }
 
 // ChildRun is a run a task of another run started.

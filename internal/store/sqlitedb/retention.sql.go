@@ -360,12 +360,13 @@ func (q *Queries) LockChildRuns(ctx context.Context, ids []int64) ([]LockChildRu
 }
 
 const lockExpiredRuns = `-- name: LockExpiredRuns :many
-SELECT id, finished_at FROM runs
-WHERE workflow_id = ?1 AND parent_run_id = 0 AND finished_at > 0
-  AND finished_at < baton_now() - CAST(?2 AS BIGINT)
-  AND (finished_at > ?3 OR (finished_at = ?3 AND id > ?4))
+SELECT id, created_at FROM runs
+WHERE workflow_id = ?1 AND parent_run_id = 0
+  AND created_at < baton_now() - CAST(?2 AS BIGINT)
+  AND (created_at > ?3 OR (created_at = ?3 AND id > ?4))
+  AND finished_at > 0 AND finished_at < baton_now() - CAST(?2 AS BIGINT)
   AND state IN ('succeeded', 'failed', 'cancelled')
-ORDER BY finished_at, id
+ORDER BY created_at, id
 LIMIT CAST(?5 AS BIGINT)
 `
 
@@ -378,14 +379,16 @@ type LockExpiredRunsParams struct {
 }
 
 type LockExpiredRunsRow struct {
-	ID         int64
-	FinishedAt int64
+	ID        int64
+	CreatedAt int64
 }
 
 // Finished runs of a workflow that finished more than age_ms ago, after
-// the cursor (finished_at, id), oldest first (SQLite has one writer, so
-// nothing moves meanwhile). Sub-workflow runs are left out: they go with
-// their parent.
+// the cursor (created_at, id), in the order they were created (SQLite
+// has one writer, so nothing moves meanwhile). A run finishes after it is
+// created, so the index on created_at bounds the scan; the finish is
+// checked on the row. Sub-workflow runs are left out: they go with their
+// parent.
 func (q *Queries) LockExpiredRuns(ctx context.Context, arg LockExpiredRunsParams) ([]LockExpiredRunsRow, error) {
 	rows, err := q.query(ctx, q.lockExpiredRunsStmt, lockExpiredRuns,
 		arg.WorkflowID,
@@ -401,7 +404,7 @@ func (q *Queries) LockExpiredRuns(ctx context.Context, arg LockExpiredRunsParams
 	var items []LockExpiredRunsRow
 	for rows.Next() {
 		var i LockExpiredRunsRow
-		if err := rows.Scan(&i.ID, &i.FinishedAt); err != nil {
+		if err := rows.Scan(&i.ID, &i.CreatedAt); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -83,7 +83,7 @@ func TestRetentionExpiredRuns(t *testing.T) {
 			return tx.Retention().ExpiredRuns(ctx, store.ExpiredRunFilter{WorkflowID: wf.ID, AgeMs: day, Limit: 4})
 		})
 		lastOf := first[len(first)-1]
-		next := expired(store.ExpiredRunFilter{AfterAt: lastOf.FinishedAt, AfterID: lastOf.ID, Limit: 4})
+		next := expired(store.ExpiredRunFilter{AfterAt: lastOf.CreatedAt, AfterID: lastOf.ID, Limit: 4})
 		if diff := cmp.Diff(want[4:], next); diff != "" {
 			t.Errorf("second batch (-want +got):\n%s", diff)
 		}
