@@ -355,12 +355,16 @@ func workRun(r store.Run) store.Run {
 // it: a backend reports its reads within a second or so of its commit.
 func queueIndexReads(t *testing.T, s *postgres.Store) (scans, entries int64) {
 	t.Helper()
-	err := s.Pool().QueryRow(t.Context(), `SELECT idx_scan, idx_tup_read FROM pg_stat_user_indexes
-		WHERE indexrelname = 'tasks_queue'`).Scan(&scans, &entries)
-	if err != nil {
+	return statPair(t, s, `SELECT idx_scan, idx_tup_read FROM pg_stat_user_indexes WHERE indexrelname = 'tasks_queue'`)
+}
+
+// statPair reads two counters of PostgreSQL's statistics with query.
+func statPair(t *testing.T, s *postgres.Store, query string) (a, b int64) {
+	t.Helper()
+	if err := s.Pool().QueryRow(t.Context(), query).Scan(&a, &b); err != nil {
 		t.Fatal(err)
 	}
-	return scans, entries
+	return a, b
 }
 
 // waitStats polls PostgreSQL's statistics until reported says what it

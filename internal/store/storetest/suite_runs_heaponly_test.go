@@ -43,10 +43,5 @@ func TestRunsFinishHeapOnly(t *testing.T) {
 // that were heap-only.
 func runUpdates(t *testing.T, s *postgres.Store) (upd, hot int64) {
 	t.Helper()
-	err := s.Pool().QueryRow(t.Context(), `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables
-		WHERE relname = 'runs'`).Scan(&upd, &hot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return upd, hot
+	return statPair(t, s, `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'runs'`)
 }
