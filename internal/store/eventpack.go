@@ -170,8 +170,8 @@ func PackEvents(es []NewEvent) []NewEventRow {
 
 // encodePacked appends the packed row of the events at places idx of es
 // to buf as the JSON of packedEvents, and returns it as a string and the
-// buffer for the next row. Written by hand: this runs for every claim and
-// report, and reflection cost more than the rest of packing.
+// buffer for the next row. Written by hand, without reflection: it runs
+// for every claim and report.
 func encodePacked(buf []byte, es []NewEvent, idx []int32, lo int64) (string, []byte) {
 	var strs []string
 	index := make(map[string]int64, 8)
