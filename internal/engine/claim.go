@@ -150,8 +150,11 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 		}
 	}
 	out, err := o.dispatch(picks, scopes, w)
-	if err != nil || len(again) == 0 {
-		return out, err
+	if err != nil {
+		return nil, err
+	}
+	if len(again) == 0 {
+		return out, nil
 	}
 	return append(again, out...), nil
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -356,27 +355,6 @@ func workRun(r store.Run) store.Run {
 func queueIndexReads(t *testing.T, s *postgres.Store) (scans, entries int64) {
 	t.Helper()
 	return statPair(t, s, `SELECT idx_scan, idx_tup_read FROM pg_stat_user_indexes WHERE indexrelname = 'tasks_queue'`)
-}
-
-// statPair reads two counters of PostgreSQL's statistics with query.
-func statPair(t *testing.T, s *postgres.Store, query string) (a, b int64) {
-	t.Helper()
-	if err := s.Pool().QueryRow(t.Context(), query).Scan(&a, &b); err != nil {
-		t.Fatal(err)
-	}
-	return a, b
-}
-
-// waitStats polls PostgreSQL's statistics until reported says what it
-// waits for is in, for at most 10 seconds.
-func waitStats(t *testing.T, what string, reported func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !reported(); {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never reached the statistics", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // Dispatch finds the tasks it moves to running by primary key, whatever

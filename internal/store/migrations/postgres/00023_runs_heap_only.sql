@@ -8,7 +8,11 @@
 -- finished before the cut was created before it) and checks the finish
 -- on the row; wait tasks find a succeeded run by its logical time and
 -- check the state on the row. Built and dropped concurrently: runs may be
--- large, and starts and reports write it.
+-- large, and starts and reports write it. A run of this migration that
+-- died part way may have left either new index half built (invalid), so
+-- a rerun builds both afresh.
+DROP INDEX CONCURRENTLY IF EXISTS runs_retention_created;
+DROP INDEX CONCURRENTLY IF EXISTS runs_logical;
 CREATE INDEX CONCURRENTLY IF NOT EXISTS runs_retention_created ON runs (workflow_id, created_at, id) WHERE parent_run_id = 0;
 CREATE INDEX CONCURRENTLY IF NOT EXISTS runs_logical ON runs (workflow, scheduled_at, created_at);
 DROP INDEX CONCURRENTLY IF EXISTS runs_retention;
