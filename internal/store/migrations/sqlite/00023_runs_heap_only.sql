@@ -1,5 +1,5 @@
 -- +goose Up
--- Retention finds expired runs by their start, as on PostgreSQL (see its
+-- Retention finds expired runs by their creation, as on PostgreSQL (see its
 -- 00023): the same query and cursor in both dialects.
 DROP INDEX runs_retention;
 CREATE INDEX runs_retention ON runs (workflow_id, created_at, id) WHERE parent_run_id = 0;
