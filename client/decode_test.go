@@ -109,6 +109,21 @@ func randMap(r *rand.Rand) map[string]string {
 	return m
 }
 
+// randRun is a run with random values, some of them zero, some times in
+// another zone.
+func randRun(r *rand.Rand) Run {
+	at := func() time.Time {
+		if r.IntN(3) == 0 {
+			return time.Time{}
+		}
+		return time.Unix(r.Int64N(1<<34), r.Int64N(1e9)).In(time.FixedZone("", 60*(r.IntN(1440)-720)))
+	}
+	return Run{ID: r.Int64(), Workflow: randString(r), Version: r.Int64N(5), State: randString(r),
+		Reason: randString(r), Params: randMap(r), Priority: r.Int64N(20) - 10, ScheduledAt: at(),
+		CreatedBy: randString(r), CreatedAt: at(), StartedAt: at(), FinishedAt: at(), TasksTotal: r.Int64N(9),
+		TasksLeft: r.Int64N(9), TasksFailed: r.Int64N(9), ParentRunID: r.Int64N(3)}
+}
+
 // TestDecodeJSONRoundTrip encodes random reports, results and assignments
 // with encoding/json and decodes them with both decoders.
 func TestDecodeJSONRoundTrip(t *testing.T) {
@@ -117,6 +132,7 @@ func TestDecodeJSONRoundTrip(t *testing.T) {
 		var rb ReportBatch
 		var rr ReportBatchResult
 		var cr ClaimResponse
+		var sr StartRunsResponse
 		for range r.IntN(50) {
 			rb.Reports = append(rb.Reports, Report{AttemptID: r.Int64() - r.Int64(), Kind: randString(r),
 				State: randString(r), ExitCode: r.Int64N(256), Reason: randString(r), Outputs: randMap(r),
@@ -137,8 +153,9 @@ func TestDecodeJSONRoundTrip(t *testing.T) {
 				}
 			}
 			cr.Assignments = append(cr.Assignments, a)
+			sr.Runs = append(sr.Runs, randRun(r))
 		}
-		for _, v := range []any{rb, rr, cr} {
+		for _, v := range []any{rb, rr, cr, sr} {
 			data, err := json.Marshal(v)
 			if err != nil {
 				t.Fatal(err)
@@ -154,23 +171,28 @@ func TestDecodeJSONRoundTrip(t *testing.T) {
 func FuzzDecodeJSON(f *testing.F) {
 	for _, s := range []string{`{"reports":[{"attempt_id":1,"kind":"finish","outputs":{"a":"b"}}]}`,
 		`{"assignments":[{"attempt_id":9,"env":{"A":"1"},"spec":{"x":1},"mask":["m"]}]}`, `{"running":[1],"complete":true}`,
-		`{"results":[{"attempt_id":1,"status":409}]}`, `{"REPORTS":[{"Attempt_Id":1}]}`, `{"reports":[{"attempt_id":1e3}]}`} {
+		`{"results":[{"attempt_id":1,"status":409}]}`, `{"REPORTS":[{"Attempt_Id":1}]}`, `{"reports":[{"attempt_id":1e3}]}`,
+		`{"runs":[{"id":1,"params":{"a":"b"},"created_at":"2026-12-06T15:04:05.1Z","tasks_total":1}]}`,
+		`{"assignments":[{"attempt_id":9,"kind":"noop","cu":0.5,"mask":["a","b"]},{"attempt_id":10,"cu":1e2}]}`,
+		`{"assignments":[{"attempt_id":9,"env":{"A":"1"},"env":{"B":"2"}}]}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, v := range []any{ReportBatch{}, ReportBatchResult{}, ClaimResponse{}, HeartbeatRequest{}} {
+		for _, v := range []any{ReportBatch{}, ReportBatchResult{}, ClaimResponse{}, StartRunsResponse{}, HeartbeatRequest{}} {
 			sameDecoding(t, data, v, false)
 		}
 	})
 }
 
 // BenchmarkDecodeProtocol decodes the bodies of a claim of 100 noop tasks,
-// their 200 reports and the answer to them (go test -bench
-// DecodeProtocol -benchmem ./client; "stdlib" is encoding/json).
+// their 200 reports, the answer to them and the answer to a batch start of
+// 100 runs (go test -bench DecodeProtocol -benchmem ./client; "stdlib" is
+// encoding/json).
 func BenchmarkDecodeProtocol(b *testing.B) {
 	var rb ReportBatch
 	var rr ReportBatchResult
 	var cr ClaimResponse
+	var sr StartRunsResponse
 	for i := range int64(100) {
 		rb.Reports = append(rb.Reports, Report{AttemptID: 1e6 + i, Kind: "start"},
 			Report{AttemptID: 1e6 + i, Kind: "finish", State: "succeeded"})
@@ -178,11 +200,13 @@ func BenchmarkDecodeProtocol(b *testing.B) {
 			ReportResult{AttemptID: 1e6 + i, Status: 200, State: "succeeded"})
 		cr.Assignments = append(cr.Assignments, Assignment{AttemptID: 1e6 + i, Kind: "noop", Number: 1, RunID: 2e6 + i,
 			TaskID: 3e6 + i, Task: "t", Workflow: "bench-noop", CU: 1})
+		sr.Runs = append(sr.Runs, Run{ID: 2e6 + i, Workflow: "bench-noop", Version: 1, State: "queued",
+			CreatedBy: "bench", CreatedAt: time.Date(2026, 12, 7, 9, 1, 2, 345678900, time.UTC), TasksTotal: 1, TasksLeft: 1})
 	}
 	for _, c := range []struct {
 		name string
 		v    any
-	}{{"reports", rb}, {"results", rr}, {"claim", cr}} {
+	}{{"reports", rb}, {"results", rr}, {"claim", cr}, {"runs", sr}} {
 		data, err := json.Marshal(c.v)
 		if err != nil {
 			b.Fatal(err)
@@ -200,6 +224,71 @@ func BenchmarkDecodeProtocol(b *testing.B) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestDecodeFastTakesPlainAnswers: the answers of a claim, a report and a
+// batch start as the servers write them take the fast path, which gives
+// what encoding/json gives; bodies out of its form are left to the
+// reflective path, which then decides alone.
+func TestDecodeFastTakesPlainAnswers(t *testing.T) {
+	at := time.Date(2026, 12, 7, 9, 1, 2, 345678900, time.UTC)
+	plain := []any{
+		ClaimResponse{Assignments: []Assignment{{AttemptID: 1 << 40, Kind: "noop", Number: 1, RunID: 7, TaskID: 9,
+			Task: "t", Workflow: "w", Command: "echo hi", Env: map[string]string{"A": "1", "B": ""},
+			Timeout: time.Minute, CU: 0.25, Mask: []string{"x"}}, {AttemptID: 2, Kind: "shell", CU: 1}}},
+		ClaimResponse{Assignments: []Assignment{}}, ClaimResponse{},
+		ReportBatchResult{Results: []ReportResult{{AttemptID: 5, Status: 200, State: "succeeded"}, {AttemptID: 6, Status: 409}}},
+		StartRunsResponse{Runs: []Run{{ID: 3, Workflow: "w", Version: 2, State: "queued", Params: map[string]string{"day": "x"},
+			Priority: -1, ScheduledAt: at, CreatedBy: "bench", CreatedAt: at, TasksTotal: 1, TasksLeft: 1},
+			{ID: 4, State: "failed", Reason: "1 task(s) failed", StartedAt: at.In(time.FixedZone("", -90*60)),
+				FinishedAt: at.Add(time.Hour), TasksTotal: 2, TasksFailed: 1, ParentRunID: 3}}},
+	}
+	for _, v := range plain {
+		data, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes := []byte(strings.ReplaceAll(string(data), `,"`, ", \n\t\"")); !decodeFast(bytes, reflect.New(reflect.TypeOf(v)).Interface()) {
+			t.Errorf("%T %s, spaced out: not taken by the fast path", v, bytes)
+		}
+		got := reflect.New(reflect.TypeOf(v))
+		if !decodeFast(data, got.Interface()) {
+			t.Errorf("%T %s: not taken by the fast path", v, data)
+			continue
+		}
+		want := reflect.New(reflect.TypeOf(v))
+		if err := json.Unmarshal(data, want.Interface()); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.Interface(), want.Interface()) {
+			t.Errorf("%T %s:\nfast          %+v\nencoding/json %+v", v, data, got.Elem(), want.Elem())
+		}
+	}
+	left := []struct {
+		body string
+		v    any
+	}{
+		{`{"assignments":[{"attempt_id":1,"Kind":"noop"}]}`, &ClaimResponse{}},                   // name in another case
+		{`{"assignments":[{"attempt_id":1,"spec":{"x":1}}]}`, &ClaimResponse{}},                  // a field it does not read
+		{`{"assignments":[{"attempt_id":1,"env":{"A":"1"},"env":{"B":"2"}}]}`, &ClaimResponse{}}, // merged by encoding/json
+		{`{"assignments":[{"attempt_id":1.0}]}`, &ClaimResponse{}},                               // not an integer
+		{`{"assignments":[{"task":"caf\u00e9"}]}`, &ClaimResponse{}},                             // an escape
+		{"{\"assignments\":[{\"task\":\"caf\xc3\xa9\"}]}", &ClaimResponse{}},                     // not ASCII
+		{`{"results":[{"attempt_id":1,"state":null}]}`, &ReportBatchResult{}},                    // null kept out
+		{`{"results":[]} x`, &ReportBatchResult{}},                                               // trailing bytes
+		{`{"runs":[{"id":99999999999999999999}]}`, &StartRunsResponse{}},                         // out of range
+		{`{"runs":[]}`, &StartRunsResponse{Runs: []Run{{ID: 1}}}},                                // into a value not new
+		{`{"runs":[]}`, &HeartbeatResponse{}},                                                    // not a hot answer
+	}
+	for _, c := range left {
+		before := reflect.ValueOf(c.v).Elem().Interface()
+		if decodeFast([]byte(c.body), c.v) {
+			t.Errorf("%s into %T: taken by the fast path", c.body, c.v)
+		}
+		if !reflect.DeepEqual(before, reflect.ValueOf(c.v).Elem().Interface()) {
+			t.Errorf("%s into %T: changed by the fast path that refused it", c.body, c.v)
 		}
 	}
 }
