@@ -44,6 +44,16 @@ type HeartbeatRequest struct {
 	Complete bool `json:"complete,omitempty" doc:"running and ending list every attempt the worker holds; others are ended as lost"`
 }
 
+// WorkerStop is the body of a worker's stop.
+type WorkerStop struct {
+	// Held lists every attempt the worker still holds, ended or not (an
+	// empty list: none); null when it does not say. An attempt dispatched
+	// to the worker and not listed never reached it: the servers call it
+	// off and queue its task again without counting a loss, where an
+	// attempt it holds is lost.
+	Held []int64 `json:"held" doc:"Every attempt the worker still holds (null: not said); one dispatched to it and not listed never reached it, and its task is queued again without counting a loss"`
+}
+
 // HeartbeatResponse tells the worker what to kill.
 type HeartbeatResponse struct {
 	Kill []int64 `json:"kill" doc:"Attempts that are no longer live: kill them, drop their results"`

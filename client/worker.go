@@ -71,9 +71,12 @@ func workerPath(id, op string) string {
 }
 
 // StopWorker tells the servers the worker shut down; attempts it still held
-// are handed on at once instead of after its lease expires.
-func (c *Client) StopWorker(ctx context.Context, workerID string) error {
-	return c.do(c.asWorker(ctx, workerID), http.MethodPost, workerPath(workerID, "stop"), nil, nil, nil)
+// are handed on at once instead of after its lease expires. held lists
+// every attempt it still holds (see WorkerStop), or is nil when the caller
+// does not know (the stop of a previous process, say).
+func (c *Client) StopWorker(ctx context.Context, workerID string, held []int64) error {
+	return c.do(c.asWorker(ctx, workerID), http.MethodPost, workerPath(workerID, "stop"), nil,
+		WorkerStop{Held: held}, nil)
 }
 
 // CredentialOf returns the credential c holds for a worker ("" if none),

@@ -110,7 +110,7 @@ func (p *heartbeatProbe) stop(ctx context.Context) {
 	p.cancel()
 	<-p.done
 	err := retry(ctx, 30*time.Second, func(ctx context.Context) error {
-		return p.servers[0].StopWorker(ctx, p.id)
+		return p.servers[0].StopWorker(ctx, p.id, nil)
 	})
 	if err != nil {
 		p.log.Warn("heartbeat probe not stopped", "err", err)

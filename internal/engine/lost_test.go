@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -167,7 +168,7 @@ tasks:
 		run := x.start("one", nil)
 		w := x.worker("a", 1)
 		x.claimOne(w)
-		if err := x.e.StopWorker(x.ctx, w.ID); err != nil {
+		if err := x.e.StopWorker(x.ctx, w.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 		// No sweep: the stop itself hands the task on, despite an hour-long lease.
@@ -176,6 +177,66 @@ tasks:
 			t.Errorf("attempt.lost events %+v", evs)
 		}
 	})
+}
+
+// TestStopCallsOffAttemptsTheWorkerNeverReceived: a worker that stops
+// gives up the claim it has in flight, which may have committed all the
+// same. Its stop lists what it holds: an attempt it holds is lost (a task
+// that is not rerunnable fails), one still dispatched that it does not
+// hold never reached it, so it is called off and its task, not rerunnable
+// either, queued again without counting a loss; a stop that does not say
+// what it holds loses both.
+func TestStopCallsOffAttemptsTheWorkerNeverReceived(t *testing.T) {
+	cfg := engine.Config{LeaseTTL: time.Hour}
+	for _, says := range []bool{true, false} {
+		t.Run(fmt.Sprintf("says what it holds %v", says), func(t *testing.T) {
+			eachStore(t, cfg, func(t *testing.T, x *env) {
+				x.apply(`
+name: two
+tasks:
+  - {name: a, run: x, rerunnable: false}
+  - {name: b, run: x, rerunnable: false}
+`)
+				run := x.start("two", nil)
+				w := x.worker("a", 2)
+				held, unreceived := x.claimOne(w), x.claimOne(w)
+				var list []int64
+				if says {
+					list = []int64{held.AttemptID}
+				}
+				if err := x.e.StopWorker(x.ctx, w.ID, list); err != nil {
+					t.Fatal(err)
+				}
+				ts := x.tasks(run.ID)
+				wantState(t, "task held", ts[held.Task].State, store.TaskFailed)
+				lost, cancelled := x.events(run.ID, "attempt.lost"), x.events(run.ID, "attempt.cancelled")
+				if !says {
+					wantState(t, "task never received", ts[unreceived.Task].State, store.TaskFailed)
+					if len(lost) != 2 || len(cancelled) != 0 {
+						t.Errorf("attempt.lost %d, attempt.cancelled %d events, want 2 and 0", len(lost), len(cancelled))
+					}
+					return
+				}
+				u := ts[unreceived.Task]
+				wantState(t, "task never received", u.State, store.TaskQueued)
+				if u.Lost != 0 || u.Preempted != 1 || u.AvoidWorker != "" {
+					t.Errorf("task never received: lost %d, preempted %d, avoids %q; want 0, 1, none",
+						u.Lost, u.Preempted, u.AvoidWorker)
+				}
+				if len(lost) != 1 || lost[0].AttemptID != held.AttemptID {
+					t.Errorf("attempt.lost events %+v, want the held attempt's alone", lost)
+				}
+				if len(cancelled) != 1 || cancelled[0].AttemptID != unreceived.AttemptID ||
+					!strings.Contains(cancelled[0].Reason, "never received") {
+					t.Errorf("attempt.cancelled events %+v, want the unreceived attempt's, never received", cancelled)
+				}
+				again := x.claimOne(x.worker("b", 1))
+				if again.Task != unreceived.Task || again.Number != 2 {
+					t.Errorf("claimed %s attempt %d, want %s attempt 2", again.Task, again.Number, unreceived.Task)
+				}
+			})
+		})
+	}
 }
 
 func TestOrphanCheckCatchesAttemptsOfGoneWorkers(t *testing.T) {

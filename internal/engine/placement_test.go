@@ -231,7 +231,7 @@ func TestDrainWorkerWithReschedule(t *testing.T) {
 		if evs := x.events(0, "worker.draining"); len(evs) != 1 || evs[0].Actor != "user:ops" {
 			t.Errorf("worker.draining events %+v, want one by user:ops", evs)
 		}
-		if err := x.e.StopWorker(x.ctx, w.ID); err != nil {
+		if err := x.e.StopWorker(x.ctx, w.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := x.e.DrainWorker(x.ctx, w.ID, engine.DrainOptions{}, "user:ops"); !errors.Is(err, engine.ErrWorkerGone) {

@@ -262,14 +262,15 @@ func (o *op) skipReleased(r store.TaskRef, n workflow.Node) error {
 type requeueCause int
 
 const (
-	requeueFailed    requeueCause = iota // failed or timed out: the retry policy allowed another
-	requeueLost                          // lost with its worker, or fenced
-	requeuePreempted                     // stopped on an operator's order
+	requeueFailed     requeueCause = iota // failed or timed out: the retry policy allowed another
+	requeueLost                           // lost with its worker, or fenced
+	requeuePreempted                      // stopped on an operator's order
+	requeueUnreceived                     // never reached its worker, which stopped (counted as preempted)
 )
 
 // requeue sends the task back to the queue for a new attempt, at once or
 // after the policy's delay. The worker and zone of a lost or preempted
-// attempt are avoided.
+// attempt are avoided (not those of one that never reached its worker).
 func (o *op) requeue(task store.Task, a store.Attempt, d retry.Decision, cause requeueCause, reason string) error {
 	state := store.TaskQueued
 	if d.Delay > 0 {
@@ -280,10 +281,10 @@ func (o *op) requeue(task store.Task, a store.Attempt, d retry.Decision, cause r
 	switch cause {
 	case requeueLost:
 		r.Lost = 1
-	case requeuePreempted:
+	case requeuePreempted, requeueUnreceived:
 		r.Preempted = 1
 	}
-	if cause != requeueFailed {
+	if cause == requeueLost || cause == requeuePreempted {
 		r.AvoidWorker, r.AvoidZone = a.WorkerID, a.Zone
 	}
 	ok, err := o.Tasks().Requeue(o.ctx, r)

@@ -246,8 +246,12 @@ func (o *op) timeOut(ids []int64, grace time.Duration) error {
 }
 
 // StopWorker records that a worker shut down cleanly. Attempts it still
-// held are lost at once, without waiting for its lease to expire.
-func (e *Engine) StopWorker(ctx context.Context, workerID string) error {
+// held are lost at once, without waiting for its lease to expire. held
+// lists the attempts the worker holds, when it says (nil when not): an
+// attempt still dispatched that it does not hold never reached it (the
+// answer of a claim it gave up on as it stopped), so it is called off and
+// its task queued again without counting a loss (see callOff).
+func (e *Engine) StopWorker(ctx context.Context, workerID string, held []int64) error {
 	err := e.inTx(ctx, "worker:"+workerID, func(o *op) error {
 		w, err := o.Workers().Get(o.ctx, workerID)
 		if err != nil {
@@ -262,8 +266,16 @@ func (e *Engine) StopWorker(ctx context.Context, workerID string) error {
 		}
 		o.record(store.NewEvent{Kind: "worker.stopped", WorkerID: workerID, Zone: w.Zone, OldState: w.State,
 			NewState: store.WorkerStopped, Reason: "worker shut down"})
-		_, err = o.loseWorkerAttempts(workerID, "worker shut down")
-		return err
+		as, err := o.Attempts().ListWorker(o.ctx, workerID)
+		if err != nil {
+			return err
+		}
+		lost, unreceived := splitUnreceived(as, held)
+		if err := o.callOff(unreceived, "never received: worker "+w.Name+
+			" shut down before the answer of the claim that dispatched it reached it"); err != nil {
+			return err
+		}
+		return o.lose(lost, "worker shut down")
 	})
 	if err != nil {
 		return fmt.Errorf("stop worker %s: %w", workerID, err)

@@ -24,6 +24,12 @@ type workerIDInput struct {
 	ID string `path:"id" doc:"Worker ID"`
 }
 
+// workerStopInput: the body is optional (workers before it sent none).
+type workerStopInput struct {
+	ID   string `path:"id" doc:"Worker ID"`
+	Body *client.WorkerStop
+}
+
 type heartbeatInput struct {
 	ID   string `path:"id"`
 	Body client.HeartbeatRequest
@@ -204,8 +210,12 @@ func (s *Server) registerWorkerProtocol(api huma.API) {
 	huma.Register(api, huma.Operation{
 		OperationID: "stop-worker", Method: http.MethodPost, Path: "/api/v1/workers/{id}/stop",
 		Summary: "Record a worker's clean shutdown", Tags: []string{protocolTag},
-	}, func(ctx context.Context, in *workerIDInput) (*struct{}, error) {
-		if err := s.engine.StopWorker(ctx, in.ID); err != nil {
+	}, func(ctx context.Context, in *workerStopInput) (*struct{}, error) {
+		var held []int64
+		if in.Body != nil {
+			held = in.Body.Held
+		}
+		if err := s.engine.StopWorker(ctx, in.ID, held); err != nil {
 			return nil, s.apiError(ctx, err)
 		}
 		return nil, nil

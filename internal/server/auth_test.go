@@ -134,7 +134,7 @@ func TestCallersAreBoundToTheirRights(t *testing.T) {
 		if _, err := forged.SendLogs(e.ctx, ida, []client.NewLogChunk{{AttemptID: as[0].AttemptID, Seq: 1, Stream: "stdout", Data: "fake"}}); status(err) != http.StatusForbidden {
 			t.Errorf("worker b sends a's logs: %v, want 403", err)
 		}
-		if err := forged.StopWorker(e.ctx, ida); status(err) != http.StatusForbidden {
+		if err := forged.StopWorker(e.ctx, ida, nil); status(err) != http.StatusForbidden {
 			t.Errorf("worker b stops a: %v, want 403", err)
 		}
 		// Under its own ID, b's report on a's attempt is refused too.

@@ -175,11 +175,50 @@ func TestFencedReportGets409AndLostWorker410(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.c.StopWorker(f.ctx, gone.Worker.ID); err != nil {
+	if err := f.c.StopWorker(f.ctx, gone.Worker.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.c.Heartbeat(f.ctx, gone.Worker.ID, nil); !client.IsGone(err) {
 		t.Errorf("heartbeat of a stopped worker: %v, want 410", err)
+	}
+}
+
+// TestStopCallsOffAClaimNeverReceived: a worker's stop that lists what it
+// holds (here nothing: the answer of its last claim never reached it)
+// calls off the attempt that claim dispatched and queues its task again,
+// without an attempt.lost event; a stop that says nothing loses it.
+func TestStopCallsOffAClaimNeverReceived(t *testing.T) {
+	f := newFixture(t, storetest.OpenSQLite(t), engine.Config{})
+	if _, err := f.c.Apply(f.ctx, []client.SourceFile{{Filename: "h.yaml", Content: hello}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, held := range [][]int64{{}, nil} {
+		if _, err := f.c.StartRun(f.ctx, "hello", client.StartRunRequest{}); err != nil {
+			t.Fatal(err)
+		}
+		reg, err := f.c.Register(f.ctx, client.RegisterRequest{Zone: "a"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		as, err := f.c.Claim(f.ctx, reg.Worker.ID, client.ClaimRequest{Max: 1, FreeCU: 1})
+		if err != nil || len(as) != 1 {
+			t.Fatalf("claim: %v %v", as, err)
+		}
+		if err := f.c.StopWorker(f.ctx, reg.Worker.ID, held); err != nil {
+			t.Fatal(err)
+		}
+		count := func(kind string) int {
+			page, err := f.c.Events(f.ctx, client.EventFilter{RunID: as[0].RunID, Kind: kind})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(page.Items)
+		}
+		// (The second claim takes the task the first stop queued again.)
+		lost, cancelled := count("attempt.lost"), count("attempt.cancelled")
+		if held != nil && (lost != 0 || cancelled != 1) || held == nil && (lost != 1 || cancelled != 1) {
+			t.Errorf("stop holding %#v: %d attempt.lost, %d attempt.cancelled events", held, lost, cancelled)
+		}
 	}
 }
 

@@ -86,7 +86,7 @@ func TestZonesAPI(t *testing.T) {
 		if err != nil || w.State != "draining" {
 			t.Errorf("drain worker: %+v %v", w, err)
 		}
-		if err := f.c.StopWorker(f.ctx, regs[0].Worker.ID); err != nil {
+		if err := f.c.StopWorker(f.ctx, regs[0].Worker.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.c.DrainWorker(f.ctx, regs[0].Worker.ID, client.DrainRequest{}); !client.IsGone(err) {

@@ -252,7 +252,9 @@ func (a *Agent) run(ctx context.Context) {
 	session.Wait()
 	if id := a.ID(); id != "" {
 		sctx, cancel := context.WithTimeout(withTryTimeout(bg, a.cfg.RequestTimeout), a.cfg.RequestTimeout)
-		if err := a.client.StopWorker(sctx, id); err != nil {
+		// What it holds, so that an attempt the cancelled claim committed
+		// and never delivered is called off rather than lost.
+		if err := a.client.StopWorker(sctx, id, a.held(id)); err != nil {
 			a.log.Warn("tell the servers the worker stopped", "worker_id", id, "error", err)
 		} else {
 			a.inc.setWorker("", "")

@@ -340,6 +340,11 @@ func TestAgentStop(t *testing.T) {
 		if stops := get(x.fake, func(f *fakeServer) []string { return f.stops }); !slices.Equal(stops, []string{"w-1"}) {
 			t.Errorf("stops = %v, want [w-1]", stops)
 		}
+		// It says it holds nothing (not null: the servers would lose what
+		// a claim given up on committed).
+		if held := get(x.fake, func(f *fakeServer) [][]int64 { return f.stopHeld }); len(held) != 1 || held[0] == nil || len(held[0]) != 0 {
+			t.Errorf("stops said the worker holds %v, want [[]]", held)
+		}
 		x.a.Stop() // twice is fine
 	})
 	t.Run("kills a long task after the grace", func(t *testing.T) {
@@ -362,6 +367,18 @@ func TestAgentStop(t *testing.T) {
 		}
 		if err := x.a.Start(context.Background()); !errors.Is(err, ErrStopped) {
 			t.Errorf("Start after Stop: %v, want ErrStopped", err)
+		}
+	})
+	t.Run("says it holds what it could not report", func(t *testing.T) {
+		x := newAgentTest(t, func(c *Config) {
+			c.ShutdownGrace, c.FlushTimeout = 200*time.Millisecond, 300*time.Millisecond
+		})
+		pids := x.sleeper(101)
+		x.fake.set(func(f *fakeServer) { f.reportFailures = 1 << 20 })
+		x.a.Stop()
+		waitDead(t, 5*time.Second, pids...)
+		if held := get(x.fake, func(f *fakeServer) [][]int64 { return f.stopHeld }); len(held) != 1 || !slices.Equal(held[0], []int64{101}) {
+			t.Errorf("stops said the worker holds %v, want [[101]]", held)
 		}
 	})
 	t.Run("gives up delivering after FlushTimeout", func(t *testing.T) {

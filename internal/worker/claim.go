@@ -96,14 +96,20 @@ func (a *Agent) claimOnce(ctx context.Context, unsure *time.Time) (int, error) {
 }
 
 // listHeld makes req list every attempt worker id holds, as the
-// heartbeat does: the attempts first, then the finish reports on their way
-// (an attempt leaves a.attempts only after its finish report is queued,
-// so none is missed).
+// heartbeat does.
 func (a *Agent) listHeld(id string, req *client.ClaimRequest) {
 	req.Redeliver = true
-	req.Held = append(a.heldIDs(id), a.reports.finishing(id)...)
-	slices.Sort(req.Held)
-	req.Held = slices.Compact(req.Held)
+	req.Held = a.held(id)
+}
+
+// held lists, in order, every attempt of worker id the agent holds: the
+// attempts first, then the finish reports on their way (an attempt leaves
+// a.attempts only after its finish report is queued, so none is missed).
+// It is never nil.
+func (a *Agent) held(id string) []int64 {
+	ids := append(a.heldIDs(id), a.reports.finishing(id)...)
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 // heldIDs lists the attempts of worker id the agent holds, ended or not.

@@ -49,6 +49,7 @@ type fakeServer struct {
 	reportBatches int // batches answered 200
 	chunks        map[int64][]client.NewLogChunk
 	stops         []string
+	stopHeld      [][]int64 // what each stop said the worker holds
 }
 
 type gotBeat struct {
@@ -353,8 +354,13 @@ func (f *fakeServer) logs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *fakeServer) stop(w http.ResponseWriter, r *http.Request) {
+	req, ok := decode[client.WorkerStop](w, r)
+	if !ok {
+		return
+	}
 	f.mu.Lock()
 	f.stops = append(f.stops, r.PathValue("id"))
+	f.stopHeld = append(f.stopHeld, req.Held)
 	f.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -113,7 +113,7 @@ func (a *Agent) stopPrevious(ctx context.Context) error {
 	if a.prevID == "" {
 		return nil
 	}
-	err := a.client.StopWorker(withTryTimeout(ctx, a.registerTry()), a.prevID)
+	err := a.client.StopWorker(withTryTimeout(ctx, a.registerTry()), a.prevID, nil)
 	if err != nil && retryable(err) {
 		return fmt.Errorf("tell the servers the previous worker process stopped: %w", err)
 	}
