@@ -15,35 +15,28 @@ import (
 // (TestDecodeJSONRoundTrip and FuzzDecodeJSON compare the two), without
 // reflection and with each list sized once.
 func decodeFast(data []byte, out any) bool {
-	r := fastReader{b: data}
+	r := &fastReader{b: data}
 	switch v := out.(type) {
 	case *ClaimResponse:
-		var x ClaimResponse
-		if v.Assignments != nil || !r.object(true, func(k []byte) bool {
-			return string(k) == "assignments" && list(&r, &x.Assignments, (*fastReader).assignment)
-		}) || !r.end() {
-			return false
-		}
-		*v = x
+		return answer(r, "assignments", &v.Assignments, (*fastReader).assignment)
 	case *ReportBatchResult:
-		var x ReportBatchResult
-		if v.Results != nil || !r.object(true, func(k []byte) bool {
-			return string(k) == "results" && list(&r, &x.Results, (*fastReader).reportResult)
-		}) || !r.end() {
-			return false
-		}
-		*v = x
+		return answer(r, "results", &v.Results, (*fastReader).reportResult)
 	case *StartRunsResponse:
-		var x StartRunsResponse
-		if v.Runs != nil || !r.object(true, func(k []byte) bool {
-			return string(k) == "runs" && list(&r, &x.Runs, (*fastReader).run)
-		}) || !r.end() {
-			return false
-		}
-		*v = x
-	default:
+		return answer(r, "runs", &v.Runs, (*fastReader).run)
+	}
+	return false
+}
+
+// answer reads an answer whose one field, name, is a list, into *dst,
+// which must be nil; it is set only if the whole answer is read.
+func answer[T any](r *fastReader, name string, dst *[]T, elem func(*fastReader, *T) bool) bool {
+	var x []T
+	if *dst != nil || !r.object(true, func(k []byte) bool {
+		return string(k) == name && list(r, &x, elem)
+	}) || !r.end() {
 		return false
 	}
+	*dst = x
 	return true
 }
 
