@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -186,39 +187,76 @@ func TestFencedReportGets409AndLostWorker410(t *testing.T) {
 // TestStopCallsOffAClaimNeverReceived: a worker's stop that lists what it
 // holds (here nothing: the answer of its last claim never reached it)
 // calls off the attempt that claim dispatched and queues its task again,
-// without an attempt.lost event; a stop that says nothing loses it.
+// without an attempt.lost event; a stop that does not say, or has no body
+// at all (a worker older than the field), loses it.
 func TestStopCallsOffAClaimNeverReceived(t *testing.T) {
-	f := newFixture(t, storetest.OpenSQLite(t), engine.Config{})
-	if _, err := f.c.Apply(f.ctx, []client.SourceFile{{Filename: "h.yaml", Content: hello}}); err != nil {
-		t.Fatal(err)
+	type stopper func(f *fixture, id string) error
+	viaClient := func(held []int64) stopper {
+		return func(f *fixture, id string) error { return f.c.StopWorker(f.ctx, id, held) }
 	}
-	for _, held := range [][]int64{{}, nil} {
-		if _, err := f.c.StartRun(f.ctx, "hello", client.StartRunRequest{}); err != nil {
-			t.Fatal(err)
-		}
-		reg, err := f.c.Register(f.ctx, client.RegisterRequest{Zone: "a"})
+	noBody := func(f *fixture, id string) error {
+		req, err := http.NewRequestWithContext(f.ctx, http.MethodPost, f.url+"/api/v1/workers/"+id+"/stop", nil)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		as, err := f.c.Claim(f.ctx, reg.Worker.ID, client.ClaimRequest{Max: 1, FreeCU: 1})
-		if err != nil || len(as) != 1 {
-			t.Fatalf("claim: %v %v", as, err)
+		req.Header.Set("Authorization", "Bearer "+client.CredentialOf(f.c, id))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
 		}
-		if err := f.c.StopWorker(f.ctx, reg.Worker.ID, held); err != nil {
-			t.Fatal(err)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNoContent {
+			return fmt.Errorf("stop without a body: %s", resp.Status)
 		}
-		count := func(kind string) int {
-			page, err := f.c.Events(f.ctx, client.EventFilter{RunID: as[0].RunID, Kind: kind})
+		return nil
+	}
+	for _, c := range []struct {
+		name            string
+		stop            stopper
+		lost, cancelled int
+		state           string
+	}{
+		{"holds nothing", viaClient([]int64{}), 0, 1, "queued"},
+		{"does not say", viaClient(nil), 1, 0, "queued"},
+		{"sends no body", noBody, 1, 0, "queued"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t, storetest.OpenSQLite(t), engine.Config{})
+			if _, err := f.c.Apply(f.ctx, []client.SourceFile{{Filename: "h.yaml", Content: hello}}); err != nil {
+				t.Fatal(err)
+			}
+			run, err := f.c.StartRun(f.ctx, "hello", client.StartRunRequest{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			return len(page.Items)
-		}
-		// (The second claim takes the task the first stop queued again.)
-		lost, cancelled := count("attempt.lost"), count("attempt.cancelled")
-		if held != nil && (lost != 0 || cancelled != 1) || held == nil && (lost != 1 || cancelled != 1) {
-			t.Errorf("stop holding %#v: %d attempt.lost, %d attempt.cancelled events", held, lost, cancelled)
-		}
+			reg, err := f.c.Register(f.ctx, client.RegisterRequest{Zone: "a"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if as, err := f.c.Claim(f.ctx, reg.Worker.ID, client.ClaimRequest{Max: 1, FreeCU: 1}); err != nil || len(as) != 1 {
+				t.Fatalf("claim: %v %v", as, err)
+			}
+			if err := c.stop(f, reg.Worker.ID); err != nil {
+				t.Fatal(err)
+			}
+			count := func(kind string) int {
+				page, err := f.c.Events(f.ctx, client.EventFilter{RunID: run.ID, Kind: kind})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(page.Items)
+			}
+			if lost, cancelled := count("attempt.lost"), count("attempt.cancelled"); lost != c.lost || cancelled != c.cancelled {
+				t.Errorf("%d attempt.lost, %d attempt.cancelled events, want %d and %d", lost, cancelled, c.lost, c.cancelled)
+			}
+			d, err := f.c.Run(f.ctx, run.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.Tasks[0]; got.State != c.state || got.Lost != int64(c.lost) {
+				t.Errorf("task %s %s, lost %d; want %s, lost %d", got.Name, got.State, got.Lost, c.state, c.lost)
+			}
+		})
 	}
 }
 
