@@ -45,13 +45,13 @@ func (o *op) callOff(as []store.Attempt, reason string) error {
 	if err != nil {
 		return err
 	}
-	rows, err := o.Tasks().GetManyToSettle(o.ctx, ids)
+	ts, err := o.Tasks().GetMany(o.ctx, ids)
 	if err != nil {
 		return err
 	}
-	tasks := make(map[int64]store.Task, len(rows))
-	for _, r := range rows {
-		tasks[r.Task.ID] = r.Task
+	tasks := make(map[int64]store.Task, len(ts))
+	for _, t := range ts {
+		tasks[t.ID] = t
 	}
 	for _, a := range ended {
 		o.record(store.NewEvent{Kind: "attempt." + store.AttemptCancelled, RunID: a.RunID, TaskID: a.TaskID,
