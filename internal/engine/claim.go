@@ -65,9 +65,9 @@ type Assignment struct {
 	Resources []AssignedResource
 }
 
-// claimSlack: candidates fetched beyond the number asked for, so that tasks
-// too large for the free capacity do not starve the claim. Every
-// candidate is locked until the claim commits, so no more than that.
+// claimSlack: candidates a claim's second pass reads beyond the number
+// asked for (see choose). Every candidate is locked until the claim
+// commits, so no more than that.
 func claimSlack(n int) int { return max(16, n/8) }
 
 // Claim dispatches queued tasks to a worker, in placement order (run
@@ -109,45 +109,12 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 	if w.State != store.WorkerActive || cordoned || req.Max <= 0 || req.FreeCU <= 1e-9 {
 		return again, nil // draining, its zone cordoned, or no room left: no new work
 	}
-	cands, room, scopes, err := o.offer(store.CandidateFilter{Group: w.Group, Zone: w.Zone,
-		WorkerLabels: cmp.Or(w.Labels, "{}"), Limit: int64(req.Max + claimSlack(req.Max))})
+	picks, scopes, err := o.choose(req, w)
 	if err != nil {
 		return nil, err
 	}
-	picks := make([]pick, 0, min(len(cands), req.Max))
-	free := req.FreeCU
-	kinds := req.Kinds
-	if kinds == nil {
-		kinds = vocab.BaseKinds
-	}
-	elsewhere := map[string]bool{} // per avoided zone: can a live worker elsewhere serve?
-	for _, c := range cands {
-		if len(picks) == req.Max {
-			break
-		}
-		if c.CU > free+1e-9 || (c.Slot != "" && room[c.Slot] <= 0) {
-			continue
-		}
-		if !slices.Contains(kinds, scopes[c.RunID].plan.graph.Nodes[c.Idx].Kind) {
-			continue // a kind this worker does not run (an older worker, mid-upgrade)
-		}
-		if avoid, err := o.avoids(c, w, elsewhere); err != nil || avoid {
-			if err != nil {
-				return nil, err
-			}
-			continue
-		}
-		p, ok, err := o.prepare(scopes[c.RunID], c)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			picks = append(picks, p)
-			free -= c.CU
-			if c.Slot != "" {
-				room[c.Slot]--
-			}
-		}
+	if o.e.claimLocked != nil {
+		o.e.claimLocked()
 	}
 	out, err := o.dispatch(picks, scopes, w)
 	if err != nil {
@@ -159,30 +126,99 @@ func (o *op) claim(req ClaimRequest) ([]Assignment, error) {
 	return append(again, out...), nil
 }
 
-// offer returns the queued tasks of filter f whose slot, if any, has
-// room (see slots.go), locked for the claim; the room left in each slot
-// they name; and the scopes of their runs (read with the candidates).
-func (o *op) offer(f store.CandidateFilter) ([]store.Candidate, map[string]int64, map[int64]*runScope, error) {
+// choose picks the queued tasks a claim by worker w dispatches, in
+// placement order, and returns them with the scopes of their runs.
+//
+// Every candidate read is locked until the claim commits, and a claim
+// running beside this one skips what it locked. So the first pass reads
+// no more candidates than asked for: two claims at once then take the
+// first tasks in placement order between them. Only when that pass comes
+// up short (a task too large for the free capacity, a full slot, a kind
+// the worker does not run) and there may be more does a second pass read
+// claimSlack more, so that such tasks do not starve the claim.
+func (o *op) choose(req ClaimRequest, w store.Worker) ([]pick, map[int64]*runScope, error) {
 	open, err := o.openSlots()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	f.OpenSlots = open
+	kinds := req.Kinds
+	if kinds == nil {
+		kinds = vocab.BaseKinds
+	}
+	var (
+		picks     []pick
+		room      map[string]int64
+		scopes    = make(map[int64]*runScope)
+		seen      map[int64]bool // candidates the first pass considered
+		free      = req.FreeCU
+		elsewhere = map[string]bool{} // per avoided zone: can a live worker elsewhere serve?
+	)
+	limit := req.Max
+	for pass := 1; ; pass++ {
+		var cands []store.Candidate
+		cands, room, err = o.offer(store.CandidateFilter{Group: w.Group, Zone: w.Zone, OpenSlots: open,
+			WorkerLabels: cmp.Or(w.Labels, "{}"), Limit: int64(limit)}, room, scopes)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, c := range cands {
+			if len(picks) == req.Max {
+				break
+			}
+			if seen[c.ID] || c.CU > free+1e-9 || (c.Slot != "" && room[c.Slot] <= 0) {
+				continue
+			}
+			if !slices.Contains(kinds, scopes[c.RunID].plan.graph.Nodes[c.Idx].Kind) {
+				continue // a kind this worker does not run (an older worker, mid-upgrade)
+			}
+			if avoid, err := o.avoids(c, w, elsewhere); err != nil || avoid {
+				if err != nil {
+					return nil, nil, err
+				}
+				continue
+			}
+			p, ok, err := o.prepare(scopes[c.RunID], c)
+			if err != nil {
+				return nil, nil, err
+			}
+			if ok {
+				picks = append(picks, p)
+				free -= c.CU
+				if c.Slot != "" {
+					room[c.Slot]--
+				}
+			}
+		}
+		if pass == 2 || len(picks) == req.Max || len(cands) < limit {
+			return picks, scopes, nil
+		}
+		seen = make(map[int64]bool, len(cands))
+		for _, c := range cands {
+			seen[c.ID] = true
+		}
+		limit = req.Max + claimSlack(req.Max)
+	}
+}
+
+// offer returns the queued tasks of filter f (whose OpenSlots is set, see
+// openSlots), locked for the claim. It adds the room left in each slot
+// they name to room, and the scopes of their runs to scopes.
+func (o *op) offer(f store.CandidateFilter, room map[string]int64,
+	scopes map[int64]*runScope) ([]store.Candidate, map[string]int64, error) {
 	cands, err := o.Tasks().Candidates(o.ctx, f)
 	if err != nil || len(cands) == 0 {
-		return nil, nil, nil, err
+		return nil, room, err
 	}
-	room, err := o.slotRoom(cands)
+	room, err = o.slotRoom(cands, room)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	scopes := make(map[int64]*runScope)
 	for _, c := range cands {
 		if err := o.addScopes(scopes, c.Run); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 	}
-	return cands, room, scopes, nil
+	return cands, room, nil
 }
 
 // avoids says whether worker w should leave candidate c to others: c's last

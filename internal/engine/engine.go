@@ -157,6 +157,9 @@ type Engine struct {
 	// orphanCheck is when this engine's sweep last looked for orphaned
 	// attempts (Unix nanoseconds): only saves work, holds no truth.
 	orphanCheck atomic.Int64
+	// claimLocked, set by tests only, runs inside each claim's transaction
+	// once its candidates are locked.
+	claimLocked func()
 }
 
 // New returns an engine on s.

@@ -97,7 +97,13 @@ type ownedStart[T any] struct {
 // returns them in order, with the scopes of their runs.
 func startOwned[T any](o *op, group string, limit int,
 	render func(rs *runScope, n workflow.Node, number int64) (T, error)) ([]ownedStart[T], map[int64]*runScope, error) {
-	cands, room, scopes, err := o.offer(store.CandidateFilter{Group: group, WorkerLabels: "{}", Limit: int64(limit)})
+	open, err := o.openSlots()
+	if err != nil {
+		return nil, nil, err
+	}
+	scopes := make(map[int64]*runScope)
+	cands, room, err := o.offer(store.CandidateFilter{Group: group, WorkerLabels: "{}", OpenSlots: open,
+		Limit: int64(limit)}, nil, scopes)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -76,22 +76,35 @@ func (o *op) openSlots() (string, error) {
 	return b.String() + ",", nil
 }
 
-// slotRoom locks the slots the candidates name, in name order (so that
-// claims cannot deadlock), and returns how many more tasks of each may
-// start now. A slot deleted meanwhile has no room.
-func (o *op) slotRoom(cands []store.Candidate) (map[string]int64, error) {
+// slotRoom locks the slots the candidates name that room does not hold
+// yet and adds to room how many more tasks of each may start now. A slot
+// deleted meanwhile has no room. Slots are locked in name order, over
+// both passes of a claim (see choose), so that claims cannot deadlock: a
+// slot that sorts before one already locked is not locked and gets no
+// room in this claim; the next claim takes its tasks.
+func (o *op) slotRoom(cands []store.Candidate, room map[string]int64) (map[string]int64, error) {
 	var names []string
 	for _, c := range cands {
-		if c.Slot != "" {
+		if _, known := room[c.Slot]; c.Slot != "" && !known {
 			names = append(names, c.Slot)
 		}
 	}
 	if len(names) == 0 {
-		return nil, nil
+		return room, nil
+	}
+	last := "" // the last slot in name order that room holds
+	for name := range room {
+		last = max(last, name)
+	}
+	if room == nil {
+		room = make(map[string]int64, len(names))
 	}
 	slices.Sort(names)
-	room := map[string]int64{}
 	for _, name := range slices.Compact(names) {
+		if name < last {
+			room[name] = 0
+			continue
+		}
 		size, err := o.Slots().Lock(o.ctx, name)
 		if errors.Is(err, store.ErrNotFound) {
 			room[name] = 0
