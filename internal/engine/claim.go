@@ -162,7 +162,7 @@ func (o *op) choose(req ClaimRequest, w store.Worker) ([]pick, map[int64]*runSco
 			return nil, nil, err
 		}
 		for _, c := range cands {
-			if len(picks) == req.Max {
+			if len(picks) == req.Max || free <= 1e-9 {
 				break
 			}
 			if seen[c.ID] || c.CU > free+1e-9 || (c.Slot != "" && room[c.Slot] <= 0) {
@@ -189,7 +189,7 @@ func (o *op) choose(req ClaimRequest, w store.Worker) ([]pick, map[int64]*runSco
 				}
 			}
 		}
-		if pass == 2 || len(picks) == req.Max || len(cands) < limit {
+		if pass == 2 || len(picks) == req.Max || free <= 1e-9 || len(cands) < limit {
 			return picks, scopes, nil
 		}
 		seen = make(map[int64]bool, len(cands))
