@@ -688,7 +688,7 @@ FROM (SELECT unnest($1::bigint[]) AS workflow_id,
         unnest($10::text[]) AS created_by,
         unnest($11::bigint[]) AS tasks_total,
         unnest($12::bigint[]) AS schedule_id) AS u
-RETURNING id, workflow_id, workflow, version_id, version, state, reason, params, idempotency_key, priority, scheduled_at, created_by, tasks_total, tasks_left, tasks_failed, created_at, started_at, finished_at, schedule_id, parent_run_id, parent_task_id
+RETURNING id, workflow_id, idempotency_key, created_at, started_at
 `
 
 type InsertRunsBulkParams struct {
@@ -704,6 +704,14 @@ type InsertRunsBulkParams struct {
 	CreatedBy      []string
 	TasksTotal     []int64
 	ScheduleID     []int64
+}
+
+type InsertRunsBulkRow struct {
+	ID             int64
+	WorkflowID     int64
+	IdempotencyKey string
+	CreatedAt      int64
+	StartedAt      int64
 }
 
 // Multi-row forms of the hot-path statements: one statement for a whole
@@ -722,7 +730,7 @@ type InsertRunsBulkParams struct {
 // than one primary-key probe per row, and that read grows with the
 // backlog. A test the predicate does not follow from leaves the planner
 // the primary key. (The claim itself wants tasks_queue: see Candidates.)
-func (q *Queries) InsertRunsBulk(ctx context.Context, arg InsertRunsBulkParams) ([]Run, error) {
+func (q *Queries) InsertRunsBulk(ctx context.Context, arg InsertRunsBulkParams) ([]InsertRunsBulkRow, error) {
 	rows, err := q.db.Query(ctx, insertRunsBulk,
 		arg.WorkflowID,
 		arg.Workflow,
@@ -741,31 +749,15 @@ func (q *Queries) InsertRunsBulk(ctx context.Context, arg InsertRunsBulkParams) 
 		return nil, err
 	}
 	defer rows.Close()
-	var items []Run
+	var items []InsertRunsBulkRow
 	for rows.Next() {
-		var i Run
+		var i InsertRunsBulkRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.WorkflowID,
-			&i.Workflow,
-			&i.VersionID,
-			&i.Version,
-			&i.State,
-			&i.Reason,
-			&i.Params,
 			&i.IdempotencyKey,
-			&i.Priority,
-			&i.ScheduledAt,
-			&i.CreatedBy,
-			&i.TasksTotal,
-			&i.TasksLeft,
-			&i.TasksFailed,
 			&i.CreatedAt,
 			&i.StartedAt,
-			&i.FinishedAt,
-			&i.ScheduleID,
-			&i.ParentRunID,
-			&i.ParentTaskID,
 		); err != nil {
 			return nil, err
 		}

@@ -98,13 +98,19 @@ func (r runs) InsertMany(ctx context.Context, ns []store.NewRun) ([]store.Run, e
 	if err != nil {
 		return nil, mapErr(err)
 	}
+	// The rest of each run is what was inserted, and the columns'
+	// defaults (no reason, nothing failed or finished, no parent).
 	out := make([]store.Run, len(rows))
 	for i, row := range rows {
-		out[i] = store.Run(row)
+		n := ns[i]
 		// RETURNING follows the arrays' order; make sure of it.
-		if n := ns[i]; out[i].WorkflowID != n.WorkflowID || out[i].IdempotencyKey != n.IdempotencyKey || out[i].Params != n.Params {
+		if row.WorkflowID != n.WorkflowID || row.IdempotencyKey != n.IdempotencyKey {
 			return nil, fmt.Errorf("insert runs: row %d came back out of order", i)
 		}
+		out[i] = store.Run{ID: row.ID, WorkflowID: n.WorkflowID, Workflow: n.Workflow, VersionID: n.VersionID,
+			Version: n.Version, State: n.State, Params: n.Params, IdempotencyKey: n.IdempotencyKey,
+			Priority: n.Priority, ScheduledAt: n.ScheduledAt, CreatedBy: n.CreatedBy, TasksTotal: n.TasksTotal,
+			TasksLeft: n.TasksTotal, CreatedAt: row.CreatedAt, StartedAt: row.StartedAt, ScheduleID: n.ScheduleID}
 	}
 	return out, nil
 }

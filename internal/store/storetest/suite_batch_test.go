@@ -19,13 +19,18 @@ func TestRunsManyRows(t *testing.T) {
 		var news []store.NewRun
 		for i, key := range []string{"k1", "", "k3"} {
 			news = append(news, store.NewRun{WorkflowID: wf.ID, Workflow: wf.Name, VersionID: v.ID, Version: 1,
-				State: store.RunQueued, Params: `{"i":"` + string(rune('a'+i)) + `"}`, IdempotencyKey: key, TasksTotal: int64(i + 1)})
+				State: store.RunQueued, Params: `{"i":"` + string(rune('a'+i)) + `"}`, IdempotencyKey: key, TasksTotal: int64(i + 1),
+				Priority: int64(i), ScheduledAt: int64(1000 * i), CreatedBy: "user:" + key})
 		}
+		news[1].State = store.RunRunning // started at once: its started_at is set
 		runs := get(t, s, func(tx store.Tx) ([]store.Run, error) { return tx.Runs().InsertMany(ctx, news) })
 		for i, r := range runs {
 			if r.Params != news[i].Params || r.IdempotencyKey != news[i].IdempotencyKey || r.TasksLeft != int64(i+1) {
 				t.Errorf("InsertMany row %d = %+v, want it in the order given", i, r)
 			}
+		}
+		if runs[1].StartedAt == 0 || runs[0].StartedAt != 0 || runs[1].CreatedAt == 0 {
+			t.Errorf("InsertMany times: %+v", runs)
 		}
 		ids := []int64{runs[2].ID, runs[0].ID, runs[1].ID}
 		got := read(t, s, func(tx store.Tx) ([]store.Run, error) { return tx.Runs().GetMany(ctx, append(ids, 1_000_000)) })

@@ -33,7 +33,7 @@ FROM (SELECT unnest(sqlc.arg(workflow_id)::bigint[]) AS workflow_id,
         unnest(sqlc.arg(created_by)::text[]) AS created_by,
         unnest(sqlc.arg(tasks_total)::bigint[]) AS tasks_total,
         unnest(sqlc.arg(schedule_id)::bigint[]) AS schedule_id) AS u
-RETURNING *;
+RETURNING id, workflow_id, idempotency_key, created_at, started_at;
 
 -- name: GetRuns :many
 SELECT * FROM runs WHERE id = ANY(sqlc.arg(ids)::bigint[]);
