@@ -12,8 +12,8 @@ import (
 // matched regardless of case, the last of repeated names kept, unknown
 // names ignored), at about half the CPU and a few allocations where
 // encoding/json makes one or more a field (docs/performance.md, "Worker
-// protocol costs"). Answers are still encoded by encoding/json. The hot
-// answers in the servers' plain form take a faster path (decodeFast).
+// protocol costs"). The hot answers in the servers' plain form take a
+// faster path (decodeFast).
 func decodeJSON(data []byte, out any) error {
 	if decodeFast(data, out) {
 		return nil
