@@ -161,6 +161,9 @@ func (o *op) choose(req ClaimRequest, w store.Worker) ([]pick, map[int64]*runSco
 		if err != nil {
 			return nil, nil, err
 		}
+		if picks == nil {
+			picks = make([]pick, 0, min(len(cands), req.Max))
+		}
 		for _, c := range cands {
 			if len(picks) == req.Max || free <= 1e-9 {
 				break
