@@ -28,6 +28,9 @@ func appendAnswer(b []byte, v any) ([]byte, bool) {
 		}
 		w.list("assignments", len(x.Assignments), func(i int) { w.assignment(&x.Assignments[i]) })
 	case *client.ClaimResponse:
+		if x == nil {
+			return b, false
+		}
 		return appendAnswer(b, *x)
 	case client.ReportBatchResult:
 		if x.Results == nil {
@@ -35,6 +38,9 @@ func appendAnswer(b []byte, v any) ([]byte, bool) {
 		}
 		w.list("results", len(x.Results), func(i int) { w.reportResult(&x.Results[i]) })
 	case *client.ReportBatchResult:
+		if x == nil {
+			return b, false
+		}
 		return appendAnswer(b, *x)
 	case client.StartRunsResponse:
 		if x.Runs == nil {
@@ -42,6 +48,9 @@ func appendAnswer(b []byte, v any) ([]byte, bool) {
 		}
 		w.list("runs", len(x.Runs), func(i int) { w.run(&x.Runs[i]) })
 	case *client.StartRunsResponse:
+		if x == nil {
+			return b, false
+		}
 		return appendAnswer(b, *x)
 	default:
 		return b, false

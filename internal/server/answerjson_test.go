@@ -148,6 +148,9 @@ func TestAppendAnswerIsEncodingJSON(t *testing.T) {
 	if _, ok := appendAnswer(nil, client.Run{}); ok {
 		t.Error("appendAnswer took a type it does not know")
 	}
+	if _, ok := appendAnswer(nil, (*client.ClaimResponse)(nil)); ok {
+		t.Error("appendAnswer took a nil answer")
+	}
 }
 
 // TestAppendAnswerKnowsEveryField: a field added to an answer's types must
