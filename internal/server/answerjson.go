@@ -23,39 +23,29 @@ func appendAnswer(b []byte, v any) ([]byte, bool) {
 	w := answerWriter{b: b, ok: true}
 	switch x := v.(type) {
 	case client.ClaimResponse:
-		if x.Assignments == nil {
-			return b, false // null
-		}
-		w.list("assignments", len(x.Assignments), func(i int) { w.assignment(&x.Assignments[i]) })
-	case *client.ClaimResponse:
-		if x == nil {
-			return b, false
-		}
-		return appendAnswer(b, *x)
+		writeList(&w, "assignments", x.Assignments, w.assignment)
 	case client.ReportBatchResult:
-		if x.Results == nil {
-			return b, false
-		}
-		w.list("results", len(x.Results), func(i int) { w.reportResult(&x.Results[i]) })
-	case *client.ReportBatchResult:
-		if x == nil {
-			return b, false
-		}
-		return appendAnswer(b, *x)
+		writeList(&w, "results", x.Results, w.reportResult)
 	case client.StartRunsResponse:
-		if x.Runs == nil {
-			return b, false
-		}
-		w.list("runs", len(x.Runs), func(i int) { w.run(&x.Runs[i]) })
+		writeList(&w, "runs", x.Runs, w.run)
+	case *client.ClaimResponse:
+		return appendPointed(b, x)
+	case *client.ReportBatchResult:
+		return appendPointed(b, x)
 	case *client.StartRunsResponse:
-		if x == nil {
-			return b, false
-		}
-		return appendAnswer(b, *x)
+		return appendPointed(b, x)
 	default:
 		return b, false
 	}
 	return append(w.b, '\n'), w.ok
+}
+
+// appendPointed is appendAnswer of *p; nil is left to encoding/json.
+func appendPointed[T any](b []byte, p *T) ([]byte, bool) {
+	if p == nil {
+		return b, false
+	}
+	return appendAnswer(b, *p)
 }
 
 // answerBuffers holds the buffers answers are encoded into; one that grew
@@ -89,16 +79,21 @@ type answerWriter struct {
 	ok bool
 }
 
-// list writes {"name":[...]} with elem(i) for each element.
-func (w *answerWriter) list(name string, n int, elem func(i int)) {
+// writeList writes {"name":[...]} with elem for each element; a nil list
+// (null) is left to encoding/json.
+func writeList[T any](w *answerWriter, name string, xs []T, elem func(*T)) {
+	if xs == nil {
+		w.ok = false
+		return
+	}
 	w.b = append(w.b, `{"`...)
 	w.b = append(w.b, name...)
 	w.b = append(w.b, `":[`...)
-	for i := range n {
+	for i := range xs {
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		elem(i)
+		elem(&xs[i])
 	}
 	w.b = append(w.b, "]}"...)
 }
