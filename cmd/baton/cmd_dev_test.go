@@ -185,13 +185,13 @@ func TestDevSecondInterruptKillsTasks(t *testing.T) {
 	d := startDev(t, devOptions{dataDir: dataDir, apply: []string{defs}, runs: []string{"stuck"}, workers: 1, again: again})
 	out, c := d.out, d.client(t)
 	deadline := time.Now().Add(30 * time.Second)
-	for {
+	for { // the attempt started: the worker holds it (a task is running from its dispatch on)
 		r, err := c.Run(context.Background(), 1)
-		if err == nil && len(r.Tasks) == 1 && r.Tasks[0].State == "running" {
+		if err == nil && len(r.Tasks) == 1 && r.Tasks[0].LastAttempt != nil && r.Tasks[0].LastAttempt.State == "running" {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the task never ran: %+v %v", r, err)
+			t.Fatalf("the task never started: %+v %v", r, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
