@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,13 +48,19 @@ func TestEveryScenarioRuns(t *testing.T) {
 			// taken twice that.)
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Minute)
 			defer cancel()
-			r, err := bench.Run(ctx, bench.Config{
+			cfg := bench.Config{
 				Store: st, AdminDSN: storetest.AdminDSN(), Dir: t.TempDir(),
 				Duration: 3 * time.Second, Window: time.Second, Workers: 2, Capacity: 50,
 				Shim: []string{binary, "task-shim"}, Binary: binary, FailoverTrials: 1,
 				Backlog: 500, History: 2000, APIRequests: 3, UIRequests: 2, Fleet: 10, ScaleWorkers: []int{1, 2}, TLSRounds: 1,
 				Progress: func(format string, args ...any) { t.Logf(format, args...) },
-			})
+			}
+			if !httpPriced(st) {
+				cfg.Only = slices.DeleteFunc(slices.Clone(bench.Scenarios), func(s string) bool {
+					return s == "tls" || s == "features"
+				})
+			}
+			r, err := bench.Run(ctx, cfg)
 			if err != nil {
 				t.Fatalf("bench on %s: %v", st, err)
 			}
@@ -125,16 +132,21 @@ func TestEveryScenarioRuns(t *testing.T) {
 			if st == "postgres" && (r.CrashRestart == nil || r.CrashRestart.N != 1) {
 				t.Errorf("crash and restart %+v, want one trial", r.CrashRestart)
 			}
-			checkTLS(t, r.TLS)
-			checkFeatures(t, st, r.Features)
+			wants := []string{"noop throughput", "dispatch latency", "schedule lateness", "drain the queue",
+				"API events of a run", "with over without retention", "heartbeat round trip", "CPU per task",
+				"noop with 1 / 2 / 4 / 8 workers"}
+			if httpPriced(st) {
+				checkTLS(t, r.TLS)
+				checkFeatures(t, st, r.Features)
+				wants = append(wants, "TLS / plain", "deadlines on / off", "hedged_renewals on / off", "tls on / off")
+			} else if r.TLS != nil || r.Features != nil {
+				t.Errorf("tls %+v, features %+v on %s: want them left out", r.TLS, r.Features, st)
+			}
 			var table bytes.Buffer
 			if err := bench.WriteTable(&table, []*bench.Report{r}); err != nil {
 				t.Fatal(err)
 			}
-			for _, want := range []string{"noop throughput", "dispatch latency", "schedule lateness", "drain the queue",
-				"API events of a run", "with over without retention", "heartbeat round trip", "CPU per task",
-				"noop with 1 / 2 / 4 / 8 workers", "TLS / plain", "deadlines on / off", "hedged_renewals on / off",
-				"tls on / off"} {
+			for _, want := range wants {
 				if !strings.Contains(table.String(), want) {
 					t.Errorf("table lacks %q:\n%s", want, table.String())
 				}
@@ -142,6 +154,14 @@ func TestEveryScenarioRuns(t *testing.T) {
 		})
 	}
 }
+
+// httpPriced says whether the test runs the tls and features scenarios on
+// store. They price the HTTP layer (TLS, authentication, deadlines, hedged
+// renewals), which is the same over both stores, so the test runs them on
+// PostgreSQL only: on SQLite, under the race detector, they took about 80
+// of its 216 s, the longest part of `make test` after the chaos package.
+// `make bench` runs them on both.
+func httpPriced(store string) bool { return store == "postgres" }
 
 // checkCost checks the cost measured with the noop runs and the scale
 // scenario's points.

@@ -85,7 +85,8 @@ func scriptsDir(t *testing.T, greeting string) []byte {
 }
 
 // TestResourceRunsOnWorker: a task using a directory of two scripts runs
-// them on a real worker; 200 tasks on that worker fetch the archive once.
+// them on a real worker; 48 tasks on that worker, 16 at a time, fetch the
+// archive once.
 func TestResourceRunsOnWorker(t *testing.T) {
 	srv, c, join := resourceServer(t, resource.Limits{})
 	ctx := t.Context()
@@ -96,7 +97,7 @@ func TestResourceRunsOnWorker(t *testing.T) {
 	if v1.Version != 1 || v1.Kind != vocab.ResourceDir || v1.Files != 3 {
 		t.Fatalf("put: %+v", v1)
 	}
-	const tasks = 200
+	const tasks = 48 // three times the worker's capacity: the first 16 start together
 	var def strings.Builder
 	def.WriteString("name: scripted\ntasks:\n")
 	for i := range tasks {
@@ -127,7 +128,7 @@ func TestResourceRunsOnWorker(t *testing.T) {
 	t.Cleanup(a.Stop)
 	var detail client.RunDetail
 	// Each run gets its own deadline: on a loaded machine (SQLite, the
-	// whole suite beside it) the 200 tasks alone may take most of one.
+	// whole suite beside it) the tasks alone may take most of one.
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		if detail, err = c.Run(ctx, run.ID); err != nil {
