@@ -88,9 +88,9 @@ func expiredRuns(s store.Store) int64 {
 }
 
 // TestRetentionUnderSteadyWorkload deletes 4,000 expired runs (1,500 on
-// SQLite), with their tasks, attempts, events and logs, in batches, while a server's loops
-// and two workers run a steady workload: runs started by hand and by a
-// schedule. The workload loses nothing: every run it started is there,
+// SQLite), with their tasks, attempts, events and logs, in batches, while
+// a server's loops and two workers run a steady workload: runs started by
+// hand and by a schedule. The workload loses nothing: every run it started is there,
 // none of its attempts was fenced or lost, every report was accepted, and
 // the schedule fired every second as usual.
 func TestRetentionUnderSteadyWorkload(t *testing.T) {
