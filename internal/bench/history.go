@@ -137,7 +137,7 @@ func (e *env) loadHistory(ctx context.Context, workflow string, runs int64, age 
 			       CASE WHEN r.state = 'failed' AND g.x = 1 THEN 'attempt 1 failed: exit status 1' ELSE '' END,
 			       'default', 1, 0, 0, 1, r.created_at, r.created_at, r.created_at + 5, r.finished_at - 10
 			FROM runs r, g WHERE r.id > %d ORDER BY r.id, g.x`, base),
-		fmt.Sprintf(`INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, exit_code,
+		fmt.Sprintf(`INSERT INTO ended_attempts (task_id, run_id, task, number, state, worker_id, zone, exit_code,
 			dispatched_at, started_at, finished_at)
 			SELECT t.id, t.run_id, t.name, 1, t.state, 'w-history', 'a', CASE WHEN t.state = 'failed' THEN 1 ELSE 0 END,
 			       t.started_at, t.started_at + 2, t.finished_at

@@ -7,7 +7,7 @@ import (
 )
 
 // hotTables are the tables a task's state changes write.
-var hotTables = []string{"runs", "tasks", "attempts", "task_queue", "live_attempts"}
+var hotTables = []string{"runs", "tasks", "ended_attempts"}
 
 // tableStats is what PostgreSQL's statistics say of the hot tables.
 type tableStats struct {
@@ -92,7 +92,7 @@ func BenchmarkHotFootprint(b *testing.B) {
 	f.s.Close()
 	after := f.stats(b)
 	n := float64(done)
-	for _, t := range []string{"runs", "tasks", "attempts"} {
+	for _, t := range hotTables {
 		upd := after.upd[t] - before.upd[t]
 		if upd > 0 {
 			b.ReportMetric(float64(after.hot[t]-before.hot[t])/float64(upd), t+"-hot/upd")

@@ -41,7 +41,7 @@ func (f *footprint) relSizes(b *testing.B, names []string) map[string]int64 {
 // each), and of all their indexes together.
 func BenchmarkIndexFootprint(b *testing.B) {
 	f := newFootprint(b)
-	names := []string{"runs", "tasks", "attempts", "events", "start_requests"}
+	names := []string{"runs", "tasks", "ended_attempts", "events", "start_requests"}
 	before := f.relSizes(b, names)
 	done := 0
 	for b.Loop() {

@@ -107,6 +107,14 @@ type TaskRun struct {
 	Run  Run
 }
 
+// AttemptWon is an attempt Attempts.Succeed ended and its task with it:
+// the task and run as Tasks.GetManyToSettle reads them, the task as it
+// was, running under the attempt.
+type AttemptWon struct {
+	Attempt Attempt
+	TaskRun
+}
+
 // Candidate is a queued task offered to a claim.
 type Candidate struct {
 	ID          int64
@@ -137,12 +145,6 @@ type CandidateFilter struct {
 	Zone         string
 	WorkerLabels string
 	Limit        int64
-}
-
-// TaskAttempt names a task and the attempt it runs under.
-type TaskAttempt struct {
-	ID        int64
-	AttemptID int64
 }
 
 // TaskRelease counts N more finished upstream tasks for task Idx of run
@@ -194,6 +196,17 @@ type AttemptFinish struct {
 	State    string
 	Reason   string
 	ExitCode int64
+	ID       int64
+	Start    bool
+}
+
+// AttemptSuccess ends a live attempt as succeeded and its task with it,
+// the task's outputs Outputs (a JSON object, "" for none). Start records
+// the attempt's start as well, if it had none.
+type AttemptSuccess struct {
+	Reason   string
+	ExitCode int64
+	Outputs  string
 	ID       int64
 	Start    bool
 }

@@ -171,9 +171,6 @@ type Tasks interface {
 	// WorkflowID, Workflow, VersionID, State, Params, Priority,
 	// ScheduledAt, CreatedAt, ParentRunID and ParentTaskID.
 	GetManyToSettle(ctx context.Context, ids []int64) ([]TaskRun, error)
-	// MarkRunningMany moves queued tasks to running under their new
-	// attempts and returns those it moved.
-	MarkRunningMany(ctx context.Context, ts []TaskAttempt) ([]int64, error)
 	// FinishMany ends running tasks with their current attempts and returns
 	// those it ended; a task that moved on is left alone.
 	FinishMany(ctx context.Context, fs []TaskFinish) ([]int64, error)
@@ -212,13 +209,11 @@ type Tasks interface {
 
 // Attempts stores attempts; an attempt's ID is its fencing token.
 type Attempts interface {
-	// InsertMany dispatches new attempts and returns their IDs in the
-	// order given.
-	InsertMany(ctx context.Context, as []NewAttempt) ([]int64, error)
-	// Dispatch inserts new attempts of queued tasks and turns those tasks
-	// running under them (PostgreSQL: one statement), returning the
-	// attempts' IDs in the order given; an error if a task was no longer
-	// queued (the caller rolls back).
+	// Dispatch turns queued tasks running under new live attempts (one
+	// statement on PostgreSQL), returning the attempts' IDs in the order
+	// given; an error if a task was no longer queued (the caller rolls
+	// back). A live attempt is kept on its task's row; it is written to
+	// the attempts' table once, when it ends.
 	Dispatch(ctx context.Context, as []NewAttempt) ([]int64, error)
 	// StartMany moves dispatched attempts of workerID to running and
 	// returns those it moved.
@@ -226,6 +221,12 @@ type Attempts interface {
 	// FinishMany ends live attempts (of workerID, unless it is "") and
 	// returns those it ended; the others were not live: they are fenced.
 	FinishMany(ctx context.Context, workerID string, fs []AttemptFinish) ([]Attempt, error)
+	// Succeed ends live attempts of workerID as succeeded and their tasks
+	// with them (one statement on PostgreSQL: the task's row is written
+	// once, the attempt's once), returning the attempts it ended, each
+	// with what settling reads of its task and run; the others were not
+	// live there: they are fenced.
+	Succeed(ctx context.Context, workerID string, ss []AttemptSuccess) ([]AttemptWon, error)
 	Get(ctx context.Context, id int64) (Attempt, error)
 	ListRun(ctx context.Context, runID int64) ([]Attempt, error)
 	// Live returns a worker's live attempts, those dispatched more than
@@ -242,7 +243,8 @@ type Attempts interface {
 	// Orphaned returns up to limit live attempts whose worker is lost or
 	// stopped, locked for the caller (Postgres: others' locked rows skipped).
 	Orphaned(ctx context.Context, limit int64) ([]Attempt, error)
-	// CancelRun cancels every live attempt of a run.
+	// CancelRun cancels every live attempt of a run, those of tasks
+	// Tasks.CancelRun just cancelled included: call it after that.
 	CancelRun(ctx context.Context, runID int64, reason string) ([]AttemptRef, error)
 	// ResetDispatched restarts the dispatch timeout of every attempt not
 	// yet started and returns how many there were.

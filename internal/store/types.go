@@ -104,6 +104,16 @@ type Task struct {
 	// Slot is the concurrency slot the task takes while it runs, '' for
 	// none.
 	Slot string
+	// The live attempt (while the task runs under AttemptID): its worker
+	// and zone, when it was dispatched and started (0: not yet), its
+	// timeout and whether its worker was asked to stop it. Read attempts
+	// through Attempts, which gives live and ended ones alike.
+	WorkerID         string
+	Zone             string
+	DispatchedAt     int64
+	AttemptStartedAt int64
+	TimeoutMs        int64
+	StopRequested    bool
 }
 
 // Attempt is one execution of a task on a worker. Its ID is the fencing

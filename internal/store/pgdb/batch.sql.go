@@ -77,34 +77,21 @@ func (q *Queries) AddRunsProgress(ctx context.Context, arg AddRunsProgressParams
 }
 
 const dispatchAttempts = `-- name: DispatchAttempts :many
-WITH a AS (
-  INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at, timeout_ms)
-  SELECT u.task_id, u.run_id, u.task, u.number, 'dispatched', u.worker_id, u.zone, baton_now(), u.timeout_ms
-  FROM (SELECT unnest($1::bigint[]) AS task_id,
-          unnest($2::bigint[]) AS run_id,
-          unnest($3::text[]) AS task,
-          unnest($4::bigint[]) AS number,
-          unnest($5::text[]) AS worker_id,
-          unnest($6::text[]) AS zone,
-          unnest($7::bigint[]) AS timeout_ms) AS u
-  RETURNING id, task_id
-), moved AS (
-  UPDATE tasks
-  SET state = 'running', attempt_id = a.id, attempts = tasks.attempts + 1,
-      started_at = CASE WHEN tasks.started_at = 0 THEN baton_now() ELSE tasks.started_at END
-  FROM a
-  WHERE tasks.id = a.task_id AND tasks.state || '' = 'queued'
-  RETURNING tasks.id
-)
-SELECT a.id, a.task_id, CAST(moved.id IS NOT NULL AS BOOLEAN) AS moved
-FROM a LEFT JOIN moved ON moved.id = a.task_id
+UPDATE tasks t
+SET state = 'running', attempt_id = nextval('attempts_id_seq'), attempts = t.attempts + 1,
+    started_at = CASE WHEN t.started_at = 0 THEN baton_now() ELSE t.started_at END,
+    worker_id = u.worker_id, zone = u.zone, dispatched_at = baton_now(), attempt_started_at = 0,
+    timeout_ms = u.timeout_ms, stop_requested = false
+FROM (SELECT unnest($1::bigint[]) AS task_id,
+        unnest($2::text[]) AS worker_id,
+        unnest($3::text[]) AS zone,
+        unnest($4::bigint[]) AS timeout_ms) AS u
+WHERE t.id = u.task_id AND t.state || '' = 'queued'
+RETURNING t.attempt_id AS id, t.id AS task_id
 `
 
 type DispatchAttemptsParams struct {
 	TaskID    []int64
-	RunID     []int64
-	Task      []string
-	Number    []int64
 	WorkerID  []string
 	Zone      []string
 	TimeoutMs []int64
@@ -113,18 +100,14 @@ type DispatchAttemptsParams struct {
 type DispatchAttemptsRow struct {
 	ID     int64
 	TaskID int64
-	Moved  bool
 }
 
-// New attempts of queued tasks and those tasks turned running under
-// them, in one statement (a claim's write); moved is false for a task
-// that was no longer queued.
+// Turns queued tasks running under new live attempts (a claim's write),
+// their IDs from the attempts' sequence; a task no longer queued is left
+// out.
 func (q *Queries) DispatchAttempts(ctx context.Context, arg DispatchAttemptsParams) ([]DispatchAttemptsRow, error) {
 	rows, err := q.db.Query(ctx, dispatchAttempts,
 		arg.TaskID,
-		arg.RunID,
-		arg.Task,
-		arg.Number,
 		arg.WorkerID,
 		arg.Zone,
 		arg.TimeoutMs,
@@ -136,7 +119,7 @@ func (q *Queries) DispatchAttempts(ctx context.Context, arg DispatchAttemptsPara
 	var items []DispatchAttemptsRow
 	for rows.Next() {
 		var i DispatchAttemptsRow
-		if err := rows.Scan(&i.ID, &i.TaskID, &i.Moved); err != nil {
+		if err := rows.Scan(&i.ID, &i.TaskID); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -148,44 +131,53 @@ func (q *Queries) DispatchAttempts(ctx context.Context, arg DispatchAttemptsPara
 }
 
 const finishAttempts = `-- name: FinishAttempts :many
-UPDATE attempts a
-SET state = u.state, reason = u.reason, exit_code = u.exit_code, finished_at = baton_now(),
-    started_at = CASE WHEN u.start AND a.started_at = 0 THEN baton_now() ELSE a.started_at END
-FROM (SELECT unnest($2::text[]) AS state, unnest($3::text[]) AS reason,
-             unnest($4::bigint[]) AS exit_code, unnest($5::boolean[]) AS start,
-             unnest($6::bigint[]) AS id) AS u
-WHERE a.id = u.id AND a.state || '' IN ('dispatched', 'running')
-  AND ($1::text = '' OR a.worker_id = $1::text)
-RETURNING a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested, a.timeout_ms
+INSERT INTO ended_attempts (id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at,
+                      started_at, finished_at, stop_requested, timeout_ms)
+SELECT t.attempt_id, t.id, t.run_id, t.name, t.attempts, u.state, u.reason, t.worker_id, t.zone, u.exit_code,
+       t.dispatched_at, CASE WHEN u.start AND t.attempt_started_at = 0 THEN baton_now() ELSE t.attempt_started_at END,
+       baton_now(), t.stop_requested, t.timeout_ms
+FROM (SELECT x.state, x.reason, x.exit_code, x.start, x.id, (SELECT r.id FROM tasks r WHERE r.attempt_id = x.id AND r.state = 'running') AS task_id
+      FROM (SELECT unnest($1::text[]) AS state, unnest($2::text[]) AS reason,
+              unnest($3::bigint[]) AS exit_code, unnest($4::boolean[]) AS start,
+              unnest($5::bigint[]) AS id) AS x) AS u
+  JOIN tasks t ON t.id = u.task_id AND t.attempt_id = u.id AND t.state || '' = 'running'
+WHERE ($6::text = '' OR t.worker_id || '' = $6::text)
+  AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = t.attempt_id)
+FOR UPDATE OF t
+ON CONFLICT (id) DO NOTHING
+RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms
 `
 
 type FinishAttemptsParams struct {
-	WorkerID string
 	State    []string
 	Reason   []string
 	ExitCode []int64
 	Start    []bool
 	ID       []int64
+	WorkerID string
 }
 
 // Ends live attempts (of worker_id, unless empty), recording the start
-// too of those whose start is reported with their end.
-func (q *Queries) FinishAttempts(ctx context.Context, arg FinishAttemptsParams) ([]Attempt, error) {
+// too of those whose start is reported with their end. Their tasks' rows
+// are locked first, as SucceedAttempts' update locks them, so two
+// transactions ending one attempt queue on its task in the same order;
+// the second finds it ended (or conflicts on its ID) and leaves it out.
+func (q *Queries) FinishAttempts(ctx context.Context, arg FinishAttemptsParams) ([]EndedAttempt, error) {
 	rows, err := q.db.Query(ctx, finishAttempts,
-		arg.WorkerID,
 		arg.State,
 		arg.Reason,
 		arg.ExitCode,
 		arg.Start,
 		arg.ID,
+		arg.WorkerID,
 	)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []Attempt
+	var items []EndedAttempt
 	for rows.Next() {
-		var i Attempt
+		var i EndedAttempt
 		if err := rows.Scan(
 			&i.ID,
 			&i.TaskID,
@@ -396,7 +388,7 @@ func (q *Queries) GetRunsByKeys(ctx context.Context, arg GetRunsByKeysParams) ([
 }
 
 const getTasks = `-- name: GetTasks :many
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot FROM tasks WHERE id = ANY($1::bigint[])
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot, worker_id, zone, dispatched_at, attempt_started_at, timeout_ms, stop_requested FROM tasks WHERE id = ANY($1::bigint[])
 `
 
 func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
@@ -440,6 +432,12 @@ func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
 			&i.Checkpoint,
 			&i.CheckpointAt,
 			&i.Slot,
+			&i.WorkerID,
+			&i.Zone,
+			&i.DispatchedAt,
+			&i.AttemptStartedAt,
+			&i.TimeoutMs,
+			&i.StopRequested,
 		); err != nil {
 			return nil, err
 		}
@@ -518,62 +516,6 @@ func (q *Queries) GetTasksToSettle(ctx context.Context, ids []int64) ([]GetTasks
 			&i.ParentRunID,
 			&i.ParentTaskID,
 		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const insertAttempts = `-- name: InsertAttempts :many
-INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at, timeout_ms)
-SELECT u.task_id, u.run_id, u.task, u.number, 'dispatched', u.worker_id, u.zone, baton_now(), u.timeout_ms
-FROM (SELECT unnest($1::bigint[]) AS task_id,
-        unnest($2::bigint[]) AS run_id,
-        unnest($3::text[]) AS task,
-        unnest($4::bigint[]) AS number,
-        unnest($5::text[]) AS worker_id,
-        unnest($6::text[]) AS zone,
-        unnest($7::bigint[]) AS timeout_ms) AS u
-RETURNING id, task_id
-`
-
-type InsertAttemptsParams struct {
-	TaskID    []int64
-	RunID     []int64
-	Task      []string
-	Number    []int64
-	WorkerID  []string
-	Zone      []string
-	TimeoutMs []int64
-}
-
-type InsertAttemptsRow struct {
-	ID     int64
-	TaskID int64
-}
-
-func (q *Queries) InsertAttempts(ctx context.Context, arg InsertAttemptsParams) ([]InsertAttemptsRow, error) {
-	rows, err := q.db.Query(ctx, insertAttempts,
-		arg.TaskID,
-		arg.RunID,
-		arg.Task,
-		arg.Number,
-		arg.WorkerID,
-		arg.Zone,
-		arg.TimeoutMs,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []InsertAttemptsRow
-	for rows.Next() {
-		var i InsertAttemptsRow
-		if err := rows.Scan(&i.ID, &i.TaskID); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -721,10 +663,19 @@ type InsertRunsBulkRow struct {
 // match them by. An UPDATE ... FROM unnest updates a row once even if its
 // key appears twice: callers pass each key once.
 //
+// Statements that find live attempts' tasks by attempt ID look each one
+// up alone, in a scalar subquery on the partial index tasks_attempt, and
+// join the tasks by primary key; they write the worker's test as
+// `worker_id || ”`. Joined on the attempt ID, the planner's generic plan
+// scanned the tasks for each row of the batch (and read the batch again
+// for each task), and tasks_live, by worker, reads every running task of
+// the worker and every entry of its tasks that ended since the last
+// vacuum, to find the few named.
+//
 // Statements that find their rows by key write a row's state as
 // `state || ”` where its test would otherwise imply the predicate of a
-// partial index (tasks_queue, attempts_live). Those indexes hold only
-// queued tasks and live attempts, and the planner's idea of how many comes
+// partial index (tasks_queue). That index holds only
+// queued tasks, and the planner's idea of how many comes
 // from the last analyze of the table: taken while few were queued or live,
 // it makes reading the whole partial index and joining it look cheaper
 // than one primary-key probe per row, and that read grows with the
@@ -824,41 +775,6 @@ func (q *Queries) InsertTasks(ctx context.Context, arg InsertTasksParams) error 
 	return err
 }
 
-const markTasksRunning = `-- name: MarkTasksRunning :many
-UPDATE tasks t
-SET state = 'running', attempt_id = u.attempt_id, attempts = t.attempts + 1,
-    started_at = CASE WHEN t.started_at = 0 THEN baton_now() ELSE t.started_at END
-FROM (SELECT unnest($1::bigint[]) AS id,
-        unnest($2::bigint[]) AS attempt_id) AS u
-WHERE t.id = u.id AND t.state || '' = 'queued'
-RETURNING t.id
-`
-
-type MarkTasksRunningParams struct {
-	ID        []int64
-	AttemptID []int64
-}
-
-func (q *Queries) MarkTasksRunning(ctx context.Context, arg MarkTasksRunningParams) ([]int64, error) {
-	rows, err := q.db.Query(ctx, markTasksRunning, arg.ID, arg.AttemptID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		items = append(items, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const releaseTasks = `-- name: ReleaseTasks :many
 UPDATE tasks t
 SET needs_done = t.needs_done + u.n,
@@ -913,9 +829,13 @@ func (q *Queries) ReleaseTasks(ctx context.Context, arg ReleaseTasksParams) ([]R
 }
 
 const startAttempts = `-- name: StartAttempts :many
-UPDATE attempts SET state = 'running', started_at = baton_now()
-WHERE id = ANY($1::bigint[]) AND worker_id = $2 AND state || '' = 'dispatched'
-RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms
+UPDATE tasks t SET attempt_started_at = baton_now()
+WHERE t.attempt_id = ANY($1::bigint[]) AND t.state = 'running' AND t.worker_id || '' = $2
+  AND t.attempt_started_at = 0 AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = t.attempt_id)
+RETURNING t.attempt_id AS id, t.id AS task_id, t.run_id, t.name AS task, t.attempts AS number,
+          CAST('running' AS TEXT) AS state, CAST('' AS TEXT) AS reason, t.worker_id, t.zone,
+          CAST(0 AS BIGINT) AS exit_code, t.dispatched_at, t.attempt_started_at AS started_at,
+          CAST(0 AS BIGINT) AS finished_at, t.stop_requested, t.timeout_ms
 `
 
 type StartAttemptsParams struct {
@@ -923,15 +843,33 @@ type StartAttemptsParams struct {
 	WorkerID string
 }
 
-func (q *Queries) StartAttempts(ctx context.Context, arg StartAttemptsParams) ([]Attempt, error) {
+type StartAttemptsRow struct {
+	ID            int64
+	TaskID        int64
+	RunID         int64
+	Task          string
+	Number        int64
+	State         string
+	Reason        string
+	WorkerID      string
+	Zone          string
+	ExitCode      int64
+	DispatchedAt  int64
+	StartedAt     int64
+	FinishedAt    int64
+	StopRequested bool
+	TimeoutMs     int64
+}
+
+func (q *Queries) StartAttempts(ctx context.Context, arg StartAttemptsParams) ([]StartAttemptsRow, error) {
 	rows, err := q.db.Query(ctx, startAttempts, arg.Ids, arg.WorkerID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []Attempt
+	var items []StartAttemptsRow
 	for rows.Next() {
-		var i Attempt
+		var i StartAttemptsRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.TaskID,
@@ -948,6 +886,148 @@ func (q *Queries) StartAttempts(ctx context.Context, arg StartAttemptsParams) ([
 			&i.FinishedAt,
 			&i.StopRequested,
 			&i.TimeoutMs,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const succeedAttempts = `-- name: SucceedAttempts :many
+WITH t AS (
+  UPDATE tasks t
+  SET state = 'succeeded', reason = '', outputs = u.outputs, attempt_id = 0, finished_at = baton_now()
+  FROM (SELECT x.id, x.start, x.reason, x.exit_code, x.outputs, (SELECT r.id FROM tasks r WHERE r.attempt_id = x.id AND r.state = 'running') AS task_id
+        FROM (SELECT unnest($2::bigint[]) AS id, unnest($3::boolean[]) AS start,
+                unnest($4::text[]) AS reason, unnest($5::bigint[]) AS exit_code,
+                unnest($6::text[]) AS outputs) AS x) AS u
+  WHERE t.id = u.task_id AND t.attempt_id = u.id AND t.state || '' = 'running'
+    AND t.worker_id || '' = $1::text
+    AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = t.attempt_id)
+  RETURNING u.id AS attempt_id, u.start, u.reason AS attempt_reason, u.exit_code, t.id, t.run_id, t.idx, t.name,
+            t.attempts, t.lost, t.preempted, t.slot, t.started_at AS task_started_at, t.worker_id, t.zone,
+            t.dispatched_at, t.attempt_started_at, t.finished_at, t.stop_requested, t.timeout_ms
+), t2 AS (
+  SELECT t.attempt_id, t.start, t.attempt_reason, t.exit_code, t.id, t.run_id, t.idx, t.name, t.attempts, t.lost, t.preempted, t.slot, t.task_started_at, t.worker_id, t.zone, t.dispatched_at, t.attempt_started_at, t.finished_at, t.stop_requested, t.timeout_ms, CASE WHEN t.start AND t.attempt_started_at = 0 THEN t.finished_at ELSE t.attempt_started_at END AS started_at
+  FROM t
+), a AS (
+  INSERT INTO ended_attempts (id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code,
+                              dispatched_at, started_at, finished_at, stop_requested, timeout_ms)
+  SELECT attempt_id, id, run_id, name, attempts, 'succeeded', attempt_reason, worker_id, zone, exit_code,
+         dispatched_at, started_at, finished_at, stop_requested, timeout_ms
+  FROM t2
+)
+SELECT CAST(t2.attempt_id AS BIGINT) AS id, t2.id AS task_id, t2.run_id, t2.name AS task, t2.attempts AS number,
+       CAST('succeeded' AS TEXT) AS state, CAST(t2.attempt_reason AS TEXT) AS reason, t2.worker_id, t2.zone,
+       CAST(t2.exit_code AS BIGINT) AS exit_code, t2.dispatched_at, CAST(t2.started_at AS BIGINT) AS started_at,
+       t2.finished_at, t2.stop_requested, t2.timeout_ms,
+       t2.idx, t2.attempts, t2.lost, t2.preempted, t2.slot, t2.task_started_at,
+       r.workflow_id, r.workflow, r.version_id, r.state AS run_state, r.params, r.priority AS run_priority,
+       r.scheduled_at, r.created_at, r.parent_run_id, r.parent_task_id
+FROM t2 JOIN runs r ON r.id = t2.run_id
+`
+
+type SucceedAttemptsParams struct {
+	WorkerID string
+	ID       []int64
+	Start    []bool
+	Reason   []string
+	ExitCode []int64
+	Outputs  []string
+}
+
+type SucceedAttemptsRow struct {
+	ID            int64
+	TaskID        int64
+	RunID         int64
+	Task          string
+	Number        int64
+	State         string
+	Reason        string
+	WorkerID      string
+	Zone          string
+	ExitCode      int64
+	DispatchedAt  int64
+	StartedAt     int64
+	FinishedAt    int64
+	StopRequested bool
+	TimeoutMs     int64
+	Idx           int64
+	Attempts      int64
+	Lost          int64
+	Preempted     int64
+	Slot          string
+	TaskStartedAt int64
+	WorkflowID    int64
+	Workflow      string
+	VersionID     int64
+	RunState      string
+	Params        string
+	RunPriority   int64
+	ScheduledAt   int64
+	CreatedAt     int64
+	ParentRunID   int64
+	ParentTaskID  int64
+}
+
+// Ends live attempts of worker_id as succeeded and their tasks with them,
+// in one statement: the task's row updated once (found by its attempt,
+// locked), the attempt's written once. A task that no longer runs under
+// the attempt is left out: the attempt is fenced. Each attempt comes back
+// with what settling reads of its task (as it was: running under it) and
+// its run, as GetTasksToSettle has them.
+func (q *Queries) SucceedAttempts(ctx context.Context, arg SucceedAttemptsParams) ([]SucceedAttemptsRow, error) {
+	rows, err := q.db.Query(ctx, succeedAttempts,
+		arg.WorkerID,
+		arg.ID,
+		arg.Start,
+		arg.Reason,
+		arg.ExitCode,
+		arg.Outputs,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SucceedAttemptsRow
+	for rows.Next() {
+		var i SucceedAttemptsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.TaskID,
+			&i.RunID,
+			&i.Task,
+			&i.Number,
+			&i.State,
+			&i.Reason,
+			&i.WorkerID,
+			&i.Zone,
+			&i.ExitCode,
+			&i.DispatchedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+			&i.StopRequested,
+			&i.TimeoutMs,
+			&i.Idx,
+			&i.Attempts,
+			&i.Lost,
+			&i.Preempted,
+			&i.Slot,
+			&i.TaskStartedAt,
+			&i.WorkflowID,
+			&i.Workflow,
+			&i.VersionID,
+			&i.RunState,
+			&i.Params,
+			&i.RunPriority,
+			&i.ScheduledAt,
+			&i.CreatedAt,
+			&i.ParentRunID,
+			&i.ParentTaskID,
 		); err != nil {
 			return nil, err
 		}

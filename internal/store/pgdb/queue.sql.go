@@ -352,8 +352,8 @@ func (q *Queries) MarkUpstreamFailed(ctx context.Context, arg MarkUpstreamFailed
 }
 
 const orphanedAttempts = `-- name: OrphanedAttempts :many
-SELECT a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested, a.timeout_ms FROM attempts a JOIN workers w ON w.id = a.worker_id
-WHERE a.state IN ('dispatched', 'running') AND w.state IN ('lost', 'stopped')
+SELECT a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested, a.timeout_ms FROM live_attempts a JOIN workers w ON w.id = a.worker_id
+WHERE w.state IN ('lost', 'stopped')
 ORDER BY a.id
 LIMIT CAST($1 AS BIGINT)
 FOR UPDATE OF a SKIP LOCKED
@@ -362,15 +362,15 @@ FOR UPDATE OF a SKIP LOCKED
 // Live attempts whose worker is lost or stopped. The sweep hands those on
 // when it finds the worker lost, and a worker that stops hands its own
 // on: this is the safety net behind both, run now and then.
-func (q *Queries) OrphanedAttempts(ctx context.Context, lim int64) ([]Attempt, error) {
+func (q *Queries) OrphanedAttempts(ctx context.Context, lim int64) ([]LiveAttempt, error) {
 	rows, err := q.db.Query(ctx, orphanedAttempts, lim)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []Attempt
+	var items []LiveAttempt
 	for rows.Next() {
-		var i Attempt
+		var i LiveAttempt
 		if err := rows.Scan(
 			&i.ID,
 			&i.TaskID,

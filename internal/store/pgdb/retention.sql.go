@@ -83,7 +83,7 @@ func (q *Queries) DeleteRunApprovals(ctx context.Context, ids []int64) (int64, e
 }
 
 const deleteRunAttempts = `-- name: DeleteRunAttempts :execrows
-DELETE FROM attempts WHERE run_id IN
+DELETE FROM ended_attempts WHERE run_id IN
   (SELECT r.id FROM runs r WHERE r.id = ANY($1::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'))
 `
 
@@ -123,7 +123,7 @@ func (q *Queries) DeleteRunEvents(ctx context.Context, ids []int64) (int64, erro
 }
 
 const deleteRunLogStats = `-- name: DeleteRunLogStats :execrows
-DELETE FROM log_stats WHERE attempt_id IN (SELECT a.id FROM attempts a WHERE a.run_id IN
+DELETE FROM log_stats WHERE attempt_id IN (SELECT a.id FROM ended_attempts a WHERE a.run_id IN
   (SELECT r.id FROM runs r WHERE r.id = ANY($1::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled')))
 `
 
@@ -137,7 +137,7 @@ func (q *Queries) DeleteRunLogStats(ctx context.Context, ids []int64) (int64, er
 
 const deleteRunLogs = `-- name: DeleteRunLogs :execrows
 
-DELETE FROM logs WHERE attempt_id IN (SELECT a.id FROM attempts a WHERE a.run_id IN
+DELETE FROM logs WHERE attempt_id IN (SELECT a.id FROM ended_attempts a WHERE a.run_id IN
   (SELECT r.id FROM runs r WHERE r.id = ANY($1::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled')))
 `
 

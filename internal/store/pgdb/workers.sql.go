@@ -238,11 +238,11 @@ func (q *Queries) RenewWorker(ctx context.Context, arg RenewWorkerParams) (Worke
 }
 
 const workerUsage = `-- name: WorkerUsage :many
-SELECT a.worker_id, CAST(count(*) AS BIGINT) AS running,
-       CAST(coalesce(sum(t.cu), 0) AS DOUBLE PRECISION) AS used_cu
-FROM attempts a JOIN tasks t ON t.id = a.task_id
-WHERE a.state IN ('dispatched', 'running')
-GROUP BY a.worker_id
+SELECT worker_id, CAST(count(*) AS BIGINT) AS running,
+       CAST(coalesce(sum(cu), 0) AS DOUBLE PRECISION) AS used_cu
+FROM tasks
+WHERE state = 'running' AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = tasks.attempt_id)
+GROUP BY worker_id
 `
 
 type WorkerUsageRow struct {

@@ -160,17 +160,6 @@ func (t tasks) GetMany(ctx context.Context, ids []int64) ([]store.Task, error) {
 	return many(toTask)(t.q.GetTasks(ctx, ids))
 }
 
-func (t tasks) MarkRunningMany(ctx context.Context, ts []store.TaskAttempt) ([]int64, error) {
-	if len(ts) == 0 {
-		return nil, nil
-	}
-	out, err := t.q.MarkTasksRunning(ctx, db.MarkTasksRunningParams{
-		ID:        column(ts, func(ta store.TaskAttempt) int64 { return ta.ID }),
-		AttemptID: column(ts, func(ta store.TaskAttempt) int64 { return ta.AttemptID }),
-	})
-	return out, mapErr(err)
-}
-
 func (t tasks) FinishMany(ctx context.Context, fs []store.TaskFinish) ([]int64, error) {
 	if len(fs) == 0 {
 		return nil, nil
@@ -196,44 +185,12 @@ func (t tasks) ReleaseMany(ctx context.Context, rs []store.TaskRelease) ([]store
 	}))
 }
 
-func (a attempts) InsertMany(ctx context.Context, ns []store.NewAttempt) ([]int64, error) {
-	if len(ns) == 0 {
-		return nil, nil
-	}
-	rows, err := a.q.InsertAttempts(ctx, db.InsertAttemptsParams{
-		TaskID:    column(ns, func(n store.NewAttempt) int64 { return n.TaskID }),
-		RunID:     column(ns, func(n store.NewAttempt) int64 { return n.RunID }),
-		Task:      column(ns, func(n store.NewAttempt) string { return n.Task }),
-		Number:    column(ns, func(n store.NewAttempt) int64 { return n.Number }),
-		WorkerID:  column(ns, func(n store.NewAttempt) string { return n.WorkerID }),
-		Zone:      column(ns, func(n store.NewAttempt) string { return n.Zone }),
-		TimeoutMs: column(ns, func(n store.NewAttempt) int64 { return n.TimeoutMs }),
-	})
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	byTask := make(map[int64]int64, len(rows))
-	for _, row := range rows {
-		byTask[row.TaskID] = row.ID
-	}
-	out := make([]int64, len(ns))
-	for i, n := range ns {
-		if out[i] = byTask[n.TaskID]; out[i] == 0 || len(byTask) != len(ns) {
-			return nil, fmt.Errorf("insert attempts: %d rows for %d tasks (one attempt per task)", len(rows), len(ns))
-		}
-	}
-	return out, nil
-}
-
 func (a attempts) Dispatch(ctx context.Context, ns []store.NewAttempt) ([]int64, error) {
 	if len(ns) == 0 {
 		return nil, nil
 	}
 	rows, err := a.q.DispatchAttempts(ctx, db.DispatchAttemptsParams{
 		TaskID:    column(ns, func(n store.NewAttempt) int64 { return n.TaskID }),
-		RunID:     column(ns, func(n store.NewAttempt) int64 { return n.RunID }),
-		Task:      column(ns, func(n store.NewAttempt) string { return n.Task }),
-		Number:    column(ns, func(n store.NewAttempt) int64 { return n.Number }),
 		WorkerID:  column(ns, func(n store.NewAttempt) string { return n.WorkerID }),
 		Zone:      column(ns, func(n store.NewAttempt) string { return n.Zone }),
 		TimeoutMs: column(ns, func(n store.NewAttempt) int64 { return n.TimeoutMs }),
@@ -243,38 +200,70 @@ func (a attempts) Dispatch(ctx context.Context, ns []store.NewAttempt) ([]int64,
 	}
 	byTask := make(map[int64]int64, len(rows))
 	for _, row := range rows {
-		if !row.Moved {
-			return nil, fmt.Errorf("dispatch attempt of task %d: the task left the queue during its claim", row.TaskID)
-		}
 		byTask[row.TaskID] = row.ID
 	}
 	out := make([]int64, len(ns))
 	for i, n := range ns {
-		if out[i] = byTask[n.TaskID]; out[i] == 0 || len(byTask) != len(ns) {
-			return nil, fmt.Errorf("dispatch attempts: %d rows for %d tasks (one attempt per task)", len(rows), len(ns))
+		if out[i] = byTask[n.TaskID]; out[i] == 0 {
+			return nil, fmt.Errorf("dispatch attempt of task %d: the task left the queue during its claim", n.TaskID)
 		}
 	}
+	if len(rows) != len(ns) {
+		return nil, fmt.Errorf("dispatch attempts: %d rows for %d tasks (one attempt per task)", len(rows), len(ns))
+	}
 	return out, nil
+}
+
+func startedAttempt(r db.StartAttemptsRow) store.Attempt { return store.Attempt(r) }
+func toEndedAttempt(r db.EndedAttempt) store.Attempt     { return store.Attempt(r) }
+
+func toWon(r db.SucceedAttemptsRow) store.AttemptWon {
+	return store.AttemptWon{
+		Attempt: store.Attempt{ID: r.ID, TaskID: r.TaskID, RunID: r.RunID, Task: r.Task, Number: r.Number,
+			State: r.State, Reason: r.Reason, WorkerID: r.WorkerID, Zone: r.Zone, ExitCode: r.ExitCode,
+			DispatchedAt: r.DispatchedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
+			StopRequested: r.StopRequested, TimeoutMs: r.TimeoutMs},
+		TaskRun: toSettle(db.GetTasksToSettleRow{ID: r.TaskID, RunID: r.RunID, Idx: r.Idx, Name: r.Task,
+			State: store.TaskRunning, AttemptID: r.ID, Slot: r.Slot, Attempts: r.Attempts, Lost: r.Lost,
+			Preempted: r.Preempted, StartedAt: r.TaskStartedAt, WorkflowID: r.WorkflowID, Workflow: r.Workflow,
+			VersionID: r.VersionID, RunState: r.RunState, Params: r.Params, RunPriority: r.RunPriority,
+			ScheduledAt: r.ScheduledAt, CreatedAt: r.CreatedAt, ParentRunID: r.ParentRunID,
+			ParentTaskID: r.ParentTaskID}),
+	}
 }
 
 func (a attempts) StartMany(ctx context.Context, ids []int64, workerID string) ([]store.Attempt, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return many(toAttempt)(a.q.StartAttempts(ctx, db.StartAttemptsParams{Ids: ids, WorkerID: workerID}))
+	return many(startedAttempt)(a.q.StartAttempts(ctx, db.StartAttemptsParams{Ids: ids, WorkerID: workerID}))
 }
 
 func (a attempts) FinishMany(ctx context.Context, workerID string, fs []store.AttemptFinish) ([]store.Attempt, error) {
 	if len(fs) == 0 {
 		return nil, nil
 	}
-	return many(toAttempt)(a.q.FinishAttempts(ctx, db.FinishAttemptsParams{
+	return many(toEndedAttempt)(a.q.FinishAttempts(ctx, db.FinishAttemptsParams{
 		WorkerID: workerID,
 		State:    column(fs, func(f store.AttemptFinish) string { return f.State }),
 		Reason:   column(fs, func(f store.AttemptFinish) string { return f.Reason }),
 		ExitCode: column(fs, func(f store.AttemptFinish) int64 { return f.ExitCode }),
 		Start:    column(fs, func(f store.AttemptFinish) bool { return f.Start }),
 		ID:       column(fs, func(f store.AttemptFinish) int64 { return f.ID }),
+	}))
+}
+
+func (a attempts) Succeed(ctx context.Context, workerID string, ss []store.AttemptSuccess) ([]store.AttemptWon, error) {
+	if len(ss) == 0 {
+		return nil, nil
+	}
+	return many(toWon)(a.q.SucceedAttempts(ctx, db.SucceedAttemptsParams{
+		WorkerID: workerID,
+		ID:       column(ss, func(x store.AttemptSuccess) int64 { return x.ID }),
+		Start:    column(ss, func(x store.AttemptSuccess) bool { return x.Start }),
+		Reason:   column(ss, func(x store.AttemptSuccess) string { return x.Reason }),
+		ExitCode: column(ss, func(x store.AttemptSuccess) int64 { return x.ExitCode }),
+		Outputs:  column(ss, func(x store.AttemptSuccess) string { return x.Outputs }),
 	}))
 }
 

@@ -181,7 +181,7 @@ func (s *Store) Vacuum(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, "SET statement_timeout = 0"); err != nil {
 		return fmt.Errorf("vacuum: %w", err)
 	}
-	_, err = conn.Exec(ctx, "VACUUM (SKIP_LOCKED) tasks, attempts, runs, workers")
+	_, err = conn.Exec(ctx, "VACUUM (SKIP_LOCKED) tasks, ended_attempts, runs, workers")
 	if _, rerr := conn.Exec(context.WithoutCancel(ctx), "RESET statement_timeout"); rerr != nil {
 		conn.Conn().Close(context.WithoutCancel(ctx)) //nolint:errcheck // a connection in doubt is not reused
 	}

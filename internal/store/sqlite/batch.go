@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -105,20 +106,6 @@ func (t tasks) GetMany(ctx context.Context, ids []int64) ([]store.Task, error) {
 	return many(toTask)(t.q.GetTasks(ctx, ids))
 }
 
-func (t tasks) MarkRunningMany(ctx context.Context, ts []store.TaskAttempt) ([]int64, error) {
-	var out []int64
-	for _, ta := range ts {
-		n, err := t.q.MarkTaskRunning(ctx, db.MarkTaskRunningParams{AttemptID: ta.AttemptID, ID: ta.ID})
-		if err != nil {
-			return nil, mapErr(err)
-		}
-		if n > 0 {
-			out = append(out, ta.ID)
-		}
-	}
-	return out, nil
-}
-
 func (t tasks) FinishMany(ctx context.Context, fs []store.TaskFinish) ([]int64, error) {
 	var out []int64
 	for _, f := range fs {
@@ -148,25 +135,19 @@ func (t tasks) ReleaseMany(ctx context.Context, rs []store.TaskRelease) ([]store
 	return out, nil
 }
 
-func (a attempts) InsertMany(ctx context.Context, ns []store.NewAttempt) ([]int64, error) {
-	out := make([]int64, 0, len(ns))
-	for _, n := range ns {
-		id, err := a.q.InsertAttempt(ctx, db.InsertAttemptParams(n))
-		if err != nil {
-			return nil, mapErr(err)
-		}
-		out = append(out, id)
-	}
-	return out, nil
-}
-
 func (a attempts) Dispatch(ctx context.Context, ns []store.NewAttempt) ([]int64, error) {
-	ids, err := a.InsertMany(ctx, ns)
-	if err != nil {
-		return nil, err
+	if len(ns) == 0 {
+		return nil, nil
 	}
+	last, err := a.q.TakeAttemptIDs(ctx, int64(len(ns)))
+	if err != nil {
+		return nil, fmt.Errorf("take attempt IDs: %w", mapErr(err))
+	}
+	ids := make([]int64, len(ns))
 	for i, n := range ns {
-		moved, err := a.q.MarkTaskRunning(ctx, db.MarkTaskRunningParams{AttemptID: ids[i], ID: n.TaskID})
+		ids[i] = last - int64(len(ns)-1-i)
+		moved, err := a.q.DispatchAttempt(ctx, db.DispatchAttemptParams{AttemptID: ids[i], WorkerID: n.WorkerID,
+			Zone: n.Zone, TimeoutMs: n.TimeoutMs, ID: n.TaskID})
 		if err != nil {
 			return nil, mapErr(err)
 		}
@@ -180,10 +161,14 @@ func (a attempts) Dispatch(ctx context.Context, ns []store.NewAttempt) ([]int64,
 func (a attempts) StartMany(ctx context.Context, ids []int64, workerID string) ([]store.Attempt, error) {
 	var out []store.Attempt
 	for _, id := range ids {
-		row, err := a.q.StartAttempt(ctx, db.StartAttemptParams{ID: id, WorkerID: workerID})
-		if errors.Is(err, sql.ErrNoRows) {
+		n, err := a.q.StartAttempt(ctx, db.StartAttemptParams{ID: id, WorkerID: workerID})
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		if n == 0 {
 			continue
 		}
+		row, err := a.q.GetAttempt(ctx, id)
 		if err != nil {
 			return nil, mapErr(err)
 		}
@@ -204,6 +189,37 @@ func (a attempts) FinishMany(ctx context.Context, workerID string, fs []store.At
 			return nil, mapErr(err)
 		}
 		out = append(out, store.Attempt(row))
+	}
+	return out, nil
+}
+
+func (a attempts) Succeed(ctx context.Context, workerID string, ss []store.AttemptSuccess) ([]store.AttemptWon, error) {
+	fins := make([]store.AttemptFinish, len(ss))
+	outputs := make(map[int64]string, len(ss))
+	for i, x := range ss {
+		fins[i] = store.AttemptFinish{State: store.AttemptSucceeded, Reason: x.Reason, ExitCode: x.ExitCode, ID: x.ID,
+			Start: x.Start}
+		outputs[x.ID] = x.Outputs
+	}
+	ended, err := a.FinishMany(ctx, workerID, fins)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.AttemptWon, 0, len(ended))
+	for _, e := range ended {
+		settle, err := a.q.GetTasksToSettle(ctx, []int64{e.TaskID})
+		if err != nil || len(settle) != 1 {
+			return nil, cmp.Or(mapErr(err), fmt.Errorf("succeed attempt %d: its task %d is gone", e.ID, e.TaskID))
+		}
+		n, err := a.q.FinishTask(ctx, db.FinishTaskParams{State: store.TaskSucceeded, Outputs: outputs[e.ID],
+			ID: e.TaskID, AttemptID: e.ID})
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		if n == 0 { // a live attempt's task runs under it
+			return nil, fmt.Errorf("succeed attempt %d: its task %d did not run under it", e.ID, e.TaskID)
+		}
+		out = append(out, store.AttemptWon{Attempt: e, TaskRun: toSettle(settle[0])})
 	}
 	return out, nil
 }

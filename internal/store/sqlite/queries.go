@@ -91,6 +91,7 @@ func toSettle(r db.GetTasksToSettleRow) store.TaskRun {
 }
 func toOutputs(r db.ListRunOutputsRow) store.TaskOutputs      { return store.TaskOutputs(r) }
 func toAttempt(r db.Attempt) store.Attempt                    { return store.Attempt(r) }
+func toLiveAttempt(r db.LiveAttempt) store.Attempt            { return store.Attempt(r) }
 func toAttemptRef(r db.CancelRunAttemptsRow) store.AttemptRef { return store.AttemptRef(r) }
 func toWorker(r db.Worker) store.Worker                       { return store.Worker(r) }
 func toWorkerRef[R ~struct {
@@ -332,11 +333,11 @@ func (a attempts) Live(ctx context.Context, workerID string, dispatchTimeoutMs, 
 }
 
 func (a attempts) ListWorker(ctx context.Context, workerID string) ([]store.Attempt, error) {
-	return many(toAttempt)(a.q.ListWorkerAttempts(ctx, workerID))
+	return many(toLiveAttempt)(a.q.ListWorkerAttempts(ctx, workerID))
 }
 
 func (a attempts) Unstarted(ctx context.Context, workerID string) ([]store.Attempt, error) {
-	return many(toAttempt)(a.q.ListUnstartedAttempts(ctx, workerID))
+	return many(toLiveAttempt)(a.q.ListUnstartedAttempts(ctx, workerID))
 }
 
 func (a attempts) RequestStop(ctx context.Context, id int64) (bool, error) {
@@ -344,7 +345,7 @@ func (a attempts) RequestStop(ctx context.Context, id int64) (bool, error) {
 }
 
 func (a attempts) Orphaned(ctx context.Context, limit int64) ([]store.Attempt, error) {
-	return many(toAttempt)(a.q.OrphanedAttempts(ctx, limit))
+	return many(toLiveAttempt)(a.q.OrphanedAttempts(ctx, limit))
 }
 
 func (a attempts) ResetDispatched(ctx context.Context) (int64, error) {
@@ -353,7 +354,11 @@ func (a attempts) ResetDispatched(ctx context.Context) (int64, error) {
 }
 
 func (a attempts) CancelRun(ctx context.Context, runID int64, reason string) ([]store.AttemptRef, error) {
-	return many(toAttemptRef)(a.q.CancelRunAttempts(ctx, db.CancelRunAttemptsParams{Reason: reason, RunID: runID}))
+	refs, err := many(toAttemptRef)(a.q.CancelRunAttempts(ctx, db.CancelRunAttemptsParams{Reason: reason, RunID: runID}))
+	if err != nil {
+		return nil, err
+	}
+	return refs, mapErr(a.q.ClearCancelledAttempts(ctx, runID))
 }
 
 type workers struct{ q *db.Queries }

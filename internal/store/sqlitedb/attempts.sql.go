@@ -10,8 +10,14 @@ import (
 )
 
 const cancelRunAttempts = `-- name: CancelRunAttempts :many
-UPDATE attempts SET state = 'cancelled', reason = ?1, finished_at = baton_now()
-WHERE run_id = ?2 AND state IN ('dispatched', 'running')
+INSERT INTO ended_attempts (id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at,
+                      started_at, finished_at, stop_requested, timeout_ms)
+SELECT t.attempt_id, t.id, t.run_id, t.name, t.attempts, 'cancelled', CAST(?1 AS TEXT), t.worker_id,
+       t.zone, 0, t.dispatched_at, t.attempt_started_at, baton_now(), t.stop_requested, t.timeout_ms
+FROM tasks t
+WHERE t.run_id = ?2 AND t.attempt_id > 0 AND t.state IN ('running', 'cancelled')
+  AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = t.attempt_id)
+ON CONFLICT (id) DO NOTHING
 RETURNING id, task_id, task, worker_id
 `
 
@@ -27,6 +33,9 @@ type CancelRunAttemptsRow struct {
 	WorkerID string
 }
 
+// Ends as cancelled the live attempts of a run's tasks: those running and
+// those just cancelled (CancelRunTasks keeps a running task's attempt ID,
+// so that an attempt a racing claim dispatched is seen here and ended).
 func (q *Queries) CancelRunAttempts(ctx context.Context, arg CancelRunAttemptsParams) ([]CancelRunAttemptsRow, error) {
 	rows, err := q.query(ctx, q.cancelRunAttemptsStmt, cancelRunAttempts, arg.Reason, arg.RunID)
 	if err != nil {
@@ -55,13 +64,64 @@ func (q *Queries) CancelRunAttempts(ctx context.Context, arg CancelRunAttemptsPa
 	return items, nil
 }
 
+const clearCancelledAttempts = `-- name: ClearCancelledAttempts :exec
+UPDATE tasks SET attempt_id = 0 WHERE run_id = ?1 AND state = 'cancelled' AND attempt_id > 0
+`
+
+// Drops the attempt IDs cancelled tasks kept for CancelRunAttempts.
+func (q *Queries) ClearCancelledAttempts(ctx context.Context, runID int64) error {
+	_, err := q.exec(ctx, q.clearCancelledAttemptsStmt, clearCancelledAttempts, runID)
+	return err
+}
+
+const dispatchAttempt = `-- name: DispatchAttempt :execrows
+
+UPDATE tasks
+SET state = 'running', attempt_id = ?1, attempts = attempts + 1,
+    started_at = CASE WHEN started_at = 0 THEN baton_now() ELSE started_at END,
+    worker_id = ?2, zone = ?3, dispatched_at = baton_now(), attempt_started_at = 0,
+    timeout_ms = ?4, stop_requested = false
+WHERE id = ?5 AND state = 'queued'
+`
+
+type DispatchAttemptParams struct {
+	AttemptID int64
+	WorkerID  string
+	Zone      string
+	TimeoutMs int64
+	ID        int64
+}
+
+// An attempt is live while its task runs under it (tasks.state running,
+// tasks.attempt_id its ID) and ended_attempts holds no row of it;
+// ended_attempts holds ended attempts, each written once, by the statement
+// that ends it. The view live_attempts reads the live ones as rows of
+// ended_attempts, the view attempts both (migration 00024).
+// Turns a queued task running under a new live attempt.
+func (q *Queries) DispatchAttempt(ctx context.Context, arg DispatchAttemptParams) (int64, error) {
+	result, err := q.exec(ctx, q.dispatchAttemptStmt, dispatchAttempt,
+		arg.AttemptID,
+		arg.WorkerID,
+		arg.Zone,
+		arg.TimeoutMs,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
+}
+
 const finishAttempt = `-- name: FinishAttempt :one
-UPDATE attempts
-SET state = ?1, reason = ?2, exit_code = ?3,
-    finished_at = baton_now(),
-    started_at = CASE WHEN CAST(?4 AS BOOLEAN) AND started_at = 0 THEN baton_now() ELSE started_at END
-WHERE id = ?5 AND state IN ('dispatched', 'running')
-  AND (CAST(?6 AS TEXT) = '' OR worker_id = ?6)
+INSERT INTO ended_attempts (id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at,
+                      started_at, finished_at, stop_requested, timeout_ms)
+SELECT l.id, l.task_id, l.run_id, l.task, l.number, CAST(?1 AS TEXT), CAST(?2 AS TEXT),
+       l.worker_id, l.zone, CAST(?3 AS BIGINT), l.dispatched_at,
+       CASE WHEN CAST(?4 AS BOOLEAN) AND l.started_at = 0 THEN baton_now() ELSE l.started_at END,
+       baton_now(), l.stop_requested, l.timeout_ms
+FROM live_attempts l
+WHERE l.id = ?5 AND (CAST(?6 AS TEXT) = '' OR l.worker_id = ?6)
+ON CONFLICT (id) DO NOTHING
 RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms
 `
 
@@ -77,7 +137,7 @@ type FinishAttemptParams struct {
 // Ends a live attempt (of worker_id, unless empty), and records its start
 // too when start is set and it had none (both reported at once). No row
 // means the attempt was no longer live there: it is fenced.
-func (q *Queries) FinishAttempt(ctx context.Context, arg FinishAttemptParams) (Attempt, error) {
+func (q *Queries) FinishAttempt(ctx context.Context, arg FinishAttemptParams) (EndedAttempt, error) {
 	row := q.queryRow(ctx, q.finishAttemptStmt, finishAttempt,
 		arg.State,
 		arg.Reason,
@@ -86,7 +146,7 @@ func (q *Queries) FinishAttempt(ctx context.Context, arg FinishAttemptParams) (A
 		arg.ID,
 		arg.WorkerID,
 	)
-	var i Attempt
+	var i EndedAttempt
 	err := row.Scan(
 		&i.ID,
 		&i.TaskID,
@@ -134,46 +194,14 @@ func (q *Queries) GetAttempt(ctx context.Context, id int64) (Attempt, error) {
 	return i, err
 }
 
-const insertAttempt = `-- name: InsertAttempt :one
-INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at, timeout_ms)
-VALUES (?1, ?2, ?3, ?4, 'dispatched',
-        ?5, ?6, baton_now(), ?7)
-RETURNING id
-`
-
-type InsertAttemptParams struct {
-	TaskID    int64
-	RunID     int64
-	Task      string
-	Number    int64
-	WorkerID  string
-	Zone      string
-	TimeoutMs int64
-}
-
-func (q *Queries) InsertAttempt(ctx context.Context, arg InsertAttemptParams) (int64, error) {
-	row := q.queryRow(ctx, q.insertAttemptStmt, insertAttempt,
-		arg.TaskID,
-		arg.RunID,
-		arg.Task,
-		arg.Number,
-		arg.WorkerID,
-		arg.Zone,
-		arg.TimeoutMs,
-	)
-	var id int64
-	err := row.Scan(&id)
-	return id, err
-}
-
 const listLiveAttempts = `-- name: ListLiveAttempts :many
 SELECT id, stop_requested,
        CAST(state = 'dispatched' AND dispatched_at < baton_now() - CAST(?1 AS BIGINT)
             AS BOOLEAN) AS overdue,
        CAST(state = 'running' AND timeout_ms > 0
             AND started_at < baton_now() - timeout_ms - CAST(?2 AS BIGINT) AS BOOLEAN) AS overtime
-FROM attempts
-WHERE worker_id = ?3 AND state IN ('dispatched', 'running')
+FROM live_attempts
+WHERE worker_id = ?3
 `
 
 type ListLiveAttemptsParams struct {
@@ -264,21 +292,21 @@ func (q *Queries) ListRunAttempts(ctx context.Context, runID int64) ([]Attempt, 
 }
 
 const listUnstartedAttempts = `-- name: ListUnstartedAttempts :many
-SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms FROM attempts
+SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms FROM live_attempts
 WHERE worker_id = ?1 AND state = 'dispatched'
 ORDER BY id
 `
 
 // A worker's attempts dispatched and not started, oldest first.
-func (q *Queries) ListUnstartedAttempts(ctx context.Context, workerID string) ([]Attempt, error) {
+func (q *Queries) ListUnstartedAttempts(ctx context.Context, workerID string) ([]LiveAttempt, error) {
 	rows, err := q.query(ctx, q.listUnstartedAttemptsStmt, listUnstartedAttempts, workerID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []Attempt
+	var items []LiveAttempt
 	for rows.Next() {
-		var i Attempt
+		var i LiveAttempt
 		if err := rows.Scan(
 			&i.ID,
 			&i.TaskID,
@@ -310,20 +338,20 @@ func (q *Queries) ListUnstartedAttempts(ctx context.Context, workerID string) ([
 }
 
 const listWorkerAttempts = `-- name: ListWorkerAttempts :many
-SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms FROM attempts
-WHERE worker_id = ?1 AND state IN ('dispatched', 'running')
+SELECT id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms FROM live_attempts
+WHERE worker_id = ?1
 ORDER BY id
 `
 
-func (q *Queries) ListWorkerAttempts(ctx context.Context, workerID string) ([]Attempt, error) {
+func (q *Queries) ListWorkerAttempts(ctx context.Context, workerID string) ([]LiveAttempt, error) {
 	rows, err := q.query(ctx, q.listWorkerAttemptsStmt, listWorkerAttempts, workerID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []Attempt
+	var items []LiveAttempt
 	for rows.Next() {
-		var i Attempt
+		var i LiveAttempt
 		if err := rows.Scan(
 			&i.ID,
 			&i.TaskID,
@@ -355,8 +383,9 @@ func (q *Queries) ListWorkerAttempts(ctx context.Context, workerID string) ([]At
 }
 
 const requestStop = `-- name: RequestStop :execrows
-UPDATE attempts SET stop_requested = true
-WHERE id = ?1 AND state IN ('dispatched', 'running')
+UPDATE tasks SET stop_requested = true
+WHERE attempt_id = ?1 AND state = 'running'
+  AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = tasks.attempt_id)
 `
 
 // Asks the attempt's worker to stop it (preemption); it stays live until
@@ -370,7 +399,9 @@ func (q *Queries) RequestStop(ctx context.Context, id int64) (int64, error) {
 }
 
 const resetDispatched = `-- name: ResetDispatched :execrows
-UPDATE attempts SET dispatched_at = baton_now() WHERE state = 'dispatched'
+UPDATE tasks SET dispatched_at = baton_now()
+WHERE state = 'running' AND attempt_started_at = 0
+  AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = tasks.attempt_id)
 `
 
 // Restarts the dispatch timeout of every attempt not yet started, after an
@@ -383,10 +414,10 @@ func (q *Queries) ResetDispatched(ctx context.Context) (int64, error) {
 	return result.RowsAffected()
 }
 
-const startAttempt = `-- name: StartAttempt :one
-UPDATE attempts SET state = 'running', started_at = baton_now()
-WHERE id = ?1 AND worker_id = ?2 AND state = 'dispatched'
-RETURNING id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at, started_at, finished_at, stop_requested, timeout_ms
+const startAttempt = `-- name: StartAttempt :execrows
+UPDATE tasks SET attempt_started_at = baton_now()
+WHERE attempt_id = ?1 AND state = 'running' AND tasks.worker_id = ?2 AND attempt_started_at = 0
+  AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = tasks.attempt_id)
 `
 
 type StartAttemptParams struct {
@@ -394,25 +425,10 @@ type StartAttemptParams struct {
 	WorkerID string
 }
 
-func (q *Queries) StartAttempt(ctx context.Context, arg StartAttemptParams) (Attempt, error) {
-	row := q.queryRow(ctx, q.startAttemptStmt, startAttempt, arg.ID, arg.WorkerID)
-	var i Attempt
-	err := row.Scan(
-		&i.ID,
-		&i.TaskID,
-		&i.RunID,
-		&i.Task,
-		&i.Number,
-		&i.State,
-		&i.Reason,
-		&i.WorkerID,
-		&i.Zone,
-		&i.ExitCode,
-		&i.DispatchedAt,
-		&i.StartedAt,
-		&i.FinishedAt,
-		&i.StopRequested,
-		&i.TimeoutMs,
-	)
-	return i, err
+func (q *Queries) StartAttempt(ctx context.Context, arg StartAttemptParams) (int64, error) {
+	result, err := q.exec(ctx, q.startAttemptStmt, startAttempt, arg.ID, arg.WorkerID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }

@@ -72,6 +72,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.claimTriggerStmt, err = db.PrepareContext(ctx, claimTrigger); err != nil {
 		return nil, fmt.Errorf("error preparing query ClaimTrigger: %w", err)
 	}
+	if q.clearCancelledAttemptsStmt, err = db.PrepareContext(ctx, clearCancelledAttempts); err != nil {
+		return nil, fmt.Errorf("error preparing query ClearCancelledAttempts: %w", err)
+	}
 	if q.countSlotRunningStmt, err = db.PrepareContext(ctx, countSlotRunning); err != nil {
 		return nil, fmt.Errorf("error preparing query CountSlotRunning: %w", err)
 	}
@@ -176,6 +179,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.disableUserStmt, err = db.PrepareContext(ctx, disableUser); err != nil {
 		return nil, fmt.Errorf("error preparing query DisableUser: %w", err)
+	}
+	if q.dispatchAttemptStmt, err = db.PrepareContext(ctx, dispatchAttempt); err != nil {
+		return nil, fmt.Errorf("error preparing query DispatchAttempt: %w", err)
 	}
 	if q.dispatchLatenciesStmt, err = db.PrepareContext(ctx, dispatchLatencies); err != nil {
 		return nil, fmt.Errorf("error preparing query DispatchLatencies: %w", err)
@@ -293,9 +299,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.insertApprovalStmt, err = db.PrepareContext(ctx, insertApproval); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertApproval: %w", err)
-	}
-	if q.insertAttemptStmt, err = db.PrepareContext(ctx, insertAttempt); err != nil {
-		return nil, fmt.Errorf("error preparing query InsertAttempt: %w", err)
 	}
 	if q.insertEventStmt, err = db.PrepareContext(ctx, insertEvent); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertEvent: %w", err)
@@ -471,9 +474,6 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.logSeqsInStmt, err = db.PrepareContext(ctx, logSeqsIn); err != nil {
 		return nil, fmt.Errorf("error preparing query LogSeqsIn: %w", err)
 	}
-	if q.markTaskRunningStmt, err = db.PrepareContext(ctx, markTaskRunning); err != nil {
-		return nil, fmt.Errorf("error preparing query MarkTaskRunning: %w", err)
-	}
 	if q.markUpstreamFailedStmt, err = db.PrepareContext(ctx, markUpstreamFailed); err != nil {
 		return nil, fmt.Errorf("error preparing query MarkUpstreamFailed: %w", err)
 	}
@@ -605,6 +605,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.subscribersStmt, err = db.PrepareContext(ctx, subscribers); err != nil {
 		return nil, fmt.Errorf("error preparing query Subscribers: %w", err)
+	}
+	if q.takeAttemptIDsStmt, err = db.PrepareContext(ctx, takeAttemptIDs); err != nil {
+		return nil, fmt.Errorf("error preparing query TakeAttemptIDs: %w", err)
 	}
 	if q.tokenByHashStmt, err = db.PrepareContext(ctx, tokenByHash); err != nil {
 		return nil, fmt.Errorf("error preparing query TokenByHash: %w", err)
@@ -752,6 +755,11 @@ func (q *Queries) Close() error {
 	if q.claimTriggerStmt != nil {
 		if cerr := q.claimTriggerStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing claimTriggerStmt: %w", cerr)
+		}
+	}
+	if q.clearCancelledAttemptsStmt != nil {
+		if cerr := q.clearCancelledAttemptsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing clearCancelledAttemptsStmt: %w", cerr)
 		}
 	}
 	if q.countSlotRunningStmt != nil {
@@ -927,6 +935,11 @@ func (q *Queries) Close() error {
 	if q.disableUserStmt != nil {
 		if cerr := q.disableUserStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing disableUserStmt: %w", cerr)
+		}
+	}
+	if q.dispatchAttemptStmt != nil {
+		if cerr := q.dispatchAttemptStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing dispatchAttemptStmt: %w", cerr)
 		}
 	}
 	if q.dispatchLatenciesStmt != nil {
@@ -1122,11 +1135,6 @@ func (q *Queries) Close() error {
 	if q.insertApprovalStmt != nil {
 		if cerr := q.insertApprovalStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing insertApprovalStmt: %w", cerr)
-		}
-	}
-	if q.insertAttemptStmt != nil {
-		if cerr := q.insertAttemptStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing insertAttemptStmt: %w", cerr)
 		}
 	}
 	if q.insertEventStmt != nil {
@@ -1419,11 +1427,6 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing logSeqsInStmt: %w", cerr)
 		}
 	}
-	if q.markTaskRunningStmt != nil {
-		if cerr := q.markTaskRunningStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing markTaskRunningStmt: %w", cerr)
-		}
-	}
 	if q.markUpstreamFailedStmt != nil {
 		if cerr := q.markUpstreamFailedStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing markUpstreamFailedStmt: %w", cerr)
@@ -1644,6 +1647,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing subscribersStmt: %w", cerr)
 		}
 	}
+	if q.takeAttemptIDsStmt != nil {
+		if cerr := q.takeAttemptIDsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing takeAttemptIDsStmt: %w", cerr)
+		}
+	}
 	if q.tokenByHashStmt != nil {
 		if cerr := q.tokenByHashStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing tokenByHashStmt: %w", cerr)
@@ -1804,6 +1812,7 @@ type Queries struct {
 	childRunsStmt               *sql.Stmt
 	claimCandidatesStmt         *sql.Stmt
 	claimTriggerStmt            *sql.Stmt
+	clearCancelledAttemptsStmt  *sql.Stmt
 	countSlotRunningStmt        *sql.Stmt
 	countSlotsStmt              *sql.Stmt
 	countTokensStmt             *sql.Stmt
@@ -1839,6 +1848,7 @@ type Queries struct {
 	deleteWebhookTokenStmt      *sql.Stmt
 	deleteWorkflowStmt          *sql.Stmt
 	disableUserStmt             *sql.Stmt
+	dispatchAttemptStmt         *sql.Stmt
 	dispatchLatenciesStmt       *sql.Stmt
 	drainZoneWorkersStmt        *sql.Stmt
 	dueApprovalsStmt            *sql.Stmt
@@ -1878,7 +1888,6 @@ type Queries struct {
 	holdRunTasksStmt            *sql.Stmt
 	insertAlertStmt             *sql.Stmt
 	insertApprovalStmt          *sql.Stmt
-	insertAttemptStmt           *sql.Stmt
 	insertEventStmt             *sql.Stmt
 	insertLogStmt               *sql.Stmt
 	insertResourceStmt          *sql.Stmt
@@ -1937,7 +1946,6 @@ type Queries struct {
 	lockSlotStmt                *sql.Stmt
 	lockWorkerStmt              *sql.Stmt
 	logSeqsInStmt               *sql.Stmt
-	markTaskRunningStmt         *sql.Stmt
 	markUpstreamFailedStmt      *sql.Stmt
 	nextScheduleFireStmt        *sql.Stmt
 	orphanedAttemptsStmt        *sql.Stmt
@@ -1982,6 +1990,7 @@ type Queries struct {
 	slotUsageStmt               *sql.Stmt
 	startAttemptStmt            *sql.Stmt
 	subscribersStmt             *sql.Stmt
+	takeAttemptIDsStmt          *sql.Stmt
 	tokenByHashStmt             *sql.Stmt
 	tokenByNameStmt             *sql.Stmt
 	touchServerStmt             *sql.Stmt
@@ -2025,6 +2034,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		childRunsStmt:               q.childRunsStmt,
 		claimCandidatesStmt:         q.claimCandidatesStmt,
 		claimTriggerStmt:            q.claimTriggerStmt,
+		clearCancelledAttemptsStmt:  q.clearCancelledAttemptsStmt,
 		countSlotRunningStmt:        q.countSlotRunningStmt,
 		countSlotsStmt:              q.countSlotsStmt,
 		countTokensStmt:             q.countTokensStmt,
@@ -2060,6 +2070,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteWebhookTokenStmt:      q.deleteWebhookTokenStmt,
 		deleteWorkflowStmt:          q.deleteWorkflowStmt,
 		disableUserStmt:             q.disableUserStmt,
+		dispatchAttemptStmt:         q.dispatchAttemptStmt,
 		dispatchLatenciesStmt:       q.dispatchLatenciesStmt,
 		drainZoneWorkersStmt:        q.drainZoneWorkersStmt,
 		dueApprovalsStmt:            q.dueApprovalsStmt,
@@ -2099,7 +2110,6 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		holdRunTasksStmt:            q.holdRunTasksStmt,
 		insertAlertStmt:             q.insertAlertStmt,
 		insertApprovalStmt:          q.insertApprovalStmt,
-		insertAttemptStmt:           q.insertAttemptStmt,
 		insertEventStmt:             q.insertEventStmt,
 		insertLogStmt:               q.insertLogStmt,
 		insertResourceStmt:          q.insertResourceStmt,
@@ -2158,7 +2168,6 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		lockSlotStmt:                q.lockSlotStmt,
 		lockWorkerStmt:              q.lockWorkerStmt,
 		logSeqsInStmt:               q.logSeqsInStmt,
-		markTaskRunningStmt:         q.markTaskRunningStmt,
 		markUpstreamFailedStmt:      q.markUpstreamFailedStmt,
 		nextScheduleFireStmt:        q.nextScheduleFireStmt,
 		orphanedAttemptsStmt:        q.orphanedAttemptsStmt,
@@ -2203,6 +2212,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		slotUsageStmt:               q.slotUsageStmt,
 		startAttemptStmt:            q.startAttemptStmt,
 		subscribersStmt:             q.subscribersStmt,
+		takeAttemptIDsStmt:          q.takeAttemptIDsStmt,
 		tokenByHashStmt:             q.tokenByHashStmt,
 		tokenByNameStmt:             q.tokenByNameStmt,
 		touchServerStmt:             q.touchServerStmt,

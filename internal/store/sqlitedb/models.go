@@ -60,6 +60,24 @@ type Attempt struct {
 	TimeoutMs     int64
 }
 
+type EndedAttempt struct {
+	ID            int64
+	TaskID        int64
+	RunID         int64
+	Task          string
+	Number        int64
+	State         string
+	Reason        string
+	WorkerID      string
+	Zone          string
+	ExitCode      int64
+	DispatchedAt  int64
+	StartedAt     int64
+	FinishedAt    int64
+	StopRequested bool
+	TimeoutMs     int64
+}
+
 type Event struct {
 	ID        int64
 	At        int64
@@ -83,6 +101,24 @@ type LeaderLease struct {
 	Holder    string
 	Term      int64
 	ExpiresAt int64
+}
+
+type LiveAttempt struct {
+	ID            int64
+	TaskID        int64
+	RunID         int64
+	Task          string
+	Number        int64
+	State         string
+	Reason        string
+	WorkerID      string
+	Zone          string
+	ExitCode      int64
+	DispatchedAt  int64
+	StartedAt     int64
+	FinishedAt    int64
+	StopRequested bool
+	TimeoutMs     int64
 }
 
 type Log struct {
@@ -225,6 +261,11 @@ type Slot struct {
 	UpdatedAt   int64
 }
 
+type SqliteSequence struct {
+	Name string
+	Seq  int64
+}
+
 type StartRequest struct {
 	WorkflowID int64
 	RequestKey string
@@ -234,37 +275,43 @@ type StartRequest struct {
 }
 
 type Task struct {
-	ID           int64
-	RunID        int64
-	Idx          int64
-	Name         string
-	State        string
-	Reason       string
-	Group        string
-	CU           float64
-	Priority     int64
-	RunPriority  int64
-	NeedsTotal   int64
-	NeedsDone    int64
-	Attempts     int64
-	Lost         int64
-	AttemptID    int64
-	AvoidWorker  string
-	AvoidZone    string
-	Outputs      string
-	ReadyAt      int64
-	CreatedAt    int64
-	StartedAt    int64
-	FinishedAt   int64
-	Labels       string
-	ZonesAllow   string
-	ZonesDeny    string
-	Preempted    int64
-	Held         bool
-	NeedsFailed  int64
-	Checkpoint   string
-	CheckpointAt int64
-	Slot         string
+	ID               int64
+	RunID            int64
+	Idx              int64
+	Name             string
+	State            string
+	Reason           string
+	Group            string
+	CU               float64
+	Priority         int64
+	RunPriority      int64
+	NeedsTotal       int64
+	NeedsDone        int64
+	Attempts         int64
+	Lost             int64
+	AttemptID        int64
+	AvoidWorker      string
+	AvoidZone        string
+	Outputs          string
+	ReadyAt          int64
+	CreatedAt        int64
+	StartedAt        int64
+	FinishedAt       int64
+	Labels           string
+	ZonesAllow       string
+	ZonesDeny        string
+	Preempted        int64
+	Held             bool
+	NeedsFailed      int64
+	Checkpoint       string
+	CheckpointAt     int64
+	Slot             string
+	WorkerID         string
+	Zone             string
+	DispatchedAt     int64
+	AttemptStartedAt int64
+	TimeoutMs        int64
+	StopRequested    bool
 }
 
 type TaskWait struct {

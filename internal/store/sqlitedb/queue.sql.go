@@ -332,7 +332,7 @@ func (q *Queries) GetRunsByKeys(ctx context.Context, arg GetRunsByKeysParams) ([
 }
 
 const getTasks = `-- name: GetTasks :many
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot FROM tasks WHERE id IN (/*SLICE:ids*/?)
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot, worker_id, zone, dispatched_at, attempt_started_at, timeout_ms, stop_requested FROM tasks WHERE id IN (/*SLICE:ids*/?)
 `
 
 func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
@@ -386,6 +386,12 @@ func (q *Queries) GetTasks(ctx context.Context, ids []int64) ([]Task, error) {
 			&i.Checkpoint,
 			&i.CheckpointAt,
 			&i.Slot,
+			&i.WorkerID,
+			&i.Zone,
+			&i.DispatchedAt,
+			&i.AttemptStartedAt,
+			&i.TimeoutMs,
+			&i.StopRequested,
 		); err != nil {
 			return nil, err
 		}
@@ -653,8 +659,8 @@ func (q *Queries) MarkUpstreamFailed(ctx context.Context, arg MarkUpstreamFailed
 }
 
 const orphanedAttempts = `-- name: OrphanedAttempts :many
-SELECT a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested, a.timeout_ms FROM attempts a JOIN workers w ON w.id = a.worker_id
-WHERE a.state IN ('dispatched', 'running') AND w.state IN ('lost', 'stopped')
+SELECT a.id, a.task_id, a.run_id, a.task, a.number, a.state, a.reason, a.worker_id, a.zone, a.exit_code, a.dispatched_at, a.started_at, a.finished_at, a.stop_requested, a.timeout_ms FROM live_attempts a JOIN workers w ON w.id = a.worker_id
+WHERE w.state IN ('lost', 'stopped')
 ORDER BY a.id
 LIMIT CAST(?1 AS BIGINT)
 `
@@ -662,15 +668,15 @@ LIMIT CAST(?1 AS BIGINT)
 // Live attempts whose worker is lost or stopped. The sweep hands those on
 // when it finds the worker lost, and a worker that stops hands its own
 // on: this is the safety net behind both, run now and then.
-func (q *Queries) OrphanedAttempts(ctx context.Context, lim int64) ([]Attempt, error) {
+func (q *Queries) OrphanedAttempts(ctx context.Context, lim int64) ([]LiveAttempt, error) {
 	rows, err := q.query(ctx, q.orphanedAttemptsStmt, orphanedAttempts, lim)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []Attempt
+	var items []LiveAttempt
 	for rows.Next() {
-		var i Attempt
+		var i LiveAttempt
 		if err := rows.Scan(
 			&i.ID,
 			&i.TaskID,
@@ -718,4 +724,18 @@ func (q *Queries) SetWorkerState(ctx context.Context, arg SetWorkerStateParams) 
 		return 0, err
 	}
 	return result.RowsAffected()
+}
+
+const takeAttemptIDs = `-- name: TakeAttemptIDs :one
+UPDATE sqlite_sequence SET seq = seq + CAST(?1 AS BIGINT) WHERE name = 'ended_attempts'
+RETURNING seq
+`
+
+// Takes n attempt IDs from the attempts' AUTOINCREMENT counter, the one
+// rows inserted without an ID draw from too, and returns the last.
+func (q *Queries) TakeAttemptIDs(ctx context.Context, n int64) (int64, error) {
+	row := q.queryRow(ctx, q.takeAttemptIDsStmt, takeAttemptIDs, n)
+	var seq int64
+	err := row.Scan(&seq)
+	return seq, err
 }

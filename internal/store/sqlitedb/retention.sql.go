@@ -103,7 +103,7 @@ func (q *Queries) DeleteRunApprovals(ctx context.Context, ids []int64) (int64, e
 }
 
 const deleteRunAttempts = `-- name: DeleteRunAttempts :execrows
-DELETE FROM attempts WHERE run_id IN
+DELETE FROM ended_attempts WHERE run_id IN
   (SELECT r.id FROM runs r WHERE r.id IN (/*SLICE:ids*/?) AND r.state IN ('succeeded', 'failed', 'cancelled'))
 `
 
@@ -173,7 +173,7 @@ func (q *Queries) DeleteRunEvents(ctx context.Context, ids []int64) (int64, erro
 }
 
 const deleteRunLogStats = `-- name: DeleteRunLogStats :execrows
-DELETE FROM log_stats WHERE attempt_id IN (SELECT a.id FROM attempts a WHERE a.run_id IN
+DELETE FROM log_stats WHERE attempt_id IN (SELECT a.id FROM ended_attempts a WHERE a.run_id IN
   (SELECT r.id FROM runs r WHERE r.id IN (/*SLICE:ids*/?) AND r.state IN ('succeeded', 'failed', 'cancelled')))
 `
 
@@ -197,7 +197,7 @@ func (q *Queries) DeleteRunLogStats(ctx context.Context, ids []int64) (int64, er
 
 const deleteRunLogs = `-- name: DeleteRunLogs :execrows
 
-DELETE FROM logs WHERE attempt_id IN (SELECT a.id FROM attempts a WHERE a.run_id IN
+DELETE FROM logs WHERE attempt_id IN (SELECT a.id FROM ended_attempts a WHERE a.run_id IN
   (SELECT r.id FROM runs r WHERE r.id IN (/*SLICE:ids*/?) AND r.state IN ('succeeded', 'failed', 'cancelled')))
 `
 

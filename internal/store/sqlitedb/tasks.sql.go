@@ -12,7 +12,7 @@ import (
 const addUpstreamFailure = `-- name: AddUpstreamFailure :one
 UPDATE tasks SET needs_failed = needs_failed + 1
 WHERE run_id = ?1 AND idx = ?2
-RETURNING id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot
+RETURNING id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot, worker_id, zone, dispatched_at, attempt_started_at, timeout_ms, stop_requested
 `
 
 type AddUpstreamFailureParams struct {
@@ -56,6 +56,12 @@ func (q *Queries) AddUpstreamFailure(ctx context.Context, arg AddUpstreamFailure
 		&i.Checkpoint,
 		&i.CheckpointAt,
 		&i.Slot,
+		&i.WorkerID,
+		&i.Zone,
+		&i.DispatchedAt,
+		&i.AttemptStartedAt,
+		&i.TimeoutMs,
+		&i.StopRequested,
 	)
 	return i, err
 }
@@ -73,7 +79,8 @@ func (q *Queries) AnyQueued(ctx context.Context, grp string) (int64, error) {
 }
 
 const cancelRunTasks = `-- name: CancelRunTasks :many
-UPDATE tasks SET state = 'cancelled', reason = ?1, attempt_id = 0, finished_at = baton_now()
+UPDATE tasks SET state = 'cancelled', reason = ?1, finished_at = baton_now(),
+    attempt_id = CASE WHEN state = 'running' THEN attempt_id ELSE 0 END
 WHERE run_id = ?2 AND state IN ('pending', 'queued', 'retry_wait', 'running')
 RETURNING id, run_id, name, state
 `
@@ -91,7 +98,8 @@ type CancelRunTasksRow struct {
 }
 
 // Cancels every task of a run that has not finished; running attempts are
-// cancelled separately.
+// cancelled separately, after (CancelRunAttempts), so a running task keeps
+// its attempt's ID until then.
 func (q *Queries) CancelRunTasks(ctx context.Context, arg CancelRunTasksParams) ([]CancelRunTasksRow, error) {
 	rows, err := q.query(ctx, q.cancelRunTasksStmt, cancelRunTasks, arg.Reason, arg.RunID)
 	if err != nil {
@@ -200,7 +208,7 @@ func (q *Queries) FinishTask(ctx context.Context, arg FinishTaskParams) (int64, 
 }
 
 const getTask = `-- name: GetTask :one
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot FROM tasks WHERE id = ?1
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot, worker_id, zone, dispatched_at, attempt_started_at, timeout_ms, stop_requested FROM tasks WHERE id = ?1
 `
 
 func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
@@ -238,12 +246,18 @@ func (q *Queries) GetTask(ctx context.Context, id int64) (Task, error) {
 		&i.Checkpoint,
 		&i.CheckpointAt,
 		&i.Slot,
+		&i.WorkerID,
+		&i.Zone,
+		&i.DispatchedAt,
+		&i.AttemptStartedAt,
+		&i.TimeoutMs,
+		&i.StopRequested,
 	)
 	return i, err
 }
 
 const getTaskByName = `-- name: GetTaskByName :one
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot FROM tasks WHERE run_id = ?1 AND name = ?2
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot, worker_id, zone, dispatched_at, attempt_started_at, timeout_ms, stop_requested FROM tasks WHERE run_id = ?1 AND name = ?2
 `
 
 type GetTaskByNameParams struct {
@@ -286,6 +300,12 @@ func (q *Queries) GetTaskByName(ctx context.Context, arg GetTaskByNameParams) (T
 		&i.Checkpoint,
 		&i.CheckpointAt,
 		&i.Slot,
+		&i.WorkerID,
+		&i.Zone,
+		&i.DispatchedAt,
+		&i.AttemptStartedAt,
+		&i.TimeoutMs,
+		&i.StopRequested,
 	)
 	return i, err
 }
@@ -384,7 +404,7 @@ func (q *Queries) ListRunOutputs(ctx context.Context, runID int64) ([]ListRunOut
 }
 
 const listRunTasks = `-- name: ListRunTasks :many
-SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot FROM tasks WHERE run_id = ?1 ORDER BY idx
+SELECT id, run_id, idx, name, state, reason, grp, cu, priority, run_priority, needs_total, needs_done, attempts, lost, attempt_id, avoid_worker, avoid_zone, outputs, ready_at, created_at, started_at, finished_at, labels, zones_allow, zones_deny, preempted, held, needs_failed, checkpoint, checkpoint_at, slot, worker_id, zone, dispatched_at, attempt_started_at, timeout_ms, stop_requested FROM tasks WHERE run_id = ?1 ORDER BY idx
 `
 
 func (q *Queries) ListRunTasks(ctx context.Context, runID int64) ([]Task, error) {
@@ -428,6 +448,12 @@ func (q *Queries) ListRunTasks(ctx context.Context, runID int64) ([]Task, error)
 			&i.Checkpoint,
 			&i.CheckpointAt,
 			&i.Slot,
+			&i.WorkerID,
+			&i.Zone,
+			&i.DispatchedAt,
+			&i.AttemptStartedAt,
+			&i.TimeoutMs,
+			&i.StopRequested,
 		); err != nil {
 			return nil, err
 		}
@@ -440,26 +466,6 @@ func (q *Queries) ListRunTasks(ctx context.Context, runID int64) ([]Task, error)
 		return nil, err
 	}
 	return items, nil
-}
-
-const markTaskRunning = `-- name: MarkTaskRunning :execrows
-UPDATE tasks
-SET state = 'running', attempt_id = ?1, attempts = attempts + 1,
-    started_at = CASE WHEN started_at = 0 THEN baton_now() ELSE started_at END
-WHERE id = ?2 AND state = 'queued'
-`
-
-type MarkTaskRunningParams struct {
-	AttemptID int64
-	ID        int64
-}
-
-func (q *Queries) MarkTaskRunning(ctx context.Context, arg MarkTaskRunningParams) (int64, error) {
-	result, err := q.exec(ctx, q.markTaskRunningStmt, markTaskRunning, arg.AttemptID, arg.ID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected()
 }
 
 const recoverTask = `-- name: RecoverTask :execrows
@@ -584,10 +590,8 @@ func (q *Queries) RequeueTask(ctx context.Context, arg RequeueTaskParams) (int64
 
 const saveCheckpoint = `-- name: SaveCheckpoint :execrows
 UPDATE tasks SET checkpoint = ?1, checkpoint_at = baton_now()
-WHERE id = (SELECT a.task_id FROM attempts a
-            WHERE a.id = ?2 AND a.worker_id = ?3
-              AND a.state IN ('dispatched', 'running'))
-  AND attempt_id = ?2 AND state = 'running'
+WHERE attempt_id = ?2 AND state = 'running' AND tasks.worker_id = ?3
+  AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = tasks.attempt_id)
 `
 
 type SaveCheckpointParams struct {

@@ -168,9 +168,11 @@ func getTask(t *testing.T, s store.Store, id int64) store.Task {
 // markRunning moves a queued task to running under attemptID.
 func markRunning(t *testing.T, s store.Store, taskID, attemptID int64) {
 	t.Helper()
-	ok := get(t, s, func(tx store.Tx) (bool, error) { return markTaskRunning(t.Context(), tx, taskID, attemptID) })
-	if !ok {
-		t.Fatalf("mark task %d running: guard refused", taskID)
+	Exec(t, s, fmt.Sprintf(`UPDATE tasks SET state = 'running', attempt_id = %d, attempts = attempts + 1,
+		started_at = CASE WHEN started_at = 0 THEN baton_now() ELSE started_at END
+		WHERE id = %d AND state = 'queued'`, attemptID, taskID))
+	if tk := getTask(t, s, taskID); tk.State != store.TaskRunning || tk.AttemptID != attemptID {
+		t.Fatalf("mark task %d running: guard refused (%+v)", taskID, tk)
 	}
 }
 
@@ -191,16 +193,9 @@ func dispatch(t *testing.T, s store.Store, task store.Task, w store.Worker) int6
 	t.Helper()
 	return get(t, s, func(tx store.Tx) (int64, error) {
 		ctx := t.Context()
-		id, err := insertAttempt(ctx, tx, store.NewAttempt{
+		return insertAttempt(ctx, tx, store.NewAttempt{
 			TaskID: task.ID, RunID: task.RunID, Number: task.Attempts + 1, WorkerID: w.ID, Zone: w.Zone,
 		})
-		if err != nil {
-			return 0, err
-		}
-		if ok, err := markTaskRunning(ctx, tx, task.ID, id); err != nil || !ok {
-			return 0, fmt.Errorf("mark task %d running: ok=%v err=%w", task.ID, ok, err)
-		}
-		return id, nil
 	})
 }
 
@@ -260,11 +255,6 @@ func finishRun(ctx context.Context, tx store.Tx, id int64, state, reason string)
 	return len(ids) == 1, err
 }
 
-func markTaskRunning(ctx context.Context, tx store.Tx, id, attemptID int64) (bool, error) {
-	ids, err := tx.Tasks().MarkRunningMany(ctx, []store.TaskAttempt{{ID: id, AttemptID: attemptID}})
-	return len(ids) == 1, err
-}
-
 func finishTask(ctx context.Context, tx store.Tx, f store.TaskFinish) (bool, error) {
 	ids, err := tx.Tasks().FinishMany(ctx, []store.TaskFinish{f})
 	return len(ids) == 1, err
@@ -279,8 +269,9 @@ func release(ctx context.Context, tx store.Tx, runID int64, idxs []int64) ([]sto
 	return tx.Tasks().ReleaseMany(ctx, rs)
 }
 
+// insertAttempt dispatches a queued task's next attempt.
 func insertAttempt(ctx context.Context, tx store.Tx, na store.NewAttempt) (int64, error) {
-	ids, err := tx.Attempts().InsertMany(ctx, []store.NewAttempt{na})
+	ids, err := tx.Attempts().Dispatch(ctx, []store.NewAttempt{na})
 	if err != nil {
 		return 0, err
 	}

@@ -83,7 +83,7 @@ func LoadFinishedRuns(t testing.TB, s store.Store, f FinishedRuns) (first, last 
 			SELECT r.id, g.x - 1, 't' || CAST(g.x - 1 AS TEXT), 'succeeded', 'default', 1, 0, 1,
 			       '{"k":"v"}', 'cp', r.created_at, r.created_at, r.finished_at
 			FROM runs r, g WHERE r.id > %d ORDER BY r.id, g.x`, base),
-		fmt.Sprintf(`INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone,
+		fmt.Sprintf(`INSERT INTO ended_attempts (task_id, run_id, task, number, state, worker_id, zone,
 			dispatched_at, started_at, finished_at)
 			SELECT t.id, t.run_id, t.name, 1, 'succeeded', 'w-old', 'a', t.started_at, t.started_at, t.finished_at
 			FROM tasks t WHERE t.run_id > %d ORDER BY t.id`, base),

@@ -39,11 +39,21 @@ func TestAttemptsInsertGet(t *testing.T) {
 		ctx := t.Context()
 		f := newAttemptFixture(t, s, 2)
 		var ids []int64
-		for _, na := range []store.NewAttempt{
+		for i, na := range []store.NewAttempt{
 			{TaskID: f.tasks[1].ID, RunID: f.run.ID, Number: 1, WorkerID: f.w1.ID, Zone: "z1"},
 			{TaskID: f.tasks[0].ID, RunID: f.run.ID, Number: 1, WorkerID: f.w2.ID, Zone: "z2"},
 			{TaskID: f.tasks[0].ID, RunID: f.run.ID, Number: 2, WorkerID: f.w1.ID, Zone: "z1"},
 		} {
+			if i == 2 { // the task's first attempt ends before its second
+				do(t, s, func(tx store.Tx) error {
+					_, err := finishAttempt(ctx, tx, "", store.AttemptFinish{State: store.AttemptLost, ID: ids[1]})
+					if err != nil {
+						return err
+					}
+					_, err = tx.Tasks().Requeue(ctx, store.TaskRequeue{State: store.TaskQueued, ID: na.TaskID, AttemptID: ids[1]})
+					return err
+				})
+			}
 			id := get(t, s, func(tx store.Tx) (int64, error) { return insertAttempt(ctx, tx, na) })
 			if len(ids) > 0 && id <= ids[len(ids)-1] {
 				t.Errorf("attempt IDs not increasing: %d after %d", id, ids[len(ids)-1])
@@ -51,7 +61,8 @@ func TestAttemptsInsertGet(t *testing.T) {
 			ids = append(ids, id)
 			got := getAttempt(t, s, id)
 			want := store.Attempt{
-				ID: id, TaskID: na.TaskID, RunID: na.RunID, Number: na.Number, State: store.AttemptDispatched,
+				ID: id, TaskID: na.TaskID, RunID: na.RunID, Task: getTask(t, s, na.TaskID).Name, Number: na.Number,
+				State:    store.AttemptDispatched,
 				WorkerID: na.WorkerID, Zone: na.Zone,
 			}
 			if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(store.Attempt{}, "DispatchedAt")); diff != "" {
@@ -310,8 +321,8 @@ func TestAttemptsCancelRun(t *testing.T) {
 			return sortByID(refs, func(r store.AttemptRef) int64 { return r.ID })
 		}
 		want := []store.AttemptRef{
-			{ID: dispatched, TaskID: f.tasks[0].ID, WorkerID: f.w1.ID},
-			{ID: running, TaskID: f.tasks[1].ID, WorkerID: f.w2.ID},
+			{ID: dispatched, TaskID: f.tasks[0].ID, Task: f.tasks[0].Name, WorkerID: f.w1.ID},
+			{ID: running, TaskID: f.tasks[1].ID, Task: f.tasks[1].Name, WorkerID: f.w2.ID},
 		}
 		if diff := cmp.Diff(want, cancel()); diff != "" {
 			t.Errorf("CancelRun (-want +got):\n%s", diff)

@@ -98,12 +98,7 @@ func TestTasksManyRows(t *testing.T) {
 			t.Errorf("GetManyToSettle (-want +got), a missing task left out:\n%s", diff)
 		}
 		markRunning(t, s, ts[0].ID, 10)
-		moved := get(t, s, func(tx store.Tx) ([]int64, error) {
-			return tx.Tasks().MarkRunningMany(ctx, []store.TaskAttempt{{ID: ts[0].ID, AttemptID: 11}, {ID: ts[1].ID, AttemptID: 12}})
-		})
-		if diff := cmp.Diff([]int64{ts[1].ID}, moved); diff != "" {
-			t.Errorf("MarkRunningMany moved (-want +got), a running task is not claimed twice:\n%s", diff)
-		}
+		markRunning(t, s, ts[1].ID, 12)
 		done := get(t, s, func(tx store.Tx) ([]int64, error) {
 			return tx.Tasks().FinishMany(ctx, []store.TaskFinish{
 				{State: store.TaskSucceeded, Outputs: `{"k":"v"}`, ID: ts[0].ID, AttemptID: 10},
@@ -180,10 +175,10 @@ func TestAttemptsManyRows(t *testing.T) {
 			news = append(news, store.NewAttempt{TaskID: tk.ID, RunID: tk.RunID, Task: tk.Name, Number: int64(i + 1),
 				WorkerID: f.w1.ID, Zone: "z1"})
 		}
-		ids := get(t, s, func(tx store.Tx) ([]int64, error) { return tx.Attempts().InsertMany(ctx, news) })
+		ids := get(t, s, func(tx store.Tx) ([]int64, error) { return tx.Attempts().Dispatch(ctx, news) })
 		for i, id := range ids {
-			if a := getAttempt(t, s, id); a.TaskID != news[i].TaskID || a.Number != news[i].Number || a.State != store.AttemptDispatched {
-				t.Errorf("InsertMany id %d is %+v, want the attempt of %+v", i, a, news[i])
+			if a := getAttempt(t, s, id); a.TaskID != news[i].TaskID || a.Number != 1 || a.State != store.AttemptDispatched {
+				t.Errorf("Dispatch id %d is %+v, want the first attempt of %+v", i, a, news[i])
 			}
 		}
 		start(t, s, ids[0], f.w1.ID)

@@ -294,8 +294,17 @@ func TestTasksCancelRun(t *testing.T) {
 		if diff := cmp.Diff(want, sortRefs(cancel())); diff != "" {
 			t.Errorf("CancelRun (-want +got):\n%s", diff)
 		}
-		if c := getTask(t, s, ts[3].ID); c.AttemptID != 0 || c.Reason != "by alice" || c.FinishedAt <= 0 {
-			t.Errorf("cancelled running task: attempt_id %d reason %q finished_at %d", c.AttemptID, c.Reason, c.FinishedAt)
+		if c := getTask(t, s, ts[3].ID); c.AttemptID != 9 || c.Reason != "by alice" || c.FinishedAt <= 0 {
+			t.Errorf("cancelled running task: attempt_id %d reason %q finished_at %d, want its attempt's ID kept",
+				c.AttemptID, c.Reason, c.FinishedAt)
+		}
+		// Cancelling the run's attempts then ends that one and clears the ID.
+		refs := get(t, s, func(tx store.Tx) ([]store.AttemptRef, error) { return tx.Attempts().CancelRun(ctx, run.ID, "by alice") })
+		if len(refs) != 1 || refs[0].ID != 9 || refs[0].TaskID != ts[3].ID {
+			t.Errorf("Attempts.CancelRun after Tasks.CancelRun = %+v, want attempt 9", refs)
+		}
+		if c := getTask(t, s, ts[3].ID); c.AttemptID != 0 {
+			t.Errorf("cancelled task's attempt_id %d after its attempt was cancelled, want 0", c.AttemptID)
 		}
 		for i, st := range []string{store.TaskSucceeded, store.TaskFailed, store.TaskUpstreamFailed} {
 			if got := getTask(t, s, ts[4+i].ID).State; got != st {
@@ -392,7 +401,7 @@ func TestAttemptsDispatchByKey(t *testing.T) {
 		t.Fatalf("dispatched %d, want %d", len(ids), len(news))
 	}
 	waitStats(t, "the dispatch", func() bool {
-		return Int(t, s, "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'attempts'") >= int64(len(news))
+		return Int(t, s, "SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'tasks'") >= int64(len(gone)+len(news))
 	})
 	if _, entries := queueIndexReads(t, s); entries-entries0 >= backlog {
 		t.Errorf("dispatching 10 tasks read %d queue index entries, all of the queue: want none", entries-entries0)

@@ -75,30 +75,55 @@ func TestTasksMarkRunning(t *testing.T) {
 		ctx := t.Context()
 		run := newRun(t, s)
 		ts := insertTasks(t, s, run.ID, store.NewTask{Idx: 0}, store.NewTask{Idx: 1, State: store.TaskPending, NeedsTotal: 1})
-		mark := func(id, attemptID int64) bool {
-			return get(t, s, func(tx store.Tx) (bool, error) { return markTaskRunning(ctx, tx, id, attemptID) })
+		dispatchTask := func(id int64) (int64, error) {
+			var got int64
+			err := txErr(t, s, func(tx store.Tx) (err error) {
+				got, err = insertAttempt(ctx, tx, store.NewAttempt{TaskID: id, RunID: run.ID, WorkerID: "w1", Zone: "z1",
+					TimeoutMs: 5000})
+				return err
+			})
+			return got, err
 		}
-		wantOK(t, "MarkRunning(queued)", mark(ts[0].ID, 77), true)
+		a1, err := dispatchTask(ts[0].ID)
+		if err != nil {
+			t.Fatalf("Dispatch(queued): %v", err)
+		}
 		first := getTask(t, s, ts[0].ID)
-		if first.State != store.TaskRunning || first.AttemptID != 77 || first.Attempts != 1 || first.StartedAt <= 0 {
-			t.Errorf("after MarkRunning: state %q attempt_id %d attempts %d started_at %d; want running, 77, 1, set",
-				first.State, first.AttemptID, first.Attempts, first.StartedAt)
+		if first.State != store.TaskRunning || first.AttemptID != a1 || first.Attempts != 1 || first.StartedAt <= 0 ||
+			first.WorkerID != "w1" || first.Zone != "z1" || first.DispatchedAt <= 0 || first.AttemptStartedAt != 0 ||
+			first.TimeoutMs != 5000 {
+			t.Errorf("after Dispatch: %+v; want running under %d, attempt 1 of w1 in z1, started, dispatched", first, a1)
 		}
-		wantOK(t, "MarkRunning(running)", mark(ts[0].ID, 78), false)
-		if got := getTask(t, s, ts[0].ID); got.AttemptID != 77 || got.Attempts != 1 {
-			t.Errorf("refused MarkRunning changed attempt_id to %d, attempts to %d", got.AttemptID, got.Attempts)
+		if _, err := dispatchTask(ts[0].ID); err == nil {
+			t.Error("Dispatch(running): no error")
 		}
-		wantOK(t, "MarkRunning(pending)", mark(ts[1].ID, 79), false)
+		if got := getTask(t, s, ts[0].ID); got.AttemptID != a1 || got.Attempts != 1 {
+			t.Errorf("refused Dispatch changed attempt_id to %d, attempts to %d", got.AttemptID, got.Attempts)
+		}
+		if _, err := dispatchTask(ts[1].ID); err == nil {
+			t.Error("Dispatch(pending): no error")
+		}
 
 		// A second attempt counts again but keeps the first start time.
+		do(t, s, func(tx store.Tx) error {
+			_, err := finishAttempt(ctx, tx, "", store.AttemptFinish{State: store.AttemptFailed, ID: a1})
+			return err
+		})
 		wantOK(t, "Requeue", get(t, s, func(tx store.Tx) (bool, error) {
-			return tx.Tasks().Requeue(ctx, store.TaskRequeue{State: store.TaskQueued, ID: ts[0].ID, AttemptID: 77})
+			return tx.Tasks().Requeue(ctx, store.TaskRequeue{State: store.TaskQueued, ID: ts[0].ID, AttemptID: a1})
 		}), true)
-		wantOK(t, "MarkRunning(requeued)", mark(ts[0].ID, 80), true)
+		a2, err := dispatchTask(ts[0].ID)
+		if err != nil || a2 <= a1 {
+			t.Fatalf("Dispatch(requeued) = %d, %v; want an ID past %d", a2, err, a1)
+		}
 		second := getTask(t, s, ts[0].ID)
-		if second.AttemptID != 80 || second.Attempts != 2 || second.StartedAt != first.StartedAt {
-			t.Errorf("second run: attempt_id %d attempts %d started_at %d; want 80, 2, %d",
-				second.AttemptID, second.Attempts, second.StartedAt, first.StartedAt)
+		if second.AttemptID != a2 || second.Attempts != 2 || second.StartedAt != first.StartedAt {
+			t.Errorf("second run: attempt_id %d attempts %d started_at %d; want %d, 2, %d",
+				second.AttemptID, second.Attempts, second.StartedAt, a2, first.StartedAt)
+		}
+		if as := read(t, s, func(tx store.Tx) ([]store.Attempt, error) { return tx.Attempts().ListRun(ctx, run.ID) }); len(as) != 2 ||
+			as[0].ID != a1 || as[0].State != store.AttemptFailed || as[1].ID != a2 || as[1].State != store.AttemptDispatched {
+			t.Errorf("attempts of the run %+v, want %d failed then %d dispatched", as, a1, a2)
 		}
 	})
 }

@@ -50,13 +50,16 @@ func targetTables(ctx context.Context, conn *pgx.Conn) ([]string, error) {
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-// describe fills in the target's column types of every table and checks
+// describe fills in the target's column types of every table (views are
+// left out: they hold no rows) and checks
 // that both sides have the same tables and columns, naming every
 // difference. It returns the tables in an order that inserts a table
 // after those its foreign keys refer to.
 func describe(ctx context.Context, conn *pgx.Conn, tables []*table) ([]*table, error) {
-	rows, err := conn.Query(ctx, `SELECT table_name, column_name, data_type FROM information_schema.columns
-		WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position`)
+	rows, err := conn.Query(ctx, `SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
+		JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+		WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+		ORDER BY c.table_name, c.ordinal_position`)
 	if err != nil {
 		return nil, fmt.Errorf("read the PostgreSQL columns: %w", err)
 	}

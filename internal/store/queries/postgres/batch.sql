@@ -5,10 +5,19 @@
 -- match them by. An UPDATE ... FROM unnest updates a row once even if its
 -- key appears twice: callers pass each key once.
 --
+-- Statements that find live attempts' tasks by attempt ID look each one
+-- up alone, in a scalar subquery on the partial index tasks_attempt, and
+-- join the tasks by primary key; they write the worker's test as
+-- `worker_id || ''`. Joined on the attempt ID, the planner's generic plan
+-- scanned the tasks for each row of the batch (and read the batch again
+-- for each task), and tasks_live, by worker, reads every running task of
+-- the worker and every entry of its tasks that ended since the last
+-- vacuum, to find the few named.
+--
 -- Statements that find their rows by key write a row's state as
 -- `state || ''` where its test would otherwise imply the predicate of a
--- partial index (tasks_queue, attempts_live). Those indexes hold only
--- queued tasks and live attempts, and the planner's idea of how many comes
+-- partial index (tasks_queue). That index holds only
+-- queued tasks, and the planner's idea of how many comes
 -- from the last analyze of the table: taken while few were queued or live,
 -- it makes reading the whole partial index and joining it look cheaper
 -- than one primary-key probe per row, and that read grows with the
@@ -98,15 +107,6 @@ SELECT tasks.id, tasks.run_id, tasks.idx, tasks.name, tasks.state, tasks.attempt
 FROM tasks JOIN runs ON runs.id = tasks.run_id
 WHERE tasks.id = ANY(sqlc.arg(ids)::bigint[]);
 
--- name: MarkTasksRunning :many
-UPDATE tasks t
-SET state = 'running', attempt_id = u.attempt_id, attempts = t.attempts + 1,
-    started_at = CASE WHEN t.started_at = 0 THEN baton_now() ELSE t.started_at END
-FROM (SELECT unnest(sqlc.arg(id)::bigint[]) AS id,
-        unnest(sqlc.arg(attempt_id)::bigint[]) AS attempt_id) AS u
-WHERE t.id = u.id AND t.state || '' = 'queued'
-RETURNING t.id;
-
 -- name: FinishTasks :many
 UPDATE tasks t
 SET state = u.state, reason = u.reason, outputs = u.outputs, attempt_id = 0, finished_at = baton_now()
@@ -131,62 +131,6 @@ FROM (SELECT unnest(sqlc.arg(run_id)::bigint[]) AS run_id,
         unnest(sqlc.arg(n)::bigint[]) AS n) AS u
 WHERE t.run_id = u.run_id AND t.idx = u.idx AND t.state = 'pending'
 RETURNING t.id, t.run_id, t.name, t.state;
-
--- name: InsertAttempts :many
-INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at, timeout_ms)
-SELECT u.task_id, u.run_id, u.task, u.number, 'dispatched', u.worker_id, u.zone, baton_now(), u.timeout_ms
-FROM (SELECT unnest(sqlc.arg(task_id)::bigint[]) AS task_id,
-        unnest(sqlc.arg(run_id)::bigint[]) AS run_id,
-        unnest(sqlc.arg(task)::text[]) AS task,
-        unnest(sqlc.arg(number)::bigint[]) AS number,
-        unnest(sqlc.arg(worker_id)::text[]) AS worker_id,
-        unnest(sqlc.arg(zone)::text[]) AS zone,
-        unnest(sqlc.arg(timeout_ms)::bigint[]) AS timeout_ms) AS u
-RETURNING id, task_id;
-
--- name: DispatchAttempts :many
--- New attempts of queued tasks and those tasks turned running under
--- them, in one statement (a claim's write); moved is false for a task
--- that was no longer queued.
-WITH a AS (
-  INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at, timeout_ms)
-  SELECT u.task_id, u.run_id, u.task, u.number, 'dispatched', u.worker_id, u.zone, baton_now(), u.timeout_ms
-  FROM (SELECT unnest(sqlc.arg(task_id)::bigint[]) AS task_id,
-          unnest(sqlc.arg(run_id)::bigint[]) AS run_id,
-          unnest(sqlc.arg(task)::text[]) AS task,
-          unnest(sqlc.arg(number)::bigint[]) AS number,
-          unnest(sqlc.arg(worker_id)::text[]) AS worker_id,
-          unnest(sqlc.arg(zone)::text[]) AS zone,
-          unnest(sqlc.arg(timeout_ms)::bigint[]) AS timeout_ms) AS u
-  RETURNING id, task_id
-), moved AS (
-  UPDATE tasks
-  SET state = 'running', attempt_id = a.id, attempts = tasks.attempts + 1,
-      started_at = CASE WHEN tasks.started_at = 0 THEN baton_now() ELSE tasks.started_at END
-  FROM a
-  WHERE tasks.id = a.task_id AND tasks.state || '' = 'queued'
-  RETURNING tasks.id
-)
-SELECT a.id, a.task_id, CAST(moved.id IS NOT NULL AS BOOLEAN) AS moved
-FROM a LEFT JOIN moved ON moved.id = a.task_id;
-
--- name: StartAttempts :many
-UPDATE attempts SET state = 'running', started_at = baton_now()
-WHERE id = ANY(sqlc.arg(ids)::bigint[]) AND worker_id = sqlc.arg(worker_id) AND state || '' = 'dispatched'
-RETURNING *;
-
--- name: FinishAttempts :many
--- Ends live attempts (of worker_id, unless empty), recording the start
--- too of those whose start is reported with their end.
-UPDATE attempts a
-SET state = u.state, reason = u.reason, exit_code = u.exit_code, finished_at = baton_now(),
-    started_at = CASE WHEN u.start AND a.started_at = 0 THEN baton_now() ELSE a.started_at END
-FROM (SELECT unnest(sqlc.arg(state)::text[]) AS state, unnest(sqlc.arg(reason)::text[]) AS reason,
-             unnest(sqlc.arg(exit_code)::bigint[]) AS exit_code, unnest(sqlc.arg(start)::boolean[]) AS start,
-             unnest(sqlc.arg(id)::bigint[]) AS id) AS u
-WHERE a.id = u.id AND a.state || '' IN ('dispatched', 'running')
-  AND (sqlc.arg(worker_id)::text = '' OR a.worker_id = sqlc.arg(worker_id)::text)
-RETURNING a.*;
 
 -- name: InsertEvents :exec
 INSERT INTO events (at, kind, actor, run_id, task_id, task, attempt_id, worker_id,
@@ -223,3 +167,89 @@ ON CONFLICT (attempt_id, seq) DO NOTHING;
 SELECT * FROM runs
 WHERE workflow_id = sqlc.arg(workflow_id) AND idempotency_key = ANY(sqlc.arg(keys)::text[])
   AND idempotency_key <> '';
+
+-- name: DispatchAttempts :many
+-- Turns queued tasks running under new live attempts (a claim's write),
+-- their IDs from the attempts' sequence; a task no longer queued is left
+-- out.
+UPDATE tasks t
+SET state = 'running', attempt_id = nextval('attempts_id_seq'), attempts = t.attempts + 1,
+    started_at = CASE WHEN t.started_at = 0 THEN baton_now() ELSE t.started_at END,
+    worker_id = u.worker_id, zone = u.zone, dispatched_at = baton_now(), attempt_started_at = 0,
+    timeout_ms = u.timeout_ms, stop_requested = false
+FROM (SELECT unnest(sqlc.arg(task_id)::bigint[]) AS task_id,
+        unnest(sqlc.arg(worker_id)::text[]) AS worker_id,
+        unnest(sqlc.arg(zone)::text[]) AS zone,
+        unnest(sqlc.arg(timeout_ms)::bigint[]) AS timeout_ms) AS u
+WHERE t.id = u.task_id AND t.state || '' = 'queued'
+RETURNING t.attempt_id AS id, t.id AS task_id;
+
+-- name: StartAttempts :many
+UPDATE tasks t SET attempt_started_at = baton_now()
+WHERE t.attempt_id = ANY(sqlc.arg(ids)::bigint[]) AND t.state = 'running' AND t.worker_id || '' = sqlc.arg(worker_id)
+  AND t.attempt_started_at = 0 AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = t.attempt_id)
+RETURNING t.attempt_id AS id, t.id AS task_id, t.run_id, t.name AS task, t.attempts AS number,
+          CAST('running' AS TEXT) AS state, CAST('' AS TEXT) AS reason, t.worker_id, t.zone,
+          CAST(0 AS BIGINT) AS exit_code, t.dispatched_at, t.attempt_started_at AS started_at,
+          CAST(0 AS BIGINT) AS finished_at, t.stop_requested, t.timeout_ms;
+
+-- name: FinishAttempts :many
+-- Ends live attempts (of worker_id, unless empty), recording the start
+-- too of those whose start is reported with their end. Their tasks' rows
+-- are locked first, as SucceedAttempts' update locks them, so two
+-- transactions ending one attempt queue on its task in the same order;
+-- the second finds it ended (or conflicts on its ID) and leaves it out.
+INSERT INTO ended_attempts (id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at,
+                      started_at, finished_at, stop_requested, timeout_ms)
+SELECT t.attempt_id, t.id, t.run_id, t.name, t.attempts, u.state, u.reason, t.worker_id, t.zone, u.exit_code,
+       t.dispatched_at, CASE WHEN u.start AND t.attempt_started_at = 0 THEN baton_now() ELSE t.attempt_started_at END,
+       baton_now(), t.stop_requested, t.timeout_ms
+FROM (SELECT x.*, (SELECT r.id FROM tasks r WHERE r.attempt_id = x.id AND r.state = 'running') AS task_id
+      FROM (SELECT unnest(sqlc.arg(state)::text[]) AS state, unnest(sqlc.arg(reason)::text[]) AS reason,
+              unnest(sqlc.arg(exit_code)::bigint[]) AS exit_code, unnest(sqlc.arg(start)::boolean[]) AS start,
+              unnest(sqlc.arg(id)::bigint[]) AS id) AS x) AS u
+  JOIN tasks t ON t.id = u.task_id AND t.attempt_id = u.id AND t.state || '' = 'running'
+WHERE (sqlc.arg(worker_id)::text = '' OR t.worker_id || '' = sqlc.arg(worker_id)::text)
+  AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = t.attempt_id)
+FOR UPDATE OF t
+ON CONFLICT (id) DO NOTHING
+RETURNING *;
+
+-- name: SucceedAttempts :many
+-- Ends live attempts of worker_id as succeeded and their tasks with them,
+-- in one statement: the task's row updated once (found by its attempt,
+-- locked), the attempt's written once. A task that no longer runs under
+-- the attempt is left out: the attempt is fenced. Each attempt comes back
+-- with what settling reads of its task (as it was: running under it) and
+-- its run, as GetTasksToSettle has them.
+WITH t AS (
+  UPDATE tasks t
+  SET state = 'succeeded', reason = '', outputs = u.outputs, attempt_id = 0, finished_at = baton_now()
+  FROM (SELECT x.*, (SELECT r.id FROM tasks r WHERE r.attempt_id = x.id AND r.state = 'running') AS task_id
+        FROM (SELECT unnest(sqlc.arg(id)::bigint[]) AS id, unnest(sqlc.arg(start)::boolean[]) AS start,
+                unnest(sqlc.arg(reason)::text[]) AS reason, unnest(sqlc.arg(exit_code)::bigint[]) AS exit_code,
+                unnest(sqlc.arg(outputs)::text[]) AS outputs) AS x) AS u
+  WHERE t.id = u.task_id AND t.attempt_id = u.id AND t.state || '' = 'running'
+    AND t.worker_id || '' = sqlc.arg(worker_id)::text
+    AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = t.attempt_id)
+  RETURNING u.id AS attempt_id, u.start, u.reason AS attempt_reason, u.exit_code, t.id, t.run_id, t.idx, t.name,
+            t.attempts, t.lost, t.preempted, t.slot, t.started_at AS task_started_at, t.worker_id, t.zone,
+            t.dispatched_at, t.attempt_started_at, t.finished_at, t.stop_requested, t.timeout_ms
+), t2 AS (
+  SELECT t.*, CASE WHEN t.start AND t.attempt_started_at = 0 THEN t.finished_at ELSE t.attempt_started_at END AS started_at
+  FROM t
+), a AS (
+  INSERT INTO ended_attempts (id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code,
+                              dispatched_at, started_at, finished_at, stop_requested, timeout_ms)
+  SELECT attempt_id, id, run_id, name, attempts, 'succeeded', attempt_reason, worker_id, zone, exit_code,
+         dispatched_at, started_at, finished_at, stop_requested, timeout_ms
+  FROM t2
+)
+SELECT CAST(t2.attempt_id AS BIGINT) AS id, t2.id AS task_id, t2.run_id, t2.name AS task, t2.attempts AS number,
+       CAST('succeeded' AS TEXT) AS state, CAST(t2.attempt_reason AS TEXT) AS reason, t2.worker_id, t2.zone,
+       CAST(t2.exit_code AS BIGINT) AS exit_code, t2.dispatched_at, CAST(t2.started_at AS BIGINT) AS started_at,
+       t2.finished_at, t2.stop_requested, t2.timeout_ms,
+       t2.idx, t2.attempts, t2.lost, t2.preempted, t2.slot, t2.task_started_at,
+       r.workflow_id, r.workflow, r.version_id, r.state AS run_state, r.params, r.priority AS run_priority,
+       r.scheduled_at, r.created_at, r.parent_run_id, r.parent_task_id
+FROM t2 JOIN runs r ON r.id = t2.run_id;

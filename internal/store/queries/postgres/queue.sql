@@ -49,8 +49,8 @@ RETURNING id, run_id, name, state;
 -- Live attempts whose worker is lost or stopped. The sweep hands those on
 -- when it finds the worker lost, and a worker that stops hands its own
 -- on: this is the safety net behind both, run now and then.
-SELECT a.* FROM attempts a JOIN workers w ON w.id = a.worker_id
-WHERE a.state IN ('dispatched', 'running') AND w.state IN ('lost', 'stopped')
+SELECT a.* FROM live_attempts a JOIN workers w ON w.id = a.worker_id
+WHERE w.state IN ('lost', 'stopped')
 ORDER BY a.id
 LIMIT CAST(sqlc.arg(lim) AS BIGINT)
 FOR UPDATE OF a SKIP LOCKED;

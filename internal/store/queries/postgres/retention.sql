@@ -39,11 +39,11 @@ FOR UPDATE;
 -- state guard keeps every row of a run that moved on (a rerun).
 
 -- name: DeleteRunLogs :execrows
-DELETE FROM logs WHERE attempt_id IN (SELECT a.id FROM attempts a WHERE a.run_id IN
+DELETE FROM logs WHERE attempt_id IN (SELECT a.id FROM ended_attempts a WHERE a.run_id IN
   (SELECT r.id FROM runs r WHERE r.id = ANY(sqlc.arg(ids)::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled')));
 
 -- name: DeleteRunLogStats :execrows
-DELETE FROM log_stats WHERE attempt_id IN (SELECT a.id FROM attempts a WHERE a.run_id IN
+DELETE FROM log_stats WHERE attempt_id IN (SELECT a.id FROM ended_attempts a WHERE a.run_id IN
   (SELECT r.id FROM runs r WHERE r.id = ANY(sqlc.arg(ids)::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled')));
 
 -- name: DeleteRunEvents :execrows
@@ -52,7 +52,7 @@ DELETE FROM events WHERE run_id <> 0 AND run_hi = 0 AND run_id IN
   (SELECT r.id FROM runs r WHERE r.id = ANY(sqlc.arg(ids)::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'));
 
 -- name: DeleteRunAttempts :execrows
-DELETE FROM attempts WHERE run_id IN
+DELETE FROM ended_attempts WHERE run_id IN
   (SELECT r.id FROM runs r WHERE r.id = ANY(sqlc.arg(ids)::bigint[]) AND r.state IN ('succeeded', 'failed', 'cancelled'));
 
 -- name: DeleteRunTasks :execrows

@@ -1,24 +1,36 @@
--- name: InsertAttempt :one
-INSERT INTO attempts (task_id, run_id, task, number, state, worker_id, zone, dispatched_at, timeout_ms)
-VALUES (sqlc.arg(task_id), sqlc.arg(run_id), sqlc.arg(task), sqlc.arg(number), 'dispatched',
-        sqlc.arg(worker_id), sqlc.arg(zone), baton_now(), sqlc.arg(timeout_ms))
-RETURNING id;
+-- An attempt is live while its task runs under it (tasks.state running,
+-- tasks.attempt_id its ID) and ended_attempts holds no row of it;
+-- ended_attempts holds ended attempts, each written once, by the statement
+-- that ends it. The view live_attempts reads the live ones as rows of
+-- ended_attempts, the view attempts both (migration 00024).
 
--- name: StartAttempt :one
-UPDATE attempts SET state = 'running', started_at = baton_now()
-WHERE id = sqlc.arg(id) AND worker_id = sqlc.arg(worker_id) AND state = 'dispatched'
-RETURNING *;
+-- name: DispatchAttempt :execrows
+-- Turns a queued task running under a new live attempt.
+UPDATE tasks
+SET state = 'running', attempt_id = sqlc.arg(attempt_id), attempts = attempts + 1,
+    started_at = CASE WHEN started_at = 0 THEN baton_now() ELSE started_at END,
+    worker_id = sqlc.arg(worker_id), zone = sqlc.arg(zone), dispatched_at = baton_now(), attempt_started_at = 0,
+    timeout_ms = sqlc.arg(timeout_ms), stop_requested = false
+WHERE id = sqlc.arg(id) AND state = 'queued';
+
+-- name: StartAttempt :execrows
+UPDATE tasks SET attempt_started_at = baton_now()
+WHERE attempt_id = sqlc.arg(id) AND state = 'running' AND tasks.worker_id = sqlc.arg(worker_id) AND attempt_started_at = 0
+  AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = tasks.attempt_id);
 
 -- name: FinishAttempt :one
 -- Ends a live attempt (of worker_id, unless empty), and records its start
 -- too when start is set and it had none (both reported at once). No row
 -- means the attempt was no longer live there: it is fenced.
-UPDATE attempts
-SET state = sqlc.arg(state), reason = sqlc.arg(reason), exit_code = sqlc.arg(exit_code),
-    finished_at = baton_now(),
-    started_at = CASE WHEN CAST(sqlc.arg(start) AS BOOLEAN) AND started_at = 0 THEN baton_now() ELSE started_at END
-WHERE id = sqlc.arg(id) AND state IN ('dispatched', 'running')
-  AND (CAST(sqlc.arg(worker_id) AS TEXT) = '' OR worker_id = sqlc.arg(worker_id))
+INSERT INTO ended_attempts (id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at,
+                      started_at, finished_at, stop_requested, timeout_ms)
+SELECT l.id, l.task_id, l.run_id, l.task, l.number, CAST(sqlc.arg(state) AS TEXT), CAST(sqlc.arg(reason) AS TEXT),
+       l.worker_id, l.zone, CAST(sqlc.arg(exit_code) AS BIGINT), l.dispatched_at,
+       CASE WHEN CAST(sqlc.arg(start) AS BOOLEAN) AND l.started_at = 0 THEN baton_now() ELSE l.started_at END,
+       baton_now(), l.stop_requested, l.timeout_ms
+FROM live_attempts l
+WHERE l.id = sqlc.arg(id) AND (CAST(sqlc.arg(worker_id) AS TEXT) = '' OR l.worker_id = sqlc.arg(worker_id))
+ON CONFLICT (id) DO NOTHING
 RETURNING *;
 
 -- name: GetAttempt :one
@@ -36,32 +48,48 @@ SELECT id, stop_requested,
             AS BOOLEAN) AS overdue,
        CAST(state = 'running' AND timeout_ms > 0
             AND started_at < baton_now() - timeout_ms - CAST(sqlc.arg(grace_ms) AS BIGINT) AS BOOLEAN) AS overtime
-FROM attempts
-WHERE worker_id = sqlc.arg(worker_id) AND state IN ('dispatched', 'running');
+FROM live_attempts
+WHERE worker_id = sqlc.arg(worker_id);
 
 -- name: ListUnstartedAttempts :many
 -- A worker's attempts dispatched and not started, oldest first.
-SELECT * FROM attempts
+SELECT * FROM live_attempts
 WHERE worker_id = sqlc.arg(worker_id) AND state = 'dispatched'
 ORDER BY id;
 
 -- name: ListWorkerAttempts :many
-SELECT * FROM attempts
-WHERE worker_id = sqlc.arg(worker_id) AND state IN ('dispatched', 'running')
+SELECT * FROM live_attempts
+WHERE worker_id = sqlc.arg(worker_id)
 ORDER BY id;
 
 -- name: RequestStop :execrows
 -- Asks the attempt's worker to stop it (preemption); it stays live until
 -- the worker reports it ended, so it never overlaps its successor.
-UPDATE attempts SET stop_requested = true
-WHERE id = sqlc.arg(id) AND state IN ('dispatched', 'running');
+UPDATE tasks SET stop_requested = true
+WHERE attempt_id = sqlc.arg(id) AND state = 'running'
+  AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = tasks.attempt_id);
 
 -- name: CancelRunAttempts :many
-UPDATE attempts SET state = 'cancelled', reason = sqlc.arg(reason), finished_at = baton_now()
-WHERE run_id = sqlc.arg(run_id) AND state IN ('dispatched', 'running')
+-- Ends as cancelled the live attempts of a run's tasks: those running and
+-- those just cancelled (CancelRunTasks keeps a running task's attempt ID,
+-- so that an attempt a racing claim dispatched is seen here and ended).
+INSERT INTO ended_attempts (id, task_id, run_id, task, number, state, reason, worker_id, zone, exit_code, dispatched_at,
+                      started_at, finished_at, stop_requested, timeout_ms)
+SELECT t.attempt_id, t.id, t.run_id, t.name, t.attempts, 'cancelled', CAST(sqlc.arg(reason) AS TEXT), t.worker_id,
+       t.zone, 0, t.dispatched_at, t.attempt_started_at, baton_now(), t.stop_requested, t.timeout_ms
+FROM tasks t
+WHERE t.run_id = sqlc.arg(run_id) AND t.attempt_id > 0 AND t.state IN ('running', 'cancelled')
+  AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = t.attempt_id)
+ON CONFLICT (id) DO NOTHING
 RETURNING id, task_id, task, worker_id;
+
+-- name: ClearCancelledAttempts :exec
+-- Drops the attempt IDs cancelled tasks kept for CancelRunAttempts.
+UPDATE tasks SET attempt_id = 0 WHERE run_id = sqlc.arg(run_id) AND state = 'cancelled' AND attempt_id > 0;
 
 -- name: ResetDispatched :execrows
 -- Restarts the dispatch timeout of every attempt not yet started, after an
 -- outage in which no start report could arrive.
-UPDATE attempts SET dispatched_at = baton_now() WHERE state = 'dispatched';
+UPDATE tasks SET dispatched_at = baton_now()
+WHERE state = 'running' AND attempt_started_at = 0
+  AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = tasks.attempt_id);

@@ -17,12 +17,6 @@ SELECT * FROM tasks WHERE run_id = sqlc.arg(run_id) ORDER BY idx;
 -- name: ListRunOutputs :many
 SELECT name, outputs FROM tasks WHERE run_id = sqlc.arg(run_id) AND outputs <> '';
 
--- name: MarkTaskRunning :execrows
-UPDATE tasks
-SET state = 'running', attempt_id = sqlc.arg(attempt_id), attempts = attempts + 1,
-    started_at = CASE WHEN started_at = 0 THEN baton_now() ELSE started_at END
-WHERE id = sqlc.arg(id) AND state = 'queued';
-
 -- name: FinishTask :execrows
 -- Ends the task with its current attempt; a task that moved on (cancelled,
 -- another attempt) is left alone.
@@ -54,8 +48,10 @@ RETURNING id, run_id, name, state;
 
 -- name: CancelRunTasks :many
 -- Cancels every task of a run that has not finished; running attempts are
--- cancelled separately.
-UPDATE tasks SET state = 'cancelled', reason = sqlc.arg(reason), attempt_id = 0, finished_at = baton_now()
+-- cancelled separately, after (CancelRunAttempts), so a running task keeps
+-- its attempt's ID until then.
+UPDATE tasks SET state = 'cancelled', reason = sqlc.arg(reason), finished_at = baton_now(),
+    attempt_id = CASE WHEN state = 'running' THEN attempt_id ELSE 0 END
 WHERE run_id = sqlc.arg(run_id) AND state IN ('pending', 'queued', 'retry_wait', 'running')
 RETURNING id, run_id, name, state;
 
@@ -99,10 +95,8 @@ RETURNING *;
 -- name: SaveCheckpoint :execrows
 -- Stores the checkpoint a task's live attempt on worker_id uploaded.
 UPDATE tasks SET checkpoint = sqlc.arg(checkpoint), checkpoint_at = baton_now()
-WHERE id = (SELECT a.task_id FROM attempts a
-            WHERE a.id = sqlc.arg(attempt_id) AND a.worker_id = sqlc.arg(worker_id)
-              AND a.state IN ('dispatched', 'running'))
-  AND attempt_id = sqlc.arg(attempt_id) AND state = 'running';
+WHERE attempt_id = sqlc.arg(attempt_id) AND state = 'running' AND tasks.worker_id = sqlc.arg(worker_id)
+  AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = tasks.attempt_id);
 
 -- name: AnyQueued :one
 -- Whether a task of a group waits to be claimed (1) or not (0).

@@ -35,11 +35,11 @@ RETURNING id, zone;
 
 -- name: WorkerUsage :many
 -- Live attempts and the capacity they take, per worker.
-SELECT a.worker_id, CAST(count(*) AS BIGINT) AS running,
-       CAST(coalesce(sum(t.cu), 0) AS DOUBLE PRECISION) AS used_cu
-FROM attempts a JOIN tasks t ON t.id = a.task_id
-WHERE a.state IN ('dispatched', 'running')
-GROUP BY a.worker_id;
+SELECT worker_id, CAST(count(*) AS BIGINT) AS running,
+       CAST(coalesce(sum(cu), 0) AS DOUBLE PRECISION) AS used_cu
+FROM tasks
+WHERE state = 'running' AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = tasks.attempt_id)
+GROUP BY worker_id;
 
 -- name: ExtendLeases :execrows
 -- Gives every live worker at least ttl_ms more, after an outage in which

@@ -35,8 +35,8 @@ RETURNING id, run_id, name, state;
 -- Live attempts whose worker is lost or stopped. The sweep hands those on
 -- when it finds the worker lost, and a worker that stops hands its own
 -- on: this is the safety net behind both, run now and then.
-SELECT a.* FROM attempts a JOIN workers w ON w.id = a.worker_id
-WHERE a.state IN ('dispatched', 'running') AND w.state IN ('lost', 'stopped')
+SELECT a.* FROM live_attempts a JOIN workers w ON w.id = a.worker_id
+WHERE w.state IN ('lost', 'stopped')
 ORDER BY a.id
 LIMIT CAST(sqlc.arg(lim) AS BIGINT);
 
@@ -99,3 +99,9 @@ WHERE id = sqlc.arg(id) AND state = sqlc.arg(from_state);
 -- name: AdvanceLoopMark :execrows
 -- Moves the mark to now, unless another server moved it since prev was read.
 UPDATE loop_marks SET at = baton_now() WHERE name = sqlc.arg(name) AND at = sqlc.arg(prev);
+
+-- name: TakeAttemptIDs :one
+-- Takes n attempt IDs from the attempts' AUTOINCREMENT counter, the one
+-- rows inserted without an ID draw from too, and returns the last.
+UPDATE sqlite_sequence SET seq = seq + CAST(sqlc.arg(n) AS BIGINT) WHERE name = 'ended_attempts'
+RETURNING seq;
