@@ -205,15 +205,25 @@ func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 		o.record(store.NewEvent{Kind: "attempt.running", RunID: a.RunID, TaskID: a.TaskID, Task: a.Task, AttemptID: a.ID,
 			WorkerID: workerID, Zone: a.Zone, OldState: store.AttemptDispatched, NewState: store.AttemptRunning})
 	}
-	finished, err := o.Attempts().FinishMany(o.ctx, workerID, finishes)
+	// Successes end their tasks in the same statement; the others are
+	// settled after.
+	won, finished, err := o.finishReported(workerID, reports, first, finishes)
 	if err != nil {
 		return nil, err
 	}
 	outputs := map[int64]map[string]string{}
-	slices.SortFunc(finished, func(a, b store.Attempt) int {
+	byReport := func(a, b store.Attempt) int {
 		return cmp.Compare(first[[2]int64{1, a.ID}], first[[2]int64{1, b.ID}])
-	})
-	for _, a := range finished {
+	}
+	slices.SortFunc(won, func(a, b store.AttemptWon) int { return byReport(a.Attempt, b.Attempt) })
+	slices.SortFunc(finished, byReport)
+	ended := make([]store.Attempt, 0, len(won)+len(finished))
+	for _, w := range won {
+		ended = append(ended, w.Attempt)
+	}
+	ended = append(ended, finished...)
+	slices.SortFunc(ended, byReport)
+	for _, a := range ended {
 		i := first[[2]int64{1, a.ID}]
 		applied[i], out[i] = true, ReportResult{AttemptID: a.ID, Status: Accepted, State: a.State}
 		if s, ok := first[[2]int64{0, a.ID}]; ok { // its start came with it
@@ -245,7 +255,35 @@ func (o *op) report(workerID string, reports []Report) ([]ReportResult, error) {
 	if err := o.settle(finished, outputs); err != nil {
 		return nil, err
 	}
+	if err := o.settleWon(won, outputs); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// finishReported ends the reported attempts: the successes with their
+// tasks (won), the others alone (finished, their tasks settled after).
+func (o *op) finishReported(workerID string, reports []Report, first map[[2]int64]int,
+	finishes []store.AttemptFinish) (won []store.AttemptWon, finished []store.Attempt, err error) {
+	var wins []store.AttemptSuccess
+	others := finishes[:0:0]
+	for _, f := range finishes {
+		if f.State != store.AttemptSucceeded {
+			others = append(others, f)
+			continue
+		}
+		outputs, err := encodeOutputs(reports[first[[2]int64{1, f.ID}]].Outputs)
+		if err != nil {
+			return nil, nil, err
+		}
+		wins = append(wins, store.AttemptSuccess{Reason: f.Reason, ExitCode: f.ExitCode, Outputs: outputs, ID: f.ID,
+			Start: f.Start})
+	}
+	if won, err = o.Attempts().Succeed(o.ctx, workerID, wins); err != nil {
+		return nil, nil, err
+	}
+	finished, err = o.Attempts().FinishMany(o.ctx, workerID, others)
+	return won, finished, err
 }
 
 // checkpoints stores the batch's checkpoints. One of an attempt that is

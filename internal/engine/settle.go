@@ -66,6 +66,28 @@ func (o *op) settle(as []store.Attempt, outputs map[int64]map[string]string) err
 	return o.succeed(wins)
 }
 
+// settleWon applies attempts that Attempts().Succeed ended with their
+// tasks: what follows a task's success (see succeeded).
+func (o *op) settleWon(won []store.AttemptWon, outputs map[int64]map[string]string) error {
+	if len(won) == 0 {
+		return nil
+	}
+	scopes := make(map[int64]*runScope)
+	wins := make([]win, len(won))
+	ended := make(map[int64]bool, len(won))
+	for i, w := range won {
+		if err := o.addScopes(scopes, w.Run); err != nil {
+			return err
+		}
+		if w.Task.Slot != "" {
+			o.NotifyWork() // its slot has room again
+		}
+		wins[i] = win{task: w.Task, attempt: w.Attempt, scope: scopes[w.Run.ID], outputs: outputs[w.Attempt.ID]}
+		ended[w.Task.ID] = true
+	}
+	return o.succeeded(wins, ended)
+}
+
 // win is a task whose attempt succeeded (or, with state skipped, a wait
 // that timed out with on_timeout skip: downstream it counts as succeeded).
 type win struct {
@@ -151,22 +173,17 @@ func policy(r workflow.Retry) retry.Policy {
 		Interval: r.Interval.Std(), RetryOn: r.RetryOn}
 }
 
-// succeed records the successes: tasks succeeded with their outputs,
-// downstream tasks released (queued once all their upstream are done),
-// runs counted and finished when nothing is left.
+// succeed ends the tasks of wins, succeeded with their outputs, and
+// records what follows (see succeeded).
 func (o *op) succeed(wins []win) error {
 	if len(wins) == 0 {
 		return nil
 	}
 	fins := make([]store.TaskFinish, len(wins))
 	for i, w := range wins {
-		var outJSON string
-		if len(w.outputs) > 0 {
-			b, err := json.Marshal(w.outputs)
-			if err != nil {
-				return err
-			}
-			outJSON = string(b)
+		outJSON, err := encodeOutputs(w.outputs)
+		if err != nil {
+			return err
 		}
 		fins[i] = store.TaskFinish{State: cmp.Or(w.state, store.TaskSucceeded), Reason: w.reason, Outputs: outJSON,
 			ID: w.task.ID, AttemptID: w.attempt.ID}
@@ -175,7 +192,22 @@ func (o *op) succeed(wins []win) error {
 	if err != nil {
 		return err
 	}
-	finished := set(done)
+	return o.succeeded(wins, set(done))
+}
+
+// encodeOutputs is a task's outputs as stored: a JSON object, "" for none.
+func encodeOutputs(outputs map[string]string) (string, error) {
+	if len(outputs) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(outputs)
+	return string(b), err
+}
+
+// succeeded records the successes of the tasks of wins that finished:
+// downstream tasks released (queued once all their upstream are done),
+// runs counted and finished when nothing is left.
+func (o *op) succeeded(wins []win, finished map[int64]bool) error {
 	type key struct{ run, idx int64 }
 	releases := map[key]int64{}
 	progress := map[int64]int64{}
