@@ -380,7 +380,7 @@ func checkMigrateReport(t *testing.T, path, out string) {
 			t.Logf("table %s had no rows to copy", name)
 		}
 	}
-	for _, name := range []string{"workflows", "workflow_versions", "runs", "tasks", "attempts", "events", "logs",
+	for _, name := range []string{"workflows", "workflow_versions", "runs", "tasks", "ended_attempts", "events", "logs",
 		"log_stats", "schedules", "slots", "alert_channels", "alert_outbox", "tokens", "users", "secrets", "zones",
 		"workers", "workflow_active", "run_waits", "loop_marks"} {
 		if n := rows[name]; n[0] == "" || n[0] == "0" {
