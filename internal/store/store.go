@@ -221,11 +221,11 @@ type Attempts interface {
 	// FinishMany ends live attempts (of workerID, unless it is "") and
 	// returns those it ended; the others were not live: they are fenced.
 	FinishMany(ctx context.Context, workerID string, fs []AttemptFinish) ([]Attempt, error)
-	// Succeed ends live attempts of workerID as succeeded and their tasks
-	// with them (one statement on PostgreSQL: the task's row is written
-	// once, the attempt's once), returning the attempts it ended, each
-	// with what settling reads of its task and run; the others were not
-	// live there: they are fenced.
+	// Succeed ends live attempts (of workerID, unless it is "") as
+	// succeeded and their tasks with them (one statement on PostgreSQL:
+	// the task's row is written once, the attempt's once), returning the
+	// attempts it ended, each with what settling reads of its task and
+	// run; the others were not live there: they are fenced.
 	Succeed(ctx context.Context, workerID string, ss []AttemptSuccess) ([]AttemptWon, error)
 	Get(ctx context.Context, id int64) (Attempt, error)
 	ListRun(ctx context.Context, runID int64) ([]Attempt, error)

@@ -906,7 +906,7 @@ WITH t AS (
                 unnest($4::text[]) AS reason, unnest($5::bigint[]) AS exit_code,
                 unnest($6::text[]) AS outputs) AS x) AS u
   WHERE t.id = u.task_id AND t.attempt_id = u.id AND t.state || '' = 'running'
-    AND t.worker_id || '' = $1::text
+    AND ($1::text = '' OR t.worker_id || '' = $1::text)
     AND NOT EXISTS (SELECT 1 FROM ended_attempts e WHERE e.id = t.attempt_id)
   RETURNING u.id AS attempt_id, u.start, u.reason AS attempt_reason, u.exit_code, t.id, t.run_id, t.idx, t.name,
             t.attempts, t.lost, t.preempted, t.slot, t.started_at AS task_started_at, t.worker_id, t.zone,
@@ -974,7 +974,7 @@ type SucceedAttemptsRow struct {
 	ParentTaskID  int64
 }
 
-// Ends live attempts of worker_id as succeeded and their tasks with them,
+// Ends live attempts of worker_id (unless empty) as succeeded and their tasks with them,
 // in one statement: the task's row updated once (found by its attempt,
 // locked), the attempt's written once. A task that no longer runs under
 // the attempt is left out: the attempt is fenced. Each attempt comes back
